@@ -1,0 +1,101 @@
+// Every setting Souk reads comes from the environment, parsed here once. The README lists them all;
+// keep the two in step.
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL connection string; when absent Souk runs on embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  databasePoolSize: number;
+  logLevel: string;
+  /** Seed the demo platforms and catalogue when the database has no platform yet. */
+  seedDemo: boolean;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  /** Public base URL printed at start and used in links; defaults to http://localhost:PORT. */
+  publicUrl: string;
+  adminSessionTtlSeconds: number;
+  customerSessionTtlSeconds: number;
+  /** How long a storefront read may be served from the in-process cache after a write on another node. */
+  catalogCacheTtlMs: number;
+  /** How often a node re-reads platform metadata changed by another node. */
+  platformRefreshMs: number;
+  loginRateLimitPerIp: number;
+  loginRateLimitPerAccount: number;
+  loginRateLimitWindowSeconds: number;
+  trustProxy: boolean;
+  /** Event transport: the database log (embedded) or NATS JetStream. Defaults to jetstream when NATS_URL is set. */
+  eventsTransport: 'embedded' | 'jetstream';
+  natsUrl: string | undefined;
+  /** JetStream stream replicas: 1 on a single server, 3 in production clusters. */
+  natsReplicas: number;
+  /** Run the relay, timers and consumers in this process (the worker role). */
+  eventsWorker: boolean;
+  eventsPollMs: number;
+  eventsBatchSize: number;
+  eventsRetentionHours: number;
+  eventsMaxAttempts: number;
+  eventsRetryInitialMs: number;
+  eventsRetryMaxMs: number;
+}
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
+}
+
+function eventsTransport(): Config['eventsTransport'] {
+  const raw = process.env.SOUK_EVENTS_TRANSPORT;
+  if (raw === 'embedded' || raw === 'jetstream') return raw;
+  if (raw) throw new Error(`SOUK_EVENTS_TRANSPORT must be "embedded" or "jetstream", got "${raw}"`);
+  return process.env.NATS_URL ? 'jetstream' : 'embedded';
+}
+
+export function loadConfig(overrides: Partial<Config> = {}): Config {
+  const port = int('PORT', 3000);
+  const config: Config = {
+    port,
+    host: process.env.HOST || '0.0.0.0',
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: path.resolve(process.env.SOUK_DATA_DIR || './data'),
+    databasePoolSize: int('SOUK_DB_POOL_SIZE', 10),
+    logLevel: process.env.LOG_LEVEL || 'info',
+    seedDemo: bool('SOUK_SEED_DEMO', true),
+    adminEmail: process.env.SOUK_ADMIN_EMAIL || undefined,
+    adminPassword: process.env.SOUK_ADMIN_PASSWORD || undefined,
+    publicUrl: process.env.SOUK_PUBLIC_URL || `http://localhost:${port}`,
+    adminSessionTtlSeconds: int('SOUK_ADMIN_SESSION_TTL', 8 * 3600),
+    customerSessionTtlSeconds: int('SOUK_CUSTOMER_SESSION_TTL', 30 * 24 * 3600),
+    catalogCacheTtlMs: int('SOUK_CATALOG_CACHE_TTL_MS', 2000),
+    platformRefreshMs: int('SOUK_PLATFORM_REFRESH_MS', 5000),
+    loginRateLimitPerIp: int('SOUK_LOGIN_LIMIT_PER_IP', 30),
+    loginRateLimitPerAccount: int('SOUK_LOGIN_LIMIT_PER_ACCOUNT', 10),
+    loginRateLimitWindowSeconds: int('SOUK_LOGIN_LIMIT_WINDOW', 300),
+    trustProxy: bool('SOUK_TRUST_PROXY', false),
+    eventsTransport: eventsTransport(),
+    natsUrl: process.env.NATS_URL || undefined,
+    natsReplicas: int('SOUK_NATS_REPLICAS', 1),
+    eventsWorker: bool('SOUK_EVENTS_WORKER', true),
+    eventsPollMs: int('SOUK_EVENTS_POLL_MS', 50),
+    eventsBatchSize: int('SOUK_EVENTS_BATCH', 500),
+    eventsRetentionHours: int('SOUK_EVENTS_RETENTION_HOURS', 7 * 24),
+    eventsMaxAttempts: int('SOUK_EVENTS_MAX_ATTEMPTS', 8),
+    eventsRetryInitialMs: int('SOUK_EVENTS_RETRY_INITIAL_MS', 500),
+    eventsRetryMaxMs: int('SOUK_EVENTS_RETRY_MAX_MS', 5 * 60_000),
+    ...overrides,
+  };
+  return config;
+}

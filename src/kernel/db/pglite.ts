@@ -1,0 +1,56 @@
+// Embedded PostgreSQL (PGlite, Postgres compiled to WASM). One connection in this process; PGlite
+// queues statements itself, and its transaction() holds that queue for the whole transaction.
+import { mkdirSync } from 'node:fs';
+import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { Database, Queryable } from './types.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+
+interface PGliteLike {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function wrap(conn: PGliteLike): Queryable {
+  return {
+    async query<T>(text: string, params: readonly unknown[] = []) {
+      const result = await conn.query<T>(text, params as unknown[]);
+      return result.rows;
+    },
+    async execute(text: string, params: readonly unknown[] = []) {
+      const result = await conn.query(text, params as unknown[]);
+      return { rowCount: result.affectedRows ?? 0 };
+    },
+    async script(sql: string) {
+      await conn.exec(sql);
+    },
+  };
+}
+
+/** dataDir undefined means an in-memory database (tests). */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let release = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
+  }
+  const db = await PGlite.create({
+    dataDir,
+    extensions: { pg_trgm },
+    // int8 (counts, money in minor units) as JS numbers: amounts stay far below 2^53.
+    parsers: { [types.INT8]: (value: string) => Number(value) },
+  }).catch((error: unknown) => {
+    release();
+    throw error;
+  });
+  const base = wrap(db);
+  return {
+    kind: 'pglite',
+    ...base,
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async close() {
+      await db.close();
+      release();
+    },
+  };
+}

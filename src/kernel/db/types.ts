@@ -1,0 +1,43 @@
+// The one database interface every module sees. Both engines speak the same PostgreSQL dialect, so
+// SQL is written once; only connection handling differs (PGlite is one in-process connection, pg a pool).
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** Runs one statement with positional parameters ($1, $2, …) and returns its rows. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Like query, but also returns how many rows an UPDATE/DELETE/INSERT touched. */
+  execute(text: string, params?: readonly unknown[]): Promise<{ rowCount: number }>;
+  /** Runs a script of several statements without parameters (migrations). */
+  script(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL error codes the HTTP layer turns into 4xx problems instead of 500s. */
+export const PgErrorCode = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  notNullViolation: '23502',
+  invalidTextRepresentation: '22P02',
+  numericOutOfRange: '22003',
+  stringTooLong: '22001',
+  characterNotInRepertoire: '22021',
+  untranslatableCharacter: '22P05',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+} as const;
+
+export function pgErrorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

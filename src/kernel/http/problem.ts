@@ -1,0 +1,72 @@
+// Errors as RFC 9457 problem details. Every error a client can see has a stable `code` (also in `type`
+// as urn:souk:problem:<code>) that programs can switch on, and a `detail` a person can act on.
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly extras: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+
+  toBody(): ProblemBody {
+    return problemBody(this.status, this.code, this.detail, this.extras);
+  }
+}
+
+export function problemBody(status: number, code: string, detail: string, extras: Record<string, unknown> = {}): ProblemBody {
+  return { type: `urn:souk:problem:${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extras };
+}
+
+export const badRequest = (code: string, detail: string, extras?: Record<string, unknown>) =>
+  new HttpProblem(400, code, detail, extras);
+export const unauthorized = (detail: string) =>
+  new HttpProblem(401, 'unauthorized', detail, {}, { 'www-authenticate': 'Bearer' });
+export const forbidden = (code: string, detail: string) => new HttpProblem(403, code, detail);
+export const notFound = (code: string, detail: string) => new HttpProblem(404, code, detail);
+export const conflict = (code: string, detail: string, extras?: Record<string, unknown>) =>
+  new HttpProblem(409, code, detail, extras);
+export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
+  new HttpProblem(429, 'rate_limited', detail, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+
+/** The response schema every route declares for its error statuses, so OpenAPI documents them. */
+export const problemSchema = {
+  type: 'object',
+  description: 'An RFC 9457 problem; `code` is stable and machine-readable.',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string' },
+    detail: { type: 'string' },
+  },
+  required: ['type', 'title', 'status', 'code', 'detail'],
+  additionalProperties: true,
+} as const;

@@ -1,0 +1,94 @@
+// The request-level tenancy boundary, applied by prefix so no route can opt out by forgetting:
+// - /store/*: the platform comes from the publishable key header or the Host; unknown or disabled → 404.
+// - /admin/*: a principal (admin session or secret API key) is required, support is read-only, and a
+//   :platform in the path must be one the principal may see, otherwise 404 (its existence is not leaked).
+// - Either way, a route owned by a module the platform has switched off answers 404.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdminPrincipal, Platform, PlatformDirectory } from '../context.ts';
+import { forbidden, notFound, unauthorized } from './problem.ts';
+
+export const PUBLISHABLE_KEY_HEADER = 'x-publishable-key';
+
+export interface TenancyOptions {
+  platforms: PlatformDirectory;
+  coreModules: ReadonlySet<string>;
+  authenticateAdmin(token: string): Promise<AdminPrincipal | null>;
+}
+
+export function principalSeesPlatform(principal: AdminPrincipal, platformId: string): boolean {
+  return principal.platformIds === 'all' || principal.platformIds.includes(platformId);
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function installTenancy(app: FastifyInstance, options: TenancyOptions): void {
+  app.decorateRequest('platform', null);
+  app.decorateRequest('principal', null);
+
+  const assertModuleEnabled = (request: FastifyRequest, platform: Platform) => {
+    const module = request.routeOptions.config.module;
+    if (module && !options.coreModules.has(module) && !platform.modules.includes(module)) {
+      throw notFound('module_disabled', `The ${module} module is not enabled on platform "${platform.slug}".`);
+    }
+  };
+
+  app.addHook('onRequest', async (request) => {
+    const route = request.routeOptions.url ?? '';
+    if (route === '/store' || route.startsWith('/store/')) {
+      const key = request.headers[PUBLISHABLE_KEY_HEADER];
+      const platform = typeof key === 'string' ? options.platforms.byPublishableKey(key) : options.platforms.byHost(request.hostname);
+      if (!platform || platform.status !== 'active') {
+        throw notFound(
+          'platform_not_found',
+          typeof key === 'string'
+            ? 'No active platform has this publishable key.'
+            : `No active platform answers on host "${request.hostname}"; send its publishable key in the ${PUBLISHABLE_KEY_HEADER} header.`,
+        );
+      }
+      assertModuleEnabled(request, platform);
+      request.platform = platform;
+      return;
+    }
+    if (route === '/admin' || route.startsWith('/admin/')) {
+      const config = request.routeOptions.config;
+      if (config.public) return;
+      const token = bearerToken(request);
+      const principal = token ? await options.authenticateAdmin(token) : null;
+      if (!principal) throw unauthorized('Sign in at POST /admin/auth/login and send "Authorization: Bearer <token>", or use a secret API key.');
+      request.principal = principal;
+      if (WRITE_METHODS.has(request.method) && principal.role === 'support' && !route.startsWith('/admin/auth/')) {
+        throw forbidden('read_only_role', 'The support role can read but not change anything.');
+      }
+      if (config.ownerOnly && principal.role !== 'owner') {
+        throw forbidden('owner_only', 'Only an owner can do this.');
+      }
+      const ref = (request.params as Record<string, string | undefined>).platform;
+      if (ref !== undefined) {
+        const platform = options.platforms.bySlug(ref) ?? options.platforms.byId(ref);
+        if (!platform || !principalSeesPlatform(principal, platform.id)) {
+          throw notFound('platform_not_found', `There is no platform "${ref}" you can see.`);
+        }
+        assertModuleEnabled(request, platform);
+        request.platform = platform;
+      }
+    }
+  });
+}
+
+/** The request's platform; for handlers on /store or /admin/platforms/:platform routes, where it is always set. */
+export function platformOf(request: FastifyRequest): Platform {
+  if (!request.platform) throw new Error(`route ${request.routeOptions.url} has no platform context`);
+  return request.platform;
+}
+
+export function principalOf(request: FastifyRequest): AdminPrincipal {
+  if (!request.principal) throw new Error(`route ${request.routeOptions.url} has no principal`);
+  return request.principal;
+}

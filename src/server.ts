@@ -1,0 +1,120 @@
+// The composition root: opens the database, applies migrations, loads platforms, builds the HTTP app.
+// Used by `souk start`, by the tests (in-memory PGlite or a fresh PostgreSQL database) and the benchmarks.
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { loadConfig, type Config } from './kernel/config.ts';
+import { openDatabase } from './kernel/db/open.ts';
+import { openPglite } from './kernel/db/pglite.ts';
+import { forPlatform, registerTenantTables, scopedTransaction, systemDatabase } from './kernel/db/scoped.ts';
+import type { Database } from './kernel/db/types.ts';
+import { collectMigrations, migrate, migrationStatus } from './kernel/migrations.ts';
+import { createMetricsRegistry } from './kernel/http/metrics.ts';
+import { buildApp } from './kernel/http/app.ts';
+import type { ModuleContext, SoukModule } from './kernel/context.ts';
+import { allModules } from './modules/index.ts';
+import { PlatformRegistry } from './modules/platforms/registry.ts';
+import { authenticateAdmin, bootstrapOwner } from './modules/accounts/index.ts';
+import { EventBus } from './modules/events/bus.ts';
+import { createEventMetrics } from './modules/events/metrics.ts';
+import { embeddedTransport } from './modules/events/embedded.ts';
+import { openJetStreamTransport } from './modules/events/jetstream.ts';
+
+export interface Souk {
+  app: FastifyInstance;
+  config: Config;
+  /** The raw database (no tenancy guard): for the kernel, seeding, tests and checks. */
+  database: Database;
+  ctx: ModuleContext;
+  modules: readonly SoukModule[];
+  events: EventBus;
+  close(): Promise<void>;
+}
+
+export interface SoukOptions {
+  config?: Partial<Config>;
+  /** Use this database instead of opening one from the config (tests). */
+  database?: Database;
+  /** In-memory PGlite: nothing on disk (tests). */
+  inMemory?: boolean;
+  /** false silences logs (tests). */
+  logger?: false;
+}
+
+export function loggerOptions(config: Config): pino.LoggerOptions {
+  return {
+    level: config.logLevel,
+    // Pretty lines for a person at a terminal; JSON lines for everything else (files, collectors).
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  };
+}
+
+export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
+  const config = loadConfig(options.config);
+  const database = options.database ?? (options.inMemory ? await openPglite(undefined) : await openDatabase(config));
+  const db = systemDatabase(database);
+  const log = pino(options.logger === false ? { level: 'silent' } : loggerOptions(config));
+  const metrics = createMetricsRegistry();
+  const transaction: ModuleContext['transaction'] = (fn) => scopedTransaction(database, fn);
+  const eventMetrics = createEventMetrics(metrics);
+  const bus = new EventBus({ config, db, transaction, metrics: eventMetrics, log });
+
+  const modules = allModules(() => bus);
+  for (const mod of modules) registerTenantTables(mod.tenantTables);
+  const migrations = collectMigrations(modules);
+  await migrate(database, migrations);
+
+  const platforms = new PlatformRegistry(db);
+  await platforms.reload();
+
+  const ctx: ModuleContext = {
+    config,
+    db,
+    platformDb: (platformId) => forPlatform(database, platformId),
+    transaction,
+    platforms,
+    events: bus,
+    log,
+    metrics,
+  };
+  const app = await buildApp({
+    ctx,
+    modules,
+    logger: log,
+    authenticateAdmin: (token) => authenticateAdmin(db, token),
+    async isReady() {
+      const status = await migrationStatus(database, migrations);
+      return status.pending.length === 0
+        ? { ok: true, detail: `${status.applied.length} migrations applied` }
+        : { ok: false, detail: `pending migrations: ${status.pending.join(', ')}` };
+    },
+  });
+  if (config.adminEmail && config.adminPassword) {
+    if (await bootstrapOwner(db, platforms, config.adminEmail, config.adminPassword)) {
+      app.log.info({ email: config.adminEmail }, 'created the first owner from SOUK_ADMIN_EMAIL');
+    }
+  }
+  platforms.startPolling(config.platformRefreshMs, (error) => app.log.warn({ err: error }, 'platform refresh failed'));
+  await app.ready();
+
+  for (const mod of modules) mod.subscribe?.(ctx);
+  const deliveryDeps = { db, transaction, metrics: eventMetrics, onError: (error: unknown, context: Record<string, unknown>) => log.warn({ err: error, ...context }, 'event handler failed') };
+  const transport = config.eventsTransport === 'jetstream'
+    ? await openJetStreamTransport(deliveryDeps, config)
+    : embeddedTransport(deliveryDeps, { pollMs: config.eventsPollMs, batchSize: config.eventsBatchSize });
+  await bus.start(transport, config.eventsWorker);
+
+  return {
+    app,
+    config,
+    database,
+    ctx,
+    modules,
+    events: bus,
+    async close() {
+      platforms.stop();
+      await app.close();
+      await bus.stop();
+      if (!options.database) await database.close();
+    },
+  };
+}
