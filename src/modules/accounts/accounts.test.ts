@@ -1,0 +1,134 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { asBearer, createTestPlatform, eachDatabase, login, startTestSouk } from '../../../test/harness.ts';
+import { engines } from '../../../test/harness.ts';
+
+eachDatabase('accounts: admins, keys and customers', (env) => {
+  const owner = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, env.ownerToken, options);
+
+  it('refuses admin routes without a valid token', async () => {
+    const none = await env.app.inject({ url: '/admin/platforms' });
+    assert.equal(none.statusCode, 401);
+    assert.equal(none.json().code, 'unauthorized');
+    const bogus = await asBearer(env.app, 'sa_forged', { url: '/admin/platforms' });
+    assert.equal(bogus.statusCode, 401);
+  });
+
+  it('logs an admin in and out; a wrong password is 401 with no hint which part was wrong', async () => {
+    const wrong = await env.app.inject({ method: 'POST', url: '/admin/auth/login', payload: { email: 'nobody@x.test', password: 'whatever1' } });
+    assert.equal(wrong.statusCode, 401);
+    const me = await owner({ url: '/admin/auth/me' });
+    assert.equal(me.json().role, 'owner');
+    const created = await owner({ method: 'POST', url: '/admin/users', payload: { email: 'temp@x.test', password: 'temp-password', role: 'owner' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const token = await login(env.app, 'TEMP@x.test', 'temp-password');
+    assert.equal((await asBearer(env.app, token, { method: 'POST', url: '/admin/auth/logout' })).statusCode, 204);
+    assert.equal((await asBearer(env.app, token, { url: '/admin/auth/me' })).statusCode, 401);
+  });
+
+  it('support is read-only; platform admins cannot manage users or keys', async () => {
+    const shop = await createTestPlatform(env, { slug: 'acct-shop' });
+    assert.equal((await asBearer(env.app, shop.supportToken, { url: '/admin/platforms/acct-shop' })).statusCode, 200);
+    const write = await asBearer(env.app, shop.supportToken, { method: 'PATCH', url: '/admin/platforms/acct-shop', payload: { name: 'Nope' } });
+    assert.equal(write.statusCode, 403);
+    assert.equal(write.json().code, 'read_only_role');
+    assert.equal((await asBearer(env.app, shop.adminToken, { url: '/admin/users' })).statusCode, 403);
+    assert.equal((await asBearer(env.app, shop.adminToken, { method: 'POST', url: '/admin/api-keys', payload: { label: 'x', role: 'owner' } })).statusCode, 403);
+  });
+
+  it('secret API keys act with their role and platforms, and stop working when revoked', async () => {
+    const a = await createTestPlatform(env, { slug: 'key-a' });
+    await createTestPlatform(env, { slug: 'key-b' });
+    const res = await owner({ method: 'POST', url: '/admin/api-keys', payload: { label: 'importer', role: 'platform_admin', platformIds: [a.platform.id] } });
+    assert.equal(res.statusCode, 201, res.body);
+    const { key, apiKey } = res.json();
+    assert.match(key, /^sk_/);
+    assert.equal((await asBearer(env.app, key, { url: '/admin/platforms/key-a' })).statusCode, 200);
+    assert.equal((await asBearer(env.app, key, { url: '/admin/platforms/key-b' })).statusCode, 404);
+    const listed = (await owner({ url: '/admin/api-keys' })).json().items;
+    assert.ok(listed.every((k: Record<string, unknown>) => !('key' in k) && !('tokenHash' in k)));
+    assert.equal((await owner({ method: 'POST', url: `/admin/api-keys/${apiKey.id}/revoke` })).statusCode, 204);
+    assert.equal((await asBearer(env.app, key, { url: '/admin/platforms/key-a' })).statusCode, 401);
+    const noPlatforms = await owner({ method: 'POST', url: '/admin/api-keys', payload: { label: 'x', role: 'support' } });
+    assert.equal(noPlatforms.statusCode, 400);
+  });
+
+  it('the same email registers on two platforms as two unrelated customers', async () => {
+    const a = await createTestPlatform(env, { slug: 'cust-a' });
+    const b = await createTestPlatform(env, { slug: 'cust-b' });
+    const body = { email: 'same@buyer.test', password: 'buyer-password', name: 'Buyer' };
+    const onA = await env.app.inject({ method: 'POST', url: '/store/customers', headers: a.store, payload: body });
+    const onB = await env.app.inject({ method: 'POST', url: '/store/customers', headers: b.store, payload: { ...body, password: 'other-password' } });
+    assert.equal(onA.statusCode, 201, onA.body);
+    assert.equal(onB.statusCode, 201, onB.body);
+    assert.notEqual(onA.json().customer.id, onB.json().customer.id);
+    const dup = await env.app.inject({ method: 'POST', url: '/store/customers', headers: a.store, payload: body });
+    assert.equal(dup.statusCode, 409);
+
+    // A's token means nothing on B, and A's password does not open B's account.
+    const tokenA = onA.json().token;
+    const cross = await env.app.inject({ url: '/store/customers/me', headers: { ...b.store, authorization: `Bearer ${tokenA}` } });
+    assert.equal(cross.statusCode, 401);
+    const wrongShop = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: b.store, payload: { email: body.email, password: body.password } });
+    assert.equal(wrongShop.statusCode, 401);
+
+    const me = await env.app.inject({ url: '/store/customers/me', headers: { ...a.store, authorization: `Bearer ${tokenA}` } });
+    assert.equal(me.json().email, 'same@buyer.test');
+    const renamed = await env.app.inject({ method: 'PATCH', url: '/store/customers/me', headers: { ...a.store, authorization: `Bearer ${tokenA}` }, payload: { name: 'New' } });
+    assert.equal(renamed.json().name, 'New');
+
+    const customers = await asBearer(env.app, a.adminToken, { url: '/admin/platforms/cust-a/customers' });
+    assert.deepEqual(customers.json().items.map((c: { email: string }) => c.email), ['same@buyer.test']);
+    const revoke = await asBearer(env.app, a.adminToken, { method: 'POST', url: `/admin/platforms/cust-a/customers/${onA.json().customer.id}/revoke-sessions` });
+    assert.equal(revoke.json().revoked, 1);
+    assert.equal((await env.app.inject({ url: '/store/customers/me', headers: { ...a.store, authorization: `Bearer ${tokenA}` } })).statusCode, 401);
+    const otherPlatformsCustomer = await asBearer(env.app, a.adminToken, { url: `/admin/platforms/cust-a/customers/${onB.json().customer.id}` });
+    assert.equal(otherPlatformsCustomer.statusCode, 404);
+  });
+
+  it('customer login and logout; sessions end', async () => {
+    const shop = await createTestPlatform(env, { slug: 'cust-login' });
+    await env.app.inject({ method: 'POST', url: '/store/customers', headers: shop.store, payload: { email: 'l@buyer.test', password: 'buyer-password' } });
+    const res = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: shop.store, payload: { email: 'L@buyer.test', password: 'buyer-password' } });
+    assert.equal(res.statusCode, 200, res.body);
+    const auth = { ...shop.store, authorization: `Bearer ${res.json().token}` };
+    assert.equal((await env.app.inject({ method: 'POST', url: '/store/auth/logout', headers: auth })).statusCode, 204);
+    assert.equal((await env.app.inject({ url: '/store/customers/me', headers: auth })).statusCode, 401);
+  });
+});
+
+for (const engine of engines()) {
+  it(`rate-limits logins per account and per IP [${engine}]`, async () => {
+    const { souk, close } = await startTestSouk(engine, { loginRateLimitPerAccount: 3, loginRateLimitPerIp: 5, loginRateLimitWindowSeconds: 60 });
+    try {
+      const attempt = (email: string, ip: string) =>
+        souk.app.inject({ method: 'POST', url: '/admin/auth/login', remoteAddress: ip, payload: { email, password: 'wrong-password' } });
+      for (let i = 0; i < 3; i += 1) assert.equal((await attempt('victim@x.test', `10.0.0.${i}`)).statusCode, 401);
+      const limited = await attempt('victim@x.test', '10.0.0.9');
+      assert.equal(limited.statusCode, 429);
+      assert.ok(Number(limited.headers['retry-after']) > 0);
+      for (let i = 0; i < 5; i += 1) await attempt(`user${i}@x.test`, '10.9.9.9');
+      assert.equal((await attempt('fresh@x.test', '10.9.9.9')).statusCode, 429);
+    } finally {
+      await close();
+    }
+  });
+
+  it(`expired customer sessions are refused [${engine}]`, async () => {
+    const { souk, close } = await startTestSouk(engine, { customerSessionTtlSeconds: 1 });
+    try {
+      const { createPlatform } = await import('../platforms/service.ts');
+      const { platform, publishableKey } = await createPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, modules: souk.modules }, {
+        slug: 'ttl', name: 'TTL', hosts: [], defaultCurrency: 'USD', defaultLocale: 'en', modules: [], settings: {},
+      });
+      assert.ok(platform);
+      const reg = await souk.app.inject({ method: 'POST', url: '/store/customers', headers: { 'x-publishable-key': publishableKey }, payload: { email: 't@x.test', password: 'buyer-password' } });
+      const auth = { 'x-publishable-key': publishableKey, authorization: `Bearer ${reg.json().token}` };
+      assert.equal((await souk.app.inject({ url: '/store/customers/me', headers: auth })).statusCode, 200);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal((await souk.app.inject({ url: '/store/customers/me', headers: auth })).statusCode, 401);
+    } finally {
+      await close();
+    }
+  });
+}

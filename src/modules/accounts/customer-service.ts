@@ -1,0 +1,113 @@
+// Customers of one platform: registration, login, sessions. Every statement goes through PlatformDb,
+// so an account, a session or a token of one platform cannot be used on another.
+import type { FastifyRequest } from 'fastify';
+import { newId, newSecret, sha256 } from '../../kernel/ids.ts';
+import { conflict, notFound, unauthorized } from '../../kernel/http/problem.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+export interface CustomerRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  name: string;
+  created_at: Date;
+}
+
+export interface Customer {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+export function customerView(row: CustomerRow): Customer {
+  return { id: row.id, email: row.email, name: row.name, createdAt: row.created_at.toISOString() };
+}
+
+async function startSession(pdb: PlatformDb, customerId: string, ttlSeconds: number) {
+  const token = newSecret('sc');
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  await pdb.execute(
+    'insert into customer_sessions (platform_id, id, customer_id, token_hash, expires_at) values ($1, $2, $3, $4, $5)',
+    [newId(), customerId, sha256(token), expiresAt],
+  );
+  return { token, expiresAt: expiresAt.toISOString() };
+}
+
+export async function registerCustomer(pdb: PlatformDb, input: { email: string; password: string; name?: string }, ttlSeconds: number) {
+  const passwordHash = await hashPassword(input.password);
+  return pdb.transaction(async (tx) => {
+    const existing = await tx.query('select 1 from customers where platform_id = $1 and lower(email) = lower($2)', [input.email]);
+    if (existing.length > 0) throw conflict('email_taken', 'An account with this email already exists on this shop; log in instead.');
+    const [row] = await tx.query<CustomerRow>(
+      'insert into customers (platform_id, id, email, password_hash, name) values ($1, $2, $3, $4, $5) returning *',
+      [newId(), input.email, passwordHash, input.name ?? ''],
+    );
+    const session = await startSession(tx, row!.id, ttlSeconds);
+    return { customer: customerView(row!), ...session };
+  });
+}
+
+export async function customerLogin(pdb: PlatformDb, email: string, password: string, ttlSeconds: number) {
+  const row = await pdb.maybeOne<CustomerRow>('select * from customers where platform_id = $1 and lower(email) = lower($2)', [email]);
+  const ok = await verifyPassword(row?.password_hash, password);
+  if (!row || !ok) throw unauthorized('The email or password is not right.');
+  return { customer: customerView(row), ...(await startSession(pdb, row.id, ttlSeconds)) };
+}
+
+export async function customerByToken(pdb: PlatformDb, token: string): Promise<Customer | undefined> {
+  const row = await pdb.maybeOne<CustomerRow>(
+    `select c.* from customer_sessions s join customers c on c.platform_id = $1 and c.id = s.customer_id
+     where s.platform_id = $1 and s.token_hash = $2 and s.revoked_at is null and s.expires_at > now()`,
+    [sha256(token)],
+  );
+  return row ? customerView(row) : undefined;
+}
+
+/** The customer behind the request's bearer token on the request's platform; 401 otherwise. */
+export async function requireCustomer(pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  const customer = match?.[1] ? await customerByToken(pdb, match[1]) : undefined;
+  if (!customer) throw unauthorized('Log in at POST /store/auth/login and send "Authorization: Bearer <token>".');
+  return customer;
+}
+
+export async function revokeCustomerToken(pdb: PlatformDb, token: string): Promise<void> {
+  await pdb.execute('update customer_sessions set revoked_at = now() where platform_id = $1 and token_hash = $2 and revoked_at is null', [
+    sha256(token),
+  ]);
+}
+
+export async function revokeCustomerSessions(pdb: PlatformDb, customerId: string): Promise<number> {
+  await getCustomer(pdb, customerId);
+  const { rowCount } = await pdb.execute(
+    'update customer_sessions set revoked_at = now() where platform_id = $1 and customer_id = $2 and revoked_at is null',
+    [customerId],
+  );
+  return rowCount;
+}
+
+export async function getCustomer(pdb: PlatformDb, customerId: string): Promise<Customer> {
+  const row = await pdb.maybeOne<CustomerRow>('select * from customers where platform_id = $1 and id = $2', [customerId]);
+  if (!row) throw notFound('customer_not_found', `This platform has no customer ${customerId}.`);
+  return customerView(row);
+}
+
+export async function updateCustomerName(pdb: PlatformDb, customerId: string, name: string): Promise<Customer> {
+  const row = await pdb.maybeOne<CustomerRow>('update customers set name = $3 where platform_id = $1 and id = $2 returning *', [customerId, name]);
+  if (!row) throw notFound('customer_not_found', `This platform has no customer ${customerId}.`);
+  return customerView(row);
+}
+
+export async function listCustomers(pdb: PlatformDb, options: { q?: string; limit: number; after?: string }) {
+  const rows = await pdb.query<CustomerRow>(
+    `select * from customers where platform_id = $1
+       and ($2::text is null or email ilike '%' || $2 || '%')
+       and ($3::uuid is null or id > $3)
+     order by id limit $4`,
+    [options.q ?? null, options.after ?? null, options.limit + 1],
+  );
+  const page = rows.slice(0, options.limit);
+  return { items: page.map(customerView), nextCursor: rows.length > options.limit ? (page.at(-1)?.id ?? null) : null };
+}

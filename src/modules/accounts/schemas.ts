@@ -1,0 +1,31 @@
+import { Type } from 'typebox';
+
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const Password = Type.String({ minLength: 8, maxLength: 200, description: 'At least 8 characters' });
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('platform_admin'), Type.Literal('support')]);
+
+export const LoginBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+export const AdminUserView = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: Type.String(),
+  platformIds: Type.Array(Type.String()),
+  disabled: Type.Boolean(),
+  createdAt: Type.String(),
+});
+
+export const ApiKeyView = Type.Object({
+  id: Type.String(),
+  label: Type.String(),
+  prefix: Type.String(),
+  role: Type.String(),
+  platformIds: Type.Array(Type.String()),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+});
+
+export const CustomerView = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), createdAt: Type.String() });
+
+export const CustomerSession = Type.Object({ token: Type.String(), expiresAt: Type.String(), customer: CustomerView });

@@ -1,0 +1,70 @@
+// Storefront API for customers: register, log in and out, read and edit their profile. The platform
+// is the one the request resolved to; accounts never cross platforms.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { platformOf } from '../../kernel/http/tenancy.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
+import { enforceLimits, type RateLimiter } from '../../kernel/rate-limit.ts';
+import { CustomerSession, CustomerView, Email, LoginBody, Password } from './schemas.ts';
+import { customerLogin, registerCustomer, requireCustomer, revokeCustomerToken, updateCustomerName } from './customer-service.ts';
+
+const tags = ['storefront'];
+const asCustomer = { tags, security: [{ customerBearer: [] }] };
+
+export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, limiter: RateLimiter): void {
+  const { config } = ctx;
+  const pdbOf = (request: Parameters<typeof platformOf>[0]) => ctx.platformDb(platformOf(request).id);
+
+  app.post('/store/customers', {
+    schema: {
+      tags,
+      summary: 'Register a customer on this platform; returns a session',
+      body: Type.Object({ email: Email, password: Password, name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+      response: { 201: CustomerSession, ...errorResponses(400, 404, 409, 429) },
+    },
+  }, async (request, reply) => {
+    await enforceLimits(limiter, [{ key: `register:ip:${request.ip}`, limit: config.loginRateLimitPerIp, windowSeconds: config.loginRateLimitWindowSeconds }]);
+    const body = request.body as { email: string; password: string; name?: string };
+    return reply.code(201).send(await registerCustomer(pdbOf(request), body, config.customerSessionTtlSeconds));
+  });
+
+  app.post('/store/auth/login', {
+    schema: { tags, summary: 'Customer login (rate-limited per IP and per account)', body: LoginBody, response: { 200: CustomerSession, ...errorResponses(400, 401, 404, 429) } },
+  }, async (request) => {
+    const { email, password } = request.body as { email: string; password: string };
+    const platform = platformOf(request);
+    const window = config.loginRateLimitWindowSeconds;
+    await enforceLimits(limiter, [
+      { key: `login:ip:${request.ip}`, limit: config.loginRateLimitPerIp, windowSeconds: window },
+      { key: `login:account:${platform.id}:${email.toLowerCase()}`, limit: config.loginRateLimitPerAccount, windowSeconds: window },
+    ]);
+    return customerLogin(pdbOf(request), email, password, config.customerSessionTtlSeconds);
+  });
+
+  app.post('/store/auth/logout', {
+    schema: { ...asCustomer, summary: 'End this customer session', response: { 204: Type.Null(), ...errorResponses(401, 404) } },
+  }, async (request, reply) => {
+    const pdb = pdbOf(request);
+    await requireCustomer(pdb, request);
+    await revokeCustomerToken(pdb, (request.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+    return reply.code(204).send();
+  });
+
+  app.get('/store/customers/me', {
+    schema: { ...asCustomer, summary: 'The logged-in customer', response: { 200: CustomerView, ...errorResponses(401, 404) } },
+  }, async (request) => requireCustomer(pdbOf(request), request));
+
+  app.patch('/store/customers/me', {
+    schema: {
+      ...asCustomer,
+      summary: 'Change the logged-in customer’s name',
+      body: Type.Object({ name: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+      response: { 200: CustomerView, ...errorResponses(400, 401, 404) },
+    },
+  }, async (request) => {
+    const pdb = pdbOf(request);
+    const customer = await requireCustomer(pdb, request);
+    return updateCustomerName(pdb, customer.id, (request.body as { name: string }).name);
+  });
+}

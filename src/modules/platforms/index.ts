@@ -1,0 +1,13 @@
+import type { SoukModule } from '../../kernel/context.ts';
+import { platformRoutes } from './routes.ts';
+
+export function platformsModule(allModules: () => readonly SoukModule[]): SoukModule {
+  return {
+    name: 'platforms',
+    core: true,
+    description: 'Platforms (tenants): metadata, hosts, publishable keys',
+    migrationsDir: new URL('./migrations/', import.meta.url),
+    tenantTables: [],
+    routes: (app, ctx) => platformRoutes({ modules: allModules() })(app, ctx),
+  };
+}

@@ -1,0 +1,118 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { asBearer, createTestPlatform, eachDatabase } from '../../../test/harness.ts';
+import { applyPlatform } from './service.ts';
+
+const metadata = (slug: string, extra: Record<string, unknown> = {}) => ({
+  slug,
+  name: `Shop ${slug}`,
+  hosts: [`${slug}.example`],
+  defaultCurrency: 'EUR',
+  defaultLocale: 'en',
+  modules: ['catalog'],
+  ...extra,
+});
+
+eachDatabase('platforms', (env) => {
+  const owner = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, env.ownerToken, options);
+
+  it('creates a platform with a publishable key that resolves the storefront', async () => {
+    const res = await owner({ method: 'POST', url: '/admin/platforms', payload: metadata('alpha') });
+    assert.equal(res.statusCode, 201, res.body);
+    const { platform, publishableKey } = res.json();
+    assert.equal(platform.slug, 'alpha');
+    assert.deepEqual(platform.currencies, ['EUR']);
+    assert.match(publishableKey, /^pk_/);
+
+    const byKey = await env.app.inject({ url: '/store/platform', headers: { 'x-publishable-key': publishableKey } });
+    assert.equal(byKey.statusCode, 200);
+    assert.equal(byKey.json().slug, 'alpha');
+    const byHost = await env.app.inject({ url: '/store/platform', headers: { host: 'alpha.example:3000' } });
+    assert.equal(byHost.json().slug, 'alpha');
+  });
+
+  it('answers 404 problem for an unknown host or key, never another platform', async () => {
+    const unknownHost = await env.app.inject({ url: '/store/platform', headers: { host: 'nobody.example' } });
+    assert.equal(unknownHost.statusCode, 404);
+    assert.equal(unknownHost.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(unknownHost.json().code, 'platform_not_found');
+    const badKey = await env.app.inject({ url: '/store/platform', headers: { 'x-publishable-key': 'pk_nope', host: 'alpha.example' } });
+    assert.equal(badKey.statusCode, 404);
+  });
+
+  it('rejects a duplicate slug, a taken host and an unknown module with 4xx and changes nothing', async () => {
+    const before = (await owner({ url: '/admin/platforms' })).json().items.length;
+    assert.equal((await owner({ method: 'POST', url: '/admin/platforms', payload: metadata('alpha') })).statusCode, 409);
+    const taken = await owner({ method: 'POST', url: '/admin/platforms', payload: metadata('beta', { hosts: ['alpha.example'] }) });
+    assert.equal(taken.statusCode, 409);
+    assert.equal(taken.json().code, 'host_taken');
+    const mod = await owner({ method: 'POST', url: '/admin/platforms', payload: metadata('gamma', { modules: ['teleport'] }) });
+    assert.equal(mod.statusCode, 400);
+    assert.equal(mod.json().code, 'unknown_module');
+    const cur = await owner({ method: 'POST', url: '/admin/platforms', payload: metadata('delta', { currencies: ['USD'] }) });
+    assert.equal(cur.statusCode, 400);
+    const extra = await owner({ method: 'POST', url: '/admin/platforms', payload: { ...metadata('eps'), colour: 'red' } });
+    assert.equal(extra.statusCode, 400);
+    assert.equal(extra.json().code, 'validation_failed');
+    assert.equal((await owner({ url: '/admin/platforms' })).json().items.length, before);
+  });
+
+  it('applies metadata idempotently: created, unchanged, updated', async () => {
+    const deps = { db: env.souk.ctx.db, directory: env.souk.ctx.platforms, modules: env.souk.modules };
+    const first = await applyPlatform(deps, metadata('applied', { settings: {} }));
+    assert.equal(first.action, 'created');
+    const again = await applyPlatform(deps, metadata('applied', { settings: {} }));
+    assert.equal(again.action, 'unchanged');
+    assert.equal(again.platform.updatedAt, first.platform.updatedAt);
+    const viaApi = await owner({ method: 'PUT', url: '/admin/platforms', payload: metadata('applied') });
+    assert.equal(viaApi.json().action, 'unchanged');
+    const changed = await owner({ method: 'PUT', url: '/admin/platforms', payload: metadata('applied', { name: 'Renamed', hosts: ['applied.example', 'www.applied.example'] }) });
+    assert.equal(changed.json().action, 'updated');
+    assert.deepEqual(changed.json().platform.hosts, ['applied.example', 'www.applied.example']);
+    const host = await env.app.inject({ url: '/store/platform', headers: { host: 'www.applied.example' } });
+    assert.equal(host.json().name, 'Renamed');
+  });
+
+  it('disables a storefront (404) and enables it again; only owners may', async () => {
+    const shop = await createTestPlatform(env, { slug: 'togglable' });
+    const asAdmin = await asBearer(env.app, shop.adminToken, { method: 'POST', url: '/admin/platforms/togglable/disable' });
+    assert.equal(asAdmin.statusCode, 403);
+    assert.equal((await owner({ method: 'POST', url: '/admin/platforms/togglable/disable' })).json().status, 'disabled');
+    assert.equal((await env.app.inject({ url: '/store/platform', headers: shop.store })).statusCode, 404);
+    await owner({ method: 'POST', url: '/admin/platforms/togglable/enable' });
+    assert.equal((await env.app.inject({ url: '/store/platform', headers: shop.store })).statusCode, 200);
+  });
+
+  it('turns a module off per platform: its routes answer 404 there only', async () => {
+    const on = await createTestPlatform(env, { slug: 'with-catalog' });
+    const off = await createTestPlatform(env, { slug: 'without-catalog', modules: [] });
+    assert.equal((await env.app.inject({ url: '/store/products', headers: on.store })).statusCode, 200);
+    const res = await env.app.inject({ url: '/store/products', headers: off.store });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().code, 'module_disabled');
+    const patched = await owner({ method: 'PATCH', url: '/admin/platforms/without-catalog', payload: { modules: ['catalog'] } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.equal((await env.app.inject({ url: '/store/products', headers: off.store })).statusCode, 200);
+  });
+
+  it('revokes a publishable key at once', async () => {
+    const shop = await createTestPlatform(env, { slug: 'keyed' });
+    const created = await asBearer(env.app, shop.adminToken, { method: 'POST', url: '/admin/platforms/keyed/publishable-keys', payload: { label: 'app' } });
+    assert.equal(created.statusCode, 201);
+    const key = created.json().key as string;
+    assert.equal((await env.app.inject({ url: '/store/platform', headers: { 'x-publishable-key': key } })).statusCode, 200);
+    const list = await asBearer(env.app, shop.adminToken, { url: '/admin/platforms/keyed/publishable-keys' });
+    const id = list.json().items.find((k: { label: string }) => k.label === 'app').id;
+    assert.equal((await asBearer(env.app, shop.adminToken, { method: 'POST', url: `/admin/platforms/keyed/publishable-keys/${id}/revoke` })).statusCode, 204);
+    assert.equal((await env.app.inject({ url: '/store/platform', headers: { 'x-publishable-key': key } })).statusCode, 404);
+  });
+
+  it('lets a platform admin see only their own platform', async () => {
+    const a = await createTestPlatform(env, { slug: 'mine' });
+    await createTestPlatform(env, { slug: 'theirs' });
+    const list = await asBearer(env.app, a.adminToken, { url: '/admin/platforms' });
+    assert.deepEqual(list.json().items.map((p: { slug: string }) => p.slug), ['mine']);
+    assert.equal((await asBearer(env.app, a.adminToken, { url: '/admin/platforms/theirs' })).statusCode, 404);
+    assert.equal((await asBearer(env.app, a.adminToken, { method: 'PATCH', url: '/admin/platforms/theirs', payload: { name: 'x' } })).statusCode, 404);
+  });
+});

@@ -1,0 +1,123 @@
+// The in-memory platform directory: every storefront request resolves its platform here by host or
+// publishable key with one Map lookup, so 1,000 platforms cost what one does. It is rebuilt after any
+// platform write on this node, and polled (one cheap aggregate query) for writes made on other nodes.
+import { sha256 } from '../../kernel/ids.ts';
+import type { Database } from '../../kernel/db/types.ts';
+import type { Platform, PlatformDirectory } from '../../kernel/context.ts';
+
+interface PlatformRow {
+  id: string;
+  slug: string;
+  name: string;
+  default_currency: string;
+  currencies: string[];
+  default_locale: string;
+  locales: string[];
+  modules: string[];
+  settings: Record<string, unknown>;
+  status: 'active' | 'disabled';
+  created_at: Date;
+  updated_at: Date;
+  hosts: string[] | null;
+}
+
+export function platformFromRow(row: PlatformRow): Platform {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    hosts: row.hosts ?? [],
+    defaultCurrency: row.default_currency,
+    currencies: row.currencies,
+    defaultLocale: row.default_locale,
+    locales: row.locales,
+    modules: row.modules,
+    settings: row.settings,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export const SELECT_PLATFORMS = `
+  select p.*, (select array_agg(h.host order by h.host) from platform_hosts h where h.platform_id = p.id) as hosts
+  from platforms p`;
+
+export class PlatformRegistry implements PlatformDirectory {
+  private byIdMap = new Map<string, Platform>();
+  private bySlugMap = new Map<string, Platform>();
+  private byHostMap = new Map<string, Platform>();
+  private byKeyHash = new Map<string, Platform>();
+  private stamp = '';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Database) {}
+
+  byId(id: string) {
+    return this.byIdMap.get(id);
+  }
+  bySlug(slug: string) {
+    return this.bySlugMap.get(slug);
+  }
+  byHost(host: string) {
+    return this.byHostMap.get(host.toLowerCase());
+  }
+  byPublishableKey(key: string) {
+    return this.byKeyHash.get(sha256(key));
+  }
+  all() {
+    return [...this.byIdMap.values()];
+  }
+
+  async reload(): Promise<void> {
+    const [rows, keys, stamp] = await Promise.all([
+      this.db.query<PlatformRow>(`${SELECT_PLATFORMS} order by p.slug`),
+      this.db.query<{ platform_id: string; token_hash: string }>(
+        'select platform_id, token_hash from platform_publishable_keys where revoked_at is null',
+      ),
+      this.readStamp(),
+    ]);
+    const byId = new Map<string, Platform>();
+    const bySlug = new Map<string, Platform>();
+    const byHost = new Map<string, Platform>();
+    for (const row of rows) {
+      const platform = platformFromRow(row);
+      byId.set(platform.id, platform);
+      bySlug.set(platform.slug, platform);
+      for (const host of platform.hosts) byHost.set(host, platform);
+    }
+    const byKeyHash = new Map<string, Platform>();
+    for (const key of keys) {
+      const platform = byId.get(key.platform_id);
+      if (platform) byKeyHash.set(key.token_hash, platform);
+    }
+    // Swap all maps at once so a request never sees half of a reload.
+    this.byIdMap = byId;
+    this.bySlugMap = bySlug;
+    this.byHostMap = byHost;
+    this.byKeyHash = byKeyHash;
+    this.stamp = stamp;
+  }
+
+  /** Changes to platforms, hosts or keys all bump platforms.updated_at, so this detects any of them. */
+  private async readStamp(): Promise<string> {
+    const [row] = await this.db.query<{ stamp: string }>(
+      `select count(*)::text || ':' || coalesce(max(updated_at)::text, '') as stamp from platforms`,
+    );
+    return row?.stamp ?? '';
+  }
+
+  startPolling(intervalMs: number, onError: (error: unknown) => void): void {
+    if (intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      this.readStamp()
+        .then((stamp) => (stamp !== this.stamp ? this.reload() : undefined))
+        .catch(onError);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,135 @@
+// Admin API for platforms (owners create, apply and disable; platform admins read and edit their own)
+// and the storefront's view of its own platform.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { platformOf, principalOf, principalSeesPlatform } from '../../kernel/http/tenancy.ts';
+import { forbidden } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
+import {
+  PlatformInput,
+  PlatformPatch,
+  PlatformRef,
+  PlatformView,
+  PublishableKeyView,
+  StorefrontPlatformView,
+} from './schemas.ts';
+import {
+  applyPlatform,
+  createPlatform,
+  createPublishableKey,
+  listPublishableKeys,
+  revokePublishableKey,
+  setPlatformStatus,
+  updatePlatform,
+  type PlatformServiceDeps,
+} from './service.ts';
+
+const admin = { tags: ['platforms'], security: [{ adminBearer: [] }] };
+
+export function platformRoutes(deps: Omit<PlatformServiceDeps, 'db' | 'directory'>) {
+  return (app: FastifyInstance, ctx: ModuleContext) => {
+    const service: PlatformServiceDeps = { db: ctx.db, directory: ctx.platforms, modules: deps.modules };
+
+    app.get('/store/platform', {
+      schema: {
+        tags: ['storefront'],
+        summary: 'The platform this storefront request resolved to',
+        security: [{ publishableKey: [] }, {}],
+        response: { 200: StorefrontPlatformView, ...errorResponses(404) },
+      },
+    }, async (request) => platformOf(request));
+
+    app.get('/admin/platforms', {
+      schema: { ...admin, summary: 'List the platforms you can see', response: { 200: Type.Object({ items: Type.Array(PlatformView) }), ...errorResponses(401) } },
+    }, async (request) => {
+      const principal = principalOf(request);
+      return { items: ctx.platforms.all().filter((p) => principalSeesPlatform(principal, p.id)) };
+    });
+
+    app.post('/admin/platforms', {
+      config: { ownerOnly: true },
+      schema: {
+        ...admin,
+        summary: 'Create a platform (owners only); returns its first publishable key once',
+        body: PlatformInput,
+        response: { 201: Type.Object({ platform: PlatformView, publishableKey: Type.String() }), ...errorResponses(400, 401, 403, 409) },
+      },
+    }, async (request, reply) => {
+      const created = await createPlatform(service, request.body as PlatformInput);
+      return reply.code(201).send(created);
+    });
+
+    app.put('/admin/platforms', {
+      config: { ownerOnly: true },
+      schema: {
+        ...admin,
+        summary: 'Apply platform metadata: create or update by slug; applying the same document twice changes nothing',
+        body: PlatformInput,
+        response: {
+          200: Type.Object({
+            action: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')]),
+            platform: PlatformView,
+            publishableKey: Type.Optional(Type.String()),
+          }),
+          ...errorResponses(400, 401, 403, 409),
+        },
+      },
+    }, async (request) => applyPlatform(service, request.body));
+
+    app.get('/admin/platforms/:platform', {
+      schema: { ...admin, summary: 'One platform', params: PlatformRef, response: { 200: PlatformView, ...errorResponses(401, 404) } },
+    }, async (request) => platformOf(request));
+
+    app.patch('/admin/platforms/:platform', {
+      schema: { ...admin, summary: 'Change a platform’s metadata (hosts need an owner)', params: PlatformRef, body: PlatformPatch, response: { 200: PlatformView, ...errorResponses(400, 401, 403, 404, 409) } },
+    }, async (request) => {
+      const patch = request.body as PlatformPatch;
+      if (patch.hosts && principalOf(request).role !== 'owner') {
+        throw forbidden('owner_only', 'Only an owner can change which hosts a platform answers on.');
+      }
+      return updatePlatform(service, platformOf(request), patch);
+    });
+
+    for (const [action, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
+      app.post(`/admin/platforms/:platform/${action}`, {
+        config: { ownerOnly: true },
+        schema: { ...admin, summary: `${action === 'disable' ? 'Disable' : 'Re-enable'} a platform’s storefront (owners only)`, params: PlatformRef, response: { 200: PlatformView, ...errorResponses(401, 403, 404) } },
+      }, async (request) => setPlatformStatus(service, platformOf(request), status));
+    }
+
+    app.get('/admin/platforms/:platform/publishable-keys', {
+      schema: { ...admin, summary: 'Publishable keys of a platform (prefixes only)', params: PlatformRef, response: { 200: Type.Object({ items: Type.Array(PublishableKeyView) }), ...errorResponses(401, 404) } },
+    }, async (request) => {
+      const rows = await listPublishableKeys(ctx.db, platformOf(request).id);
+      return {
+        items: rows.map((r) => ({ id: r.id, prefix: r.prefix, label: r.label, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null })),
+      };
+    });
+
+    app.post('/admin/platforms/:platform/publishable-keys', {
+      schema: {
+        ...admin,
+        summary: 'Create a publishable key (shown once)',
+        params: PlatformRef,
+        body: Type.Object({ label: Type.String({ maxLength: 100, default: '' }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ key: Type.String() }), ...errorResponses(400, 401, 403, 404) },
+      },
+    }, async (request, reply) => {
+      const { label } = request.body as { label: string };
+      return reply.code(201).send({ key: await createPublishableKey(service, platformOf(request).id, label) });
+    });
+
+    app.post('/admin/platforms/:platform/publishable-keys/:keyId/revoke', {
+      schema: {
+        ...admin,
+        summary: 'Revoke a publishable key; storefronts using it get 404 at once',
+        params: Type.Object({ platform: PlatformRef.properties.platform, keyId: Type.String({ format: 'uuid' }) }),
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
+      },
+    }, async (request, reply) => {
+      await revokePublishableKey(service, platformOf(request).id, (request.params as { keyId: string }).keyId);
+      return reply.code(204).send();
+    });
+  };
+}
