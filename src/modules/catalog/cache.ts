@@ -1,0 +1,85 @@
+// An in-process cache of serialized storefront responses. Entries live for the configured TTL; every
+// catalog write on this node bumps its platform's generation, which retires all of that platform's
+// entries at once (so this node never serves what it has just changed, and other nodes catch up within
+// the TTL). A reader takes the generation before it queries and stores under that generation, so a
+// response read while a write was committing can never outlive the write.
+// The cache is bounded by entry count and by bytes: list queries are client-controlled (q, filters,
+// cursors), so without a byte budget a crawler could make it grow without limit.
+
+interface Entry {
+  generation: number;
+  expiresAt: number;
+  body: string;
+}
+
+export interface CacheLimits {
+  maxEntries: number;
+  /** Approximate: string length (UTF-16 code units), which is what the heap holds. */
+  maxChars: number;
+}
+
+export class ResponseCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly generations = new Map<string, number>();
+  private chars = 0;
+
+  constructor(private readonly limits: CacheLimits = { maxEntries: 20_000, maxChars: 32 * 1024 * 1024 }) {}
+
+  generation(platformId: string): number {
+    return this.generations.get(platformId) ?? 0;
+  }
+
+  get(platformId: string, key: string): string | undefined {
+    const fullKey = `${platformId}\n${key}`;
+    const entry = this.entries.get(fullKey);
+    if (entry === undefined) return undefined;
+    if (entry.generation !== this.generation(platformId) || entry.expiresAt <= Date.now()) {
+      this.remove(fullKey, entry);
+      return undefined;
+    }
+    return entry.body;
+  }
+
+  set(platformId: string, key: string, generation: number, body: string, ttlMs: number): void {
+    if (ttlMs <= 0 || generation !== this.generation(platformId)) return;
+    // One response may not take more than a sixteenth of the budget.
+    if (body.length > this.limits.maxChars / 16) return;
+    const fullKey = `${platformId}\n${key}`;
+    const previous = this.entries.get(fullKey);
+    if (previous) this.remove(fullKey, previous);
+    this.evictUntilFits(body.length);
+    this.entries.set(fullKey, { generation, expiresAt: Date.now() + ttlMs, body });
+    this.chars += body.length;
+  }
+
+  invalidate(platformId: string): void {
+    this.generations.set(platformId, this.generation(platformId) + 1);
+  }
+
+  get size(): { entries: number; chars: number } {
+    return { entries: this.entries.size, chars: this.chars };
+  }
+
+  private remove(fullKey: string, entry: Entry): void {
+    this.entries.delete(fullKey);
+    this.chars -= entry.body.length;
+  }
+
+  private evictUntilFits(incoming: number): void {
+    // Map iterates in insertion order, so the first entries are the oldest.
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size < this.limits.maxEntries && this.chars + incoming <= this.limits.maxChars) return;
+      this.remove(key, entry);
+    }
+  }
+}
+
+/**
+ * One cache per process, shared by every app instance: entries are keyed by platform id, and the
+ * service functions (also called outside HTTP, e.g. by demo seeding) bump it after each write.
+ */
+export const catalogCache = new ResponseCache();
+
+export function invalidateCatalog(platformId: string): void {
+  catalogCache.invalidate(platformId);
+}

@@ -1,0 +1,32 @@
+// The catalog module: categories, products, variants and prices; storefront reads and admin writes.
+import type { SoukModule } from '../../kernel/context.ts';
+import { adminRoutes } from './routes-admin.ts';
+import { storeRoutes } from './routes-store.ts';
+
+export const catalogModule: SoukModule = {
+  name: 'catalog',
+  core: false,
+  description: 'Products with options, variants and prices per currency, a category tree, search and bulk import.',
+  migrationsDir: new URL('./migrations/', import.meta.url),
+  tenantTables: [
+    'catalog_categories',
+    'catalog_products',
+    'catalog_product_categories',
+    'catalog_variants',
+    'catalog_prices',
+    'catalog_product_prices',
+  ],
+  settingsSchema: {
+    type: 'object',
+    properties: {
+      defaultPageSize: { type: 'integer', minimum: 1, maximum: 100, description: 'Storefront page size when the request gives no limit' },
+    },
+    additionalProperties: false,
+  },
+  routes(app, ctx) {
+    storeRoutes(app, ctx);
+    adminRoutes(app, ctx);
+  },
+};
+
+export * from './service.ts';

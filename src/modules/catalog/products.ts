@@ -1,0 +1,200 @@
+// Admin-side product and variant services. Writes go through applyProducts (upsert.ts) inside one
+// transaction and bump the platform's storefront cache generation once committed.
+import type { Platform } from '../../kernel/context.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { conflict, notFound } from '../../kernel/http/problem.ts';
+import { invalidateCatalog } from './cache.ts';
+import { emitEvent } from '../events/outbox.ts';
+import { upsertCategories } from './categories.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { checkHandle } from './rules.ts';
+import type {
+  AdminProduct,
+  AdminProductsQuery,
+  AdminVariant,
+  BulkInput,
+  BulkResult,
+  ProductInput,
+  ProductPatch,
+  VariantInput,
+  VariantPatch,
+} from './schemas.ts';
+import { searchPatterns } from './search.ts';
+import { applyProducts, refreshDerived } from './upsert.ts';
+import { ADMIN_PRODUCT_COLUMNS, toAdminProduct, type AdminProductRow } from './views.ts';
+
+const productNotFound = (id: string) => notFound('product_not_found', `There is no product ${id} on this platform.`);
+
+export async function getAdminProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct | undefined> {
+  const row = await pdb.maybeOne<AdminProductRow>(
+    `select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where p.platform_id = $1 and p.id = $2`,
+    [productId],
+  );
+  return row && toAdminProduct(row);
+}
+
+async function mustGetAdminProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct> {
+  const product = await getAdminProduct(pdb, productId);
+  if (!product) throw productNotFound(productId);
+  return product;
+}
+
+/** All statuses, newest first; optional status filter and text search. */
+export async function listAdminProducts(
+  pdb: PlatformDb,
+  query: AdminProductsQuery,
+): Promise<{ items: AdminProduct[]; nextCursor: string | null }> {
+  const limit = query.limit ?? 20;
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const where = ['p.platform_id = $1'];
+  if (query.status) where.push(`p.status = ${param(query.status)}`);
+  const patterns = searchPatterns(query.q);
+  if (patterns.length > 0) where.push(`p.search_text ilike all(${param(patterns)}::text[])`);
+  if (query.cursor) where.push(`p.id < ${param(decodeCursor(query.cursor, 'admin').id)}::uuid`);
+  const rows = await pdb.query<AdminProductRow>(
+    `select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${param(limit + 1)}`,
+    params,
+  );
+  const page = rows.slice(0, limit).map(toAdminProduct);
+  const last = page.at(-1);
+  const nextCursor = rows.length > limit && last ? encodeCursor({ sort: 'admin', value: null, id: last.id }) : null;
+  return { items: page, nextCursor };
+}
+
+export async function createProduct(pdb: PlatformDb, platform: Platform, input: ProductInput): Promise<AdminProduct> {
+  const productId = await pdb.transaction(async (tx) => {
+    const result = await applyProducts(tx, platform, [input], { productsMustBeNew: true, variantsMustBeNew: true });
+    const id = result.productIds.get(input.handle) as string;
+    await emitEvent(tx, 'catalog.product_created', { productId: id, handle: input.handle }, { key: id });
+    return id;
+  });
+  invalidateCatalog(pdb.platformId);
+  return mustGetAdminProduct(pdb, productId);
+}
+
+/** Changes the fields given; `categories` replaces the product's categories. Variants have their own calls. */
+export async function updateProduct(pdb: PlatformDb, platform: Platform, productId: string, patch: ProductPatch): Promise<AdminProduct> {
+  await pdb.transaction(async (tx) => {
+    const current = await tx.maybeOne<{ handle: string }>(
+      'select handle from catalog_products where platform_id = $1 and id = $2 for update',
+      [productId],
+    );
+    if (!current) throw productNotFound(productId);
+    const handle = patch.handle ?? current.handle;
+    if (handle !== current.handle) {
+      checkHandle(handle);
+      const taken = await tx.maybeOne('select 1 from catalog_products where platform_id = $1 and handle = $2', [handle]);
+      if (taken) throw conflict('handle_taken', `A product with handle "${handle}" already exists.`);
+      await tx.execute('update catalog_products set handle = $3, updated_at = now() where platform_id = $1 and id = $2', [productId, handle]);
+    }
+    await applyProducts(tx, platform, [{ ...patch, handle }]);
+    await emitEvent(tx, 'catalog.product_updated', { productId, handle, fields: Object.keys(patch) }, { key: productId });
+  });
+  invalidateCatalog(pdb.platformId);
+  return mustGetAdminProduct(pdb, productId);
+}
+
+/** Archived products leave the storefront but stay for order history and can be published again. */
+export async function archiveProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct> {
+  await pdb.transaction(async (tx) => {
+    const archived = await tx.maybeOne<{ handle: string }>(
+      `update catalog_products set status = 'archived', updated_at = now() where platform_id = $1 and id = $2 returning handle`,
+      [productId],
+    );
+    if (!archived) throw productNotFound(productId);
+    await emitEvent(tx, 'catalog.product_archived', { productId, handle: archived.handle }, { key: productId });
+  });
+  invalidateCatalog(pdb.platformId);
+  return mustGetAdminProduct(pdb, productId);
+}
+
+async function lockedProductHandle(tx: PlatformDb, productId: string): Promise<string> {
+  const row = await tx.maybeOne<{ handle: string }>(
+    'select handle from catalog_products where platform_id = $1 and id = $2 for update',
+    [productId],
+  );
+  if (!row) throw productNotFound(productId);
+  return row.handle;
+}
+
+function variantOf(product: AdminProduct, variantId: string): AdminVariant {
+  const variant = product.variants.find((v) => v.id === variantId);
+  if (!variant) throw notFound('variant_not_found', `Product ${product.id} has no variant ${variantId}.`);
+  return variant;
+}
+
+export async function addVariant(pdb: PlatformDb, platform: Platform, productId: string, input: VariantInput): Promise<AdminVariant> {
+  const variantId = await pdb.transaction(async (tx) => {
+    const handle = await lockedProductHandle(tx, productId);
+    const next = await tx.maybeOne<{ position: number }>(
+      'select coalesce(max(position) + 1, 0)::int as position from catalog_variants where platform_id = $1 and product_id = $2',
+      [productId],
+    );
+    const variant = { ...input, position: input.position ?? next?.position ?? 0 };
+    const result = await applyProducts(tx, platform, [{ handle, variants: [variant] }], { variantsMustBeNew: true });
+    return result.variantIds.get(input.sku) as string;
+  });
+  invalidateCatalog(pdb.platformId);
+  return variantOf(await mustGetAdminProduct(pdb, productId), variantId);
+}
+
+export async function updateVariant(
+  pdb: PlatformDb,
+  platform: Platform,
+  productId: string,
+  variantId: string,
+  patch: VariantPatch,
+): Promise<AdminVariant> {
+  await pdb.transaction(async (tx) => {
+    const handle = await lockedProductHandle(tx, productId);
+    const current = await tx.maybeOne<{ sku: string }>(
+      'select sku from catalog_variants where platform_id = $1 and id = $2 and product_id = $3',
+      [variantId, productId],
+    );
+    if (!current) throw notFound('variant_not_found', `Product ${productId} has no variant ${variantId}.`);
+    const sku = patch.sku ?? current.sku;
+    if (sku !== current.sku) {
+      const owner = await tx.maybeOne<{ handle: string }>(
+        `select p.handle from catalog_variants v join catalog_products p on p.platform_id = $1 and p.id = v.product_id
+         where v.platform_id = $1 and v.sku = $2`,
+        [sku],
+      );
+      if (owner) throw conflict('sku_taken', `SKU "${sku}" is already used by product "${owner.handle}"; SKUs must be unique on a platform.`);
+      await tx.execute('update catalog_variants set sku = $3, updated_at = now() where platform_id = $1 and id = $2', [variantId, sku]);
+      // The SKU is part of the search text even if nothing else changes.
+      await refreshDerived(tx, [productId]);
+    }
+    await applyProducts(tx, platform, [{ handle, variants: [{ ...patch, sku }] }]);
+  });
+  invalidateCatalog(pdb.platformId);
+  return variantOf(await mustGetAdminProduct(pdb, productId), variantId);
+}
+
+export async function deleteVariant(pdb: PlatformDb, productId: string, variantId: string): Promise<void> {
+  await pdb.transaction(async (tx) => {
+    await lockedProductHandle(tx, productId);
+    const { rowCount } = await tx.execute(
+      'delete from catalog_variants where platform_id = $1 and id = $2 and product_id = $3',
+      [variantId, productId],
+    );
+    if (rowCount === 0) throw notFound('variant_not_found', `Product ${productId} has no variant ${variantId}.`);
+    await tx.execute('update catalog_products set updated_at = now() where platform_id = $1 and id = $2', [productId]);
+    await refreshDerived(tx, [productId]);
+  });
+  invalidateCatalog(pdb.platformId);
+}
+
+/**
+ * Imports categories (by handle) and products (by handle, variants by SKU) in one transaction: either
+ * everything applies or nothing does. Re-applying the same input changes nothing and reports it unchanged.
+ */
+export async function bulkUpsertProducts(pdb: PlatformDb, platform: Platform, input: BulkInput): Promise<BulkResult> {
+  const result = await pdb.transaction(async (tx) => {
+    const categories = await upsertCategories(tx, input.categories ?? []);
+    const applied = await applyProducts(tx, platform, input.products);
+    return { categories, products: applied.products, variants: applied.variants };
+  });
+  invalidateCatalog(pdb.platformId);
+  return result;
+}

@@ -1,0 +1,122 @@
+// Storefront routes (/store): published products and the category tree, in the shopper's language and
+// currency. Responses are serialized once and kept in the catalog cache, so a repeated read is a map
+// lookup and a socket write; the response schemas document the shapes for OpenAPI.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { ModuleContext, Platform } from '../../kernel/context.ts';
+import { notFound, problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { platformOf } from '../../kernel/http/tenancy.ts';
+import { catalogCache } from './cache.ts';
+import { getCategoryTree } from './categories.ts';
+import { resolveCurrency, resolveLocale } from './locale.ts';
+import {
+  IdOrHandleParams,
+  LocaleCurrencyQuery,
+  LocaleQueryOnly,
+  StoreCategoryTree,
+  StoreProduct,
+  StoreProductList,
+  StoreProductsQuery,
+} from './schemas.ts';
+import { getStoreProduct, listStoreProducts } from './store.ts';
+
+const Problem = Type.Unsafe<ProblemBody>(problemSchema);
+const security = [{ publishableKey: [] }];
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function sendJson(reply: FastifyReply, body: string) {
+  return reply.type(JSON_TYPE).send(body);
+}
+
+function defaultPageSize(platform: Platform): number {
+  const settings = platform.settings.catalog as { defaultPageSize?: number } | undefined;
+  return settings?.defaultPageSize ?? 20;
+}
+
+export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const ttl = ctx.config.catalogCacheTtlMs;
+
+  r.get(
+    '/store/products',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'List published products with filters, search, sort and cursor pagination',
+        security,
+        querystring: StoreProductsQuery,
+        response: { 200: StoreProductList, 400: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      const platform = platformOf(request);
+      const q = request.query;
+      const currency = resolveCurrency(platform, q.currency);
+      const locale = resolveLocale(platform, q.locale, request.headers['accept-language']);
+      const limit = q.limit ?? defaultPageSize(platform);
+      const key = ['list', q.category, q.minPrice, q.maxPrice, q.attribute?.join('\u0002'), q.q, q.sort, limit, q.cursor, locale, currency].join('\u0001');
+      const cached = catalogCache.get(platform.id, key);
+      if (cached !== undefined) return sendJson(reply, cached);
+      const generation = catalogCache.generation(platform.id);
+      const page = await listStoreProducts(ctx.platformDb(platform.id), platform, { ...q, limit, locale, currency });
+      const body = JSON.stringify(page);
+      catalogCache.set(platform.id, key, generation, body, ttl);
+      return sendJson(reply, body);
+    },
+  );
+
+  r.get(
+    '/store/products/:idOrHandle',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'One published product by id or handle',
+        security,
+        params: IdOrHandleParams,
+        querystring: LocaleCurrencyQuery,
+        response: { 200: StoreProduct, 400: Problem, 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      const platform = platformOf(request);
+      const { idOrHandle } = request.params;
+      const currency = resolveCurrency(platform, request.query.currency);
+      const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
+      const key = `product\u0001${idOrHandle}\u0001${locale}\u0001${currency}`;
+      const cached = catalogCache.get(platform.id, key);
+      if (cached !== undefined) return sendJson(reply, cached);
+      const generation = catalogCache.generation(platform.id);
+      const product = await getStoreProduct(ctx.platformDb(platform.id), platform, idOrHandle, { locale, currency });
+      if (!product) throw notFound('product_not_found', `There is no published product "${idOrHandle}".`);
+      const body = JSON.stringify(product);
+      catalogCache.set(platform.id, key, generation, body, ttl);
+      return sendJson(reply, body);
+    },
+  );
+
+  r.get(
+    '/store/categories',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'The category tree',
+        security,
+        querystring: LocaleQueryOnly,
+        response: { 200: StoreCategoryTree, 404: Problem },
+      },
+    },
+    async (request, reply) => {
+      const platform = platformOf(request);
+      const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
+      const key = `categories\u0001${locale}`;
+      const cached = catalogCache.get(platform.id, key);
+      if (cached !== undefined) return sendJson(reply, cached);
+      const generation = catalogCache.generation(platform.id);
+      const items = await getCategoryTree(ctx.platformDb(platform.id), platform, locale);
+      const body = JSON.stringify({ items });
+      catalogCache.set(platform.id, key, generation, body, ttl);
+      return sendJson(reply, body);
+    },
+  );
+}

@@ -1,0 +1,17 @@
+// The catalog's public service surface for other modules (cart, checkout, imports, demo seeding).
+// Other modules call these; they never read catalog tables themselves.
+export {
+  addVariant,
+  archiveProduct,
+  bulkUpsertProducts,
+  createProduct,
+  deleteVariant,
+  getAdminProduct,
+  listAdminProducts,
+  updateProduct,
+  updateVariant,
+} from './products.ts';
+export { createCategory, deleteCategory, getCategory, getCategoryTree, listCategories, updateCategory } from './categories.ts';
+export { getSellableVariants, getStoreProduct, listStoreProducts, type SellableVariant, type StoreListQuery } from './store.ts';
+export { invalidateCatalog } from './cache.ts';
+export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, StoreProduct } from './schemas.ts';
