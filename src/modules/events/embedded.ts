@@ -1,0 +1,166 @@
+// The embedded transport: the event log table is the stream, each consumer keeps its position in
+// event_consumers. Works on PGlite and PostgreSQL; on PostgreSQL several nodes may run the same consumer,
+// and the conditional position update makes them take turns instead of double-delivering.
+import type { TxScope } from '../../kernel/db/scoped.ts';
+import { deliverBatch, HandlerFailure } from './deliver.ts';
+import { deliverDueRetries, parkOrBury, sleep, type DeliveryDeps } from './consumer-loop.ts';
+import { relayOutbox } from './relay.ts';
+import type { ConsumerRunner, Transport, WakeSignal } from './transport.ts';
+import { backoffDelay, toDelivered, type DeliveredEvent, type EventRow, type Subscription } from './types.ts';
+
+export interface EmbeddedOptions {
+  pollMs: number;
+  batchSize: number;
+}
+
+class PositionMoved extends Error {}
+
+function typeFilter(types: readonly string[]): { exact: string[] | null; prefixes: string[] } {
+  if (types.includes('*')) return { exact: null, prefixes: [] };
+  return {
+    exact: types.filter((t) => !t.endsWith('.*')),
+    prefixes: types.filter((t) => t.endsWith('.*')).map((t) => `${t.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`),
+  };
+}
+
+export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions): Transport {
+  const { db } = deps;
+
+  async function position(consumer: string): Promise<number> {
+    await db.execute('insert into event_consumers (name) values ($1) on conflict do nothing', [consumer]);
+    const [row] = await db.query<{ position: number }>('select position from event_consumers where name = $1', [consumer]);
+    return row?.position ?? 0;
+  }
+
+  /** Moves the position from `from` to `to` unless another node or a replay moved it meanwhile. */
+  const advance = (consumer: string, from: number, to: number) => async (tx: TxScope) => {
+    const { rowCount } = await tx.db.execute(
+      'update event_consumers set position = $3, updated_at = now() where name = $1 and position = $2',
+      [consumer, from, to],
+    );
+    if (rowCount !== 1) throw new PositionMoved();
+  };
+
+  async function readBatch(sub: Subscription, after: number): Promise<{ events: DeliveredEvent[]; upTo: number }> {
+    const [top] = await db.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
+    const upTo = top?.seq ?? 0;
+    if (upTo <= after) return { events: [], upTo: after };
+    const filter = typeFilter(sub.types);
+    const rows = await db.query<EventRow & { seq: number }>(
+      `select seq, id, platform_id, type, key, payload, traceparent, caused_by, emitted_at from event_log
+       where seq > $1 and seq <= $2 and ($3::text[] is null or type = any($3::text[]) or type like any($4::text[]))
+       order by seq limit $5`,
+      [after, upTo, filter.exact, filter.prefixes, options.batchSize],
+    );
+    const events = rows.map((r) => toDelivered(r, r.seq, 1));
+    // A short page means nothing else matches up to upTo: the position may jump there.
+    return { events, upTo: events.length < options.batchSize ? upTo : events.at(-1)!.offset };
+  }
+
+  /**
+   * One event at a time after a batch failed, so one bad event does not hold back the others. The batch
+   * already ran `failed.event`'s attempt (and rolled back), so that attempt is counted, not repeated.
+   */
+  async function deliverOneByOne(sub: Subscription, start: number, events: DeliveredEvent[], upTo: number, failed: HandlerFailure): Promise<void> {
+    let at = start;
+    for (const first of events) {
+      let event = first;
+      let pending: unknown = event.id === failed.event.id ? failed.cause : undefined;
+      for (;;) {
+        if (pending === undefined) {
+          try {
+            await deliverBatch(deps.transaction, sub, [event], deps.metrics, advance(sub.consumer, at, event.offset));
+            break;
+          } catch (error) {
+            if (error instanceof PositionMoved) return;
+            pending = error;
+          }
+        }
+        deps.onError(pending, { consumer: sub.consumer, eventId: event.id, attempt: event.attempt });
+        if (!sub.ordered || event.attempt >= sub.maxAttempts) {
+          await parkOrBury(deps, sub, event, pending, advance(sub.consumer, at, event.offset));
+          break;
+        }
+        // Ordered: hold the position and try the same event again after a backoff.
+        deps.metrics.retries.inc({ consumer: sub.consumer });
+        await sleep(backoffDelay(sub.backoff, event.attempt));
+        event = { ...event, attempt: event.attempt + 1 };
+        pending = undefined;
+      }
+      at = event.offset;
+    }
+    if (upTo > at) await deps.transaction(advance(sub.consumer, at, upTo)).catch(() => undefined);
+  }
+
+  async function tick(sub: Subscription): Promise<boolean> {
+    // Parked retries (unordered consumers) and re-queued dead letters (any consumer).
+    const retried = await deliverDueRetries(deps, sub);
+    const at = await position(sub.consumer);
+    const { events, upTo } = await readBatch(sub, at);
+    if (upTo === at) return retried > 0;
+    try {
+      await deliverBatch(deps.transaction, sub, events, deps.metrics, advance(sub.consumer, at, upTo));
+      observeLag(sub, events);
+    } catch (error) {
+      if (error instanceof PositionMoved) return true;
+      if (!(error instanceof HandlerFailure)) throw error;
+      await deliverOneByOne(sub, at, events, upTo, error);
+    }
+    return true;
+  }
+
+  function observeLag(sub: Subscription, events: DeliveredEvent[]) {
+    const now = Date.now();
+    for (const e of events) deps.metrics.deliveryLagSeconds.observe({ consumer: sub.consumer }, (now - Date.parse(e.emittedAt)) / 1000);
+  }
+
+  return {
+    kind: 'embedded',
+    relay: (limit) => relayOutbox(db, limit),
+
+    startConsumer(sub, wake: WakeSignal): ConsumerRunner {
+      let running = true;
+      const loop = (async () => {
+        while (running) {
+          let worked = false;
+          try {
+            worked = await tick(sub);
+          } catch (error) {
+            deps.onError(error, { consumer: sub.consumer });
+          }
+          if (!worked && running) await wake.wait(options.pollMs);
+        }
+      })();
+      return {
+        async stop() {
+          running = false;
+          wake.wake();
+          await loop;
+        },
+      };
+    },
+
+    async replay(sub, from) {
+      await position(sub.consumer);
+      let fromOffset: number;
+      if (from.offset !== undefined) fromOffset = from.offset;
+      else {
+        const [row] = await db.query<{ seq: number | null }>('select min(seq)::bigint as seq from event_log where logged_at >= $1', [from.since ?? new Date(0)]);
+        const [top] = await db.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
+        fromOffset = row?.seq ?? (top?.seq ?? 0) + 1;
+      }
+      await db.execute('update event_consumers set position = $2, updated_at = now() where name = $1', [sub.consumer, Math.max(0, fromOffset - 1)]);
+      return { fromOffset };
+    },
+
+    async lag(consumer) {
+      const [row] = await db.query<{ lag: number }>(
+        `select greatest(0, (select coalesce(max(seq), 0) from event_log) - coalesce((select position from event_consumers where name = $1), 0))::bigint as lag`,
+        [consumer],
+      );
+      return row?.lag ?? 0;
+    },
+
+    async close() {},
+  };
+}

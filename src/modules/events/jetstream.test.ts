@@ -1,0 +1,423 @@
+// The JetStream transport against a real nats-server (NATS_URL), on each database engine: exactly-once
+// effects, rollbacks, retries (unordered and ordered), dead letters, replay, and 10,000 events across a
+// NATS server restart. Every suite uses its own stream and subject prefix and deletes the stream after.
+//
+// The restart suite starts a private nats-server (same binary, a free port, a temporary store) and restarts
+// that one, so suites of other files that share NATS_URL never see their server go away.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { engines, startTestSouk, type Engine, type StartedSouk } from '../../../test/harness.ts';
+import type { Souk } from '../../server.ts';
+import { EventBus } from './bus.ts';
+import type { DeliveryDeps } from './consumer-loop.ts';
+import { createEventMetrics, type EventMetrics } from './metrics.ts';
+import { openJetStreamTransport, type JetStreamOptions } from './jetstream.ts';
+import type { Transport } from './transport.ts';
+import type { DeliveredEvent, EventHandler, SubscribeOptions } from './types.ts';
+
+const natsUrl = process.env.NATS_URL;
+if (!natsUrl && process.env.SOUK_REQUIRE_SERVICES === '1') {
+  throw new Error('SOUK_REQUIRE_SERVICES=1 but NATS_URL is not set: the JetStream suites cannot run.');
+}
+const skip = natsUrl ? false : 'NATS_URL is not set';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function uniqueNames(engine: Engine, tag: string) {
+  const run = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return { stream: `SOUK_T_${tag}_${engine}_${run}`.toUpperCase(), subjectPrefix: `souk_t.${tag}.${engine}.${run}` };
+}
+
+async function deleteStream(url: string, stream: string): Promise<void> {
+  const nc = await connect({ servers: url, timeout: 3000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** A Souk (database, migrations) whose own bus stays idle, plus a bus on a JetStream transport of our own. */
+interface Rig {
+  souk: Souk;
+  bus: EventBus;
+  transport: Transport;
+  metrics: EventMetrics;
+  errors: { error: unknown; context: Record<string, unknown> }[];
+  emit(type: string, payload: unknown): Promise<string>;
+  effects(consumer: string): Promise<number>;
+  count(sql: string, params: unknown[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function startRig(engine: Engine, url: string, names: JetStreamOptions & { stream: string }): Promise<Rig> {
+  // eventsWorker false: the server's embedded transport must not drain the outbox our relay reads.
+  const started: StartedSouk = await startTestSouk(engine, { eventsWorker: false, natsUrl: url, eventsPollMs: 20, eventsBatchSize: 500 });
+  const { souk } = started;
+  try {
+    await souk.database.execute('create table jst_effects (consumer text not null, event_id uuid not null, primary key (consumer, event_id))');
+    const metrics = createEventMetrics(new Registry());
+    const errors: Rig['errors'] = [];
+    const deps: DeliveryDeps = {
+      db: souk.ctx.db,
+      transaction: souk.ctx.transaction,
+      metrics,
+      onError: (error, context) => errors.push({ error, context }),
+    };
+    const config = { ...souk.config, natsUrl: url };
+    const transport = await openJetStreamTransport(deps, config, names);
+    const bus = new EventBus({ config, db: souk.ctx.db, transaction: souk.ctx.transaction, metrics, log: souk.ctx.log });
+    await bus.start(transport, true);
+    const count = async (sql: string, params: unknown[]) => {
+      const [row] = await souk.database.query<{ n: number }>(sql, params);
+      return Number(row?.n ?? 0);
+    };
+    let closed = false;
+    return {
+      souk,
+      bus,
+      transport,
+      metrics,
+      errors,
+      emit: (type, payload) => souk.ctx.transaction((tx) => bus.emit(tx.db, type, payload)),
+      effects: (consumer) => count('select count(*)::int as n from jst_effects where consumer = $1', [consumer]),
+      count,
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await bus.stop();
+          await deleteStream(url, names.stream);
+        } finally {
+          await started.close();
+        }
+      },
+    };
+  } catch (error) {
+    await started.close();
+    throw error;
+  }
+}
+
+/** A handler that records its calls and writes one row per event (the primary key refuses a second). */
+function recorder(consumer: string, fail: (event: DeliveredEvent, calls: DeliveredEvent[]) => boolean = () => false) {
+  const calls: DeliveredEvent[] = [];
+  const handler: EventHandler = async (event, tx) => {
+    calls.push(event);
+    if (fail(event, calls)) throw new Error(`handler of ${consumer} refused ${event.id} (attempt ${event.attempt})`);
+    await tx.db.execute('insert into jst_effects (consumer, event_id) values ($1, $2)', [consumer, event.id]);
+  };
+  return { calls, handler };
+}
+
+const quickRetries: SubscribeOptions = { maxAttempts: 5, backoff: { initialMs: 20, maxMs: 100 } };
+
+async function lagObservations(metrics: EventMetrics, consumer: string): Promise<number> {
+  const { values } = await metrics.deliveryLagSeconds.get();
+  return values.find((v) => v.metricName === 'souk_events_delivery_lag_seconds_count' && v.labels.consumer === consumer)?.value ?? 0;
+}
+
+// Without NATS_URL the suites are declared once, skipped, so the report says why.
+for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
+  describe(`JetStream transport [${engine}]`, { skip }, () => {
+    const url = natsUrl!;
+    let rig: Rig;
+    before(async () => {
+      rig = await startRig(engine, url, uniqueNames(engine, 'main'));
+    });
+    after(async () => {
+      await rig?.close();
+    });
+
+    it('handles an event emitted in a committed transaction exactly once', async () => {
+      const { calls, handler } = recorder('jst.once');
+      rig.bus.subscribe('jst.once', ['once.created'], handler);
+      const id = await rig.emit('once.created', { n: 1 });
+      await waitFor('the event to be handled', async () => (await rig.effects('jst.once')) === 1);
+      await waitFor('the consumer to catch up', async () => (await rig.transport.lag('jst.once')) === 0);
+      await sleep(300);
+      assert.equal(calls.length, 1);
+      const [event] = calls;
+      assert.equal(event?.id, id);
+      assert.equal(event?.type, 'once.created');
+      assert.deepEqual(event?.payload, { n: 1 });
+      assert.equal(event?.attempt, 1);
+      assert.ok((event?.offset ?? 0) > 0, 'offset is the stream sequence');
+      assert.equal(await rig.effects('jst.once'), 1);
+      assert.equal(await rig.count('select count(*)::int as n from event_outbox', []), 0);
+    });
+
+    it('emits nothing from a rolled-back transaction', async () => {
+      const { calls, handler } = recorder('jst.rollback');
+      rig.bus.subscribe('jst.rollback', ['rollback.*'], handler);
+      await assert.rejects(
+        rig.souk.ctx.transaction(async (tx) => {
+          await rig.bus.emit(tx.db, 'rollback.lost', {});
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      const kept = await rig.emit('rollback.kept', {});
+      await waitFor('the committed event', () => calls.length === 1);
+      await sleep(300);
+      assert.deepEqual(calls.map((c) => [c.id, c.type]), [[kept, 'rollback.kept']]);
+    });
+
+    it('retries an unordered handler that fails twice, then succeeds', async () => {
+      const { calls, handler } = recorder('jst.flaky', (_event, all) => all.length <= 2);
+      rig.bus.subscribe('jst.flaky', ['flaky.unordered'], handler, quickRetries);
+      await rig.emit('flaky.unordered', {});
+      await waitFor('the third attempt to succeed', async () => (await rig.effects('jst.flaky')) === 1);
+      assert.deepEqual(calls.map((c) => c.attempt), [1, 2, 3]);
+      assert.equal(await rig.count('select count(*)::int as n from event_retries where consumer = $1', ['jst.flaky']), 0);
+      assert.equal(await rig.count('select count(*)::int as n from event_dead_letters where consumer = $1', ['jst.flaky']), 0);
+      assert.ok(rig.errors.some((e) => e.context.consumer === 'jst.flaky'), 'failures reach onError');
+    });
+
+    it('holds back an ordered consumer while its handler fails, then continues in order', async () => {
+      let failures = 0;
+      const { calls, handler } = recorder('jst.ordered', (event) => {
+        if ((event.payload as { n: number }).n === 1 && failures < 2) {
+          failures += 1;
+          return true;
+        }
+        return false;
+      });
+      rig.bus.subscribe('jst.ordered', ['ordered.step'], handler, { ...quickRetries, ordered: true });
+      for (const n of [1, 2, 3]) await rig.emit('ordered.step', { n });
+      await waitFor('all three steps', async () => (await rig.effects('jst.ordered')) === 3);
+      assert.deepEqual(
+        calls.map((c) => [(c.payload as { n: number }).n, c.attempt]),
+        [[1, 1], [1, 2], [1, 3], [2, 1], [3, 1]],
+      );
+      const offsets = calls.map((c) => c.offset);
+      assert.deepEqual([...offsets].sort((a, b) => a - b), offsets, 'stream order');
+      await waitFor('the consumer to catch up', async () => (await rig.transport.lag('jst.ordered')) === 0);
+    });
+
+    it('dead-letters an event whose handler always fails, ordered or not', async () => {
+      const failing = (event: DeliveredEvent) => (event.payload as { fail: boolean }).fail;
+      const unordered = recorder('jst.doomed', failing);
+      const ordered = recorder('jst.doomed-ordered', failing);
+      const options = { maxAttempts: 3, backoff: { initialMs: 20, maxMs: 50 } };
+      rig.bus.subscribe('jst.doomed', ['doomed.x'], unordered.handler, options);
+      rig.bus.subscribe('jst.doomed-ordered', ['doomed.x'], ordered.handler, { ...options, ordered: true });
+      const dead = await rig.emit('doomed.x', { fail: true });
+      const fine = await rig.emit('doomed.x', { fail: false });
+      const deadLetters = (consumer: string) =>
+        rig.souk.database.query<{ event_id: string; attempts: number; last_error: string; event: DeliveredEvent }>(
+          'select event_id, attempts, last_error, event from event_dead_letters where consumer = $1',
+          [consumer],
+        );
+      for (const consumer of ['jst.doomed', 'jst.doomed-ordered']) {
+        await waitFor(`a dead letter of ${consumer}`, async () => (await deadLetters(consumer)).length === 1);
+        await waitFor(`${consumer} to handle the next event`, async () => (await rig.effects(consumer)) === 1);
+        const [letter] = await deadLetters(consumer);
+        assert.equal(letter?.event_id, dead);
+        assert.equal(letter?.attempts, 3);
+        assert.match(letter?.last_error ?? '', /refused/);
+        assert.equal(letter?.event.type, 'doomed.x');
+        assert.equal(await rig.count('select count(*)::int as n from event_retries where consumer = $1', [consumer]), 0);
+      }
+      assert.deepEqual(ordered.calls.filter((c) => c.id === dead).map((c) => c.attempt), [1, 2, 3]);
+      assert.equal(ordered.calls.at(-1)?.id, fine, 'the ordered consumer went on after the dead letter');
+      await waitFor('the ordered consumer to catch up', async () => (await rig.transport.lag('jst.doomed-ordered')) === 0);
+    });
+
+    it('replays from an offset or a time; the inbox keeps each effect once', async () => {
+      const { calls, handler } = recorder('jst.replay');
+      rig.bus.subscribe('jst.replay', ['replay.item'], handler);
+      await rig.emit('replay.item', { n: 1 });
+      await waitFor('the first event', () => calls.length === 1);
+      await sleep(20);
+      const between = new Date();
+      await sleep(20);
+      await rig.emit('replay.item', { n: 2 });
+      await rig.emit('replay.item', { n: 3 });
+      await waitFor('three events', async () => (await rig.effects('jst.replay')) === 3);
+      await waitFor('the consumer to catch up', async () => (await rig.transport.lag('jst.replay')) === 0);
+      const offsets = calls.map((c) => c.offset);
+      const sub = rig.bus.subscription('jst.replay')!;
+
+      const seen = await lagObservations(rig.metrics, 'jst.replay');
+      const fromOffset = await rig.transport.replay(sub, { offset: offsets[0]! });
+      assert.deepEqual(fromOffset, { fromOffset: offsets[0] });
+      await waitFor('the three events delivered again', async () => (await lagObservations(rig.metrics, 'jst.replay')) === seen + 3);
+      await waitFor('the consumer to catch up again', async () => (await rig.transport.lag('jst.replay')) === 0);
+
+      const since = await rig.transport.replay(sub, { since: between });
+      assert.deepEqual(since, { fromOffset: offsets[1] });
+      await waitFor('two events delivered again', async () => (await lagObservations(rig.metrics, 'jst.replay')) === seen + 5);
+      await waitFor('the consumer to catch up once more', async () => (await rig.transport.lag('jst.replay')) === 0);
+
+      assert.equal(calls.length, 3, 'the handler never saw a replayed event twice');
+      assert.equal(await rig.effects('jst.replay'), 3);
+      const future = await rig.transport.replay(sub, { since: new Date(Date.now() + 60_000) });
+      assert.ok(future.fromOffset > offsets[2]!, 'a time after the last event starts after it');
+      assert.equal(await rig.transport.lag('jst.nobody'), 0);
+    });
+  });
+
+  describe(`JetStream transport across a NATS server restart [${engine}]`, { skip }, () => {
+    const binary = findNatsServer();
+    let server: PrivateNats | undefined;
+    let rig: Rig | undefined;
+    after(async () => {
+      try {
+        await rig?.close();
+      } finally {
+        await server?.destroy();
+      }
+    });
+
+    it('handles 10,000 events exactly once while the server restarts', { timeout: 120_000 }, async (t) => {
+      if (!binary) {
+        if (process.env.SOUK_REQUIRE_SERVICES === '1') assert.fail('nats-server is not installed: cannot run the restart test');
+        t.skip('nats-server binary not found');
+        return;
+      }
+      server = await PrivateNats.start(binary);
+      const names = uniqueNames(engine, 'restart');
+      // Messages in flight when the server stops come back after ack_wait: 5 s rather than 30 keeps the test short.
+      const r = await startRig(engine, server.url, { ...names, ackWaitMs: 5000 });
+      rig = r;
+      const { handler } = recorder('jst.bulk');
+      r.bus.subscribe('jst.bulk', ['bulk.item'], handler);
+
+      const total = 10_000;
+      const perTransaction = 100;
+      const started = performance.now();
+      const emitting = (async () => {
+        for (let i = 0; i < total; i += perTransaction) {
+          await r.souk.ctx.transaction(async (tx) => {
+            for (let j = i; j < i + perTransaction; j++) await r.bus.emit(tx.db, 'bulk.item', { n: j });
+          });
+        }
+      })();
+
+      await waitFor('a third of the events', async () => (await r.effects('jst.bulk')) >= total / 3, 60_000);
+      const handledBeforeRestart = await r.effects('jst.bulk');
+      await server.restart();
+      await emitting;
+      await waitFor('every event', async () => (await r.effects('jst.bulk')) >= total, 90_000);
+      const seconds = (performance.now() - started) / 1000;
+      t.diagnostic(`${engine}: ${total} events emitted→handled in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s) including a NATS restart after ${handledBeforeRestart}`);
+
+      await waitFor('the consumer to catch up', async () => (await r.transport.lag('jst.bulk')) === 0, 30_000);
+      assert.equal(await r.effects('jst.bulk'), total);
+      assert.equal(await r.count('select count(*)::int as n from event_log', []), total);
+      assert.equal(await r.count('select count(*)::int as n from event_inbox where consumer = $1', ['jst.bulk']), total);
+      assert.equal(await r.count('select count(*)::int as n from event_retries where consumer = $1', ['jst.bulk']), 0);
+      assert.equal(await r.count('select count(*)::int as n from event_dead_letters where consumer = $1', ['jst.bulk']), 0);
+      // Re-sent batches (the relay retried while the server was away) were dropped by Nats-Msg-Id.
+      const nc = await connect({ servers: server.url });
+      try {
+        const info = await (await jetstreamManager(nc)).streams.info(names.stream);
+        assert.equal(info.state.messages, total);
+      } finally {
+        await nc.close();
+      }
+    });
+  });
+}
+
+function findNatsServer(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
+  return dirs.map((dir) => path.join(dir, 'nats-server')).find((file) => existsSync(file));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A nats-server with JetStream that this test starts, restarts and stops (by its own process handle). */
+class PrivateNats {
+  private child: ChildProcess | undefined;
+  private readonly killOnExit = () => this.child?.kill('SIGKILL');
+
+  private constructor(
+    private readonly binary: string,
+    private readonly port: number,
+    private readonly storeDir: string,
+  ) {
+    process.once('exit', this.killOnExit);
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  static async start(binary: string): Promise<PrivateNats> {
+    const server = new PrivateNats(binary, await freePort(), mkdtempSync(path.join(os.tmpdir(), 'souk-nats-')));
+    await server.launch();
+    return server;
+  }
+
+  private async launch(): Promise<void> {
+    const child = spawn(this.binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    this.child = child;
+    await waitFor('nats-server to accept connections', async () => {
+      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
+      return accepts(this.port);
+    }, 15_000);
+  }
+
+  private async halt(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the server (clients see it vanish), waits a moment, starts it again on the same port and store. */
+  async restart(): Promise<void> {
+    await this.halt();
+    await sleep(750);
+    await this.launch();
+  }
+
+  async destroy(): Promise<void> {
+    await this.halt();
+    process.removeListener('exit', this.killOnExit);
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,74 @@
+// Emitting and scheduling: rows written in the caller's transaction. Nothing here talks to a broker,
+// so a rollback leaves no event behind and a commit leaves one the relay will deliver.
+import { newId } from '../../kernel/ids.ts';
+import type { Queryable } from '../../kernel/db/types.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { childTraceparent, currentTrace } from '../../kernel/trace.ts';
+import type { EmitOptions } from './types.ts';
+
+const TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+function assertType(type: string): void {
+  if (!TYPE.test(type)) throw new Error(`Event type "${type}" must be dotted lower-case words, e.g. "order.created".`);
+}
+
+type Target = Queryable | PlatformDb;
+
+function isPlatformDb(target: Target): target is PlatformDb {
+  return 'platformId' in target;
+}
+
+/** Runs a statement whose $1 is the platform id: a PlatformDb binds $1 itself, a plain connection gets it here. */
+function executeWithPlatform(target: Target, sql: string, platformId: string | null, rest: unknown[]) {
+  return isPlatformDb(target) ? target.execute(sql, rest) : target.execute(sql, [platformId, ...rest]);
+}
+
+function envelope(target: Target, type: string, options: EmitOptions) {
+  assertType(type);
+  const trace = currentTrace();
+  const platformId = options.platformId !== undefined ? options.platformId : isPlatformDb(target) ? target.platformId : null;
+  return {
+    id: newId(),
+    platformId,
+    key: options.key ?? null,
+    traceparent: childTraceparent(trace?.traceparent),
+    causedBy: options.causedBy !== undefined ? options.causedBy : (trace?.causedBy ?? null),
+  };
+}
+
+/** Records an event in the caller's transaction; returns its id. */
+export async function emitEvent(target: Target, type: string, payload: unknown, options: EmitOptions = {}): Promise<string> {
+  const e = envelope(target, type, options);
+  if (isPlatformDb(target) && e.platformId !== target.platformId) {
+    throw new Error('An event emitted through a PlatformDb belongs to that platform.');
+  }
+  await executeWithPlatform(
+    target,
+    `insert into event_outbox (platform_id, id, type, key, payload, traceparent, caused_by)
+     values ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
+    e.platformId,
+    [e.id, type, e.key, JSON.stringify(payload ?? null), e.traceparent, e.causedBy],
+  );
+  return e.id;
+}
+
+/** A durable timer: the event is emitted at `at` (or soon after), exactly once, even across restarts. */
+export async function scheduleEvent(target: Target, at: Date, type: string, payload: unknown, options: EmitOptions = {}): Promise<string> {
+  const e = envelope(target, type, options);
+  await executeWithPlatform(
+    target,
+    `insert into event_timers (platform_id, id, type, key, payload, fire_at, traceparent, caused_by)
+     values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)`,
+    e.platformId,
+    [e.id, type, e.key, JSON.stringify(payload ?? null), at, e.traceparent, e.causedBy],
+  );
+  return e.id;
+}
+
+/** Cancels a timer that has not fired; returns false when it already fired or never existed. */
+export async function cancelTimer(target: Target, timerId: string): Promise<boolean> {
+  const { rowCount } = isPlatformDb(target)
+    ? await target.execute('delete from event_timers where platform_id = $1 and id = $2', [timerId])
+    : await target.execute('delete from event_timers where id = $1', [timerId]);
+  return rowCount > 0;
+}

@@ -1,0 +1,76 @@
+// Outbox → event log. One relay at a time across all nodes (a transaction-scoped advisory lock), so log
+// sequence numbers are handed out in commit order and a consumer reading "seq > position" never misses
+// an event that committed late. `publish` lets a broker transport send the batch before it is committed
+// to the log: a crash in between re-sends it, and the broker's de-duplication by event id absorbs that.
+import type { Database } from '../../kernel/db/types.ts';
+import type { EventRow } from './types.ts';
+
+const RELAY_LOCK = 7_305_302;
+
+export interface LoggedEvent extends EventRow {
+  seq: number;
+}
+
+export async function relayOutbox(
+  db: Database,
+  limit: number,
+  publish?: (events: LoggedEvent[]) => Promise<void>,
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [lock] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
+    if (!lock?.ok) return 0;
+    const rows = await tx.query<EventRow>(
+      `select id, platform_id, type, key, payload, traceparent, caused_by, emitted_at
+       from event_outbox order by emitted_at, id limit $1`,
+      [limit],
+    );
+    if (rows.length === 0) return 0;
+    const [top] = await tx.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
+    const first = (top?.seq ?? 0) + 1;
+    const events: LoggedEvent[] = rows.map((row, i) => ({ ...row, seq: first + i }));
+    if (publish) await publish(events);
+    await tx.execute(
+      `insert into event_log (seq, id, platform_id, type, key, payload, traceparent, caused_by, emitted_at)
+       select * from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::uuid[], $9::timestamptz[])`,
+      [
+        events.map((e) => e.seq),
+        events.map((e) => e.id),
+        events.map((e) => e.platform_id),
+        events.map((e) => e.type),
+        events.map((e) => e.key),
+        events.map((e) => JSON.stringify(e.payload)),
+        events.map((e) => e.traceparent),
+        events.map((e) => e.caused_by),
+        events.map((e) => e.emitted_at),
+      ],
+    );
+    await tx.execute('delete from event_outbox where id = any($1::uuid[])', [events.map((e) => e.id)]);
+    return events.length;
+  });
+}
+
+/** Moves due timers into the outbox, each exactly once (the delete and the insert commit together). */
+export async function fireDueTimers(db: Database, limit: number): Promise<number> {
+  const { rowCount } = await db.execute(
+    `with due as (
+       delete from event_timers where id in (
+         select id from event_timers where fire_at <= now() order by fire_at limit $1 for update skip locked)
+       returning id, platform_id, type, key, payload, traceparent, caused_by)
+     insert into event_outbox (id, platform_id, type, key, payload, traceparent, caused_by)
+     select id, platform_id, type, key, payload, traceparent, caused_by from due`,
+    [limit],
+  );
+  return rowCount;
+}
+
+export async function outboxBacklog(db: Database): Promise<number> {
+  const [row] = await db.query<{ n: number }>('select count(*)::bigint as n from event_outbox');
+  return row?.n ?? 0;
+}
+
+/** Drops log entries and inbox rows past retention (inbox rows are never younger than their event). */
+export async function pruneLog(db: Database, retentionMs: number): Promise<void> {
+  const cutoff = new Date(Date.now() - retentionMs);
+  await db.execute('delete from event_log where logged_at < $1', [cutoff]);
+  await db.execute('delete from event_inbox where handled_at < $1', [cutoff]);
+}

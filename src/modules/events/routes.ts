@@ -1,0 +1,150 @@
+// Admin API of the event backbone (owners only: it spans platforms): inspect an event with its causal
+// chain and trace, consumers and their lag, replay, and the dead-letter store.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { errorResponses, IdParam } from '../../kernel/http/schemas.ts';
+import { badRequest, notFound } from '../../kernel/http/problem.ts';
+import type { EventBus } from './bus.ts';
+import { discardDeadLetter, getDeadLetter, getEventWithChain, listDeadLetters, listEvents, requeueDeadLetter, consumerStatus } from './admin-service.ts';
+
+const owner = { config: { ownerOnly: true } };
+const admin = { tags: ['events'], security: [{ adminBearer: [] }] };
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+const EventView = Type.Object({
+  id: Type.String(),
+  seq: Type.Union([Type.Integer(), Type.Null()]),
+  type: Type.String(),
+  platformId: Nullable(Type.String()),
+  key: Nullable(Type.String()),
+  payload: Type.Unknown(),
+  emittedAt: Type.String(),
+  traceparent: Nullable(Type.String()),
+  traceId: Nullable(Type.String()),
+  causedBy: Nullable(Type.String()),
+  status: Type.String({ description: 'outbox (committed, not yet relayed) or logged' }),
+});
+
+const DeadLetterView = Type.Object({
+  id: Type.String(),
+  consumer: Type.String(),
+  eventId: Type.String(),
+  platformId: Nullable(Type.String()),
+  event: Type.Unknown(),
+  attempts: Type.Integer(),
+  lastError: Type.String(),
+  failedAt: Type.String(),
+  status: Type.String(),
+  resolvedAt: Nullable(Type.String()),
+});
+
+const ConsumerParam = Type.Object({ consumer: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,99}$' }) });
+
+export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: EventBus): void {
+  const db = ctx.db;
+
+  app.get('/admin/events', {
+    ...owner,
+    schema: {
+      ...admin,
+      summary: 'Recent events in the log, newest first (owners only)',
+      querystring: Type.Object(
+        {
+          type: Type.Optional(Type.String({ maxLength: 200 })),
+          platformId: Type.Optional(IdParam),
+          before: Type.Optional(Type.Integer({ minimum: 1, description: 'Only events with seq below this (paging)' })),
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Object({ items: Type.Array(EventView) }), ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => ({ items: await listEvents(db, request.query as Parameters<typeof listEvents>[1]) }));
+
+  app.get('/admin/events/:eventId', {
+    ...owner,
+    schema: {
+      ...admin,
+      summary: 'One event with the events that caused it and the events it caused (owners only)',
+      params: Type.Object({ eventId: IdParam }),
+      response: {
+        200: Type.Object({ event: EventView, causes: Type.Array(EventView), effects: Type.Array(Type.Object({ depth: Type.Integer(), event: EventView })), handledBy: Type.Array(Type.Object({ consumer: Type.String(), handledAt: Type.String() })) }),
+        ...errorResponses(400, 401, 403, 404),
+      },
+    },
+  }, async (request) => {
+    const found = await getEventWithChain(db, (request.params as { eventId: string }).eventId);
+    if (!found) throw notFound('event_not_found', 'No retained event has this id (it may be past retention).');
+    return found;
+  });
+
+  app.get('/admin/events/consumers', {
+    ...owner,
+    schema: {
+      ...admin,
+      summary: 'Consumers with their position, lag, pending retries and dead letters (owners only)',
+      response: {
+        200: Type.Object({ transport: Type.String(), items: Type.Array(Type.Object({ consumer: Type.String(), lag: Type.Integer(), retrying: Type.Integer(), dead: Type.Integer(), ordered: Type.Boolean() })) }),
+        ...errorResponses(401, 403),
+      },
+    },
+  }, async () => ({ transport: bus.transportKind ?? 'none', items: await consumerStatus(db, bus) }));
+
+  app.post('/admin/events/consumers/:consumer/replay', {
+    ...owner,
+    schema: {
+      ...admin,
+      summary: 'Re-deliver retained events to a consumer from a time or a log offset; its inbox skips what it already handled (owners only)',
+      params: ConsumerParam,
+      body: Type.Object(
+        { since: Type.Optional(Type.String({ format: 'date-time' })), offset: Type.Optional(Type.Integer({ minimum: 1 })) },
+        { additionalProperties: false, minProperties: 1, maxProperties: 1 },
+      ),
+      response: { 202: Type.Object({ consumer: Type.String(), fromOffset: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const { consumer } = request.params as { consumer: string };
+    const sub = bus.subscription(consumer);
+    if (!sub) throw notFound('consumer_not_found', `No consumer "${consumer}" is subscribed; see GET /admin/events/consumers.`);
+    const body = request.body as { since?: string; offset?: number };
+    const since = body.since ? new Date(body.since) : undefined;
+    if (since && Number.isNaN(since.getTime())) throw badRequest('invalid_time', 'since must be an ISO 8601 time.');
+    const { fromOffset } = await bus.requireTransport().replay(sub, { since, offset: body.offset });
+    return reply.code(202).send({ consumer, fromOffset });
+  });
+
+  app.get('/admin/events/dead-letters', {
+    ...owner,
+    schema: {
+      ...admin,
+      summary: 'Dead letters, newest first (owners only)',
+      querystring: Type.Object(
+        {
+          consumer: Type.Optional(ConsumerParam.properties.consumer),
+          status: Type.Union([Type.Literal('dead'), Type.Literal('requeued'), Type.Literal('discarded')], { default: 'dead' }),
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Object({ items: Type.Array(DeadLetterView) }), ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => ({ items: await listDeadLetters(db, request.query as Parameters<typeof listDeadLetters>[1]) }));
+
+  const DeadLetterParam = Type.Object({ deadLetterId: IdParam });
+
+  app.get('/admin/events/dead-letters/:deadLetterId', {
+    ...owner,
+    schema: { ...admin, summary: 'One dead letter with its event and last error (owners only)', params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404) } },
+  }, async (request) => getDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId));
+
+  app.post('/admin/events/dead-letters/:deadLetterId/requeue', {
+    ...owner,
+    schema: { ...admin, summary: 'Deliver a dead letter to its consumer again, starting a fresh round of attempts (owners only)', params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404, 409) } },
+  }, async (request) => requeueDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId));
+
+  app.post('/admin/events/dead-letters/:deadLetterId/discard', {
+    ...owner,
+    schema: { ...admin, summary: 'Mark a dead letter as dealt with (owners only)', params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404, 409) } },
+  }, async (request) => discardDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId));
+}
