@@ -1,0 +1,18 @@
+// A digest of every row of every table: equal before and after a rejected request proves it changed nothing.
+import type { Database } from '../src/kernel/db/types.ts';
+
+export async function databaseFingerprint(db: Database): Promise<string> {
+  const tables = await db.query<{ name: string }>(
+    `select table_name as name from information_schema.tables
+     where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'souk_migrations' order by table_name`,
+  );
+  const parts = await Promise.all(
+    tables.map(async ({ name }) => {
+      const [row] = await db.query<{ digest: string | null; n: number }>(
+        `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest, count(*)::int as n from "${name}" t`,
+      );
+      return `${name}:${row?.n}:${row?.digest}`;
+    }),
+  );
+  return parts.join('\n');
+}

@@ -1,0 +1,95 @@
+// Property-based fuzzing of every route in the OpenAPI document: bodies, query strings and path
+// parameters from fast-check, sent with the most powerful credentials (an owner; a logged-in customer on
+// the storefront). Properties: the answer is never a 5xx, errors are problem+json, and a rejected
+// (4xx) request leaves every table exactly as it was.
+import { before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from './harness.ts';
+import { fillPath, routesFromOpenApi, type RouteSpec } from './openapi-routes.ts';
+import { fuzzArbitrary, queryArbitrary } from './schema-arbitrary.ts';
+import { databaseFingerprint } from './fingerprint.ts';
+
+const RUNS = Number(process.env.SOUK_FUZZ_RUNS ?? 30);
+
+eachDatabase('fuzzing every route', (env) => {
+  let shop: TestPlatform;
+  let customerToken: string;
+  let routes: RouteSpec[];
+  const real: Record<string, string> = {};
+
+  before(async () => {
+    shop = await createTestPlatform(env, { slug: 'fuzz', hosts: ['fuzz.test'] });
+    const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
+    const category = await admin({ method: 'POST', url: '/admin/platforms/fuzz/categories', payload: { handle: 'fuzz-cat', name: 'Fuzz' } });
+    const product = await admin({
+      method: 'POST',
+      url: '/admin/platforms/fuzz/products',
+      payload: { handle: 'fuzz-product', title: 'Fuzz product', status: 'published', variants: [{ sku: 'FUZZ-1', prices: [{ currency: 'USD', amount: 100 }] }] },
+    });
+    const customer = await env.app.inject({ method: 'POST', url: '/store/customers', headers: shop.store, payload: { email: 'fuzz@customer.test', password: 'customer-password' } });
+    customerToken = customer.json().token;
+    Object.assign(real, {
+      platform: 'fuzz',
+      productId: product.json().id,
+      idOrHandle: 'fuzz-product',
+      variantId: product.json().variants[0].id,
+      categoryId: category.json().id,
+      customerId: customer.json().customer.id,
+      keyId: '00000000-0000-7000-8000-000000000000',
+      userId: '00000000-0000-7000-8000-000000000000',
+      eventId: '00000000-0000-7000-8000-000000000000',
+      deadLetterId: '00000000-0000-7000-8000-000000000000',
+      consumer: 'some-consumer',
+    });
+    routes = await routesFromOpenApi(env.app);
+  });
+
+  it('never answers 5xx, and a 4xx changes nothing', async () => {
+    // Logging out has nothing to fuzz and would end the fuzzer's own sessions.
+    for (const route of routes.filter((r) => r.surface !== 'other' && !r.path.endsWith('/logout'))) {
+      const pathValues = fc.record(
+        Object.fromEntries(route.pathParams.map((name) => [name, fc.oneof({ weight: 3, arbitrary: fc.constant(real[name] ?? 'x') }, fc.uuid(), fc.string({ minLength: 1, maxLength: 20 }))])),
+      );
+      let fingerprint = await databaseFingerprint(env.souk.database);
+      await fc.assert(
+        fc.asyncProperty(pathValues, queryArbitrary(route.query), fuzzArbitrary(route.body), async (params, query, body) => {
+          const url = fillPath(route.path, params as Record<string, string>);
+          const headers: Record<string, string> =
+            route.surface === 'store'
+              ? { ...shop.store, authorization: `Bearer ${customerToken}` }
+              : { authorization: `Bearer ${env.ownerToken}` };
+          const res = await env.app.inject({
+            method: route.method as 'GET',
+            url,
+            query,
+            headers,
+            ...(route.body && body !== undefined ? { payload: body as object } : {}),
+          });
+          assert.ok(res.statusCode < 500, `${route.method} ${url} → ${res.statusCode}: ${res.body.slice(0, 500)}\nbody: ${JSON.stringify(body)?.slice(0, 300)}\nquery: ${JSON.stringify(query)}`);
+          if (res.statusCode >= 400) {
+            assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+            const now = await databaseFingerprint(env.souk.database);
+            assert.equal(now, fingerprint, `${route.method} ${url} answered ${res.statusCode} but changed the database`);
+          } else {
+            fingerprint = await databaseFingerprint(env.souk.database);
+          }
+          // Logging out or revoking would end the fuzzer's own sessions; restore them for the next run.
+          if (/revoke-sessions|disable|^\/admin\/platforms\/\{platform\}$/.test(route.path) && res.statusCode < 300) {
+            await restoreFuzzPlatform();
+            fingerprint = await databaseFingerprint(env.souk.database);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    }
+  });
+
+  /** Undo what a successful run may have done to the fuzzer's own footing: sessions, status, modules, hosts. */
+  async function restoreFuzzPlatform() {
+    const login = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: shop.store, payload: { email: 'fuzz@customer.test', password: 'customer-password' } });
+    if (login.statusCode === 200) customerToken = login.json().token;
+    await asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/platforms/fuzz/enable' });
+    await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: '/admin/platforms/fuzz', payload: { modules: ['catalog'], hosts: ['fuzz.test'], defaultCurrency: 'USD', currencies: ['USD'] } });
+  }
+});

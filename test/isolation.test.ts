@@ -1,0 +1,152 @@
+// Isolation between platforms is a security boundary. For every route in the OpenAPI document, a
+// request made with platform B's credentials (B's publishable key and host, B's customer, B's platform
+// admin, support user and secret key) that names platform A's resources must be refused or come back
+// without a trace of A, and must leave A's data as it was. New routes are covered automatically; a new
+// path parameter fails the suite until it gets a value below.
+import { before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from './harness.ts';
+import { fillPath, minimalInstance, routesFromOpenApi, type RouteSpec } from './openapi-routes.ts';
+import { databaseFingerprint } from './fingerprint.ts';
+
+interface Seeded {
+  shop: TestPlatform;
+  customerToken: string;
+  secretKey: string;
+  ids: Record<string, string>;
+  /** Strings that only platform A's data contains. */
+  markers: string[];
+}
+
+async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`] });
+  const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
+  const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
+  assert.equal(category.statusCode, 201, category.body);
+  const product = await admin({
+    method: 'POST',
+    url: `/admin/platforms/${slug}/products`,
+    payload: {
+      handle: `${marker}-product`,
+      title: `${marker} product`,
+      status: 'published',
+      categories: [category.json().id],
+      options: [{ name: 'size', values: ['M'] }],
+      variants: [{ sku: `${marker}-SKU`, options: { size: 'M' }, prices: [{ currency: 'USD', amount: 1234 }] }],
+    },
+  });
+  assert.equal(product.statusCode, 201, product.body);
+  const customer = await env.app.inject({
+    method: 'POST',
+    url: '/store/customers',
+    headers: shop.store,
+    payload: { email: `${marker}@customer.test`, password: 'customer-password', name: marker },
+  });
+  assert.equal(customer.statusCode, 201, customer.body);
+  const key = await asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/api-keys', payload: { label: `${marker} key`, role: 'platform_admin', platformIds: [shop.platform.id] } });
+  const keys = await admin({ url: `/admin/platforms/${slug}/publishable-keys` });
+  const users = await asBearer(env.app, env.ownerToken, { url: '/admin/users' });
+  const userId = users.json().items.find((u: { email: string }) => u.email === `platform_admin@${slug}.test`).id;
+  const p = product.json();
+  return {
+    shop,
+    customerToken: customer.json().token,
+    secretKey: key.json().key,
+    ids: {
+      platform: slug,
+      productId: p.id,
+      idOrHandle: p.handle,
+      variantId: p.variants[0].id,
+      categoryId: category.json().id,
+      customerId: customer.json().customer.id,
+      keyId: keys.json().items[0].id,
+      userId,
+      // Event backbone routes are owner-only; these stand for any id.
+      eventId: '00000000-0000-7000-8000-00000000000e',
+      deadLetterId: '00000000-0000-7000-8000-00000000000d',
+      consumer: 'some-consumer',
+    },
+    markers: [marker, shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id],
+  };
+}
+
+eachDatabase('isolation between platforms, for every route', (env) => {
+  let a: Seeded;
+  let b: Seeded;
+  let routes: RouteSpec[];
+
+  before(async () => {
+    a = await seedPlatform(env, 'iso-a', 'alphasecret');
+    b = await seedPlatform(env, 'iso-b', 'betaother');
+    routes = await routesFromOpenApi(env.app);
+  });
+
+  function assertNoTraceOfA(route: RouteSpec, who: string, status: number, body: string) {
+    if ([401, 403, 404].includes(status)) return;
+    for (const marker of a.markers) {
+      assert.ok(!body.includes(marker), `${who}: ${route.method} ${route.path} answered ${status} with A's data (${marker}): ${body.slice(0, 300)}`);
+    }
+  }
+
+  it('covers a meaningful route list', () => {
+    assert.ok(routes.length >= 25, `only ${routes.length} routes in the OpenAPI document`);
+    assert.ok(routes.some((r) => r.surface === 'store'));
+  });
+
+  it("B's storefront credentials never reach A's data", async () => {
+    const fingerprint = await databaseFingerprint(env.souk.database);
+    for (const route of routes.filter((r) => r.surface === 'store')) {
+      const url = fillPath(route.path, a.ids);
+      // Logging in on B with A's customer's email and password must fail like any wrong password.
+      const hints = route.path.endsWith('/login') ? { email: 'alphasecret@customer.test', password: 'customer-password' } : {};
+      const payload = route.body ? minimalInstance(route.body, hints) : undefined;
+      const credentials = {
+        'publishable key': { ...b.shop.store },
+        host: { host: 'iso-b.test' },
+        'customer token': { ...b.shop.store, authorization: `Bearer ${b.customerToken}` },
+        "A's customer token on B": { ...b.shop.store, authorization: `Bearer ${a.customerToken}` },
+      };
+      for (const [who, headers] of Object.entries(credentials)) {
+        const res = await env.app.inject({ method: route.method as 'GET', url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+        assert.ok(res.statusCode < 500, `${who}: ${route.method} ${route.path} → ${res.statusCode} ${res.body}`);
+        assertNoTraceOfA(route, who, res.statusCode, res.body);
+      }
+    }
+    // Store requests made as B may create B's data (a login session, say) but never touch A's rows.
+    const after = await databaseFingerprint(env.souk.database);
+    const aRows = (fp: string) => fp.split('\n').filter((line) => !/(customer_sessions|customers):/.test(line));
+    assert.deepEqual(aRows(after), aRows(fingerprint));
+  });
+
+  it("B's admins, support and secret key get 401/403/404 for every admin route naming A", async () => {
+    const fingerprint = await databaseFingerprint(env.souk.database);
+    for (const route of routes.filter((r) => r.surface === 'admin' && r.pathParams.length > 0)) {
+      const url = fillPath(route.path, a.ids);
+      const payload = route.body ? minimalInstance(route.body) : undefined;
+      for (const [who, token] of [['platform admin', b.shop.adminToken], ['support', b.shop.supportToken], ['secret key', b.secretKey]] as const) {
+        const res = await asBearer(env.app, token, { method: route.method as 'GET', url, ...(payload !== undefined ? { payload: payload as object } : {}) });
+        assert.ok([401, 403, 404].includes(res.statusCode), `${who} of B: ${route.method} ${route.path} → ${res.statusCode} ${res.body.slice(0, 300)}`);
+      }
+    }
+    // B's secret key records when it was last used (api_keys.last_used_at); nothing else may change.
+    const withoutKeyUse = (fp: string) => fp.split('\n').filter((line) => !line.startsWith('api_keys:'));
+    assert.deepEqual(withoutKeyUse(await databaseFingerprint(env.souk.database)), withoutKeyUse(fingerprint));
+  });
+
+  it("B's admins see nothing of A on admin routes without a platform in the path", async () => {
+    for (const route of routes.filter((r) => r.surface === 'admin' && r.pathParams.length === 0 && r.method === 'GET')) {
+      for (const token of [b.shop.adminToken, b.shop.supportToken, b.secretKey]) {
+        const res = await asBearer(env.app, token, { url: route.path });
+        assert.ok(res.statusCode < 500);
+        assertNoTraceOfA(route, 'B', res.statusCode, res.body);
+      }
+    }
+  });
+
+  it('every admin route refuses a request without credentials', async () => {
+    for (const route of routes.filter((r) => r.surface === 'admin' && r.path !== '/admin/auth/login')) {
+      const res = await env.app.inject({ method: route.method as 'GET', url: fillPath(route.path, a.ids) });
+      assert.equal(res.statusCode, 401, `${route.method} ${route.path} → ${res.statusCode}`);
+    }
+  });
+});
