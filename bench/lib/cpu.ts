@@ -1,0 +1,74 @@
+// CPU accounting around a measurement, to tell "the server is saturated" from "the load generator is":
+// on a small machine both share the same cores. Linux /proc only; elsewhere the figures are NaN.
+import { readFileSync } from 'node:fs';
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ; 100 on every mainstream Linux build
+
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces; fields after its closing parenthesis are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 overall, i.e. 11 and 12 after the name and state.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function systemTicks(): { busy: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const values = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = values.reduce((a, b) => a + b, 0);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
+}
+
+export interface CpuUsage {
+  /** CPU used by the server process, in % of one core. */
+  serverPercent: number;
+  /** CPU used by this (load generator) process, in % of one core. */
+  loadGeneratorPercent: number;
+  /** Whole-machine utilisation, in % of all cores. */
+  machinePercent: number;
+  /**
+   * Everything else on the machine, in % of one core: database server processes (PostgreSQL runs) and
+   * whatever else happened to run (tests, builds). High values mean the figures are disturbed.
+   */
+  otherPercent: number;
+}
+
+/** Starts a CPU stopwatch; call the returned function when the measured interval ends. */
+export function startCpuWatch(serverPid: number): () => CpuUsage {
+  const started = process.hrtime.bigint();
+  const server = processTicks(serverPid);
+  const self = processTicks(process.pid);
+  const machine = systemTicks();
+  return () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const serverTicks = processTicks(serverPid) - server;
+    const selfTicks = processTicks(process.pid) - self;
+    const machineNow = systemTicks();
+    const busyTicks = machineNow.busy - machine.busy;
+    // /proc/stat counts ticks of every core; per-process ticks use the same USER_HZ clock.
+    const ofOneCore = (ticks: number) => Math.round((ticks / CLOCK_TICKS_PER_SECOND / seconds) * 1000) / 10;
+    return {
+      serverPercent: ofOneCore(serverTicks),
+      loadGeneratorPercent: ofOneCore(selfTicks),
+      machinePercent: Math.round((busyTicks / (machineNow.total - machine.total)) * 1000) / 10,
+      otherPercent: Math.max(0, ofOneCore(busyTicks - serverTicks - selfTicks)),
+    };
+  };
+}
+
+/** CPU used by everything on the machine during `ms` milliseconds, in % of one core. */
+export async function machineBusyPercent(ms: number): Promise<number> {
+  const before = systemTicks();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = systemTicks();
+  return Math.round(((after.busy - before.busy) / CLOCK_TICKS_PER_SECOND / (ms / 1000)) * 1000) / 10;
+}

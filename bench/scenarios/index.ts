@@ -1,0 +1,14 @@
+// The scenario registry. A new scenario is one file in this folder exporting a `Scenario` and one line
+// here; scenarios are imported only when chosen, so a scenario whose module is not built yet does not
+// stop the others from running.
+import type { Scenario } from '../lib/scenario.ts';
+
+export const scenarios: Record<string, { summary: string; load: () => Promise<Scenario> }> = {
+  catalog: {
+    summary: 'storefront product detail and list vs bare Fastify, embedded and PostgreSQL, 2 and 1,000 platforms',
+    load: async () => (await import('./catalog.ts')).catalogScenario,
+  },
+  // events:     { summary: '…', load: async () => (await import('./events.ts')).eventsScenario },
+  // checkout:   { summary: '…', load: async () => (await import('./checkout.ts')).checkoutScenario },
+  // flash-sale: { summary: '…', load: async () => (await import('./flash-sale.ts')).flashSaleScenario },
+};
