@@ -97,10 +97,10 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   await app.ready();
 
   for (const mod of modules) mod.subscribe?.(ctx);
-  const deliveryDeps = { db, transaction, metrics: eventMetrics, onError: (error: unknown, context: Record<string, unknown>) => log.warn({ err: error, ...context }, 'event handler failed') };
+  const deliveryDeps = { db, transaction, metrics: eventMetrics, onError: (error: unknown, context: Record<string, unknown>) => log.warn({ err: error, ...context }, 'event delivery error') };
   const transport = config.eventsTransport === 'jetstream'
-    ? await openJetStreamTransport(deliveryDeps, config)
-    : embeddedTransport(deliveryDeps, { pollMs: config.eventsPollMs, batchSize: config.eventsBatchSize });
+    ? await openJetStreamTransport(deliveryDeps, config, { stream: config.natsStream, subjectPrefix: config.natsSubjectPrefix })
+    : embeddedTransport(deliveryDeps, { pollMs: config.eventsPollMs, idleMaxMs: config.eventsIdleMaxMs, batchSize: config.eventsBatchSize });
   await bus.start(transport, config.eventsWorker);
 
   return {

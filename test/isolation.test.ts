@@ -19,7 +19,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -47,6 +47,14 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   const keys = await admin({ url: `/admin/platforms/${slug}/publishable-keys` });
   const users = await asBearer(env.app, env.ownerToken, { url: '/admin/users' });
   const userId = users.json().items.find((u: { email: string }) => u.email === `platform_admin@${slug}.test`).id;
+  // A webhook endpoint (nothing listens on port 9) with one queued test delivery. The suite runs without
+  // the events worker, so nothing sends it, and nothing changes the database behind the fingerprints.
+  const endpoint = await admin({ method: 'POST', url: `/admin/platforms/${slug}/webhooks/endpoints`, payload: { url: `http://127.0.0.1:9/${marker}-hook`, eventTypes: ['catalog.*'] } });
+  assert.equal(endpoint.statusCode, 201, endpoint.body);
+  const endpointId = endpoint.json().id as string;
+  const delivery = await admin({ method: 'POST', url: `/admin/platforms/${slug}/webhooks/endpoints/${endpointId}/test` });
+  assert.equal(delivery.statusCode, 202, delivery.body);
+  const deliveryId = delivery.json().id as string;
   const p = product.json();
   return {
     shop,
@@ -65,8 +73,10 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       eventId: '00000000-0000-7000-8000-00000000000e',
       deadLetterId: '00000000-0000-7000-8000-00000000000d',
       consumer: 'some-consumer',
+      endpointId,
+      deliveryId,
     },
-    markers: [marker, shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id],
+    markers: [marker, shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId],
   };
 }
 
@@ -149,4 +159,6 @@ eachDatabase('isolation between platforms, for every route', (env) => {
       assert.equal(res.statusCode, 401, `${route.method} ${route.path} → ${res.statusCode}`);
     }
   });
-});
+  // No events worker: relaying and handling the seed's events (and sending webhooks) would change the
+  // database while the suite compares fingerprints.
+}, { eventsWorker: false });

@@ -31,9 +31,14 @@ export interface Config {
   natsUrl: string | undefined;
   /** JetStream stream replicas: 1 on a single server, 3 in production clusters. */
   natsReplicas: number;
+  /** JetStream stream name and subject prefix: separate Souk installations (or test runs) sharing one NATS. */
+  natsStream: string;
+  natsSubjectPrefix: string;
   /** Run the relay, timers and consumers in this process (the worker role). */
   eventsWorker: boolean;
   eventsPollMs: number;
+  /** Idle event loops back off from eventsPollMs up to this; local emits still wake them at once. */
+  eventsIdleMaxMs: number;
   eventsBatchSize: number;
   eventsRetentionHours: number;
   eventsMaxAttempts: number;
@@ -88,8 +93,11 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     eventsTransport: eventsTransport(),
     natsUrl: process.env.NATS_URL || undefined,
     natsReplicas: int('SOUK_NATS_REPLICAS', 1),
+    natsStream: process.env.SOUK_NATS_STREAM || 'SOUK_EVENTS',
+    natsSubjectPrefix: process.env.SOUK_NATS_SUBJECT_PREFIX || 'souk.events',
     eventsWorker: bool('SOUK_EVENTS_WORKER', true),
     eventsPollMs: int('SOUK_EVENTS_POLL_MS', 50),
+    eventsIdleMaxMs: int('SOUK_EVENTS_IDLE_MAX_MS', 1000),
     eventsBatchSize: int('SOUK_EVENTS_BATCH', 500),
     eventsRetentionHours: int('SOUK_EVENTS_RETENTION_HOURS', 7 * 24),
     eventsMaxAttempts: int('SOUK_EVENTS_MAX_ATTEMPTS', 8),

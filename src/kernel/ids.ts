@@ -1,6 +1,30 @@
 // UUIDv7 ids: sortable by creation time (good B-tree locality, cursor pagination by id) and unguessable
 // enough in their random tail. PostgreSQL 15 has no uuidv7(), so ids are made here for both databases.
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes, randomFillSync, createHash } from 'node:crypto';
+
+// Ids and trace ids are made on every request; one call into the CSPRNG per 4 KiB instead of one per id
+// (the same trick crypto.randomUUID uses) took a measurable slice off the hot path. Secrets below still
+// come straight from randomBytes.
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+/** `size` cryptographically random bytes from the pool, copied into `target` at `at`. */
+export function fillRandom(target: Buffer, at: number, size: number): void {
+  if (poolOffset + size > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  pool.copy(target, at, poolOffset, poolOffset + size);
+  poolOffset += size;
+}
+
+/** `size` random bytes as lower-case hex. */
+export function randomHex(size: number): string {
+  const bytes = Buffer.allocUnsafe(size);
+  fillRandom(bytes, 0, size);
+  return bytes.toString('hex');
+}
 
 let lastMs = 0;
 let counter = 0;
@@ -19,7 +43,8 @@ export function newId(): string {
     lastMs = ms;
     counter = 0;
   }
-  const bytes = randomBytes(16);
+  const bytes = Buffer.allocUnsafe(16);
+  fillRandom(bytes, 6, 10);
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | ((counter >> 8) & 0x0f);
   bytes[7] = counter & 0xff;

@@ -2,7 +2,7 @@
 // event into its handler and the events that handler emits, so one trace id spans the whole chain.
 // The active context lives in AsyncLocalStorage: code that emits needs no extra arguments.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './ids.ts';
 
 export interface TraceContext {
   traceparent: string;
@@ -22,8 +22,8 @@ export function parseTraceparent(value: string | undefined | null): { traceId: s
 /** A child span of `parent` (same trace id, new span id), or a new trace when there is no valid parent. */
 export function childTraceparent(parent?: string | null): string {
   const parsed = parseTraceparent(parent);
-  const traceId = parsed?.traceId ?? randomBytes(16).toString('hex');
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${parsed?.flags ?? '01'}`;
+  const traceId = parsed?.traceId ?? randomHex(16);
+  return `00-${traceId}-${randomHex(8)}-${parsed?.flags ?? '01'}`;
 }
 
 export function traceIdOf(traceparent: string | null | undefined): string | undefined {

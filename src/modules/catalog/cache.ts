@@ -5,6 +5,14 @@
 // response read while a write was committing can never outlive the write.
 // The cache is bounded by entry count and by bytes: list queries are client-controlled (q, filters,
 // cursors), so without a byte budget a crawler could make it grow without limit.
+//
+// load() is what the routes use, and it keeps a hot key from stampeding the database in a rush:
+//  - single flight: concurrent misses of one key share one query;
+//  - refresh ahead: an entry less than one TTL past its expiry (and of the current generation) is still
+//    served while one background query replaces it, so readers never queue behind a hot entry's expiry;
+//  - jittered TTLs, so entries filled together do not all expire in the same millisecond.
+// Staleness from other nodes' writes stays bounded by twice the TTL; this node's own writes are never
+// served stale (the generation check comes first).
 
 interface Entry {
   generation: number;
@@ -20,6 +28,7 @@ export interface CacheLimits {
 
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, { generation: number; body: Promise<string | undefined> }>();
   private readonly generations = new Map<string, number>();
   private chars = 0;
 
@@ -50,6 +59,43 @@ export class ResponseCache {
     this.evictUntilFits(body.length);
     this.entries.set(fullKey, { generation, expiresAt: Date.now() + ttlMs, body });
     this.chars += body.length;
+  }
+
+  /**
+   * The cached body of `key`, or the one `loader` produces (undefined: nothing to cache, e.g. not found).
+   * See the header for how this behaves under a rush.
+   */
+  async load(platformId: string, key: string, ttlMs: number, loader: () => Promise<string | undefined>): Promise<string | undefined> {
+    const fullKey = `${platformId}\n${key}`;
+    const generation = this.generation(platformId);
+    const entry = this.entries.get(fullKey);
+    if (entry !== undefined && entry.generation === generation) {
+      const now = Date.now();
+      if (entry.expiresAt > now) return entry.body;
+      // Recently expired but not invalidated: serve it while one refresh runs. Older than that, it is a miss.
+      if (now - entry.expiresAt < ttlMs) {
+        if (!this.inFlight.has(fullKey)) this.fill(platformId, fullKey, key, generation, ttlMs, loader).catch(() => undefined);
+        return entry.body;
+      }
+    }
+    const running = this.inFlight.get(fullKey);
+    if (running !== undefined && running.generation === generation) return running.body;
+    return this.fill(platformId, fullKey, key, generation, ttlMs, loader);
+  }
+
+  private fill(platformId: string, fullKey: string, key: string, generation: number, ttlMs: number, loader: () => Promise<string | undefined>): Promise<string | undefined> {
+    const flight = { generation, body: Promise.resolve<string | undefined>(undefined) };
+    flight.body = (async () => {
+      try {
+        const value = await loader();
+        if (value !== undefined) this.set(platformId, key, generation, value, ttlMs * (0.9 + Math.random() * 0.2));
+        return value;
+      } finally {
+        if (this.inFlight.get(fullKey) === flight) this.inFlight.delete(fullKey);
+      }
+    })();
+    this.inFlight.set(fullKey, flight);
+    return flight.body;
   }
 
   invalidate(platformId: string): void {

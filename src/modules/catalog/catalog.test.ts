@@ -645,4 +645,32 @@ describe('response cache', () => {
     assert.ok(roomy.size.chars <= 320);
     assert.equal(roomy.get('p', 'k9'), 'z'.repeat(20));
   });
+  it('shares one query among concurrent misses, and refreshes an expired hot entry in the background', async () => {
+    const cache = new ResponseCache();
+    let queries = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const loader = async () => {
+      queries += 1;
+      await gate;
+      return `body ${queries}`;
+    };
+    const readers = Array.from({ length: 50 }, () => cache.load('p', 'hot', 40, loader));
+    release();
+    assert.deepEqual(new Set(await Promise.all(readers)), new Set(['body 1']));
+    assert.equal(queries, 1, 'fifty concurrent misses, one query');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Expired, not invalidated: the old body is served at once while one refresh runs.
+    const during = await Promise.all(Array.from({ length: 20 }, () => cache.load('p', 'hot', 40, async () => { queries += 1; return `body ${queries}`; })));
+    assert.deepEqual(new Set(during), new Set(['body 1']));
+    assert.equal(queries, 2, 'one background refresh');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(cache.get('p', 'hot'), 'body 2');
+    // A write on this node is never answered from before it, not even while a refresh is running.
+    cache.invalidate('p');
+    assert.equal(await cache.load('p', 'hot', 40, async () => 'after the write'), 'after the write');
+    // A loader that finds nothing caches nothing.
+    assert.equal(await cache.load('p', 'missing', 40, async () => undefined), undefined);
+    assert.equal(cache.get('p', 'missing'), undefined);
+  });
 });

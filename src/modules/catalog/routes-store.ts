@@ -56,13 +56,10 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       const locale = resolveLocale(platform, q.locale, request.headers['accept-language']);
       const limit = q.limit ?? defaultPageSize(platform);
       const key = ['list', q.category, q.minPrice, q.maxPrice, q.attribute?.join('\u0002'), q.q, q.sort, limit, q.cursor, locale, currency].join('\u0001');
-      const cached = catalogCache.get(platform.id, key);
-      if (cached !== undefined) return sendJson(reply, cached);
-      const generation = catalogCache.generation(platform.id);
-      const page = await listStoreProducts(ctx.platformDb(platform.id), platform, { ...q, limit, locale, currency });
-      const body = JSON.stringify(page);
-      catalogCache.set(platform.id, key, generation, body, ttl);
-      return sendJson(reply, body);
+      const body = await catalogCache.load(platform.id, key, ttl, async () =>
+        JSON.stringify(await listStoreProducts(ctx.platformDb(platform.id), platform, { ...q, limit, locale, currency })),
+      );
+      return sendJson(reply, body!);
     },
   );
 
@@ -84,13 +81,11 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       const currency = resolveCurrency(platform, request.query.currency);
       const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
       const key = `product\u0001${idOrHandle}\u0001${locale}\u0001${currency}`;
-      const cached = catalogCache.get(platform.id, key);
-      if (cached !== undefined) return sendJson(reply, cached);
-      const generation = catalogCache.generation(platform.id);
-      const product = await getStoreProduct(ctx.platformDb(platform.id), platform, idOrHandle, { locale, currency });
-      if (!product) throw notFound('product_not_found', `There is no published product "${idOrHandle}".`);
-      const body = JSON.stringify(product);
-      catalogCache.set(platform.id, key, generation, body, ttl);
+      const body = await catalogCache.load(platform.id, key, ttl, async () => {
+        const product = await getStoreProduct(ctx.platformDb(platform.id), platform, idOrHandle, { locale, currency });
+        return product ? JSON.stringify(product) : undefined;
+      });
+      if (body === undefined) throw notFound('product_not_found', `There is no published product "${idOrHandle}".`);
       return sendJson(reply, body);
     },
   );
@@ -110,13 +105,10 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       const platform = platformOf(request);
       const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
       const key = `categories\u0001${locale}`;
-      const cached = catalogCache.get(platform.id, key);
-      if (cached !== undefined) return sendJson(reply, cached);
-      const generation = catalogCache.generation(platform.id);
-      const items = await getCategoryTree(ctx.platformDb(platform.id), platform, locale);
-      const body = JSON.stringify({ items });
-      catalogCache.set(platform.id, key, generation, body, ttl);
-      return sendJson(reply, body);
+      const body = await catalogCache.load(platform.id, key, ttl, async () =>
+        JSON.stringify({ items: await getCategoryTree(ctx.platformDb(platform.id), platform, locale) }),
+      );
+      return sendJson(reply, body!);
     },
   );
 }

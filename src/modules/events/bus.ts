@@ -9,7 +9,7 @@ import type { RunTransaction } from './deliver.ts';
 import type { EventMetrics } from './metrics.ts';
 import { cancelTimer, emitEvent, scheduleEvent } from './outbox.ts';
 import { fireDueTimers, outboxBacklog, pruneLog } from './relay.ts';
-import { WakeSignal, type ConsumerRunner, type Transport } from './transport.ts';
+import { IdleBackoff, WakeSignal, type ConsumerRunner, type Transport } from './transport.ts';
 import type { EmitOptions, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 
 export interface EventBusDeps {
@@ -110,8 +110,10 @@ export class EventBus {
     return wake;
   }
 
-  /** Runs step until stop(); sleeps pollMs × slower when a step found nothing to do. */
+  /** Runs step until stop(); when a step finds nothing to do, sleeps pollMs × slower, backing off while idle. */
   private async loop(name: string, wake: WakeSignal, step: () => Promise<boolean>, slower = 1): Promise<void> {
+    const { eventsPollMs, eventsIdleMaxMs } = this.deps.config;
+    const idle = new IdleBackoff(eventsPollMs * slower, Math.max(eventsIdleMaxMs, eventsPollMs * slower));
     while (this.running) {
       let busy = false;
       try {
@@ -119,7 +121,8 @@ export class EventBus {
       } catch (error) {
         this.deps.log.warn({ err: error, loop: name }, 'event loop step failed');
       }
-      if (!busy && this.running) await wake.wait(this.deps.config.eventsPollMs * slower);
+      const sleepMs = idle.after(busy);
+      if (sleepMs > 0 && this.running) await wake.wait(sleepMs);
     }
   }
 

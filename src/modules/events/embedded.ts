@@ -5,11 +5,13 @@ import type { TxScope } from '../../kernel/db/scoped.ts';
 import { deliverBatch, HandlerFailure } from './deliver.ts';
 import { deliverDueRetries, parkOrBury, sleep, type DeliveryDeps } from './consumer-loop.ts';
 import { relayOutbox } from './relay.ts';
-import type { ConsumerRunner, Transport, WakeSignal } from './transport.ts';
+import { IdleBackoff, type ConsumerRunner, type Transport, type WakeSignal } from './transport.ts';
 import { backoffDelay, toDelivered, type DeliveredEvent, type EventRow, type Subscription } from './types.ts';
 
 export interface EmbeddedOptions {
   pollMs: number;
+  /** Idle consumers back off from pollMs up to this (default: no back-off). */
+  idleMaxMs?: number;
   batchSize: number;
 }
 
@@ -120,6 +122,7 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
 
     startConsumer(sub, wake: WakeSignal): ConsumerRunner {
       let running = true;
+      const idle = new IdleBackoff(options.pollMs, options.idleMaxMs ?? options.pollMs);
       const loop = (async () => {
         while (running) {
           let worked = false;
@@ -128,7 +131,8 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
           } catch (error) {
             deps.onError(error, { consumer: sub.consumer });
           }
-          if (!worked && running) await wake.wait(options.pollMs);
+          const sleepMs = idle.after(worked);
+          if (sleepMs > 0 && running) await wake.wait(sleepMs);
         }
       })();
       return {

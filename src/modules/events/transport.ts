@@ -20,6 +20,28 @@ export interface Transport {
 }
 
 /** Lets the relay wake idle consumers on this node as soon as it moved events, instead of waiting a poll. */
+/**
+ * How long an idle polling loop sleeps: pollMs after work, doubling with each idle round up to maxMs.
+ * An idle node then costs a few queries a second instead of twenty per loop, while work emitted on this
+ * node still starts at once (emit and relay wake the loops); work from other nodes waits at most maxMs.
+ */
+export class IdleBackoff {
+  private idleRounds = 0;
+
+  constructor(private readonly pollMs: number, private readonly maxMs: number) {}
+
+  /** The sleep before the next round, given whether this one found work (0: go on at once). */
+  after(worked: boolean): number {
+    if (worked) {
+      this.idleRounds = 0;
+      return 0;
+    }
+    const ms = Math.min(Math.max(this.maxMs, this.pollMs), this.pollMs * 2 ** Math.min(this.idleRounds, 20));
+    this.idleRounds += 1;
+    return ms;
+  }
+}
+
 export class WakeSignal {
   private waiters = new Set<() => void>();
 

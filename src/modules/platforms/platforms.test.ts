@@ -2,6 +2,8 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { asBearer, createTestPlatform, eachDatabase } from '../../../test/harness.ts';
 import { applyPlatform } from './service.ts';
+import { PlatformRegistry } from './registry.ts';
+import type { Database } from '../../kernel/db/types.ts';
 
 const metadata = (slug: string, extra: Record<string, unknown> = {}) => ({
   slug,
@@ -95,6 +97,18 @@ eachDatabase('platforms', (env) => {
     assert.equal((await env.app.inject({ url: '/store/products', headers: off.store })).statusCode, 200);
   });
 
+  it('a PATCH of one field leaves hosts, modules and settings as they were', async () => {
+    await createTestPlatform(env, { slug: 'patch-one', hosts: ['patch-one.test'] });
+    const before = (await owner({ url: '/admin/platforms/patch-one' })).json();
+    const patched = await owner({ method: 'PATCH', url: '/admin/platforms/patch-one', payload: { name: 'Renamed' } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.equal(patched.json().name, 'Renamed');
+    assert.deepEqual(patched.json().hosts, before.hosts);
+    assert.deepEqual(patched.json().modules, before.modules);
+    assert.deepEqual(patched.json().settings, before.settings);
+    assert.equal((await env.app.inject({ url: '/store/products', headers: { host: 'patch-one.test' } })).statusCode, 200);
+  });
+
   it('revokes a publishable key at once', async () => {
     const shop = await createTestPlatform(env, { slug: 'keyed' });
     const created = await asBearer(env.app, shop.adminToken, { method: 'POST', url: '/admin/platforms/keyed/publishable-keys', payload: { label: 'app' } });
@@ -115,4 +129,32 @@ eachDatabase('platforms', (env) => {
     assert.equal((await asBearer(env.app, a.adminToken, { url: '/admin/platforms/theirs' })).statusCode, 404);
     assert.equal((await asBearer(env.app, a.adminToken, { method: 'PATCH', url: '/admin/platforms/theirs', payload: { name: 'x' } })).statusCode, 404);
   });
+});
+
+it('never lets an older platform snapshot overwrite a newer one when reloads overlap', async () => {
+  // A fake database whose first snapshot (without "late") is slow and whose second (with it) is fast:
+  // overlapping reloads would finish newest-first and leave the stale snapshot in place.
+  const row = (slug: string) => ({
+    id: `id-${slug}`, slug, name: slug, default_currency: 'USD', currencies: ['USD'], default_locale: 'en', locales: ['en'],
+    modules: [], settings: {}, status: 'active', created_at: new Date(), updated_at: new Date(), hosts: [`${slug}.test`],
+  });
+  let snapshots = 0;
+  const db = {
+    kind: 'pglite',
+    async query(sql: string) {
+      if (sql.includes('publishable')) return [];
+      if (sql.includes('as stamp')) return [{ stamp: 'x' }];
+      snapshots += 1;
+      const rows = snapshots === 1 ? [row('early')] : [row('early'), row('late')];
+      await new Promise((resolve) => setTimeout(resolve, snapshots === 1 ? 60 : 1));
+      return rows;
+    },
+  } as unknown as Database;
+  const registry = new PlatformRegistry(db);
+  const first = registry.reload();
+  const second = registry.reload();
+  const third = registry.reload();
+  await Promise.all([first, second, third]);
+  assert.equal(snapshots, 2, 'calls made while a reload runs share the next one');
+  assert.ok(registry.byHost('late.test'), 'the newest snapshot wins');
 });

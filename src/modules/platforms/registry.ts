@@ -69,7 +69,32 @@ export class PlatformRegistry implements PlatformDirectory {
     return [...this.byIdMap.values()];
   }
 
-  async reload(): Promise<void> {
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  /**
+   * Re-reads every platform. Reloads never overlap: two concurrent reloads could finish out of order and
+   * leave the older snapshot in place (a platform created a moment ago answering 404). A call made while
+   * one runs waits for the next reload, which starts after the running one and so sees the caller's
+   * committed write; all calls made meanwhile share that next reload.
+   */
+  reload(): Promise<void> {
+    if (this.running === undefined) {
+      this.running = this.readAll().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.reload();
+      });
+    return this.queued;
+  }
+
+  private async readAll(): Promise<void> {
     const [rows, keys, stamp] = await Promise.all([
       this.db.query<PlatformRow>(`${SELECT_PLATFORMS} order by p.slug`),
       this.db.query<{ platform_id: string; token_hash: string }>(

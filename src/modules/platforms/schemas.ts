@@ -10,17 +10,24 @@ const Host = Type.String({
   description: 'Host name without port, lower case',
 });
 
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+// Defaults belong on create only: a PATCH that leaves a field out must leave it as it is, so the patch
+// schema below reuses these shapes without the `default` keyword.
+const Hosts = (extra: { default?: unknown } = {}) => Type.Array(Host, { maxItems: 50, uniqueItems: true, ...extra });
+const Modules = (extra: { default?: unknown } = {}) => Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), { maxItems: 50, uniqueItems: true, ...extra });
+const Settings = (extra: { default?: unknown } = {}) => Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Unknown(), extra);
+
 export const PlatformInput = Type.Object(
   {
     slug: Slug,
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    hosts: Type.Array(Host, { maxItems: 50, uniqueItems: true, default: [] }),
+    name: Name,
+    hosts: Hosts({ default: [] }),
     defaultCurrency: Currency,
     currencies: Type.Optional(Type.Array(Currency, { minItems: 1, maxItems: 20, uniqueItems: true })),
     defaultLocale: Locale,
     locales: Type.Optional(Type.Array(Locale, { minItems: 1, maxItems: 20, uniqueItems: true })),
-    modules: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), { maxItems: 50, uniqueItems: true, default: [] }),
-    settings: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Unknown(), { default: {} }),
+    modules: Modules({ default: [] }),
+    settings: Settings({ default: {} }),
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
   },
   { additionalProperties: false },
@@ -29,14 +36,14 @@ export type PlatformInput = Static<typeof PlatformInput>;
 
 export const PlatformPatch = Type.Partial(
   Type.Object({
-    name: PlatformInput.properties.name,
-    hosts: PlatformInput.properties.hosts,
+    name: Name,
+    hosts: Hosts(),
     defaultCurrency: Currency,
     currencies: Type.Array(Currency, { minItems: 1, maxItems: 20, uniqueItems: true }),
     defaultLocale: Locale,
     locales: Type.Array(Locale, { minItems: 1, maxItems: 20, uniqueItems: true }),
-    modules: PlatformInput.properties.modules,
-    settings: PlatformInput.properties.settings,
+    modules: Modules(),
+    settings: Settings(),
   }),
   { additionalProperties: false, minProperties: 1 },
 );
