@@ -18,7 +18,11 @@ export interface Config {
   publicUrl: string;
   adminSessionTtlSeconds: number;
   customerSessionTtlSeconds: number;
-  /** How long a storefront read may be served from the in-process cache after a write on another node. */
+  /**
+   * How long a storefront read may be served from the in-process cache after a write on another node.
+   * Embedded (PGlite) has no other node: the data directory is locked to one process and every write
+   * there invalidates this process's cache, so entries can live much longer.
+   */
   catalogCacheTtlMs: number;
   /** How often a node re-reads platform metadata changed by another node. */
   platformRefreshMs: number;
@@ -84,7 +88,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     publicUrl: process.env.SOUK_PUBLIC_URL || `http://localhost:${port}`,
     adminSessionTtlSeconds: int('SOUK_ADMIN_SESSION_TTL', 8 * 3600),
     customerSessionTtlSeconds: int('SOUK_CUSTOMER_SESSION_TTL', 30 * 24 * 3600),
-    catalogCacheTtlMs: int('SOUK_CATALOG_CACHE_TTL_MS', 2000),
+    catalogCacheTtlMs: int('SOUK_CATALOG_CACHE_TTL_MS', process.env.DATABASE_URL ? 2000 : 300_000),
     platformRefreshMs: int('SOUK_PLATFORM_REFRESH_MS', 5000),
     loginRateLimitPerIp: int('SOUK_LOGIN_LIMIT_PER_IP', 30),
     loginRateLimitPerAccount: int('SOUK_LOGIN_LIMIT_PER_ACCOUNT', 10),
