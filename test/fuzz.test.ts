@@ -19,7 +19,7 @@ eachDatabase('fuzzing every route', (env) => {
   const real: Record<string, string> = {};
 
   before(async () => {
-    shop = await createTestPlatform(env, { slug: 'fuzz', hosts: ['fuzz.test'] });
+    shop = await createTestPlatform(env, { slug: 'fuzz', hosts: ['fuzz.test'], modules: ['catalog', 'inventory'] });
     const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
     const category = await admin({ method: 'POST', url: '/admin/platforms/fuzz/categories', payload: { handle: 'fuzz-cat', name: 'Fuzz' } });
     const product = await admin({
@@ -43,6 +43,7 @@ eachDatabase('fuzzing every route', (env) => {
       consumer: 'some-consumer',
       endpointId: '00000000-0000-7000-8000-000000000000',
       deliveryId: '00000000-0000-7000-8000-000000000000',
+      reservationId: '00000000-0000-7000-8000-000000000000',
     });
     routes = await routesFromOpenApi(env.app);
   });
@@ -92,7 +93,7 @@ eachDatabase('fuzzing every route', (env) => {
     const login = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: shop.store, payload: { email: 'fuzz@customer.test', password: 'customer-password' } });
     if (login.statusCode === 200) customerToken = login.json().token;
     await asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/platforms/fuzz/enable' });
-    await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: '/admin/platforms/fuzz', payload: { modules: ['catalog'], hosts: ['fuzz.test'], defaultCurrency: 'USD', currencies: ['USD'] } });
+    await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: '/admin/platforms/fuzz', payload: { modules: ['catalog', 'inventory'], hosts: ['fuzz.test'], defaultCurrency: 'USD', currencies: ['USD'] } });
   }
   // No events worker: the relay moving outbox rows into the log would change the fingerprint between a
   // 2xx and the next rejected request.

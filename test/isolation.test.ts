@@ -19,7 +19,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -56,6 +56,11 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   assert.equal(delivery.statusCode, 202, delivery.body);
   const deliveryId = delivery.json().id as string;
   const p = product.json();
+  const stocked = await admin({ method: 'PUT', url: `/admin/platforms/${slug}/inventory/levels/${p.variants[0].id}`, payload: { onHand: 5, reason: `${marker} count` } });
+  assert.equal(stocked.statusCode, 200, stocked.body);
+  const reservation = await admin({ method: 'POST', url: `/admin/platforms/${slug}/inventory/reservations`, payload: { reference: `${marker}-order`, lines: [{ variantId: p.variants[0].id, quantity: 1 }] } });
+  assert.equal(reservation.statusCode, 201, reservation.body);
+  const reservationId = reservation.json().id as string;
   return {
     shop,
     customerToken: customer.json().token,
@@ -75,8 +80,9 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       consumer: 'some-consumer',
       endpointId,
       deliveryId,
+      reservationId,
     },
-    markers: [marker, shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId],
+    markers: [marker, shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId],
   };
 }
 

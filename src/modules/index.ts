@@ -3,11 +3,12 @@ import type { SoukModule } from '../kernel/context.ts';
 import { platformsModule } from './platforms/index.ts';
 import { accountsModule } from './accounts/index.ts';
 import { catalogModule } from './catalog/index.ts';
+import { inventoryModule } from './inventory/index.ts';
 import { eventsModule, type EventBus } from './events/index.ts';
 import { webhooksModule } from './webhooks/index.ts';
 
 export function allModules(bus: () => EventBus): SoukModule[] {
   const modules: SoukModule[] = [];
-  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, webhooksModule);
+  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, webhooksModule);
   return modules;
 }

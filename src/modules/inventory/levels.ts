@@ -1,0 +1,237 @@
+// Stock levels and the ledger: admin adjustments (delta) and counts (absolute), each one ledger row in
+// the same transaction, and the reads behind the admin lists and the storefront's availability.
+// An adjustment locks its one level row (select … for update) before it computes the new quantity, so
+// two admins adjusting at once both land; reservations never wait on anything but that same row lock.
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
+import { newId } from '../../kernel/ids.ts';
+import { getVariantRefs } from '../catalog/service.ts';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from './cursor.ts';
+import { emitLevelEvents, type InventoryDeps } from './deps.ts';
+import { resolveLocation } from './locations.ts';
+import { MAX_ON_HAND, type AdjustResult, type LedgerEntry, type LedgerList, type LedgerQuery, type LevelsQuery, type StockLevel, type StockLevelList, type VariantStock } from './schemas.ts';
+import { inventorySettings } from './settings.ts';
+
+export interface Actor {
+  /** "admin_user:<id>", "api_key:<id>" or "system". */
+  id: string;
+  label?: string | null;
+}
+
+export interface StockChange {
+  variantId: string;
+  /** Default location when omitted. */
+  locationId?: string;
+  reason: string;
+  reference?: string | null;
+  actor: Actor;
+}
+
+const LEVEL_COLUMNS = `l.variant_id, l.location_id, loc.code as location_code, l.on_hand, l.reserved, ${iso('l.updated_at')} as updated_at`;
+const LEVEL_FROM = 'inventory_levels l join inventory_locations loc on loc.platform_id = $1 and loc.id = l.location_id';
+type LevelRow = { variant_id: string; location_id: string; location_code: string; on_hand: number; reserved: number; updated_at: string };
+
+function toLevel(r: LevelRow, threshold: number): StockLevel {
+  const available = r.on_hand - r.reserved;
+  return {
+    variantId: r.variant_id,
+    locationId: r.location_id,
+    locationCode: r.location_code,
+    onHand: r.on_hand,
+    reserved: r.reserved,
+    available,
+    lowStock: available <= threshold,
+    updatedAt: r.updated_at,
+  };
+}
+
+const LEDGER_COLUMNS = `id, variant_id, location_id, kind, delta, on_hand_after, reserved_after, reason, reference, actor, actor_label, ${iso('at')} as at`;
+type LedgerRow = {
+  id: string;
+  variant_id: string;
+  location_id: string;
+  kind: LedgerEntry['kind'];
+  delta: number;
+  on_hand_after: number;
+  reserved_after: number;
+  reason: string;
+  reference: string | null;
+  actor: string;
+  actor_label: string | null;
+  at: string;
+};
+const toEntry = (r: LedgerRow): LedgerEntry => ({
+  id: r.id,
+  variantId: r.variant_id,
+  locationId: r.location_id,
+  kind: r.kind,
+  delta: r.delta,
+  onHandAfter: r.on_hand_after,
+  reservedAfter: r.reserved_after,
+  reason: r.reason,
+  reference: r.reference,
+  actor: r.actor,
+  actorLabel: r.actor_label,
+  at: r.at,
+});
+
+export async function insertLedgerEntry(
+  tx: PlatformDb,
+  entry: { variantId: string; locationId: string; kind: LedgerEntry['kind']; delta: number; onHand: number; reserved: number; reason: string; reference: string | null; actor: Actor },
+): Promise<LedgerEntry> {
+  const [row] = await tx.query<LedgerRow>(
+    `insert into inventory_ledger (platform_id, id, variant_id, location_id, kind, delta, on_hand_after, reserved_after, reason, reference, actor, actor_label)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${LEDGER_COLUMNS}`,
+    [newId(), entry.variantId, entry.locationId, entry.kind, entry.delta, entry.onHand, entry.reserved, entry.reason, entry.reference, entry.actor.id, entry.actor.label ?? null],
+  );
+  return toEntry(row!);
+}
+
+async function assertVariantExists(tx: PlatformDb, variantId: string): Promise<void> {
+  const [ref] = await getVariantRefs(tx, [variantId]);
+  if (!ref) throw notFound('variant_not_found', `There is no variant ${variantId} on this platform.`);
+}
+
+function checkChange(change: StockChange): string {
+  const reason = change.reason.trim();
+  if (reason.length === 0 || reason.length > 500) throw badRequest('invalid_reason', 'A stock change needs a reason of 1 to 500 characters; it is kept in the ledger.');
+  return reason;
+}
+
+/** Changes on_hand by `target(current)`; refuses (409) a result below zero or below what is reserved. */
+async function changeOnHand(
+  deps: InventoryDeps,
+  tx: PlatformDb,
+  change: StockChange,
+  kind: 'adjust' | 'set',
+  target: (onHand: number) => number,
+): Promise<AdjustResult> {
+  const reason = checkChange(change);
+  await assertVariantExists(tx, change.variantId);
+  const locationId = await resolveLocation(tx, change.locationId);
+  await tx.execute(
+    'insert into inventory_levels (platform_id, variant_id, location_id) values ($1, $2, $3) on conflict do nothing',
+    [change.variantId, locationId],
+  );
+  const current = await tx.maybeOne<{ on_hand: number; reserved: number }>(
+    'select on_hand, reserved from inventory_levels where platform_id = $1 and variant_id = $2 and location_id = $3 for update',
+    [change.variantId, locationId],
+  );
+  if (!current) throw new Error('stock level row vanished inside its transaction');
+  const onHand = target(current.on_hand);
+  if (onHand < 0) {
+    throw conflict('stock_negative', `On hand is ${current.on_hand}; removing ${current.on_hand - onHand} would make it negative.`, { onHand: current.on_hand, reserved: current.reserved });
+  }
+  if (onHand < current.reserved) {
+    throw conflict(
+      'stock_below_reserved',
+      `${current.reserved} unit(s) are reserved by open checkouts; on hand cannot go below that (asked for ${onHand}). Release reservations first or wait for them to expire.`,
+      { onHand: current.on_hand, reserved: current.reserved },
+    );
+  }
+  if (onHand > MAX_ON_HAND) throw badRequest('stock_too_large', `On hand may not exceed ${MAX_ON_HAND} (asked for ${onHand}).`);
+  const [row] = await tx.query<LevelRow>(
+    `with updated as (
+       update inventory_levels set on_hand = $4, updated_at = now()
+       where platform_id = $1 and variant_id = $2 and location_id = $3 returning *)
+     select l.variant_id, l.location_id, loc.code as location_code, l.on_hand, l.reserved, ${iso('l.updated_at')} as updated_at
+     from updated l join inventory_locations loc on loc.platform_id = $1 and loc.id = l.location_id`,
+    [change.variantId, locationId, onHand],
+  );
+  const entry = await insertLedgerEntry(tx, {
+    variantId: change.variantId,
+    locationId,
+    kind,
+    delta: onHand - current.on_hand,
+    onHand,
+    reserved: current.reserved,
+    reason,
+    reference: change.reference ?? null,
+    actor: change.actor,
+  });
+  await emitLevelEvents(deps, tx, { variantId: change.variantId, locationId, onHand, reserved: current.reserved, availableBefore: current.on_hand - current.reserved });
+  const { lowStockThreshold } = inventorySettings(deps.platforms.byId(tx.platformId));
+  return { level: toLevel(row!, lowStockThreshold), entry };
+}
+
+/** Adds (delta > 0) or removes (delta < 0) units on hand, with a ledger row. */
+export function adjustStock(deps: InventoryDeps, tx: PlatformDb, change: StockChange & { delta: number }): Promise<AdjustResult> {
+  if (!Number.isSafeInteger(change.delta) || change.delta === 0 || Math.abs(change.delta) > MAX_ON_HAND) {
+    throw badRequest('invalid_delta', `delta must be a non-zero whole number between -${MAX_ON_HAND} and ${MAX_ON_HAND}.`);
+  }
+  return changeOnHand(deps, tx, change, 'adjust', (onHand) => onHand + change.delta);
+}
+
+/** Sets the quantity on hand to a counted value (a stocktake), with a ledger row for the difference. */
+export function setStock(deps: InventoryDeps, tx: PlatformDb, change: StockChange & { onHand: number }): Promise<AdjustResult> {
+  if (!Number.isSafeInteger(change.onHand) || change.onHand < 0 || change.onHand > MAX_ON_HAND) {
+    throw badRequest('invalid_on_hand', `onHand must be a whole number between 0 and ${MAX_ON_HAND}.`);
+  }
+  return changeOnHand(deps, tx, change, 'set', () => change.onHand);
+}
+
+export async function listLevels(deps: InventoryDeps, pdb: PlatformDb, query: LevelsQuery): Promise<StockLevelList> {
+  const { lowStockThreshold } = inventorySettings(deps.platforms.byId(pdb.platformId));
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const after = query.cursor ? decodeCursor(query.cursor, 2) : [null, null];
+  const rows = await pdb.query<LevelRow>(
+    `select ${LEVEL_COLUMNS} from ${LEVEL_FROM}
+     where l.platform_id = $1
+       and ($2::uuid is null or l.variant_id = $2::uuid)
+       and ($3::uuid is null or l.location_id = $3::uuid)
+       and ($4::int is null or l.on_hand - l.reserved <= $4::int)
+       and ($5::uuid is null or (l.variant_id, l.location_id) > ($5::uuid, $6::uuid))
+     order by l.variant_id, l.location_id limit $7`,
+    [query.variantId ?? null, query.locationId ?? null, query.lowStock ? lowStockThreshold : null, after[0], after[1], limit + 1],
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => toLevel(r, lowStockThreshold)),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.variant_id, last.location_id]) : null,
+  };
+}
+
+/** One variant's stock at every location and in total; 404 when the catalog has no such variant. */
+export async function getVariantStock(deps: InventoryDeps, pdb: PlatformDb, variantId: string): Promise<VariantStock> {
+  await assertVariantExists(pdb, variantId);
+  const { lowStockThreshold } = inventorySettings(deps.platforms.byId(pdb.platformId));
+  const rows = await pdb.query<LevelRow>(
+    `select ${LEVEL_COLUMNS} from ${LEVEL_FROM} where l.platform_id = $1 and l.variant_id = $2 order by loc.is_default desc, loc.code`,
+    [variantId],
+  );
+  const levels = rows.map((r) => toLevel(r, lowStockThreshold));
+  const onHand = levels.reduce((sum, l) => sum + l.onHand, 0);
+  const reserved = levels.reduce((sum, l) => sum + l.reserved, 0);
+  return { variantId, onHand, reserved, available: onHand - reserved, levels };
+}
+
+/** Available units per variant summed over all locations (0 for variants never stocked). */
+export async function availableByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>> {
+  const result = new Map(variantIds.map((id) => [id, 0]));
+  if (variantIds.length === 0) return result;
+  const rows = await pdb.query<{ variant_id: string; available: number }>(
+    `select variant_id, sum(on_hand - reserved)::bigint as available from inventory_levels
+     where platform_id = $1 and variant_id = any($2::uuid[]) group by variant_id`,
+    [variantIds],
+  );
+  for (const r of rows) result.set(r.variant_id, r.available);
+  return result;
+}
+
+export async function listLedger(pdb: PlatformDb, query: LedgerQuery): Promise<LedgerList> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const before = query.cursor ? decodeCursor(query.cursor, 1)[0]! : null;
+  const rows = await pdb.query<LedgerRow>(
+    `select ${LEDGER_COLUMNS} from inventory_ledger
+     where platform_id = $1
+       and ($2::uuid is null or variant_id = $2::uuid)
+       and ($3::uuid is null or location_id = $3::uuid)
+       and ($4::uuid is null or id < $4::uuid)
+     order by id desc limit $5`,
+    [query.variantId ?? null, query.locationId ?? null, before, limit + 1],
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map(toEntry), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+}

@@ -1,0 +1,364 @@
+// Reservations: stock held for a checkout until it is paid (commit), cancelled or failed (release) or
+// its hold runs out (expire, by a durable timer).
+//
+// Why this cannot oversell:
+// - Lines are first summed per (variant, location), so two cart lines of one variant are checked as one
+//   quantity (Medusa #16502 checked them one by one against the same stale number).
+// - Stock is taken by one conditional UPDATE per level, "reserved = reserved + q where on_hand - reserved
+//   >= q". PostgreSQL re-evaluates that condition on the newest row version after waiting for a
+//   concurrent writer, so no transaction ever acts on a number it read earlier. CHECK constraints
+//   (reserved <= on_hand, both >= 0) back this up in the schema.
+// - Every transaction takes its locks in one global order: the reservation row first, then level rows
+//   sorted by (variant id, location id). Two checkouts over overlapping variants therefore queue behind
+//   each other instead of deadlocking.
+// - When a line is short, the lines already taken are given back and the reservation row is removed
+//   before the 409 is thrown, so nothing has changed even if a caller catches the error and commits.
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
+import { isUuid, newId } from '../../kernel/ids.ts';
+import { getVariantRefs } from '../catalog/service.ts';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from './cursor.ts';
+import { EVENT_RESERVATION_EXPIRE, emitLevelEvents, type InventoryDeps, type LevelChange } from './deps.ts';
+import { findDefaultLocationId } from './locations.ts';
+import { insertLedgerEntry } from './levels.ts';
+import { MAX_LINES, MAX_LINE_QUANTITY, type Reservation, type ReservationList, type ReservationsQuery } from './schemas.ts';
+import { MAX_HOLD_SECONDS, inventorySettings } from './settings.ts';
+
+export interface ReserveLine {
+  variantId: string;
+  quantity: number;
+  /** The stock location to take from; the platform's default location when omitted. */
+  locationId?: string;
+}
+
+export interface ReserveStockInput {
+  /** What the hold is for (order, cart or checkout id). One active reservation per reference. */
+  reference: string;
+  lines: readonly ReserveLine[];
+  /** Default: the platform's settings.inventory.reservationHoldSeconds (15 minutes). */
+  holdSeconds?: number;
+}
+
+/** Why a reservation is released: 'cancelled', 'payment_failed', …; 'expired' only once the hold has run out. */
+export type ReleaseReason = string;
+
+export interface ShortLine {
+  variantId: string;
+  locationId: string | null;
+  requested: number;
+  available: number;
+}
+
+interface Line {
+  variantId: string;
+  locationId: string;
+  quantity: number;
+}
+
+const RESERVATION_COLUMNS = `r.id, r.reference, r.status, ${iso('r.expires_at')} as expires_at, r.release_reason,
+  ${iso('r.created_at')} as created_at, ${iso('r.updated_at')} as updated_at, r.timer_id,
+  coalesce((select json_agg(json_build_object('variantId', x.variant_id, 'locationId', x.location_id, 'quantity', x.quantity)
+                            order by x.variant_id, x.location_id)
+            from inventory_reservation_lines x where x.platform_id = $1 and x.reservation_id = r.id), '[]'::json) as lines`;
+type ReservationRow = {
+  id: string;
+  reference: string;
+  status: Reservation['status'];
+  expires_at: string;
+  release_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  timer_id: string | null;
+  lines: Reservation['lines'] | string;
+};
+function toReservation(r: ReservationRow): Reservation {
+  return {
+    id: r.id,
+    reference: r.reference,
+    status: r.status,
+    expiresAt: r.expires_at,
+    releaseReason: r.release_reason,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lines: typeof r.lines === 'string' ? (JSON.parse(r.lines) as Reservation['lines']) : r.lines,
+  };
+}
+
+function lineKey(variantId: string, locationId: string): string {
+  return `${variantId}/${locationId}`;
+}
+
+/** Checks the input a non-HTTP caller may pass (HTTP input is already validated by its schema). */
+function checkInput(input: ReserveStockInput): void {
+  if (typeof input.reference !== 'string' || input.reference.trim() === '' || input.reference.length > 200) {
+    throw badRequest('invalid_reference', 'reference must be 1 to 200 characters (an order, cart or checkout id).');
+  }
+  if (!Array.isArray(input.lines) || input.lines.length === 0 || input.lines.length > MAX_LINES) {
+    throw badRequest('invalid_lines', `A reservation needs 1 to ${MAX_LINES} lines.`);
+  }
+  for (const line of input.lines) {
+    if (typeof line.variantId !== 'string' || !isUuid(line.variantId)) throw badRequest('invalid_variant', `"${String(line.variantId)}" is not a variant id.`);
+    if (line.locationId !== undefined && (typeof line.locationId !== 'string' || !isUuid(line.locationId))) {
+      throw badRequest('invalid_location', `"${String(line.locationId)}" is not a stock location id.`);
+    }
+    if (!Number.isSafeInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_LINE_QUANTITY) {
+      throw badRequest('invalid_quantity', `Quantity ${String(line.quantity)} for variant ${line.variantId} must be a whole number from 1 to ${MAX_LINE_QUANTITY}.`);
+    }
+  }
+  if (input.holdSeconds !== undefined && (!Number.isSafeInteger(input.holdSeconds) || input.holdSeconds < 1 || input.holdSeconds > MAX_HOLD_SECONDS)) {
+    throw badRequest('invalid_hold', `holdSeconds must be a whole number from 1 to ${MAX_HOLD_SECONDS}.`);
+  }
+}
+
+/** Sums lines per (variant, location) and sorts them in the global lock order. */
+function aggregate(lines: readonly ReserveLine[], defaultLocationId: string | undefined): { lines: Line[]; unlocated: ReserveLine[] } {
+  const sums = new Map<string, Line>();
+  const unlocated: ReserveLine[] = [];
+  for (const line of lines) {
+    const locationId = (line.locationId ?? defaultLocationId)?.toLowerCase();
+    if (!locationId) {
+      unlocated.push(line);
+      continue;
+    }
+    const variantId = line.variantId.toLowerCase();
+    const key = lineKey(variantId, locationId);
+    const existing = sums.get(key);
+    if (existing) existing.quantity += line.quantity;
+    else sums.set(key, { variantId, locationId, quantity: line.quantity });
+  }
+  const sorted = [...sums.values()].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
+  return { lines: sorted, unlocated };
+}
+
+const sameLines = (a: readonly Line[], b: Reservation['lines']) =>
+  a.length === b.length && a.every((l, i) => l.variantId === b[i]!.variantId && l.locationId === b[i]!.locationId && l.quantity === b[i]!.quantity);
+
+async function readReservation(tx: PlatformDb, id: string, forUpdate = false): Promise<(Reservation & { timerId: string | null }) | undefined> {
+  const row = await tx.maybeOne<ReservationRow>(
+    `select ${RESERVATION_COLUMNS} from inventory_reservations r where r.platform_id = $1 and r.id = $2${forUpdate ? ' for update' : ''}`,
+    [id],
+  );
+  return row ? { ...toReservation(row), timerId: row.timer_id } : undefined;
+}
+
+/** The 409 (or 400 for unknown variants) that explains why lines could not be reserved. */
+async function shortageProblem(tx: PlatformDb, lines: readonly Line[], unlocated: readonly ReserveLine[]): Promise<Error> {
+  const variantIds = [...new Set([...lines.map((l) => l.variantId), ...unlocated.map((l) => l.variantId.toLowerCase())])];
+  const known = new Set((await getVariantRefs(tx, variantIds)).map((v) => v.variantId));
+  const unknown = variantIds.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    return badRequest('unknown_variant', `There is no variant ${unknown.join(', ')} on this platform.`, { variantIds: unknown });
+  }
+  const rows = await tx.query<{ variant_id: string; location_id: string; available: number }>(
+    `select variant_id, location_id, on_hand - reserved as available from inventory_levels
+     where platform_id = $1 and variant_id = any($2::uuid[])`,
+    [variantIds],
+  );
+  const available = new Map(rows.map((r) => [lineKey(r.variant_id, r.location_id), r.available]));
+  const short: ShortLine[] = [
+    ...lines
+      .map((l) => ({ variantId: l.variantId, locationId: l.locationId, requested: l.quantity, available: available.get(lineKey(l.variantId, l.locationId)) ?? 0 }))
+      .filter((l) => l.available < l.requested),
+    ...unlocated.map((l) => ({ variantId: l.variantId.toLowerCase(), locationId: null, requested: l.quantity, available: 0 })),
+  ];
+  // Availability may have moved since the failed update; name at least the line that failed.
+  const described = short.length > 0 ? short : lines.map((l) => ({ variantId: l.variantId, locationId: l.locationId, requested: l.quantity, available: 0 }));
+  const list = described.map((s) => `${s.variantId} (requested ${s.requested}, available ${s.available})`).join(', ');
+  return conflict('out_of_stock', `Not enough stock for variant ${list}. Nothing was reserved; lower the quantity or remove the item.`, { items: described });
+}
+
+/**
+ * Holds stock for `reference` inside the caller's transaction: all lines or none. Throws a 409
+ * `out_of_stock` problem (items: the short variants) or a 400 for unknown variants and bad input; in
+ * either case nothing has changed. A repeated call with the same reference and the same lines while the
+ * first hold is active returns that reservation (safe retries); different lines get 409.
+ */
+export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: ReserveStockInput): Promise<Reservation> {
+  checkInput(input);
+  const holdSeconds = input.holdSeconds ?? inventorySettings(deps.platforms.byId(tx.platformId)).reservationHoldSeconds;
+  const defaultLocationId = input.lines.some((l) => l.locationId === undefined) ? await findDefaultLocationId(tx) : undefined;
+  const { lines, unlocated } = aggregate(input.lines, defaultLocationId);
+  if (unlocated.length > 0) throw await shortageProblem(tx, lines, unlocated);
+  const reference = input.reference;
+
+  // 1. The reservation row (first lock in the global order). A concurrent hold for the same reference
+  //    waits here and then finds the winner's row.
+  const id = newId();
+  const expiresAt = new Date(Date.now() + holdSeconds * 1000);
+  const inserted = await tx.execute(
+    `insert into inventory_reservations (platform_id, id, reference, expires_at) values ($1, $2, $3, $4)
+     on conflict (platform_id, reference) where status = 'active' do nothing`,
+    [id, reference, expiresAt],
+  );
+  if (inserted.rowCount === 0) {
+    const existing = await tx.maybeOne<{ id: string }>(
+      `select id from inventory_reservations where platform_id = $1 and reference = $2 and status = 'active'`,
+      [reference],
+    );
+    const current = existing ? await readReservation(tx, existing.id) : undefined;
+    if (current && sameLines(lines, current.lines)) return stripTimer(current);
+    throw conflict('reservation_exists', `Reference "${reference}" already holds an active reservation${current ? ` (${current.id})` : ''} with other lines; release it first.`, {
+      reservationId: current?.id ?? null,
+    });
+  }
+
+  // 2. Stock, one conditional update per level, in (variant, location) order.
+  const taken: Line[] = [];
+  const changes: LevelChange[] = [];
+  for (const line of lines) {
+    const row = await tx.maybeOne<{ on_hand: number; reserved: number }>(
+      `update inventory_levels set reserved = reserved + $4, updated_at = now()
+       where platform_id = $1 and variant_id = $2 and location_id = $3 and on_hand - reserved >= $4
+       returning on_hand, reserved`,
+      [line.variantId, line.locationId, line.quantity],
+    );
+    if (!row) {
+      await giveBack(tx, taken);
+      await tx.execute('delete from inventory_reservations where platform_id = $1 and id = $2', [id]);
+      throw await shortageProblem(tx, lines, []);
+    }
+    taken.push(line);
+    changes.push({ variantId: line.variantId, locationId: line.locationId, onHand: row.on_hand, reserved: row.reserved, availableBefore: row.on_hand - row.reserved + line.quantity });
+  }
+  // Events only once every line is held, so a refused reservation leaves no event behind either.
+  for (const change of changes) await emitLevelEvents(deps, tx, change);
+
+  // 3. Lines and the expiry timer.
+  await tx.execute(
+    `insert into inventory_reservation_lines (platform_id, reservation_id, variant_id, location_id, quantity)
+     select $1, $2, v, l, q from unnest($3::uuid[], $4::uuid[], $5::int[]) as t(v, l, q)`,
+    [id, lines.map((l) => l.variantId), lines.map((l) => l.locationId), lines.map((l) => l.quantity)],
+  );
+  const timerId = await deps.events.schedule(tx, expiresAt, EVENT_RESERVATION_EXPIRE, { reservationId: id }, { key: id });
+  await tx.execute('update inventory_reservations set timer_id = $3 where platform_id = $1 and id = $2', [id, timerId]);
+  const created = await readReservation(tx, id);
+  return stripTimer(created!);
+}
+
+function stripTimer(r: Reservation): Reservation {
+  return { id: r.id, reference: r.reference, status: r.status, expiresAt: r.expiresAt, releaseReason: r.releaseReason, createdAt: r.createdAt, updatedAt: r.updatedAt, lines: r.lines };
+}
+
+/** Undoes conditional reservations taken earlier in this transaction (same order, rows already locked). */
+async function giveBack(tx: PlatformDb, lines: readonly Line[]): Promise<void> {
+  for (const line of lines) {
+    await tx.execute(
+      'update inventory_levels set reserved = reserved - $4 where platform_id = $1 and variant_id = $2 and location_id = $3',
+      [line.variantId, line.locationId, line.quantity],
+    );
+  }
+}
+
+/**
+ * Moves an active reservation to `status` if it is still active (a conditional update, so exactly one
+ * of commit / release / expiry wins). Returns the lines to settle, or undefined when it was not active.
+ */
+async function transition(
+  tx: PlatformDb,
+  id: string,
+  status: 'committed' | 'released' | 'expired',
+  reason: string | null,
+): Promise<{ reference: string; timerId: string | null; lines: Line[] } | undefined> {
+  const row = await tx.maybeOne<{ reference: string; timer_id: string | null }>(
+    `update inventory_reservations set status = $3, release_reason = $4, updated_at = now()
+     where platform_id = $1 and id = $2 and status = 'active'${status === 'expired' ? ' and expires_at <= now()' : ''}
+     returning reference, timer_id`,
+    [id, status, reason],
+  );
+  if (!row) return undefined;
+  const lines = await tx.query<{ variant_id: string; location_id: string; quantity: number }>(
+    'select variant_id, location_id, quantity from inventory_reservation_lines where platform_id = $1 and reservation_id = $2 order by variant_id, location_id',
+    [id],
+  );
+  return { reference: row.reference, timerId: row.timer_id, lines: lines.map((l) => ({ variantId: l.variant_id, locationId: l.location_id, quantity: l.quantity })) };
+}
+
+async function notActive(tx: PlatformDb, id: string, wanted: 'commit' | 'release'): Promise<Reservation> {
+  const current = isUuid(id) ? await readReservation(tx, id) : undefined;
+  if (!current) throw notFound('reservation_not_found', `There is no reservation ${id} on this platform.`);
+  if (wanted === 'commit' && current.status === 'committed') return stripTimer(current);
+  if (wanted === 'release' && (current.status === 'released' || current.status === 'expired')) return stripTimer(current);
+  if (wanted === 'commit') {
+    throw conflict('reservation_not_active', `Reservation ${id} was ${current.status} (${current.releaseReason ?? 'no reason'}); its stock is no longer held. Reserve again before taking payment.`, {
+      reservationStatus: current.status,
+    });
+  }
+  if (current.status === 'active') {
+    throw conflict('reservation_not_expired', `Reservation ${id} holds stock until ${current.expiresAt}.`, { reservationStatus: current.status });
+  }
+  throw conflict('reservation_committed', `Reservation ${id} is committed (paid); return stock with an adjustment instead of releasing it.`, { reservationStatus: current.status });
+}
+
+/**
+ * Payment succeeded: the held units leave stock (on_hand and reserved both drop; a ledger row per line).
+ * Idempotent: committing a committed reservation returns it unchanged. 409 when it was released or expired.
+ */
+export async function commitReservation(deps: InventoryDeps, tx: PlatformDb, reservationId: string): Promise<Reservation> {
+  const moved = isUuid(reservationId) ? await transition(tx, reservationId, 'committed', null) : undefined;
+  if (!moved) return notActive(tx, reservationId, 'commit');
+  for (const line of moved.lines) {
+    const row = await tx.maybeOne<{ on_hand: number; reserved: number }>(
+      `update inventory_levels set on_hand = on_hand - $4, reserved = reserved - $4, updated_at = now()
+       where platform_id = $1 and variant_id = $2 and location_id = $3 and reserved >= $4
+       returning on_hand, reserved`,
+      [line.variantId, line.locationId, line.quantity],
+    );
+    if (!row) throw new Error(`reservation ${reservationId}: level ${line.variantId}/${line.locationId} holds less than its reserved quantity`);
+    await insertLedgerEntry(tx, {
+      variantId: line.variantId,
+      locationId: line.locationId,
+      kind: 'commit',
+      delta: -line.quantity,
+      onHand: row.on_hand,
+      reserved: row.reserved,
+      reason: 'reservation committed',
+      reference: moved.reference,
+      actor: { id: 'system', label: `reservation ${reservationId}` },
+    });
+  }
+  if (moved.timerId) await deps.events.cancelTimer(tx, moved.timerId);
+  return stripTimer((await readReservation(tx, reservationId))!);
+}
+
+/**
+ * Cancelled, payment failed or expired: the held units become available again. Idempotent: releasing a
+ * released or expired reservation changes nothing and returns it. 409 for a committed one.
+ */
+export async function releaseReservation(deps: InventoryDeps, tx: PlatformDb, reservationId: string, reason: ReleaseReason = 'cancelled'): Promise<Reservation> {
+  const moved = isUuid(reservationId) ? await transition(tx, reservationId, reason === 'expired' ? 'expired' : 'released', reason) : undefined;
+  if (!moved) return notActive(tx, reservationId, 'release');
+  await giveBack(tx, moved.lines);
+  if (moved.timerId && reason !== 'expired') await deps.events.cancelTimer(tx, moved.timerId);
+  return stripTimer((await readReservation(tx, reservationId))!);
+}
+
+/** The timer handler's step: releases the reservation if it is still active and past its hold. */
+export async function expireReservation(tx: PlatformDb, reservationId: string): Promise<boolean> {
+  const moved = await transition(tx, reservationId, 'expired', 'expired');
+  if (!moved) return false;
+  await giveBack(tx, moved.lines);
+  return true;
+}
+
+export async function getReservation(pdb: PlatformDb, reservationId: string): Promise<Reservation | undefined> {
+  if (!isUuid(reservationId)) return undefined;
+  const found = await readReservation(pdb, reservationId);
+  return found ? stripTimer(found) : undefined;
+}
+
+export async function listReservations(pdb: PlatformDb, query: ReservationsQuery): Promise<ReservationList> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const before = query.cursor ? decodeCursor(query.cursor, 1)[0]! : null;
+  const rows = await pdb.query<ReservationRow>(
+    `select ${RESERVATION_COLUMNS} from inventory_reservations r
+     where r.platform_id = $1
+       and ($2::text is null or r.status = $2::text)
+       and ($3::text is null or r.reference = $3::text)
+       and ($4::uuid is null or r.id < $4::uuid)
+     order by r.id desc limit $5`,
+    [query.status ?? null, query.reference ?? null, before, limit + 1],
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map(toReservation), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+}
