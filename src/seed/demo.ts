@@ -6,6 +6,7 @@ import { applyPlatform } from '../modules/platforms/service.ts';
 import { createAdminUser, registerCustomer } from '../modules/accounts/index.ts';
 import { demoCatalog } from '../modules/catalog/demo-data.ts';
 import { bulkUpsertProducts } from '../modules/catalog/service.ts';
+import { inventoryService } from '../modules/inventory/service.ts';
 
 export const DEMO = {
   platforms: [
@@ -17,7 +18,7 @@ export const DEMO = {
       currencies: ['USD', 'EUR'],
       defaultLocale: 'en',
       locales: ['en', 'zh-CN'],
-      modules: ['catalog'],
+      modules: ['catalog', 'inventory', 'webhooks'],
       settings: {},
     },
     {
@@ -28,7 +29,7 @@ export const DEMO = {
       currencies: ['CNY'],
       defaultLocale: 'zh-CN',
       locales: ['zh-CN', 'en'],
-      modules: ['catalog'],
+      modules: ['catalog', 'inventory', 'webhooks'],
       settings: {},
     },
   ],
@@ -36,6 +37,19 @@ export const DEMO = {
   platformAdmin: { email: 'cn-admin@souk.local', password: 'souk-demo-admin' },
   customer: { email: 'customer@souk.local', password: 'souk-demo-customer', name: 'Demo Customer' },
 } as const;
+
+/** Every demo variant gets a stock count between 0 and 120 (a few sold out), in one transaction. */
+async function stockDemoVariants(souk: Souk, platformId: string): Promise<void> {
+  const pdb = souk.ctx.platformDb(platformId);
+  const variants = await pdb.query<{ id: string }>('select id from catalog_variants where platform_id = $1 order by id');
+  const inventory = inventoryService(souk.ctx);
+  await pdb.transaction(async (tx) => {
+    for (const [index, variant] of variants.entries()) {
+      const onHand = index % 17 === 5 ? 0 : 10 + ((index * 37) % 111);
+      await inventory.setStock(tx, { variantId: variant.id, onHand, reason: 'demo seed', actor: { id: 'system', label: 'demo seed' } });
+    }
+  });
+}
 
 export async function seedDemo(souk: Souk): Promise<void> {
   const { ctx, modules, config } = souk;
@@ -60,6 +74,7 @@ export async function seedDemo(souk: Souk): Promise<void> {
   for (const { platform, input } of catalogs) {
     await bulkUpsertProducts(ctx.platformDb(platform.id), platform, input);
     await registerCustomer(ctx.platformDb(platform.id), DEMO.customer, 60);
+    await stockDemoVariants(souk, platform.id);
   }
   ctx.log.info('demo data seeded');
 }
