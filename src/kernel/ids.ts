@@ -19,11 +19,28 @@ export function fillRandom(target: Buffer, at: number, size: number): void {
   poolOffset += size;
 }
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Takes `size` bytes from the pool and returns the offset of the first (no Buffer per call). */
+function takeRandom(size: number): number {
+  if (poolOffset + size > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const at = poolOffset;
+  poolOffset += size;
+  return at;
+}
+
+function poolHex(at: number, size: number): string {
+  let hex = '';
+  for (let i = at; i < at + size; i += 1) hex += HEX[pool[i]!];
+  return hex;
+}
+
 /** `size` random bytes as lower-case hex. */
 export function randomHex(size: number): string {
-  const bytes = Buffer.allocUnsafe(size);
-  fillRandom(bytes, 0, size);
-  return bytes.toString('hex');
+  return poolHex(takeRandom(size), size);
 }
 
 let lastMs = 0;
@@ -43,14 +60,16 @@ export function newId(): string {
     lastMs = ms;
     counter = 0;
   }
-  const bytes = Buffer.allocUnsafe(16);
-  fillRandom(bytes, 6, 10);
-  bytes.writeUIntBE(ms, 0, 6);
-  bytes[6] = 0x70 | ((counter >> 8) & 0x0f);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // 48-bit unix_ts_ms, version 7 + 12-bit counter (rand_a), variant 10 + 62 random bits (rand_b).
+  // Built as text directly: this runs on every request (the request id).
+  const high = Math.floor(ms / 0x100000000);
+  const low = ms >>> 0;
+  const at = takeRandom(8);
+  return (
+    HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[low >>> 24]! + HEX[(low >>> 16) & 0xff]! + '-' +
+    HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]! + '-' + HEX[0x70 | (counter >>> 8)]! + HEX[counter & 0xff]! + '-' +
+    HEX[0x80 | (pool[at]! & 0x3f)]! + HEX[pool[at + 1]!]! + '-' + poolHex(at + 2, 6)
+  );
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

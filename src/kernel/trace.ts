@@ -26,6 +26,16 @@ export function childTraceparent(parent?: string | null): string {
   return `00-${traceId}-${randomHex(8)}-${parsed?.flags ?? '01'}`;
 }
 
+/**
+ * The trace of an incoming HTTP request: a child span of the caller's `traceparent` header, or a new
+ * trace. Same result as childTraceparent() plus its trace id, with the header parsed once (hot path).
+ */
+export function requestTrace(incoming: string | undefined): { traceparent: string; traceId: string } {
+  const parsed = incoming === undefined ? undefined : parseTraceparent(incoming);
+  const traceId = parsed === undefined ? randomHex(16) : parsed.traceId;
+  return { traceparent: `00-${traceId}-${randomHex(8)}-${parsed?.flags ?? '01'}`, traceId };
+}
+
 export function traceIdOf(traceparent: string | null | undefined): string | undefined {
   return parseTraceparent(traceparent)?.traceId;
 }

@@ -5,12 +5,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newId } from '../ids.ts';
-import { childTraceparent, runWithTrace, traceIdOf } from '../trace.ts';
+import { requestTrace, runWithTrace } from '../trace.ts';
 import type { ModuleContext, SoukModule } from '../context.ts';
 import { installErrorHandling } from './errors.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { installTenancy, type TenancyOptions } from './tenancy.ts';
 import { badRequest, problemSchema } from './problem.ts';
+import { RequestLogger } from './request-logger.ts';
 import './request.ts';
 
 export interface AppOptions {
@@ -27,21 +28,47 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 function containsNul(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (depth > 32 || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((v) => containsNul(v, depth + 1));
-  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1));
+  if (Array.isArray(value)) {
+    for (const item of value) if (containsNul(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes('\u0000') || containsNul((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
 }
 
 /** PostgreSQL text cannot hold U+0000; refuse it up front with a clear 400 instead of failing mid-write. */
 function rejectNulCharacters(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  // A callback hook, not an async one: no promise (and no async-context hook) per request.
+  app.addHook('preValidation', (request, _reply, done) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      throw badRequest('invalid_characters', 'Text values may not contain the NUL character (U+0000).');
+      done(badRequest('invalid_characters', 'Text values may not contain the NUL character (U+0000).'));
+      return;
     }
+    done();
   });
 }
 
-/** The traceparent chosen for a raw request when its logger was made (see childLoggerFactory). */
-const requestTraceparent = new WeakMap<object, string>();
+interface RequestTrace {
+  traceparent: string;
+  traceId: string;
+}
+
+/** The trace chosen for a raw request when its logger was made (see childLoggerFactory). */
+const kRequestTrace = Symbol('souk.requestTrace');
+type RawWithTrace = { [kRequestTrace]?: RequestTrace; headers: Record<string, string | string[] | undefined> };
+
+function traceOfRaw(raw: RawWithTrace): RequestTrace {
+  let trace = raw[kRequestTrace];
+  if (trace === undefined) {
+    const incoming = raw.headers.traceparent;
+    trace = requestTrace(typeof incoming === 'string' ? incoming : undefined);
+    raw[kRequestTrace] = trace;
+  }
+  return trace;
+}
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx } = options;
@@ -53,13 +80,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
     },
-    // The request's logger carries the request id and the trace id: one child logger per request, made
-    // here, instead of a second one in the onRequest hook.
+    // The request's logger carries the request id and the trace id. The trace is chosen here (once per
+    // request) and the pino child is only made when the request writes a line (see request-logger.ts).
     childLoggerFactory: (logger, bindings, childOptions, rawRequest) => {
-      const incoming = rawRequest.headers.traceparent;
-      const traceparent = childTraceparent(typeof incoming === 'string' ? incoming : undefined);
-      requestTraceparent.set(rawRequest, traceparent);
-      return logger.child({ ...bindings, traceId: traceIdOf(traceparent) }, childOptions);
+      const { traceId } = traceOfRaw(rawRequest as unknown as RawWithTrace);
+      return new RequestLogger(logger, bindings, traceId, childOptions);
     },
     bodyLimit: 5 * 1024 * 1024,
     ajv: {
@@ -70,20 +95,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // W3C trace context: continue the caller's trace (traceparent header) or start one. Everything the
   // request does, including events it emits, runs inside it; the trace id goes on every log line.
+  // Both ids go on the response here rather than in an onSend hook: the error and 404 handlers keep
+  // headers set earlier, and an async onSend hook cost a promise and a hook-runner pass per response.
   app.addHook('onRequest', (request, reply, done) => {
-    let traceparent = requestTraceparent.get(request.raw);
-    if (traceparent === undefined) {
-      const incoming = request.headers.traceparent;
-      traceparent = childTraceparent(typeof incoming === 'string' ? incoming : undefined);
-      request.log = request.log.child({ traceId: traceIdOf(traceparent) });
-    }
-    reply.header('x-trace-id', traceIdOf(traceparent)!);
+    const raw = request.raw as unknown as RawWithTrace;
+    const known = raw[kRequestTrace] !== undefined;
+    const { traceparent, traceId } = traceOfRaw(raw);
+    // Only when the logger did not come from childLoggerFactory (never, today).
+    if (!known) request.log = request.log.child({ traceId });
+    reply.header('x-trace-id', traceId);
+    reply.header('x-request-id', request.id);
     // Calling done() inside run() makes the rest of the request's hook chain and handler see the context.
     runWithTrace({ traceparent, causedBy: null }, done);
-  });
-
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
   });
 
   installErrorHandling(app);

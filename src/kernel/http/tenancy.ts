@@ -3,7 +3,7 @@
 // - /admin/*: a principal (admin session or secret API key) is required, support is read-only, and a
 //   :platform in the path must be one the principal may see, otherwise 404 (its existence is not leaked).
 // - Either way, a route owned by a module the platform has switched off answers 404.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminPrincipal, Platform, PlatformDirectory } from '../context.ts';
 import { forbidden, notFound, unauthorized } from './problem.ts';
 
@@ -32,53 +32,71 @@ export function installTenancy(app: FastifyInstance, options: TenancyOptions): v
   app.decorateRequest('platform', null);
   app.decorateRequest('principal', null);
 
-  const assertModuleEnabled = (request: FastifyRequest, platform: Platform) => {
-    const module = request.routeOptions.config.module;
+  const assertModuleEnabled = (module: string | undefined, platform: Platform) => {
     if (module && !options.coreModules.has(module) && !platform.modules.includes(module)) {
       throw notFound('module_disabled', `The ${module} module is not enabled on platform "${platform.slug}".`);
     }
   };
 
-  app.addHook('onRequest', async (request) => {
-    const route = request.routeOptions.url ?? '';
-    if (route === '/store' || route.startsWith('/store/')) {
-      const key = request.headers[PUBLISHABLE_KEY_HEADER];
-      const platform = typeof key === 'string' ? options.platforms.byPublishableKey(key) : options.platforms.byHost(request.hostname);
-      if (!platform || platform.status !== 'active') {
-        throw notFound(
-          'platform_not_found',
-          typeof key === 'string'
-            ? 'No active platform has this publishable key.'
-            : `No active platform answers on host "${request.hostname}"; send its publishable key in the ${PUBLISHABLE_KEY_HEADER} header.`,
-        );
+  // Storefront: synchronous (a map lookup), so it runs without a promise per request.
+  const resolveStorePlatform = (request: FastifyRequest, module: string | undefined) => {
+    const key = request.headers[PUBLISHABLE_KEY_HEADER];
+    const platform = typeof key === 'string' ? options.platforms.byPublishableKey(key) : options.platforms.byHost(request.hostname);
+    if (!platform || platform.status !== 'active') {
+      throw notFound(
+        'platform_not_found',
+        typeof key === 'string'
+          ? 'No active platform has this publishable key.'
+          : `No active platform answers on host "${request.hostname}"; send its publishable key in the ${PUBLISHABLE_KEY_HEADER} header.`,
+      );
+    }
+    assertModuleEnabled(module, platform);
+    request.platform = platform;
+  };
+
+  const authorizeAdmin = async (request: FastifyRequest, route: string, config: FastifyContextConfig) => {
+    if (config.public) return;
+    const token = bearerToken(request);
+    const principal = token ? await options.authenticateAdmin(token) : null;
+    if (!principal) throw unauthorized('Sign in at POST /admin/auth/login and send "Authorization: Bearer <token>", or use a secret API key.');
+    request.principal = principal;
+    if (WRITE_METHODS.has(request.method) && principal.role === 'support' && !route.startsWith('/admin/auth/')) {
+      throw forbidden('read_only_role', 'The support role can read but not change anything.');
+    }
+    if (config.ownerOnly && principal.role !== 'owner') {
+      throw forbidden('owner_only', 'Only an owner can do this.');
+    }
+    const ref = (request.params as Record<string, string | undefined>).platform;
+    if (ref !== undefined) {
+      const platform = options.platforms.bySlug(ref) ?? options.platforms.byId(ref);
+      if (!platform || !principalSeesPlatform(principal, platform.id)) {
+        throw notFound('platform_not_found', `There is no platform "${ref}" you can see.`);
       }
-      assertModuleEnabled(request, platform);
+      assertModuleEnabled(config.module, platform);
       request.platform = platform;
+    }
+  };
+
+  // A callback hook: /store stays synchronous; only /admin (authentication) goes async.
+  app.addHook('onRequest', (request, _reply, done) => {
+    // routeOptions builds a fresh object on every access: read it once.
+    const { url, config } = request.routeOptions;
+    const route = url ?? '';
+    if (route === '/store' || route.startsWith('/store/')) {
+      try {
+        resolveStorePlatform(request, config.module);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done();
       return;
     }
     if (route === '/admin' || route.startsWith('/admin/')) {
-      const config = request.routeOptions.config;
-      if (config.public) return;
-      const token = bearerToken(request);
-      const principal = token ? await options.authenticateAdmin(token) : null;
-      if (!principal) throw unauthorized('Sign in at POST /admin/auth/login and send "Authorization: Bearer <token>", or use a secret API key.');
-      request.principal = principal;
-      if (WRITE_METHODS.has(request.method) && principal.role === 'support' && !route.startsWith('/admin/auth/')) {
-        throw forbidden('read_only_role', 'The support role can read but not change anything.');
-      }
-      if (config.ownerOnly && principal.role !== 'owner') {
-        throw forbidden('owner_only', 'Only an owner can do this.');
-      }
-      const ref = (request.params as Record<string, string | undefined>).platform;
-      if (ref !== undefined) {
-        const platform = options.platforms.bySlug(ref) ?? options.platforms.byId(ref);
-        if (!platform || !principalSeesPlatform(principal, platform.id)) {
-          throw notFound('platform_not_found', `There is no platform "${ref}" you can see.`);
-        }
-        assertModuleEnabled(request, platform);
-        request.platform = platform;
-      }
+      authorizeAdmin(request, route, config).then(() => done(), done);
+      return;
     }
+    done();
   });
 }
 

@@ -32,7 +32,11 @@ export class ResponseCache {
   private readonly generations = new Map<string, number>();
   private chars = 0;
 
-  constructor(private readonly limits: CacheLimits = { maxEntries: 20_000, maxChars: 32 * 1024 * 1024 }) {}
+  constructor(
+    private readonly limits: CacheLimits = { maxEntries: 20_000, maxChars: 32 * 1024 * 1024 },
+    /** The clock; tests pass their own to step over a TTL without sleeping. */
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   generation(platformId: string): number {
     return this.generations.get(platformId) ?? 0;
@@ -42,7 +46,7 @@ export class ResponseCache {
     const fullKey = `${platformId}\n${key}`;
     const entry = this.entries.get(fullKey);
     if (entry === undefined) return undefined;
-    if (entry.generation !== this.generation(platformId) || entry.expiresAt <= Date.now()) {
+    if (entry.generation !== this.generation(platformId) || entry.expiresAt <= this.clock()) {
       this.remove(fullKey, entry);
       return undefined;
     }
@@ -57,8 +61,18 @@ export class ResponseCache {
     const previous = this.entries.get(fullKey);
     if (previous) this.remove(fullKey, previous);
     this.evictUntilFits(body.length);
-    this.entries.set(fullKey, { generation, expiresAt: Date.now() + ttlMs, body });
+    this.entries.set(fullKey, { generation, expiresAt: this.clock() + ttlMs, body });
     this.chars += body.length;
+  }
+
+  /**
+   * The cached body of `key` when it is fresh and of the platform's current generation, else undefined;
+   * never starts a query. Lets a route answer a hit without a promise, then fall back to load().
+   */
+  peek(platformId: string, key: string): string | undefined {
+    const entry = this.entries.get(`${platformId}\n${key}`);
+    if (entry === undefined || entry.generation !== this.generation(platformId) || entry.expiresAt <= this.clock()) return undefined;
+    return entry.body;
   }
 
   /**
@@ -70,7 +84,7 @@ export class ResponseCache {
     const generation = this.generation(platformId);
     const entry = this.entries.get(fullKey);
     if (entry !== undefined && entry.generation === generation) {
-      const now = Date.now();
+      const now = this.clock();
       if (entry.expiresAt > now) return entry.body;
       // Recently expired but not invalidated: serve it while one refresh runs. Older than that, it is a miss.
       if (now - entry.expiresAt < ttlMs) {

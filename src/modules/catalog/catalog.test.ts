@@ -646,7 +646,8 @@ describe('response cache', () => {
     assert.equal(roomy.get('p', 'k9'), 'z'.repeat(20));
   });
   it('shares one query among concurrent misses, and refreshes an expired hot entry in the background', async () => {
-    const cache = new ResponseCache();
+    let now = 1_000_000;
+    const cache = new ResponseCache(undefined, () => now);
     let queries = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -655,22 +656,25 @@ describe('response cache', () => {
       await gate;
       return `body ${queries}`;
     };
-    const readers = Array.from({ length: 50 }, () => cache.load('p', 'hot', 40, loader));
+    const readers = Array.from({ length: 50 }, () => cache.load('p', 'hot', 1000, loader));
     release();
     assert.deepEqual(new Set(await Promise.all(readers)), new Set(['body 1']));
     assert.equal(queries, 1, 'fifty concurrent misses, one query');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    now += 1200; // past the TTL (jittered to at most 1,100 ms), within one TTL of it
     // Expired, not invalidated: the old body is served at once while one refresh runs.
-    const during = await Promise.all(Array.from({ length: 20 }, () => cache.load('p', 'hot', 40, async () => { queries += 1; return `body ${queries}`; })));
+    const during = await Promise.all(Array.from({ length: 20 }, () => cache.load('p', 'hot', 1000, async () => { queries += 1; return `body ${queries}`; })));
     assert.deepEqual(new Set(during), new Set(['body 1']));
     assert.equal(queries, 2, 'one background refresh');
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(cache.get('p', 'hot'), 'body 2');
+    // Long past its expiry, an entry is a miss: the reader waits for a fresh query.
+    now += 5000;
+    assert.equal(await cache.load('p', 'hot', 1000, async () => 'much later'), 'much later');
     // A write on this node is never answered from before it, not even while a refresh is running.
     cache.invalidate('p');
-    assert.equal(await cache.load('p', 'hot', 40, async () => 'after the write'), 'after the write');
+    assert.equal(await cache.load('p', 'hot', 1000, async () => 'after the write'), 'after the write');
     // A loader that finds nothing caches nothing.
-    assert.equal(await cache.load('p', 'missing', 40, async () => undefined), undefined);
+    assert.equal(await cache.load('p', 'missing', 1000, async () => undefined), undefined);
     assert.equal(cache.get('p', 'missing'), undefined);
   });
 });

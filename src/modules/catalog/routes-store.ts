@@ -75,18 +75,28 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: StoreProduct, 400: Problem, 404: Problem },
       },
     },
-    async (request, reply) => {
+    // Not async: a cache hit is answered synchronously (no promise, no microtask hop); a miss, an expired
+    // entry (refresh ahead) or an invalidated one goes through load() and returns its promise.
+    (request, reply) => {
       const platform = platformOf(request);
       const { idOrHandle } = request.params;
       const currency = resolveCurrency(platform, request.query.currency);
       const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
       const key = `product\u0001${idOrHandle}\u0001${locale}\u0001${currency}`;
-      const body = await catalogCache.load(platform.id, key, ttl, async () => {
-        const product = await getStoreProduct(ctx.platformDb(platform.id), platform, idOrHandle, { locale, currency });
-        return product ? JSON.stringify(product) : undefined;
-      });
-      if (body === undefined) throw notFound('product_not_found', `There is no published product "${idOrHandle}".`);
-      return sendJson(reply, body);
+      const hit = catalogCache.peek(platform.id, key);
+      if (hit !== undefined) {
+        sendJson(reply, hit);
+        return;
+      }
+      return catalogCache
+        .load(platform.id, key, ttl, async () => {
+          const product = await getStoreProduct(ctx.platformDb(platform.id), platform, idOrHandle, { locale, currency });
+          return product ? JSON.stringify(product) : undefined;
+        })
+        .then((body): void => {
+          if (body === undefined) throw notFound('product_not_found', `There is no published product "${idOrHandle}".`);
+          sendJson(reply, body);
+        });
     },
   );
 
