@@ -57,7 +57,13 @@ export interface EventsApi {
     consumer: string,
     types: string[],
     handler: (event: DeliveredEventView, tx: TxScope) => Promise<void>,
-    options?: { ordered?: boolean; maxAttempts?: number; backoff?: { initialMs?: number; maxMs?: number; factor?: number } },
+    options?: {
+      ordered?: boolean;
+      maxAttempts?: number;
+      backoff?: { initialMs?: number; maxMs?: number; factor?: number };
+      /** Events this returns false for are passed over without a handler call or an inbox row. */
+      accepts?: (event: DeliveredEventView) => boolean;
+    },
   ): void;
 }
 

@@ -9,7 +9,7 @@ import type { RunTransaction } from './deliver.ts';
 import type { EventMetrics } from './metrics.ts';
 import { cancelTimer, emitEvent, scheduleEvent } from './outbox.ts';
 import { fireDueTimers, outboxBacklog, pruneLog } from './relay.ts';
-import { IdleBackoff, WakeSignal, type ConsumerRunner, type Transport } from './transport.ts';
+import { IdleBackoff, pause, WakeSignal, type ConsumerRunner, type Transport } from './transport.ts';
 import type { EmitOptions, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 
 export interface EventBusDeps {
@@ -27,6 +27,7 @@ export class EventBus {
   private readonly consumerWake = new WakeSignal();
   private transport: Transport | undefined;
   private running = false;
+  private relayWakeScheduled = false;
   private loops: Promise<void>[] = [];
   private readonly loopWakes: WakeSignal[] = [this.relayWake];
 
@@ -36,7 +37,14 @@ export class EventBus {
   async emit(tx: Queryable | PlatformDb, type: string, payload: unknown, options?: EmitOptions): Promise<string> {
     const id = await emitEvent(tx, type, payload, options);
     // The caller's transaction commits in a moment; let the relay look soon rather than at its next poll.
-    setTimeout(() => this.relayWake.wake(), 1).unref();
+    // One timer serves a whole burst of emits.
+    if (!this.relayWakeScheduled) {
+      this.relayWakeScheduled = true;
+      setTimeout(() => {
+        this.relayWakeScheduled = false;
+        this.relayWake.wake();
+      }, 1).unref();
+    }
     return id;
   }
 
@@ -59,6 +67,7 @@ export class EventBus {
       ordered: options.ordered ?? false,
       maxAttempts: options.maxAttempts ?? config.eventsMaxAttempts,
       backoff: { initialMs: config.eventsRetryInitialMs, maxMs: config.eventsRetryMaxMs, factor: 2, ...options.backoff },
+      ...(options.accepts ? { accepts: options.accepts } : {}),
     };
     this.subscriptions.set(consumer, sub);
     if (this.running && this.transport) this.runners.push(this.transport.startConsumer(sub, this.consumerWake));
@@ -121,8 +130,7 @@ export class EventBus {
       } catch (error) {
         this.deps.log.warn({ err: error, loop: name }, 'event loop step failed');
       }
-      const sleepMs = idle.after(busy);
-      if (sleepMs > 0 && this.running) await wake.wait(sleepMs);
+      await pause(idle, wake, busy, () => this.running);
     }
   }
 

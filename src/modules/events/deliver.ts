@@ -35,6 +35,8 @@ export async function deliverBatch(
   metrics: EventMetrics,
   bookkeeping?: (tx: TxScope) => Promise<void>,
 ): Promise<number> {
+  const accepts = sub.accepts;
+  if (accepts) events = events.filter((event) => accepts(event));
   return transaction(async (tx) => {
     let handled = 0;
     if (events.length > 0) {

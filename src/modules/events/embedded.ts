@@ -5,7 +5,7 @@ import type { TxScope } from '../../kernel/db/scoped.ts';
 import { deliverBatch, HandlerFailure } from './deliver.ts';
 import { deliverDueRetries, parkOrBury, sleep, type DeliveryDeps } from './consumer-loop.ts';
 import { relayOutbox } from './relay.ts';
-import { IdleBackoff, type ConsumerRunner, type Transport, type WakeSignal } from './transport.ts';
+import { IdleBackoff, pause, type ConsumerRunner, type Transport, type WakeSignal } from './transport.ts';
 import { backoffDelay, toDelivered, type DeliveredEvent, type EventRow, type Subscription } from './types.ts';
 
 export interface EmbeddedOptions {
@@ -28,8 +28,12 @@ function typeFilter(types: readonly string[]): { exact: string[] | null; prefixe
 export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions): Transport {
   const { db } = deps;
 
+  const registered = new Set<string>();
   async function position(consumer: string): Promise<number> {
-    await db.execute('insert into event_consumers (name) values ($1) on conflict do nothing', [consumer]);
+    if (!registered.has(consumer)) {
+      await db.execute('insert into event_consumers (name) values ($1) on conflict do nothing', [consumer]);
+      registered.add(consumer);
+    }
     const [row] = await db.query<{ position: number }>('select position from event_consumers where name = $1', [consumer]);
     return row?.position ?? 0;
   }
@@ -131,8 +135,7 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
           } catch (error) {
             deps.onError(error, { consumer: sub.consumer });
           }
-          const sleepMs = idle.after(worked);
-          if (sleepMs > 0 && running) await wake.wait(sleepMs);
+          await pause(idle, wake, worked, () => running);
         }
       })();
       return {

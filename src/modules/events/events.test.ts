@@ -44,6 +44,16 @@ eachDatabase('event backbone (embedded transport)', (env) => {
     assert.equal(await count('select count(*)::int as n from event_outbox'), 0);
   });
 
+  it('passes over events a consumer does not accept, without an inbox row, and moves on', async () => {
+    env.souk.events.subscribe('t-picky', ['picky.thing'], recordEffect('t-picky'), { accepts: (event) => (event.payload as { keep: boolean }).keep });
+    const ids: string[] = [];
+    for (const keep of [false, true, false, true]) ids.push(await env.souk.database.transaction((tx) => env.souk.events.emit(tx, 'picky.thing', { keep })));
+    await waitFor('the accepted events', async () => (await effects('t-picky')) === 2);
+    const inbox = await env.souk.database.query<{ event_id: string }>(`select event_id from event_inbox where consumer = 't-picky' order by event_id`);
+    assert.deepEqual(inbox.map((r) => r.event_id), [ids[1], ids[3]].sort());
+    await waitFor('the position past the last event', async () => (await env.souk.events.requireTransport().lag('t-picky')) === 0);
+  });
+
   it('retries a handler that throws, with backoff, until it succeeds (unordered and ordered)', async () => {
     for (const ordered of [false, true]) {
       const name = `t-flaky-${ordered ? 'ordered' : 'unordered'}`;

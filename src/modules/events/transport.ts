@@ -30,6 +30,11 @@ export class IdleBackoff {
 
   constructor(private readonly pollMs: number, private readonly maxMs: number) {}
 
+  /** Back to pollMs: a wake-up (a local emit, say) means work is coming, even if the next round misses it. */
+  reset(): void {
+    this.idleRounds = 0;
+  }
+
   /** The sleep before the next round, given whether this one found work (0: go on at once). */
   after(worked: boolean): number {
     if (worked) {
@@ -45,19 +50,35 @@ export class IdleBackoff {
 export class WakeSignal {
   private waiters = new Set<() => void>();
 
-  wait(ms: number): Promise<void> {
+  /** Resolves after `ms`, or earlier on wake(); true when woken. */
+  wait(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
+        this.waiters.delete(onWake);
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
+      const onWake = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.waiters.add(onWake);
     });
   }
 
   wake(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+/**
+ * Sleeps as the back-off says, or, when there is more work, still yields to the event loop: on PGlite a
+ * query needs no I/O, so a loop that never yields would starve HTTP requests and timers while it drains
+ * a backlog.
+ */
+export async function pause(idle: IdleBackoff, wake: WakeSignal, worked: boolean, running: () => boolean): Promise<void> {
+  const ms = idle.after(worked);
+  if (ms === 0) {
+    await new Promise((resolve) => setImmediate(resolve));
+    return;
+  }
+  if (running() && (await wake.wait(ms))) idle.reset();
 }

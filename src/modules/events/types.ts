@@ -37,12 +37,19 @@ export interface Subscription {
   /** Attempts before the event goes to the dead-letter store. */
   maxAttempts: number;
   backoff: BackoffPolicy;
+  /** Events this returns false for are passed over: no handler call, no inbox row, the position moves on. */
+  accepts?: (event: DeliveredEvent) => boolean;
 }
 
 export interface SubscribeOptions {
   ordered?: boolean;
   maxAttempts?: number;
   backoff?: Partial<BackoffPolicy>;
+  /**
+   * A cheap in-memory test, for consumers that subscribe broadly but act on few events (webhooks takes
+   * every type but only for platforms that use it): skipped events cost no inbox row.
+   */
+  accepts?: (event: DeliveredEvent) => boolean;
 }
 
 export interface EmitOptions {

@@ -47,7 +47,10 @@ export const webhooksModule: SoukModule = {
     app.addHook('onClose', async () => stopWebhookWorker(ctx));
   },
   subscribe(ctx) {
-    ctx.events.subscribe('webhooks', ['*'], fanOut(ctx));
+    // Every type, but only for platforms that have the module on: other platforms' events cost nothing.
+    ctx.events.subscribe('webhooks', ['*'], fanOut(ctx), {
+      accepts: (event) => event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true,
+    });
     if (ctx.config.eventsWorker) startWebhookWorker(ctx, loadWebhookEnv());
   },
 };
