@@ -8,7 +8,10 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     summary: 'storefront product detail and list vs bare Fastify, embedded and PostgreSQL, 2 and 1,000 platforms',
     load: async () => (await import('./catalog.ts')).catalogScenario,
   },
-  // events:     { summary: '…', load: async () => (await import('./events.ts')).eventsScenario },
+  events: {
+    summary: 'event backbone: events/s and lag, embedded on PGlite and PostgreSQL and on JetStream, vs substrate ceilings and bare Fastify',
+    load: async () => (await import('./events.ts')).eventsScenario,
+  },
   // checkout:   { summary: '…', load: async () => (await import('./checkout.ts')).checkoutScenario },
   // flash-sale: { summary: '…', load: async () => (await import('./flash-sale.ts')).flashSaleScenario },
 };
