@@ -99,7 +99,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   for (const mod of modules) mod.subscribe?.(ctx);
   const deliveryDeps = { db, transaction, metrics: eventMetrics, onError: (error: unknown, context: Record<string, unknown>) => log.warn({ err: error, ...context }, 'event delivery error') };
   const transport = config.eventsTransport === 'jetstream'
-    ? await openJetStreamTransport(deliveryDeps, config, { stream: config.natsStream, subjectPrefix: config.natsSubjectPrefix })
+    ? await openJetStreamTransport(deliveryDeps, config, { stream: config.natsStream, subjectPrefix: config.natsSubjectPrefix, ackWaitMs: config.natsAckWaitMs })
     : embeddedTransport(deliveryDeps, { pollMs: config.eventsPollMs, idleMaxMs: config.eventsIdleMaxMs, batchSize: config.eventsBatchSize });
   await bus.start(transport, config.eventsWorker);
 

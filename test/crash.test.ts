@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { createTempPostgres, engines, type Engine } from './harness.ts';
 import { waitFor } from './wait.ts';
 import { createSouk, type Souk } from '../src/server.ts';
@@ -17,10 +20,41 @@ interface Store {
   dispose(): Promise<void>;
 }
 
-async function freshStore(engine: Engine): Promise<Store> {
-  const config = { seedDemo: false, eventsTransport: 'embedded' as const, eventsPollMs: 5, platformRefreshMs: 0 };
+type TransportKind = 'embedded' | 'jetstream';
+
+async function deleteStream(stream: string): Promise<void> {
+  const nc = await connect({ servers: process.env.NATS_URL, timeout: 3000 });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}
+
+async function freshStore(engine: Engine, transport: TransportKind = 'embedded'): Promise<Store> {
+  const config = { seedDemo: false, eventsTransport: transport, eventsPollMs: 5, platformRefreshMs: 0 };
   if (engine === 'postgres') {
     const temp = await createTempPostgres();
+    if (transport === 'jetstream') {
+      // Each test its own stream and subjects, shared by the child and the restarted process.
+      const run = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+      // A short ack wait: what the killed child had fetched but not acknowledged comes back after it.
+      const nats = { natsUrl: process.env.NATS_URL, natsStream: `SOUK_T_CRASH_${run}`.toUpperCase(), natsSubjectPrefix: `souk_t.crash.${run}`, natsAckWaitMs: 3000 };
+      return {
+        env: {
+          DATABASE_URL: temp.url,
+          SOUK_CRASH_TRANSPORT: 'jetstream',
+          SOUK_NATS_STREAM: nats.natsStream,
+          SOUK_NATS_SUBJECT_PREFIX: nats.natsSubjectPrefix,
+          SOUK_NATS_ACK_WAIT_MS: String(nats.natsAckWaitMs),
+        },
+        open: () => createSouk({ logger: false, config: { ...config, ...nats, databaseUrl: temp.url } }),
+        dispose: async () => {
+          await deleteStream(nats.natsStream);
+          await temp.drop();
+        },
+      };
+    }
     return {
       env: { DATABASE_URL: temp.url },
       open: () => createSouk({ logger: false, config: { ...config, databaseUrl: temp.url } }),
@@ -73,7 +107,7 @@ async function recoverAndCount(store: Store, expectAtLeast: number) {
     const count = async (sql: string) => (await souk.database.query<{ n: number }>(sql))[0]!.n;
     const orders = await count('select count(*)::int as n from crash_orders');
     assert.ok(orders >= expectAtLeast, `only ${orders} orders committed`);
-    await waitFor('every committed order to be handled', async () => (await count('select n from crash_counter where id = 1')) >= orders, 30_000);
+    await waitFor('every committed order to be handled', async () => (await count('select n from crash_counter where id = 1')) >= orders, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     return {
       orders: await count('select count(*)::int as n from crash_orders'),
@@ -87,9 +121,17 @@ async function recoverAndCount(store: Store, expectAtLeast: number) {
   }
 }
 
-for (const engine of engines()) {
-  it(`an event committed just before SIGKILL, never relayed, is handled once after restart [${engine}]`, async () => {
-    const store = await freshStore(engine);
+// JetStream runs on PostgreSQL only: the outbox and inbox are the same code on both engines, and the
+// broker's part (re-published batches, unacknowledged messages) is what these add.
+const variants: Array<{ engine: Engine; transport: TransportKind }> = [
+  ...engines().map((engine) => ({ engine, transport: 'embedded' as const })),
+  ...(process.env.NATS_URL && engines().includes('postgres') ? [{ engine: 'postgres' as const, transport: 'jetstream' as const }] : []),
+];
+
+for (const { engine, transport } of variants) {
+  const label = transport === 'embedded' ? engine : `${engine}, jetstream`;
+  it(`an event committed just before SIGKILL, never relayed, is handled once after restart [${label}]`, async () => {
+    const store = await freshStore(engine, transport);
     try {
       await prepare(store);
       await runAndKill(store, 'commit', /placed 1/);
@@ -100,8 +142,8 @@ for (const engine of engines()) {
     }
   });
 
-  it(`SIGKILL in the middle of an order burst: every committed order's event applies exactly once [${engine}]`, async () => {
-    const store = await freshStore(engine);
+  it(`SIGKILL in the middle of an order burst: every committed order's event applies exactly once [${label}]`, async () => {
+    const store = await freshStore(engine, transport);
     try {
       await prepare(store);
       await runAndKill(store, 'burst', /placed 300\b/);
@@ -115,8 +157,8 @@ for (const engine of engines()) {
     }
   });
 
-  it(`a timer scheduled before SIGKILL fires once after restart [${engine}]`, async () => {
-    const store = await freshStore(engine);
+  it(`a timer scheduled before SIGKILL fires once after restart [${label}]`, async () => {
+    const store = await freshStore(engine, transport);
     try {
       await prepare(store);
       await runAndKill(store, 'timer', /placed 1/);

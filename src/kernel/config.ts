@@ -19,9 +19,9 @@ export interface Config {
   adminSessionTtlSeconds: number;
   customerSessionTtlSeconds: number;
   /**
-   * How long a storefront read may be served from the in-process cache after a write on another node.
-   * Embedded (PGlite) has no other node: the data directory is locked to one process and every write
-   * there invalidates this process's cache, so entries can live much longer.
+   * How long a storefront read may be served from the in-process cache. Writes invalidate at once: on
+   * this node directly, on other PostgreSQL nodes through NOTIFY; the TTL only bounds staleness when a
+   * notification is lost (a node dying between commit and notify). Embedded (PGlite) has one process.
    */
   catalogCacheTtlMs: number;
   /** How often a node re-reads platform metadata changed by another node. */
@@ -38,6 +38,8 @@ export interface Config {
   /** JetStream stream name and subject prefix: separate Souk installations (or test runs) sharing one NATS. */
   natsStream: string;
   natsSubjectPrefix: string;
+  /** How long JetStream waits for a consumer's ack before redelivering (a crashed node's messages return after this). */
+  natsAckWaitMs: number;
   /** Run the relay, timers and consumers in this process (the worker role). */
   eventsWorker: boolean;
   eventsPollMs: number;
@@ -88,7 +90,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     publicUrl: process.env.SOUK_PUBLIC_URL || `http://localhost:${port}`,
     adminSessionTtlSeconds: int('SOUK_ADMIN_SESSION_TTL', 8 * 3600),
     customerSessionTtlSeconds: int('SOUK_CUSTOMER_SESSION_TTL', 30 * 24 * 3600),
-    catalogCacheTtlMs: int('SOUK_CATALOG_CACHE_TTL_MS', process.env.DATABASE_URL ? 2000 : 300_000),
+    catalogCacheTtlMs: int('SOUK_CATALOG_CACHE_TTL_MS', process.env.DATABASE_URL ? 30_000 : 300_000),
     platformRefreshMs: int('SOUK_PLATFORM_REFRESH_MS', 5000),
     loginRateLimitPerIp: int('SOUK_LOGIN_LIMIT_PER_IP', 30),
     loginRateLimitPerAccount: int('SOUK_LOGIN_LIMIT_PER_ACCOUNT', 10),
@@ -99,6 +101,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     natsReplicas: int('SOUK_NATS_REPLICAS', 1),
     natsStream: process.env.SOUK_NATS_STREAM || 'SOUK_EVENTS',
     natsSubjectPrefix: process.env.SOUK_NATS_SUBJECT_PREFIX || 'souk.events',
+    natsAckWaitMs: int('SOUK_NATS_ACK_WAIT_MS', 30_000),
     eventsWorker: bool('SOUK_EVENTS_WORKER', true),
     eventsPollMs: int('SOUK_EVENTS_POLL_MS', 50),
     eventsIdleMaxMs: int('SOUK_EVENTS_IDLE_MAX_MS', 1000),

@@ -54,6 +54,8 @@ function assertSystem(text: string): void {
 /** A database connection bound to one platform: $1 in every statement is that platform's id. */
 export interface PlatformDb {
   readonly platformId: string;
+  /** Which engine runs the queries (a cross-node signal such as NOTIFY only matters on PostgreSQL). */
+  readonly engine: Database['kind'];
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
   execute(text: string, params?: readonly unknown[]): Promise<{ rowCount: number }>;
   /** The single row of a query, or undefined. */
@@ -61,9 +63,10 @@ export interface PlatformDb {
   transaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T>;
 }
 
-function scope(conn: Queryable, platformId: string, transaction: PlatformDb['transaction']): PlatformDb {
+function scope(conn: Queryable, platformId: string, engine: Database['kind'], transaction: PlatformDb['transaction']): PlatformDb {
   return {
     platformId,
+    engine,
     async query(text, params = []) {
       assertScoped(text);
       return conn.query(text, [platformId, ...params]);
@@ -82,13 +85,13 @@ function scope(conn: Queryable, platformId: string, transaction: PlatformDb['tra
 }
 
 /** A PlatformDb over an open transaction; its transaction() joins the open one. */
-function scopeInTransaction(tx: Queryable, platformId: string): PlatformDb {
-  const inner: PlatformDb = scope(tx, platformId, (nested) => nested(inner));
+function scopeInTransaction(tx: Queryable, platformId: string, engine: Database['kind']): PlatformDb {
+  const inner: PlatformDb = scope(tx, platformId, engine, (nested) => nested(inner));
   return inner;
 }
 
 export function forPlatform(db: Database, platformId: string): PlatformDb {
-  return scope(db, platformId, (fn) => db.transaction((tx) => fn(scopeInTransaction(tx, platformId))));
+  return scope(db, platformId, db.kind, (fn) => db.transaction((tx) => fn(scopeInTransaction(tx, platformId, db.kind))));
 }
 
 /** One transaction that may touch system tables (db) and the tables of any platform (platform(id)). */
@@ -98,7 +101,7 @@ export interface TxScope {
 }
 
 export function scopedTransaction<T>(raw: Database, fn: (scope: TxScope) => Promise<T>): Promise<T> {
-  return raw.transaction((tx) => fn({ db: guardSystem(tx), platform: (platformId) => scopeInTransaction(tx, platformId) }));
+  return raw.transaction((tx) => fn({ db: guardSystem(tx), platform: (platformId) => scopeInTransaction(tx, platformId, raw.kind) }));
 }
 
 /** The database as modules see it: anything but platform tables (those need forPlatform). */
@@ -124,6 +127,7 @@ export function systemDatabase(db: Database): Database {
     kind: db.kind,
     ...guardSystem(db),
     transaction: (fn) => db.transaction((tx) => fn(guardSystem(tx))),
+    ...(db.listen ? { listen: db.listen.bind(db) } : {}),
     close: () => db.close(),
   };
 }

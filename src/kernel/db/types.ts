@@ -16,6 +16,12 @@ export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: calls onMessage with the payload of every NOTIFY on `channel` (from any node), on
+   * one connection of its own that reconnects after a loss. onGap runs after a reconnect, since messages
+   * sent meanwhile are lost. Returns a function that stops listening.
+   */
+  listen?(channel: string, onMessage: (payload: string) => void, onGap: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -14,6 +14,8 @@
 // Staleness from other nodes' writes stays bounded by twice the TTL; this node's own writes are never
 // served stale (the generation check comes first).
 
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+
 interface Entry {
   generation: number;
   expiresAt: number;
@@ -112,6 +114,16 @@ export class ResponseCache {
     return flight.body;
   }
 
+  /** Every platform's entries: after a gap in the change notifications, nothing cached can be trusted. */
+  invalidateAll(): void {
+    const platformIds = new Set(this.generations.keys());
+    // Platforms never invalidated before have entries (or loads in flight) but no generation yet.
+    for (const fullKey of [...this.entries.keys(), ...this.inFlight.keys()]) platformIds.add(fullKey.slice(0, fullKey.indexOf('\n')));
+    for (const platformId of platformIds) this.invalidate(platformId);
+    this.entries.clear();
+    this.chars = 0;
+  }
+
   invalidate(platformId: string): void {
     this.generations.set(platformId, this.generation(platformId) + 1);
   }
@@ -142,4 +154,18 @@ export const catalogCache = new ResponseCache();
 
 export function invalidateCatalog(platformId: string): void {
   catalogCache.invalidate(platformId);
+}
+
+/** The PostgreSQL channel on which nodes tell each other that a platform's catalogue changed. */
+export const CATALOG_CHANNEL = 'souk_catalog_changed';
+
+/**
+ * After a committed catalogue write: retire this node's entries for the platform at once and, on
+ * PostgreSQL, tell the other nodes (they listen, see catalog/index.ts). If this process dies between the
+ * commit and the NOTIFY, the other nodes still catch up within their TTL.
+ */
+export async function catalogChanged(pdb: PlatformDb): Promise<void> {
+  invalidateCatalog(pdb.platformId);
+  if (pdb.engine !== 'postgres') return;
+  await pdb.execute(`select pg_notify('${CATALOG_CHANNEL}', $1::text)`).catch(() => undefined);
 }

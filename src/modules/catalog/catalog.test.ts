@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestEnv, type TestPlatform } from '../../../test/harness.ts';
 import { demoCatalog } from './demo-data.ts';
-import { ResponseCache } from './cache.ts';
+import { CATALOG_CHANNEL, ResponseCache } from './cache.ts';
+import { openPostgres } from '../../kernel/db/postgres.ts';
+import { waitFor } from '../../../test/wait.ts';
 import { getSellableVariants } from './service.ts';
 import type { ProductInput } from './schemas.ts';
 
@@ -119,6 +121,23 @@ eachDatabase('catalog', (env) => {
       assert.equal(eur.json().priceRange, null);
       assert.equal(eur.json().variants[0].price, null);
       expectProblem(await store('/store/products/linen-shirt?currency=JPY'), 400, 'currency_not_supported');
+    });
+
+    it("shows another node's write within moments on PostgreSQL (NOTIFY), not after the TTL", async (t) => {
+      if (env.engine !== 'postgres') return t.skip('PostgreSQL only: embedded has one process');
+      await admin({ method: 'POST', url: adminUrl('/products'), payload: product('far-tee') });
+      assert.equal((await store('/store/products/far-tee')).json().title, 'Title far-tee');
+      // Another node's write: straight to the database and its notification, past this node's cache.
+      const other = await openPostgres(env.souk.config.databaseUrl!, 1);
+      try {
+        await other.transaction(async (tx) => {
+          await tx.execute(`update catalog_products set title = 'Changed elsewhere' where platform_id = $1 and handle = 'far-tee'`, [shop.platform.id]);
+          await tx.execute(`select pg_notify('${CATALOG_CHANNEL}', $1::text)`, [shop.platform.id]);
+        });
+      } finally {
+        await other.close();
+      }
+      await waitFor('the other node\'s write to show', async () => (await store('/store/products/far-tee')).json().title === 'Changed elsewhere', 5_000);
     });
 
     it('shows an update in the store at once, even when the old response was cached', async () => {

@@ -4,7 +4,7 @@ import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
-import { invalidateCatalog } from './cache.ts';
+import { catalogChanged } from './cache.ts';
 import { localized, type Translations } from './locale.ts';
 import { checkHandle } from './rules.ts';
 import type { AdminCategory, CategoryInput, CategoryPatch, StoreCategoryNode } from './schemas.ts';
@@ -147,7 +147,7 @@ export async function createCategory(pdb: PlatformDb, input: CategoryInput): Pro
       [id, parentId, input.handle, input.name, input.description ?? '', input.position ?? 0, JSON.stringify(input.translations ?? {})],
     );
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return (await getCategory(pdb, id)) as AdminCategory;
 }
 
@@ -184,7 +184,7 @@ export async function updateCategory(pdb: PlatformDb, categoryId: string, patch:
       ],
     );
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return (await getCategory(pdb, categoryId)) as AdminCategory;
 }
 
@@ -204,7 +204,7 @@ export async function deleteCategory(pdb: PlatformDb, categoryId: string): Promi
     }
     await tx.execute('delete from catalog_categories where platform_id = $1 and id = $2', [categoryId]);
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { SoukModule } from '../../kernel/context.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
+import { CATALOG_CHANNEL, catalogCache } from './cache.ts';
 
 export const catalogModule: SoukModule = {
   name: 'catalog',
@@ -26,6 +27,16 @@ export const catalogModule: SoukModule = {
   routes(app, ctx) {
     storeRoutes(app, ctx);
     adminRoutes(app, ctx);
+    // On PostgreSQL several nodes cache storefront reads: each listens for the others' catalogue writes,
+    // so the TTL is only the fallback for a lost notification.
+    const listen = ctx.db.listen;
+    if (listen) {
+      let stop: (() => Promise<void>) | undefined;
+      app.addHook('onReady', async () => {
+        stop = await listen.call(ctx.db, CATALOG_CHANNEL, (platformId) => catalogCache.invalidate(platformId), () => catalogCache.invalidateAll());
+      });
+      app.addHook('onClose', async () => stop?.());
+    }
   },
 };
 

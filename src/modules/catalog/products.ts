@@ -3,7 +3,7 @@
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { conflict, notFound } from '../../kernel/http/problem.ts';
-import { invalidateCatalog } from './cache.ts';
+import { catalogChanged } from './cache.ts';
 import { emitEvent } from '../events/outbox.ts';
 import { upsertCategories } from './categories.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -69,7 +69,7 @@ export async function createProduct(pdb: PlatformDb, platform: Platform, input: 
     await emitEvent(tx, 'catalog.product_created', { productId: id, handle: input.handle }, { key: id });
     return id;
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return mustGetAdminProduct(pdb, productId);
 }
 
@@ -91,7 +91,7 @@ export async function updateProduct(pdb: PlatformDb, platform: Platform, product
     await applyProducts(tx, platform, [{ ...patch, handle }]);
     await emitEvent(tx, 'catalog.product_updated', { productId, handle, fields: Object.keys(patch) }, { key: productId });
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return mustGetAdminProduct(pdb, productId);
 }
 
@@ -105,7 +105,7 @@ export async function archiveProduct(pdb: PlatformDb, productId: string): Promis
     if (!archived) throw productNotFound(productId);
     await emitEvent(tx, 'catalog.product_archived', { productId, handle: archived.handle }, { key: productId });
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return mustGetAdminProduct(pdb, productId);
 }
 
@@ -135,7 +135,7 @@ export async function addVariant(pdb: PlatformDb, platform: Platform, productId:
     const result = await applyProducts(tx, platform, [{ handle, variants: [variant] }], { variantsMustBeNew: true });
     return result.variantIds.get(input.sku) as string;
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return variantOf(await mustGetAdminProduct(pdb, productId), variantId);
 }
 
@@ -167,7 +167,7 @@ export async function updateVariant(
     }
     await applyProducts(tx, platform, [{ handle, variants: [{ ...patch, sku }] }]);
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return variantOf(await mustGetAdminProduct(pdb, productId), variantId);
 }
 
@@ -182,7 +182,7 @@ export async function deleteVariant(pdb: PlatformDb, productId: string, variantI
     await tx.execute('update catalog_products set updated_at = now() where platform_id = $1 and id = $2', [productId]);
     await refreshDerived(tx, [productId]);
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
 }
 
 /**
@@ -195,6 +195,6 @@ export async function bulkUpsertProducts(pdb: PlatformDb, platform: Platform, in
     const applied = await applyProducts(tx, platform, input.products);
     return { categories, products: applied.products, variants: applied.variants };
   });
-  invalidateCatalog(pdb.platformId);
+  await catalogChanged(pdb);
   return result;
 }
