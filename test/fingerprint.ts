@@ -16,3 +16,13 @@ export async function databaseFingerprint(db: Database): Promise<string> {
   );
   return parts.join('\n');
 }
+
+/** A digest of the named tables only, for suites that check one module's rows. */
+export async function tablesFingerprint(db: Database, tables: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const table of tables) {
+    const [row] = await db.query<{ digest: string }>(`select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${table} t`);
+    parts.push(`${table}:${row?.digest}`);
+  }
+  return parts.join('\n');
+}

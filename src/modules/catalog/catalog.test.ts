@@ -8,6 +8,7 @@ import { demoCatalog } from './demo-data.ts';
 import { CATALOG_CHANNEL, ResponseCache } from './cache.ts';
 import { openPostgres } from '../../kernel/db/postgres.ts';
 import { waitFor } from '../../../test/wait.ts';
+import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import { getSellableVariants } from './service.ts';
 import type { ProductInput } from './schemas.ts';
 
@@ -21,15 +22,8 @@ const CATALOG_TABLES = [
 ];
 
 /** A digest of every catalog row: equal before and after a rejected request proves it changed nothing. */
-async function catalogFingerprint(env: TestEnv): Promise<string> {
-  const parts: string[] = [];
-  for (const table of CATALOG_TABLES) {
-    const [row] = await env.souk.database.query<{ digest: string }>(
-      `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${table} t`,
-    );
-    parts.push(`${table}:${row?.digest}`);
-  }
-  return parts.join('\n');
+function catalogFingerprint(env: TestEnv): Promise<string> {
+  return tablesFingerprint(env.souk.database, CATALOG_TABLES);
 }
 
 function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {

@@ -8,20 +8,14 @@ import { asBearer, createTestPlatform, eachDatabase, type TestEnv, type TestPlat
 import { waitFor } from '../../../test/wait.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import { inventoryService, type InventoryService, type Reservation, type ReserveLine } from './service.ts';
 
 const INVENTORY_TABLES = ['inventory_locations', 'inventory_levels', 'inventory_reservations', 'inventory_reservation_lines', 'inventory_ledger', 'event_timers'];
 
 /** A digest of the inventory tables (and the timers): equal before and after a refused change. */
-async function inventoryFingerprint(env: TestEnv): Promise<string> {
-  const parts: string[] = [];
-  for (const table of INVENTORY_TABLES) {
-    const [row] = await env.souk.database.query<{ digest: string }>(
-      `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${table} t`,
-    );
-    parts.push(`${table}:${row?.digest}`);
-  }
-  return parts.join('\n');
+function inventoryFingerprint(env: TestEnv): Promise<string> {
+  return tablesFingerprint(env.souk.database, INVENTORY_TABLES);
 }
 
 function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
