@@ -2,6 +2,7 @@
 // refuses unscoped queries, and the operational endpoints answer.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import net, { type AddressInfo } from 'node:net';
 import { eachDatabase } from './harness.ts';
 import { collectMigrations, migrate } from '../src/kernel/migrations.ts';
 import { forPlatform, systemDatabase, TenancyGuardError } from '../src/kernel/db/scoped.ts';
@@ -66,5 +67,20 @@ eachDatabase('kernel', (env) => {
     });
     assert.equal(broken.statusCode, 400);
     assert.match(String(broken.headers['content-type']), /application\/problem\+json/);
+  });
+
+  it('answers a request the HTTP parser refuses (raw UTF-8 in the URL) with a problem+json 400', async () => {
+    await env.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = env.app.server.address() as AddressInfo;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from('GET /store/products?q=连衣裙 HTTP/1.1\r\nHost: x\r\n\r\n', 'utf8')));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.match(answer, /content-type: application\/problem\+json/i);
+    assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).code, 'malformed_request');
   });
 });

@@ -10,7 +10,7 @@ import type { ModuleContext, SoukModule } from '../context.ts';
 import { installErrorHandling } from './errors.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { installTenancy, type TenancyOptions } from './tenancy.ts';
-import { badRequest, problemSchema } from './problem.ts';
+import { badRequest, problemBody, problemSchema } from './problem.ts';
 import { RequestLogger } from './request-logger.ts';
 import './request.ts';
 
@@ -70,6 +70,28 @@ function traceOfRaw(raw: RawWithTrace): RequestTrace {
   return trace;
 }
 
+/**
+ * A request Node's HTTP parser refuses (raw non-ASCII in the URL, broken headers) never reaches Fastify's
+ * routes; answer it as a problem+json like every other error instead of Fastify's bare default.
+ */
+function answerMalformedRequest(error: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request headers are too large.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request took too long to arrive.']
+        : [400, 'malformed_request', 'The request line or headers could not be parsed; percent-encode non-ASCII characters in the URL.'];
+  const body = JSON.stringify(problemBody(status, code, detail));
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
+      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx } = options;
   const app = Fastify({
@@ -87,6 +109,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return new RequestLogger(logger, bindings, traceId, childOptions);
     },
     bodyLimit: 5 * 1024 * 1024,
+    clientErrorHandler: answerMalformedRequest,
     ajv: {
       // Unknown properties are an error the client should hear about, not something silently dropped.
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
