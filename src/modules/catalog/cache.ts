@@ -44,14 +44,13 @@ export class ResponseCache {
     return this.generations.get(platformId) ?? 0;
   }
 
+  /**
+   * The body of `key` when fresh and of the platform's current generation, else undefined; never queries.
+   * An expired entry stays: load() serves it while it refreshes (and set or eviction replaces it).
+   */
   get(platformId: string, key: string): string | undefined {
-    const fullKey = `${platformId}\n${key}`;
-    const entry = this.entries.get(fullKey);
-    if (entry === undefined) return undefined;
-    if (entry.generation !== this.generation(platformId) || entry.expiresAt <= this.clock()) {
-      this.remove(fullKey, entry);
-      return undefined;
-    }
+    const entry = this.entries.get(`${platformId}\n${key}`);
+    if (entry === undefined || entry.generation !== this.generation(platformId) || entry.expiresAt <= this.clock()) return undefined;
     return entry.body;
   }
 
@@ -65,16 +64,6 @@ export class ResponseCache {
     this.evictUntilFits(body.length);
     this.entries.set(fullKey, { generation, expiresAt: this.clock() + ttlMs, body });
     this.chars += body.length;
-  }
-
-  /**
-   * The cached body of `key` when it is fresh and of the platform's current generation, else undefined;
-   * never starts a query. Lets a route answer a hit without a promise, then fall back to load().
-   */
-  peek(platformId: string, key: string): string | undefined {
-    const entry = this.entries.get(`${platformId}\n${key}`);
-    if (entry === undefined || entry.generation !== this.generation(platformId) || entry.expiresAt <= this.clock()) return undefined;
-    return entry.body;
   }
 
   /**

@@ -29,6 +29,30 @@ function sendJson(reply: FastifyReply, body: string) {
   return reply.type(JSON_TYPE).send(body);
 }
 
+/**
+ * Answers from the catalog cache: a fresh hit synchronously (no promise, no microtask hop), anything
+ * else (a miss, an expired entry refreshed ahead, an invalidated one) through load(), returning its
+ * promise. `missing` is thrown when the loader finds nothing.
+ */
+function sendCached(
+  reply: FastifyReply,
+  platformId: string,
+  key: string,
+  ttlMs: number,
+  loader: () => Promise<string | undefined>,
+  missing?: () => Error,
+): void | Promise<void> {
+  const hit = catalogCache.get(platformId, key);
+  if (hit !== undefined) {
+    sendJson(reply, hit);
+    return;
+  }
+  return catalogCache.load(platformId, key, ttlMs, loader).then((body): void => {
+    if (body === undefined) throw missing?.() ?? new Error(`the catalog loader for "${key}" returned nothing`);
+    sendJson(reply, body);
+  });
+}
+
 function defaultPageSize(platform: Platform): number {
   const settings = platform.settings.catalog as { defaultPageSize?: number } | undefined;
   return settings?.defaultPageSize ?? 20;
@@ -49,17 +73,16 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: StoreProductList, 400: Problem, 404: Problem },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const platform = platformOf(request);
       const q = request.query;
       const currency = resolveCurrency(platform, q.currency);
       const locale = resolveLocale(platform, q.locale, request.headers['accept-language']);
       const limit = q.limit ?? defaultPageSize(platform);
       const key = ['list', q.category, q.minPrice, q.maxPrice, q.attribute?.join('\u0002'), q.q, q.sort, limit, q.cursor, locale, currency].join('\u0001');
-      const body = await catalogCache.load(platform.id, key, ttl, async () =>
+      return sendCached(reply, platform.id, key, ttl, async () =>
         JSON.stringify(await listStoreProducts(ctx.platformDb(platform.id), platform, { ...q, limit, locale, currency })),
       );
-      return sendJson(reply, body!);
     },
   );
 
@@ -75,28 +98,23 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: StoreProduct, 400: Problem, 404: Problem },
       },
     },
-    // Not async: a cache hit is answered synchronously (no promise, no microtask hop); a miss, an expired
-    // entry (refresh ahead) or an invalidated one goes through load() and returns its promise.
     (request, reply) => {
       const platform = platformOf(request);
       const { idOrHandle } = request.params;
       const currency = resolveCurrency(platform, request.query.currency);
       const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
       const key = `product\u0001${idOrHandle}\u0001${locale}\u0001${currency}`;
-      const hit = catalogCache.peek(platform.id, key);
-      if (hit !== undefined) {
-        sendJson(reply, hit);
-        return;
-      }
-      return catalogCache
-        .load(platform.id, key, ttl, async () => {
+      return sendCached(
+        reply,
+        platform.id,
+        key,
+        ttl,
+        async () => {
           const product = await getStoreProduct(ctx.platformDb(platform.id), platform, idOrHandle, { locale, currency });
           return product ? JSON.stringify(product) : undefined;
-        })
-        .then((body): void => {
-          if (body === undefined) throw notFound('product_not_found', `There is no published product "${idOrHandle}".`);
-          sendJson(reply, body);
-        });
+        },
+        () => notFound('product_not_found', `There is no published product "${idOrHandle}".`),
+      );
     },
   );
 
@@ -111,14 +129,13 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: StoreCategoryTree, 404: Problem },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const platform = platformOf(request);
       const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
       const key = `categories\u0001${locale}`;
-      const body = await catalogCache.load(platform.id, key, ttl, async () =>
+      return sendCached(reply, platform.id, key, ttl, async () =>
         JSON.stringify({ items: await getCategoryTree(ctx.platformDb(platform.id), platform, locale) }),
       );
-      return sendJson(reply, body!);
     },
   );
 }

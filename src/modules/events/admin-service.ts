@@ -4,18 +4,10 @@ import type { Database } from '../../kernel/db/types.ts';
 import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { traceIdOf } from '../../kernel/trace.ts';
 import type { EventBus } from './bus.ts';
-import type { DeliveredEvent } from './types.ts';
+import type { DeliveredEvent, EventRow } from './types.ts';
 
-interface StoredEventRow {
+interface StoredEventRow extends EventRow {
   seq: number | null;
-  id: string;
-  platform_id: string | null;
-  type: string;
-  key: string | null;
-  payload: unknown;
-  traceparent: string | null;
-  caused_by: string | null;
-  emitted_at: Date;
   status: 'outbox' | 'logged';
 }
 

@@ -51,16 +51,7 @@ export function durableDescription(consumer: string): string {
 }
 
 /** The body of a message: a DeliveredEvent without the per-delivery fields. */
-interface WireEvent {
-  id: string;
-  type: string;
-  platformId: string | null;
-  key: string | null;
-  payload: unknown;
-  emittedAt: string;
-  traceparent: string | null;
-  causedBy: string | null;
-}
+type WireEvent = Omit<DeliveredEvent, 'attempt' | 'offset'>;
 
 function isoTime(value: Date | string): string {
   return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
