@@ -53,6 +53,9 @@ export const forbidden = (code: string, detail: string) => new HttpProblem(403, 
 export const notFound = (code: string, detail: string) => new HttpProblem(404, code, detail);
 export const conflict = (code: string, detail: string, extras?: Record<string, unknown>) =>
   new HttpProblem(409, code, detail, extras);
+/** Well-formed but not acceptable in the current state of things (an expired coupon, an unsellable variant). */
+export const unprocessable = (code: string, detail: string, extras?: Record<string, unknown>) =>
+  new HttpProblem(422, code, detail, extras);
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new HttpProblem(429, 'rate_limited', detail, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
 

@@ -6,7 +6,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
-import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from './cursor.ts';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
 import { emitLevelEvents, type InventoryDeps } from './deps.ts';
 import { resolveLocation } from './locations.ts';
 import { MAX_ON_HAND, type AdjustResult, type LedgerEntry, type LedgerList, type LedgerQuery, type LevelsQuery, type StockLevel, type StockLevelList, type VariantStock } from './schemas.ts';

@@ -3,7 +3,7 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
-import { iso } from './cursor.ts';
+import { iso } from '../../kernel/cursor.ts';
 import type { Location, LocationInput } from './schemas.ts';
 
 export const DEFAULT_LOCATION_CODE = 'default';

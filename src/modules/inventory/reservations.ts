@@ -17,7 +17,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
-import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from './cursor.ts';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
 import { EVENT_RESERVATION_EXPIRE, emitLevelEvents, type InventoryDeps, type LevelChange } from './deps.ts';
 import { findDefaultLocationId } from './locations.ts';
 import { insertLedgerEntry } from './levels.ts';

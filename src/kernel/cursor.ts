@@ -1,7 +1,7 @@
 // Opaque keyset cursors: base64url JSON of the last row's key (one or two uuids). Anything malformed is
 // the client's mistake (400), never a 500.
-import { badRequest } from '../../kernel/http/problem.ts';
-import { isUuid } from '../../kernel/ids.ts';
+import { badRequest } from './http/problem.ts';
+import { isUuid } from './ids.ts';
 
 export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
