@@ -14,5 +14,6 @@ export {
 export { createCategory, deleteCategory, getCategory, getCategoryTree, listCategories, updateCategory } from './categories.ts';
 export { getSellableVariants, getStoreProduct, listStoreProducts, type SellableVariant, type StoreListQuery } from './store.ts';
 export { getVariantRefs, type VariantRef } from './variant-refs.ts';
+export { getProductCategoryIds } from './product-categories.ts';
 export { invalidateCatalog } from './cache.ts';
 export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, StoreProduct } from './schemas.ts';

@@ -1,0 +1,225 @@
+// Coupon administration: create, read, list, PATCH, and a coupon's redemptions. Each write is one
+// statement or one transaction, so a refused request (4xx) changes nothing.
+import type { Platform } from '../../kernel/context.ts';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { HttpProblem, conflict, notFound } from '../../kernel/http/problem.ts';
+import { newId } from '../../kernel/ids.ts';
+import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow } from './rows.ts';
+import type { Coupon, CouponInput, CouponList, CouponPatch, CouponsQuery, Redemption, RedemptionList, RedemptionsQuery } from './schemas.ts';
+
+const unprocessable = (code: string, detail: string) => new HttpProblem(422, code, detail);
+export const couponIdNotFound = (id: string) => notFound('coupon_not_found', `There is no coupon ${id} on this platform.`);
+
+export function toCoupon(row: CouponRow): Coupon {
+  return {
+    id: row.id,
+    code: row.code,
+    kind: row.kind,
+    amount: row.amount,
+    currency: row.currency,
+    percent: row.percent,
+    minSubtotal: row.min_subtotal,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    usageLimit: row.usage_limit,
+    timesUsed: row.times_used,
+    perCustomerLimit: row.per_customer_limit,
+    productIds: row.product_ids,
+    categoryIds: row.category_ids,
+    status: row.status,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRedemption(row: RedemptionRow): Redemption {
+  const key = row.customer_key ?? '';
+  return {
+    id: row.id,
+    couponId: row.coupon_id,
+    orderId: row.order_id,
+    customerId: key.startsWith('customer:') ? key.slice('customer:'.length) : null,
+    email: key.startsWith('email:') ? key.slice('email:'.length) : null,
+    amount: row.amount,
+    currency: row.currency,
+    status: row.status,
+    createdAt: row.created_at,
+    releasedAt: row.released_at,
+  };
+}
+
+const MIN_TIME = Date.UTC(1970, 0, 1);
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * A window bound as ISO UTC, or null. The schema's date-time format still lets through what PostgreSQL
+ * refuses (year 0000) or JavaScript cannot read (a leap second); those are the client's mistake (422).
+ */
+function windowBound(name: string, value: string | null | undefined): string | null | undefined {
+  if (value === null || value === undefined) return value;
+  const time = Date.parse(value);
+  if (!Number.isFinite(time) || time < MIN_TIME || time > MAX_TIME) {
+    throw unprocessable('invalid_coupon_window', `${name} (${value}) must be a time between 1970 and 9999.`);
+  }
+  return new Date(time).toISOString();
+}
+
+/** The window must open before it closes (the table's CHECK says the same; this says it in words). */
+function assertWindow(startsAt: string | null, endsAt: string | null): void {
+  if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt)) {
+    throw unprocessable('invalid_coupon_window', `endsAt (${endsAt}) must be after startsAt (${startsAt}).`);
+  }
+}
+
+/** What each kind needs: fixed = amount + one of the platform's currencies, percentage = percent only. */
+function assertKindFields(platform: Platform, input: CouponInput): void {
+  if (input.kind === 'fixed') {
+    if (input.amount === undefined || input.currency === undefined || input.percent !== undefined) {
+      throw unprocessable('invalid_coupon', 'A fixed coupon needs amount and currency, and no percent.');
+    }
+    if (!platform.currencies.includes(input.currency)) {
+      throw unprocessable('currency_not_supported', `${input.currency} is not one of this platform's currencies (${platform.currencies.join(', ')}).`);
+    }
+  } else if (input.percent === undefined || input.amount !== undefined || input.currency !== undefined) {
+    throw unprocessable('invalid_coupon', 'A percentage coupon needs percent (1..100), and no amount or currency.');
+  }
+}
+
+export async function getCoupon(pdb: PlatformDb, couponId: string): Promise<Coupon | undefined> {
+  const row = await pdb.maybeOne<CouponRow>(`select ${COUPON_COLUMNS} from promotions_coupons where platform_id = $1 and id = $2`, [couponId]);
+  return row ? toCoupon(row) : undefined;
+}
+
+export async function mustGetCoupon(pdb: PlatformDb, couponId: string): Promise<Coupon> {
+  const found = await getCoupon(pdb, couponId);
+  if (!found) throw couponIdNotFound(couponId);
+  return found;
+}
+
+export async function createCoupon(pdb: PlatformDb, platform: Platform, input: CouponInput): Promise<Coupon> {
+  assertKindFields(platform, input);
+  const startsAt = windowBound('startsAt', input.startsAt) ?? null;
+  const endsAt = windowBound('endsAt', input.endsAt) ?? null;
+  assertWindow(startsAt, endsAt);
+  // The unique index on lower(code) decides a race between two creators; "do nothing" keeps the
+  // transaction usable on PostgreSQL, where a unique violation would abort it.
+  const row = await pdb.maybeOne<CouponRow>(
+    `insert into promotions_coupons (platform_id, id, code, kind, amount, currency, percent, min_subtotal, starts_at, ends_at,
+       usage_limit, per_customer_limit, product_ids, category_ids, status, description)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10::timestamptz, $11, $12, $13::uuid[], $14::uuid[], $15, $16)
+     on conflict do nothing
+     returning ${COUPON_COLUMNS}`,
+    [
+      newId(),
+      input.code,
+      input.kind,
+      input.amount ?? null,
+      input.currency ?? null,
+      input.percent ?? null,
+      input.minSubtotal ?? 0,
+      startsAt,
+      endsAt,
+      input.usageLimit ?? null,
+      input.perCustomerLimit ?? null,
+      input.productIds ?? [],
+      input.categoryIds ?? [],
+      input.status ?? 'active',
+      input.description ?? '',
+    ],
+  );
+  if (!row) throw conflict('coupon_code_taken', `A coupon with the code "${input.code}" (in any case) already exists on this platform.`);
+  return toCoupon(row);
+}
+
+const PATCH_COLUMNS: Record<keyof CouponPatch, string> = {
+  status: 'status',
+  minSubtotal: 'min_subtotal',
+  startsAt: 'starts_at',
+  endsAt: 'ends_at',
+  usageLimit: 'usage_limit',
+  perCustomerLimit: 'per_customer_limit',
+  productIds: 'product_ids',
+  categoryIds: 'category_ids',
+  description: 'description',
+};
+const CASTS: Partial<Record<keyof CouponPatch, string>> = {
+  startsAt: '::timestamptz',
+  endsAt: '::timestamptz',
+  productIds: '::uuid[]',
+  categoryIds: '::uuid[]',
+};
+
+/** Status, limits, window, scope and description; code, kind and amount stay as created. */
+export async function updateCoupon(pdb: PlatformDb, couponId: string, given: CouponPatch): Promise<Coupon> {
+  const patch: CouponPatch = { ...given, startsAt: windowBound('startsAt', given.startsAt), endsAt: windowBound('endsAt', given.endsAt) };
+  return pdb.transaction(async (tx) => {
+    // The row lock makes times_used exact for the limit check and keeps redeemers out until we commit.
+    const current = await tx.maybeOne<CouponRow>(`select ${COUPON_COLUMNS} from promotions_coupons where platform_id = $1 and id = $2 for update`, [
+      couponId,
+    ]);
+    if (!current) throw couponIdNotFound(couponId);
+    assertWindow(patch.startsAt !== undefined ? patch.startsAt : current.starts_at, patch.endsAt !== undefined ? patch.endsAt : current.ends_at);
+    if (patch.usageLimit !== undefined && patch.usageLimit !== null && patch.usageLimit < current.times_used) {
+      throw conflict('usage_limit_below_used', `The coupon has been used ${current.times_used} time(s); usageLimit cannot be lower than that.`, {
+        timesUsed: current.times_used,
+      });
+    }
+    const sets: string[] = [];
+    const params: unknown[] = [couponId];
+    for (const key of Object.keys(PATCH_COLUMNS) as (keyof CouponPatch)[]) {
+      if (patch[key] === undefined) continue;
+      params.push(patch[key]);
+      sets.push(`${PATCH_COLUMNS[key]} = $${params.length + 1}${CASTS[key] ?? ''}`);
+    }
+    const row = await tx.maybeOne<CouponRow>(
+      `update promotions_coupons set ${sets.join(', ')}, updated_at = now() where platform_id = $1 and id = $2 returning ${COUPON_COLUMNS}`,
+      params,
+    );
+    return toCoupon(row!);
+  });
+}
+
+export async function listCoupons(pdb: PlatformDb, query: CouponsQuery): Promise<CouponList> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const params: unknown[] = [];
+  const where = ['platform_id = $1'];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return `$${params.length + 1}`;
+  };
+  if (query.status) where.push(`status = ${bind(query.status)}`);
+  if (query.code) where.push(`lower(code) = lower(${bind(query.code)})`);
+  if (query.cursor) where.push(`id < ${bind(decodeCursor(query.cursor, 1)[0])}`);
+  const rows = await pdb.query<CouponRow>(
+    `select ${COUPON_COLUMNS} from promotions_coupons where ${where.join(' and ')} order by id desc limit ${limit + 1}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map(toCoupon), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+}
+
+/** A coupon's uses, newest first (404 when the coupon is not on this platform). */
+export async function listRedemptions(pdb: PlatformDb, couponId: string, query: RedemptionsQuery): Promise<RedemptionList> {
+  await mustGetCoupon(pdb, couponId);
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const params: unknown[] = [couponId];
+  const where = ['platform_id = $1', 'coupon_id = $2'];
+  if (query.status) {
+    params.push(query.status);
+    where.push(`status = $${params.length + 1}`);
+  }
+  if (query.cursor) {
+    params.push(decodeCursor(query.cursor, 1)[0]);
+    where.push(`id < $${params.length + 1}`);
+  }
+  const rows = await pdb.query<RedemptionRow>(
+    `select ${REDEMPTION_COLUMNS} from promotions_redemptions where ${where.join(' and ')} order by id desc limit ${limit + 1}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map(toRedemption), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+}

@@ -1,0 +1,77 @@
+// The rules a coupon applies by, as pure functions over a coupon row and a cart context: which check
+// fails first, which lines are eligible and how much comes off. evaluateCoupon and redeemCoupon share
+// them, so the cart's preview and checkout cannot disagree.
+import { HttpProblem, conflict, notFound } from '../../kernel/http/problem.ts';
+import type { CouponRow } from './rows.ts';
+import type { CouponContext } from './service.ts';
+
+export const couponNotFound = (code: string) => notFound('coupon_not_found', `There is no active coupon "${code}".`);
+const unprocessable = (code: string, detail: string) => new HttpProblem(422, code, detail);
+
+/** Whose allowance a use counts against; null when there is nobody to count (a guest without email). */
+export function customerKey(context: Pick<CouponContext, 'customerId' | 'email'>): string | null {
+  if (context.customerId) return `customer:${context.customerId}`;
+  const email = context.email?.trim().toLowerCase();
+  return email ? `email:${email}` : null;
+}
+
+/** Status, window, currency and minimum spend: what can be decided from the coupon row alone. */
+export function assertUsable(coupon: CouponRow, context: CouponContext): void {
+  if (coupon.status !== 'active') throw couponNotFound(coupon.code);
+  const at = context.at ?? new Date();
+  if (coupon.starts_at && at < new Date(coupon.starts_at)) {
+    throw unprocessable('coupon_not_started', `Coupon "${coupon.code}" can be used from ${new Date(coupon.starts_at).toISOString()}.`);
+  }
+  if (coupon.ends_at && at >= new Date(coupon.ends_at)) {
+    throw unprocessable('coupon_expired', `Coupon "${coupon.code}" expired at ${new Date(coupon.ends_at).toISOString()}.`);
+  }
+  if (coupon.kind === 'fixed' && coupon.currency !== context.currency) {
+    throw unprocessable('coupon_currency', `Coupon "${coupon.code}" is for carts in ${coupon.currency}; this cart is in ${context.currency}.`);
+  }
+  if (context.subtotal < coupon.min_subtotal) {
+    throw unprocessable(
+      'coupon_min_subtotal',
+      `Coupon "${coupon.code}" needs a subtotal of at least ${coupon.min_subtotal} (minor units of ${context.currency}); this cart has ${context.subtotal}.`,
+    );
+  }
+}
+
+/** The budget as the row shows it (redeemCoupon does not rely on this: its conditional update decides). */
+export function assertNotExhausted(coupon: Pick<CouponRow, 'code' | 'usage_limit' | 'times_used'>): void {
+  if (coupon.usage_limit !== null && coupon.times_used >= coupon.usage_limit) throw exhausted(coupon.code);
+}
+
+export const exhausted = (code: string) => conflict('coupon_exhausted', `Coupon "${code}" has been used as many times as it may be.`);
+
+export const customerLimitReached = (code: string, limit: number) =>
+  conflict('coupon_customer_limit', `Coupon "${code}" may be used ${limit} time(s) per customer, and this customer has used it up.`);
+
+export const customerRequired = (code: string) =>
+  conflict('coupon_customer_limit', `Coupon "${code}" is limited per customer: sign in or give an email address to use it.`);
+
+/**
+ * The discount for the eligible lines. Lines are eligible when the coupon names no products and no
+ * categories, or when the line's product is named or sits in a named category (categoryIdsOf gives each
+ * product's categories with their ancestors). Percentages round half up to minor units, with at least 1
+ * off so a quote is never 0; fixed amounts are capped at the eligible subtotal.
+ */
+export function computeDiscount(coupon: CouponRow, context: CouponContext, categoryIdsOf: Map<string, string[]>): number {
+  const scoped = coupon.product_ids.length > 0 || coupon.category_ids.length > 0;
+  const products = new Set(coupon.product_ids.map((id) => id.toLowerCase()));
+  const categories = new Set(coupon.category_ids.map((id) => id.toLowerCase()));
+  let eligible = 0;
+  for (const line of context.lines) {
+    const productId = line.productId.toLowerCase();
+    const applies =
+      !scoped || products.has(productId) || (categoryIdsOf.get(productId) ?? []).some((categoryId) => categories.has(categoryId));
+    if (applies && line.lineTotal > 0) eligible += line.lineTotal;
+  }
+  if (eligible <= 0) {
+    throw unprocessable('coupon_not_applicable', `Coupon "${coupon.code}" does not apply to anything in this cart.`);
+  }
+  if (coupon.kind === 'fixed') return Math.min(coupon.amount ?? 0, eligible);
+  const percent = coupon.percent ?? 0;
+  // Integer arithmetic: eligible × percent stays far below 2^53 for any sane cart.
+  const rounded = Math.floor((eligible * percent + 50) / 100);
+  return Math.min(Math.max(rounded, 1), eligible);
+}

@@ -1,0 +1,59 @@
+// The promotions module's public service for other modules. The cart previews a coupon with
+// evaluateCoupon (read-only, never counts a use); checkout takes a use with redeemCoupon inside its own
+// transaction; cancellation gives it back with releaseCouponRedemption:
+//
+//   const quote = await evaluateCoupon(pdb, 'SPRING10', context);                     // cart read
+//   await pdb.transaction(async (tx) => {
+//     const use = await redeemCoupon(tx, 'SPRING10', { ...context, orderId });        // 409 coupon_exhausted …
+//     …write the order with use.discount…
+//   });
+//   await releaseCouponRedemption(tx, orderId);                                      // order cancelled
+//
+// Errors are HttpProblem: 404 coupon_not_found (unknown or disabled), 422 coupon_expired /
+// coupon_not_started / coupon_min_subtotal / coupon_not_applicable / coupon_currency, 409
+// coupon_exhausted / coupon_customer_limit (also: a guest with no email on a per-customer coupon at
+// redemption) and, from redeemCoupon only, 409 coupon_order_redeemed (the order already uses another coupon).
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { evaluate, redeem, release } from './redemptions.ts';
+
+export interface CouponLine {
+  variantId: string;
+  productId: string;
+  quantity: number;
+  lineTotal: number;
+}
+
+export interface CouponContext {
+  customerId: string | null; // null for a guest
+  email: string | null; // the per-customer limit for guests is keyed by lower(email)
+  currency: string;
+  subtotal: number; // sum of lineTotal
+  lines: CouponLine[];
+  at?: Date; // default now
+}
+
+export interface CouponQuote {
+  couponId: string;
+  code: string;
+  discount: number; // 0 < discount <= eligible subtotal
+}
+
+/** Read-only check used by the cart: throws the errors above. Never counts a use. */
+export function evaluateCoupon(pdb: PlatformDb, code: string, context: CouponContext): Promise<CouponQuote> {
+  return evaluate(pdb, code, context);
+}
+
+/** Checkout, inside the caller's transaction: validates again and takes one use of the budget and of the
+ *  customer's allowance atomically; the same errors as evaluateCoupon. A retry for the same order returns
+ *  the use it already holds. Emits coupon.redeemed in the transaction. */
+export function redeemCoupon(tx: PlatformDb, code: string, context: CouponContext & { orderId: string }): Promise<CouponQuote & { redemptionId: string }> {
+  return redeem(tx, code, context);
+}
+
+/** Order cancelled: the use goes back to the budget and the customer. Idempotent: false when nothing was
+ *  active. Emits coupon.released in the transaction. */
+export function releaseCouponRedemption(tx: PlatformDb, orderId: string): Promise<boolean> {
+  return release(tx, orderId);
+}
+
+export { EVENT_REDEEMED, EVENT_RELEASED } from './redemptions.ts';
