@@ -1,0 +1,205 @@
+// Storefront routes (/store/carts/…). A guest cart is reached by its id alone (a UUIDv7: unguessable);
+// a customer's cart only with that customer's session — anyone else gets the same 404 as for a cart that
+// does not exist. The session is looked up only when the cart belongs to a customer, so a guest's request
+// costs no accounts query.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
+import { platformOf } from '../../kernel/http/tenancy.ts';
+import { customerByToken, requireCustomer } from '../accounts/customer-service.ts';
+import {
+  addLine,
+  claimCart,
+  createCart,
+  getCart,
+  listShippingOptions,
+  removeCoupon,
+  removeLine,
+  setCoupon,
+  setShippingMethod,
+  updateCart,
+  updateLine,
+} from './carts.ts';
+import {
+  AddLineInput,
+  Cart,
+  CartParams,
+  CouponInput,
+  CreateCartInput,
+  LineParams,
+  ShippingMethodInput,
+  ShippingOptionList,
+  UpdateCartInput,
+  UpdateLineInput,
+} from './schemas.ts';
+import type { CartAccess } from './state.ts';
+
+const tags = ['cart'];
+const security: Record<string, string[]>[] = [{ publishableKey: [] }, { publishableKey: [], customerBearer: [] }];
+const reads = errorResponses(400, 404);
+const writes = errorResponses(400, 404, 409, 422);
+
+function bearer(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
+/** The caller's customer id, looked up once and only if asked. */
+function accessOf(request: FastifyRequest): CartAccess {
+  let customerId: Promise<string | null> | undefined;
+  return {
+    customerId(db) {
+      const token = bearer(request);
+      customerId ??= token ? customerByToken(db, token).then((c) => c?.id ?? null) : Promise.resolve(null);
+      return customerId;
+    },
+  };
+}
+
+export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const scope = (request: FastifyRequest) => {
+    const platform = platformOf(request);
+    const pdb = ctx.platformDb(platform.id);
+    return { platform, pdb, access: accessOf(request) };
+  };
+
+  r.post(
+    '/store/carts',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Start a cart: the customer's when a session is sent (an invalid one is 401), otherwise a guest cart",
+        body: CreateCartInput,
+        response: { 201: Cart, ...errorResponses(400, 401, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { platform, pdb } = scope(request);
+      const customer = bearer(request) ? await requireCustomer(pdb, request) : null;
+      return reply.code(201).send(await createCart(pdb, platform, customer, request.body ?? {}));
+    },
+  );
+
+  r.get(
+    '/store/carts/:cartId',
+    { schema: { tags, security, summary: 'The cart with totals; prices the catalog changed are re-captured and flagged', params: CartParams, response: { 200: Cart, ...reads } } },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return getCart(pdb, platform, request.params.cartId.toLowerCase(), access);
+    },
+  );
+
+  r.patch(
+    '/store/carts/:cartId',
+    { schema: { tags, security, summary: 'Set the email and/or shipping address (null clears)', params: CartParams, body: UpdateCartInput, response: { 200: Cart, ...writes } } },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return updateCart(pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
+    },
+  );
+
+  r.post(
+    '/store/carts/:cartId/lines',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Add a variant; a line of the same variant with equal metadata grows instead',
+        params: CartParams,
+        body: AddLineInput,
+        response: { 200: Cart, ...writes },
+      },
+    },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return addLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
+    },
+  );
+
+  r.patch(
+    '/store/carts/:cartId/lines/:lineId',
+    { schema: { tags, security, summary: "Change a line's quantity", params: LineParams, body: UpdateLineInput, response: { 200: Cart, ...writes } } },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return updateLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId, request.body.quantity);
+    },
+  );
+
+  r.delete(
+    '/store/carts/:cartId/lines/:lineId',
+    { schema: { tags, security, summary: 'Remove a line', params: LineParams, response: { 200: Cart, ...writes } } },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return removeLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId);
+    },
+  );
+
+  r.put(
+    '/store/carts/:cartId/coupon',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Apply a coupon; one that does not apply now is refused with the promotions problem and nothing is stored",
+        params: CartParams,
+        body: CouponInput,
+        response: { 200: Cart, ...writes },
+      },
+    },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return setCoupon(pdb, platform, request.params.cartId.toLowerCase(), access, request.body.code);
+    },
+  );
+
+  r.delete(
+    '/store/carts/:cartId/coupon',
+    { schema: { tags, security, summary: 'Remove the coupon', params: CartParams, response: { 200: Cart, ...writes } } },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return removeCoupon(pdb, platform, request.params.cartId.toLowerCase(), access);
+    },
+  );
+
+  r.get(
+    '/store/carts/:cartId/shipping-options',
+    {
+      schema: { tags, security, summary: 'Shipping methods this cart can use, priced for it', params: CartParams, response: { 200: ShippingOptionList, ...reads } },
+    },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return { items: await listShippingOptions(pdb, platform, request.params.cartId.toLowerCase(), access) };
+    },
+  );
+
+  r.put(
+    '/store/carts/:cartId/shipping-method',
+    {
+      schema: { tags, security, summary: 'Choose a shipping method from the shipping options', params: CartParams, body: ShippingMethodInput, response: { 200: Cart, ...writes } },
+    },
+    async (request) => {
+      const { platform, pdb, access } = scope(request);
+      return setShippingMethod(pdb, platform, request.params.cartId.toLowerCase(), access, request.body.methodId);
+    },
+  );
+
+  r.post(
+    '/store/carts/:cartId/claim',
+    {
+      schema: {
+        tags,
+        security: [{ publishableKey: [], customerBearer: [] }],
+        summary: "Merge at login: this guest cart joins the customer's newest active cart (or becomes theirs); returns the resulting cart",
+        params: CartParams,
+        response: { 200: Cart, ...errorResponses(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const { platform, pdb } = scope(request);
+      const customer = await requireCustomer(pdb, request);
+      return claimCart(pdb, platform, request.params.cartId.toLowerCase(), customer);
+    },
+  );
+}

@@ -1,0 +1,132 @@
+// The cart module's public service for other modules. Checkout (orders) calls, inside its transaction:
+//
+//   const cart = await loadCartForCheckout(tx, platform, cartId, { customerId, expectedVersion });
+//   const use = cart.couponCode ? await redeemCoupon(tx, cart.couponCode, …) : undefined;
+//   const totals = computeTotals(platform, cart, use?.discount ?? 0);
+//   …reserve stock, write the order…
+//   await completeCart(tx, cart.id, orderId);
+//
+// Errors are HttpProblem (4xx) meant to roll the caller's transaction back.
+import type { Platform } from '../../kernel/context.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { conflict, unprocessable } from '../../kernel/http/problem.ts';
+import { variantNotSellable } from './carts.ts';
+import { assertWritable, authorize, loadCart, sellableVariants } from './state.ts';
+import { totalsOf, type Totals } from './totals.ts';
+
+export interface CheckoutCart {
+  id: string;
+  version: number;
+  customerId: string | null;
+  email: string | null;
+  currency: string;
+  lines: {
+    id: string;
+    variantId: string;
+    productId: string;
+    sku: string;
+    title: string;
+    productTitle: string;
+    quantity: number;
+    unitPrice: number;
+    lineTotal: number;
+    metadata: Record<string, unknown>;
+  }[];
+  couponCode: string | null;
+  shippingMethodId: string | null;
+  shippingAddress: Record<string, unknown> | null;
+}
+
+const shippingMethodRequired = (detail: string) => unprocessable('shipping_method_required', detail);
+
+/**
+ * Locks the cart row (select … for update) in the caller's transaction and reprices it from the catalog.
+ * 404 cart_not_found (also when customerId does not own it), 409 cart_completed, 422 cart_empty, 409
+ * cart_stale when a price changed since capture (the client should GET the cart — which re-captures —
+ * and confirm) or when expectedVersion differs, 422 variant_not_sellable, 422 shipping_method_required.
+ */
+export async function loadCartForCheckout(
+  tx: PlatformDb,
+  platform: Platform,
+  cartId: string,
+  who: { customerId: string | null; expectedVersion?: number },
+): Promise<CheckoutCart> {
+  const state = await authorize(tx, await loadCart(tx, cartId, true), cartId, { customerId: async () => who.customerId });
+  assertWritable(state);
+  if (who.expectedVersion !== undefined && who.expectedVersion !== state.version) {
+    throw conflict('cart_stale', `The cart is at version ${state.version}, not ${who.expectedVersion}; read it again and confirm.`, { version: state.version });
+  }
+  if (state.lines.length === 0) throw unprocessable('cart_empty', 'The cart has no lines to check out.');
+  const catalog = await sellableVariants(tx, state.lines.map((l) => l.variantId), state.currency);
+  const unsellable = state.lines.filter((l) => !catalog.has(l.variantId)).map((l) => l.variantId);
+  if (unsellable.length > 0) throw variantNotSellable([...new Set(unsellable)], state.currency);
+  const changed = state.lines.filter((l) => catalog.get(l.variantId)!.price !== l.unitPrice);
+  if (changed.length > 0) {
+    throw conflict('cart_stale', 'A price changed since it was added to the cart; read the cart (which shows the new prices) and confirm.', {
+      version: state.version,
+      variantIds: changed.map((l) => l.variantId),
+    });
+  }
+  if (state.shippingMethodId === null) throw shippingMethodRequired('Choose a shipping method (PUT /store/carts/:cartId/shipping-method) first.');
+  const cart: CheckoutCart = {
+    id: state.id,
+    version: state.version,
+    customerId: state.customerId,
+    email: state.email,
+    currency: state.currency,
+    lines: state.lines.map((l) => {
+      const v = catalog.get(l.variantId)!;
+      return {
+        id: l.id,
+        variantId: l.variantId,
+        productId: l.productId,
+        sku: v.sku,
+        title: v.title,
+        productTitle: v.productTitle,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        lineTotal: l.unitPrice * l.quantity,
+        metadata: l.metadata,
+      };
+    }),
+    couponCode: state.couponCode,
+    shippingMethodId: state.shippingMethodId,
+    shippingAddress: state.shippingAddress,
+  };
+  // A method the shop stopped offering (or not in this currency) cannot be charged.
+  if (!totalsOf(platform, checkoutTotalsInput(cart), 0).shippingMethod) {
+    throw shippingMethodRequired(`Shipping method "${cart.shippingMethodId}" is no longer offered for this cart; choose another.`);
+  }
+  return cart;
+}
+
+function checkoutTotalsInput(cart: CheckoutCart) {
+  return { currency: cart.currency, lines: cart.lines, shippingMethodId: cart.shippingMethodId };
+}
+
+/** Totals for the given discount (the coupon was already redeemed by checkout) — the same code path as cart reads. */
+export function computeTotals(
+  platform: Platform,
+  cart: CheckoutCart,
+  discount: number,
+): Totals & { shippingMethod: { id: string; name: string; amount: number } } {
+  const { totals, shippingMethod } = totalsOf(platform, checkoutTotalsInput(cart), discount);
+  if (!shippingMethod) throw shippingMethodRequired('Choose a shipping method this cart can use first.');
+  return { ...totals, shippingMethod };
+}
+
+/** Marks the cart completed by this order (conditional on status = 'active'; false if it was not). */
+export async function completeCart(tx: PlatformDb, cartId: string, orderId: string): Promise<boolean> {
+  const { rowCount } = await tx.execute(
+    `update carts set status = 'completed', completed_order_id = $3, version = version + 1, updated_at = now()
+     where platform_id = $1 and id = $2 and status = 'active'`,
+    [cartId, orderId],
+  );
+  return rowCount === 1;
+}
+
+export { setCartStrategies, settingsShipping, settingsTax } from './strategies.ts';
+export type { ShippingOption, ShippingQuoteInput, ShippingStrategy, TaxStrategy } from './strategies.ts';
+export type { Totals } from './totals.ts';
+export { Cart, type CartLine } from './schemas.ts';
+export { cartSettings, cartSettingsSchema, type CartSettings } from './settings.ts';

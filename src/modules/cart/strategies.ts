@@ -1,0 +1,78 @@
+// The strategy seams (Vendure's idea without its container): how shipping is offered and priced, and how
+// tax is computed. The defaults read settings.cart; a platform can be given its own implementation with
+// setCartStrategies (a carrier's rate table, a tax service's numbers). Both are synchronous because
+// checkout computes totals inside its transaction and must not wait on anything there.
+import type { Platform } from '../../kernel/context.ts';
+import { cartSettings } from './settings.ts';
+
+/** What shipping may depend on: the cart as it will be charged. */
+export interface ShippingQuoteInput {
+  currency: string;
+  subtotal: number;
+  discount: number;
+  lines: readonly { variantId: string; productId: string; quantity: number; lineTotal: number }[];
+}
+
+export interface ShippingOption {
+  id: string;
+  name: string;
+  /** What this cart pays for the method now (0 when it qualifies for free shipping). */
+  amount: number;
+  /** The subtotal after discount from which the method is free, if it ever is. */
+  freeOver: number | null;
+}
+
+export interface ShippingStrategy {
+  /** The methods this cart can use, in display order; a method missing here cannot be chosen. */
+  options(platform: Platform, cart: ShippingQuoteInput): ShippingOption[];
+}
+
+export interface TaxStrategy {
+  /** Tax on taxableAmount (subtotal - discount + shipping); included = already part of the prices. */
+  compute(platform: Platform, input: { currency: string; taxableAmount: number }): { tax: number; included: boolean };
+}
+
+/** a × b / d rounded half up, for a, b ≥ 0 and d > 0; exact at any size (BigInt, no float error). */
+export function mulDivRoundHalfUp(a: number, b: number, d: number): number {
+  const D = BigInt(d);
+  return Number((2n * BigInt(a) * BigInt(b) + D) / (2n * D));
+}
+
+export const settingsShipping: ShippingStrategy = {
+  options(platform, cart) {
+    const payable = cart.subtotal - cart.discount;
+    const options: ShippingOption[] = [];
+    for (const method of cartSettings(platform).shippingMethods) {
+      const price = method.prices.find((p) => p.currency === cart.currency);
+      if (!price || options.some((o) => o.id === method.id)) continue;
+      const freeOver = price.freeOver ?? null;
+      options.push({ id: method.id, name: method.name, amount: freeOver !== null && payable >= freeOver ? 0 : price.amount, freeOver });
+    }
+    return options;
+  },
+};
+
+export const settingsTax: TaxStrategy = {
+  compute(platform, { taxableAmount }) {
+    const { taxBasisPoints, pricesIncludeTax } = cartSettings(platform);
+    const taxable = Math.max(0, taxableAmount);
+    if (taxBasisPoints === 0) return { tax: 0, included: pricesIncludeTax };
+    // Exclusive: tax = taxable × rate. Inclusive: the prices hold tax already, tax = taxable × rate / (1 + rate).
+    return pricesIncludeTax
+      ? { tax: mulDivRoundHalfUp(taxable, taxBasisPoints, 10_000 + taxBasisPoints), included: true }
+      : { tax: mulDivRoundHalfUp(taxable, taxBasisPoints, 10_000), included: false };
+  },
+};
+
+const overrides = new Map<string, { shipping?: ShippingStrategy; tax?: TaxStrategy }>();
+
+/** Replaces the shipping and/or tax strategy of one platform (in this process); {} restores the defaults. */
+export function setCartStrategies(platformId: string, strategies: { shipping?: ShippingStrategy; tax?: TaxStrategy }): void {
+  if (!strategies.shipping && !strategies.tax) overrides.delete(platformId);
+  else overrides.set(platformId, { ...strategies });
+}
+
+export function strategiesFor(platform: Platform): { shipping: ShippingStrategy; tax: TaxStrategy } {
+  const own = overrides.get(platform.id);
+  return { shipping: own?.shipping ?? settingsShipping, tax: own?.tax ?? settingsTax };
+}

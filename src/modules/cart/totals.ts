@@ -1,0 +1,62 @@
+// Totals, computed on the server from captured prices only: the same function serves every cart read and
+// checkout (computeTotals), so what the shopper saw is what the order charges.
+import type { Platform } from '../../kernel/context.ts';
+import { strategiesFor, type ShippingOption, type ShippingQuoteInput } from './strategies.ts';
+
+export interface Totals {
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  tax: number;
+  total: number;
+  taxIncluded: boolean;
+}
+
+export interface TotalsInput {
+  currency: string;
+  lines: readonly { variantId: string; productId: string; quantity: number; unitPrice: number }[];
+  shippingMethodId: string | null;
+}
+
+export function subtotalOf(lines: TotalsInput['lines']): number {
+  let sum = 0;
+  for (const line of lines) sum += line.unitPrice * line.quantity;
+  return sum;
+}
+
+export function shippingInput(cart: TotalsInput, discount: number): ShippingQuoteInput {
+  const lines = cart.lines.map((l) => ({ variantId: l.variantId, productId: l.productId, quantity: l.quantity, lineTotal: l.unitPrice * l.quantity }));
+  const subtotal = subtotalOf(cart.lines);
+  return { currency: cart.currency, subtotal, discount: Math.min(Math.max(0, discount), subtotal), lines };
+}
+
+/** The methods this cart can choose from now (empty cart: still offered, so a storefront can show them). */
+export function shippingOptions(platform: Platform, cart: TotalsInput, discount: number): ShippingOption[] {
+  return strategiesFor(platform).shipping.options(platform, shippingInput(cart, discount));
+}
+
+/**
+ * subtotal − discount + shipping (+ tax when prices exclude it). The discount is capped at the subtotal;
+ * shipping is charged only when there is something to ship and a method the cart may use is chosen
+ * (shippingMethod is then that method, otherwise null).
+ */
+export function totalsOf(
+  platform: Platform,
+  cart: TotalsInput,
+  discount: number,
+): { totals: Totals; shippingMethod: { id: string; name: string; amount: number } | null } {
+  const { shipping: shippingStrategy, tax: taxStrategy } = strategiesFor(platform);
+  const input = shippingInput(cart, discount);
+  let shippingMethod: { id: string; name: string; amount: number } | null = null;
+  if (cart.shippingMethodId !== null) {
+    const option = shippingStrategy.options(platform, input).find((o) => o.id === cart.shippingMethodId);
+    if (option) shippingMethod = { id: option.id, name: option.name, amount: cart.lines.length > 0 ? option.amount : 0 };
+  }
+  const shipping = shippingMethod?.amount ?? 0;
+  const taxable = input.subtotal - input.discount + shipping;
+  const { tax, included } = taxStrategy.compute(platform, { currency: cart.currency, taxableAmount: taxable });
+  return {
+    totals: { subtotal: input.subtotal, discount: input.discount, shipping, tax, total: included ? taxable : taxable + tax, taxIncluded: included },
+    shippingMethod,
+  };
+}
