@@ -1,0 +1,40 @@
+// Who may see a storefront order: the customer who placed it (their session), or whoever holds the
+// order's access token (a guest, from the checkout answer). Anyone else gets the same 404 as for an
+// order that does not exist, so order ids cannot be probed.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { notFound, unauthorized } from '../../kernel/http/problem.ts';
+import { isUuid } from '../../kernel/ids.ts';
+import { customerByToken, type Customer } from '../accounts/customer-service.ts';
+import { readOrderRow, type OrderRow } from './read.ts';
+
+export const ORDER_TOKEN_HEADER = 'x-order-token';
+
+/** The customer of the request's bearer token; undefined without one; 401 for a token that is not valid. */
+export async function optionalCustomer(pdb: PlatformDb, request: FastifyRequest): Promise<Customer | undefined> {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const customer = match?.[1] ? await customerByToken(pdb, match[1]) : undefined;
+  if (!customer) throw unauthorized('The customer session is not valid; log in again at POST /store/auth/login, or leave out Authorization to shop as a guest.');
+  return customer;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export async function authorizeOrderAccess(pdb: PlatformDb, request: FastifyRequest, orderId: string): Promise<OrderRow> {
+  const missing = notFound('order_not_found', `There is no order ${orderId} you can see; customers log in, guests send the ${ORDER_TOKEN_HEADER} header from checkout.`);
+  if (!isUuid(orderId)) throw missing;
+  const customer = await optionalCustomer(pdb, request);
+  const row = await readOrderRow(pdb, orderId.toLowerCase());
+  if (!row) throw missing;
+  if (customer && row.customer_id === customer.id) return row;
+  const token = request.headers[ORDER_TOKEN_HEADER];
+  if (typeof token === 'string' && sameToken(token, row.access_token)) return row;
+  throw missing;
+}

@@ -1,0 +1,179 @@
+// Checkout: a cart becomes an order in pending_payment, in one transaction —
+//   idempotency record → cart (locked, repriced) → coupon use → totals → stock reservation →
+//   order, lines, history → cart completed → payment timer → order.created.
+// Any refusal (stale cart, coupon exhausted, out of stock) throws a 4xx and rolls everything back, so a
+// refused checkout leaves no trace. Nothing here calls outside the database.
+//
+// Idempotency: the (platform, requester, key) row is inserted first. A concurrent request with the same
+// key waits on that unique key until the first transaction ends, then either finds its order (same body:
+// the same order comes back) or a different request hash (409). If the first one failed, nothing was
+// stored and the second simply runs. Keys are scoped to the requester, so one customer's key can never
+// return another's order.
+import type { Platform } from '../../kernel/context.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { conflict, unprocessable } from '../../kernel/http/problem.ts';
+import { newId, randomHex, sha256 } from '../../kernel/ids.ts';
+import { completeCart, computeTotals, loadCartForCheckout, type CheckoutCart } from '../cart/service.ts';
+import { inventoryService } from '../inventory/service.ts';
+import { redeemCoupon } from '../promotions/service.ts';
+import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, recordHistory, type OrdersDeps } from './lifecycle.ts';
+import { getOrder } from './read.ts';
+import type { CheckoutBody, Order } from './schemas.ts';
+import { HOLD_MARGIN_SECONDS, ordersSettings } from './settings.ts';
+
+export interface CheckoutInput {
+  cartId: string;
+  idempotencyKey: string;
+  body: CheckoutBody;
+  customer: { id: string; email: string } | null;
+}
+
+export interface CheckoutOutcome {
+  order: Order & { accessToken: string };
+  /** True when this key had already produced the order (a retry or a concurrent duplicate). */
+  replayed: boolean;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** YYMMDD-XXXXXXXX: readable on a phone call, unique per platform (40 random bits a day). */
+function orderNumber(now: Date): string {
+  const date = now.toISOString().slice(2, 10).replaceAll('-', '');
+  const hex = randomHex(5);
+  let bits = BigInt(`0x${hex}`);
+  let suffix = '';
+  for (let i = 0; i < 8; i += 1) {
+    suffix = CROCKFORD[Number(bits & 31n)]! + suffix;
+    bits >>= 5n;
+  }
+  return `${date}-${suffix}`;
+}
+
+function requestHash(input: CheckoutInput): string {
+  return sha256(JSON.stringify([input.cartId.toLowerCase(), input.body.expectedVersion ?? null]));
+}
+
+export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Platform, input: CheckoutInput): Promise<CheckoutOutcome> {
+  const scope = input.customer ? `customer:${input.customer.id}` : 'guest';
+  const hash = requestHash(input);
+  return pdb.transaction(async (tx) => {
+    const orderId = newId();
+    const claimed = await tx.execute(
+      `insert into order_checkouts (platform_id, scope, idempotency_key, request_hash, order_id) values ($1, $2, $3, $4, $5)
+       on conflict (platform_id, scope, idempotency_key) do nothing`,
+      [scope, input.idempotencyKey, hash, orderId],
+    );
+    if (claimed.rowCount === 0) return replay(tx, scope, input.idempotencyKey, hash);
+
+    const cart = await loadCartForCheckout(tx, platform, input.cartId, {
+      customerId: input.customer?.id ?? null,
+      ...(input.body.expectedVersion === undefined ? {} : { expectedVersion: input.body.expectedVersion }),
+    });
+    const email = cart.email ?? input.customer?.email ?? null;
+    if (!email) throw unprocessable('email_required', 'A guest checkout needs an email address: PATCH the cart with { "email": … } first.');
+
+    const discount = cart.couponCode ? (await redeemCoupon(tx, cart.couponCode, couponContext(cart, email, orderId))).discount : 0;
+    const totals = computeTotals(platform, cart, discount);
+
+    const { unpaidTimeoutSeconds } = ordersSettings(platform);
+    const reservation = await inventoryService(deps).reserveStock(tx, {
+      reference: orderId,
+      lines: cart.lines.map((line) => ({ variantId: line.variantId, quantity: line.quantity })),
+      holdSeconds: unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
+    });
+    const now = new Date();
+    const dueAt = new Date(now.getTime() + unpaidTimeoutSeconds * 1000);
+    const timerId = await deps.events.schedule(tx, dueAt, EVENT_PAYMENT_TIMEOUT, { orderId }, { key: orderId });
+
+    await tx.execute(
+      `insert into orders (platform_id, id, number, cart_id, customer_id, email, access_token, currency, subtotal, discount_total,
+         shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
+         timeout_timer_id, payment_due_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+      [
+        orderId,
+        orderNumber(now),
+        cart.id,
+        cart.customerId,
+        email,
+        `ot_${randomHex(24)}`,
+        cart.currency,
+        totals.subtotal,
+        totals.discount,
+        totals.shipping,
+        totals.tax,
+        totals.taxIncluded,
+        totals.total,
+        cart.couponCode,
+        JSON.stringify(totals.shippingMethod),
+        cart.shippingAddress === null ? null : JSON.stringify(cart.shippingAddress),
+        reservation.id,
+        timerId,
+        dueAt,
+      ],
+    );
+    await insertLines(tx, orderId, cart);
+    await recordHistory(tx, orderId, {
+      kind: 'status',
+      to: 'pending_payment',
+      actor: input.customer ? `customer:${input.customer.id}` : 'guest',
+      data: { cartId: cart.id, cartVersion: cart.version, idempotencyKey: input.idempotencyKey },
+    });
+    if (!(await completeCart(tx, cart.id, orderId))) throw conflict('cart_completed', `Cart ${cart.id} was checked out meanwhile.`);
+    await deps.events.emit(
+      tx,
+      EVENT_CREATED,
+      {
+        orderId,
+        customerId: cart.customerId,
+        currency: cart.currency,
+        total: totals.total,
+        couponCode: cart.couponCode,
+        lines: cart.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice })),
+      },
+      { key: orderId },
+    );
+    const order = await getOrder(tx, orderId);
+    return { order: order!, replayed: false };
+  });
+}
+
+function couponContext(cart: CheckoutCart, email: string, orderId: string) {
+  return {
+    customerId: cart.customerId,
+    email,
+    currency: cart.currency,
+    subtotal: cart.lines.reduce((sum, l) => sum + l.lineTotal, 0),
+    lines: cart.lines.map((l) => ({ variantId: l.variantId, productId: l.productId, quantity: l.quantity, lineTotal: l.lineTotal })),
+    orderId,
+  };
+}
+
+async function insertLines(tx: PlatformDb, orderId: string, cart: CheckoutCart): Promise<void> {
+  // One multi-row insert: a checkout is latency-bound on round trips, not on rows.
+  const params: unknown[] = [orderId];
+  const rows = cart.lines.map((line, i) => {
+    const base = params.length + 2;
+    params.push(i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata));
+    return `($1, $2, ${Array.from({ length: 10 }, (_, k) => `$${base + k}`).join(', ')})`;
+  });
+  await tx.execute(
+    `insert into order_lines (platform_id, order_id, position, variant_id, product_id, sku, title, product_title, quantity, unit_price, line_total, metadata)
+     values ${rows.join(', ')}`,
+    params,
+  );
+}
+
+async function replay(tx: PlatformDb, scope: string, key: string, hash: string): Promise<CheckoutOutcome> {
+  const first = await tx.maybeOne<{ request_hash: string; order_id: string }>(
+    'select request_hash, order_id from order_checkouts where platform_id = $1 and scope = $2 and idempotency_key = $3',
+    [scope, key],
+  );
+  if (!first) throw new Error(`idempotency row ${scope}/${key} vanished`);
+  if (first.request_hash !== hash) {
+    throw conflict('idempotency_key_reused', `Idempotency-Key "${key}" was already used for a different checkout request; use a new key for a new checkout.`);
+  }
+  const order = await getOrder(tx, first.order_id);
+  if (!order) throw new Error(`idempotency row ${scope}/${key} points at missing order ${first.order_id}`);
+  return { order, replayed: true };
+}

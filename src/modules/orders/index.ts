@@ -1,0 +1,34 @@
+// The orders module: idempotent checkout of a cart, the order state machine with its history, the
+// unpaid-order timeout (a durable timer), and the storefront and admin order routes.
+import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
+import { cancelOrder, EVENT_PAYMENT_TIMEOUT, lockOrder } from './lifecycle.ts';
+import { adminRoutes } from './routes-admin.ts';
+import { storeRoutes } from './routes-store.ts';
+import { MODULE_NAME, ordersSettingsSchema } from './settings.ts';
+
+function subscribe(ctx: ModuleContext): void {
+  // The timer fires at least once; the status check under the row lock makes a repeat (or a payment
+  // that won the race) a no-op, so an order is cancelled at most once.
+  ctx.events.subscribe('orders.unpaid-timeout', [EVENT_PAYMENT_TIMEOUT], async (event, tx) => {
+    const orderId = (event.payload as { orderId?: unknown } | null)?.orderId;
+    if (!event.platformId || typeof orderId !== 'string') return;
+    const pdb = tx.platform(event.platformId);
+    const row = await lockOrder(pdb, orderId).catch(() => undefined);
+    if (row?.status !== 'pending_payment') return;
+    await cancelOrder(ctx, pdb, orderId, { actor: 'system', reason: 'payment_timeout' });
+  });
+}
+
+export const ordersModule: SoukModule = {
+  name: MODULE_NAME,
+  core: false,
+  description: 'Idempotent checkout, the order state machine with history, unpaid-order timeout.',
+  migrationsDir: new URL('./migrations/', import.meta.url),
+  tenantTables: ['orders', 'order_lines', 'order_history', 'order_checkouts'],
+  settingsSchema: ordersSettingsSchema as unknown as Record<string, unknown>,
+  routes(app, ctx) {
+    storeRoutes(app, ctx);
+    adminRoutes(app, ctx);
+  },
+  subscribe,
+};

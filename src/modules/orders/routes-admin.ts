@@ -1,0 +1,88 @@
+// Admin routes (/admin/platforms/:platform/orders/…): list and filter, read with history, and the
+// transitions an operator drives (ship, deliver, complete, cancel). Each write is one transaction.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { notFound } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
+import { platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { advanceOrder, cancelOrder, fulfilOrder } from './lifecycle.ts';
+import { getOrder, listOrders } from './read.ts';
+import { CancelBody, FulfilBody, NoteBody, Order, OrderList, OrdersQuery } from './schemas.ts';
+
+const tags = ['orders'];
+const security = [{ adminBearer: [] }];
+const base = '/admin/platforms/:platform/orders';
+const PlatformParams = Type.Object({ platform: Type.String() });
+const OrderParams = Type.Object({ platform: Type.String(), orderId: Type.String({ format: 'uuid' }) });
+const writeErrors = errorResponses(400, 401, 403, 404, 409);
+
+function actorOf(request: FastifyRequest): string {
+  const principal = principalOf(request);
+  return `${principal.kind}:${principal.id}`;
+}
+
+export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const pdbOf = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
+  const answer = async (request: FastifyRequest, orderId: string) => {
+    const order = await getOrder(pdbOf(request), orderId.toLowerCase(), { history: true });
+    if (!order) throw notFound('order_not_found', `This platform has no order ${orderId}.`);
+    const { accessToken: _token, ...rest } = order;
+    return rest;
+  };
+
+  r.get(
+    base,
+    { schema: { tags, security, summary: 'Orders, newest first, filtered by status, payment status, customer or email', params: PlatformParams, querystring: OrdersQuery, response: { 200: OrderList, ...errorResponses(400, 401, 404) } } },
+    async (request) => listOrders(pdbOf(request), request.query),
+  );
+
+  r.get(
+    `${base}/:orderId`,
+    { schema: { tags, security, summary: 'One order with its lines and full history', params: OrderParams, response: { 200: Order, ...errorResponses(400, 401, 404) } } },
+    async (request) => answer(request, request.params.orderId),
+  );
+
+  r.post(
+    `${base}/:orderId/cancel`,
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Cancel a pending or paid order: stock and coupon use come back; a paid order is refunded by the payments module',
+        params: OrderParams,
+        body: CancelBody,
+        response: { 200: Order, ...writeErrors },
+      },
+    },
+    async (request) => {
+      await pdbOf(request).transaction((tx) => cancelOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorOf(request), reason: request.body.reason }));
+      return answer(request, request.params.orderId);
+    },
+  );
+
+  r.post(
+    `${base}/:orderId/fulfillment`,
+    { schema: { tags, security, summary: 'Ship a paid order with its carrier and tracking number', params: OrderParams, body: FulfilBody, response: { 200: Order, ...writeErrors } } },
+    async (request) => {
+      await pdbOf(request).transaction((tx) => fulfilOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorOf(request), ...request.body }));
+      return answer(request, request.params.orderId);
+    },
+  );
+
+  for (const [step, to] of [['deliver', 'delivered'], ['complete', 'completed']] as const) {
+    r.post(
+      `${base}/:orderId/${step}`,
+      {
+        schema: { tags, security, summary: `Mark a ${to === 'delivered' ? 'shipped order delivered' : 'delivered order completed'}`, params: OrderParams, body: Type.Optional(NoteBody), response: { 200: Order, ...writeErrors } },
+      },
+      async (request) => {
+        const reason = request.body?.reason;
+        await pdbOf(request).transaction((tx) => advanceOrder(ctx, tx, request.params.orderId.toLowerCase(), to, { actor: actorOf(request), ...(reason ? { reason } : {}) }));
+        return answer(request, request.params.orderId);
+      },
+    );
+  }
+}

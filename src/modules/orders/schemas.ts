@@ -1,0 +1,103 @@
+// Request and response shapes of the orders routes (TypeBox: validation, serialisation and OpenAPI).
+import { Type, type Static } from 'typebox';
+
+// Spelled out (not mapped from the state tables) so the static types stay literal unions.
+const OrderStatus = Type.Union([
+  Type.Literal('pending_payment'),
+  Type.Literal('paid'),
+  Type.Literal('fulfilled'),
+  Type.Literal('delivered'),
+  Type.Literal('completed'),
+  Type.Literal('cancelled'),
+]);
+const PaymentStatus = Type.Union([Type.Literal('unpaid'), Type.Literal('paid'), Type.Literal('partially_refunded'), Type.Literal('refunded')]);
+const Money = Type.Integer({ minimum: 0, description: 'Minor units of the order currency' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const OrderLine = Type.Object({
+  variantId: Type.String(),
+  productId: Type.String(),
+  sku: Type.String(),
+  title: Type.String(),
+  productTitle: Type.String(),
+  quantity: Type.Integer(),
+  unitPrice: Money,
+  lineTotal: Money,
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const HistoryEntry = Type.Object({
+  id: Type.String(),
+  kind: Type.String({ description: 'status, payment or refund' }),
+  fromStatus: Nullable(Type.String()),
+  toStatus: Nullable(Type.String()),
+  actor: Type.String(),
+  reason: Nullable(Type.String()),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  at: Type.String(),
+});
+
+export const Order = Type.Object({
+  id: Type.String(),
+  number: Type.String(),
+  status: OrderStatus,
+  paymentStatus: PaymentStatus,
+  allowedTransitions: Type.Array(Type.String(), { description: 'What the order can become next' }),
+  cartId: Type.String(),
+  customerId: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  currency: Type.String(),
+  totals: Type.Object({ subtotal: Money, discount: Money, shipping: Money, tax: Money, total: Money, taxIncluded: Type.Boolean() }),
+  paidAmount: Money,
+  refundedAmount: Money,
+  couponCode: Nullable(Type.String()),
+  shippingMethod: Nullable(Type.Object({ id: Type.String(), name: Type.String(), amount: Money })),
+  shippingAddress: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  reservationId: Nullable(Type.String()),
+  paymentDueAt: Type.String(),
+  carrier: Nullable(Type.String()),
+  trackingNumber: Nullable(Type.String()),
+  cancelReason: Nullable(Type.String()),
+  lines: Type.Array(OrderLine),
+  history: Type.Optional(Type.Array(HistoryEntry)),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type Order = Static<typeof Order>;
+
+/** The checkout answer: the order, plus the token a guest needs to read and pay it. */
+export const CheckoutResult = Type.Intersect([Order, Type.Object({ accessToken: Type.String({ description: 'Send as X-Order-Token to read or pay this order without a customer session' }) })]);
+
+export const CheckoutBody = Type.Object(
+  {
+    expectedVersion: Type.Optional(Type.Integer({ minimum: 0, description: 'The cart version the shopper confirmed; a changed cart is a 409 cart_stale' })),
+  },
+  { additionalProperties: false },
+);
+export type CheckoutBody = Static<typeof CheckoutBody>;
+
+export const OrderList = Type.Object({ items: Type.Array(Order), nextCursor: Nullable(Type.String()) });
+export type OrderList = Static<typeof OrderList>;
+
+export const OrdersQuery = Type.Object(
+  {
+    status: Type.Optional(OrderStatus),
+    paymentStatus: Type.Optional(PaymentStatus),
+    customerId: Type.Optional(Type.String({ format: 'uuid' })),
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type OrdersQuery = Static<typeof OrdersQuery>;
+
+export const CancelBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+export const FulfilBody = Type.Object(
+  {
+    carrier: Type.String({ minLength: 1, maxLength: 100 }),
+    trackingNumber: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export const NoteBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });

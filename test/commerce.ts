@@ -1,0 +1,115 @@
+// Test fixtures for the commerce flow: a shop with the commerce modules on, products with stock, carts
+// filled through the storefront API, and checkout. Suites share these so each test reads as its story.
+import assert from 'node:assert/strict';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { asBearer, createTestPlatform, type TestEnv, type TestPlatform } from './harness.ts';
+
+export const COMMERCE_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments'];
+
+export interface Shop {
+  env: TestEnv;
+  platform: TestPlatform;
+  slug: string;
+  admin(options: Parameters<typeof asBearer>[2]): Promise<LightMyRequestResponse>;
+  store(options: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+}
+
+export async function createShop(env: TestEnv, slug: string, settings?: Record<string, unknown>): Promise<Shop> {
+  const platform = await createTestPlatform(env, { slug, modules: COMMERCE_MODULES });
+  const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, platform.adminToken, options);
+  if (settings) {
+    const res = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/${slug}`, payload: { settings } });
+    assert.equal(res.statusCode, 200, res.body);
+  }
+  return {
+    env,
+    platform,
+    slug,
+    admin,
+    store: (options) => env.app.inject({ ...options, headers: { ...platform.store, ...(options.headers ?? {}) } } as InjectOptions),
+  };
+}
+
+let productCounter = 0;
+
+/** A published product with `count` variants at `price` each, every variant stocked with `stock` units. */
+export async function stockedVariants(shop: Shop, count: number, stock: number, price = 1000): Promise<string[]> {
+  productCounter += 1;
+  const handle = `p${productCounter}-${shop.slug}`;
+  const sizes = Array.from({ length: count }, (_, i) => `S${i}`);
+  const res = await shop.admin({
+    method: 'POST',
+    url: `/admin/platforms/${shop.slug}/products`,
+    payload: {
+      handle,
+      title: `Product ${productCounter}`,
+      status: 'published',
+      options: [{ name: 'size', values: sizes }],
+      variants: sizes.map((size) => ({ sku: `${handle}-${size}`, options: { size }, prices: [{ currency: 'USD', amount: price }] })),
+    },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const ids = res.json().variants.map((v: { id: string }) => v.id) as string[];
+  for (const variantId of ids) {
+    const set = await shop.admin({ method: 'PUT', url: `/admin/platforms/${shop.slug}/inventory/levels/${variantId}`, payload: { onHand: stock, reason: 'test stock' } });
+    assert.equal(set.statusCode, 200, set.body);
+  }
+  return ids;
+}
+
+export interface CartLine {
+  variantId: string;
+  quantity: number;
+  metadata?: Record<string, unknown>;
+}
+
+/** A cart ready to check out: lines, the standard shipping method, an email, optionally a coupon. */
+export async function readyCart(shop: Shop, lines: CartLine[], options: { customerToken?: string; coupon?: string; email?: string } = {}): Promise<string> {
+  const auth: Record<string, string> = options.customerToken ? { authorization: `Bearer ${options.customerToken}` } : {};
+  const created = await shop.store({ method: 'POST', url: '/store/carts', payload: options.customerToken ? {} : { email: options.email ?? 'guest@test.souk' }, headers: auth });
+  assert.equal(created.statusCode, 201, created.body);
+  const cartId = created.json().id as string;
+  for (const line of lines) {
+    const added = await shop.store({ method: 'POST', url: `/store/carts/${cartId}/lines`, payload: line, headers: auth });
+    assert.ok(added.statusCode === 200 || added.statusCode === 201, added.body);
+  }
+  const shipping = await shop.store({ method: 'PUT', url: `/store/carts/${cartId}/shipping-method`, payload: { methodId: 'standard' }, headers: auth });
+  assert.equal(shipping.statusCode, 200, shipping.body);
+  if (options.coupon) {
+    const coupon = await shop.store({ method: 'PUT', url: `/store/carts/${cartId}/coupon`, payload: { code: options.coupon }, headers: auth });
+    assert.equal(coupon.statusCode, 200, coupon.body);
+  }
+  return cartId;
+}
+
+export function checkout(shop: Shop, cartId: string, key: string, options: { customerToken?: string; payload?: unknown } = {}): Promise<LightMyRequestResponse> {
+  return shop.store({
+    method: 'POST',
+    url: `/store/carts/${cartId}/checkout`,
+    payload: options.payload ?? {},
+    headers: { 'idempotency-key': key, ...(options.customerToken ? { authorization: `Bearer ${options.customerToken}` } : {}) },
+  });
+}
+
+let customerCounter = 0;
+export async function registerCustomer(shop: Shop): Promise<{ id: string; token: string; email: string }> {
+  customerCounter += 1;
+  const email = `c${customerCounter}-${shop.slug}@test.souk`;
+  const res = await shop.store({ method: 'POST', url: '/store/customers', payload: { email, password: 'customer-password' } });
+  assert.equal(res.statusCode, 201, res.body);
+  return { id: res.json().customer.id, token: res.json().token, email };
+}
+
+/** On hand, reserved and available of a variant, summed over locations (the inventory admin view). */
+export async function stockOf(shop: Shop, variantId: string): Promise<{ onHand: number; reserved: number; available: number }> {
+  const res = await shop.admin({ method: 'GET', url: `/admin/platforms/${shop.slug}/inventory/levels/${variantId}` });
+  assert.equal(res.statusCode, 200, res.body);
+  const { onHand, reserved, available } = res.json();
+  return { onHand, reserved, available };
+}
+
+export function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
+  assert.equal(res.statusCode, status, res.body);
+  assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+  if (code) assert.equal(res.json().code, code, res.body);
+}
