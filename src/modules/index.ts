@@ -6,9 +6,13 @@ import { catalogModule } from './catalog/index.ts';
 import { inventoryModule } from './inventory/index.ts';
 import { eventsModule, type EventBus } from './events/index.ts';
 import { webhooksModule } from './webhooks/index.ts';
+import { promotionsModule } from './promotions/index.ts';
+import { cartModule } from './cart/index.ts';
+import { ordersModule } from './orders/index.ts';
+import { paymentsModule } from './payments/index.ts';
 
 export function allModules(bus: () => EventBus): SoukModule[] {
   const modules: SoukModule[] = [];
-  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, webhooksModule);
+  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, webhooksModule);
   return modules;
 }

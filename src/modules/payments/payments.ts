@@ -1,0 +1,207 @@
+// Starting a payment for an order and applying what the provider reports about it.
+//
+// Starting: one open (requires_action) payment per order, found or inserted in a short transaction; the
+// provider's intent is created outside it (a network call), then recorded. A double click or a retry
+// finds the same payment, and providers make createIntent idempotent per payment id, so the shopper
+// never gets two intents for one order.
+//
+// Provider events: under the payment's row lock, an event id seen before is a no-op (redelivery), and
+// the status only moves forward from requires_action, so replays and late or out-of-order events change
+// nothing once the outcome is known. A success marks the order paid in the same transaction; money that
+// arrives for an order that can no longer be paid is refunded automatically.
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { conflict, HttpProblem, notFound, unprocessable } from '../../kernel/http/problem.ts';
+import { newId } from '../../kernel/ids.ts';
+import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED, type PaymentsDeps } from './deps.ts';
+import type { ProviderEvent } from './provider.ts';
+import { PAYMENT_COLUMNS, readPaymentRow, type PaymentRow } from './records.ts';
+import { reserveRefund } from './refunds.ts';
+import type { PaymentStatus, StartedPayment } from './schemas.ts';
+
+export interface StartPaymentResult {
+  payment: StartedPayment;
+  /** False when an open payment of the order was returned instead of a new one. */
+  created: boolean;
+}
+
+const started = (row: PaymentRow): StartedPayment => ({
+  paymentId: row.id,
+  redirectUrl: row.redirect_url ?? '',
+  amount: row.amount,
+  currency: row.currency,
+  status: row.status,
+});
+
+/**
+ * Opens (or finds) the payment of a pending_payment order and its provider intent. The caller has checked
+ * that the requester may act on the order. 404 order_not_found, 409 order_not_payable / nothing_to_pay,
+ * 502 provider_error when the provider could not create the intent.
+ */
+export async function startPayment(
+  deps: PaymentsDeps,
+  platformId: string,
+  orderId: string,
+  input: { provider: string; returnUrl?: string },
+): Promise<StartPaymentResult> {
+  const provider = deps.provider(input.provider);
+  if (!provider) throw unprocessable('provider_not_available', `There is no payment provider "${input.provider}".`);
+  const pdb = deps.ctx.platformDb(platformId);
+
+  const { row, created } = await pdb.transaction(async (tx) => {
+    const order = await deps.orders.getPayableOrder(tx, orderId);
+    if (!order) throw notFound('order_not_found', `There is no order ${orderId} on this platform.`);
+    if (order.status !== 'pending_payment') {
+      throw conflict('order_not_payable', `Order ${order.number} is ${order.status}; only an order awaiting payment can be paid.`, { orderStatus: order.status });
+    }
+    const due = order.total - order.paidAmount;
+    if (due <= 0) throw conflict('nothing_to_pay', `Order ${order.number} has nothing left to pay.`);
+    const open = await openPayment(tx, orderId);
+    if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency) return { row: open, created: false };
+    if (open) {
+      // The order's total or the chosen provider changed under an open attempt: close it before the new one.
+      await tx.execute(
+        `update payments set status = 'cancelled', failure_reason = 'superseded', updated_at = now() where platform_id = $1 and id = $2 and status = 'requires_action'`,
+        [open.id],
+      );
+    }
+    const inserted = await tx.maybeOne<PaymentRow>(
+      `insert into payments (platform_id, id, order_id, provider, amount, currency, return_url)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (platform_id, order_id) where status = 'requires_action' do nothing
+       returning ${PAYMENT_COLUMNS}`,
+      [newId(), orderId, input.provider, due, order.currency, input.returnUrl ?? null],
+    );
+    // Lost a race with a concurrent start for the same order: use the winner's payment.
+    return inserted ? { row: inserted, created: true } : { row: (await openPayment(tx, orderId))!, created: false };
+  });
+  if (row.provider_ref && row.redirect_url) return { payment: started(row), created };
+
+  // An open payment is only reused for the same provider, so `provider` is the payment's own.
+  let intent: { providerRef: string; redirectUrl: string };
+  try {
+    intent = await provider.createIntent({
+      platformId,
+      paymentId: row.id,
+      orderId,
+      amount: row.amount,
+      currency: row.currency,
+      ...(row.return_url ? { returnUrl: row.return_url } : {}),
+    });
+  } catch (error) {
+    deps.ctx.log.warn({ err: error, paymentId: row.id }, 'payment provider could not create an intent');
+    await pdb.execute(
+      `update payments set status = 'cancelled', failure_reason = 'provider_error', updated_at = now() where platform_id = $1 and id = $2 and status = 'requires_action' and provider_ref is null`,
+      [row.id],
+    );
+    throw new HttpProblem(502, 'provider_error', `The payment provider "${row.provider}" could not start the payment; try again.`);
+  }
+  const updated = await pdb.maybeOne<PaymentRow>(
+    `update payments set provider_ref = $3, redirect_url = $4, updated_at = now()
+     where platform_id = $1 and id = $2 and (provider_ref is null or provider_ref = $3)
+     returning ${PAYMENT_COLUMNS}`,
+    [row.id, intent.providerRef, intent.redirectUrl],
+  );
+  return { payment: started(updated ?? (await readPaymentRow(pdb, row.id))!), created };
+}
+
+function openPayment(tx: PlatformDb, orderId: string): Promise<PaymentRow | undefined> {
+  return tx.maybeOne<PaymentRow>(`select ${PAYMENT_COLUMNS} from payments where platform_id = $1 and order_id = $2 and status = 'requires_action'`, [orderId]);
+}
+
+export interface EventOutcome {
+  outcome: 'applied' | 'ignored' | 'duplicate';
+  paymentId: string;
+  status: PaymentStatus;
+  /** Refunds reserved by this event (money for an order that could not take it), to send after commit. */
+  refundIds: string[];
+}
+
+/**
+ * Applies one verified provider event to the payment it names, in one transaction with the order's
+ * change. 404 payment_not_found (unknown intent on this platform), 422 amount_mismatch (the event's
+ * amount or currency is not the payment's); both leave everything unchanged.
+ */
+export async function applyProviderEvent(deps: PaymentsDeps, platformId: string, providerName: string, event: ProviderEvent): Promise<EventOutcome> {
+  const pdb = deps.ctx.platformDb(platformId);
+  const result = await pdb.transaction(async (tx): Promise<EventOutcome> => {
+    // The row lock serialises every event of one payment: the duplicate check and the forward-only
+    // status change below see the previous event's committed effects.
+    const payment = await tx.maybeOne<PaymentRow>(
+      `select ${PAYMENT_COLUMNS} from payments where platform_id = $1 and provider = $2 and provider_ref = $3 for update`,
+      [providerName, event.providerRef],
+    );
+    if (!payment) throw notFound('payment_not_found', `No payment on this platform has ${providerName} intent ${event.providerRef}.`);
+    const seen = await tx.maybeOne<{ payment_id: string }>(
+      'select payment_id from payment_events where platform_id = $1 and provider = $2 and event_id = $3',
+      [providerName, event.id],
+    );
+    if (seen) return { outcome: 'duplicate', paymentId: payment.id, status: payment.status, refundIds: [] };
+    if (event.amount !== payment.amount || event.currency !== payment.currency) {
+      throw unprocessable('amount_mismatch', `The event is for ${event.amount} ${event.currency}, but the payment is ${payment.amount} ${payment.currency}.`, {
+        expected: { amount: payment.amount, currency: payment.currency },
+      });
+    }
+
+    let outcome: 'applied' | 'ignored' = 'ignored';
+    let detail: string | null = `payment was already ${payment.status}`;
+    let status = payment.status;
+    const refundIds: string[] = [];
+    if (payment.status === 'requires_action' && event.type === 'payment.succeeded') {
+      await tx.execute(
+        `update payments set status = 'succeeded', captured_amount = amount, updated_at = now() where platform_id = $1 and id = $2`,
+        [payment.id],
+      );
+      outcome = 'applied';
+      status = 'succeeded';
+      detail = await settleOrder(deps, tx, payment, refundIds);
+      await deps.ctx.events.emit(
+        tx,
+        EVENT_PAYMENT_SUCCEEDED,
+        { paymentId: payment.id, orderId: payment.order_id, provider: providerName, amount: payment.amount, currency: payment.currency },
+        { key: payment.order_id },
+      );
+    } else if (payment.status === 'requires_action' && event.type === 'payment.failed') {
+      const reason = event.reason ?? 'failed';
+      await tx.execute(
+        `update payments set status = 'failed', failure_reason = $3, updated_at = now() where platform_id = $1 and id = $2`,
+        [payment.id, reason],
+      );
+      outcome = 'applied';
+      status = 'failed';
+      detail = reason;
+      await deps.orders.paymentFailed(tx, payment.order_id, { paymentId: payment.id, reason });
+      await deps.ctx.events.emit(
+        tx,
+        EVENT_PAYMENT_FAILED,
+        { paymentId: payment.id, orderId: payment.order_id, provider: providerName, reason },
+        { key: payment.order_id },
+      );
+    }
+    await tx.execute(
+      `insert into payment_events (platform_id, provider, event_id, payment_id, type, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7)`,
+      [providerName, event.id, payment.id, event.type, outcome, detail],
+    );
+    return { outcome, paymentId: payment.id, status, refundIds };
+  });
+  if (result.refundIds.length > 0) deps.kickRefunds(platformId, result.refundIds);
+  return result;
+}
+
+/**
+ * The money is in: mark the order paid. If another payment of the order already succeeded (a second
+ * charge) or the order was cancelled meanwhile, the money goes back: a refund is reserved here and sent
+ * after commit. Returns the detail recorded with the event.
+ */
+async function settleOrder(deps: PaymentsDeps, tx: PlatformDb, payment: PaymentRow, refundIds: string[]): Promise<string | null> {
+  const other = await tx.maybeOne<{ id: string }>(
+    `select id from payments where platform_id = $1 and order_id = $2 and status = 'succeeded' and id <> $3 limit 1`,
+    [payment.order_id, payment.id],
+  );
+  const outcome = other
+    ? 'duplicate_payment'
+    : (await deps.orders.markPaid(tx, payment.order_id, { amount: payment.amount, currency: payment.currency, paymentId: payment.id, provider: payment.provider })).outcome;
+  if (outcome === 'paid' || outcome === 'already_paid') return `order ${outcome}`;
+  const reason = outcome === 'duplicate_payment' ? `order already paid by payment ${other!.id}` : 'order was cancelled before the payment arrived';
+  refundIds.push(await reserveRefund(tx, { paymentId: payment.id, amount: payment.amount, reason, kind: 'not_payable', actor: 'system', claim: false }));
+  return `${outcome}: refunded`;
+}

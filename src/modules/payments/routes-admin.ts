@@ -1,0 +1,62 @@
+// Admin routes under /admin/platforms/:platform/orders/:orderId: the order's payments (with refunds and
+// the provider events applied) and refunds. The kernel hook has authenticated the principal, kept support
+// read-only and checked the platform.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { notFound } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
+import { platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import type { PaymentsDeps } from './deps.ts';
+import { listOrderPayments } from './records.ts';
+import { refundOrder } from './refunds.ts';
+import { AdminOrderParams, AdminPaymentList, Refund, RefundInput } from './schemas.ts';
+
+const tags = ['payments'];
+const security = [{ adminBearer: [] }];
+const base = '/admin/platforms/:platform/orders/:orderId';
+
+const actorOf = (request: FastifyRequest) => {
+  const principal = principalOf(request);
+  return `${principal.kind}:${principal.id}`;
+};
+
+export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get(
+    `${base}/payments`,
+    {
+      schema: {
+        tags,
+        security,
+        summary: "An order's payments, oldest first, with their refunds and provider events",
+        params: AdminOrderParams,
+        response: { 200: AdminPaymentList, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const pdb = deps.ctx.platformDb(platformOf(request).id);
+      const order = await deps.orders.getPayableOrder(pdb, request.params.orderId);
+      if (!order) throw notFound('order_not_found', `There is no order ${request.params.orderId} on this platform.`);
+      return { items: await listOrderPayments(pdb, request.params.orderId) };
+    },
+  );
+
+  r.post(
+    `${base}/refunds`,
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Refund part or all of what an order paid (409 above what is captured and not yet refunded)',
+        params: AdminOrderParams,
+        body: RefundInput,
+        response: { 201: Refund, ...errorResponses(400, 401, 403, 404, 409, 502) },
+      },
+    },
+    async (request, reply) => {
+      const refund = await refundOrder(deps, platformOf(request).id, request.params.orderId, { ...request.body, actor: actorOf(request) });
+      return reply.code(201).send(refund);
+    },
+  );
+}

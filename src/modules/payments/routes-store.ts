@@ -1,0 +1,91 @@
+// Storefront routes: start paying an order, read a payment, and the providers' webhook receiver.
+// Orders are reached only by whoever may see them (the customer's session or the guest's X-Order-Token),
+// checked by the orders module's authorizeOrderAccess.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { notFound } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
+import { platformOf } from '../../kernel/http/tenancy.ts';
+import type { PaymentsDeps } from './deps.ts';
+import { startPayment } from './payments.ts';
+import { getPayment } from './records.ts';
+import { OrderParams, Payment, PaymentParams, StartedPayment, StartPaymentInput, WebhookResult } from './schemas.ts';
+import { receiveWebhook } from './webhook.ts';
+
+const tags = ['payments'];
+const security: Record<string, string[]>[] = [{ publishableKey: [] }, { customerBearer: [] }];
+/** Webhook bodies are small JSON documents; anything bigger is not from a provider. */
+const WEBHOOK_BODY_LIMIT = 64 * 1024;
+
+export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const db = (platformId: string) => deps.ctx.platformDb(platformId);
+
+  r.post(
+    '/store/orders/:orderId/payments',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Start paying an order awaiting payment: returns the provider page to send the shopper to (an open payment is returned again)',
+        description: 'Customers send their session; guests send the X-Order-Token header returned at checkout.',
+        params: OrderParams,
+        body: StartPaymentInput,
+        response: { 200: StartedPayment, 201: StartedPayment, ...errorResponses(400, 401, 404, 409, 422, 502) },
+      },
+    },
+    async (request, reply) => {
+      const platform = platformOf(request);
+      await deps.orders.authorizeOrderAccess(db(platform.id), request, request.params.orderId);
+      const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body);
+      return reply.code(created ? 201 : 200).send(payment);
+    },
+  );
+
+  r.get(
+    '/store/payments/:paymentId',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "A payment's status (for the shop's return page); same access as its order",
+        params: PaymentParams,
+        response: { 200: Payment, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const pdb = db(platformOf(request).id);
+      const payment = await getPayment(pdb, request.params.paymentId);
+      if (!payment) throw notFound('payment_not_found', `There is no payment ${request.params.paymentId} you can see.`);
+      await deps.orders.authorizeOrderAccess(pdb, request, payment.orderId);
+      return payment;
+    },
+  );
+
+  // The webhook needs the exact bytes the provider signed, so in this scope (only) every body is kept as
+  // a Buffer instead of being parsed; the handler parses it after the signature checks out.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.withTypeProvider<TypeBoxTypeProvider>().post(
+      '/store/payments/webhooks/:provider',
+      {
+        schema: {
+          tags,
+          summary: 'Provider webhooks (public): signed events about payments, applied once each',
+          description:
+            'The sandbox signs HMAC-SHA256 over "<unix>.<raw body>" and sends "Souk-Sandbox-Signature: t=<unix>,v1=<hex>"; ' +
+            'events older than five minutes, with a wrong signature or for another platform are refused. A redelivered event is answered with outcome "duplicate".',
+          params: Type.Object({ provider: Type.String({ pattern: '^[a-z][a-z0-9_]{0,49}$', description: 'The provider name, e.g. sandbox' }) }),
+          response: { 200: WebhookResult, ...errorResponses(400, 401, 404, 409, 413, 415, 422) },
+        },
+      },
+      async (request) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const result = await receiveWebhook(deps, platformOf(request).id, request.params.provider, raw, request.headers);
+        return { received: true, outcome: result.outcome, paymentId: result.paymentId, status: result.status };
+      },
+    );
+  });
+}

@@ -1,0 +1,36 @@
+// The payments module's public surface for other modules, tests and benchmarks.
+//
+//   const { body, headers } = await signedSandboxWebhook(ctx, { platformId, paymentId });
+//   await app.inject({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: { ...headers, ...storeHeaders }, payload: body });
+import type { ModuleContext } from '../../kernel/context.ts';
+import { notFound } from '../../kernel/http/problem.ts';
+import { paymentProvider } from './provider.ts';
+import { SANDBOX, type SandboxEventOverrides, type SandboxProvider, type SignedSandboxWebhook } from './sandbox/provider.ts';
+
+/**
+ * A correctly signed sandbox webhook (body + headers) for a payment started with the sandbox provider,
+ * exactly as the hosted page would send it. Defaults: payment.succeeded for the payment's amount, a fresh
+ * event id, signed now. Override the event id to test redelivery, the amount to test a mismatch, the
+ * timestamp to test the replay window. POST it to /store/payments/webhooks/sandbox with the platform's
+ * Host or publishable key. Like the hosted page, it first records the shopper's decision on the sandbox
+ * intent (approved for a success, declined for a failure) when none was made yet, so later refunds find
+ * the money captured at the sandbox; an intent already decided keeps its decision (out-of-order tests).
+ */
+export async function signedSandboxWebhook(
+  ctx: ModuleContext,
+  input: { platformId: string; paymentId: string; type?: 'payment.succeeded' | 'payment.failed' } & SandboxEventOverrides,
+): Promise<SignedSandboxWebhook> {
+  const sandbox = paymentProvider(ctx, SANDBOX) as SandboxProvider | undefined;
+  if (!sandbox) throw new Error('the payments module has not started on this Souk (no sandbox provider)');
+  const { platformId, paymentId, type = 'payment.succeeded', ...overrides } = input;
+  if (!(await sandbox.intentOfPayment(platformId, paymentId))) throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
+  const { intent } = await sandbox.decide(platformId, paymentId, type === 'payment.succeeded' ? 'approve' : 'decline');
+  return sandbox.signedEvent(intent, type, overrides);
+}
+
+export { getPayment, getRefund, listOrderPayments } from './records.ts';
+export { registerPaymentProvider, paymentProvider, type CreateIntentInput, type PaymentProvider, type ProviderEvent, type ProviderFactory } from './provider.ts';
+export { signPayload, verifySignature, SANDBOX_SIGNATURE_HEADER } from './signature.ts';
+export { SANDBOX, SANDBOX_WEBHOOK_PATH, type SignedSandboxWebhook } from './sandbox/provider.ts';
+export { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_REFUNDED, EVENT_PAYMENT_SUCCEEDED, EVENT_REFUND_FAILED } from './deps.ts';
+export type { AdminPayment, Payment, Refund, StartedPayment } from './schemas.ts';
