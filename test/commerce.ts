@@ -113,3 +113,38 @@ export function expectProblem(res: LightMyRequestResponse, status: number, code?
   assert.match(String(res.headers['content-type']), /application\/problem\+json/);
   if (code) assert.equal(res.json().code, code, res.body);
 }
+
+/**
+ * Real values for the commerce path parameters (isolation and fuzz suites): an open customer cart with a
+ * line, a coupon, and a placed order with a started sandbox payment. `variantId` must be published.
+ */
+export async function seedCommerce(env: TestEnv, shop: TestPlatform, customerToken: string, variantId: string, marker = 'seed'): Promise<Record<string, string>> {
+  const slug = shop.platform.slug;
+  const headers = { ...shop.store, authorization: `Bearer ${customerToken}` };
+  const call = async (method: 'POST' | 'PUT', url: string, payload: unknown, extra: Record<string, string> = {}) => {
+    const res = await env.app.inject({ method, url, headers: { ...headers, ...extra }, payload: payload as object });
+    assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  const stocked = await asBearer(env.app, shop.adminToken, { method: 'PUT', url: `/admin/platforms/${slug}/inventory/levels/${variantId}`, payload: { onHand: 50, reason: 'seed' } });
+  assert.equal(stocked.statusCode, 200, stocked.body);
+  const coupon = await asBearer(env.app, shop.adminToken, { method: 'POST', url: `/admin/platforms/${slug}/coupons`, payload: { code: `${marker.toUpperCase()}OFF`, kind: 'percentage', percent: 5 } });
+  assert.equal(coupon.statusCode, 201, coupon.body);
+
+  const open = await call('POST', '/store/carts', {});
+  const withLine = await call('POST', `/store/carts/${open.id}/lines`, { variantId, quantity: 1 });
+  const placed = await call('POST', '/store/carts', {});
+  await call('POST', `/store/carts/${placed.id}/lines`, { variantId, quantity: 1 });
+  await call('PUT', `/store/carts/${placed.id}/shipping-method`, { methodId: 'standard' });
+  const order = await call('POST', `/store/carts/${placed.id}/checkout`, {}, { 'idempotency-key': `${marker}-order` });
+  const payment = await call('POST', `/store/orders/${order.id}/payments`, { provider: 'sandbox' });
+  return {
+    cartId: open.id,
+    lineId: withLine.lines[0].id,
+    couponId: coupon.json().id,
+    orderId: order.id,
+    paymentId: payment.paymentId,
+    platformId: shop.platform.id,
+    provider: 'sandbox',
+  };
+}

@@ -26,3 +26,21 @@ export async function tablesFingerprint(db: Database, tables: readonly string[])
   }
   return parts.join('\n');
 }
+
+/** A digest of one platform's rows: its platforms row and its rows in every table with a platform_id. */
+export async function platformRowsFingerprint(db: Database, platformId: string): Promise<string> {
+  const tables = await db.query<{ name: string }>(
+    `select table_name as name from information_schema.columns
+     where table_schema = 'public' and column_name = 'platform_id' order by table_name`,
+  );
+  const parts: string[] = [];
+  for (const { name } of [{ name: 'platforms' }, ...tables]) {
+    const column = name === 'platforms' ? 'id' : 'platform_id';
+    const [row] = await db.query<{ digest: string; n: number }>(
+      `select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest, count(*)::int as n from "${name}" t where t.${column} = $1`,
+      [platformId],
+    );
+    parts.push(`${name}:${row?.n}:${row?.digest}`);
+  }
+  return parts.join('\n');
+}

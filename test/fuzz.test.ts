@@ -9,8 +9,10 @@ import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '.
 import { fillPath, routesFromOpenApi, type RouteSpec } from './openapi-routes.ts';
 import { fuzzArbitrary, queryArbitrary } from './schema-arbitrary.ts';
 import { databaseFingerprint } from './fingerprint.ts';
+import { seedCommerce } from './commerce.ts';
 
 const RUNS = Number(process.env.SOUK_FUZZ_RUNS ?? 30);
+const FUZZ_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments'];
 
 eachDatabase('fuzzing every route', (env) => {
   let shop: TestPlatform;
@@ -19,7 +21,7 @@ eachDatabase('fuzzing every route', (env) => {
   const real: Record<string, string> = {};
 
   before(async () => {
-    shop = await createTestPlatform(env, { slug: 'fuzz', hosts: ['fuzz.test'], modules: ['catalog', 'inventory'] });
+    shop = await createTestPlatform(env, { slug: 'fuzz', hosts: ['fuzz.test'], modules: FUZZ_MODULES });
     const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
     const category = await admin({ method: 'POST', url: '/admin/platforms/fuzz/categories', payload: { handle: 'fuzz-cat', name: 'Fuzz' } });
     const product = await admin({
@@ -29,7 +31,9 @@ eachDatabase('fuzzing every route', (env) => {
     });
     const customer = await env.app.inject({ method: 'POST', url: '/store/customers', headers: shop.store, payload: { email: 'fuzz@customer.test', password: 'customer-password' } });
     customerToken = customer.json().token;
+    const commerce = await seedCommerce(env, shop, customerToken, product.json().variants[0].id);
     Object.assign(real, {
+      ...commerce,
       platform: 'fuzz',
       productId: product.json().id,
       idOrHandle: 'fuzz-product',
@@ -93,7 +97,7 @@ eachDatabase('fuzzing every route', (env) => {
     const login = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: shop.store, payload: { email: 'fuzz@customer.test', password: 'customer-password' } });
     if (login.statusCode === 200) customerToken = login.json().token;
     await asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/platforms/fuzz/enable' });
-    await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: '/admin/platforms/fuzz', payload: { modules: ['catalog', 'inventory'], hosts: ['fuzz.test'], defaultCurrency: 'USD', currencies: ['USD'] } });
+    await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: '/admin/platforms/fuzz', payload: { modules: FUZZ_MODULES, hosts: ['fuzz.test'], defaultCurrency: 'USD', currencies: ['USD'] } });
   }
   // No events worker: the relay moving outbox rows into the log would change the fingerprint between a
   // 2xx and the next rejected request.

@@ -7,7 +7,8 @@ import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from './harness.ts';
 import { fillPath, minimalInstance, routesFromOpenApi, type RouteSpec } from './openapi-routes.ts';
-import { databaseFingerprint } from './fingerprint.ts';
+import { databaseFingerprint, platformRowsFingerprint } from './fingerprint.ts';
+import { seedCommerce } from './commerce.ts';
 
 interface Seeded {
   shop: TestPlatform;
@@ -19,7 +20,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -61,6 +62,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   const reservation = await admin({ method: 'POST', url: `/admin/platforms/${slug}/inventory/reservations`, payload: { reference: `${marker}-order`, lines: [{ variantId: p.variants[0].id, quantity: 1 }] } });
   assert.equal(reservation.statusCode, 201, reservation.body);
   const reservationId = reservation.json().id as string;
+  const commerce = await seedCommerce(env, shop, customer.json().token, p.variants[0].id, marker);
   return {
     shop,
     customerToken: customer.json().token,
@@ -81,8 +83,9 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       endpointId,
       deliveryId,
       reservationId,
+      ...commerce,
     },
-    markers: [marker, shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!],
   };
 }
 
@@ -110,7 +113,7 @@ eachDatabase('isolation between platforms, for every route', (env) => {
   });
 
   it("B's storefront credentials never reach A's data", async () => {
-    const fingerprint = await databaseFingerprint(env.souk.database);
+    const fingerprint = await platformRowsFingerprint(env.souk.database, a.shop.platform.id);
     for (const route of routes.filter((r) => r.surface === 'store')) {
       const url = fillPath(route.path, a.ids);
       // Logging in on B with A's customer's email and password must fail like any wrong password.
@@ -128,10 +131,8 @@ eachDatabase('isolation between platforms, for every route', (env) => {
         assertNoTraceOfA(route, who, res.statusCode, res.body);
       }
     }
-    // Store requests made as B may create B's data (a login session, say) but never touch A's rows.
-    const after = await databaseFingerprint(env.souk.database);
-    const aRows = (fp: string) => fp.split('\n').filter((line) => !/(customer_sessions|customers):/.test(line));
-    assert.deepEqual(aRows(after), aRows(fingerprint));
+    // Store requests made as B may create B's data (a session, a cart) but never touch A's rows.
+    assert.equal(await platformRowsFingerprint(env.souk.database, a.shop.platform.id), fingerprint);
   });
 
   it("B's admins, support and secret key get 401/403/404 for every admin route naming A", async () => {
@@ -157,6 +158,20 @@ eachDatabase('isolation between platforms, for every route', (env) => {
         assertNoTraceOfA(route, 'B', res.statusCode, res.body);
       }
     }
+  });
+
+  it("the hosted pay page of one platform cannot act on another platform's payment", async () => {
+    const fingerprint = await databaseFingerprint(env.souk.database);
+    const paths = routes.filter((r) => r.surface === 'other' && r.path.startsWith('/pay/'));
+    assert.ok(paths.length >= 1, 'the sandbox pay page routes are in the OpenAPI document');
+    for (const route of paths) {
+      const url = fillPath(route.path, { ...a.ids, platformId: b.shop.platform.id });
+      const res = await env.app.inject({ method: route.method as 'GET', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(route.method === 'POST' ? { payload: '' } : {}) });
+      // A 404 that names the requested id, and nothing else of A's.
+      assert.equal(res.statusCode, 404, `${route.method} ${url} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+      assert.ok(!res.body.includes(a.shop.platform.id) && !res.body.includes(a.ids.orderId!), res.body);
+    }
+    assert.equal(await databaseFingerprint(env.souk.database), fingerprint);
   });
 
   it('every admin route refuses a request without credentials', async () => {
