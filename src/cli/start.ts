@@ -27,6 +27,7 @@ export async function startCommand(_args: string[]): Promise<number> {
       `  Storefront (CNY)  http://${DEMO.platforms[1].hosts[0]}${port ? `:${port}` : ''}/store/products   (platform "${DEMO.platforms[1].slug}")`,
       `  Search example    ${base}/store/products?q=dress`,
       `  Admin login       POST ${base}/admin/auth/login  {"email":"${config.adminEmail ?? DEMO.admin.email}","password":"${config.adminPassword ?? DEMO.admin.password}"}`,
+      `  Buy something     cart → checkout → sandbox pay page: see README "Buy something"; coupons WELCOME10, SAVE5 (USD), XINREN20 (CNY)`,
       `  Demo customer     POST ${base}/store/auth/login  {"email":"${DEMO.customer.email}","password":"${DEMO.customer.password}"} (on either platform)`,
     );
   }

@@ -7,6 +7,9 @@ import { createAdminUser, registerCustomer } from '../modules/accounts/index.ts'
 import { demoCatalog } from '../modules/catalog/demo-data.ts';
 import { bulkUpsertProducts } from '../modules/catalog/service.ts';
 import { inventoryService } from '../modules/inventory/service.ts';
+import { createCoupon, type CouponInput } from '../modules/promotions/service.ts';
+
+const COMMERCE = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'webhooks'];
 
 export const DEMO = {
   platforms: [
@@ -18,8 +21,9 @@ export const DEMO = {
       currencies: ['USD', 'EUR'],
       defaultLocale: 'en',
       locales: ['en', 'zh-CN'],
-      modules: ['catalog', 'inventory', 'webhooks'],
-      settings: {},
+      modules: [...COMMERCE],
+      // New York sales tax on top of prices; the default shipping (standard, free over $50; express).
+      settings: { cart: { taxRatePercent: 8.875, pricesIncludeTax: false }, orders: { unpaidTimeoutSeconds: 1800 } },
     },
     {
       slug: 'souk-cn',
@@ -29,10 +33,28 @@ export const DEMO = {
       currencies: ['CNY'],
       defaultLocale: 'zh-CN',
       locales: ['zh-CN', 'en'],
-      modules: ['catalog', 'inventory', 'webhooks'],
-      settings: {},
+      modules: [...COMMERCE],
+      // China's 13 % VAT is included in shelf prices; two couriers priced in yuan.
+      settings: {
+        cart: {
+          taxRatePercent: 13,
+          pricesIncludeTax: true,
+          shippingMethods: [
+            { id: 'standard', name: '标准快递', prices: [{ currency: 'CNY', amount: 800, freeOver: 19900 }] },
+            { id: 'sf-express', name: '顺丰速运', prices: [{ currency: 'CNY', amount: 2300 }] },
+          ],
+        },
+        orders: { unpaidTimeoutSeconds: 900 },
+      },
     },
   ],
+  coupons: {
+    'souk-global': [
+      { code: 'WELCOME10', kind: 'percentage', percent: 10, perCustomerLimit: 1, usageLimit: 1000, description: '10 % off a first order' },
+      { code: 'SAVE5', kind: 'fixed', amount: 500, currency: 'USD', minSubtotal: 5000, description: '$5 off orders of $50 or more' },
+    ],
+    'souk-cn': [{ code: 'XINREN20', kind: 'fixed', amount: 2000, currency: 'CNY', minSubtotal: 19900, perCustomerLimit: 1, description: '新人满199减20' }],
+  } as Record<string, CouponInput[]>,
   admin: { email: 'admin@souk.local', password: 'souk-demo-admin' },
   platformAdmin: { email: 'cn-admin@souk.local', password: 'souk-demo-admin' },
   customer: { email: 'customer@souk.local', password: 'souk-demo-customer', name: 'Demo Customer' },
@@ -75,6 +97,7 @@ export async function seedDemo(souk: Souk): Promise<void> {
     await bulkUpsertProducts(ctx.platformDb(platform.id), platform, input);
     await registerCustomer(ctx.platformDb(platform.id), DEMO.customer, 60);
     await stockDemoVariants(souk, platform.id);
+    for (const coupon of DEMO.coupons[platform.slug] ?? []) await createCoupon(ctx.platformDb(platform.id), platform, coupon);
   }
   ctx.log.info('demo data seeded');
 }

@@ -57,3 +57,5 @@ export function releaseCouponRedemption(tx: PlatformDb, orderId: string): Promis
 }
 
 export { EVENT_REDEEMED, EVENT_RELEASED } from './redemptions.ts';
+export { createCoupon, getCoupon, listCoupons } from './coupons.ts';
+export type { Coupon, CouponInput } from './schemas.ts';
