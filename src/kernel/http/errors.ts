@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { HttpProblem, problemBody } from './problem.ts';
 import { PgErrorCode, pgErrorCode } from '../db/types.ts';
 import { TenancyGuardError } from '../db/scoped.ts';
+import { isTransientConflict } from '../db/retry.ts';
 
 function send(reply: FastifyReply, status: number, body: object, headers: Record<string, string> = {}) {
   void reply.code(status).headers(headers).type('application/problem+json').send(body);
@@ -54,6 +55,11 @@ export function installErrorHandling(app: FastifyInstance): void {
       const dbCode = pgErrorCode(error);
       const fromDb = dbCode ? databaseProblem(dbCode, error) : undefined;
       if (fromDb) return send(reply, fromDb.status, fromDb);
+      if (isTransientConflict(error)) {
+        // Contention the handler did not absorb: nothing was written, and the same request can be sent again.
+        request.log.warn({ err: error }, 'transaction aborted by a deadlock or serialization failure');
+        return send(reply, 503, problemBody(503, 'try_again', 'The request collided with concurrent work and changed nothing; send it again.', { retryAfter: 1 }), { 'retry-after': '1' });
+      }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) {
         const code = (error.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();

@@ -20,7 +20,6 @@ import { getVariantRefs } from '../catalog/service.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
 import { EVENT_RESERVATION_EXPIRE, emitLevelEvents, type InventoryDeps, type LevelChange } from './deps.ts';
 import { findDefaultLocationId } from './locations.ts';
-import { insertLedgerEntry } from './levels.ts';
 import { MAX_LINES, MAX_LINE_QUANTITY, type Reservation, type ReservationList, type ReservationsQuery } from './schemas.ts';
 import { MAX_HOLD_SECONDS, inventorySettings } from './settings.ts';
 
@@ -37,6 +36,12 @@ export interface ReserveStockInput {
   lines: readonly ReserveLine[];
   /** Default: the platform's settings.inventory.reservationHoldSeconds (15 minutes). */
   holdSeconds?: number;
+  /**
+   * The id for the new reservation (default: a fresh one), so a caller can write it next to its own
+   * rows before the stock is taken. A repeated call that finds the reference's active hold returns that
+   * hold, with its own id.
+   */
+  id?: string;
 }
 
 /** Why a reservation is released: 'cancelled', 'payment_failed', …; 'expired' only once the hold has run out. */
@@ -116,7 +121,7 @@ function aggregate(lines: readonly ReserveLine[], defaultLocationId: string | un
   const unlocated: ReserveLine[] = [];
   for (const line of lines) {
     const locationId = (line.locationId ?? defaultLocationId)?.toLowerCase();
-    if (!locationId) {
+    if (locationId === undefined) {
       unlocated.push(line);
       continue;
     }
@@ -175,34 +180,70 @@ async function shortageProblem(tx: PlatformDb, lines: readonly Line[], unlocated
  */
 export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: ReserveStockInput): Promise<Reservation> {
   checkInput(input);
+  if (input.id !== undefined && !isUuid(input.id)) throw badRequest('invalid_reservation_id', `"${String(input.id)}" is not a reservation id.`);
   const holdSeconds = input.holdSeconds ?? inventorySettings(deps.platforms.byId(tx.platformId)).reservationHoldSeconds;
-  const defaultLocationId = input.lines.some((l) => l.locationId === undefined) ? await findDefaultLocationId(tx) : undefined;
-  const { lines, unlocated } = aggregate(input.lines, defaultLocationId);
-  if (unlocated.length > 0) throw await shortageProblem(tx, lines, unlocated);
+  // The common case (every line at the default location, as checkout asks) resolves the location in the
+  // statement that writes the reservation; only mixed requests look it up first.
+  const allDefault = input.lines.every((l) => l.locationId === undefined);
+  const defaultLocationId = !allDefault && input.lines.some((l) => l.locationId === undefined) ? await findDefaultLocationId(tx) : undefined;
+  const aggregated = aggregate(input.lines, allDefault ? DEFAULT_PLACEHOLDER : defaultLocationId);
+  if (aggregated.unlocated.length > 0) throw await shortageProblem(tx, aggregated.lines, aggregated.unlocated);
   const reference = input.reference;
 
-  // 1. The reservation row (first lock in the global order). A concurrent hold for the same reference
-  //    waits here and then finds the winner's row.
-  const id = newId();
+  // 1. The expiry timer, then the reservation row with its lines in one statement. The reservation row
+  //    is the first lock in the global order (a concurrent hold for the same reference waits here and
+  //    then finds the winner's row); the timer is a new row nobody else can hold.
+  const id = input.id?.toLowerCase() ?? newId();
   const expiresAt = new Date(Date.now() + holdSeconds * 1000);
-  const inserted = await tx.execute(
-    `insert into inventory_reservations (platform_id, id, reference, expires_at) values ($1, $2, $3, $4)
-     on conflict (platform_id, reference) where status = 'active' do nothing`,
-    [id, reference, expiresAt],
+  const timerId = await deps.events.schedule(tx, expiresAt, EVENT_RESERVATION_EXPIRE, { reservationId: id }, { key: id });
+  const written = await tx.maybeOne<{ created_at: string | null; updated_at: string | null; default_location_id: string | null }>(
+    `with r as (
+       insert into inventory_reservations (platform_id, id, reference, expires_at, timer_id) values ($1, $2, $3, $4, $5)
+       on conflict (platform_id, reference) where status = 'active' do nothing
+       returning id, created_at, updated_at
+     ),
+     loc as (select id from inventory_locations where platform_id = $1 and is_default),
+     lines as (
+       insert into inventory_reservation_lines (platform_id, reservation_id, variant_id, location_id, quantity)
+       select $1, r.id, t.v, coalesce(t.l, (select id from loc)), t.q
+       from r, unnest($6::uuid[], $7::uuid[], $8::int[]) as t(v, l, q)
+       where coalesce(t.l, (select id from loc)) is not null
+     )
+     select ${iso('r.created_at')} as created_at, ${iso('r.updated_at')} as updated_at, (select id from loc) as default_location_id
+     from (select 1) as one left join r on true`,
+    [
+      id,
+      reference,
+      expiresAt,
+      timerId,
+      aggregated.lines.map((l) => l.variantId),
+      aggregated.lines.map((l) => (l.locationId === DEFAULT_PLACEHOLDER ? null : l.locationId)),
+      aggregated.lines.map((l) => l.quantity),
+    ],
   );
-  if (inserted.rowCount === 0) {
+  if (!written?.created_at || !written.updated_at) {
+    await deps.events.cancelTimer(tx, timerId);
     const existing = await tx.maybeOne<{ id: string }>(
       `select id from inventory_reservations where platform_id = $1 and reference = $2 and status = 'active'`,
       [reference],
     );
     const current = existing ? await readReservation(tx, existing.id) : undefined;
-    if (current && sameLines(lines, current.lines)) return stripTimer(current);
+    const resolved = aggregate(input.lines, allDefault ? (written?.default_location_id ?? undefined) : defaultLocationId).lines;
+    if (current && sameLines(resolved, current.lines)) return stripTimer(current);
     throw conflict('reservation_exists', `Reference "${reference}" already holds an active reservation${current ? ` (${current.id})` : ''} with other lines; release it first.`, {
       reservationId: current?.id ?? null,
     });
   }
+  if (allDefault && !written.default_location_id) {
+    // Nothing was ever stocked on this platform: no line was written; undo the row and the timer.
+    await tx.execute('delete from inventory_reservations where platform_id = $1 and id = $2', [id]);
+    await deps.events.cancelTimer(tx, timerId);
+    throw await shortageProblem(tx, [], input.lines);
+  }
+  const lines = allDefault ? aggregate(input.lines, written.default_location_id!).lines : aggregated.lines;
 
-  // 2. Stock, one conditional update per level, in (variant, location) order.
+  // 2. Stock, one conditional update per level, in (variant, location) order — last, so a popular
+  //    level's row lock is held only from here to the caller's commit.
   const taken: Line[] = [];
   const changes: LevelChange[] = [];
   for (const line of lines) {
@@ -214,7 +255,12 @@ export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: R
     );
     if (!row) {
       await giveBack(tx, taken);
-      await tx.execute('delete from inventory_reservations where platform_id = $1 and id = $2', [id]);
+      await tx.execute(
+        `with l as (delete from inventory_reservation_lines where platform_id = $1 and reservation_id = $2)
+         delete from inventory_reservations where platform_id = $1 and id = $2`,
+        [id],
+      );
+      await deps.events.cancelTimer(tx, timerId);
       throw await shortageProblem(tx, lines, []);
     }
     taken.push(line);
@@ -222,18 +268,20 @@ export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: R
   }
   // Events only once every line is held, so a refused reservation leaves no event behind either.
   for (const change of changes) await emitLevelEvents(deps, tx, change);
-
-  // 3. Lines and the expiry timer.
-  await tx.execute(
-    `insert into inventory_reservation_lines (platform_id, reservation_id, variant_id, location_id, quantity)
-     select $1, $2, v, l, q from unnest($3::uuid[], $4::uuid[], $5::int[]) as t(v, l, q)`,
-    [id, lines.map((l) => l.variantId), lines.map((l) => l.locationId), lines.map((l) => l.quantity)],
-  );
-  const timerId = await deps.events.schedule(tx, expiresAt, EVENT_RESERVATION_EXPIRE, { reservationId: id }, { key: id });
-  await tx.execute('update inventory_reservations set timer_id = $3 where platform_id = $1 and id = $2', [id, timerId]);
-  const created = await readReservation(tx, id);
-  return stripTimer(created!);
+  return {
+    id,
+    reference,
+    status: 'active',
+    expiresAt: expiresAt.toISOString(),
+    releaseReason: null,
+    createdAt: written.created_at,
+    updatedAt: written.updated_at,
+    lines: lines.map((l) => ({ variantId: l.variantId, locationId: l.locationId, quantity: l.quantity })),
+  };
 }
+
+/** Stands for "the default location" while lines are summed, before its id is known. */
+const DEFAULT_PLACEHOLDER = '';
 
 function stripTimer(r: Reservation): Reservation {
   return { id: r.id, reference: r.reference, status: r.status, expiresAt: r.expiresAt, releaseReason: r.releaseReason, createdAt: r.createdAt, updatedAt: r.updatedAt, lines: r.lines };
@@ -251,26 +299,29 @@ async function giveBack(tx: PlatformDb, lines: readonly Line[]): Promise<void> {
 
 /**
  * Moves an active reservation to `status` if it is still active (a conditional update, so exactly one
- * of commit / release / expiry wins). Returns the lines to settle, or undefined when it was not active.
+ * of commit / release / expiry wins). Returns the reservation as it now is, with the lines to settle in
+ * (variant, location) order, or undefined when it was not active. One statement: the lines ride along.
  */
 async function transition(
   tx: PlatformDb,
   id: string,
   status: 'committed' | 'released' | 'expired',
   reason: string | null,
-): Promise<{ reference: string; timerId: string | null; lines: Line[] } | undefined> {
-  const row = await tx.maybeOne<{ reference: string; timer_id: string | null }>(
-    `update inventory_reservations set status = $3, release_reason = $4, updated_at = now()
-     where platform_id = $1 and id = $2 and status = 'active'${status === 'expired' ? ' and expires_at <= now()' : ''}
-     returning reference, timer_id`,
+): Promise<{ reservation: Reservation; reference: string; timerId: string | null; lines: Line[] } | undefined> {
+  const row = await tx.maybeOne<ReservationRow>(
+    `update inventory_reservations r set status = $3, release_reason = $4, updated_at = now()
+     where r.platform_id = $1 and r.id = $2 and r.status = 'active'${status === 'expired' ? ' and r.expires_at <= now()' : ''}
+     returning ${RESERVATION_COLUMNS}`,
     [id, status, reason],
   );
   if (!row) return undefined;
-  const lines = await tx.query<{ variant_id: string; location_id: string; quantity: number }>(
-    'select variant_id, location_id, quantity from inventory_reservation_lines where platform_id = $1 and reservation_id = $2 order by variant_id, location_id',
-    [id],
-  );
-  return { reference: row.reference, timerId: row.timer_id, lines: lines.map((l) => ({ variantId: l.variant_id, locationId: l.location_id, quantity: l.quantity })) };
+  const reservation = toReservation(row);
+  return {
+    reservation,
+    reference: row.reference,
+    timerId: row.timer_id,
+    lines: reservation.lines.map((l) => ({ variantId: l.variantId, locationId: l.locationId, quantity: l.quantity })),
+  };
 }
 
 async function notActive(tx: PlatformDb, id: string, wanted: 'commit' | 'release'): Promise<Reservation> {
@@ -297,27 +348,24 @@ export async function commitReservation(deps: InventoryDeps, tx: PlatformDb, res
   const moved = isUuid(reservationId) ? await transition(tx, reservationId, 'committed', null) : undefined;
   if (!moved) return notActive(tx, reservationId, 'commit');
   for (const line of moved.lines) {
+    // The level change and its ledger row in one statement; the condition still guards the level.
     const row = await tx.maybeOne<{ on_hand: number; reserved: number }>(
-      `update inventory_levels set on_hand = on_hand - $4, reserved = reserved - $4, updated_at = now()
-       where platform_id = $1 and variant_id = $2 and location_id = $3 and reserved >= $4
-       returning on_hand, reserved`,
-      [line.variantId, line.locationId, line.quantity],
+      `with u as (
+         update inventory_levels set on_hand = on_hand - $4, reserved = reserved - $4, updated_at = now()
+         where platform_id = $1 and variant_id = $2 and location_id = $3 and reserved >= $4
+         returning on_hand, reserved
+       ),
+       e as (
+         insert into inventory_ledger (platform_id, id, variant_id, location_id, kind, delta, on_hand_after, reserved_after, reason, reference, actor, actor_label)
+         select $1, $5, $2, $3, 'commit', -$4::int, u.on_hand, u.reserved, 'reservation committed', $6, 'system', $7 from u
+       )
+       select on_hand, reserved from u`,
+      [line.variantId, line.locationId, line.quantity, newId(), moved.reference, `reservation ${reservationId}`],
     );
     if (!row) throw new Error(`reservation ${reservationId}: level ${line.variantId}/${line.locationId} holds less than its reserved quantity`);
-    await insertLedgerEntry(tx, {
-      variantId: line.variantId,
-      locationId: line.locationId,
-      kind: 'commit',
-      delta: -line.quantity,
-      onHand: row.on_hand,
-      reserved: row.reserved,
-      reason: 'reservation committed',
-      reference: moved.reference,
-      actor: { id: 'system', label: `reservation ${reservationId}` },
-    });
   }
   if (moved.timerId) await deps.events.cancelTimer(tx, moved.timerId);
-  return stripTimer((await readReservation(tx, reservationId))!);
+  return stripTimer(moved.reservation);
 }
 
 /**
@@ -329,7 +377,7 @@ export async function releaseReservation(deps: InventoryDeps, tx: PlatformDb, re
   if (!moved) return notActive(tx, reservationId, 'release');
   await giveBack(tx, moved.lines);
   if (moved.timerId && reason !== 'expired') await deps.events.cancelTimer(tx, moved.timerId);
-  return stripTimer((await readReservation(tx, reservationId))!);
+  return stripTimer(moved.reservation);
 }
 
 /** The timer handler's step: releases the reservation if it is still active and past its hold. */

@@ -1,6 +1,9 @@
 // Checkout: a cart becomes an order in pending_payment, in one transaction —
-//   idempotency record → cart (locked, repriced) → coupon use → totals → stock reservation →
-//   order, lines, history → cart completed → payment timer → order.created.
+//   idempotency record → cart (locked, repriced) → coupon use → totals → payment timer →
+//   order, lines, history (one statement) → cart completed → order.created → stock reservation.
+// Locks are still taken in the global order (idempotency key, cart, coupon, reservation, stock levels);
+// the rows written in between are new and contended by nobody. Stock comes last so the level rows —
+// the ones every buyer of a popular variant queues on — are held for the fewest round trips.
 // Any refusal (stale cart, coupon exhausted, out of stock) throws a 4xx and rolls everything back, so a
 // refused checkout leaves no trace. Nothing here calls outside the database.
 //
@@ -11,13 +14,14 @@
 // return another's order.
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { conflict, unprocessable } from '../../kernel/http/problem.ts';
 import { newId, randomHex, sha256 } from '../../kernel/ids.ts';
 import { completeCart, computeTotals, loadCartForCheckout, type CheckoutCart } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { redeemCoupon } from '../promotions/service.ts';
-import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, recordHistory, type OrdersDeps } from './lifecycle.ts';
-import { getOrder } from './read.ts';
+import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
+import { getOrder, ORDER_COLUMNS, toOrder, type OrderRow } from './read.ts';
 import type { CheckoutBody, Order } from './schemas.ts';
 import { HOLD_MARGIN_SECONDS, ordersSettings } from './settings.ts';
 
@@ -56,7 +60,8 @@ function requestHash(input: CheckoutInput): string {
 export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Platform, input: CheckoutInput): Promise<CheckoutOutcome> {
   const scope = input.customer ? `customer:${input.customer.id}` : 'guest';
   const hash = requestHash(input);
-  return pdb.transaction(async (tx) => {
+  // A deadlock victim (checkout against a batch of timeout cancels, say) wrote nothing: run it again.
+  return retryTransientConflicts(() => pdb.transaction(async (tx) => {
     const orderId = newId();
     const claimed = await tx.execute(
       `insert into order_checkouts (platform_id, scope, idempotency_key, request_hash, order_id) values ($1, $2, $3, $4, $5)
@@ -76,48 +81,25 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
     const totals = computeTotals(platform, cart, discount);
 
     const { unpaidTimeoutSeconds } = ordersSettings(platform);
-    const reservation = await inventoryService(deps).reserveStock(tx, {
-      reference: orderId,
-      lines: cart.lines.map((line) => ({ variantId: line.variantId, quantity: line.quantity })),
-      holdSeconds: unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
-    });
     const now = new Date();
     const dueAt = new Date(now.getTime() + unpaidTimeoutSeconds * 1000);
     const timerId = await deps.events.schedule(tx, dueAt, EVENT_PAYMENT_TIMEOUT, { orderId }, { key: orderId });
-
-    await tx.execute(
-      `insert into orders (platform_id, id, number, cart_id, customer_id, email, access_token, currency, subtotal, discount_total,
-         shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
-         timeout_timer_id, payment_due_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-      [
-        orderId,
-        orderNumber(now),
-        cart.id,
-        cart.customerId,
-        email,
-        `ot_${randomHex(24)}`,
-        cart.currency,
-        totals.subtotal,
-        totals.discount,
-        totals.shipping,
-        totals.tax,
-        totals.taxIncluded,
-        totals.total,
-        cart.couponCode,
-        JSON.stringify(totals.shippingMethod),
-        cart.shippingAddress === null ? null : JSON.stringify(cart.shippingAddress),
-        reservation.id,
-        timerId,
-        dueAt,
-      ],
-    );
-    await insertLines(tx, orderId, cart);
-    await recordHistory(tx, orderId, {
-      kind: 'status',
-      to: 'pending_payment',
-      actor: input.customer ? `customer:${input.customer.id}` : 'guest',
-      data: { cartId: cart.id, cartVersion: cart.version, idempotencyKey: input.idempotencyKey },
+    // The reservation's id is chosen here so the order can name it before the stock is taken: taking
+    // stock comes last, so a popular variant's row lock is held from its update to the commit only.
+    const reservationId = newId();
+    const row = await insertOrder(tx, {
+      orderId,
+      number: orderNumber(now),
+      cart,
+      email,
+      totals,
+      reservationId,
+      timerId,
+      dueAt,
+      history: {
+        actor: input.customer ? `customer:${input.customer.id}` : 'guest',
+        data: { cartId: cart.id, cartVersion: cart.version, idempotencyKey: input.idempotencyKey },
+      },
     });
     if (!(await completeCart(tx, cart.id, orderId))) throw conflict('cart_completed', `Cart ${cart.id} was checked out meanwhile.`);
     await deps.events.emit(
@@ -133,9 +115,16 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
       },
       { key: orderId },
     );
-    const order = await getOrder(tx, orderId);
-    return { order: order!, replayed: false };
-  });
+    const reservation = await inventoryService(deps).reserveStock(tx, {
+      id: reservationId,
+      reference: orderId,
+      lines: cart.lines.map((line) => ({ variantId: line.variantId, quantity: line.quantity })),
+      holdSeconds: unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
+    });
+    // The reference is this new order's id, so no earlier hold can have answered instead.
+    if (reservation.id !== reservationId) throw new Error(`order ${orderId}: reservation ${reservation.id} is not the one requested`);
+    return { order: { ...toOrder(row, orderLines(cart)), accessToken: row.access_token }, replayed: false };
+  }));
 }
 
 function couponContext(cart: CheckoutCart, email: string, orderId: string) {
@@ -149,19 +138,87 @@ function couponContext(cart: CheckoutCart, email: string, orderId: string) {
   };
 }
 
-async function insertLines(tx: PlatformDb, orderId: string, cart: CheckoutCart): Promise<void> {
-  // One multi-row insert: a checkout is latency-bound on round trips, not on rows.
-  const params: unknown[] = [orderId];
-  const rows = cart.lines.map((line, i) => {
-    const base = params.length + 2;
-    params.push(i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata));
-    return `($1, $2, ${Array.from({ length: 10 }, (_, k) => `$${base + k}`).join(', ')})`;
-  });
-  await tx.execute(
-    `insert into order_lines (platform_id, order_id, position, variant_id, product_id, sku, title, product_title, quantity, unit_price, line_total, metadata)
-     values ${rows.join(', ')}`,
+function orderLines(cart: CheckoutCart): Order['lines'] {
+  return cart.lines.map((l) => ({
+    variantId: l.variantId,
+    productId: l.productId,
+    sku: l.sku,
+    title: l.title,
+    productTitle: l.productTitle,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    lineTotal: l.lineTotal,
+    metadata: l.metadata,
+  }));
+}
+
+interface NewOrder {
+  orderId: string;
+  number: string;
+  cart: CheckoutCart;
+  email: string;
+  totals: ReturnType<typeof computeTotals>;
+  reservationId: string;
+  timerId: string;
+  dueAt: Date;
+  history: { actor: string; data: Record<string, unknown> };
+}
+
+/**
+ * The order row, its lines and its first history entry in one statement (a checkout is latency-bound on
+ * round trips, not on rows); returns the order row as readOrderRow would.
+ */
+async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow> {
+  const { cart, totals } = o;
+  const params: unknown[] = [
+    o.orderId,
+    o.number,
+    cart.id,
+    cart.customerId,
+    o.email,
+    `ot_${randomHex(24)}`,
+    cart.currency,
+    totals.subtotal,
+    totals.discount,
+    totals.shipping,
+    totals.tax,
+    totals.taxIncluded,
+    totals.total,
+    cart.couponCode,
+    JSON.stringify(totals.shippingMethod),
+    cart.shippingAddress === null ? null : JSON.stringify(cart.shippingAddress),
+    o.reservationId,
+    o.timerId,
+    o.dueAt,
+  ];
+  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const lines = cart.lines.map(
+    (line, i) =>
+      `($1, $2, ${[i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata)]
+        .map(param)
+        .join(', ')})`,
+  );
+  const history = [newId(), 'status', 'pending_payment', o.history.actor, JSON.stringify(o.history.data)].map(param);
+  const row = await tx.maybeOne<OrderRow>(
+    `with o as (
+       insert into orders as o (platform_id, id, number, cart_id, customer_id, email, access_token, currency, subtotal, discount_total,
+         shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
+         timeout_timer_id, payment_due_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+       returning ${ORDER_COLUMNS}
+     ),
+     l as (
+       insert into order_lines (platform_id, order_id, position, variant_id, product_id, sku, title, product_title, quantity, unit_price, line_total, metadata)
+       values ${lines.join(', ')}
+     ),
+     h as (
+       insert into order_history (platform_id, id, order_id, kind, from_status, to_status, actor, reason, data)
+       values ($1, ${history[0]}, $2, ${history[1]}, null, ${history[2]}, ${history[3]}, null, ${history[4]})
+     )
+     select * from o`,
     params,
   );
+  return row!;
 }
 
 async function replay(tx: PlatformDb, scope: string, key: string, hash: string): Promise<CheckoutOutcome> {

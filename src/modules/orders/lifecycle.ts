@@ -10,7 +10,7 @@ import { badRequest, conflict, HttpProblem, notFound } from '../../kernel/http/p
 import { newId } from '../../kernel/ids.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { releaseCouponRedemption } from '../promotions/service.ts';
-import { readOrderRow, type OrderRow } from './read.ts';
+import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
 
 export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms'>;
@@ -63,12 +63,13 @@ function eventPayload(row: OrderRow, extra: Record<string, unknown> = {}) {
 async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns: Record<string, unknown> = {}): Promise<OrderRow> {
   const names = Object.keys(columns);
   const sets = names.map((name, i) => `${name} = $${i + 4}`);
-  const updated = await tx.maybeOne<{ status: OrderStatus }>(
-    `update orders set status = $3, updated_at = now()${sets.length ? `, ${sets.join(', ')}` : ''} where platform_id = $1 and id = $2 returning status`,
+  // Returns the row as readOrderRow would, so the change is one round trip.
+  const updated = await tx.maybeOne<OrderRow>(
+    `update orders as o set status = $3, updated_at = now()${sets.length ? `, ${sets.join(', ')}` : ''} where o.platform_id = $1 and o.id = $2 returning ${ORDER_COLUMNS}`,
     [row.id, to, ...names.map((n) => columns[n])],
   );
   if (!updated) throw new Error(`order ${row.id} vanished while locked`);
-  return (await readOrderRow(tx, row.id))!;
+  return updated;
 }
 
 /**
