@@ -39,6 +39,8 @@ export interface SoukServerOptions {
   env?: Record<string, string>;
   /** Extra flags for the server's `node` (e.g. --cpu-prof), placed before bin/souk.js. */
   nodeArgs?: string[];
+  /** What node runs instead of `bin/souk.js start` (e.g. a bench entry that wraps createSouk). */
+  entryArgs?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -54,7 +56,7 @@ export async function startSoukServer(options: SoukServerOptions): Promise<SoukS
   const port = await freePort();
   const server = spawnServer({
     name: `souk (${options.engine})`,
-    args: [...(options.nodeArgs ?? []), path.join(REPO_ROOT, 'bin', 'souk.js'), 'start'],
+    args: [...(options.nodeArgs ?? []), ...(options.entryArgs ?? [path.join(REPO_ROOT, 'bin', 'souk.js'), 'start'])],
     port,
     env: {
       PORT: String(port),

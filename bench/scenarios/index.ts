@@ -12,6 +12,9 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     summary: 'event backbone: events/s and lag, embedded on PGlite and PostgreSQL and on JetStream, vs substrate ceilings and bare Fastify',
     load: async () => (await import('./events.ts')).eventsScenario,
   },
-  // checkout:   { summary: '…', load: async () => (await import('./checkout.ts')).checkoutScenario },
+  checkout: {
+    summary: 'storefront flow cart → checkout → sandbox payment → webhook: paid orders/s and p50/p99 per step, distinct and hot variants, embedded and PostgreSQL, vs bare Fastify',
+    load: async () => (await import('./checkout.ts')).checkoutScenario,
+  },
   // flash-sale: { summary: '…', load: async () => (await import('./flash-sale.ts')).flashSaleScenario },
 };
