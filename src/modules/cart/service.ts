@@ -125,7 +125,7 @@ export async function completeCart(tx: PlatformDb, cartId: string, orderId: stri
   return rowCount === 1;
 }
 
-export { setCartStrategies, settingsShipping, settingsTax } from './strategies.ts';
+export { setCartStrategies, settingsShipping, settingsTax, strategiesFor } from './strategies.ts';
 export type { ShippingOption, ShippingQuoteInput, ShippingStrategy, TaxStrategy } from './strategies.ts';
 export type { Totals } from './totals.ts';
 export { Cart, type CartLine } from './schemas.ts';

@@ -14,6 +14,7 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { InventoryDeps } from './deps.ts';
 import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, setStock, type StockChange } from './levels.ts';
+import { growReservation, transferReserved, type TransferLine } from './transfer.ts';
 import { createLocation, ensureDefaultLocation, listLocations } from './locations.ts';
 import {
   commitReservation,
@@ -57,6 +58,10 @@ export interface InventoryService {
   listLocations(pdb: PlatformDb): Promise<Location[]>;
   createLocation(pdb: PlatformDb, input: LocationInput): Promise<Location>;
   ensureDefaultLocation(tx: PlatformDb): Promise<string>;
+  /** Moves held units from one active reservation into a new one (levels unchanged); 409 if the source holds too few. */
+  transferReserved(tx: PlatformDb, input: { fromReservationId: string; reference: string; lines: readonly TransferLine[]; holdSeconds: number; id?: string }): Promise<Reservation>;
+  /** An active reservation takes more units from available stock, all lines or none (409 out_of_stock). */
+  growReservation(tx: PlatformDb, reservationId: string, lines: readonly TransferLine[]): Promise<Reservation>;
 }
 
 export function inventoryService(deps: InventoryDeps): InventoryService {
@@ -75,11 +80,14 @@ export function inventoryService(deps: InventoryDeps): InventoryService {
     listLocations,
     createLocation,
     ensureDefaultLocation,
+    transferReserved: (tx, input) => transferReserved(deps, tx, input),
+    growReservation: (tx, id, lines) => growReservation(deps, tx, id, lines),
   };
 }
 
 export type { InventoryDeps } from './deps.ts';
 export { EVENT_LOW, EVENT_OUT_OF_STOCK } from './deps.ts';
 export type { Actor, StockChange } from './levels.ts';
+export type { TransferLine } from './transfer.ts';
 export type { ReleaseReason, ReserveLine, ReserveStockInput, ShortLine } from './reservations.ts';
 export type { AdjustResult, LedgerEntry, Location, Reservation, StockLevel, VariantStock } from './schemas.ts';

@@ -16,12 +16,13 @@ import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { conflict, unprocessable } from '../../kernel/http/problem.ts';
-import { newId, randomHex, sha256 } from '../../kernel/ids.ts';
+import { newId, sha256 } from '../../kernel/ids.ts';
 import { completeCart, computeTotals, loadCartForCheckout, type CheckoutCart } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { redeemCoupon } from '../promotions/service.ts';
 import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
-import { getOrder, ORDER_COLUMNS, toOrder, type OrderRow } from './read.ts';
+import { insertOrder, orderNumber } from './insert.ts';
+import { getOrder, toOrder } from './read.ts';
 import type { CheckoutBody, Order } from './schemas.ts';
 import { HOLD_MARGIN_SECONDS, ordersSettings } from './settings.ts';
 
@@ -38,20 +39,6 @@ export interface CheckoutOutcome {
   replayed: boolean;
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** YYMMDD-XXXXXXXX: readable on a phone call, unique per platform (40 random bits a day). */
-function orderNumber(now: Date): string {
-  const date = now.toISOString().slice(2, 10).replaceAll('-', '');
-  const hex = randomHex(5);
-  let bits = BigInt(`0x${hex}`);
-  let suffix = '';
-  for (let i = 0; i < 8; i += 1) {
-    suffix = CROCKFORD[Number(bits & 31n)]! + suffix;
-    bits >>= 5n;
-  }
-  return `${date}-${suffix}`;
-}
 
 function requestHash(input: CheckoutInput): string {
   return sha256(JSON.stringify([input.cartId.toLowerCase(), input.body.expectedVersion ?? null]));
@@ -87,12 +74,21 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
     // The reservation's id is chosen here so the order can name it before the stock is taken: taking
     // stock comes last, so a popular variant's row lock is held from its update to the commit only.
     const reservationId = newId();
+    const lines = orderLines(cart);
+    const { shippingMethod, ...orderTotals } = totals;
     const row = await insertOrder(tx, {
       orderId,
       number: orderNumber(now),
-      cart,
+      cartId: cart.id,
+      customerId: cart.customerId,
       email,
-      totals,
+      currency: cart.currency,
+      lines,
+      totals: orderTotals,
+      couponCode: cart.couponCode,
+      shippingMethod,
+      shippingAddress: cart.shippingAddress,
+      source: null,
       reservationId,
       timerId,
       dueAt,
@@ -123,19 +119,8 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
     });
     // The reference is this new order's id, so no earlier hold can have answered instead.
     if (reservation.id !== reservationId) throw new Error(`order ${orderId}: reservation ${reservation.id} is not the one requested`);
-    return { order: { ...toOrder(row, orderLines(cart)), accessToken: row.access_token }, replayed: false };
+    return { order: { ...toOrder(row, lines), accessToken: row.access_token }, replayed: false };
   }));
-}
-
-function couponContext(cart: CheckoutCart, email: string, orderId: string) {
-  return {
-    customerId: cart.customerId,
-    email,
-    currency: cart.currency,
-    subtotal: cart.lines.reduce((sum, l) => sum + l.lineTotal, 0),
-    lines: cart.lines.map((l) => ({ variantId: l.variantId, productId: l.productId, quantity: l.quantity, lineTotal: l.lineTotal })),
-    orderId,
-  };
 }
 
 function orderLines(cart: CheckoutCart): Order['lines'] {
@@ -152,74 +137,19 @@ function orderLines(cart: CheckoutCart): Order['lines'] {
   }));
 }
 
-interface NewOrder {
-  orderId: string;
-  number: string;
-  cart: CheckoutCart;
-  email: string;
-  totals: ReturnType<typeof computeTotals>;
-  reservationId: string;
-  timerId: string;
-  dueAt: Date;
-  history: { actor: string; data: Record<string, unknown> };
+function couponContext(cart: CheckoutCart, email: string, orderId: string) {
+  return {
+    customerId: cart.customerId,
+    email,
+    currency: cart.currency,
+    subtotal: cart.lines.reduce((sum, l) => sum + l.lineTotal, 0),
+    lines: cart.lines.map((l) => ({ variantId: l.variantId, productId: l.productId, quantity: l.quantity, lineTotal: l.lineTotal })),
+    orderId,
+  };
 }
 
-/**
- * The order row, its lines and its first history entry in one statement (a checkout is latency-bound on
- * round trips, not on rows); returns the order row as readOrderRow would.
- */
-async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow> {
-  const { cart, totals } = o;
-  const params: unknown[] = [
-    o.orderId,
-    o.number,
-    cart.id,
-    cart.customerId,
-    o.email,
-    `ot_${randomHex(24)}`,
-    cart.currency,
-    totals.subtotal,
-    totals.discount,
-    totals.shipping,
-    totals.tax,
-    totals.taxIncluded,
-    totals.total,
-    cart.couponCode,
-    JSON.stringify(totals.shippingMethod),
-    cart.shippingAddress === null ? null : JSON.stringify(cart.shippingAddress),
-    o.reservationId,
-    o.timerId,
-    o.dueAt,
-  ];
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
-  const lines = cart.lines.map(
-    (line, i) =>
-      `($1, $2, ${[i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata)]
-        .map(param)
-        .join(', ')})`,
-  );
-  const history = [newId(), 'status', 'pending_payment', o.history.actor, JSON.stringify(o.history.data)].map(param);
-  const row = await tx.maybeOne<OrderRow>(
-    `with o as (
-       insert into orders as o (platform_id, id, number, cart_id, customer_id, email, access_token, currency, subtotal, discount_total,
-         shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
-         timeout_timer_id, payment_due_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-       returning ${ORDER_COLUMNS}
-     ),
-     l as (
-       insert into order_lines (platform_id, order_id, position, variant_id, product_id, sku, title, product_title, quantity, unit_price, line_total, metadata)
-       values ${lines.join(', ')}
-     ),
-     h as (
-       insert into order_history (platform_id, id, order_id, kind, from_status, to_status, actor, reason, data)
-       values ($1, ${history[0]}, $2, ${history[1]}, null, ${history[2]}, ${history[3]}, null, ${history[4]})
-     )
-     select * from o`,
-    params,
-  );
-  return row!;
-}
+
+
 
 async function replay(tx: PlatformDb, scope: string, key: string, hash: string): Promise<CheckoutOutcome> {
   const first = await tx.maybeOne<{ request_hash: string; order_id: string }>(

@@ -4,6 +4,7 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { markPaid, paymentFailed, recordRefund, type MarkPaidOutcome, type OrdersDeps } from './lifecycle.ts';
 import { readOrderRow, type OrderRow } from './read.ts';
+import { createSaleOrder, type SaleOrderInput } from './sale-order.ts';
 import type { OrderStatus, PaymentStatus } from './state.ts';
 
 export interface PayableOrder {
@@ -47,6 +48,8 @@ export interface OrdersService {
   ): Promise<{ outcome: MarkPaidOutcome; order: PayableOrder }>;
   paymentFailed(tx: PlatformDb, orderId: string, input: { paymentId: string; reason: string }): Promise<PayableOrder>;
   recordRefund(tx: PlatformDb, orderId: string, input: { amount: number; refundId: string; reason: string; actor: string }): Promise<PayableOrder>;
+  /** A cartless order (a flash-sale ticket) in pending_payment; its units move out of `stockFrom`'s reservation. */
+  createSaleOrder(tx: PlatformDb, input: SaleOrderInput): Promise<{ orderId: string; number: string; total: number }>;
 }
 
 export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
@@ -57,9 +60,11 @@ export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
     },
     paymentFailed: async (tx, orderId, input) => payable(await paymentFailed(deps, tx, orderId, input)),
     recordRefund: async (tx, orderId, input) => payable(await recordRefund(deps, tx, orderId, input)),
+    createSaleOrder: (tx, input) => createSaleOrder(deps, tx, input),
   };
 }
 
 export { authorizeOrderAccess, ORDER_TOKEN_HEADER } from './access.ts';
 export { EVENT_CANCELLED, EVENT_CREATED, EVENT_PAID, EVENT_REFUNDED, type MarkPaidOutcome } from './lifecycle.ts';
 export type { OrderStatus, PaymentStatus } from './state.ts';
+export type { SaleOrderInput } from './sale-order.ts';
