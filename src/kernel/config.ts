@@ -50,6 +50,10 @@ export interface Config {
   eventsMaxAttempts: number;
   eventsRetryInitialMs: number;
   eventsRetryMaxMs: number;
+  /** Redis for state several API nodes must share (flash-sale stock gate, rate limits); in-process when absent. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key Souk writes: separate installations (or test runs) sharing one Redis. */
+  redisKeyPrefix: string;
 }
 
 function int(name: string, fallback: number): number {
@@ -110,6 +114,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     eventsMaxAttempts: int('SOUK_EVENTS_MAX_ATTEMPTS', 8),
     eventsRetryInitialMs: int('SOUK_EVENTS_RETRY_INITIAL_MS', 500),
     eventsRetryMaxMs: int('SOUK_EVENTS_RETRY_MAX_MS', 5 * 60_000),
+    redisUrl: process.env.REDIS_URL || undefined,
+    redisKeyPrefix: process.env.SOUK_REDIS_PREFIX || 'souk:',
     ...overrides,
   };
   return config;
