@@ -16,10 +16,14 @@
 //               each committed reservation has commit rows for exactly its lines, and nothing else does
 //   initial     (with --initial-stock) on_hand per variant = initial − committed units + units put back
 //               for cancelled paid orders (ledger adjust rows whose reference is the order)
-//   orders      one order per cart and per order_checkouts row, each order has lines and its reservation
+//   orders      one order per cart and per order_checkouts row (orders placed from a cart), each order has
+//               lines and its reservation
 //               holds exactly its lines (summed per variant); pending_payment: that reservation is the
 //               one active reservation of the order; paid/fulfilled/delivered/completed: committed;
 //               cancelled: released or expired, or committed and put back on hand when it had been paid
+//   cartless    an order without a cart (a flash-sale ticket drained into an order) says where it came from
+//               (orders.source with a kind), has no checkout row, and one source ticket makes one order; a
+//               flash_sale order's ticket (flash_sale_tickets, when that table exists) names that order
 //   reservations an active reservation whose reference is an order id belongs to a pending order; one
 //               whose reference is not an order (admin holds) is listed under orphans, not as an issue
 //   timers      a pending order still has its unpaid timer (or its fired event not yet handled), and is
@@ -162,7 +166,7 @@ const checks: Record<string, Check> = {
 
   async orders(p, { q, issue }) {
     const carts = await q.query<{ cart_id: string; n: number }>(
-      'select cart_id, count(*)::int as n from orders where platform_id = $1 group by cart_id having count(*) > 1',
+      'select cart_id, count(*)::int as n from orders where platform_id = $1 and cart_id is not null group by cart_id having count(*) > 1',
       [p],
     );
     for (const r of carts) issue('one_order_per_cart', `cart ${r.cart_id}`, `${r.n} orders were placed from one cart`);
@@ -170,18 +174,18 @@ const checks: Record<string, Check> = {
       `select coalesce(c.order_id, o.id) as order_id, c.scope || '/' || c.idempotency_key as key, o.number,
               count(*) over (partition by coalesce(c.order_id, o.id))::int as n
        from (select * from order_checkouts where platform_id = $1) c
-       full join (select id, number from orders where platform_id = $1) o on o.id = c.order_id`,
+       full join (select id, number from orders where platform_id = $1 and cart_id is not null) o on o.id = c.order_id`,
       [p],
     );
     for (const r of checkouts) {
-      if (r.number === null) issue('checkout_order', `checkout ${r.key}`, `points at order ${r.order_id}, which does not exist`);
+      if (r.number === null) issue('checkout_order', `checkout ${r.key}`, `points at order ${r.order_id}, which does not exist or has no cart`);
       else if (r.key === null) issue('checkout_order', `order ${r.number}`, 'has no order_checkouts row (every order comes from one checkout)');
       else if (r.n > 1) issue('checkout_order', `order ${r.number}`, `${r.n} checkout rows point at it`);
     }
     const carted = await q.query<{ number: string; cart_id: string; status: string | null; completed_order_id: string | null }>(
       `select o.number, o.cart_id, c.status, c.completed_order_id from orders o
        left join carts c on c.platform_id = o.platform_id and c.id = o.cart_id
-       where o.platform_id = $1 and (c.id is null or c.status <> 'completed' or c.completed_order_id <> o.id)`,
+       where o.platform_id = $1 and o.cart_id is not null and (c.id is null or c.status <> 'completed' or c.completed_order_id <> o.id)`,
       [p],
     );
     for (const r of carted) issue('cart_completed', `order ${r.number}`, `its cart ${r.cart_id} is ${r.status ?? 'missing'} (completed by ${r.completed_order_id ?? 'nothing'})`);
@@ -190,6 +194,42 @@ const checks: Record<string, Check> = {
       [p],
     );
     for (const r of lineless) issue('order_lines', `order ${r.number}`, 'has no lines');
+  },
+
+  async cartless(p, { q, issue }) {
+    // Orders placed without a cart come from somewhere else (today: a flash-sale ticket, drained later).
+    const sourceless = await q.query<{ number: string }>(
+      `select number from orders where platform_id = $1 and cart_id is null and (source is null or coalesce(source ->> 'kind', '') = '')`,
+      [p],
+    );
+    for (const r of sourceless) issue('order_source', `order ${r.number}`, 'has neither a cart nor a source: nothing explains where it came from');
+    const twice = await q.query<{ kind: string; ticket: string; n: number; numbers: string }>(
+      `select source ->> 'kind' as kind, source ->> 'ticketId' as ticket, count(*)::int as n, string_agg(number, ', ' order by number) as numbers
+       from orders where platform_id = $1 and cart_id is null and source ->> 'ticketId' is not null
+       group by 1, 2 having count(*) > 1`,
+      [p],
+    );
+    for (const r of twice) issue('one_order_per_source', `${r.kind} ticket ${r.ticket}`, `${r.n} orders were made from one ticket (${r.numbers})`);
+    const [tickets] = await q.query<{ present: boolean }>(`select to_regclass('flash_sale_tickets') is not null as present`);
+    if (!tickets?.present) return;
+    // Each flash-sale order is the order of its ticket, and each ordered ticket's order exists and is its own.
+    const saleOrders = await q.query<{ number: string; ticket: string | null; t_status: string | null; t_order: string | null; id: string }>(
+      `select o.id, o.number, o.source ->> 'ticketId' as ticket, t.status as t_status, t.order_id::text as t_order
+       from orders o left join flash_sale_tickets t on t.platform_id = o.platform_id and t.id::text = o.source ->> 'ticketId'
+       where o.platform_id = $1 and o.source ->> 'kind' = 'flash_sale'`,
+      [p],
+    );
+    for (const r of saleOrders) {
+      if (!r.t_status) issue('sale_ticket', `order ${r.number}`, `made from flash-sale ticket ${r.ticket ?? '(none)'}, which does not exist`);
+      else if (r.t_order !== r.id) issue('sale_ticket', `order ${r.number}`, `its ticket ${r.ticket} (${r.t_status}) names order ${r.t_order ?? 'none'}`);
+    }
+    const ordered = await q.query<{ id: string; order_id: string | null }>(
+      `select t.id, t.order_id from flash_sale_tickets t
+       left join orders o on o.platform_id = t.platform_id and o.id = t.order_id and o.source ->> 'ticketId' = t.id::text
+       where t.platform_id = $1 and t.status = 'ordered' and o.id is null`,
+      [p],
+    );
+    for (const r of ordered) issue('sale_ticket', `ticket ${r.id}`, `ordered, but order ${r.order_id ?? '(none)'} does not exist or was not made from it`);
   },
 
   async orderReservations(p, { q, issue }) {

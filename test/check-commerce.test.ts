@@ -138,6 +138,30 @@ eachDatabase('commerce checker', (env: TestEnv) => {
           [variants[1]],
         ),
     },
+    {
+      name: 'an order with neither a cart nor a source',
+      expect: ['order_source'],
+      tamper: (tx) => tx.execute('update orders set cart_id = null where id = $1', [orders.pending.id]),
+    },
+    {
+      name: 'two cartless orders made from one ticket',
+      expect: ['one_order_per_source'],
+      tamper: async (tx) => {
+        await tx.execute('delete from order_checkouts where order_id = any($1::uuid[])', [[orders.pending.id, orders.paid.id]]);
+        await tx.execute(`update orders set cart_id = null, source = '{"kind": "import", "ticketId": "t-1"}' where id = any($1::uuid[])`, [[orders.pending.id, orders.paid.id]]);
+      },
+    },
+    {
+      name: 'a flash-sale order whose ticket does not exist',
+      expect: ['sale_ticket'],
+      tamper: async (tx) => {
+        await tx.execute('delete from order_checkouts where order_id = $1', [orders.pending.id]);
+        await tx.execute(
+          `update orders set cart_id = null, source = jsonb_build_object('kind', 'flash_sale', 'saleId', gen_random_uuid(), 'ticketId', gen_random_uuid()) where id = $1`,
+          [orders.pending.id],
+        );
+      },
+    },
   ];
 
   for (const c of cases) {
@@ -148,6 +172,14 @@ eachDatabase('commerce checker', (env: TestEnv) => {
       for (const name of c.expect) assert.ok(found.has(name), `expected a ${name} issue:\n${formatReport(report)}`);
     });
   }
+
+  it('accepts an order without a cart that says where it came from (a drained flash-sale ticket, say)', async () => {
+    const report = await tampered(async (tx) => {
+      await tx.execute('delete from order_checkouts where order_id = $1', [orders.pending.id]);
+      await tx.execute(`update orders set cart_id = null, source = '{"kind": "import", "ticketId": "t-2"}' where id = $1`, [orders.pending.id]);
+    });
+    assert.equal(report.ok, true, formatReport(report));
+  });
 
   it('lists a hold whose reference is not an order as an orphan, not as an issue', async () => {
     const report = await tampered((tx) =>

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, type TestEnv, type TestPlatform } from './harness.ts';
 
-export const COMMERCE_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments'];
+export const COMMERCE_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales'];
 
 export interface Shop {
   env: TestEnv;
@@ -138,6 +138,19 @@ export async function seedCommerce(env: TestEnv, shop: TestPlatform, customerTok
   await call('PUT', `/store/carts/${placed.id}/shipping-method`, { methodId: 'standard' });
   const order = await call('POST', `/store/carts/${placed.id}/checkout`, {}, { 'idempotency-key': `${marker}-order` });
   const payment = await call('POST', `/store/orders/${order.id}/payments`, { provider: 'sandbox' });
+  const sale = await asBearer(env.app, shop.adminToken, {
+    method: 'POST',
+    url: `/admin/platforms/${slug}/flash-sales`,
+    payload: {
+      name: `${marker} sale`,
+      startsAt: new Date(Date.now() - 1000).toISOString(),
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      perCustomerLimit: 2,
+      items: [{ variantId, salePrice: 500, quantity: 5 }],
+    },
+  });
+  assert.equal(sale.statusCode, 201, sale.body);
+  const ticket = await call('POST', `/store/flash-sales/${sale.json().id}/purchase`, { variantId });
   return {
     cartId: open.id,
     lineId: withLine.lines[0].id,
@@ -146,5 +159,7 @@ export async function seedCommerce(env: TestEnv, shop: TestPlatform, customerTok
     paymentId: payment.paymentId,
     platformId: shop.platform.id,
     provider: 'sandbox',
+    saleId: sale.json().id,
+    ticketId: ticket.ticketId,
   };
 }

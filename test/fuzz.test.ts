@@ -12,7 +12,7 @@ import { databaseFingerprint } from './fingerprint.ts';
 import { seedCommerce } from './commerce.ts';
 
 const RUNS = Number(process.env.SOUK_FUZZ_RUNS ?? 30);
-const FUZZ_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments'];
+const FUZZ_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales'];
 
 eachDatabase('fuzzing every route', (env) => {
   let shop: TestPlatform;
@@ -87,8 +87,11 @@ eachDatabase('fuzzing every route', (env) => {
             fingerprint = await databaseFingerprint(env.souk.database);
           }
         }),
-        { numRuns: RUNS },
-      );
+        // fast-check reports only the shrunk inputs; the route and the failed assertion say what broke.
+        { numRuns: RUNS, includeErrorInReport: true },
+      ).catch((error: unknown) => {
+        throw new Error(`${route.method} ${route.path}: ${error instanceof Error ? error.message : String(error)}`);
+      });
     }
   });
 

@@ -35,8 +35,10 @@ export const testConfig: Partial<Config> = {
   loginRateLimitPerIp: 100_000,
   loginRateLimitPerAccount: 100_000,
   platformRefreshMs: 0,
-  // CI sets NATS_URL for the whole run; suites that test JetStream ask for it explicitly.
+  // CI sets NATS_URL and REDIS_URL for the whole run; suites that test JetStream or the Redis gate ask for
+  // them explicitly.
   eventsTransport: 'embedded',
+  redisUrl: undefined,
 };
 
 export async function createTempPostgres(): Promise<{ url: string; drop(): Promise<void> }> {

@@ -20,7 +20,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -85,7 +85,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       reservationId,
       ...commerce,
     },
-    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!],
   };
 }
 

@@ -16,5 +16,8 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     summary: 'storefront flow cart → checkout → sandbox payment → webhook: paid orders/s and p50/p99 per step, distinct and hot variants, embedded and PostgreSQL, vs bare Fastify',
     load: async () => (await import('./checkout.ts')).checkoutScenario,
   },
-  // flash-sale: { summary: '…', load: async () => (await import('./flash-sale.ts')).flashSaleScenario },
+  'flash-sale': {
+    summary: 'flash-sale rush on one hot variant: purchase attempts/s and p50/p99 at HTTP, time to sell out, orders/s drained, zero oversell by SQL, embedded and PostgreSQL + Redis, vs bare Fastify',
+    load: async () => (await import('./flash-sale.ts')).flashSaleScenario,
+  },
 };

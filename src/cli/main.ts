@@ -3,6 +3,7 @@ import { startCommand } from './start.ts';
 import { migrateCommand } from './migrate.ts';
 import { platformCommand } from './platform.ts';
 import { eventsCommand } from './events.ts';
+import { flashSaleCommand } from './flash-sale.ts';
 
 const USAGE = `Usage: souk <command>
 
@@ -11,6 +12,7 @@ const USAGE = `Usage: souk <command>
   platform apply <file>       create or update a platform from a YAML or JSON metadata file
   platform list               list platforms
   events …                    dead letters, replay, consumers, an event's chain (souk events help)
+  flash-sale reconcile <id>   rebuild a sale's stock gate from its tickets if they differ
   help                        this text
 
 platform commands work on the database directly; while a server holds the embedded database, add
@@ -29,6 +31,8 @@ async function run(): Promise<number> {
       return platformCommand(rest);
     case 'events':
       return eventsCommand(rest);
+    case 'flash-sale':
+      return flashSaleCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -10,9 +10,10 @@ import { promotionsModule } from './promotions/index.ts';
 import { cartModule } from './cart/index.ts';
 import { ordersModule } from './orders/index.ts';
 import { paymentsModule } from './payments/index.ts';
+import { flashSalesModule } from './flash-sales/index.ts';
 
 export function allModules(bus: () => EventBus): SoukModule[] {
   const modules: SoukModule[] = [];
-  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, webhooksModule);
+  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule);
   return modules;
 }

@@ -1,0 +1,658 @@
+// Flash sale (issue 5): a rush of many logged-in customers on ONE hot variant, over real HTTP on loopback,
+// with a bare Fastify server measured in the same run as the machine's HTTP ceiling.
+//
+// Per engine — embedded (PGlite, in-process stock gate) and postgres (PostgreSQL in a scratch database,
+// with the Redis stock gate when Redis answers at --redis-url, under a random key prefix deleted at the
+// end; the in-process gate otherwise, said in the notes):
+//   1. start Souk (bench/flash-sale-server.ts: createSouk + listen as `souk start` does, plus a loopback
+//      side port that seeds customers with sessions; the demo seed is off);
+//   2. through the admin API: one platform with the commerce modules and flash-sales (purchase rate limits
+//      raised: every shopper here comes from 127.0.0.1), one product with a hot variant stocked for every
+//      sale of the run and a warm-up variant; --buyers customers through the side port;
+//   3. bare Fastify hello with autocannon (the HTTP ceiling of this run);
+//   4. per round, a new sale of --quantity units of the hot variant (limit --limit per customer) starting
+//      2 s after it is scheduled; when it starts, --connections closed-loop shoppers (one keep-alive
+//      connection each) send purchase attempts back to back for --duration s, each attempt as the next
+//      buyer in turn. Measured: attempts/s answered at HTTP, p50/p99 of all answers and of winners (202)
+//      and losers (409), the time from the start until the last unit was won (sold out), and the drain:
+//      orders created per second from the first to the last order of the sale (the server's
+//      SOUK_FLASH_DRAIN_PER_SECOND, default 200 per node, caps it; --souk-env changes it);
+//   5. after waiting for the drain (bounded), an independent count in SQL (pg on PostgreSQL; PGlite opened
+//      after Souk stopped): per sale, ticketed units (pending or ordered) ≤ quantity, nobody above the
+//      limit, orders = tickets, order units = ticketed units at the sale price, no ticket still pending,
+//      and no inventory level with reserved > on hand. Zero oversell is the goal; the tables say if not.
+// Load goes to 127.0.0.1 only; every phase is bounded by --duration, the drain wait by --drain-wait.
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { machineBusyPercent, startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
+import { httpJson } from '../lib/http.ts';
+import { measure } from '../lib/load.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../lib/postgres.ts';
+import { freePort } from '../lib/processes.ts';
+import { QUIET_PERCENT } from '../lib/rounds.ts';
+import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
+import { REPO_ROOT, startBareServer, startSoukServer, type Engine, type StartedServer } from '../lib/servers.ts';
+import { adminLogin, createPlatform, type AdminSession } from '../lib/souk-api.ts';
+import { median, percentileOfSorted, round, SampleBuffer } from '../lib/stats.ts';
+import type { Table } from '../lib/table.ts';
+
+const ADMIN = { email: 'bench-admin@souk.local', password: `bench-${randomBytes(8).toString('hex')}` };
+const SHOP = { slug: 'flash-shop', host: 'flash-shop.bench', currency: 'USD', price: 2000, salePrice: 990 };
+const MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales'];
+const START_DELAY_MS = 2000;
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+function send(agent: http.Agent, port: number, method: string, urlPath: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(body);
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: urlPath,
+        agent,
+        headers: payload ? { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) } : headers,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    request.setTimeout(30_000, () => request.destroy(new Error(`${method} ${urlPath} timed out`)));
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+interface Shop {
+  platformId: string;
+  publishableKey: string;
+  hotVariant: string;
+  warmVariant: string;
+  buyers: string[];
+}
+
+interface Rush {
+  label: string;
+  round: number;
+  saleId: string;
+  quantity: number;
+  durationSeconds: number;
+  attempts: number;
+  attemptsPerSecond: number;
+  answers: Record<string, number>;
+  p50Ms: number;
+  p99Ms: number;
+  wonP50Ms: number;
+  wonP99Ms: number;
+  lostP50Ms: number;
+  lostP99Ms: number;
+  unitsWon: number;
+  /** Seconds from the sale's start to the answer that won the last unit; null if it did not sell out. */
+  soldOutAfterSeconds: number | null;
+  /** Orders created per second, first to last order of the sale (from the database at the end). */
+  ordersPerSecond?: number;
+  drainSeconds?: number;
+  drainedInTime: boolean;
+  cpu: CpuUsage;
+  backgroundBeforePercent: number;
+}
+
+interface SaleCheck {
+  saleId: string;
+  quantity: number;
+  ticketedUnits: number;
+  maxPerCustomer: number;
+  tickets: number;
+  pendingTickets: number;
+  failedTickets: number;
+  orders: number;
+  orderUnits: number;
+  wrongPrice: number;
+  firstOrderAt: number | null;
+  lastOrderAt: number | null;
+}
+
+interface Verification {
+  sales: SaleCheck[];
+  levelsOversold: number;
+  consistent: boolean;
+  problems: string[];
+}
+
+interface EngineRun {
+  engine: Engine;
+  gate: 'memory' | 'redis';
+  skipped?: string;
+  database?: { name: string; serverVersion: string };
+  readyAfterSeconds?: number;
+  buyers?: number;
+  seedSeconds?: number;
+  bare?: { requestsPerSecond: number[]; p50Ms: number[]; p99Ms: number[]; cpu: CpuUsage[] };
+  rushes: Rush[];
+  verification?: Verification;
+}
+
+function pct(samples: SampleBuffer, p: number): number {
+  return samples.size === 0 ? Number.NaN : round(percentileOfSorted(samples.sorted(), p), 2);
+}
+
+async function waitForQuiet(maxSeconds: number, log: ScenarioContext['log']): Promise<number> {
+  const until = Date.now() + maxSeconds * 1000;
+  let busy = await machineBusyPercent(1000);
+  let reported = false;
+  while (busy > QUIET_PERCENT && Date.now() < until) {
+    if (!reported) log(`  machine busy (${busy}% of a core used); waiting up to ${maxSeconds} s`);
+    reported = true;
+    busy = await machineBusyPercent(2000);
+  }
+  return busy;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Setup through the admin API (and the side port for customers).
+
+async function seedShop(baseUrl: string, seedPort: number, session: AdminSession, buyers: number, hotStock: number, log: ScenarioContext['log']): Promise<Shop> {
+  const created = await createPlatform(session, { slug: SHOP.slug, name: 'Flash shop', hosts: [SHOP.host], defaultCurrency: SHOP.currency, defaultLocale: 'en', modules: MODULES });
+  const auth = { authorization: `Bearer ${session.token}` };
+  // Every shopper of the benchmark comes from 127.0.0.1: the per-IP limit would stop the rush at once.
+  await httpJson(`${baseUrl}/admin/platforms/${SHOP.slug}`, {
+    method: 'PATCH',
+    headers: auth,
+    json: { settings: { 'flash-sales': { purchasesPerIpPerMinute: 10_000_000, purchasesPerDevicePerMinute: 1_000_000 } } },
+  });
+  const product = await httpJson<{ variants: { id: string }[] }>(`${baseUrl}/admin/platforms/${SHOP.slug}/products`, {
+    method: 'POST',
+    headers: auth,
+    expectedStatus: 201,
+    json: {
+      handle: 'flash-hot',
+      title: 'The hot item',
+      status: 'published',
+      options: [{ name: 'size', values: ['hot', 'warm'] }],
+      variants: ['hot', 'warm'].map((size) => ({ sku: `FLASH-${size}`, options: { size }, prices: [{ currency: SHOP.currency, amount: SHOP.price }] })),
+    },
+  });
+  const [hot, warm] = product.variants.map((v) => v.id) as [string, string];
+  for (const [id, onHand] of [
+    [hot, hotStock],
+    [warm, 100_000],
+  ] as const) {
+    await httpJson(`${baseUrl}/admin/platforms/${SHOP.slug}/inventory/levels/${id}`, { method: 'PUT', headers: auth, json: { onHand, reason: 'bench stock' } });
+  }
+  const seeded = await httpJson<{ customers: { id: string; token: string }[] }>(`http://127.0.0.1:${seedPort}/`, {
+    method: 'POST',
+    json: { platformId: created.platform.id, count: buyers },
+    timeoutMs: 300_000,
+  });
+  log(`  platform ${SHOP.slug}, hot variant with ${hotStock.toLocaleString('en-US')} units, ${seeded.customers.length.toLocaleString('en-US')} customers with sessions`);
+  return { platformId: created.platform.id, publishableKey: created.publishableKey, hotVariant: hot, warmVariant: warm, buyers: seeded.customers.map((c) => c.token) };
+}
+
+async function scheduleSale(session: AdminSession, variantId: string, quantity: number, limit: number, durationSeconds: number): Promise<{ saleId: string; startsAt: number }> {
+  const startsAt = Date.now() + START_DELAY_MS;
+  const sale = await httpJson<{ id: string }>(`${session.baseUrl}/admin/platforms/${SHOP.slug}/flash-sales`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session.token}` },
+    expectedStatus: 201,
+    json: {
+      name: `Bench rush ${new Date(startsAt).toISOString()}`,
+      startsAt: new Date(startsAt).toISOString(),
+      // Long enough that the end timer never fires during the run (the drain and the count come after the rush).
+      endsAt: new Date(startsAt + (durationSeconds + 3600) * 1000).toISOString(),
+      perCustomerLimit: limit,
+      minAccountAgeHours: 0,
+      paymentTimeoutSeconds: 3600,
+      items: [{ variantId, salePrice: SHOP.salePrice, quantity }],
+    },
+  });
+  return { saleId: sale.id, startsAt };
+}
+
+interface SaleStats {
+  queueDepth: number;
+  ordersCreated: number;
+}
+
+async function saleStats(session: AdminSession, saleId: string): Promise<SaleStats> {
+  return httpJson<SaleStats>(`${session.baseUrl}/admin/platforms/${SHOP.slug}/flash-sales/${saleId}/stats`, { headers: { authorization: `Bearer ${session.token}` } });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The rush: closed-loop shoppers, each on its own keep-alive connection, buyers taken in turn.
+
+let nextBuyer = 0;
+
+async function runRush(
+  port: number,
+  shop: Shop,
+  saleId: string,
+  variantId: string,
+  quantity: number,
+  startsAt: number,
+  shoppers: number,
+  durationSeconds: number,
+  serverPid: number,
+): Promise<Omit<Rush, 'label' | 'round' | 'saleId' | 'drainedInTime' | 'backgroundBeforePercent'>> {
+  const wait = startsAt + 50 - Date.now();
+  if (wait > 0) await sleep(wait);
+  const all = new SampleBuffer();
+  const won = new SampleBuffer();
+  const lost = new SampleBuffer();
+  const answers: Record<string, number> = {};
+  let unitsWon = 0;
+  let soldOutAt: number | null = null;
+  const started = performance.now();
+  const deadline = started + durationSeconds * 1000;
+  const stopCpu = startCpuWatch(serverPid);
+  const body = JSON.stringify({ variantId, quantity: 1 });
+  const agents: http.Agent[] = [];
+  let inWindow = 0;
+
+  const shopper = async (s: number) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    while (performance.now() < deadline) {
+      const token = shop.buyers[nextBuyer++ % shop.buyers.length]!;
+      const t0 = performance.now();
+      let key: string;
+      try {
+        const answer = await send(
+          agent,
+          port,
+          'POST',
+          `/store/flash-sales/${saleId}/purchase`,
+          { 'x-publishable-key': shop.publishableKey, authorization: `Bearer ${token}`, 'x-device-id': `bench-device-${s}`, accept: 'application/json' },
+          body,
+        );
+        const ms = performance.now() - t0;
+        const end = performance.now();
+        if (end <= deadline) inWindow += 1;
+        all.push(ms);
+        let code = '';
+        let duplicate = false;
+        try {
+          const parsed = JSON.parse(answer.body) as { code?: unknown; duplicate?: unknown };
+          code = typeof parsed.code === 'string' ? parsed.code : '';
+          duplicate = parsed.duplicate === true;
+        } catch {
+          /* not JSON */
+        }
+        key = `${answer.status}${code ? ` ${code}` : ''}${duplicate ? ' duplicate' : ''}`;
+        if (answer.status === 202 && !duplicate) {
+          won.push(ms);
+          unitsWon += 1;
+          if (unitsWon === quantity) soldOutAt = end;
+        } else if (answer.status === 409) {
+          lost.push(ms);
+        } else if (answer.status >= 500 || answer.status === 429) {
+          await sleep(5);
+        }
+      } catch (error) {
+        key = `error: ${error instanceof Error ? error.message.slice(0, 60) : String(error)}`;
+        await sleep(5);
+      }
+      answers[key] = (answers[key] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: shoppers }, (_, s) => shopper(s)));
+  const cpu = stopCpu();
+  for (const agent of agents) agent.destroy();
+  return {
+    quantity,
+    durationSeconds,
+    attempts: all.size,
+    attemptsPerSecond: round(inWindow / durationSeconds, 0),
+    answers,
+    p50Ms: pct(all, 50),
+    p99Ms: pct(all, 99),
+    wonP50Ms: pct(won, 50),
+    wonP99Ms: pct(won, 99),
+    lostP50Ms: pct(lost, 50),
+    lostP99Ms: pct(lost, 99),
+    unitsWon,
+    soldOutAfterSeconds: soldOutAt === null ? null : round(((soldOutAt as number) - started) / 1000, 2),
+    cpu,
+  };
+}
+
+async function waitForDrain(session: AdminSession, saleId: string, maxSeconds: number): Promise<boolean> {
+  const until = Date.now() + maxSeconds * 1000;
+  while (Date.now() < until) {
+    const stats = await saleStats(session, saleId);
+    if (stats.queueDepth === 0) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The independent count.
+
+type Query = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
+async function verify(query: Query, platformId: string, sales: { saleId: string; quantity: number }[], limit: number): Promise<Verification> {
+  const checks: SaleCheck[] = [];
+  const problems: string[] = [];
+  for (const { saleId, quantity } of sales) {
+    const [t] = await query(
+      `select coalesce(sum(quantity) filter (where status in ('pending', 'ordered')), 0)::int as units,
+              count(*)::int as tickets,
+              count(*) filter (where status = 'pending')::int as pending,
+              count(*) filter (where status = 'failed')::int as failed,
+              (select coalesce(max(u), 0)::int from (select sum(quantity) as u from flash_sale_tickets
+                 where platform_id = $1 and sale_id = $2 and status in ('pending', 'ordered') group by customer_id) x) as max_per_customer
+       from flash_sale_tickets where platform_id = $1 and sale_id = $2`,
+      [platformId, saleId],
+    );
+    const [o] = await query(
+      `select count(distinct o.id)::int as orders, coalesce(sum(l.quantity), 0)::int as units,
+              count(*) filter (where l.unit_price <> $3)::int as wrong_price,
+              (extract(epoch from min(o.created_at)) * 1000)::float8 as first_at, (extract(epoch from max(o.created_at)) * 1000)::float8 as last_at
+       from orders o join order_lines l on l.platform_id = o.platform_id and l.order_id = o.id
+       where o.platform_id = $1 and o.source ->> 'saleId' = $2::text`,
+      [platformId, saleId, SHOP.salePrice],
+    );
+    const check: SaleCheck = {
+      saleId,
+      quantity,
+      ticketedUnits: Number(t!.units),
+      maxPerCustomer: Number(t!.max_per_customer),
+      tickets: Number(t!.tickets),
+      pendingTickets: Number(t!.pending),
+      failedTickets: Number(t!.failed),
+      orders: Number(o!.orders),
+      orderUnits: Number(o!.units),
+      wrongPrice: Number(o!.wrong_price),
+      firstOrderAt: o!.first_at === null ? null : Number(o!.first_at),
+      lastOrderAt: o!.last_at === null ? null : Number(o!.last_at),
+    };
+    checks.push(check);
+    const short = saleId.slice(-8);
+    if (check.ticketedUnits > quantity) problems.push(`sale …${short}: OVERSOLD, ${check.ticketedUnits} units ticketed of ${quantity}`);
+    if (check.maxPerCustomer > limit) problems.push(`sale …${short}: a customer holds ${check.maxPerCustomer} units, limit ${limit}`);
+    if (check.pendingTickets > 0) problems.push(`sale …${short}: ${check.pendingTickets} tickets still waiting for their order`);
+    if (check.orderUnits !== check.ticketedUnits) problems.push(`sale …${short}: orders hold ${check.orderUnits} units, tickets ${check.ticketedUnits}`);
+    if (check.orders !== check.tickets - check.failedTickets) problems.push(`sale …${short}: ${check.orders} orders for ${check.tickets - check.failedTickets} tickets`);
+    if (check.wrongPrice > 0) problems.push(`sale …${short}: ${check.wrongPrice} order lines not at the sale price`);
+  }
+  const [levels] = await query('select count(*)::int as n from inventory_levels where platform_id = $1 and (reserved > on_hand or on_hand < 0 or reserved < 0)', [platformId]);
+  const levelsOversold = Number(levels!.n);
+  if (levelsOversold > 0) problems.push(`${levelsOversold} inventory level(s) with reserved above on hand`);
+  return { sales: checks, levelsOversold, consistent: problems.length === 0, problems };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function redisReachable(url: string): Promise<string | undefined> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+function positive(flags: Record<string, string>, name: string): number {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got "${flags[name]}"`);
+  return value;
+}
+
+async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioContext, notes: string[]): Promise<EngineRun> {
+  const { options, flags, cleanup, log } = context;
+  const buyers = positive(flags, 'buyers');
+  const quantity = positive(flags, 'quantity');
+  const limit = positive(flags, 'limit');
+  const drainWait = positive(flags, 'drain-wait');
+  const run: EngineRun = { engine, gate: 'memory', rushes: [] };
+
+  let scratch: ScratchDatabase | undefined;
+  const soukEnv: Record<string, string | undefined> = {};
+  if (engine === 'postgres') {
+    const outcome = await createScratchDatabase(options.pgAdminUrl, cleanup);
+    if (!outcome.ok) {
+      run.skipped = `PostgreSQL at ${options.pgAdminUrl.replace(/\/\/[^@/]*@/, '//…@')} is unreachable (${outcome.reason})`;
+      notes.push(`postgres skipped: ${run.skipped}`);
+      log(`postgres skipped: ${run.skipped}`);
+      return run;
+    }
+    scratch = outcome.database;
+    run.database = { name: scratch.name, serverVersion: scratch.serverVersion };
+    log(`${engine}: scratch database ${scratch.name} on PostgreSQL ${scratch.serverVersion}`);
+    const redisUrl = flags['redis-url']!;
+    const unreachable = redisUrl === 'none' ? 'disabled by --redis-url none' : await redisReachable(redisUrl);
+    if (unreachable) {
+      notes.push(`postgres: Redis at ${redisUrl} not used (${unreachable}); the stock gate ran in process`);
+      soukEnv.REDIS_URL = undefined;
+    } else {
+      const prefix = `souk_bench:${randomBytes(5).toString('hex')}:`;
+      soukEnv.REDIS_URL = redisUrl;
+      soukEnv.SOUK_REDIS_PREFIX = prefix;
+      run.gate = 'redis';
+      cleanup.add(`delete Redis keys ${prefix}*`, () => deleteRedisKeys(redisUrl, prefix));
+      log(`${engine}: Redis stock gate at ${redisUrl}, key prefix ${prefix}`);
+    }
+  } else {
+    // The embedded engine is one process: the in-process gate, whatever the shell's REDIS_URL says.
+    soukEnv.REDIS_URL = undefined;
+  }
+
+  const seedPort = await freePort();
+  log(`${engine}: starting souk (bench/flash-sale-server.ts, ${run.gate} gate)…`);
+  const souk = await startSoukServer({
+    engine,
+    databaseUrl: scratch?.url,
+    cleanup,
+    entryArgs: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'flash-sale-server.ts')],
+    env: { SOUK_SEED_DEMO: '0', SOUK_ADMIN_EMAIL: ADMIN.email, SOUK_ADMIN_PASSWORD: ADMIN.password, SEED_PORT: String(seedPort), ...soukEnv, ...options.soukEnv } as Record<string, string>,
+  });
+  run.readyAfterSeconds = round(souk.readyAfterMs / 1000, 1);
+  log(`${engine}: souk pid ${souk.pid} ready on ${souk.baseUrl} after ${run.readyAfterSeconds} s`);
+
+  const seedStarted = Date.now();
+  const session = await adminLogin(souk.baseUrl, ADMIN.email, ADMIN.password);
+  const hotStock = quantity * options.rounds + 100;
+  const shop = await seedShop(souk.baseUrl, seedPort, session, buyers, hotStock, log);
+  run.buyers = shop.buyers.length;
+  run.seedSeconds = round((Date.now() - seedStarted) / 1000, 1);
+  const sales: { saleId: string; quantity: number }[] = [];
+
+  // Unmeasured warm-up on the other variant: JIT, pools, the session cache of the first buyers.
+  if (options.warmupSeconds > 0) {
+    const warmQuantity = Math.min(quantity, 500);
+    const { saleId, startsAt } = await scheduleSale(session, shop.warmVariant, warmQuantity, limit, options.warmupSeconds);
+    sales.push({ saleId, quantity: warmQuantity });
+    log(`  warm-up (${options.warmupSeconds} s, ${options.connections} shoppers, ${warmQuantity} units)`);
+    const warm = await runRush(souk.port, shop, saleId, shop.warmVariant, warmQuantity, startsAt, options.connections, options.warmupSeconds, souk.pid);
+    log(`  warm-up: ${warm.attemptsPerSecond} attempts/s, answers ${JSON.stringify(warm.answers)}`);
+    await waitForDrain(session, saleId, drainWait);
+  }
+
+  run.bare = { requestsPerSecond: [], p50Ms: [], p99Ms: [], cpu: [] };
+  for (let r = 1; r <= options.rounds; r++) {
+    await waitForQuiet(options.quietWaitSeconds, log);
+    const b = await measure({ id: 'bare', label: 'bare fastify hello', url: bare.baseUrl, requests: [{ path: '/' }], serverPid: bare.pid }, { durationSeconds: options.durationSeconds, connections: options.connections });
+    run.bare.requestsPerSecond.push(b.requestsPerSecond);
+    run.bare.p50Ms.push(b.p50Ms);
+    run.bare.p99Ms.push(b.p99Ms);
+    run.bare.cpu.push(b.cpu);
+    log(`  round ${r}/${options.rounds} bare fastify hello: ${b.requestsPerSecond} req/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms`);
+
+    const backgroundBeforePercent = await waitForQuiet(options.quietWaitSeconds, log);
+    const { saleId, startsAt } = await scheduleSale(session, shop.hotVariant, quantity, limit, options.durationSeconds);
+    sales.push({ saleId, quantity });
+    const result = await runRush(souk.port, shop, saleId, shop.hotVariant, quantity, startsAt, options.connections, options.durationSeconds, souk.pid);
+    const drainedInTime = await waitForDrain(session, saleId, drainWait);
+    const rush: Rush = { ...result, label: `${engine} ${run.gate}`, round: r, saleId, drainedInTime, backgroundBeforePercent };
+    run.rushes.push(rush);
+    const odd = Object.entries(rush.answers).filter(([k]) => !k.startsWith('202') && !k.startsWith('409'));
+    log(
+      `  round ${r}/${options.rounds} rush × ${options.connections}: ${rush.attemptsPerSecond} attempts/s, p50 ${rush.p50Ms} / p99 ${rush.p99Ms} ms, ` +
+        `won ${rush.unitsWon}/${quantity}${rush.soldOutAfterSeconds === null ? ' (not sold out)' : `, sold out after ${rush.soldOutAfterSeconds} s`}, ` +
+        `cpu server ${rush.cpu.serverPercent}% / loadgen ${rush.cpu.loadGeneratorPercent}% / other ${rush.cpu.otherPercent}%` +
+        `${drainedInTime ? '' : `, drain NOT finished within ${drainWait} s`}${odd.length > 0 ? `  !! ${JSON.stringify(Object.fromEntries(odd))}` : ''}`,
+    );
+  }
+
+  // The independent count, after the drain.
+  await sleep(300);
+  const platformId = shop.platformId;
+  if (scratch) {
+    const client = new pg.Client({ connectionString: scratch.url });
+    await client.connect();
+    try {
+      run.verification = await verify(async (sql, params) => (await client.query(sql, params)).rows as Record<string, unknown>[], platformId, sales, limit);
+    } finally {
+      await client.end();
+    }
+    await souk.stop();
+    await scratch.drop();
+  } else {
+    await souk.stop();
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create(souk.dataDir);
+    try {
+      run.verification = await verify(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows, platformId, sales, limit);
+    } finally {
+      await db.close();
+    }
+  }
+  for (const rush of run.rushes) {
+    const check = run.verification.sales.find((s) => s.saleId === rush.saleId);
+    if (check?.firstOrderAt != null && check.lastOrderAt != null && check.orders > 1) {
+      rush.drainSeconds = round((check.lastOrderAt - check.firstOrderAt) / 1000, 2);
+      rush.ordersPerSecond = rush.drainSeconds > 0 ? round((check.orders - 1) / rush.drainSeconds, 0) : undefined;
+    }
+  }
+  const v = run.verification;
+  log(`${engine}: check: ${v.consistent ? 'consistent' : 'FAILED'}${v.problems.length > 0 ? ` — ${v.problems.join('; ')}` : ''}`);
+  if (!v.consistent) notes.push(`${engine}: the database check FAILED: ${v.problems.join('; ')}`);
+  return run;
+}
+
+function buildTables(runs: EngineRun[], shoppers: number): Table[] {
+  const measured = runs.filter((r) => !r.skipped);
+  const bareTable: Table = { title: 'Bare Fastify hello in the same run (autocannon), medians of rounds', columns: ['engine', 'req/s', 'p50 ms', 'p99 ms', 'CPU server', 'CPU loadgen'], rows: [] };
+  const main: Table = {
+    title: `Flash-sale rush on one hot variant, ${shoppers} closed-loop shoppers, medians of rounds`,
+    columns: ['engine', 'gate', 'attempts/s', 'vs bare req/s', 'p50 ms', 'p99 ms', 'won p50 / p99 ms', 'lost p50 / p99 ms', 'sold out after s', 'orders/s drained', 'CPU server', 'CPU loadgen', 'CPU other'],
+    rows: [],
+    notes: [
+      'attempts/s: purchase answers (202 won, 409 sold_out / limit_reached, anything else) within the measured window ÷ its length.',
+      'sold out after: from the sale start to the answer that won the last unit. orders/s drained: orders of the sale ÷ time from its first to its last order (capped by SOUK_FLASH_DRAIN_PER_SECOND).',
+    ],
+  };
+  const answersTable: Table = { title: 'Answers per round', columns: ['engine', 'gate', 'round', 'attempts', 'units won', 'answers'], rows: [] };
+  const checks: Table = {
+    title: 'Independent count (SQL, after the drain)',
+    columns: ['engine', 'sale', 'quantity', 'ticketed units', 'max per customer', 'tickets', 'orders', 'order units', 'pending', 'failed', 'wrong price', 'oversold'],
+    rows: [],
+  };
+  for (const run of measured) {
+    const bareRps = median(run.bare?.requestsPerSecond ?? []);
+    bareTable.rows.push([
+      run.engine,
+      round(bareRps, 0),
+      round(median(run.bare?.p50Ms ?? []), 2),
+      round(median(run.bare?.p99Ms ?? []), 2),
+      `${round(median((run.bare?.cpu ?? []).map((c) => c.serverPercent)), 0)}%`,
+      `${round(median((run.bare?.cpu ?? []).map((c) => c.loadGeneratorPercent)), 0)}%`,
+    ]);
+    const rushes = run.rushes;
+    if (rushes.length > 0) {
+      const med = (pick: (r: Rush) => number | null | undefined) => {
+        const values = rushes.map(pick).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+        return values.length === 0 ? null : round(median(values), 2);
+      };
+      const attempts = med((r) => r.attemptsPerSecond);
+      main.rows.push([
+        run.engine,
+        run.gate,
+        attempts === null ? null : round(attempts, 0),
+        attempts === null || !bareRps ? null : `${round((attempts / bareRps) * 100, 1)}%`,
+        med((r) => r.p50Ms),
+        med((r) => r.p99Ms),
+        `${med((r) => r.wonP50Ms) ?? '–'} / ${med((r) => r.wonP99Ms) ?? '–'}`,
+        `${med((r) => r.lostP50Ms) ?? '–'} / ${med((r) => r.lostP99Ms) ?? '–'}`,
+        med((r) => r.soldOutAfterSeconds) ?? 'not sold out',
+        med((r) => r.ordersPerSecond),
+        `${round(median(rushes.map((r) => r.cpu.serverPercent)), 0)}%`,
+        `${round(median(rushes.map((r) => r.cpu.loadGeneratorPercent)), 0)}%`,
+        `${round(median(rushes.map((r) => r.cpu.otherPercent)), 0)}%`,
+      ]);
+    }
+    for (const r of rushes) answersTable.rows.push([run.engine, run.gate, r.round, r.attempts, `${r.unitsWon} / ${r.quantity}`, JSON.stringify(r.answers)]);
+    for (const c of run.verification?.sales ?? []) {
+      checks.rows.push([
+        run.engine,
+        `…${c.saleId.slice(-8)}`,
+        c.quantity,
+        c.ticketedUnits,
+        c.maxPerCustomer,
+        c.tickets,
+        c.orders,
+        c.orderUnits,
+        c.pendingTickets,
+        c.failedTickets,
+        c.wrongPrice,
+        c.ticketedUnits > c.quantity ? `YES (${c.ticketedUnits - c.quantity})` : 'no',
+      ]);
+    }
+  }
+  return [bareTable, main, answersTable, checks];
+}
+
+export const flashSaleScenario: Scenario = {
+  name: 'flash-sale',
+  description: 'A rush of logged-in customers on one hot flash-sale variant over HTTP: attempts/s, p50/p99, time to sell out, orders/s drained, zero oversell by SQL, vs bare Fastify.',
+  flags: {
+    buyers: { description: 'customer accounts with sessions; attempts take them in turn', default: '20000' },
+    quantity: { description: 'units of the hot variant per sale (one sale per round)', default: '5000' },
+    limit: { description: 'units one customer may hold in a sale', default: '2' },
+    'redis-url': { description: 'Redis for the postgres engine’s stock gate ("none": in process)', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    'drain-wait': { description: 'seconds to wait after a rush for its tickets to become orders', default: '120' },
+  },
+  async run(context): Promise<ScenarioReport> {
+    const { cleanup, log } = context;
+    const notes: string[] = [
+      `The load generator (shoppers and autocannon, in the harness process) runs on the same ${context.machine.cores} cores as Souk, PostgreSQL and Redis.`,
+      'Each rush runs --duration s from the sale start; shoppers send no attempt after it. A shopper answered 429 or 5xx pauses 5 ms.',
+    ];
+    const bare = await startBareServer(cleanup);
+    log(`bare fastify pid ${bare.pid} on ${bare.baseUrl}`);
+    const runs: EngineRun[] = [];
+    for (const engine of context.options.engines) runs.push(await runEngine(engine, bare, context, notes));
+    await bare.stop();
+    return { tables: buildTables(runs, context.options.connections), notes, data: { engines: runs } };
+  },
+};

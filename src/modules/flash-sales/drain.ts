@@ -1,0 +1,237 @@
+// The drain: won tickets become orders behind the rush, at a rate the database is comfortable with.
+// Every worker node runs one loop; nodes share the work by claiming pending tickets FOR UPDATE SKIP LOCKED,
+// one sale at a time with the sale row held FOR SHARE (the module's lock order: sale → tickets →
+// carve-out), so a gate rebuild or the end of the sale waits for a batch instead of reading it half done.
+// Each ticket runs under a savepoint: a refused order (4xx) marks that ticket failed without undoing its
+// neighbours. A token bucket holds each node to SOUK_FLASH_DRAIN_PER_SECOND orders per second.
+//
+// The loop also hands units back to the gate for tickets that stopped being active (a cancelled unpaid
+// order, a failed ticket): the ticket carries give_back_epoch, written in the transaction that cancelled
+// it; the pump clears the mark in a committed claim first and calls the gate after, so a crash in between
+// loses a unit for the gate (a reconciliation finds it) but never hands one out twice.
+import type { PlatformDb, TxScope } from '../../kernel/db/scoped.ts';
+import { retryTransientConflicts } from '../../kernel/db/retry.ts';
+import { HttpProblem } from '../../kernel/http/problem.ts';
+import { ports } from './orders-port.ts';
+import type { FlashRuntime } from './runtime.ts';
+import { readSaleRow, type SaleRecord } from './sales.ts';
+import { MODULE_NAME } from './settings.ts';
+
+/** Tickets per transaction. PGlite is one connection: a smaller batch lets HTTP in between. */
+const BATCH = { postgres: 50, pglite: 10 } as const;
+const POLL_MS = 50;
+const IDLE_MAX_MS = 1000;
+
+export interface TicketRow {
+  id: string;
+  sale_id: string;
+  variant_id: string;
+  customer_id: string;
+  email: string;
+  quantity: number;
+}
+
+const TICKET_FIELDS = 'id, sale_id, variant_id, customer_id, email, quantity';
+
+async function markTicket(tx: PlatformDb, ticketId: string, status: 'failed' | 'cancelled', reason: string, giveBackEpoch: number | null): Promise<void> {
+  await tx.execute(
+    `update flash_sale_tickets set status = $3, failure_reason = $4, give_back_epoch = $5, updated_at = now() where platform_id = $1 and id = $2`,
+    [ticketId, status, reason.slice(0, 500), giveBackEpoch],
+  );
+}
+
+/**
+ * One ticket → one order, under a savepoint (set on the scope's plain connection: a PlatformDb statement
+ * always binds the platform id, which SAVEPOINT cannot take). The caller holds the sale row (FOR SHARE or
+ * FOR UPDATE) and the ticket row.
+ */
+async function processTicket(rt: FlashRuntime, scope: TxScope, sale: SaleRecord, ticket: TicketRow): Promise<'ordered' | 'failed' | 'cancelled'> {
+  const tx = scope.platform(sale.platformId);
+  if (sale.status === 'cancelled') {
+    await markTicket(tx, ticket.id, 'cancelled', 'sale_cancelled', null);
+    return 'cancelled';
+  }
+  const item = sale.itemsByVariant.get(ticket.variant_id);
+  if (!item || !sale.reservationId || sale.status !== 'scheduled') {
+    await markTicket(tx, ticket.id, 'failed', sale.status !== 'scheduled' ? `sale_${sale.status}` : 'item_missing', null);
+    return 'failed';
+  }
+  await scope.db.execute('savepoint flash_sale_ticket');
+  try {
+    const order = await ports(rt.ctx).createSaleOrder(tx, {
+      customerId: ticket.customer_id,
+      email: ticket.email,
+      currency: item.currency,
+      lines: [{ variantId: item.variantId, productId: item.productId, sku: item.sku, title: item.title, productTitle: item.productTitle, quantity: ticket.quantity, unitPrice: item.salePrice }],
+      unpaidTimeoutSeconds: sale.paymentTimeoutSeconds,
+      source: { kind: 'flash_sale', saleId: sale.id, ticketId: ticket.id },
+      stockFrom: { reservationId: sale.reservationId },
+    });
+    await scope.db.execute('release savepoint flash_sale_ticket');
+    await tx.execute(
+      `update flash_sale_tickets set status = 'ordered', order_id = $3, ordered_at = now(), updated_at = now() where platform_id = $1 and id = $2`,
+      [ticket.id, order.orderId],
+    );
+    rt.metrics.orders.inc({ result: 'ordered' });
+    return 'ordered';
+  } catch (error) {
+    if (!(error instanceof HttpProblem)) throw error;
+    await scope.db.execute('rollback to savepoint flash_sale_ticket');
+    // The units are still in the carve-out, so the gate may hand them out again — unless the carve-out
+    // itself was short (409), where a second buyer would only fail the same way.
+    await markTicket(tx, ticket.id, 'failed', `${error.code}: ${error.detail}`, error.status === 409 ? null : sale.gateEpoch);
+    rt.metrics.orders.inc({ result: 'failed' });
+    rt.ctx.log.warn({ saleId: sale.id, ticketId: ticket.id, code: error.code, detail: error.detail }, 'flash-sale ticket could not become an order');
+    return 'failed';
+  }
+}
+
+/** Up to `limit` pending tickets of one sale, in one transaction. Returns how many were handled. */
+async function drainBatch(rt: FlashRuntime, pdb: PlatformDb, saleId: string, limit: number): Promise<number> {
+  return retryTransientConflicts(() =>
+    rt.ctx.transaction(async (scope) => {
+      const tx = scope.platform(pdb.platformId);
+      const sale = await readSaleRow(tx, saleId, ' for share');
+      if (!sale) return 0;
+      const tickets = await tx.query<TicketRow>(
+        `select ${TICKET_FIELDS} from flash_sale_tickets where platform_id = $1 and sale_id = $2 and status = 'pending'
+         order by id limit $3 for update skip locked`,
+        [saleId, limit],
+      );
+      for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
+      return tickets.length;
+    }),
+  );
+}
+
+/** Every pending ticket of a sale, now, waiting for tickets other drains hold (the end of the sale). */
+export async function drainSaleNow(rt: FlashRuntime, scope: TxScope, sale: SaleRecord): Promise<number> {
+  const tx = scope.platform(sale.platformId);
+  const tickets = await tx.query<TicketRow>(
+    `select ${TICKET_FIELDS} from flash_sale_tickets where platform_id = $1 and sale_id = $2 and status = 'pending' order by id for update`,
+    [sale.id],
+  );
+  for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
+  return tickets.length;
+}
+
+/** Hands units of no-longer-active tickets back to the gate (see the top of this file). */
+export async function pumpGiveBacks(rt: FlashRuntime, pdb: PlatformDb): Promise<number> {
+  const claimed = await pdb.query<TicketRow & { give_back_epoch: number }>(
+    `update flash_sale_tickets t set give_back_epoch = null, updated_at = now()
+     from (select id, give_back_epoch from flash_sale_tickets where platform_id = $1 and give_back_epoch is not null order by id limit 200 for update skip locked) c
+     where t.platform_id = $1 and t.id = c.id
+     returning t.id, t.sale_id, t.variant_id, t.customer_id, t.email, t.quantity, c.give_back_epoch`,
+  );
+  for (const t of claimed) {
+    const ok = await rt.gate
+      .giveBack(t.sale_id, { epoch: t.give_back_epoch, variantId: t.variant_id, customerId: t.customer_id, quantity: t.quantity })
+      .catch((error: unknown) => {
+        rt.ctx.log.warn({ err: error, saleId: t.sale_id, ticketId: t.id }, 'give-back to the stock gate failed; a reconciliation will restore the unit');
+        return false;
+      });
+    if (ok) {
+      rt.soldOut.clear(t.sale_id);
+      rt.storeRemaining.delete(`${pdb.platformId}:${t.sale_id}`);
+    }
+  }
+  return claimed.length;
+}
+
+export class DrainWorker {
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private idleMs = POLL_MS;
+  private tokens: number;
+  private refilledAt = Date.now();
+
+  constructor(private readonly rt: FlashRuntime) {
+    this.tokens = rt.env.drainPerSecond;
+  }
+
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.loop();
+  }
+
+  /** New work on this node (a ticket inserted, a ticket cancelled): poll soon. */
+  kick(): void {
+    this.idleMs = POLL_MS;
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).then(() => {
+      this.wake = undefined;
+    });
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    const rate = this.rt.env.drainPerSecond;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) / 1000) * rate);
+    this.refilledAt = now;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let worked = 0;
+      try {
+        worked = await this.round();
+      } catch (error) {
+        this.rt.ctx.log.warn({ err: error }, 'flash-sale drain round failed');
+      }
+      if (this.stopped) break;
+      if (worked > 0) {
+        this.idleMs = POLL_MS;
+        // Yield between busy rounds: on PGlite a query needs no I/O, and HTTP must get its turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const wait = this.idleMs;
+      this.idleMs = Math.min(this.idleMs * 2, IDLE_MAX_MS);
+      await this.sleep(wait);
+    }
+  }
+
+  private async round(): Promise<number> {
+    const { ctx } = this.rt;
+    let worked = 0;
+    for (const platform of ctx.platforms.all()) {
+      if (this.stopped) break;
+      if (platform.status !== 'active' || !platform.modules.includes(MODULE_NAME)) continue;
+      const pdb = ctx.platformDb(platform.id);
+      worked += await pumpGiveBacks(this.rt, pdb);
+      const sales = await pdb.query<{ sale_id: string }>(
+        `select distinct sale_id from flash_sale_tickets where platform_id = $1 and status = 'pending' limit 100`,
+      );
+      for (const { sale_id: saleId } of sales) {
+        if (this.stopped) break;
+        this.refill();
+        if (this.tokens < 1) {
+          await this.sleep(Math.ceil(((1 - this.tokens) / this.rt.env.drainPerSecond) * 1000));
+          if (this.stopped) break;
+          this.refill();
+        }
+        const done = await drainBatch(this.rt, pdb, saleId, Math.max(1, Math.min(BATCH[pdb.engine], Math.floor(this.tokens))));
+        this.tokens -= done;
+        worked += done;
+      }
+    }
+    return worked;
+  }
+}

@@ -1,0 +1,222 @@
+// The purchase hot path. Everything before the gate is memory: the in-flight cap, rate limits (in-process,
+// or one Redis call each), the customer from the session cache, the sale from the sale cache, the account
+// age, the risk hook and the sold-out flag. Then ONE atomic gate step decides (limit and stock together),
+// and only winners touch the database: a ticket row in a short transaction whose first statement holds
+// the sale row FOR SHARE at the epoch the unit was taken under. The order is written later by the drain.
+import type { FastifyRequest } from 'fastify';
+import type { Platform } from '../../kernel/context.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { badRequest, conflict, forbidden, HttpProblem, notFound, tooManyRequests, unauthorized } from '../../kernel/http/problem.ts';
+import { newId } from '../../kernel/ids.ts';
+import { enforceLimits } from '../../kernel/rate-limit.ts';
+import type { Customer } from '../accounts/customer-service.ts';
+import type { TakeOutcome } from './gate/index.ts';
+import { EVENT_WON } from './lifecycle.ts';
+import { rebuildOnce } from './reconcile.ts';
+import { riskHook } from './risk.ts';
+import type { FlashRuntime } from './runtime.ts';
+import { phaseOf, type SaleRecord } from './sales.ts';
+import { flashSalesSettings } from './settings.ts';
+
+export const DEVICE_HEADER = 'x-device-id';
+
+export interface PurchaseResult {
+  ticketId: string;
+  status: 'pending';
+  duplicate: boolean;
+}
+
+const tryAgain = (detail: string) => new HttpProblem(503, 'try_again', detail, { retryAfter: 1 }, { 'retry-after': '1' });
+
+/** The customer behind the bearer token, from the per-node session cache. */
+export async function cachedCustomer(rt: FlashRuntime, pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  const customer = match?.[1] ? await rt.sessions.get(pdb, match[1]) : null;
+  if (!customer) throw unauthorized('Log in at POST /store/auth/login and send "Authorization: Bearer <token>" to take part in a flash sale.');
+  return customer;
+}
+
+function assertLive(sale: SaleRecord | null, saleId: string): asserts sale is SaleRecord {
+  if (!sale) throw notFound('sale_not_found', `This shop has no flash sale ${saleId}.`);
+  const phase = phaseOf(sale);
+  if (phase === 'upcoming') throw conflict('sale_not_started', `The sale "${sale.name}" starts at ${sale.startsAt}; try again then.`, { startsAt: sale.startsAt });
+  if (phase === 'ended') throw conflict('sale_ended', `The sale "${sale.name}" has ended.`);
+  if (phase === 'cancelled') throw conflict('sale_cancelled', `The sale "${sale.name}" was cancelled.`);
+}
+
+async function unpaidOutstanding(rt: FlashRuntime, pdb: PlatformDb, saleId: string): Promise<number> {
+  return rt.outstanding.get(`${pdb.platformId}:${saleId}`, async () => {
+    const row = await pdb.maybeOne<{ n: number }>(
+      `select coalesce(sum(quantity), 0)::int as n from flash_sale_tickets
+       where platform_id = $1 and sale_id = $2 and (status = 'pending' or (status = 'ordered' and paid_at is null))`,
+      [saleId],
+    );
+    return row?.n ?? 0;
+  });
+}
+
+async function soldOut(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord): Promise<HttpProblem> {
+  // Unpaid sale orders may still time out and put their units back: say when to look again.
+  const outstanding = await unpaidOutstanding(rt, pdb, sale.id).catch(() => 0);
+  const detail = `The sale "${sale.name}" is sold out for this item.`;
+  if (outstanding === 0) return conflict('sold_out', detail);
+  const wait = Math.min(60, Math.max(1, sale.paymentTimeoutSeconds));
+  return new HttpProblem(409, 'sold_out', `${detail} Unpaid orders may release units; try again in ${wait} seconds.`, { retryAfter: wait }, { 'retry-after': String(wait) });
+}
+
+type InsertResult = 'ok' | 'stale' | 'closed';
+
+/** The ticket, only if the sale is still open at the epoch the unit was taken under (see reconcile.ts). */
+async function insertTicket(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, t: { id: string; variantId: string; customer: Customer; quantity: number; epoch: number }): Promise<InsertResult> {
+  return pdb.transaction(async (tx) => {
+    const row = await tx.maybeOne<{ gate_epoch: number; status: string; inserted: number }>(
+      `with s as (select gate_epoch, status from flash_sales where platform_id = $1 and id = $2 for share),
+       ins as (
+         insert into flash_sale_tickets (platform_id, id, sale_id, variant_id, customer_id, email, quantity, epoch)
+         select $1, $3, $2, $4, $5, $6, $7, $8 from s where s.gate_epoch = $8 and s.status = 'scheduled'
+         returning id
+       )
+       select s.gate_epoch, s.status, (select count(*) from ins)::int as inserted from s`,
+      [sale.id, t.id, t.variantId, t.customer.id, t.customer.email, t.quantity, t.epoch],
+    );
+    if (!row || row.status !== 'scheduled') return 'closed';
+    if (row.inserted !== 1) return 'stale';
+    await rt.ctx.events.emit(tx, EVENT_WON, { saleId: sale.id, ticketId: t.id, variantId: t.variantId, customerId: t.customer.id, quantity: t.quantity }, { key: t.id });
+    return 'ok';
+  });
+}
+
+export async function purchase(
+  rt: FlashRuntime,
+  pdb: PlatformDb,
+  platform: Platform,
+  request: FastifyRequest,
+  saleId: string,
+  input: { variantId: string; quantity?: number },
+): Promise<PurchaseResult> {
+  if (rt.inFlight >= rt.env.maxInFlight) {
+    rt.metrics.purchases.inc({ outcome: 'busy' });
+    throw tooManyRequests('This server is at capacity for flash-sale purchases; try again in a second.', 1);
+  }
+  rt.inFlight += 1;
+  try {
+    return await purchaseInner(rt, pdb, platform, request, saleId.toLowerCase(), input);
+  } finally {
+    rt.inFlight -= 1;
+  }
+}
+
+async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platform, request: FastifyRequest, saleId: string, input: { variantId: string; quantity?: number }): Promise<PurchaseResult> {
+  const settings = flashSalesSettings(platform);
+  const rawDevice = request.headers[DEVICE_HEADER];
+  const deviceId = typeof rawDevice === 'string' && rawDevice.length > 0 ? rawDevice.slice(0, 200) : null;
+  await enforceLimits(rt.limiter, [
+    { key: `fs:ip:${platform.id}:${request.ip}`, limit: settings.purchasesPerIpPerMinute, windowSeconds: 60 },
+    ...(deviceId ? [{ key: `fs:dev:${platform.id}:${deviceId}`, limit: settings.purchasesPerDevicePerMinute, windowSeconds: 60 }] : []),
+  ]).catch((error: unknown) => {
+    rt.metrics.purchases.inc({ outcome: 'rate_limited' });
+    throw error;
+  });
+  const customer = await cachedCustomer(rt, pdb, request);
+  let sale = await rt.sales.get(pdb, saleId);
+  assertLive(sale, saleId);
+  const variantId = input.variantId.toLowerCase();
+  const quantity = input.quantity ?? 1;
+  if (!sale.itemsByVariant.has(variantId)) throw badRequest('variant_not_in_sale', `Variant ${variantId} is not part of the sale "${sale.name}".`);
+  if (sale.perCustomerLimit !== null && quantity > sale.perCustomerLimit) {
+    throw conflict('limit_reached', `The sale allows ${sale.perCustomerLimit} unit(s) per customer.`, { limit: sale.perCustomerLimit });
+  }
+  if (sale.minAccountAgeHours > 0 && Date.now() - Date.parse(customer.createdAt) < sale.minAccountAgeHours * 3_600_000) {
+    rt.metrics.purchases.inc({ outcome: 'account_too_new' });
+    throw forbidden('account_too_new', `The sale "${sale.name}" is open to accounts at least ${sale.minAccountAgeHours} hours old.`);
+  }
+  const risk = await riskHook()({
+    platformId: platform.id,
+    saleId,
+    variantId,
+    quantity,
+    customerId: customer.id,
+    accountCreatedAt: customer.createdAt,
+    ip: request.ip,
+    deviceId,
+    userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+  });
+  if (risk.decision === 'deny') {
+    rt.metrics.purchases.inc({ outcome: 'risk_denied' });
+    throw new HttpProblem(403, 'risk_denied', risk.reason ?? 'This purchase was refused by the shop’s fraud checks.');
+  }
+  if (risk.decision === 'challenge') {
+    rt.metrics.purchases.inc({ outcome: 'challenge' });
+    throw new HttpProblem(403, 'challenge_required', risk.reason ?? 'Complete the challenge, then try again.', { challenge: risk.challenge });
+  }
+  if (rt.soldOut.isSoldOut(saleId, variantId)) {
+    rt.metrics.purchases.inc({ outcome: 'sold_out' });
+    throw await soldOut(rt, pdb, sale);
+  }
+
+  const ticketId = newId();
+  for (let attempt = 1; ; attempt += 1) {
+    let outcome: TakeOutcome;
+    try {
+      outcome = await rt.gate.take(saleId, { epoch: sale.gateEpoch, variantId, customerId: customer.id, quantity, ticketId, burstMs: settings.doubleClickMs });
+    } catch (error) {
+      rt.ctx.log.warn({ err: error, saleId }, 'flash-sale stock gate unavailable');
+      rt.metrics.purchases.inc({ outcome: 'gate_error' });
+      throw tryAgain('The sale is busy; try again in a second.');
+    }
+    if (outcome.ok) break;
+    rt.metrics.purchases.inc({ outcome: outcome.reason });
+    switch (outcome.reason) {
+      case 'duplicate':
+        return { ticketId: outcome.ticketId, status: 'pending', duplicate: true };
+      case 'sold_out':
+        rt.soldOut.mark(saleId, variantId);
+        throw await soldOut(rt, pdb, sale);
+      case 'limit_reached':
+        throw conflict('limit_reached', `You already hold the ${sale.perCustomerLimit ?? 0} unit(s) the sale allows per customer.`, { limit: sale.perCustomerLimit });
+      case 'stale_epoch':
+      case 'not_loaded': {
+        if (attempt > 1) throw tryAgain('The sale is being re-counted; try again in a second.');
+        const refused = sale.gateEpoch;
+        if (outcome.reason === 'not_loaded') await rebuildOnce(rt, pdb, saleId);
+        sale = await rt.sales.get(pdb, saleId, true);
+        assertLive(sale, saleId);
+        if (outcome.reason === 'stale_epoch' && sale.gateEpoch === refused) {
+          // The gate is ahead of the database: a rebuild loaded it, then its commit never happened (a
+          // crash between the two). Nothing would ever catch the database up, so rebuild again here.
+          await rebuildOnce(rt, pdb, saleId);
+          sale = await rt.sales.get(pdb, saleId, true);
+          assertLive(sale, saleId);
+        }
+        continue;
+      }
+    }
+  }
+
+  const epoch = sale.gateEpoch;
+  let inserted: InsertResult;
+  try {
+    inserted = await insertTicket(rt, pdb, sale, { id: ticketId, variantId, customer, quantity, epoch });
+  } catch (error) {
+    // The unit was taken but no ticket exists: hand it back (a failure here leaves it to reconciliation).
+    await rt.gate.giveBack(saleId, { epoch, variantId, customerId: customer.id, quantity }).catch(() => false);
+    rt.ctx.log.warn({ err: error, saleId }, 'flash-sale ticket insert failed; unit given back');
+    rt.metrics.purchases.inc({ outcome: 'insert_failed' });
+    throw tryAgain('Your purchase could not be recorded; try again.');
+  }
+  if (inserted === 'stale') {
+    // A reconciliation rebuilt the gate after this unit was taken; the rebuild did not count it, so
+    // giving it back would count it twice. The buyer simply tries again.
+    rt.sales.invalidate(pdb.platformId, saleId);
+    rt.metrics.purchases.inc({ outcome: 'stale_insert' });
+    throw tryAgain('The sale was re-counted while you bought; try again.');
+  }
+  if (inserted === 'closed') {
+    rt.sales.invalidate(pdb.platformId, saleId);
+    throw conflict('sale_ended', `The sale "${sale.name}" has closed.`);
+  }
+  rt.metrics.purchases.inc({ outcome: 'won' });
+  rt.storeRemaining.delete(`${pdb.platformId}:${saleId}`);
+  rt.kickDrain();
+  return { ticketId, status: 'pending', duplicate: false };
+}

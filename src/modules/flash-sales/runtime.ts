@@ -1,0 +1,92 @@
+// Everything the flash-sale module keeps per running Souk: the stock gate (in-process, or Redis shared by
+// every node), the rate limiter of the hot path, the node-local caches, the in-flight count, the drain
+// worker and the Prometheus counters. Created when the module's routes are registered, closed with the app.
+import { Counter, type Registry } from 'prom-client';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { memoryRateLimiter, type RateLimiter } from '../../kernel/rate-limit.ts';
+import { redisRateLimiter } from '../../kernel/rate-limit-redis.ts';
+import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
+import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
+import { gateFor, type StockGate } from './gate/index.ts';
+import { loadFlashEnv, type FlashEnvSettings } from './settings.ts';
+
+export interface FlashMetrics {
+  purchases: Counter<'outcome'>;
+  orders: Counter<'result'>;
+  returned: Counter<'to'>;
+  rebuilds: Counter<'reason'>;
+}
+
+export interface FlashRuntime {
+  ctx: ModuleContext;
+  env: FlashEnvSettings;
+  gate: StockGate;
+  limiter: RateLimiter;
+  sales: SaleCache;
+  sessions: SessionCache;
+  soldOut: SoldOutFlags;
+  /** Unpaid sale units outstanding per sale (for Retry-After on sold_out), remembered 1 s. */
+  outstanding: ShortMemo<number>;
+  /** Store-facing remaining per sale, remembered 1 s. */
+  storeRemaining: ShortMemo<Map<string, number>>;
+  /** Gate rebuilds in progress on this node, so a rush that finds the gate empty rebuilds it once. */
+  rebuilding: Map<string, Promise<unknown>>;
+  inFlight: number;
+  metrics: FlashMetrics;
+  /** Set once the drain worker exists (only on worker nodes); wakes it after a local ticket insert. */
+  kickDrain: () => void;
+  close(): Promise<void>;
+}
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Counter<L>;
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+const runtimes = new WeakMap<ModuleContext, FlashRuntime>();
+
+export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
+  const existing = runtimes.get(ctx);
+  if (existing) return existing;
+  const env = loadFlashEnv();
+  let redis: RedisClient | undefined;
+  if (ctx.config.redisUrl) {
+    redis = await openRedis(ctx.config, { onError: (error) => ctx.log.warn({ err: error }, 'redis connection error') });
+  }
+  const gate = gateFor(ctx.config, redis);
+  const limiter = redis ? redisRateLimiter(redis, ctx.config.redisKeyPrefix) : memoryRateLimiter();
+  const m = ctx.metrics;
+  const runtime: FlashRuntime = {
+    ctx,
+    env,
+    gate,
+    limiter,
+    sales: new SaleCache(),
+    sessions: new SessionCache(),
+    soldOut: new SoldOutFlags(),
+    outstanding: new ShortMemo(1000),
+    storeRemaining: new ShortMemo(1000),
+    rebuilding: new Map(),
+    inFlight: 0,
+    metrics: {
+      purchases: counter(m, 'souk_flash_sale_purchases_total', 'Flash-sale purchase attempts by outcome', ['outcome']),
+      orders: counter(m, 'souk_flash_sale_orders_total', 'Tickets drained into orders (or failed)', ['result']),
+      returned: counter(m, 'souk_flash_sale_returned_units_total', 'Units of cancelled sale orders, back to the sale or to normal stock', ['to']),
+      rebuilds: counter(m, 'souk_flash_sale_gate_rebuilds_total', 'Stock gate rebuilds from the tickets', ['reason']),
+    },
+    kickDrain: () => undefined,
+    async close() {
+      await gate.close();
+      if (redis) await closeRedis(redis);
+    },
+  };
+  runtimes.set(ctx, runtime);
+  return runtime;
+}
+
+export function runtimeOf(ctx: ModuleContext): FlashRuntime {
+  const runtime = runtimes.get(ctx);
+  if (!runtime) throw new Error('the flash-sales module has not started (its routes were not registered)');
+  return runtime;
+}
