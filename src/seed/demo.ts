@@ -9,7 +9,7 @@ import { bulkUpsertProducts } from '../modules/catalog/service.ts';
 import { inventoryService } from '../modules/inventory/service.ts';
 import { createCoupon, type CouponInput } from '../modules/promotions/service.ts';
 
-const COMMERCE = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'webhooks'];
+const COMMERCE = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'webhooks'];
 
 export const DEMO = {
   platforms: [
