@@ -4,7 +4,8 @@
 // its state is rebuilt from the tickets, and the end of the sale returns what was not sold.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestEnv } from '../../../test/harness.ts';
 import { COMMERCE_MODULES, expectProblem, stockedVariants, stockOf, type Shop } from '../../../test/commerce.ts';
@@ -475,8 +476,21 @@ const memoryGate: Partial<Config> = { redisUrl: undefined };
 eachDatabase('flash sales (in-process gate)', flashSuite, memoryGate);
 
 if (process.env.REDIS_URL) {
-  const redisGate: Partial<Config> = { redisUrl: process.env.REDIS_URL, redisKeyPrefix: `souk-test-${randomBytes(4).toString('hex')}:` };
+  const redisUrl = process.env.REDIS_URL;
+  const prefix = `souk-test-${randomBytes(4).toString('hex')}:`;
+  const redisGate: Partial<Config> = { redisUrl, redisKeyPrefix: prefix };
   eachDatabase('flash sales (Redis gate)', flashSuite, redisGate);
+  // Redis is shared with other suites and reruns: remove every key this file's prefix wrote.
+  after(async () => {
+    const redis = new Redis(redisUrl);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+    await redis.quit();
+  });
 } else if (process.env.SOUK_REQUIRE_SERVICES === '1') {
   throw new Error('SOUK_REQUIRE_SERVICES=1 but REDIS_URL is not set: the Redis flash-sale suites cannot run.');
 }
