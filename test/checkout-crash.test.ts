@@ -31,8 +31,8 @@ interface Server {
 
 function startServer(databaseUrl: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/checkout-child.ts'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, SOUK_REQUIRE_SERVICES: '', SOUK_SANDBOX_WEBHOOK_SECRET: '' },
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/souk-node.ts'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, SOUK_EVENTS_TRANSPORT: 'embedded', SOUK_REQUIRE_SERVICES: '', SOUK_SANDBOX_WEBHOOK_SECRET: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -1,4 +1,4 @@
-// Flash sale across two real API nodes: two child processes (test/fixtures/flash-sale-node.ts), each a
+// Flash sale across two real API nodes: two child processes (test/fixtures/souk-node.ts), each a
 // Souk HTTP server with its event worker and drain, on one PostgreSQL database, sharing the stock gate in
 // Redis (a random key prefix per test, deleted afterwards) and, when NATS_URL is set, their events through
 // JetStream (a stream and subject prefix per test).
@@ -64,7 +64,7 @@ interface Node {
 
 function startNode(name: string, env: Record<string, string>): Promise<Node> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/flash-sale-node.ts'], {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/souk-node.ts'], {
       env: { ...process.env, ...env, SOUK_REQUIRE_SERVICES: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -88,17 +88,7 @@ export const StoreSale = Type.Object({
   perCustomerLimit: Type.Union([Type.Integer(), Type.Null()]),
   minAccountAgeHours: Type.Integer(),
   items: Type.Array(
-    Type.Object({
-      variantId: Uuid,
-      productId: Uuid,
-      sku: Type.String(),
-      title: Type.String(),
-      productTitle: Type.String(),
-      salePrice: Type.Integer(),
-      currency: Type.String(),
-      quantity: Type.Integer(),
-      remaining: Type.Integer({ description: 'Approximate units left; never above the truth' }),
-    }),
+    Type.Object({ ...SaleItem.properties, remaining: Type.Integer({ description: 'Approximate units left; never above the truth' }) }),
   ),
 });
 export type StoreSale = Static<typeof StoreSale>;
