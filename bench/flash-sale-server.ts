@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createSouk } from '../src/server.ts';
 import { newId, sha256 } from '../src/kernel/ids.ts';
 import { registerCustomer } from '../src/modules/accounts/index.ts';
+import { startCpuProfile } from './lib/profile.ts';
 
 const seedPort = Number(process.env.SEED_PORT);
 if (!Number.isInteger(seedPort) || seedPort <= 0) {
@@ -17,6 +18,8 @@ if (!Number.isInteger(seedPort) || seedPort <= 0) {
   process.exit(2);
 }
 
+// BENCH_CPU_PROFILE=<dir>: write a .cpuprofile of this server there when it stops (NODE_OPTIONS refuses --cpu-prof).
+const writeProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
 const souk = await createSouk();
 await souk.app.listen({ port: souk.config.port, host: souk.config.host });
 
@@ -67,7 +70,7 @@ console.log(`souk listening on ${souk.config.port}, customer seeder on ${seedPor
 
 const stop = () => {
   seeder.close();
-  souk.close().then(
+  Promise.all([writeProfile(), souk.close()]).then(
     () => process.exit(0),
     () => process.exit(1),
   );

@@ -32,7 +32,7 @@ export interface RoundsSettings extends LoadSettings {
 export const QUIET_PERCENT = 25;
 
 /** Waits for other processes to stop using the CPU; returns the last background reading. */
-async function waitForQuiet(maxSeconds: number, log: (line: string) => void): Promise<number> {
+export async function waitForQuiet(maxSeconds: number, log: (line: string) => void): Promise<number> {
   const deadline = Date.now() + maxSeconds * 1000;
   let busy = await machineBusyPercent(1000);
   let reported = false;

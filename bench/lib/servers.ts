@@ -35,8 +35,8 @@ export interface SoukServerOptions {
   /** Required for the postgres engine. */
   databaseUrl?: string;
   cleanup: CleanupStack;
-  /** Extra environment (e.g. SOUK_CATALOG_CACHE_TTL_MS) for scenario variants. */
-  env?: Record<string, string>;
+  /** Extra environment (e.g. SOUK_CATALOG_CACHE_TTL_MS) for scenario variants; undefined removes a variable. */
+  env?: Record<string, string | undefined>;
   /** Extra flags for the server's `node` (e.g. --cpu-prof), placed before bin/souk.js. */
   nodeArgs?: string[];
   /** What node runs instead of `bin/souk.js start` (e.g. a bench entry that wraps createSouk). */

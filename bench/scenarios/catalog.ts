@@ -13,8 +13,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type autocannon from 'autocannon';
 import type { LoadTarget } from '../lib/load.ts';
+import { engineDatabase } from '../lib/engine-run.ts';
 import { httpJson, httpRequest, UnexpectedStatusError } from '../lib/http.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../lib/postgres.ts';
+import type { ScratchDatabase } from '../lib/postgres.ts';
 import { readMemory, type MemoryReading } from '../lib/processes.ts';
 import { runRounds, type Counter, type RoundsSettings, type TargetSummary } from '../lib/rounds.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
@@ -281,21 +282,9 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
     quietWaitSeconds: options.quietWaitSeconds,
   };
 
-  let databaseUrl: string | undefined;
-  let scratch: ScratchDatabase | undefined;
-  if (engine === 'postgres') {
-    const outcome = await createScratchDatabase(options.pgAdminUrl, cleanup);
-    if (!outcome.ok) {
-      run.skipped = `PostgreSQL at ${options.pgAdminUrl.replace(/\/\/[^@/]*@/, '//…@')} is unreachable (${outcome.reason})`;
-      notes.push(`postgres skipped: ${run.skipped}`);
-      log(`postgres skipped: ${run.skipped}`);
-      return run;
-    }
-    databaseUrl = outcome.database.url;
-    scratch = outcome.database;
-    run.database = { name: outcome.database.name, serverVersion: outcome.database.serverVersion };
-    log(`${engine}: scratch database ${outcome.database.name} on PostgreSQL ${outcome.database.serverVersion}`);
-  }
+  const scratch = await engineDatabase(engine, context, notes, run);
+  if (run.skipped) return run;
+  const databaseUrl = scratch?.url;
 
   log(`${engine}: starting souk (migrate + demo seed)…`);
   const souk = await startSoukServer({ engine, databaseUrl, cleanup, env: options.soukEnv });

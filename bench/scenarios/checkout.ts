@@ -21,26 +21,24 @@
 //      payments succeeded = flows the customers completed, units committed (ledger) = units in paid
 //      orders, every level's on hand = stock set − its committed units, no level oversold.
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { machineBusyPercent, startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
+import { bareCells, measureBareRound, newBareRounds, type BareRounds } from '../lib/bare-rounds.ts';
+import { startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
+import { BENCH_ADMIN, countInSql, engineDatabase, startBenchSouk, type SqlQuery } from '../lib/engine-run.ts';
+import { positive } from '../lib/flags.ts';
 import { httpJson } from '../lib/http.ts';
-import { measure } from '../lib/load.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../lib/postgres.ts';
 import { freePort } from '../lib/processes.ts';
-import { QUIET_PERCENT } from '../lib/rounds.ts';
+import { waitForQuiet } from '../lib/rounds.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
-import { REPO_ROOT, startBareServer, startSoukServer, type Engine, type StartedServer } from '../lib/servers.ts';
+import { startBareServer, type Engine, type StartedServer } from '../lib/servers.ts';
 import { adminLogin, createPlatform, type AdminSession } from '../lib/souk-api.ts';
 import { median, percentileOfSorted, round, SampleBuffer, sum } from '../lib/stats.ts';
 import type { Cell, Table } from '../lib/table.ts';
+import { send, type Answer } from '../lib/virtual-client.ts';
 
 // Targets from the issue, on this 2-core machine.
 const GOALS = { postgresOrdersPerSecond: 1_000, checkoutP99Ms: 50 };
 
-const ADMIN = { email: 'bench-admin@souk.local', password: `bench-${randomBytes(8).toString('hex')}` };
 const SHOP = { slug: 'bench-shop', host: 'bench-shop.bench', currency: 'USD', price: 1000 };
 const COMMERCE_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments'];
 const VARIANTS_PER_PRODUCT = 100;
@@ -115,43 +113,10 @@ interface EngineRun {
   variants?: number;
   stockPerVariant?: number;
   seedSeconds?: number;
-  bare?: { requestsPerSecond: number[]; p50Ms: number[]; p99Ms: number[]; cpu: CpuUsage[] };
+  bare?: BareRounds;
   phases: Phase[];
   summaries: PhaseSummary[];
   verification?: Verification;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// HTTP for virtual customers: one keep-alive connection each, no parsing beyond the JSON answer.
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function send(agent: http.Agent, port: number, method: string, urlPath: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: urlPath,
-        agent,
-        headers: payload ? { ...headers, 'content-type': headers['content-type'] ?? 'application/json', 'content-length': String(payload.length) } : headers,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    request.setTimeout(30_000, () => request.destroy(new Error(`${method} ${urlPath} timed out`)));
-    request.on('error', reject);
-    request.end(payload);
-  });
 }
 
 class FlowError extends Error {
@@ -338,7 +303,7 @@ async function seedShop(baseUrl: string, session: AdminSession, variants: number
 // ---------------------------------------------------------------------------------------------------
 // The independent count.
 
-async function verify(query: (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>, shop: Shop, stock: number, flows: number): Promise<Verification> {
+async function verify(query: SqlQuery, shop: Shop, stock: number, flows: number): Promise<Verification> {
   const one = async (sql: string) => Number((await query(sql, [shop.platformId]))[0]?.n ?? Number.NaN);
   const statuses = await query('select status, count(*)::int as n from orders where platform_id = $1 group by status', [shop.platformId]);
   const ordersOther: Record<string, number> = {};
@@ -381,18 +346,6 @@ async function verify(query: (sql: string, params: unknown[]) => Promise<Record<
 
 // ---------------------------------------------------------------------------------------------------
 
-async function waitForQuiet(maxSeconds: number, log: ScenarioContext['log']): Promise<number> {
-  const until = Date.now() + maxSeconds * 1000;
-  let busy = await machineBusyPercent(1000);
-  let reported = false;
-  while (busy > QUIET_PERCENT && Date.now() < until) {
-    if (!reported) log(`  machine busy (${busy}% of a core used); waiting up to ${maxSeconds} s`);
-    reported = true;
-    busy = await machineBusyPercent(2000);
-  }
-  return busy;
-}
-
 function pcts(samples: SampleBuffer): { p50Ms: number; p99Ms: number; count: number } {
   const sorted = samples.sorted();
   return { p50Ms: round(percentileOfSorted(sorted, 50), 2), p99Ms: round(percentileOfSorted(sorted, 99), 2), count: samples.size };
@@ -426,7 +379,7 @@ function parseList(raw: string, name: string): number[] {
 }
 
 async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioContext, notes: string[]): Promise<EngineRun> {
-  const { options, flags, cleanup, log } = context;
+  const { options, flags, log } = context;
   const run: EngineRun = { engine, phases: [], summaries: [] };
   const customersList = parseList(flags.customers ?? '8,32,64', 'customers');
   const modes = (flags.modes ?? 'distinct,hot').split(',').map((m) => m.trim()) as Mode[];
@@ -434,34 +387,15 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
   const variants = Number(flags.variants);
   const stock = Number(flags.stock);
 
-  let scratch: ScratchDatabase | undefined;
-  if (engine === 'postgres') {
-    const outcome = await createScratchDatabase(options.pgAdminUrl, cleanup);
-    if (!outcome.ok) {
-      run.skipped = `PostgreSQL at ${options.pgAdminUrl.replace(/\/\/[^@/]*@/, '//…@')} is unreachable (${outcome.reason})`;
-      notes.push(`postgres skipped: ${run.skipped}`);
-      log(`postgres skipped: ${run.skipped}`);
-      return run;
-    }
-    scratch = outcome.database;
-    run.database = { name: scratch.name, serverVersion: scratch.serverVersion };
-    log(`${engine}: scratch database ${scratch.name} on PostgreSQL ${scratch.serverVersion}`);
-  }
+  const scratch = await engineDatabase(engine, context, notes, run);
+  if (run.skipped) return run;
 
   const signerPort = await freePort();
-  log(`${engine}: starting souk (bench/checkout-server.ts)…`);
-  const souk = await startSoukServer({
-    engine,
-    databaseUrl: scratch?.url,
-    cleanup,
-    entryArgs: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'checkout-server.ts')],
-    env: { SOUK_SEED_DEMO: '0', SOUK_ADMIN_EMAIL: ADMIN.email, SOUK_ADMIN_PASSWORD: ADMIN.password, SIGNER_PORT: String(signerPort), ...options.soukEnv },
-  });
-  run.readyAfterSeconds = round(souk.readyAfterMs / 1000, 1);
-  log(`${engine}: souk pid ${souk.pid} ready on ${souk.baseUrl} after ${run.readyAfterSeconds} s`);
+  const { souk, readyAfterSeconds } = await startBenchSouk(context, { engine, scratch, entry: 'checkout-server.ts', env: { SIGNER_PORT: String(signerPort) } });
+  run.readyAfterSeconds = readyAfterSeconds;
 
   const seedStarted = Date.now();
-  const session = await adminLogin(souk.baseUrl, ADMIN.email, ADMIN.password);
+  const session = await adminLogin(souk.baseUrl, BENCH_ADMIN.email, BENCH_ADMIN.password);
   const shop = await seedShop(souk.baseUrl, session, variants, stock, log);
   run.variants = shop.variants.length;
   run.stockPerVariant = stock;
@@ -475,15 +409,10 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
     if (warm.recorder.failed > 0) log(`  warm-up failures: ${JSON.stringify(warm.recorder.failures)}`);
   }
 
-  run.bare = { requestsPerSecond: [], p50Ms: [], p99Ms: [], cpu: [] };
+  run.bare = newBareRounds();
   for (let r = 1; r <= options.rounds; r++) {
     await waitForQuiet(options.quietWaitSeconds, log);
-    const b = await measure({ id: 'bare', label: 'bare fastify hello', url: bare.baseUrl, requests: [{ path: '/' }], serverPid: bare.pid }, { durationSeconds: options.durationSeconds, connections: options.connections });
-    run.bare.requestsPerSecond.push(b.requestsPerSecond);
-    run.bare.p50Ms.push(b.p50Ms);
-    run.bare.p99Ms.push(b.p99Ms);
-    run.bare.cpu.push(b.cpu);
-    log(`  round ${r}/${options.rounds} bare fastify hello: ${b.requestsPerSecond} req/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms, cpu server ${b.cpu.serverPercent}% / loadgen ${b.cpu.loadGeneratorPercent}%`);
+    await measureBareRound(bare, context, r, run.bare);
     for (const mode of modes) {
       for (const customers of customersList) {
         const backgroundBeforePercent = await waitForQuiet(options.quietWaitSeconds, log);
@@ -503,26 +432,7 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
   // The independent count, after every flow has ended.
   const flows = sum(run.phases.map((p) => p.ordersCompleted + p.finishedAfterDeadline));
   await sleep(500);
-  if (scratch) {
-    const client = new pg.Client({ connectionString: scratch.url });
-    await client.connect();
-    try {
-      run.verification = await verify(async (sql, params) => (await client.query(sql, params)).rows as Record<string, unknown>[], shop, stock, flows);
-    } finally {
-      await client.end();
-    }
-    await souk.stop();
-    await scratch.drop();
-  } else {
-    await souk.stop();
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create(souk.dataDir);
-    try {
-      run.verification = await verify(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows, shop, stock, flows);
-    } finally {
-      await db.close();
-    }
-  }
+  run.verification = await countInSql(souk, scratch, (query) => verify(query, shop, stock, flows));
   const v = run.verification;
   log(`${engine}: check: ${JSON.stringify(v)}`);
   if (!v.consistent) notes.push(`${engine}: the database check FAILED: ${JSON.stringify(v)}`);
@@ -575,14 +485,7 @@ function buildTables(runs: EngineRun[]): Table[] {
   const goals: Table = { title: 'Goals from the issue', columns: ['engine', 'goal', 'measured', 'met'], rows: [] };
   for (const run of measured) {
     const bareRps = median(run.bare?.requestsPerSecond ?? []);
-    bareTable.rows.push([
-      run.engine,
-      round(bareRps, 0),
-      round(median(run.bare?.p50Ms ?? []), 2),
-      round(median(run.bare?.p99Ms ?? []), 2),
-      `${round(median((run.bare?.cpu ?? []).map((c) => c.serverPercent)), 0)}%`,
-      `${round(median((run.bare?.cpu ?? []).map((c) => c.loadGeneratorPercent)), 0)}%`,
-    ]);
+    bareTable.rows.push([run.engine, ...bareCells(run.bare)]);
     for (const s of run.summaries) {
       main.rows.push([
         run.engine,
@@ -642,10 +545,7 @@ export const checkoutScenario: Scenario = {
   },
   async run(context): Promise<ScenarioReport> {
     const { cleanup, log } = context;
-    for (const flag of ['variants', 'stock']) {
-      const value = Number(context.flags[flag]);
-      if (!Number.isInteger(value) || value < 1) throw new Error(`--${flag} must be a positive integer, got "${context.flags[flag]}"`);
-    }
+    for (const flag of ['variants', 'stock']) positive(context.flags, flag);
     const notes: string[] = [
       `The load generator (virtual customers and autocannon, in the harness process) runs on the same ${context.machine.cores} cores as Souk and PostgreSQL.`,
       'Each phase runs --duration s; customers start no flow after it and finish the one in flight (those flows are in the database check, not in orders/s).',

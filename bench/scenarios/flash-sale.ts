@@ -1,5 +1,7 @@
 // Flash sale (issue 5): a rush of many logged-in customers on ONE hot variant, over real HTTP on loopback,
-// with a bare Fastify server measured in the same run as the machine's HTTP ceiling.
+// with a bare Fastify server measured in the same run, twice: with autocannon (the machine's HTTP ceiling)
+// and with the rush's own shopper client (like for like: the shoppers are node:http in the harness
+// process, far dearer per request than autocannon, on the same cores as the servers).
 //
 // Per engine — embedded (PGlite, in-process stock gate) and postgres (PostgreSQL in a scratch database,
 // with the Redis stock gate when Redis answers at --redis-url, under a random key prefix deleted at the
@@ -9,71 +11,47 @@
 //   2. through the admin API: one platform with the commerce modules and flash-sales (purchase rate limits
 //      raised: every shopper here comes from 127.0.0.1), one product with a hot variant stocked for every
 //      sale of the run and a warm-up variant; --buyers customers through the side port;
-//   3. bare Fastify hello with autocannon (the HTTP ceiling of this run);
-//   4. per round, a new sale of --quantity units of the hot variant (limit --limit per customer) starting
+//   3. an unmeasured warm-up (--warmup s): a rush on a sale of the warm-up variant, then the shoppers on
+//      bare Fastify's POST /purchase;
+//   4. per round, right before its rush, with the rush's --connections and --duration:
+//      a. bare Fastify GET / with autocannon (the HTTP ceiling of this run);
+//      b. bare Fastify POST /purchase with exactly the rush's client (runShoppers: same keep-alive agent
+//         per shopper, same headers incl. authorization and x-device-id, same JSON body, same closed
+//         loop); it parses the body and answers a 409 sold-out problem of Souk's size;
+//   5. per round, a new sale of --quantity units of the hot variant (limit --limit per customer) starting
 //      2 s after it is scheduled; when it starts, --connections closed-loop shoppers (one keep-alive
 //      connection each) send purchase attempts back to back for --duration s, each attempt as the next
 //      buyer in turn. Measured: attempts/s answered at HTTP, p50/p99 of all answers and of winners (202)
 //      and losers (409), the time from the start until the last unit was won (sold out), and the drain:
 //      orders created per second from the first to the last order of the sale (the server's
 //      SOUK_FLASH_DRAIN_PER_SECOND, default 200 per node, caps it; --souk-env changes it);
-//   5. after waiting for the drain (bounded), an independent count in SQL (pg on PostgreSQL; PGlite opened
+//   6. after waiting for the drain (bounded), an independent count in SQL (pg on PostgreSQL; PGlite opened
 //      after Souk stopped): per sale, ticketed units (pending or ordered) ≤ quantity, nobody above the
 //      limit, orders = tickets, order units = ticketed units at the sale price, no ticket still pending,
 //      and no inventory level with reserved > on hand. Zero oversell is the goal; the tables say if not.
+// The rush table gives attempts/s against both bare figures ("vs bare (autocannon)", "vs bare (same client)").
 // Load goes to 127.0.0.1 only; every phase is bounded by --duration, the drain wait by --drain-wait.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { Redis } from 'ioredis';
-import { machineBusyPercent, startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
+import { bareCells, cpuCells, measureBareRound, newBareRounds, type BareRounds } from '../lib/bare-rounds.ts';
+import { startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
+import { BENCH_ADMIN, countInSql, engineDatabase, startBenchSouk, type SqlQuery } from '../lib/engine-run.ts';
+import { positive } from '../lib/flags.ts';
 import { httpJson } from '../lib/http.ts';
-import { measure } from '../lib/load.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../lib/postgres.ts';
 import { freePort } from '../lib/processes.ts';
-import { QUIET_PERCENT } from '../lib/rounds.ts';
+import { waitForQuiet } from '../lib/rounds.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
-import { REPO_ROOT, startBareServer, startSoukServer, type Engine, type StartedServer } from '../lib/servers.ts';
+import { startBareServer, type Engine, type StartedServer } from '../lib/servers.ts';
 import { adminLogin, createPlatform, type AdminSession } from '../lib/souk-api.ts';
 import { median, percentileOfSorted, round, SampleBuffer } from '../lib/stats.ts';
 import type { Table } from '../lib/table.ts';
+import { send } from '../lib/virtual-client.ts';
 
-const ADMIN = { email: 'bench-admin@souk.local', password: `bench-${randomBytes(8).toString('hex')}` };
 const SHOP = { slug: 'flash-shop', host: 'flash-shop.bench', currency: 'USD', price: 2000, salePrice: 990 };
 const MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales'];
 const START_DELAY_MS = 2000;
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function send(agent: http.Agent, port: number, method: string, urlPath: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(body);
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path: urlPath,
-        agent,
-        headers: payload ? { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) } : headers,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    request.setTimeout(30_000, () => request.destroy(new Error(`${method} ${urlPath} timed out`)));
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
 
 interface Shop {
   platformId: string;
@@ -83,29 +61,15 @@ interface Shop {
   buyers: string[];
 }
 
-interface Rush {
+interface Rush extends ShopperRun {
   label: string;
   round: number;
   saleId: string;
   quantity: number;
-  durationSeconds: number;
-  attempts: number;
-  attemptsPerSecond: number;
-  answers: Record<string, number>;
-  p50Ms: number;
-  p99Ms: number;
-  wonP50Ms: number;
-  wonP99Ms: number;
-  lostP50Ms: number;
-  lostP99Ms: number;
-  unitsWon: number;
-  /** Seconds from the sale's start to the answer that won the last unit; null if it did not sell out. */
-  soldOutAfterSeconds: number | null;
   /** Orders created per second, first to last order of the sale (from the database at the end). */
   ordersPerSecond?: number;
   drainSeconds?: number;
   drainedInTime: boolean;
-  cpu: CpuUsage;
   backgroundBeforePercent: number;
 }
 
@@ -139,25 +103,16 @@ interface EngineRun {
   readyAfterSeconds?: number;
   buyers?: number;
   seedSeconds?: number;
-  bare?: { requestsPerSecond: number[]; p50Ms: number[]; p99Ms: number[]; cpu: CpuUsage[] };
+  /** Bare Fastify GET / with autocannon, per round. */
+  bare?: BareRounds;
+  /** Bare Fastify POST /purchase with the rush's shopper client, per round (next to `bare`). */
+  bareSameClient?: ShopperRun[];
   rushes: Rush[];
   verification?: Verification;
 }
 
 function pct(samples: SampleBuffer, p: number): number {
   return samples.size === 0 ? Number.NaN : round(percentileOfSorted(samples.sorted(), p), 2);
-}
-
-async function waitForQuiet(maxSeconds: number, log: ScenarioContext['log']): Promise<number> {
-  const until = Date.now() + maxSeconds * 1000;
-  let busy = await machineBusyPercent(1000);
-  let reported = false;
-  while (busy > QUIET_PERCENT && Date.now() < until) {
-    if (!reported) log(`  machine busy (${busy}% of a core used); waiting up to ${maxSeconds} s`);
-    reported = true;
-    busy = await machineBusyPercent(2000);
-  }
-  return busy;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -230,23 +185,51 @@ async function saleStats(session: AdminSession, saleId: string): Promise<SaleSta
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The rush: closed-loop shoppers, each on its own keep-alive connection, buyers taken in turn.
+// The shoppers: closed-loop, each on its own keep-alive connection, buyers taken in turn. One client for
+// the rush on Souk and for the bare baseline (POST /purchase on bare Fastify), so that the two numbers
+// pay the same client cost on the cores they share with the servers.
 
-let nextBuyer = 0;
+interface ShopperTarget {
+  port: number;
+  path: string;
+  /** The process answering, for CPU accounting. */
+  serverPid: number;
+}
 
-async function runRush(
-  port: number,
+/** Figures of one closed-loop run of the shoppers. */
+interface ShopperRun {
+  durationSeconds: number;
+  attempts: number;
+  attemptsPerSecond: number;
+  answers: Record<string, number>;
+  p50Ms: number;
+  p99Ms: number;
+  wonP50Ms: number;
+  wonP99Ms: number;
+  lostP50Ms: number;
+  lostP99Ms: number;
+  unitsWon: number;
+  /** Seconds from the first attempt to the answer that won unit number `quantity`; null if it did not come. */
+  soldOutAfterSeconds: number | null;
+  cpu: CpuUsage;
+}
+
+/** Which buyer sends the next attempt; the rush keeps one across its runs, the bare baseline its own. */
+interface BuyerTurn {
+  next: number;
+}
+
+const rushTurn: BuyerTurn = { next: 0 };
+
+async function runShoppers(
+  target: ShopperTarget,
   shop: Shop,
-  saleId: string,
+  turn: BuyerTurn,
   variantId: string,
   quantity: number,
-  startsAt: number,
   shoppers: number,
   durationSeconds: number,
-  serverPid: number,
-): Promise<Omit<Rush, 'label' | 'round' | 'saleId' | 'drainedInTime' | 'backgroundBeforePercent'>> {
-  const wait = startsAt + 50 - Date.now();
-  if (wait > 0) await sleep(wait);
+): Promise<ShopperRun> {
   const all = new SampleBuffer();
   const won = new SampleBuffer();
   const lost = new SampleBuffer();
@@ -255,7 +238,7 @@ async function runRush(
   let soldOutAt: number | null = null;
   const started = performance.now();
   const deadline = started + durationSeconds * 1000;
-  const stopCpu = startCpuWatch(serverPid);
+  const stopCpu = startCpuWatch(target.serverPid);
   const body = JSON.stringify({ variantId, quantity: 1 });
   const agents: http.Agent[] = [];
   let inWindow = 0;
@@ -264,15 +247,15 @@ async function runRush(
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);
     while (performance.now() < deadline) {
-      const token = shop.buyers[nextBuyer++ % shop.buyers.length]!;
+      const token = shop.buyers[turn.next++ % shop.buyers.length]!;
       const t0 = performance.now();
       let key: string;
       try {
         const answer = await send(
           agent,
-          port,
+          target.port,
           'POST',
-          `/store/flash-sales/${saleId}/purchase`,
+          target.path,
           { 'x-publishable-key': shop.publishableKey, authorization: `Bearer ${token}`, 'x-device-id': `bench-device-${s}`, accept: 'application/json' },
           body,
         );
@@ -310,7 +293,6 @@ async function runRush(
   const cpu = stopCpu();
   for (const agent of agents) agent.destroy();
   return {
-    quantity,
     durationSeconds,
     attempts: all.size,
     attemptsPerSecond: round(inWindow / durationSeconds, 0),
@@ -327,6 +309,33 @@ async function runRush(
   };
 }
 
+/** The rush on a sale: the shoppers from 50 ms after its start, for durationSeconds. */
+async function runRush(
+  souk: { port: number; pid: number },
+  shop: Shop,
+  saleId: string,
+  variantId: string,
+  quantity: number,
+  startsAt: number,
+  shoppers: number,
+  durationSeconds: number,
+): Promise<ShopperRun> {
+  const wait = startsAt + 50 - Date.now();
+  if (wait > 0) await sleep(wait);
+  return runShoppers({ port: souk.port, path: `/store/flash-sales/${saleId}/purchase`, serverPid: souk.pid }, shop, rushTurn, variantId, quantity, shoppers, durationSeconds);
+}
+
+/**
+ * The bare baseline with the rush's own client: the same shoppers, headers and body against bare
+ * Fastify's POST /purchase (parse the JSON, answer a sold-out problem of Souk's size). It never answers
+ * 202, so nothing is "won"; its own buyer turn leaves the rush's order of buyers as it was.
+ */
+const bareTurn: BuyerTurn = { next: 0 };
+
+function runBareSameClient(bare: StartedServer, shop: Shop, shoppers: number, durationSeconds: number): Promise<ShopperRun> {
+  return runShoppers({ port: bare.port, path: '/purchase', serverPid: bare.pid }, shop, bareTurn, shop.hotVariant, Number.POSITIVE_INFINITY, shoppers, durationSeconds);
+}
+
 async function waitForDrain(session: AdminSession, saleId: string, maxSeconds: number): Promise<boolean> {
   const until = Date.now() + maxSeconds * 1000;
   while (Date.now() < until) {
@@ -340,9 +349,7 @@ async function waitForDrain(session: AdminSession, saleId: string, maxSeconds: n
 // ---------------------------------------------------------------------------------------------------
 // The independent count.
 
-type Query = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
-
-async function verify(query: Query, platformId: string, sales: { saleId: string; quantity: number }[], limit: number): Promise<Verification> {
+async function verify(query: SqlQuery, platformId: string, sales: { saleId: string; quantity: number }[], limit: number): Promise<Verification> {
   const checks: SaleCheck[] = [];
   const problems: string[] = [];
   for (const { saleId, quantity } of sales) {
@@ -422,12 +429,6 @@ async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   }
 }
 
-function positive(flags: Record<string, string>, name: string): number {
-  const value = Number(flags[name]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got "${flags[name]}"`);
-  return value;
-}
-
 async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioContext, notes: string[]): Promise<EngineRun> {
   const { options, flags, cleanup, log } = context;
   const buyers = positive(flags, 'buyers');
@@ -436,19 +437,10 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
   const drainWait = positive(flags, 'drain-wait');
   const run: EngineRun = { engine, gate: 'memory', rushes: [] };
 
-  let scratch: ScratchDatabase | undefined;
+  const scratch = await engineDatabase(engine, context, notes, run);
+  if (run.skipped) return run;
   const soukEnv: Record<string, string | undefined> = {};
   if (engine === 'postgres') {
-    const outcome = await createScratchDatabase(options.pgAdminUrl, cleanup);
-    if (!outcome.ok) {
-      run.skipped = `PostgreSQL at ${options.pgAdminUrl.replace(/\/\/[^@/]*@/, '//…@')} is unreachable (${outcome.reason})`;
-      notes.push(`postgres skipped: ${run.skipped}`);
-      log(`postgres skipped: ${run.skipped}`);
-      return run;
-    }
-    scratch = outcome.database;
-    run.database = { name: scratch.name, serverVersion: scratch.serverVersion };
-    log(`${engine}: scratch database ${scratch.name} on PostgreSQL ${scratch.serverVersion}`);
     const redisUrl = flags['redis-url']!;
     const unreachable = redisUrl === 'none' ? 'disabled by --redis-url none' : await redisReachable(redisUrl);
     if (unreachable) {
@@ -468,19 +460,11 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
   }
 
   const seedPort = await freePort();
-  log(`${engine}: starting souk (bench/flash-sale-server.ts, ${run.gate} gate)…`);
-  const souk = await startSoukServer({
-    engine,
-    databaseUrl: scratch?.url,
-    cleanup,
-    entryArgs: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'flash-sale-server.ts')],
-    env: { SOUK_SEED_DEMO: '0', SOUK_ADMIN_EMAIL: ADMIN.email, SOUK_ADMIN_PASSWORD: ADMIN.password, SEED_PORT: String(seedPort), ...soukEnv, ...options.soukEnv } as Record<string, string>,
-  });
-  run.readyAfterSeconds = round(souk.readyAfterMs / 1000, 1);
-  log(`${engine}: souk pid ${souk.pid} ready on ${souk.baseUrl} after ${run.readyAfterSeconds} s`);
+  const { souk, readyAfterSeconds } = await startBenchSouk(context, { engine, scratch, entry: 'flash-sale-server.ts', remark: `${run.gate} gate`, env: { SEED_PORT: String(seedPort), ...soukEnv } });
+  run.readyAfterSeconds = readyAfterSeconds;
 
   const seedStarted = Date.now();
-  const session = await adminLogin(souk.baseUrl, ADMIN.email, ADMIN.password);
+  const session = await adminLogin(souk.baseUrl, BENCH_ADMIN.email, BENCH_ADMIN.password);
   const hotStock = quantity * options.rounds + 100;
   const shop = await seedShop(souk.baseUrl, seedPort, session, buyers, hotStock, log);
   run.buyers = shop.buyers.length;
@@ -493,27 +477,35 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
     const { saleId, startsAt } = await scheduleSale(session, shop.warmVariant, warmQuantity, limit, options.warmupSeconds);
     sales.push({ saleId, quantity: warmQuantity });
     log(`  warm-up (${options.warmupSeconds} s, ${options.connections} shoppers, ${warmQuantity} units)`);
-    const warm = await runRush(souk.port, shop, saleId, shop.warmVariant, warmQuantity, startsAt, options.connections, options.warmupSeconds, souk.pid);
+    const warm = await runRush(souk, shop, saleId, shop.warmVariant, warmQuantity, startsAt, options.connections, options.warmupSeconds);
     log(`  warm-up: ${warm.attemptsPerSecond} attempts/s, answers ${JSON.stringify(warm.answers)}`);
     await waitForDrain(session, saleId, drainWait);
+    log(`  warm-up bare POST /purchase, same client (${options.warmupSeconds} s)`);
+    await runBareSameClient(bare, shop, options.connections, options.warmupSeconds);
   }
 
-  run.bare = { requestsPerSecond: [], p50Ms: [], p99Ms: [], cpu: [] };
+  run.bare = newBareRounds();
+  run.bareSameClient = [];
   for (let r = 1; r <= options.rounds; r++) {
     await waitForQuiet(options.quietWaitSeconds, log);
-    const b = await measure({ id: 'bare', label: 'bare fastify hello', url: bare.baseUrl, requests: [{ path: '/' }], serverPid: bare.pid }, { durationSeconds: options.durationSeconds, connections: options.connections });
-    run.bare.requestsPerSecond.push(b.requestsPerSecond);
-    run.bare.p50Ms.push(b.p50Ms);
-    run.bare.p99Ms.push(b.p99Ms);
-    run.bare.cpu.push(b.cpu);
-    log(`  round ${r}/${options.rounds} bare fastify hello: ${b.requestsPerSecond} req/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms`);
+    await measureBareRound(bare, context, r, run.bare);
+
+    await waitForQuiet(options.quietWaitSeconds, log);
+    const sc = await runBareSameClient(bare, shop, options.connections, options.durationSeconds);
+    run.bareSameClient.push(sc);
+    const scOdd = Object.entries(sc.answers).filter(([k]) => k !== '409 sold_out');
+    if (scOdd.length > 0) notes.push(`${engine} round ${r}: bare POST /purchase (same client) answered ${JSON.stringify(Object.fromEntries(scOdd))}`);
+    log(
+      `  round ${r}/${options.rounds} bare POST /purchase (same client): ${sc.attemptsPerSecond} req/s, p50 ${sc.p50Ms} ms, p99 ${sc.p99Ms} ms, ` +
+        `cpu server ${sc.cpu.serverPercent}% / loadgen ${sc.cpu.loadGeneratorPercent}%${scOdd.length > 0 ? `  !! ${JSON.stringify(Object.fromEntries(scOdd))}` : ''}`,
+    );
 
     const backgroundBeforePercent = await waitForQuiet(options.quietWaitSeconds, log);
     const { saleId, startsAt } = await scheduleSale(session, shop.hotVariant, quantity, limit, options.durationSeconds);
     sales.push({ saleId, quantity });
-    const result = await runRush(souk.port, shop, saleId, shop.hotVariant, quantity, startsAt, options.connections, options.durationSeconds, souk.pid);
+    const result = await runRush(souk, shop, saleId, shop.hotVariant, quantity, startsAt, options.connections, options.durationSeconds);
     const drainedInTime = await waitForDrain(session, saleId, drainWait);
-    const rush: Rush = { ...result, label: `${engine} ${run.gate}`, round: r, saleId, drainedInTime, backgroundBeforePercent };
+    const rush: Rush = { ...result, quantity, label: `${engine} ${run.gate}`, round: r, saleId, drainedInTime, backgroundBeforePercent };
     run.rushes.push(rush);
     const odd = Object.entries(rush.answers).filter(([k]) => !k.startsWith('202') && !k.startsWith('409'));
     log(
@@ -526,27 +518,7 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
 
   // The independent count, after the drain.
   await sleep(300);
-  const platformId = shop.platformId;
-  if (scratch) {
-    const client = new pg.Client({ connectionString: scratch.url });
-    await client.connect();
-    try {
-      run.verification = await verify(async (sql, params) => (await client.query(sql, params)).rows as Record<string, unknown>[], platformId, sales, limit);
-    } finally {
-      await client.end();
-    }
-    await souk.stop();
-    await scratch.drop();
-  } else {
-    await souk.stop();
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create(souk.dataDir);
-    try {
-      run.verification = await verify(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows, platformId, sales, limit);
-    } finally {
-      await db.close();
-    }
-  }
+  run.verification = await countInSql(souk, scratch, (query) => verify(query, shop.platformId, sales, limit));
   for (const rush of run.rushes) {
     const check = run.verification.sales.find((s) => s.saleId === rush.saleId);
     if (check?.firstOrderAt != null && check.lastOrderAt != null && check.orders > 1) {
@@ -562,13 +534,22 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
 
 function buildTables(runs: EngineRun[], shoppers: number): Table[] {
   const measured = runs.filter((r) => !r.skipped);
-  const bareTable: Table = { title: 'Bare Fastify hello in the same run (autocannon), medians of rounds', columns: ['engine', 'req/s', 'p50 ms', 'p99 ms', 'CPU server', 'CPU loadgen'], rows: [] };
+  const bareTable: Table = {
+    title: 'Bare Fastify in the same run, medians of rounds',
+    columns: ['engine', 'client', 'request', 'req/s', 'p50 ms', 'p99 ms', 'CPU server', 'CPU loadgen'],
+    rows: [],
+    notes: [
+      'autocannon: GET / {"hello":"world"}, the HTTP ceiling. same client: POST /purchase (JSON body in, 409 sold-out problem of Souk\'s size out) with the rush\'s own shoppers, headers and body.',
+      'Both with the same --connections and --duration, each round right before its rush. The shoppers cost more CPU per request than autocannon, on the cores the servers use.',
+    ],
+  };
   const main: Table = {
     title: `Flash-sale rush on one hot variant, ${shoppers} closed-loop shoppers, medians of rounds`,
-    columns: ['engine', 'gate', 'attempts/s', 'vs bare req/s', 'p50 ms', 'p99 ms', 'won p50 / p99 ms', 'lost p50 / p99 ms', 'sold out after s', 'orders/s drained', 'CPU server', 'CPU loadgen', 'CPU other'],
+    columns: ['engine', 'gate', 'attempts/s', 'vs bare (autocannon)', 'vs bare (same client)', 'p50 ms', 'p99 ms', 'won p50 / p99 ms', 'lost p50 / p99 ms', 'sold out after s', 'orders/s drained', 'CPU server', 'CPU loadgen', 'CPU other'],
     rows: [],
     notes: [
       'attempts/s: purchase answers (202 won, 409 sold_out / limit_reached, anything else) within the measured window ÷ its length.',
+      'vs bare: attempts/s ÷ bare req/s of the same engine run: autocannon on GET /, or the same shopper client on POST /purchase (like for like).',
       'sold out after: from the sale start to the answer that won the last unit. orders/s drained: orders of the sale ÷ time from its first to its last order (capped by SOUK_FLASH_DRAIN_PER_SECOND).',
     ],
   };
@@ -580,13 +561,17 @@ function buildTables(runs: EngineRun[], shoppers: number): Table[] {
   };
   for (const run of measured) {
     const bareRps = median(run.bare?.requestsPerSecond ?? []);
+    bareTable.rows.push([run.engine, 'autocannon', 'GET /', ...bareCells(run.bare)]);
+    const sameClient = run.bareSameClient ?? [];
+    const sameClientRps = median(sameClient.map((b) => b.attemptsPerSecond));
     bareTable.rows.push([
       run.engine,
-      round(bareRps, 0),
-      round(median(run.bare?.p50Ms ?? []), 2),
-      round(median(run.bare?.p99Ms ?? []), 2),
-      `${round(median((run.bare?.cpu ?? []).map((c) => c.serverPercent)), 0)}%`,
-      `${round(median((run.bare?.cpu ?? []).map((c) => c.loadGeneratorPercent)), 0)}%`,
+      'same client',
+      'POST /purchase',
+      round(sameClientRps, 0),
+      round(median(sameClient.map((b) => b.p50Ms)), 2),
+      round(median(sameClient.map((b) => b.p99Ms)), 2),
+      ...cpuCells(sameClient.map((b) => b.cpu)),
     ]);
     const rushes = run.rushes;
     if (rushes.length > 0) {
@@ -600,6 +585,7 @@ function buildTables(runs: EngineRun[], shoppers: number): Table[] {
         run.gate,
         attempts === null ? null : round(attempts, 0),
         attempts === null || !bareRps ? null : `${round((attempts / bareRps) * 100, 1)}%`,
+        attempts === null || !sameClientRps ? null : `${round((attempts / sameClientRps) * 100, 1)}%`,
         med((r) => r.p50Ms),
         med((r) => r.p99Ms),
         `${med((r) => r.wonP50Ms) ?? '–'} / ${med((r) => r.wonP99Ms) ?? '–'}`,
@@ -634,7 +620,7 @@ function buildTables(runs: EngineRun[], shoppers: number): Table[] {
 
 export const flashSaleScenario: Scenario = {
   name: 'flash-sale',
-  description: 'A rush of logged-in customers on one hot flash-sale variant over HTTP: attempts/s, p50/p99, time to sell out, orders/s drained, zero oversell by SQL, vs bare Fastify.',
+  description: 'A rush of logged-in customers on one hot flash-sale variant over HTTP: attempts/s, p50/p99, time to sell out, orders/s drained, zero oversell by SQL, vs bare Fastify (autocannon and the same client).',
   flags: {
     buyers: { description: 'customer accounts with sessions; attempts take them in turn', default: '20000' },
     quantity: { description: 'units of the hot variant per sale (one sale per round)', default: '5000' },

@@ -17,7 +17,7 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     load: async () => (await import('./checkout.ts')).checkoutScenario,
   },
   'flash-sale': {
-    summary: 'flash-sale rush on one hot variant: purchase attempts/s and p50/p99 at HTTP, time to sell out, orders/s drained, zero oversell by SQL, embedded and PostgreSQL + Redis, vs bare Fastify',
+    summary: 'flash-sale rush on one hot variant: purchase attempts/s and p50/p99 at HTTP, time to sell out, orders/s drained, zero oversell by SQL, embedded and PostgreSQL + Redis, vs bare Fastify (autocannon and the same client)',
     load: async () => (await import('./flash-sale.ts')).flashSaleScenario,
   },
 };
