@@ -46,12 +46,27 @@ export interface PlatformDirectory {
   reload(): Promise<void>;
 }
 
+/** One event of a batch (emitMany, scheduleMany); trace is the emitting request's currentTrace(), if any. */
+export interface BatchedEventInput {
+  type: string;
+  payload: unknown;
+  key?: string | null;
+  trace?: { traceparent: string; causedBy: string | null } | undefined;
+}
+
 /** The event backbone as modules use it (implemented by the events module's EventBus). */
 export interface EventsApi {
   /** Records an event in the caller's transaction; delivered at least once after commit. Returns its id. */
   emit(tx: Queryable | PlatformDb, type: string, payload: unknown, options?: { key?: string | null; platformId?: string | null }): Promise<string>;
+  /**
+   * Records a batch of one platform's events with one statement (for callers that group many requests into
+   * one transaction). Pass each request's currentTrace() as trace, captured when it queued. Ids in order.
+   */
+  emitMany(tx: PlatformDb, events: readonly BatchedEventInput[]): Promise<string[]>;
   /** A durable timer: emits the event at `at`, once, surviving restarts. Returns the timer id. */
   schedule(tx: Queryable | PlatformDb, at: Date, type: string, payload: unknown, options?: { key?: string | null; platformId?: string | null }): Promise<string>;
+  /** Several durable timers of one platform with one statement (see emitMany). Timer ids in order. */
+  scheduleMany(tx: PlatformDb, timers: readonly (BatchedEventInput & { at: Date })[]): Promise<string[]>;
   cancelTimer(tx: Queryable | PlatformDb, timerId: string): Promise<boolean>;
   subscribe(
     consumer: string,

@@ -7,10 +7,10 @@ import type { Database, Queryable } from '../../kernel/db/types.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { RunTransaction } from './deliver.ts';
 import type { EventMetrics } from './metrics.ts';
-import { cancelTimer, emitEvent, scheduleEvent } from './outbox.ts';
+import { cancelTimer, emitEvent, emitEvents, scheduleEvent, scheduleEvents } from './outbox.ts';
 import { fireDueTimers, outboxBacklog, pruneLog } from './relay.ts';
 import { IdleBackoff, pause, WakeSignal, type ConsumerRunner, type Transport } from './transport.ts';
-import type { EmitOptions, EventHandler, SubscribeOptions, Subscription } from './types.ts';
+import type { BatchedEvent, EmitOptions, EventHandler, SubscribeOptions, Subscription } from './types.ts';
 
 export interface EventBusDeps {
   config: Config;
@@ -36,20 +36,34 @@ export class EventBus {
   /** Records an event in the caller's transaction (outbox). */
   async emit(tx: Queryable | PlatformDb, type: string, payload: unknown, options?: EmitOptions): Promise<string> {
     const id = await emitEvent(tx, type, payload, options);
-    // The caller's transaction commits in a moment; let the relay look soon rather than at its next poll.
-    // One timer serves a whole burst of emits.
-    if (!this.relayWakeScheduled) {
-      this.relayWakeScheduled = true;
-      setTimeout(() => {
-        this.relayWakeScheduled = false;
-        this.relayWake.wake();
-      }, 1).unref();
-    }
+    this.wakeRelaySoon();
     return id;
+  }
+
+  /** Records a batch of one platform's events with one statement in the caller's transaction. */
+  async emitMany(tx: PlatformDb, events: readonly BatchedEvent[]): Promise<string[]> {
+    const ids = await emitEvents(tx, events);
+    if (ids.length > 0) this.wakeRelaySoon();
+    return ids;
+  }
+
+  /** The caller's transaction commits in a moment; let the relay look soon rather than at its next poll. One timer serves a whole burst of emits. */
+  private wakeRelaySoon(): void {
+    if (this.relayWakeScheduled) return;
+    this.relayWakeScheduled = true;
+    setTimeout(() => {
+      this.relayWakeScheduled = false;
+      this.relayWake.wake();
+    }, 1).unref();
   }
 
   schedule(tx: Queryable | PlatformDb, at: Date, type: string, payload: unknown, options?: EmitOptions): Promise<string> {
     return scheduleEvent(tx, at, type, payload, options);
+  }
+
+  /** Several durable timers of one platform with one statement in the caller's transaction. */
+  scheduleMany(tx: PlatformDb, timers: readonly (BatchedEvent & { at: Date })[]): Promise<string[]> {
+    return scheduleEvents(tx, timers);
   }
 
   cancelTimer(tx: Queryable | PlatformDb, timerId: string): Promise<boolean> {

@@ -17,6 +17,9 @@ export interface EmbeddedOptions {
 
 class PositionMoved extends Error {}
 
+/** Parked retries and re-queued dead letters are looked for at most this often per consumer, not every tick. */
+const RETRY_CHECK_MS = 250;
+
 function typeFilter(types: readonly string[]): { exact: string[] | null; prefixes: string[] } {
   if (types.includes('*')) return { exact: null, prefixes: [] };
   return {
@@ -28,8 +31,19 @@ function typeFilter(types: readonly string[]): { exact: string[] | null; prefixe
 export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions): Transport {
   const { db } = deps;
 
+  // A busy stream wakes every consumer after every relay batch, so a tick's round trips add up. Ticks keep
+  // to few: the position this node last committed is trusted (another node or a replay moving it makes
+  // the conditional advance fail, and the next tick reads it again), the head of the log comes with the
+  // events in one query, a tick with nothing for the consumer advances in one statement, and retries
+  // are looked for every RETRY_CHECK_MS.
   const registered = new Set<string>();
+  const knownPosition = new Map<string, number>();
+  const retriesCheckedAt = new Map<string, number>();
+  // Bumped by a replay on this node, so a tick that raced it does not remember the position it replaced.
+  const replayCount = new Map<string, number>();
   async function position(consumer: string): Promise<number> {
+    const known = knownPosition.get(consumer);
+    if (known !== undefined) return known;
     if (!registered.has(consumer)) {
       await db.execute('insert into event_consumers (name) values ($1) on conflict do nothing', [consumer]);
       registered.add(consumer);
@@ -48,17 +62,20 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
   };
 
   async function readBatch(sub: Subscription, after: number): Promise<{ events: DeliveredEvent[]; upTo: number }> {
-    const [top] = await db.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
-    const upTo = top?.seq ?? 0;
-    if (upTo <= after) return { events: [], upTo: after };
     const filter = typeFilter(sub.types);
-    const rows = await db.query<EventRow & { seq: number }>(
-      `select seq, id, platform_id, type, key, payload, traceparent, caused_by, emitted_at from event_log
-       where seq > $1 and seq <= $2 and ($3::text[] is null or type = any($3::text[]) or type like any($4::text[]))
-       order by seq limit $5`,
-      [after, upTo, filter.exact, filter.prefixes, options.batchSize],
+    // The head of the log and the consumer's next events in one round trip (one row of nulls when none).
+    const rows = await db.query<(EventRow & { seq: number }) | { top: number; id: null }>(
+      `with top as (select coalesce(max(seq), 0)::bigint as top from event_log)
+       select top.top, e.* from top left join lateral (
+         select seq, id, platform_id, type, key, payload, traceparent, caused_by, emitted_at from event_log
+         where seq > $1 and seq <= top.top and ($2::text[] is null or type = any($2::text[]) or type like any($3::text[]))
+         order by seq limit $4
+       ) e on true`,
+      [after, filter.exact, filter.prefixes, options.batchSize],
     );
-    const events = rows.map((r) => toDelivered(r, r.seq, 1));
+    const upTo = Number((rows[0] as { top: number } | undefined)?.top ?? 0);
+    if (upTo <= after) return { events: [], upTo: after };
+    const events = rows.flatMap((r) => (r.id === null ? [] : [toDelivered(r as EventRow, (r as { seq: number }).seq, 1)]));
     // A short page means nothing else matches up to upTo: the position may jump there.
     return { events, upTo: events.length < options.batchSize ? upTo : events.at(-1)!.offset };
   }
@@ -100,13 +117,28 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
 
   async function tick(sub: Subscription): Promise<boolean> {
     // Parked retries (unordered consumers) and re-queued dead letters (any consumer).
-    const retried = await deliverDueRetries(deps, sub);
+    let retried = 0;
+    const now = Date.now();
+    if (now - (retriesCheckedAt.get(sub.consumer) ?? 0) >= RETRY_CHECK_MS) {
+      retriesCheckedAt.set(sub.consumer, now);
+      retried = await deliverDueRetries(deps, sub);
+    }
+    const replaysBefore = replayCount.get(sub.consumer) ?? 0;
     const at = await position(sub.consumer);
     const { events, upTo } = await readBatch(sub, at);
     if (upTo === at) return retried > 0;
+    // Until this tick ends well, what this node knows of the position is not to be trusted.
+    knownPosition.delete(sub.consumer);
     try {
-      await deliverBatch(deps.transaction, sub, events, deps.metrics, advance(sub.consumer, at, upTo));
-      observeLag(sub, events);
+      if (events.length === 0) {
+        // Nothing of this consumer's types: move past it with one statement, no transaction.
+        const { rowCount } = await db.execute('update event_consumers set position = $3, updated_at = now() where name = $1 and position = $2', [sub.consumer, at, upTo]);
+        if (rowCount !== 1) return true;
+      } else {
+        await deliverBatch(deps.transaction, sub, events, deps.metrics, advance(sub.consumer, at, upTo));
+        observeLag(sub, events);
+      }
+      if ((replayCount.get(sub.consumer) ?? 0) === replaysBefore) knownPosition.set(sub.consumer, upTo);
     } catch (error) {
       if (error instanceof PositionMoved) return true;
       if (!(error instanceof HandlerFailure)) throw error;
@@ -148,6 +180,7 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
     },
 
     async replay(sub, from) {
+      knownPosition.delete(sub.consumer);
       await position(sub.consumer);
       let fromOffset: number;
       if (from.offset !== undefined) fromOffset = from.offset;
@@ -157,6 +190,9 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
         fromOffset = row?.seq ?? (top?.seq ?? 0) + 1;
       }
       await db.execute('update event_consumers set position = $2, updated_at = now() where name = $1', [sub.consumer, Math.max(0, fromOffset - 1)]);
+      // The loop may have read the old position meanwhile: its advance then fails and it reads again.
+      replayCount.set(sub.consumer, (replayCount.get(sub.consumer) ?? 0) + 1);
+      knownPosition.delete(sub.consumer);
       return { fromOffset };
     },
 

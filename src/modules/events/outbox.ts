@@ -4,7 +4,7 @@ import { newId } from '../../kernel/ids.ts';
 import type { Queryable } from '../../kernel/db/types.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { childTraceparent, currentTrace } from '../../kernel/trace.ts';
-import type { EmitOptions } from './types.ts';
+import type { BatchedEvent, EmitOptions } from './types.ts';
 
 const TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
@@ -50,6 +50,52 @@ export async function emitEvent(target: Target, type: string, payload: unknown, 
     [e.id, type, e.key, JSON.stringify(payload ?? null), e.traceparent, e.causedBy],
   );
   return e.id;
+}
+
+/** Column arrays (id, type, key, payload, traceparent, caused_by) for a multi-row insert through unnest. */
+function batchColumns(events: readonly BatchedEvent[]) {
+  const columns = { ids: [] as string[], types: [] as string[], keys: [] as (string | null)[], payloads: [] as string[], traceparents: [] as string[], causes: [] as (string | null)[] };
+  for (const event of events) {
+    assertType(event.type);
+    columns.ids.push(newId());
+    columns.types.push(event.type);
+    columns.keys.push(event.key ?? null);
+    columns.payloads.push(JSON.stringify(event.payload ?? null));
+    columns.traceparents.push(childTraceparent(event.trace?.traceparent));
+    columns.causes.push(event.trace?.causedBy ?? null);
+  }
+  return columns;
+}
+
+/**
+ * Records several events of one platform with one statement, for a caller that groups many requests into
+ * one transaction (the flash-sale ticket writer). Each event keeps the trace of the request it came from,
+ * captured when that request queued it, not the trace of whichever request runs the batch. Ids in order.
+ */
+export async function emitEvents(target: PlatformDb, events: readonly BatchedEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const c = batchColumns(events);
+  await target.execute(
+    `insert into event_outbox (platform_id, id, type, key, payload, traceparent, caused_by)
+     select $1, t.id, t.type, t.key, t.payload::jsonb, t.traceparent, t.caused_by
+     from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[]) with ordinality as t(id, type, key, payload, traceparent, caused_by, n)
+     order by t.n`,
+    [c.ids, c.types, c.keys, c.payloads, c.traceparents, c.causes],
+  );
+  return c.ids;
+}
+
+/** Several durable timers of one platform with one statement (see emitEvents). Ids in order. */
+export async function scheduleEvents(target: PlatformDb, timers: readonly (BatchedEvent & { at: Date })[]): Promise<string[]> {
+  if (timers.length === 0) return [];
+  const c = batchColumns(timers);
+  await target.execute(
+    `insert into event_timers (platform_id, id, type, key, payload, fire_at, traceparent, caused_by)
+     select $1, t.id, t.type, t.key, t.payload::jsonb, t.fire_at, t.traceparent, t.caused_by
+     from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::uuid[]) as t(id, type, key, payload, fire_at, traceparent, caused_by)`,
+    [c.ids, c.types, c.keys, c.payloads, timers.map((t) => t.at.toISOString()), c.traceparents, c.causes],
+  );
+  return c.ids;
 }
 
 /** A durable timer: the event is emitted at `at` (or soon after), exactly once, even across restarts. */

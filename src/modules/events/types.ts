@@ -60,6 +60,9 @@ export interface EmitOptions {
   causedBy?: string | null;
 }
 
+/** One event of a batch written by emitMany / scheduleMany (declared with the kernel's EventsApi). */
+export type { BatchedEventInput as BatchedEvent } from '../../kernel/context.ts';
+
 export function matchesType(patterns: readonly string[], type: string): boolean {
   return patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
 }
