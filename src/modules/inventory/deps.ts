@@ -5,7 +5,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { inventorySettings } from './settings.ts';
 
 export interface InventoryDeps {
-  events: Pick<EventsApi, 'emit' | 'schedule' | 'cancelTimer'>;
+  events: Pick<EventsApi, 'emit' | 'schedule' | 'scheduleMany' | 'cancelTimer'>;
   platforms: Pick<PlatformDirectory, 'byId'>;
 }
 

@@ -14,7 +14,7 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { InventoryDeps } from './deps.ts';
 import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, setStock, type StockChange } from './levels.ts';
-import { growReservation, transferReserved, type TransferLine } from './transfer.ts';
+import { growReservation, transferReserved, transferReservedMany, type Transfer, type TransferLine } from './transfer.ts';
 import { createLocation, ensureDefaultLocation, listLocations } from './locations.ts';
 import {
   commitReservation,
@@ -59,7 +59,9 @@ export interface InventoryService {
   createLocation(pdb: PlatformDb, input: LocationInput): Promise<Location>;
   ensureDefaultLocation(tx: PlatformDb): Promise<string>;
   /** Moves held units from one active reservation into a new one (levels unchanged); 409 if the source holds too few. */
-  transferReserved(tx: PlatformDb, input: { fromReservationId: string; reference: string; lines: readonly TransferLine[]; holdSeconds: number; id?: string }): Promise<Reservation>;
+  transferReserved(tx: PlatformDb, input: { fromReservationId: string } & Transfer): Promise<Reservation>;
+  /** Several transfers out of one reservation in a fixed number of statements, all or none; new ids in order. */
+  transferReservedMany(tx: PlatformDb, fromReservationId: string, transfers: readonly Transfer[]): Promise<string[]>;
   /** An active reservation takes more units from available stock, all lines or none (409 out_of_stock). */
   growReservation(tx: PlatformDb, reservationId: string, lines: readonly TransferLine[]): Promise<Reservation>;
 }
@@ -81,6 +83,7 @@ export function inventoryService(deps: InventoryDeps): InventoryService {
     createLocation,
     ensureDefaultLocation,
     transferReserved: (tx, input) => transferReserved(deps, tx, input),
+    transferReservedMany: (tx, from, transfers) => transferReservedMany(deps, tx, from, transfers),
     growReservation: (tx, id, lines) => growReservation(deps, tx, id, lines),
   };
 }

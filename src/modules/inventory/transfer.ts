@@ -39,6 +39,13 @@ async function lockActive(tx: PlatformDb, reservationId: string): Promise<void> 
   if (row.status !== 'active') throw conflict('reservation_not_active', `Reservation ${reservationId} is ${row.status}; its units cannot move.`);
 }
 
+export interface Transfer {
+  reference: string;
+  lines: readonly TransferLine[];
+  holdSeconds: number;
+  id?: string;
+}
+
 /**
  * Moves `lines` out of the active reservation `fromReservationId` into a new active reservation for
  * `reference` (expiring after holdSeconds, by the usual durable timer). 409 out_of_stock when the source
@@ -47,50 +54,86 @@ async function lockActive(tx: PlatformDb, reservationId: string): Promise<void> 
 export async function transferReserved(
   deps: InventoryDeps,
   tx: PlatformDb,
-  input: { fromReservationId: string; reference: string; lines: readonly TransferLine[]; holdSeconds: number; id?: string },
+  input: { fromReservationId: string } & Transfer,
 ): Promise<Reservation> {
-  const lines = summed(input.lines);
-  if (!Number.isSafeInteger(input.holdSeconds) || input.holdSeconds < 1 || input.holdSeconds > MAX_HOLD_SECONDS) {
-    throw badRequest('invalid_hold', `holdSeconds must be a whole number from 1 to ${MAX_HOLD_SECONDS}.`);
-  }
-  await lockActive(tx, input.fromReservationId);
-  const id = input.id?.toLowerCase() ?? newId();
-  const moved: { variantId: string; locationId: string; quantity: number }[] = [];
-  for (const line of lines) {
-    // One line per (reservation, variant, location); carve-outs use one location per variant.
-    const source = await tx.maybeOne<{ location_id: string; quantity: number }>(
-      `select location_id, quantity from inventory_reservation_lines
-       where platform_id = $1 and reservation_id = $2 and variant_id = $3 and quantity >= $4
-       order by quantity desc limit 1`,
-      [input.fromReservationId, line.variantId, line.quantity],
-    );
-    if (!source) {
-      throw conflict('out_of_stock', `Reservation ${input.fromReservationId} holds fewer than ${line.quantity} of variant ${line.variantId}.`, {
-        items: [{ variantId: line.variantId, requested: line.quantity }],
+  const [id] = await transferReservedMany(deps, tx, input.fromReservationId, [input]);
+  return (await getReservation(tx, id!))!;
+}
+
+/**
+ * Several transfers out of one source reservation with a fixed number of statements however many there
+ * are (the flash-sale drain turns a batch of tickets into orders at once). All or none: 409 out_of_stock
+ * when the source holds fewer units of a variant, at one location, than the transfers ask for together.
+ * Returns the new reservations' ids in order.
+ */
+export async function transferReservedMany(deps: InventoryDeps, tx: PlatformDb, fromReservationId: string, transfers: readonly Transfer[]): Promise<string[]> {
+  if (transfers.length === 0) return [];
+  const planned = transfers.map((t) => {
+    if (!Number.isSafeInteger(t.holdSeconds) || t.holdSeconds < 1 || t.holdSeconds > MAX_HOLD_SECONDS) {
+      throw badRequest('invalid_hold', `holdSeconds must be a whole number from 1 to ${MAX_HOLD_SECONDS}.`);
+    }
+    return { ...t, id: t.id?.toLowerCase() ?? newId(), lines: summed(t.lines) };
+  });
+  const needed = summed(planned.flatMap((t) => t.lines));
+  await lockActive(tx, fromReservationId);
+  // One line per (reservation, variant, location); carve-outs use one location per variant, so take
+  // every variant from its fullest line, which must hold the whole batch's need.
+  const sources = await tx.query<{ variant_id: string; location_id: string; quantity: number }>(
+    `select distinct on (variant_id) variant_id, location_id, quantity from inventory_reservation_lines
+     where platform_id = $1 and reservation_id = $2 and variant_id = any($3::uuid[])
+     order by variant_id, quantity desc`,
+    [fromReservationId, needed.map((n) => n.variantId)],
+  );
+  const sourceOf = new Map(sources.map((s) => [s.variant_id, s]));
+  for (const need of needed) {
+    const source = sourceOf.get(need.variantId);
+    if (!source || source.quantity < need.quantity) {
+      throw conflict('out_of_stock', `Reservation ${fromReservationId} holds fewer than ${need.quantity} of variant ${need.variantId}.`, {
+        items: [{ variantId: need.variantId, requested: need.quantity }],
       });
     }
-    await tx.execute(
-      source.quantity === line.quantity
-        ? 'delete from inventory_reservation_lines where platform_id = $1 and reservation_id = $2 and variant_id = $3 and location_id = $4'
-        : 'update inventory_reservation_lines set quantity = quantity - $5 where platform_id = $1 and reservation_id = $2 and variant_id = $3 and location_id = $4',
-      source.quantity === line.quantity
-        ? [input.fromReservationId, line.variantId, source.location_id]
-        : [input.fromReservationId, line.variantId, source.location_id, line.quantity],
-    );
-    moved.push({ variantId: line.variantId, locationId: source.location_id, quantity: line.quantity });
   }
-  const expiresAt = new Date(Date.now() + input.holdSeconds * 1000);
-  const timerId = await deps.events.schedule(tx, expiresAt, EVENT_RESERVATION_EXPIRE, { reservationId: id }, { key: id });
+  // Lines emptied by the move go; the others shrink.
+  await tx.execute(
+    `with moved as (
+       select t.variant_id, t.location_id, t.quantity from unnest($3::uuid[], $4::uuid[], $5::int[]) as t(variant_id, location_id, quantity)
+     ),
+     shrunk as (
+       update inventory_reservation_lines l set quantity = l.quantity - m.quantity from moved m
+       where l.platform_id = $1 and l.reservation_id = $2 and l.variant_id = m.variant_id and l.location_id = m.location_id and l.quantity > m.quantity
+     )
+     delete from inventory_reservation_lines l using moved m
+     where l.platform_id = $1 and l.reservation_id = $2 and l.variant_id = m.variant_id and l.location_id = m.location_id and l.quantity = m.quantity`,
+    [fromReservationId, needed.map((n) => n.variantId), needed.map((n) => sourceOf.get(n.variantId)!.location_id), needed.map((n) => n.quantity)],
+  );
+  const now = Date.now();
+  const expiries = planned.map((t) => new Date(now + t.holdSeconds * 1000));
+  const timerIds = await deps.events.scheduleMany(
+    tx,
+    planned.map((t, i) => ({ at: expiries[i]!, type: EVENT_RESERVATION_EXPIRE, payload: { reservationId: t.id }, key: t.id })),
+  );
+  const lineRows = planned.flatMap((t) => t.lines.map((l) => ({ reservationId: t.id, variantId: l.variantId, locationId: sourceOf.get(l.variantId)!.location_id, quantity: l.quantity })));
   await tx.execute(
     `with r as (
-       insert into inventory_reservations (platform_id, id, reference, expires_at, timer_id) values ($1, $2, $3, $4, $5) returning id
+       insert into inventory_reservations (platform_id, id, reference, expires_at, timer_id)
+       select $1, t.id, t.reference, t.expires_at, t.timer_id from unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::uuid[]) as t(id, reference, expires_at, timer_id)
+       returning id
      )
      insert into inventory_reservation_lines (platform_id, reservation_id, variant_id, location_id, quantity)
-     select $1, r.id, t.v, t.l, t.q from r, unnest($6::uuid[], $7::uuid[], $8::int[]) as t(v, l, q)`,
-    [id, input.reference, expiresAt, timerId, moved.map((m) => m.variantId), moved.map((m) => m.locationId), moved.map((m) => m.quantity)],
+     select $1, t.r, t.v, t.l, t.q from unnest($6::uuid[], $7::uuid[], $8::uuid[], $9::int[]) as t(r, v, l, q) where t.r in (select id from r)`,
+    [
+      planned.map((t) => t.id),
+      planned.map((t) => t.reference),
+      expiries.map((e) => e.toISOString()),
+      timerIds,
+      lineRows.map((l) => l.reservationId),
+      lineRows.map((l) => l.variantId),
+      lineRows.map((l) => l.locationId),
+      lineRows.map((l) => l.quantity),
+    ],
   );
-  await tx.execute('update inventory_reservations set updated_at = now() where platform_id = $1 and id = $2', [input.fromReservationId]);
-  return (await getReservation(tx, id))!;
+  await tx.execute('update inventory_reservations set updated_at = now() where platform_id = $1 and id = $2', [fromReservationId]);
+  return planned.map((t) => t.id);
 }
 
 /**

@@ -45,55 +45,72 @@ export interface NewOrder {
 }
 
 export async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow> {
-  const { totals } = o;
-  const params: unknown[] = [
-    o.orderId,
-    o.number,
-    o.cartId,
-    o.customerId,
-    o.email,
-    `ot_${randomHex(24)}`,
-    o.currency,
-    totals.subtotal,
-    totals.discount,
-    totals.shipping,
-    totals.tax,
-    totals.taxIncluded,
-    totals.total,
-    o.couponCode,
-    o.shippingMethod === null ? null : JSON.stringify(o.shippingMethod),
-    o.shippingAddress === null ? null : JSON.stringify(o.shippingAddress),
-    o.reservationId,
-    o.timerId,
-    o.dueAt,
-    o.source === null ? null : JSON.stringify(o.source),
-  ];
+  return (await insertOrders(tx, [o]))[0]!;
+}
+
+/**
+ * Several orders with their lines and history in one statement (the flash-sale drain writes a batch of
+ * tickets' orders at once). Rows in the order given.
+ */
+export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]): Promise<OrderRow[]> {
+  if (orders.length === 0) return [];
+  const params: unknown[] = [];
+  // $1 is the platform (bound by the PlatformDb), so the first pushed value is $2.
   const param = (value: unknown) => `$${params.push(value) + 1}`;
-  const lines = o.lines.map(
-    (line, i) =>
-      `($1, $2, ${[i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata)]
-        .map(param)
-        .join(', ')})`,
-  );
-  const history = [newId(), 'status', 'pending_payment', o.history.actor, JSON.stringify(o.history.data)].map(param);
-  const row = await tx.maybeOne<OrderRow>(
+  const orderValues: string[] = [];
+  const lineValues: string[] = [];
+  const historyValues: string[] = [];
+  for (const o of orders) {
+    const { totals } = o;
+    const id = param(o.orderId);
+    const columns = [
+      o.number,
+      o.cartId,
+      o.customerId,
+      o.email,
+      `ot_${randomHex(24)}`,
+      o.currency,
+      totals.subtotal,
+      totals.discount,
+      totals.shipping,
+      totals.tax,
+      totals.taxIncluded,
+      totals.total,
+      o.couponCode,
+      o.shippingMethod === null ? null : JSON.stringify(o.shippingMethod),
+      o.shippingAddress === null ? null : JSON.stringify(o.shippingAddress),
+      o.reservationId,
+      o.timerId,
+      o.dueAt,
+      o.source === null ? null : JSON.stringify(o.source),
+    ].map(param);
+    orderValues.push(`($1, ${id}, ${columns.join(', ')})`);
+    o.lines.forEach((line, i) => {
+      const values = [i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata)].map(param);
+      lineValues.push(`($1, ${id}, ${values.join(', ')})`);
+    });
+    const [historyId, kind, toStatus, actor, data] = [newId(), 'status', 'pending_payment', o.history.actor, JSON.stringify(o.history.data)].map(param);
+    historyValues.push(`($1, ${historyId}, ${id}, ${kind}, null, ${toStatus}, ${actor}, null, ${data})`);
+  }
+  const rows = await tx.query<OrderRow>(
     `with o as (
        insert into orders as o (platform_id, id, number, cart_id, customer_id, email, access_token, currency, subtotal, discount_total,
          shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
          timeout_timer_id, payment_due_at, source)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+       values ${orderValues.join(', ')}
        returning ${ORDER_COLUMNS}
      ),
      l as (
        insert into order_lines (platform_id, order_id, position, variant_id, product_id, sku, title, product_title, quantity, unit_price, line_total, metadata)
-       values ${lines.join(', ')}
+       values ${lineValues.join(', ')}
      ),
      h as (
        insert into order_history (platform_id, id, order_id, kind, from_status, to_status, actor, reason, data)
-       values ($1, ${history[0]}, $2, ${history[1]}, null, ${history[2]}, ${history[3]}, null, ${history[4]})
+       values ${historyValues.join(', ')}
      )
      select * from o`,
     params,
   );
-  return row!;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return orders.map((o) => byId.get(o.orderId)!);
 }

@@ -5,9 +5,10 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { badRequest } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
+import { currentTrace } from '../../kernel/trace.ts';
 import { strategiesFor } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
-import { insertOrder, orderNumber } from './insert.ts';
+import { insertOrders, orderNumber } from './insert.ts';
 import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
 import { HOLD_MARGIN_SECONDS, MAX_UNPAID_TIMEOUT_SECONDS } from './settings.ts';
 
@@ -22,54 +23,93 @@ export interface SaleOrderInput {
   stockFrom: { reservationId: string };
 }
 
-export async function createSaleOrder(deps: OrdersDeps, tx: PlatformDb, input: SaleOrderInput): Promise<{ orderId: string; number: string; total: number }> {
+export interface SaleOrderCreated {
+  orderId: string;
+  number: string;
+  total: number;
+}
+
+export async function createSaleOrder(deps: OrdersDeps, tx: PlatformDb, input: SaleOrderInput): Promise<SaleOrderCreated> {
+  return (await createSaleOrders(deps, tx, [input]))[0]!;
+}
+
+/**
+ * Several sale orders, all taking their units from ONE source reservation, with a fixed number of
+ * statements however many there are (the flash-sale drain writes a batch of tickets at once). All or none:
+ * a refused input (4xx) or a short source (409 out_of_stock) throws and the caller's transaction, or its
+ * savepoint, undoes the rest. Results in the order given.
+ */
+export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs: readonly SaleOrderInput[]): Promise<SaleOrderCreated[]> {
+  if (inputs.length === 0) return [];
   const platform = deps.platforms.byId(tx.platformId);
   if (!platform) throw new Error(`platform ${tx.platformId} is not in the directory`);
-  if (input.lines.length === 0) throw badRequest('invalid_lines', 'A sale order needs at least one line.');
-  if (!Number.isSafeInteger(input.unpaidTimeoutSeconds) || input.unpaidTimeoutSeconds < 1 || input.unpaidTimeoutSeconds > MAX_UNPAID_TIMEOUT_SECONDS) {
-    throw badRequest('invalid_timeout', `unpaidTimeoutSeconds must be 1 to ${MAX_UNPAID_TIMEOUT_SECONDS}.`);
-  }
-  const lines = input.lines.map((l) => ({ ...l, lineTotal: l.unitPrice * l.quantity, metadata: {} }));
-  const subtotal = lines.reduce((sum, l) => sum + l.lineTotal, 0);
-  // The sale price includes delivery; tax follows the platform's rule like any cart would.
-  const tax = strategiesFor(platform).tax.compute(platform, { currency: input.currency, taxableAmount: subtotal });
-  const totals = { subtotal, discount: 0, shipping: 0, tax: tax.tax, total: tax.included ? subtotal : subtotal + tax.tax, taxIncluded: tax.included };
-
-  const orderId = newId();
+  const from = inputs[0]!.stockFrom.reservationId;
+  if (inputs.some((i) => i.stockFrom.reservationId !== from)) throw new Error('createSaleOrders: every order of a batch comes from one reservation');
   const now = new Date();
-  const dueAt = new Date(now.getTime() + input.unpaidTimeoutSeconds * 1000);
-  const timerId = await deps.events.schedule(tx, dueAt, EVENT_PAYMENT_TIMEOUT, { orderId }, { key: orderId });
-  const reservationId = newId();
-  const row = await insertOrder(tx, {
-    orderId,
-    number: orderNumber(now),
-    cartId: null,
-    customerId: input.customerId,
-    email: input.email,
-    currency: input.currency,
-    lines,
-    totals,
-    couponCode: null,
-    shippingMethod: null,
-    shippingAddress: null,
-    source: input.source,
-    reservationId,
-    timerId,
-    dueAt,
-    history: { actor: `${input.source.kind}:${input.source.saleId}`, data: { ...input.source } },
+  const planned = inputs.map((input) => {
+    if (input.lines.length === 0) throw badRequest('invalid_lines', 'A sale order needs at least one line.');
+    if (!Number.isSafeInteger(input.unpaidTimeoutSeconds) || input.unpaidTimeoutSeconds < 1 || input.unpaidTimeoutSeconds > MAX_UNPAID_TIMEOUT_SECONDS) {
+      throw badRequest('invalid_timeout', `unpaidTimeoutSeconds must be 1 to ${MAX_UNPAID_TIMEOUT_SECONDS}.`);
+    }
+    const lines = input.lines.map((l) => ({ ...l, lineTotal: l.unitPrice * l.quantity, metadata: {} }));
+    const subtotal = lines.reduce((sum, l) => sum + l.lineTotal, 0);
+    // The sale price includes delivery; tax follows the platform's rule like any cart would.
+    const tax = strategiesFor(platform).tax.compute(platform, { currency: input.currency, taxableAmount: subtotal });
+    const totals = { subtotal, discount: 0, shipping: 0, tax: tax.tax, total: tax.included ? subtotal : subtotal + tax.tax, taxIncluded: tax.included };
+    return { input, lines, totals, orderId: newId(), reservationId: newId(), dueAt: new Date(now.getTime() + input.unpaidTimeoutSeconds * 1000) };
   });
-  await deps.events.emit(
+
+  const timerIds = await deps.events.scheduleMany(
     tx,
-    EVENT_CREATED,
-    { orderId, customerId: input.customerId, currency: input.currency, total: totals.total, source: input.source, lines: lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice })) },
-    { key: orderId },
+    planned.map((p) => ({ at: p.dueAt, type: EVENT_PAYMENT_TIMEOUT, payload: { orderId: p.orderId }, key: p.orderId })),
   );
-  await inventoryService(deps).transferReserved(tx, {
-    id: reservationId,
-    fromReservationId: input.stockFrom.reservationId,
-    reference: orderId,
-    lines: lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
-    holdSeconds: input.unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
-  });
-  return { orderId, number: row.number, total: totals.total };
+  const rows = await insertOrders(
+    tx,
+    planned.map((p, i) => ({
+      orderId: p.orderId,
+      number: orderNumber(now),
+      cartId: null,
+      customerId: p.input.customerId,
+      email: p.input.email,
+      currency: p.input.currency,
+      lines: p.lines,
+      totals: p.totals,
+      couponCode: null,
+      shippingMethod: null,
+      shippingAddress: null,
+      source: p.input.source,
+      reservationId: p.reservationId,
+      timerId: timerIds[i]!,
+      dueAt: p.dueAt,
+      history: { actor: `${p.input.source.kind}:${p.input.source.saleId}`, data: { ...p.input.source } },
+    })),
+  );
+  const trace = currentTrace();
+  await deps.events.emitMany(
+    tx,
+    planned.map((p) => ({
+      type: EVENT_CREATED,
+      payload: {
+        orderId: p.orderId,
+        customerId: p.input.customerId,
+        currency: p.input.currency,
+        total: p.totals.total,
+        source: p.input.source,
+        lines: p.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice })),
+      },
+      key: p.orderId,
+      trace,
+    })),
+  );
+  await inventoryService(deps).transferReservedMany(
+    tx,
+    from,
+    planned.map((p) => ({
+      id: p.reservationId,
+      reference: p.orderId,
+      lines: p.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+      holdSeconds: p.input.unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
+    })),
+  );
+  return planned.map((p, i) => ({ orderId: p.orderId, number: rows[i]!.number, total: p.totals.total }));
 }

@@ -4,7 +4,7 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { markPaid, paymentFailed, recordRefund, type MarkPaidOutcome, type OrdersDeps } from './lifecycle.ts';
 import { readOrderRow, type OrderRow } from './read.ts';
-import { createSaleOrder, type SaleOrderInput } from './sale-order.ts';
+import { createSaleOrder, createSaleOrders, type SaleOrderCreated, type SaleOrderInput } from './sale-order.ts';
 import type { OrderStatus, PaymentStatus } from './state.ts';
 
 export interface PayableOrder {
@@ -49,7 +49,9 @@ export interface OrdersService {
   paymentFailed(tx: PlatformDb, orderId: string, input: { paymentId: string; reason: string }): Promise<PayableOrder>;
   recordRefund(tx: PlatformDb, orderId: string, input: { amount: number; refundId: string; reason: string; actor: string }): Promise<PayableOrder>;
   /** A cartless order (a flash-sale ticket) in pending_payment; its units move out of `stockFrom`'s reservation. */
-  createSaleOrder(tx: PlatformDb, input: SaleOrderInput): Promise<{ orderId: string; number: string; total: number }>;
+  createSaleOrder(tx: PlatformDb, input: SaleOrderInput): Promise<SaleOrderCreated>;
+  /** Several sale orders from one source reservation in a fixed number of statements, all or none. */
+  createSaleOrders(tx: PlatformDb, inputs: readonly SaleOrderInput[]): Promise<SaleOrderCreated[]>;
 }
 
 export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
@@ -61,6 +63,7 @@ export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
     paymentFailed: async (tx, orderId, input) => payable(await paymentFailed(deps, tx, orderId, input)),
     recordRefund: async (tx, orderId, input) => payable(await recordRefund(deps, tx, orderId, input)),
     createSaleOrder: (tx, input) => createSaleOrder(deps, tx, input),
+    createSaleOrders: (tx, inputs) => createSaleOrders(deps, tx, inputs),
   };
 }
 
