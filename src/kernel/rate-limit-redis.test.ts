@@ -4,7 +4,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { closeRedis, openRedis, type RedisClient } from './redis.ts';
-import { redisRateLimiter } from './rate-limit-redis.ts';
+import { redisRateLimiter, syncedRedisRateLimiter } from './rate-limit-redis.ts';
+import { createRedis } from './redis.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl && process.env.SOUK_REQUIRE_SERVICES === '1') {
@@ -44,5 +45,50 @@ describe('redis rate limiter', { skip: redisUrl ? false : 'REDIS_URL is not set'
     assert.ok((await clients[0]!.pttl(`${prefix}rl:device:x`)) > 0, 'the window key expires');
     await new Promise((resolve) => setTimeout(resolve, 1100));
     assert.equal(await b!.hit('ip:1.2.3.4', 10, 1), 0);
+  });
+
+  it('synced: decides in memory, and after a sync each node counts the others’ hits too', async () => {
+    clients.push(await openRedis({ redisUrl }), await openRedis({ redisUrl }));
+    const [ca, cb] = clients.slice(-2);
+    const windowStart = 60_000 * 16_666_667; // a multiple of 60 s: a window starts here
+    let t = windowStart;
+    const clock = () => t;
+    const a = syncedRedisRateLimiter(ca!, prefix, { syncMs: 10_000, now: clock });
+    const b = syncedRedisRateLimiter(cb!, prefix, { syncMs: 10_000, now: clock });
+    for (let i = 0; i < 6; i++) assert.equal(await a.hit('ip:9.9.9.9', 10, 60), 0);
+    await a.flush();
+    // B has not synced yet, so it sees only its own hit; its sync brings back the cluster's 7.
+    assert.equal(await b.hit('ip:9.9.9.9', 10, 60), 0);
+    await b.flush();
+    assert.equal(await b.hit('ip:9.9.9.9', 10, 60), 0);
+    assert.equal(await b.hit('ip:9.9.9.9', 10, 60), 0);
+    assert.equal(await b.hit('ip:9.9.9.9', 10, 60), 0);
+    // 6 (A) + 4 (B) = 10: B's next is refused with the rest of the window to wait.
+    assert.equal(await b.hit('ip:9.9.9.9', 10, 60), 60);
+    await b.flush();
+    await a.hit('ip:9.9.9.9', 10, 60);
+    await a.flush();
+    // A's sync taught it the cluster's count: now A refuses too.
+    t += 30_000;
+    assert.equal(await a.hit('ip:9.9.9.9', 10, 60), 30);
+    assert.equal(Number(await ca!.get(`${prefix}rls:ip:9.9.9.9:${windowStart}`)), 12);
+    assert.ok((await ca!.pttl(`${prefix}rls:ip:9.9.9.9:${windowStart}`)) > 0, 'the window key expires');
+    // The next window starts empty.
+    t += 30_000;
+    assert.equal(await a.hit('ip:9.9.9.9', 10, 60), 0);
+    await a.flush();
+  });
+
+  it('synced: without Redis the node still holds the limit on its own hits', async () => {
+    const dead = createRedis({ redisUrl: 'redis://127.0.0.1:1' }, { connectTimeoutMs: 200 });
+    try {
+      const limiter = syncedRedisRateLimiter(dead, prefix, { syncMs: 5 });
+      const waits: number[] = [];
+      for (let i = 0; i < 12; i++) waits.push(await limiter.hit('device:lonely', 10, 60));
+      assert.equal(waits.filter((w) => w === 0).length, 10);
+      assert.ok(waits.slice(10).every((w) => w >= 1));
+    } finally {
+      dead.disconnect();
+    }
   });
 });

@@ -41,3 +41,100 @@ export function redisRateLimiter(redis: RedisClient, prefix: string): RateLimite
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The synced limiter, for hot paths (the flash-sale purchase): a Redis call per hit costs a node more
+// than the rest of a refused request, so hits are counted in memory and sent to Redis together every
+// syncMs (one pipelined INCRBY per key that changed). Each node decides from the cluster's total as of its
+// last sync plus its own hits since. Windows are fixed and aligned to the clock, so every node counts the
+// same window under the same key. The price: within one sync interval, other nodes' hits are not yet
+// seen, so a limit can be exceeded by what they admit in that interval. While Redis is away the node
+// keeps counting its own hits, so a limit still holds per node.
+
+interface SyncedWindow {
+  start: number;
+  windowMs: number;
+  /** The cluster's count as of the last sync, this node's synced hits included. */
+  cluster: number;
+  /** This node's hits not yet sent. */
+  pending: number;
+  /** This node's hits sent, not yet answered (counted, so a sync in flight does not open a gap). */
+  sending: number;
+}
+
+export interface SyncedRateLimiter extends RateLimiter {
+  /** Sends pending counts now (tests; a stopping node). */
+  flush(): Promise<void>;
+}
+
+export function syncedRedisRateLimiter(redis: RedisClient, prefix: string, options: { syncMs?: number; now?: () => number } = {}): SyncedRateLimiter {
+  const syncMs = options.syncMs ?? 100;
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, SyncedWindow>();
+  const dirty = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let lastSweep = now();
+
+  const redisKey = (key: string, w: SyncedWindow) => `${prefix}rls:${key}:${w.start}`;
+
+  async function flush(): Promise<void> {
+    timer = undefined;
+    if (dirty.size === 0) return;
+    const batch = [...dirty].map((key) => ({ key, w: windows.get(key)!, sent: windows.get(key)!.pending }));
+    dirty.clear();
+    const pipeline = redis.pipeline();
+    for (const { key, w, sent } of batch) {
+      w.pending -= sent;
+      w.sending += sent;
+      pipeline.incrby(redisKey(key, w), sent);
+      // The key outlives its window a little, so a node with a late clock still finds it.
+      pipeline.pexpire(redisKey(key, w), w.windowMs + 5000);
+    }
+    const replies = await pipeline.exec().catch(() => null);
+    batch.forEach(({ key, w, sent }, i) => {
+      const [error, total] = replies?.[i * 2] ?? [new Error('no reply'), null];
+      w.sending -= sent;
+      if (error || typeof total !== 'number') {
+        // Not counted in Redis: keep the hits pending for the next sync (unless the window moved on).
+        w.pending += sent;
+        if (windows.get(key) === w) markDirty(key);
+        return;
+      }
+      w.cluster = Math.max(w.cluster, total);
+    });
+  }
+
+  function markDirty(key: string): void {
+    dirty.add(key);
+    if (!timer) {
+      timer = setTimeout(() => void flush(), syncMs);
+      timer.unref();
+    }
+  }
+
+  function sweep(t: number): void {
+    if (t - lastSweep < 60_000) return;
+    lastSweep = t;
+    for (const [key, w] of windows) if (w.start + w.windowMs <= t && !dirty.has(key)) windows.delete(key);
+  }
+
+  return {
+    async hit(key, limit, windowSeconds) {
+      const t = now();
+      sweep(t);
+      const windowMs = Math.max(1, Math.round(windowSeconds * 1000));
+      const start = Math.floor(t / windowMs) * windowMs;
+      let w = windows.get(key);
+      if (!w || w.start !== start || w.windowMs !== windowMs) {
+        w = { start, windowMs, cluster: 0, pending: 0, sending: 0 };
+        windows.set(key, w);
+      }
+      // Every hit counts, refused or not, as with the other limiters.
+      w.pending += 1;
+      markDirty(key);
+      if (w.cluster + w.sending + w.pending <= limit) return 0;
+      return Math.max(1, Math.ceil((start + windowMs - t) / 1000));
+    },
+    flush,
+  };
+}

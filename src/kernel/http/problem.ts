@@ -33,7 +33,12 @@ export class HttpProblem extends Error {
     readonly extras: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
+    // A problem is an answer, not a fault: skip the stack trace. Capturing one costs more than the rest of
+    // a refused request (a sold-out rush answers thousands per second).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = limit;
   }
 
   toBody(): ProblemBody {

@@ -65,6 +65,26 @@ export async function customerByToken(pdb: PlatformDb, token: string): Promise<C
   return row ? customerView(row) : undefined;
 }
 
+/**
+ * The customers behind many bearer tokens with one query (a flash-sale node resolving a rush of first
+ * requests). Tokens with no live session are absent from the map.
+ */
+export async function customersByTokens(pdb: PlatformDb, tokens: readonly string[]): Promise<Map<string, Customer>> {
+  const found = new Map<string, Customer>();
+  if (tokens.length === 0) return found;
+  const tokenByHash = new Map(tokens.map((token) => [sha256(token), token]));
+  const rows = await pdb.query<CustomerRow & { token_hash: string }>(
+    `select c.*, s.token_hash from customer_sessions s join customers c on c.platform_id = $1 and c.id = s.customer_id
+     where s.platform_id = $1 and s.token_hash = any($2::text[]) and s.revoked_at is null and s.expires_at > now()`,
+    [[...tokenByHash.keys()]],
+  );
+  for (const row of rows) {
+    const token = tokenByHash.get(row.token_hash);
+    if (token !== undefined) found.set(token, customerView(row));
+  }
+  return found;
+}
+
 /** The customer behind the request's bearer token on the request's platform; 401 otherwise. */
 export async function requireCustomer(pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');

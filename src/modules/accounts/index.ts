@@ -18,4 +18,4 @@ export function accountsModule(limiter: RateLimiter = memoryRateLimiter()): Souk
 }
 
 export { authenticateAdmin, bootstrapOwner, createAdminUser } from './admin-service.ts';
-export { requireCustomer, registerCustomer, type Customer } from './customer-service.ts';
+export { customersByTokens, requireCustomer, registerCustomer, type Customer } from './customer-service.ts';

@@ -3,9 +3,12 @@
 //   on another node is seen within the TTL — and the ticket insert re-checks status and epoch anyway);
 // - customers by session token for SESSION_CACHE_TTL_MS (a revoked session may buy for that long);
 // - the sold-out flag per variant for SOLD_OUT_FLAG_MS, so units that come back are seen soon.
-// Concurrent misses for one key share one load, so a rush on a cold node makes one query, not thousands.
+// Concurrent misses for one key share one load, so a rush on a cold node makes one query, not thousands;
+// misses for different session tokens are batched, so a rush of first-time customers makes one query per
+// batch, not one per customer.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { customerByToken, type Customer } from '../accounts/customer-service.ts';
+import { customersByTokens, type Customer } from '../accounts/customer-service.ts';
+import { Batcher } from './batcher.ts';
 import { readSaleRow, type SaleRecord } from './sales.ts';
 import { SALE_CACHE_TTL_MS, SESSION_CACHE_TTL_MS, SOLD_OUT_FLAG_MS } from './settings.ts';
 
@@ -82,10 +85,18 @@ export class SaleCache {
 
 export class SessionCache {
   private readonly cache = new LoadingCache<Customer | null>(200_000);
+  private readonly lookups = new Batcher<{ pdb: PlatformDb; token: string }, Customer | null>({
+    maxBatch: 500,
+    maxInFlight: 2,
+    run: async (_platformId, items) => {
+      const found = await customersByTokens(items[0]!.pdb, items.map((i) => i.token));
+      return items.map((i) => found.get(i.token) ?? null);
+    },
+  });
 
   get(pdb: PlatformDb, token: string): Promise<Customer | null> {
     // An unknown token is remembered briefly only, so a customer who just logged in is not kept out.
-    return this.cache.get(`${pdb.platformId}:${token}`, (c) => (c ? SESSION_CACHE_TTL_MS : 1000), async () => (await customerByToken(pdb, token)) ?? null);
+    return this.cache.get(`${pdb.platformId}:${token}`, (c) => (c ? SESSION_CACHE_TTL_MS : 1000), () => this.lookups.submit(pdb.platformId, { pdb, token }));
   }
 
   clear(): void {

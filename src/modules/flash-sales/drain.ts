@@ -2,8 +2,9 @@
 // Every worker node runs one loop; nodes share the work by claiming pending tickets FOR UPDATE SKIP LOCKED,
 // one sale at a time with the sale row held FOR SHARE (the module's lock order: sale → tickets →
 // carve-out), so a gate rebuild or the end of the sale waits for a batch instead of reading it half done.
-// Each ticket runs under a savepoint: a refused order (4xx) marks that ticket failed without undoing its
-// neighbours. A token bucket holds each node to SOUK_FLASH_DRAIN_PER_SECOND orders per second.
+// A batch's orders are written together (a fixed number of statements for the lot); if any is refused
+// (4xx), the batch falls back to one savepoint per ticket, so a refused order marks that ticket failed
+// without undoing its neighbours. A token bucket holds each node to SOUK_FLASH_DRAIN_PER_SECOND orders per second.
 //
 // The loop also hands units back to the gate for tickets that stopped being active (a cancelled unpaid
 // order, a failed ticket): the ticket carries give_back_epoch, written in the transaction that cancelled
@@ -12,7 +13,7 @@
 import type { PlatformDb, TxScope } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
-import { ports } from './orders-port.ts';
+import { ports, type SaleOrderInput } from './orders-port.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, type SaleRecord } from './sales.ts';
 import { MODULE_NAME } from './settings.ts';
@@ -40,6 +41,53 @@ async function markTicket(tx: PlatformDb, ticketId: string, status: 'failed' | '
   );
 }
 
+/** The order a ticket becomes, or undefined when the sale can no longer make one (see processTicket). */
+function saleOrderInput(sale: SaleRecord, ticket: TicketRow): SaleOrderInput | undefined {
+  const item = sale.itemsByVariant.get(ticket.variant_id);
+  if (!item || !sale.reservationId || sale.status !== 'scheduled') return undefined;
+  return {
+    customerId: ticket.customer_id,
+    email: ticket.email,
+    currency: item.currency,
+    lines: [{ variantId: item.variantId, productId: item.productId, sku: item.sku, title: item.title, productTitle: item.productTitle, quantity: ticket.quantity, unitPrice: item.salePrice }],
+    unpaidTimeoutSeconds: sale.paymentTimeoutSeconds,
+    source: { kind: 'flash_sale', saleId: sale.id, ticketId: ticket.id },
+    stockFrom: { reservationId: sale.reservationId },
+  };
+}
+
+async function markOrdered(tx: PlatformDb, tickets: readonly TicketRow[], orderIds: readonly string[]): Promise<void> {
+  await tx.execute(
+    `update flash_sale_tickets t set status = 'ordered', order_id = u.order_id, ordered_at = now(), updated_at = now()
+     from unnest($2::uuid[], $3::uuid[]) as u(id, order_id) where t.platform_id = $1 and t.id = u.id`,
+    [tickets.map((t) => t.id), orderIds],
+  );
+}
+
+/**
+ * The whole batch at once: every ticket's order in a fixed number of statements (createSaleOrders), under
+ * one savepoint. Returns false, with nothing changed, when any of them is refused; the caller then takes
+ * the tickets one by one, so one bad ticket fails alone.
+ */
+async function orderTogether(rt: FlashRuntime, scope: TxScope, sale: SaleRecord, tickets: readonly TicketRow[]): Promise<boolean> {
+  const inputs = tickets.map((t) => saleOrderInput(sale, t));
+  if (tickets.length < 2 || inputs.some((i) => i === undefined)) return false;
+  const tx = scope.platform(sale.platformId);
+  await scope.db.execute('savepoint flash_sale_batch');
+  let orders: { orderId: string }[];
+  try {
+    orders = await ports(rt.ctx).createSaleOrders(tx, inputs as SaleOrderInput[]);
+    await scope.db.execute('release savepoint flash_sale_batch');
+  } catch (error) {
+    if (!(error instanceof HttpProblem)) throw error;
+    await scope.db.execute('rollback to savepoint flash_sale_batch');
+    return false;
+  }
+  await markOrdered(tx, tickets, orders.map((o) => o.orderId));
+  rt.metrics.orders.inc({ result: 'ordered' }, tickets.length);
+  return true;
+}
+
 /**
  * One ticket → one order, under a savepoint (set on the scope's plain connection: a PlatformDb statement
  * always binds the platform id, which SAVEPOINT cannot take). The caller holds the sale row (FOR SHARE or
@@ -58,20 +106,9 @@ async function processTicket(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
   }
   await scope.db.execute('savepoint flash_sale_ticket');
   try {
-    const order = await ports(rt.ctx).createSaleOrder(tx, {
-      customerId: ticket.customer_id,
-      email: ticket.email,
-      currency: item.currency,
-      lines: [{ variantId: item.variantId, productId: item.productId, sku: item.sku, title: item.title, productTitle: item.productTitle, quantity: ticket.quantity, unitPrice: item.salePrice }],
-      unpaidTimeoutSeconds: sale.paymentTimeoutSeconds,
-      source: { kind: 'flash_sale', saleId: sale.id, ticketId: ticket.id },
-      stockFrom: { reservationId: sale.reservationId },
-    });
+    const order = await ports(rt.ctx).createSaleOrder(tx, saleOrderInput(sale, ticket)!);
     await scope.db.execute('release savepoint flash_sale_ticket');
-    await tx.execute(
-      `update flash_sale_tickets set status = 'ordered', order_id = $3, ordered_at = now(), updated_at = now() where platform_id = $1 and id = $2`,
-      [ticket.id, order.orderId],
-    );
+    await markOrdered(tx, [ticket], [order.orderId]);
     rt.metrics.orders.inc({ result: 'ordered' });
     return 'ordered';
   } catch (error) {
@@ -98,7 +135,9 @@ async function drainBatch(rt: FlashRuntime, pdb: PlatformDb, saleId: string, lim
          order by id limit $3 for update skip locked`,
         [saleId, limit],
       );
-      for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
+      if (!(await orderTogether(rt, scope, sale, tickets))) {
+        for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
+      }
       return tickets.length;
     }),
   );
@@ -111,7 +150,9 @@ export async function drainSaleNow(rt: FlashRuntime, scope: TxScope, sale: SaleR
     `select ${TICKET_FIELDS} from flash_sale_tickets where platform_id = $1 and sale_id = $2 and status = 'pending' order by id for update`,
     [sale.id],
   );
-  for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
+  if (!(await orderTogether(rt, scope, sale, tickets))) {
+    for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
+  }
   return tickets.length;
 }
 
@@ -221,9 +262,14 @@ export class DrainWorker {
       );
       for (const { sale_id: saleId } of sales) {
         if (this.stopped) break;
+        // Wait for a batch's worth of tokens rather than draining whatever trickled in: a batch costs about
+        // the same round trips whatever its size, so ten batches a second beat a hundred small ones. This
+        // wait ignores kicks (a rush kicks with every ticket) and is at most a tenth of a second.
+        const rate = this.rt.env.drainPerSecond;
+        const wanted = Math.min(BATCH[pdb.engine], Math.max(1, Math.ceil(rate / 10)));
         this.refill();
-        if (this.tokens < 1) {
-          await this.sleep(Math.ceil(((1 - this.tokens) / this.rt.env.drainPerSecond) * 1000));
+        if (this.tokens < wanted) {
+          await new Promise((resolve) => setTimeout(resolve, Math.ceil(((wanted - this.tokens) / rate) * 1000)));
           if (this.stopped) break;
           this.refill();
         }

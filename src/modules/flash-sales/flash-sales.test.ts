@@ -446,6 +446,46 @@ function flashSuite(env: TestEnv): void {
     assert.equal(await ticketCount(shop, saleId), 6);
   });
 
+  test('a drained batch whose orders the carve-out cannot all cover is taken one ticket at a time: only the uncovered ticket fails', async () => {
+    const shop = await flashShop(env);
+    const [variant] = await stockedVariants(shop, 1, 100);
+    const saleId = await scheduled(shop, { items: [{ variantId: variant!, quantity: 10 }] });
+    const people = await buyers(shop, 6);
+    // Six waiting tickets written at once, so the drain claims them as one batch: five of one unit and one
+    // of twenty, more than the carve-out holds. The batch as a whole is refused (409), so the drain falls
+    // back to one savepoint per ticket.
+    const quantities = [1, 1, 20, 1, 1, 1];
+    const ticketIds = people.map(() => newId());
+    await shop.env.souk.ctx.platformDb(shop.platform.platform.id).execute(
+      `insert into flash_sale_tickets (platform_id, id, sale_id, variant_id, customer_id, email, quantity, epoch)
+       select $1, t.id, $2, $3, t.customer_id, t.customer_id::text || '@buyers.test', t.quantity, 1
+       from unnest($4::uuid[], $5::uuid[], $6::int[]) as t(id, customer_id, quantity)`,
+      [saleId, variant, ticketIds, people.map((p) => p.id), quantities],
+    );
+    await waitFor('the drain', async () => (await stats(shop, saleId)).queueDepth === 0, 20_000, 100);
+    const s = await stats(shop, saleId);
+    assert.equal(s.tickets.ordered, 5);
+    assert.equal(s.tickets.failed, 1);
+    const orders = await saleOrders(shop, saleId);
+    assert.equal(orders.length, 5);
+    assert.ok(orders.every((o) => o.quantity === 1 && Number(o.unit_price) === 500 && o.status === 'pending_payment'));
+    const [failed] = await shop.env.souk.database.query<{ id: string; failure_reason: string; give_back_epoch: number | null }>(
+      `select id, failure_reason, give_back_epoch from flash_sale_tickets where platform_id = $1 and sale_id = $2 and status = 'failed'`,
+      [shop.platform.platform.id, saleId],
+    );
+    assert.equal(failed!.id, ticketIds[2]);
+    assert.match(failed!.failure_reason, /^out_of_stock/);
+    assert.equal(failed!.give_back_epoch, null);
+    // Five units moved out of the carve-out into the orders' own reservations; the level did not change.
+    const [carveOut] = await shop.env.souk.database.query<{ quantity: number }>(
+      `select l.quantity from flash_sales s join inventory_reservation_lines l on l.platform_id = s.platform_id and l.reservation_id = s.reservation_id
+       where s.platform_id = $1 and s.id = $2`,
+      [shop.platform.platform.id, saleId],
+    );
+    assert.equal(carveOut!.quantity, 5);
+    assert.deepEqual(await stockOf(shop, variant!), { onHand: 100, reserved: 10, available: 90 });
+  });
+
   test('the end of the sale turns waiting tickets into orders and returns the unsold carve-out to normal stock', async () => {
     const shop = await flashShop(env);
     const [variant] = await stockedVariants(shop, 1, 100);

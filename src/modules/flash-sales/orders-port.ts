@@ -27,6 +27,8 @@ export interface SaleOrderInput {
 
 export interface Ports {
   createSaleOrder(tx: PlatformDb, input: SaleOrderInput): Promise<{ orderId: string; number: string; total: number }>;
+  /** A batch of orders from one carve-out in a fixed number of statements; all or none (throws on a refusal). */
+  createSaleOrders(tx: PlatformDb, inputs: readonly SaleOrderInput[]): Promise<{ orderId: string }[]>;
   reserveCarveOut(tx: PlatformDb, input: { saleId: string; lines: Array<{ variantId: string; quantity: number }>; holdSeconds: number }): Promise<{ id: string }>;
   releaseCarveOut(tx: PlatformDb, reservationId: string, reason: string): Promise<void>;
   /** Takes units back from available stock into the carve-out; 409 out_of_stock if general buyers took them. */
@@ -39,6 +41,7 @@ export function ports(ctx: ModuleContext): Ports {
   const orders = ordersService(ctx);
   return {
     createSaleOrder: (tx, input) => orders.createSaleOrder(tx, input),
+    createSaleOrders: (tx, inputs) => orders.createSaleOrders(tx, inputs),
     async reserveCarveOut(tx, input) {
       const reservation = await inventory.reserveStock(tx, { reference: `flash-sale:${input.saleId}`, lines: input.lines, holdSeconds: input.holdSeconds });
       return { id: reservation.id };

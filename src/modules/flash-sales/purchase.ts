@@ -1,8 +1,9 @@
 // The purchase hot path. Everything before the gate is memory: the in-flight cap, rate limits (in-process,
 // or one Redis call each), the customer from the session cache, the sale from the sale cache, the account
 // age, the risk hook and the sold-out flag. Then ONE atomic gate step decides (limit and stock together),
-// and only winners touch the database: a ticket row in a short transaction whose first statement holds
-// the sale row FOR SHARE at the epoch the unit was taken under. The order is written later by the drain.
+// and only winners touch the database: a ticket row, written together with the other winners of the
+// moment in one transaction that holds the sale row FOR SHARE and checks the epoch each unit was taken
+// under (tickets.ts). The order is written later by the drain.
 import type { FastifyRequest } from 'fastify';
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
@@ -11,10 +12,10 @@ import { newId } from '../../kernel/ids.ts';
 import { enforceLimits } from '../../kernel/rate-limit.ts';
 import type { Customer } from '../accounts/customer-service.ts';
 import type { TakeOutcome } from './gate/index.ts';
-import { EVENT_WON } from './lifecycle.ts';
 import { rebuildOnce } from './reconcile.ts';
 import { riskHook } from './risk.ts';
 import type { FlashRuntime } from './runtime.ts';
+import type { InsertResult } from './tickets.ts';
 import { phaseOf, type SaleRecord } from './sales.ts';
 import { flashSalesSettings } from './settings.ts';
 
@@ -62,28 +63,6 @@ async function soldOut(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord): Pro
   if (outstanding === 0) return conflict('sold_out', detail);
   const wait = Math.min(60, Math.max(1, sale.paymentTimeoutSeconds));
   return new HttpProblem(409, 'sold_out', `${detail} Unpaid orders may release units; try again in ${wait} seconds.`, { retryAfter: wait }, { 'retry-after': String(wait) });
-}
-
-type InsertResult = 'ok' | 'stale' | 'closed';
-
-/** The ticket, only if the sale is still open at the epoch the unit was taken under (see reconcile.ts). */
-async function insertTicket(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, t: { id: string; variantId: string; customer: Customer; quantity: number; epoch: number }): Promise<InsertResult> {
-  return pdb.transaction(async (tx) => {
-    const row = await tx.maybeOne<{ gate_epoch: number; status: string; inserted: number }>(
-      `with s as (select gate_epoch, status from flash_sales where platform_id = $1 and id = $2 for share),
-       ins as (
-         insert into flash_sale_tickets (platform_id, id, sale_id, variant_id, customer_id, email, quantity, epoch)
-         select $1, $3, $2, $4, $5, $6, $7, $8 from s where s.gate_epoch = $8 and s.status = 'scheduled'
-         returning id
-       )
-       select s.gate_epoch, s.status, (select count(*) from ins)::int as inserted from s`,
-      [sale.id, t.id, t.variantId, t.customer.id, t.customer.email, t.quantity, t.epoch],
-    );
-    if (!row || row.status !== 'scheduled') return 'closed';
-    if (row.inserted !== 1) return 'stale';
-    await rt.ctx.events.emit(tx, EVENT_WON, { saleId: sale.id, ticketId: t.id, variantId: t.variantId, customerId: t.customer.id, quantity: t.quantity }, { key: t.id });
-    return 'ok';
-  });
 }
 
 export async function purchase(
@@ -196,7 +175,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   const epoch = sale.gateEpoch;
   let inserted: InsertResult;
   try {
-    inserted = await insertTicket(rt, pdb, sale, { id: ticketId, variantId, customer, quantity, epoch });
+    inserted = await rt.writeTicket(pdb, { id: ticketId, saleId, variantId, customerId: customer.id, email: customer.email, quantity, epoch });
   } catch (error) {
     // The unit was taken but no ticket exists: hand it back (a failure here leaves it to reconciliation).
     await rt.gate.giveBack(saleId, { epoch, variantId, customerId: customer.id, quantity }).catch(() => false);

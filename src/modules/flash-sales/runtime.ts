@@ -3,12 +3,14 @@
 // worker and the Prometheus counters. Created when the module's routes are registered, closed with the app.
 import { Counter, type Registry } from 'prom-client';
 import type { ModuleContext } from '../../kernel/context.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { memoryRateLimiter, type RateLimiter } from '../../kernel/rate-limit.ts';
-import { redisRateLimiter } from '../../kernel/rate-limit-redis.ts';
+import { syncedRedisRateLimiter } from '../../kernel/rate-limit-redis.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
 import { gateFor, type StockGate } from './gate/index.ts';
 import { loadFlashEnv, type FlashEnvSettings } from './settings.ts';
+import { ticketWriter, type InsertResult, type NewTicket } from './tickets.ts';
 
 export interface FlashMetrics {
   purchases: Counter<'outcome'>;
@@ -24,6 +26,8 @@ export interface FlashRuntime {
   limiter: RateLimiter;
   sales: SaleCache;
   sessions: SessionCache;
+  /** Writes a winner's ticket, grouped with the other winners of its sale (tickets.ts). */
+  writeTicket: (pdb: PlatformDb, ticket: NewTicket) => Promise<InsertResult>;
   soldOut: SoldOutFlags;
   /** Unpaid sale units outstanding per sale (for Retry-After on sold_out), remembered 1 s. */
   outstanding: ShortMemo<number>;
@@ -55,7 +59,9 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
     redis = await openRedis(ctx.config, { onError: (error) => ctx.log.warn({ err: error }, 'redis connection error') });
   }
   const gate = gateFor(ctx.config, redis);
-  const limiter = redis ? redisRateLimiter(redis, ctx.config.redisKeyPrefix) : memoryRateLimiter();
+  // The hot path's limits count in memory and sync to Redis every 100 ms: a Redis call per attempt cost
+  // the rush about a third of its throughput (docs/benchmarks.md, "Flash-sale rush").
+  const limiter = redis ? syncedRedisRateLimiter(redis, ctx.config.redisKeyPrefix) : memoryRateLimiter();
   const m = ctx.metrics;
   const runtime: FlashRuntime = {
     ctx,
@@ -64,6 +70,7 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
     limiter,
     sales: new SaleCache(),
     sessions: new SessionCache(),
+    writeTicket: ticketWriter(ctx),
     soldOut: new SoldOutFlags(),
     outstanding: new ShortMemo(1000),
     storeRemaining: new ShortMemo(1000),
