@@ -4,7 +4,8 @@
 // measurement even starts; on the embedded engine only this process may open the database. So the side
 // port registers one customer through the accounts service (a real password hash) and writes the others
 // straight into the tables with that hash and a session each, returning their bearer tokens.
-// Environment: as `souk start`, plus SEED_PORT (required).
+// Environment: as `souk start`, plus SEED_PORT: the side port. Without it there is none: the further nodes
+// of a multi-node rush (--nodes) share the first node's database, so the customers it seeds are theirs too.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createSouk } from '../src/server.ts';
@@ -12,9 +13,9 @@ import { newId, sha256 } from '../src/kernel/ids.ts';
 import { registerCustomer } from '../src/modules/accounts/index.ts';
 import { startCpuProfile } from './lib/profile.ts';
 
-const seedPort = Number(process.env.SEED_PORT);
-if (!Number.isInteger(seedPort) || seedPort <= 0) {
-  console.error('flash-sale-server: set SEED_PORT');
+const seedPort = process.env.SEED_PORT ? Number(process.env.SEED_PORT) : undefined;
+if (seedPort !== undefined && (!Number.isInteger(seedPort) || seedPort <= 0)) {
+  console.error(`flash-sale-server: SEED_PORT must be a port number, got "${process.env.SEED_PORT}"`);
   process.exit(2);
 }
 
@@ -65,11 +66,11 @@ const seeder = http.createServer((request, response) => {
     })();
   });
 });
-seeder.listen(seedPort, '127.0.0.1');
-console.log(`souk listening on ${souk.config.port}, customer seeder on ${seedPort}`);
+if (seedPort !== undefined) seeder.listen(seedPort, '127.0.0.1');
+console.log(`souk listening on ${souk.config.port}, ${seedPort === undefined ? 'no customer seeder' : `customer seeder on ${seedPort}`}`);
 
 const stop = () => {
-  seeder.close();
+  if (seeder.listening) seeder.close();
   Promise.all([writeProfile(), souk.close()]).then(
     () => process.exit(0),
     () => process.exit(1),

@@ -29,7 +29,7 @@ function systemTicks(): { busy: number; total: number } {
 }
 
 export interface CpuUsage {
-  /** CPU used by the server process, in % of one core. */
+  /** CPU used by the server process (the sum over all of them when several were watched), in % of one core. */
   serverPercent: number;
   /** CPU used by this (load generator) process, in % of one core. */
   loadGeneratorPercent: number;
@@ -42,15 +42,24 @@ export interface CpuUsage {
   otherPercent: number;
 }
 
-/** Starts a CPU stopwatch; call the returned function when the measured interval ends. */
-export function startCpuWatch(serverPid: number): () => CpuUsage {
+/** CPU ticks of all the processes together. */
+function sumTicks(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + processTicks(pid), 0);
+}
+
+/**
+ * Starts a CPU stopwatch; call the returned function when the measured interval ends. Several server
+ * pids (e.g. Souk nodes sharing one database) count as one server: their CPU summed, none of it "other".
+ */
+export function startCpuWatch(serverPid: number | number[]): () => CpuUsage {
+  const serverPids = typeof serverPid === 'number' ? [serverPid] : serverPid;
   const started = process.hrtime.bigint();
-  const server = processTicks(serverPid);
+  const server = sumTicks(serverPids);
   const self = processTicks(process.pid);
   const machine = systemTicks();
   return () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const serverTicks = processTicks(serverPid) - server;
+    const serverTicks = sumTicks(serverPids) - server;
     const selfTicks = processTicks(process.pid) - self;
     const machineNow = systemTicks();
     const busyTicks = machineNow.busy - machine.busy;

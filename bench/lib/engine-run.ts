@@ -70,10 +70,10 @@ export type SqlQuery = (sql: string, params: unknown[]) => Promise<Record<string
 
 /**
  * The independent count after the load, then Souk stopped and the scratch database dropped. PostgreSQL:
- * through pg while Souk still runs. Embedded: PGlite opened on Souk's data directory once Souk has
- * stopped (one process at a time).
+ * through pg while Souk still runs (`souk.stop` may stop several nodes on the one database). Embedded:
+ * PGlite opened on Souk's data directory once Souk has stopped (one process at a time).
  */
-export async function countInSql<T>(souk: SoukServer, scratch: ScratchDatabase | undefined, count: (query: SqlQuery) => Promise<T>): Promise<T> {
+export async function countInSql<T>(souk: Pick<SoukServer, 'stop' | 'dataDir'>, scratch: ScratchDatabase | undefined, count: (query: SqlQuery) => Promise<T>): Promise<T> {
   let result: T;
   if (scratch) {
     const client = new pg.Client({ connectionString: scratch.url });

@@ -7,7 +7,10 @@
 // with the Redis stock gate when Redis answers at --redis-url, under a random key prefix deleted at the
 // end; the in-process gate otherwise, said in the notes):
 //   1. start Souk (bench/flash-sale-server.ts: createSouk + listen as `souk start` does, plus a loopback
-//      side port that seeds customers with sessions; the demo seed is off);
+//      side port that seeds customers with sessions; the demo seed is off). With --nodes N (postgres only:
+//      PGlite is one process) N such servers, one after the other, each on its own port, on the same
+//      scratch database and the same Redis URL and key prefix (one stock gate, one set of rate limits);
+//      only the first has the side port, and the admin calls below go to it;
 //   2. through the admin API: one platform with the commerce modules and flash-sales (purchase rate limits
 //      raised: every shopper here comes from 127.0.0.1), one product with a hot variant stocked for every
 //      sale of the run and a warm-up variant; --buyers customers through the side port;
@@ -20,15 +23,16 @@
 //         loop); it parses the body and answers a 409 sold-out problem of Souk's size;
 //   5. per round, a new sale of --quantity units of the hot variant (limit --limit per customer) starting
 //      2 s after it is scheduled; when it starts, --connections closed-loop shoppers (one keep-alive
-//      connection each) send purchase attempts back to back for --duration s, each attempt as the next
-//      buyer in turn. Measured: attempts/s answered at HTTP, p50/p99 of all answers and of winners (202)
-//      and losers (409), the time from the start until the last unit was won (sold out), and the drain:
-//      orders created per second from the first to the last order of the sale (the server's
-//      SOUK_FLASH_DRAIN_PER_SECOND, default 200 per node, caps it; --souk-env changes it);
-//   6. after waiting for the drain (bounded), an independent count in SQL (pg on PostgreSQL; PGlite opened
-//      after Souk stopped): per sale, ticketed units (pending or ordered) ≤ quantity, nobody above the
-//      limit, orders = tickets, order units = ticketed units at the sale price, no ticket still pending,
-//      and no inventory level with reserved > on hand. Zero oversell is the goal; the tables say if not.
+//      connection each, shopper s to node s mod N) send purchase attempts back to back for --duration s,
+//      each attempt as the next buyer in turn. Measured: attempts/s answered at HTTP, p50/p99 of all
+//      answers and of winners (202) and losers (409), the time from the start until the last unit was won
+//      (sold out), the CPU of all nodes together, and the drain: orders created per second from the first
+//      to the last order of the sale (the server's SOUK_FLASH_DRAIN_PER_SECOND, default 200 per node,
+//      caps it; --souk-env changes it);
+//   6. after waiting for the drain (bounded), an independent count in SQL (pg on PostgreSQL, whichever
+//      nodes drained; PGlite opened after Souk stopped): per sale, ticketed units (pending or ordered)
+//      ≤ quantity, nobody above the limit, orders = tickets, order units = ticketed units at the sale
+//      price, no ticket still pending, and no inventory level with reserved > on hand. Zero oversell is the goal; the tables say if not.
 // The rush table gives attempts/s against both bare figures ("vs bare (autocannon)", "vs bare (same client)").
 // Load goes to 127.0.0.1 only; every phase is bounded by --duration, the drain wait by --drain-wait.
 import http from 'node:http';
@@ -43,7 +47,7 @@ import { httpJson } from '../lib/http.ts';
 import { freePort } from '../lib/processes.ts';
 import { waitForQuiet } from '../lib/rounds.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
-import { startBareServer, type Engine, type StartedServer } from '../lib/servers.ts';
+import { startBareServer, type Engine, type SoukServer, type StartedServer } from '../lib/servers.ts';
 import { adminLogin, createPlatform, type AdminSession } from '../lib/souk-api.ts';
 import { median, percentileOfSorted, round, SampleBuffer } from '../lib/stats.ts';
 import type { Table } from '../lib/table.ts';
@@ -55,6 +59,8 @@ const START_DELAY_MS = 2000;
 
 interface Shop {
   platformId: string;
+  /** updatedAt of the platform after its last write (the rate-limit settings). */
+  platformUpdatedAt: string;
   publishableKey: string;
   hotVariant: string;
   warmVariant: string;
@@ -98,8 +104,11 @@ interface Verification {
 interface EngineRun {
   engine: Engine;
   gate: 'memory' | 'redis';
+  /** Souk servers on the one database, the shoppers spread across them (1 on embedded). */
+  nodes: number;
   skipped?: string;
   database?: { name: string; serverVersion: string };
+  /** Of the first node (the one that migrates the database); the others are in the log. */
   readyAfterSeconds?: number;
   buyers?: number;
   seedSeconds?: number;
@@ -122,7 +131,7 @@ async function seedShop(baseUrl: string, seedPort: number, session: AdminSession
   const created = await createPlatform(session, { slug: SHOP.slug, name: 'Flash shop', hosts: [SHOP.host], defaultCurrency: SHOP.currency, defaultLocale: 'en', modules: MODULES });
   const auth = { authorization: `Bearer ${session.token}` };
   // Every shopper of the benchmark comes from 127.0.0.1: the per-IP limit would stop the rush at once.
-  await httpJson(`${baseUrl}/admin/platforms/${SHOP.slug}`, {
+  const patched = await httpJson<{ updatedAt: string }>(`${baseUrl}/admin/platforms/${SHOP.slug}`, {
     method: 'PATCH',
     headers: auth,
     json: { settings: { 'flash-sales': { purchasesPerIpPerMinute: 10_000_000, purchasesPerDevicePerMinute: 1_000_000 } } },
@@ -152,7 +161,27 @@ async function seedShop(baseUrl: string, seedPort: number, session: AdminSession
     timeoutMs: 300_000,
   });
   log(`  platform ${SHOP.slug}, hot variant with ${hotStock.toLocaleString('en-US')} units, ${seeded.customers.length.toLocaleString('en-US')} customers with sessions`);
-  return { platformId: created.platform.id, publishableKey: created.publishableKey, hotVariant: hot, warmVariant: warm, buyers: seeded.customers.map((c) => c.token) };
+  return { platformId: created.platform.id, platformUpdatedAt: patched.updatedAt, publishableKey: created.publishableKey, hotVariant: hot, warmVariant: warm, buyers: seeded.customers.map((c) => c.token) };
+}
+
+/**
+ * Waits until every further node serves the shop as the first node last wrote it. A node learns of
+ * platform writes made on another node by polling (SOUK_PLATFORM_REFRESH_MS, 5 s by default); until
+ * then its storefront answers 404 platform_not_found, or applies the default purchase rate limits.
+ */
+async function waitForNodesToSeeShop(nodes: SoukServer[], session: AdminSession, shop: Shop, log: ScenarioContext['log']): Promise<void> {
+  if (nodes.length < 2) return;
+  const started = Date.now();
+  const until = started + 60_000;
+  for (const node of nodes.slice(1)) {
+    for (;;) {
+      const seen = await httpJson<{ updatedAt: string }>(`${node.baseUrl}/admin/platforms/${SHOP.slug}`, { headers: { authorization: `Bearer ${session.token}` } }).catch(() => undefined);
+      if (seen?.updatedAt === shop.platformUpdatedAt) break;
+      if (Date.now() > until) throw new Error(`souk pid ${node.pid} did not see platform ${SHOP.slug} as written (updatedAt ${shop.platformUpdatedAt}) within 60 s`);
+      await sleep(200);
+    }
+  }
+  log(`  every node serves ${SHOP.slug} with its settings after ${round((Date.now() - started) / 1000, 1)} s`);
 }
 
 async function scheduleSale(session: AdminSession, variantId: string, quantity: number, limit: number, durationSeconds: number): Promise<{ saleId: string; startsAt: number }> {
@@ -190,10 +219,11 @@ async function saleStats(session: AdminSession, saleId: string): Promise<SaleSta
 // pay the same client cost on the cores they share with the servers.
 
 interface ShopperTarget {
-  port: number;
+  /** Shopper s sends to ports[s % ports.length]. */
+  ports: number[];
   path: string;
-  /** The process answering, for CPU accounting. */
-  serverPid: number;
+  /** The processes answering, for CPU accounting (summed). */
+  serverPids: number[];
 }
 
 /** Figures of one closed-loop run of the shoppers. */
@@ -238,7 +268,7 @@ async function runShoppers(
   let soldOutAt: number | null = null;
   const started = performance.now();
   const deadline = started + durationSeconds * 1000;
-  const stopCpu = startCpuWatch(target.serverPid);
+  const stopCpu = startCpuWatch(target.serverPids);
   const body = JSON.stringify({ variantId, quantity: 1 });
   const agents: http.Agent[] = [];
   let inWindow = 0;
@@ -246,6 +276,7 @@ async function runShoppers(
   const shopper = async (s: number) => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     agents.push(agent);
+    const port = target.ports[s % target.ports.length]!;
     while (performance.now() < deadline) {
       const token = shop.buyers[turn.next++ % shop.buyers.length]!;
       const t0 = performance.now();
@@ -253,7 +284,7 @@ async function runShoppers(
       try {
         const answer = await send(
           agent,
-          target.port,
+          port,
           'POST',
           target.path,
           { 'x-publishable-key': shop.publishableKey, authorization: `Bearer ${token}`, 'x-device-id': `bench-device-${s}`, accept: 'application/json' },
@@ -309,9 +340,9 @@ async function runShoppers(
   };
 }
 
-/** The rush on a sale: the shoppers from 50 ms after its start, for durationSeconds. */
+/** The rush on a sale: the shoppers, spread across the nodes, from 50 ms after its start, for durationSeconds. */
 async function runRush(
-  souk: { port: number; pid: number },
+  nodes: SoukServer[],
   shop: Shop,
   saleId: string,
   variantId: string,
@@ -322,7 +353,8 @@ async function runRush(
 ): Promise<ShopperRun> {
   const wait = startsAt + 50 - Date.now();
   if (wait > 0) await sleep(wait);
-  return runShoppers({ port: souk.port, path: `/store/flash-sales/${saleId}/purchase`, serverPid: souk.pid }, shop, rushTurn, variantId, quantity, shoppers, durationSeconds);
+  const target = { ports: nodes.map((n) => n.port), path: `/store/flash-sales/${saleId}/purchase`, serverPids: nodes.map((n) => n.pid) };
+  return runShoppers(target, shop, rushTurn, variantId, quantity, shoppers, durationSeconds);
 }
 
 /**
@@ -333,7 +365,7 @@ async function runRush(
 const bareTurn: BuyerTurn = { next: 0 };
 
 function runBareSameClient(bare: StartedServer, shop: Shop, shoppers: number, durationSeconds: number): Promise<ShopperRun> {
-  return runShoppers({ port: bare.port, path: '/purchase', serverPid: bare.pid }, shop, bareTurn, shop.hotVariant, Number.POSITIVE_INFINITY, shoppers, durationSeconds);
+  return runShoppers({ ports: [bare.port], path: '/purchase', serverPids: [bare.pid] }, shop, bareTurn, shop.hotVariant, Number.POSITIVE_INFINITY, shoppers, durationSeconds);
 }
 
 async function waitForDrain(session: AdminSession, saleId: string, maxSeconds: number): Promise<boolean> {
@@ -435,7 +467,9 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
   const quantity = positive(flags, 'quantity');
   const limit = positive(flags, 'limit');
   const drainWait = positive(flags, 'drain-wait');
-  const run: EngineRun = { engine, gate: 'memory', rushes: [] };
+  const nodeCount = engine === 'postgres' ? positive(flags, 'nodes') : 1;
+  if (engine !== 'postgres' && positive(flags, 'nodes') > 1) notes.push(`${engine}: --nodes ${flags.nodes} ignored, PGlite is one process: one node`);
+  const run: EngineRun = { engine, gate: 'memory', nodes: nodeCount, rushes: [] };
 
   const scratch = await engineDatabase(engine, context, notes, run);
   if (run.skipped) return run;
@@ -443,6 +477,14 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
   if (engine === 'postgres') {
     const redisUrl = flags['redis-url']!;
     const unreachable = redisUrl === 'none' ? 'disabled by --redis-url none' : await redisReachable(redisUrl);
+    if (unreachable && nodeCount > 1) {
+      // Each node's in-process gate would hand out the whole stock on its own.
+      run.skipped = `--nodes ${nodeCount} needs the shared Redis stock gate, and Redis at ${redisUrl} is not used (${unreachable})`;
+      notes.push(`postgres skipped: ${run.skipped}`);
+      log(`postgres skipped: ${run.skipped}`);
+      await scratch?.drop();
+      return run;
+    }
     if (unreachable) {
       notes.push(`postgres: Redis at ${redisUrl} not used (${unreachable}); the stock gate ran in process`);
       soukEnv.REDIS_URL = undefined;
@@ -459,9 +501,18 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
     soukEnv.REDIS_URL = undefined;
   }
 
+  // One node after the other: the first migrates the database and creates the admin. Only the first has
+  // the side port; the others find its customers in the shared database.
   const seedPort = await freePort();
-  const { souk, readyAfterSeconds } = await startBenchSouk(context, { engine, scratch, entry: 'flash-sale-server.ts', remark: `${run.gate} gate`, env: { SEED_PORT: String(seedPort), ...soukEnv } });
-  run.readyAfterSeconds = readyAfterSeconds;
+  const nodes: SoukServer[] = [];
+  for (let i = 0; i < nodeCount; i++) {
+    const remark = nodeCount === 1 ? `${run.gate} gate` : `${run.gate} gate, node ${i + 1}/${nodeCount}`;
+    const started = await startBenchSouk(context, { engine, scratch, entry: 'flash-sale-server.ts', remark, env: { SEED_PORT: i === 0 ? String(seedPort) : undefined, ...soukEnv } });
+    nodes.push(started.souk);
+    run.readyAfterSeconds ??= started.readyAfterSeconds;
+  }
+  const souk = nodes[0]!;
+  const label = `${engine}${nodeCount > 1 ? ` ×${nodeCount}` : ''} ${run.gate}`;
 
   const seedStarted = Date.now();
   const session = await adminLogin(souk.baseUrl, BENCH_ADMIN.email, BENCH_ADMIN.password);
@@ -469,6 +520,7 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
   const shop = await seedShop(souk.baseUrl, seedPort, session, buyers, hotStock, log);
   run.buyers = shop.buyers.length;
   run.seedSeconds = round((Date.now() - seedStarted) / 1000, 1);
+  await waitForNodesToSeeShop(nodes, session, shop, log);
   const sales: { saleId: string; quantity: number }[] = [];
 
   // Unmeasured warm-up on the other variant: JIT, pools, the session cache of the first buyers.
@@ -477,7 +529,7 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
     const { saleId, startsAt } = await scheduleSale(session, shop.warmVariant, warmQuantity, limit, options.warmupSeconds);
     sales.push({ saleId, quantity: warmQuantity });
     log(`  warm-up (${options.warmupSeconds} s, ${options.connections} shoppers, ${warmQuantity} units)`);
-    const warm = await runRush(souk, shop, saleId, shop.warmVariant, warmQuantity, startsAt, options.connections, options.warmupSeconds);
+    const warm = await runRush(nodes, shop, saleId, shop.warmVariant, warmQuantity, startsAt, options.connections, options.warmupSeconds);
     log(`  warm-up: ${warm.attemptsPerSecond} attempts/s, answers ${JSON.stringify(warm.answers)}`);
     await waitForDrain(session, saleId, drainWait);
     log(`  warm-up bare POST /purchase, same client (${options.warmupSeconds} s)`);
@@ -503,13 +555,13 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
     const backgroundBeforePercent = await waitForQuiet(options.quietWaitSeconds, log);
     const { saleId, startsAt } = await scheduleSale(session, shop.hotVariant, quantity, limit, options.durationSeconds);
     sales.push({ saleId, quantity });
-    const result = await runRush(souk, shop, saleId, shop.hotVariant, quantity, startsAt, options.connections, options.durationSeconds);
+    const result = await runRush(nodes, shop, saleId, shop.hotVariant, quantity, startsAt, options.connections, options.durationSeconds);
     const drainedInTime = await waitForDrain(session, saleId, drainWait);
-    const rush: Rush = { ...result, quantity, label: `${engine} ${run.gate}`, round: r, saleId, drainedInTime, backgroundBeforePercent };
+    const rush: Rush = { ...result, quantity, label, round: r, saleId, drainedInTime, backgroundBeforePercent };
     run.rushes.push(rush);
     const odd = Object.entries(rush.answers).filter(([k]) => !k.startsWith('202') && !k.startsWith('409'));
     log(
-      `  round ${r}/${options.rounds} rush × ${options.connections}: ${rush.attemptsPerSecond} attempts/s, p50 ${rush.p50Ms} / p99 ${rush.p99Ms} ms, ` +
+      `  round ${r}/${options.rounds} rush × ${options.connections}${nodeCount > 1 ? ` on ${nodeCount} nodes` : ''}: ${rush.attemptsPerSecond} attempts/s, p50 ${rush.p50Ms} / p99 ${rush.p99Ms} ms, ` +
         `won ${rush.unitsWon}/${quantity}${rush.soldOutAfterSeconds === null ? ' (not sold out)' : `, sold out after ${rush.soldOutAfterSeconds} s`}, ` +
         `cpu server ${rush.cpu.serverPercent}% / loadgen ${rush.cpu.loadGeneratorPercent}% / other ${rush.cpu.otherPercent}%` +
         `${drainedInTime ? '' : `, drain NOT finished within ${drainWait} s`}${odd.length > 0 ? `  !! ${JSON.stringify(Object.fromEntries(odd))}` : ''}`,
@@ -518,7 +570,13 @@ async function runEngine(engine: Engine, bare: StartedServer, context: ScenarioC
 
   // The independent count, after the drain.
   await sleep(300);
-  run.verification = await countInSql(souk, scratch, (query) => verify(query, shop.platformId, sales, limit));
+  const allNodes = {
+    dataDir: souk.dataDir,
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+  run.verification = await countInSql(allNodes, scratch, (query) => verify(query, shop.platformId, sales, limit));
   for (const rush of run.rushes) {
     const check = run.verification.sales.find((s) => s.saleId === rush.saleId);
     if (check?.firstOrderAt != null && check.lastOrderAt != null && check.orders > 1) {
@@ -545,18 +603,19 @@ function buildTables(runs: EngineRun[], shoppers: number): Table[] {
   };
   const main: Table = {
     title: `Flash-sale rush on one hot variant, ${shoppers} closed-loop shoppers, medians of rounds`,
-    columns: ['engine', 'gate', 'attempts/s', 'vs bare (autocannon)', 'vs bare (same client)', 'p50 ms', 'p99 ms', 'won p50 / p99 ms', 'lost p50 / p99 ms', 'sold out after s', 'orders/s drained', 'CPU server', 'CPU loadgen', 'CPU other'],
+    columns: ['engine', 'gate', 'nodes', 'attempts/s', 'vs bare (autocannon)', 'vs bare (same client)', 'p50 ms', 'p99 ms', 'won p50 / p99 ms', 'lost p50 / p99 ms', 'sold out after s', 'orders/s drained', 'CPU server', 'CPU loadgen', 'CPU other'],
     rows: [],
     notes: [
       'attempts/s: purchase answers (202 won, 409 sold_out / limit_reached, anything else) within the measured window ÷ its length.',
       'vs bare: attempts/s ÷ bare req/s of the same engine run: autocannon on GET /, or the same shopper client on POST /purchase (like for like).',
-      'sold out after: from the sale start to the answer that won the last unit. orders/s drained: orders of the sale ÷ time from its first to its last order (capped by SOUK_FLASH_DRAIN_PER_SECOND).',
+      'sold out after: from the sale start to the answer that won the last unit. orders/s drained: orders of the sale ÷ time from its first to its last order (capped by SOUK_FLASH_DRAIN_PER_SECOND per node).',
+      'nodes: Souk servers on the one database and Redis gate, shopper s on node s mod nodes; CPU server is all of them together.',
     ],
   };
-  const answersTable: Table = { title: 'Answers per round', columns: ['engine', 'gate', 'round', 'attempts', 'units won', 'answers'], rows: [] };
+  const answersTable: Table = { title: 'Answers per round', columns: ['engine', 'gate', 'nodes', 'round', 'attempts', 'units won', 'answers'], rows: [] };
   const checks: Table = {
     title: 'Independent count (SQL, after the drain)',
-    columns: ['engine', 'sale', 'quantity', 'ticketed units', 'max per customer', 'tickets', 'orders', 'order units', 'pending', 'failed', 'wrong price', 'oversold'],
+    columns: ['engine', 'nodes', 'sale', 'quantity', 'ticketed units', 'max per customer', 'tickets', 'orders', 'order units', 'pending', 'failed', 'wrong price', 'oversold'],
     rows: [],
   };
   for (const run of measured) {
@@ -583,6 +642,7 @@ function buildTables(runs: EngineRun[], shoppers: number): Table[] {
       main.rows.push([
         run.engine,
         run.gate,
+        run.nodes,
         attempts === null ? null : round(attempts, 0),
         attempts === null || !bareRps ? null : `${round((attempts / bareRps) * 100, 1)}%`,
         attempts === null || !sameClientRps ? null : `${round((attempts / sameClientRps) * 100, 1)}%`,
@@ -597,10 +657,11 @@ function buildTables(runs: EngineRun[], shoppers: number): Table[] {
         `${round(median(rushes.map((r) => r.cpu.otherPercent)), 0)}%`,
       ]);
     }
-    for (const r of rushes) answersTable.rows.push([run.engine, run.gate, r.round, r.attempts, `${r.unitsWon} / ${r.quantity}`, JSON.stringify(r.answers)]);
+    for (const r of rushes) answersTable.rows.push([run.engine, run.gate, run.nodes, r.round, r.attempts, `${r.unitsWon} / ${r.quantity}`, JSON.stringify(r.answers)]);
     for (const c of run.verification?.sales ?? []) {
       checks.rows.push([
         run.engine,
+        run.nodes,
         `…${c.saleId.slice(-8)}`,
         c.quantity,
         c.ticketedUnits,
@@ -627,6 +688,7 @@ export const flashSaleScenario: Scenario = {
     limit: { description: 'units one customer may hold in a sale', default: '2' },
     'redis-url': { description: 'Redis for the postgres engine’s stock gate ("none": in process)', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     'drain-wait': { description: 'seconds to wait after a rush for its tickets to become orders', default: '120' },
+    nodes: { description: 'Souk servers on one database and Redis gate, shoppers spread across them (postgres only)', default: '1' },
   },
   async run(context): Promise<ScenarioReport> {
     const { cleanup, log } = context;
