@@ -94,6 +94,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     }
   }
   platforms.startPolling(config.platformRefreshMs, (error) => app.log.warn({ err: error }, 'platform refresh failed'));
+  await platforms.startListening((error) => app.log.warn({ err: error }, 'platform reload on notification failed'));
   await app.ready();
 
   for (const mod of modules) mod.subscribe?.(ctx);
@@ -111,7 +112,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     modules,
     events: bus,
     async close() {
-      platforms.stop();
+      await platforms.stop();
       await app.close();
       await bus.stop();
       if (!options.database) await database.close();

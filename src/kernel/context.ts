@@ -42,8 +42,10 @@ export interface PlatformDirectory {
   byId(id: string): Platform | undefined;
   bySlug(slug: string): Platform | undefined;
   all(): Platform[];
-  /** Re-reads platforms from the database (after a write, or on another node's change). */
+  /** Re-reads platforms from the database (on another node's change). */
   reload(): Promise<void>;
+  /** After a committed platform write on this node: re-reads here and tells the other nodes to. */
+  changed(): Promise<void>;
 }
 
 /** One event of a batch (emitMany, scheduleMany); trace is the emitting request's currentTrace(), if any. */

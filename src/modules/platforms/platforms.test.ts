@@ -1,6 +1,9 @@
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { asBearer, createTestPlatform, eachDatabase } from '../../../test/harness.ts';
+import { asBearer, createTestPlatform, eachDatabase, engines, loginAsNewOwner, startTestSouk, testConfig } from '../../../test/harness.ts';
+import { waitFor } from '../../../test/wait.ts';
+import { openPostgres } from '../../kernel/db/postgres.ts';
+import { createSouk } from '../../server.ts';
 import { applyPlatform } from './service.ts';
 import { PlatformRegistry } from './registry.ts';
 import type { Database } from '../../kernel/db/types.ts';
@@ -157,4 +160,27 @@ it('never lets an older platform snapshot overwrite a newer one when reloads ove
   await Promise.all([first, second, third]);
   assert.equal(snapshots, 2, 'calls made while a reload runs share the next one');
   assert.ok(registry.byHost('late.test'), 'the newest snapshot wins');
+});
+
+describe('platform changes reach another node at once (PostgreSQL NOTIFY)', { skip: engines().includes('postgres') ? false : 'DATABASE_URL is not set' }, () => {
+  it('a platform created and changed on one node is served by the other without waiting for its poll', async () => {
+    // Polling off on both nodes: only the notification can tell node B.
+    const a = await startTestSouk('postgres', { platformRefreshMs: 0 });
+    const url = a.souk.config.databaseUrl!;
+    const bDatabase = await openPostgres(url, 2);
+    const b = await createSouk({ database: bDatabase, logger: false, config: { ...testConfig, seedDemo: false, databaseUrl: url, platformRefreshMs: 0 } });
+    try {
+      const token = await loginAsNewOwner(a.souk);
+      const created = await asBearer(a.souk.app, token, { method: 'POST', url: '/admin/platforms', payload: metadata('notified') });
+      assert.equal(created.statusCode, 201, created.body);
+      await waitFor('node B to know the new platform', async () => b.ctx.platforms.bySlug('notified') !== undefined, 3000, 20);
+      const patched = await asBearer(a.souk.app, token, { method: 'PATCH', url: '/admin/platforms/notified', payload: { name: 'Renamed on A' } });
+      assert.equal(patched.statusCode, 200, patched.body);
+      await waitFor('node B to see the change', async () => b.ctx.platforms.bySlug('notified')?.name === 'Renamed on A', 3000, 20);
+    } finally {
+      await b.close();
+      await bDatabase.close();
+      await a.close();
+    }
+  });
 });

@@ -5,6 +5,9 @@ import { sha256 } from '../../kernel/ids.ts';
 import type { Database } from '../../kernel/db/types.ts';
 import type { Platform, PlatformDirectory } from '../../kernel/context.ts';
 
+/** The PostgreSQL channel on which nodes tell each other that platform metadata changed. */
+export const PLATFORMS_CHANNEL = 'souk_platforms_changed';
+
 interface PlatformRow {
   id: string;
   slug: string;
@@ -69,6 +72,7 @@ export class PlatformRegistry implements PlatformDirectory {
     return [...this.byIdMap.values()];
   }
 
+  private stopListening: (() => Promise<void>) | undefined;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
@@ -132,6 +136,24 @@ export class PlatformRegistry implements PlatformDirectory {
     return row?.stamp ?? '';
   }
 
+  /**
+   * After a committed platform write on this node: reload here and, on PostgreSQL, tell the other nodes,
+   * which reload at once instead of at their next poll (a shop created on one node, or its flash-sale
+   * limits raised, would otherwise answer 404 or the old limits on the others for up to the poll
+   * interval). A notification lost with a dying node is still caught by the poll.
+   */
+  async changed(): Promise<void> {
+    await this.reload();
+    if (this.db.kind === 'postgres') await this.db.execute(`select pg_notify('${PLATFORMS_CHANNEL}', '')`).catch(() => undefined);
+  }
+
+  /** Reloads on the other nodes' notifications (PostgreSQL; a no-op on PGlite, which is one process). */
+  async startListening(onError: (error: unknown) => void): Promise<void> {
+    if (!this.db.listen) return;
+    const reload = () => void this.reload().catch(onError);
+    this.stopListening = await this.db.listen(PLATFORMS_CHANNEL, reload, reload);
+  }
+
   startPolling(intervalMs: number, onError: (error: unknown) => void): void {
     if (intervalMs <= 0) return;
     this.timer = setInterval(() => {
@@ -142,7 +164,8 @@ export class PlatformRegistry implements PlatformDirectory {
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.stopListening?.();
   }
 }

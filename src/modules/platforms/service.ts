@@ -116,7 +116,7 @@ export async function createPlatform(deps: PlatformServiceDeps, input: PlatformI
     if (existing.length > 0) throw conflict('slug_taken', `A platform with slug "${p.slug}" already exists.`);
     return insertPlatform(tx, p);
   });
-  await deps.directory.reload();
+  await deps.directory.changed();
   return { platform: deps.directory.byId(id)!, publishableKey };
 }
 
@@ -165,7 +165,7 @@ export async function applyPlatform(deps: PlatformServiceDeps, raw: unknown): Pr
     await writeMetadata(tx, current.id, p);
     return { action: 'updated', id: current.id };
   });
-  if (result.action !== 'unchanged') await deps.directory.reload();
+  if (result.action !== 'unchanged') await deps.directory.changed();
   const platform = deps.directory.byId(result.id) ?? (await readPlatform(deps.db, 'p.id', result.id))!;
   return { ...result, platform };
 }
@@ -197,13 +197,13 @@ export async function updatePlatform(deps: PlatformServiceDeps, platform: Platfo
     deps.modules,
   );
   await deps.db.transaction((tx) => writeMetadata(tx, platform.id, next));
-  await deps.directory.reload();
+  await deps.directory.changed();
   return deps.directory.byId(platform.id)!;
 }
 
 export async function setPlatformStatus(deps: PlatformServiceDeps, platform: Platform, status: 'active' | 'disabled'): Promise<Platform> {
   await deps.db.execute('update platforms set status = $2, updated_at = now() where id = $1', [platform.id, status]);
-  await deps.directory.reload();
+  await deps.directory.changed();
   return deps.directory.byId(platform.id)!;
 }
 
@@ -228,7 +228,7 @@ export async function createPublishableKey(deps: PlatformServiceDeps, platformId
     await tx.execute('update platforms set updated_at = now() where id = $1', [platformId]);
     return created;
   });
-  await deps.directory.reload();
+  await deps.directory.changed();
   return key;
 }
 
@@ -242,5 +242,5 @@ export async function revokePublishableKey(deps: PlatformServiceDeps, platformId
     return rowCount > 0;
   });
   if (!revoked) throw notFound('key_not_found', `Platform has no publishable key ${keyId}.`);
-  await deps.directory.reload();
+  await deps.directory.changed();
 }
