@@ -103,10 +103,12 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   const quantity = input.quantity ?? 1;
   if (!sale.itemsByVariant.has(variantId)) throw badRequest('variant_not_in_sale', `Variant ${variantId} is not part of the sale "${sale.name}".`);
   if (sale.perCustomerLimit !== null && quantity > sale.perCustomerLimit) {
+    rt.early.count(saleId, 'earlyLimitReached');
     throw conflict('limit_reached', `The sale allows ${sale.perCustomerLimit} unit(s) per customer.`, { limit: sale.perCustomerLimit });
   }
   if (sale.minAccountAgeHours > 0 && Date.now() - Date.parse(customer.createdAt) < sale.minAccountAgeHours * 3_600_000) {
     rt.metrics.purchases.inc({ outcome: 'account_too_new' });
+    rt.early.count(saleId, 'refused');
     throw forbidden('account_too_new', `The sale "${sale.name}" is open to accounts at least ${sale.minAccountAgeHours} hours old.`);
   }
   const risk = await riskHook()({
@@ -122,14 +124,17 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   });
   if (risk.decision === 'deny') {
     rt.metrics.purchases.inc({ outcome: 'risk_denied' });
+    rt.early.count(saleId, 'refused');
     throw new HttpProblem(403, 'risk_denied', risk.reason ?? 'This purchase was refused by the shop’s fraud checks.');
   }
   if (risk.decision === 'challenge') {
     rt.metrics.purchases.inc({ outcome: 'challenge' });
+    rt.early.count(saleId, 'refused');
     throw new HttpProblem(403, 'challenge_required', risk.reason ?? 'Complete the challenge, then try again.', { challenge: risk.challenge });
   }
   if (rt.soldOut.isSoldOut(saleId, variantId)) {
     rt.metrics.purchases.inc({ outcome: 'sold_out' });
+    rt.early.count(saleId, 'earlySoldOut');
     throw await soldOut(rt, pdb, sale);
   }
 

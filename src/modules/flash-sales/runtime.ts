@@ -10,6 +10,7 @@ import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
 import { gateFor, type StockGate } from './gate/index.ts';
 import { loadFlashEnv, type FlashEnvSettings } from './settings.ts';
+import { EarlyTally } from './tally.ts';
 import { ticketWriter, type InsertResult, type NewTicket } from './tickets.ts';
 
 export interface FlashMetrics {
@@ -29,6 +30,8 @@ export interface FlashRuntime {
   /** Writes a winner's ticket, grouped with the other winners of its sale (tickets.ts). */
   writeTicket: (pdb: PlatformDb, ticket: NewTicket) => Promise<InsertResult>;
   soldOut: SoldOutFlags;
+  /** Answers given before the gate, added to the sale's counters every 250 ms (tally.ts). */
+  early: EarlyTally;
   /** Unpaid sale units outstanding per sale (for Retry-After on sold_out), remembered 1 s. */
   outstanding: ShortMemo<number>;
   /** Store-facing remaining per sale, remembered 1 s. */
@@ -72,6 +75,7 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
     sessions: new SessionCache(),
     writeTicket: ticketWriter(ctx),
     soldOut: new SoldOutFlags(),
+    early: new EarlyTally(gate, (error, saleId) => ctx.log.debug({ err: error, saleId }, 'flash-sale counters not updated')),
     outstanding: new ShortMemo(1000),
     storeRemaining: new ShortMemo(1000),
     rebuilding: new Map(),
@@ -84,6 +88,7 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
     },
     kickDrain: () => undefined,
     async close() {
+      await runtime.early.flush();
       await gate.close();
       if (redis) await closeRedis(redis);
     },

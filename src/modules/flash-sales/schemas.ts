@@ -114,14 +114,19 @@ export const Ticket = Type.Object({
 });
 export type Ticket = Static<typeof Ticket>;
 
-const Counters = Type.Object({
-  attempts: Type.Integer(),
-  won: Type.Integer(),
-  soldOut: Type.Integer(),
-  limitReached: Type.Integer(),
-  duplicates: Type.Integer(),
-  returned: Type.Integer(),
-});
+const Counters = Type.Object(
+  {
+    attempts: Type.Integer({ description: 'Purchases that reached the sale (admitted + answered before the gate); rate-limited ones are in Prometheus only' }),
+    admitted: Type.Integer({ description: 'Purchases that reached the stock gate' }),
+    won: Type.Integer(),
+    soldOut: Type.Integer({ description: 'Sold-out answers, from the gate or a node’s sold-out flag' }),
+    limitReached: Type.Integer(),
+    duplicates: Type.Integer({ description: 'Repeats within the double-click window, answered with the first ticket' }),
+    refused: Type.Integer({ description: 'Refused by the risk hook or the account age' }),
+    returned: Type.Integer({ description: 'Units given back to the gate (unpaid orders, unwritten tickets)' }),
+  },
+  { description: 'Outcome counters of every node; answers given before the gate arrive within a quarter of a second' },
+);
 
 export const GateView = Type.Object({
   epoch: Type.Integer(),

@@ -1,4 +1,5 @@
 // Read side: what the storefront shows (remaining never above the truth) and the admin's live numbers.
+import { saleCounters } from './gate/types.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { notFound } from '../../kernel/http/problem.ts';
 import { activeState, gateView } from './reconcile.ts';
@@ -76,7 +77,7 @@ export async function saleStats(rt: FlashRuntime, pdb: PlatformDb, saleId: strin
   const [truth, snapshot, counters, byStatus, orders] = await Promise.all([
     activeState(pdb, sale),
     rt.gate.snapshot(sale.id).catch(() => undefined),
-    rt.gate.counters(sale.id).catch(() => ({ attempts: 0, won: 0, soldOut: 0, limitReached: 0, duplicates: 0, returned: 0 })),
+    rt.gate.counters(sale.id).catch(() => saleCounters(() => 0)),
     pdb.query<{ status: string; n: number }>(
       'select status, count(*)::int as n from flash_sale_tickets where platform_id = $1 and sale_id = $2 group by status',
       [sale.id],

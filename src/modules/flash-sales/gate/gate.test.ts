@@ -176,8 +176,8 @@ for (const impl of impls) {
 
       const won = outcomes.filter((o) => o.ok).length;
       const c = await gate.counters(sale);
-      assert.deepEqual(c, { attempts: 10_000, won, soldOut: byReason.sold_out ?? 0, limitReached: byReason.limit_reached ?? 0, duplicates: 0, returned: 0 });
-      assert.equal(c.won + c.soldOut + c.limitReached + c.duplicates, c.attempts);
+      assert.deepEqual(c, { attempts: 10_000, admitted: 10_000, won, soldOut: byReason.sold_out ?? 0, limitReached: byReason.limit_reached ?? 0, duplicates: 0, refused: 0, returned: 0 });
+      assert.equal(c.won + c.soldOut + c.limitReached + c.duplicates, c.admitted);
     }));
 
     it('sequential take throughput (one await per take)', (t: TestContext) => withGate(async ({ gate }) => {
@@ -209,7 +209,7 @@ for (const impl of impls) {
       assert.deepEqual(await take(gate, sale, 1, 'alice', 'te', { burstMs: 150 }), { ok: true, ticketId: 'te', remaining: 7 });
       assert.deepEqual((await gate.snapshot(sale))?.bought, { alice: 2, bob: 1 });
       const c = await gate.counters(sale);
-      assert.deepEqual(c, { attempts: 5, won: 3, soldOut: 0, limitReached: 0, duplicates: 2, returned: 0 });
+      assert.deepEqual(c, { attempts: 5, admitted: 5, won: 3, soldOut: 0, limitReached: 0, duplicates: 2, refused: 0, returned: 0 });
     }));
 
     it('limit is checked before stock, and counts units across variants', () => withGate(async ({ gate }) => {
@@ -243,7 +243,7 @@ for (const impl of impls) {
       assert.deepEqual(await take(gate, sale, 1, 'alice', 'ta2', { burstMs: 60_000 }), { ok: false, reason: 'sold_out' });
       assert.equal(await gate.giveBack(sale, { epoch: 1, variantId: 'v1', customerId: 'bob', quantity: 1 }), true);
       assert.deepEqual(await take(gate, sale, 1, 'alice', 'ta3'), { ok: true, ticketId: 'ta3', remaining: 0 });
-      assert.deepEqual(await gate.counters(sale), { attempts: 5, won: 3, soldOut: 2, limitReached: 0, duplicates: 0, returned: 2 });
+      assert.deepEqual(await gate.counters(sale), { attempts: 5, admitted: 5, won: 3, soldOut: 2, limitReached: 0, duplicates: 0, refused: 0, returned: 2 });
     }));
 
     it('a load under a new epoch makes the older epoch stale; a late older load is ignored', () => withGate(async ({ gate, peer }) => {
@@ -260,7 +260,7 @@ for (const impl of impls) {
       await gate.load(sale, state(1, { v1: 10 }, 2));
       assert.deepEqual(await gate.snapshot(sale), state(2, { v1: 8 }, 2, { alice: 1, bob: 1 }));
       // Counters outlive reloads; stale calls are not counted (the caller retries them).
-      assert.deepEqual(await gate.counters(sale), { attempts: 3, won: 2, soldOut: 0, limitReached: 1, duplicates: 0, returned: 0 });
+      assert.deepEqual(await gate.counters(sale), { attempts: 3, admitted: 3, won: 2, soldOut: 0, limitReached: 1, duplicates: 0, refused: 0, returned: 0 });
     }));
 
     it('after a restart (state lost) every call answers not_loaded until a load', () => withGate(async (h) => {
@@ -271,7 +271,7 @@ for (const impl of impls) {
       assert.deepEqual(await take(gate, sale, 4, 'bob', 't2'), { ok: false, reason: 'not_loaded' });
       assert.equal(await gate.giveBack(sale, { epoch: 4, variantId: 'v1', customerId: 'alice', quantity: 1 }), false);
       assert.equal(await gate.snapshot(sale), undefined);
-      assert.deepEqual(await gate.counters(sale), { attempts: 0, won: 0, soldOut: 0, limitReached: 0, duplicates: 0, returned: 0 });
+      assert.deepEqual(await gate.counters(sale), { attempts: 0, admitted: 0, won: 0, soldOut: 0, limitReached: 0, duplicates: 0, refused: 0, returned: 0 });
       await gate.load(sale, state(5, { v1: 2 }, 1, { alice: 1 }));
       assert.deepEqual(await take(gate, sale, 5, 'alice', 't3'), { ok: false, reason: 'limit_reached' });
       assert.deepEqual(await take(gate, sale, 5, 'bob', 't4'), { ok: true, ticketId: 't4', remaining: 1 });
@@ -289,6 +289,18 @@ for (const impl of impls) {
       assert.equal((await gate.counters(one)).attempts, 0);
       assert.deepEqual((await gate.snapshot(two))?.remaining, { v1: 1 });
       assert.equal((await gate.counters(two)).won, 1);
+    }));
+
+    it('answers given before the gate are tallied into the same counters, from any node', () => withGate(async ({ gate, peer }) => {
+      const sale = saleId();
+      await gate.load(sale, state(1, { v1: 1 }, 1));
+      await take(gate, sale, 1, 'alice', 't1');
+      await take(peer, sale, 1, 'bob', 't2');
+      await gate.tally(sale, { earlySoldOut: 5, refused: 1 });
+      await peer.tally(sale, { earlySoldOut: 2, earlyLimitReached: 3 });
+      assert.deepEqual(await gate.counters(sale), { attempts: 13, admitted: 2, won: 1, soldOut: 8, limitReached: 3, duplicates: 0, refused: 1, returned: 0 });
+      await gate.drop(sale);
+      assert.equal((await gate.counters(sale)).attempts, 0);
     }));
 
     it('a load carries thousands of customers (a rebuild mid-sale)', () => withGate(async ({ gate }) => {

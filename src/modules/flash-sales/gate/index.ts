@@ -5,7 +5,7 @@ import { memoryGate } from './memory.ts';
 import { redisGate } from './redis.ts';
 import type { StockGate } from './types.ts';
 
-export type { GateState, SaleCounters, StockGate, TakeOutcome } from './types.ts';
+export type { EarlyOutcome, GateState, SaleCounters, StockGate, TakeOutcome } from './types.ts';
 export { memoryGate } from './memory.ts';
 export { redisGate } from './redis.ts';
 

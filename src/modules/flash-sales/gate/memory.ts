@@ -1,7 +1,7 @@
 // The in-process stock gate (embedded Souk, one node). Every operation runs to completion synchronously
 // before its promise is returned, so on Node's single thread each take is atomic without locks: nothing
 // can interleave between the limit check, the stock check and the counters moving.
-import type { GateState, SaleCounters, StockGate, TakeOutcome } from './types.ts';
+import { saleCounters, type CounterField, type GateState, type StockGate, type TakeOutcome } from './types.ts';
 
 interface SaleSlot {
   epoch: number;
@@ -24,10 +24,6 @@ const RESOLVED_VOID = Promise.resolve();
 /** Burst entries are swept at most this often, so memory follows recent winners rather than every winner. */
 const SWEEP_EVERY_MS = 10_000;
 
-function zeroCounters(): SaleCounters {
-  return { attempts: 0, won: 0, soldOut: 0, limitReached: 0, duplicates: 0, returned: 0 };
-}
-
 /** A programming error, not an outcome: the routes validate quantities before they reach the gate. */
 export function badQuantity(quantity: number): RangeError | undefined {
   return Number.isInteger(quantity) && quantity >= 1 ? undefined : new RangeError(`gate quantity must be a positive integer, got ${quantity}`);
@@ -36,12 +32,12 @@ export function badQuantity(quantity: number): RangeError | undefined {
 export function memoryGate(now: () => number = Date.now): StockGate {
   const sales = new Map<string, SaleSlot>();
   // Counters outlive reloads (a reconciliation does not reset a sale's statistics); drop clears them.
-  const counters = new Map<string, SaleCounters>();
+  const counters = new Map<string, Record<CounterField, number>>();
 
-  function countersOf(saleId: string): SaleCounters {
+  function countersOf(saleId: string): Record<CounterField, number> {
     let c = counters.get(saleId);
     if (!c) {
-      c = zeroCounters();
+      c = { won: 0, soldOut: 0, limitReached: 0, duplicates: 0, returned: 0, earlySoldOut: 0, earlyLimitReached: 0, refused: 0 };
       counters.set(saleId, c);
     }
     return c;
@@ -77,7 +73,6 @@ export function memoryGate(now: () => number = Date.now): StockGate {
       if (!slot) return Promise.resolve(NOT_LOADED);
       if (slot.epoch !== input.epoch) return Promise.resolve(STALE);
       const c = countersOf(saleId);
-      c.attempts += 1;
       const t = now();
       if (t - slot.lastSweep > SWEEP_EVERY_MS) sweep(slot, t);
       const earlier = slot.burst.get(input.customerId);
@@ -132,7 +127,14 @@ export function memoryGate(now: () => number = Date.now): StockGate {
     },
 
     counters(saleId) {
-      return Promise.resolve({ ...(counters.get(saleId) ?? zeroCounters()) });
+      const c = counters.get(saleId);
+      return Promise.resolve(saleCounters((field) => c?.[field] ?? 0));
+    },
+
+    tally(saleId, counts) {
+      const c = countersOf(saleId);
+      for (const [field, n] of Object.entries(counts) as [CounterField, number][]) c[field] += n;
+      return RESOLVED_VOID;
     },
 
     drop(saleId) {

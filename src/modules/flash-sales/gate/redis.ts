@@ -12,7 +12,7 @@
 import type { RedisClient } from '../../../kernel/redis.ts';
 import { closeRedis } from '../../../kernel/redis.ts';
 import { badQuantity } from './memory.ts';
-import type { GateState, SaleCounters, StockGate, TakeOutcome } from './types.ts';
+import { saleCounters, type CounterField, type GateState, type StockGate, type TakeOutcome } from './types.ts';
 
 // KEYS: epoch, meta, stock, bought (of the new epoch). ARGV: base, epoch, limit, nStock, stock pairs…, bought pairs…
 // An older epoch than the one loaded is ignored (a late load from a superseded rebuild); an equal one replaces.
@@ -208,8 +208,17 @@ export function redisGate(redis: RedisClient, options: RedisGateOptions): StockG
 
     async counters(saleId) {
       const raw = await redis.hgetall(`${base(saleId)}counters`);
-      const n = (field: string) => Number(raw[field] ?? 0);
-      return { attempts: n('won') + n('soldOut') + n('limitReached') + n('duplicates'), won: n('won'), soldOut: n('soldOut'), limitReached: n('limitReached'), duplicates: n('duplicates'), returned: n('returned') } satisfies SaleCounters;
+      return saleCounters((field: CounterField) => Number(raw[field] ?? 0));
+    },
+
+    async tally(saleId, counts) {
+      const entries = Object.entries(counts).filter(([, n]) => n > 0);
+      if (entries.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const [field, n] of entries) pipeline.hincrby(`${base(saleId)}counters`, field, n);
+      const replies = await pipeline.exec();
+      const failed = replies?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
     },
 
     async drop(saleId) {

@@ -16,9 +16,44 @@ export interface GateState {
   bought: Record<string, number>;      // customerId → units this customer holds in the sale (all variants)
 }
 
-// Per sale, outliving reloads (dropped with the sale): attempts = won + soldOut + limitReached + duplicates
-// (take calls answered stale_epoch / not_loaded are not counted: the caller retries them); returned counts units.
-export interface SaleCounters { attempts: number; won: number; soldOut: number; limitReached: number; duplicates: number; returned: number }
+// Per sale, outliving reloads (dropped with the sale). The gate counts its own outcomes (take calls
+// answered stale_epoch / not_loaded are not counted: the caller retries them) and, through tally(), the
+// answers nodes gave before reaching it: their sold-out flag, a quantity over the limit, the risk hook or
+// the account age. Rate-limited and over-capacity requests are counted per node in Prometheus only, as
+// they are refused before the sale is known to exist.
+export type EarlyOutcome = 'earlySoldOut' | 'earlyLimitReached' | 'refused';
+export type CounterField = 'won' | 'soldOut' | 'limitReached' | 'duplicates' | 'returned' | EarlyOutcome;
+
+export interface SaleCounters {
+  /** Every purchase that reached the sale: admitted + answered before the gate. */
+  attempts: number;
+  /** Reached the gate: won + sold out there + over the limit there + duplicates. */
+  admitted: number;
+  won: number;
+  /** Sold-out answers, at the gate and from a node's sold-out flag. */
+  soldOut: number;
+  limitReached: number;
+  duplicates: number;
+  /** Refused by the risk hook or the account age. */
+  refused: number;
+  /** Units given back to the gate. */
+  returned: number;
+}
+
+/** The counters from the stored fields (both gates store the same fields). */
+export function saleCounters(n: (field: CounterField) => number): SaleCounters {
+  const admitted = n('won') + n('soldOut') + n('limitReached') + n('duplicates');
+  return {
+    attempts: admitted + n('earlySoldOut') + n('earlyLimitReached') + n('refused'),
+    admitted,
+    won: n('won'),
+    soldOut: n('soldOut') + n('earlySoldOut'),
+    limitReached: n('limitReached') + n('earlyLimitReached'),
+    duplicates: n('duplicates'),
+    refused: n('refused'),
+    returned: n('returned'),
+  };
+}
 
 export interface StockGate {
   readonly kind: 'memory' | 'redis';
@@ -31,6 +66,8 @@ export interface StockGate {
   giveBack(saleId: string, input: { epoch: number; variantId: string; customerId: string; quantity: number }): Promise<boolean>;
   snapshot(saleId: string): Promise<GateState | undefined>;
   counters(saleId: string): Promise<SaleCounters>;
+  /** Adds answers given before the gate (a node's batch of them, see tally.ts). */
+  tally(saleId: string, counts: Partial<Record<EarlyOutcome, number>>): Promise<void>;
   drop(saleId: string): Promise<void>;
   close(): Promise<void>;
 }
