@@ -73,8 +73,11 @@ describe('redis rate limiter', { skip: redisUrl ? false : 'REDIS_URL is not set'
     assert.equal(await a.hit('ip:9.9.9.9', 10, 60), 30);
     assert.equal(Number(await ca!.get(`${prefix}rls:ip:9.9.9.9:${windowStart}`)), 12);
     assert.ok((await ca!.pttl(`${prefix}rls:ip:9.9.9.9:${windowStart}`)) > 0, 'the window key expires');
-    // The next window starts empty.
-    t += 30_000;
+    // The next window starts empty, but the previous one still weighs what the sliding window covers of
+    // it: 13 hits × 0.9 at 6 s in is over the limit, × 0.25 at 45 s in leaves room.
+    t = windowStart + 66_000;
+    assert.ok((await a.hit('ip:9.9.9.9', 10, 60)) > 0);
+    t = windowStart + 105_000;
     assert.equal(await a.hit('ip:9.9.9.9', 10, 60), 0);
     await a.flush();
   });

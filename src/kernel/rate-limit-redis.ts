@@ -46,10 +46,12 @@ export function redisRateLimiter(redis: RedisClient, prefix: string): RateLimite
 // The synced limiter, for hot paths (the flash-sale purchase): a Redis call per hit costs a node more
 // than the rest of a refused request, so hits are counted in memory and sent to Redis together every
 // syncMs (one pipelined INCRBY per key that changed). Each node decides from the cluster's total as of its
-// last sync plus its own hits since. Windows are fixed and aligned to the clock, so every node counts the
-// same window under the same key. The price: within one sync interval, other nodes' hits are not yet
-// seen, so a limit can be exceeded by what they admit in that interval. While Redis is away the node
-// keeps counting its own hits, so a limit still holds per node.
+// last sync plus its own hits since. Windows are aligned to the clock, so every node counts the same
+// window under the same key, and the previous window still weighs in proportion to how much of it the
+// sliding window still covers (so a burst at the end of one window and the start of the next is not
+// twice the limit). The price: within one sync interval, other nodes' hits are not yet seen, so a limit
+// can be exceeded by what they admit in that interval. While Redis is away the node keeps counting its
+// own hits, so a limit still holds per node.
 
 interface SyncedWindow {
   start: number;
@@ -60,6 +62,8 @@ interface SyncedWindow {
   pending: number;
   /** This node's hits sent, not yet answered (counted, so a sync in flight does not open a gap). */
   sending: number;
+  /** The previous window's total as this node last knew it (0 when that window saw no hit here). */
+  previous: number;
 }
 
 export interface SyncedRateLimiter extends RateLimiter {
@@ -126,13 +130,15 @@ export function syncedRedisRateLimiter(redis: RedisClient, prefix: string, optio
       const start = Math.floor(t / windowMs) * windowMs;
       let w = windows.get(key);
       if (!w || w.start !== start || w.windowMs !== windowMs) {
-        w = { start, windowMs, cluster: 0, pending: 0, sending: 0 };
+        const previous = w && w.windowMs === windowMs && w.start === start - windowMs ? w.cluster + w.sending + w.pending : 0;
+        w = { start, windowMs, cluster: 0, pending: 0, sending: 0, previous };
         windows.set(key, w);
       }
       // Every hit counts, refused or not, as with the other limiters.
       w.pending += 1;
       markDirty(key);
-      if (w.cluster + w.sending + w.pending <= limit) return 0;
+      const stillCovered = 1 - (t - start) / windowMs;
+      if (w.previous * stillCovered + w.cluster + w.sending + w.pending <= limit) return 0;
       return Math.max(1, Math.ceil((start + windowMs - t) / 1000));
     },
     flush,
