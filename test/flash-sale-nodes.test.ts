@@ -7,8 +7,9 @@
 //    of 1,000 units (600 + 400 of two variants) with a limit of 2 per customer: exactly 1,000 units are
 //    won, nobody holds more than 2, every acknowledged ticket exists, and after the drain there is one
 //    pending_payment order per ticket at the sale price, the sale's carve-out is empty and the gate says 0.
-// 2. The same rush, but one node is SIGKILLed in the middle of it and Redis "restarts" (the test prefix's
-//    keys are deleted: other suites share that Redis, so never FLUSHALL). Reconciliation on the surviving
+// 2. The same rush, but one node is SIGKILLed in the middle of it and Redis crashes and restarts empty
+//    (a redis-server of this test's own, SIGKILLed and started again: other suites share the machine's
+//    Redis; without the binary the test prefix's keys are deleted instead). Reconciliation on the surviving
 //    node rebuilds the gate from the tickets; the rush finishes there. Then, in SQL: units in active
 //    tickets + units left in the gate = the sale quantity, orders = ticketed units, nothing oversold, and
 //    the independent checker (scripts/check-commerce.ts) finds the shop consistent.
@@ -26,6 +27,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createTempPostgres, createTestPlatform, engines, loginAsNewOwner, testConfig, asBearer, type TestEnv } from './harness.ts';
 import { COMMERCE_MODULES, stockedVariants, type Shop } from './commerce.ts';
+import { findBinary, PrivateServer } from './private-server.ts';
 import { waitFor } from './wait.ts';
 import { createSouk } from '../src/server.ts';
 import type { Config } from '../src/kernel/config.ts';
@@ -214,12 +216,15 @@ async function seedCustomers(souk: Awaited<ReturnType<typeof createSouk>>, platf
   return [{ id: first.customer.id, token: first.token }, ...ids.map((id, i) => ({ id, token: tokens[i]! }))];
 }
 
-async function stage(slug: string): Promise<Stage> {
+async function stage(slug: string, options: { redisUrl?: string } = {}): Promise<Stage> {
+  const stageRedisUrl = options.redisUrl ?? redisUrl!;
   const temp = await createTempPostgres();
   const run = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const prefix = `souk_t:fsn:${run}:`;
   const nats = { natsUrl, natsStream: `SOUK_T_FSN_${run}`.toUpperCase(), natsSubjectPrefix: `souk_t.fsn.${run}`, natsAckWaitMs: 3000 };
-  const redis = new Redis(redisUrl!, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const redis = new Redis(stageRedisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  // The kill test crashes this Redis on purpose; the client reconnects by itself.
+  redis.on('error', () => undefined);
   const sql = new pg.Pool({ connectionString: temp.url, max: 4 });
   const nodes: Node[] = [];
   let disposed = false;
@@ -237,7 +242,7 @@ async function stage(slug: string): Promise<Stage> {
     // Seeding through the admin API of a Souk in this process (no worker: the nodes do the work).
     const souk = await createSouk({
       logger: false,
-      config: { ...testConfig, seedDemo: false, databaseUrl: temp.url, eventsWorker: false, eventsTransport: transport, ...(transport === 'jetstream' ? nats : {}), redisUrl, redisKeyPrefix: prefix },
+      config: { ...testConfig, seedDemo: false, databaseUrl: temp.url, eventsWorker: false, eventsTransport: transport, ...(transport === 'jetstream' ? nats : {}), redisUrl: stageRedisUrl, redisKeyPrefix: prefix },
     });
     let shop: Shop;
     let variants: string[];
@@ -263,7 +268,7 @@ async function stage(slug: string): Promise<Stage> {
     }
     const nodeEnv: Record<string, string> = {
       DATABASE_URL: temp.url,
-      REDIS_URL: redisUrl!,
+      REDIS_URL: stageRedisUrl,
       SOUK_REDIS_PREFIX: prefix,
       SOUK_EVENTS_TRANSPORT: transport,
       SOUK_DB_POOL_SIZE: '8',
@@ -518,8 +523,10 @@ async function waitForStart(startsAt: number): Promise<void> {
 
 describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, { skip, concurrency: false }, () => {
   const stages: Stage[] = [];
+  let privateRedis: PrivateServer | undefined;
   after(async () => {
     for (const s of stages) await s.dispose();
+    await privateRedis?.destroy();
     agent.destroy();
   });
 
@@ -585,7 +592,13 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
   });
 
   it('a node SIGKILLed mid-rush and a Redis restart: reconciliation rebuilds the gate, nothing is oversold or lost', { timeout: 300_000 }, async () => {
-    const s = await stage('rush-kill');
+    // This test's own redis-server (no persistence), so it can really crash and come back empty without
+    // disturbing the suites that share the machine's Redis. Without the binary, the test prefix's keys
+    // are deleted instead, which is what a restart leaves behind.
+    const redisBinary = findBinary('redis-server');
+    if (redisBinary) privateRedis = await PrivateServer.start(redisBinary, (port) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    else if (process.env.SOUK_REQUIRE_SERVICES === '1') assert.fail('redis-server is not installed: cannot restart Redis in this test');
+    const s = await stage('rush-kill', privateRedis ? { redisUrl: `redis://127.0.0.1:${privateRedis.port}` } : {});
     stages.push(s);
     const [a, b] = s.nodes as [Node, Node];
     const { saleId, startsAt } = await scheduleSale(s, b, 3000);
@@ -609,11 +622,21 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
     note(`node A killed: ${JSON.stringify(beforeRestart.answers)}`);
     assert.ok(beforeRestart.wonUnits >= 400 && beforeRestart.wonUnits <= QUANTITY);
 
-    // Redis "restarts": everything under this test's prefix is gone (the gate, counters, rate limits).
-    assert.ok((await deleteKeys(s.redis, s.prefix)) > 0, 'the gate had keys to lose');
-    assert.equal((await gateRemaining(s, b, saleId)).loaded, false);
+    // Redis crashes and comes back empty: the gate, its counters and the rate limits are gone.
+    assert.equal((await gateRemaining(s, b, saleId)).loaded, true);
+    if (privateRedis) {
+      await privateRedis.restart({ signal: 'SIGKILL', pauseMs: 500 });
+      await waitFor('the test client back on Redis', async () => (await s.redis.ping().catch(() => '')) === 'PONG', 15_000, 100);
+      assert.equal(await s.redis.dbsize(), 0, 'Redis came back empty');
+    } else {
+      assert.ok((await deleteKeys(s.redis, s.prefix)) > 0, 'the gate had keys to lose');
+    }
 
-    const res = await call(b.base, 'POST', `/admin/platforms/${s.shop.slug}/flash-sales/${saleId}/reconcile`, { authorization: `Bearer ${s.shop.platform.adminToken}` });
+    // The survivor reconnects by itself; until it has, the reconciliation answers 5xx, so ask until it works.
+    const res = (await waitFor('the reconciliation on the survivor', async () => {
+      const answer = await call(b.base, 'POST', `/admin/platforms/${s.shop.slug}/flash-sales/${saleId}/reconcile`, { authorization: `Bearer ${s.shop.platform.adminToken}` });
+      return answer.status < 500 ? answer : undefined;
+    }, 30_000, 250))!;
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.repaired, true, JSON.stringify(res.body));
     assert.equal(res.body.before, null);

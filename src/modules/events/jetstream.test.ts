@@ -6,16 +6,15 @@
 // that one, so suites of other files that share NATS_URL never see their server go away.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { engines, startTestSouk, type Engine, type StartedSouk } from '../../../test/harness.ts';
+import { findBinary, PrivateServer } from '../../../test/private-server.ts';
 import type { Souk } from '../../server.ts';
 import { EventBus } from './bus.ts';
 import type { DeliveryDeps } from './consumer-loop.ts';
@@ -277,8 +276,8 @@ for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
   });
 
   describe(`JetStream transport across a NATS server restart [${engine}]`, { skip }, () => {
-    const binary = findNatsServer();
-    let server: PrivateNats | undefined;
+    const binary = findBinary('nats-server');
+    let server: PrivateServer | undefined;
     let rig: Rig | undefined;
     after(async () => {
       try {
@@ -294,10 +293,11 @@ for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
         t.skip('nats-server binary not found');
         return;
       }
-      server = await PrivateNats.start(binary);
+      const nats = await privateNats(binary);
+      server = nats.server;
       const names = uniqueNames(engine, 'restart');
       // Messages in flight when the server stops come back after ack_wait: 5 s rather than 30 keeps the test short.
-      const r = await startRig(engine, server.url, { ...names, ackWaitMs: 5000 });
+      const r = await startRig(engine, nats.url, { ...names, ackWaitMs: 5000 });
       rig = r;
       const { handler } = recorder('jst.bulk');
       r.bus.subscribe('jst.bulk', ['bulk.item'], handler);
@@ -328,7 +328,7 @@ for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
       assert.equal(await r.count('select count(*)::int as n from event_retries where consumer = $1', ['jst.bulk']), 0);
       assert.equal(await r.count('select count(*)::int as n from event_dead_letters where consumer = $1', ['jst.bulk']), 0);
       // Re-sent batches (the relay retried while the server was away) were dropped by Nats-Msg-Id.
-      const nc = await connect({ servers: server.url });
+      const nc = await connect({ servers: nats.url });
       try {
         const info = await (await jetstreamManager(nc)).streams.info(names.stream);
         assert.equal(info.state.messages, total);
@@ -339,85 +339,9 @@ for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
   });
 }
 
-function findNatsServer(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
-  return dirs.map((dir) => path.join(dir, 'nats-server')).find((file) => existsSync(file));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** A nats-server with JetStream that this test starts, restarts and stops (by its own process handle). */
-class PrivateNats {
-  private child: ChildProcess | undefined;
-  private readonly killOnExit = () => this.child?.kill('SIGKILL');
-
-  private constructor(
-    private readonly binary: string,
-    private readonly port: number,
-    private readonly storeDir: string,
-  ) {
-    process.once('exit', this.killOnExit);
-  }
-
-  get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
-  }
-
-  static async start(binary: string): Promise<PrivateNats> {
-    const server = new PrivateNats(binary, await freePort(), mkdtempSync(path.join(os.tmpdir(), 'souk-nats-')));
-    await server.launch();
-    return server;
-  }
-
-  private async launch(): Promise<void> {
-    const child = spawn(this.binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
-    this.child = child;
-    await waitFor('nats-server to accept connections', async () => {
-      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-      return accepts(this.port);
-    }, 15_000);
-  }
-
-  private async halt(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-
-  /** Stops the server (clients see it vanish), waits a moment, starts it again on the same port and store. */
-  async restart(): Promise<void> {
-    await this.halt();
-    await sleep(750);
-    await this.launch();
-  }
-
-  async destroy(): Promise<void> {
-    await this.halt();
-    process.removeListener('exit', this.killOnExit);
-    rmSync(this.storeDir, { recursive: true, force: true });
-  }
+async function privateNats(binary: string): Promise<{ server: PrivateServer; url: string }> {
+  const storeDir = mkdtempSync(path.join(os.tmpdir(), 'souk-nats-'));
+  const server = await PrivateServer.start(binary, (port) => ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], () => rmSync(storeDir, { recursive: true, force: true }));
+  return { server, url: `nats://127.0.0.1:${server.port}` };
 }
