@@ -48,7 +48,10 @@ export interface PlatformDirectory {
   changed(): Promise<void>;
 }
 
-/** One event of a batch (emitMany, scheduleMany); trace is the emitting request's currentTrace(), if any. */
+/**
+ * One event of a batch (emitMany, scheduleMany). trace: the emitting request's currentTrace(), captured
+ * when it queued (a batch that serves many requests); without the key, the current trace, as emit uses.
+ */
 export interface BatchedEventInput {
   type: string;
   payload: unknown;

@@ -80,6 +80,13 @@ describe('redis rate limiter', { skip: redisUrl ? false : 'REDIS_URL is not set'
     t = windowStart + 105_000;
     assert.equal(await a.hit('ip:9.9.9.9', 10, 60), 0);
     await a.flush();
+    // A node that saw none of the previous window learns its total from Redis with its first sync.
+    const c = syncedRedisRateLimiter(cb!, prefix, { syncMs: 10_000, now: clock });
+    t = windowStart + 61_000;
+    assert.equal(await c.hit('ip:9.9.9.9', 10, 60), 0);
+    await c.flush();
+    t = windowStart + 62_000;
+    assert.ok((await c.hit('ip:9.9.9.9', 10, 60)) > 0, 'the previous window (13 hits) still weighs 29/30');
   });
 
   it('synced: without Redis the node still holds the limit on its own hits', async () => {

@@ -54,6 +54,7 @@ export function redisRateLimiter(redis: RedisClient, prefix: string): RateLimite
 // own hits, so a limit still holds per node.
 
 interface SyncedWindow {
+  key: string;
   start: number;
   windowMs: number;
   /** The cluster's count as of the last sync, this node's synced hits included. */
@@ -62,8 +63,10 @@ interface SyncedWindow {
   pending: number;
   /** This node's hits sent, not yet answered (counted, so a sync in flight does not open a gap). */
   sending: number;
-  /** The previous window's total as this node last knew it (0 when that window saw no hit here). */
+  /** The previous window's total: what this node knew at rollover, then the cluster's from Redis. */
   previous: number;
+  /** The cluster's previous-window total is still to be read (with the window's first sync). */
+  previousUnread: boolean;
 }
 
 export interface SyncedRateLimiter extends RateLimiter {
@@ -71,55 +74,74 @@ export interface SyncedRateLimiter extends RateLimiter {
   flush(): Promise<void>;
 }
 
+/** Windows one node keeps; past this, expired ones go, then the oldest (their limits start afresh). */
+const MAX_SYNCED_WINDOWS = 100_000;
+
 export function syncedRedisRateLimiter(redis: RedisClient, prefix: string, options: { syncMs?: number; now?: () => number } = {}): SyncedRateLimiter {
   const syncMs = options.syncMs ?? 100;
   const now = options.now ?? Date.now;
   const windows = new Map<string, SyncedWindow>();
-  const dirty = new Set<string>();
+  // Windows, not keys: a window that rolled over with hits not yet sent is still sent to its own key.
+  const dirty = new Set<SyncedWindow>();
   let timer: NodeJS.Timeout | undefined;
   let lastSweep = now();
 
-  const redisKey = (key: string, w: SyncedWindow) => `${prefix}rls:${key}:${w.start}`;
+  const redisKey = (key: string, start: number) => `${prefix}rls:${key}:${start}`;
 
   async function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     if (dirty.size === 0) return;
-    const batch = [...dirty].map((key) => ({ key, w: windows.get(key)!, sent: windows.get(key)!.pending }));
+    const batch = [...dirty].map((w) => ({ w, sent: w.pending, readPrevious: w.previousUnread }));
     dirty.clear();
     const pipeline = redis.pipeline();
-    for (const { key, w, sent } of batch) {
+    for (const { w, sent, readPrevious } of batch) {
       w.pending -= sent;
       w.sending += sent;
-      pipeline.incrby(redisKey(key, w), sent);
-      // The key outlives its window a little, so a node with a late clock still finds it.
-      pipeline.pexpire(redisKey(key, w), w.windowMs + 5000);
+      pipeline.incrby(redisKey(w.key, w.start), sent);
+      // The key outlives its window by one more window: the next one reads it as its previous.
+      pipeline.pexpire(redisKey(w.key, w.start), 2 * w.windowMs + 5000);
+      if (readPrevious) pipeline.get(redisKey(w.key, w.start - w.windowMs));
     }
     const replies = await pipeline.exec().catch(() => null);
-    batch.forEach(({ key, w, sent }, i) => {
-      const [error, total] = replies?.[i * 2] ?? [new Error('no reply'), null];
+    let at = 0;
+    for (const { w, sent, readPrevious } of batch) {
+      const [error, total] = replies?.[at] ?? [new Error('no reply'), null];
+      const previousReply = readPrevious ? replies?.[at + 2] : undefined;
+      at += readPrevious ? 3 : 2;
       w.sending -= sent;
       if (error || typeof total !== 'number') {
-        // Not counted in Redis: keep the hits pending for the next sync (unless the window moved on).
+        // Not counted in Redis: keep the hits pending for the next sync.
         w.pending += sent;
-        if (windows.get(key) === w) markDirty(key);
-        return;
+        markDirty(w);
+        continue;
       }
       w.cluster = Math.max(w.cluster, total);
-    });
+      if (previousReply && !previousReply[0]) {
+        w.previous = Math.max(w.previous, Number(previousReply[1] ?? 0));
+        w.previousUnread = false;
+      }
+    }
   }
 
-  function markDirty(key: string): void {
-    dirty.add(key);
+  function markDirty(w: SyncedWindow): void {
+    dirty.add(w);
     if (!timer) {
       timer = setTimeout(() => void flush(), syncMs);
       timer.unref();
     }
   }
 
-  function sweep(t: number): void {
-    if (t - lastSweep < 60_000) return;
+  function sweep(t: number, force = false): void {
+    if (!force && t - lastSweep < 60_000) return;
     lastSweep = t;
-    for (const [key, w] of windows) if (w.start + w.windowMs <= t && !dirty.has(key)) windows.delete(key);
+    for (const [key, w] of windows) if (w.start + 2 * w.windowMs <= t) windows.delete(key);
+    if (windows.size < MAX_SYNCED_WINDOWS) return;
+    let drop = Math.floor(MAX_SYNCED_WINDOWS / 2);
+    for (const key of windows.keys()) {
+      if (drop-- <= 0) break;
+      windows.delete(key);
+    }
   }
 
   return {
@@ -131,12 +153,13 @@ export function syncedRedisRateLimiter(redis: RedisClient, prefix: string, optio
       let w = windows.get(key);
       if (!w || w.start !== start || w.windowMs !== windowMs) {
         const previous = w && w.windowMs === windowMs && w.start === start - windowMs ? w.cluster + w.sending + w.pending : 0;
-        w = { start, windowMs, cluster: 0, pending: 0, sending: 0, previous };
+        if (!w && windows.size >= MAX_SYNCED_WINDOWS) sweep(t, true);
+        w = { key, start, windowMs, cluster: 0, pending: 0, sending: 0, previous, previousUnread: true };
         windows.set(key, w);
       }
       // Every hit counts, refused or not, as with the other limiters.
       w.pending += 1;
-      markDirty(key);
+      markDirty(w);
       const stillCovered = 1 - (t - start) / windowMs;
       if (w.previous * stillCovered + w.cluster + w.sending + w.pending <= limit) return 0;
       return Math.max(1, Math.ceil((start + windowMs - t) / 1000));

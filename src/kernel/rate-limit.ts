@@ -31,9 +31,10 @@ export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
 
 /** Throws 429 with Retry-After when any of the keys is over its limit. */
 export async function enforceLimits(limiter: RateLimiter, checks: Array<{ key: string; limit: number; windowSeconds: number }>): Promise<void> {
-  // All hits at once: with Redis they go out in one write and cost one round trip, not one each. Every
-  // limit counts the request even when another refuses it.
-  const waits = await Promise.all(checks.map((check) => limiter.hit(check.key, check.limit, check.windowSeconds)));
-  const wait = Math.max(0, ...waits);
-  if (wait > 0) throw tooManyRequests(`Too many attempts; try again in ${wait} seconds.`, wait);
+  // In order, stopping at the first refusal: a client over its IP limit must not create a window for
+  // every device id or account name it cares to send.
+  for (const check of checks) {
+    const wait = await limiter.hit(check.key, check.limit, check.windowSeconds);
+    if (wait > 0) throw tooManyRequests(`Too many attempts; try again in ${wait} seconds.`, wait);
+  }
 }

@@ -32,22 +32,18 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
   const { db } = deps;
 
   // A busy stream wakes every consumer after every relay batch, so a tick's round trips add up. Ticks keep
-  // to few: the position this node last committed is trusted (another node or a replay moving it makes
-  // the conditional advance fail, and the next tick reads it again), the head of the log comes with the
-  // events in one query, a tick with nothing for the consumer advances in one statement, and retries
-  // are looked for every RETRY_CHECK_MS.
+  // to few: the position, the head of the log and the consumer's next events come in one query, a tick
+  // with nothing for the consumer advances in one statement, and retries are looked for every
+  // RETRY_CHECK_MS.
   const registered = new Set<string>();
-  const knownPosition = new Map<string, number>();
   const retriesCheckedAt = new Map<string, number>();
-  // Bumped by a replay on this node, so a tick that raced it does not remember the position it replaced.
-  const replayCount = new Map<string, number>();
+  async function register(consumer: string): Promise<void> {
+    if (registered.has(consumer)) return;
+    await db.execute('insert into event_consumers (name) values ($1) on conflict do nothing', [consumer]);
+    registered.add(consumer);
+  }
   async function position(consumer: string): Promise<number> {
-    const known = knownPosition.get(consumer);
-    if (known !== undefined) return known;
-    if (!registered.has(consumer)) {
-      await db.execute('insert into event_consumers (name) values ($1) on conflict do nothing', [consumer]);
-      registered.add(consumer);
-    }
+    await register(consumer);
     const [row] = await db.query<{ position: number }>('select position from event_consumers where name = $1', [consumer]);
     return row?.position ?? 0;
   }
@@ -61,23 +57,27 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
     if (rowCount !== 1) throw new PositionMoved();
   };
 
-  async function readBatch(sub: Subscription, after: number): Promise<{ events: DeliveredEvent[]; upTo: number }> {
+  /** The consumer's position, and its next events up to the log's head, in one round trip. */
+  async function readBatch(sub: Subscription): Promise<{ at: number; events: DeliveredEvent[]; upTo: number }> {
+    await register(sub.consumer);
     const filter = typeFilter(sub.types);
-    // The head of the log and the consumer's next events in one round trip (one row of nulls when none).
-    const rows = await db.query<(EventRow & { seq: number }) | { top: number; id: null }>(
-      `with top as (select coalesce(max(seq), 0)::bigint as top from event_log)
-       select top.top, e.* from top left join lateral (
+    // One row of nulls for the event columns when there is nothing new of this consumer's types.
+    const rows = await db.query<(EventRow & { seq: number; at: number; top: number }) | { at: number; top: number; id: null }>(
+      `with pos as (select position from event_consumers where name = $4),
+            top as (select coalesce(max(seq), 0)::bigint as top from event_log)
+       select pos.position as at, top.top, e.* from pos cross join top left join lateral (
          select seq, id, platform_id, type, key, payload, traceparent, caused_by, emitted_at from event_log
-         where seq > $1 and seq <= top.top and ($2::text[] is null or type = any($2::text[]) or type like any($3::text[]))
-         order by seq limit $4
+         where seq > pos.position and seq <= top.top and ($1::text[] is null or type = any($1::text[]) or type like any($2::text[]))
+         order by seq limit $3
        ) e on true`,
-      [after, filter.exact, filter.prefixes, options.batchSize],
+      [filter.exact, filter.prefixes, options.batchSize, sub.consumer],
     );
-    const upTo = Number((rows[0] as { top: number } | undefined)?.top ?? 0);
-    if (upTo <= after) return { events: [], upTo: after };
+    const at = Number(rows[0]?.at ?? 0);
+    const top = Number(rows[0]?.top ?? 0);
+    if (top <= at) return { at, events: [], upTo: at };
     const events = rows.flatMap((r) => (r.id === null ? [] : [toDelivered(r as EventRow, (r as { seq: number }).seq, 1)]));
-    // A short page means nothing else matches up to upTo: the position may jump there.
-    return { events, upTo: events.length < options.batchSize ? upTo : events.at(-1)!.offset };
+    // A short page means nothing else matches up to the head: the position may jump there.
+    return { at, events, upTo: events.length < options.batchSize ? top : events.at(-1)!.offset };
   }
 
   /**
@@ -123,22 +123,17 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
       retriesCheckedAt.set(sub.consumer, now);
       retried = await deliverDueRetries(deps, sub);
     }
-    const replaysBefore = replayCount.get(sub.consumer) ?? 0;
-    const at = await position(sub.consumer);
-    const { events, upTo } = await readBatch(sub, at);
+    const { at, events, upTo } = await readBatch(sub);
     if (upTo === at) return retried > 0;
-    // Until this tick ends well, what this node knows of the position is not to be trusted.
-    knownPosition.delete(sub.consumer);
     try {
       if (events.length === 0) {
-        // Nothing of this consumer's types: move past it with one statement, no transaction.
-        const { rowCount } = await db.execute('update event_consumers set position = $3, updated_at = now() where name = $1 and position = $2', [sub.consumer, at, upTo]);
-        if (rowCount !== 1) return true;
+        // Nothing of this consumer's types: move past it with one statement, no transaction (another
+        // node or a replay that moved the position meanwhile wins: nothing is updated).
+        await db.execute('update event_consumers set position = $3, updated_at = now() where name = $1 and position = $2', [sub.consumer, at, upTo]);
       } else {
         await deliverBatch(deps.transaction, sub, events, deps.metrics, advance(sub.consumer, at, upTo));
         observeLag(sub, events);
       }
-      if ((replayCount.get(sub.consumer) ?? 0) === replaysBefore) knownPosition.set(sub.consumer, upTo);
     } catch (error) {
       if (error instanceof PositionMoved) return true;
       if (!(error instanceof HandlerFailure)) throw error;
@@ -180,7 +175,6 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
     },
 
     async replay(sub, from) {
-      knownPosition.delete(sub.consumer);
       await position(sub.consumer);
       let fromOffset: number;
       if (from.offset !== undefined) fromOffset = from.offset;
@@ -190,9 +184,6 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
         fromOffset = row?.seq ?? (top?.seq ?? 0) + 1;
       }
       await db.execute('update event_consumers set position = $2, updated_at = now() where name = $1', [sub.consumer, Math.max(0, fromOffset - 1)]);
-      // The loop may have read the old position meanwhile: its advance then fails and it reads again.
-      replayCount.set(sub.consumer, (replayCount.get(sub.consumer) ?? 0) + 1);
-      knownPosition.delete(sub.consumer);
       return { fromOffset };
     },
 

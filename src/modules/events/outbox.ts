@@ -61,8 +61,10 @@ function batchColumns(events: readonly BatchedEvent[]) {
     columns.types.push(event.type);
     columns.keys.push(event.key ?? null);
     columns.payloads.push(JSON.stringify(event.payload ?? null));
-    columns.traceparents.push(childTraceparent(event.trace?.traceparent));
-    columns.causes.push(event.trace?.causedBy ?? null);
+    // Without a trace of its own (a batch written for this one request), an event takes the current one, as emit does.
+    const trace = 'trace' in event ? event.trace : currentTrace();
+    columns.traceparents.push(childTraceparent(trace?.traceparent));
+    columns.causes.push(trace?.causedBy ?? null);
   }
   return columns;
 }

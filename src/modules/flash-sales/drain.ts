@@ -135,9 +135,7 @@ async function drainBatch(rt: FlashRuntime, pdb: PlatformDb, saleId: string, lim
          order by id limit $3 for update skip locked`,
         [saleId, limit],
       );
-      if (!(await orderTogether(rt, scope, sale, tickets))) {
-        for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
-      }
+      await orderSlice(rt, scope, sale, tickets);
       return tickets.length;
     }),
   );
@@ -150,10 +148,16 @@ export async function drainSaleNow(rt: FlashRuntime, scope: TxScope, sale: SaleR
     `select ${TICKET_FIELDS} from flash_sale_tickets where platform_id = $1 and sale_id = $2 and status = 'pending' order by id for update`,
     [sale.id],
   );
-  if (!(await orderTogether(rt, scope, sale, tickets))) {
-    for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
-  }
+  // In slices of a normal batch: one statement for every waiting ticket of a big sale would pass
+  // PostgreSQL's 65,535 bind parameters (35 per order).
+  for (let from = 0; from < tickets.length; from += BATCH.postgres) await orderSlice(rt, scope, sale, tickets.slice(from, from + BATCH.postgres));
   return tickets.length;
+}
+
+/** Tickets the caller has claimed → orders: all together, or one by one when the batch is refused. */
+async function orderSlice(rt: FlashRuntime, scope: TxScope, sale: SaleRecord, tickets: readonly TicketRow[]): Promise<void> {
+  if (await orderTogether(rt, scope, sale, tickets)) return;
+  for (const ticket of tickets) await processTicket(rt, scope, sale, ticket);
 }
 
 /** Hands units of no-longer-active tickets back to the gate (see the top of this file). */
@@ -183,6 +187,7 @@ export class DrainWorker {
   private stopped = false;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private endTokenWait: (() => void) | undefined;
   private idleMs = POLL_MS;
   private tokens: number;
   private refilledAt = Date.now();
@@ -205,7 +210,21 @@ export class DrainWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.endTokenWait?.();
     await this.running;
+  }
+
+  /** A wait for tokens: deaf to kicks (a rush kicks with every ticket), cut short by stop(). */
+  private tokenWait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.endTokenWait = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.endTokenWait = done;
+    });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -269,7 +288,7 @@ export class DrainWorker {
         const wanted = Math.min(BATCH[pdb.engine], Math.max(1, Math.ceil(rate / 10)));
         this.refill();
         if (this.tokens < wanted) {
-          await new Promise((resolve) => setTimeout(resolve, Math.ceil(((wanted - this.tokens) / rate) * 1000)));
+          await this.tokenWait(Math.ceil(((wanted - this.tokens) / rate) * 1000));
           if (this.stopped) break;
           this.refill();
         }

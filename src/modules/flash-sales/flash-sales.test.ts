@@ -101,7 +101,7 @@ async function stats(shop: Shop, saleId: string) {
   assert.equal(res.statusCode, 200, res.body);
   return res.json() as {
     phase: string;
-    gate: { loaded: boolean; state: { epoch: number; remaining: Record<string, number> } | null; counters: Record<string, number> };
+    gate: { loaded: boolean; state: { epoch: number; remaining: Record<string, number>; unitsHeld: number } | null; counters: Record<string, number> };
     items: Array<{ variantId: string; quantity: number; activeUnits: number; remaining: number }>;
     tickets: { pending: number; ordered: number; cancelled: number; failed: number };
     ordersCreated: number;
@@ -452,6 +452,30 @@ function flashSuite(env: TestEnv): void {
     assert.equal(s.gate.state?.remaining[variant!], 14);
     assert.equal(s.gate.state?.epoch, 4);
     assert.equal(await ticketCount(shop, saleId), 6);
+  });
+
+  test('a ticket batch the database refuses answers 503 and gives every unit back to the gate', async () => {
+    const shop = await flashShop(env);
+    const [variant] = await stockedVariants(shop, 1, 100);
+    const saleId = await scheduled(shop, { perCustomerLimit: 1, items: [{ variantId: variant!, quantity: 5 }] });
+    const people = await buyers(shop, 3);
+    // A fault of this sale's ticket inserts only (other tests share the database).
+    const fn = `souk_test_refuse_${saleId.replaceAll('-', '')}`;
+    await env.souk.database.script(`
+      create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'refused by the test'; end $$;
+      create trigger ${fn} before insert on flash_sale_tickets for each row when (new.sale_id = '${saleId}') execute function ${fn}();`);
+    try {
+      const answers = await Promise.all(people.map((p) => buy(shop, saleId, p, variant!)));
+      for (const res of answers) expectProblem(res, 503, 'try_again');
+      assert.equal(await ticketCount(shop, saleId), 0);
+      const s = await stats(shop, saleId);
+      assert.deepEqual(s.gate.state?.remaining, { [variant!]: 5 }, 'every unit is back in the gate');
+      assert.equal(s.gate.state?.unitsHeld, 0, 'nobody holds a unit, so nobody is over the limit');
+    } finally {
+      await env.souk.database.script(`drop trigger ${fn} on flash_sale_tickets; drop function ${fn}();`);
+    }
+    // With the fault gone the same buyers win.
+    for (const p of people) assert.equal((await buy(shop, saleId, p, variant!)).statusCode, 202);
   });
 
   test('a drained batch whose orders the carve-out cannot all cover is taken one ticket at a time: only the uncovered ticket fails', async () => {

@@ -178,15 +178,29 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   }
 
   const epoch = sale.gateEpoch;
-  let inserted: InsertResult;
-  try {
-    inserted = await rt.writeTicket(pdb, { id: ticketId, saleId, variantId, customerId: customer.id, email: customer.email, quantity, epoch });
-  } catch (error) {
+  const inserted: InsertResult = await rt
+    .writeTicket(pdb, { id: ticketId, saleId, variantId, customerId: customer.id, email: customer.email, quantity, epoch })
+    .catch((error: unknown) => {
+      rt.ctx.log.warn({ err: error, saleId }, 'flash-sale ticket writer failed');
+      return 'unknown' as const;
+    });
+  if (inserted === 'failed') {
     // The unit was taken but no ticket exists: hand it back (a failure here leaves it to reconciliation).
     await rt.gate.giveBack(saleId, { epoch, variantId, customerId: customer.id, quantity }).catch(() => false);
-    rt.ctx.log.warn({ err: error, saleId }, 'flash-sale ticket insert failed; unit given back');
     rt.metrics.purchases.inc({ outcome: 'insert_failed' });
     throw tryAgain('Your purchase could not be recorded; try again.');
+  }
+  if (inserted === 'unknown') {
+    // Whether the ticket was written is not known: keep the unit (a reconciliation returns it if not) and
+    // give the buyer the ticket id to look at before buying again.
+    rt.metrics.purchases.inc({ outcome: 'insert_unknown' });
+    throw new HttpProblem(
+      503,
+      'try_again',
+      `Your purchase could not be confirmed. Look at GET /store/flash-sales/tickets/${ticketId} in a few seconds before trying again.`,
+      { retryAfter: 5, ticketId },
+      { 'retry-after': '5' },
+    );
   }
   if (inserted === 'stale') {
     // A reconciliation rebuilt the gate after this unit was taken; the rebuild did not count it, so

@@ -2,15 +2,18 @@
 // one transaction: the sale row FOR SHARE, every ticket taken under the sale's current epoch inserted by
 // one statement, and one flash_sale.won event per ticket by another. A ticket taken under an older epoch
 // is left out ('stale': a rebuild counted the database without it, see reconcile.ts); a sale no longer
-// scheduled takes none ('closed'). If the transaction fails, every winner of the batch hears it and hands
-// its unit back, exactly as a lone insert would.
+// scheduled takes none ('closed'). If the transaction fails, the outcome may still be a commit (the
+// connection lost with COMMIT's answer on its way), so the batch looks its tickets up: those that exist
+// are 'ok', the others 'failed' (their units go back to the gate). If even that lookup fails, every
+// winner of the batch is 'unknown': the units stay taken and a reconciliation returns those without a
+// ticket, which can under-sell for a while but never sells a unit twice.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { currentTrace } from '../../kernel/trace.ts';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { Batcher } from './batcher.ts';
 import { EVENT_WON } from './lifecycle.ts';
 
-export type InsertResult = 'ok' | 'stale' | 'closed';
+export type InsertResult = 'ok' | 'stale' | 'closed' | 'failed' | 'unknown';
 
 export interface NewTicket {
   id: string;
@@ -72,6 +75,20 @@ async function writeBatch(ctx: ModuleContext, items: Queued[]): Promise<InsertRe
   });
 }
 
+/** After a failed batch: which of its tickets exist after all ('ok'), which do not ('failed'). */
+async function afterFailure(ctx: ModuleContext, items: Queued[], error: unknown): Promise<InsertResult[]> {
+  ctx.log.warn({ err: error, saleId: items[0]!.ticket.saleId, tickets: items.length }, 'flash-sale ticket batch failed; looking its tickets up');
+  try {
+    const found = await items[0]!.pdb.query<{ id: string }>('select id::text from flash_sale_tickets where platform_id = $1 and id = any($2::uuid[])', [
+      items.map((i) => i.ticket.id),
+    ]);
+    const exists = new Set(found.map((r) => r.id));
+    return items.map((i): InsertResult => (exists.has(i.ticket.id) ? 'ok' : 'failed'));
+  } catch {
+    return items.map((): InsertResult => 'unknown');
+  }
+}
+
 /** One per running module: queues winners per sale and writes each group in one transaction. */
 export function ticketWriter(ctx: ModuleContext): (pdb: PlatformDb, ticket: NewTicket) => Promise<InsertResult> {
   const batcher = new Batcher<Queued, InsertResult>({
@@ -79,7 +96,7 @@ export function ticketWriter(ctx: ModuleContext): (pdb: PlatformDb, ticket: NewT
     // Two so one batch can gather while another commits; more would only add connections holding the
     // same share lock.
     maxInFlight: 2,
-    run: (_key, items) => writeBatch(ctx, items),
+    run: (_key, items) => writeBatch(ctx, items).catch((error: unknown) => afterFailure(ctx, items, error)),
   });
   return (pdb, ticket) => batcher.submit(`${pdb.platformId}:${ticket.saleId}`, { pdb, ticket, trace: currentTrace() });
 }

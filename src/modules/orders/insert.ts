@@ -23,6 +23,9 @@ export function orderNumber(now: Date): string {
 
 export type OrderLineInput = Order['lines'][number];
 
+/** The most orders one insertOrders statement writes (callers batch below it: the flash-sale drain takes 50). */
+export const MAX_ORDERS_PER_STATEMENT = 500;
+
 export interface NewOrder {
   orderId: string;
   number: string;
@@ -54,6 +57,8 @@ export async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow
  */
 export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]): Promise<OrderRow[]> {
   if (orders.length === 0) return [];
+  // 20 parameters an order, 10 a line, 5 for its history: keep well inside PostgreSQL's 65,535.
+  if (orders.length > MAX_ORDERS_PER_STATEMENT) throw new Error(`insertOrders takes at most ${MAX_ORDERS_PER_STATEMENT} orders at once, got ${orders.length}`);
   const params: unknown[] = [];
   // $1 is the platform (bound by the PlatformDb), so the first pushed value is $2.
   const param = (value: unknown) => `$${params.push(value) + 1}`;

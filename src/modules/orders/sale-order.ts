@@ -5,7 +5,6 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { badRequest } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
-import { currentTrace } from '../../kernel/trace.ts';
 import { strategiesFor } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { insertOrders, orderNumber } from './insert.ts';
@@ -84,7 +83,6 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
       history: { actor: `${p.input.source.kind}:${p.input.source.saleId}`, data: { ...p.input.source } },
     })),
   );
-  const trace = currentTrace();
   await deps.events.emitMany(
     tx,
     planned.map((p) => ({
@@ -98,7 +96,6 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
         lines: p.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, unitPrice: l.unitPrice })),
       },
       key: p.orderId,
-      trace,
     })),
   );
   await inventoryService(deps).transferReservedMany(

@@ -132,6 +132,8 @@ export function memoryGate(now: () => number = Date.now): StockGate {
     },
 
     tally(saleId, counts) {
+      // Answers counted just before a drop (the end of the sale) must not bring the counters back.
+      if (!sales.has(saleId)) return RESOLVED_VOID;
       const c = countersOf(saleId);
       for (const [field, n] of Object.entries(counts) as [CounterField, number][]) c[field] += n;
       return RESOLVED_VOID;
