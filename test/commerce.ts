@@ -108,11 +108,7 @@ export async function stockOf(shop: Shop, variantId: string): Promise<{ onHand: 
   return { onHand, reserved, available };
 }
 
-export function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers['content-type']), /application\/problem\+json/);
-  if (code) assert.equal(res.json().code, code, res.body);
-}
+export { expectProblem } from './problems.ts';
 
 /**
  * Real values for the commerce path parameters (isolation and fuzz suites): an open customer cart with a

@@ -4,8 +4,9 @@
 // service; and refused requests that leave the cart tables as they were.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestEnv, type TestPlatform } from '../../../test/harness.ts';
+import { expectProblem } from '../../../test/problems.ts';
 import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import type { Platform } from '../../kernel/context.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
@@ -14,12 +15,6 @@ import { completeCart, computeTotals, loadCartForCheckout, setCartStrategies, ty
 import { mulDivRoundHalfUp } from './strategies.ts';
 
 const CART_TABLES = ['carts', 'cart_lines'];
-
-function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers['content-type']), /application\/problem\+json/);
-  if (code) assert.equal(res.json().code, code, res.body);
-}
 
 async function rejects(promise: Promise<unknown>, status: number, code: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {

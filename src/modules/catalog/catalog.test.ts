@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestEnv, type TestPlatform } from '../../../test/harness.ts';
+import { expectProblem } from '../../../test/problems.ts';
 import { demoCatalog } from './demo-data.ts';
 import { CATALOG_CHANNEL, ResponseCache } from './cache.ts';
 import { openPostgres } from '../../kernel/db/postgres.ts';
@@ -24,12 +25,6 @@ const CATALOG_TABLES = [
 /** A digest of every catalog row: equal before and after a rejected request proves it changed nothing. */
 function catalogFingerprint(env: TestEnv): Promise<string> {
   return tablesFingerprint(env.souk.database, CATALOG_TABLES);
-}
-
-function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers['content-type']), /application\/problem\+json/);
-  if (code) assert.equal(res.json().code, code, res.body);
 }
 
 function product(handle: string, overrides: Partial<ProductInput> = {}): ProductInput {

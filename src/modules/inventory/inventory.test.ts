@@ -3,12 +3,12 @@
 // low-stock events, bad input that changes nothing, and the admin and storefront routes.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestEnv, type TestPlatform } from '../../../test/harness.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { tablesFingerprint } from '../../../test/fingerprint.ts';
+import { expectProblem, problemCode } from '../../../test/problems.ts';
 import { inventoryService, type InventoryService, type Reservation, type ReserveLine } from './service.ts';
 
 const INVENTORY_TABLES = ['inventory_locations', 'inventory_levels', 'inventory_reservations', 'inventory_reservation_lines', 'inventory_ledger', 'event_timers'];
@@ -16,12 +16,6 @@ const INVENTORY_TABLES = ['inventory_locations', 'inventory_levels', 'inventory_
 /** A digest of the inventory tables (and the timers): equal before and after a refused change. */
 function inventoryFingerprint(env: TestEnv): Promise<string> {
   return tablesFingerprint(env.souk.database, INVENTORY_TABLES);
-}
-
-function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers['content-type']), /application\/problem\+json/);
-  if (code) assert.equal(res.json().code, code, res.body);
 }
 
 /** A deterministic PRNG (mulberry32), so the "random" orders are the same on every run. */
@@ -34,11 +28,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function problemCode(reason: unknown): string {
-  if (reason instanceof HttpProblem) return `${reason.status}:${reason.code}`;
-  return `unexpected: ${reason instanceof Error ? `${reason.message}\n${reason.stack}` : String(reason)}`;
 }
 
 eachDatabase(

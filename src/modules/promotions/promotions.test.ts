@@ -7,23 +7,12 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestEnv, type TestPlatform } from '../../../test/harness.ts';
 import { tablesFingerprint } from '../../../test/fingerprint.ts';
-import { HttpProblem } from '../../kernel/http/problem.ts';
+import { expectProblem, problemCode } from '../../../test/problems.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
 import { evaluateCoupon, redeemCoupon, releaseCouponRedemption, type CouponContext, type CouponLine } from './service.ts';
 
 const TABLES = ['promotions_coupons', 'promotions_redemptions'];
-
-function expectProblem(res: LightMyRequestResponse, status: number, code?: string): void {
-  assert.equal(res.statusCode, status, res.body);
-  assert.match(String(res.headers['content-type']), /application\/problem\+json/);
-  if (code) assert.equal(res.json().code, code, res.body);
-}
-
-function problemCode(reason: unknown): string {
-  if (reason instanceof HttpProblem) return `${reason.status}:${reason.code}`;
-  return `unexpected: ${reason instanceof Error ? `${reason.message}\n${reason.stack}` : String(reason)}`;
-}
 
 async function rejects(promise: Promise<unknown>, expected: string): Promise<void> {
   const outcome = await promise.then(
