@@ -21,21 +21,28 @@ export interface EngineDatabaseRecord {
 
 /**
  * postgres: a scratch database (logged, `run.database` set), or undefined with `run.skipped` saying why
- * (logged and noted) when PostgreSQL does not answer; embedded: undefined.
+ * (logged and noted) when PostgreSQL does not answer; embedded: undefined. `label` names the run in the
+ * log and the notes (the engine by default).
  */
-export async function engineDatabase(engine: Engine, context: ScenarioContext, notes: string[], run: EngineDatabaseRecord): Promise<ScratchDatabase | undefined> {
+export async function engineDatabase(
+  engine: Engine,
+  context: ScenarioContext,
+  notes: string[],
+  run: EngineDatabaseRecord,
+  label: string = engine,
+): Promise<ScratchDatabase | undefined> {
   const { options, cleanup, log } = context;
   if (engine !== 'postgres') return undefined;
   const outcome = await createScratchDatabase(options.pgAdminUrl, cleanup);
   if (!outcome.ok) {
     run.skipped = `PostgreSQL at ${options.pgAdminUrl.replace(/\/\/[^@/]*@/, '//…@')} is unreachable (${outcome.reason})`;
-    notes.push(`postgres skipped: ${run.skipped}`);
-    log(`postgres skipped: ${run.skipped}`);
+    notes.push(`${label} skipped: ${run.skipped}`);
+    log(`${label} skipped: ${run.skipped}`);
     return undefined;
   }
   const scratch = outcome.database;
   run.database = { name: scratch.name, serverVersion: scratch.serverVersion };
-  log(`${engine}: scratch database ${scratch.name} on PostgreSQL ${scratch.serverVersion}`);
+  log(`${label}: scratch database ${scratch.name} on PostgreSQL ${scratch.serverVersion}`);
   return scratch;
 }
 

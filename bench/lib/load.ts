@@ -4,7 +4,7 @@
 // milliseconds, which is too coarse for a server that answers in one or two.
 import autocannon from 'autocannon';
 import { startCpuWatch, type CpuUsage } from './cpu.ts';
-import { percentileOfSorted, round, SampleBuffer } from './stats.ts';
+import { latencyPercentiles, round, SampleBuffer } from './stats.ts';
 
 export interface LoadTarget {
   /** Short stable id, used in JSON and to pair rounds. */
@@ -82,7 +82,6 @@ export async function measure(target: LoadTarget, settings: LoadSettings): Promi
   const result = await instance;
   const cpu = stopCpuWatch();
 
-  const sorted = latencies.sorted();
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats)) statusCodes[code] = stats.count;
   return {
@@ -92,10 +91,7 @@ export async function measure(target: LoadTarget, settings: LoadSettings): Promi
     connections: settings.connections,
     requestsPerSecond: round(result.requests.average, 0),
     totalResponses: result.requests.total,
-    p50Ms: round(percentileOfSorted(sorted, 50), 2),
-    p90Ms: round(percentileOfSorted(sorted, 90), 2),
-    p99Ms: round(percentileOfSorted(sorted, 99), 2),
-    maxMs: round(percentileOfSorted(sorted, 100), 2),
+    ...latencyPercentiles(latencies, 2),
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,

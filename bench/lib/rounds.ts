@@ -45,6 +45,11 @@ export async function waitForQuiet(maxSeconds: number, log: (line: string) => vo
   return busy;
 }
 
+/** waitForQuiet when a wait was asked for; with 0 seconds, measures at once and has no reading (undefined). */
+export async function waitForQuietIfAsked(maxSeconds: number, log: (line: string) => void): Promise<number | undefined> {
+  return maxSeconds > 0 ? waitForQuiet(maxSeconds, log) : undefined;
+}
+
 export interface TargetSummary {
   id: string;
   label: string;
@@ -114,7 +119,7 @@ export async function runRounds(targets: LoadTarget[], settings: RoundsSettings,
   const byTarget = new Map<string, Measurement[]>(targets.map((t) => [t.id, []]));
   for (let r = 1; r <= settings.rounds; r++) {
     for (const target of targets) {
-      const backgroundBeforePercent = settings.quietWaitSeconds > 0 ? await waitForQuiet(settings.quietWaitSeconds, log) : undefined;
+      const backgroundBeforePercent = await waitForQuietIfAsked(settings.quietWaitSeconds, log);
       const counters = settings.counters ?? [];
       const before = await Promise.all(counters.map((c) => c.read()));
       const m: Measurement = { ...(await measure(target, load)), backgroundBeforePercent };

@@ -51,3 +51,22 @@ export class SampleBuffer {
     return this.data.slice(0, this.length).sort();
   }
 }
+
+/** Latency percentiles of one measurement, ms. */
+export interface Percentiles {
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** p50, p90, p99 and max of the samples, rounded to `digits` decimals (NaN when there are none). */
+export function latencyPercentiles(samples: SampleBuffer, digits: number): Percentiles {
+  const sorted = samples.sorted();
+  return {
+    p50Ms: round(percentileOfSorted(sorted, 50), digits),
+    p90Ms: round(percentileOfSorted(sorted, 90), digits),
+    p99Ms: round(percentileOfSorted(sorted, 99), digits),
+    maxMs: round(percentileOfSorted(sorted, 100), digits),
+  };
+}
