@@ -6,9 +6,9 @@
 // secret) and then POSTs it to the storefront's webhook route itself, so the webhook is a timed step.
 // The provider's work runs in this process, as the sandbox's hosted page does in production.
 // Environment: as `souk start`, plus SIGNER_PORT (required).
-import http from 'node:http';
 import { createSouk } from '../src/server.ts';
 import { signedSandboxWebhook } from '../src/modules/payments/service.ts';
+import { jsonSidePort } from './lib/side-port.ts';
 
 const signerPort = Number(process.env.SIGNER_PORT);
 if (!Number.isInteger(signerPort) || signerPort <= 0) {
@@ -19,24 +19,11 @@ if (!Number.isInteger(signerPort) || signerPort <= 0) {
 const souk = await createSouk();
 await souk.app.listen({ port: souk.config.port, host: souk.config.host });
 
-const signer = http.createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    void (async () => {
-      try {
-        const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { platformId: string; paymentId: string };
-        const { body, headers } = await signedSandboxWebhook(souk.ctx, { platformId: input.platformId, paymentId: input.paymentId });
-        const out = JSON.stringify({ body, headers });
-        response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out);
-      } catch (error) {
-        const out = JSON.stringify({ error: error instanceof Error ? error.message : String(error) });
-        response.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out);
-      }
-    })();
-  });
+const signer = jsonSidePort(async (raw) => {
+  const input = raw as { platformId: string; paymentId: string };
+  const { body, headers } = await signedSandboxWebhook(souk.ctx, { platformId: input.platformId, paymentId: input.paymentId });
+  return { body, headers };
 });
-signer.keepAliveTimeout = 60_000;
 signer.listen(signerPort, '127.0.0.1');
 console.log(`souk listening on ${souk.config.port}, sandbox signer on ${signerPort}`);
 

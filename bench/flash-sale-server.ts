@@ -6,12 +6,12 @@
 // straight into the tables with that hash and a session each, returning their bearer tokens.
 // Environment: as `souk start`, plus SEED_PORT: the side port. Without it there is none: the further nodes
 // of a multi-node rush (--nodes) share the first node's database, so the customers it seeds are theirs too.
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createSouk } from '../src/server.ts';
 import { newId, sha256 } from '../src/kernel/ids.ts';
 import { registerCustomer } from '../src/modules/accounts/index.ts';
 import { startCpuProfile } from './lib/profile.ts';
+import { jsonSidePort } from './lib/side-port.ts';
 
 const seedPort = process.env.SEED_PORT ? Number(process.env.SEED_PORT) : undefined;
 if (seedPort !== undefined && (!Number.isInteger(seedPort) || seedPort <= 0)) {
@@ -49,22 +49,10 @@ async function seedCustomers(platformId: string, count: number): Promise<{ id: s
   return [{ id: first.customer.id, token: first.token }, ...ids.map((id, i) => ({ id, token: tokens[i]! }))];
 }
 
-const seeder = http.createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    void (async () => {
-      try {
-        const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { platformId: string; count: number };
-        if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1_000_000) throw new Error('count must be 1 to 1,000,000');
-        const out = JSON.stringify({ customers: await seedCustomers(input.platformId, input.count) });
-        response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out);
-      } catch (error) {
-        const out = JSON.stringify({ error: error instanceof Error ? error.message : String(error) });
-        response.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out);
-      }
-    })();
-  });
+const seeder = jsonSidePort(async (raw) => {
+  const input = raw as { platformId: string; count: number };
+  if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1_000_000) throw new Error('count must be 1 to 1,000,000');
+  return { customers: await seedCustomers(input.platformId, input.count) };
 });
 if (seedPort !== undefined) seeder.listen(seedPort, '127.0.0.1');
 console.log(`souk listening on ${souk.config.port}, ${seedPort === undefined ? 'no customer seeder' : `customer seeder on ${seedPort}`}`);

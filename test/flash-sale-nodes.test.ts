@@ -25,11 +25,12 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createTempPostgres, createTestPlatform, engines, loginAsNewOwner, testConfig, asBearer, type TestEnv } from './harness.ts';
-import { COMMERCE_MODULES, stockedVariants, type Shop } from './commerce.ts';
+import { createTempPostgres, engines, loginAsNewOwner, testConfig, type TestEnv } from './harness.ts';
+import { createShop, stockedVariants, type Shop } from './commerce.ts';
 import { findBinary, PrivateServer } from './private-server.ts';
 import { waitFor } from './wait.ts';
 import { createSouk } from '../src/server.ts';
+import { deleteKeysWithPrefix } from '../src/kernel/redis.ts';
 import type { Config } from '../src/kernel/config.ts';
 import { newId, sha256 } from '../src/kernel/ids.ts';
 import { registerCustomer } from '../src/modules/accounts/index.ts';
@@ -172,17 +173,6 @@ interface Stage {
   dispose(): Promise<void>;
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
-
 async function deleteStream(stream: string): Promise<void> {
   const nc = await connect({ servers: natsUrl, timeout: 3000 });
   try {
@@ -233,7 +223,7 @@ async function stage(slug: string, options: { redisUrl?: string } = {}): Promise
     disposed = true;
     for (const node of nodes) await node.stop().catch(() => undefined);
     await sql.end().catch(() => undefined);
-    await deleteKeys(redis, prefix).catch(() => undefined);
+    await deleteKeysWithPrefix(redis, prefix).catch(() => undefined);
     redis.disconnect();
     if (transport === 'jetstream') await deleteStream(nats.natsStream).catch(() => undefined);
     await temp.drop();
@@ -249,20 +239,11 @@ async function stage(slug: string, options: { redisUrl?: string } = {}): Promise
     let customers: Customer[];
     try {
       const env: TestEnv = { engine: 'postgres', souk, app: souk.app, ownerToken: await loginAsNewOwner(souk) };
-      const platform = await createTestPlatform(env, { slug, modules: COMMERCE_MODULES });
       // Every attempt comes from 127.0.0.1; the double-click window is off so a second click tests the limit.
       const settings = { 'flash-sales': { purchasesPerIpPerMinute: 10_000_000, purchasesPerDevicePerMinute: 1_000_000, doubleClickMs: 0 } };
-      const patched = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/${slug}`, payload: { settings } });
-      assert.equal(patched.statusCode, 200, patched.body);
-      shop = {
-        env,
-        platform,
-        slug,
-        admin: (options) => asBearer(env.app, platform.adminToken, options),
-        store: (options) => env.app.inject({ ...options, headers: { ...platform.store, ...(options.headers ?? {}) } } as never),
-      };
+      shop = await createShop(env, slug, settings);
       variants = await stockedVariants(shop, 2, STOCK, LIST_PRICE);
-      customers = await seedCustomers(souk, platform.platform.id, CUSTOMERS);
+      customers = await seedCustomers(souk, shop.platform.platform.id, CUSTOMERS);
     } finally {
       await souk.close();
     }
@@ -630,7 +611,7 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
       // The survivor may already have written again (its rate-limit counts); the gate must be gone.
       assert.equal(await s.redis.exists(`${s.prefix}fs:{${saleId}}:epoch`), 0, 'the gate came back empty');
     } else {
-      assert.ok((await deleteKeys(s.redis, s.prefix)) > 0, 'the gate had keys to lose');
+      assert.ok((await deleteKeysWithPrefix(s.redis, s.prefix)) > 0, 'the gate had keys to lose');
     }
 
     // The survivor reconnects by itself; until it has, the reconciliation answers 5xx, so ask until it works.

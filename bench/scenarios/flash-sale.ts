@@ -39,6 +39,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from '../../src/kernel/redis.ts';
 import { bareCells, cpuCells, measureBareRound, newBareRounds, type BareRounds } from '../lib/bare-rounds.ts';
 import { startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
 import { BENCH_ADMIN, countInSql, engineDatabase, startBenchSouk, type SqlQuery } from '../lib/engine-run.ts';
@@ -453,12 +454,7 @@ async function redisReachable(url: string): Promise<string | undefined> {
 async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(client, prefix);
   } finally {
     client.disconnect();
   }

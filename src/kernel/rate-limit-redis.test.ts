@@ -3,9 +3,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { closeRedis, openRedis, type RedisClient } from './redis.ts';
+import { closeRedis, createRedis, deleteKeysWithPrefix, openRedis, type RedisClient } from './redis.ts';
 import { redisRateLimiter, syncedRedisRateLimiter } from './rate-limit-redis.ts';
-import { createRedis } from './redis.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl && process.env.SOUK_REQUIRE_SERVICES === '1') {
@@ -18,14 +17,7 @@ describe('redis rate limiter', { skip: redisUrl ? false : 'REDIS_URL is not set'
 
   after(async () => {
     const [first] = clients;
-    if (first) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await first.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await first.del(...keys);
-      } while (cursor !== '0');
-    }
+    if (first) await deleteKeysWithPrefix(first, prefix);
     await Promise.all(clients.map((c) => closeRedis(c)));
   });
 

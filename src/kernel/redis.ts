@@ -68,3 +68,18 @@ export async function closeRedis(client: RedisClient): Promise<void> {
     client.disconnect();
   }
 }
+
+/**
+ * Deletes every key under `prefix` (SCAN, so Redis is never blocked by KEYS), for an installation, test
+ * run or benchmark that shares one Redis with others and must clean up after itself. Returns how many.
+ */
+export async function deleteKeysWithPrefix(client: RedisClient, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await client.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

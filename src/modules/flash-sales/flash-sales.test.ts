@@ -7,11 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
-import { asBearer, createTestPlatform, eachDatabase, type TestEnv } from '../../../test/harness.ts';
-import { COMMERCE_MODULES, expectProblem, stockedVariants, stockOf, type Shop } from '../../../test/commerce.ts';
+import { eachDatabase, type TestEnv } from '../../../test/harness.ts';
+import { createShop, expectProblem, stockedVariants, stockOf, type Shop } from '../../../test/commerce.ts';
 import { waitFor } from '../../../test/wait.ts';
 import type { Config } from '../../kernel/config.ts';
 import { newId, sha256 } from '../../kernel/ids.ts';
+import { deleteKeysWithPrefix } from '../../kernel/redis.ts';
 import { flashSalesRuntime, setFlashSaleRiskHook } from './index.ts';
 
 const at = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
@@ -19,18 +20,8 @@ let shopCounter = 0;
 
 async function flashShop(env: TestEnv, flash: Record<string, unknown> = {}): Promise<Shop> {
   shopCounter += 1;
-  const slug = `fs${shopCounter}-${randomBytes(2).toString('hex')}`;
-  const platform = await createTestPlatform(env, { slug, modules: COMMERCE_MODULES });
   const settings = { 'flash-sales': { purchasesPerIpPerMinute: 10_000_000, purchasesPerDevicePerMinute: 1_000_000, ...flash } };
-  const patched = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/${slug}`, payload: { settings } });
-  assert.equal(patched.statusCode, 200, patched.body);
-  return {
-    env,
-    platform,
-    slug,
-    admin: (options) => asBearer(env.app, platform.adminToken, options),
-    store: (options) => env.app.inject({ ...options, headers: { ...platform.store, ...(options.headers ?? {}) } } as never),
-  };
+  return createShop(env, `fs${shopCounter}-${randomBytes(2).toString('hex')}`, settings);
 }
 
 interface Buyer {
@@ -555,12 +546,7 @@ if (process.env.REDIS_URL) {
   // Redis is shared with other suites and reruns: remove every key this file's prefix wrote.
   after(async () => {
     const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
   });
 } else if (process.env.SOUK_REQUIRE_SERVICES === '1') {

@@ -9,6 +9,7 @@ import { HttpProblem } from '../../kernel/http/problem.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import { expectProblem, problemCode } from '../../../test/problems.ts';
+import { prng } from '../../../test/prng.ts';
 import { inventoryService, type InventoryService, type Reservation, type ReserveLine } from './service.ts';
 
 const INVENTORY_TABLES = ['inventory_locations', 'inventory_levels', 'inventory_reservations', 'inventory_reservation_lines', 'inventory_ledger', 'event_timers'];
@@ -16,18 +17,6 @@ const INVENTORY_TABLES = ['inventory_locations', 'inventory_levels', 'inventory_
 /** A digest of the inventory tables (and the timers): equal before and after a refused change. */
 function inventoryFingerprint(env: TestEnv): Promise<string> {
   return tablesFingerprint(env.souk.database, INVENTORY_TABLES);
-}
-
-/** A deterministic PRNG (mulberry32), so the "random" orders are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 eachDatabase(

@@ -5,7 +5,8 @@
 import { after, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { closeRedis, openRedis, type RedisClient } from '../../../kernel/redis.ts';
+import { closeRedis, deleteKeysWithPrefix, openRedis, type RedisClient } from '../../../kernel/redis.ts';
+import { prng } from '../../../../test/prng.ts';
 import { gateFor, memoryGate, redisGate } from './index.ts';
 import type { GateState, StockGate } from './types.ts';
 
@@ -40,18 +41,6 @@ async function client(): Promise<RedisClient> {
   return c;
 }
 
-/** Deletes this test's keys only (SCAN on its prefix). */
-async function deletePrefix(redis: RedisClient, prefix: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
-
 const impls: Impl[] = [
   {
     name: 'memory',
@@ -84,29 +73,17 @@ const impls: Impl[] = [
         gate,
         peer,
         async restart() {
-          await deletePrefix(a, prefix);
+          await deleteKeysWithPrefix(a, prefix);
           return gate;
         },
         async cleanup() {
-          await deletePrefix(a, prefix);
+          await deleteKeysWithPrefix(a, prefix);
           assert.equal((await a.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000))[1].length, 0);
         },
       };
     },
   },
 ];
-
-/** Deterministic shuffling, so a failure replays the same interleaving. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function saleId(): string {
   return `sale_${randomBytes(5).toString('hex')}`;
@@ -132,7 +109,7 @@ for (const impl of impls) {
     it('10,000 concurrent takes from 5,000 customers on 1,000 units (2 variants), limit 2: exactly 1,000 taken, nobody over 2', (t: TestContext) => withGate(async ({ gate, peer }) => {
       const sale = saleId();
       await gate.load(sale, state(1, { va: 600, vb: 400 }, 2));
-      const random = rng(5);
+      const random = prng(5);
       const requests = Array.from({ length: 10_000 }, (_, i) => ({
         customerId: `c${i % 5000}`,
         variantId: random() < 0.5 ? 'va' : 'vb',
