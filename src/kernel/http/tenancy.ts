@@ -110,3 +110,9 @@ export function principalOf(request: FastifyRequest): AdminPrincipal {
   if (!request.principal) throw new Error(`route ${request.routeOptions.url} has no principal`);
   return request.principal;
 }
+
+/** The admin behind the request as history and audit rows record it: "<kind>:<id>". */
+export function actorIdOf(request: FastifyRequest): string {
+  const principal = principalOf(request);
+  return `${principal.kind}:${principal.id}`;
+}

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import { cancelSale, getSale, scheduleSale } from './lifecycle.ts';
 import { reconcileSale } from './reconcile.ts';
 import { runtimeOf } from './runtime.ts';
@@ -15,11 +15,6 @@ import { saleStats } from './views.ts';
 const tags = ['flash-sales'];
 const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/flash-sales';
-
-function actorOf(request: FastifyRequest): string {
-  const principal = principalOf(request);
-  return `${principal.kind}:${principal.id}`;
-}
 
 export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -38,7 +33,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 201: Sale, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(await scheduleSale(runtimeOf(ctx), db(request), platformOf(request), request.body, actorOf(request))),
+    async (request, reply) => reply.code(201).send(await scheduleSale(runtimeOf(ctx), db(request), platformOf(request), request.body, actorIdOf(request))),
   );
 
   r.get(
@@ -65,7 +60,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: Sale, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => cancelSale(runtimeOf(ctx), db(request), request.params.saleId, actorOf(request)),
+    async (request) => cancelSale(runtimeOf(ctx), db(request), request.params.saleId, actorIdOf(request)),
   );
 
   r.get(

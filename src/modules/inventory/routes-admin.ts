@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { notFound, problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
-import { platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { actorIdOf, platformOf, principalOf } from '../../kernel/http/tenancy.ts';
 import type { Actor } from './levels.ts';
 import {
   AdjustInput,
@@ -38,8 +38,7 @@ const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/inventory';
 
 function actorOf(request: FastifyRequest): Actor {
-  const principal = principalOf(request);
-  return { id: `${principal.kind}:${principal.id}`, label: principal.label };
+  return { id: actorIdOf(request), label: principalOf(request).label };
 }
 
 export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {

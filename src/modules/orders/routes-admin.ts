@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { notFound } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import { advanceOrder, cancelOrder, fulfilOrder } from './lifecycle.ts';
 import { getOrder, listOrders } from './read.ts';
 import { CancelBody, FulfilBody, NoteBody, Order, OrderList, OrdersQuery } from './schemas.ts';
@@ -17,11 +17,6 @@ const base = '/admin/platforms/:platform/orders';
 const PlatformParams = Type.Object({ platform: Type.String() });
 const OrderParams = Type.Object({ platform: Type.String(), orderId: Type.String({ format: 'uuid' }) });
 const writeErrors = errorResponses(400, 401, 403, 404, 409);
-
-function actorOf(request: FastifyRequest): string {
-  const principal = principalOf(request);
-  return `${principal.kind}:${principal.id}`;
-}
 
 export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -58,7 +53,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       },
     },
     async (request) => {
-      await pdbOf(request).transaction((tx) => cancelOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorOf(request), reason: request.body.reason }));
+      await pdbOf(request).transaction((tx) => cancelOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorIdOf(request), reason: request.body.reason }));
       return answer(request, request.params.orderId);
     },
   );
@@ -67,7 +62,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     `${base}/:orderId/fulfillment`,
     { schema: { tags, security, summary: 'Ship a paid order with its carrier and tracking number', params: OrderParams, body: FulfilBody, response: { 200: Order, ...writeErrors } } },
     async (request) => {
-      await pdbOf(request).transaction((tx) => fulfilOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorOf(request), ...request.body }));
+      await pdbOf(request).transaction((tx) => fulfilOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorIdOf(request), ...request.body }));
       return answer(request, request.params.orderId);
     },
   );
@@ -80,7 +75,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       },
       async (request) => {
         const reason = request.body?.reason;
-        await pdbOf(request).transaction((tx) => advanceOrder(ctx, tx, request.params.orderId.toLowerCase(), to, { actor: actorOf(request), ...(reason ? { reason } : {}) }));
+        await pdbOf(request).transaction((tx) => advanceOrder(ctx, tx, request.params.orderId.toLowerCase(), to, { actor: actorIdOf(request), ...(reason ? { reason } : {}) }));
         return answer(request, request.params.orderId);
       },
     );

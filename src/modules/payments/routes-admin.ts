@@ -1,11 +1,11 @@
 // Admin routes under /admin/platforms/:platform/orders/:orderId: the order's payments (with refunds and
 // the provider events applied) and refunds. The kernel hook has authenticated the principal, kept support
 // read-only and checked the platform.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { notFound } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { listOrderPayments } from './records.ts';
 import { refundOrder } from './refunds.ts';
@@ -14,11 +14,6 @@ import { AdminOrderParams, AdminPaymentList, Refund, RefundInput } from './schem
 const tags = ['payments'];
 const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/orders/:orderId';
-
-const actorOf = (request: FastifyRequest) => {
-  const principal = principalOf(request);
-  return `${principal.kind}:${principal.id}`;
-};
 
 export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -55,7 +50,7 @@ export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
       },
     },
     async (request, reply) => {
-      const refund = await refundOrder(deps, platformOf(request).id, request.params.orderId, { ...request.body, actor: actorOf(request) });
+      const refund = await refundOrder(deps, platformOf(request).id, request.params.orderId, { ...request.body, actor: actorIdOf(request) });
       return reply.code(201).send(refund);
     },
   );
