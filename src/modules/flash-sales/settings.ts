@@ -2,6 +2,7 @@
 // from the environment once when the module starts (how fast this node drains, how much it takes on).
 import { Type, type Static } from 'typebox';
 import type { Platform } from '../../kernel/context.ts';
+import { positiveIntEnv } from '../../kernel/env.ts';
 
 export const MODULE_NAME = 'flash-sales';
 
@@ -42,16 +43,8 @@ export interface FlashEnvSettings {
   maxInFlight: number;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 export function loadFlashEnv(env: NodeJS.ProcessEnv = process.env): FlashEnvSettings {
-  return { drainPerSecond: positiveInt(env, FLASH_ENV.drainPerSecond, 200), maxInFlight: positiveInt(env, FLASH_ENV.maxInFlight, 10_000) };
+  return { drainPerSecond: positiveIntEnv(env, FLASH_ENV.drainPerSecond, 200), maxInFlight: positiveIntEnv(env, FLASH_ENV.maxInFlight, 10_000) };
 }
 
 /** How long the node-local caches trust what they hold. */

@@ -1,6 +1,7 @@
 // Webhook settings. Process-wide ones come from the environment (read once, when the module starts);
 // a platform may tune its own delivery policy in settings.webhooks, checked by platformSettingsSchema.
 import { Type, type Static } from 'typebox';
+import { positiveIntEnv } from '../../kernel/env.ts';
 
 export interface WebhookEnvSettings {
   /** How long one POST may take, from connect to the last byte read (SOUK_WEBHOOK_TIMEOUT_MS). */
@@ -35,14 +36,6 @@ export const WEBHOOK_ENV = {
   retentionDays: 'SOUK_WEBHOOK_RETENTION_DAYS',
 } as const;
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -51,18 +44,18 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 
 export function loadWebhookEnv(env: NodeJS.ProcessEnv = process.env): WebhookEnvSettings {
   return {
-    timeoutMs: positiveInt(env, WEBHOOK_ENV.timeoutMs, 10_000),
-    maxAttempts: positiveInt(env, WEBHOOK_ENV.maxAttempts, 10),
-    retryInitialMs: positiveInt(env, WEBHOOK_ENV.retryInitialMs, 10_000),
-    retryMaxMs: positiveInt(env, WEBHOOK_ENV.retryMaxMs, 6 * 3600_000),
+    timeoutMs: positiveIntEnv(env, WEBHOOK_ENV.timeoutMs, 10_000),
+    maxAttempts: positiveIntEnv(env, WEBHOOK_ENV.maxAttempts, 10),
+    retryInitialMs: positiveIntEnv(env, WEBHOOK_ENV.retryInitialMs, 10_000),
+    retryMaxMs: positiveIntEnv(env, WEBHOOK_ENV.retryMaxMs, 6 * 3600_000),
     // 10 s, 1 min, 6 min, 36 min, 3.6 h, then every 6 h: ten attempts span about a day.
     retryFactor: 6,
-    concurrency: positiveInt(env, WEBHOOK_ENV.concurrency, 16),
-    endpointConcurrency: positiveInt(env, WEBHOOK_ENV.endpointConcurrency, 4),
-    pollMs: positiveInt(env, WEBHOOK_ENV.pollMs, 2_000),
+    concurrency: positiveIntEnv(env, WEBHOOK_ENV.concurrency, 16),
+    endpointConcurrency: positiveIntEnv(env, WEBHOOK_ENV.endpointConcurrency, 4),
+    pollMs: positiveIntEnv(env, WEBHOOK_ENV.pollMs, 2_000),
     // Receivers in tests and demos listen on 127.0.0.1; production should set 0 (see the module README).
     allowPrivateTargets: flag(env, WEBHOOK_ENV.allowPrivateTargets, true),
-    retentionDays: positiveInt(env, WEBHOOK_ENV.retentionDays, 30),
+    retentionDays: positiveIntEnv(env, WEBHOOK_ENV.retentionDays, 30),
   };
 }
 
