@@ -70,7 +70,6 @@ interface SyncedWindow {
 }
 
 export interface SyncedRateLimiter extends RateLimiter {
-  /** Sends pending counts now (tests; a stopping node). */
   flush(): Promise<void>;
 }
 

@@ -5,6 +5,8 @@ import { tooManyRequests } from './http/problem.ts';
 export interface RateLimiter {
   /** Counts one hit on key; returns the seconds to wait when the limit is exceeded, else 0. */
   hit(key: string, limit: number, windowSeconds: number): Promise<number>;
+  /** Sends counts held back for a shared store (the synced Redis limiter), e.g. when the node stops. */
+  flush?(): Promise<void>;
 }
 
 export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {

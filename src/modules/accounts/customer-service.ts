@@ -57,12 +57,7 @@ export async function customerLogin(pdb: PlatformDb, email: string, password: st
 }
 
 export async function customerByToken(pdb: PlatformDb, token: string): Promise<Customer | undefined> {
-  const row = await pdb.maybeOne<CustomerRow>(
-    `select c.* from customer_sessions s join customers c on c.platform_id = $1 and c.id = s.customer_id
-     where s.platform_id = $1 and s.token_hash = $2 and s.revoked_at is null and s.expires_at > now()`,
-    [sha256(token)],
-  );
-  return row ? customerView(row) : undefined;
+  return (await customersByTokens(pdb, [token])).get(token);
 }
 
 /**

@@ -99,14 +99,14 @@ async function processTicket(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
     await markTicket(tx, ticket.id, 'cancelled', 'sale_cancelled', null);
     return 'cancelled';
   }
-  const item = sale.itemsByVariant.get(ticket.variant_id);
-  if (!item || !sale.reservationId || sale.status !== 'scheduled') {
+  const input = saleOrderInput(sale, ticket);
+  if (!input) {
     await markTicket(tx, ticket.id, 'failed', sale.status !== 'scheduled' ? `sale_${sale.status}` : 'item_missing', null);
     return 'failed';
   }
   await scope.db.execute('savepoint flash_sale_ticket');
   try {
-    const order = await ports(rt.ctx).createSaleOrder(tx, saleOrderInput(sale, ticket)!);
+    const order = await ports(rt.ctx).createSaleOrder(tx, input);
     await scope.db.execute('release savepoint flash_sale_ticket');
     await markOrdered(tx, [ticket], [order.orderId]);
     rt.metrics.orders.inc({ result: 'ordered' });

@@ -3,32 +3,16 @@
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { inventoryService } from '../inventory/service.ts';
+import type { SaleOrderCreated, SaleOrderInput } from '../orders/sale-order.ts';
 import { ordersService } from '../orders/service.ts';
 
-export interface SaleOrderLine {
-  variantId: string;
-  productId: string;
-  sku: string;
-  title: string;
-  productTitle: string;
-  quantity: number;
-  unitPrice: number;
-}
-
-export interface SaleOrderInput {
-  customerId: string;
-  email: string;
-  currency: string;
-  lines: SaleOrderLine[];
-  unpaidTimeoutSeconds: number;
-  source: { kind: 'flash_sale'; saleId: string; ticketId: string };
-  stockFrom: { reservationId: string };
-}
+// The sale order's shape is the orders module's own: a ticket becomes exactly what createSaleOrder takes.
+export type { SaleOrderInput } from '../orders/sale-order.ts';
 
 export interface Ports {
-  createSaleOrder(tx: PlatformDb, input: SaleOrderInput): Promise<{ orderId: string; number: string; total: number }>;
+  createSaleOrder(tx: PlatformDb, input: SaleOrderInput): Promise<SaleOrderCreated>;
   /** A batch of orders from one carve-out in a fixed number of statements; all or none (throws on a refusal). */
-  createSaleOrders(tx: PlatformDb, inputs: readonly SaleOrderInput[]): Promise<{ orderId: string }[]>;
+  createSaleOrders(tx: PlatformDb, inputs: readonly SaleOrderInput[]): Promise<SaleOrderCreated[]>;
   reserveCarveOut(tx: PlatformDb, input: { saleId: string; lines: Array<{ variantId: string; quantity: number }>; holdSeconds: number }): Promise<{ id: string }>;
   releaseCarveOut(tx: PlatformDb, reservationId: string, reason: string): Promise<void>;
   /** Takes units back from available stock into the carve-out; 409 out_of_stock if general buyers took them. */

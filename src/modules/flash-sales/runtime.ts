@@ -90,7 +90,7 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
     async close() {
       await runtime.early.flush();
       // Hits counted here but not yet synced belong to the cluster's windows.
-      if ('flush' in limiter && typeof limiter.flush === 'function') await (limiter as { flush(): Promise<void> }).flush();
+      await limiter.flush?.();
       await gate.close();
       if (redis) await closeRedis(redis);
     },
