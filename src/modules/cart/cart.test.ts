@@ -313,6 +313,10 @@ eachDatabase('cart', (env: TestEnv) => {
         asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/${slug}`, payload: { settings: { cart: settings } } });
       const bad = await patch({ taxRatePercent: 101 });
       expectProblem(bad, 400, 'invalid_settings');
+      // A rate the engine would have to round is refused at the settings edge, not silently rounded.
+      const inexact = await patch({ taxRatePercent: 8.87501 });
+      expectProblem(inexact, 400, 'invalid_settings');
+      assert.match(inexact.json().detail, /taxRatePercent.*at most 4 decimals/);
       const { variantIds } = await product([usd(1000)]);
       const cart = await newCart();
       await add(cart.id, variantIds[0]!, 2);
@@ -320,6 +324,9 @@ eachDatabase('cart', (env: TestEnv) => {
       try {
         assert.equal((await patch({ taxRatePercent: 10 })).statusCode, 200);
         assert.deepEqual((await get(cart.id)).totals, { subtotal: 2000, discount: 0, shipping: 500, tax: 250, total: 2750, taxIncluded: false });
+        // 8.875 % exactly: 2,500 × 0.08875 = 221.875 → 222 (the exact cases are in totals.test.ts)
+        assert.equal((await patch({ taxRatePercent: 8.875 })).statusCode, 200);
+        assert.equal((await get(cart.id)).totals.tax, 222);
         assert.equal((await patch({ taxRatePercent: 19, pricesIncludeTax: true })).statusCode, 200);
         assert.deepEqual((await get(cart.id)).totals, { subtotal: 2000, discount: 0, shipping: 500, tax: 399, total: 2500, taxIncluded: true });
       } finally {

@@ -24,7 +24,7 @@ import {
   type CartState,
   type LineState,
 } from './state.ts';
-import { shippingOptions } from './totals.ts';
+import { assertCartWithinMoneyLimit, shippingOptions } from './totals.ts';
 import type { ShippingOption } from './strategies.ts';
 import { couponContext, couponOf, presentCart } from './view.ts';
 
@@ -140,6 +140,7 @@ export function addLine(pdb: PlatformDb, platform: Platform, cartId: string, acc
         if (state.lines.length >= MAX_LINES) throw unprocessable('too_many_lines', `A cart holds at most ${MAX_LINES} lines.`);
         state.lines.push({ id: newId(), variantId, productId: variant.productId, quantity: input.quantity, metadata, unitPrice: variant.price, priceChanged: false, dirty: true });
       }
+      assertCartWithinMoneyLimit(platform, state);
       state.changed = true;
     },
     [variantId],
@@ -151,7 +152,10 @@ export function updateLine(pdb: PlatformDb, platform: Platform, cartId: string, 
     const line = findLine(state, lineId);
     if (quantity > maxQuantity) throw quantityTooLarge(maxQuantity);
     if (line.quantity === quantity) return;
+    const more = quantity > line.quantity;
     line.quantity = quantity;
+    // Fewer units are always allowed, so a cart over the limit (prices raised meanwhile) can be brought back under it.
+    if (more) assertCartWithinMoneyLimit(platform, state);
     line.dirty = true;
     state.changed = true;
   });

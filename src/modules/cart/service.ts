@@ -12,7 +12,8 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { conflict, unprocessable } from '../../kernel/http/problem.ts';
 import { variantNotSellable } from './carts.ts';
 import { assertWritable, authorize, loadCart, sellableVariants } from './state.ts';
-import { totalsOf, type Totals } from './totals.ts';
+import { assertMoneyWithinLimit } from '../../kernel/money.ts';
+import { exactSubtotal, totalsOf, type Totals } from './totals.ts';
 
 export interface CheckoutCart {
   id: string;
@@ -68,6 +69,8 @@ export async function loadCartForCheckout(
     });
   }
   if (state.shippingMethodId === null) throw shippingMethodRequired('Choose a shipping method (PUT /store/carts/:cartId/shipping-method) first.');
+  // Prices may have risen since the lines were added: refused here, before a coupon use is taken.
+  assertMoneyWithinLimit('cart subtotal', exactSubtotal(state.lines), state.currency);
   const cart: CheckoutCart = {
     id: state.id,
     version: state.version,
@@ -85,7 +88,7 @@ export async function loadCartForCheckout(
         productTitle: v.productTitle,
         quantity: l.quantity,
         unitPrice: l.unitPrice,
-        lineTotal: l.unitPrice * l.quantity,
+        lineTotal: Number(BigInt(l.unitPrice) * BigInt(l.quantity)),
         metadata: l.metadata,
       };
     }),
@@ -112,6 +115,8 @@ export function computeTotals(
 ): Totals & { shippingMethod: { id: string; name: string; amount: number } } {
   const { totals, shippingMethod } = totalsOf(platform, checkoutTotalsInput(cart), discount);
   if (!shippingMethod) throw shippingMethodRequired('Choose a shipping method this cart can use first.');
+  // No order, payment or refund can ever carry more than MAX_MONEY: see kernel/money.ts.
+  assertMoneyWithinLimit('order total', totals.total, cart.currency);
   return { ...totals, shippingMethod };
 }
 

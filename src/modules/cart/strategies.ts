@@ -3,7 +3,8 @@
 // setCartStrategies (a carrier's rate table, a tax service's numbers). Both are synchronous because
 // checkout computes totals inside its transaction and must not wait on anything there.
 import type { Platform } from '../../kernel/context.ts';
-import { cartSettings } from './settings.ts';
+import { mulDivRoundHalfUp } from '../../kernel/money.ts';
+import { cartSettings, TAX_RATE_DENOMINATOR } from './settings.ts';
 
 /** What shipping may depend on: the cart as it will be charged. */
 export interface ShippingQuoteInput {
@@ -32,11 +33,7 @@ export interface TaxStrategy {
   compute(platform: Platform, input: { currency: string; taxableAmount: number }): { tax: number; included: boolean };
 }
 
-/** a × b / d rounded half up, for a, b ≥ 0 and d > 0; exact at any size (BigInt, no float error). */
-export function mulDivRoundHalfUp(a: number, b: number, d: number): number {
-  const D = BigInt(d);
-  return Number((2n * BigInt(a) * BigInt(b) + D) / (2n * D));
-}
+export { mulDivRoundHalfUp } from '../../kernel/money.ts';
 
 export const settingsShipping: ShippingStrategy = {
   options(platform, cart) {
@@ -54,13 +51,14 @@ export const settingsShipping: ShippingStrategy = {
 
 export const settingsTax: TaxStrategy = {
   compute(platform, { taxableAmount }) {
-    const { taxBasisPoints, pricesIncludeTax } = cartSettings(platform);
+    const { taxRateMillionths: r, pricesIncludeTax } = cartSettings(platform);
     const taxable = Math.max(0, taxableAmount);
-    if (taxBasisPoints === 0) return { tax: 0, included: pricesIncludeTax };
-    // Exclusive: tax = taxable × rate. Inclusive: the prices hold tax already, tax = taxable × rate / (1 + rate).
+    if (r === 0) return { tax: 0, included: pricesIncludeTax };
+    // The rate is r / D exactly (D = 10^6). One rounding, half up, on the order's whole taxable amount.
+    // Exclusive: tax = taxable × r / D. Inclusive: the prices hold tax already, tax = taxable × r / (D + r).
     return pricesIncludeTax
-      ? { tax: mulDivRoundHalfUp(taxable, taxBasisPoints, 10_000 + taxBasisPoints), included: true }
-      : { tax: mulDivRoundHalfUp(taxable, taxBasisPoints, 10_000), included: false };
+      ? { tax: mulDivRoundHalfUp(taxable, r, TAX_RATE_DENOMINATOR + r), included: true }
+      : { tax: mulDivRoundHalfUp(taxable, r, TAX_RATE_DENOMINATOR), included: false };
   },
 };
 

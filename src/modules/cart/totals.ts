@@ -1,6 +1,8 @@
 // Totals, computed on the server from captured prices only: the same function serves every cart read and
-// checkout (computeTotals), so what the shopper saw is what the order charges.
+// checkout (computeTotals), so what the shopper saw is what the order charges. Sums are made in BigInt:
+// a line's price × quantity can pass 2^53 before the money limit (kernel/money.ts) refuses it.
 import type { Platform } from '../../kernel/context.ts';
+import { assertMoneyWithinLimit } from '../../kernel/money.ts';
 import { strategiesFor, type ShippingOption, type ShippingQuoteInput } from './strategies.ts';
 
 export interface Totals {
@@ -18,10 +20,24 @@ export interface TotalsInput {
   shippingMethodId: string | null;
 }
 
-export function subtotalOf(lines: TotalsInput['lines']): number {
-  let sum = 0;
-  for (const line of lines) sum += line.unitPrice * line.quantity;
+/** The exact sum of price × quantity. */
+export function exactSubtotal(lines: TotalsInput['lines']): bigint {
+  let sum = 0n;
+  for (const line of lines) sum += BigInt(line.unitPrice) * BigInt(line.quantity);
   return sum;
+}
+
+export function subtotalOf(lines: TotalsInput['lines']): number {
+  return Number(exactSubtotal(lines));
+}
+
+/**
+ * 422 money_limit_exceeded when the lines, or the total before any coupon, pass MAX_MONEY: the check a
+ * cart change that adds units makes, and checkout makes again before anything is written.
+ */
+export function assertCartWithinMoneyLimit(platform: Platform, cart: TotalsInput): void {
+  assertMoneyWithinLimit('cart subtotal', exactSubtotal(cart.lines), cart.currency);
+  assertMoneyWithinLimit('cart total', totalsOf(platform, cart, 0).totals.total, cart.currency);
 }
 
 export function shippingInput(cart: TotalsInput, discount: number): ShippingQuoteInput {
