@@ -124,6 +124,30 @@ eachDatabase('promotions', (env: TestEnv) => {
       assert.equal(await timesUsed(c.id), 1);
     });
 
+    it("a once-per-customer coupon counts by customer id and by normalised email: a guest with an account's email is that customer", async () => {
+      const one = { perCustomerLimit: 1 };
+      // The account used it; the same person as a guest (email in another case, with spaces) cannot.
+      const first = await coupon(one);
+      const customerId = newId();
+      await redeem(first.code, cart([line(mugProduct, 500)], { customerId, email: 'bob@example.com' }));
+      await rejects(redeem(first.code, cart([line(mugProduct, 500)], { email: ' BOB@example.com' })), '409:coupon_customer_limit');
+      await rejects(evaluateCoupon(pdb, first.code, cart([line(mugProduct, 500)], { email: 'Bob@Example.com' })), '409:coupon_customer_limit');
+      // …nor the same account with another email on its cart.
+      await rejects(redeem(first.code, cart([line(mugProduct, 500)], { customerId, email: 'other@example.com' })), '409:coupon_customer_limit');
+      // Vice versa: a guest used it, then the account with that email cannot.
+      const second = await coupon(one);
+      await redeem(second.code, cart([line(mugProduct, 500)], { email: 'Cleo@example.com ' }));
+      await rejects(redeem(second.code, cart([line(mugProduct, 500)], { customerId: newId(), email: 'cleo@EXAMPLE.com' })), '409:coupon_customer_limit');
+      assert.equal(await timesUsed(second.id), 1);
+      // Released uses give the allowance back to both identities.
+      const third = await coupon(one);
+      const orderId = newId();
+      await redeem(third.code, cart([line(mugProduct, 500)], { customerId, email: 'dan@example.com' }), orderId);
+      assert.equal(await release(orderId), true);
+      await redeem(third.code, cart([line(mugProduct, 500)], { email: 'dan@example.com' }));
+      assert.equal(await timesUsed(third.id), 1);
+    });
+
     it('a refusal caught by the caller leaves the counter where it was', async () => {
       const c = await coupon({ perCustomerLimit: 1, usageLimit: 5 });
       const customerId = newId();

@@ -3,7 +3,9 @@
 // The budget is guarded by one conditional update on the coupon row (times_used < usage_limit), never a
 // read-modify-write: the update is atomic, and its row lock serialises every redeemer of one coupon until
 // its transaction ends. The per-customer count is read after that update, so under READ COMMITTED (a new
-// snapshot per statement) it sees the uses of every earlier holder of the lock. When a check after the
+// snapshot per statement) it sees the uses of every earlier holder of the lock. A customer's uses are
+// those made under its id or under the same normalised email (trimmed, lower case), so signing out and
+// checking out as a guest with the account's email is the same customer. When a check after the
 // update refuses, the counter is put back before throwing, because the caller may catch and commit.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { HttpProblem, badRequest, conflict } from '../../kernel/http/problem.ts';
@@ -18,6 +20,7 @@ import {
   couponNotFound,
   customerKey,
   customerLimitReached,
+  normalisedEmail,
   customerRequired,
   exhausted,
 } from './rules.ts';
@@ -42,13 +45,18 @@ async function categoriesFor(pdb: PlatformDb, coupon: CouponRow, context: Coupon
   );
 }
 
-async function activeUsesBy(pdb: PlatformDb, couponId: string, key: string): Promise<number> {
+/** Active uses by this customer id or this normalised email (either may be null; both null: 0). */
+async function activeUsesBy(pdb: PlatformDb, couponId: string, who: { customerId: string | null; email: string | null }): Promise<number> {
   const row = await pdb.maybeOne<{ n: number }>(
     `select count(*)::int as n from promotions_redemptions
-     where platform_id = $1 and coupon_id = $2 and customer_key = $3 and status = 'active'`,
-    [couponId, key],
+     where platform_id = $1 and coupon_id = $2 and status = 'active' and (customer_id = $3 or email = $4)`,
+    [couponId, who.customerId, who.email],
   );
   return row?.n ?? 0;
+}
+
+function identityOf(context: Pick<CouponContext, 'customerId' | 'email'>): { customerId: string | null; email: string | null } {
+  return { customerId: context.customerId ? context.customerId.toLowerCase() : null, email: normalisedEmail(context.email) };
 }
 
 export async function evaluate(pdb: PlatformDb, code: string, context: CouponContext): Promise<CouponQuote> {
@@ -59,7 +67,7 @@ export async function evaluate(pdb: PlatformDb, code: string, context: CouponCon
   assertNotExhausted(coupon);
   // A guest cart may not have an email yet; the allowance is checked again (and enforced) at checkout.
   const key = customerKey(context);
-  if (coupon.per_customer_limit !== null && key && (await activeUsesBy(pdb, coupon.id, key)) >= coupon.per_customer_limit) {
+  if (coupon.per_customer_limit !== null && key && (await activeUsesBy(pdb, coupon.id, identityOf(context))) >= coupon.per_customer_limit) {
     throw customerLimitReached(coupon.code, coupon.per_customer_limit);
   }
   return { couponId: coupon.id, code: coupon.code, discount };
@@ -112,17 +120,18 @@ export async function redeem(
     const sameScope = coupon.category_ids.join() === seen.category_ids.join();
     const discount = computeDiscount(coupon, context, sameScope ? categories : await categoriesFor(tx, coupon, context));
     const key = customerKey(context);
+    const who = identityOf(context);
     if (coupon.per_customer_limit !== null) {
       if (!key) throw customerRequired(coupon.code);
-      if ((await activeUsesBy(tx, coupon.id, key)) >= coupon.per_customer_limit) throw customerLimitReached(coupon.code, coupon.per_customer_limit);
+      if ((await activeUsesBy(tx, coupon.id, who)) >= coupon.per_customer_limit) throw customerLimitReached(coupon.code, coupon.per_customer_limit);
     }
     const currency = coupon.currency ?? context.currency;
     const inserted = await tx.maybeOne<{ id: string }>(
-      `insert into promotions_redemptions (platform_id, id, coupon_id, order_id, customer_key, amount, currency)
-       values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into promotions_redemptions (platform_id, id, coupon_id, order_id, customer_key, customer_id, email, amount, currency)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (platform_id, order_id) where status = 'active' do nothing
        returning id`,
-      [newId(), coupon.id, orderId, key, discount, currency],
+      [newId(), coupon.id, orderId, key, who.customerId, who.email, discount, currency],
     );
     if (!inserted) throw orderHasCoupon(orderId, null);
     await emitEvent(

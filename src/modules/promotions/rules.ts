@@ -8,10 +8,16 @@ import type { CouponContext } from './service.ts';
 export const couponNotFound = (code: string) => notFound('coupon_not_found', `There is no active coupon "${code}".`);
 const unprocessable = (code: string, detail: string) => new HttpProblem(422, code, detail);
 
-/** Whose allowance a use counts against; null when there is nobody to count (a guest without email). */
+/** An email as allowances compare it: trimmed and lower-cased; null when empty. */
+export function normalisedEmail(email: string | null | undefined): string | null {
+  const normalised = email?.trim().toLowerCase();
+  return normalised ? normalised : null;
+}
+
+/** Whose allowance a use is recorded under; null when there is nobody to count (a guest without email). */
 export function customerKey(context: Pick<CouponContext, 'customerId' | 'email'>): string | null {
   if (context.customerId) return `customer:${context.customerId}`;
-  const email = context.email?.trim().toLowerCase();
+  const email = normalisedEmail(context.email);
   return email ? `email:${email}` : null;
 }
 
