@@ -5,6 +5,7 @@
 // - Either way, a route owned by a module the platform has switched off answers 404.
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminPrincipal, Platform, PlatformDirectory } from '../context.ts';
+import { isUuid } from '../ids.ts';
 import { forbidden, notFound, unauthorized } from './problem.ts';
 
 export const PUBLISHABLE_KEY_HEADER = 'x-publishable-key';
@@ -68,7 +69,9 @@ export function installTenancy(app: FastifyInstance, options: TenancyOptions): v
     }
     const ref = (request.params as Record<string, string | undefined>).platform;
     if (ref !== undefined) {
-      const platform = options.platforms.bySlug(ref) ?? options.platforms.byId(ref);
+      // An id-shaped reference is only ever an id, so a slug (from before slugs like ids were refused)
+      // cannot stand in for another platform.
+      const platform = isUuid(ref) ? options.platforms.byId(ref.toLowerCase()) : options.platforms.bySlug(ref);
       if (!platform || !principalSeesPlatform(principal, platform.id)) {
         throw notFound('platform_not_found', `There is no platform "${ref}" you can see.`);
       }

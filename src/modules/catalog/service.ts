@@ -15,5 +15,6 @@ export { createCategory, deleteCategory, getCategory, getCategoryTree, listCateg
 export { getSellableVariants, getStoreProduct, listStoreProducts, type SellableVariant, type StoreListQuery } from './store.ts';
 export { getVariantRefs, type VariantRef } from './variant-refs.ts';
 export { getProductCategoryIds } from './product-categories.ts';
+export { unknownCatalogIds, type CatalogRefs, type UnknownCatalogRefs } from './known-ids.ts';
 export { invalidateCatalog } from './cache.ts';
 export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, StoreProduct } from './schemas.ts';

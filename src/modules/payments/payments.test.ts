@@ -161,7 +161,10 @@ eachDatabase('payments', (env: TestEnv) => {
       assert.equal(res.statusCode, 201, res.body);
       const read = await shop.store({ method: 'GET', url: `/store/payments/${res.json().paymentId}`, headers: { authorization: `Bearer ${customer.token}` } });
       assert.equal(read.statusCode, 200, read.body);
-      expectProblem(await shop.store({ method: 'GET', url: `/store/payments/${res.json().paymentId}`, headers: { authorization: `Bearer ${stranger.token}` } }), 404, 'order_not_found');
+      // The refusal names only what the stranger sent (the payment id), never the order behind it.
+      const refused = await shop.store({ method: 'GET', url: `/store/payments/${res.json().paymentId}`, headers: { authorization: `Bearer ${stranger.token}` } });
+      expectProblem(refused, 404, 'payment_not_found');
+      assert.ok(!refused.body.includes(orderId), refused.body);
     });
 
     it('needs the order token (or the customer), a pending order, and a known provider; refusals change nothing', async () => {
@@ -178,7 +181,11 @@ eachDatabase('payments', (env: TestEnv) => {
 
       const { paymentId } = await openPayment(order);
       const read = await shop.store({ method: 'GET', url: `/store/payments/${paymentId}` });
-      expectProblem(read, 404, 'order_not_found');
+      expectProblem(read, 404, 'payment_not_found');
+      assert.ok(!read.body.includes(order.id), read.body);
+      const wrongToken = await shop.store({ method: 'GET', url: `/store/payments/${paymentId}`, headers: { 'x-order-token': 'wrong' } });
+      expectProblem(wrongToken, 404, 'payment_not_found');
+      assert.ok(!wrongToken.body.includes(order.id), wrongToken.body);
       expectProblem(await other.store({ method: 'GET', url: `/store/payments/${paymentId}`, headers: { 'x-order-token': order.token } }), 404, 'payment_not_found');
 
       const cancelled = await placeOrder();

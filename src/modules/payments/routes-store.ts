@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { notFound } from '../../kernel/http/problem.ts';
+import { HttpProblem, notFound } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import type { PaymentsDeps } from './deps.ts';
@@ -56,9 +56,17 @@ export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
     },
     async (request) => {
       const pdb = db(platformOf(request).id);
-      const payment = await getPayment(pdb, request.params.paymentId);
-      if (!payment) throw notFound('payment_not_found', `There is no payment ${request.params.paymentId} you can see.`);
-      await deps.orders.authorizeOrderAccess(pdb, request, payment.orderId);
+      const { paymentId } = request.params;
+      // One answer for "no such payment" and "not yours": it names only the payment id the caller sent.
+      // The order check's own 404 would name the payment's order, an id this caller may never have had.
+      const missing = notFound('payment_not_found', `There is no payment ${paymentId} you can see; customers log in, guests send the X-Order-Token header from checkout.`);
+      const payment = await getPayment(pdb, paymentId);
+      if (!payment) throw missing;
+      try {
+        await deps.orders.authorizeOrderAccess(pdb, request, payment.orderId);
+      } catch (error) {
+        throw error instanceof HttpProblem && error.status === 404 ? missing : error;
+      }
       return payment;
     },
   );

@@ -112,6 +112,27 @@ eachDatabase('platforms', (env) => {
     assert.equal((await env.app.inject({ url: '/store/products', headers: { host: 'patch-one.test' } })).statusCode, 200);
   });
 
+  it("refuses a slug shaped like a platform id (create, apply, PATCH), so it cannot shadow that platform", async () => {
+    const victim = (await owner({ method: 'POST', url: '/admin/platforms', payload: metadata('victim') })).json().platform;
+    const before = (await owner({ url: '/admin/platforms' })).json().items.length;
+    const deps = { db: env.souk.ctx.db, directory: env.souk.ctx.platforms, modules: env.souk.modules };
+    for (const slug of [victim.id as string, '0190a5c8-1111-7abc-8def-0123456789ab']) {
+      const created = await owner({ method: 'POST', url: '/admin/platforms', payload: metadata(slug, { hosts: [] }) });
+      assert.equal(created.statusCode, 400, created.body);
+      assert.equal(created.json().code, 'invalid_slug');
+      const applied = await owner({ method: 'PUT', url: '/admin/platforms', payload: metadata(slug, { hosts: [] }) });
+      assert.equal(applied.statusCode, 400, applied.body);
+      assert.equal(applied.json().code, 'invalid_slug');
+      await assert.rejects(applyPlatform(deps, metadata(slug, { hosts: [] })), (error: { code?: string }) => error.code === 'invalid_slug');
+    }
+    const patched = await owner({ method: 'PATCH', url: '/admin/platforms/victim', payload: { slug: victim.id } });
+    assert.equal(patched.statusCode, 400, patched.body);
+    assert.equal((await owner({ url: '/admin/platforms' })).json().items.length, before);
+    const byId = await owner({ url: `/admin/platforms/${victim.id}` });
+    assert.equal(byId.json().slug, 'victim');
+    assert.equal((await owner({ url: `/admin/platforms/${String(victim.id).toUpperCase()}` })).json().slug, 'victim');
+  });
+
   it('revokes a publishable key at once', async () => {
     const shop = await createTestPlatform(env, { slug: 'keyed' });
     const created = await asBearer(env.app, shop.adminToken, { method: 'POST', url: '/admin/platforms/keyed/publishable-keys', payload: { label: 'app' } });

@@ -1,7 +1,7 @@
 // Platform lifecycle: create, update, apply a metadata file (idempotent upsert by slug), disable and
 // enable, publishable keys. Every write bumps platforms.updated_at so other nodes' directories notice.
 import { Value } from 'typebox/value';
-import { newId, newSecret, sha256 } from '../../kernel/ids.ts';
+import { isUuid, newId, newSecret, sha256 } from '../../kernel/ids.ts';
 import { stableStringify } from '../../kernel/json.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import type { Database, Queryable } from '../../kernel/db/types.ts';
@@ -82,6 +82,17 @@ async function readPlatform(q: Queryable, where: string, value: string): Promise
   return rows[0] ? platformFromRow(rows[0]) : undefined;
 }
 
+/**
+ * Admin routes take a platform's slug or its id in one path segment. A slug shaped like an id could be
+ * another platform's id and answer in its place, so such slugs are refused wherever a slug is chosen
+ * (create and apply; a PATCH cannot change the slug).
+ */
+export function assertSlugIsNotId(slug: string): void {
+  if (isUuid(slug)) {
+    throw badRequest('invalid_slug', `The slug "${slug}" has the shape of a platform id; choose a slug that is not a UUID, e.g. "souk-cn".`);
+  }
+}
+
 export interface CreatedPlatform {
   platform: Platform;
   /** Shown once: the storefront's first publishable key. */
@@ -110,6 +121,7 @@ async function insertPublishableKey(tx: Queryable, platformId: string, label: st
 }
 
 export async function createPlatform(deps: PlatformServiceDeps, input: PlatformInput): Promise<CreatedPlatform> {
+  assertSlugIsNotId(input.slug);
   const p = normalisePlatform(input, deps.modules);
   const { id, publishableKey } = await deps.db.transaction(async (tx) => {
     const existing = await tx.query('select 1 from platforms where slug = $1', [p.slug]);
@@ -153,6 +165,7 @@ export interface ApplyResult {
 /** Creates or updates the platform named by input.slug so it matches input; applying twice changes nothing. */
 export async function applyPlatform(deps: PlatformServiceDeps, raw: unknown): Promise<ApplyResult> {
   const input = parsePlatformInput(raw);
+  assertSlugIsNotId(input.slug);
   const p = normalisePlatform(input, deps.modules);
   const result = await deps.db.transaction(async (tx): Promise<Omit<ApplyResult, 'platform'> & { id: string }> => {
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`platform:${p.slug}`]);

@@ -5,6 +5,7 @@ import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../../kernel/curs
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { HttpProblem, conflict, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
+import { unknownCatalogIds, type CatalogRefs } from '../catalog/service.ts';
 import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow } from './rows.ts';
 import type { Coupon, CouponInput, CouponList, CouponPatch, CouponsQuery, Redemption, RedemptionList, RedemptionsQuery } from './schemas.ts';
 
@@ -87,6 +88,27 @@ function assertKindFields(platform: Platform, input: CouponInput): void {
   }
 }
 
+/**
+ * A scope may only name this platform's products and categories: an unknown id (a typo, a deleted
+ * category, another platform's product) would make a coupon that silently applies to nothing. The
+ * problem lists only the ids the caller sent.
+ */
+async function assertKnownScope(pdb: PlatformDb, refs: CatalogRefs): Promise<void> {
+  if (!refs.productIds?.length && !refs.categoryIds?.length) return;
+  const unknown = await unknownCatalogIds(pdb, refs);
+  if (unknown.productIds.length === 0 && unknown.categoryIds.length === 0) return;
+  const named = [
+    unknown.productIds.length > 0 ? `product ${unknown.productIds.join(', ')}` : '',
+    unknown.categoryIds.length > 0 ? `category ${unknown.categoryIds.join(', ')}` : '',
+  ].filter(Boolean);
+  throw new HttpProblem(
+    422,
+    'unknown_catalog_reference',
+    `This platform's catalog has no ${named.join(' and no ')}; a coupon can only be scoped to products and categories of its own platform.`,
+    { productIds: unknown.productIds, categoryIds: unknown.categoryIds },
+  );
+}
+
 export async function getCoupon(pdb: PlatformDb, couponId: string): Promise<Coupon | undefined> {
   const row = await pdb.maybeOne<CouponRow>(`select ${COUPON_COLUMNS} from promotions_coupons where platform_id = $1 and id = $2`, [couponId]);
   return row ? toCoupon(row) : undefined;
@@ -103,6 +125,7 @@ export async function createCoupon(pdb: PlatformDb, platform: Platform, input: C
   const startsAt = windowBound('startsAt', input.startsAt) ?? null;
   const endsAt = windowBound('endsAt', input.endsAt) ?? null;
   assertWindow(startsAt, endsAt);
+  await assertKnownScope(pdb, input);
   // The unique index on lower(code) decides a race between two creators; "do nothing" keeps the
   // transaction usable on PostgreSQL, where a unique violation would abort it.
   const row = await pdb.maybeOne<CouponRow>(
@@ -166,6 +189,7 @@ export async function updateCoupon(pdb: PlatformDb, couponId: string, given: Cou
         timesUsed: current.times_used,
       });
     }
+    await assertKnownScope(tx, { productIds: patch.productIds, categoryIds: patch.categoryIds });
     const sets: string[] = [];
     const params: unknown[] = [couponId];
     for (const key of Object.keys(PATCH_COLUMNS) as (keyof CouponPatch)[]) {

@@ -373,6 +373,46 @@ eachDatabase('promotions', (env: TestEnv) => {
       assert.equal(await fingerprint(), before);
     });
 
+    it("refuses a scope naming products or categories this platform does not have (another platform's included), on create and PATCH", async () => {
+      const otherAdmin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, other.adminToken, options);
+      const theirCategory = await otherAdmin({ method: 'POST', url: '/admin/platforms/promo-other/categories', payload: { handle: 'their-cat', name: 'Theirs' } });
+      assert.equal(theirCategory.statusCode, 201, theirCategory.body);
+      const theirProduct = await otherAdmin({
+        method: 'POST',
+        url: '/admin/platforms/promo-other/products',
+        payload: { handle: 'their-mug', title: 'Their mug', status: 'published', variants: [{ sku: 'their-mug', prices: [{ currency: 'USD', amount: 900 }] }] },
+      });
+      assert.equal(theirProduct.statusCode, 201, theirProduct.body);
+      const theirProductId = theirProduct.json().id as string;
+      const theirCategoryId = theirCategory.json().id as string;
+      const nowhere = newId();
+      const target = await coupon({ productIds: [mugProduct] });
+      const before = await fingerprint();
+
+      const refused = async (res: LightMyRequestResponse, productIds: string[], categoryIds: string[]) => {
+        expectProblem(res, 422, 'unknown_catalog_reference');
+        assert.deepEqual([res.json().productIds, res.json().categoryIds], [productIds, categoryIds]);
+        return res.json().detail as string;
+      };
+      const create = (scope: Record<string, unknown>) => admin({ method: 'POST', url: url(), payload: { code: nextCode('U'), kind: 'percentage', percent: 5, ...scope } });
+      const patch = (scope: Record<string, unknown>) => admin({ method: 'PATCH', url: url(`/${target.id}`), payload: scope });
+      const detail = await refused(await create({ productIds: [mugProduct, theirProductId] }), [theirProductId], []);
+      // Only the unknown id is named, not the known one sent beside it.
+      assert.ok(detail.includes(theirProductId) && !detail.includes(mugProduct), detail);
+      await refused(await create({ productIds: [nowhere] }), [nowhere], []);
+      await refused(await create({ categoryIds: [theirCategoryId] }), [], [theirCategoryId]);
+      // A product id is not a category id (and the other way round).
+      await refused(await create({ productIds: [mugProduct], categoryIds: [mugProduct] }), [], [mugProduct]);
+      await refused(await patch({ productIds: [theirProductId] }), [theirProductId], []);
+      await refused(await patch({ categoryIds: [nowhere], status: 'disabled' }), [], [nowhere]);
+      assert.equal(await fingerprint(), before);
+
+      const upper = mugProduct.toUpperCase();
+      const ok = await patch({ productIds: [upper, shirtProduct] });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.deepEqual([...ok.json().productIds].sort(), [mugProduct, shirtProduct].sort());
+    });
+
     it('PATCHes status, limits and window; usageLimit cannot fall below the uses taken', async () => {
       const c = await coupon({ usageLimit: 5 });
       await redeem(c.code, cart([line(mugProduct, 1000)]));
