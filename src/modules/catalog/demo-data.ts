@@ -13,6 +13,11 @@ export interface DemoCatalogOptions {
 }
 
 type Bilingual = readonly [zh: string, en: string];
+
+/** The two placeholder pictures of a demo product, drawn by demo-images.ts (served, never a 404). */
+export function demoImageUrls(handle: string): string[] {
+  return [`/static/img/${handle}.svg`, `/static/img/${handle}-2.svg`];
+}
 type OptionKind = 'apparel-women' | 'apparel-men' | 'phone' | 'colour' | 'bed' | 'volume' | 'shade' | 'single';
 
 interface CategorySpec {
@@ -152,6 +157,15 @@ const PRODUCTS: Record<string, readonly ProductSpec[]> = {
   ],
 };
 
+/** A demo product's title in both languages, or undefined for a handle the demo does not have. */
+export function demoProductTitle(handle: string): Bilingual | undefined {
+  for (const specs of Object.values(PRODUCTS)) {
+    const found = specs.find((spec) => spec[0] === handle);
+    if (found) return found[1];
+  }
+  return undefined;
+}
+
 const MATERIAL_ZH: Record<string, string> = {
   cotton: '纯棉', silk: '真丝', linen: '亚麻', wool: '羊毛', polyester: '聚酯纤维', denim: '牛仔布',
   aluminium: '铝合金', plastic: '工程塑料', wood: '实木', silicone: '硅胶', nylon: '尼龙', ceramic: '陶瓷',
@@ -273,7 +287,7 @@ export function demoCatalog(options: DemoCatalogOptions): BulkInput {
           en: { title: title[1], description: description[1] },
         },
         options: axes.map((axis) => ({ name: pick(axis.name), values: axis.values.map((v) => (zh ? v[1] : v[2])) })),
-        images: [`/static/img/${handle}.jpg`, `/static/img/${handle}-2.jpg`],
+        images: demoImageUrls(handle),
         tags: [category.handle, ...(category.parent ? [category.parent] : []), ...(onSale ? ['sale'] : [])],
         attributes: {
           brand,

@@ -3,6 +3,7 @@ import type { SoukModule } from '../../kernel/context.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { CATALOG_CHANNEL, catalogCache } from './cache.ts';
+import { demoImageRoutes } from './demo-images.ts';
 
 export const catalogModule: SoukModule = {
   name: 'catalog',
@@ -27,6 +28,7 @@ export const catalogModule: SoukModule = {
   routes(app, ctx) {
     storeRoutes(app, ctx);
     adminRoutes(app, ctx);
+    demoImageRoutes(app);
     // On PostgreSQL several nodes cache storefront reads: each listens for the others' catalogue writes,
     // so the TTL is only the fallback for a lost notification.
     const listen = ctx.db.listen;

@@ -97,6 +97,8 @@ async function stats(shop: Shop, saleId: string) {
     tickets: { pending: number; ordered: number; cancelled: number; failed: number };
     ordersCreated: number;
     queueDepth: number;
+    ordersDrainedPerSecond: number;
+    drainRateLimitPerSecond: number;
   };
 }
 
@@ -339,7 +341,12 @@ function flashSuite(env: TestEnv): void {
     const again = await buy(shop, saleId, buyer!, variant!);
     assert.equal(again.json().ticketId, clicks[0]!.json().ticketId);
     assert.equal(await ticketCount(shop, saleId), 1);
-    assert.equal((await stats(shop, saleId)).items[0]!.remaining, 9);
+    const s = await stats(shop, saleId);
+    assert.equal(s.items[0]!.remaining, 9);
+    // The observed drain rate and the node's setting sit side by side under names that cannot be confused.
+    assert.equal(s.drainRateLimitPerSecond, flashSalesRuntime(env.souk.ctx).env.drainPerSecond);
+    assert.ok(s.ordersDrainedPerSecond >= 0 && s.ordersDrainedPerSecond <= 0.1, String(s.ordersDrainedPerSecond));
+    assert.equal('drainPerSecond' in s, false);
   });
 
   test('unpaid sale orders time out and their units are bought again by others, never more than the sale quantity', async () => {

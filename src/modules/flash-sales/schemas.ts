@@ -146,7 +146,12 @@ export const SaleStats = Type.Object({
   ordersCreated: Type.Integer(),
   ordersPaid: Type.Integer(),
   queueDepth: Type.Integer({ description: 'Tickets waiting for their order' }),
-  drainPerSecond: Type.Number({ description: 'Orders created per second over the last 10 s' }),
+  ordersDrainedPerSecond: Type.Number({
+    description: 'Observed: orders created from won tickets per second, averaged over the last 10 s (0 when the queue is idle)',
+  }),
+  drainRateLimitPerSecond: Type.Integer({
+    description: 'Setting: the most orders per second this node creates from won tickets (SOUK_FLASH_DRAIN_PER_SECOND)',
+  }),
 });
 
 export const ReconcileReport = Type.Object({

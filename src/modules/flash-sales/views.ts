@@ -106,6 +106,8 @@ export async function saleStats(rt: FlashRuntime, pdb: PlatformDb, saleId: strin
     ordersCreated: orders?.created ?? 0,
     ordersPaid: orders?.paid ?? 0,
     queueDepth: tickets.pending,
-    drainPerSecond: (orders?.recent ?? 0) / 10,
+    // Observed over the last 10 s, named apart from the node's setting so neither reads as the other.
+    ordersDrainedPerSecond: (orders?.recent ?? 0) / 10,
+    drainRateLimitPerSecond: rt.env.drainPerSecond,
   };
 }
