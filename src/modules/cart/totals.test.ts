@@ -11,6 +11,7 @@ import type { Platform } from '../../kernel/context.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import { MAX_MONEY, exactDecimal } from '../../kernel/money.ts';
 import { cartSettingsSchema } from './settings.ts';
+import { computeTotals, type CheckoutCart } from './service.ts';
 import { assertCartWithinMoneyLimit, totalsOf, type TotalsInput } from './totals.ts';
 
 function platformWith(cart: Record<string, unknown>): Platform {
@@ -149,5 +150,23 @@ describe('cart totals: the money limit', () => {
     refused([[MAX_MONEY / 10, 10], [1, 1]]);
     refused([[MAX_MONEY / 10, 10]]); // the subtotal is at the limit, tax and shipping take the total over
     assertCartWithinMoneyLimit(platformWith({}), cartOf([[MAX_MONEY / 10, 10]], null));
+  });
+
+  it('checkout refuses an order total above MAX_MONEY (a cart pushed over it by a price rise), before any order exists', () => {
+    const cart = (unitPrice: number, quantity: number): CheckoutCart => ({
+      ...cartOf([[unitPrice, quantity]]),
+      id: 'c',
+      version: 1,
+      customerId: null,
+      email: 'a@b.c',
+      couponCode: null,
+      shippingAddress: null,
+      lines: [{ id: 'l', variantId: 'v', productId: 'p', sku: '', title: '', productTitle: '', quantity, unitPrice, lineTotal: unitPrice * quantity, metadata: {} }],
+    });
+    assert.equal(computeTotals(p, cart(3_000_000_000, 1), 0).total, 3_300_000_550);
+    assert.throws(
+      () => computeTotals(p, cart(MAX_MONEY / 10, 10), 0),
+      (e: unknown) => e instanceof HttpProblem && e.status === 422 && e.code === 'money_limit_exceeded',
+    );
   });
 });

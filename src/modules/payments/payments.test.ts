@@ -336,6 +336,52 @@ eachDatabase('payments', (env: TestEnv) => {
     });
   });
 
+  describe('money beyond 2^31 − 1', () => {
+    it('a 3,000,000,000 order is placed, paid and refunded in two parts, every amount exact', async () => {
+      const order = await paidOrder(3_000_000_000);
+      assert.ok(order.total >= 3_000_000_000, String(order.total));
+      let detail = await orderOf(order);
+      assert.equal(detail.paymentStatus, 'paid');
+      assert.equal(detail.paidAmount, order.total);
+      const part = 2_147_483_648; // one past the integer range by itself
+      const first = await refund(order, part);
+      assert.equal(first.statusCode, 201, first.body);
+      assert.equal(first.json().amount, part);
+      const rest = await refund(order, order.total - part);
+      assert.equal(rest.statusCode, 201, rest.body);
+      detail = await orderOf(order);
+      assert.equal(detail.paymentStatus, 'refunded');
+      assert.equal(detail.refundedAmount, order.total);
+      const [payment] = await paymentsOf(order);
+      assert.equal(payment!.capturedAmount, order.total);
+      assert.deepEqual(payment!.refunds.map((r) => [r.amount, r.status]), [[part, 'succeeded'], [order.total - part, 'succeeded']]);
+    });
+
+    it('a cart over the money limit (10^15) is refused with 422 money_limit_exceeded; exactly at it is accepted', async () => {
+      const variants = await stockedVariants(shop, 11, 100, 1_000_000_000_000);
+      const created = await shop.store({ method: 'POST', url: '/store/carts', payload: { email: 'big@test.souk' } });
+      const cartId = created.json().id as string;
+      const add = (variantId: string, quantity: number) => shop.store({ method: 'POST', url: `/store/carts/${cartId}/lines`, payload: { variantId, quantity } });
+      let res!: LightMyRequestResponse;
+      for (const variantId of variants.slice(0, 10)) {
+        res = await add(variantId, 100);
+        assert.equal(res.statusCode, 200, res.body);
+      }
+      assert.equal(res.json().totals.subtotal, 1_000_000_000_000_000); // exactly MAX_MONEY
+      const lineId = res.json().lines[0].id as string;
+      const before = await fingerprint();
+      expectProblem(await add(variants[10]!, 1), 422, 'money_limit_exceeded');
+      assert.equal(await fingerprint(), before);
+      // Fewer units are always allowed; more are refused again.
+      const fewer = await shop.store({ method: 'PATCH', url: `/store/carts/${cartId}/lines/${lineId}`, payload: { quantity: 99 } });
+      assert.equal(fewer.statusCode, 200, fewer.body);
+      assert.equal((await add(variants[10]!, 1)).statusCode, 200);
+      const more = await shop.store({ method: 'PATCH', url: `/store/carts/${cartId}/lines/${lineId}`, payload: { quantity: 100 } });
+      expectProblem(more, 422, 'money_limit_exceeded');
+      assert.equal((await shop.store({ method: 'GET', url: `/store/carts/${cartId}` })).json().totals.total, 1_000_000_000_000_000);
+    });
+  });
+
   describe('refunds', () => {
     it('partial then full refunds; more than captured is 409 and changes nothing', async () => {
       const order = await paidOrder(3000);

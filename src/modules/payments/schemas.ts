@@ -1,5 +1,6 @@
 // TypeBox schemas of the payments HTTP surface.
 import { Type, type Static } from 'typebox';
+import { MoneyAmount } from '../../kernel/money.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -81,7 +82,7 @@ export const AdminPaymentList = Type.Object({ items: Type.Array(AdminPayment) })
 
 export const RefundInput = Type.Object(
   {
-    amount: Type.Integer({ minimum: 1, maximum: 2_000_000_000, description: 'Minor units; at most what was captured and not yet refunded' }),
+    amount: MoneyAmount({ minimum: 1, description: 'Minor units; at most what was captured and not yet refunded' }),
     reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
   },
   { additionalProperties: false },

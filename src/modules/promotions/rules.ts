@@ -2,6 +2,7 @@
 // fails first, which lines are eligible and how much comes off. evaluateCoupon and redeemCoupon share
 // them, so the cart's preview and checkout cannot disagree.
 import { HttpProblem, conflict, notFound } from '../../kernel/http/problem.ts';
+import { mulDivRoundHalfUp } from '../../kernel/money.ts';
 import type { CouponRow } from './rows.ts';
 import type { CouponContext } from './service.ts';
 
@@ -77,7 +78,7 @@ export function computeDiscount(coupon: CouponRow, context: CouponContext, categ
   }
   if (coupon.kind === 'fixed') return Math.min(coupon.amount ?? 0, eligible);
   const percent = coupon.percent ?? 0;
-  // Integer arithmetic: eligible × percent stays far below 2^53 for any sane cart.
-  const rounded = Math.floor((eligible * percent + 50) / 100);
+  // eligible × percent can pass 2^53 for a cart near MAX_MONEY, so the product is taken in BigInt.
+  const rounded = mulDivRoundHalfUp(eligible, percent, 100);
   return Math.min(Math.max(rounded, 1), eligible);
 }
