@@ -260,8 +260,10 @@ function jetStreamTransport(
       try {
         const info = await jsm.consumers.info(stream, durableName(consumer));
         // num_pending is 0 for a durable waiting beyond the head; the gap is reported (negative) instead.
+        // A durable that has delivered nothing yet stands just before its start sequence.
+        const at = Math.max(info.delivered.stream_seq, (info.config.opt_start_seq ?? 1) - 1);
         const last = await head();
-        if (info.delivered.stream_seq > last) return last - info.delivered.stream_seq;
+        if (at > last) return last - at;
         return info.num_pending + info.num_ack_pending;
       } catch (error) {
         if (isConsumerNotFound(error) || isStreamNotFound(error)) return 0;
