@@ -5,7 +5,7 @@ import type { TxScope } from '../../kernel/db/scoped.ts';
 import { deliverBatch, HandlerFailure } from './deliver.ts';
 import { deliverDueRetries, parkOrBury, sleep, type DeliveryDeps } from './consumer-loop.ts';
 import { relayOutbox } from './relay.ts';
-import { IdleBackoff, pause, type ConsumerRunner, type Transport, type WakeSignal } from './transport.ts';
+import { assertOffsetWithinHead, IdleBackoff, pause, type ConsumerRunner, type Transport, type WakeSignal } from './transport.ts';
 import { backoffDelay, toDelivered, type DeliveredEvent, type EventRow, type Subscription } from './types.ts';
 
 export interface EmbeddedOptions {
@@ -176,12 +176,16 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
 
     async replay(sub, from) {
       await position(sub.consumer);
+      // The head only grows (retention keeps the newest event), so checking it before the update is safe.
+      const [top] = await db.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
+      const head = Number(top?.seq ?? 0);
       let fromOffset: number;
-      if (from.offset !== undefined) fromOffset = from.offset;
-      else {
+      if (from.offset !== undefined) {
+        assertOffsetWithinHead(from.offset, head);
+        fromOffset = from.offset;
+      } else {
         const [row] = await db.query<{ seq: number | null }>('select min(seq)::bigint as seq from event_log where logged_at >= $1', [from.since ?? new Date(0)]);
-        const [top] = await db.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
-        fromOffset = row?.seq ?? (top?.seq ?? 0) + 1;
+        fromOffset = row?.seq ?? head + 1;
       }
       await db.execute('update event_consumers set position = $2, updated_at = now() where name = $1', [sub.consumer, Math.max(0, fromOffset - 1)]);
       return { fromOffset };
@@ -189,10 +193,10 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
 
     async lag(consumer) {
       const [row] = await db.query<{ lag: number }>(
-        `select greatest(0, (select coalesce(max(seq), 0) from event_log) - coalesce((select position from event_consumers where name = $1), 0))::bigint as lag`,
+        `select ((select coalesce(max(seq), 0) from event_log) - coalesce((select position from event_consumers where name = $1), 0))::bigint as lag`,
         [consumer],
       );
-      return row?.lag ?? 0;
+      return Number(row?.lag ?? 0);
     },
 
     async close() {},

@@ -5,6 +5,7 @@ import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { asBearer, createTestPlatform, eachDatabase } from '../../../test/harness.ts';
 import { waitFor } from '../../../test/wait.ts';
+import { pruneLog } from './relay.ts';
 import type { DeliveredEvent } from './types.ts';
 
 const fast = { eventsPollMs: 10, eventsRetryInitialMs: 20, eventsRetryMaxMs: 80 };
@@ -137,6 +138,45 @@ eachDatabase('event backbone (embedded transport)', (env) => {
     await waitFor('the latecomer to catch up', async () => (await effects('t-latecomer')) === 5);
   });
 
+  it('refuses a replay offset beyond the head (422) or past 2^53 (400), and changes no position', async () => {
+    env.souk.events.subscribe('t-far', ['far.thing'], recordEffect('t-far'));
+    await env.souk.database.transaction((tx) => env.souk.events.emit(tx, 'far.thing', { n: 1 }));
+    await waitFor('the first event', async () => (await effects('t-far')) === 1);
+    const head = async () => count('select coalesce(max(seq), 0)::int as n from event_log');
+    const position = async () => count(`select position::int as n from event_consumers where name = 't-far'`);
+    const replay = (payload: string) =>
+      asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/events/consumers/t-far/replay', headers: { 'content-type': 'application/json' }, payload });
+    await waitFor('the consumer at the head', async () => (await position()) === (await head()));
+    const at = await position();
+
+    const beyond = await replay(JSON.stringify({ offset: (await head()) + 1000 }));
+    assert.equal(beyond.statusCode, 422, beyond.body);
+    assert.equal(beyond.json().code, 'offset_beyond_head');
+    assert.ok(beyond.json().head >= at, beyond.body);
+    for (const raw of ['{"offset": 9007199254740993}', '{"offset": 1e300}']) {
+      const rounded = await replay(raw);
+      assert.equal(rounded.statusCode, 400, rounded.body);
+      assert.equal(rounded.json().code, 'invalid_offset');
+    }
+    assert.equal(await position(), at);
+
+    // head + 1 is "from the next event": accepted, and the next event is delivered.
+    const next = await replay(JSON.stringify({ offset: (await head()) + 1 }));
+    assert.equal(next.statusCode, 202, next.body);
+    await env.souk.database.transaction((tx) => env.souk.events.emit(tx, 'far.thing', { n: 2 }));
+    await waitFor('the event after the replay', async () => (await effects('t-far')) === 2);
+  });
+
+  it('reports a consumer parked beyond the head with a negative lag, not 0', async () => {
+    const top = await count('select coalesce(max(seq), 0)::int as n from event_log');
+    // What a replay beyond the head did before it was refused: the position past every event.
+    await env.souk.database.execute('insert into event_consumers (name, position) values ($1, $2)', ['t-parked', top + 1000]);
+    const lag = await env.souk.events.requireTransport().lag('t-parked');
+    assert.ok(lag <= -990 && lag >= -1000, `lag ${lag}`);
+    const listed = (await asBearer(env.app, env.ownerToken, { url: '/admin/events/consumers' })).json();
+    assert.equal(listed.transport, 'embedded');
+  });
+
   async function duplicates(consumer: string): Promise<number> {
     const metrics = await env.souk.ctx.metrics.getSingleMetricAsString('souk_events_duplicates_total');
     const match = new RegExp(`consumer="${consumer}"} (\\d+)`).exec(metrics);
@@ -200,5 +240,22 @@ eachDatabase('event backbone (embedded transport)', (env) => {
     const up = (await owner(`/admin/events/${last}`)).json();
     assert.deepEqual(up.causes.map((e: { type: string }) => e.type), ['catalog.product_created', 'chain.started', 'chain.continued']);
     assert.equal((await owner('/admin/events/00000000-0000-7000-8000-000000000000')).statusCode, 404);
+  });
+
+  // Last: it prunes the whole retained log.
+  it('retention keeps the newest event, so seqs never restart below the consumers and the head stays', async () => {
+    env.souk.events.subscribe('t-retained', ['kept.thing'], recordEffect('t-retained'));
+    await env.souk.database.transaction((tx) => env.souk.events.emit(tx, 'kept.thing', { n: 1 }));
+    await waitFor('the first event', async () => (await effects('t-retained')) === 1);
+    const head = await count('select coalesce(max(seq), 0)::int as n from event_log');
+    await pruneLog(env.souk.ctx.db, -60_000);
+    assert.equal(await count('select coalesce(max(seq), 0)::int as n from event_log'), head);
+    assert.equal(await count('select count(*)::int as n from event_log where seq < $1', [head]), 0);
+    const replay = await asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/events/consumers/t-retained/replay', payload: { offset: head + 1 } });
+    assert.equal(replay.statusCode, 202, replay.body);
+    await env.souk.database.transaction((tx) => env.souk.events.emit(tx, 'kept.thing', { n: 2 }));
+    await waitFor('the event after retention', async () => (await effects('t-retained')) === 2);
+    // The new event continues the sequence instead of starting again from 1.
+    assert.ok((await count(`select max(seq)::int as n from event_log where type = 'kept.thing'`)) > head);
   });
 }, fast);

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { engines, startTestSouk, type Engine, type StartedSouk } from '../../../test/harness.ts';
 import { findBinary, PrivateServer } from '../../../test/private-server.ts';
 import type { Souk } from '../../server.ts';
@@ -20,6 +20,7 @@ import { EventBus } from './bus.ts';
 import type { DeliveryDeps } from './consumer-loop.ts';
 import { createEventMetrics, type EventMetrics } from './metrics.ts';
 import { openJetStreamTransport, type JetStreamOptions } from './jetstream.ts';
+import { durableName } from './jetstream-wire.ts';
 import type { Transport } from './transport.ts';
 import type { DeliveredEvent, EventHandler, SubscribeOptions } from './types.ts';
 
@@ -139,8 +140,9 @@ for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
   describe(`JetStream transport [${engine}]`, { skip }, () => {
     const url = natsUrl!;
     let rig: Rig;
+    const names = uniqueNames(engine, 'main');
     before(async () => {
-      rig = await startRig(engine, url, uniqueNames(engine, 'main'));
+      rig = await startRig(engine, url, names);
     });
     after(async () => {
       await rig?.close();
@@ -272,6 +274,31 @@ for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
       const future = await rig.transport.replay(sub, { since: new Date(Date.now() + 60_000) });
       assert.ok(future.fromOffset > offsets[2]!, 'a time after the last event starts after it');
       assert.equal(await rig.transport.lag('jst.nobody'), 0);
+    });
+
+    it('refuses a replay offset beyond the stream head and reports a durable parked beyond it with a negative lag', async () => {
+      const { calls, handler } = recorder('jst.far');
+      rig.bus.subscribe('jst.far', ['far.item'], handler);
+      await rig.emit('far.item', { n: 1 });
+      await waitFor('the first event', () => calls.length === 1);
+      const sub = rig.bus.subscription('jst.far')!;
+      const nc = await connect({ servers: url, timeout: 3000 });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const head = (await jsm.streams.info(names.stream)).state.last_seq;
+        await assert.rejects(rig.transport.replay(sub, { offset: head + 1000 }), (error: { status?: number; code?: string }) => error.status === 422 && error.code === 'offset_beyond_head');
+        // head + 1 is "from the next event".
+        assert.deepEqual(await rig.transport.replay(sub, { offset: head + 1 }), { fromOffset: head + 1 });
+        await rig.emit('far.item', { n: 2 });
+        await waitFor('the event after the replay', () => calls.length === 2);
+        // A durable left beyond the head (as a replay could before) is not shown as caught up.
+        const top = (await jsm.streams.info(names.stream)).state.last_seq;
+        await jsm.consumers.add(names.stream, { durable_name: durableName('jst.parked'), ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: top + 1000 });
+        const lag = await rig.transport.lag('jst.parked');
+        assert.ok(lag < 0 && lag >= -1000, `lag ${lag}`);
+      } finally {
+        await nc.close();
+      }
     });
   });
 

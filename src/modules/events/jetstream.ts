@@ -41,7 +41,7 @@ import {
   subjectFor,
 } from './jetstream-wire.ts';
 import { relayOutbox, type LoggedEvent } from './relay.ts';
-import type { ConsumerRunner, Transport } from './transport.ts';
+import { assertOffsetWithinHead, type ConsumerRunner, type Transport } from './transport.ts';
 import type { Subscription } from './types.ts';
 
 export { DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX } from './jetstream-wire.ts';
@@ -176,8 +176,15 @@ function jetStreamTransport(
     if (failed) throw failed.reason;
   }
 
+  /** The stream's last sequence. JetStream keeps it when max_age removes messages, so retention cannot lower it. */
+  async function head(): Promise<number> {
+    return (await jsm.streams.info(stream)).state.last_seq;
+  }
+
   async function recreateAt(sub: Subscription, from: { offset?: number; since?: Date }): Promise<number> {
     const durable = durableName(sub.consumer);
+    // A durable started past the head waits there and skips every message published before it.
+    if (from.offset !== undefined) assertOffsetWithinHead(from.offset, await head());
     const start = from.offset !== undefined ? { seq: from.offset } : { time: from.since ?? new Date(0) };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -252,6 +259,11 @@ function jetStreamTransport(
       if (!link.connected) throw new NatsUnavailable();
       try {
         const info = await jsm.consumers.info(stream, durableName(consumer));
+        // num_pending is 0 for a durable waiting beyond the head; the gap is reported (negative) instead.
+        // A durable that has delivered nothing yet stands just before its start sequence.
+        const at = Math.max(info.delivered.stream_seq, (info.config.opt_start_seq ?? 1) - 1);
+        const last = await head();
+        if (at > last) return last - at;
         return info.num_pending + info.num_ack_pending;
       } catch (error) {
         if (isConsumerNotFound(error) || isStreamNotFound(error)) return 0;

@@ -68,9 +68,13 @@ export async function outboxBacklog(db: Database): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** Drops log entries and inbox rows past retention (inbox rows are never younger than their event). */
+/**
+ * Drops log entries and inbox rows past retention (inbox rows are never younger than their event). The
+ * newest event always stays, however old: the next seq is max(seq) + 1 and replay checks offsets against
+ * max(seq), so an emptied log would hand out seqs again from 1, below every consumer's position.
+ */
 export async function pruneLog(db: Database, retentionMs: number): Promise<void> {
   const cutoff = new Date(Date.now() - retentionMs);
-  await db.execute('delete from event_log where logged_at < $1', [cutoff]);
+  await db.execute('delete from event_log where logged_at < $1 and seq < (select max(seq) from event_log)', [cutoff]);
   await db.execute('delete from event_inbox where handled_at < $1', [cutoff]);
 }

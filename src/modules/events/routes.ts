@@ -85,7 +85,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
       ...admin,
       summary: 'Consumers with their position, lag, pending retries and dead letters (owners only)',
       response: {
-        200: Type.Object({ transport: Type.String(), items: Type.Array(Type.Object({ consumer: Type.String(), lag: Type.Integer(), retrying: Type.Integer(), dead: Type.Integer(), ordered: Type.Boolean() })) }),
+        200: Type.Object({ transport: Type.String(), items: Type.Array(Type.Object({ consumer: Type.String(), lag: Type.Integer({ description: 'Events not reached yet; negative when the consumer stands beyond the head (replay it)' }), retrying: Type.Integer(), dead: Type.Integer(), ordered: Type.Boolean() })) }),
         ...errorResponses(401, 403),
       },
     },
@@ -95,19 +95,23 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
     ...owner,
     schema: {
       ...admin,
-      summary: 'Re-deliver retained events to a consumer from a time or a log offset; its inbox skips what it already handled (owners only)',
+      summary: 'Re-deliver retained events to a consumer from a time or a log offset (at most the head + 1; 422 beyond it); its inbox skips what it already handled (owners only)',
       params: ConsumerParam,
       body: Type.Object(
         { since: Type.Optional(Type.String({ format: 'date-time' })), offset: Type.Optional(Type.Integer({ minimum: 1 })) },
         { additionalProperties: false, minProperties: 1, maxProperties: 1 },
       ),
-      response: { 202: Type.Object({ consumer: Type.String(), fromOffset: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
+      response: { 202: Type.Object({ consumer: Type.String(), fromOffset: Type.Integer() }), ...errorResponses(400, 401, 403, 404, 422) },
     },
   }, async (request, reply) => {
     const { consumer } = request.params as { consumer: string };
     const sub = bus.subscription(consumer);
     if (!sub) throw notFound('consumer_not_found', `No consumer "${consumer}" is subscribed; see GET /admin/events/consumers.`);
     const body = request.body as { since?: string; offset?: number };
+    // JSON numbers past 2^53 arrive rounded: replaying from a neighbour of the offset asked for is wrong.
+    if (body.offset !== undefined && !Number.isSafeInteger(body.offset)) {
+      throw badRequest('invalid_offset', `offset must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}.`);
+    }
     const since = body.since ? new Date(body.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw badRequest('invalid_time', 'since must be an ISO 8601 time.');
     const { fromOffset } = await bus.requireTransport().replay(sub, { since, offset: body.offset });

@@ -1,5 +1,6 @@
 // What a transport does. The outbox, inbox, retries and dead letters are the same for every transport;
 // a transport decides how committed events travel from the outbox to the consumers.
+import { unprocessable } from '../../kernel/http/problem.ts';
 import type { Subscription } from './types.ts';
 
 export interface ConsumerRunner {
@@ -12,11 +13,30 @@ export interface Transport {
   relay(limit: number): Promise<number>;
   /** Starts delivering events to the subscription until stop(). */
   startConsumer(sub: Subscription, wake: WakeSignal): ConsumerRunner;
-  /** Re-delivers retained events from a log position (offset) or time to the consumer. */
+  /**
+   * Re-delivers retained events from a log position (offset) or time to the consumer. An offset past
+   * head + 1 is refused (422 offset_beyond_head): the consumer would wait there and skip every event
+   * logged before it. head + 1 itself means "from the next event".
+   */
   replay(sub: Subscription, from: { offset?: number; since?: Date }): Promise<{ fromOffset: number }>;
-  /** Events retained in the transport that the consumer has not reached yet. */
+  /**
+   * The log's head minus the consumer's position: events it has not reached yet. Negative when the
+   * consumer stands beyond the head (it would skip that many new events); never clamped to 0, so such a
+   * consumer shows up instead of looking caught up.
+   */
   lag(consumer: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/** Refuses a replay offset the log has not reached: only 1 .. head + 1 are places a consumer can stand. */
+export function assertOffsetWithinHead(offset: number, head: number): void {
+  if (offset > head + 1) {
+    throw unprocessable(
+      'offset_beyond_head',
+      `The log's newest event is at offset ${head}; replay from an offset up to ${head + 1} (the next event), or from a time.`,
+      { offset, head },
+    );
+  }
 }
 
 /** Lets the relay wake idle consumers on this node as soon as it moved events, instead of waiting a poll. */
