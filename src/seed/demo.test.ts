@@ -3,7 +3,8 @@
 // storefront search ranks by relevance in both languages.
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { eachDatabase } from '../../test/harness.ts';
+import { asBearer, eachDatabase } from '../../test/harness.ts';
+import { waitFor } from '../../test/wait.ts';
 import { seedDemo } from './demo.ts';
 
 interface ListedProduct {
@@ -45,5 +46,47 @@ eachDatabase('demo seed', (env) => {
     assert.equal(unknown.json().code, 'image_not_found');
     const traversal = await env.app.inject({ method: 'GET', url: '/static/img/..%2Fpackage.json' });
     assert.equal(traversal.statusCode, 404);
+  });
+
+  interface LoggedEvent {
+    id: string;
+    type: string;
+    platformId: string | null;
+    traceId: string | null;
+    causedBy: string | null;
+  }
+
+  async function events(query: string): Promise<LoggedEvent[]> {
+    const res = await asBearer(env.app, env.ownerToken, { method: 'GET', url: `/admin/events?limit=200&${query}` });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json<{ items: LoggedEvent[] }>().items;
+  }
+
+  it('fills the event log through the services, with a causal chain from each platform to its catalogue, stock and coupons', async () => {
+    // The list reads the log, which the relay fills a moment after each commit.
+    await waitFor('both platform.created in the log', async () => (await events('type=platform.created')).length === 2);
+    const created = await events('type=platform.created');
+    const global = env.souk.ctx.platforms.bySlug('souk-global')!;
+    const cn = env.souk.ctx.platforms.bySlug('souk-cn')!;
+    assert.deepEqual(new Set(created.map((e) => e.platformId)), new Set([global.id, cn.id]));
+    for (const type of ['catalog.product_created', 'inventory.stock_adjusted', 'promotions.coupon_created']) {
+      await waitFor(`${type} in the log`, async () => (await events(`type=${type}&platformId=${cn.id}`)).length > 0);
+    }
+    await waitFor('WELCOME10 and SAVE5 in the log', async () => (await events(`type=promotions.coupon_created&platformId=${global.id}`)).length === 2);
+
+    const origin = created.find((e) => e.platformId === global.id)!;
+    const chain = await asBearer(env.app, env.ownerToken, { method: 'GET', url: `/admin/events/${origin.id}` });
+    assert.equal(chain.statusCode, 200, chain.body);
+    const { event, causes, effects } = chain.json<{ event: LoggedEvent; causes: LoggedEvent[]; effects: Array<{ depth: number; event: LoggedEvent }> }>();
+    assert.equal(event.type, 'platform.created');
+    assert.deepEqual(causes, []);
+    const effectTypes = new Set(effects.map((e) => e.event.type));
+    for (const type of ['catalog.product_created', 'inventory.stock_adjusted', 'promotions.coupon_created']) assert.ok(effectTypes.has(type), `${type} is an effect`);
+    assert.ok(effects.every((e) => e.depth === 1 && e.event.platformId === global.id), 'only this platform\'s seeding, directly caused');
+    assert.ok(event.traceId && effects.every((e) => e.event.traceId === event.traceId), 'one trace from the platform to its effects');
+
+    const coupon = (await events(`type=promotions.coupon_created&platformId=${global.id}`))[0]!;
+    const back = await asBearer(env.app, env.ownerToken, { method: 'GET', url: `/admin/events/${coupon.id}` });
+    assert.deepEqual(back.json<{ causes: LoggedEvent[] }>().causes.map((e) => e.id), [origin.id]);
   });
 });
