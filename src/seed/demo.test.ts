@@ -89,4 +89,39 @@ eachDatabase('demo seed', (env) => {
     const back = await asBearer(env.app, env.ownerToken, { method: 'GET', url: `/admin/events/${coupon.id}` });
     assert.deepEqual(back.json<{ causes: LoggedEvent[] }>().causes.map((e) => e.id), [origin.id]);
   });
+
+  it('ranks search results by relevance in both languages: titles and whole words first, explicit sorts still win', async () => {
+    const dresses = ['floral-summer-dress', 'silk-evening-dress', 'linen-shirt-dress', 'knit-midi-dress', 'polka-dot-wrap-dress'];
+    const dress = (await products('localhost', '&q=dress')).map((p) => p.handle);
+    assert.deepEqual(new Set(dress.slice(0, 5)), new Set(dresses), `dresses first, got ${dress.join(', ')}`);
+    assert.ok(dress.includes('poplin-dress-shirt') && dress.indexOf('poplin-dress-shirt') > 4);
+
+    // "silk" in the title beats "made of silk" in the description only (the satin slip skirt).
+    const silk = (await products('localhost', '&q=silk')).map((p) => p.handle);
+    assert.ok(silk.indexOf('satin-slip-skirt') > Math.max(silk.indexOf('silk-blouse'), silk.indexOf('silk-evening-dress'), silk.indexOf('silk-pillowcase')), silk.join(', '));
+    assert.equal(silk.at(-1), 'satin-slip-skirt');
+    const zhSilk = (await products('cn.localhost', `&q=${encodeURIComponent('真丝')}`)).map((p) => p.handle);
+    assert.equal(zhSilk.at(-1), 'satin-slip-skirt', zhSilk.join(', '));
+    assert.ok(zhSilk.length >= 4);
+    const zhDress = (await products('cn.localhost', `&q=${encodeURIComponent('连衣裙')}`)).map((p) => p.handle);
+    assert.ok(zhDress.slice(0, 3).every((h) => dresses.includes(h)), zhDress.join(', '));
+
+    // Paging through relevance with a cursor returns the same list, with no repeats or gaps.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/store/products?q=dress&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await env.app.inject({ method: 'GET', url, headers: { host: 'localhost' } });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json<{ items: ListedProduct[]; nextCursor: string | null }>();
+      paged.push(...body.items.map((p) => p.handle));
+      cursor = body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(paged, dress);
+
+    // An explicit sort still decides the order.
+    const byTitle = (await products('localhost', '&q=dress&sort=title')).map((p) => p.title);
+    assert.deepEqual(byTitle, [...byTitle].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    assert.equal(byTitle.length, dress.length);
+  });
 });
