@@ -8,6 +8,8 @@ import { demoCatalog } from '../modules/catalog/demo-data.ts';
 import { bulkUpsertProducts } from '../modules/catalog/service.ts';
 import { inventoryService } from '../modules/inventory/service.ts';
 import { createCoupon, type CouponInput } from '../modules/promotions/service.ts';
+import { EVENT_PLATFORM_CREATED } from '../modules/platforms/service.ts';
+import { childTraceparent, runWithTrace } from '../kernel/trace.ts';
 
 const COMMERCE = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'webhooks'];
 
@@ -73,7 +75,27 @@ async function stockDemoVariants(souk: Souk, platformId: string): Promise<void> 
   });
 }
 
+/** The platform.created event of a platform (in the outbox or already relayed to the log). */
+async function creationEvent(souk: Souk, platformId: string): Promise<{ id: string; traceparent: string | null } | undefined> {
+  const [row] = await souk.ctx.db.query<{ id: string; traceparent: string | null }>(
+    `select id, traceparent from event_outbox where platform_id = $1 and type = $2
+     union all select id, traceparent from event_log where platform_id = $1 and type = $2 limit 1`,
+    [platformId, EVENT_PLATFORM_CREATED],
+  );
+  return row;
+}
+
+/**
+ * Seeds through the same services as the API, so the event log shows what happened: platform.created,
+ * then per platform catalog.product_created, inventory.stock_adjusted and promotions.coupon_created.
+ * The whole seed is one trace (like one request), and each platform's catalogue, stock and coupons are
+ * recorded as effects of its platform.created, so `GET /admin/events/:id` shows a real causal chain.
+ */
 export async function seedDemo(souk: Souk): Promise<void> {
+  await runWithTrace({ traceparent: childTraceparent(), causedBy: null }, () => seedDemoInTrace(souk));
+}
+
+async function seedDemoInTrace(souk: Souk): Promise<void> {
   const { ctx, modules, config } = souk;
   const deps = { db: ctx.db, directory: ctx.platforms, modules };
   const created = [];
@@ -94,10 +116,14 @@ export async function seedDemo(souk: Souk): Promise<void> {
     { platform: cn, input: demoCatalog({ currency: 'CNY', locale: 'zh-CN', markup: 7 }) },
   ];
   for (const { platform, input } of catalogs) {
-    await bulkUpsertProducts(ctx.platformDb(platform.id), platform, input);
-    await registerCustomer(ctx.platformDb(platform.id), DEMO.customer, 60);
-    await stockDemoVariants(souk, platform.id);
-    for (const coupon of DEMO.coupons[platform.slug] ?? []) await createCoupon(ctx.platformDb(platform.id), platform, coupon);
+    const cause = await creationEvent(souk, platform.id);
+    const trace = { traceparent: cause?.traceparent ?? childTraceparent(), causedBy: cause?.id ?? null };
+    await runWithTrace(trace, async () => {
+      await bulkUpsertProducts(ctx.platformDb(platform.id), platform, input);
+      await registerCustomer(ctx.platformDb(platform.id), DEMO.customer, 60);
+      await stockDemoVariants(souk, platform.id);
+      for (const coupon of DEMO.coupons[platform.slug] ?? []) await createCoupon(ctx.platformDb(platform.id), platform, coupon);
+    });
   }
   ctx.log.info('demo data seeded');
 }

@@ -4,7 +4,7 @@ import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { catalogChanged } from './cache.ts';
-import { emitEvent } from '../events/outbox.ts';
+import { emitEvent, emitEvents } from '../events/outbox.ts';
 import { upsertCategories } from './categories.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { checkHandle } from './rules.ts';
@@ -193,6 +193,12 @@ export async function bulkUpsertProducts(pdb: PlatformDb, platform: Platform, in
   const result = await pdb.transaction(async (tx) => {
     const categories = await upsertCategories(tx, input.categories ?? []);
     const applied = await applyProducts(tx, platform, input.products);
+    // The same events as one-by-one creates and updates, so a bulk import is visible to webhooks and the log.
+    const handles = new Map([...applied.productIds].map(([handle, id]) => [id, handle]));
+    await emitEvents(tx, [
+      ...applied.createdProductIds.map((id) => ({ type: 'catalog.product_created', payload: { productId: id, handle: handles.get(id) }, key: id })),
+      ...applied.updatedProductIds.map((id) => ({ type: 'catalog.product_updated', payload: { productId: id, handle: handles.get(id), fields: null }, key: id })),
+    ]);
     return { categories, products: applied.products, variants: applied.variants };
   });
   await catalogChanged(pdb);

@@ -198,7 +198,8 @@ export type OptionDefinition = Static<typeof OptionDefinition>;
 
 // ---- query strings and params ----
 
-export const SORTS = ['newest', 'price_asc', 'price_desc', 'title'] as const;
+// relevance is the default when q is given (newest otherwise); without q it orders like newest.
+export const SORTS = ['newest', 'price_asc', 'price_desc', 'title', 'relevance'] as const;
 export type Sort = (typeof SORTS)[number];
 
 const LocaleQuery = Type.Optional(Type.String({ maxLength: 35, description: 'Falls back to Accept-Language, then the platform default' }));
@@ -215,7 +216,11 @@ export const StoreProductsQuery = Type.Object({
     }),
   ),
   q: Type.Optional(Type.String({ maxLength: 200 })),
-  sort: Type.Optional(Type.Union(SORTS.map((s) => Type.Literal(s)))),
+  sort: Type.Optional(
+    Type.Union(SORTS.map((s) => Type.Literal(s)), {
+      description: 'Default: relevance when q is given (title and whole-word matches first), else newest. An explicit sort wins.',
+    }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 1000 })),
   locale: LocaleQuery,

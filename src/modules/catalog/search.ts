@@ -9,11 +9,42 @@ export function escapeLike(term: string): string {
   return term.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** The distinct lower-cased terms of a query string, at most MAX_TERMS. */
+export function searchTerms(q: string | undefined): string[] {
+  if (!q) return [];
+  return [...new Set(q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS))];
+}
+
 /** ilike patterns for a query string, or [] when there is nothing to search for. */
 export function searchPatterns(q: string | undefined): string[] {
-  if (!q) return [];
-  const terms = q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
-  return [...new Set(terms)].map((t) => `%${escapeLike(t)}%`);
+  return searchTerms(q).map((t) => `%${escapeLike(t)}%`);
+}
+
+// Scripts written without spaces between words: there a substring of the title is as good as a word.
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
+
+function escapeRegex(term: string): string {
+  return term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The relevance of a product (alias p) to the query, as an integer SQL expression (higher first); `param`
+ * binds a value and returns its placeholder. Per term: a whole word of a title in any language 4 (any
+ * title substring 2; for Chinese and other unspaced scripts a title substring counts as a word), a tag
+ * 2 (the category handles, so "dress" finds the dresses before a dress shirt), the description or
+ * anything else 1. Products must match every term anyway (the ilike filter), so 1 is the floor.
+ */
+export function relevanceSql(q: string | undefined, param: (value: unknown) => string): string | undefined {
+  const terms = searchTerms(q);
+  if (terms.length === 0) return undefined;
+  const titles = `lower(concat_ws(' ', p.title, (select string_agg(t.value->>'title', ' ') from jsonb_each(p.translations) t)))`;
+  const tags = `lower(array_to_string(p.tags, ' '))`;
+  const parts = terms.map((term) => {
+    const like = param(`%${escapeLike(term)}%`);
+    const word = UNSPACED.test(term) ? `${titles} like ${like}` : `${titles} ~ ${param(`(^|[^a-z0-9])${escapeRegex(term)}($|[^a-z0-9])`)}`;
+    return `(case when ${word} then 4 when ${titles} like ${like} then 2 else 0 end + case when ${tags} like ${like} then 2 else 0 end + 1)`;
+  });
+  return `(${parts.join(' + ')})`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { categoryWithDescendants, resolveCategoryRefs } from './categories.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { sqlLocale } from './locale.ts';
 import type { Sort, StoreProduct } from './schemas.ts';
-import { searchPatterns } from './search.ts';
+import { relevanceSql, searchPatterns } from './search.ts';
 import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StoreProductRow } from './views.ts';
 
 export interface StoreListQuery {
@@ -71,8 +71,13 @@ interface SortPlan {
   valueType: 'bigint' | 'text' | null;
 }
 
-function sortPlan(sort: Sort, localeParam: () => string): SortPlan {
+function sortPlan(sort: Sort, localeParam: () => string, relevance: () => string | undefined): SortPlan {
   switch (sort) {
+    case 'relevance': {
+      // Without a query there is nothing to rank by: newest order.
+      const rank = relevance();
+      return rank ? { key: rank, direction: 'desc', valueType: 'bigint' } : { key: 'p.id', direction: 'desc', valueType: null };
+    }
     case 'price_asc':
       return { key: `coalesce(pp.min_amount, ${NO_PRICE_HIGH})`, direction: 'asc', valueType: 'bigint' };
     case 'price_desc':
@@ -89,7 +94,8 @@ export async function listStoreProducts(
   platform: Platform,
   query: StoreListQuery,
 ): Promise<{ items: StoreProduct[]; nextCursor: string | null }> {
-  const sort = query.sort ?? 'newest';
+  // A query ranks by relevance unless the client chose a sort.
+  const sort = query.sort ?? (query.q?.trim() ? 'relevance' : 'newest');
   const limit = query.limit ?? 20;
   const params: unknown[] = [query.currency];
   const param = (value: unknown) => `$${params.push(value) + 1}`;
@@ -119,7 +125,7 @@ export async function listStoreProducts(
   const patterns = searchPatterns(query.q);
   if (patterns.length > 0) where.push(`p.search_text ilike all(${param(patterns)}::text[])`);
 
-  const plan = sortPlan(sort, () => param(sqlLocale(query.locale, platform.defaultLocale)));
+  const plan = sortPlan(sort, () => param(sqlLocale(query.locale, platform.defaultLocale)), () => relevanceSql(query.q, param));
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor, sort);
     const op = plan.direction === 'asc' ? '>' : '<';

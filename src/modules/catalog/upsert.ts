@@ -39,6 +39,9 @@ export interface ApplyResult {
   variants: Counts;
   productIds: Map<string, string>;
   variantIds: Map<string, string>;
+  /** Ids of the products this call created, and of those it changed, for their events. */
+  createdProductIds: string[];
+  updatedProductIds: string[];
 }
 
 function validateShape(platform: Platform, items: readonly ProductWrite[]): void {
@@ -167,6 +170,8 @@ export async function applyProducts(
     },
     productIds,
     variantIds,
+    createdProductIds,
+    updatedProductIds: touched,
   };
 }
 

@@ -10,6 +10,8 @@ export interface InventoryDeps {
 }
 
 export const EVENT_LOW = 'inventory.low';
+/** An admin changed on-hand stock (set or adjust; not reservations): one per ledger entry. */
+export const EVENT_STOCK_ADJUSTED = 'inventory.stock_adjusted';
 export const EVENT_OUT_OF_STOCK = 'inventory.out_of_stock';
 /** The durable timer's event: a reservation's hold has run out. */
 export const EVENT_RESERVATION_EXPIRE = 'inventory.reservation.expire';

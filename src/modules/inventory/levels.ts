@@ -7,7 +7,7 @@ import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
-import { emitLevelEvents, type InventoryDeps } from './deps.ts';
+import { EVENT_STOCK_ADJUSTED, emitLevelEvents, type InventoryDeps } from './deps.ts';
 import { resolveLocation } from './locations.ts';
 import { MAX_ON_HAND, type AdjustResult, type LedgerEntry, type LedgerList, type LedgerQuery, type LevelsQuery, type StockLevel, type StockLevelList, type VariantStock } from './schemas.ts';
 import { inventorySettings } from './settings.ts';
@@ -149,6 +149,12 @@ async function changeOnHand(
     reference: change.reference ?? null,
     actor: change.actor,
   });
+  await deps.events.emit(
+    tx,
+    EVENT_STOCK_ADJUSTED,
+    { variantId: change.variantId, locationId, kind, delta: onHand - current.on_hand, onHand, reserved: current.reserved, reason },
+    { key: change.variantId },
+  );
   await emitLevelEvents(deps, tx, { variantId: change.variantId, locationId, onHand, reserved: current.reserved, availableBefore: current.on_hand - current.reserved });
   const { lowStockThreshold } = inventorySettings(deps.platforms.byId(tx.platformId));
   return { level: toLevel(row!, lowStockThreshold), entry };

@@ -8,6 +8,9 @@ import type { Database, Queryable } from '../../kernel/db/types.ts';
 import type { Platform, PlatformDirectory, SoukModule } from '../../kernel/context.ts';
 import { PlatformInput, type PlatformPatch } from './schemas.ts';
 import { SELECT_PLATFORMS, platformFromRow } from './registry.ts';
+import { emitEvent } from '../events/outbox.ts';
+
+export const EVENT_PLATFORM_CREATED = 'platform.created';
 
 export interface PlatformServiceDeps {
   db: Database;
@@ -108,6 +111,8 @@ async function insertPlatform(tx: Queryable, p: Normalised): Promise<{ id: strin
   );
   await writeHosts(tx, id, p.hosts);
   const publishableKey = await insertPublishableKey(tx, id, 'default');
+  // Both ways in (POST and PUT /admin/platforms, the demo seed) pass here, so each creation is logged once.
+  await emitEvent(tx, EVENT_PLATFORM_CREATED, { platformId: id, slug: p.slug, name: p.name, modules: p.modules }, { platformId: id, key: id });
   return { id, publishableKey };
 }
 

@@ -6,7 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
-import { createCoupon, listCoupons, listRedemptions, mustGetCoupon, updateCoupon } from './coupons.ts';
+import { listCoupons, listRedemptions, mustGetCoupon, updateCoupon } from './coupons.ts';
+import { createCoupon } from './service.ts';
 import { Coupon, CouponInput, CouponList, CouponParams, CouponPatch, CouponsQuery, PlatformParams, RedemptionList, RedemptionsQuery } from './schemas.ts';
 
 const tags = ['promotions'];

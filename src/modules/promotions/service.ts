@@ -14,7 +14,11 @@
 // coupon_exhausted / coupon_customer_limit (also: a guest with no email on a per-customer coupon at
 // redemption) and, from redeemCoupon only, 409 coupon_order_redeemed (the order already uses another coupon).
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import type { Platform } from '../../kernel/context.ts';
+import { emitEvent } from '../events/outbox.ts';
+import { createCoupon as insertCoupon } from './coupons.ts';
 import { evaluate, redeem, release } from './redemptions.ts';
+import type { Coupon, CouponInput } from './schemas.ts';
 
 export interface CouponLine {
   variantId: string;
@@ -57,5 +61,19 @@ export function releaseCouponRedemption(tx: PlatformDb, orderId: string): Promis
 }
 
 export { EVENT_REDEEMED, EVENT_RELEASED } from './redemptions.ts';
-export { createCoupon, getCoupon, listCoupons } from './coupons.ts';
+export { getCoupon, listCoupons } from './coupons.ts';
+
+export const EVENT_COUPON_CREATED = 'promotions.coupon_created';
+
+/**
+ * Creates a coupon and logs promotions.coupon_created in the same transaction; the admin API and the
+ * demo seed both come through here, so the event log shows every coupon however it was made.
+ */
+export function createCoupon(pdb: PlatformDb, platform: Platform, input: CouponInput): Promise<Coupon> {
+  return pdb.transaction(async (tx) => {
+    const coupon = await insertCoupon(tx, platform, input);
+    await emitEvent(tx, EVENT_COUPON_CREATED, { couponId: coupon.id, code: coupon.code, kind: coupon.kind }, { key: coupon.id });
+    return coupon;
+  });
+}
 export type { Coupon, CouponInput } from './schemas.ts';
