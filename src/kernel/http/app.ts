@@ -7,10 +7,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newId } from '../ids.ts';
 import { requestTrace, runWithTrace } from '../trace.ts';
 import type { ModuleContext, SoukModule } from '../context.ts';
-import { installErrorHandling } from './errors.ts';
+import { frameworkProblem, installErrorHandling, sendProblem } from './errors.ts';
+import { setSecurityHeaders } from './headers.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { installTenancy, type TenancyOptions } from './tenancy.ts';
-import { badRequest, problemBody, problemSchema } from './problem.ts';
+import { problemBody, problemSchema } from './problem.ts';
+import { installInputGuard } from './input-guard.ts';
+import { strictBodySchemaController } from './validation.ts';
 import { RequestLogger } from './request-logger.ts';
 import './request.ts';
 
@@ -24,32 +27,6 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-
-function containsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 32 || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) {
-    for (const item of value) if (containsNul(item, depth + 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    if (key.includes('\u0000') || containsNul((value as Record<string, unknown>)[key], depth + 1)) return true;
-  }
-  return false;
-}
-
-/** PostgreSQL text cannot hold U+0000; refuse it up front with a clear 400 instead of failing mid-write. */
-function rejectNulCharacters(app: FastifyInstance): void {
-  // A callback hook, not an async one: no promise (and no async-context hook) per request.
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      done(badRequest('invalid_characters', 'Text values may not contain the NUL character (U+0000).'));
-      return;
-    }
-    done();
-  });
-}
 
 interface RequestTrace {
   traceparent: string;
@@ -88,7 +65,7 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: import
   const body = JSON.stringify(problemBody(status, code, detail));
   socket.end(
     `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
-      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `Content-Type: application/problem+json\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -110,10 +87,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     bodyLimit: 5 * 1024 * 1024,
     clientErrorHandler: answerMalformedRequest,
-    ajv: {
-      // Unknown properties are an error the client should hear about, not something silently dropped.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    // Errors the router raises before any hook runs (a path parameter over 100 characters, an undecodable
+    // URL) get the same problem+json, ids and headers as every other error.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-trace-id', traceOfRaw(request.raw as unknown as RawWithTrace).traceId);
+      setSecurityHeaders(request, reply);
+      sendProblem(reply, error.statusCode ?? 400, frameworkProblem(error));
     },
+    // Bodies are validated as sent (no type coercion); query strings and path parameters are parsed from
+    // text. Unknown properties are an error the client should hear about, not something silently dropped.
+    schemaController: strictBodySchemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // W3C trace context: continue the caller's trace (traceparent header) or start one. Everything the
@@ -128,12 +111,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!known) request.log = request.log.child({ traceId });
     reply.header('x-trace-id', traceId);
     reply.header('x-request-id', request.id);
+    setSecurityHeaders(request, reply);
     // Calling done() inside run() makes the rest of the request's hook chain and handler see the context.
     runWithTrace({ traceparent, causedBy: null }, done);
   });
 
   installErrorHandling(app);
-  rejectNulCharacters(app);
+  installInputGuard(app);
   installHttpMetrics(app, ctx.metrics);
 
   await app.register(swagger, {

@@ -7,8 +7,42 @@ import { PgErrorCode, pgErrorCode } from '../db/types.ts';
 import { TenancyGuardError } from '../db/scoped.ts';
 import { isTransientConflict } from '../db/retry.ts';
 
-function send(reply: FastifyReply, status: number, body: object, headers: Record<string, string> = {}) {
-  void reply.code(status).headers(headers).type('application/problem+json').send(body);
+/**
+ * Every error answer carries the ids that find it in the logs: in the body and in the x-request-id and
+ * x-trace-id headers (set by the onRequest hook; set here too for errors raised before any hook ran).
+ */
+export function sendProblem(reply: FastifyReply, status: number, body: object, headers: Record<string, string> = {}) {
+  const requestId = reply.request.id;
+  const traceId = reply.getHeader('x-trace-id');
+  void reply
+    .code(status)
+    .headers(headers)
+    .header('x-request-id', requestId)
+    .type('application/problem+json')
+    .send({ ...body, requestId, ...(typeof traceId === 'string' ? { traceId } : {}) });
+}
+const send = sendProblem;
+
+/** Fastify's own 4xx errors, in Souk's words (the framework's message names its internals). */
+const FRAMEWORK_PROBLEMS: Record<string, [code: string, detail: string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The body is not valid JSON.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'The body is empty but the content-type says JSON; send a JSON value or no content-type.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['body_too_large', 'The request body is larger than allowed.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'This content-type is not accepted here; send application/json.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_content_length', 'The content-length header does not match the body.'],
+  FST_ERR_MAX_PARAM_LENGTH: ['path_too_long', 'A path parameter is longer than 100 characters.'],
+  FST_ERR_BAD_URL: ['malformed_request', 'The URL could not be decoded; percent-encode it as UTF-8.'],
+};
+
+/** A framework or parser error as a problem: a known code in Souk's words, any other 4xx generically. */
+export function frameworkProblem(error: FastifyError) {
+  const status = error.statusCode ?? 400;
+  const known = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
+  if (known) return problemBody(status, known[0], known[1]);
+  // secure-json-parse throws a SyntaxError that Fastify marks 400.
+  if (error instanceof SyntaxError) return problemBody(400, 'invalid_json', 'The body is not valid JSON.');
+  const code = (error.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
+  return problemBody(status, code, status === 404 ? 'Not found.' : 'The request cannot be handled as sent.');
 }
 
 function validationProblem(error: FastifyError) {
@@ -26,24 +60,30 @@ function validationProblem(error: FastifyError) {
   return problemBody(400, 'validation_failed', `${detail}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`, { errors });
 }
 
-function databaseProblem(code: string, error: Error & { constraint?: string; detail?: string }) {
+/**
+ * Constraint and data errors a client's input can cause, in Souk's words. The database's own message
+ * (which can quote the value, a type name or a column) never reaches the client; the log has it.
+ */
+export function databaseProblem(code: string, error: Error & { constraint?: string }) {
   switch (code) {
     case PgErrorCode.uniqueViolation:
       return problemBody(409, 'already_exists', `A record with the same unique value already exists (${error.constraint ?? 'unique constraint'}).`);
     case PgErrorCode.foreignKeyViolation:
       return problemBody(400, 'invalid_reference', `The request refers to a record that does not exist (${error.constraint ?? 'reference'}).`);
-    case PgErrorCode.invalidTextRepresentation:
-      return problemBody(400, 'invalid_value', `A value has the wrong format: ${error.message}.`);
-    case PgErrorCode.characterNotInRepertoire:
-    case PgErrorCode.untranslatableCharacter:
-      return problemBody(400, 'invalid_characters', `A text value has characters the database cannot store: ${error.message}.`);
-    case PgErrorCode.numericOutOfRange:
-    case PgErrorCode.stringTooLong:
     case PgErrorCode.checkViolation:
     case PgErrorCode.notNullViolation:
-      return problemBody(400, 'invalid_value', `A value is out of the allowed range: ${error.message}.`);
+      return problemBody(400, 'invalid_value', `A value is missing or outside what is allowed${error.constraint ? ` (${error.constraint})` : ''}.`);
+    case PgErrorCode.characterNotInRepertoire:
+    case PgErrorCode.untranslatableCharacter:
+      return problemBody(400, 'invalid_characters', 'A text value has characters that cannot be stored; send well-formed Unicode without U+0000.');
+    case PgErrorCode.numericOutOfRange:
+      return problemBody(400, 'invalid_value', 'A number is outside the range that can be stored.');
+    case PgErrorCode.stringTooLong:
+      return problemBody(400, 'invalid_value', 'A text value is longer than allowed.');
     default:
-      return undefined;
+      // Every other data exception (SQLSTATE class 22: bad number or JSON syntax, division by zero, …)
+      // is a value the client sent that the edge let through.
+      return /^22[0-9A-Z]{3}$/.test(code) ? problemBody(400, 'invalid_value', 'A value has a format or range that cannot be stored.') : undefined;
   }
 }
 
@@ -54,17 +94,18 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (!(error instanceof TenancyGuardError)) {
       const dbCode = pgErrorCode(error);
       const fromDb = dbCode ? databaseProblem(dbCode, error) : undefined;
-      if (fromDb) return send(reply, fromDb.status, fromDb);
+      if (fromDb) {
+        // A data error that got past the edge checks is worth a look: keep what the database said.
+        if (fromDb.status === 400 && dbCode?.startsWith('22')) request.log.warn({ err: error }, 'database refused a value');
+        return send(reply, fromDb.status, fromDb);
+      }
       if (isTransientConflict(error)) {
         // Contention the handler did not absorb: nothing was written, and the same request can be sent again.
         request.log.warn({ err: error }, 'transaction aborted by a deadlock or serialization failure');
         return send(reply, 503, problemBody(503, 'try_again', 'The request collided with concurrent work and changed nothing; send it again.', { retryAfter: 1 }), { 'retry-after': '1' });
       }
       const status = error.statusCode ?? 500;
-      if (status >= 400 && status < 500) {
-        const code = (error.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
-        return send(reply, status, problemBody(status, code, error.message));
-      }
+      if (status >= 400 && status < 500) return send(reply, status, frameworkProblem(error));
     }
     request.log.error({ err: error }, 'unhandled error');
     return send(reply, 500, problemBody(500, 'internal_error', 'Something went wrong on our side; the request id in the logs identifies it.', { requestId: request.id }));

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../../../kernel/context.ts';
 import { conflict, notFound } from '../../../kernel/http/problem.ts';
 import { errorResponses } from '../../../kernel/http/schemas.ts';
+import { payPageCsp } from '../../../kernel/http/headers.ts';
 import type { PaymentsDeps } from '../deps.ts';
 import { readPaymentRow } from '../records.ts';
 import { HostedPageParams } from '../schemas.ts';
@@ -18,6 +19,16 @@ import { payPage, returnLocation } from './page.ts';
 import { SANDBOX, type SandboxIntent, type SandboxProvider } from './provider.ts';
 
 const tags = ['payments'];
+
+function originOf(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
 const html = { 200: { type: 'string', description: 'HTML page' } } as const;
 
 export function hostedPageRoutes(app: FastifyInstance, deps: PaymentsDeps, sandbox: SandboxProvider, onClose: { closed(): boolean; track(p: Promise<void>): void }): void {
@@ -47,6 +58,8 @@ export function hostedPageRoutes(app: FastifyInstance, deps: PaymentsDeps, sandb
     const base = `/pay/sandbox/${platform.id}/${intent.paymentId}`;
     return reply
       .header('cache-control', 'no-store')
+      // The kernel's strict policy, widened only to let the forms' redirect reach the shop's return URL.
+      .header('content-security-policy', payPageCsp(originOf(intent.returnUrl)))
       .type('text/html; charset=utf-8')
       .send(
         payPage({
