@@ -10,6 +10,9 @@ import { fillPath, minimalInstance, routesFromOpenApi, type RouteSpec } from './
 import { databaseFingerprint, platformRowsFingerprint } from './fingerprint.ts';
 import { seedCommerce } from './commerce.ts';
 
+// The webhook receivers here listen on 127.0.0.1: opt in to private targets (off by default).
+process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
+
 interface Seeded {
   shop: TestPlatform;
   customerToken: string;

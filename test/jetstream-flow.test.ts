@@ -13,6 +13,9 @@ import { asBearer, createTestPlatform, engines, loginAsNewOwner, startTestSouk, 
 import { waitFor } from './wait.ts';
 import { verifyWebhookSignature } from '../src/modules/webhooks/index.ts';
 
+// The webhook receivers here listen on 127.0.0.1: opt in to private targets (off by default).
+process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
+
 const natsUrl = process.env.NATS_URL;
 if (!natsUrl && process.env.SOUK_REQUIRE_SERVICES === '1') throw new Error('SOUK_REQUIRE_SERVICES=1 but NATS_URL is not set');
 

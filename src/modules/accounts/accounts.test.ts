@@ -98,17 +98,63 @@ eachDatabase('accounts: admins, keys and customers', (env) => {
 });
 
 for (const engine of engines()) {
-  it(`rate-limits logins per account and per IP [${engine}]`, async () => {
+  it(`a stranger's wrong passwords throttle the stranger, never the owner on another address [${engine}]`, async () => {
     const { souk, close } = await startTestSouk(engine, { loginRateLimitPerAccount: 3, loginRateLimitPerIp: 5, loginRateLimitWindowSeconds: 60 });
     try {
-      const attempt = (email: string, ip: string) =>
-        souk.app.inject({ method: 'POST', url: '/admin/auth/login', remoteAddress: ip, payload: { email, password: 'wrong-password' } });
-      for (let i = 0; i < 3; i += 1) assert.equal((await attempt('victim@x.test', `10.0.0.${i}`)).statusCode, 401);
-      const limited = await attempt('victim@x.test', '10.0.0.9');
+      const { createAdminUser } = await import('./admin-service.ts');
+      await createAdminUser(souk.ctx.db, souk.ctx.platforms, { email: 'boss@x.test', password: 'owner-password', role: 'owner' });
+      const attempt = (email: string, password: string, ip: string) =>
+        souk.app.inject({ method: 'POST', url: '/admin/auth/login', remoteAddress: ip, payload: { email, password } });
+
+      const fromA: number[] = [];
+      for (let i = 0; i < 50; i += 1) fromA.push((await attempt('boss@x.test', 'wrong-password', '203.0.113.1')).statusCode);
+      assert.deepEqual(fromA.slice(0, 3), [401, 401, 401]);
+      assert.ok(fromA.slice(3).every((s) => s === 429), fromA.join(','));
+      // The owner, from an address that has not failed, gets in at once.
+      assert.equal((await attempt('boss@x.test', 'owner-password', '198.51.100.7')).statusCode, 200);
+      // The attacker stays throttled, with the right password too and on other accounts.
+      const limited = await attempt('boss@x.test', 'owner-password', '203.0.113.1');
       assert.equal(limited.statusCode, 429);
       assert.ok(Number(limited.headers['retry-after']) > 0);
-      for (let i = 0; i < 5; i += 1) await attempt(`user${i}@x.test`, '10.9.9.9');
-      assert.equal((await attempt('fresh@x.test', '10.9.9.9')).statusCode, 429);
+      assert.equal((await attempt('other@x.test', 'wrong-password', '203.0.113.1')).statusCode, 429);
+
+      // From many addresses the account slows down (a few tries per address) but is never locked.
+      for (let i = 0; i < 20; i += 1) {
+        for (let j = 0; j < 3; j += 1) await attempt('boss@x.test', 'wrong-password', `192.0.2.${i}`);
+      }
+      const perAddress: number[] = [];
+      for (let j = 0; j < 5; j += 1) perAddress.push((await attempt('boss@x.test', 'wrong-password', '192.0.2.200')).statusCode);
+      assert.deepEqual(perAddress, [401, 401, 401, 429, 429]);
+      assert.equal((await attempt('boss@x.test', 'owner-password', '198.51.100.8')).statusCode, 200);
+    } finally {
+      await close();
+    }
+  });
+
+  it(`customer login is throttled per address and sign-up spends the same per-address budget [${engine}]`, async () => {
+    const { souk, close } = await startTestSouk(engine, { loginRateLimitPerAccount: 3, loginRateLimitPerIp: 5, loginRateLimitWindowSeconds: 60 });
+    try {
+      const { createPlatform } = await import('../platforms/service.ts');
+      const { publishableKey } = await createPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, modules: souk.modules }, {
+        slug: 'throttle', name: 'Throttle', hosts: [], defaultCurrency: 'USD', defaultLocale: 'en', modules: [], settings: {},
+      });
+      const headers = { 'x-publishable-key': publishableKey };
+      const signUp = (email: string, ip: string) =>
+        souk.app.inject({ method: 'POST', url: '/store/customers', headers, remoteAddress: ip, payload: { email, password: 'buyer-password' } });
+      const logIn = (password: string, ip: string) =>
+        souk.app.inject({ method: 'POST', url: '/store/auth/login', headers, remoteAddress: ip, payload: { email: 'buyer@x.test', password } });
+      assert.equal((await signUp('buyer@x.test', '198.51.100.1')).statusCode, 201);
+
+      const fromA: number[] = [];
+      for (let i = 0; i < 10; i += 1) fromA.push((await logIn('wrong-password', '203.0.113.9')).statusCode);
+      assert.deepEqual(fromA, [401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+      assert.equal((await logIn('buyer-password', '198.51.100.2')).statusCode, 200);
+      // The address that spent its budget on logins cannot probe emails through sign-up either.
+      assert.equal((await signUp('someone@x.test', '203.0.113.9')).statusCode, 429);
+      const probes: number[] = [];
+      for (let i = 0; i < 5; i += 1) probes.push((await signUp('buyer@x.test', '203.0.113.50')).statusCode);
+      assert.deepEqual(probes, [409, 409, 409, 409, 409]);
+      assert.equal((await signUp('buyer@x.test', '203.0.113.50')).statusCode, 429);
     } finally {
       await close();
     }

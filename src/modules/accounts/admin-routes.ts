@@ -5,7 +5,8 @@ import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { platformOf, principalOf } from '../../kernel/http/tenancy.ts';
 import { errorResponses, IdParam } from '../../kernel/http/schemas.ts';
-import { enforceLimits, type RateLimiter } from '../../kernel/rate-limit.ts';
+import type { RateLimiter } from '../../kernel/rate-limit.ts';
+import { throttleLogin } from './login-throttle.ts';
 import { PlatformRef } from '../platforms/schemas.ts';
 import { AdminUserView, ApiKeyView, CustomerView, Email, LoginBody, Password, Role } from './schemas.ts';
 import {
@@ -32,17 +33,13 @@ export function adminAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
     config: { public: true },
     schema: {
       tags,
-      summary: 'Admin login: returns a bearer token (rate-limited per IP and per account)',
+      summary: 'Admin login: returns a bearer token (throttled per client IP and per account and IP)',
       body: LoginBody,
       response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String(), user: AdminUserView }), ...errorResponses(400, 401, 429) },
     },
   }, async (request) => {
     const { email, password } = request.body as { email: string; password: string };
-    const window = config.loginRateLimitWindowSeconds;
-    await enforceLimits(limiter, [
-      { key: `admin-login:ip:${request.ip}`, limit: config.loginRateLimitPerIp, windowSeconds: window },
-      { key: `admin-login:account:${email.toLowerCase()}`, limit: config.loginRateLimitPerAccount, windowSeconds: window },
-    ]);
+    await throttleLogin(limiter, config, `admin:${email.toLowerCase()}`, request.ip);
     return adminLogin(ctx.db, email, password, config.adminSessionTtlSeconds);
   });
 

@@ -5,7 +5,8 @@ import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { enforceLimits, type RateLimiter } from '../../kernel/rate-limit.ts';
+import type { RateLimiter } from '../../kernel/rate-limit.ts';
+import { throttleByIp, throttleLogin } from './login-throttle.ts';
 import { CustomerSession, CustomerView, Email, LoginBody, Password } from './schemas.ts';
 import { customerLogin, registerCustomer, requireCustomer, revokeCustomerToken, updateCustomerName } from './customer-service.ts';
 
@@ -24,21 +25,18 @@ export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
       response: { 201: CustomerSession, ...errorResponses(400, 404, 409, 429) },
     },
   }, async (request, reply) => {
-    await enforceLimits(limiter, [{ key: `register:ip:${request.ip}`, limit: config.loginRateLimitPerIp, windowSeconds: config.loginRateLimitWindowSeconds }]);
+    // Sign-up answers 409 for a registered email, so it spends the login per-IP budget (see login-throttle.ts).
+    await throttleByIp(limiter, config, request.ip);
     const body = request.body as { email: string; password: string; name?: string };
     return reply.code(201).send(await registerCustomer(pdbOf(request), body, config.customerSessionTtlSeconds));
   });
 
   app.post('/store/auth/login', {
-    schema: { tags, summary: 'Customer login (rate-limited per IP and per account)', body: LoginBody, response: { 200: CustomerSession, ...errorResponses(400, 401, 404, 429) } },
+    schema: { tags, summary: 'Customer login (throttled per client IP and per account and IP)', body: LoginBody, response: { 200: CustomerSession, ...errorResponses(400, 401, 404, 429) } },
   }, async (request) => {
     const { email, password } = request.body as { email: string; password: string };
     const platform = platformOf(request);
-    const window = config.loginRateLimitWindowSeconds;
-    await enforceLimits(limiter, [
-      { key: `login:ip:${request.ip}`, limit: config.loginRateLimitPerIp, windowSeconds: window },
-      { key: `login:account:${platform.id}:${email.toLowerCase()}`, limit: config.loginRateLimitPerAccount, windowSeconds: window },
-    ]);
+    await throttleLogin(limiter, config, `customer:${platform.id}:${email.toLowerCase()}`, request.ip);
     return customerLogin(pdbOf(request), email, password, config.customerSessionTtlSeconds);
   });
 

@@ -1,9 +1,12 @@
 // One HTTP attempt: POST the body with its signature headers, within a timeout, and keep what an
 // operator needs to see (status, latency, the first KB of the answer). Never throws: every way an
 // attempt can go wrong becomes an AttemptResult with an error text.
+import http from 'node:http';
+import https from 'node:https';
 import { childTraceparent } from '../../kernel/trace.ts';
 import type { AttemptResult, ClaimedDelivery } from './queue.ts';
 import { signatureHeader } from './signature.ts';
+import { BlockedTargetError, checkHost, checkingLookup, type Resolve } from './target.ts';
 
 export const USER_AGENT = 'Souk-Webhooks/1';
 const EXCERPT_BYTES = 1024;
@@ -12,8 +15,10 @@ export interface SendOptions {
   timeoutMs: number;
   /** Aborted when the worker stops. */
   stop: AbortSignal;
-  /** Checked before connecting; returns why the target is refused, if it is. */
-  checkTarget(url: string): Promise<string | undefined>;
+  /** Loopback and private addresses allowed (SOUK_WEBHOOK_ALLOW_PRIVATE); metadata addresses never are. */
+  allowPrivateTargets: boolean;
+  /** The resolver the checking lookup asks (tests give a fake DNS); the system's by default. */
+  resolve?: Resolve;
   now?: () => number;
 }
 
@@ -53,29 +58,33 @@ export function clipText(text: string, maxBytes: number): string {
   return clean;
 }
 
-async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
+/** Reads at most EXCERPT_BYTES of the answer, then drops the connection rather than read the rest. */
+function readExcerpt(response: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      // Stop reading a large body here; the connection is not reused for it.
+      response.destroy();
+      resolve(clipText(Buffer.concat(chunks).toString('utf8'), EXCERPT_BYTES));
+    };
+    response.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size >= EXCERPT_BYTES) finish();
+    });
+    response.on('end', finish);
     // The status already came back; a body that breaks off or outlasts the timeout keeps what arrived.
-  } finally {
-    // Stop reading a large body here; the connection is not reused for it.
-    await reader.cancel().catch(() => {});
-  }
-  return clipText(Buffer.concat(chunks).toString('utf8'), EXCERPT_BYTES);
+    response.on('error', finish);
+    response.on('close', finish);
+  });
 }
 
-function retryAfterMs(response: Response): number | undefined {
-  const raw = response.headers.get('retry-after');
+function retryAfterMs(response: http.IncomingMessage): number | undefined {
+  const raw = response.headers['retry-after'];
   if (!raw) return undefined;
   if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
   const at = Date.parse(raw);
@@ -83,47 +92,65 @@ function retryAfterMs(response: Response): number | undefined {
 }
 
 function describeError(error: unknown, timeoutMs: number): string {
+  if (error instanceof BlockedTargetError) return clipText(error.message, 500);
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
-    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message;
-    return clipText(detail ? `${error.message}: ${detail}` : error.message, 500);
+    if (error.name === 'TimeoutError' || (error.name === 'AbortError' && (error.cause as Error | undefined)?.name === 'TimeoutError')) {
+      return `timed out after ${timeoutMs} ms`;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    return clipText(code && !error.message.includes(code) ? `${error.message}: ${code}` : error.message, 500);
   }
   return clipText(String(error), 500);
+}
+
+/** POSTs the body and resolves with the answer's head; the body is read by the caller. */
+function post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, lookup: ReturnType<typeof checkingLookup>): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      // Every connection goes through the checking lookup, and to the address it checked. Redirects are
+      // not followed (node:http never does): a 3xx is an answer like any other non-2xx, since following
+      // it would send the event somewhere the platform did not register.
+      lookup: lookup as never,
+      agent: false,
+      signal,
+    });
+    request.once('response', resolve);
+    request.on('error', (error) => reject(signal.aborted && !(error instanceof BlockedTargetError) ? (signal.reason ?? error) : error));
+    request.end(body);
+  });
 }
 
 export async function sendAttempt(delivery: ClaimedDelivery, options: SendOptions): Promise<SendOutcome> {
   const now = options.now ?? Date.now;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const blocked = await options.checkTarget(delivery.url);
-  if (blocked) return { ok: false, statusCode: null, latencyMs: elapsed(), error: blocked, responseExcerpt: null };
+  const failed = (error: string): SendOutcome => ({ ok: false, statusCode: null, latencyMs: elapsed(), error, responseExcerpt: null });
+
+  const url = new URL(delivery.url);
+  // A literal address never reaches the lookup, so it is checked here; names are checked by the lookup.
+  const literal = checkHost(url.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, ''), options.allowPrivateTargets);
+  if (!literal.ok) return failed(`blocked: ${literal.reason}`);
 
   const rawBody = serialiseBody(delivery.body);
   const timestamp = Math.floor(now() / 1000);
   const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.stop]);
   try {
-    const response = await fetch(delivery.url, {
-      method: 'POST',
-      headers: deliveryHeaders(delivery, rawBody, timestamp),
-      body: rawBody,
-      // A redirect is an answer like any other non-2xx: following it would send the event somewhere
-      // the platform did not register.
-      redirect: 'manual',
-      signal,
-    });
+    const response = await post(url, deliveryHeaders(delivery, rawBody, timestamp), rawBody, signal, checkingLookup(options.allowPrivateTargets, options.resolve));
+    const statusCode = response.statusCode ?? 0;
+    const ok = statusCode >= 200 && statusCode < 300;
     const excerpt = await readExcerpt(response);
-    const ok = response.status >= 200 && response.status < 300;
     return {
       ok,
-      statusCode: response.status,
+      statusCode,
       latencyMs: elapsed(),
-      error: ok ? null : `receiver answered ${response.status}`,
+      error: ok ? null : `receiver answered ${statusCode}`,
       responseExcerpt: excerpt,
       retryAfterMs: ok ? undefined : retryAfterMs(response),
     };
   } catch (error) {
-    if (options.stop.aborted) return { ok: false, statusCode: null, latencyMs: elapsed(), error: 'worker stopped', responseExcerpt: null, abortedByStop: true };
-    return { ok: false, statusCode: null, latencyMs: elapsed(), error: describeError(error, options.timeoutMs), responseExcerpt: null };
+    if (options.stop.aborted) return { ...failed('worker stopped'), abortedByStop: true };
+    return failed(describeError(error, options.timeoutMs));
   }
 }

@@ -18,7 +18,7 @@ export interface WebhookEnvSettings {
   endpointConcurrency: number;
   /** How often every platform is checked for due deliveries another node may have queued (SOUK_WEBHOOK_POLL_MS). */
   pollMs: number;
-  /** Let endpoints point at loopback and private networks (SOUK_WEBHOOK_ALLOW_PRIVATE). */
+  /** Let endpoints point at loopback and private networks (SOUK_WEBHOOK_ALLOW_PRIVATE, default off). */
   allowPrivateTargets: boolean;
   /** Finished deliveries (and their attempts) older than this are deleted (SOUK_WEBHOOK_RETENTION_DAYS). */
   retentionDays: number;
@@ -53,8 +53,9 @@ export function loadWebhookEnv(env: NodeJS.ProcessEnv = process.env): WebhookEnv
     concurrency: positiveIntEnv(env, WEBHOOK_ENV.concurrency, 16),
     endpointConcurrency: positiveIntEnv(env, WEBHOOK_ENV.endpointConcurrency, 4),
     pollMs: positiveIntEnv(env, WEBHOOK_ENV.pollMs, 2_000),
-    // Receivers in tests and demos listen on 127.0.0.1; production should set 0 (see the module README).
-    allowPrivateTargets: flag(env, WEBHOOK_ENV.allowPrivateTargets, true),
+    // Off by default: a platform admin must not make the server POST into its own network. Tests and the
+    // demo, whose receivers listen on 127.0.0.1, opt in. Metadata addresses stay refused either way.
+    allowPrivateTargets: flag(env, WEBHOOK_ENV.allowPrivateTargets, false),
     retentionDays: positiveIntEnv(env, WEBHOOK_ENV.retentionDays, 30),
   };
 }

@@ -2,7 +2,7 @@
 // sending, retrying and logging; the admin API for endpoints, deliveries and replay; isolation between
 // platforms; bad input refused without changes. Delivery timings are shortened through the platforms'
 // settings.webhooks (retries from 100 ms, a 1 s timeout).
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,12 @@ import { waitFor } from '../../../test/wait.ts';
 import { verifyWebhookSignature, webhookWorker } from './index.ts';
 import { queueEventDeliveries } from './deliveries.ts';
 import { checkEndpointUrl, isNonPublicAddress } from './target.ts';
+import { sendAttempt } from './send.ts';
+import { loadWebhookEnv } from './settings.ts';
+
+// The receivers listen on 127.0.0.1: opt in to private targets the way an operator would, through the
+// setting the module reads when the app starts (metadata addresses stay refused regardless).
+process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -452,14 +458,142 @@ eachDatabase('webhooks', (env) => {
     assert.deepEqual(env.souk.ctx.platforms.byId(a.platform.id)!.settings.webhooks, fastDelivery);
   });
 
-  it('blocks loopback and private targets when private targets are off', () => {
+  it('refuses cloud metadata targets at registration in every encoding, even with private targets allowed (422)', async () => {
+    const before = (await as(a, { url: `${hooks(a)}/endpoints` })).body;
+    for (const url of METADATA_URLS) {
+      const res = await as(a, { method: 'POST', url: `${hooks(a)}/endpoints`, payload: { url, eventTypes: ['*'] } });
+      assert.equal(res.statusCode, 422, `${url}: ${res.statusCode} ${res.body}`);
+      assert.equal(res.json().code, 'private_target', url);
+      assert.match(res.json().detail, /metadata/, url);
+    }
+    const ofA = await createEndpoint(a, 'https://hooks.example.com/souk', ['*']);
+    const patched = await as(a, { method: 'PATCH', url: `${hooks(a)}/endpoints/${ofA.id}`, payload: { url: 'http://[::ffff:a9fe:a9fe]/' } });
+    assert.equal(patched.statusCode, 422, patched.body);
+    assert.equal((await as(a, { url: `${hooks(a)}/endpoints/${ofA.id}` })).json().url, 'https://hooks.example.com/souk');
+    await as(a, { method: 'DELETE', url: `${hooks(a)}/endpoints/${ofA.id}` });
+    assert.equal((await as(a, { url: `${hooks(a)}/endpoints` })).body, before);
+  });
+
+  it('records a delivery to a target refused at send time as a failed attempt with the reason', async () => {
+    // Saved before the rules were stricter (or written behind the API's back): the worker still refuses.
+    const [row] = await env.souk.ctx.platformDb(a.platform.id).query<{ id: string }>(
+      `insert into webhook_endpoints (platform_id, id, url, description, event_types, secret, active)
+       values ($1, gen_random_uuid(), 'http://169.254.169.254/latest/meta-data/', '', array['test.metadata'], 'whsec_x', true) returning id::text`,
+    );
+    const eventId = await emit(a, 'test.metadata', {});
+    const dead = await settled(a, row!.id, eventId, 'dead');
+    const detail = await delivery(a, dead.id);
+    assert.equal(detail.attemptLog.length, fastDelivery.maxAttempts);
+    assert.ok(detail.attemptLog.every((x) => x.outcome === 'failed' && x.statusCode === null && /blocked: 169\.254\.169\.254 is a cloud metadata address/.test(x.error ?? '')), JSON.stringify(detail.attemptLog));
+  });
+}, { eventsPollMs: 10 });
+
+const METADATA_URLS = [
+  'http://169.254.169.254/latest/meta-data/',
+  'http://2852039166/',
+  'http://0xa9fea9fe/',
+  'http://0251.0376.0251.0376/',
+  'http://0251.254.43518/',
+  'http://[::ffff:169.254.169.254]/',
+  'http://[::ffff:a9fe:a9fe]/',
+  'http://[64:ff9b::a9fe:a9fe]/',
+  'http://[fd00:ec2::254]/',
+  'http://metadata.google.internal/computeMetadata/v1/',
+  'http://METADATA.GOOGLE.INTERNAL./',
+  'http://169.254.170.2/v2/credentials',
+  'http://100.100.100.200/latest/meta-data/',
+];
+
+describe('webhook targets', () => {
+  it('private targets are off unless SOUK_WEBHOOK_ALLOW_PRIVATE opts in', () => {
+    assert.equal(loadWebhookEnv({}).allowPrivateTargets, false);
+    assert.equal(loadWebhookEnv({ SOUK_WEBHOOK_ALLOW_PRIVATE: '0' }).allowPrivateTargets, false);
+    assert.equal(loadWebhookEnv({ SOUK_WEBHOOK_ALLOW_PRIVATE: '1' }).allowPrivateTargets, true);
+  });
+
+  it('refuses loopback, private and other non-public addresses at registration unless allowed', () => {
     assert.equal(checkEndpointUrl('http://127.0.0.1:8080/x', true), 'http://127.0.0.1:8080/x');
-    for (const url of ['http://127.0.0.1/', 'http://localhost:3000/', 'http://10.1.2.3/', 'http://[::1]/', 'http://169.254.169.254/latest', 'http://2130706433/', 'http://[::ffff:192.168.0.1]/']) {
-      assert.throws(() => checkEndpointUrl(url, false), /not be sent/, url);
+    const nonPublic = [
+      'http://127.0.0.1/', 'http://localhost:3000/', 'http://api.localhost/', 'http://10.1.2.3/', 'http://172.16.0.1/', 'http://192.168.1.1/',
+      'http://[::1]/', 'http://2130706433/', 'http://0x7f.1/', 'http://017700000001/', 'http://[::ffff:192.168.0.1]/', 'http://[::ffff:7f00:1]/',
+      'http://100.64.0.1/', 'http://0.0.0.0/', 'http://[::]/', 'http://224.0.0.1/', 'http://255.255.255.255/', 'http://[fe80::1]/',
+      'http://[fd12:3456::1]/', 'http://[ff02::1]/', 'http://192.0.2.1/', 'http://[2002:7f00:1::]/', 'http://[64:ff9b::7f00:1]/',
+    ];
+    for (const url of nonPublic) {
+      assert.throws(() => checkEndpointUrl(url, false), (e: { status: number; code: string }) => e.status === 422 && e.code === 'private_target', url);
+    }
+    for (const url of METADATA_URLS) {
+      assert.throws(() => checkEndpointUrl(url, true), (e: { status: number; detail: string }) => e.status === 422 && /never allowed/.test(e.detail), url);
     }
     assert.equal(checkEndpointUrl('https://hooks.example.com/souk', false), 'https://hooks.example.com/souk');
+    assert.equal(checkEndpointUrl('http://93.184.215.14/', false), 'http://93.184.215.14/');
     assert.equal(isNonPublicAddress('8.8.8.8'), false);
     assert.equal(isNonPublicAddress('2606:4700::1111'), false);
     assert.equal(isNonPublicAddress('fd00::1'), true);
   });
-}, { eventsPollMs: 10 });
+
+  describe('at send time, after DNS', () => {
+    let server: http.Server;
+    let hits: string[];
+    before(async () => {
+      hits = [];
+      server = http.createServer((req, res) => {
+        hits.push(req.url ?? '');
+        if (req.url === '/fail') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('broken');
+        if (req.url === '/moved') return void res.writeHead(302, { location: '/elsewhere' }).end();
+        res.writeHead(200).end('ok');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    after(() => new Promise((resolve) => server.close(resolve)));
+
+    const port = () => (server.address() as AddressInfo).port;
+    const send = (url: string, allowPrivateTargets: boolean, answers: string[]) =>
+      sendAttempt(
+        {
+          id: 'd1', endpointId: 'e1', eventId: 'ev1', eventType: 'test.dns', traceparent: null, attempt: 1, attemptInRound: 1, url, secrets: ['whsec_test'],
+          body: { id: 'ev1', type: 'test.dns', platformId: 'p1', createdAt: new Date(0).toISOString(), data: {} },
+        },
+        {
+          timeoutMs: 5000,
+          stop: new AbortController().signal,
+          allowPrivateTargets,
+          // A fake DNS: every name answers with the given addresses (a rebinding name answers 127.0.0.1).
+          resolve: async () => answers.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+        },
+      );
+
+    it('refuses a public-looking name that resolves to loopback, and connects to the checked address when allowed', async () => {
+      const refused = await send(`http://rebind.example.com:${port()}/hook`, false, ['127.0.0.1']);
+      assert.equal(refused.ok, false);
+      assert.equal(refused.statusCode, null);
+      assert.match(refused.error ?? '', /^blocked: rebind\.example\.com resolves to 127\.0\.0\.1 is not a public address/);
+      const mixed = await send(`http://rebind.example.com:${port()}/hook`, false, ['93.184.215.14', '10.0.0.5']);
+      assert.match(mixed.error ?? '', /blocked: .*10\.0\.0\.5/, 'one private answer among public ones is refused');
+      assert.deepEqual(hits, [], 'nothing reached the receiver');
+
+      const allowed = await send(`http://rebind.example.com:${port()}/hook`, true, ['127.0.0.1']);
+      assert.equal(allowed.ok, true, allowed.error ?? '');
+      assert.equal(allowed.statusCode, 200);
+      assert.deepEqual(hits, ['/hook']);
+    });
+
+    it('refuses metadata answers even when private targets are allowed', async () => {
+      for (const answer of ['169.254.169.254', '::ffff:169.254.169.254', 'fd00:ec2::254']) {
+        const refused = await send(`http://innocent.example.com:${port()}/x`, true, [answer]);
+        assert.match(refused.error ?? '', /cloud metadata address/, answer);
+      }
+      const named = await send('http://metadata.google.internal/computeMetadata/v1/', true, ['127.0.0.1']);
+      assert.match(named.error ?? '', /cloud metadata host/);
+    });
+
+    it('keeps the status of a non-2xx answer and does not follow redirects', async () => {
+      hits.length = 0;
+      const failed = await send(`http://127.0.0.1:${port()}/fail`, true, []);
+      assert.deepEqual([failed.ok, failed.statusCode, failed.error, failed.responseExcerpt], [false, 500, 'receiver answered 500', 'broken']);
+      const moved = await send(`http://127.0.0.1:${port()}/moved`, true, []);
+      assert.deepEqual([moved.ok, moved.statusCode], [false, 302]);
+      assert.deepEqual(hits, ['/fail', '/moved'], 'the redirect was not followed');
+    });
+  });
+});

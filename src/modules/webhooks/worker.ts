@@ -11,7 +11,6 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { claimDue, pruneFinished, recordAttempt, releaseClaim, type ClaimedDelivery } from './queue.ts';
 import { sendAttempt } from './send.ts';
 import { deliveryPolicy, retryDelayMs, type DeliveryPolicy, type WebhookEnvSettings } from './settings.ts';
-import { blockedTargetReason } from './target.ts';
 
 export const MODULE_NAME = 'webhooks';
 const TICK_MS = 50;
@@ -195,7 +194,7 @@ export class DeliveryWorker {
     const outcome = await sendAttempt(delivery, {
       timeoutMs: policy.timeoutMs,
       stop: this.stopping.signal,
-      checkTarget: (url) => blockedTargetReason(url, this.settings.allowPrivateTargets),
+      allowPrivateTargets: this.settings.allowPrivateTargets,
     });
     if (outcome.abortedByStop) {
       await releaseClaim(pdb, delivery);
