@@ -10,10 +10,16 @@ import { promisify } from 'node:util';
 import { loginAsNewOwner, startTestSouk, type StartedSouk } from './harness.ts';
 import { asBearer } from './harness.ts';
 import { createSouk } from '../src/server.ts';
+import { createAdminUser } from '../src/modules/accounts/index.ts';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 
 const run = promisify(execFile);
 const souk = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, ['bin/souk.js', ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, timeout: 120_000 });
+  run(process.execPath, ['bin/souk.js', ...args], {
+    // Its own credentials file: the tests never read or write the user's ~/.config/souk.
+    env: { ...process.env, DATABASE_URL: '', SOUK_API_KEY: '', SOUK_ADMIN_EMAIL: '', SOUK_ADMIN_PASSWORD: '', SOUK_CONFIG_DIR: join(dir, 'config'), ...env },
+    timeout: 120_000,
+  });
 
 let dir: string;
 let server: StartedSouk;
@@ -37,8 +43,9 @@ after(async () => {
 
 it('migrate applies every migration once on a new embedded database', async () => {
   const env = { SOUK_DATA_DIR: join(dir, 'db') };
-  const first = await souk(['migrate'], env);
+  const first = await souk(['migrate', '--yes'], env);
   assert.match(first.stdout, /Applied \d+ migration/);
+  assert.equal(first.stderr.split('\n')[0], `souk: database embedded PGlite in ${env.SOUK_DATA_DIR} (does not exist yet)`);
   const second = await souk(['migrate'], env);
   assert.match(second.stdout, /up to date/);
   const status = await souk(['migrate', '--status'], env);
@@ -64,7 +71,7 @@ it('platform apply directly on a stopped embedded database, and a clear refusal 
   const env = { SOUK_DATA_DIR: join(dir, 'direct') };
   const file = join(dir, 'direct.json');
   writeFileSync(file, JSON.stringify({ slug: 'direct', name: 'Direct', hosts: [], defaultCurrency: 'JPY', defaultLocale: 'ja', modules: [] }));
-  assert.match((await souk(['platform', 'apply', file], env)).stdout, /created: platform direct/);
+  assert.match((await souk(['platform', 'apply', file, '--yes'], env)).stdout, /created: platform direct/);
   assert.match((await souk(['platform', 'list'], env)).stdout, /direct\s+active\s+JPY/);
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'slug: Not A Slug\nname: x\ndefaultCurrency: usd\ndefaultLocale: en\n');
@@ -84,4 +91,72 @@ it('events commands talk to the running server', async () => {
   const dlq = await souk(['events', 'dlq', 'list', '--url', url], { SOUK_API_KEY: apiKey });
   assert.match(dlq.stdout, /No dead letters/);
   await assert.rejects(souk(['events', 'replay', '--consumer', 'nobody', '--since', '2020-01-01T00:00:00Z', '--url', url], { SOUK_API_KEY: apiKey }), /404/);
+});
+
+it('a command that would create a new empty embedded database says which one and stops without --yes', async () => {
+  const dataDir = join(dir, 'never-created');
+  for (const args of [['migrate', '--status'], ['platform', 'list'], ['migrate']]) {
+    const failure = (await souk(args, { SOUK_DATA_DIR: dataDir }).then(
+      () => assert.fail(`souk ${args.join(' ')} should refuse`),
+      (error: { code: number; stderr: string }) => error,
+    ));
+    assert.equal(failure.code, 2);
+    assert.equal(failure.stderr.split('\n')[0], `souk: database embedded PGlite in ${dataDir} (does not exist yet)`);
+    assert.match(failure.stderr, /would create a new, empty one[\s\S]*--url[\s\S]*--yes/);
+  }
+  assert.equal(existsSync(dataDir), false);
+});
+
+it('--url commands name the server first; migrate --status --url asks the server', async () => {
+  const list = await souk(['platform', 'list', '--url', url], { SOUK_API_KEY: apiKey });
+  assert.equal(list.stderr.split('\n')[0], `souk: server ${url} (API key from SOUK_API_KEY)`);
+  const status = await souk(['migrate', '--status', '--url', url]);
+  assert.equal(status.stderr.split('\n')[0], `souk: server ${url}`);
+  assert.match(status.stdout, /^ready/);
+  assert.equal(existsSync(join(process.cwd(), 'data', 'never')), false);
+});
+
+it('help exits 0 everywhere and names the configured server, not a hard-coded port', async () => {
+  for (const args of [['--help'], ['help'], ['events', 'help'], ['events'], ['platform', 'help'], ['flash-sale', 'help'], ['migrate', '--help'], ['start', '--help'], ['login', '--help']]) {
+    const out = await souk(args, { PORT: '4321', SOUK_URL: '' });
+    assert.match(out.stdout, /Usage/, `souk ${args.join(' ')}`);
+    assert.doesNotMatch(out.stdout, /3000/, `souk ${args.join(' ')}`);
+  }
+  assert.match((await souk(['events', 'help'], { SOUK_URL: 'https://shop.example' })).stdout, /default https:\/\/shop\.example/);
+  await assert.rejects(souk(['events', 'nonsense']), (error: { code: number }) => error.code === 2);
+});
+
+it('logs in once and reuses the session: a dozen commands in a row never meet the login limit; logout revokes it', async () => {
+  const email = `cli-${Date.now()}@test.souk`;
+  await createAdminUser(server.souk.ctx.db, server.souk.ctx.platforms, { email, password: 'cli-password-1', role: 'owner' });
+  const creds = { SOUK_ADMIN_EMAIL: email, SOUK_ADMIN_PASSWORD: 'cli-password-1' };
+  const file = join(dir, 'config', 'credentials.json');
+
+  const login = await souk(['login', '--url', url], creds);
+  assert.match(login.stdout, new RegExp(`Logged in to .* as ${email}`));
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const token = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, { token: string }>)[url]!.token;
+
+  // The login limit per account is 10 per window: twelve commands that each logged in would meet a 429.
+  const commands = [['events', 'consumers'], ['events', 'dlq', 'list'], ['platform', 'list']];
+  for (let i = 0; i < 12; i += 1) {
+    const out = await souk([...commands[i % commands.length]!, '--url', url], creds);
+    assert.match(out.stderr.split('\n')[0]!, new RegExp(`^souk: server ${url} \\(session of ${email} from `));
+  }
+  const sessions = await server.souk.database.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM admin_sessions s JOIN admin_users u ON u.id = s.admin_user_id WHERE u.email = $1', [email]);
+  assert.equal(sessions[0]!.n, 1);
+
+  const logout = await souk(['logout', '--url', url]);
+  assert.match(logout.stdout, /Logged out/);
+  assert.equal(existsSync(file), false);
+  const me = await asBearer(server.souk.app, token, { method: 'GET', url: '/admin/auth/me' });
+  assert.equal(me.statusCode, 401);
+
+  // With only the variables set, the first command logs in once and saves the session for the next.
+  const first = await souk(['events', 'consumers', '--url', url], creds);
+  assert.match(first.stderr.split('\n')[0]!, new RegExp(`logged in as ${email}; session saved`));
+  const second = await souk(['events', 'consumers', '--url', url], creds);
+  assert.match(second.stderr.split('\n')[0]!, /session of/);
+  await souk(['logout', '--url', url]);
 });

@@ -1,17 +1,20 @@
 // `souk flash-sale reconcile <saleId>`: compares a sale's stock gate with its tickets and rebuilds the gate
 // if they differ. The in-process gate lives inside the server, so by default this goes through the
-// running server's admin API (--url, default http://localhost:$PORT). With REDIS_URL set and --direct,
+// running server's admin API (--url, default $SOUK_URL or http://localhost:$PORT). With REDIS_URL set and --direct,
 // it works on the database and Redis itself (the gate is shared, so any process can rebuild it).
 import { createSouk } from '../server.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { HttpProblem } from '../kernel/http/problem.ts';
 import { flashSalesRuntime, reconcileSale } from '../modules/flash-sales/index.ts';
-import { option, serverUrl, viaApi } from './api-client.ts';
+import { ApiClient, defaultServerUrl, option, serverUrl } from './api-client.ts';
+import { loadConfig } from '../kernel/config.ts';
+import { announceDatabase } from './database-target.ts';
 
-const USAGE = `Usage:
+export const flashSaleUsage = (): string => `Usage:
   souk flash-sale reconcile <saleId> [--platform SLUG] [--url URL]   through a running server's admin API
   souk flash-sale reconcile <saleId> [--platform SLUG] --direct      on the database and Redis (REDIS_URL) directly
-With --url, log in with SOUK_API_KEY or SOUK_ADMIN_EMAIL/SOUK_ADMIN_PASSWORD. Without --platform, every
+The server is --url (default ${defaultServerUrl()}); the CLI uses SOUK_API_KEY, the session saved by
+\`souk login\`, or SOUK_ADMIN_EMAIL/SOUK_ADMIN_PASSWORD (logging in once). Without --platform, every
 platform with the flash-sales module is searched for the sale.`;
 
 interface Report {
@@ -34,20 +37,22 @@ function print(report: Report, platform: string): void {
 }
 
 async function viaServer(args: string[], saleId: string): Promise<number> {
-  const url = serverUrl(args);
+  const api = new ApiClient(serverUrl(args));
+  await api.announce();
+  const viaApi = (method: string, path: string) => api.call(method, path);
   const given = option(args, '--platform');
   const candidates = given
     ? [given]
-    : ((await viaApi(url, 'GET', '/admin/platforms')) as { items: Array<{ slug: string; modules: string[] }> }).items.filter((p) => p.modules.includes('flash-sales')).map((p) => p.slug);
+    : ((await viaApi('GET', '/admin/platforms')) as { items: Array<{ slug: string; modules: string[] }> }).items.filter((p) => p.modules.includes('flash-sales')).map((p) => p.slug);
   for (const slug of candidates) {
     const path = `/admin/platforms/${encodeURIComponent(slug)}/flash-sales/${saleId}`;
     try {
-      await viaApi(url, 'GET', path);
+      await viaApi('GET', path);
     } catch (error) {
       if (!given && /\(404\)/.test((error as Error).message)) continue;
       throw error;
     }
-    print((await viaApi(url, 'POST', `${path}/reconcile`)) as Report, slug);
+    print((await viaApi('POST', `${path}/reconcile`)) as Report, slug);
     return 0;
   }
   console.error(`No platform${given ? ` "${given}"` : ''} has flash sale ${saleId}.`);
@@ -59,6 +64,7 @@ async function direct(args: string[], saleId: string): Promise<number> {
     console.error('--direct needs REDIS_URL: the in-process gate lives in the server; reconcile through it with --url instead.');
     return 2;
   }
+  if (!announceDatabase(loadConfig(), args, 'flash-sale reconcile --direct')) return 2;
   // No event worker: this process only reconciles, it must not drain or run timers.
   const souk = await createSouk({ logger: false, config: { seedDemo: false, platformRefreshMs: 0, eventsWorker: false } });
   try {
@@ -82,8 +88,12 @@ async function direct(args: string[], saleId: string): Promise<number> {
 
 export async function flashSaleCommand(args: string[]): Promise<number> {
   const [sub, saleId] = args;
+  if (sub === undefined || sub === 'help' || args.includes('--help')) {
+    console.log(flashSaleUsage());
+    return 0;
+  }
   if (sub !== 'reconcile' || !saleId || !isUuid(saleId)) {
-    console.error(USAGE);
+    console.error(flashSaleUsage());
     return 2;
   }
   return args.includes('--direct') ? direct(args, saleId.toLowerCase()) : viaServer(args, saleId.toLowerCase());

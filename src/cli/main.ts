@@ -1,46 +1,50 @@
-// souk start | migrate | platform apply <file> | platform list | help
-import { startCommand } from './start.ts';
-import { migrateCommand } from './migrate.ts';
-import { platformCommand } from './platform.ts';
-import { eventsCommand } from './events.ts';
-import { flashSaleCommand } from './flash-sale.ts';
+// souk start | migrate | platform | events | flash-sale | login | logout | help
+// Each command's module is imported only when it runs, so `souk --help` loads none of the server.
+import { defaultServerUrl } from './api-client.ts';
 
-const USAGE = `Usage: souk <command>
+const usage = (): string => `Usage: souk <command>
 
-  start                       run the server (migrates, seeds the demo on an empty database)
-  migrate [--status]          apply pending database migrations, or list them
-  platform apply <file>       create or update a platform from a YAML or JSON metadata file
-  platform list               list platforms
-  events …                    dead letters, replay, consumers, an event's chain (souk events help)
-  flash-sale reconcile <id>   rebuild a sale's stock gate from its tickets if they differ
-  help                        this text
+  start [--allow-private-webhooks]   run the server (migrates, seeds the demo on an empty database)
+  migrate [--status] [--yes]         apply pending database migrations, or list them
+  platform apply <file> [--url URL]  create or update a platform from a YAML or JSON metadata file
+  platform list [--url URL]          list platforms
+  events …                           dead letters, replay, consumers, an event's chain (souk events help)
+  flash-sale reconcile <id>          rebuild a sale's stock gate from its tickets if they differ
+  login [--url URL] / logout         save an admin session for --url commands / end and delete it
+  help                               this text (every command also takes help or --help)
 
-platform commands work on the database directly; while a server holds the embedded database, add
---url http://localhost:3000 (with SOUK_API_KEY, or SOUK_ADMIN_EMAIL and SOUK_ADMIN_PASSWORD) to go through its API.
-Settings come from environment variables; see the README.`;
+Commands without --url work on the database directly (DATABASE_URL, else embedded PGlite in
+SOUK_DATA_DIR); while a server holds the embedded database, add --url ${defaultServerUrl()} to go
+through its API (logged in with \`souk login\`, SOUK_API_KEY, or SOUK_ADMIN_EMAIL and SOUK_ADMIN_PASSWORD).
+Each command's first line (on stderr) names the database or server it talks to.
+Settings come from environment variables; see the README and .env.example.`;
 
 const [command, ...rest] = process.argv.slice(2);
 
 async function run(): Promise<number> {
   switch (command) {
     case 'start':
-      return startCommand(rest);
+      return (await import('./start.ts')).startCommand(rest);
     case 'migrate':
-      return migrateCommand(rest);
+      return (await import('./migrate.ts')).migrateCommand(rest);
     case 'platform':
-      return platformCommand(rest);
+      return (await import('./platform.ts')).platformCommand(rest);
     case 'events':
-      return eventsCommand(rest);
+      return (await import('./events.ts')).eventsCommand(rest);
     case 'flash-sale':
-      return flashSaleCommand(rest);
+      return (await import('./flash-sale.ts')).flashSaleCommand(rest);
+    case 'login':
+      return (await import('./session.ts')).loginCommand(rest);
+    case 'logout':
+      return (await import('./session.ts')).logoutCommand(rest);
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE);
+      console.log(usage());
       return 0;
     default:
-      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      console.error(`Unknown command "${command}".\n\n${usage()}`);
       return 2;
   }
 }

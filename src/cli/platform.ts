@@ -5,7 +5,20 @@ import { parse as parseYaml } from 'yaml';
 import { createSouk } from '../server.ts';
 import { applyPlatform } from '../modules/platforms/service.ts';
 import { HttpProblem } from '../kernel/http/problem.ts';
-import { option, viaApi } from './api-client.ts';
+import { loadConfig } from '../kernel/config.ts';
+import { ApiClient, option } from './api-client.ts';
+import { announceDatabase } from './database-target.ts';
+
+export const PLATFORM_USAGE = `Usage:
+  souk platform apply <file.yaml|file.json> [--url URL] [--yes]
+  souk platform list [--url URL] [--yes]
+With --url, through a running server's admin API (needed while it holds the embedded database); without,
+on the database directly (DATABASE_URL or SOUK_DATA_DIR). --yes allows creating a new embedded database.`;
+
+/** The direct-database path: say which database, and refuse to create an empty one without --yes. */
+function directConfigAllowed(args: string[], command: string): boolean {
+  return announceDatabase(loadConfig(), args, command);
+}
 
 function readMetadata(file: string): unknown {
   const text = readFileSync(file, 'utf8');
@@ -19,13 +32,20 @@ function report(result: { action: string; platform: { slug: string; hosts: strin
 
 export async function platformCommand(args: string[]): Promise<number> {
   const [sub, file] = args;
-  const url = option(args, '--url')?.replace(/\/$/, '');
-  if (sub === 'apply' && file) {
+  const url = option(args, '--url')?.replace(/\/+$/, '');
+  const api = url ? new ApiClient(url) : undefined;
+  if (sub === 'help' || args.includes('--help')) {
+    console.log(PLATFORM_USAGE);
+    return 0;
+  }
+  if (sub === 'apply' && file && !file.startsWith('--')) {
     const metadata = readMetadata(file);
-    if (url) {
-      report((await viaApi(url, 'PUT', '/admin/platforms', metadata)) as Parameters<typeof report>[0]);
+    if (api) {
+      await api.announce();
+      report((await api.call('PUT', '/admin/platforms', metadata)) as Parameters<typeof report>[0]);
       return 0;
     }
+    if (!directConfigAllowed(args, 'platform apply')) return 2;
     const souk = await createSouk({ logger: false, config: { seedDemo: false, platformRefreshMs: 0 } });
     try {
       report(await applyPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, modules: souk.modules }, metadata));
@@ -43,8 +63,11 @@ export async function platformCommand(args: string[]): Promise<number> {
   if (sub === 'list') {
     type Row = { slug: string; name: string; status: string; defaultCurrency: string; hosts: string[]; modules: string[] };
     let platforms: Row[];
-    if (url) platforms = ((await viaApi(url, 'GET', '/admin/platforms')) as { items: Row[] }).items;
-    else {
+    if (api) {
+      await api.announce();
+      platforms = ((await api.call('GET', '/admin/platforms')) as { items: Row[] }).items;
+    } else {
+      if (!directConfigAllowed(args, 'platform list')) return 2;
       const souk = await createSouk({ logger: false, config: { seedDemo: false, platformRefreshMs: 0 } });
       platforms = souk.ctx.platforms.all();
       await souk.close();
@@ -55,6 +78,6 @@ export async function platformCommand(args: string[]): Promise<number> {
     if (platforms.length === 0) console.log('No platforms yet.');
     return 0;
   }
-  console.error('Usage: souk platform apply <file.yaml|file.json> [--url URL] | souk platform list [--url URL]');
+  console.error(PLATFORM_USAGE);
   return 2;
 }
