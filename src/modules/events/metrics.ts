@@ -17,7 +17,7 @@ export function createEventMetrics(registry: Registry): EventMetrics {
   return {
     published: new Counter({ name: 'souk_events_published_total', help: 'Events moved from the outbox to the transport', labelNames: ['transport'], registers }),
     outboxBacklog: new Gauge({ name: 'souk_events_outbox_backlog', help: 'Committed events not yet relayed to the transport', registers }),
-    consumerLag: new Gauge({ name: 'souk_events_consumer_lag', help: 'Events in the transport a consumer has not reached yet', labelNames: ['consumer'], registers }),
+    consumerLag: new Gauge({ name: 'souk_events_consumer_lag', help: 'Events in the transport a consumer has not reached yet (negative: the consumer stands that many events beyond the head)', labelNames: ['consumer'], registers }),
     handlerSeconds: new Histogram({
       name: 'souk_events_handler_duration_seconds',
       help: 'Time a handler took per event',
