@@ -26,7 +26,9 @@ export interface Config {
   catalogCacheTtlMs: number;
   /** How often a node re-reads platform metadata changed by another node. */
   platformRefreshMs: number;
+  /** Login and sign-up attempts per client IP per window (accounts/login-throttle.ts). */
   loginRateLimitPerIp: number;
+  /** Login attempts per (account, client IP) pair per window; the account alone only slows down, never locks. */
   loginRateLimitPerAccount: number;
   loginRateLimitWindowSeconds: number;
   trustProxy: boolean;
