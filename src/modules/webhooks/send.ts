@@ -135,7 +135,15 @@ export async function sendAttempt(delivery: ClaimedDelivery, options: SendOption
 
   const rawBody = serialiseBody(delivery.body);
   const timestamp = Math.floor(now() / 1000);
-  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.stop]);
+  // An explicit timer rather than AbortSignal.any([AbortSignal.timeout(...)]): Node may garbage-collect a
+  // timeout signal that only AbortSignal.any refers to, and then a hanging receiver is never given up on
+  // (seen here with a 12 s timeout).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${options.timeoutMs} ms`, 'TimeoutError')), options.timeoutMs);
+  const onStop = () => controller.abort(options.stop.reason);
+  options.stop.addEventListener('abort', onStop, { once: true });
+  if (options.stop.aborted) onStop();
+  const signal = controller.signal;
   try {
     const response = await post(url, deliveryHeaders(delivery, rawBody, timestamp), rawBody, signal, checkingLookup(options.allowPrivateTargets, options.resolve));
     const statusCode = response.statusCode ?? 0;
@@ -152,5 +160,8 @@ export async function sendAttempt(delivery: ClaimedDelivery, options: SendOption
   } catch (error) {
     if (options.stop.aborted) return { ...failed('worker stopped'), abortedByStop: true };
     return failed(describeError(error, options.timeoutMs));
+  } finally {
+    clearTimeout(timer);
+    options.stop.removeEventListener('abort', onStop);
   }
 }
