@@ -3,7 +3,7 @@
 // Souk's words, every error (the framework's too) is problem+json with ids, and security headers are set.
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachDatabase } from './harness.ts';
+import { eachDatabase, TEST_METRICS_TOKEN } from './harness.ts';
 import { createShop, stockedVariants, type Shop } from './commerce.ts';
 import { expectProblem } from './problems.ts';
 import { databaseProblem } from '../src/kernel/http/errors.ts';
@@ -116,3 +116,21 @@ eachDatabase('http hardening', (env) => {
     assert.match(String(pay.headers['content-security-policy']), /default-src 'none'/);
   });
 });
+
+eachDatabase('metrics behind a token', (env) => {
+  it('answers /metrics only with the bearer token; health stays open', async () => {
+    assert.equal((await env.app.inject({ url: '/metrics' })).statusCode, 401);
+    expectProblem(await env.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong' } }), 401, 'unauthorized');
+    const ok = await env.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+    assert.equal(ok.statusCode, 200);
+    assert.match(ok.body, /souk_http_requests_total/);
+    assert.equal((await env.app.inject({ url: '/healthz' })).statusCode, 200);
+    assert.equal((await env.app.inject({ url: '/readyz' })).statusCode, 200);
+  });
+});
+
+eachDatabase('metrics without a token', (env) => {
+  it('does not serve /metrics at all', async () => {
+    expectProblem(await env.app.inject({ url: '/metrics' }), 404, 'route_not_found');
+  });
+}, { metricsToken: undefined });

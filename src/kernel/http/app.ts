@@ -118,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installInputGuard(app);
-  installHttpMetrics(app, ctx.metrics);
+  installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);
 
   await app.register(swagger, {
     openapi: {
