@@ -30,6 +30,9 @@ export function engines(): Engine[] {
   return list;
 }
 
+/** The /metrics bearer token every test server is started with (suites that scrape metrics send it). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token';
+
 /** Settings for tests: login limits high enough that suites never trip them by accident. */
 export const testConfig: Partial<Config> = {
   loginRateLimitPerIp: 100_000,
@@ -39,6 +42,8 @@ export const testConfig: Partial<Config> = {
   // them explicitly.
   eventsTransport: 'embedded',
   redisUrl: undefined,
+  metricsToken: TEST_METRICS_TOKEN,
+  adminCorsOrigins: [],
 };
 
 export async function createTempPostgres(): Promise<{ url: string; drop(): Promise<void> }> {

@@ -3,7 +3,7 @@
 // Souk's words, every error (the framework's too) is problem+json with ids, and security headers are set.
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachDatabase } from './harness.ts';
+import { eachDatabase, TEST_METRICS_TOKEN } from './harness.ts';
 import { createShop, stockedVariants, type Shop } from './commerce.ts';
 import { expectProblem } from './problems.ts';
 import { databaseProblem } from '../src/kernel/http/errors.ts';
@@ -116,3 +116,69 @@ eachDatabase('http hardening', (env) => {
     assert.match(String(pay.headers['content-security-policy']), /default-src 'none'/);
   });
 });
+
+eachDatabase('metrics behind a token', (env) => {
+  it('answers /metrics only with the bearer token; health stays open', async () => {
+    assert.equal((await env.app.inject({ url: '/metrics' })).statusCode, 401);
+    expectProblem(await env.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong' } }), 401, 'unauthorized');
+    const ok = await env.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+    assert.equal(ok.statusCode, 200);
+    assert.match(ok.body, /souk_http_requests_total/);
+    assert.equal((await env.app.inject({ url: '/healthz' })).statusCode, 200);
+    assert.equal((await env.app.inject({ url: '/readyz' })).statusCode, 200);
+  });
+});
+
+eachDatabase('metrics without a token', (env) => {
+  it('does not serve /metrics at all', async () => {
+    expectProblem(await env.app.inject({ url: '/metrics' }), 404, 'route_not_found');
+  });
+}, { metricsToken: undefined });
+
+eachDatabase('CORS', (env) => {
+  let shop: Shop;
+  before(async () => {
+    shop = await createShop(env, 'corsy', { storefront: { corsOrigins: ['https://shop.corsy.test'] } });
+  });
+
+  it('is closed by default and opens /store only to the origins the platform lists', async () => {
+    const allowed = await shop.store({ method: 'GET', url: '/store/products', headers: { origin: 'https://shop.corsy.test' } });
+    assert.equal(allowed.headers['access-control-allow-origin'], 'https://shop.corsy.test');
+    assert.match(String(allowed.headers.vary), /Origin/i);
+    const stranger = await shop.store({ method: 'GET', url: '/store/products', headers: { origin: 'https://evil.test' } });
+    assert.equal(stranger.headers['access-control-allow-origin'], undefined);
+    const preflight = await env.app.inject({
+      method: 'OPTIONS',
+      url: '/store/carts',
+      headers: { origin: 'https://shop.corsy.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-publishable-key, content-type' },
+    });
+    assert.equal(preflight.statusCode, 204, preflight.body);
+    assert.equal(preflight.headers['access-control-allow-origin'], 'https://shop.corsy.test');
+    assert.match(String(preflight.headers['access-control-allow-headers']), /x-publishable-key/);
+    const refused = await env.app.inject({ method: 'OPTIONS', url: '/store/carts', headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' } });
+    expectProblem(refused, 403, 'cors_origin_not_allowed');
+    const admin = await env.app.inject({ method: 'OPTIONS', url: '/admin/platforms', headers: { origin: 'https://shop.corsy.test', 'access-control-request-method': 'GET' } });
+    expectProblem(admin, 403, 'cors_origin_not_allowed');
+  });
+
+  it('refuses storefront origins that are not origins', async () => {
+    const bad = await shop.admin({ method: 'PATCH', url: `/admin/platforms/${shop.slug}`, payload: { settings: { storefront: { corsOrigins: ['https://x.test/path'] } } } });
+    expectProblem(bad, 400, 'invalid_settings');
+    const owner = await env.app.inject({
+      method: 'PATCH',
+      url: `/admin/platforms/${shop.slug}`,
+      headers: { authorization: `Bearer ${env.ownerToken}` },
+      payload: { settings: { storefront: { corsOrigins: ['*'] } } },
+    });
+    expectProblem(owner, 400, 'invalid_settings');
+  });
+});
+
+eachDatabase('CORS for admin', (env) => {
+  it('allows the configured admin origin', async () => {
+    const preflight = await env.app.inject({ method: 'OPTIONS', url: '/admin/platforms', headers: { origin: 'https://admin.test', 'access-control-request-method': 'GET' } });
+    assert.equal(preflight.statusCode, 204, preflight.body);
+    const real = await env.app.inject({ url: '/admin/platforms', headers: { origin: 'https://admin.test', authorization: `Bearer ${env.ownerToken}` } });
+    assert.equal(real.headers['access-control-allow-origin'], 'https://admin.test');
+  });
+}, { adminCorsOrigins: ['https://admin.test'] });

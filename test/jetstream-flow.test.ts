@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { asBearer, createTestPlatform, engines, loginAsNewOwner, startTestSouk, type StartedSouk, type TestEnv } from './harness.ts';
+import { asBearer, createTestPlatform, engines, loginAsNewOwner, startTestSouk, TEST_METRICS_TOKEN, type StartedSouk, type TestEnv } from './harness.ts';
 import { waitFor } from './wait.ts';
 import { verifyWebhookSignature } from '../src/modules/webhooks/index.ts';
 
@@ -133,7 +133,7 @@ for (const engine of natsUrl ? engines() : []) {
         const replay = await asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/events/consumers/flow-fulfil/replay', payload: { since: replayFrom } });
         assert.equal(replay.statusCode, 202, replay.body);
         const duplicates = async () => {
-          const text = (await env.app.inject({ url: '/metrics' })).body;
+          const text = (await env.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).body;
           return Number(/souk_events_duplicates_total\{consumer="flow-fulfil"\} (\d+)/.exec(text)?.[1] ?? 0);
         };
         await waitFor('the replayed event to be re-delivered and skipped', async () => (await duplicates()) >= 1, 30_000);

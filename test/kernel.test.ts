@@ -3,7 +3,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
-import { eachDatabase } from './harness.ts';
+import { eachDatabase, TEST_METRICS_TOKEN } from './harness.ts';
 import { collectMigrations, migrate } from '../src/kernel/migrations.ts';
 import { forPlatform, systemDatabase, TenancyGuardError } from '../src/kernel/db/scoped.ts';
 
@@ -41,7 +41,7 @@ eachDatabase('kernel', (env) => {
     assert.equal(ready.statusCode, 200);
     assert.equal(ready.json().status, 'ready');
     await env.app.inject({ url: '/admin/platforms/00000000-0000-7000-8000-000000000000', headers: { authorization: `Bearer ${env.ownerToken}` } });
-    const metrics = await env.app.inject({ url: '/metrics' });
+    const metrics = await env.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
     assert.match(metrics.body, /souk_http_requests_total\{method="GET",route="\/admin\/platforms\/:platform",status_class="4xx"\} 1/);
     assert.match(metrics.body, /souk_http_request_duration_seconds_bucket/);
     assert.match(metrics.body, /souk_process_resident_memory_bytes/);

@@ -56,6 +56,10 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of every Redis key Souk writes: separate installations (or test runs) sharing one Redis. */
   redisKeyPrefix: string;
+  /** Bearer token /metrics requires; when unset /metrics is not served (404). */
+  metricsToken: string | undefined;
+  /** Origins (scheme://host[:port]) allowed to call /admin from a browser; none by default. */
+  adminCorsOrigins: string[];
 }
 
 function int(name: string, fallback: number): number {
@@ -72,6 +76,24 @@ function bool(name: string, fallback: boolean): boolean {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   return !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
+}
+
+/** A comma-separated list of origins, each exactly scheme://host[:port] as a browser sends it. */
+function origins(name: string): string[] {
+  const raw = process.env[name];
+  if (!raw) return [];
+  return raw.split(',').map((item) => item.trim()).filter(Boolean).map((item) => {
+    let origin: string | undefined;
+    try {
+      origin = new URL(item).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined || origin === 'null' || origin !== item) {
+      throw new Error(`${name} must list origins like https://admin.example.com (no path or trailing slash), got "${item}"`);
+    }
+    return origin;
+  });
 }
 
 function eventsTransport(): Config['eventsTransport'] {
@@ -118,6 +140,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     eventsRetryMaxMs: int('SOUK_EVENTS_RETRY_MAX_MS', 5 * 60_000),
     redisUrl: process.env.REDIS_URL || undefined,
     redisKeyPrefix: process.env.SOUK_REDIS_PREFIX || 'souk:',
+    metricsToken: process.env.SOUK_METRICS_TOKEN || undefined,
+    adminCorsOrigins: origins('SOUK_ADMIN_CORS_ORIGINS'),
     ...overrides,
   };
   return config;

@@ -9,6 +9,7 @@ import { requestTrace, runWithTrace } from '../trace.ts';
 import type { ModuleContext, SoukModule } from '../context.ts';
 import { frameworkProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { setSecurityHeaders } from './headers.ts';
+import { installCors } from './cors.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { installTenancy, type TenancyOptions } from './tenancy.ts';
 import { problemBody, problemSchema } from './problem.ts';
@@ -118,7 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installInputGuard(app);
-  installHttpMetrics(app, ctx.metrics);
+  installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);
 
   await app.register(swagger, {
     openapi: {
@@ -150,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(readiness.ok ? 200 : 503).send({ status: readiness.ok ? 'ready' : 'not_ready', detail: readiness.detail });
   });
 
+  installCors(app, { platforms: ctx.platforms, adminOrigins: ctx.config.adminCorsOrigins });
   installTenancy(app, {
     platforms: ctx.platforms,
     coreModules: new Set(options.modules.filter((m) => m.core).map((m) => m.name)),

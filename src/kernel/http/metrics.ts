@@ -1,6 +1,8 @@
 // Prometheus metrics at /metrics: per route template (never per id) and status class, plus Node's
 // process metrics. Each app gets its own registry so tests can run several servers in one process.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { unauthorized } from './problem.ts';
 import { Registry, collectDefaultMetrics, type Metric, type MetricValue } from 'prom-client';
 
 export function createMetricsRegistry(): Registry {
@@ -104,7 +106,13 @@ class HttpMetrics {
   }
 }
 
-export function installHttpMetrics(app: FastifyInstance, registry: Registry): void {
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Metrics name routes, modules and load: not for strangers. With a token set, /metrics wants
+ * "Authorization: Bearer <token>"; without one it is not served at all (404), so nothing is public by default.
+ */
+export function installHttpMetrics(app: FastifyInstance, registry: Registry, token: string | undefined): void {
   const http = new HttpMetrics();
   registry.registerMetric(http.counter('souk_http_requests_total', 'HTTP requests answered', (s) => s.requests));
   registry.registerMetric(http.counter('souk_http_errors_total', 'HTTP requests answered with 4xx or 5xx', (s) => s.errors));
@@ -117,7 +125,13 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     done();
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  if (token === undefined) return;
+  const expected = digest(token);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    // Compared as digests: constant time, whatever the lengths.
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw unauthorized('/metrics needs "Authorization: Bearer <SOUK_METRICS_TOKEN>".');
+    void reply.header('cache-control', 'no-store');
     const body = await registry.metrics();
     return reply.type(registry.contentType).send(body);
   });

@@ -4,6 +4,7 @@ import { Value } from 'typebox/value';
 import { isUuid, newId, newSecret, sha256 } from '../../kernel/ids.ts';
 import { stableStringify } from '../../kernel/json.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
+import { isOrigin } from '../../kernel/http/cors.ts';
 import type { Database, Queryable } from '../../kernel/db/types.ts';
 import type { Platform, PlatformDirectory, SoukModule } from '../../kernel/context.ts';
 import { PlatformInput, type PlatformPatch } from './schemas.ts';
@@ -17,6 +18,16 @@ export interface PlatformServiceDeps {
   directory: PlatformDirectory;
   /** All modules known to this build, for checking `modules` and `settings`. */
   modules: readonly SoukModule[];
+}
+
+function assertStorefrontSettings(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('invalid_settings', 'settings.storefront must be an object.');
+  for (const [key, entry] of Object.entries(value)) {
+    if (key !== 'corsOrigins') throw badRequest('invalid_settings', `settings.storefront.${key} is not a known setting; only corsOrigins is.`);
+    if (!Array.isArray(entry) || entry.length > 50 || !entry.every(isOrigin)) {
+      throw badRequest('invalid_settings', 'settings.storefront.corsOrigins must be a list of at most 50 origins like https://shop.example.com (no path or trailing slash).');
+    }
+  }
 }
 
 type Normalised = Required<Omit<PlatformInput, 'status'>> & { status: 'active' | 'disabled' };
@@ -40,6 +51,11 @@ export function normalisePlatform(input: PlatformInput, modules: readonly SoukMo
   }
   const settings = input.settings ?? {};
   for (const [name, value] of Object.entries(settings)) {
+    // Not a module's: the storefront origins the kernel's CORS allows for this platform's /store routes.
+    if (name === 'storefront') {
+      assertStorefrontSettings(value);
+      continue;
+    }
     const mod = known.get(name);
     if (!mod) throw badRequest('unknown_module', `settings.${name} names no module.`);
     if (mod.settingsSchema && !Value.Check(mod.settingsSchema, value)) {
