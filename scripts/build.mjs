@@ -31,7 +31,8 @@ const sourceLocatedImportMeta = {
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { souk: 'src/cli/main.ts' },
+  // The CLI, and the receiver-side signature helper that package.json exports as `souk/webhook-signature`.
+  entryPoints: { souk: 'src/cli/main.ts', 'webhook-signature': 'src/integrations/webhook-signature.ts' },
   outdir,
   bundle: true,
   splitting: true,

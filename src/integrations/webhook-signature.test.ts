@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../test/harness.ts';
 import { waitFor } from '../../test/wait.ts';
+import { signatureHeader } from '../kernel/signature.ts';
 import { checkSoukSignature, signatureHeaderOf, verifySoukSignature } from './webhook-signature.ts';
 
 // The receiver is on loopback, which the server refuses unless told otherwise (as an operator would for a
@@ -71,4 +72,14 @@ eachDatabase('webhook signature helper', (env) => {
     assert.deepEqual(checkSoukSignature(secret, undefined, delivery.rawBody), { ok: false, reason: 'missing_header' });
     assert.deepEqual(checkSoukSignature(secret, 't=abc,v1=zz', delivery.rawBody), { ok: false, reason: 'malformed_header' });
   });
+});
+
+// What a receiver installs: the built helper under the package's export name (npm install builds dist/).
+it('is exported as souk/webhook-signature, the same helper built for receivers', async () => {
+  const exported = await import('souk/webhook-signature');
+  const body = '{"type":"webhook.test"}';
+  const header = signatureHeader(['whsec-test'], Date.now() / 1000, body);
+  assert.equal(exported.verifySoukSignature('whsec-test', header, body), true);
+  assert.equal(exported.verifySoukSignature('whsec-other', header, body), false);
+  assert.equal(exported.SIGNATURE_HEADER, 'x-souk-signature');
 });
