@@ -63,10 +63,22 @@ export interface CartLine {
   metadata?: Record<string, unknown>;
 }
 
-/** A cart ready to check out: lines, the standard shipping method, an email, optionally a coupon. */
-export async function readyCart(shop: Shop, lines: CartLine[], options: { customerToken?: string; coupon?: string; email?: string } = {}): Promise<string> {
+/** A complete address: the standard shipping method delivers, so checkout needs one. */
+export const TEST_ADDRESS = Object.freeze({ firstName: 'Ada', lastName: 'Lovelace', line1: '12 Test Street', city: 'Testville', postalCode: '10115', country: 'DE' });
+
+/**
+ * A cart ready to check out: lines, the standard shipping method, TEST_ADDRESS (unless `address` says
+ * otherwise; null leaves the cart without one), an email, optionally a coupon.
+ */
+export async function readyCart(
+  shop: Shop,
+  lines: CartLine[],
+  options: { customerToken?: string; coupon?: string; email?: string; address?: Record<string, unknown> | null } = {},
+): Promise<string> {
   const auth: Record<string, string> = options.customerToken ? { authorization: `Bearer ${options.customerToken}` } : {};
-  const created = await shop.store({ method: 'POST', url: '/store/carts', payload: options.customerToken ? {} : { email: options.email ?? 'guest@test.souk' }, headers: auth });
+  const address = options.address === undefined ? TEST_ADDRESS : options.address;
+  const payload = { ...(options.customerToken ? {} : { email: options.email ?? 'guest@test.souk' }), ...(address ? { shippingAddress: address } : {}) };
+  const created = await shop.store({ method: 'POST', url: '/store/carts', payload, headers: auth });
   assert.equal(created.statusCode, 201, created.body);
   const cartId = created.json().id as string;
   for (const line of lines) {
@@ -129,7 +141,7 @@ export async function seedCommerce(env: TestEnv, shop: TestPlatform, customerTok
 
   const open = await call('POST', '/store/carts', {});
   const withLine = await call('POST', `/store/carts/${open.id}/lines`, { variantId, quantity: 1 });
-  const placed = await call('POST', '/store/carts', {});
+  const placed = await call('POST', '/store/carts', { shippingAddress: TEST_ADDRESS });
   await call('POST', `/store/carts/${placed.id}/lines`, { variantId, quantity: 1 });
   await call('PUT', `/store/carts/${placed.id}/shipping-method`, { methodId: 'standard' });
   const order = await call('POST', `/store/carts/${placed.id}/checkout`, {}, { 'idempotency-key': `${marker}-order` });

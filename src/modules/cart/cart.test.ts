@@ -293,8 +293,8 @@ eachDatabase('cart', (env: TestEnv) => {
       let res = await store({ url: `/store/carts/${cart.id}/shipping-options` });
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json().items, [
-        { id: 'standard', name: 'Standard', amount: 500, freeOver: 5000 },
-        { id: 'express', name: 'Express', amount: 1500, freeOver: null },
+        { id: 'standard', name: 'Standard', amount: 500, freeOver: 5000, delivery: true },
+        { id: 'express', name: 'Express', amount: 1500, freeOver: null, delivery: true },
       ]);
       const before = await fingerprint();
       expectProblem(await store({ method: 'PUT', url: `/store/carts/${cart.id}/shipping-method`, payload: { methodId: 'teleport' } }), 422, 'shipping_method_unavailable');

@@ -47,10 +47,10 @@ export async function createCart(pdb: PlatformDb, platform: Platform, customer: 
     throw unprocessable('currency_not_supported', `This shop sells in ${platform.currencies.join(', ')}, not ${currency}.`, { currencies: platform.currencies });
   }
   const row = await pdb.maybeOne<Parameters<typeof stateOf>[0]>(
-    `insert into carts (platform_id, id, customer_id, email, currency) values ($1, $2, $3, $4, $5)
+    `insert into carts (platform_id, id, customer_id, email, currency, shipping_address) values ($1, $2, $3, $4, $5, $6::jsonb)
      returning id, customer_id, email, currency, status, coupon_code, shipping_method_id, shipping_address, version,
        completed_order_id, merged_into_id, created_at, updated_at`,
-    [newId(), customer?.id ?? null, input.email ?? customer?.email ?? null, currency],
+    [newId(), customer?.id ?? null, input.email ?? customer?.email ?? null, currency, input.shippingAddress ? JSON.stringify(input.shippingAddress) : null],
   );
   return presentCart(pdb, platform, stateOf(row!), new Map());
 }
@@ -189,7 +189,7 @@ export function removeCoupon(pdb: PlatformDb, platform: Platform, cartId: string
   });
 }
 
-export async function listShippingOptions(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<ShippingOption[]> {
+export async function listShippingOptions(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<(ShippingOption & { delivery: boolean })[]> {
   const state = await authorize(pdb, await loadCart(pdb, cartId, false), cartId, access);
   const { discount } = await couponOf(pdb, state);
   return shippingOptions(platform, { currency: state.currency, lines: state.lines, shippingMethodId: state.shippingMethodId }, discount);

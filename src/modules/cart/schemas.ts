@@ -38,6 +38,7 @@ export const CreateCartInput = Type.Object(
   {
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: "One of the platform's currencies (default: its default currency)" })),
     email: Type.Optional(Email),
+    shippingAddress: Type.Optional(Address),
   },
   { additionalProperties: false },
 );
@@ -105,5 +106,13 @@ export const Cart = Type.Object({
 export type Cart = Static<typeof Cart>;
 
 export const ShippingOptionList = Type.Object({
-  items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), amount: Type.Integer(), freeOver: Nullable(Type.Integer()) })),
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      amount: Type.Integer(),
+      freeOver: Nullable(Type.Integer()),
+      delivery: Type.Boolean({ description: 'True when the order is delivered, so checkout needs a complete shipping address' }),
+    }),
+  ),
 });

@@ -13,7 +13,7 @@ import { conflict, unprocessable } from '../../kernel/http/problem.ts';
 import { variantNotSellable } from './carts.ts';
 import { assertWritable, authorize, loadCart, sellableVariants } from './state.ts';
 import { assertMoneyWithinLimit } from '../../kernel/money.ts';
-import { exactSubtotal, totalsOf, type Totals } from './totals.ts';
+import { exactSubtotal, shippingOptions, totalsOf, type Totals } from './totals.ts';
 
 export interface CheckoutCart {
   id: string;
@@ -118,6 +118,15 @@ export function computeTotals(
   // No order, payment or refund can ever carry more than MAX_MONEY: see kernel/money.ts.
   assertMoneyWithinLimit('order total', totals.total, cart.currency);
   return { ...totals, shippingMethod };
+}
+
+/**
+ * Whether the cart's chosen shipping method delivers the goods (so the order needs a full address):
+ * true unless the method says `delivery: false` (pickup in store).
+ */
+export function shippingDelivers(platform: Platform, cart: CheckoutCart): boolean {
+  const chosen = shippingOptions(platform, checkoutTotalsInput(cart), 0).find((o) => o.id === cart.shippingMethodId);
+  return chosen?.delivery !== false;
 }
 
 /** Marks the cart completed by this order (conditional on status = 'active'; false if it was not). */

@@ -22,6 +22,9 @@ export const ShippingMethodSetting = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 50, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' }),
     name: Type.String({ minLength: 1, maxLength: 100 }),
+    delivery: Type.Optional(
+      Type.Boolean({ description: 'False for a method nothing is shipped with (pickup in store): checkout then needs no address. Default true' }),
+    ),
     prices: Type.Array(
       Type.Object(
         {

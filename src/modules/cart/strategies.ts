@@ -21,6 +21,8 @@ export interface ShippingOption {
   amount: number;
   /** The subtotal after discount from which the method is free, if it ever is. */
   freeOver: number | null;
+  /** False when nothing is delivered (pickup): checkout then asks for no address. Absent means true. */
+  delivery?: boolean;
 }
 
 export interface ShippingStrategy {
@@ -43,7 +45,7 @@ export const settingsShipping: ShippingStrategy = {
       const price = method.prices.find((p) => p.currency === cart.currency);
       if (!price || options.some((o) => o.id === method.id)) continue;
       const freeOver = price.freeOver ?? null;
-      options.push({ id: method.id, name: method.name, amount: freeOver !== null && payable >= freeOver ? 0 : price.amount, freeOver });
+      options.push({ id: method.id, name: method.name, amount: freeOver !== null && payable >= freeOver ? 0 : price.amount, freeOver, delivery: method.delivery ?? true });
     }
     return options;
   },

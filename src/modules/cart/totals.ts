@@ -47,8 +47,9 @@ export function shippingInput(cart: TotalsInput, discount: number): ShippingQuot
 }
 
 /** The methods this cart can choose from now (empty cart: still offered, so a storefront can show them). */
-export function shippingOptions(platform: Platform, cart: TotalsInput, discount: number): ShippingOption[] {
-  return strategiesFor(platform).shipping.options(platform, shippingInput(cart, discount));
+export function shippingOptions(platform: Platform, cart: TotalsInput, discount: number): (ShippingOption & { delivery: boolean })[] {
+  // A platform's own strategy may leave `delivery` out: a method delivers unless it says otherwise.
+  return strategiesFor(platform).shipping.options(platform, shippingInput(cart, discount)).map((o) => ({ ...o, delivery: o.delivery ?? true }));
 }
 
 /**

@@ -1,5 +1,5 @@
 // Checkout: a cart becomes an order in pending_payment, in one transaction —
-//   idempotency record → cart (locked, repriced) → coupon use → totals → payment timer →
+//   idempotency record → cart (locked, repriced) → address when delivered → coupon use → totals → payment timer →
 //   order, lines, history (one statement) → cart completed → order.created → stock reservation.
 // Locks are still taken in the global order (idempotency key, cart, coupon, reservation, stock levels);
 // the rows written in between are new and contended by nobody. Stock comes last so the level rows —
@@ -17,9 +17,10 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { conflict, unprocessable } from '../../kernel/http/problem.ts';
 import { newId, sha256 } from '../../kernel/ids.ts';
-import { completeCart, computeTotals, loadCartForCheckout, type CheckoutCart } from '../cart/service.ts';
+import { completeCart, computeTotals, loadCartForCheckout, shippingDelivers, type CheckoutCart } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { redeemCoupon } from '../promotions/service.ts';
+import { assertDeliverableAddress } from './address.ts';
 import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
 import { insertOrder, orderNumber } from './insert.ts';
 import { getOrder, toOrder } from './read.ts';
@@ -63,6 +64,8 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
     });
     const email = cart.email ?? input.customer?.email ?? null;
     if (!email) throw unprocessable('email_required', 'A guest checkout needs an email address: PATCH the cart with { "email": … } first.');
+    // Refused before the coupon use is taken: an order that ships must say where to.
+    if (shippingDelivers(platform, cart)) assertDeliverableAddress(cart.shippingAddress);
 
     const discount = cart.couponCode ? (await redeemCoupon(tx, cart.couponCode, couponContext(cart, email, orderId))).discount : 0;
     const totals = computeTotals(platform, cart, discount);
@@ -125,6 +128,7 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
 
 function orderLines(cart: CheckoutCart): Order['lines'] {
   return cart.lines.map((l) => ({
+    id: newId(),
     variantId: l.variantId,
     productId: l.productId,
     sku: l.sku,

@@ -57,7 +57,7 @@ export async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow
  */
 export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]): Promise<OrderRow[]> {
   if (orders.length === 0) return [];
-  // 20 parameters an order, 10 a line, 5 for its history: keep well inside PostgreSQL's 65,535.
+  // 20 parameters an order, 11 a line, 5 for its history: keep well inside PostgreSQL's 65,535.
   if (orders.length > MAX_ORDERS_PER_STATEMENT) throw new Error(`insertOrders takes at most ${MAX_ORDERS_PER_STATEMENT} orders at once, got ${orders.length}`);
   const params: unknown[] = [];
   // $1 is the platform (bound by the PlatformDb), so the first pushed value is $2.
@@ -91,7 +91,7 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
     ].map(param);
     orderValues.push(`($1, ${id}, ${columns.join(', ')})`);
     o.lines.forEach((line, i) => {
-      const values = [i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata)].map(param);
+      const values = [line.id, i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata)].map(param);
       lineValues.push(`($1, ${id}, ${values.join(', ')})`);
     });
     const [historyId, kind, toStatus, actor, data] = [newId(), 'status', 'pending_payment', o.history.actor, JSON.stringify(o.history.data)].map(param);
@@ -106,7 +106,7 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
        returning ${ORDER_COLUMNS}
      ),
      l as (
-       insert into order_lines (platform_id, order_id, position, variant_id, product_id, sku, title, product_title, quantity, unit_price, line_total, metadata)
+       insert into order_lines (platform_id, order_id, id, position, variant_id, product_id, sku, title, product_title, quantity, unit_price, line_total, metadata)
        values ${lineValues.join(', ')}
      ),
      h as (

@@ -248,6 +248,48 @@ eachDatabase('orders and checkout', (env) => {
       assert.deepEqual(await stockOf(shop, variantId!), { onHand: 10, reserved: 0, available: 10 });
     });
 
+    it('a delivered order needs a complete address (422 shipping_address_required, nothing changes); pickup needs none', async () => {
+      const shipShop = await createShop(env, 'ord-address', {
+        cart: {
+          shippingMethods: [
+            { id: 'standard', name: 'Standard', prices: [{ currency: 'USD', amount: 500 }] },
+            { id: 'pickup', name: 'Pick up in store', delivery: false, prices: [{ currency: 'USD', amount: 0 }] },
+          ],
+        },
+      });
+      const [variant] = await stockedVariants(shipShop, 1, 5);
+      await createCoupon(shipShop, { code: 'ADDR1', kind: 'fixed', amount: 100, currency: 'USD', usageLimit: 1 });
+      const options = await shipShop.store({ method: 'GET', url: `/store/carts/${await readyCart(shipShop, [{ variantId: variant!, quantity: 1 }])}/shipping-options` });
+      assert.deepEqual(options.json().items.map((o: { id: string; delivery: boolean }) => [o.id, o.delivery]), [['standard', true], ['pickup', false]]);
+
+      const noAddress = await readyCart(shipShop, [{ variantId: variant!, quantity: 1 }], { address: null, coupon: 'ADDR1' });
+      const partial = await readyCart(shipShop, [{ variantId: variant!, quantity: 1 }], { address: { firstName: 'Ada', line1: '1 Road', city: 'Berlin', country: 'DE' } });
+      const before = await tablesFingerprint(env.souk.database, ORDER_TABLES);
+      const none = await checkout(shipShop, noAddress, 'addr-1');
+      expectProblem(none, 422, 'shipping_address_required');
+      assert.deepEqual(none.json().missing, ['name', 'line1', 'city', 'postalCode', 'country']);
+      const some = await checkout(shipShop, partial, 'addr-2');
+      expectProblem(some, 422, 'shipping_address_required');
+      assert.deepEqual(some.json().missing, ['postalCode']);
+      assert.match(some.json().detail, /postalCode/);
+      // The coupon use was not taken, no stock was reserved, no order or idempotency row was written.
+      assert.equal(await tablesFingerprint(env.souk.database, ORDER_TABLES), before);
+
+      // Once the address is complete the same cart (and key) checks out, and the order carries the address.
+      const fixed = await shipShop.store({ method: 'PATCH', url: `/store/carts/${partial}`, payload: { shippingAddress: { firstName: 'Ada', line1: '1 Road', city: 'Berlin', postalCode: '10115', country: 'DE' } } });
+      assert.equal(fixed.statusCode, 200, fixed.body);
+      const placed = await checkout(shipShop, partial, 'addr-2');
+      assert.equal(placed.statusCode, 201, placed.body);
+      assert.equal(placed.json().shippingAddress.postalCode, '10115');
+
+      // Pickup delivers nothing: no address needed.
+      const pickup = await shipShop.store({ method: 'PUT', url: `/store/carts/${noAddress}/shipping-method`, payload: { methodId: 'pickup' } });
+      assert.equal(pickup.statusCode, 200, pickup.body);
+      const collected = await checkout(shipShop, noAddress, 'addr-3');
+      assert.equal(collected.statusCode, 201, collected.body);
+      assert.equal(collected.json().shippingAddress, null);
+    });
+
     it('a platform without the orders module answers 404', async () => {
       const res = await env.app.inject({ method: 'GET', url: '/store/orders', headers: (await createShopWithout(env)).store });
       expectProblem(res, 404, 'module_disabled');

@@ -43,7 +43,7 @@ export const ORDER_COLUMNS = `o.id, o.number, o.cart_id, o.customer_id, o.email,
   o.coupon_code, o.shipping_method, o.shipping_address, o.reservation_id, o.timeout_timer_id, ${iso('o.payment_due_at')} as payment_due_at,
   o.carrier, o.tracking_number, o.cancel_reason, o.source, ${iso('o.created_at')} as created_at, ${iso('o.updated_at')} as updated_at`;
 
-const LINES_JSON = `coalesce((select json_agg(json_build_object('variantId', l.variant_id, 'productId', l.product_id, 'sku', l.sku,
+const LINES_JSON = `coalesce((select json_agg(json_build_object('id', l.id, 'variantId', l.variant_id, 'productId', l.product_id, 'sku', l.sku,
     'title', l.title, 'productTitle', l.product_title, 'quantity', l.quantity, 'unitPrice', l.unit_price,
     'lineTotal', l.line_total, 'metadata', l.metadata) order by l.position)
   from order_lines l where l.platform_id = $1 and l.order_id = o.id), '[]'::json) as lines`;

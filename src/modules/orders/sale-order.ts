@@ -50,7 +50,7 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
     if (!Number.isSafeInteger(input.unpaidTimeoutSeconds) || input.unpaidTimeoutSeconds < 1 || input.unpaidTimeoutSeconds > MAX_UNPAID_TIMEOUT_SECONDS) {
       throw badRequest('invalid_timeout', `unpaidTimeoutSeconds must be 1 to ${MAX_UNPAID_TIMEOUT_SECONDS}.`);
     }
-    const lines = input.lines.map((l) => ({ ...l, lineTotal: l.unitPrice * l.quantity, metadata: {} }));
+    const lines = input.lines.map((l) => ({ ...l, id: newId(), lineTotal: l.unitPrice * l.quantity, metadata: {} }));
     const subtotal = lines.reduce((sum, l) => sum + l.lineTotal, 0);
     // The sale price includes delivery; tax follows the platform's rule like any cart would.
     const tax = strategiesFor(platform).tax.compute(platform, { currency: input.currency, taxableAmount: subtotal });

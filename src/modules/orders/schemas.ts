@@ -15,6 +15,7 @@ const Money = Type.Integer({ minimum: 0, description: 'Minor units of the order 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const OrderLine = Type.Object({
+  id: Type.String({ description: 'The line id a refund by line names' }),
   variantId: Type.String(),
   productId: Type.String(),
   sku: Type.String(),

@@ -40,6 +40,39 @@ export async function getPayableOrder(pdb: PlatformDb, orderId: string): Promise
   return row ? payable(row) : undefined;
 }
 
+/** What a refund by line needs: the order's totals as charged and each line's units and price. */
+export interface RefundableOrder {
+  id: string;
+  number: string;
+  currency: string;
+  totals: { subtotal: number; discount: number; shipping: number; tax: number; total: number; taxIncluded: boolean };
+  /** In the order's line order (the tie-break of every allocation). */
+  lines: { id: string; sku: string; quantity: number; lineTotal: number }[];
+}
+
+export async function getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<RefundableOrder | undefined> {
+  const row = await readOrderRow(pdb, orderId);
+  if (!row) return undefined;
+  const lines = await pdb.query<{ id: string; sku: string; quantity: number; line_total: string | number }>(
+    'select id, sku, quantity, line_total from order_lines where platform_id = $1 and order_id = $2 order by position',
+    [orderId],
+  );
+  return {
+    id: row.id,
+    number: row.number,
+    currency: row.currency,
+    totals: {
+      subtotal: Number(row.subtotal),
+      discount: Number(row.discount_total),
+      shipping: Number(row.shipping_total),
+      tax: Number(row.tax_total),
+      total: Number(row.total),
+      taxIncluded: row.tax_included,
+    },
+    lines: lines.map((l) => ({ id: l.id, sku: l.sku, quantity: l.quantity, lineTotal: Number(l.line_total) })),
+  };
+}
+
 export interface OrdersService {
   markPaid(
     tx: PlatformDb,

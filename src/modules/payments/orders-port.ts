@@ -4,12 +4,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { authorizeOrderAccess, getPayableOrder, ordersService, type PayableOrder } from '../orders/service.ts';
+import { authorizeOrderAccess, getPayableOrder, getRefundableOrder, ordersService, type PayableOrder, type RefundableOrder } from '../orders/service.ts';
 
-export type { PayableOrder };
+export type { PayableOrder, RefundableOrder };
 
 export interface OrdersPort {
   getPayableOrder(pdb: PlatformDb, orderId: string): Promise<PayableOrder | undefined>;
+  /** The order's totals and lines, for refunds by line. */
+  getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<RefundableOrder | undefined>;
   /** Throws (404) unless the request may act on the order: its customer's session or the guest order token. */
   authorizeOrderAccess(pdb: PlatformDb, request: FastifyRequest, orderId: string): Promise<unknown>;
   markPaid(
@@ -25,6 +27,7 @@ export function ordersPort(ctx: ModuleContext): OrdersPort {
   const orders = ordersService(ctx);
   return {
     getPayableOrder,
+    getRefundableOrder,
     authorizeOrderAccess,
     markPaid: (tx, orderId, input) => orders.markPaid(tx, orderId, input),
     paymentFailed: (tx, orderId, input) => orders.paymentFailed(tx, orderId, input),

@@ -399,7 +399,7 @@ eachDatabase('payments', (env: TestEnv) => {
       expectProblem(tooMuch, 409, 'refund_exceeds_captured');
       assert.equal(tooMuch.json().refundable, order.total - 700);
       expectProblem(await refund(order, 0), 400, 'validation_failed');
-      expectProblem(await shop.admin({ method: 'POST', url: `/admin/platforms/${shop.slug}/orders/${order.id}/refunds`, payload: { amount: 5 } }), 400, 'validation_failed');
+      expectProblem(await shop.admin({ method: 'POST', url: `/admin/platforms/${shop.slug}/orders/${order.id}/refunds`, payload: { amount: 5 } }), 400, 'refund_reason_required');
       assert.equal(await fingerprint(), before);
 
       const rest = await refund(order, order.total - 700);

@@ -14,6 +14,7 @@ import { conflict, HttpProblem, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { EVENT_PAYMENT_REFUNDED, EVENT_REFUND_FAILED, type PaymentsDeps } from './deps.ts';
 import { getRefund, REFUND_COLUMNS, type RefundRow } from './records.ts';
+import { planLineRefund, recordRefundLines, type RefundRequest } from './refund-lines.ts';
 import type { Refund, RefundKind } from './schemas.ts';
 import { REFUND_CLAIM_SECONDS } from './settings.ts';
 
@@ -153,26 +154,36 @@ export async function sendPendingRefunds(deps: PaymentsDeps, platformId: string,
 }
 
 /**
- * An admin refund of part or all of an order's captured money: reserved against the order's succeeded
- * payment with the most left, sent to the provider at once, settled, and returned. 404 order_not_found,
- * 409 refund_exceeds_captured (nothing changes), 502 refund_failed when the provider refuses.
+ * An admin refund of an order's captured money — a free amount, or units of lines (and the shipping) at
+ * what the customer paid for them — reserved against the order's succeeded payment with the most left,
+ * sent to the provider at once, settled, and returned. 404 order_not_found, 409 refund_exceeds_captured,
+ * for lines also 422 unknown_order_line, 409 refund_exceeds_line, 422 nothing_to_refund (nothing changes
+ * on any of them), 502 refund_failed when the provider refuses (the units are then refundable again).
  */
-export async function refundOrder(deps: PaymentsDeps, platformId: string, orderId: string, input: { amount: number; reason: string; actor: string }): Promise<Refund> {
+export async function refundOrder(deps: PaymentsDeps, platformId: string, orderId: string, input: RefundRequest & { actor: string }): Promise<Refund> {
   const pdb = deps.ctx.platformDb(platformId);
   const order = await deps.orders.getPayableOrder(pdb, orderId);
   if (!order) throw notFound('order_not_found', `There is no order ${orderId} on this platform.`);
-  const refundId = await pdb.transaction(async (tx) => {
-    const payment = await tx.maybeOne<{ id: string }>(
-      `select id from payments where platform_id = $1 and order_id = $2 and status = 'succeeded'
-       order by captured_amount - refunded_amount desc, id limit 1`,
+  const { refundId, items } = await pdb.transaction(async (tx) => {
+    // Every succeeded payment of the order, locked in id order (as a cancellation locks them): concurrent
+    // refunds of one order take turns here, so each counts the units and money the others took.
+    const payments = await tx.query<{ id: string; left: number | string }>(
+      `select id, captured_amount - refunded_amount as left from payments
+       where platform_id = $1 and order_id = $2 and status = 'succeeded' order by id for update`,
       [orderId],
     );
+    const payment = payments.reduce<(typeof payments)[number] | undefined>((best, p) => (best === undefined || Number(p.left) > Number(best.left) ? p : best), undefined);
     if (!payment) throw conflict('refund_exceeds_captured', `Order ${order.number} has no captured payment to refund.`, { refundable: 0 });
-    return reserveRefund(tx, { paymentId: payment.id, amount: input.amount, reason: input.reason, kind: 'admin', actor: input.actor, claim: true });
+    const plan = input.kind === 'lines' ? await planLineRefund(deps.orders, tx, orderId, input) : undefined;
+    const amount = plan ? plan.amount : input.kind === 'amount' ? input.amount : 0;
+    const reason = input.reason ?? plan?.description ?? 'refund';
+    const id = await reserveRefund(tx, { paymentId: payment.id, amount, reason, kind: 'admin', actor: input.actor, claim: true });
+    if (plan) await recordRefundLines(tx, id, orderId, plan.items);
+    return { refundId: id, items: plan?.items };
   });
   const claimed = await pdb.maybeOne<RefundRow>(`select ${REFUND_COLUMNS} from payment_refunds where platform_id = $1 and id = $2`, [refundId]);
   await sendClaimed(deps, pdb, claimed!);
-  const refund = (await getRefund(pdb, refundId))!;
+  const refund = { ...(await getRefund(pdb, refundId))!, ...(items ? { lines: items } : {}) };
   if (refund.status === 'failed') {
     throw new HttpProblem(502, 'refund_failed', `The payment provider refused the refund: ${refund.failureReason ?? 'no reason given'}.`, { refund });
   }

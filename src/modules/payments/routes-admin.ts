@@ -8,6 +8,7 @@ import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { listOrderPayments } from './records.ts';
+import { refundRequestOf } from './refund-lines.ts';
 import { refundOrder } from './refunds.ts';
 import { AdminOrderParams, AdminPaymentList, Refund, RefundInput } from './schemas.ts';
 
@@ -43,14 +44,18 @@ export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
       schema: {
         tags,
         security,
-        summary: 'Refund part or all of what an order paid (409 above what is captured and not yet refunded)',
+        summary: 'Refund a free amount, or units of order lines (and the shipping) at what the customer paid for them',
+        description:
+          'Send `{ amount, reason }` or `{ lines: [{ lineId, quantity }], shipping?, reason? }`, not both (400 refund_amount_or_lines). ' +
+          "A line's units return its share of the order total (discount and tax split by largest remainder; k units of Q return " +
+          'round_half_up(share × k / Q) minus what earlier units returned), so refunding every unit and the shipping returns the total.',
         params: AdminOrderParams,
         body: RefundInput,
-        response: { 201: Refund, ...errorResponses(400, 401, 403, 404, 409, 502) },
+        response: { 201: Refund, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
       },
     },
     async (request, reply) => {
-      const refund = await refundOrder(deps, platformOf(request).id, request.params.orderId, { ...request.body, actor: actorIdOf(request) });
+      const refund = await refundOrder(deps, platformOf(request).id, request.params.orderId, { ...refundRequestOf(request.body), actor: actorIdOf(request) });
       return reply.code(201).send(refund);
     },
   );

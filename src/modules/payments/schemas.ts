@@ -48,6 +48,16 @@ export const Refund = Type.Object({
   status: RefundStatus,
   providerRefundRef: Nullable(Type.String()),
   failureReason: Nullable(Type.String()),
+  lines: Type.Optional(
+    Type.Array(
+      Type.Object({
+        lineId: Nullable(Type.String({ description: 'The order line; null for the shipping' })),
+        quantity: Type.Integer(),
+        amount: Type.Integer({ description: 'What these units returned' }),
+      }),
+      { description: 'For a refund by line: what each line (and the shipping) returned' },
+    ),
+  ),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -82,8 +92,21 @@ export const AdminPaymentList = Type.Object({ items: Type.Array(AdminPayment) })
 
 export const RefundInput = Type.Object(
   {
-    amount: MoneyAmount({ minimum: 1, description: 'Minor units; at most what was captured and not yet refunded' }),
-    reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }),
+    amount: Type.Optional(MoneyAmount({ minimum: 1, description: 'A free amount in minor units; at most what was captured and not yet refunded. Not with lines' })),
+    lines: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            lineId: Uuid,
+            quantity: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Units of the line to refund, at most those not yet refunded' }),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 100, description: "Units to refund at what the customer paid for them (the line's share of discount and tax)" },
+      ),
+    ),
+    shipping: Type.Optional(Type.Boolean({ description: 'With lines (or alone): also refund what was paid for shipping, once per order' })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Required with amount; a refund by line is described by its units when left out' })),
   },
   { additionalProperties: false },
 );
