@@ -434,7 +434,7 @@ function flashSuite(env: TestEnv): void {
     expectProblem(await buy(shop, saleId, people[0]!, variant!), 409, 'limit_reached');
 
     // A node died between taking a unit and writing its ticket: the unit is lost to the gate until reconciled.
-    const taken = await gate.take(saleId, { epoch: 2, variantId: variant!, customerId: newId(), quantity: 1, ticketId: newId(), burstMs: 0 });
+    const taken = await gate.take(saleId, { epoch: 2, variantId: variant!, customerId: newId(), quantity: 1, ticketId: newId(), burstMs: 0, nodeId: 'a-dead-node' });
     assert.equal(taken.ok, true);
     const repaired = await reconcile();
     assert.equal(repaired.repaired, true);
