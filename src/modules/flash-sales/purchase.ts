@@ -52,7 +52,10 @@ async function confirmedDuplicate(rt: FlashRuntime, pdb: PlatformDb, customerId:
  * The sale is sold out for this item but the customer holds units in it: most likely a retry whose first
  * answer was lost. Their existing ticket, never sold_out; 503 while the units they hold have no ticket yet.
  */
-async function existingTicket(pdb: PlatformDb, saleId: string, customerId: string): Promise<PurchaseResult> {
+async function existingTicket(rt: FlashRuntime, pdb: PlatformDb, saleId: string, customerId: string): Promise<PurchaseResult> {
+  // Their first purchase may still be on its way to the database from this very node: wait for it.
+  const local = rt.writingFor.get(`${saleId}:${customerId}`);
+  if (local && (await rt.writing.get(local)) === 'ok') return duplicateOf(local);
   const row = await pdb.maybeOne<{ id: string }>(
     `select id::text from flash_sale_tickets where platform_id = $1 and sale_id = $2 and customer_id = $3 and status in ('pending', 'ordered')
      order by id desc limit 1`,
@@ -170,7 +173,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
     const held = await rt.gate.held(saleId, sale.gateEpoch, customer.id).catch(() => 0);
     if (held > 0) {
       rt.metrics.purchases.inc({ outcome: 'duplicate' });
-      return existingTicket(pdb, saleId, customer.id);
+      return existingTicket(rt, pdb, saleId, customer.id);
     }
     rt.metrics.purchases.inc({ outcome: 'sold_out' });
     rt.early.count(saleId, 'earlySoldOut');
@@ -194,7 +197,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
         return confirmedDuplicate(rt, pdb, customer.id, outcome.ticketId);
       case 'sold_out':
         rt.soldOut.mark(saleId, variantId);
-        if (outcome.held > 0) return existingTicket(pdb, saleId, customer.id);
+        if (outcome.held > 0) return existingTicket(rt, pdb, saleId, customer.id);
         throw await soldOut(rt, pdb, sale);
       case 'limit_reached':
         throw conflict('limit_reached', `You already hold the ${sale.perCustomerLimit ?? 0} unit(s) the sale allows per customer.`, { limit: sale.perCustomerLimit });
@@ -224,8 +227,13 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
       rt.ctx.log.warn({ err: error, saleId }, 'flash-sale ticket writer failed');
       return 'unknown' as const;
     });
+  const writer = `${saleId}:${customer.id}`;
   rt.writing.set(ticketId, writing);
-  const inserted = await writing.finally(() => rt.writing.delete(ticketId));
+  rt.writingFor.set(writer, ticketId);
+  const inserted = await writing.finally(() => {
+    rt.writing.delete(ticketId);
+    if (rt.writingFor.get(writer) === ticketId) rt.writingFor.delete(writer);
+  });
   if (inserted === 'failed') {
     // The unit was taken but no ticket exists: hand it back (a failure here leaves it in flight under this
     // node, for a reconciliation to return).

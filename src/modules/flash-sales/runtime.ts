@@ -36,6 +36,8 @@ export interface FlashRuntime {
   writeTicket: (pdb: PlatformDb, ticket: NewTicket) => Promise<InsertResult>;
   /** Tickets this node is writing now, by id: a double click answered from one of them waits for its fate. */
   writing: Map<string, Promise<InsertResult>>;
+  /** `${saleId}:${customerId}` → the ticket of theirs this node is writing now (a retry waits for it). */
+  writingFor: Map<string, string>;
   soldOut: SoldOutFlags;
   /** Answers given before the gate, added to the sale's counters every 250 ms (tally.ts). */
   early: EarlyTally;
@@ -88,6 +90,7 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
       gate.settle(saleId, epoch, ids).catch((error: unknown) => ctx.log.debug({ err: error, saleId }, 'flash-sale in-flight takes not cleared'));
     }),
     writing: new Map(),
+    writingFor: new Map(),
     soldOut: new SoldOutFlags(),
     early: new EarlyTally(gate, (error, saleId) => ctx.log.debug({ err: error, saleId }, 'flash-sale counters not updated')),
     outstanding: new ShortMemo(1000),
