@@ -170,13 +170,14 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   }
   if (rt.soldOut.isSoldOut(saleId, variantId)) {
     // One read of the gate tells a holder (a retry) from a newcomer; only a holder costs a query.
+    // A holder's answer is counted as sold out, as the gate counts it when it answers the same.
+    rt.early.count(saleId, 'earlySoldOut');
     const held = await rt.gate.held(saleId, sale.gateEpoch, customer.id).catch(() => 0);
     if (held > 0) {
       rt.metrics.purchases.inc({ outcome: 'duplicate' });
       return existingTicket(rt, pdb, saleId, customer.id);
     }
     rt.metrics.purchases.inc({ outcome: 'sold_out' });
-    rt.early.count(saleId, 'earlySoldOut');
     throw await soldOut(rt, pdb, sale);
   }
 
