@@ -13,6 +13,14 @@
 //    node rebuilds the gate from the tickets; the rush finishes there. Then, in SQL: units in active
 //    tickets + units left in the gate = the sale quantity, orders = ticketed units, nothing oversold, and
 //    the independent checker (scripts/check-commerce.ts) finds the shop consistent.
+// 3. The same rush, one node SIGKILLed in the middle of it, and no operator: the survivor sees the dead
+//    node's heartbeat lapse and returns the units it had taken without a ticket, so within a few heartbeat
+//    timeouts ticketed units + units on sale in the gate = the sale quantity. The rush then finishes on the
+//    survivor, the attempts the dead node never answered are retried there, and a customer who holds a
+//    ticket gets that ticket back (never sold_out); every ticket named in a 202 exists.
+//
+// A customer who already holds units and finds the item sold out is answered 202 with that ticket
+// (duplicate: true): '202 duplicate' is an expected answer in every scenario.
 //
 // PostgreSQL and Redis only (two processes share the database and the gate); skipped on a PGlite-only run,
 // a failure when SOUK_REQUIRE_SERVICES=1 and a service is missing. No timing is asserted.
@@ -54,6 +62,8 @@ const LIMIT = 2;
 const SALE_PRICE = 990;
 const LIST_PRICE = 2000;
 const STOCK = 1500;
+/** Short heartbeats so scenario 3 finds the dead node in a few seconds. */
+const NODE_TIMEOUT_MS = 2000;
 
 // ---- the nodes ------------------------------------------------------------------------------------------
 
@@ -254,6 +264,7 @@ async function stage(slug: string, options: { redisUrl?: string } = {}): Promise
       SOUK_EVENTS_TRANSPORT: transport,
       SOUK_DB_POOL_SIZE: '8',
       SOUK_FLASH_DRAIN_PER_SECOND: '400',
+      SOUK_FLASH_NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
       ...(transport === 'jetstream'
         ? { NATS_URL: natsUrl!, SOUK_NATS_STREAM: nats.natsStream, SOUK_NATS_SUBJECT_PREFIX: nats.natsSubjectPrefix, SOUK_NATS_ACK_WAIT_MS: String(nats.natsAckWaitMs) }
         : {}),
@@ -494,6 +505,15 @@ async function ticketIds(s: Stage, saleId: string): Promise<Set<string>> {
   return new Set(rows.rows.map((r) => r.id));
 }
 
+/** Every ticket named in a 202 (won or duplicate) exists and is the asking customer's. */
+async function assertEvery202Resolves(s: Stage, saleId: string, attempts: Attempt[]): Promise<void> {
+  const rows = await s.sql.query<{ id: string; customer_id: string }>('select id, customer_id from flash_sale_tickets where platform_id = $1 and sale_id = $2', [s.platformId, saleId]);
+  const owner = new Map(rows.rows.map((r) => [r.id, r.customer_id]));
+  const answered = attempts.filter((x) => x.status === 202 && x.error === undefined);
+  const dangling = answered.filter((x) => owner.get(x.ticketId!) !== s.customers[x.customer]!.id);
+  assert.deepEqual(dangling.map((x) => ({ n: x.n, ticketId: x.ticketId, duplicate: x.duplicate })), [], 'a 202 named a ticket that does not exist or is not the customer’s');
+}
+
 async function waitForStart(startsAt: number): Promise<void> {
   // Same machine, same clock: a little past the start so no node still sees the sale as upcoming.
   const wait = startsAt - Date.now() + 300;
@@ -523,7 +543,7 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
     note(`rush done: ${JSON.stringify(tally(attempts).answers)}`);
 
     const { answers, wonUnits, perCustomer, tickets } = tally(attempts);
-    const allowed = new Set(['202', '409 sold_out', '409 limit_reached']);
+    const allowed = new Set(['202', '202 duplicate', '409 sold_out', '409 limit_reached']);
     for (const key of Object.keys(answers)) assert.ok(allowed.has(key), `unexpected answers ${JSON.stringify(answers)}\nA: ${a.output().slice(-3000)}\nB: ${b.output().slice(-3000)}`);
     assert.equal(wonUnits, QUANTITY, `units won over HTTP: ${JSON.stringify(answers)}`);
     assert.ok(Math.max(...perCustomer.values()) <= LIMIT, 'a customer won more than the limit');
@@ -531,6 +551,7 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
 
     // Every acknowledged ticket exists, and no ticket exists that nobody was told about.
     assert.deepEqual([...(await ticketIds(s, saleId))].sort(), [...tickets].sort());
+    await assertEvery202Resolves(s, saleId, attempts);
     let t = await truth(s, saleId);
     assert.equal(t.activeUnits, QUANTITY);
     assert.ok(t.maxPerCustomer <= LIMIT);
@@ -635,7 +656,7 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
     }
     await rush(again, (x) => attemptOnce(s, saleId, x, b.base));
     const { answers, perCustomer, tickets } = tally(attempts);
-    const allowed = new Set(['202', '409 sold_out', '409 limit_reached']);
+    const allowed = new Set(['202', '202 duplicate', '409 sold_out', '409 limit_reached']);
     for (const key of Object.keys(answers)) assert.ok(allowed.has(key), `unexpected answers from the survivor ${JSON.stringify(answers)}\nB: ${b.output().slice(-3000)}`);
     assert.ok(Math.max(...perCustomer.values()) <= LIMIT);
 
@@ -661,6 +682,90 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
     const inDb = await ticketIds(s, saleId);
     for (const id of tickets) assert.ok(inDb.has(id), `acknowledged ticket ${id} is gone`);
 
+    const report = await checkCommerce(s.url, { platform: s.shop.slug });
+    assert.equal(report.ok, true, formatReport(report));
+    await s.dispose();
+  });
+  it('a node SIGKILLed mid-rush with no operator: the survivor returns its in-flight takes, retries get their tickets, every 202 resolves', { timeout: 300_000 }, async () => {
+    const s = await stage('rush-lost');
+    stages.push(s);
+    const [a, b] = s.nodes as [Node, Node];
+    const { saleId, startsAt } = await scheduleSale(s, b, 3000);
+    const attempts = plan(s, 4242);
+    await waitForStart(startsAt);
+
+    // Both nodes until about 40% of the units are won, then node A dies with requests in flight.
+    let won = 0;
+    let killing: Promise<void> | undefined;
+    await rush(
+      attempts,
+      async (x) => {
+        await attemptOnce(s, saleId, x, s.nodes[x.node]!.base);
+        if (x.status === 202 && !x.duplicate) won += x.quantity;
+        if (!killing && won >= 400) killing = a.kill();
+      },
+      () => killing !== undefined,
+    );
+    await killing;
+    note(`node A killed: ${JSON.stringify(tally(attempts).answers)}`);
+
+    // No reconcile call: within a few heartbeat timeouts every unit is ticketed or back on sale.
+    const balance = async () => {
+      const t = await truth(s, saleId);
+      const gate = await gateRemaining(s, b, saleId);
+      return { active: t.activeUnits, onSale: sumOf(gate.remaining), epoch: gate.epoch };
+    };
+    note(`right after the kill: ${JSON.stringify(await balance())}`);
+    const settled = await waitFor('ticketed + on sale = the sale quantity, with no operator', async () => {
+      const now = await balance();
+      return now.active + now.onSale === QUANTITY ? now : undefined;
+    }, 6 * NODE_TIMEOUT_MS + 10_000, 100);
+    note(`balanced without an operator: ${JSON.stringify(settled)}`);
+
+    // The rush finishes on the survivor (it sells out), then every attempt the dead node never answered
+    // is retried there, as a shopper's client would.
+    const unsent = attempts.filter((x) => x.status === undefined && x.error === undefined);
+    await rush(unsent, (x) => attemptOnce(s, saleId, x, b.base));
+    const lost = attempts.filter((x) => x.error !== undefined || (x.status !== undefined && x.status >= 500));
+    const holdersBefore = new Set(
+      (await s.sql.query<{ customer_id: string }>(`select distinct customer_id from flash_sale_tickets where platform_id = $1 and sale_id = $2 and status in ('pending', 'ordered')`, [s.platformId, saleId])).rows.map((r) => r.customer_id),
+    );
+    for (const x of lost) {
+      x.error = undefined;
+      x.status = undefined;
+      x.tries = 0;
+    }
+    await rush(lost, (x) => attemptOnce(s, saleId, x, b.base));
+    note(`retried ${lost.length} unanswered attempts on B: ${JSON.stringify(tally(lost).answers)}`);
+    for (const x of lost) {
+      if (!holdersBefore.has(s.customers[x.customer]!.id)) continue;
+      assert.ok(x.status === 202 || x.code === 'limit_reached', `a ticket holder's retry was answered ${x.status} ${x.code ?? ''}`);
+    }
+    const { answers, perCustomer } = tally(attempts);
+    const allowed = new Set(['202', '202 duplicate', '409 sold_out', '409 limit_reached']);
+    for (const key of Object.keys(answers)) assert.ok(allowed.has(key), `unexpected answers ${JSON.stringify(answers)}\nB: ${b.output().slice(-3000)}`);
+    assert.ok(Math.max(...perCustomer.values()) <= LIMIT);
+    await assertEvery202Resolves(s, saleId, attempts);
+    // A buyer polls a retried purchase's ticket on the survivor and finds it.
+    for (const x of lost.filter((y) => y.status === 202).slice(0, 10)) {
+      const res = await call(b.base, 'GET', `/store/flash-sales/tickets/${x.ticketId}`, {
+        'x-publishable-key': s.shop.platform.publishableKey,
+        authorization: `Bearer ${s.customers[x.customer]!.token}`,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+
+    await drained(s, saleId);
+    const t = await truth(s, saleId);
+    const gate = await gateRemaining(s, b, saleId);
+    note(`drained: ${JSON.stringify({ ...t, gate })}`);
+    assert.equal(t.activeUnits + sumOf(gate.remaining), QUANTITY, `active ticket units ${t.activeUnits} + gate ${JSON.stringify(gate.remaining)} = ${QUANTITY}`);
+    for (const [i, v] of s.variants.entries()) assert.ok((t.perVariant[v] ?? 0) <= SPLIT[i]!, `variant ${i} oversold: ${JSON.stringify(t.perVariant)}`);
+    assert.ok(t.maxPerCustomer <= LIMIT, 'a customer over the limit');
+    assert.equal(t.orders, t.activeTickets, 'one order per ticket');
+    assert.equal(t.orderUnits, t.activeUnits, 'orders = ticketed units');
+    assert.equal(t.ticketsWithoutOrder, 0);
+    assert.equal(t.carveOutUnits, sumOf(gate.remaining), 'what the gate still sells is still carved out');
     const report = await checkCommerce(s.url, { platform: s.shop.slug });
     assert.equal(report.ok, true, formatReport(report));
     await s.dispose();

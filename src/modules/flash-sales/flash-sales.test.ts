@@ -16,6 +16,11 @@ import { deleteKeysWithPrefix } from '../../kernel/redis.ts';
 import { flashSalesRuntime, setFlashSaleRiskHook } from './index.ts';
 
 const at = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Short heartbeats, so a lost node is found in well under a second (read when each Souk of this file starts).
+const NODE_TIMEOUT_MS = 600;
+process.env.SOUK_FLASH_NODE_TIMEOUT_MS = String(NODE_TIMEOUT_MS);
 let shopCounter = 0;
 
 async function flashShop(env: TestEnv, flash: Record<string, unknown> = {}): Promise<Shop> {
@@ -272,8 +277,10 @@ function flashSuite(env: TestEnv): void {
       assert.equal(r.statusCode, 409, r.body);
       assert.ok(['sold_out', 'limit_reached'].includes(r.json().code), r.body);
     }
-    const won = results.filter((r) => r.statusCode === 202).map((r) => r.json().ticketId as string);
+    // A customer who holds a unit and finds the item sold out is given that ticket again (duplicate).
+    const won = results.filter((r) => r.statusCode === 202 && !r.json().duplicate).map((r) => r.json().ticketId as string);
     assert.equal(new Set(won).size, won.length);
+    for (const r of results.filter((x) => x.statusCode === 202 && x.json().duplicate)) assert.ok(won.includes(r.json().ticketId), r.body);
 
     const tickets = await shop.env.souk.database.query<{ customer_id: string; variant_id: string; quantity: number }>(
       'select customer_id, variant_id, quantity from flash_sale_tickets where platform_id = $1 and sale_id = $2',
@@ -312,7 +319,9 @@ function flashSuite(env: TestEnv): void {
     await flashSalesRuntime(env.souk.ctx).early.flush();
     await waitFor('the early answers in the counters', async () => (await stats(shop, saleId)).gate.counters.attempts === results.length + 1, 5000, 50);
     const { counters } = (await stats(shop, saleId)).gate;
-    assert.equal(counters.soldOut, answered('sold_out') + 1);
+    // A holder who found the item sold out was answered with their ticket, and counted as sold out.
+    const holdersAnswered = results.filter((r) => r.statusCode === 202 && r.json().duplicate).length;
+    assert.equal(counters.soldOut, answered('sold_out') + holdersAnswered + 1);
     assert.equal(counters.limitReached, answered('limit_reached'));
     assert.ok((counters.admitted ?? 0) <= (counters.attempts ?? 0));
     assert.deepEqual(s.items.map((i) => i.remaining), [0, 0]);
@@ -434,7 +443,7 @@ function flashSuite(env: TestEnv): void {
     expectProblem(await buy(shop, saleId, people[0]!, variant!), 409, 'limit_reached');
 
     // A node died between taking a unit and writing its ticket: the unit is lost to the gate until reconciled.
-    const taken = await gate.take(saleId, { epoch: 2, variantId: variant!, customerId: newId(), quantity: 1, ticketId: newId(), burstMs: 0 });
+    const taken = await gate.take(saleId, { epoch: 2, variantId: variant!, customerId: newId(), quantity: 1, ticketId: newId(), burstMs: 0, nodeId: 'a-dead-node' });
     assert.equal(taken.ok, true);
     const repaired = await reconcile();
     assert.equal(repaired.repaired, true);
@@ -514,6 +523,82 @@ function flashSuite(env: TestEnv): void {
     );
     assert.equal(carveOut!.quantity, 5);
     assert.deepEqual(await stockOf(shop, variant!), { onHand: 100, reserved: 10, available: 90 });
+  });
+
+  test('a sold-out answer never goes to a customer who holds units: a retry gets the existing ticket', async () => {
+    const shop = await flashShop(env, { doubleClickMs: 0 });
+    const [variant] = await stockedVariants(shop, 1, 50);
+    const saleId = await scheduled(shop, { perCustomerLimit: 2, items: [{ variantId: variant!, quantity: 2 }] });
+    const [holder, other, late] = await buyers(shop, 3);
+    const first = await buy(shop, saleId, holder!, variant!);
+    assert.equal(first.statusCode, 202, first.body);
+    assert.equal((await buy(shop, saleId, other!, variant!)).statusCode, 202);
+    // Sold out now. The holder's retry (its answer lost, say) is told about the ticket it holds: once from
+    // the gate, once from this node's sold-out flag.
+    for (let i = 0; i < 2; i++) {
+      const retry = await buy(shop, saleId, holder!, variant!);
+      assert.equal(retry.statusCode, 202, retry.body);
+      assert.deepEqual(retry.json(), { ticketId: first.json().ticketId, status: 'pending', duplicate: true });
+    }
+    expectProblem(await buy(shop, saleId, late!, variant!), 409, 'sold_out');
+    assert.equal(await ticketCount(shop, saleId), 2);
+  });
+
+  test('a node that stops beating has its in-flight takes returned by a survivor within a few heartbeats, with no operator', async () => {
+    const shop = await flashShop(env);
+    const [variant] = await stockedVariants(shop, 1, 100);
+    const saleId = await scheduled(shop, { perCustomerLimit: 2, items: [{ variantId: variant!, quantity: 10 }] });
+    const people = await buyers(shop, 4);
+    const rt = flashSalesRuntime(env.souk.ctx);
+    // A purchase on this node: its ticket is written and its take no longer in flight.
+    assert.equal((await buy(shop, saleId, people[0]!, variant!)).statusCode, 202);
+    assert.deepEqual(await rt.gate.inFlight(saleId), {});
+    const epoch = (await stats(shop, saleId)).gate.state!.epoch;
+
+    // Another node beats and takes three units; it commits one ticket, then dies before it can clear that
+    // take or write the other two.
+    const ghost = `ghost-${randomBytes(4).toString('hex')}`;
+    await rt.nodes.beat(ghost, 60_000);
+    const ghostTickets = [newId(), newId(), newId()];
+    for (const [i, ticketId] of ghostTickets.entries()) {
+      const taken = await rt.gate.take(saleId, { epoch, variantId: variant!, customerId: people[i + 1]!.id, quantity: 1, ticketId, burstMs: 60_000, nodeId: ghost });
+      assert.equal(taken.ok, true);
+    }
+    await shop.env.souk.ctx.platformDb(shop.platform.platform.id).execute(
+      `insert into flash_sale_tickets (platform_id, id, sale_id, variant_id, customer_id, email, quantity, epoch) values ($1, $2, $3, $4, $5, 'x@buyers.test', 1, $6)`,
+      [ghostTickets[0], saleId, variant, people[1]!.id, epoch],
+    );
+    assert.deepEqual(await rt.gate.inFlight(saleId), { [ghost]: 3 });
+
+    // Retries on this node while the other is silent: the committed ticket is confirmed; the one never
+    // written is not named in a 202 (its poll would be a 404), the buyer is asked to try again.
+    const confirmed = await buy(shop, saleId, people[1]!, variant!);
+    assert.equal(confirmed.statusCode, 202, confirmed.body);
+    assert.deepEqual(confirmed.json(), { ticketId: ghostTickets[0], status: 'pending', duplicate: true });
+    const poll = await shop.store({ method: 'GET', url: `/store/flash-sales/tickets/${ghostTickets[0]}`, headers: { authorization: `Bearer ${people[1]!.token}` } });
+    assert.equal(poll.statusCode, 200, poll.body);
+    const unwritten = await buy(shop, saleId, people[2]!, variant!);
+    expectProblem(unwritten, 503, 'try_again');
+    assert.equal(unwritten.headers['retry-after'], '1');
+
+    // While the node beats it is left alone, however long its takes stay in flight.
+    await sleep(2 * NODE_TIMEOUT_MS);
+    assert.equal((await stats(shop, saleId)).gate.state?.remaining[variant!], 6);
+    // It dies: no more beats, its heartbeat lapses, and a survivor's beat finds it.
+    await rt.nodes.beat(ghost, 1);
+    await waitFor('the lost node’s untaken units back in the gate', async () => (await stats(shop, saleId)).gate.state?.remaining[variant!] === 8, 15_000, 50);
+    const s = await stats(shop, saleId);
+    assert.equal(s.gate.state!.epoch, epoch + 1, 'returned by a rebuild under a new epoch, which fences a node that was only paused');
+    assert.equal(s.items[0]!.activeUnits + s.gate.state!.remaining[variant!]!, 10, 'ticketed + on sale = the sale quantity');
+    assert.deepEqual(await rt.gate.inFlight(saleId), {});
+    assert.deepEqual(await rt.nodes.lapsed(), [], 'the lost node is forgotten once recovered');
+
+    // The buyer whose unit was lost tries again and buys for real; the committed one still holds theirs.
+    const again = await buy(shop, saleId, people[2]!, variant!);
+    assert.equal(again.statusCode, 202, again.body);
+    assert.equal(again.json().duplicate, false);
+    assert.equal(await ticketCount(shop, saleId), 3);
+    assert.equal((await stats(shop, saleId)).gate.state?.remaining[variant!], 7);
   });
 
   test('the end of the sale turns waiting tickets into orders and returns the unsold carve-out to normal stock', async () => {

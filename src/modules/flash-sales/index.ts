@@ -6,6 +6,7 @@ import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
 import { EVENT_CANCELLED as ORDER_CANCELLED, EVENT_PAID as ORDER_PAID } from '../orders/service.ts';
 import { DrainWorker } from './drain.ts';
 import { endSale, EVENT_END } from './lifecycle.ts';
+import { startHeartbeat } from './nodes.ts';
 import { onOrderCancelled, onOrderPaid } from './returns.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
@@ -53,7 +54,13 @@ export const flashSalesModule: SoukModule = {
       rt.kickDrain = () => worker.kick();
       app.addHook('onReady', async () => worker.start());
     }
+    // Every node that takes units beats, and looks after nodes that stopped beating (nodes.ts).
+    let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
+    app.addHook('onReady', async () => {
+      heartbeat = startHeartbeat(rt);
+    });
     app.addHook('onClose', async () => {
+      await heartbeat?.stop();
       await worker?.stop();
       await rt.close();
     });

@@ -4,6 +4,11 @@
 // and only winners touch the database: a ticket row, written together with the other winners of the
 // moment in one transaction that holds the sale row FOR SHARE and checks the epoch each unit was taken
 // under (tickets.ts). The order is written later by the drain.
+//
+// A 202 names a ticket that exists or that this node is writing and has seen written: a double click
+// answered with an earlier ticket id, or a sold-out answer to a customer who holds units, looks that
+// ticket up first, and answers 503 try_again while its fate is open (its writer may be another node, or a
+// node that died — then nodes.ts returns its units and the next try starts afresh).
 import type { FastifyRequest } from 'fastify';
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
@@ -28,6 +33,37 @@ export interface PurchaseResult {
 }
 
 const tryAgain = (detail: string) => new HttpProblem(503, 'try_again', detail, { retryAfter: 1 }, { 'retry-after': '1' });
+
+const duplicateOf = (ticketId: string): PurchaseResult => ({ ticketId, status: 'pending', duplicate: true });
+
+/** The gate named an earlier ticket of this customer (double click): answer with it only once it exists. */
+async function confirmedDuplicate(rt: FlashRuntime, pdb: PlatformDb, customerId: string, ticketId: string): Promise<PurchaseResult> {
+  const local = rt.writing.get(ticketId);
+  if (local) {
+    if ((await local) === 'ok') return duplicateOf(ticketId);
+    throw tryAgain('Your earlier purchase was not recorded; try again.');
+  }
+  const row = await pdb.maybeOne<{ id: string }>('select id::text from flash_sale_tickets where platform_id = $1 and id = $2 and customer_id = $3', [ticketId, customerId]);
+  if (row) return duplicateOf(ticketId);
+  throw tryAgain('Your earlier purchase is still being recorded; try again in a second.');
+}
+
+/**
+ * The sale is sold out for this item but the customer holds units in it: most likely a retry whose first
+ * answer was lost. Their existing ticket, never sold_out; 503 while the units they hold have no ticket yet.
+ */
+async function existingTicket(rt: FlashRuntime, pdb: PlatformDb, saleId: string, customerId: string): Promise<PurchaseResult> {
+  // Their first purchase may still be on its way to the database from this very node: wait for it.
+  const local = rt.writingFor.get(`${saleId}:${customerId}`);
+  if (local && (await rt.writing.get(local)) === 'ok') return duplicateOf(local);
+  const row = await pdb.maybeOne<{ id: string }>(
+    `select id::text from flash_sale_tickets where platform_id = $1 and sale_id = $2 and customer_id = $3 and status in ('pending', 'ordered')
+     order by id desc limit 1`,
+    [saleId, customerId],
+  );
+  if (row) return duplicateOf(row.id);
+  throw tryAgain('Your purchase is still being recorded; try again in a second.');
+}
 
 /** The customer behind the bearer token, from the per-node session cache. */
 export async function cachedCustomer(rt: FlashRuntime, pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
@@ -133,8 +169,15 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
     throw new HttpProblem(403, 'challenge_required', risk.reason ?? 'Complete the challenge, then try again.', { challenge: risk.challenge });
   }
   if (rt.soldOut.isSoldOut(saleId, variantId)) {
-    rt.metrics.purchases.inc({ outcome: 'sold_out' });
+    // One read of the gate tells a holder (a retry) from a newcomer; only a holder costs a query.
+    // A holder's answer is counted as sold out, as the gate counts it when it answers the same.
     rt.early.count(saleId, 'earlySoldOut');
+    const held = await rt.gate.held(saleId, sale.gateEpoch, customer.id).catch(() => 0);
+    if (held > 0) {
+      rt.metrics.purchases.inc({ outcome: 'duplicate' });
+      return existingTicket(rt, pdb, saleId, customer.id);
+    }
+    rt.metrics.purchases.inc({ outcome: 'sold_out' });
     throw await soldOut(rt, pdb, sale);
   }
 
@@ -142,7 +185,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   for (let attempt = 1; ; attempt += 1) {
     let outcome: TakeOutcome;
     try {
-      outcome = await rt.gate.take(saleId, { epoch: sale.gateEpoch, variantId, customerId: customer.id, quantity, ticketId, burstMs: settings.doubleClickMs });
+      outcome = await rt.gate.take(saleId, { epoch: sale.gateEpoch, variantId, customerId: customer.id, quantity, ticketId, burstMs: settings.doubleClickMs, nodeId: rt.nodeId });
     } catch (error) {
       rt.ctx.log.warn({ err: error, saleId }, 'flash-sale stock gate unavailable');
       rt.metrics.purchases.inc({ outcome: 'gate_error' });
@@ -152,9 +195,10 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
     rt.metrics.purchases.inc({ outcome: outcome.reason });
     switch (outcome.reason) {
       case 'duplicate':
-        return { ticketId: outcome.ticketId, status: 'pending', duplicate: true };
+        return confirmedDuplicate(rt, pdb, customer.id, outcome.ticketId);
       case 'sold_out':
         rt.soldOut.mark(saleId, variantId);
+        if (outcome.held > 0) return existingTicket(rt, pdb, saleId, customer.id);
         throw await soldOut(rt, pdb, sale);
       case 'limit_reached':
         throw conflict('limit_reached', `You already hold the ${sale.perCustomerLimit ?? 0} unit(s) the sale allows per customer.`, { limit: sale.perCustomerLimit });
@@ -178,15 +222,23 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   }
 
   const epoch = sale.gateEpoch;
-  const inserted: InsertResult = await rt
+  const writing: Promise<InsertResult> = rt
     .writeTicket(pdb, { id: ticketId, saleId, variantId, customerId: customer.id, email: customer.email, quantity, epoch })
     .catch((error: unknown) => {
       rt.ctx.log.warn({ err: error, saleId }, 'flash-sale ticket writer failed');
       return 'unknown' as const;
     });
+  const writer = `${saleId}:${customer.id}`;
+  rt.writing.set(ticketId, writing);
+  rt.writingFor.set(writer, ticketId);
+  const inserted = await writing.finally(() => {
+    rt.writing.delete(ticketId);
+    if (rt.writingFor.get(writer) === ticketId) rt.writingFor.delete(writer);
+  });
   if (inserted === 'failed') {
-    // The unit was taken but no ticket exists: hand it back (a failure here leaves it to reconciliation).
-    await rt.gate.giveBack(saleId, { epoch, variantId, customerId: customer.id, quantity }).catch(() => false);
+    // The unit was taken but no ticket exists: hand it back (a failure here leaves it in flight under this
+    // node, for a reconciliation to return).
+    await rt.gate.giveBack(saleId, { epoch, variantId, customerId: customer.id, quantity, ticketId }).catch(() => false);
     rt.metrics.purchases.inc({ outcome: 'insert_failed' });
     throw tryAgain('Your purchase could not be recorded; try again.');
   }

@@ -9,6 +9,7 @@ import { syncedRedisRateLimiter } from '../../kernel/rate-limit-redis.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
 import { gateFor, type StockGate } from './gate/index.ts';
+import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './nodes.ts';
 import { loadFlashEnv, type FlashEnvSettings } from './settings.ts';
 import { EarlyTally } from './tally.ts';
 import { ticketWriter, type InsertResult, type NewTicket } from './tickets.ts';
@@ -18,17 +19,25 @@ export interface FlashMetrics {
   orders: Counter<'result'>;
   returned: Counter<'to'>;
   rebuilds: Counter<'reason'>;
+  nodesLost: Counter<string>;
 }
 
 export interface FlashRuntime {
   ctx: ModuleContext;
   env: FlashEnvSettings;
   gate: StockGate;
+  /** This process's id in the node registry and in the gate's in-flight records. */
+  nodeId: string;
+  nodes: NodeRegistry;
   limiter: RateLimiter;
   sales: SaleCache;
   sessions: SessionCache;
   /** Writes a winner's ticket, grouped with the other winners of its sale (tickets.ts). */
   writeTicket: (pdb: PlatformDb, ticket: NewTicket) => Promise<InsertResult>;
+  /** Tickets this node is writing now, by id: a double click answered from one of them waits for its fate. */
+  writing: Map<string, Promise<InsertResult>>;
+  /** `${saleId}:${customerId}` → the ticket of theirs this node is writing now (a retry waits for it). */
+  writingFor: Map<string, string>;
   soldOut: SoldOutFlags;
   /** Answers given before the gate, added to the sale's counters every 250 ms (tally.ts). */
   early: EarlyTally;
@@ -70,10 +79,18 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
     ctx,
     env,
     gate,
+    nodeId: newNodeId(),
+    nodes: redis ? redisNodeRegistry(redis, ctx.config.redisKeyPrefix) : memoryNodeRegistry(),
     limiter,
     sales: new SaleCache(),
     sessions: new SessionCache(),
-    writeTicket: ticketWriter(ctx),
+    // Once a batch's fate is known, its takes are no longer in flight; 'failed' ones are cleared by their
+    // give-back and 'unknown' ones stay, so a reconciliation looks at them if this node dies.
+    writeTicket: ticketWriter(ctx, (saleId, epoch, ids) => {
+      gate.settle(saleId, epoch, ids).catch((error: unknown) => ctx.log.debug({ err: error, saleId }, 'flash-sale in-flight takes not cleared'));
+    }),
+    writing: new Map(),
+    writingFor: new Map(),
     soldOut: new SoldOutFlags(),
     early: new EarlyTally(gate, (error, saleId) => ctx.log.debug({ err: error, saleId }, 'flash-sale counters not updated')),
     outstanding: new ShortMemo(1000),
@@ -85,6 +102,7 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
       orders: counter(m, 'souk_flash_sale_orders_total', 'Tickets drained into orders (or failed)', ['result']),
       returned: counter(m, 'souk_flash_sale_returned_units_total', 'Units of cancelled sale orders, back to the sale or to normal stock', ['to']),
       rebuilds: counter(m, 'souk_flash_sale_gate_rebuilds_total', 'Stock gate rebuilds from the tickets', ['reason']),
+      nodesLost: counter(m, 'souk_flash_sale_nodes_lost_total', 'Nodes whose heartbeat lapsed and whose in-flight takes this node recovered', []),
     },
     kickDrain: () => undefined,
     async close() {

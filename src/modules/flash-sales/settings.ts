@@ -36,15 +36,22 @@ export const FLASH_ENV = {
   drainPerSecond: 'SOUK_FLASH_DRAIN_PER_SECOND',
   /** Purchases this node works on at once; beyond it answers 429 with Retry-After: 1. */
   maxInFlight: 'SOUK_FLASH_MAX_IN_FLIGHT',
+  /** A node whose heartbeat is older than this is taken for dead; a survivor returns its in-flight takes. */
+  nodeTimeoutMs: 'SOUK_FLASH_NODE_TIMEOUT_MS',
 } as const;
 
 export interface FlashEnvSettings {
   drainPerSecond: number;
   maxInFlight: number;
+  nodeTimeoutMs: number;
 }
 
 export function loadFlashEnv(env: NodeJS.ProcessEnv = process.env): FlashEnvSettings {
-  return { drainPerSecond: positiveIntEnv(env, FLASH_ENV.drainPerSecond, 200), maxInFlight: positiveIntEnv(env, FLASH_ENV.maxInFlight, 10_000) };
+  return {
+    drainPerSecond: positiveIntEnv(env, FLASH_ENV.drainPerSecond, 200),
+    maxInFlight: positiveIntEnv(env, FLASH_ENV.maxInFlight, 10_000),
+    nodeTimeoutMs: positiveIntEnv(env, FLASH_ENV.nodeTimeoutMs, 5000),
+  };
 }
 
 /** How long the node-local caches trust what they hold. */

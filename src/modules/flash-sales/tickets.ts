@@ -89,14 +89,32 @@ async function afterFailure(ctx: ModuleContext, items: Queued[], error: unknown)
   }
 }
 
+/** Takes whose tickets are written ('ok') or refused for good ('stale', 'closed'), per epoch. */
+export type SettleTakes = (saleId: string, epoch: number, ticketIds: string[]) => void;
+
+function settleBatch(items: Queued[], results: InsertResult[], settle: SettleTakes): void {
+  const byEpoch = new Map<number, string[]>();
+  items.forEach(({ ticket }, i) => {
+    if (results[i] !== 'ok' && results[i] !== 'stale' && results[i] !== 'closed') return;
+    const ids = byEpoch.get(ticket.epoch) ?? [];
+    ids.push(ticket.id);
+    byEpoch.set(ticket.epoch, ids);
+  });
+  for (const [epoch, ids] of byEpoch) settle(items[0]!.ticket.saleId, epoch, ids);
+}
+
 /** One per running module: queues winners per sale and writes each group in one transaction. */
-export function ticketWriter(ctx: ModuleContext): (pdb: PlatformDb, ticket: NewTicket) => Promise<InsertResult> {
+export function ticketWriter(ctx: ModuleContext, settle: SettleTakes): (pdb: PlatformDb, ticket: NewTicket) => Promise<InsertResult> {
   const batcher = new Batcher<Queued, InsertResult>({
     maxBatch: MAX_BATCH,
     // Two so one batch can gather while another commits; more would only add connections holding the
     // same share lock.
     maxInFlight: 2,
-    run: (_key, items) => writeBatch(ctx, items).catch((error: unknown) => afterFailure(ctx, items, error)),
+    run: async (_key, items) => {
+      const results = await writeBatch(ctx, items).catch((error: unknown) => afterFailure(ctx, items, error));
+      settleBatch(items, results, settle);
+      return results;
+    },
   });
   return (pdb, ticket) => batcher.submit(`${pdb.platformId}:${ticket.saleId}`, { pdb, ticket, trace: currentTrace() });
 }

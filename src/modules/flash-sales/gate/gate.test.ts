@@ -89,8 +89,8 @@ function saleId(): string {
   return `sale_${randomBytes(5).toString('hex')}`;
 }
 
-const take = (gate: StockGate, sale: string, epoch: number, customerId: string, ticketId: string, extra: { variantId?: string; quantity?: number; burstMs?: number } = {}) =>
-  gate.take(sale, { epoch, variantId: extra.variantId ?? 'v1', customerId, quantity: extra.quantity ?? 1, ticketId, burstMs: extra.burstMs ?? 0 });
+const take = (gate: StockGate, sale: string, epoch: number, customerId: string, ticketId: string, extra: { variantId?: string; quantity?: number; burstMs?: number; nodeId?: string } = {}) =>
+  gate.take(sale, { epoch, variantId: extra.variantId ?? 'v1', customerId, quantity: extra.quantity ?? 1, ticketId, burstMs: extra.burstMs ?? 0, nodeId: extra.nodeId ?? 'n1' });
 
 const state = (epoch: number, remaining: Record<string, number>, perCustomerLimit: number | null = null, bought: Record<string, number> = {}): GateState =>
   ({ epoch, perCustomerLimit, remaining, bought });
@@ -122,7 +122,7 @@ for (const impl of impls) {
       }
       const started = performance.now();
       // Two gates on two connections for Redis: two API nodes hitting one truth at once.
-      const outcomes = await Promise.all(requests.map((r, i) => (i % 2 ? peer : gate).take(sale, { epoch: 1, burstMs: 0, ...r })));
+      const outcomes = await Promise.all(requests.map((r, i) => (i % 2 ? peer : gate).take(sale, { epoch: 1, burstMs: 0, nodeId: i % 2 ? 'n2' : 'n1', ...r })));
       const ms = performance.now() - started;
       t.diagnostic(`${impl.name}: 10,000 concurrent takes in ${ms.toFixed(1)} ms = ${Math.round(10_000 / (ms / 1000))} takes/s`);
 
@@ -193,10 +193,10 @@ for (const impl of impls) {
       const sale = saleId();
       await gate.load(sale, state(1, { v1: 5, v2: 0 }, 2, { carol: 1 }));
       assert.deepEqual(await take(gate, sale, 1, 'carol', 't1', { quantity: 2 }), { ok: false, reason: 'limit_reached' });
-      assert.deepEqual(await take(gate, sale, 1, 'carol', 't2', { variantId: 'v2' }), { ok: false, reason: 'sold_out' });
+      assert.deepEqual(await take(gate, sale, 1, 'carol', 't2', { variantId: 'v2' }), { ok: false, reason: 'sold_out', held: 1 });
       assert.deepEqual(await take(gate, sale, 1, 'carol', 't3'), { ok: true, ticketId: 't3', remaining: 4 });
       assert.deepEqual(await take(gate, sale, 1, 'carol', 't4', { variantId: 'v2' }), { ok: false, reason: 'limit_reached' });
-      assert.deepEqual(await take(gate, sale, 1, 'dave', 't5', { variantId: 'unknown' }), { ok: false, reason: 'sold_out' });
+      assert.deepEqual(await take(gate, sale, 1, 'dave', 't5', { variantId: 'unknown' }), { ok: false, reason: 'sold_out', held: 0 });
       assert.deepEqual(await take(gate, sale, 1, 'dave', 't6', { quantity: 5 }), { ok: false, reason: 'limit_reached' });
       await assert.rejects(take(gate, sale, 1, 'dave', 't7', { quantity: 0 }), RangeError);
       // No limit at all.
@@ -210,17 +210,41 @@ for (const impl of impls) {
       const sale = saleId();
       await gate.load(sale, state(1, { v1: 1 }, 1));
       assert.deepEqual(await take(gate, sale, 1, 'alice', 'ta', { burstMs: 60_000 }), { ok: true, ticketId: 'ta', remaining: 0 });
-      assert.deepEqual(await take(gate, sale, 1, 'bob', 'tb'), { ok: false, reason: 'sold_out' });
+      assert.deepEqual(await take(gate, sale, 1, 'bob', 'tb'), { ok: false, reason: 'sold_out', held: 0 });
       assert.equal(await gate.giveBack(sale, { epoch: 2, variantId: 'v1', customerId: 'alice', quantity: 1 }), false);
       assert.equal(await gate.giveBack(sale, { epoch: 1, variantId: 'nope', customerId: 'alice', quantity: 1 }), false);
       assert.equal(await peer.giveBack(sale, { epoch: 1, variantId: 'v1', customerId: 'alice', quantity: 1 }), true);
       assert.deepEqual(await gate.snapshot(sale), state(1, { v1: 1 }, 1, {}));
       assert.deepEqual(await take(gate, sale, 1, 'bob', 'tb2'), { ok: true, ticketId: 'tb2', remaining: 0 });
       // Alice's burst went with her unit: her next click is a real attempt (sold out now), not "duplicate".
-      assert.deepEqual(await take(gate, sale, 1, 'alice', 'ta2', { burstMs: 60_000 }), { ok: false, reason: 'sold_out' });
+      assert.deepEqual(await take(gate, sale, 1, 'alice', 'ta2', { burstMs: 60_000 }), { ok: false, reason: 'sold_out', held: 0 });
       assert.equal(await gate.giveBack(sale, { epoch: 1, variantId: 'v1', customerId: 'bob', quantity: 1 }), true);
       assert.deepEqual(await take(gate, sale, 1, 'alice', 'ta3'), { ok: true, ticketId: 'ta3', remaining: 0 });
       assert.deepEqual(await gate.counters(sale), { attempts: 5, admitted: 5, won: 3, soldOut: 2, limitReached: 0, duplicates: 0, refused: 0, returned: 2 });
+    }));
+
+    it('winning takes are in flight under their node until settled or given back; a reload forgets them', () => withGate(async ({ gate, peer }) => {
+      const sale = saleId();
+      await gate.load(sale, state(1, { v1: 10 }, 3));
+      await take(gate, sale, 1, 'alice', 'ta', { nodeId: 'n1' });
+      await take(peer, sale, 1, 'bob', 'tb', { nodeId: 'n2' });
+      await take(peer, sale, 1, 'carol', 'tc', { nodeId: 'n2' });
+      await take(gate, sale, 1, 'dave', 'td', { nodeId: 'n2', quantity: 2 });
+      assert.equal((await take(gate, sale, 1, 'erin', 'te', { nodeId: 'n1', quantity: 4 })).ok, false, 'a refused take is not in flight');
+      assert.deepEqual(await gate.inFlight(sale), { n1: 1, n2: 3 });
+      assert.equal(await gate.held(sale, 1, 'dave'), 2);
+      assert.equal(await gate.held(sale, 1, 'erin'), 0);
+      assert.equal(await gate.held(sale, 1, 'bob'), 1);
+      assert.equal(await gate.held(sale, 2, 'bob'), 0, 'another epoch holds nothing');
+      await peer.settle(sale, 1, ['tb', 'ta', 'td']);
+      await gate.settle(sale, 2, ['tc']);
+      assert.deepEqual(await gate.inFlight(sale), { n2: 1 }, 'a settle under another epoch clears nothing');
+      assert.equal(await gate.giveBack(sale, { epoch: 1, variantId: 'v1', customerId: 'carol', quantity: 1, ticketId: 'tc' }), true);
+      assert.deepEqual(await gate.inFlight(sale), {});
+      await take(gate, sale, 1, 'frank', 'tf', { nodeId: 'n2' });
+      await peer.load(sale, state(2, { v1: 8 }, 3, { alice: 1, bob: 1 }));
+      assert.deepEqual(await gate.inFlight(sale), {}, 'a rebuild counted the tickets; old takes are void');
+      assert.deepEqual(await gate.inFlight(saleId()), {}, 'not loaded: nothing in flight');
     }));
 
     it('a load under a new epoch makes the older epoch stale; a late older load is ignored', () => withGate(async ({ gate, peer }) => {

@@ -10,12 +10,13 @@ interface SaleSlot {
   bought: Map<string, number>;
   /** customerId → the ticket of their last win and when its burst window closes. */
   burst: Map<string, { ticketId: string; until: number }>;
+  /** ticketId → the node that took it, until the ticket's fate is known. */
+  inFlight: Map<string, string>;
   lastSweep: number;
 }
 
 const NOT_LOADED: TakeOutcome = Object.freeze({ ok: false, reason: 'not_loaded' });
 const STALE: TakeOutcome = Object.freeze({ ok: false, reason: 'stale_epoch' });
-const SOLD_OUT: TakeOutcome = Object.freeze({ ok: false, reason: 'sold_out' });
 const LIMIT: TakeOutcome = Object.freeze({ ok: false, reason: 'limit_reached' });
 const RESOLVED_TRUE = Promise.resolve(true);
 const RESOLVED_FALSE = Promise.resolve(false);
@@ -61,6 +62,7 @@ export function memoryGate(now: () => number = Date.now): StockGate {
         remaining: new Map(Object.entries(state.remaining)),
         bought: new Map(Object.entries(state.bought).filter(([, units]) => units > 0)),
         burst: new Map(),
+        inFlight: new Map(),
         lastSweep: now(),
       });
       return RESOLVED_VOID;
@@ -88,12 +90,13 @@ export function memoryGate(now: () => number = Date.now): StockGate {
       const left = slot.remaining.get(input.variantId) ?? 0;
       if (left < input.quantity) {
         c.soldOut += 1;
-        return Promise.resolve(SOLD_OUT);
+        return Promise.resolve({ ok: false, reason: 'sold_out', held });
       }
       const after = left - input.quantity;
       slot.remaining.set(input.variantId, after);
       slot.bought.set(input.customerId, held + input.quantity);
       if (input.burstMs > 0) slot.burst.set(input.customerId, { ticketId: input.ticketId, until: t + input.burstMs });
+      slot.inFlight.set(input.ticketId, input.nodeId);
       c.won += 1;
       return Promise.resolve({ ok: true, ticketId: input.ticketId, remaining: after });
     },
@@ -111,8 +114,26 @@ export function memoryGate(now: () => number = Date.now): StockGate {
       else slot.bought.delete(input.customerId);
       // The returned unit's ticket is void: a click right after must try afresh, not be told "duplicate".
       slot.burst.delete(input.customerId);
+      if (input.ticketId) slot.inFlight.delete(input.ticketId);
       countersOf(saleId).returned += input.quantity;
       return RESOLVED_TRUE;
+    },
+
+    settle(saleId, epoch, ticketIds) {
+      const slot = sales.get(saleId);
+      if (slot && slot.epoch === epoch) for (const id of ticketIds) slot.inFlight.delete(id);
+      return RESOLVED_VOID;
+    },
+
+    inFlight(saleId) {
+      const byNode: Record<string, number> = {};
+      for (const nodeId of sales.get(saleId)?.inFlight.values() ?? []) byNode[nodeId] = (byNode[nodeId] ?? 0) + 1;
+      return Promise.resolve(byNode);
+    },
+
+    held(saleId, epoch, customerId) {
+      const slot = sales.get(saleId);
+      return Promise.resolve(slot && slot.epoch === epoch ? (slot.bought.get(customerId) ?? 0) : 0);
     },
 
     snapshot(saleId) {

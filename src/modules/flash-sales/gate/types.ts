@@ -7,7 +7,8 @@
 export type TakeOutcome =
   | { ok: true; ticketId: string; remaining: number }          // units taken; ticketId is the one passed in
   | { ok: false; reason: 'duplicate'; ticketId: string }        // same customer+sale within burstMs: the earlier ticket
-  | { ok: false; reason: 'sold_out' | 'limit_reached' | 'stale_epoch' | 'not_loaded' };
+  | { ok: false; reason: 'sold_out'; held: number }              // held: units this customer already holds in the sale
+  | { ok: false; reason: 'limit_reached' | 'stale_epoch' | 'not_loaded' };
 
 export interface GateState {
   epoch: number;
@@ -60,10 +61,19 @@ export interface StockGate {
   /** Replaces the sale's state with `state` under a new epoch (older epochs' calls become stale_epoch). */
   load(saleId: string, state: GateState): Promise<void>;
   /** The one atomic step: burst check (duplicate), limit check, stock check, then both counters move and
-   *  the burst key is set for burstMs. Also counts the outcome in the sale's counters. */
-  take(saleId: string, input: { epoch: number; variantId: string; customerId: string; quantity: number; ticketId: string; burstMs: number }): Promise<TakeOutcome>;
-  /** Units come back (order cancelled unpaid, ticket not written): remaining += q, bought -= q. False if stale/not loaded. */
-  giveBack(saleId: string, input: { epoch: number; variantId: string; customerId: string; quantity: number }): Promise<boolean>;
+   *  the burst key is set for burstMs. Also counts the outcome in the sale's counters.
+   *  A winning take is also recorded as in flight under the taking node (ticketId → nodeId) until
+   *  settle() or giveBack() clears it, so a survivor can tell which sales a dead node left units taken in. */
+  take(saleId: string, input: { epoch: number; variantId: string; customerId: string; quantity: number; ticketId: string; burstMs: number; nodeId: string }): Promise<TakeOutcome>;
+  /** Units come back (order cancelled unpaid, ticket not written): remaining += q, bought -= q, and the
+   *  take's in-flight record goes when its ticketId is given. False if stale/not loaded. */
+  giveBack(saleId: string, input: { epoch: number; variantId: string; customerId: string; quantity: number; ticketId?: string }): Promise<boolean>;
+  /** The tickets' fate is known (written, or refused as stale/closed): their takes are no longer in flight. */
+  settle(saleId: string, epoch: number, ticketIds: readonly string[]): Promise<void>;
+  /** Takes still in flight under the loaded epoch, counted per node (empty when not loaded). */
+  inFlight(saleId: string): Promise<Record<string, number>>;
+  /** Units the customer holds under `epoch` (0 when stale or not loaded). */
+  held(saleId: string, epoch: number, customerId: string): Promise<number>;
   snapshot(saleId: string): Promise<GateState | undefined>;
   counters(saleId: string): Promise<SaleCounters>;
   /** Adds answers given before the gate (a node's batch of them, see tally.ts). */
