@@ -10,7 +10,8 @@ import type { Database } from './kernel/db/types.ts';
 import { collectMigrations, migrate, migrationStatus } from './kernel/migrations.ts';
 import { createMetricsRegistry } from './kernel/http/metrics.ts';
 import { buildApp } from './kernel/http/app.ts';
-import type { ModuleContext, SoukModule } from './kernel/context.ts';
+import type { AnySoukModule, ModuleContext, SoukModule } from './kernel/context.ts';
+import { ModuleLifecycle } from './kernel/lifecycle.ts';
 import { allModules } from './modules/index.ts';
 import { PlatformRegistry } from './modules/platforms/registry.ts';
 import { authenticateAdmin, bootstrapOwner } from './modules/accounts/index.ts';
@@ -25,8 +26,12 @@ export interface Souk {
   /** The raw database (no tenancy guard): for the kernel, seeding, tests and checks. */
   database: Database;
   ctx: ModuleContext;
-  modules: readonly SoukModule[];
+  /** In dependency order (kernel/lifecycle.ts). */
+  modules: readonly AnySoukModule[];
   events: EventBus;
+  /** A module's per-process runtime in this Souk (tests and benchmarks that look inside a module). */
+  runtimeOf<R>(module: SoukModule<R>): R;
+  /** Stops HTTP, then the modules in reverse dependency order, then the event bus and the database. */
   close(): Promise<void>;
 }
 
@@ -76,9 +81,12 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     log,
     metrics,
   };
+  const lifecycle = new ModuleLifecycle(modules, ctx, { shutdownTimeoutMs: config.shutdownTimeoutMs, log });
+  await lifecycle.createRuntimes();
   const app = await buildApp({
     ctx,
-    modules,
+    modules: lifecycle.modules,
+    runtimeOf: (mod) => lifecycle.runtimeOf(mod),
     logger: log,
     authenticateAdmin: (token) => authenticateAdmin(db, token),
     async isReady() {
@@ -96,8 +104,9 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   platforms.startPolling(config.platformRefreshMs, (error) => app.log.warn({ err: error }, 'platform refresh failed'));
   await platforms.startListening((error) => app.log.warn({ err: error }, 'platform reload on notification failed'));
   await app.ready();
+  await lifecycle.start();
 
-  for (const mod of modules) mod.subscribe?.(ctx);
+  for (const mod of lifecycle.modules) mod.subscribe?.(ctx, lifecycle.runtimeOf(mod));
   const deliveryDeps = { db, transaction, metrics: eventMetrics, onError: (error: unknown, context: Record<string, unknown>) => log.warn({ err: error, ...context }, 'event delivery error') };
   const transport = config.eventsTransport === 'jetstream'
     ? await openJetStreamTransport(deliveryDeps, config, { stream: config.natsStream, subjectPrefix: config.natsSubjectPrefix, ackWaitMs: config.natsAckWaitMs })
@@ -109,11 +118,13 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     config,
     database,
     ctx,
-    modules,
+    modules: lifecycle.modules,
     events: bus,
+    runtimeOf: (mod) => lifecycle.runtimeOf(mod),
     async close() {
       await platforms.stop();
       await app.close();
+      await lifecycle.stop();
       await bus.stop();
       if (!options.database) await database.close();
     },

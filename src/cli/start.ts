@@ -2,15 +2,12 @@
 // cleanly on SIGTERM or SIGINT within SOUK_SHUTDOWN_TIMEOUT_MS.
 import { DEMO, seedDemo } from '../seed/demo.ts';
 import { loadConfig } from '../kernel/config.ts';
-import { positiveIntEnv } from '../kernel/env.ts';
 import { describeDatabase, embeddedDatabaseExists } from './database-target.ts';
 
 export const START_USAGE = `Usage: souk start [--allow-private-webhooks]
   Migrates, seeds the demo on an empty database and serves (settings: environment variables, see .env.example).
   --allow-private-webhooks   let webhook endpoints point at loopback and private networks (sets
                              SOUK_WEBHOOK_ALLOW_PRIVATE=1 unless it is set); for demos and local receivers only`;
-
-const SHUTDOWN_ENV = 'SOUK_SHUTDOWN_TIMEOUT_MS';
 
 export async function startCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args[0] === 'help') {
@@ -19,9 +16,8 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   // An explicit SOUK_WEBHOOK_ALLOW_PRIVATE (say 0 in production) wins over the flag.
   if (args.includes('--allow-private-webhooks') && !process.env.SOUK_WEBHOOK_ALLOW_PRIVATE) process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
-  const shutdownTimeoutMs = positiveIntEnv(process.env, SHUTDOWN_ENV, 10_000);
-
   const initial = loadConfig();
+  const { shutdownTimeoutMs } = initial;
   const fresh = !initial.databaseUrl && !embeddedDatabaseExists(initial.dataDir);
   console.error(`souk: database ${describeDatabase(initial)}${fresh ? ' (new, created now)' : ''}`);
 
@@ -38,7 +34,7 @@ export async function startCommand(args: string[]): Promise<number> {
     app.log.info({ signal, timeoutMs: shutdownTimeoutMs }, 'shutting down');
     // Whatever hangs (a stuck request, a broker that does not answer), the process ends by the deadline.
     const deadline = setTimeout(() => {
-      app.log.error({ timeoutMs: shutdownTimeoutMs }, `shutdown took longer than ${SHUTDOWN_ENV}; exiting`);
+      app.log.error({ timeoutMs: shutdownTimeoutMs }, 'shutdown took longer than SOUK_SHUTDOWN_TIMEOUT_MS; exiting');
       process.exit(1);
     }, shutdownTimeoutMs);
     deadline.unref();

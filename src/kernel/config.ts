@@ -1,6 +1,7 @@
 // Every setting Souk reads comes from the environment, parsed here once. The README lists them all;
 // keep the two in step.
 import path from 'node:path';
+import { positiveIntEnv } from './env.ts';
 
 export interface Config {
   port: number;
@@ -60,6 +61,11 @@ export interface Config {
   metricsToken: string | undefined;
   /** Origins (scheme://host[:port]) allowed to call /admin from a browser; none by default. */
   adminCorsOrigins: string[];
+  /**
+   * How long close() waits for each module to stop before logging it and going on (kernel/lifecycle.ts);
+   * `souk start` also exits by this deadline on a signal, whatever still hangs.
+   */
+  shutdownTimeoutMs: number;
 }
 
 function int(name: string, fallback: number): number {
@@ -142,6 +148,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     redisKeyPrefix: process.env.SOUK_REDIS_PREFIX || 'souk:',
     metricsToken: process.env.SOUK_METRICS_TOKEN || undefined,
     adminCorsOrigins: origins('SOUK_ADMIN_CORS_ORIGINS'),
+    shutdownTimeoutMs: positiveIntEnv(process.env, 'SOUK_SHUTDOWN_TIMEOUT_MS', 10_000),
     ...overrides,
   };
   return config;

@@ -113,7 +113,17 @@ export interface ModuleContext {
   metrics: Registry;
 }
 
-export interface SoukModule {
+/**
+ * A module of Souk. R is the module's per-process runtime (caches, workers, connections): made once per
+ * running Souk by createRuntime, handed to routes, subscribe, start and stop, and dropped with the Souk.
+ * Nothing a module keeps per process lives anywhere else (no module-level maps or singletons), so two
+ * Souks in one process (the tests) never share state and close() can stop everything it started.
+ *
+ * Boot: createRuntime (dependency order) → routes → app ready → start (dependency order) → subscribe →
+ * event bus starts. close(): HTTP stops → stop (reverse order, each within SOUK_SHUTDOWN_TIMEOUT_MS) →
+ * event bus stops → database closes. See kernel/lifecycle.ts.
+ */
+export interface SoukModule<R = void> {
   name: string;
   /** Core modules are always on; optional ones are enabled per platform in its metadata. */
   core: boolean;
@@ -127,7 +137,18 @@ export interface SoukModule {
    * Checked when a platform is created or updated.
    */
   settingsSchema?: Record<string, unknown>;
-  routes(app: FastifyInstance, ctx: ModuleContext): Promise<void> | void;
+  /** Names of modules that must be started before this one and stopped after it. */
+  dependsOn?: string[];
+  /** Builds this module's per-process runtime; nothing runs in the background yet (that is start). */
+  createRuntime?(ctx: ModuleContext): R | Promise<R>;
+  /** Starts the module's background work (workers, timers, listeners) once the app is ready. */
+  start?(ctx: ModuleContext, runtime: R): Promise<void> | void;
+  /** Stops what start began and releases the runtime's resources; bounded by SOUK_SHUTDOWN_TIMEOUT_MS. */
+  stop?(ctx: ModuleContext, runtime: R): Promise<void> | void;
+  routes(app: FastifyInstance, ctx: ModuleContext, runtime: R): Promise<void> | void;
   /** Subscribes the module's event handlers (ctx.events.subscribe); called once before the bus starts. */
-  subscribe?(ctx: ModuleContext): void;
+  subscribe?(ctx: ModuleContext, runtime: R): void;
 }
+
+/** A module of any runtime type, as lists of modules hold them (method parameters compare bivariantly). */
+export type AnySoukModule = SoukModule<unknown>;

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './ids.ts';
 import type { Database } from './db/types.ts';
-import type { SoukModule } from './context.ts';
+import type { AnySoukModule } from './context.ts';
 
 export interface Migration {
   id: string;
@@ -19,7 +19,7 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
-export function collectMigrations(modules: readonly SoukModule[]): Migration[] {
+export function collectMigrations(modules: readonly AnySoukModule[]): Migration[] {
   const migrations: Migration[] = [];
   for (const mod of modules) {
     const dir = fileURLToPath(mod.migrationsDir);

@@ -1,5 +1,5 @@
 // The modules of this build, in migration order: a module's tables may reference those before it.
-import type { SoukModule } from '../kernel/context.ts';
+import type { AnySoukModule } from '../kernel/context.ts';
 import { platformsModule } from './platforms/index.ts';
 import { accountsModule } from './accounts/index.ts';
 import { catalogModule } from './catalog/index.ts';
@@ -12,8 +12,8 @@ import { ordersModule } from './orders/index.ts';
 import { paymentsModule } from './payments/index.ts';
 import { flashSalesModule } from './flash-sales/index.ts';
 
-export function allModules(bus: () => EventBus): SoukModule[] {
-  const modules: SoukModule[] = [];
+export function allModules(bus: () => EventBus): AnySoukModule[] {
+  const modules: AnySoukModule[] = [];
   modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule);
   return modules;
 }

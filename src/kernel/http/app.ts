@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newId } from '../ids.ts';
 import { requestTrace, runWithTrace } from '../trace.ts';
-import type { ModuleContext, SoukModule } from '../context.ts';
+import type { AnySoukModule, ModuleContext } from '../context.ts';
 import { frameworkProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { setSecurityHeaders } from './headers.ts';
 import { installCors } from './cors.ts';
@@ -20,7 +20,9 @@ import './request.ts';
 
 export interface AppOptions {
   ctx: ModuleContext;
-  modules: readonly SoukModule[];
+  /** In dependency order; each module's routes get its runtime. */
+  modules: readonly AnySoukModule[];
+  runtimeOf(module: AnySoukModule): unknown;
   authenticateAdmin: TenancyOptions['authenticateAdmin'];
   /** Returns true when the database answers and no migration is pending. */
   isReady(): Promise<{ ok: boolean; detail: string }>;
@@ -163,7 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       scope.addHook('onRoute', (route) => {
         route.config = { ...(route.config ?? {}), module: mod.name };
       });
-      await mod.routes(scope, ctx);
+      await mod.routes(scope, ctx, options.runtimeOf(mod));
     });
   }
   return app;

@@ -1,7 +1,7 @@
-import type { SoukModule } from '../../kernel/context.ts';
+import type { AnySoukModule, SoukModule } from '../../kernel/context.ts';
 import { platformRoutes } from './routes.ts';
 
-export function platformsModule(allModules: () => readonly SoukModule[]): SoukModule {
+export function platformsModule(allModules: () => readonly AnySoukModule[]): SoukModule {
   return {
     name: 'platforms',
     core: true,

@@ -6,7 +6,7 @@ import { stableStringify } from '../../kernel/json.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isOrigin } from '../../kernel/http/cors.ts';
 import type { Database, Queryable } from '../../kernel/db/types.ts';
-import type { Platform, PlatformDirectory, SoukModule } from '../../kernel/context.ts';
+import type { Platform, PlatformDirectory, AnySoukModule } from '../../kernel/context.ts';
 import { PlatformInput, type PlatformPatch } from './schemas.ts';
 import { SELECT_PLATFORMS, platformFromRow } from './registry.ts';
 import { emitEvent } from '../events/outbox.ts';
@@ -17,7 +17,7 @@ export interface PlatformServiceDeps {
   db: Database;
   directory: PlatformDirectory;
   /** All modules known to this build, for checking `modules` and `settings`. */
-  modules: readonly SoukModule[];
+  modules: readonly AnySoukModule[];
 }
 
 function assertStorefrontSettings(value: unknown): void {
@@ -33,7 +33,7 @@ function assertStorefrontSettings(value: unknown): void {
 type Normalised = Required<Omit<PlatformInput, 'status'>> & { status: 'active' | 'disabled' };
 
 /** Fills defaults and checks what the JSON schema cannot: module names, settings per module, currencies. */
-export function normalisePlatform(input: PlatformInput, modules: readonly SoukModule[]): Normalised {
+export function normalisePlatform(input: PlatformInput, modules: readonly AnySoukModule[]): Normalised {
   const currencies = input.currencies ?? [input.defaultCurrency];
   if (!currencies.includes(input.defaultCurrency)) {
     throw badRequest('invalid_platform', `defaultCurrency ${input.defaultCurrency} must be one of currencies (${currencies.join(', ')}).`);
