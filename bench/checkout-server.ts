@@ -7,7 +7,7 @@
 // The provider's work runs in this process, as the sandbox's hosted page does in production.
 // Environment: as `souk start`, plus SIGNER_PORT (required).
 import { createSouk } from '../src/server.ts';
-import { signedSandboxWebhook } from '../src/modules/payments/service.ts';
+import { paymentsModule, signedSandboxWebhook } from '../src/modules/payments/index.ts';
 import { jsonSidePort } from './lib/side-port.ts';
 
 const signerPort = Number(process.env.SIGNER_PORT);
@@ -21,7 +21,7 @@ await souk.app.listen({ port: souk.config.port, host: souk.config.host });
 
 const signer = jsonSidePort(async (raw) => {
   const input = raw as { platformId: string; paymentId: string };
-  const { body, headers } = await signedSandboxWebhook(souk.ctx, { platformId: input.platformId, paymentId: input.paymentId });
+  const { body, headers } = await signedSandboxWebhook(souk.runtimeOf(paymentsModule), { platformId: input.platformId, paymentId: input.paymentId });
   return { body, headers };
 });
 signer.listen(signerPort, '127.0.0.1');

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { eachDatabase, type TestEnv } from './harness.ts';
 import { waitFor } from './wait.ts';
 import { checkout, createShop, readyCart, stockedVariants, type Shop } from './commerce.ts';
-import { signedSandboxWebhook } from '../src/modules/payments/service.ts';
+import { paymentsModule, signedSandboxWebhook } from '../src/modules/payments/index.ts';
 import type { Queryable } from '../src/kernel/db/types.ts';
 import { checkCommerce, formatReport, type CommerceReport } from '../scripts/check-commerce.ts';
 
@@ -23,7 +23,7 @@ eachDatabase('commerce checker', (env: TestEnv) => {
   const pay = async (order: { id: string; token: string }) => {
     const started = await shop.store({ method: 'POST', url: `/store/orders/${order.id}/payments`, payload: { provider: 'sandbox' }, headers: { 'x-order-token': order.token } });
     assert.equal(started.statusCode, 201, started.body);
-    const signed = await signedSandboxWebhook(env.souk.ctx, { platformId: shop.platform.platform.id, paymentId: started.json().paymentId });
+    const signed = await signedSandboxWebhook(env.souk.runtimeOf(paymentsModule), { platformId: shop.platform.platform.id, paymentId: started.json().paymentId });
     const res = await shop.store({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: signed.headers, payload: signed.body });
     assert.equal(res.json().outcome, 'applied', res.body);
   };

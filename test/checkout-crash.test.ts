@@ -16,7 +16,7 @@ import { createTempPostgres, engines, loginAsNewOwner, testConfig, type TestEnv 
 import { waitFor } from './wait.ts';
 import { readyCart, stockedVariants, createShop, type Shop } from './commerce.ts';
 import { createSouk, type Souk } from '../src/server.ts';
-import { signedSandboxWebhook } from '../src/modules/payments/service.ts';
+import { paymentsModule, signedSandboxWebhook } from '../src/modules/payments/index.ts';
 import { checkCommerce, formatReport } from '../scripts/check-commerce.ts';
 
 const onPostgres = engines().includes('postgres');
@@ -251,7 +251,7 @@ describe('checkout survives SIGKILL [postgres]', { skip: onPostgres ? false : 'n
       if (started.status >= 500) note5xx(`payment start ${orderId}`, started);
       // 409 when the order timed out meanwhile: nothing to pay.
       if (started.status !== 201 && started.status !== 200) return;
-      const signed = await signedSandboxWebhook(souk.ctx, { platformId: shop.platform.platform.id, paymentId: started.body.paymentId as string });
+      const signed = await signedSandboxWebhook(souk.runtimeOf(paymentsModule), { platformId: shop.platform.platform.id, paymentId: started.body.paymentId as string });
       const hook = { body: signed.body, headers: { ...signed.headers, ...store }, answered: false };
       webhooks.push(hook);
       const res = await call(base, 'POST', '/store/payments/webhooks/sandbox', hook.headers, hook.body);

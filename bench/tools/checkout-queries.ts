@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../../src/kernel/db/types.ts';
 import { openPglite } from '../../src/kernel/db/pglite.ts';
 import { openPostgres } from '../../src/kernel/db/postgres.ts';
 import { createSouk } from '../../src/server.ts';
-import { signedSandboxWebhook } from '../../src/modules/payments/service.ts';
+import { paymentsModule, signedSandboxWebhook } from '../../src/modules/payments/index.ts';
 import { createTempPostgres, createTestPlatform, loginAsNewOwner, testConfig, type TestEnv } from '../../test/harness.ts';
 import { COMMERCE_MODULES } from '../../test/commerce.ts';
 
@@ -95,7 +95,7 @@ try {
     const payment = await measureStep('start payment', async () =>
       expect(await souk.app.inject({ method: 'POST', url: `/store/orders/${order.id}/payments`, headers: { ...store, 'x-order-token': order.accessToken }, payload: { provider: 'sandbox' } }), 201).json<{ paymentId: string }>(),
     );
-    const webhook = await measureStep('sandbox approve + sign (provider side)', () => signedSandboxWebhook(souk.ctx, { platformId: platform.platform.id, paymentId: payment.paymentId }));
+    const webhook = await measureStep('sandbox approve + sign (provider side)', () => signedSandboxWebhook(souk.runtimeOf(paymentsModule), { platformId: platform.platform.id, paymentId: payment.paymentId }));
     await measureStep('webhook', async () => expect(await souk.app.inject({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: { ...webhook.headers, ...store }, payload: webhook.body }), 200));
   }
   console.log(`Database round trips per step (${env.engine}; a transaction counts begin and commit):`);

@@ -5,7 +5,7 @@
 import { createSouk } from '../server.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { HttpProblem } from '../kernel/http/problem.ts';
-import { flashSalesRuntime, reconcileSale } from '../modules/flash-sales/index.ts';
+import { flashSalesModule, reconcileSale } from '../modules/flash-sales/index.ts';
 import { ApiClient, defaultServerUrl, option, serverUrl } from './api-client.ts';
 import { loadConfig } from '../kernel/config.ts';
 import { announceDatabase } from './database-target.ts';
@@ -72,7 +72,7 @@ async function direct(args: string[], saleId: string): Promise<number> {
     const platforms = souk.ctx.platforms.all().filter((p) => (given ? p.slug === given || p.id === given : p.modules.includes('flash-sales')));
     for (const platform of platforms) {
       try {
-        print(await reconcileSale(flashSalesRuntime(souk.ctx), souk.ctx.platformDb(platform.id), saleId), platform.slug);
+        print(await reconcileSale(souk.runtimeOf(flashSalesModule), souk.ctx.platformDb(platform.id), saleId), platform.slug);
         return 0;
       } catch (error) {
         if (error instanceof HttpProblem && error.status === 404) continue;

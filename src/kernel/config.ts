@@ -1,9 +1,11 @@
-// Every setting Souk reads comes from the environment, parsed here once. The README lists them all;
-// keep the two in step.
+// Every setting Souk reads comes from the environment, parsed here once (the modules' own process-wide
+// settings in module-settings.ts). The README lists them all; keep the two in step.
 import path from 'node:path';
 import { positiveIntEnv } from './env.ts';
+import { loadModuleSettings, type ModuleEnvSettings } from './module-settings.ts';
 
-export interface Config {
+/** The kernel's settings, and the modules' process-wide ones (config.payments, .webhooks, .flashSales). */
+export interface Config extends ModuleEnvSettings {
   port: number;
   host: string;
   /** PostgreSQL connection string; when absent Souk runs on embedded PGlite under dataDir. */
@@ -149,6 +151,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     metricsToken: process.env.SOUK_METRICS_TOKEN || undefined,
     adminCorsOrigins: origins('SOUK_ADMIN_CORS_ORIGINS'),
     shutdownTimeoutMs: positiveIntEnv(process.env, 'SOUK_SHUTDOWN_TIMEOUT_MS', 10_000),
+    ...loadModuleSettings(process.env),
     ...overrides,
   };
   return config;

@@ -1,5 +1,5 @@
-// Reading a module's own process-wide settings from the environment, once, when the module starts (the
-// kernel's own settings are in config.ts).
+// Reading settings from the environment, once, when Souk starts (kernel/config.ts and
+// kernel/module-settings.ts, and the CLI).
 
 /** A positive integer from env[name], or fallback when unset or empty; anything else stops the start. */
 export function positiveIntEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -13,7 +13,7 @@ import { waitFor } from '../../../test/wait.ts';
 import type { Config } from '../../kernel/config.ts';
 import { newId, sha256 } from '../../kernel/ids.ts';
 import { deleteKeysWithPrefix } from '../../kernel/redis.ts';
-import { flashSalesRuntime, setFlashSaleRiskHook } from './index.ts';
+import { flashSalesModule, setFlashSaleRiskHook } from './index.ts';
 
 const at = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -316,7 +316,7 @@ function flashSuite(env: TestEnv): void {
     // Every attempt is counted once, whether the gate answered it or the node's sold-out flag did (those
     // arrive within a quarter of a second), and the counters agree with the answers.
     const answered = (code: string) => results.filter((r) => r.statusCode === 409 && r.json().code === code).length;
-    await flashSalesRuntime(env.souk.ctx).early.flush();
+    await env.souk.runtimeOf(flashSalesModule).early.flush();
     await waitFor('the early answers in the counters', async () => (await stats(shop, saleId)).gate.counters.attempts === results.length + 1, 5000, 50);
     const { counters } = (await stats(shop, saleId)).gate;
     // A holder who found the item sold out was answered with their ticket, and counted as sold out.
@@ -353,7 +353,7 @@ function flashSuite(env: TestEnv): void {
     const s = await stats(shop, saleId);
     assert.equal(s.items[0]!.remaining, 9);
     // The observed drain rate and the node's setting sit side by side under names that cannot be confused.
-    assert.equal(s.drainRateLimitPerSecond, flashSalesRuntime(env.souk.ctx).env.drainPerSecond);
+    assert.equal(s.drainRateLimitPerSecond, env.souk.runtimeOf(flashSalesModule).env.drainPerSecond);
     assert.ok(s.ordersDrainedPerSecond >= 0 && s.ordersDrainedPerSecond <= 0.1, String(s.ordersDrainedPerSecond));
     assert.equal('drainPerSecond' in s, false);
   });
@@ -421,7 +421,7 @@ function flashSuite(env: TestEnv): void {
     const saleId = await scheduled(shop, { perCustomerLimit: 1, items: [{ variantId: variant!, quantity: 20 }] });
     const people = await buyers(shop, 6);
     for (const p of people.slice(0, 5)) assert.equal((await buy(shop, saleId, p, variant!)).statusCode, 202);
-    const { gate } = flashSalesRuntime(env.souk.ctx);
+    const { gate } = env.souk.runtimeOf(flashSalesModule);
     const reconcile = async () => {
       const res = await shop.admin({ method: 'POST', url: `/admin/platforms/${shop.slug}/flash-sales/${saleId}/reconcile` });
       assert.equal(res.statusCode, 200, res.body);
@@ -549,7 +549,7 @@ function flashSuite(env: TestEnv): void {
     const [variant] = await stockedVariants(shop, 1, 100);
     const saleId = await scheduled(shop, { perCustomerLimit: 2, items: [{ variantId: variant!, quantity: 10 }] });
     const people = await buyers(shop, 4);
-    const rt = flashSalesRuntime(env.souk.ctx);
+    const rt = env.souk.runtimeOf(flashSalesModule);
     // A purchase on this node: its ticket is written and its take no longer in flight.
     assert.equal((await buy(shop, saleId, people[0]!, variant!)).statusCode, 202);
     assert.deepEqual(await rt.gate.inFlight(saleId), {});

@@ -10,11 +10,10 @@ import { startHeartbeat } from './nodes.ts';
 import { onOrderCancelled, onOrderPaid } from './returns.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
-import { runtimeOf, startRuntime } from './runtime.ts';
+import { createFlashRuntime, type FlashRuntime } from './runtime.ts';
 import { flashSalesSettingsSchema, MODULE_NAME } from './settings.ts';
 
-function subscribe(ctx: ModuleContext): void {
-  const rt = runtimeOf(ctx);
+function subscribe(ctx: ModuleContext, rt: FlashRuntime): void {
   const accepts = (event: { platformId: string | null }) => event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true;
 
   // The end timer fires once; endSale locks the sale row and does nothing for a sale no longer scheduled.
@@ -37,37 +36,41 @@ function subscribe(ctx: ModuleContext): void {
   );
 }
 
-export const flashSalesModule: SoukModule = {
+export const flashSalesModule: SoukModule<FlashRuntime> = {
   name: MODULE_NAME,
   core: false,
   description: 'Flash sales: stock carved out, an in-memory or Redis stock gate on the hot path, orders drained behind it, unpaid units returned.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['flash_sales', 'flash_sale_items', 'flash_sale_tickets'],
   settingsSchema: flashSalesSettingsSchema as unknown as Record<string, unknown>,
-  async routes(app, ctx) {
-    const rt = await startRuntime(ctx);
-    storeRoutes(app, ctx);
-    adminRoutes(app, ctx);
-    // The drain runs where the event worker runs, so `souk start` and the tests start and stop it with the app.
-    const worker = ctx.config.eventsWorker ? new DrainWorker(rt) : undefined;
-    if (worker) {
-      rt.kickDrain = () => worker.kick();
-      app.addHook('onReady', async () => worker.start());
+  dependsOn: ['orders', 'inventory', 'catalog'],
+  async createRuntime(ctx) {
+    const rt = await createFlashRuntime(ctx);
+    // The drain runs where the event worker runs.
+    if (ctx.config.eventsWorker) {
+      const drain = new DrainWorker(rt);
+      rt.drain = drain;
+      rt.kickDrain = () => drain.kick();
     }
+    return rt;
+  },
+  start(_ctx, rt) {
+    rt.drain?.start();
     // Every node that takes units beats, and looks after nodes that stopped beating (nodes.ts).
-    let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
-    app.addHook('onReady', async () => {
-      heartbeat = startHeartbeat(rt);
-    });
-    app.addHook('onClose', async () => {
-      await heartbeat?.stop();
-      await worker?.stop();
-      await rt.close();
-    });
+    rt.heartbeat = startHeartbeat(rt);
+  },
+  async stop(_ctx, rt) {
+    await rt.heartbeat?.stop();
+    await rt.drain?.stop();
+    await rt.close();
+  },
+  routes(app, ctx, rt) {
+    storeRoutes(app, ctx, rt);
+    adminRoutes(app, ctx, rt);
   },
   subscribe,
 };
 
 export { setFlashSaleRiskHook, type FlashSaleRiskHook, type RiskDecision, type RiskInput } from './risk.ts';
 export { reconcileSale } from './reconcile.ts';
-export { runtimeOf as flashSalesRuntime } from './runtime.ts';
+export type { FlashRuntime } from './runtime.ts';

@@ -7,7 +7,7 @@ import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import { cancelSale, getSale, scheduleSale } from './lifecycle.ts';
 import { reconcileSale } from './reconcile.ts';
-import { runtimeOf } from './runtime.ts';
+import type { FlashRuntime } from './runtime.ts';
 import { listSales } from './sales.ts';
 import { AdminSaleParams, PlatformParams, ReconcileReport, Sale, SaleList, SaleStats, SalesQuery, ScheduleInput } from './schemas.ts';
 import { saleStats } from './views.ts';
@@ -16,7 +16,7 @@ const tags = ['flash-sales'];
 const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/flash-sales';
 
-export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+export function adminRoutes(app: FastifyInstance, ctx: ModuleContext, rt: FlashRuntime): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const db = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
 
@@ -33,7 +33,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 201: Sale, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(await scheduleSale(runtimeOf(ctx), db(request), platformOf(request), request.body, actorIdOf(request))),
+    async (request, reply) => reply.code(201).send(await scheduleSale(rt, db(request), platformOf(request), request.body, actorIdOf(request))),
   );
 
   r.get(
@@ -60,7 +60,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: Sale, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => cancelSale(runtimeOf(ctx), db(request), request.params.saleId, actorIdOf(request)),
+    async (request) => cancelSale(rt, db(request), request.params.saleId, actorIdOf(request)),
   );
 
   r.get(
@@ -74,7 +74,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: SaleStats, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => saleStats(runtimeOf(ctx), db(request), request.params.saleId),
+    async (request) => saleStats(rt, db(request), request.params.saleId),
   );
 
   r.post(
@@ -88,6 +88,6 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: ReconcileReport, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => reconcileSale(runtimeOf(ctx), db(request), request.params.saleId),
+    async (request) => reconcileSale(rt, db(request), request.params.saleId),
   );
 }

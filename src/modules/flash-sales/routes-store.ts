@@ -6,25 +6,25 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { cachedCustomer, purchase } from './purchase.ts';
-import { runtimeOf } from './runtime.ts';
+import type { FlashRuntime } from './runtime.ts';
 import { PurchaseInput, PurchaseResult, SaleParams, StoreSaleList, StoreSaleOne, Ticket, TicketParams } from './schemas.ts';
 import { customerTicket, storeSale, storeSales } from './views.ts';
 
 const tags = ['flash-sales'];
 
-export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, rt: FlashRuntime): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(
     '/store/flash-sales',
     { schema: { tags, summary: 'Upcoming and live flash sales, with the server’s time to count down against', response: { 200: StoreSaleList, ...errorResponses(404) } } },
-    async (request) => storeSales(runtimeOf(ctx), ctx.platformDb(platformOf(request).id)),
+    async (request) => storeSales(rt, ctx.platformDb(platformOf(request).id)),
   );
 
   r.get(
     '/store/flash-sales/:saleId',
     { schema: { tags, summary: 'One flash sale with remaining units (approximate, never above the truth)', params: SaleParams, response: { 200: StoreSaleOne, ...errorResponses(400, 404) } } },
-    async (request) => storeSale(runtimeOf(ctx), ctx.platformDb(platformOf(request).id), request.params.saleId.toLowerCase()),
+    async (request) => storeSale(rt, ctx.platformDb(platformOf(request).id), request.params.saleId.toLowerCase()),
   );
 
   r.post(
@@ -43,7 +43,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request, reply) => {
       const platform = platformOf(request);
-      const result = await purchase(runtimeOf(ctx), ctx.platformDb(platform.id), platform, request, request.params.saleId, request.body);
+      const result = await purchase(rt, ctx.platformDb(platform.id), platform, request, request.params.saleId, request.body);
       return reply.code(202).send(result);
     },
   );
@@ -60,8 +60,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       },
     },
     async (request) => {
-      const rt = runtimeOf(ctx);
-      const pdb = ctx.platformDb(platformOf(request).id);
+            const pdb = ctx.platformDb(platformOf(request).id);
       const customer = await cachedCustomer(rt, pdb, request);
       return customerTicket(pdb, customer.id, request.params.ticketId);
     },

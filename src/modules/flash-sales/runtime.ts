@@ -1,6 +1,7 @@
 // Everything the flash-sale module keeps per running Souk: the stock gate (in-process, or Redis shared by
 // every node), the rate limiter of the hot path, the node-local caches, the in-flight count, the drain
-// worker and the Prometheus counters. Created when the module's routes are registered, closed with the app.
+// worker, the heartbeat and the Prometheus counters. Made by the kernel (the module's createRuntime); the
+// drain and the heartbeat run between the module's start and stop, which then closes the rest.
 import { Counter, type Registry } from 'prom-client';
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
@@ -9,8 +10,9 @@ import { syncedRedisRateLimiter } from '../../kernel/rate-limit-redis.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
 import { gateFor, type StockGate } from './gate/index.ts';
+import type { DrainWorker } from './drain.ts';
 import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './nodes.ts';
-import { loadFlashEnv, type FlashEnvSettings } from './settings.ts';
+import type { FlashEnvSettings } from './settings.ts';
 import { EarlyTally } from './tally.ts';
 import { ticketWriter, type InsertResult, type NewTicket } from './tickets.ts';
 
@@ -49,6 +51,10 @@ export interface FlashRuntime {
   rebuilding: Map<string, Promise<unknown>>;
   inFlight: number;
   metrics: FlashMetrics;
+  /** The drain (only on worker nodes, where the event worker runs); started and stopped with the module. */
+  drain: DrainWorker | undefined;
+  /** This node's heartbeat while the module runs (nodes.ts). */
+  heartbeat: { stop(): Promise<void> } | undefined;
   /** Set once the drain worker exists (only on worker nodes); wakes it after a local ticket insert. */
   kickDrain: () => void;
   close(): Promise<void>;
@@ -60,12 +66,8 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
   return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
-const runtimes = new WeakMap<ModuleContext, FlashRuntime>();
-
-export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
-  const existing = runtimes.get(ctx);
-  if (existing) return existing;
-  const env = loadFlashEnv();
+export async function createFlashRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
+  const env = ctx.config.flashSales;
   let redis: RedisClient | undefined;
   if (ctx.config.redisUrl) {
     redis = await openRedis(ctx.config, { onError: (error) => ctx.log.warn({ err: error }, 'redis connection error') });
@@ -104,6 +106,8 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
       rebuilds: counter(m, 'souk_flash_sale_gate_rebuilds_total', 'Stock gate rebuilds from the tickets', ['reason']),
       nodesLost: counter(m, 'souk_flash_sale_nodes_lost_total', 'Nodes whose heartbeat lapsed and whose in-flight takes this node recovered', []),
     },
+    drain: undefined,
+    heartbeat: undefined,
     kickDrain: () => undefined,
     async close() {
       await runtime.early.flush();
@@ -113,12 +117,5 @@ export async function startRuntime(ctx: ModuleContext): Promise<FlashRuntime> {
       if (redis) await closeRedis(redis);
     },
   };
-  runtimes.set(ctx, runtime);
-  return runtime;
-}
-
-export function runtimeOf(ctx: ModuleContext): FlashRuntime {
-  const runtime = runtimes.get(ctx);
-  if (!runtime) throw new Error('the flash-sales module has not started (its routes were not registered)');
   return runtime;
 }

@@ -1,8 +1,7 @@
-// settings['flash-sales'] of a platform (hot-path limits a shop tunes), and the process-wide settings read
-// from the environment once when the module starts (how fast this node drains, how much it takes on).
+// settings['flash-sales'] of a platform (hot-path limits a shop tunes). The process-wide settings (how fast
+// this node drains, how much it takes on) come from the kernel config as ctx.config.flashSales.
 import { Type, type Static } from 'typebox';
 import type { Platform } from '../../kernel/context.ts';
-import { positiveIntEnv } from '../../kernel/env.ts';
 
 export const MODULE_NAME = 'flash-sales';
 
@@ -31,28 +30,7 @@ export function flashSalesSettings(platform: Platform | undefined): Required<Fla
   };
 }
 
-export const FLASH_ENV = {
-  /** Orders this node creates per second from won tickets (token bucket). */
-  drainPerSecond: 'SOUK_FLASH_DRAIN_PER_SECOND',
-  /** Purchases this node works on at once; beyond it answers 429 with Retry-After: 1. */
-  maxInFlight: 'SOUK_FLASH_MAX_IN_FLIGHT',
-  /** A node whose heartbeat is older than this is taken for dead; a survivor returns its in-flight takes. */
-  nodeTimeoutMs: 'SOUK_FLASH_NODE_TIMEOUT_MS',
-} as const;
-
-export interface FlashEnvSettings {
-  drainPerSecond: number;
-  maxInFlight: number;
-  nodeTimeoutMs: number;
-}
-
-export function loadFlashEnv(env: NodeJS.ProcessEnv = process.env): FlashEnvSettings {
-  return {
-    drainPerSecond: positiveIntEnv(env, FLASH_ENV.drainPerSecond, 200),
-    maxInFlight: positiveIntEnv(env, FLASH_ENV.maxInFlight, 10_000),
-    nodeTimeoutMs: positiveIntEnv(env, FLASH_ENV.nodeTimeoutMs, 5000),
-  };
-}
+export type { FlashEnvSettings } from '../../kernel/module-settings.ts';
 
 /** How long the node-local caches trust what they hold. */
 export const SALE_CACHE_TTL_MS = 1000;

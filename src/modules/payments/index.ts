@@ -3,44 +3,18 @@
 // in the same transaction, and refunds sent to the provider outside any transaction.
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
 import { EVENT_CANCELLED } from '../orders/service.ts';
-import type { PaymentsDeps } from './deps.ts';
-import { ordersPort } from './orders-port.ts';
-import { paymentProvider, registerPaymentProvider, startProviders } from './provider.ts';
+import { registerPaymentProvider } from './provider.ts';
 import { reserveOrderRemainder } from './refunds.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
+import { createPaymentsRuntime, type PaymentsRuntime } from './runtime.ts';
 import { createSandboxProvider, SANDBOX, type SandboxProvider } from './sandbox/provider.ts';
 import { hostedPageRoutes } from './sandbox/routes.ts';
-import { loadPaymentsEnv, MODULE_NAME } from './settings.ts';
-import { RefundWorker } from './worker.ts';
+import { MODULE_NAME } from './settings.ts';
 
 registerPaymentProvider(SANDBOX, createSandboxProvider);
 
-interface Runtime {
-  deps: PaymentsDeps;
-  worker: RefundWorker;
-}
-
-const runtimes = new WeakMap<ModuleContext, Runtime>();
-
-function runtimeOf(ctx: ModuleContext): Runtime {
-  let runtime = runtimes.get(ctx);
-  if (!runtime) {
-    const worker = new RefundWorker(ctx);
-    const deps: PaymentsDeps = {
-      ctx,
-      orders: ordersPort(ctx),
-      provider: (name) => paymentProvider(ctx, name),
-      kickRefunds: (platformId, refundIds) => worker.kick(deps, platformId, refundIds),
-    };
-    runtime = { deps, worker };
-    runtimes.set(ctx, runtime);
-  }
-  return runtime;
-}
-
-function subscribe(ctx: ModuleContext): void {
-  const { deps, worker } = runtimeOf(ctx);
+function subscribe(ctx: ModuleContext, { deps }: PaymentsRuntime): void {
   // A cancelled order that had been paid gets back whatever its payments still hold. The refunds are
   // reserved in the handler's transaction (the inbox makes a redelivery a no-op, and the payment's
   // refunded_amount makes a second reservation impossible) and sent after it commits.
@@ -56,23 +30,26 @@ function subscribe(ctx: ModuleContext): void {
     },
     { accepts: (event) => event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true },
   );
-  if (ctx.config.eventsWorker) worker.startSweeping(deps, loadPaymentsEnv().refundSweepMs);
 }
 
-export const paymentsModule: SoukModule = {
+export const paymentsModule: SoukModule<PaymentsRuntime> = {
   name: MODULE_NAME,
   core: false,
   description: 'Payment providers (built-in sandbox with a hosted pay page and signed webhooks), captures and refunds.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['payments', 'payment_events', 'payment_refunds', 'payment_sandbox_intents', 'payment_sandbox_refunds'],
-  async routes(app, ctx) {
-    await startProviders(ctx);
-    const { deps, worker } = runtimeOf(ctx);
+  dependsOn: ['orders'],
+  createRuntime: createPaymentsRuntime,
+  // The sweep for refunds a crashed process left pending runs where the event worker runs.
+  start(ctx, { deps, worker }) {
+    if (ctx.config.eventsWorker) worker.startSweeping(deps, ctx.config.payments.refundSweepMs);
+  },
+  stop: (_ctx, { worker }) => worker.stop(),
+  async routes(app, _ctx, { deps, worker, providers }) {
     storeRoutes(app, deps);
     adminRoutes(app, deps);
-    const sandbox = paymentProvider(ctx, SANDBOX) as SandboxProvider;
+    const sandbox = providers.get(SANDBOX) as SandboxProvider;
     await app.register(async (scope) => hostedPageRoutes(scope, deps, sandbox, { closed: () => worker.closed, track: (p) => void worker.track(p) }));
-    app.addHook('onClose', async () => worker.stop());
   },
   subscribe,
 };

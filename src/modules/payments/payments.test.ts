@@ -10,7 +10,7 @@ import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { checkout, createShop, expectProblem, readyCart, registerCustomer, stockedVariants, stockOf, type Shop } from '../../../test/commerce.ts';
 import { signPayload, verifySignature } from './signature.ts';
-import { signedSandboxWebhook, type SignedSandboxWebhook } from './service.ts';
+import { paymentsModule, signedSandboxWebhook, type SignedSandboxWebhook } from './index.ts';
 
 const TABLES = ['payments', 'payment_events', 'payment_refunds', 'payment_sandbox_intents', 'payment_sandbox_refunds', 'orders', 'order_history', 'inventory_levels', 'inventory_reservations'];
 
@@ -92,7 +92,7 @@ eachDatabase('payments', (env: TestEnv) => {
     s.store({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: signed.headers, payload: signed.body });
 
   const webhook = (paymentId: string, extra: Omit<Parameters<typeof signedSandboxWebhook>[1], 'platformId' | 'paymentId'> = {}) =>
-    signedSandboxWebhook(env.souk.ctx, { platformId: shop.platform.platform.id, paymentId, ...extra });
+    signedSandboxWebhook(env.souk.runtimeOf(paymentsModule), { platformId: shop.platform.platform.id, paymentId, ...extra });
 
   const orderOf = async (order: PlacedOrder) => {
     const res = await shop.admin({ method: 'GET', url: `/admin/platforms/${shop.slug}/orders/${order.id}` });

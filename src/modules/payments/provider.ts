@@ -1,8 +1,8 @@
 // The seam between Souk and a payment service (Vendure's "payment handler" strategy, without the DI):
 // a provider creates an intent the shopper completes somewhere else, tells Souk the outcome through a
 // signed webhook, and captures and refunds on request. Providers are registered by name; each Souk
-// instance (ModuleContext) gets its own instances, because a provider may keep per-installation state
-// (the sandbox's signing secret lives in that installation's database).
+// instance gets its own instances (in the module's runtime), because a provider may keep per-installation
+// state (the sandbox's signing secret lives in that installation's database).
 //
 // Every method that talks to the provider may be a network call, so Souk never calls one inside a
 // database transaction. Calls carry the platform (a real provider would pick the merchant account by
@@ -47,8 +47,8 @@ export interface PaymentProvider {
 
 export type ProviderFactory = (ctx: ModuleContext) => PaymentProvider | Promise<PaymentProvider>;
 
+/** The provider kinds this build knows (code, like the module list): instances live in each runtime. */
 const factories = new Map<string, ProviderFactory>();
-const instances = new WeakMap<ModuleContext, Map<string, PaymentProvider>>();
 
 /** Makes a provider available by name (call before Souk starts; the sandbox is registered by the module). */
 export function registerPaymentProvider(name: string, factory: ProviderFactory): void {
@@ -56,19 +56,11 @@ export function registerPaymentProvider(name: string, factory: ProviderFactory):
   factories.set(name, factory);
 }
 
-/** Builds this Souk's provider instances (once, when the module's routes are registered). */
-export async function startProviders(ctx: ModuleContext): Promise<Map<string, PaymentProvider>> {
-  const existing = instances.get(ctx);
-  if (existing) return existing;
+/** Builds one Souk's provider instances (once, when the module's runtime is made). */
+export async function createProviders(ctx: ModuleContext): Promise<ReadonlyMap<string, PaymentProvider>> {
   const made = new Map<string, PaymentProvider>();
   for (const [name, factory] of factories) made.set(name, await factory(ctx));
-  instances.set(ctx, made);
   return made;
-}
-
-/** The named provider of this Souk, or undefined when none is registered under that name. */
-export function paymentProvider(ctx: ModuleContext, name: string): PaymentProvider | undefined {
-  return instances.get(ctx)?.get(name);
 }
 
 export function providerNames(): string[] {

@@ -8,7 +8,7 @@ import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import { prng } from '../../../test/prng.ts';
 import { checkout, createShop, expectProblem, readyCart, stockedVariants, type Shop } from '../../../test/commerce.ts';
 import { allocateByLargestRemainder, orderShares, unitsAmount } from './line-shares.ts';
-import { signedSandboxWebhook } from './service.ts';
+import { paymentsModule, signedSandboxWebhook } from './index.ts';
 
 const TABLES = ['payments', 'payment_refunds', 'payment_refund_lines', 'payment_sandbox_refunds', 'orders', 'order_history'];
 
@@ -91,7 +91,7 @@ eachDatabase('refunds by line', (env: TestEnv) => {
     const order = placed.json();
     const payment = await shop.store({ method: 'POST', url: `/store/orders/${order.id}/payments`, payload: { provider: 'sandbox' }, headers: { 'x-order-token': order.accessToken } });
     assert.equal(payment.statusCode, 201, payment.body);
-    const signed = await signedSandboxWebhook(env.souk.ctx, { platformId: shop.platform.platform.id, paymentId: payment.json().paymentId });
+    const signed = await signedSandboxWebhook(env.souk.runtimeOf(paymentsModule), { platformId: shop.platform.platform.id, paymentId: payment.json().paymentId });
     const paid = await shop.store({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: signed.headers, payload: signed.body });
     assert.equal(paid.statusCode, 200, paid.body);
     return { id: order.id, total: order.totals.total, lines: order.lines, totals: order.totals };

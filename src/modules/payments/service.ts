@@ -1,10 +1,9 @@
 // The payments module's public surface for other modules, tests and benchmarks.
 //
-//   const { body, headers } = await signedSandboxWebhook(ctx, { platformId, paymentId });
+//   const { body, headers } = await signedSandboxWebhook(souk.runtimeOf(paymentsModule), { platformId, paymentId });
 //   await app.inject({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: { ...headers, ...storeHeaders }, payload: body });
-import type { ModuleContext } from '../../kernel/context.ts';
 import { notFound } from '../../kernel/http/problem.ts';
-import { paymentProvider } from './provider.ts';
+import type { PaymentsRuntime } from './runtime.ts';
 import { SANDBOX, type SandboxEventOverrides, type SandboxProvider, type SignedSandboxWebhook } from './sandbox/provider.ts';
 
 /**
@@ -17,10 +16,10 @@ import { SANDBOX, type SandboxEventOverrides, type SandboxProvider, type SignedS
  * the money captured at the sandbox; an intent already decided keeps its decision (out-of-order tests).
  */
 export async function signedSandboxWebhook(
-  ctx: ModuleContext,
+  runtime: PaymentsRuntime,
   input: { platformId: string; paymentId: string; type?: 'payment.succeeded' | 'payment.failed' } & SandboxEventOverrides,
 ): Promise<SignedSandboxWebhook> {
-  const sandbox = paymentProvider(ctx, SANDBOX) as SandboxProvider | undefined;
+  const sandbox = runtime.providers.get(SANDBOX) as SandboxProvider | undefined;
   if (!sandbox) throw new Error('the payments module has not started on this Souk (no sandbox provider)');
   const { platformId, paymentId, type = 'payment.succeeded', ...overrides } = input;
   if (!(await sandbox.intentOfPayment(platformId, paymentId))) throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
@@ -29,7 +28,8 @@ export async function signedSandboxWebhook(
 }
 
 export { getPayment, getRefund, listOrderPayments } from './records.ts';
-export { registerPaymentProvider, paymentProvider, type CreateIntentInput, type PaymentProvider, type ProviderEvent, type ProviderFactory } from './provider.ts';
+export type { PaymentsRuntime } from './runtime.ts';
+export { registerPaymentProvider, type CreateIntentInput, type PaymentProvider, type ProviderEvent, type ProviderFactory } from './provider.ts';
 export { signPayload, verifySignature, SANDBOX_SIGNATURE_HEADER } from './signature.ts';
 export { SANDBOX, SANDBOX_WEBHOOK_PATH, type SignedSandboxWebhook } from './sandbox/provider.ts';
 export { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_REFUNDED, EVENT_PAYMENT_SUCCEEDED, EVENT_REFUND_FAILED } from './deps.ts';

@@ -8,8 +8,8 @@ import type { DeliveredEventView, ModuleContext, SoukModule } from '../../kernel
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { queueEventDeliveries } from './deliveries.ts';
 import { webhookRoutes } from './routes.ts';
-import { loadWebhookEnv, platformSettingsSchema } from './settings.ts';
-import { MODULE_NAME, startWebhookWorker, stopWebhookWorker, webhookWorker } from './worker.ts';
+import { platformSettingsSchema } from './settings.ts';
+import { createWebhooksRuntime, MODULE_NAME, type DeliveryWorker, type WebhooksRuntime } from './worker.ts';
 
 /** After the consumer's transaction commits (a moment after the handler returns), wake the worker. */
 const WAKE_AFTER_COMMIT_MS = [20, 300];
@@ -19,7 +19,7 @@ function platformUsesWebhooks(ctx: ModuleContext, event: DeliveredEventView): bo
   return event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true;
 }
 
-function fanOut(ctx: ModuleContext) {
+function fanOut(worker: DeliveryWorker | undefined) {
   return async (event: DeliveredEventView, tx: TxScope): Promise<void> => {
     const platformId = event.platformId!;
     const queued = await queueEventDeliveries(tx.platform(platformId), {
@@ -30,33 +30,33 @@ function fanOut(ctx: ModuleContext) {
       emittedAt: event.emittedAt,
       traceparent: event.traceparent,
     });
-    const worker = webhookWorker(ctx);
     if (queued > 0 && worker) {
       for (const ms of WAKE_AFTER_COMMIT_MS) setTimeout(() => worker.nudge(platformId), ms).unref();
     }
   };
 }
 
-export const webhooksModule: SoukModule = {
+export const webhooksModule: SoukModule<WebhooksRuntime> = {
   name: MODULE_NAME,
   core: false,
   description: 'Outgoing webhooks: endpoints per event type, signed deliveries, retries with backoff, attempt log, replay.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts'],
   settingsSchema: platformSettingsSchema as unknown as Record<string, unknown>,
-  routes(app, ctx) {
-    webhookRoutes(app, ctx, loadWebhookEnv());
-    // SoukModule has no stop hook: the app closing (first step of Souk.close, before the bus and the
-    // database) stops this Souk's worker and hands back the claims of attempts it aborts.
-    app.addHook('onClose', async () => stopWebhookWorker(ctx));
+  dependsOn: ['events'],
+  createRuntime: createWebhooksRuntime,
+  start: (_ctx, { worker }) => worker?.start(),
+  // Stops claiming and hands back the claims of attempts it aborts (after HTTP stops, before the bus and
+  // the database close).
+  stop: (_ctx, { worker }) => worker?.stop(),
+  routes(app, ctx, runtime) {
+    webhookRoutes(app, ctx, runtime);
   },
-  subscribe(ctx) {
+  subscribe(ctx, { worker }) {
     // Every type, but only for platforms that have the module on: other platforms' events cost nothing.
-    ctx.events.subscribe('webhooks', ['*'], fanOut(ctx), { accepts: (event) => platformUsesWebhooks(ctx, event) });
-    if (ctx.config.eventsWorker) startWebhookWorker(ctx, loadWebhookEnv());
+    ctx.events.subscribe('webhooks', ['*'], fanOut(worker), { accepts: (event) => platformUsesWebhooks(ctx, event) });
   },
 };
 
 export { verifyWebhookSignature, type VerifyOptions } from './signature.ts';
-export { webhookWorker, stopWebhookWorker } from './worker.ts';
-export { WEBHOOK_ENV } from './settings.ts';
+export type { DeliveryWorker, WebhooksRuntime } from './worker.ts';

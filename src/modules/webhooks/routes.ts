@@ -24,18 +24,17 @@ import {
   RotatedSecret,
   RotateQuery,
 } from './schemas.ts';
-import type { WebhookEnvSettings } from './settings.ts';
-import { webhookWorker } from './worker.ts';
+import type { WebhooksRuntime } from './worker.ts';
 
 const tags = ['webhooks'];
 const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/webhooks';
 
-export function webhookRoutes(app: FastifyInstance, ctx: ModuleContext, settings: WebhookEnvSettings): void {
+export function webhookRoutes(app: FastifyInstance, ctx: ModuleContext, { settings, worker }: WebhooksRuntime): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const db = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
   /** Work queued by an admin goes out at once when this process runs the worker; otherwise a worker node polls it. */
-  const nudge = (request: FastifyRequest) => webhookWorker(ctx)?.nudge(platformOf(request).id);
+  const nudge = (request: FastifyRequest) => worker?.nudge(platformOf(request).id);
 
   r.get(`${base}/endpoints`, {
     schema: { tags, security, summary: 'Webhook endpoints of the platform (secrets are never listed)', params: PlatformParams, response: { 200: EndpointList, ...errorResponses(400, 401, 404) } },

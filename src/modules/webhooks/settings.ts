@@ -1,64 +1,10 @@
-// Webhook settings. Process-wide ones come from the environment (read once, when the module starts);
-// a platform may tune its own delivery policy in settings.webhooks, checked by platformSettingsSchema.
+// Webhook settings. Process-wide ones come from the kernel config (ctx.config.webhooks, parsed from the
+// environment in kernel/module-settings.ts); a platform may tune its own delivery policy in
+// settings.webhooks, checked by platformSettingsSchema.
 import { Type, type Static } from 'typebox';
-import { positiveIntEnv } from '../../kernel/env.ts';
+import type { WebhookEnvSettings } from '../../kernel/module-settings.ts';
 
-export interface WebhookEnvSettings {
-  /** How long one POST may take, from connect to the last byte read (SOUK_WEBHOOK_TIMEOUT_MS). */
-  timeoutMs: number;
-  /** Attempts before a delivery is marked dead (SOUK_WEBHOOK_MAX_ATTEMPTS). */
-  maxAttempts: number;
-  /** First retry delay; each next one is retryFactor times longer, up to retryMaxMs. */
-  retryInitialMs: number;
-  retryMaxMs: number;
-  retryFactor: number;
-  /** POSTs in flight at once in this process (SOUK_WEBHOOK_CONCURRENCY). */
-  concurrency: number;
-  /** POSTs in flight at once to one endpoint from this process (SOUK_WEBHOOK_ENDPOINT_CONCURRENCY). */
-  endpointConcurrency: number;
-  /** How often every platform is checked for due deliveries another node may have queued (SOUK_WEBHOOK_POLL_MS). */
-  pollMs: number;
-  /** Let endpoints point at loopback and private networks (SOUK_WEBHOOK_ALLOW_PRIVATE, default off). */
-  allowPrivateTargets: boolean;
-  /** Finished deliveries (and their attempts) older than this are deleted (SOUK_WEBHOOK_RETENTION_DAYS). */
-  retentionDays: number;
-}
-
-export const WEBHOOK_ENV = {
-  timeoutMs: 'SOUK_WEBHOOK_TIMEOUT_MS',
-  maxAttempts: 'SOUK_WEBHOOK_MAX_ATTEMPTS',
-  retryInitialMs: 'SOUK_WEBHOOK_RETRY_INITIAL_MS',
-  retryMaxMs: 'SOUK_WEBHOOK_RETRY_MAX_MS',
-  concurrency: 'SOUK_WEBHOOK_CONCURRENCY',
-  endpointConcurrency: 'SOUK_WEBHOOK_ENDPOINT_CONCURRENCY',
-  pollMs: 'SOUK_WEBHOOK_POLL_MS',
-  allowPrivateTargets: 'SOUK_WEBHOOK_ALLOW_PRIVATE',
-  retentionDays: 'SOUK_WEBHOOK_RETENTION_DAYS',
-} as const;
-
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  return !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
-}
-
-export function loadWebhookEnv(env: NodeJS.ProcessEnv = process.env): WebhookEnvSettings {
-  return {
-    timeoutMs: positiveIntEnv(env, WEBHOOK_ENV.timeoutMs, 10_000),
-    maxAttempts: positiveIntEnv(env, WEBHOOK_ENV.maxAttempts, 10),
-    retryInitialMs: positiveIntEnv(env, WEBHOOK_ENV.retryInitialMs, 10_000),
-    retryMaxMs: positiveIntEnv(env, WEBHOOK_ENV.retryMaxMs, 6 * 3600_000),
-    // 10 s, 1 min, 6 min, 36 min, 3.6 h, then every 6 h: ten attempts span about a day.
-    retryFactor: 6,
-    concurrency: positiveIntEnv(env, WEBHOOK_ENV.concurrency, 16),
-    endpointConcurrency: positiveIntEnv(env, WEBHOOK_ENV.endpointConcurrency, 4),
-    pollMs: positiveIntEnv(env, WEBHOOK_ENV.pollMs, 2_000),
-    // Off by default: a platform admin must not make the server POST into its own network. Tests and the
-    // demo, whose receivers listen on 127.0.0.1, opt in. Metadata addresses stay refused either way.
-    allowPrivateTargets: flag(env, WEBHOOK_ENV.allowPrivateTargets, false),
-    retentionDays: positiveIntEnv(env, WEBHOOK_ENV.retentionDays, 30),
-  };
-}
+export type { WebhookEnvSettings } from '../../kernel/module-settings.ts';
 
 /** settings.webhooks of a platform: its own delivery policy, each field overriding the process default. */
 export const platformSettingsSchema = Type.Object(

@@ -10,11 +10,11 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../../test/harness.ts';
 import { waitFor } from '../../../test/wait.ts';
-import { verifyWebhookSignature, webhookWorker } from './index.ts';
+import { verifyWebhookSignature, webhooksModule } from './index.ts';
 import { queueEventDeliveries } from './deliveries.ts';
 import { checkEndpointUrl, isNonPublicAddress } from './target.ts';
 import { sendAttempt } from './send.ts';
-import { loadWebhookEnv } from './settings.ts';
+import { loadModuleSettings } from '../../kernel/module-settings.ts';
 
 // The receivers listen on 127.0.0.1: opt in to private targets the way an operator would, through the
 // setting the module reads when the app starts (metadata addresses stay refused regardless).
@@ -311,7 +311,7 @@ eachDatabase('webhooks', (env) => {
 
     // Switch the hanging one off: queued retries wait and nothing new is sent to it.
     await as(a, { method: 'PATCH', url: `${hooks(a)}/endpoints/${hanging.id}`, payload: { active: false } });
-    await waitFor('the hanging attempts to end', () => webhookWorker(env.souk.ctx)?.inFlightCount === 0, 4 * hangTimeoutMs);
+    await waitFor('the hanging attempts to end', () => env.souk.runtimeOf(webhooksModule).worker?.inFlightCount === 0, 4 * hangTimeoutMs);
     const restored = await asBearer(env.app, env.ownerToken, {
       method: 'PATCH',
       url: `/admin/platforms/${a.platform.slug}`,
@@ -521,9 +521,9 @@ const METADATA_URLS = [
 
 describe('webhook targets', () => {
   it('private targets are off unless SOUK_WEBHOOK_ALLOW_PRIVATE opts in', () => {
-    assert.equal(loadWebhookEnv({}).allowPrivateTargets, false);
-    assert.equal(loadWebhookEnv({ SOUK_WEBHOOK_ALLOW_PRIVATE: '0' }).allowPrivateTargets, false);
-    assert.equal(loadWebhookEnv({ SOUK_WEBHOOK_ALLOW_PRIVATE: '1' }).allowPrivateTargets, true);
+    assert.equal(loadModuleSettings({}).webhooks.allowPrivateTargets, false);
+    assert.equal(loadModuleSettings({ SOUK_WEBHOOK_ALLOW_PRIVATE: '0' }).webhooks.allowPrivateTargets, false);
+    assert.equal(loadModuleSettings({ SOUK_WEBHOOK_ALLOW_PRIVATE: '1' }).webhooks.allowPrivateTargets, true);
   });
 
   it('refuses loopback, private and other non-public addresses at registration unless allowed', () => {

@@ -219,27 +219,14 @@ export class DeliveryWorker {
   }
 }
 
-// One worker per running Souk (tests start several in one process), found by its module context.
-const workers = new Map<ModuleContext, DeliveryWorker>();
-
-export function startWebhookWorker(ctx: ModuleContext, settings: WebhookEnvSettings): DeliveryWorker {
-  let worker = workers.get(ctx);
-  if (!worker) {
-    worker = new DeliveryWorker(ctx, settings);
-    workers.set(ctx, worker);
-    worker.start();
-  }
-  return worker;
+/** What the webhooks module keeps per running Souk (tests start several in one process). */
+export interface WebhooksRuntime {
+  settings: WebhookEnvSettings;
+  /** The delivery worker, when this process runs one (the worker role); started and stopped with the module. */
+  worker: DeliveryWorker | undefined;
 }
 
-/** The worker of this Souk, when this process runs one (the worker role). */
-export function webhookWorker(ctx: ModuleContext): DeliveryWorker | undefined {
-  return workers.get(ctx);
-}
-
-export async function stopWebhookWorker(ctx: ModuleContext): Promise<void> {
-  const worker = workers.get(ctx);
-  if (!worker) return;
-  workers.delete(ctx);
-  await worker.stop();
+export function createWebhooksRuntime(ctx: ModuleContext): WebhooksRuntime {
+  const settings = ctx.config.webhooks;
+  return { settings, worker: ctx.config.eventsWorker ? new DeliveryWorker(ctx, settings) : undefined };
 }

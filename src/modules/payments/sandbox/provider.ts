@@ -8,7 +8,6 @@ import { badRequest, conflict, notFound } from '../../../kernel/http/problem.ts'
 import { isUuid, randomHex } from '../../../kernel/ids.ts';
 import type { CreateIntentInput, PaymentProvider, ProviderEvent } from '../provider.ts';
 import { SANDBOX_SIGNATURE_HEADER, signPayload, verifySignature } from '../signature.ts';
-import { loadPaymentsEnv } from '../settings.ts';
 
 export const SANDBOX = 'sandbox';
 export const SANDBOX_WEBHOOK_PATH = '/store/payments/webhooks/sandbox';
@@ -124,7 +123,7 @@ function parseEvent(raw: Buffer): ProviderEvent {
 }
 
 export async function createSandboxProvider(ctx: ModuleContext): Promise<SandboxProvider> {
-  const secret = await loadSecret(ctx.db, loadPaymentsEnv().sandboxSecret);
+  const secret = await loadSecret(ctx.db, ctx.config.payments.sandboxSecret);
   const publicUrl = ctx.config.publicUrl.replace(/\/+$/, '');
 
   const readIntent = async (platformId: string, paymentId: string) => {

@@ -1,0 +1,95 @@
+// The process-wide settings of modules (payments, webhooks, flash sales), read from the environment with
+// the rest of the kernel config, once, and handed to modules as ctx.config. Modules never read the
+// environment themselves: one place parses and checks every setting (a bad value stops the start), and
+// the README settings table documents them all (test/settings-docs.test.ts).
+import { positiveIntEnv } from './env.ts';
+
+export interface PaymentsEnvSettings {
+  /** The sandbox's webhook signing secret; when unset one is generated and stored on first use. */
+  sandboxSecret: string | undefined;
+  /** How often pending refunds whose process died are picked up again (milliseconds). */
+  refundSweepMs: number;
+}
+
+export interface WebhookEnvSettings {
+  /** How long one POST may take, from connect to the last byte read (SOUK_WEBHOOK_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Attempts before a delivery is marked dead (SOUK_WEBHOOK_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** First retry delay; each next one is retryFactor times longer, up to retryMaxMs. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+  retryFactor: number;
+  /** POSTs in flight at once in this process (SOUK_WEBHOOK_CONCURRENCY). */
+  concurrency: number;
+  /** POSTs in flight at once to one endpoint from this process (SOUK_WEBHOOK_ENDPOINT_CONCURRENCY). */
+  endpointConcurrency: number;
+  /** How often every platform is checked for due deliveries another node may have queued (SOUK_WEBHOOK_POLL_MS). */
+  pollMs: number;
+  /** Let endpoints point at loopback and private networks (SOUK_WEBHOOK_ALLOW_PRIVATE, default off). */
+  allowPrivateTargets: boolean;
+  /** Finished deliveries (and their attempts) older than this are deleted (SOUK_WEBHOOK_RETENTION_DAYS). */
+  retentionDays: number;
+}
+
+export interface FlashEnvSettings {
+  /** Orders this node creates per second from won tickets (token bucket). */
+  drainPerSecond: number;
+  /** Purchases this node works on at once; beyond it answers 429 with Retry-After: 1. */
+  maxInFlight: number;
+  /** A node whose heartbeat is older than this is taken for dead; a survivor returns its in-flight takes. */
+  nodeTimeoutMs: number;
+}
+
+export interface ModuleEnvSettings {
+  payments: PaymentsEnvSettings;
+  webhooks: WebhookEnvSettings;
+  flashSales: FlashEnvSettings;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
+}
+
+function paymentsSettings(env: NodeJS.ProcessEnv): PaymentsEnvSettings {
+  const sweepName = 'SOUK_PAYMENTS_REFUND_SWEEP_MS';
+  const raw = env[sweepName];
+  const sweep = raw === undefined || raw === '' ? 5_000 : Number(raw);
+  if (!Number.isSafeInteger(sweep) || sweep < 50) throw new Error(`${sweepName} must be an integer of at least 50, got "${raw}"`);
+  const secret = env.SOUK_SANDBOX_WEBHOOK_SECRET;
+  if (secret !== undefined && secret !== '' && secret.length < 16) throw new Error('SOUK_SANDBOX_WEBHOOK_SECRET must be at least 16 characters');
+  return { sandboxSecret: secret || undefined, refundSweepMs: sweep };
+}
+
+function webhookSettings(env: NodeJS.ProcessEnv): WebhookEnvSettings {
+  return {
+    timeoutMs: positiveIntEnv(env, 'SOUK_WEBHOOK_TIMEOUT_MS', 10_000),
+    maxAttempts: positiveIntEnv(env, 'SOUK_WEBHOOK_MAX_ATTEMPTS', 10),
+    retryInitialMs: positiveIntEnv(env, 'SOUK_WEBHOOK_RETRY_INITIAL_MS', 10_000),
+    retryMaxMs: positiveIntEnv(env, 'SOUK_WEBHOOK_RETRY_MAX_MS', 6 * 3600_000),
+    // 10 s, 1 min, 6 min, 36 min, 3.6 h, then every 6 h: ten attempts span about a day.
+    retryFactor: 6,
+    concurrency: positiveIntEnv(env, 'SOUK_WEBHOOK_CONCURRENCY', 16),
+    endpointConcurrency: positiveIntEnv(env, 'SOUK_WEBHOOK_ENDPOINT_CONCURRENCY', 4),
+    pollMs: positiveIntEnv(env, 'SOUK_WEBHOOK_POLL_MS', 2_000),
+    // Off by default: a platform admin must not make the server POST into its own network. Tests and the
+    // demo, whose receivers listen on 127.0.0.1, opt in. Metadata addresses stay refused either way.
+    allowPrivateTargets: flag(env, 'SOUK_WEBHOOK_ALLOW_PRIVATE', false),
+    retentionDays: positiveIntEnv(env, 'SOUK_WEBHOOK_RETENTION_DAYS', 30),
+  };
+}
+
+function flashSettings(env: NodeJS.ProcessEnv): FlashEnvSettings {
+  return {
+    drainPerSecond: positiveIntEnv(env, 'SOUK_FLASH_DRAIN_PER_SECOND', 200),
+    maxInFlight: positiveIntEnv(env, 'SOUK_FLASH_MAX_IN_FLIGHT', 10_000),
+    nodeTimeoutMs: positiveIntEnv(env, 'SOUK_FLASH_NODE_TIMEOUT_MS', 5000),
+  };
+}
+
+/** Every module's process-wide settings from `env` (loadConfig passes process.env; tests their own). */
+export function loadModuleSettings(env: NodeJS.ProcessEnv): ModuleEnvSettings {
+  return { payments: paymentsSettings(env), webhooks: webhookSettings(env), flashSales: flashSettings(env) };
+}
