@@ -136,13 +136,21 @@ export class ResponseCache {
 }
 
 /**
- * One cache per process, shared by every app instance: entries are keyed by platform id, and the
- * service functions (also called outside HTTP, e.g. by demo seeding) bump it after each write.
+ * The caches of the Souks running in this process (each catalog runtime owns one, attached while the
+ * module runs). The service functions write with only a PlatformDb in hand (also outside HTTP, e.g. demo
+ * seeding), so a write retires the platform's entries in every attached cache: the in-process
+ * counterpart of the NOTIFY channel below. Platform ids are unique, so other Souks lose nothing.
  */
-export const catalogCache = new ResponseCache();
+const attachedCaches = new Set<ResponseCache>();
+
+/** Lets this process's catalogue writes reach `cache` until the returned function detaches it. */
+export function attachCache(cache: ResponseCache): () => void {
+  attachedCaches.add(cache);
+  return () => void attachedCaches.delete(cache);
+}
 
 export function invalidateCatalog(platformId: string): void {
-  catalogCache.invalidate(platformId);
+  for (const cache of attachedCaches) cache.invalidate(platformId);
 }
 
 /** The PostgreSQL channel on which nodes tell each other that a platform's catalogue changed. */

@@ -2,10 +2,10 @@
 import type { SoukModule } from '../../kernel/context.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
-import { CATALOG_CHANNEL, catalogCache } from './cache.ts';
 import { demoImageRoutes } from './demo-images.ts';
+import { createCatalogRuntime, startCatalog, stopCatalog, type CatalogRuntime } from './runtime.ts';
 
-export const catalogModule: SoukModule = {
+export const catalogModule: SoukModule<CatalogRuntime> = {
   name: 'catalog',
   core: false,
   description: 'Products with options, variants and prices per currency, a category tree, search and bulk import.',
@@ -25,20 +25,13 @@ export const catalogModule: SoukModule = {
     },
     additionalProperties: false,
   },
-  routes(app, ctx) {
-    storeRoutes(app, ctx);
+  createRuntime: createCatalogRuntime,
+  start: startCatalog,
+  stop: (_ctx, rt) => stopCatalog(rt),
+  routes(app, ctx, { cache }) {
+    storeRoutes(app, ctx, cache);
     adminRoutes(app, ctx);
     demoImageRoutes(app);
-    // On PostgreSQL several nodes cache storefront reads: each listens for the others' catalogue writes,
-    // so the TTL is only the fallback for a lost notification.
-    const listen = ctx.db.listen;
-    if (listen) {
-      let stop: (() => Promise<void>) | undefined;
-      app.addHook('onReady', async () => {
-        stop = await listen.call(ctx.db, CATALOG_CHANNEL, (platformId) => catalogCache.invalidate(platformId), () => catalogCache.invalidateAll());
-      });
-      app.addHook('onClose', async () => stop?.());
-    }
   },
 };
 

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { ModuleContext, Platform } from '../../kernel/context.ts';
 import { notFound, problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
-import { catalogCache } from './cache.ts';
+import type { ResponseCache } from './cache.ts';
 import { getCategoryTree } from './categories.ts';
 import { resolveCurrency, resolveLocale } from './locale.ts';
 import {
@@ -35,6 +35,7 @@ function sendJson(reply: FastifyReply, body: string) {
  * promise. `missing` is thrown when the loader finds nothing.
  */
 function sendCached(
+  cache: ResponseCache,
   reply: FastifyReply,
   platformId: string,
   key: string,
@@ -42,12 +43,12 @@ function sendCached(
   loader: () => Promise<string | undefined>,
   missing?: () => Error,
 ): void | Promise<void> {
-  const hit = catalogCache.get(platformId, key);
+  const hit = cache.get(platformId, key);
   if (hit !== undefined) {
     sendJson(reply, hit);
     return;
   }
-  return catalogCache.load(platformId, key, ttlMs, loader).then((body): void => {
+  return cache.load(platformId, key, ttlMs, loader).then((body): void => {
     if (body === undefined) throw missing?.() ?? new Error(`the catalog loader for "${key}" returned nothing`);
     sendJson(reply, body);
   });
@@ -58,7 +59,7 @@ function defaultPageSize(platform: Platform): number {
   return settings?.defaultPageSize ?? 20;
 }
 
-export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: ResponseCache): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const ttl = ctx.config.catalogCacheTtlMs;
 
@@ -80,7 +81,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       const locale = resolveLocale(platform, q.locale, request.headers['accept-language']);
       const limit = q.limit ?? defaultPageSize(platform);
       const key = ['list', q.category, q.minPrice, q.maxPrice, q.attribute?.join('\u0002'), q.q, q.sort, limit, q.cursor, locale, currency].join('\u0001');
-      return sendCached(reply, platform.id, key, ttl, async () =>
+      return sendCached(cache, reply, platform.id, key, ttl, async () =>
         JSON.stringify(await listStoreProducts(ctx.platformDb(platform.id), platform, { ...q, limit, locale, currency })),
       );
     },
@@ -105,6 +106,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
       const key = `product\u0001${idOrHandle}\u0001${locale}\u0001${currency}`;
       return sendCached(
+        cache,
         reply,
         platform.id,
         key,
@@ -133,7 +135,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       const platform = platformOf(request);
       const locale = resolveLocale(platform, request.query.locale, request.headers['accept-language']);
       const key = `categories\u0001${locale}`;
-      return sendCached(reply, platform.id, key, ttl, async () =>
+      return sendCached(cache, reply, platform.id, key, ttl, async () =>
         JSON.stringify({ items: await getCategoryTree(ctx.platformDb(platform.id), platform, locale) }),
       );
     },
