@@ -8,6 +8,9 @@ import { openPglite } from './kernel/db/pglite.ts';
 import { forPlatform, registerTenantTables, scopedTransaction, systemDatabase } from './kernel/db/scoped.ts';
 import type { Database } from './kernel/db/types.ts';
 import { collectMigrations, migrate, migrationStatus } from './kernel/migrations.ts';
+import { openSecretBox } from './kernel/secret-key.ts';
+import { resealColumn } from './kernel/sealed-columns.ts';
+import type { SecretBox } from './kernel/secret-box.ts';
 import { createMetricsRegistry } from './kernel/http/metrics.ts';
 import { buildApp } from './kernel/http/app.ts';
 import type { ModuleContext, SoukModule } from './kernel/context.ts';
@@ -27,6 +30,8 @@ export interface Souk {
   ctx: ModuleContext;
   modules: readonly SoukModule[];
   events: EventBus;
+  /** The sealing key ring behind ctx.secrets (the CLI and tests reach the kernel's sealed columns with it). */
+  secretBox: SecretBox;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,8 @@ export function loggerOptions(config: Config): pino.LoggerOptions {
 
 export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   const config = loadConfig(options.config);
+  // Before the database opens: a missing or malformed key stops the start with nothing touched.
+  const { box } = openSecretBox(config, { inMemory: options.inMemory === true });
   const database = options.database ?? (options.inMemory ? await openPglite(undefined) : await openDatabase(config));
   const db = systemDatabase(database);
   const log = pino(options.logger === false ? { level: 'silent' } : loggerOptions(config));
@@ -62,6 +69,10 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   for (const mod of modules) registerTenantTables(mod.tenantTables);
   const migrations = collectMigrations(modules);
   await migrate(database, migrations);
+  // Plaintext an older version left in a sealed column is sealed now (idempotent; several nodes may race).
+  for (const column of modules.flatMap((mod) => mod.sealedColumns ?? [])) {
+    if (column.sealPlaintextAtBoot) await resealColumn(database, box, column, 'plaintext');
+  }
 
   const platforms = new PlatformRegistry(db);
   await platforms.reload();
@@ -75,6 +86,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     events: bus,
     log,
     metrics,
+    secrets: { seal: (text) => box.seal(text), open: (sealed) => box.open(sealed) },
   };
   const app = await buildApp({
     ctx,
@@ -111,6 +123,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     ctx,
     modules,
     events: bus,
+    secretBox: box,
     async close() {
       await platforms.stop();
       await app.close();

@@ -60,6 +60,12 @@ export interface Config {
   metricsToken: string | undefined;
   /** Origins (scheme://host[:port]) allowed to call /admin from a browser; none by default. */
   adminCorsOrigins: string[];
+  /** Key that seals secrets kept readable (kernel/secret-key.ts); required with DATABASE_URL or in production. */
+  secretKey: string | undefined;
+  /** The key before the last rotation: still opens what it sealed until `souk secrets rotate` re-seals it. */
+  secretKeyPrevious: string | undefined;
+  /** NODE_ENV=production: settings that have a development fallback (the secret key) become required. */
+  production: boolean;
 }
 
 function int(name: string, fallback: number): number {
@@ -142,6 +148,9 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     redisKeyPrefix: process.env.SOUK_REDIS_PREFIX || 'souk:',
     metricsToken: process.env.SOUK_METRICS_TOKEN || undefined,
     adminCorsOrigins: origins('SOUK_ADMIN_CORS_ORIGINS'),
+    secretKey: process.env.SOUK_SECRET_KEY || undefined,
+    secretKeyPrevious: process.env.SOUK_SECRET_KEY_PREVIOUS || undefined,
+    production: process.env.NODE_ENV === 'production',
     ...overrides,
   };
   return config;
