@@ -8,6 +8,9 @@ import { openPglite } from './kernel/db/pglite.ts';
 import { forPlatform, registerTenantTables, scopedTransaction, systemDatabase } from './kernel/db/scoped.ts';
 import type { Database } from './kernel/db/types.ts';
 import { collectMigrations, migrate, migrationStatus } from './kernel/migrations.ts';
+import { openSecretBox } from './kernel/secret-key.ts';
+import { resealColumn } from './kernel/sealed-columns.ts';
+import type { SecretBox } from './kernel/secret-box.ts';
 import { createMetricsRegistry } from './kernel/http/metrics.ts';
 import { buildApp } from './kernel/http/app.ts';
 import type { AnySoukModule, ModuleContext, SoukModule } from './kernel/context.ts';
@@ -31,6 +34,8 @@ export interface Souk {
   events: EventBus;
   /** A module's per-process runtime in this Souk (tests and benchmarks that look inside a module). */
   runtimeOf<R>(module: SoukModule<R>): R;
+  /** The sealing key ring behind ctx.secrets (the CLI and tests reach the kernel's sealed columns with it). */
+  secretBox: SecretBox;
   /** Stops HTTP, then the modules in reverse dependency order, then the event bus and the database. */
   close(): Promise<void>;
 }
@@ -55,6 +60,8 @@ export function loggerOptions(config: Config): pino.LoggerOptions {
 
 export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   const config = loadConfig(options.config);
+  // Before the database opens: a missing or malformed key stops the start with nothing touched.
+  const { box } = openSecretBox(config, { inMemory: options.inMemory === true });
   const database = options.database ?? (options.inMemory ? await openPglite(undefined) : await openDatabase(config));
   const db = systemDatabase(database);
   const log = pino(options.logger === false ? { level: 'silent' } : loggerOptions(config));
@@ -67,6 +74,10 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   for (const mod of modules) registerTenantTables(mod.tenantTables);
   const migrations = collectMigrations(modules);
   await migrate(database, migrations);
+  // Plaintext an older version left in a sealed column is sealed now (idempotent; several nodes may race).
+  for (const column of modules.flatMap((mod) => mod.sealedColumns ?? [])) {
+    if (column.sealPlaintextAtBoot) await resealColumn(database, box, column, 'plaintext');
+  }
 
   const platforms = new PlatformRegistry(db);
   await platforms.reload();
@@ -80,6 +91,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     events: bus,
     log,
     metrics,
+    secrets: { seal: (text) => box.seal(text), open: (sealed) => box.open(sealed) },
   };
   const lifecycle = new ModuleLifecycle(modules, ctx, { shutdownTimeoutMs: config.shutdownTimeoutMs, log });
   await lifecycle.createRuntimes();
@@ -121,6 +133,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     modules: lifecycle.modules,
     events: bus,
     runtimeOf: (mod) => lifecycle.runtimeOf(mod),
+    secretBox: box,
     async close() {
       await platforms.stop();
       await app.close();

@@ -11,6 +11,7 @@ import { loginAsNewOwner, startTestSouk, type StartedSouk } from './harness.ts';
 import { asBearer } from './harness.ts';
 import { createSouk } from '../src/server.ts';
 import { createAdminUser } from '../src/modules/accounts/index.ts';
+import { generateSecretKey } from '../src/kernel/secret-key.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 
 const run = promisify(execFile);
@@ -117,7 +118,7 @@ it('--url commands name the server first; migrate --status --url asks the server
 });
 
 it('help exits 0 everywhere and names the configured server, not a hard-coded port', async () => {
-  for (const args of [['--help'], ['help'], ['events', 'help'], ['events'], ['platform', 'help'], ['flash-sale', 'help'], ['migrate', '--help'], ['start', '--help'], ['login', '--help']]) {
+  for (const args of [['--help'], ['help'], ['events', 'help'], ['events'], ['platform', 'help'], ['flash-sale', 'help'], ['migrate', '--help'], ['start', '--help'], ['login', '--help'], ['secrets', 'help']]) {
     const out = await souk(args, { PORT: '4321', SOUK_URL: '' });
     assert.match(out.stdout, /Usage/, `souk ${args.join(' ')}`);
     assert.doesNotMatch(out.stdout, /3000/, `souk ${args.join(' ')}`);
@@ -159,4 +160,45 @@ it('logs in once and reuses the session: a dozen commands in a row never meet th
   const second = await souk(['events', 'consumers', '--url', url], creds);
   assert.match(second.stderr.split('\n')[0]!, /session of/);
   await souk(['logout', '--url', url]);
+});
+
+it('secrets: generate-key, status and rotate re-seal every sealed value with the new key', async () => {
+  const generated = (await souk(['secrets', 'generate-key'])).stdout.trim();
+  assert.match(generated, /^[A-Za-z0-9_-]{43}$/);
+  const [oldKey, newKey, strayKey] = [generated, generateSecretKey(), generateSecretKey()];
+  const dataDir = join(dir, 'rotate');
+  const file = join(dir, 'rotate.json');
+  writeFileSync(file, JSON.stringify({ slug: 'rotate', name: 'Rotate', hosts: [], defaultCurrency: 'EUR', defaultLocale: 'en', modules: ['webhooks'] }));
+  await souk(['platform', 'apply', file, '--yes'], { SOUK_DATA_DIR: dataDir, SOUK_SECRET_KEY: oldKey });
+
+  // Two endpoints under the old key: one sealed, one plaintext as an older version left it.
+  const config = { dataDir, databaseUrl: undefined, seedDemo: false, eventsTransport: 'embedded' as const, eventsWorker: false };
+  const before = await createSouk({ logger: false, config: { ...config, secretKey: oldKey, secretKeyPrevious: undefined } });
+  const platformId = before.ctx.platforms.bySlug('rotate')!.id;
+  const insert = `insert into webhook_endpoints (platform_id, id, url, event_types, secret) values ($1, gen_random_uuid(), 'https://example.test/', array['*'], $2)`;
+  await before.database.execute(insert, [platformId, before.ctx.secrets.seal('whsec_sealed_one')]);
+  await before.database.execute(insert, [platformId, 'whsec_plain_two']);
+  await before.close();
+
+  const rotating = { SOUK_DATA_DIR: dataDir, SOUK_SECRET_KEY: newKey, SOUK_SECRET_KEY_PREVIOUS: oldKey };
+  const status = await souk(['secrets', 'status'], rotating);
+  assert.match(status.stdout, /webhook_endpoints\.secret\s+current 0 {2}previous 1 {2}unknown key 0 {2}plaintext 1/);
+  const rotated = await souk(['secrets', 'rotate'], rotating);
+  assert.match(rotated.stdout, /webhook_endpoints\.secret\s+re-sealed 2/);
+  assert.match(rotated.stdout, /SOUK_SECRET_KEY_PREVIOUS can be removed/);
+  assert.match((await souk(['secrets', 'status'], rotating)).stdout, /webhook_endpoints\.secret\s+current 2 {2}previous 0 {2}unknown key 0 {2}plaintext 0/);
+  assert.match((await souk(['secrets', 'rotate'], rotating)).stdout, /Re-sealed 0 value/);
+
+  // The old key is gone now; the new one alone opens everything.
+  const after = await createSouk({ logger: false, config: { ...config, secretKey: newKey, secretKeyPrevious: undefined } });
+  try {
+    const rows = await after.database.query<{ secret: string }>('select secret from webhook_endpoints where platform_id = $1', [platformId]);
+    assert.deepEqual(rows.map((r) => after.ctx.secrets.open(r.secret)).sort(), ['whsec_plain_two', 'whsec_sealed_one']);
+  } finally {
+    await after.close();
+  }
+  // A key that sealed none of it: status says so and fails.
+  await assert.rejects(souk(['secrets', 'status'], { SOUK_DATA_DIR: dataDir, SOUK_SECRET_KEY: strayKey }), (error: { code: number; stdout: string }) =>
+    error.code === 1 && /unknown key 2/.test(error.stdout));
+  await assert.rejects(souk(['secrets', 'status'], { SOUK_DATA_DIR: dataDir, SOUK_SECRET_KEY: 'too-short' }), /SOUK_SECRET_KEY must be 32 random bytes/);
 });

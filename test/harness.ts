@@ -10,6 +10,11 @@ import type { Config } from '../src/kernel/config.ts';
 import type { Platform } from '../src/kernel/context.ts';
 import { openPostgres } from '../src/kernel/db/postgres.ts';
 import { createAdminUser } from '../src/modules/accounts/index.ts';
+import { generateSecretKey } from '../src/kernel/secret-key.ts';
+
+// PostgreSQL servers need SOUK_SECRET_KEY. One key for this test process, set in its environment, so
+// every Souk it starts and every child it spawns (crash and multi-node suites) seal with the same key.
+process.env.SOUK_SECRET_KEY ||= generateSecretKey();
 
 export type Engine = 'pglite' | 'postgres';
 

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createSouk, type Souk } from '../../src/server.ts';
+import { generateSecretKey } from '../../src/kernel/secret-key.ts';
 import type { Config } from '../../src/kernel/config.ts';
 import type { Database } from '../../src/kernel/db/types.ts';
 import type { ScratchDatabase } from '../lib/postgres.ts';
@@ -85,6 +86,8 @@ export async function startRig(
     eventsWorker: true,
     logLevel: 'warn',
     databaseUrl: where.databaseUrl,
+    // PostgreSQL requires a key; this rig is one process, so a fresh one does (unless the shell sets one).
+    secretKey: process.env.SOUK_SECRET_KEY || generateSecretKey(),
     eventsTransport: transport === 'jetstream' ? 'jetstream' : 'embedded',
     natsUrl: transport === 'jetstream' ? where.natsUrl : undefined,
   };

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateSecretKey } from '../../src/kernel/secret-key.ts';
 import type { CleanupStack } from './cleanup.ts';
 import { freePort, spawnServer, waitUntilReady, type ServerProcess } from './processes.ts';
 
@@ -49,6 +50,9 @@ export interface SoukServer extends StartedServer {
   dataDir: string;
 }
 
+/** The key every Souk this benchmark run starts seals with, unless the shell sets SOUK_SECRET_KEY. */
+const BENCH_SECRET_KEY = generateSecretKey();
+
 export async function startSoukServer(options: SoukServerOptions): Promise<SoukServer> {
   if (options.engine === 'postgres' && !options.databaseUrl) throw new Error('the postgres engine needs a database URL');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'souk-bench-'));
@@ -70,6 +74,8 @@ export async function startSoukServer(options: SoukServerOptions): Promise<SoukS
       SOUK_ADMIN_EMAIL: undefined,
       SOUK_ADMIN_PASSWORD: undefined,
       SOUK_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      // PostgreSQL requires a key; every node of one run shares it (multi-node benchmarks).
+      SOUK_SECRET_KEY: process.env.SOUK_SECRET_KEY || BENCH_SECRET_KEY,
       ...options.env,
     },
     cwd: REPO_ROOT,

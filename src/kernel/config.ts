@@ -68,6 +68,12 @@ export interface Config extends ModuleEnvSettings {
    * `souk start` also exits by this deadline on a signal, whatever still hangs.
    */
   shutdownTimeoutMs: number;
+  /** Key that seals secrets kept readable (kernel/secret-key.ts); required with DATABASE_URL or in production. */
+  secretKey: string | undefined;
+  /** The key before the last rotation: still opens what it sealed until `souk secrets rotate` re-seals it. */
+  secretKeyPrevious: string | undefined;
+  /** NODE_ENV=production: settings that have a development fallback (the secret key) become required. */
+  production: boolean;
 }
 
 function int(name: string, fallback: number): number {
@@ -152,6 +158,9 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     adminCorsOrigins: origins('SOUK_ADMIN_CORS_ORIGINS'),
     shutdownTimeoutMs: positiveIntEnv(process.env, 'SOUK_SHUTDOWN_TIMEOUT_MS', 10_000),
     ...loadModuleSettings(process.env),
+    secretKey: process.env.SOUK_SECRET_KEY || undefined,
+    secretKeyPrevious: process.env.SOUK_SECRET_KEY_PREVIOUS || undefined,
+    production: process.env.NODE_ENV === 'production',
     ...overrides,
   };
   return config;

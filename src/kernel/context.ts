@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Database, Queryable } from './db/types.ts';
 import type { PlatformDb, TxScope } from './db/scoped.ts';
+import type { SealedColumn } from './sealed-columns.ts';
 
 export interface Platform {
   id: string;
@@ -100,6 +101,17 @@ export interface DeliveredEventView {
   offset: number;
 }
 
+/**
+ * Sealing for secrets a module must read back (kernel/secret-box.ts), with the installation key. What
+ * only needs comparing is hashed instead and never comes here.
+ */
+export interface SecretsApi {
+  /** `v1.…` ciphertext of the text, with the current key. */
+  seal(plaintext: string): string;
+  /** The text back, from a value sealed with the current or the previous key; throws when it cannot. */
+  open(sealed: string): string;
+}
+
 export interface ModuleContext {
   config: Config;
   /** The database for non-platform tables; platform tables need platformDb(). */
@@ -111,6 +123,7 @@ export interface ModuleContext {
   events: EventsApi;
   log: FastifyBaseLogger;
   metrics: Registry;
+  secrets: SecretsApi;
 }
 
 /**
@@ -132,6 +145,8 @@ export interface SoukModule<R = void> {
   migrationsDir: URL;
   /** Tables that carry platform_id and must only be reached through platformDb(). */
   tenantTables: string[];
+  /** Columns holding values sealed with ctx.secrets: rotated by `souk secrets rotate` (kernel/sealed-columns.ts). */
+  sealedColumns?: SealedColumn[];
   /**
    * JSON schema for this module's entry in a platform's `settings` (settings[module.name]).
    * Checked when a platform is created or updated.

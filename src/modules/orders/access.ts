@@ -1,12 +1,12 @@
 // Who may see a storefront order: the customer who placed it (their session), or whoever holds the
 // order's access token (a guest, from the checkout answer). Anyone else gets the same 404 as for an
 // order that does not exist, so order ids cannot be probed.
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { notFound, unauthorized } from '../../kernel/http/problem.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import { customerByToken, type Customer } from '../accounts/customer-service.ts';
+import { orderTokenMatches } from './access-token.ts';
 import { readOrderRow, type OrderRow } from './read.ts';
 
 export const ORDER_TOKEN_HEADER = 'x-order-token';
@@ -21,12 +21,6 @@ export async function optionalCustomer(pdb: PlatformDb, request: FastifyRequest)
   return customer;
 }
 
-function sameToken(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 export async function authorizeOrderAccess(pdb: PlatformDb, request: FastifyRequest, orderId: string): Promise<OrderRow> {
   const missing = notFound('order_not_found', `There is no order ${orderId} you can see; customers log in, guests send the ${ORDER_TOKEN_HEADER} header from checkout.`);
   if (!isUuid(orderId)) throw missing;
@@ -35,6 +29,6 @@ export async function authorizeOrderAccess(pdb: PlatformDb, request: FastifyRequ
   if (!row) throw missing;
   if (customer && row.customer_id === customer.id) return row;
   const token = request.headers[ORDER_TOKEN_HEADER];
-  if (typeof token === 'string' && sameToken(token, row.access_token)) return row;
+  if (typeof token === 'string' && orderTokenMatches(token, row.access_token_hash)) return row;
   throw missing;
 }

@@ -12,7 +12,12 @@
 // the same order comes back) or a different request hash (409). If the first one failed, nothing was
 // stored and the second simply runs. Keys are scoped to the requester, so one customer's key can never
 // return another's order.
-import type { Platform } from '../../kernel/context.ts';
+//
+// The guest access token: the order keeps only its hash (access-token.ts), and the idempotency row keeps
+// it sealed (ctx.secrets), because a replay must answer with the same usable token. Sealed rather than
+// derived (an HMAC of the order id under the installation key): the key alone then opens no order, and a
+// key rotation re-seals it like any other sealed value (`souk secrets rotate`).
+import type { ModuleContext, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { conflict, unprocessable } from '../../kernel/http/problem.ts';
@@ -23,6 +28,7 @@ import { redeemCoupon } from '../promotions/service.ts';
 import { assertDeliverableAddress } from './address.ts';
 import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
 import { insertOrder, orderNumber } from './insert.ts';
+import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { getOrder, toOrder } from './read.ts';
 import type { CheckoutBody, Order } from './schemas.ts';
 import { HOLD_MARGIN_SECONDS, ordersSettings } from './settings.ts';
@@ -45,18 +51,21 @@ function requestHash(input: CheckoutInput): string {
   return sha256(JSON.stringify([input.cartId.toLowerCase(), input.body.expectedVersion ?? null]));
 }
 
-export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Platform, input: CheckoutInput): Promise<CheckoutOutcome> {
+type CheckoutDeps = OrdersDeps & Pick<ModuleContext, 'secrets'>;
+
+export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Platform, input: CheckoutInput): Promise<CheckoutOutcome> {
   const scope = input.customer ? `customer:${input.customer.id}` : 'guest';
   const hash = requestHash(input);
   // A deadlock victim (checkout against a batch of timeout cancels, say) wrote nothing: run it again.
   return retryTransientConflicts(() => pdb.transaction(async (tx) => {
     const orderId = newId();
+    const accessToken = newOrderToken();
     const claimed = await tx.execute(
-      `insert into order_checkouts (platform_id, scope, idempotency_key, request_hash, order_id) values ($1, $2, $3, $4, $5)
+      `insert into order_checkouts (platform_id, scope, idempotency_key, request_hash, order_id, access_token_sealed) values ($1, $2, $3, $4, $5, $6)
        on conflict (platform_id, scope, idempotency_key) do nothing`,
-      [scope, input.idempotencyKey, hash, orderId],
+      [scope, input.idempotencyKey, hash, orderId, deps.secrets.seal(accessToken)],
     );
-    if (claimed.rowCount === 0) return replay(tx, scope, input.idempotencyKey, hash);
+    if (claimed.rowCount === 0) return replay(deps, tx, scope, input.idempotencyKey, hash);
 
     const cart = await loadCartForCheckout(tx, platform, input.cartId, {
       customerId: input.customer?.id ?? null,
@@ -92,6 +101,7 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
       shippingMethod,
       shippingAddress: cart.shippingAddress,
       source: null,
+      accessTokenHash: hashOrderToken(accessToken),
       reservationId,
       timerId,
       dueAt,
@@ -122,7 +132,7 @@ export async function checkout(deps: OrdersDeps, pdb: PlatformDb, platform: Plat
     });
     // The reference is this new order's id, so no earlier hold can have answered instead.
     if (reservation.id !== reservationId) throw new Error(`order ${orderId}: reservation ${reservation.id} is not the one requested`);
-    return { order: { ...toOrder(row, lines), accessToken: row.access_token }, replayed: false };
+    return { order: { ...toOrder(row, lines), accessToken }, replayed: false };
   }));
 }
 
@@ -155,9 +165,9 @@ function couponContext(cart: CheckoutCart, email: string, orderId: string) {
 
 
 
-async function replay(tx: PlatformDb, scope: string, key: string, hash: string): Promise<CheckoutOutcome> {
-  const first = await tx.maybeOne<{ request_hash: string; order_id: string }>(
-    'select request_hash, order_id from order_checkouts where platform_id = $1 and scope = $2 and idempotency_key = $3',
+async function replay(deps: CheckoutDeps, tx: PlatformDb, scope: string, key: string, hash: string): Promise<CheckoutOutcome> {
+  const first = await tx.maybeOne<{ request_hash: string; order_id: string; access_token_sealed: string | null }>(
+    'select request_hash, order_id, access_token_sealed from order_checkouts where platform_id = $1 and scope = $2 and idempotency_key = $3',
     [scope, key],
   );
   if (!first) throw new Error(`idempotency row ${scope}/${key} vanished`);
@@ -166,5 +176,23 @@ async function replay(tx: PlatformDb, scope: string, key: string, hash: string):
   }
   const order = await getOrder(tx, first.order_id);
   if (!order) throw new Error(`idempotency row ${scope}/${key} points at missing order ${first.order_id}`);
-  return { order, replayed: true };
+  const accessToken = first.access_token_sealed === null
+    ? await reissueToken(deps, tx, scope, key, first.order_id)
+    : deps.secrets.open(first.access_token_sealed);
+  return { order: { ...order, accessToken }, replayed: true };
+}
+
+/**
+ * A checkout made before tokens were hashed (migration 0004) has no sealed copy to answer a replay
+ * with: the order gets a new token, which this answer carries, and the old one stops working. Only the
+ * requester that owns the key can get here, as it could read the old token before.
+ */
+async function reissueToken(deps: CheckoutDeps, tx: PlatformDb, scope: string, key: string, orderId: string): Promise<string> {
+  const token = newOrderToken();
+  await tx.execute('update orders set access_token_hash = $3 where platform_id = $1 and id = $2', [orderId, hashOrderToken(token)]);
+  await tx.execute(
+    'update order_checkouts set access_token_sealed = $4 where platform_id = $1 and scope = $2 and idempotency_key = $3',
+    [scope, key, deps.secrets.seal(token)],
+  );
+  return token;
 }

@@ -25,6 +25,8 @@ export const ordersModule: SoukModule = {
   description: 'Idempotent checkout, the order state machine with history, unpaid-order timeout.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['orders', 'order_lines', 'order_history', 'order_checkouts'],
+  // A checkout's guest token, kept sealed for idempotent replays (checkout.ts); never plaintext.
+  sealedColumns: [{ table: 'order_checkouts', column: 'access_token_sealed', key: ['platform_id', 'scope', 'idempotency_key'] }],
   settingsSchema: ordersSettingsSchema as unknown as Record<string, unknown>,
   routes(app, ctx) {
     storeRoutes(app, ctx);

@@ -41,6 +41,8 @@ export interface NewOrder {
   shippingAddress: Record<string, unknown> | null;
   /** Where the order came from when not a cart, e.g. { kind: 'flash_sale', saleId, ticketId }. */
   source: Record<string, unknown> | null;
+  /** SHA-256 of the guest access token (access-token.ts); the token itself is never stored here. */
+  accessTokenHash: string;
   reservationId: string;
   timerId: string;
   dueAt: Date;
@@ -73,7 +75,7 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
       o.cartId,
       o.customerId,
       o.email,
-      `ot_${randomHex(24)}`,
+      o.accessTokenHash,
       o.currency,
       totals.subtotal,
       totals.discount,
@@ -99,7 +101,7 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
   }
   const rows = await tx.query<OrderRow>(
     `with o as (
-       insert into orders as o (platform_id, id, number, cart_id, customer_id, email, access_token, currency, subtotal, discount_total,
+       insert into orders as o (platform_id, id, number, cart_id, customer_id, email, access_token_hash, currency, subtotal, discount_total,
          shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
          timeout_timer_id, payment_due_at, source)
        values ${orderValues.join(', ')}

@@ -67,6 +67,37 @@ eachDatabase('orders and checkout', (env) => {
       assert.equal(events[0]!.n, 1);
     });
 
+    it('keeps only a hash of the guest token; the token reads the order; a replay answers with the same token', async () => {
+      const [variantId] = await stockedVariants(shop, 1, 10);
+      const cartId = await readyCart(shop, [{ variantId: variantId!, quantity: 1 }]);
+      const order = (await checkout(shop, cartId, 'token-1')).json<{ id: string; accessToken: string }>();
+      assert.match(order.accessToken, /^ot_[0-9a-f]{48}$/);
+      const [row] = await env.souk.database.query<Record<string, unknown>>('select * from orders where platform_id = $1 and id = $2', [shop.platform.platform.id, order.id]);
+      const [claim] = await env.souk.database.query<Record<string, unknown>>('select * from order_checkouts where platform_id = $1 and order_id = $2', [shop.platform.platform.id, order.id]);
+      assert.ok(!JSON.stringify(row).includes(order.accessToken), 'the orders row does not hold the token');
+      assert.ok(!JSON.stringify(claim).includes(order.accessToken), 'the idempotency row does not hold it readable');
+      assert.match(String(row!.access_token_hash), /^[0-9a-f]{64}$/);
+      assert.match(String(claim!.access_token_sealed), /^v1\./);
+      const read = (token: string) => shop.store({ method: 'GET', url: `/store/orders/${order.id}`, headers: { 'x-order-token': token } });
+      assert.equal((await read(order.accessToken)).statusCode, 200);
+      expectProblem(await read(order.accessToken.slice(0, -1) + (order.accessToken.endsWith('0') ? '1' : '0')), 404, 'order_not_found');
+      expectProblem(await read(String(row!.access_token_hash)), 404, 'order_not_found');
+
+      const replayed = await checkout(shop, cartId, 'token-1');
+      assert.equal(replayed.statusCode, 200, replayed.body);
+      assert.equal(replayed.json().accessToken, order.accessToken);
+      const detail = await shop.admin({ method: 'GET', url: `/admin/platforms/${shop.slug}/orders/${order.id}` });
+      assert.ok(!('accessToken' in detail.json()) && !detail.body.includes(order.accessToken));
+
+      // A checkout from before tokens were hashed has no sealed copy: its replay issues a new token.
+      await env.souk.database.execute('update order_checkouts set access_token_sealed = null where platform_id = $1 and order_id = $2', [shop.platform.platform.id, order.id]);
+      const reissued = (await checkout(shop, cartId, 'token-1')).json<{ accessToken: string }>();
+      assert.notEqual(reissued.accessToken, order.accessToken);
+      assert.equal((await read(reissued.accessToken)).statusCode, 200);
+      expectProblem(await read(order.accessToken), 404, 'order_not_found');
+      assert.equal((await checkout(shop, cartId, 'token-1')).json().accessToken, reissued.accessToken);
+    });
+
     it('500 concurrent checkouts of one unit on stock 50: exactly 50 orders, stock 0, the rest out of stock', async () => {
       const [variantId] = await stockedVariants(shop, 1, 50);
       const carts: string[] = [];

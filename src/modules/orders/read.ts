@@ -12,7 +12,8 @@ export interface OrderRow {
   source: Record<string, unknown> | string | null;
   customer_id: string | null;
   email: string | null;
-  access_token: string;
+  /** SHA-256 (hex) of the guest access token; the token itself is not stored. */
+  access_token_hash: string;
   status: OrderStatus;
   payment_status: PaymentStatus;
   currency: string;
@@ -38,7 +39,7 @@ export interface OrderRow {
 }
 
 /** Every column, with timestamps as ISO strings (the same text on both engines). */
-export const ORDER_COLUMNS = `o.id, o.number, o.cart_id, o.customer_id, o.email, o.access_token, o.status, o.payment_status, o.currency,
+export const ORDER_COLUMNS = `o.id, o.number, o.cart_id, o.customer_id, o.email, o.access_token_hash, o.status, o.payment_status, o.currency,
   o.subtotal, o.discount_total, o.shipping_total, o.tax_total, o.tax_included, o.total, o.paid_amount, o.refunded_amount,
   o.coupon_code, o.shipping_method, o.shipping_address, o.reservation_id, o.timeout_timer_id, ${iso('o.payment_due_at')} as payment_due_at,
   o.carrier, o.tracking_number, o.cancel_reason, o.source, ${iso('o.created_at')} as created_at, ${iso('o.updated_at')} as updated_at`;
@@ -102,12 +103,12 @@ export function readOrderRow(pdb: PlatformDb, orderId: string, forUpdate = false
   return pdb.maybeOne<OrderRow>(`select ${ORDER_COLUMNS} from orders o where o.platform_id = $1 and o.id = $2${forUpdate ? ' for update' : ''}`, [orderId]);
 }
 
-export async function getOrder(pdb: PlatformDb, orderId: string, options: { history?: boolean } = {}): Promise<(Order & { accessToken: string }) | undefined> {
+export async function getOrder(pdb: PlatformDb, orderId: string, options: { history?: boolean } = {}): Promise<Order | undefined> {
   const row = await pdb.maybeOne<FullRow>(
     `select ${ORDER_COLUMNS}, ${LINES_JSON}${options.history ? `, ${HISTORY_JSON}` : ''} from orders o where o.platform_id = $1 and o.id = $2`,
     [orderId],
   );
-  return row ? { ...fromFull(row), accessToken: row.access_token } : undefined;
+  return row ? fromFull(row) : undefined;
 }
 
 /** Newest first. `customerId` scopes the list to one customer (the storefront's "my orders"). */

@@ -24,8 +24,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   const answer = async (request: FastifyRequest, orderId: string) => {
     const order = await getOrder(pdbOf(request), orderId.toLowerCase(), { history: true });
     if (!order) throw notFound('order_not_found', `This platform has no order ${orderId}.`);
-    const { accessToken: _token, ...rest } = order;
-    return rest;
+    return order;
   };
 
   r.get(

@@ -7,6 +7,7 @@ import { badRequest } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { strategiesFor } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
+import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { insertOrders, orderNumber } from './insert.ts';
 import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
 import { HOLD_MARGIN_SECONDS, MAX_UNPAID_TIMEOUT_SECONDS } from './settings.ts';
@@ -77,6 +78,8 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
       shippingMethod: null,
       shippingAddress: null,
       source: p.input.source,
+      // The buyer is a customer who reads the order through their session: the token is never shown.
+      accessTokenHash: hashOrderToken(newOrderToken()),
       reservationId: p.reservationId,
       timerId: timerIds[i]!,
       dueAt: p.dueAt,

@@ -1,4 +1,5 @@
 // Webhook endpoints of one platform: create, read, change, delete, rotate the signing secret.
+import type { SecretsApi } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
@@ -67,8 +68,10 @@ export async function getEndpoint(pdb: PlatformDb, endpointId: string): Promise<
   return toView(row);
 }
 
+/** The secret is stored sealed (ctx.secrets) and answered in plaintext this once. */
 export async function createEndpoint(
   pdb: PlatformDb,
+  secrets: SecretsApi,
   input: EndpointInput,
   allowPrivateTargets: boolean,
 ): Promise<EndpointView & { secret: string }> {
@@ -86,7 +89,7 @@ export async function createEndpoint(
       `insert into webhook_endpoints (platform_id, id, url, description, event_types, secret, active)
        values ($1, $2, $3, $4, $5::text[], $6, $7)
        returning ${ENDPOINT_COLUMNS}`,
-      [newId(), url, input.description ?? '', eventTypes, secret, input.active ?? true],
+      [newId(), url, input.description ?? '', eventTypes, secrets.seal(secret), input.active ?? true],
     );
   });
   return { ...toView(row!), secret };
@@ -121,9 +124,13 @@ export async function deleteEndpoint(pdb: PlatformDb, endpointId: string): Promi
   if (rowCount === 0) throw endpointNotFound(endpointId);
 }
 
-/** A new secret signs from now on; with graceSeconds > 0 the old one keeps signing alongside until then. */
+/**
+ * A new secret signs from now on; with graceSeconds > 0 the old one keeps signing alongside until then.
+ * Both columns hold sealed values: the old one moves over as it is.
+ */
 export async function rotateSecret(
   pdb: PlatformDb,
+  secrets: SecretsApi,
   endpointId: string,
   graceSeconds: number,
 ): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
@@ -136,7 +143,7 @@ export async function rotateSecret(
        updated_at = now()
      where platform_id = $1 and id = $2
      returning ${iso('previous_secret_expires_at')} as expires`,
-    [endpointId, secret, graceSeconds],
+    [endpointId, secrets.seal(secret), graceSeconds],
   );
   if (!row) throw endpointNotFound(endpointId);
   return { secret, previousSecretExpiresAt: row.expires };

@@ -42,6 +42,8 @@ export const webhooksModule: SoukModule<WebhooksRuntime> = {
   description: 'Outgoing webhooks: endpoints per event type, signed deliveries, retries with backoff, attempt log, replay.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts'],
+  // Signing secrets are sealed; versions before 0002 stored them in plaintext, sealed at the next start.
+  sealedColumns: ['secret', 'previous_secret'].map((column) => ({ table: 'webhook_endpoints', column, key: ['platform_id', 'id'], sealPlaintextAtBoot: true })),
   settingsSchema: platformSettingsSchema as unknown as Record<string, unknown>,
   dependsOn: ['events'],
   createRuntime: createWebhooksRuntime,

@@ -2,6 +2,7 @@
 // same time), record an attempt's result, hand back a claim on shutdown, prune old ones.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
+import { isSealed } from '../../kernel/secret-box.ts';
 import type { WebhookBody } from './deliveries.ts';
 
 export interface ClaimedDelivery {
@@ -18,6 +19,8 @@ export interface ClaimedDelivery {
   url: string;
   /** Secrets to sign with: the current one, then the previous one while its rotation grace lasts. */
   secrets: string[];
+  /** Set when the stored (sealed) secrets could not be opened: the attempt fails with this, nothing is sent. */
+  secretError?: string;
 }
 
 interface ClaimRow {
@@ -42,6 +45,21 @@ export interface ClaimOptions {
   endpointRoom: ReadonlyMap<string, number>;
   /** How many an endpoint with nothing in flight may take. */
   perEndpoint: number;
+  /** Opens a stored secret (ctx.secrets.open). */
+  open: (sealed: string) => string;
+}
+
+/**
+ * The endpoint's secrets in plaintext, or why they cannot be had (a key missing or a value altered).
+ * A value still in plaintext was written by an older version (a node not yet upgraded during a rolling
+ * upgrade): it signs as it is, and the next start or `souk secrets rotate` seals it.
+ */
+function openSecrets(open: ClaimOptions['open'], stored: string[]): Pick<ClaimedDelivery, 'secrets' | 'secretError'> {
+  try {
+    return { secrets: stored.map((value) => (isSealed(value) ? open(value) : value)) };
+  } catch (error) {
+    return { secrets: [], secretError: `the endpoint's signing secret cannot be opened: ${(error as Error).message}` };
+  }
 }
 
 /**
@@ -93,7 +111,7 @@ export async function claimDue(pdb: PlatformDb, options: ClaimOptions): Promise<
     attempt: r.attempts,
     attemptInRound: r.attempts - r.attempts_at_replay,
     url: r.url,
-    secrets: r.previous_secret ? [r.secret, r.previous_secret] : [r.secret],
+    ...openSecrets(options.open, r.previous_secret ? [r.secret, r.previous_secret] : [r.secret]),
   }));
 }
 

@@ -49,7 +49,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: ModuleContext, { settin
       body: EndpointInput,
       response: { 201: EndpointWithSecret, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (request, reply) => reply.code(201).send(await createEndpoint(db(request), request.body, settings.allowPrivateTargets)));
+  }, async (request, reply) => reply.code(201).send(await createEndpoint(db(request), ctx.secrets, request.body, settings.allowPrivateTargets)));
 
   r.get(`${base}/endpoints/:endpointId`, {
     schema: { tags, security, summary: 'One endpoint', params: EndpointParams, response: { 200: EndpointView, ...errorResponses(400, 401, 404) } },
@@ -88,7 +88,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: ModuleContext, { settin
       querystring: RotateQuery,
       response: { 200: RotatedSecret, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (request) => rotateSecret(db(request), request.params.endpointId, request.query.graceSeconds ?? 0));
+  }, async (request) => rotateSecret(db(request), ctx.secrets, request.params.endpointId, request.query.graceSeconds ?? 0));
 
   r.post(`${base}/endpoints/:endpointId/test`, {
     schema: {

@@ -11,6 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../../test/harness.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { verifyWebhookSignature, webhooksModule } from './index.ts';
+import { resealColumn } from '../../kernel/sealed-columns.ts';
+import { SecretBox } from '../../kernel/secret-box.ts';
+import { randomBytes } from 'node:crypto';
 import { queueEventDeliveries } from './deliveries.ts';
 import { checkEndpointUrl, isNonPublicAddress } from './target.ts';
 import { sendAttempt } from './send.ts';
@@ -407,6 +410,49 @@ eachDatabase('webhooks', (env) => {
     assert.equal(removed.statusCode, 204);
     assert.equal((await as(a, { url: `${hooks(a)}/endpoints/${created.id}` })).statusCode, 404);
     assert.deepEqual(await deliveries(a, created.id), []);
+  });
+
+  it('keeps signing secrets sealed at rest; plaintext from an older version is sealed at start; an unreadable one fails visibly', async () => {
+    const r = await receiver();
+    const created = await createEndpoint(a, r.url(), ['webhook.test']);
+    const rotated = (await as(a, { method: 'POST', url: `${hooks(a)}/endpoints/${created.id}/rotate-secret?graceSeconds=60` })).json<{ secret: string }>();
+    const stored = async () =>
+      (await env.souk.database.query<{ secret: string; previous_secret: string | null }>(
+        'select secret, previous_secret from webhook_endpoints where platform_id = $1 and id = $2',
+        [a.platform.id, created.id],
+      ))[0]!;
+    const row = await stored();
+    for (const value of [row.secret, row.previous_secret!]) {
+      assert.match(value, /^v1\.[A-Za-z0-9_-]{8}\./);
+      assert.ok(!value.includes('whsec_'));
+    }
+    assert.equal(env.souk.ctx.secrets.open(row.secret), rotated.secret);
+    assert.equal(env.souk.ctx.secrets.open(row.previous_secret!), created.secret);
+
+    // A row as an older version left it: plaintext. The start-up step seals it in place, once.
+    const legacy = 'whsec_legacy-plaintext-secret-from-before-sealing';
+    await env.souk.database.execute('update webhook_endpoints set secret = $3, previous_secret = null where platform_id = $1 and id = $2', [a.platform.id, created.id, legacy]);
+    const columns = webhooksModule.sealedColumns!;
+    let sealedNow = 0;
+    for (const column of columns) sealedNow += await resealColumn(env.souk.database, env.souk.secretBox, column, 'plaintext');
+    assert.ok(sealedNow >= 1);
+    for (const column of columns) assert.equal(await resealColumn(env.souk.database, env.souk.secretBox, column, 'plaintext'), 0, 'idempotent');
+    assert.equal(env.souk.ctx.secrets.open((await stored()).secret), legacy);
+    await as(a, { method: 'POST', url: `${hooks(a)}/endpoints/${created.id}/test` });
+    await waitFor('the test delivery', () => r.received.length === 1);
+    assert.equal(verifyWebhookSignature(legacy, String(r.received[0]!.headers['x-souk-signature']), r.received[0]!.body), true);
+
+    // Sealed with a key this server does not have (SOUK_SECRET_KEY changed without _PREVIOUS): nothing is
+    // sent, the attempt log says why.
+    await env.souk.database.execute('update webhook_endpoints set secret = $3 where platform_id = $1 and id = $2', [a.platform.id, created.id, new SecretBox(randomBytes(32)).seal(legacy)]);
+    const queued = (await as(a, { method: 'POST', url: `${hooks(a)}/endpoints/${created.id}/test` })).json<{ id: string }>();
+    const failed = await waitFor('the attempt to fail', async () => {
+      const d = await delivery(a, queued.id);
+      return d.attempts >= 1 && d.lastError ? d : undefined;
+    });
+    assert.match(failed!.lastError!, /signing secret cannot be opened: sealed with key .* neither SOUK_SECRET_KEY/);
+    assert.equal(r.received.length, 1, 'nothing was sent');
+    await as(a, { method: 'PATCH', url: `${hooks(a)}/endpoints/${created.id}`, payload: { active: false } });
   });
 
   it('refuses bad input with a 4xx problem and changes nothing', async () => {

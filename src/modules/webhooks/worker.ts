@@ -9,7 +9,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { claimDue, pruneFinished, recordAttempt, releaseClaim, type ClaimedDelivery } from './queue.ts';
-import { sendAttempt } from './send.ts';
+import { sendAttempt, type SendOutcome } from './send.ts';
 import { deliveryPolicy, retryDelayMs, type DeliveryPolicy, type WebhookEnvSettings } from './settings.ts';
 
 export const MODULE_NAME = 'webhooks';
@@ -160,6 +160,7 @@ export class DeliveryWorker {
       lockMs: policy.timeoutMs + LEASE_MARGIN_MS,
       endpointRoom,
       perEndpoint: this.settings.endpointConcurrency,
+      open: (sealed) => this.ctx.secrets.open(sealed),
     });
     if (this.stopping.signal.aborted) {
       await Promise.allSettled(claimed.map((c) => releaseClaim(pdb, c)));
@@ -191,11 +192,16 @@ export class DeliveryWorker {
 
   private async attempt(platformId: string, delivery: ClaimedDelivery, policy: DeliveryPolicy): Promise<void> {
     const pdb = this.ctx.platformDb(platformId);
-    const outcome = await sendAttempt(delivery, {
-      timeoutMs: policy.timeoutMs,
-      stop: this.stopping.signal,
-      allowPrivateTargets: this.settings.allowPrivateTargets,
-    });
+    // An unreadable secret (SOUK_SECRET_KEY changed without SOUK_SECRET_KEY_PREVIOUS) fails the attempt
+    // visibly in the attempt log, and it is retried like any failure once the key is put right.
+    const outcome: SendOutcome = delivery.secretError !== undefined
+      ? { ok: false, statusCode: null, latencyMs: 0, error: delivery.secretError, responseExcerpt: null }
+      : await sendAttempt(delivery, {
+        timeoutMs: policy.timeoutMs,
+        stop: this.stopping.signal,
+        allowPrivateTargets: this.settings.allowPrivateTargets,
+      });
+    if (delivery.secretError !== undefined) this.ctx.log.warn({ platformId, deliveryId: delivery.id }, delivery.secretError);
     if (outcome.abortedByStop) {
       await releaseClaim(pdb, delivery);
       return;
