@@ -56,14 +56,15 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   const metrics = createMetricsRegistry();
   const transaction: ModuleContext['transaction'] = (fn) => scopedTransaction(database, fn);
   const eventMetrics = createEventMetrics(metrics);
-  const bus = new EventBus({ config, db, transaction, metrics: eventMetrics, log });
+  // Built before migrations (it reads nothing until reload below): the bus filters forModule subscriptions with it.
+  const platforms = new PlatformRegistry(db);
+  const bus = new EventBus({ config, db, transaction, metrics: eventMetrics, log, platforms });
 
   const modules = allModules(() => bus);
   for (const mod of modules) registerTenantTables(mod.tenantTables);
   const migrations = collectMigrations(modules);
   await migrate(database, migrations);
 
-  const platforms = new PlatformRegistry(db);
   await platforms.reload();
 
   const ctx: ModuleContext = {

@@ -14,14 +14,9 @@ import { MODULE_NAME, startWebhookWorker, stopWebhookWorker, webhookWorker } fro
 /** After the consumer's transaction commits (a moment after the handler returns), wake the worker. */
 const WAKE_AFTER_COMMIT_MS = [20, 300];
 
-/** Only events of platforms with the module on reach the handler (the subscription's accepts filter). */
-function platformUsesWebhooks(ctx: ModuleContext, event: DeliveredEventView): boolean {
-  return event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true;
-}
-
 function fanOut(ctx: ModuleContext) {
   return async (event: DeliveredEventView, tx: TxScope): Promise<void> => {
-    const platformId = event.platformId!;
+    const platformId = event.platformId!; // forModule passes only events of a platform
     const queued = await queueEventDeliveries(tx.platform(platformId), {
       id: event.id,
       type: event.type,
@@ -52,7 +47,7 @@ export const webhooksModule: SoukModule = {
   },
   subscribe(ctx) {
     // Every type, but only for platforms that have the module on: other platforms' events cost nothing.
-    ctx.events.subscribe('webhooks', ['*'], fanOut(ctx), { accepts: (event) => platformUsesWebhooks(ctx, event) });
+    ctx.events.subscribe('webhooks', ['*'], fanOut(ctx), { forModule: MODULE_NAME });
     if (ctx.config.eventsWorker) startWebhookWorker(ctx, loadWebhookEnv());
   },
 };
