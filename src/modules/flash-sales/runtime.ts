@@ -9,7 +9,7 @@ import { syncedRedisRateLimiter } from '../../kernel/rate-limit-redis.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
 import { gateFor, type StockGate } from './gate/index.ts';
-import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './nodes.ts';
+import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './node-registry.ts';
 import { loadFlashEnv, type FlashEnvSettings } from './settings.ts';
 import { EarlyTally } from './tally.ts';
 import { ticketWriter, type InsertResult, type NewTicket } from './tickets.ts';
