@@ -68,7 +68,9 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   const metrics = createMetricsRegistry();
   const transaction: ModuleContext['transaction'] = (fn) => scopedTransaction(database, fn);
   const eventMetrics = createEventMetrics(metrics);
-  const bus = new EventBus({ config, db, transaction, metrics: eventMetrics, log });
+  // Built before migrations (it reads nothing until reload below): the bus filters forModule subscriptions with it.
+  const platforms = new PlatformRegistry(db);
+  const bus = new EventBus({ config, db, transaction, metrics: eventMetrics, log, platforms });
 
   const modules = allModules(() => bus);
   for (const mod of modules) registerTenantTables(mod.tenantTables);
@@ -79,7 +81,6 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     if (column.sealPlaintextAtBoot) await resealColumn(database, box, column, 'plaintext');
   }
 
-  const platforms = new PlatformRegistry(db);
   await platforms.reload();
 
   const ctx: ModuleContext = {

@@ -48,7 +48,7 @@ export async function platformCommand(args: string[]): Promise<number> {
     if (!directConfigAllowed(args, 'platform apply')) return 2;
     const souk = await createSouk({ logger: false, config: { seedDemo: false, platformRefreshMs: 0 } });
     try {
-      report(await applyPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, modules: souk.modules }, metadata));
+      report(await applyPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, events: souk.ctx.events, modules: souk.modules }, metadata));
       return 0;
     } catch (error) {
       if (error instanceof HttpProblem) {

@@ -50,50 +50,89 @@ export interface PlatformDirectory {
 }
 
 /**
+ * The event catalogue: event type → payload type. Empty here so the kernel names no module: each module
+ * declares its own map in its events.ts and src/modules/events-catalogue.ts merges them all into this one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface SoukEvents {}
+
+/** The name of an event in the catalogue. */
+export type SoukEventType = keyof SoukEvents & string;
+
+/** A subscription to many types at once: "*" or a prefix ending in ".*" ("order.*"). Payloads arrive as unknown. */
+export type EventPattern = '*' | `${string}.*`;
+
+/**
  * One event of a batch (emitMany, scheduleMany). trace: the emitting request's currentTrace(), captured
  * when it queued (a batch that serves many requests); without the key, the current trace, as emit uses.
  */
-export interface BatchedEventInput {
-  type: string;
-  payload: unknown;
+export interface BatchedEventInput<T extends string = string, P = unknown> {
+  type: T;
+  payload: P;
   key?: string | null;
   trace?: { traceparent: string; causedBy: string | null } | undefined;
 }
 
-/** The event backbone as modules use it (implemented by the events module's EventBus). */
+/** A batched event of the catalogue: its payload checked against its type. */
+export type SoukBatchedEvent = { [T in SoukEventType]: BatchedEventInput<T, SoukEvents[T]> }[SoukEventType];
+
+export interface EmitOptionsView {
+  key?: string | null;
+  platformId?: string | null;
+}
+
+export interface SubscribeOptionsView<E> {
+  ordered?: boolean;
+  maxAttempts?: number;
+  backoff?: { initialMs?: number; maxMs?: number; factor?: number };
+  /** Events this returns false for are passed over without a handler call or an inbox row. */
+  accepts?: (event: E) => boolean;
+  /**
+   * Only events of platforms that have this optional module on reach the handler (events with no
+   * platform never do); the others are passed over like a false from accepts.
+   */
+  forModule?: string;
+}
+
+/**
+ * The event backbone as modules use it (implemented by the events module's EventBus). Types and payloads
+ * are checked against the catalogue (SoukEvents); the bus itself also takes names outside it (tests, replay).
+ */
 export interface EventsApi {
   /** Records an event in the caller's transaction; delivered at least once after commit. Returns its id. */
-  emit(tx: Queryable | PlatformDb, type: string, payload: unknown, options?: { key?: string | null; platformId?: string | null }): Promise<string>;
+  emit<K extends SoukEventType>(tx: Queryable | PlatformDb, type: K, payload: SoukEvents[K], options?: EmitOptionsView): Promise<string>;
   /**
    * Records a batch of one platform's events with one statement (for callers that group many requests into
    * one transaction). Pass each request's currentTrace() as trace, captured when it queued. Ids in order.
    */
-  emitMany(tx: PlatformDb, events: readonly BatchedEventInput[]): Promise<string[]>;
+  emitMany(tx: PlatformDb, events: readonly SoukBatchedEvent[]): Promise<string[]>;
   /** A durable timer: emits the event at `at`, once, surviving restarts. Returns the timer id. */
-  schedule(tx: Queryable | PlatformDb, at: Date, type: string, payload: unknown, options?: { key?: string | null; platformId?: string | null }): Promise<string>;
+  schedule<K extends SoukEventType>(tx: Queryable | PlatformDb, at: Date, type: K, payload: SoukEvents[K], options?: EmitOptionsView): Promise<string>;
   /** Several durable timers of one platform with one statement (see emitMany). Timer ids in order. */
-  scheduleMany(tx: PlatformDb, timers: readonly (BatchedEventInput & { at: Date })[]): Promise<string[]>;
+  scheduleMany(tx: PlatformDb, timers: readonly (SoukBatchedEvent & { at: Date })[]): Promise<string[]>;
   cancelTimer(tx: Queryable | PlatformDb, timerId: string): Promise<boolean>;
+  /** Handles the catalogue's types K: the handler sees each event's payload typed by its type. */
+  subscribe<K extends SoukEventType>(
+    consumer: string,
+    types: readonly K[],
+    handler: (event: SoukDeliveredEvent<K>, tx: TxScope) => Promise<void>,
+    options?: SubscribeOptionsView<SoukDeliveredEvent<K>>,
+  ): void;
+  /** Handles every type matching the patterns ("*", "order.*"): payloads are unknown. */
   subscribe(
     consumer: string,
-    types: string[],
+    types: readonly EventPattern[],
     handler: (event: DeliveredEventView, tx: TxScope) => Promise<void>,
-    options?: {
-      ordered?: boolean;
-      maxAttempts?: number;
-      backoff?: { initialMs?: number; maxMs?: number; factor?: number };
-      /** Events this returns false for are passed over without a handler call or an inbox row. */
-      accepts?: (event: DeliveredEventView) => boolean;
-    },
+    options?: SubscribeOptionsView<DeliveredEventView>,
   ): void;
 }
 
-export interface DeliveredEventView {
+export interface DeliveredEventView<T extends string = string, P = unknown> {
   id: string;
-  type: string;
+  type: T;
   platformId: string | null;
   key: string | null;
-  payload: unknown;
+  payload: P;
   emittedAt: string;
   traceparent: string | null;
   causedBy: string | null;
@@ -111,6 +150,9 @@ export interface SecretsApi {
   /** The text back, from a value sealed with the current or the previous key; throws when it cannot. */
   open(sealed: string): string;
 }
+
+/** A delivered event of one of the catalogue's types K; checking event.type narrows its payload. */
+export type SoukDeliveredEvent<K extends SoukEventType> = { [T in K]: DeliveredEventView<T, SoukEvents[T]> }[K];
 
 export interface ModuleContext {
   config: Config;

@@ -97,7 +97,7 @@ export async function seedDemo(souk: Souk): Promise<void> {
 
 async function seedDemoInTrace(souk: Souk): Promise<void> {
   const { ctx, modules, config } = souk;
-  const deps = { db: ctx.db, directory: ctx.platforms, modules };
+  const deps = { db: ctx.db, directory: ctx.platforms, events: ctx.events, modules };
   const created = [];
   for (const metadata of DEMO.platforms) {
     const { platform } = await applyPlatform(deps, structuredClone(metadata));
@@ -119,10 +119,10 @@ async function seedDemoInTrace(souk: Souk): Promise<void> {
     const cause = await creationEvent(souk, platform.id);
     const trace = { traceparent: cause?.traceparent ?? childTraceparent(), causedBy: cause?.id ?? null };
     await runWithTrace(trace, async () => {
-      await bulkUpsertProducts(ctx.platformDb(platform.id), platform, input);
+      await bulkUpsertProducts(ctx.events, ctx.platformDb(platform.id), platform, input);
       await registerCustomer(ctx.platformDb(platform.id), DEMO.customer, 60);
       await stockDemoVariants(souk, platform.id);
-      for (const coupon of DEMO.coupons[platform.slug] ?? []) await createCoupon(ctx.platformDb(platform.id), platform, coupon);
+      for (const coupon of DEMO.coupons[platform.slug] ?? []) await createCoupon(ctx.events, ctx.platformDb(platform.id), platform, coupon);
     });
   }
   ctx.log.info('demo data seeded');

@@ -135,7 +135,7 @@ for (const engine of engines()) {
     const { souk, close } = await startTestSouk(engine, { loginRateLimitPerAccount: 3, loginRateLimitPerIp: 5, loginRateLimitWindowSeconds: 60 });
     try {
       const { createPlatform } = await import('../platforms/service.ts');
-      const { publishableKey } = await createPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, modules: souk.modules }, {
+      const { publishableKey } = await createPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, events: souk.ctx.events, modules: souk.modules }, {
         slug: 'throttle', name: 'Throttle', hosts: [], defaultCurrency: 'USD', defaultLocale: 'en', modules: [], settings: {},
       });
       const headers = { 'x-publishable-key': publishableKey };
@@ -164,7 +164,7 @@ for (const engine of engines()) {
     const { souk, close } = await startTestSouk(engine, { customerSessionTtlSeconds: 1 });
     try {
       const { createPlatform } = await import('../platforms/service.ts');
-      const { platform, publishableKey } = await createPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, modules: souk.modules }, {
+      const { platform, publishableKey } = await createPlatform({ db: souk.ctx.db, directory: souk.ctx.platforms, events: souk.ctx.events, modules: souk.modules }, {
         slug: 'ttl', name: 'TTL', hosts: [], defaultCurrency: 'USD', defaultLocale: 'en', modules: [], settings: {},
       });
       assert.ok(platform);

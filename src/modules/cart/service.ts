@@ -1,7 +1,7 @@
 // The cart module's public service for other modules. Checkout (orders) calls, inside its transaction:
 //
 //   const cart = await loadCartForCheckout(tx, platform, cartId, { customerId, expectedVersion });
-//   const use = cart.couponCode ? await redeemCoupon(tx, cart.couponCode, …) : undefined;
+//   const use = cart.couponCode ? await redeemCoupon(events, tx, cart.couponCode, …) : undefined;
 //   const totals = computeTotals(platform, cart, use?.discount ?? 0);
 //   …reserve stock, write the order…
 //   await completeCart(tx, cart.id, orderId);

@@ -1,10 +1,10 @@
 // Admin-side product and variant services. Writes go through applyProducts (upsert.ts) inside one
 // transaction and bump the platform's storefront cache generation once committed.
-import type { Platform } from '../../kernel/context.ts';
+import type { EventsApi, Platform, SoukBatchedEvent } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { catalogChanged } from './cache.ts';
-import { emitEvent, emitEvents } from '../events/outbox.ts';
+import { EVENT_PRODUCT_ARCHIVED, EVENT_PRODUCT_CREATED, EVENT_PRODUCT_UPDATED } from './events.ts';
 import { upsertCategories } from './categories.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { checkHandle } from './rules.ts';
@@ -62,11 +62,14 @@ export async function listAdminProducts(
   return { items: page, nextCursor };
 }
 
-export async function createProduct(pdb: PlatformDb, platform: Platform, input: ProductInput): Promise<AdminProduct> {
+/** The bus product events go through (ctx.events): it wakes the relay as soon as the write commits. */
+export type CatalogBus = Pick<EventsApi, 'emit' | 'emitMany'>;
+
+export async function createProduct(events: CatalogBus, pdb: PlatformDb, platform: Platform, input: ProductInput): Promise<AdminProduct> {
   const productId = await pdb.transaction(async (tx) => {
     const result = await applyProducts(tx, platform, [input], { productsMustBeNew: true, variantsMustBeNew: true });
     const id = result.productIds.get(input.handle) as string;
-    await emitEvent(tx, 'catalog.product_created', { productId: id, handle: input.handle }, { key: id });
+    await events.emit(tx, EVENT_PRODUCT_CREATED, { productId: id, handle: input.handle }, { key: id });
     return id;
   });
   await catalogChanged(pdb);
@@ -74,7 +77,7 @@ export async function createProduct(pdb: PlatformDb, platform: Platform, input: 
 }
 
 /** Changes the fields given; `categories` replaces the product's categories. Variants have their own calls. */
-export async function updateProduct(pdb: PlatformDb, platform: Platform, productId: string, patch: ProductPatch): Promise<AdminProduct> {
+export async function updateProduct(events: CatalogBus, pdb: PlatformDb, platform: Platform, productId: string, patch: ProductPatch): Promise<AdminProduct> {
   await pdb.transaction(async (tx) => {
     const current = await tx.maybeOne<{ handle: string }>(
       'select handle from catalog_products where platform_id = $1 and id = $2 for update',
@@ -89,21 +92,21 @@ export async function updateProduct(pdb: PlatformDb, platform: Platform, product
       await tx.execute('update catalog_products set handle = $3, updated_at = now() where platform_id = $1 and id = $2', [productId, handle]);
     }
     await applyProducts(tx, platform, [{ ...patch, handle }]);
-    await emitEvent(tx, 'catalog.product_updated', { productId, handle, fields: Object.keys(patch) }, { key: productId });
+    await events.emit(tx, EVENT_PRODUCT_UPDATED, { productId, handle, fields: Object.keys(patch) }, { key: productId });
   });
   await catalogChanged(pdb);
   return mustGetAdminProduct(pdb, productId);
 }
 
 /** Archived products leave the storefront but stay for order history and can be published again. */
-export async function archiveProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct> {
+export async function archiveProduct(events: CatalogBus, pdb: PlatformDb, productId: string): Promise<AdminProduct> {
   await pdb.transaction(async (tx) => {
     const archived = await tx.maybeOne<{ handle: string }>(
       `update catalog_products set status = 'archived', updated_at = now() where platform_id = $1 and id = $2 returning handle`,
       [productId],
     );
     if (!archived) throw productNotFound(productId);
-    await emitEvent(tx, 'catalog.product_archived', { productId, handle: archived.handle }, { key: productId });
+    await events.emit(tx, EVENT_PRODUCT_ARCHIVED, { productId, handle: archived.handle }, { key: productId });
   });
   await catalogChanged(pdb);
   return mustGetAdminProduct(pdb, productId);
@@ -189,15 +192,15 @@ export async function deleteVariant(pdb: PlatformDb, productId: string, variantI
  * Imports categories (by handle) and products (by handle, variants by SKU) in one transaction: either
  * everything applies or nothing does. Re-applying the same input changes nothing and reports it unchanged.
  */
-export async function bulkUpsertProducts(pdb: PlatformDb, platform: Platform, input: BulkInput): Promise<BulkResult> {
+export async function bulkUpsertProducts(events: CatalogBus, pdb: PlatformDb, platform: Platform, input: BulkInput): Promise<BulkResult> {
   const result = await pdb.transaction(async (tx) => {
     const categories = await upsertCategories(tx, input.categories ?? []);
     const applied = await applyProducts(tx, platform, input.products);
     // The same events as one-by-one creates and updates, so a bulk import is visible to webhooks and the log.
     const handles = new Map([...applied.productIds].map(([handle, id]) => [id, handle]));
-    await emitEvents(tx, [
-      ...applied.createdProductIds.map((id) => ({ type: 'catalog.product_created', payload: { productId: id, handle: handles.get(id) }, key: id })),
-      ...applied.updatedProductIds.map((id) => ({ type: 'catalog.product_updated', payload: { productId: id, handle: handles.get(id), fields: null }, key: id })),
+    await events.emitMany(tx, [
+      ...applied.createdProductIds.map((id): SoukBatchedEvent => ({ type: EVENT_PRODUCT_CREATED, payload: { productId: id, handle: handles.get(id) }, key: id })),
+      ...applied.updatedProductIds.map((id): SoukBatchedEvent => ({ type: EVENT_PRODUCT_UPDATED, payload: { productId: id, handle: handles.get(id), fields: null }, key: id })),
     ]);
     return { categories, products: applied.products, variants: applied.variants };
   });

@@ -78,7 +78,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       },
     },
     async (request, reply) => {
-      const product = await createProduct(db(request), platformOf(request), request.body);
+      const product = await createProduct(ctx.events, db(request), platformOf(request), request.body);
       return reply.code(201).send(product);
     },
   );
@@ -95,7 +95,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: BulkResult, ...errors },
       },
     },
-    async (request) => bulkUpsertProducts(db(request), platformOf(request), request.body),
+    async (request) => bulkUpsertProducts(ctx.events, db(request), platformOf(request), request.body),
   );
 
   r.get(
@@ -122,7 +122,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: AdminProduct, ...errors },
       },
     },
-    async (request) => updateProduct(db(request), platformOf(request), request.params.productId, request.body),
+    async (request) => updateProduct(ctx.events, db(request), platformOf(request), request.params.productId, request.body),
   );
 
   r.post(
@@ -136,7 +136,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: AdminProduct, ...errors },
       },
     },
-    async (request) => archiveProduct(db(request), request.params.productId),
+    async (request) => archiveProduct(ctx.events, db(request), request.params.productId),
   );
 
   r.post(

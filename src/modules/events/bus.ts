@@ -3,6 +3,7 @@
 // processes that have the worker role.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../kernel/config.ts';
+import type { PlatformDirectory } from '../../kernel/context.ts';
 import type { Database, Queryable } from '../../kernel/db/types.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { RunTransaction } from './deliver.ts';
@@ -18,6 +19,8 @@ export interface EventBusDeps {
   transaction: RunTransaction;
   metrics: EventMetrics;
   log: FastifyBaseLogger;
+  /** Where subscriptions with forModule look up whether a platform has the module on. */
+  platforms?: Pick<PlatformDirectory, 'byId'>;
 }
 
 export class EventBus {
@@ -70,7 +73,7 @@ export class EventBus {
     return cancelTimer(tx, timerId);
   }
 
-  subscribe(consumer: string, types: string[], handler: EventHandler, options: SubscribeOptions = {}): void {
+  subscribe(consumer: string, types: readonly string[], handler: EventHandler, options: SubscribeOptions = {}): void {
     if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(consumer)) throw new Error(`Consumer name "${consumer}" must be lower-case letters, digits, dots, dashes or underscores.`);
     if (this.subscriptions.has(consumer)) throw new Error(`Consumer "${consumer}" is already subscribed.`);
     const { config } = this.deps;
@@ -81,10 +84,22 @@ export class EventBus {
       ordered: options.ordered ?? false,
       maxAttempts: options.maxAttempts ?? config.eventsMaxAttempts,
       backoff: { initialMs: config.eventsRetryInitialMs, maxMs: config.eventsRetryMaxMs, factor: 2, ...options.backoff },
-      ...(options.accepts ? { accepts: options.accepts } : {}),
     };
+    const accepts = this.acceptsFor(options);
+    if (accepts) sub.accepts = accepts;
     this.subscriptions.set(consumer, sub);
     if (this.running && this.transport) this.runners.push(this.transport.startConsumer(sub, this.consumerWake));
+  }
+
+  /** The subscription's filter: its own accepts test, after forModule's check that the platform has the module on. */
+  private acceptsFor({ accepts, forModule }: SubscribeOptions): Subscription['accepts'] {
+    if (forModule === undefined) return accepts;
+    const { platforms } = this.deps;
+    if (!platforms) throw new Error(`forModule "${forModule}" needs an event bus that knows the platforms`);
+    return (event) => {
+      const on = event.platformId !== null && platforms.byId(event.platformId)?.modules.includes(forModule) === true;
+      return on && (accepts?.(event) ?? true);
+    };
   }
 
   subscription(consumer: string): Subscription | undefined {

@@ -16,12 +16,12 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { deadLetter, deliverBatch } from './deliver.ts';
-import { deliverDueRetries, parkOrBury, type DeliveryDeps } from './consumer-loop.ts';
+import { deliverDueRetries, type DeliveryDeps } from './consumer-loop.ts';
+import { handleGroup } from './jetstream-handling.ts';
 import { NatsUnavailable, type NatsLink } from './jetstream-link.ts';
-import { decodeEvent, durableDescription, durableName, filterFor } from './jetstream-wire.ts';
+import { durableDescription, durableName, filterFor } from './jetstream-wire.ts';
 import type { ConsumerRunner } from './transport.ts';
-import { backoffDelay, matchesType, type DeliveredEvent, type Subscription } from './types.ts';
+import type { Subscription } from './types.ts';
 
 /** A message not acknowledged within this time is redelivered; long batches send "working" meanwhile. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -124,111 +124,126 @@ export async function ensureConsumer(ctx: JetStreamConsumerContext, sub: Subscri
   return ctx.js.consumers.get(ctx.stream, durable);
 }
 
-export function startJetStreamConsumer(ctx: JetStreamConsumerContext, sub: Subscription): JetStreamRunner {
-  const { deps } = ctx;
-  const label = { consumer: sub.consumer };
-  let running = true;
-  let interrupted = false;
-  let current: ConsumerMessages | undefined;
-  let iteration: Promise<void> | undefined;
-  let held: Promise<void> | undefined;
-  let wakePause: (() => void) | undefined;
-  let signalStop!: () => void;
-  const stopped = new Promise<void>((resolve) => {
-    signalStop = resolve;
-  });
+/**
+ * The delivery loop of one subscription, with its state in fields: each step delivers due database
+ * retries, makes sure the durable exists and runs one fetch round; failures back off; hold() pauses it
+ * around a replay and stop() ends it.
+ */
+class JetStreamConsumerLoop implements JetStreamRunner {
+  private running = true;
+  /** Set by hold(): the current round ends early and the durable is looked up again afterwards. */
+  private interrupted = false;
+  private consumer: Consumer | undefined;
+  /** The fetch round in progress, closed by hold() and stop() to end it at once. */
+  private current: ConsumerMessages | undefined;
+  /** The step in progress (never rejects), awaited by hold(). */
+  private iteration: Promise<void> | undefined;
+  /** While set, the loop idles until it resolves (hold()'s release). */
+  private held: Promise<void> | undefined;
+  private wakePause: (() => void) | undefined;
+  private signalStop!: () => void;
+  private readonly stopped: Promise<void>;
+  private readonly loop: Promise<void>;
 
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakePause = undefined;
-        resolve();
-      }
-      wakePause = done;
+  constructor(
+    private readonly ctx: JetStreamConsumerContext,
+    private readonly sub: Subscription,
+  ) {
+    this.stopped = new Promise<void>((resolve) => {
+      this.signalStop = resolve;
     });
-
-  function observeLag(event: DeliveredEvent) {
-    deps.metrics.deliveryLagSeconds.observe(label, (Date.now() - Date.parse(event.emittedAt)) / 1000);
+    this.loop = this.run();
   }
 
-  /** One message in its own transaction; every outcome ends in ack, nak or term. */
-  async function handleOne(msg: JsMsg, event: DeliveredEvent): Promise<'done' | 'held'> {
-    try {
-      await deliverBatch(deps.transaction, sub, [event], deps.metrics);
-      msg.ack();
-      observeLag(event);
-      return 'done';
-    } catch (error) {
-      deps.onError(error, { consumer: sub.consumer, eventId: event.id, attempt: event.attempt });
-      try {
-        if (!sub.ordered) {
-          // The retry table owns further attempts; the stream moves on.
-          await parkOrBury(deps, sub, event, error);
-          msg.ack();
-          return 'done';
-        }
-        if (event.attempt >= sub.maxAttempts) {
-          await deadLetter(deps.transaction, sub, event, error, deps.metrics);
-          msg.term();
-          return 'done';
-        }
-        deps.metrics.retries.inc(label);
-        msg.nak(backoffDelay(sub.backoff, event.attempt));
-        return 'held';
-      } catch (bookkeepingError) {
-        // The database refused the retry or dead-letter row too: let JetStream bring the event back later.
-        deps.onError(bookkeepingError, { consumer: sub.consumer, eventId: event.id, attempt: event.attempt });
-        msg.nak(backoffDelay(sub.backoff, event.attempt));
-        return 'held';
-      }
-    }
+  async hold(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.held;
+    this.held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const mine = this.held;
+    if (previous) await previous;
+    this.interrupted = true;
+    this.wakePause?.();
+    await this.current?.close().catch(() => undefined);
+    await this.iteration;
+    return () => {
+      if (this.held === mine) this.held = undefined;
+      release();
+    };
   }
 
-  async function handleGroup(group: JsMsg[]): Promise<void> {
-    const ready: { msg: JsMsg; event: DeliveredEvent }[] = [];
-    for (const msg of group) {
-      let event: DeliveredEvent;
-      try {
-        event = decodeEvent(msg);
-      } catch (error) {
-        deps.onError(error, { consumer: sub.consumer, streamSequence: msg.info.streamSequence });
-        msg.term();
+  async stop(): Promise<void> {
+    this.running = false;
+    this.signalStop();
+    this.wakePause?.();
+    await this.current?.close().catch(() => undefined);
+    await this.loop;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakePause = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakePause = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { deps, link } = this.ctx;
+    let failures = 0;
+    while (this.running) {
+      if (this.held) {
+        await Promise.race([this.held, this.stopped]);
         continue;
       }
-      // The filter subject may be wider than the patterns (several patterns on a 2.9 server).
-      if (matchesType(sub.types, event.type)) ready.push({ msg, event });
-      else msg.ack();
-    }
-    if (ready.length === 0) return;
-
-    if (!sub.ordered && ready.length > 1) {
+      // From here to the first await inside `step` nothing yields, so hold() either sees `iteration` set
+      // or finds the loop about to read `held` again.
+      this.interrupted = false;
+      const step = this.step();
+      this.iteration = step.catch(() => undefined);
       try {
-        await deliverBatch(deps.transaction, sub, ready.map((r) => r.event), deps.metrics);
-        for (const { msg, event } of ready) {
-          msg.ack();
-          observeLag(event);
+        await step;
+        failures = 0;
+        if (this.interrupted) this.consumer = undefined;
+      } catch (error) {
+        // NATS restarting, the consumer deleted by a replay on another node, the database away: log,
+        // wait a little longer each time, look the consumer up again.
+        this.consumer = undefined;
+        if (!this.running || this.interrupted) continue;
+        if (!link.connected) {
+          // Resume as soon as the client is back (the database retries above still run every 5 s).
+          if (!(error instanceof NatsUnavailable)) deps.onError(error, { consumer: this.sub.consumer, transport: 'jetstream' });
+          await Promise.race([link.waitUntilConnected(5000), this.stopped]);
+          continue;
         }
-        return;
-      } catch {
-        // Something in the batch failed and rolled it all back: one by one, so only the culprit retries.
-      }
-    }
-    for (let i = 0; i < ready.length; i++) {
-      const { msg, event } = ready[i]!;
-      const outcome = await handleOne(msg, event);
-      if (outcome === 'held' && sub.ordered) {
-        // Strict order: whatever came after the held event waits for it (only happens if max_ack_pending > 1).
-        for (const later of ready.slice(i + 1)) later.msg.nak(backoffDelay(sub.backoff, event.attempt));
-        return;
+        failures += 1;
+        deps.onError(error, { consumer: this.sub.consumer, transport: 'jetstream', failures });
+        await this.pause(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
+      } finally {
+        this.iteration = undefined;
       }
     }
   }
 
-  async function fetchRound(consumer: Consumer): Promise<void> {
+  /** Due database retries, then (NATS permitting) one fetch round from the durable. */
+  private async step(): Promise<void> {
+    // Parked retries and re-queued dead letters live in the database, whatever NATS is doing.
+    await deliverDueRetries(this.ctx.deps, this.sub);
+    if (!this.ctx.link.connected) throw new NatsUnavailable();
+    // API requests wait up to their timeout while NATS is away; stop() need not.
+    this.consumer ??= await Promise.race([ensureConsumer(this.ctx, this.sub), this.stopped.then(() => Promise.reject(new Error('stopped')))]);
+    if (this.running && !this.interrupted) await this.fetchRound(this.consumer);
+  }
+
+  private async fetchRound(consumer: Consumer): Promise<void> {
+    const { ctx } = this;
     const messages = await consumer.fetch({ max_messages: ctx.batchSize, expires: ctx.expiresMs });
-    current = messages;
+    this.current = messages;
     const queue: JsMsg[] = [];
     let inHand: JsMsg[] = [];
     let ended = false;
@@ -255,7 +270,7 @@ export function startJetStreamConsumer(ctx: JetStreamConsumerContext, sub: Subsc
     }, ctx.ackWaitMs / 3);
     let handled = false;
     try {
-      while (running && !interrupted) {
+      while (this.running && !this.interrupted) {
         if (queue.length === 0) {
           if (ended) break;
           await new Promise<void>((resolve) => {
@@ -265,13 +280,13 @@ export function startJetStreamConsumer(ctx: JetStreamConsumerContext, sub: Subsc
           continue;
         }
         inHand = queue.splice(0, queue.length);
-        await handleGroup(inHand);
+        await handleGroup(ctx.deps, this.sub, inHand);
         inHand = [];
       }
       handled = true;
     } finally {
       clearInterval(keepAlive);
-      current = undefined;
+      this.current = undefined;
       await messages.close().catch(() => undefined);
       await pump;
       // Fetched but not handled (stop, replay): give it back now rather than after ack_wait. Messages that
@@ -279,77 +294,10 @@ export function startJetStreamConsumer(ctx: JetStreamConsumerContext, sub: Subsc
       for (const msg of queue.splice(0)) msg.nak();
       for (const msg of inHand) msg.nak(1000);
     }
-    if (handled && failure !== undefined && running && !interrupted) throw failure;
+    if (handled && failure !== undefined && this.running && !this.interrupted) throw failure;
   }
+}
 
-  const loop = (async () => {
-    let consumer: Consumer | undefined;
-    let failures = 0;
-    while (running) {
-      if (held) {
-        await Promise.race([held, stopped]);
-        continue;
-      }
-      // From here to the first await inside `step` nothing yields, so hold() either sees `iteration` set
-      // or finds the loop about to read `held` again.
-      interrupted = false;
-      const step = (async () => {
-        // Parked retries and re-queued dead letters live in the database, whatever NATS is doing.
-        await deliverDueRetries(deps, sub);
-        if (!ctx.link.connected) throw new NatsUnavailable();
-        // API requests wait up to their timeout while NATS is away; stop() need not.
-        consumer ??= await Promise.race([ensureConsumer(ctx, sub), stopped.then(() => Promise.reject(new Error('stopped')))]);
-        if (running && !interrupted) await fetchRound(consumer);
-      })();
-      iteration = step.catch(() => undefined);
-      try {
-        await step;
-        failures = 0;
-        if (interrupted) consumer = undefined;
-      } catch (error) {
-        // NATS restarting, the consumer deleted by a replay on another node, the database away: log,
-        // wait a little longer each time, look the consumer up again.
-        consumer = undefined;
-        if (!running || interrupted) continue;
-        if (!ctx.link.connected) {
-          // Resume as soon as the client is back (the database retries above still run every 5 s).
-          if (!(error instanceof NatsUnavailable)) deps.onError(error, { consumer: sub.consumer, transport: 'jetstream' });
-          await Promise.race([ctx.link.waitUntilConnected(5000), stopped]);
-          continue;
-        }
-        failures += 1;
-        deps.onError(error, { consumer: sub.consumer, transport: 'jetstream', failures });
-        await pause(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
-      } finally {
-        iteration = undefined;
-      }
-    }
-  })();
-
-  return {
-    async hold() {
-      let release!: () => void;
-      const previous = held;
-      held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const mine = held;
-      if (previous) await previous;
-      interrupted = true;
-      wakePause?.();
-      await current?.close().catch(() => undefined);
-      await iteration;
-      return () => {
-        if (held === mine) held = undefined;
-        release();
-      };
-    },
-    async stop() {
-      running = false;
-      signalStop();
-      wakePause?.();
-      await current?.close().catch(() => undefined);
-      await loop;
-    },
-  };
+export function startJetStreamConsumer(ctx: JetStreamConsumerContext, sub: Subscription): JetStreamRunner {
+  return new JetStreamConsumerLoop(ctx, sub);
 }

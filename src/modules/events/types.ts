@@ -30,7 +30,7 @@ export interface Subscription {
   /** Durable consumer name: positions, inbox rows and dead letters are kept under it. */
   consumer: string;
   /** Event types handled: exact names, prefixes ending in ".*" ("order.*"), or "*" for all. */
-  types: string[];
+  types: readonly string[];
   handler: EventHandler;
   /** Deliver strictly in log order: a failing event holds back the ones after it until it succeeds or dies. */
   ordered: boolean;
@@ -50,6 +50,8 @@ export interface SubscribeOptions {
    * every type but only for platforms that use it): skipped events cost no inbox row.
    */
   accepts?: (event: DeliveredEvent) => boolean;
+  /** Only events of platforms with this optional module on reach the handler (see EventBus.subscribe). */
+  forModule?: string;
 }
 
 export interface EmitOptions {

@@ -3,9 +3,10 @@
 // turns tickets into orders at a steady rate, unpaid orders returning their units to the sale, the end
 // timer, and reconciliation of the gate against the tickets.
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
-import { EVENT_CANCELLED as ORDER_CANCELLED, EVENT_PAID as ORDER_PAID } from '../orders/service.ts';
+import { EVENT_CANCELLED as ORDER_CANCELLED, EVENT_PAID as ORDER_PAID } from '../orders/events.ts';
 import { DrainWorker } from './drain.ts';
-import { endSale, EVENT_END } from './lifecycle.ts';
+import { EVENT_END } from './events.ts';
+import { endSale } from './lifecycle.ts';
 import { startHeartbeat } from './nodes.ts';
 import { onOrderCancelled, onOrderPaid } from './returns.ts';
 import { adminRoutes } from './routes-admin.ts';
@@ -14,25 +15,22 @@ import { createFlashRuntime, type FlashRuntime } from './runtime.ts';
 import { flashSalesSettingsSchema, MODULE_NAME } from './settings.ts';
 
 function subscribe(ctx: ModuleContext, rt: FlashRuntime): void {
-  const accepts = (event: { platformId: string | null }) => event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true;
 
   // The end timer fires once; endSale locks the sale row and does nothing for a sale no longer scheduled.
   ctx.events.subscribe('flash-sales.end', [EVENT_END], async (event, tx) => {
-    const saleId = (event.payload as { saleId?: unknown } | null)?.saleId;
-    if (!event.platformId || typeof saleId !== 'string') return;
-    await endSale(rt, tx, event.platformId, saleId);
+    if (!event.platformId) return;
+    await endSale(rt, tx, event.platformId, event.payload.saleId);
   });
 
   ctx.events.subscribe(
     'flash-sales.returns',
     [ORDER_CANCELLED, ORDER_PAID],
     async (event, tx) => {
-      const payload = event.payload as { orderId?: unknown; reason?: unknown } | null;
-      if (!event.platformId || typeof payload?.orderId !== 'string') return;
-      if (event.type === ORDER_PAID) await onOrderPaid(tx, event.platformId, payload.orderId);
-      else await onOrderCancelled(rt, tx, event.platformId, payload.orderId, typeof payload.reason === 'string' ? payload.reason : 'cancelled');
+      const platformId = event.platformId!; // forModule passes only events of a platform
+      if (event.type === ORDER_PAID) await onOrderPaid(tx, platformId, event.payload.orderId);
+      else await onOrderCancelled(rt, tx, platformId, event.payload.orderId, event.payload.reason);
     },
-    { accepts },
+    { forModule: MODULE_NAME },
   );
 }
 

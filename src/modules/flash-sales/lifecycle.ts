@@ -12,19 +12,13 @@ import { newId } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { MAX_HOLD_SECONDS } from '../inventory/settings.ts';
 import { drainSaleNow } from './drain.ts';
+import { EVENT_CANCELLED, EVENT_END, EVENT_ENDED, EVENT_SCHEDULED } from './events.ts';
 import { ports } from './orders-port.ts';
 import { gateView } from './reconcile.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, saleView } from './sales.ts';
 import type { Sale, ScheduleInput } from './schemas.ts';
 import { CARVE_OUT_MARGIN_SECONDS, DEFAULT_PAYMENT_TIMEOUT_SECONDS } from './settings.ts';
-
-export const EVENT_SCHEDULED = 'flash_sale.scheduled';
-export const EVENT_CANCELLED = 'flash_sale.cancelled';
-export const EVENT_ENDED = 'flash_sale.ended';
-export const EVENT_WON = 'flash_sale.won';
-/** The durable timer's event: the sale's end time has come. */
-export const EVENT_END = 'flash_sale.end';
 
 function parseTime(value: string, field: string): number {
   const ms = Date.parse(value);

@@ -11,7 +11,7 @@ import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
 import { gateFor, type StockGate } from './gate/index.ts';
 import type { DrainWorker } from './drain.ts';
-import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './nodes.ts';
+import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './node-registry.ts';
 import type { FlashEnvSettings } from './settings.ts';
 import { EarlyTally } from './tally.ts';
 import { ticketWriter, type InsertResult, type NewTicket } from './tickets.ts';

@@ -11,7 +11,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { currentTrace } from '../../kernel/trace.ts';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { Batcher } from './batcher.ts';
-import { EVENT_WON } from './lifecycle.ts';
+import { EVENT_WON } from './events.ts';
 
 export type InsertResult = 'ok' | 'stale' | 'closed' | 'failed' | 'unknown';
 

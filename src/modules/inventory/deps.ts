@@ -2,19 +2,13 @@
 // transaction) and the platform directory (per-platform settings). A ModuleContext satisfies it.
 import type { EventsApi, PlatformDirectory } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { EVENT_LOW, EVENT_OUT_OF_STOCK } from './events.ts';
 import { inventorySettings } from './settings.ts';
 
 export interface InventoryDeps {
   events: Pick<EventsApi, 'emit' | 'schedule' | 'scheduleMany' | 'cancelTimer'>;
   platforms: Pick<PlatformDirectory, 'byId'>;
 }
-
-export const EVENT_LOW = 'inventory.low';
-/** An admin changed on-hand stock (set or adjust; not reservations): one per ledger entry. */
-export const EVENT_STOCK_ADJUSTED = 'inventory.stock_adjusted';
-export const EVENT_OUT_OF_STOCK = 'inventory.out_of_stock';
-/** The durable timer's event: a reservation's hold has run out. */
-export const EVENT_RESERVATION_EXPIRE = 'inventory.reservation.expire';
 
 export interface LevelChange {
   variantId: string;

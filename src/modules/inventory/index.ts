@@ -1,7 +1,7 @@
 // The inventory module: stock per variant and location, reservations taken atomically at checkout
 // (expiring by durable timer), admin adjustments with a ledger, and inventory.low / out_of_stock events.
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
-import { EVENT_RESERVATION_EXPIRE } from './deps.ts';
+import { EVENT_RESERVATION_EXPIRE } from './events.ts';
 import { expireReservation } from './reservations.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
@@ -11,9 +11,8 @@ function subscribe(ctx: ModuleContext): void {
   // The timer fires once; the inbox makes a redelivered event a no-op, and the conditional status update
   // makes expiry lose cleanly to a commit or release that came first.
   ctx.events.subscribe('inventory.expiry', [EVENT_RESERVATION_EXPIRE], async (event, tx) => {
-    const reservationId = (event.payload as { reservationId?: unknown } | null)?.reservationId;
-    if (!event.platformId || typeof reservationId !== 'string') return;
-    await expireReservation(tx.platform(event.platformId), reservationId);
+    if (!event.platformId) return;
+    await expireReservation(tx.platform(event.platformId), event.payload.reservationId);
   });
 }
 

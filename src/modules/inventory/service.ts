@@ -89,7 +89,7 @@ export function inventoryService(deps: InventoryDeps): InventoryService {
 }
 
 export type { InventoryDeps } from './deps.ts';
-export { EVENT_LOW, EVENT_OUT_OF_STOCK } from './deps.ts';
+export * from './events.ts';
 export type { Actor, StockChange } from './levels.ts';
 export type { TransferLine } from './transfer.ts';
 export type { ReleaseReason, ReserveLine, ReserveStockInput, ShortLine } from './reservations.ts';

@@ -9,7 +9,8 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
-import { EVENT_RESERVATION_EXPIRE, emitLevelEvents, type InventoryDeps } from './deps.ts';
+import { emitLevelEvents, type InventoryDeps } from './deps.ts';
+import { EVENT_RESERVATION_EXPIRE } from './events.ts';
 import { getReservation } from './reservations.ts';
 import { MAX_HOLD_SECONDS } from './settings.ts';
 import type { Reservation } from './schemas.ts';

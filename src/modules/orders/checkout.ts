@@ -26,7 +26,8 @@ import { completeCart, computeTotals, loadCartForCheckout, shippingDelivers, typ
 import { inventoryService } from '../inventory/service.ts';
 import { redeemCoupon } from '../promotions/service.ts';
 import { assertDeliverableAddress } from './address.ts';
-import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
+import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT } from './events.ts';
+import type { OrdersDeps } from './lifecycle.ts';
 import { insertOrder, orderNumber } from './insert.ts';
 import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { getOrder, toOrder } from './read.ts';
@@ -76,7 +77,7 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
     // Refused before the coupon use is taken: an order that ships must say where to.
     if (shippingDelivers(platform, cart)) assertDeliverableAddress(cart.shippingAddress);
 
-    const discount = cart.couponCode ? (await redeemCoupon(tx, cart.couponCode, couponContext(cart, email, orderId))).discount : 0;
+    const discount = cart.couponCode ? (await redeemCoupon(deps.events, tx, cart.couponCode, couponContext(cart, email, orderId))).discount : 0;
     const totals = computeTotals(platform, cart, discount);
 
     const { unpaidTimeoutSeconds } = ordersSettings(platform);

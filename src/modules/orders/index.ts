@@ -1,7 +1,8 @@
 // The orders module: idempotent checkout of a cart, the order state machine with its history, the
 // unpaid-order timeout (a durable timer), and the storefront and admin order routes.
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
-import { cancelOrder, EVENT_PAYMENT_TIMEOUT, lockOrder } from './lifecycle.ts';
+import { EVENT_PAYMENT_TIMEOUT } from './events.ts';
+import { cancelOrder, lockOrder } from './lifecycle.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { MODULE_NAME, ordersSettingsSchema } from './settings.ts';
@@ -10,8 +11,8 @@ function subscribe(ctx: ModuleContext): void {
   // The timer fires at least once; the status check under the row lock makes a repeat (or a payment
   // that won the race) a no-op, so an order is cancelled at most once.
   ctx.events.subscribe('orders.unpaid-timeout', [EVENT_PAYMENT_TIMEOUT], async (event, tx) => {
-    const orderId = (event.payload as { orderId?: unknown } | null)?.orderId;
-    if (!event.platformId || typeof orderId !== 'string') return;
+    const { orderId } = event.payload;
+    if (!event.platformId) return;
     const pdb = tx.platform(event.platformId);
     const row = await lockOrder(pdb, orderId).catch(() => undefined);
     if (row?.status !== 'pending_payment') return;

@@ -11,19 +11,10 @@ import { newId } from '../../kernel/ids.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { releaseCouponRedemption } from '../promotions/service.ts';
 import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
+import { EVENT_CANCELLED, EVENT_COMPLETED, EVENT_DELIVERED, EVENT_FULFILLED, EVENT_PAID, EVENT_REFUNDED, type OrderStatePayload } from './events.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
 
 export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms'>;
-
-export const EVENT_CREATED = 'order.created';
-export const EVENT_PAID = 'order.paid';
-export const EVENT_CANCELLED = 'order.cancelled';
-export const EVENT_FULFILLED = 'order.fulfilled';
-export const EVENT_DELIVERED = 'order.delivered';
-export const EVENT_COMPLETED = 'order.completed';
-export const EVENT_REFUNDED = 'order.refunded';
-/** The durable timer's event: the order's payment window has closed. */
-export const EVENT_PAYMENT_TIMEOUT = 'order.payment_timeout';
 
 export interface HistoryInput {
   kind: 'status' | 'payment' | 'refund';
@@ -47,7 +38,8 @@ export async function lockOrder(tx: PlatformDb, orderId: string): Promise<OrderR
   return row;
 }
 
-function eventPayload(row: OrderRow, extra: Record<string, unknown> = {}) {
+/** The order as it stands, with what the event adds (its payload type comes from events.ts). */
+function eventPayload<E extends object>(row: OrderRow, extra: E): OrderStatePayload & E {
   return {
     orderId: row.id,
     number: row.number,
@@ -80,7 +72,7 @@ async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns
 export async function cancelOrder(deps: OrdersDeps, tx: PlatformDb, orderId: string, input: { actor: string; reason: string }): Promise<OrderRow> {
   const row = await lockOrder(tx, orderId);
   assertTransition(row.number, row.status, 'cancelled');
-  await releaseCouponRedemption(tx, row.id);
+  await releaseCouponRedemption(deps.events, tx, row.id);
   const inventory = inventoryService(deps);
   if (row.reservation_id) {
     const reservation = await inventory.getReservation(tx, row.reservation_id);
@@ -122,7 +114,7 @@ export async function advanceOrder(deps: OrdersDeps, tx: PlatformDb, orderId: st
   assertTransition(row.number, row.status, to);
   const next = await setStatus(tx, row, to);
   await recordHistory(tx, row.id, { kind: 'status', from: row.status, to, actor: input.actor, reason: input.reason ?? null });
-  await deps.events.emit(tx, to === 'delivered' ? EVENT_DELIVERED : EVENT_COMPLETED, eventPayload(next), { key: row.id });
+  await deps.events.emit(tx, to === 'delivered' ? EVENT_DELIVERED : EVENT_COMPLETED, eventPayload(next, {}), { key: row.id });
   return next;
 }
 

@@ -9,7 +9,8 @@ import { strategiesFor } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { insertOrders, orderNumber } from './insert.ts';
-import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT, type OrdersDeps } from './lifecycle.ts';
+import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT } from './events.ts';
+import type { OrdersDeps } from './lifecycle.ts';
 import { HOLD_MARGIN_SECONDS, MAX_UNPAID_TIMEOUT_SECONDS } from './settings.ts';
 
 export interface SaleOrderInput {

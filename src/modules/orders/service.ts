@@ -101,6 +101,7 @@ export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
 }
 
 export { authorizeOrderAccess, ORDER_TOKEN_HEADER } from './access.ts';
-export { EVENT_CANCELLED, EVENT_CREATED, EVENT_PAID, EVENT_REFUNDED, type MarkPaidOutcome } from './lifecycle.ts';
+export type { MarkPaidOutcome } from './lifecycle.ts';
+export * from './events.ts';
 export type { OrderStatus, PaymentStatus } from './state.ts';
 export type { SaleOrderInput } from './sale-order.ts';

@@ -11,8 +11,3 @@ export interface PaymentsDeps {
   /** Sends these pending refunds to their provider soon, outside any transaction (after the caller commits). */
   kickRefunds(platformId: string, refundIds: readonly string[]): void;
 }
-
-export const EVENT_PAYMENT_SUCCEEDED = 'payment.succeeded';
-export const EVENT_PAYMENT_FAILED = 'payment.failed';
-export const EVENT_PAYMENT_REFUNDED = 'payment.refunded';
-export const EVENT_REFUND_FAILED = 'payment.refund_failed';

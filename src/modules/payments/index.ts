@@ -2,7 +2,7 @@
 // payments applied once per provider event with forward-only status, captures that mark the order paid
 // in the same transaction, and refunds sent to the provider outside any transaction.
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
-import { EVENT_CANCELLED } from '../orders/service.ts';
+import { EVENT_CANCELLED } from '../orders/events.ts';
 import { registerPaymentProvider } from './provider.ts';
 import { reserveOrderRemainder } from './refunds.ts';
 import { adminRoutes } from './routes-admin.ts';
@@ -22,13 +22,12 @@ function subscribe(ctx: ModuleContext, { deps }: PaymentsRuntime): void {
     'payments.refund-on-cancel',
     [EVENT_CANCELLED],
     async (event, tx) => {
-      const payload = event.payload as { orderId?: unknown; reason?: unknown } | null;
-      if (!event.platformId || typeof payload?.orderId !== 'string') return;
-      const reason = `order cancelled${typeof payload.reason === 'string' ? `: ${payload.reason}` : ''}`.slice(0, 500);
-      const refundIds = await reserveOrderRemainder(tx.platform(event.platformId), payload.orderId, reason);
-      if (refundIds.length > 0) deps.kickRefunds(event.platformId, refundIds);
+      const { orderId, reason } = event.payload;
+      const platformId = event.platformId!; // forModule passes only events of a platform
+      const refundIds = await reserveOrderRemainder(tx.platform(platformId), orderId, `order cancelled: ${reason}`.slice(0, 500));
+      if (refundIds.length > 0) deps.kickRefunds(platformId, refundIds);
     },
-    { accepts: (event) => event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true },
+    { forModule: MODULE_NAME },
   );
 }
 

@@ -12,7 +12,8 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { conflict, HttpProblem, notFound, unprocessable } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
-import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED, type PaymentsDeps } from './deps.ts';
+import type { PaymentsDeps } from './deps.ts';
+import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED } from './events.ts';
 import type { ProviderEvent } from './provider.ts';
 import { PAYMENT_COLUMNS, readPaymentRow, type PaymentRow } from './records.ts';
 import { reserveRefund } from './refunds.ts';

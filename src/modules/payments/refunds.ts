@@ -12,7 +12,8 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { conflict, HttpProblem, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
-import { EVENT_PAYMENT_REFUNDED, EVENT_REFUND_FAILED, type PaymentsDeps } from './deps.ts';
+import type { PaymentsDeps } from './deps.ts';
+import { EVENT_PAYMENT_REFUNDED, EVENT_REFUND_FAILED } from './events.ts';
 import { getRefund, REFUND_COLUMNS, type RefundRow } from './records.ts';
 import { planLineRefund, recordRefundLines, type RefundRequest } from './refund-lines.ts';
 import type { Refund, RefundKind } from './schemas.ts';

@@ -32,5 +32,5 @@ export type { PaymentsRuntime } from './runtime.ts';
 export { registerPaymentProvider, type CreateIntentInput, type PaymentProvider, type ProviderEvent, type ProviderFactory } from './provider.ts';
 export { signPayload, verifySignature, SANDBOX_SIGNATURE_HEADER } from './signature.ts';
 export { SANDBOX, SANDBOX_WEBHOOK_PATH, type SignedSandboxWebhook } from './sandbox/provider.ts';
-export { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_REFUNDED, EVENT_PAYMENT_SUCCEEDED, EVENT_REFUND_FAILED } from './deps.ts';
+export * from './events.ts';
 export type { AdminPayment, Payment, Refund, StartedPayment } from './schemas.ts';

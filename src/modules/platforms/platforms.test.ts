@@ -63,7 +63,7 @@ eachDatabase('platforms', (env) => {
   });
 
   it('applies metadata idempotently: created, unchanged, updated', async () => {
-    const deps = { db: env.souk.ctx.db, directory: env.souk.ctx.platforms, modules: env.souk.modules };
+    const deps = { db: env.souk.ctx.db, directory: env.souk.ctx.platforms, events: env.souk.ctx.events, modules: env.souk.modules };
     const first = await applyPlatform(deps, metadata('applied', { settings: {} }));
     assert.equal(first.action, 'created');
     const again = await applyPlatform(deps, metadata('applied', { settings: {} }));
@@ -115,7 +115,7 @@ eachDatabase('platforms', (env) => {
   it("refuses a slug shaped like a platform id (create, apply, PATCH), so it cannot shadow that platform", async () => {
     const victim = (await owner({ method: 'POST', url: '/admin/platforms', payload: metadata('victim') })).json().platform;
     const before = (await owner({ url: '/admin/platforms' })).json().items.length;
-    const deps = { db: env.souk.ctx.db, directory: env.souk.ctx.platforms, modules: env.souk.modules };
+    const deps = { db: env.souk.ctx.db, directory: env.souk.ctx.platforms, events: env.souk.ctx.events, modules: env.souk.modules };
     for (const slug of [victim.id as string, '0190a5c8-1111-7abc-8def-0123456789ab']) {
       const created = await owner({ method: 'POST', url: '/admin/platforms', payload: metadata(slug, { hosts: [] }) });
       assert.equal(created.statusCode, 400, created.body);

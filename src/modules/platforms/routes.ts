@@ -27,9 +27,9 @@ import {
 
 const admin = { tags: ['platforms'], security: [{ adminBearer: [] }] };
 
-export function platformRoutes(deps: Omit<PlatformServiceDeps, 'db' | 'directory'>) {
+export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
   return (app: FastifyInstance, ctx: ModuleContext) => {
-    const service: PlatformServiceDeps = { db: ctx.db, directory: ctx.platforms, modules: deps.modules };
+    const service: PlatformServiceDeps = { db: ctx.db, directory: ctx.platforms, events: ctx.events, modules: deps.modules };
 
     app.get('/store/platform', {
       schema: {

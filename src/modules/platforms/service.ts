@@ -6,16 +6,18 @@ import { stableStringify } from '../../kernel/json.ts';
 import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isOrigin } from '../../kernel/http/cors.ts';
 import type { Database, Queryable } from '../../kernel/db/types.ts';
-import type { Platform, PlatformDirectory, AnySoukModule } from '../../kernel/context.ts';
+import type { EventsApi, Platform, PlatformDirectory, AnySoukModule } from '../../kernel/context.ts';
 import { PlatformInput, type PlatformPatch } from './schemas.ts';
 import { SELECT_PLATFORMS, platformFromRow } from './registry.ts';
-import { emitEvent } from '../events/outbox.ts';
+import { EVENT_PLATFORM_CREATED } from './events.ts';
 
-export const EVENT_PLATFORM_CREATED = 'platform.created';
+export { EVENT_PLATFORM_CREATED } from './events.ts';
 
 export interface PlatformServiceDeps {
   db: Database;
   directory: PlatformDirectory;
+  /** The bus platform.created is emitted through (ctx.events). */
+  events: Pick<EventsApi, 'emit'>;
   /** All modules known to this build, for checking `modules` and `settings`. */
   modules: readonly AnySoukModule[];
 }
@@ -118,7 +120,7 @@ export interface CreatedPlatform {
   publishableKey: string;
 }
 
-async function insertPlatform(tx: Queryable, p: Normalised): Promise<{ id: string; publishableKey: string }> {
+async function insertPlatform(deps: PlatformServiceDeps, tx: Queryable, p: Normalised): Promise<{ id: string; publishableKey: string }> {
   const id = newId();
   await tx.execute(
     `insert into platforms (id, slug, name, default_currency, currencies, default_locale, locales, modules, settings, status)
@@ -128,7 +130,7 @@ async function insertPlatform(tx: Queryable, p: Normalised): Promise<{ id: strin
   await writeHosts(tx, id, p.hosts);
   const publishableKey = await insertPublishableKey(tx, id, 'default');
   // Both ways in (POST and PUT /admin/platforms, the demo seed) pass here, so each creation is logged once.
-  await emitEvent(tx, EVENT_PLATFORM_CREATED, { platformId: id, slug: p.slug, name: p.name, modules: p.modules }, { platformId: id, key: id });
+  await deps.events.emit(tx, EVENT_PLATFORM_CREATED, { platformId: id, slug: p.slug, name: p.name, modules: p.modules }, { platformId: id, key: id });
   return { id, publishableKey };
 }
 
@@ -147,7 +149,7 @@ export async function createPlatform(deps: PlatformServiceDeps, input: PlatformI
   const { id, publishableKey } = await deps.db.transaction(async (tx) => {
     const existing = await tx.query('select 1 from platforms where slug = $1', [p.slug]);
     if (existing.length > 0) throw conflict('slug_taken', `A platform with slug "${p.slug}" already exists.`);
-    return insertPlatform(tx, p);
+    return insertPlatform(deps, tx, p);
   });
   await deps.directory.changed();
   return { platform: deps.directory.byId(id)!, publishableKey };
@@ -192,7 +194,7 @@ export async function applyPlatform(deps: PlatformServiceDeps, raw: unknown): Pr
     await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`platform:${p.slug}`]);
     const current = await readPlatform(tx, 'p.slug', p.slug);
     if (!current) {
-      const created = await insertPlatform(tx, p);
+      const created = await insertPlatform(deps, tx, p);
       return { action: 'created', id: created.id, publishableKey: created.publishableKey };
     }
     if (sameMetadata(current, p)) return { action: 'unchanged', id: current.id };

@@ -46,8 +46,8 @@ eachDatabase('promotions', (env: TestEnv) => {
     return { customerId: null, email: 'guest@example.com', currency: 'USD', subtotal: lines.reduce((s, l) => s + l.lineTotal, 0), lines, ...who };
   }
   const redeem = (code: string, context: CouponContext, orderId: string = newId()) =>
-    pdb.transaction((tx) => redeemCoupon(tx, code, { ...context, orderId }));
-  const release = (orderId: string) => pdb.transaction((tx) => releaseCouponRedemption(tx, orderId));
+    pdb.transaction((tx) => redeemCoupon(env.souk.ctx.events, tx, code, { ...context, orderId }));
+  const release = (orderId: string) => pdb.transaction((tx) => releaseCouponRedemption(env.souk.ctx.events, tx, orderId));
   const eventCount = async (type: string, couponId: string) =>
     (
       await env.souk.database.query<{ n: number }>(
@@ -155,7 +155,7 @@ eachDatabase('promotions', (env: TestEnv) => {
       const before = await fingerprint();
       const outcome = await pdb.transaction(async (tx) => {
         try {
-          await redeemCoupon(tx, c.code, { ...cart([line(mugProduct, 500)], { customerId }), orderId: newId() });
+          await redeemCoupon(env.souk.ctx.events, tx, c.code, { ...cart([line(mugProduct, 500)], { customerId }), orderId: newId() });
           return 'redeemed';
         } catch (error) {
           return problemCode(error);

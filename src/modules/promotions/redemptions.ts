@@ -7,11 +7,15 @@
 // those made under its id or under the same normalised email (trimmed, lower case), so signing out and
 // checking out as a guest with the account's email is the same customer. When a check after the
 // update refuses, the counter is put back before throwing, because the caller may catch and commit.
+import type { EventsApi } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+
+/** The bus redemption events go through (ctx.events). */
+export type PromotionsBus = Pick<EventsApi, 'emit'>;
 import { HttpProblem, badRequest, conflict } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { getProductCategoryIds } from '../catalog/service.ts';
-import { emitEvent } from '../events/outbox.ts';
+import { EVENT_REDEEMED, EVENT_RELEASED } from './events.ts';
 import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow } from './rows.ts';
 import {
   assertNotExhausted,
@@ -26,8 +30,6 @@ import {
 } from './rules.ts';
 import type { CouponContext, CouponQuote } from './service.ts';
 
-export const EVENT_REDEEMED = 'coupon.redeemed';
-export const EVENT_RELEASED = 'coupon.released';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -74,6 +76,7 @@ export async function evaluate(pdb: PlatformDb, code: string, context: CouponCon
 }
 
 export async function redeem(
+  events: PromotionsBus,
   tx: PlatformDb,
   code: string,
   context: CouponContext & { orderId: string },
@@ -134,7 +137,7 @@ export async function redeem(
       [newId(), coupon.id, orderId, key, who.customerId, who.email, discount, currency],
     );
     if (!inserted) throw orderHasCoupon(orderId, null);
-    await emitEvent(
+    await events.emit(
       tx,
       EVENT_REDEEMED,
       { redemptionId: inserted.id, couponId: coupon.id, code: coupon.code, orderId, customerId: context.customerId, amount: discount, currency },
@@ -155,7 +158,7 @@ function orderHasCoupon(orderId: string, code: string | null): HttpProblem {
 }
 
 /** Gives the order's use back to the budget and the customer's allowance. False when none was active. */
-export async function release(tx: PlatformDb, orderId: string): Promise<boolean> {
+export async function release(events: PromotionsBus, tx: PlatformDb, orderId: string): Promise<boolean> {
   const released = await tx.maybeOne<RedemptionRow>(
     `update promotions_redemptions set status = 'released', released_at = now()
      where platform_id = $1 and order_id = $2 and status = 'active'
@@ -166,7 +169,7 @@ export async function release(tx: PlatformDb, orderId: string): Promise<boolean>
   await tx.execute('update promotions_coupons set times_used = times_used - 1 where platform_id = $1 and id = $2 and times_used > 0', [
     released.coupon_id,
   ]);
-  await emitEvent(
+  await events.emit(
     tx,
     EVENT_RELEASED,
     { redemptionId: released.id, couponId: released.coupon_id, orderId, amount: released.amount, currency: released.currency },

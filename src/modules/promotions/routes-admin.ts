@@ -31,7 +31,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 201: Coupon, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(await createCoupon(db(request), platformOf(request), request.body)),
+    async (request, reply) => reply.code(201).send(await createCoupon(ctx.events, db(request), platformOf(request), request.body)),
   );
 
   r.get(

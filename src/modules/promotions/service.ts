@@ -4,10 +4,10 @@
 //
 //   const quote = await evaluateCoupon(pdb, 'SPRING10', context);                     // cart read
 //   await pdb.transaction(async (tx) => {
-//     const use = await redeemCoupon(tx, 'SPRING10', { ...context, orderId });        // 409 coupon_exhausted …
+//     const use = await redeemCoupon(ctx.events, tx, 'SPRING10', { ...context, orderId }); // 409 coupon_exhausted …
 //     …write the order with use.discount…
 //   });
-//   await releaseCouponRedemption(tx, orderId);                                      // order cancelled
+//   await releaseCouponRedemption(ctx.events, tx, orderId);                          // order cancelled
 //
 // Errors are HttpProblem: 404 coupon_not_found (unknown or disabled), 422 coupon_expired /
 // coupon_not_started / coupon_min_subtotal / coupon_not_applicable / coupon_currency, 409
@@ -15,9 +15,9 @@
 // redemption) and, from redeemCoupon only, 409 coupon_order_redeemed (the order already uses another coupon).
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { Platform } from '../../kernel/context.ts';
-import { emitEvent } from '../events/outbox.ts';
+import { EVENT_COUPON_CREATED } from './events.ts';
 import { createCoupon as insertCoupon } from './coupons.ts';
-import { evaluate, redeem, release } from './redemptions.ts';
+import { evaluate, redeem, release, type PromotionsBus } from './redemptions.ts';
 import type { Coupon, CouponInput } from './schemas.ts';
 
 export interface CouponLine {
@@ -50,29 +50,28 @@ export function evaluateCoupon(pdb: PlatformDb, code: string, context: CouponCon
 /** Checkout, inside the caller's transaction: validates again and takes one use of the budget and of the
  *  customer's allowance atomically; the same errors as evaluateCoupon. A retry for the same order returns
  *  the use it already holds. Emits coupon.redeemed in the transaction. */
-export function redeemCoupon(tx: PlatformDb, code: string, context: CouponContext & { orderId: string }): Promise<CouponQuote & { redemptionId: string }> {
-  return redeem(tx, code, context);
+export function redeemCoupon(events: PromotionsBus, tx: PlatformDb, code: string, context: CouponContext & { orderId: string }): Promise<CouponQuote & { redemptionId: string }> {
+  return redeem(events, tx, code, context);
 }
 
 /** Order cancelled: the use goes back to the budget and the customer. Idempotent: false when nothing was
  *  active. Emits coupon.released in the transaction. */
-export function releaseCouponRedemption(tx: PlatformDb, orderId: string): Promise<boolean> {
-  return release(tx, orderId);
+export function releaseCouponRedemption(events: PromotionsBus, tx: PlatformDb, orderId: string): Promise<boolean> {
+  return release(events, tx, orderId);
 }
 
-export { EVENT_REDEEMED, EVENT_RELEASED } from './redemptions.ts';
+export * from './events.ts';
+export type { PromotionsBus } from './redemptions.ts';
 export { getCoupon, listCoupons } from './coupons.ts';
-
-export const EVENT_COUPON_CREATED = 'promotions.coupon_created';
 
 /**
  * Creates a coupon and logs promotions.coupon_created in the same transaction; the admin API and the
  * demo seed both come through here, so the event log shows every coupon however it was made.
  */
-export function createCoupon(pdb: PlatformDb, platform: Platform, input: CouponInput): Promise<Coupon> {
+export function createCoupon(events: PromotionsBus, pdb: PlatformDb, platform: Platform, input: CouponInput): Promise<Coupon> {
   return pdb.transaction(async (tx) => {
     const coupon = await insertCoupon(tx, platform, input);
-    await emitEvent(tx, EVENT_COUPON_CREATED, { couponId: coupon.id, code: coupon.code, kind: coupon.kind }, { key: coupon.id });
+    await events.emit(tx, EVENT_COUPON_CREATED, { couponId: coupon.id, code: coupon.code, kind: coupon.kind }, { key: coupon.id });
     return coupon;
   });
 }

@@ -4,7 +4,7 @@
 // Events come in through the bus ('webhooks' consumer, all types): the handler only writes delivery
 // rows, in the consumer's transaction, so nothing leaves the building before that commit and no HTTP
 // call ever runs inside a transaction. The worker (worker.ts) sends them afterwards.
-import type { DeliveredEventView, ModuleContext, SoukModule } from '../../kernel/context.ts';
+import type { DeliveredEventView, SoukModule } from '../../kernel/context.ts';
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { queueEventDeliveries } from './deliveries.ts';
 import { webhookRoutes } from './routes.ts';
@@ -14,14 +14,9 @@ import { createWebhooksRuntime, MODULE_NAME, type DeliveryWorker, type WebhooksR
 /** After the consumer's transaction commits (a moment after the handler returns), wake the worker. */
 const WAKE_AFTER_COMMIT_MS = [20, 300];
 
-/** Only events of platforms with the module on reach the handler (the subscription's accepts filter). */
-function platformUsesWebhooks(ctx: ModuleContext, event: DeliveredEventView): boolean {
-  return event.platformId !== null && ctx.platforms.byId(event.platformId)?.modules.includes(MODULE_NAME) === true;
-}
-
 function fanOut(worker: DeliveryWorker | undefined) {
   return async (event: DeliveredEventView, tx: TxScope): Promise<void> => {
-    const platformId = event.platformId!;
+    const platformId = event.platformId!; // forModule passes only events of a platform
     const queued = await queueEventDeliveries(tx.platform(platformId), {
       id: event.id,
       type: event.type,
@@ -56,7 +51,7 @@ export const webhooksModule: SoukModule<WebhooksRuntime> = {
   },
   subscribe(ctx, { worker }) {
     // Every type, but only for platforms that have the module on: other platforms' events cost nothing.
-    ctx.events.subscribe('webhooks', ['*'], fanOut(worker), { accepts: (event) => platformUsesWebhooks(ctx, event) });
+    ctx.events.subscribe('webhooks', ['*'], fanOut(worker), { forModule: MODULE_NAME });
   },
 };
 
