@@ -50,6 +50,15 @@ export function problemBody(status: number, code: string, detail: string, extras
   return { type: `urn:souk:problem:${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extras };
 }
 
+/**
+ * The constructor a problems.ts builds its problems with: bound to that file's list of codes, so a code is
+ * written once in the list and a misspelt or foreign code is a type error.
+ */
+export const problemMaker =
+  <const C extends string>(_codes: readonly C[]) =>
+  (status: number, code: C, detail: string, extras?: Record<string, unknown>, headers?: Record<string, string>) =>
+    new HttpProblem(status, code, detail, extras, headers);
+
 export const badRequest = (code: string, detail: string, extras?: Record<string, unknown>) =>
   new HttpProblem(400, code, detail, extras);
 export const unauthorized = (detail: string) =>
