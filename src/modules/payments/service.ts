@@ -3,9 +3,9 @@
 //   const { body, headers } = await signedSandboxWebhook(ctx, { platformId, paymentId });
 //   await app.inject({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: { ...headers, ...storeHeaders }, payload: body });
 import type { ModuleContext } from '../../kernel/context.ts';
-import { notFound } from '../../kernel/http/problem.ts';
 import { paymentProvider } from './provider.ts';
 import { SANDBOX, type SandboxEventOverrides, type SandboxProvider, type SignedSandboxWebhook } from './sandbox/provider.ts';
+import { sandboxPaymentNotFound } from './problems.ts';
 
 /**
  * A correctly signed sandbox webhook (body + headers) for a payment started with the sandbox provider,
@@ -23,7 +23,7 @@ export async function signedSandboxWebhook(
   const sandbox = paymentProvider(ctx, SANDBOX) as SandboxProvider | undefined;
   if (!sandbox) throw new Error('the payments module has not started on this Souk (no sandbox provider)');
   const { platformId, paymentId, type = 'payment.succeeded', ...overrides } = input;
-  if (!(await sandbox.intentOfPayment(platformId, paymentId))) throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
+  if (!(await sandbox.intentOfPayment(platformId, paymentId))) throw sandboxPaymentNotFound(paymentId);
   const { intent } = await sandbox.decide(platformId, paymentId, type === 'payment.succeeded' ? 'approve' : 'decline');
   return sandbox.signedEvent(intent, type, overrides);
 }
