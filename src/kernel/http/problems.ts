@@ -72,8 +72,9 @@ export const moneyLimitExceeded = (what: string, amount: number | bigint, unit: 
   problem(422, 'money_limit_exceeded', `The ${what} would be ${amount}${unit}; Souk accepts at most ${max} per cart, order, payment or refund.`, { max });
 
 // Failures: nothing the client did wrong.
-/** 503 try_again with Retry-After: 1; nothing changed and the same request may be sent again. */
-export const tryAgain = (detail: string) => problem(503, 'try_again', detail, { retryAfter: 1 }, { 'retry-after': '1' });
+/** 503 try_again with Retry-After (1 s unless said); nothing changed and the same request may be sent again. */
+export const tryAgain = (detail: string, seconds = 1, extras: Record<string, unknown> = {}) =>
+  problem(503, 'try_again', detail, { retryAfter: seconds, ...extras }, { 'retry-after': String(seconds) });
 export const internalError = (requestId: string) =>
   problem(500, 'internal_error', 'Something went wrong on our side; the request id in the logs identifies it.', { requestId });
 

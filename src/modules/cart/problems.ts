@@ -1,6 +1,7 @@
-// Every problem the cart module answers, named once. Orders (a cart checked out meanwhile) and promotions
-// (a coupon in a currency the shop does not sell in) answer cart codes through the constructors here.
+// Every problem the cart module answers, named once. Orders (a cart checked out meanwhile) answers a cart
+// code through the constructors here; currency_not_supported is the catalog's code.
 import { problemMaker } from '../../kernel/http/problem.ts';
+import { currencyNotSupportedProblem } from '../catalog/problems.ts';
 
 export const cartProblemCodes = [
   'cart_not_found',
@@ -11,7 +12,6 @@ export const cartProblemCodes = [
   'line_not_found',
   'variant_not_sellable',
   'quantity_too_large',
-  'currency_not_supported',
   'metadata_too_large',
   'too_many_lines',
   'shipping_method_required',
@@ -48,11 +48,8 @@ export const quantityTooLarge = (max: number) => problem(400, 'quantity_too_larg
 export const metadataTooLarge = (max: number) => problem(400, 'metadata_too_large', `Line metadata is limited to ${max} characters of JSON.`);
 export const tooManyLines = (max: number) => problem(422, 'too_many_lines', `A cart holds at most ${max} lines.`);
 
-/** 422 currency_not_supported; the extras (the shop's currencies) are the caller's to give or not. */
-export const currencyNotSupportedProblem = (detail: string, extras?: Record<string, unknown>) =>
-  problem(422, 'currency_not_supported', detail, extras);
 export const cartCurrencyNotSupported = (currencies: string[], currency: string) =>
-  currencyNotSupportedProblem(`This shop sells in ${currencies.join(', ')}, not ${currency}.`, { currencies });
+  currencyNotSupportedProblem(422, `This shop sells in ${currencies.join(', ')}, not ${currency}.`, { currencies });
 
 export const shippingMethodNotChosen = () =>
   problem(422, 'shipping_method_required', 'Choose a shipping method (PUT /store/carts/:cartId/shipping-method) first.');

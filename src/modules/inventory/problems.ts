@@ -1,7 +1,9 @@
 // Every problem the inventory module answers, named once. Orders and flash sales answer a few of these
 // codes about their own lines; they word them through the code-bound constructors exported here.
+// variant_not_found is the catalog's code, worded here through its constructor.
 import { problemMaker } from '../../kernel/http/problem.ts';
 import { invalidReference } from '../../kernel/http/problems.ts';
+import { variantNotFoundProblem } from '../catalog/problems.ts';
 
 export const inventoryProblemCodes = [
   'invalid_variant',
@@ -15,7 +17,6 @@ export const inventoryProblemCodes = [
   'invalid_on_hand',
   'invalid_reservation_id',
   'unknown_variant',
-  'variant_not_found',
   'location_not_found',
   'location_code_reserved',
   'location_exists',
@@ -51,9 +52,7 @@ export const unknownVariants = (variantIds: string[]) =>
   problem(400, 'unknown_variant', `There is no variant ${variantIds.join(', ')} on this platform.`, { variantIds });
 
 // Stock levels and the ledger.
-export const variantNotFound = (variantId: string) => problem(404, 'variant_not_found', `There is no variant ${variantId} on this platform.`);
-/** 404 variant_not_found in the words of the module asking (the catalog names the product). */
-export const variantNotFoundProblem = (detail: string) => problem(404, 'variant_not_found', detail);
+export const variantNotFound = (variantId: string) => variantNotFoundProblem(`There is no variant ${variantId} on this platform.`);
 export const invalidReason = () =>
   problem(400, 'invalid_reason', 'A stock change needs a reason of 1 to 500 characters; it is kept in the ledger.');
 export const invalidDelta = (max: number) => problem(400, 'invalid_delta', `delta must be a non-zero whole number between -${max} and ${max}.`);
