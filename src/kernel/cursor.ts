@@ -1,6 +1,6 @@
 // Opaque keyset cursors: base64url JSON of the last row's key (one or two uuids). Anything malformed is
 // the client's mistake (400), never a 500.
-import { badRequest } from './http/problem.ts';
+import { invalidCursor } from './http/problems.ts';
 import { isUuid } from './ids.ts';
 
 export function encodeCursor(key: readonly string[]): string {
@@ -15,7 +15,7 @@ export function decodeCursor(raw: string, size: number): string[] {
     parsed = undefined;
   }
   if (Array.isArray(parsed) && parsed.length === size && parsed.every((v) => typeof v === 'string' && isUuid(v))) return parsed as string[];
-  throw badRequest('invalid_cursor', 'The cursor is malformed; pass the nextCursor of the previous page unchanged.');
+  throw invalidCursor();
 }
 
 export const DEFAULT_PAGE_SIZE = 50;

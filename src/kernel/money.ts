@@ -8,7 +8,8 @@
 // (amount × rate, line price × quantity) can still pass 2^53 before they are divided or checked, so they
 // are computed in BigInt.
 import { Type } from 'typebox';
-import { HttpProblem } from './http/problem.ts';
+import type { HttpProblem } from './http/problem.ts';
+import { moneyLimitExceeded as moneyLimitProblem } from './http/problems.ts';
 
 /** The largest amount (minor units) a cart, an order, a payment or a refund may carry. */
 export const MAX_MONEY = 1_000_000_000_000_000;
@@ -26,12 +27,7 @@ export function mulDivRoundHalfUp(a: number | bigint, b: number | bigint, d: num
 
 export function moneyLimitExceeded(what: string, amount: number | bigint, currency?: string): HttpProblem {
   const unit = currency ? ` minor units of ${currency}` : ' minor units';
-  return new HttpProblem(
-    422,
-    'money_limit_exceeded',
-    `The ${what} would be ${amount}${unit}; Souk accepts at most ${MAX_MONEY} per cart, order, payment or refund.`,
-    { max: MAX_MONEY },
-  );
+  return moneyLimitProblem(what, amount, unit, MAX_MONEY);
 }
 
 /** Throws 422 money_limit_exceeded when amount is above MAX_MONEY. */

@@ -1,6 +1,6 @@
 // Fixed-window rate limiting in this process. The embedded default; a shared store (Redis) plugs in
 // behind the same interface when several nodes must agree.
-import { tooManyRequests } from './http/problem.ts';
+import { tooManyAttempts } from './http/problems.ts';
 
 export interface RateLimiter {
   /** Counts one hit on key; returns the seconds to wait when the limit is exceeded, else 0. */
@@ -37,6 +37,6 @@ export async function enforceLimits(limiter: RateLimiter, checks: Array<{ key: s
   // every device id or account name it cares to send.
   for (const check of checks) {
     const wait = await limiter.hit(check.key, check.limit, check.windowSeconds);
-    if (wait > 0) throw tooManyRequests(`Too many attempts; try again in ${wait} seconds.`, wait);
+    if (wait > 0) throw tooManyAttempts(wait);
   }
 }

@@ -12,7 +12,8 @@ import { setSecurityHeaders } from './headers.ts';
 import { installCors } from './cors.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { installTenancy, type TenancyOptions } from './tenancy.ts';
-import { problemBody, problemSchema } from './problem.ts';
+import { problemSchema } from './problem.ts';
+import { headersTooLarge, malformedRequest, requestTimeout } from './problems.ts';
 import { installInputGuard } from './input-guard.ts';
 import { strictBodySchemaController } from './validation.ts';
 import { RequestLogger } from './request-logger.ts';
@@ -59,13 +60,14 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: import
     socket.destroy();
     return;
   }
-  const [status, code, detail] =
+  const problem =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'headers_too_large', 'The request headers are too large.']
+      ? headersTooLarge()
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'request_timeout', 'The request took too long to arrive.']
-        : [400, 'malformed_request', 'The request line or headers could not be parsed; percent-encode non-ASCII characters in the URL.'];
-  const body = JSON.stringify(problemBody(status, code, detail));
+        ? requestTimeout()
+        : malformedRequest('The request line or headers could not be parsed; percent-encode non-ASCII characters in the URL.');
+  const status = problem.status;
+  const body = JSON.stringify(problem.toBody());
   socket.end(
     `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
       `Content-Type: application/problem+json\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

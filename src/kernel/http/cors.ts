@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Platform, PlatformDirectory } from '../context.ts';
 import { sendProblem } from './errors.ts';
-import { problemBody } from './problem.ts';
+import { corsOriginNotAllowed } from './problems.ts';
 import { PUBLISHABLE_KEY_HEADER } from './tenancy.ts';
 
 const ALLOW_HEADERS = `authorization, content-type, idempotency-key, x-request-id, traceparent, ${PUBLISHABLE_KEY_HEADER}`;
@@ -65,7 +65,7 @@ export function installCors(app: FastifyInstance, options: CorsOptions): void {
     const allowed = admin ? adminOrigins.has(origin) : storeAllows(request, origin, preflight);
     if (preflight) {
       if (!allowed) {
-        sendProblem(reply, 403, problemBody(403, 'cors_origin_not_allowed', `Origin ${origin} may not call this API from a browser; list it in the platform's settings.storefront.corsOrigins (or SOUK_ADMIN_CORS_ORIGINS for /admin).`));
+        sendProblem(reply, 403, corsOriginNotAllowed(origin).toBody());
         return;
       }
       void reply

@@ -3,6 +3,18 @@
 // is logged with its stack, because a 5xx is a bug.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem, problemBody } from './problem.ts';
+import {
+  alreadyExists,
+  frameworkProblems,
+  internalError,
+  invalidCharacters,
+  invalidJson,
+  invalidReference,
+  invalidValue,
+  routeNotFound,
+  tryAgain,
+  validationFailed,
+} from './problems.ts';
 import { PgErrorCode, pgErrorCode } from '../db/types.ts';
 import { TenancyGuardError } from '../db/scoped.ts';
 import { isTransientConflict } from '../db/retry.ts';
@@ -23,24 +35,14 @@ export function sendProblem(reply: FastifyReply, status: number, body: object, h
 }
 const send = sendProblem;
 
-/** Fastify's own 4xx errors, in Souk's words (the framework's message names its internals). */
-const FRAMEWORK_PROBLEMS: Record<string, [code: string, detail: string]> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The body is not valid JSON.'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'The body is empty but the content-type says JSON; send a JSON value or no content-type.'],
-  FST_ERR_CTP_BODY_TOO_LARGE: ['body_too_large', 'The request body is larger than allowed.'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'This content-type is not accepted here; send application/json.'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_content_length', 'The content-length header does not match the body.'],
-  FST_ERR_MAX_PARAM_LENGTH: ['path_too_long', 'A path parameter is longer than 100 characters.'],
-  FST_ERR_BAD_URL: ['malformed_request', 'The URL could not be decoded; percent-encode it as UTF-8.'],
-};
-
 /** A framework or parser error as a problem: a known code in Souk's words, any other 4xx generically. */
 export function frameworkProblem(error: FastifyError) {
   const status = error.statusCode ?? 400;
-  const known = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
-  if (known) return problemBody(status, known[0], known[1]);
+  const known = error.code ? frameworkProblems[error.code] : undefined;
+  if (known) return known(status).toBody();
   // secure-json-parse throws a SyntaxError that Fastify marks 400.
-  if (error instanceof SyntaxError) return problemBody(400, 'invalid_json', 'The body is not valid JSON.');
+  if (error instanceof SyntaxError) return invalidJson().toBody();
+  // Any other Fastify 4xx keeps Fastify's own error code, lowercased, so it is not listed in problems.ts.
   const code = (error.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
   return problemBody(status, code, status === 404 ? 'Not found.' : 'The request cannot be handled as sent.');
 }
@@ -57,7 +59,7 @@ function validationProblem(error: FastifyError) {
   });
   const first = errors[0];
   const detail = first ? `${first.field} ${first.message}` : `The ${where} is invalid.`;
-  return problemBody(400, 'validation_failed', `${detail}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`, { errors });
+  return validationFailed(`${detail}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`, errors).toBody();
 }
 
 /**
@@ -67,23 +69,23 @@ function validationProblem(error: FastifyError) {
 export function databaseProblem(code: string, error: Error & { constraint?: string }) {
   switch (code) {
     case PgErrorCode.uniqueViolation:
-      return problemBody(409, 'already_exists', `A record with the same unique value already exists (${error.constraint ?? 'unique constraint'}).`);
+      return alreadyExists(error.constraint).toBody();
     case PgErrorCode.foreignKeyViolation:
-      return problemBody(400, 'invalid_reference', `The request refers to a record that does not exist (${error.constraint ?? 'reference'}).`);
+      return invalidReference(`The request refers to a record that does not exist (${error.constraint ?? 'reference'}).`).toBody();
     case PgErrorCode.checkViolation:
     case PgErrorCode.notNullViolation:
-      return problemBody(400, 'invalid_value', `A value is missing or outside what is allowed${error.constraint ? ` (${error.constraint})` : ''}.`);
+      return invalidValue(`A value is missing or outside what is allowed${error.constraint ? ` (${error.constraint})` : ''}.`).toBody();
     case PgErrorCode.characterNotInRepertoire:
     case PgErrorCode.untranslatableCharacter:
-      return problemBody(400, 'invalid_characters', 'A text value has characters that cannot be stored; send well-formed Unicode without U+0000.');
+      return invalidCharacters('A text value has characters that cannot be stored; send well-formed Unicode without U+0000.').toBody();
     case PgErrorCode.numericOutOfRange:
-      return problemBody(400, 'invalid_value', 'A number is outside the range that can be stored.');
+      return invalidValue('A number is outside the range that can be stored.').toBody();
     case PgErrorCode.stringTooLong:
-      return problemBody(400, 'invalid_value', 'A text value is longer than allowed.');
+      return invalidValue('A text value is longer than allowed.').toBody();
     default:
       // Every other data exception (SQLSTATE class 22: bad number or JSON syntax, division by zero, …)
       // is a value the client sent that the edge let through.
-      return /^22[0-9A-Z]{3}$/.test(code) ? problemBody(400, 'invalid_value', 'A value has a format or range that cannot be stored.') : undefined;
+      return /^22[0-9A-Z]{3}$/.test(code) ? invalidValue('A value has a format or range that cannot be stored.').toBody() : undefined;
   }
 }
 
@@ -102,16 +104,17 @@ export function installErrorHandling(app: FastifyInstance): void {
       if (isTransientConflict(error)) {
         // Contention the handler did not absorb: nothing was written, and the same request can be sent again.
         request.log.warn({ err: error }, 'transaction aborted by a deadlock or serialization failure');
-        return send(reply, 503, problemBody(503, 'try_again', 'The request collided with concurrent work and changed nothing; send it again.', { retryAfter: 1 }), { 'retry-after': '1' });
+        const retry = tryAgain('The request collided with concurrent work and changed nothing; send it again.');
+        return send(reply, retry.status, retry.toBody(), retry.headers);
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) return send(reply, status, frameworkProblem(error));
     }
     request.log.error({ err: error }, 'unhandled error');
-    return send(reply, 500, problemBody(500, 'internal_error', 'Something went wrong on our side; the request id in the logs identifies it.', { requestId: request.id }));
+    return send(reply, 500, internalError(request.id).toBody());
   });
 
   app.setNotFoundHandler((request, reply) => {
-    send(reply, 404, problemBody(404, 'route_not_found', `There is no route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`));
+    send(reply, 404, routeNotFound(request.method, request.url.split('?')[0]!).toBody());
   });
 }

@@ -5,23 +5,24 @@
 // - numbers must be finite and within ±(2^53 − 1): JSON.parse turns 1e400 into Infinity, a query string
 //   "1e400" parses to Infinity, and beyond 2^53 a JavaScript number no longer holds the integer sent.
 import type { FastifyInstance } from 'fastify';
-import { badRequest, type HttpProblem } from './problem.ts';
+import type { HttpProblem } from './problem.ts';
+import { invalidCharacters, invalidNumber } from './problems.ts';
 
 const MAX_DEPTH = 32;
 /** In a `u` regex a surrogate pair is one code point, so this matches only surrogates without a partner. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 function badText(text: string): HttpProblem | undefined {
-  if (text.includes('\u0000')) return badRequest('invalid_characters', 'Text values may not contain the NUL character (U+0000).');
+  if (text.includes('\u0000')) return invalidCharacters('Text values may not contain the NUL character (U+0000).');
   if (LONE_SURROGATE.test(text)) {
-    return badRequest('invalid_characters', 'Text values must be well-formed Unicode; a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair) is not.');
+    return invalidCharacters('Text values must be well-formed Unicode; a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair) is not.');
   }
   return undefined;
 }
 
 function badNumber(value: number): HttpProblem | undefined {
   if (Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return undefined;
-  return badRequest('invalid_number', `Numbers must be finite and between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}.`);
+  return invalidNumber();
 }
 
 /** The first problem in a parsed value (strings, keys and numbers at any depth), or undefined. */

@@ -2,7 +2,7 @@
 // process metrics. Each app gets its own registry so tests can run several servers in one process.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { unauthorized } from './problem.ts';
+import { metricsTokenNeeded } from './problems.ts';
 import { Registry, collectDefaultMetrics, type Metric, type MetricValue } from 'prom-client';
 
 export function createMetricsRegistry(): Registry {
@@ -130,7 +130,7 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry, tok
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     // Compared as digests: constant time, whatever the lengths.
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw unauthorized('/metrics needs "Authorization: Bearer <SOUK_METRICS_TOKEN>".');
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw metricsTokenNeeded();
     void reply.header('cache-control', 'no-store');
     const body = await registry.metrics();
     return reply.type(registry.contentType).send(body);

@@ -50,19 +50,14 @@ export function problemBody(status: number, code: string, detail: string, extras
   return { type: `urn:souk:problem:${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extras };
 }
 
-export const badRequest = (code: string, detail: string, extras?: Record<string, unknown>) =>
-  new HttpProblem(400, code, detail, extras);
-export const unauthorized = (detail: string) =>
-  new HttpProblem(401, 'unauthorized', detail, {}, { 'www-authenticate': 'Bearer' });
-export const forbidden = (code: string, detail: string) => new HttpProblem(403, code, detail);
-export const notFound = (code: string, detail: string) => new HttpProblem(404, code, detail);
-export const conflict = (code: string, detail: string, extras?: Record<string, unknown>) =>
-  new HttpProblem(409, code, detail, extras);
-/** Well-formed but not acceptable in the current state of things (an expired coupon, an unsellable variant). */
-export const unprocessable = (code: string, detail: string, extras?: Record<string, unknown>) =>
-  new HttpProblem(422, code, detail, extras);
-export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
-  new HttpProblem(429, 'rate_limited', detail, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+/**
+ * The constructor a problems.ts builds its problems with: bound to that file's list of codes, so a code is
+ * written once in the list and a misspelt or foreign code is a type error.
+ */
+export const problemMaker =
+  <const C extends string>(_codes: readonly C[]) =>
+  (status: number, code: C, detail: string, extras?: Record<string, unknown>, headers?: Record<string, string>) =>
+    new HttpProblem(status, code, detail, extras, headers);
 
 /** The response schema every route declares for its error statuses, so OpenAPI documents them. */
 export const problemSchema = {

@@ -6,7 +6,7 @@
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminPrincipal, Platform, PlatformDirectory } from '../context.ts';
 import { isUuid } from '../ids.ts';
-import { forbidden, notFound, unauthorized } from './problem.ts';
+import { moduleDisabled, noPlatformOnHost, ownerOnly, platformNotVisible, readOnlyRole, adminSignInNeeded, unknownPublishableKey } from './problems.ts';
 
 export const PUBLISHABLE_KEY_HEADER = 'x-publishable-key';
 
@@ -35,7 +35,7 @@ export function installTenancy(app: FastifyInstance, options: TenancyOptions): v
 
   const assertModuleEnabled = (module: string | undefined, platform: Platform) => {
     if (module && !options.coreModules.has(module) && !platform.modules.includes(module)) {
-      throw notFound('module_disabled', `The ${module} module is not enabled on platform "${platform.slug}".`);
+      throw moduleDisabled(module, platform.slug);
     }
   };
 
@@ -44,12 +44,7 @@ export function installTenancy(app: FastifyInstance, options: TenancyOptions): v
     const key = request.headers[PUBLISHABLE_KEY_HEADER];
     const platform = typeof key === 'string' ? options.platforms.byPublishableKey(key) : options.platforms.byHost(request.hostname);
     if (!platform || platform.status !== 'active') {
-      throw notFound(
-        'platform_not_found',
-        typeof key === 'string'
-          ? 'No active platform has this publishable key.'
-          : `No active platform answers on host "${request.hostname}"; send its publishable key in the ${PUBLISHABLE_KEY_HEADER} header.`,
-      );
+      throw typeof key === 'string' ? unknownPublishableKey() : noPlatformOnHost(request.hostname, PUBLISHABLE_KEY_HEADER);
     }
     assertModuleEnabled(module, platform);
     request.platform = platform;
@@ -59,13 +54,13 @@ export function installTenancy(app: FastifyInstance, options: TenancyOptions): v
     if (config.public) return;
     const token = bearerToken(request);
     const principal = token ? await options.authenticateAdmin(token) : null;
-    if (!principal) throw unauthorized('Sign in at POST /admin/auth/login and send "Authorization: Bearer <token>", or use a secret API key.');
+    if (!principal) throw adminSignInNeeded();
     request.principal = principal;
     if (WRITE_METHODS.has(request.method) && principal.role === 'support' && !route.startsWith('/admin/auth/')) {
-      throw forbidden('read_only_role', 'The support role can read but not change anything.');
+      throw readOnlyRole();
     }
     if (config.ownerOnly && principal.role !== 'owner') {
-      throw forbidden('owner_only', 'Only an owner can do this.');
+      throw ownerOnly();
     }
     const ref = (request.params as Record<string, string | undefined>).platform;
     if (ref !== undefined) {
@@ -73,7 +68,7 @@ export function installTenancy(app: FastifyInstance, options: TenancyOptions): v
       // cannot stand in for another platform.
       const platform = isUuid(ref) ? options.platforms.byId(ref.toLowerCase()) : options.platforms.bySlug(ref);
       if (!platform || !principalSeesPlatform(principal, platform.id)) {
-        throw notFound('platform_not_found', `There is no platform "${ref}" you can see.`);
+        throw platformNotVisible(ref);
       }
       assertModuleEnabled(config.module, platform);
       request.platform = platform;

@@ -1,10 +1,10 @@
 // Admin users, their sessions and secret API keys: everything that turns a bearer token into an
 // AdminPrincipal. Tokens are random; only their SHA-256 is stored, so a database leak yields no tokens.
 import { newId, newSecret, sha256 } from '../../kernel/ids.ts';
-import { badRequest, conflict, notFound, unauthorized } from '../../kernel/http/problem.ts';
 import type { Database } from '../../kernel/db/types.ts';
 import type { AdminPrincipal, AdminRole, PlatformDirectory } from '../../kernel/context.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { adminEmailTaken, adminUserNotFound, apiKeyNotFound, platformsRequired, unknownPlatforms, wrongCredentials } from './problems.ts';
 
 export interface AdminUserRow {
   id: string;
@@ -30,7 +30,7 @@ export function adminUserView(row: AdminUserRow) {
 function checkPlatforms(directory: PlatformDirectory, role: AdminRole, platformIds: string[]): string[] {
   if (role === 'owner') return [];
   const unknown = platformIds.filter((id) => !directory.byId(id));
-  if (unknown.length > 0) throw badRequest('unknown_platform', `No platform has id ${unknown.join(', ')}.`);
+  if (unknown.length > 0) throw unknownPlatforms(unknown);
   return [...new Set(platformIds)];
 }
 
@@ -41,7 +41,7 @@ export async function createAdminUser(
 ): Promise<AdminUserRow> {
   const platformIds = checkPlatforms(directory, input.role, input.platformIds ?? []);
   const existing = await db.query('select 1 from admin_users where lower(email) = lower($1)', [input.email]);
-  if (existing.length > 0) throw conflict('email_taken', `An admin user with email ${input.email} already exists.`);
+  if (existing.length > 0) throw adminEmailTaken(input.email);
   const rows = await db.query<AdminUserRow>(
     `insert into admin_users (id, email, password_hash, role, platform_ids) values ($1, $2, $3, $4, $5::uuid[]) returning *`,
     [newId(), input.email, await hashPassword(input.password), input.role, platformIds],
@@ -56,7 +56,7 @@ export async function updateAdminUser(
   patch: { role?: AdminRole; platformIds?: string[]; password?: string; disabled?: boolean },
 ): Promise<AdminUserRow> {
   const [current] = await db.query<AdminUserRow>('select * from admin_users where id = $1', [id]);
-  if (!current) throw notFound('admin_user_not_found', `There is no admin user ${id}.`);
+  if (!current) throw adminUserNotFound(id);
   const role = patch.role ?? current.role;
   const platformIds = checkPlatforms(directory, role, patch.platformIds ?? current.platform_ids);
   const passwordHash = patch.password ? await hashPassword(patch.password) : current.password_hash;
@@ -82,7 +82,7 @@ export async function listAdminUsers(db: Database): Promise<AdminUserRow[]> {
 export async function adminLogin(db: Database, email: string, password: string, ttlSeconds: number) {
   const [user] = await db.query<AdminUserRow>('select * from admin_users where lower(email) = lower($1)', [email]);
   const ok = await verifyPassword(user?.password_hash, password);
-  if (!user || !ok || user.disabled_at) throw unauthorized('The email or password is not right.');
+  if (!user || !ok || user.disabled_at) throw wrongCredentials();
   const token = newSecret('sa');
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   await db.execute('insert into admin_sessions (id, admin_user_id, token_hash, expires_at) values ($1, $2, $3, $4)', [
@@ -153,7 +153,7 @@ export async function createApiKey(
 ): Promise<{ key: string; apiKey: ApiKeyRow }> {
   const platformIds = checkPlatforms(directory, input.role, input.platformIds ?? []);
   if (input.role !== 'owner' && platformIds.length === 0) {
-    throw badRequest('platforms_required', 'A key that is not an owner key must name at least one platform in platformIds.');
+    throw platformsRequired();
   }
   const key = newSecret('sk');
   const rows = await db.query<ApiKeyRow>(
@@ -171,7 +171,7 @@ export async function listApiKeys(db: Database): Promise<ApiKeyRow[]> {
 
 export async function revokeApiKey(db: Database, id: string): Promise<void> {
   const { rowCount } = await db.execute('update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1', [id]);
-  if (rowCount === 0) throw notFound('api_key_not_found', `There is no API key ${id}.`);
+  if (rowCount === 0) throw apiKeyNotFound(id);
 }
 
 /** Creates the first owner from SOUK_ADMIN_EMAIL / SOUK_ADMIN_PASSWORD when there is no admin user yet. */

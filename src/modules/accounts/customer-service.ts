@@ -2,9 +2,9 @@
 // so an account, a session or a token of one platform cannot be used on another.
 import type { FastifyRequest } from 'fastify';
 import { newId, newSecret, sha256 } from '../../kernel/ids.ts';
-import { conflict, notFound, unauthorized } from '../../kernel/http/problem.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { customerEmailTaken, customerLoginNeeded, customerNotFound, wrongCredentials } from './problems.ts';
 
 export interface CustomerRow {
   id: string;
@@ -39,7 +39,7 @@ export async function registerCustomer(pdb: PlatformDb, input: { email: string; 
   const passwordHash = await hashPassword(input.password);
   return pdb.transaction(async (tx) => {
     const existing = await tx.query('select 1 from customers where platform_id = $1 and lower(email) = lower($2)', [input.email]);
-    if (existing.length > 0) throw conflict('email_taken', 'An account with this email already exists on this shop; log in instead.');
+    if (existing.length > 0) throw customerEmailTaken();
     const [row] = await tx.query<CustomerRow>(
       'insert into customers (platform_id, id, email, password_hash, name) values ($1, $2, $3, $4, $5) returning *',
       [newId(), input.email, passwordHash, input.name ?? ''],
@@ -52,7 +52,7 @@ export async function registerCustomer(pdb: PlatformDb, input: { email: string; 
 export async function customerLogin(pdb: PlatformDb, email: string, password: string, ttlSeconds: number) {
   const row = await pdb.maybeOne<CustomerRow>('select * from customers where platform_id = $1 and lower(email) = lower($2)', [email]);
   const ok = await verifyPassword(row?.password_hash, password);
-  if (!row || !ok) throw unauthorized('The email or password is not right.');
+  if (!row || !ok) throw wrongCredentials();
   return { customer: customerView(row), ...(await startSession(pdb, row.id, ttlSeconds)) };
 }
 
@@ -84,7 +84,7 @@ export async function customersByTokens(pdb: PlatformDb, tokens: readonly string
 export async function requireCustomer(pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   const customer = match?.[1] ? await customerByToken(pdb, match[1]) : undefined;
-  if (!customer) throw unauthorized('Log in at POST /store/auth/login and send "Authorization: Bearer <token>".');
+  if (!customer) throw customerLoginNeeded();
   return customer;
 }
 
@@ -105,13 +105,13 @@ export async function revokeCustomerSessions(pdb: PlatformDb, customerId: string
 
 export async function getCustomer(pdb: PlatformDb, customerId: string): Promise<Customer> {
   const row = await pdb.maybeOne<CustomerRow>('select * from customers where platform_id = $1 and id = $2', [customerId]);
-  if (!row) throw notFound('customer_not_found', `This platform has no customer ${customerId}.`);
+  if (!row) throw customerNotFound(customerId);
   return customerView(row);
 }
 
 export async function updateCustomerName(pdb: PlatformDb, customerId: string, name: string): Promise<Customer> {
   const row = await pdb.maybeOne<CustomerRow>('update customers set name = $3 where platform_id = $1 and id = $2 returning *', [customerId, name]);
-  if (!row) throw notFound('customer_not_found', `This platform has no customer ${customerId}.`);
+  if (!row) throw customerNotFound(customerId);
   return customerView(row);
 }
 

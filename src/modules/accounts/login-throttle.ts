@@ -13,8 +13,8 @@
 // A refusal is a 429 with Retry-After; the window of a key that keeps being hit does not grow, but the
 // attacker's own keys are the only ones that run out.
 import type { Config } from '../../kernel/config.ts';
-import { tooManyRequests } from '../../kernel/http/problem.ts';
 import type { RateLimiter } from '../../kernel/rate-limit.ts';
+import { tooManyLoginAttempts } from './problems.ts';
 
 /** The per-account budget, in multiples of the per-pair budget, before the account counts as under attack. */
 export const ACCOUNT_BUDGET_FACTOR = 5;
@@ -23,7 +23,7 @@ export const UNDER_ATTACK_TRIES = 3;
 
 type LoginLimits = Pick<Config, 'loginRateLimitPerIp' | 'loginRateLimitPerAccount' | 'loginRateLimitWindowSeconds'>;
 
-const refuse = (wait: number) => tooManyRequests(`Too many attempts from this address; try again in ${wait} seconds.`, wait);
+const refuse = tooManyLoginAttempts;
 
 /** The per-IP budget alone: sign-up spends it too, so creating accounts does not bypass login limits. */
 export async function throttleByIp(limiter: RateLimiter, limits: LoginLimits, ip: string): Promise<void> {

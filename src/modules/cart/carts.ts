@@ -3,7 +3,6 @@
 // statement, then present it. A refused change throws inside the transaction, so nothing is written.
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, HttpProblem, notFound, unprocessable } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { SellableVariant } from '../catalog/service.ts';
 import { evaluateCoupon, type CouponQuote } from '../promotions/service.ts';
@@ -27,24 +26,15 @@ import {
 import { assertCartWithinMoneyLimit, shippingOptions } from './totals.ts';
 import type { ShippingOption } from './strategies.ts';
 import { couponContext, couponOf, presentCart } from './view.ts';
+import { cartCurrencyNotSupported, lineNotFound, metadataTooLarge, quantityTooLarge, shippingMethodUnavailable, tooManyLines, variantNotSellable } from './problems.ts';
 
 const MAX_METADATA_CHARS = 2000;
 
-export const variantNotSellable = (variantIds: readonly string[], currency: string) =>
-  unprocessable(
-    'variant_not_sellable',
-    `Variant ${variantIds.join(', ')} cannot be sold in ${currency} now (unknown, unpublished or without a ${currency} price).`,
-    { variantIds: [...variantIds] },
-  );
-
-function quantityTooLarge(max: number): HttpProblem {
-  return badRequest('quantity_too_large', `A cart line holds at most ${max} units on this shop.`, { max });
-}
 
 export async function createCart(pdb: PlatformDb, platform: Platform, customer: { id: string; email: string } | null, input: CreateCartInput): Promise<Cart> {
   const currency = input.currency ?? platform.defaultCurrency;
   if (!platform.currencies.includes(currency)) {
-    throw unprocessable('currency_not_supported', `This shop sells in ${platform.currencies.join(', ')}, not ${currency}.`, { currencies: platform.currencies });
+    throw cartCurrencyNotSupported(platform.currencies, currency);
   }
   const row = await pdb.maybeOne<Parameters<typeof stateOf>[0]>(
     `insert into carts (platform_id, id, customer_id, email, currency, shipping_address) values ($1, $2, $3, $4, $5, $6::jsonb)
@@ -111,7 +101,7 @@ export function updateCart(pdb: PlatformDb, platform: Platform, cartId: string, 
 
 function findLine(state: CartState, lineId: string): LineState {
   const line = state.lines.find((l) => l.id === lineId.toLowerCase());
-  if (!line) throw notFound('line_not_found', `Cart ${state.id} has no line ${lineId}.`);
+  if (!line) throw lineNotFound(state.id, lineId);
   return line;
 }
 
@@ -119,7 +109,7 @@ export function addLine(pdb: PlatformDb, platform: Platform, cartId: string, acc
   const variantId = input.variantId.toLowerCase();
   const metadata = input.metadata ?? {};
   if (JSON.stringify(metadata).length > MAX_METADATA_CHARS) {
-    throw badRequest('metadata_too_large', `Line metadata is limited to ${MAX_METADATA_CHARS} characters of JSON.`);
+    throw metadataTooLarge(MAX_METADATA_CHARS);
   }
   return changeCart(
     pdb,
@@ -137,7 +127,7 @@ export function addLine(pdb: PlatformDb, platform: Platform, cartId: string, acc
         same.dirty = true;
       } else {
         if (input.quantity > maxQuantity) throw quantityTooLarge(maxQuantity);
-        if (state.lines.length >= MAX_LINES) throw unprocessable('too_many_lines', `A cart holds at most ${MAX_LINES} lines.`);
+        if (state.lines.length >= MAX_LINES) throw tooManyLines(MAX_LINES);
         state.lines.push({ id: newId(), variantId, productId: variant.productId, quantity: input.quantity, metadata, unitPrice: variant.price, priceChanged: false, dirty: true });
       }
       assertCartWithinMoneyLimit(platform, state);
@@ -200,7 +190,7 @@ export function setShippingMethod(pdb: PlatformDb, platform: Platform, cartId: s
     // Which methods exist does not depend on the discount (only their price does).
     const offered = shippingOptions(platform, { currency: state.currency, lines: state.lines, shippingMethodId: null }, 0);
     if (!offered.some((o) => o.id === methodId)) {
-      throw unprocessable('shipping_method_unavailable', `Shipping method "${methodId}" is not offered for this cart; choose one of: ${offered.map((o) => o.id).join(', ') || 'none'}.`);
+      throw shippingMethodUnavailable(methodId, offered.map((o) => o.id));
     }
     if (state.shippingMethodId === methodId) return;
     state.shippingMethodId = methodId;

@@ -9,11 +9,10 @@
 // Errors are HttpProblem (4xx) meant to roll the caller's transaction back.
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { conflict, unprocessable } from '../../kernel/http/problem.ts';
-import { variantNotSellable } from './carts.ts';
 import { assertWritable, authorize, loadCart, sellableVariants } from './state.ts';
 import { assertMoneyWithinLimit } from '../../kernel/money.ts';
 import { exactSubtotal, shippingOptions, totalsOf, type Totals } from './totals.ts';
+import { cartEmpty, cartPricesStale, cartVersionStale, shippingMethodNotChosen, shippingMethodWithdrawn, usableShippingMethodNeeded, variantNotSellable } from './problems.ts';
 
 export interface CheckoutCart {
   id: string;
@@ -38,7 +37,6 @@ export interface CheckoutCart {
   shippingAddress: Record<string, unknown> | null;
 }
 
-const shippingMethodRequired = (detail: string) => unprocessable('shipping_method_required', detail);
 
 /**
  * Locks the cart row (select … for update) in the caller's transaction and reprices it from the catalog.
@@ -55,20 +53,17 @@ export async function loadCartForCheckout(
   const state = await authorize(tx, await loadCart(tx, cartId, true), cartId, { customerId: async () => who.customerId });
   assertWritable(state);
   if (who.expectedVersion !== undefined && who.expectedVersion !== state.version) {
-    throw conflict('cart_stale', `The cart is at version ${state.version}, not ${who.expectedVersion}; read it again and confirm.`, { version: state.version });
+    throw cartVersionStale(state.version, who.expectedVersion);
   }
-  if (state.lines.length === 0) throw unprocessable('cart_empty', 'The cart has no lines to check out.');
+  if (state.lines.length === 0) throw cartEmpty();
   const catalog = await sellableVariants(tx, state.lines.map((l) => l.variantId), state.currency);
   const unsellable = state.lines.filter((l) => !catalog.has(l.variantId)).map((l) => l.variantId);
   if (unsellable.length > 0) throw variantNotSellable([...new Set(unsellable)], state.currency);
   const changed = state.lines.filter((l) => catalog.get(l.variantId)!.price !== l.unitPrice);
   if (changed.length > 0) {
-    throw conflict('cart_stale', 'A price changed since it was added to the cart; read the cart (which shows the new prices) and confirm.', {
-      version: state.version,
-      variantIds: changed.map((l) => l.variantId),
-    });
+    throw cartPricesStale(state.version, changed.map((l) => l.variantId));
   }
-  if (state.shippingMethodId === null) throw shippingMethodRequired('Choose a shipping method (PUT /store/carts/:cartId/shipping-method) first.');
+  if (state.shippingMethodId === null) throw shippingMethodNotChosen();
   // Prices may have risen since the lines were added: refused here, before a coupon use is taken.
   assertMoneyWithinLimit('cart subtotal', exactSubtotal(state.lines), state.currency);
   const cart: CheckoutCart = {
@@ -98,7 +93,7 @@ export async function loadCartForCheckout(
   };
   // A method the shop stopped offering (or not in this currency) cannot be charged.
   if (!totalsOf(platform, checkoutTotalsInput(cart), 0).shippingMethod) {
-    throw shippingMethodRequired(`Shipping method "${cart.shippingMethodId}" is no longer offered for this cart; choose another.`);
+    throw shippingMethodWithdrawn(cart.shippingMethodId);
   }
   return cart;
 }
@@ -114,7 +109,7 @@ export function computeTotals(
   discount: number,
 ): Totals & { shippingMethod: { id: string; name: string; amount: number } } {
   const { totals, shippingMethod } = totalsOf(platform, checkoutTotalsInput(cart), discount);
-  if (!shippingMethod) throw shippingMethodRequired('Choose a shipping method this cart can use first.');
+  if (!shippingMethod) throw usableShippingMethodNeeded();
   // No order, payment or refund can ever carry more than MAX_MONEY: see kernel/money.ts.
   assertMoneyWithinLimit('order total', totals.total, cart.currency);
   return { ...totals, shippingMethod };

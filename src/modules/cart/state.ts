@@ -2,9 +2,9 @@
 // changed in memory, and saved in one statement that upserts and deletes lines and bumps the version.
 // With the catalog read in between, a write is three round trips whatever it changes.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { getSellableVariants, type SellableVariant } from '../catalog/service.ts';
 import type { CartStatus } from './schemas.ts';
+import { cartCompleted, cartMerged, cartNotFound } from './problems.ts';
 
 export interface LineState {
   id: string;
@@ -125,8 +125,6 @@ export async function loadNewestCustomerCart(tx: PlatformDb, customerId: string,
   return row && stateOf(row);
 }
 
-export const cartNotFound = (cartId: string) =>
-  notFound('cart_not_found', `There is no cart ${cartId} you can reach; a customer's cart needs that customer's session.`);
 
 /** Who is asking: the customer behind the request's session, resolved only when a cart needs it. */
 export interface CartAccess {
@@ -143,10 +141,10 @@ export async function authorize(db: PlatformDb, state: CartState | undefined, ca
 
 export function assertWritable(state: CartState): void {
   if (state.status === 'completed') {
-    throw conflict('cart_completed', `Cart ${state.id} was checked out (order ${state.completedOrderId}); start a new cart.`);
+    throw cartCompleted(state.id, state.completedOrderId);
   }
   if (state.status === 'merged') {
-    throw conflict('cart_merged', `Cart ${state.id} was merged into the customer's cart at login; use that cart.`);
+    throw cartMerged(state.id);
   }
 }
 

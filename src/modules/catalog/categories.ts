@@ -2,13 +2,13 @@
 // that would make a cycle and a delete that would orphan children; product links go with a category.
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
 import { catalogChanged } from './cache.ts';
 import { localized, type Translations } from './locale.ts';
 import { checkHandle } from './rules.ts';
 import type { AdminCategory, CategoryInput, CategoryPatch, StoreCategoryNode } from './schemas.ts';
 import { iso } from './views.ts';
+import { categoryCycle, categoryHandleTaken, categoryHasChildren, categoryNotFound, categoryOwnParent, duplicateCategoryHandle, unknownCategory } from './problems.ts';
 
 const CATEGORY_COLUMNS = `c.id, c.parent_id, c.handle, c.name, c.description, c.position, c.translations,
   ${iso('c.created_at')} as created_at, ${iso('c.updated_at')} as updated_at`;
@@ -93,7 +93,7 @@ export async function resolveCategoryRefs(pdb: PlatformDb, refs: readonly string
   const resolved = new Map<string, string>();
   for (const ref of unique) {
     const row = rows.find((r) => (isUuid(ref) ? r.id === ref.toLowerCase() : r.handle === ref));
-    if (!row) throw badRequest('unknown_category', `There is no category "${ref}" on this platform; create it first.`);
+    if (!row) throw unknownCategory(ref);
     resolved.set(ref, row.id);
   }
   return resolved;
@@ -114,10 +114,10 @@ export async function categoryWithDescendants(pdb: PlatformDb, categoryId: strin
 
 /** Refuses to hang a category under itself or one of its descendants. */
 export async function assertNoCycle(pdb: PlatformDb, categoryId: string, parentId: string): Promise<void> {
-  if (categoryId === parentId) throw badRequest('category_cycle', 'A category cannot be its own parent.');
+  if (categoryId === parentId) throw categoryOwnParent();
   const below = await categoryWithDescendants(pdb, categoryId);
   if (below.includes(parentId)) {
-    throw badRequest('category_cycle', 'The new parent is inside this category; moving it there would make a cycle.');
+    throw categoryCycle();
   }
 }
 
@@ -132,7 +132,7 @@ async function assertHandleFree(pdb: PlatformDb, handle: string, exceptId?: stri
     'select id from catalog_categories where platform_id = $1 and handle = $2',
     [handle],
   );
-  if (taken && taken.id !== exceptId) throw conflict('handle_taken', `A category with handle "${handle}" already exists.`);
+  if (taken && taken.id !== exceptId) throw categoryHandleTaken(handle);
 }
 
 export async function createCategory(pdb: PlatformDb, input: CategoryInput): Promise<AdminCategory> {
@@ -158,7 +158,7 @@ export async function updateCategory(pdb: PlatformDb, categoryId: string, patch:
       'select id from catalog_categories where platform_id = $1 and id = $2 for update',
       [categoryId],
     );
-    if (!current) throw notFound('category_not_found', `There is no category ${categoryId} on this platform.`);
+    if (!current) throw categoryNotFound(categoryId);
     if (patch.handle !== undefined) await assertHandleFree(tx, patch.handle, categoryId);
     const parentId = patch.parent === undefined ? undefined : await parentIdOf(tx, patch.parent);
     if (parentId) await assertNoCycle(tx, categoryId, parentId);
@@ -194,13 +194,13 @@ export async function deleteCategory(pdb: PlatformDb, categoryId: string): Promi
       'select id from catalog_categories where platform_id = $1 and id = $2 for update',
       [categoryId],
     );
-    if (!current) throw notFound('category_not_found', `There is no category ${categoryId} on this platform.`);
+    if (!current) throw categoryNotFound(categoryId);
     const child = await tx.maybeOne<{ handle: string }>(
       'select handle from catalog_categories where platform_id = $1 and parent_id = $2 limit 1',
       [categoryId],
     );
     if (child) {
-      throw conflict('category_has_children', `The category still has sub-categories (e.g. "${child.handle}"); move or delete them first.`);
+      throw categoryHasChildren(child.handle);
     }
     await tx.execute('delete from catalog_categories where platform_id = $1 and id = $2', [categoryId]);
   });
@@ -220,7 +220,7 @@ export async function upsertCategories(
   const seen = new Set<string>();
   for (const input of inputs) {
     checkHandle(input.handle);
-    if (seen.has(input.handle)) throw conflict('duplicate_handle', `Category "${input.handle}" appears twice in the request.`);
+    if (seen.has(input.handle)) throw duplicateCategoryHandle(input.handle);
     seen.add(input.handle);
   }
   const existing = new Map(

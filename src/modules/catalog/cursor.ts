@@ -1,7 +1,8 @@
 // Opaque keyset cursors: base64url JSON of the sort, the last row's sort value and its id. A cursor is
 // only valid for the sort it was made for; anything malformed is the client's mistake (400), never a 500.
-import { badRequest } from '../../kernel/http/problem.ts';
 import { isUuid } from '../../kernel/ids.ts';
+import { cursorOfOtherSort } from './problems.ts';
+import { invalidCursor } from '../../kernel/http/problems.ts';
 
 export interface Cursor {
   sort: string;
@@ -26,8 +27,8 @@ export function decodeCursor(raw: string, sort: string): Cursor {
     const valueOk = value === null || typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
     if (s === sort && valueOk && typeof id === 'string' && isUuid(id)) return { sort, value: value as Cursor['value'], id };
     if (typeof s === 'string' && s !== sort) {
-      throw badRequest('invalid_cursor', `This cursor belongs to sort "${s}", not "${sort}"; keep the same sort while paging.`);
+      throw cursorOfOtherSort(s, sort);
     }
   }
-  throw badRequest('invalid_cursor', 'The cursor is malformed; pass the nextCursor of the previous page unchanged.');
+  throw invalidCursor();
 }

@@ -4,9 +4,9 @@
 // handles answer; anything else is a 404 problem, so the route never pretends to host real images.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { notFound } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { demoProductTitle } from './demo-data.ts';
+import { imageNotFound } from './problems.ts';
 
 export const DEMO_IMAGE_ROUTE = '/static/img/:file';
 const FILE = /^([a-z0-9]+(?:-[a-z0-9]+)*?)(-2)?\.svg$/;
@@ -68,7 +68,7 @@ export function demoImageRoutes(app: FastifyInstance): void {
     const match = FILE.exec(file);
     const handle = match?.[1];
     const title = handle === undefined ? undefined : demoProductTitle(handle);
-    if (!handle || !title) throw notFound('image_not_found', `There is no demo image "${file}"; demo images are /static/img/<demo product handle>.svg or -2.svg.`);
+    if (!handle || !title) throw imageNotFound(file);
     return reply
       .type('image/svg+xml; charset=utf-8')
       .header('cache-control', 'public, max-age=86400')

@@ -4,7 +4,7 @@
 // Currency: the `currency` parameter must be one of the platform's; an unknown one is a 400, because
 // silently answering in another currency would show a wrong price.
 import type { Platform } from '../../kernel/context.ts';
-import { badRequest } from '../../kernel/http/problem.ts';
+import { currencyNotSold } from './problems.ts';
 
 function matchLocale(platform: Platform, tag: string): string | undefined {
   const wanted = tag.trim().toLowerCase();
@@ -34,10 +34,7 @@ export function resolveCurrency(platform: Platform, requested: string | undefine
   if (!requested) return platform.defaultCurrency;
   const currency = requested.toUpperCase();
   if (!platform.currencies.includes(currency)) {
-    throw badRequest(
-      'currency_not_supported',
-      `Platform "${platform.slug}" does not sell in ${requested}; use one of ${platform.currencies.join(', ')}.`,
-    );
+    throw currencyNotSold(platform.slug, requested, platform.currencies);
   }
   return currency;
 }

@@ -2,7 +2,6 @@
 // transaction and bump the platform's storefront cache generation once committed.
 import type { EventsApi, Platform, SoukBatchedEvent } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { catalogChanged } from './cache.ts';
 import { EVENT_PRODUCT_ARCHIVED, EVENT_PRODUCT_CREATED, EVENT_PRODUCT_UPDATED } from './events.ts';
 import { upsertCategories } from './categories.ts';
@@ -22,8 +21,8 @@ import type {
 import { searchPatterns } from './search.ts';
 import { applyProducts, refreshDerived } from './upsert.ts';
 import { ADMIN_PRODUCT_COLUMNS, toAdminProduct, type AdminProductRow } from './views.ts';
+import { productHandleTaken, productHasNoVariant, productNotFound, skuTaken } from './problems.ts';
 
-const productNotFound = (id: string) => notFound('product_not_found', `There is no product ${id} on this platform.`);
 
 export async function getAdminProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct | undefined> {
   const row = await pdb.maybeOne<AdminProductRow>(
@@ -88,7 +87,7 @@ export async function updateProduct(events: CatalogBus, pdb: PlatformDb, platfor
     if (handle !== current.handle) {
       checkHandle(handle);
       const taken = await tx.maybeOne('select 1 from catalog_products where platform_id = $1 and handle = $2', [handle]);
-      if (taken) throw conflict('handle_taken', `A product with handle "${handle}" already exists.`);
+      if (taken) throw productHandleTaken(handle);
       await tx.execute('update catalog_products set handle = $3, updated_at = now() where platform_id = $1 and id = $2', [productId, handle]);
     }
     await applyProducts(tx, platform, [{ ...patch, handle }]);
@@ -123,7 +122,7 @@ async function lockedProductHandle(tx: PlatformDb, productId: string): Promise<s
 
 function variantOf(product: AdminProduct, variantId: string): AdminVariant {
   const variant = product.variants.find((v) => v.id === variantId);
-  if (!variant) throw notFound('variant_not_found', `Product ${product.id} has no variant ${variantId}.`);
+  if (!variant) throw productHasNoVariant(product.id, variantId);
   return variant;
 }
 
@@ -155,7 +154,7 @@ export async function updateVariant(
       'select sku from catalog_variants where platform_id = $1 and id = $2 and product_id = $3',
       [variantId, productId],
     );
-    if (!current) throw notFound('variant_not_found', `Product ${productId} has no variant ${variantId}.`);
+    if (!current) throw productHasNoVariant(productId, variantId);
     const sku = patch.sku ?? current.sku;
     if (sku !== current.sku) {
       const owner = await tx.maybeOne<{ handle: string }>(
@@ -163,7 +162,7 @@ export async function updateVariant(
          where v.platform_id = $1 and v.sku = $2`,
         [sku],
       );
-      if (owner) throw conflict('sku_taken', `SKU "${sku}" is already used by product "${owner.handle}"; SKUs must be unique on a platform.`);
+      if (owner) throw skuTaken(sku, owner.handle);
       await tx.execute('update catalog_variants set sku = $3, updated_at = now() where platform_id = $1 and id = $2', [variantId, sku]);
       // The SKU is part of the search text even if nothing else changes.
       await refreshDerived(tx, [productId]);
@@ -181,7 +180,7 @@ export async function deleteVariant(pdb: PlatformDb, productId: string, variantI
       'delete from catalog_variants where platform_id = $1 and id = $2 and product_id = $3',
       [variantId, productId],
     );
-    if (rowCount === 0) throw notFound('variant_not_found', `Product ${productId} has no variant ${variantId}.`);
+    if (rowCount === 0) throw productHasNoVariant(productId, variantId);
     await tx.execute('update catalog_products set updated_at = now() where platform_id = $1 and id = $2', [productId]);
     await refreshDerived(tx, [productId]);
   });

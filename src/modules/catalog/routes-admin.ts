@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
-import { notFound, problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { createCategory, deleteCategory, getCategory, listCategories, updateCategory } from './categories.ts';
 import {
@@ -39,6 +39,7 @@ import {
   VariantParams,
   VariantPatch,
 } from './schemas.ts';
+import { categoryNotFound, productNotFound } from './problems.ts';
 
 const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
@@ -105,7 +106,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const product = await getAdminProduct(db(request), request.params.productId);
-      if (!product) throw notFound('product_not_found', `There is no product ${request.params.productId} on this platform.`);
+      if (!product) throw productNotFound(request.params.productId);
       return product;
     },
   );
@@ -214,7 +215,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const category = await getCategory(db(request), request.params.categoryId);
-      if (!category) throw notFound('category_not_found', `There is no category ${request.params.categoryId} on this platform.`);
+      if (!category) throw categoryNotFound(request.params.categoryId);
       return category;
     },
   );

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext, Platform } from '../../kernel/context.ts';
-import { notFound, problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import type { ResponseCache } from './cache.ts';
 import { getCategoryTree } from './categories.ts';
@@ -20,6 +20,7 @@ import {
   StoreProductsQuery,
 } from './schemas.ts';
 import { getStoreProduct, listStoreProducts } from './store.ts';
+import { publishedProductNotFound } from './problems.ts';
 
 const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 const security = [{ publishableKey: [] }];
@@ -115,7 +116,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: Res
           const product = await getStoreProduct(ctx.platformDb(platform.id), platform, idOrHandle, { locale, currency });
           return product ? JSON.stringify(product) : undefined;
         },
-        () => notFound('product_not_found', `There is no published product "${idOrHandle}".`),
+        () => publishedProductNotFound(idOrHandle),
       );
     },
   );

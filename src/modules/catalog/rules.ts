@@ -1,9 +1,9 @@
 // Checks on catalog input that a JSON schema cannot express because they need the platform (its
 // currencies) or the product (its option definitions). Each failure is a 4xx naming what to fix.
 import type { Platform } from '../../kernel/context.ts';
-import { badRequest, conflict } from '../../kernel/http/problem.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import type { OptionDefinition, PriceInput } from './schemas.ts';
+import { attributesTooLarge, duplicateCurrency, duplicateOption, duplicateSku, handleLooksLikeId, priceCurrencyNotSold, undefinedVariantOption, unlistedOptionValue } from './problems.ts';
 
 const MAX_ATTRIBUTES_BYTES = 16 * 1024;
 
@@ -11,13 +11,10 @@ export function checkPrices(platform: Platform, prices: readonly PriceInput[], s
   const seen = new Set<string>();
   for (const price of prices) {
     if (!platform.currencies.includes(price.currency)) {
-      throw badRequest(
-        'currency_not_supported',
-        `SKU "${sku}" has a price in ${price.currency}, but platform "${platform.slug}" sells only in ${platform.currencies.join(', ')}.`,
-      );
+      throw priceCurrencyNotSold(sku, price.currency, platform.slug, platform.currencies);
     }
     if (seen.has(price.currency)) {
-      throw badRequest('duplicate_currency', `SKU "${sku}" has two prices in ${price.currency}; give one price per currency.`);
+      throw duplicateCurrency(sku, price.currency);
     }
     seen.add(price.currency);
   }
@@ -29,17 +26,10 @@ export function checkVariantOptions(productOptions: readonly OptionDefinition[],
     const definition = productOptions.find((o) => o.name === name);
     if (!definition) {
       const known = productOptions.map((o) => o.name);
-      throw badRequest(
-        'invalid_variant_options',
-        `SKU "${sku}" sets option "${name}", which the product does not define` +
-          (known.length ? ` (it has ${known.join(', ')}).` : ' (it has no options; add them to the product first).'),
-      );
+      throw undefinedVariantOption(sku, name, known);
     }
     if (!definition.values.includes(value)) {
-      throw badRequest(
-        'invalid_variant_options',
-        `SKU "${sku}" sets ${name} = "${value}", which is not one of the product's values (${definition.values.join(', ')}).`,
-      );
+      throw unlistedOptionValue(sku, name, value, definition.values);
     }
   }
 }
@@ -47,22 +37,22 @@ export function checkVariantOptions(productOptions: readonly OptionDefinition[],
 export function checkOptionNames(options: readonly OptionDefinition[], handle: string): void {
   const names = new Set<string>();
   for (const option of options) {
-    if (names.has(option.name)) throw badRequest('duplicate_option', `Product "${handle}" defines option "${option.name}" twice.`);
+    if (names.has(option.name)) throw duplicateOption(handle, option.name);
     names.add(option.name);
   }
 }
 
 export function checkAttributes(attributes: Record<string, unknown> | undefined, handle: string): void {
   if (attributes && Buffer.byteLength(JSON.stringify(attributes)) > MAX_ATTRIBUTES_BYTES) {
-    throw badRequest('attributes_too_large', `The attributes of "${handle}" exceed ${MAX_ATTRIBUTES_BYTES / 1024} KiB.`);
+    throw attributesTooLarge(handle, MAX_ATTRIBUTES_BYTES / 1024);
   }
 }
 
 /** Handles share the URL slot with ids (/products/:idOrHandle), so a handle may not look like an id. */
 export function checkHandle(handle: string): void {
-  if (isUuid(handle)) throw badRequest('invalid_handle', `The handle "${handle}" looks like an id; choose a readable handle.`);
+  if (isUuid(handle)) throw handleLooksLikeId(handle);
 }
 
 export function duplicateSkuConflict(sku: string): never {
-  throw conflict('duplicate_sku', `SKU "${sku}" appears more than once in the request; each SKU must be unique per platform.`);
+  throw duplicateSku(sku);
 }

@@ -3,7 +3,6 @@
 // single statement (see views.ts).
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest } from '../../kernel/http/problem.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import { categoryWithDescendants, resolveCategoryRefs } from './categories.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -11,6 +10,8 @@ import { sqlLocale } from './locale.ts';
 import type { Sort, StoreProduct } from './schemas.ts';
 import { relevanceSql, searchPatterns } from './search.ts';
 import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StoreProductRow } from './views.ts';
+import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
+import { invalidCursor } from '../../kernel/http/problems.ts';
 
 export interface StoreListQuery {
   category?: string;
@@ -41,14 +42,14 @@ export function parseAttributeFilters(raw: readonly string[] | undefined): Map<s
     if (!trimmed) continue;
     const colon = trimmed.indexOf(':');
     if (colon <= 0 || colon === trimmed.length - 1) {
-      throw badRequest('invalid_attribute_filter', `Attribute filter "${trimmed}" must look like key:value, e.g. material:cotton.`);
+      throw badAttributeFilter(trimmed);
     }
     const key = trimmed.slice(0, colon).trim();
     const value = trimmed.slice(colon + 1).trim();
     filters.set(key, [...(filters.get(key) ?? []), value]);
   }
   if (filters.size > MAX_ATTRIBUTE_KEYS) {
-    throw badRequest('invalid_attribute_filter', `Filter on at most ${MAX_ATTRIBUTE_KEYS} attributes at once.`);
+    throw tooManyAttributeFilters(MAX_ATTRIBUTE_KEYS);
   }
   return filters;
 }
@@ -110,7 +111,7 @@ export async function listStoreProducts(
   }
   if (query.minPrice !== undefined || query.maxPrice !== undefined) {
     if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
-      throw badRequest('invalid_price_range', `minPrice (${query.minPrice}) is above maxPrice (${query.maxPrice}).`);
+      throw invalidPriceRange(query.minPrice, query.maxPrice);
     }
     // A product matches when one of its variants costs within the range in this currency.
     where.push(
@@ -133,7 +134,7 @@ export async function listStoreProducts(
       where.push(`p.id ${op} ${param(cursor.id)}::uuid`);
     } else {
       const valueOk = plan.valueType === 'bigint' ? typeof cursor.value === 'number' : typeof cursor.value === 'string';
-      if (!valueOk) throw badRequest('invalid_cursor', 'The cursor is malformed; pass the nextCursor of the previous page unchanged.');
+      if (!valueOk) throw invalidCursor();
       where.push(`(${plan.key}, p.id) ${op} (${param(cursor.value)}::${plan.valueType}, ${param(cursor.id)}::uuid)`);
     }
   }

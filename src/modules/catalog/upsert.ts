@@ -9,12 +9,12 @@
 // import is a dozen statements, not thousands.
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { resolveCategoryRefs } from './categories.ts';
 import { checkAttributes, checkHandle, checkOptionNames, checkPrices, checkVariantOptions, duplicateSkuConflict } from './rules.ts';
 import type { OptionDefinition, ProductInput, VariantInput } from './schemas.ts';
 import { SEARCH_TEXT_SQL } from './search.ts';
+import { duplicateProductHandle, importedHandleTaken, skuTaken, titleRequired, tooManyVariants } from './problems.ts';
 
 const MAX_VARIANTS_PER_CALL = 5_000;
 
@@ -49,7 +49,7 @@ function validateShape(platform: Platform, items: readonly ProductWrite[]): void
   const skus = new Set<string>();
   for (const item of items) {
     checkHandle(item.handle);
-    if (handles.has(item.handle)) throw conflict('duplicate_handle', `Product "${item.handle}" appears more than once in the request.`);
+    if (handles.has(item.handle)) throw duplicateProductHandle(item.handle);
     handles.add(item.handle);
     checkAttributes(item.attributes, item.handle);
     if (item.options) checkOptionNames(item.options, item.handle);
@@ -60,7 +60,7 @@ function validateShape(platform: Platform, items: readonly ProductWrite[]): void
     }
   }
   if (skus.size > MAX_VARIANTS_PER_CALL) {
-    throw badRequest('too_many_variants', `One request may carry at most ${MAX_VARIANTS_PER_CALL} variants; split the import.`);
+    throw tooManyVariants(MAX_VARIANTS_PER_CALL);
   }
 }
 
@@ -87,9 +87,9 @@ export async function applyProducts(
   for (const item of items) {
     const found = existing.get(item.handle);
     if (found && options.productsMustBeNew) {
-      throw conflict('handle_taken', `A product with handle "${item.handle}" already exists; choose another handle or update that product.`);
+      throw importedHandleTaken(item.handle);
     }
-    if (!found && item.title === undefined) throw badRequest('title_required', `New product "${item.handle}" needs a title.`);
+    if (!found && item.title === undefined) throw titleRequired(item.handle);
     productIds.set(item.handle, found?.id ?? newId());
     if (!found) newProducts.push(item);
   }
@@ -117,10 +117,7 @@ export async function applyProducts(
       checkVariantOptions(productOptions, variant.options ?? {}, variant.sku);
       const found = existingVariants.get(variant.sku);
       if (found && (options.variantsMustBeNew || found.product_id !== productId)) {
-        throw conflict(
-          'sku_taken',
-          `SKU "${variant.sku}" is already used by product "${found.handle}"; SKUs must be unique on a platform.`,
-        );
+        throw skuTaken(variant.sku, found.handle);
       }
       variantIds.set(variant.sku, found?.id ?? newId());
       if (found) updatedVariants.push(variant);

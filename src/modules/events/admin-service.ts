@@ -1,10 +1,10 @@
 // Reading and repairing the backbone: events with their causal chain, consumer status, dead letters.
 // Shared by the admin API and `souk events …`.
 import type { Database } from '../../kernel/db/types.ts';
-import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { traceIdOf } from '../../kernel/trace.ts';
 import type { EventBus } from './bus.ts';
 import type { DeliveredEvent, EventRow } from './types.ts';
+import { deadLetterNotFound, deadLetterResolved, deadLetterResolvedAs } from './problems.ts';
 
 interface StoredEventRow extends EventRow {
   seq: number | null;
@@ -137,7 +137,7 @@ export async function listDeadLetters(db: Database, query: { consumer?: string; 
 
 export async function getDeadLetter(db: Database, id: string) {
   const [row] = await db.query<DeadLetterRow>('select * from event_dead_letters where id = $1', [id]);
-  if (!row) throw notFound('dead_letter_not_found', `There is no dead letter ${id}.`);
+  if (!row) throw deadLetterNotFound(id);
   return deadLetterView(row);
 }
 
@@ -145,8 +145,8 @@ export async function getDeadLetter(db: Database, id: string) {
 export async function requeueDeadLetter(db: Database, id: string) {
   return db.transaction(async (tx) => {
     const [row] = await tx.query<DeadLetterRow>('select * from event_dead_letters where id = $1 for update', [id]);
-    if (!row) throw notFound('dead_letter_not_found', `There is no dead letter ${id}.`);
-    if (row.status !== 'dead') throw conflict('dead_letter_resolved', `This dead letter was already ${row.status}.`);
+    if (!row) throw deadLetterNotFound(id);
+    if (row.status !== 'dead') throw deadLetterResolvedAs(row.status);
     await tx.execute(
       `insert into event_retries (consumer, event_id, event, attempt, next_at, last_error) values ($1, $2, $3::jsonb, 0, now(), $4)
        on conflict (consumer, event_id) do update set attempt = 0, next_at = now()`,
@@ -167,5 +167,5 @@ export async function discardDeadLetter(db: Database, id: string) {
   );
   if (row) return deadLetterView(row);
   await getDeadLetter(db, id);
-  throw conflict('dead_letter_resolved', 'This dead letter was already requeued or discarded.');
+  throw deadLetterResolved();
 }

@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses, IdParam } from '../../kernel/http/schemas.ts';
-import { badRequest, notFound } from '../../kernel/http/problem.ts';
 import type { EventBus } from './bus.ts';
 import { discardDeadLetter, getDeadLetter, getEventWithChain, listDeadLetters, listEvents, requeueDeadLetter, consumerStatus } from './admin-service.ts';
+import { consumerNotFound, eventNotFound, invalidOffset, invalidSince } from './problems.ts';
 
 const owner = { config: { ownerOnly: true } };
 const admin = { tags: ['events'], security: [{ adminBearer: [] }] };
@@ -75,7 +75,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
     },
   }, async (request) => {
     const found = await getEventWithChain(db, (request.params as { eventId: string }).eventId);
-    if (!found) throw notFound('event_not_found', 'No retained event has this id (it may be past retention).');
+    if (!found) throw eventNotFound();
     return found;
   });
 
@@ -106,14 +106,14 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
   }, async (request, reply) => {
     const { consumer } = request.params as { consumer: string };
     const sub = bus.subscription(consumer);
-    if (!sub) throw notFound('consumer_not_found', `No consumer "${consumer}" is subscribed; see GET /admin/events/consumers.`);
+    if (!sub) throw consumerNotFound(consumer);
     const body = request.body as { since?: string; offset?: number };
     // JSON numbers past 2^53 arrive rounded: replaying from a neighbour of the offset asked for is wrong.
     if (body.offset !== undefined && !Number.isSafeInteger(body.offset)) {
-      throw badRequest('invalid_offset', `offset must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}.`);
+      throw invalidOffset();
     }
     const since = body.since ? new Date(body.since) : undefined;
-    if (since && Number.isNaN(since.getTime())) throw badRequest('invalid_time', 'since must be an ISO 8601 time.');
+    if (since && Number.isNaN(since.getTime())) throw invalidSince();
     const { fromOffset } = await bus.requireTransport().replay(sub, { since, offset: body.offset });
     return reply.code(202).send({ consumer, fromOffset });
   });

@@ -1,7 +1,7 @@
 // What a transport does. The outbox, inbox, retries and dead letters are the same for every transport;
 // a transport decides how committed events travel from the outbox to the consumers.
-import { unprocessable } from '../../kernel/http/problem.ts';
 import type { Subscription } from './types.ts';
+import { offsetBeyondHead } from './problems.ts';
 
 export interface ConsumerRunner {
   stop(): Promise<void>;
@@ -31,11 +31,7 @@ export interface Transport {
 /** Refuses a replay offset the log has not reached: only 1 .. head + 1 are places a consumer can stand. */
 export function assertOffsetWithinHead(offset: number, head: number): void {
   if (offset > head + 1) {
-    throw unprocessable(
-      'offset_beyond_head',
-      `The log's newest event is at offset ${head}; replay from an offset up to ${head + 1} (the next event), or from a time.`,
-      { offset, head },
-    );
+    throw offsetBeyondHead(offset, head);
   }
 }
 

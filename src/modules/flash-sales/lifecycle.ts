@@ -7,7 +7,6 @@
 // so none of them can interleave with an insert that has not committed yet.
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb, TxScope } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, notFound, unprocessable } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { MAX_HOLD_SECONDS } from '../inventory/settings.ts';
@@ -19,10 +18,12 @@ import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, saleView } from './sales.ts';
 import type { Sale, ScheduleInput } from './schemas.ts';
 import { CARVE_OUT_MARGIN_SECONDS, DEFAULT_PAYMENT_TIMEOUT_SECONDS } from './settings.ts';
+import { duplicateVariant, endsInPast, endsTooLate, invalidWindow, notADateTime, platformSaleNotFound, saleClosed, variantNotPublished } from './problems.ts';
+import { unknownVariants } from '../inventory/problems.ts';
 
 function parseTime(value: string, field: string): number {
   const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw badRequest('invalid_time', `${field} "${value}" is not a date-time.`);
+  if (!Number.isFinite(ms)) throw notADateTime(field, value);
   return ms;
 }
 
@@ -30,21 +31,21 @@ export async function scheduleSale(rt: FlashRuntime, pdb: PlatformDb, platform: 
   const startsAt = parseTime(input.startsAt, 'startsAt');
   const endsAt = parseTime(input.endsAt, 'endsAt');
   const now = Date.now();
-  if (startsAt >= endsAt) throw badRequest('invalid_window', 'startsAt must be before endsAt.');
-  if (endsAt <= now) throw badRequest('ends_in_past', 'endsAt is in the past; a sale must end in the future.');
+  if (startsAt >= endsAt) throw invalidWindow();
+  if (endsAt <= now) throw endsInPast();
   const holdSeconds = Math.ceil((endsAt - now) / 1000) + CARVE_OUT_MARGIN_SECONDS;
   if (holdSeconds > MAX_HOLD_SECONDS) {
-    throw badRequest('ends_too_late', `A sale must end within ${Math.floor((MAX_HOLD_SECONDS - CARVE_OUT_MARGIN_SECONDS) / 3600)} hours of being scheduled (its stock is held until then).`);
+    throw endsTooLate(Math.floor((MAX_HOLD_SECONDS - CARVE_OUT_MARGIN_SECONDS) / 3600));
   }
   const variantIds = input.items.map((i) => i.variantId.toLowerCase());
   const dupes = variantIds.filter((v, i) => variantIds.indexOf(v) !== i);
-  if (dupes.length > 0) throw badRequest('duplicate_variant', `Variant ${dupes[0]} is listed twice; give each variant once with its total quantity.`);
+  if (dupes.length > 0) throw duplicateVariant(dupes[0]);
   const refs = new Map((await getVariantRefs(pdb, variantIds)).map((r) => [r.variantId, r]));
   const unknown = variantIds.filter((v) => !refs.has(v));
-  if (unknown.length > 0) throw badRequest('unknown_variant', `There is no variant ${unknown.join(', ')} on this platform.`, { variantIds: unknown });
+  if (unknown.length > 0) throw unknownVariants(unknown);
   const unpublished = variantIds.filter((v) => refs.get(v)!.productStatus !== 'published');
   if (unpublished.length > 0) {
-    throw unprocessable('variant_not_published', `Variant ${unpublished.join(', ')} belongs to a product that is not published; publish it first.`, { variantIds: unpublished });
+    throw variantNotPublished(unpublished);
   }
   const currency = platform.defaultCurrency;
   const paymentTimeoutSeconds = input.paymentTimeoutSeconds ?? DEFAULT_PAYMENT_TIMEOUT_SECONDS;
@@ -99,7 +100,7 @@ export async function scheduleSale(rt: FlashRuntime, pdb: PlatformDb, platform: 
 
 export async function getSale(pdb: PlatformDb, saleId: string): Promise<Sale> {
   const sale = await readSaleRow(pdb, saleId);
-  if (!sale) throw notFound('sale_not_found', `This platform has no flash sale ${saleId}.`);
+  if (!sale) throw platformSaleNotFound(saleId);
   return saleView(sale);
 }
 
@@ -107,8 +108,8 @@ export async function getSale(pdb: PlatformDb, saleId: string): Promise<Sale> {
 export async function cancelSale(rt: FlashRuntime, pdb: PlatformDb, saleId: string, actor: string): Promise<Sale> {
   const sale = await pdb.transaction(async (tx) => {
     const current = await readSaleRow(tx, saleId, ' for update');
-    if (!current) throw notFound('sale_not_found', `This platform has no flash sale ${saleId}.`);
-    if (current.status !== 'scheduled') throw conflict('sale_closed', `Flash sale ${saleId} is already ${current.status}.`);
+    if (!current) throw platformSaleNotFound(saleId);
+    if (current.status !== 'scheduled') throw saleClosed(saleId, current.status);
     // Winners whose order was not created yet lose the sale with it.
     await tx.execute(
       `update flash_sale_tickets set status = 'cancelled', failure_reason = 'sale_cancelled', updated_at = now()

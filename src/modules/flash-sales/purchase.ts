@@ -12,7 +12,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, forbidden, HttpProblem, notFound, tooManyRequests, unauthorized } from '../../kernel/http/problem.ts';
+import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { enforceLimits } from '../../kernel/rate-limit.ts';
 import type { Customer } from '../accounts/customer-service.ts';
@@ -23,6 +23,8 @@ import type { FlashRuntime } from './runtime.ts';
 import type { InsertResult } from './tickets.ts';
 import { phaseOf, type SaleRecord } from './sales.ts';
 import { flashSalesSettings } from './settings.ts';
+import { accountTooNew, atCapacity, challengeRequired, flashLoginNeeded, limitHeld, limitReached, purchaseUnconfirmed, riskDenied, saleCancelled, saleClosedMeanwhile, saleEnded, saleNotStarted, shopSaleNotFound, soldOut, soldOutForNow, variantNotInSale } from './problems.ts';
+import { tryAgain } from '../../kernel/http/problems.ts';
 
 export const DEVICE_HEADER = 'x-device-id';
 
@@ -32,7 +34,6 @@ export interface PurchaseResult {
   duplicate: boolean;
 }
 
-const tryAgain = (detail: string) => new HttpProblem(503, 'try_again', detail, { retryAfter: 1 }, { 'retry-after': '1' });
 
 const duplicateOf = (ticketId: string): PurchaseResult => ({ ticketId, status: 'pending', duplicate: true });
 
@@ -69,16 +70,16 @@ async function existingTicket(rt: FlashRuntime, pdb: PlatformDb, saleId: string,
 export async function cachedCustomer(rt: FlashRuntime, pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   const customer = match?.[1] ? await rt.sessions.get(pdb, match[1]) : null;
-  if (!customer) throw unauthorized('Log in at POST /store/auth/login and send "Authorization: Bearer <token>" to take part in a flash sale.');
+  if (!customer) throw flashLoginNeeded();
   return customer;
 }
 
 function assertLive(sale: SaleRecord | null, saleId: string): asserts sale is SaleRecord {
-  if (!sale) throw notFound('sale_not_found', `This shop has no flash sale ${saleId}.`);
+  if (!sale) throw shopSaleNotFound(saleId);
   const phase = phaseOf(sale);
-  if (phase === 'upcoming') throw conflict('sale_not_started', `The sale "${sale.name}" starts at ${sale.startsAt}; try again then.`, { startsAt: sale.startsAt });
-  if (phase === 'ended') throw conflict('sale_ended', `The sale "${sale.name}" has ended.`);
-  if (phase === 'cancelled') throw conflict('sale_cancelled', `The sale "${sale.name}" was cancelled.`);
+  if (phase === 'upcoming') throw saleNotStarted(sale.name, sale.startsAt);
+  if (phase === 'ended') throw saleEnded(sale.name);
+  if (phase === 'cancelled') throw saleCancelled(sale.name);
 }
 
 async function unpaidOutstanding(rt: FlashRuntime, pdb: PlatformDb, saleId: string): Promise<number> {
@@ -92,13 +93,12 @@ async function unpaidOutstanding(rt: FlashRuntime, pdb: PlatformDb, saleId: stri
   });
 }
 
-async function soldOut(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord): Promise<HttpProblem> {
+async function soldOutProblem(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord): Promise<HttpProblem> {
   // Unpaid sale orders may still time out and put their units back: say when to look again.
   const outstanding = await unpaidOutstanding(rt, pdb, sale.id).catch(() => 0);
-  const detail = `The sale "${sale.name}" is sold out for this item.`;
-  if (outstanding === 0) return conflict('sold_out', detail);
+  if (outstanding === 0) return soldOut(sale.name);
   const wait = Math.min(60, Math.max(1, sale.paymentTimeoutSeconds));
-  return new HttpProblem(409, 'sold_out', `${detail} Unpaid orders may release units; try again in ${wait} seconds.`, { retryAfter: wait }, { 'retry-after': String(wait) });
+  return soldOutForNow(sale.name, wait);
 }
 
 export async function purchase(
@@ -111,7 +111,7 @@ export async function purchase(
 ): Promise<PurchaseResult> {
   if (rt.inFlight >= rt.env.maxInFlight) {
     rt.metrics.purchases.inc({ outcome: 'busy' });
-    throw tooManyRequests('This server is at capacity for flash-sale purchases; try again in a second.', 1);
+    throw atCapacity();
   }
   rt.inFlight += 1;
   try {
@@ -137,15 +137,15 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   assertLive(sale, saleId);
   const variantId = input.variantId.toLowerCase();
   const quantity = input.quantity ?? 1;
-  if (!sale.itemsByVariant.has(variantId)) throw badRequest('variant_not_in_sale', `Variant ${variantId} is not part of the sale "${sale.name}".`);
+  if (!sale.itemsByVariant.has(variantId)) throw variantNotInSale(variantId, sale.name);
   if (sale.perCustomerLimit !== null && quantity > sale.perCustomerLimit) {
     rt.early.count(saleId, 'earlyLimitReached');
-    throw conflict('limit_reached', `The sale allows ${sale.perCustomerLimit} unit(s) per customer.`, { limit: sale.perCustomerLimit });
+    throw limitReached(sale.perCustomerLimit);
   }
   if (sale.minAccountAgeHours > 0 && Date.now() - Date.parse(customer.createdAt) < sale.minAccountAgeHours * 3_600_000) {
     rt.metrics.purchases.inc({ outcome: 'account_too_new' });
     rt.early.count(saleId, 'refused');
-    throw forbidden('account_too_new', `The sale "${sale.name}" is open to accounts at least ${sale.minAccountAgeHours} hours old.`);
+    throw accountTooNew(sale.name, sale.minAccountAgeHours);
   }
   const risk = await riskHook()({
     platformId: platform.id,
@@ -161,12 +161,12 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   if (risk.decision === 'deny') {
     rt.metrics.purchases.inc({ outcome: 'risk_denied' });
     rt.early.count(saleId, 'refused');
-    throw new HttpProblem(403, 'risk_denied', risk.reason ?? 'This purchase was refused by the shop’s fraud checks.');
+    throw riskDenied(risk.reason);
   }
   if (risk.decision === 'challenge') {
     rt.metrics.purchases.inc({ outcome: 'challenge' });
     rt.early.count(saleId, 'refused');
-    throw new HttpProblem(403, 'challenge_required', risk.reason ?? 'Complete the challenge, then try again.', { challenge: risk.challenge });
+    throw challengeRequired(risk.reason, risk.challenge);
   }
   if (rt.soldOut.isSoldOut(saleId, variantId)) {
     // One read of the gate tells a holder (a retry) from a newcomer; only a holder costs a query.
@@ -178,7 +178,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
       return existingTicket(rt, pdb, saleId, customer.id);
     }
     rt.metrics.purchases.inc({ outcome: 'sold_out' });
-    throw await soldOut(rt, pdb, sale);
+    throw await soldOutProblem(rt, pdb, sale);
   }
 
   const ticketId = newId();
@@ -199,9 +199,9 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
       case 'sold_out':
         rt.soldOut.mark(saleId, variantId);
         if (outcome.held > 0) return existingTicket(rt, pdb, saleId, customer.id);
-        throw await soldOut(rt, pdb, sale);
+        throw await soldOutProblem(rt, pdb, sale);
       case 'limit_reached':
-        throw conflict('limit_reached', `You already hold the ${sale.perCustomerLimit ?? 0} unit(s) the sale allows per customer.`, { limit: sale.perCustomerLimit });
+        throw limitHeld(sale.perCustomerLimit);
       case 'stale_epoch':
       case 'not_loaded': {
         if (attempt > 1) throw tryAgain('The sale is being re-counted; try again in a second.');
@@ -246,13 +246,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
     // Whether the ticket was written is not known: keep the unit (a reconciliation returns it if not) and
     // give the buyer the ticket id to look at before buying again.
     rt.metrics.purchases.inc({ outcome: 'insert_unknown' });
-    throw new HttpProblem(
-      503,
-      'try_again',
-      `Your purchase could not be confirmed. Look at GET /store/flash-sales/tickets/${ticketId} in a few seconds before trying again.`,
-      { retryAfter: 5, ticketId },
-      { 'retry-after': '5' },
-    );
+    throw purchaseUnconfirmed(ticketId);
   }
   if (inserted === 'stale') {
     // A reconciliation rebuilt the gate after this unit was taken; the rebuild did not count it, so
@@ -263,7 +257,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   }
   if (inserted === 'closed') {
     rt.sales.invalidate(pdb.platformId, saleId);
-    throw conflict('sale_ended', `The sale "${sale.name}" has closed.`);
+    throw saleClosedMeanwhile(sale.name);
   }
   rt.metrics.purchases.inc({ outcome: 'won' });
   rt.storeRemaining.delete(`${pdb.platformId}:${saleId}`);

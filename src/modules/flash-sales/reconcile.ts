@@ -8,11 +8,11 @@
 // write a ticket (their epoch is stale), so no unit is counted twice; units the old gate handed out
 // without a ticket (a node died in between) become takeable again.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { notFound } from '../../kernel/http/problem.ts';
 import type { GateState } from './gate/index.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, type SaleRecord } from './sales.ts';
 import type { GateView, ReconcileReport } from './schemas.ts';
+import { platformSaleNotFound } from './problems.ts';
 
 export interface ActiveState {
   remaining: Record<string, number>;
@@ -63,7 +63,7 @@ function matches(gate: GateState, sale: SaleRecord, truth: ActiveState): boolean
  */
 export async function reconcileSale(rt: FlashRuntime, pdb: PlatformDb, saleId: string, options: { force?: boolean; reason?: string } = {}): Promise<ReconcileReport> {
   const sale = await readSaleRow(pdb, saleId);
-  if (!sale) throw notFound('sale_not_found', `This platform has no flash sale ${saleId}.`);
+  if (!sale) throw platformSaleNotFound(saleId);
   const before = await rt.gate.snapshot(sale.id);
   const truth = await activeState(pdb, sale);
   const base = { saleId: sale.id, before: before ? gateView(before) : null, activeUnits: truth.activeUnits, pendingTickets: truth.pendingTickets };

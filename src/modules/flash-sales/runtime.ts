@@ -10,7 +10,6 @@ import { syncedRedisRateLimiter } from '../../kernel/rate-limit-redis.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { SaleCache, SessionCache, ShortMemo, SoldOutFlags } from './caches.ts';
 import { gateFor, type StockGate } from './gate/index.ts';
-import type { DrainWorker } from './drain.ts';
 import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './node-registry.ts';
 import type { FlashEnvSettings } from './settings.ts';
 import { EarlyTally } from './tally.ts';
@@ -22,6 +21,13 @@ export interface FlashMetrics {
   returned: Counter<'to'>;
   rebuilds: Counter<'reason'>;
   nodesLost: Counter<string>;
+}
+
+/** What the runtime needs of the drain (drain.ts), named here so the drain can import the runtime. */
+export interface BackgroundWorker {
+  start(): void;
+  kick(): void;
+  stop(): Promise<void>;
 }
 
 export interface FlashRuntime {
@@ -52,7 +58,7 @@ export interface FlashRuntime {
   inFlight: number;
   metrics: FlashMetrics;
   /** The drain (only on worker nodes, where the event worker runs); started and stopped with the module. */
-  drain: DrainWorker | undefined;
+  drain: BackgroundWorker | undefined;
   /** This node's heartbeat while the module runs (nodes.ts). */
   heartbeat: { stop(): Promise<void> } | undefined;
   /** Set once the drain worker exists (only on worker nodes); wakes it after a local ticket insert. */

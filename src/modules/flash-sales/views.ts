@@ -1,11 +1,11 @@
 // Read side: what the storefront shows (remaining never above the truth) and the admin's live numbers.
 import { saleCounters } from './gate/types.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { notFound } from '../../kernel/http/problem.ts';
 import { activeState, gateView } from './reconcile.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { openSales, phaseOf, readSaleRow, type SaleRecord } from './sales.ts';
 import type { StoreSale, Ticket } from './schemas.ts';
+import { platformSaleNotFound, shopSaleNotFound, ticketNotFound } from './problems.ts';
 
 /**
  * Units left per variant: the smaller of the gate's count (fast, may lag a returned unit) and the
@@ -48,7 +48,7 @@ export async function storeSales(rt: FlashRuntime, pdb: PlatformDb): Promise<{ s
 
 export async function storeSale(rt: FlashRuntime, pdb: PlatformDb, saleId: string): Promise<{ serverTime: string; sale: StoreSale }> {
   const sale = await rt.sales.get(pdb, saleId);
-  if (!sale) throw notFound('sale_not_found', `This shop has no flash sale ${saleId}.`);
+  if (!sale) throw shopSaleNotFound(saleId);
   return { serverTime: new Date().toISOString(), sale: await storeView(rt, pdb, sale) };
 }
 
@@ -58,7 +58,7 @@ export async function customerTicket(pdb: PlatformDb, customerId: string, ticket
      where platform_id = $1 and id = $2 and customer_id = $3`,
     [ticketId.toLowerCase(), customerId],
   );
-  if (!row) throw notFound('ticket_not_found', `You have no flash-sale ticket ${ticketId}. A ticket shows up a moment after the purchase answered 202.`);
+  if (!row) throw ticketNotFound(ticketId);
   return {
     id: row.id,
     saleId: row.sale_id,
@@ -73,7 +73,7 @@ export async function customerTicket(pdb: PlatformDb, customerId: string, ticket
 
 export async function saleStats(rt: FlashRuntime, pdb: PlatformDb, saleId: string) {
   const sale = await readSaleRow(pdb, saleId);
-  if (!sale) throw notFound('sale_not_found', `This platform has no flash sale ${saleId}.`);
+  if (!sale) throw platformSaleNotFound(saleId);
   const [truth, snapshot, counters, byStatus, orders] = await Promise.all([
     activeState(pdb, sale),
     rt.gate.snapshot(sale.id).catch(() => undefined),

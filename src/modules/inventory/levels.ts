@@ -3,7 +3,6 @@
 // An adjustment locks its one level row (select … for update) before it computes the new quantity, so
 // two admins adjusting at once both land; reservations never wait on anything but that same row lock.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
@@ -12,6 +11,7 @@ import { EVENT_STOCK_ADJUSTED } from './events.ts';
 import { resolveLocation } from './locations.ts';
 import { MAX_ON_HAND, type AdjustResult, type LedgerEntry, type LedgerList, type LedgerQuery, type LevelsQuery, type StockLevel, type StockLevelList, type VariantStock } from './schemas.ts';
 import { inventorySettings } from './settings.ts';
+import { invalidDelta, invalidOnHand, invalidReason, stockBelowReserved, stockNegative, stockTooLarge, variantNotFound } from './problems.ts';
 
 export interface Actor {
   /** "admin_user:<id>", "api_key:<id>" or "system". */
@@ -90,12 +90,12 @@ export async function insertLedgerEntry(
 
 async function assertVariantExists(tx: PlatformDb, variantId: string): Promise<void> {
   const [ref] = await getVariantRefs(tx, [variantId]);
-  if (!ref) throw notFound('variant_not_found', `There is no variant ${variantId} on this platform.`);
+  if (!ref) throw variantNotFound(variantId);
 }
 
 function checkChange(change: StockChange): string {
   const reason = change.reason.trim();
-  if (reason.length === 0 || reason.length > 500) throw badRequest('invalid_reason', 'A stock change needs a reason of 1 to 500 characters; it is kept in the ledger.');
+  if (reason.length === 0 || reason.length > 500) throw invalidReason();
   return reason;
 }
 
@@ -121,16 +121,12 @@ async function changeOnHand(
   if (!current) throw new Error('stock level row vanished inside its transaction');
   const onHand = target(current.on_hand);
   if (onHand < 0) {
-    throw conflict('stock_negative', `On hand is ${current.on_hand}; removing ${current.on_hand - onHand} would make it negative.`, { onHand: current.on_hand, reserved: current.reserved });
+    throw stockNegative(current.on_hand, current.reserved, onHand);
   }
   if (onHand < current.reserved) {
-    throw conflict(
-      'stock_below_reserved',
-      `${current.reserved} unit(s) are reserved by open checkouts; on hand cannot go below that (asked for ${onHand}). Release reservations first or wait for them to expire.`,
-      { onHand: current.on_hand, reserved: current.reserved },
-    );
+    throw stockBelowReserved(current.on_hand, current.reserved, onHand);
   }
-  if (onHand > MAX_ON_HAND) throw badRequest('stock_too_large', `On hand may not exceed ${MAX_ON_HAND} (asked for ${onHand}).`);
+  if (onHand > MAX_ON_HAND) throw stockTooLarge(MAX_ON_HAND, onHand);
   const [row] = await tx.query<LevelRow>(
     `with updated as (
        update inventory_levels set on_hand = $4, updated_at = now()
@@ -164,7 +160,7 @@ async function changeOnHand(
 /** Adds (delta > 0) or removes (delta < 0) units on hand, with a ledger row. */
 export function adjustStock(deps: InventoryDeps, tx: PlatformDb, change: StockChange & { delta: number }): Promise<AdjustResult> {
   if (!Number.isSafeInteger(change.delta) || change.delta === 0 || Math.abs(change.delta) > MAX_ON_HAND) {
-    throw badRequest('invalid_delta', `delta must be a non-zero whole number between -${MAX_ON_HAND} and ${MAX_ON_HAND}.`);
+    throw invalidDelta(MAX_ON_HAND);
   }
   return changeOnHand(deps, tx, change, 'adjust', (onHand) => onHand + change.delta);
 }
@@ -172,7 +168,7 @@ export function adjustStock(deps: InventoryDeps, tx: PlatformDb, change: StockCh
 /** Sets the quantity on hand to a counted value (a stocktake), with a ledger row for the difference. */
 export function setStock(deps: InventoryDeps, tx: PlatformDb, change: StockChange & { onHand: number }): Promise<AdjustResult> {
   if (!Number.isSafeInteger(change.onHand) || change.onHand < 0 || change.onHand > MAX_ON_HAND) {
-    throw badRequest('invalid_on_hand', `onHand must be a whole number between 0 and ${MAX_ON_HAND}.`);
+    throw invalidOnHand(MAX_ON_HAND);
   }
   return changeOnHand(deps, tx, change, 'set', () => change.onHand);
 }

@@ -1,10 +1,10 @@
 // Stock locations. Every platform gets a "default" location the first time stock is written, so a shop
 // with one warehouse never has to think about locations; shops with several add them and name them.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { conflict, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { iso } from '../../kernel/cursor.ts';
 import type { Location, LocationInput } from './schemas.ts';
+import { locationCodeReserved, locationExists, locationNotFound } from './problems.ts';
 
 export const DEFAULT_LOCATION_CODE = 'default';
 
@@ -36,7 +36,7 @@ export async function ensureDefaultLocation(tx: PlatformDb): Promise<string> {
 export async function resolveLocation(tx: PlatformDb, locationId: string | undefined): Promise<string> {
   if (locationId === undefined) return ensureDefaultLocation(tx);
   const row = await tx.maybeOne<{ id: string }>('select id from inventory_locations where platform_id = $1 and id = $2', [locationId]);
-  if (!row) throw notFound('location_not_found', `There is no stock location ${locationId} on this platform; GET …/inventory/locations lists them.`);
+  if (!row) throw locationNotFound(locationId);
   return row.id;
 }
 
@@ -47,7 +47,7 @@ export async function listLocations(pdb: PlatformDb): Promise<Location[]> {
 
 export async function createLocation(pdb: PlatformDb, input: LocationInput): Promise<Location> {
   if (input.code === DEFAULT_LOCATION_CODE) {
-    throw conflict('location_code_reserved', 'The code "default" belongs to the location created automatically; choose another code.');
+    throw locationCodeReserved();
   }
   return pdb.transaction(async (tx) => {
     await ensureDefaultLocation(tx);
@@ -56,7 +56,7 @@ export async function createLocation(pdb: PlatformDb, input: LocationInput): Pro
        on conflict do nothing returning ${COLUMNS}`,
       [newId(), input.code, input.name.trim()],
     );
-    if (!rows[0]) throw conflict('location_exists', `A stock location with code "${input.code}" already exists.`);
+    if (!rows[0]) throw locationExists(input.code);
     return toLocation(rows[0]);
   });
 }

@@ -14,7 +14,6 @@
 // - When a line is short, the lines already taken are given back and the reservation row is removed
 //   before the 409 is thrown, so nothing has changed even if a caller catches the error and commits.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
@@ -23,6 +22,7 @@ import { EVENT_RESERVATION_EXPIRE } from './events.ts';
 import { findDefaultLocationId } from './locations.ts';
 import { MAX_LINES, MAX_LINE_QUANTITY, type Reservation, type ReservationList, type ReservationsQuery } from './schemas.ts';
 import { MAX_HOLD_SECONDS, inventorySettings } from './settings.ts';
+import { invalidHold, invalidLineQuantity, invalidLines, invalidLocation, invalidReservationId, invalidReservationReference, invalidVariant, outOfStock, reservationCommitted, reservationExists, reservationNotActive, reservationNotExpired, reservationNotFoundHere, unknownVariants } from './problems.ts';
 
 export interface ReserveLine {
   variantId: string;
@@ -97,22 +97,22 @@ function lineKey(variantId: string, locationId: string): string {
 /** Checks the input a non-HTTP caller may pass (HTTP input is already validated by its schema). */
 function checkInput(input: ReserveStockInput): void {
   if (typeof input.reference !== 'string' || input.reference.trim() === '' || input.reference.length > 200) {
-    throw badRequest('invalid_reference', 'reference must be 1 to 200 characters (an order, cart or checkout id).');
+    throw invalidReservationReference();
   }
   if (!Array.isArray(input.lines) || input.lines.length === 0 || input.lines.length > MAX_LINES) {
-    throw badRequest('invalid_lines', `A reservation needs 1 to ${MAX_LINES} lines.`);
+    throw invalidLines(`A reservation needs 1 to ${MAX_LINES} lines.`);
   }
   for (const line of input.lines) {
-    if (typeof line.variantId !== 'string' || !isUuid(line.variantId)) throw badRequest('invalid_variant', `"${String(line.variantId)}" is not a variant id.`);
+    if (typeof line.variantId !== 'string' || !isUuid(line.variantId)) throw invalidVariant(String(line.variantId));
     if (line.locationId !== undefined && (typeof line.locationId !== 'string' || !isUuid(line.locationId))) {
-      throw badRequest('invalid_location', `"${String(line.locationId)}" is not a stock location id.`);
+      throw invalidLocation(String(line.locationId));
     }
     if (!Number.isSafeInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_LINE_QUANTITY) {
-      throw badRequest('invalid_quantity', `Quantity ${String(line.quantity)} for variant ${line.variantId} must be a whole number from 1 to ${MAX_LINE_QUANTITY}.`);
+      throw invalidLineQuantity(String(line.quantity), line.variantId, MAX_LINE_QUANTITY);
     }
   }
   if (input.holdSeconds !== undefined && (!Number.isSafeInteger(input.holdSeconds) || input.holdSeconds < 1 || input.holdSeconds > MAX_HOLD_SECONDS)) {
-    throw badRequest('invalid_hold', `holdSeconds must be a whole number from 1 to ${MAX_HOLD_SECONDS}.`);
+    throw invalidHold(MAX_HOLD_SECONDS);
   }
 }
 
@@ -153,7 +153,7 @@ async function shortageProblem(tx: PlatformDb, lines: readonly Line[], unlocated
   const known = new Set((await getVariantRefs(tx, variantIds)).map((v) => v.variantId));
   const unknown = variantIds.filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    return badRequest('unknown_variant', `There is no variant ${unknown.join(', ')} on this platform.`, { variantIds: unknown });
+    return unknownVariants(unknown);
   }
   const rows = await tx.query<{ variant_id: string; location_id: string; available: number }>(
     `select variant_id, location_id, on_hand - reserved as available from inventory_levels
@@ -170,7 +170,7 @@ async function shortageProblem(tx: PlatformDb, lines: readonly Line[], unlocated
   // Availability may have moved since the failed update; name at least the line that failed.
   const described = short.length > 0 ? short : lines.map((l) => ({ variantId: l.variantId, locationId: l.locationId, requested: l.quantity, available: 0 }));
   const list = described.map((s) => `${s.variantId} (requested ${s.requested}, available ${s.available})`).join(', ');
-  return conflict('out_of_stock', `Not enough stock for variant ${list}. Nothing was reserved; lower the quantity or remove the item.`, { items: described });
+  return outOfStock(list, described);
 }
 
 /**
@@ -181,7 +181,7 @@ async function shortageProblem(tx: PlatformDb, lines: readonly Line[], unlocated
  */
 export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: ReserveStockInput): Promise<Reservation> {
   checkInput(input);
-  if (input.id !== undefined && !isUuid(input.id)) throw badRequest('invalid_reservation_id', `"${String(input.id)}" is not a reservation id.`);
+  if (input.id !== undefined && !isUuid(input.id)) throw invalidReservationId(String(input.id));
   const holdSeconds = input.holdSeconds ?? inventorySettings(deps.platforms.byId(tx.platformId)).reservationHoldSeconds;
   // The common case (every line at the default location, as checkout asks) resolves the location in the
   // statement that writes the reservation; only mixed requests look it up first.
@@ -231,9 +231,7 @@ export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: R
     const current = existing ? await readReservation(tx, existing.id) : undefined;
     const resolved = aggregate(input.lines, allDefault ? (written?.default_location_id ?? undefined) : defaultLocationId).lines;
     if (current && sameLines(resolved, current.lines)) return stripTimer(current);
-    throw conflict('reservation_exists', `Reference "${reference}" already holds an active reservation${current ? ` (${current.id})` : ''} with other lines; release it first.`, {
-      reservationId: current?.id ?? null,
-    });
+    throw reservationExists(reference, current?.id);
   }
   if (allDefault && !written.default_location_id) {
     // Nothing was ever stocked on this platform: no line was written; undo the row and the timer.
@@ -327,18 +325,16 @@ async function transition(
 
 async function notActive(tx: PlatformDb, id: string, wanted: 'commit' | 'release'): Promise<Reservation> {
   const current = isUuid(id) ? await readReservation(tx, id) : undefined;
-  if (!current) throw notFound('reservation_not_found', `There is no reservation ${id} on this platform.`);
+  if (!current) throw reservationNotFoundHere(id);
   if (wanted === 'commit' && current.status === 'committed') return stripTimer(current);
   if (wanted === 'release' && (current.status === 'released' || current.status === 'expired')) return stripTimer(current);
   if (wanted === 'commit') {
-    throw conflict('reservation_not_active', `Reservation ${id} was ${current.status} (${current.releaseReason ?? 'no reason'}); its stock is no longer held. Reserve again before taking payment.`, {
-      reservationStatus: current.status,
-    });
+    throw reservationNotActive(id, current.status, current.releaseReason);
   }
   if (current.status === 'active') {
-    throw conflict('reservation_not_expired', `Reservation ${id} holds stock until ${current.expiresAt}.`, { reservationStatus: current.status });
+    throw reservationNotExpired(id, current.status, current.expiresAt);
   }
-  throw conflict('reservation_committed', `Reservation ${id} is committed (paid); return stock with an adjustment instead of releasing it.`, { reservationStatus: current.status });
+  throw reservationCommitted(id, current.status);
 }
 
 /**

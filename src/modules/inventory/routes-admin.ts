@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
-import { notFound, problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
 import { actorIdOf, platformOf, principalOf } from '../../kernel/http/tenancy.ts';
 import type { Actor } from './levels.ts';
 import {
@@ -30,6 +30,7 @@ import {
   VariantStock,
 } from './schemas.ts';
 import { inventoryService } from './service.ts';
+import { reservationNotFoundHere } from './problems.ts';
 
 const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
@@ -169,7 +170,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: { tags, security, summary: 'One reservation with its lines', params: ReservationParams, response: { 200: Reservation, ...errors } } },
     async (request) => {
       const found = await inventory.getReservation(db(request), request.params.reservationId);
-      if (!found) throw notFound('reservation_not_found', `There is no reservation ${request.params.reservationId} on this platform.`);
+      if (!found) throw reservationNotFoundHere(request.params.reservationId);
       return found;
     },
   );

@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
-import { badRequest, problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { availableByVariant } from './levels.ts';
 import { Availability, AvailabilityQuery, MAX_LINES } from './schemas.ts';
+import { invalidVariantIds } from './problems.ts';
 
 const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 
@@ -28,7 +29,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     async (request) => {
       const ids = [...new Set(request.query.variantIds.split(',').map((id) => id.toLowerCase()))];
       if (ids.length > MAX_LINES || !ids.every(isUuid)) {
-        throw badRequest('invalid_variant_ids', `variantIds takes up to ${MAX_LINES} comma-separated variant ids.`);
+        throw invalidVariantIds(MAX_LINES);
       }
       const pdb = ctx.platformDb(platformOf(request).id);
       const published = (await getVariantRefs(pdb, ids)).filter((v) => v.productStatus === 'published').map((v) => v.variantId);

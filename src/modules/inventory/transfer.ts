@@ -7,13 +7,13 @@
 //   a unit whose order was cancelled), with the same conditional update as reserveStock.
 // Lock order is the module's usual one: reservation rows first, then level rows sorted by variant id.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
 import { emitLevelEvents, type InventoryDeps } from './deps.ts';
 import { EVENT_RESERVATION_EXPIRE } from './events.ts';
 import { getReservation } from './reservations.ts';
 import { MAX_HOLD_SECONDS } from './settings.ts';
 import type { Reservation } from './schemas.ts';
+import { carveOutShort, invalidHold, invalidLines, invalidTransferQuantity, invalidVariant, notEnoughToGrow, reservationCannotMove, reservationNotFound } from './problems.ts';
 
 export interface TransferLine {
   variantId: string;
@@ -23,12 +23,12 @@ export interface TransferLine {
 function summed(lines: readonly TransferLine[]): TransferLine[] {
   const sums = new Map<string, number>();
   for (const line of lines) {
-    if (!isUuid(line.variantId)) throw badRequest('invalid_variant', `"${line.variantId}" is not a variant id.`);
-    if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) throw badRequest('invalid_quantity', `Quantity ${line.quantity} must be a whole number of at least 1.`);
+    if (!isUuid(line.variantId)) throw invalidVariant(line.variantId);
+    if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) throw invalidTransferQuantity(line.quantity);
     const id = line.variantId.toLowerCase();
     sums.set(id, (sums.get(id) ?? 0) + line.quantity);
   }
-  if (sums.size === 0) throw badRequest('invalid_lines', 'At least one line is needed.');
+  if (sums.size === 0) throw invalidLines('At least one line is needed.');
   return [...sums].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variantId, quantity]) => ({ variantId, quantity }));
 }
 
@@ -36,8 +36,8 @@ async function lockActive(tx: PlatformDb, reservationId: string): Promise<void> 
   const row = isUuid(reservationId)
     ? await tx.maybeOne<{ status: string }>('select status from inventory_reservations where platform_id = $1 and id = $2 for update', [reservationId])
     : undefined;
-  if (!row) throw notFound('reservation_not_found', `There is no reservation ${reservationId}.`);
-  if (row.status !== 'active') throw conflict('reservation_not_active', `Reservation ${reservationId} is ${row.status}; its units cannot move.`);
+  if (!row) throw reservationNotFound(reservationId);
+  if (row.status !== 'active') throw reservationCannotMove(reservationId, row.status);
 }
 
 export interface Transfer {
@@ -71,7 +71,7 @@ export async function transferReservedMany(deps: InventoryDeps, tx: PlatformDb, 
   if (transfers.length === 0) return [];
   const planned = transfers.map((t) => {
     if (!Number.isSafeInteger(t.holdSeconds) || t.holdSeconds < 1 || t.holdSeconds > MAX_HOLD_SECONDS) {
-      throw badRequest('invalid_hold', `holdSeconds must be a whole number from 1 to ${MAX_HOLD_SECONDS}.`);
+      throw invalidHold(MAX_HOLD_SECONDS);
     }
     return { ...t, id: t.id?.toLowerCase() ?? newId(), lines: summed(t.lines) };
   });
@@ -89,9 +89,7 @@ export async function transferReservedMany(deps: InventoryDeps, tx: PlatformDb, 
   for (const need of needed) {
     const source = sourceOf.get(need.variantId);
     if (!source || source.quantity < need.quantity) {
-      throw conflict('out_of_stock', `Reservation ${fromReservationId} holds fewer than ${need.quantity} of variant ${need.variantId}.`, {
-        items: [{ variantId: need.variantId, requested: need.quantity }],
-      });
+      throw carveOutShort(fromReservationId, need.variantId, need.quantity);
     }
   }
   // Lines emptied by the move go; the others shrink.
@@ -159,9 +157,7 @@ export async function growReservation(deps: InventoryDeps, tx: PlatformDb, reser
     if (!row) {
       // Throwing rolls back the lines already grown with the caller's transaction; callers that catch
       // this must roll back too (the conditional update has not moved anything for this line).
-      throw conflict('out_of_stock', `Not enough available stock of variant ${line.variantId} to hold ${line.quantity} more.`, {
-        items: [{ variantId: line.variantId, requested: line.quantity }],
-      });
+      throw notEnoughToGrow(line.variantId, line.quantity);
     }
     await tx.execute(
       `insert into inventory_reservation_lines (platform_id, reservation_id, variant_id, location_id, quantity) values ($1, $2, $3, $4, $5)

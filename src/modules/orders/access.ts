@@ -3,11 +3,11 @@
 // order that does not exist, so order ids cannot be probed.
 import type { FastifyRequest } from 'fastify';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { notFound, unauthorized } from '../../kernel/http/problem.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import { customerByToken, type Customer } from '../accounts/customer-service.ts';
 import { orderTokenMatches } from './access-token.ts';
 import { readOrderRow, type OrderRow } from './read.ts';
+import { customerSessionInvalid, orderNotVisible } from './problems.ts';
 
 export const ORDER_TOKEN_HEADER = 'x-order-token';
 
@@ -17,12 +17,12 @@ export async function optionalCustomer(pdb: PlatformDb, request: FastifyRequest)
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const customer = match?.[1] ? await customerByToken(pdb, match[1]) : undefined;
-  if (!customer) throw unauthorized('The customer session is not valid; log in again at POST /store/auth/login, or leave out Authorization to shop as a guest.');
+  if (!customer) throw customerSessionInvalid();
   return customer;
 }
 
 export async function authorizeOrderAccess(pdb: PlatformDb, request: FastifyRequest, orderId: string): Promise<OrderRow> {
-  const missing = notFound('order_not_found', `There is no order ${orderId} you can see; customers log in, guests send the ${ORDER_TOKEN_HEADER} header from checkout.`);
+  const missing = orderNotVisible(orderId, ORDER_TOKEN_HEADER);
   if (!isUuid(orderId)) throw missing;
   const customer = await optionalCustomer(pdb, request);
   const row = await readOrderRow(pdb, orderId.toLowerCase());

@@ -1,7 +1,7 @@
 // What "an address we can ship to" means at checkout. The cart stores any address its schema accepts
 // (a shopper fills it in step by step); an order that will be delivered must have the parts a carrier
 // cannot do without. Pickup methods (`delivery: false`) need none.
-import { unprocessable } from '../../kernel/http/problem.ts';
+import { shippingAddressRequired } from './problems.ts';
 
 /** The fields a delivered order's address must have; `name` is firstName or lastName (either will do). */
 export const REQUIRED_ADDRESS_FIELDS = ['name', 'line1', 'city', 'postalCode', 'country'] as const;
@@ -21,9 +21,5 @@ export function assertDeliverableAddress(address: Record<string, unknown> | null
   const missing = missingAddressFields(address);
   if (missing.length === 0) return;
   const what = address === null ? 'no shipping address' : `a shipping address without ${missing.join(', ')}`;
-  throw unprocessable(
-    'shipping_address_required',
-    `The cart has ${what}, and its shipping method delivers: PATCH the cart with a "shippingAddress" holding a name (firstName or lastName), line1, city, postalCode and country, or choose a pickup method.`,
-    { missing },
-  );
+  throw shippingAddressRequired(what, missing);
 }

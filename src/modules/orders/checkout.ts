@@ -20,7 +20,6 @@
 import type { ModuleContext, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
-import { conflict, unprocessable } from '../../kernel/http/problem.ts';
 import { newId, sha256 } from '../../kernel/ids.ts';
 import { completeCart, computeTotals, loadCartForCheckout, shippingDelivers, type CheckoutCart } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
@@ -33,6 +32,8 @@ import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { getOrder, toOrder } from './read.ts';
 import type { CheckoutBody, Order } from './schemas.ts';
 import { HOLD_MARGIN_SECONDS, ordersSettings } from './settings.ts';
+import { emailRequired, idempotencyKeyReused } from './problems.ts';
+import { cartCompletedMeanwhile } from '../cart/problems.ts';
 
 export interface CheckoutInput {
   cartId: string;
@@ -73,7 +74,7 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
       ...(input.body.expectedVersion === undefined ? {} : { expectedVersion: input.body.expectedVersion }),
     });
     const email = cart.email ?? input.customer?.email ?? null;
-    if (!email) throw unprocessable('email_required', 'A guest checkout needs an email address: PATCH the cart with { "email": … } first.');
+    if (!email) throw emailRequired();
     // Refused before the coupon use is taken: an order that ships must say where to.
     if (shippingDelivers(platform, cart)) assertDeliverableAddress(cart.shippingAddress);
 
@@ -111,7 +112,7 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
         data: { cartId: cart.id, cartVersion: cart.version, idempotencyKey: input.idempotencyKey },
       },
     });
-    if (!(await completeCart(tx, cart.id, orderId))) throw conflict('cart_completed', `Cart ${cart.id} was checked out meanwhile.`);
+    if (!(await completeCart(tx, cart.id, orderId))) throw cartCompletedMeanwhile(cart.id);
     await deps.events.emit(
       tx,
       EVENT_CREATED,
@@ -173,7 +174,7 @@ async function replay(deps: CheckoutDeps, tx: PlatformDb, scope: string, key: st
   );
   if (!first) throw new Error(`idempotency row ${scope}/${key} vanished`);
   if (first.request_hash !== hash) {
-    throw conflict('idempotency_key_reused', `Idempotency-Key "${key}" was already used for a different checkout request; use a new key for a new checkout.`);
+    throw idempotencyKeyReused(key);
   }
   const order = await getOrder(tx, first.order_id);
   if (!order) throw new Error(`idempotency row ${scope}/${key} points at missing order ${first.order_id}`);

@@ -6,13 +6,14 @@
 // a coupon and a variant queue behind each other instead of deadlocking.
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, HttpProblem, notFound } from '../../kernel/http/problem.ts';
+import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { releaseCouponRedemption } from '../promotions/service.ts';
 import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
 import { EVENT_CANCELLED, EVENT_COMPLETED, EVENT_DELIVERED, EVENT_FULFILLED, EVENT_PAID, EVENT_REFUNDED, type OrderStatePayload } from './events.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
+import { invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
 
 export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms'>;
 
@@ -34,7 +35,7 @@ export async function recordHistory(tx: PlatformDb, orderId: string, entry: Hist
 
 export async function lockOrder(tx: PlatformDb, orderId: string): Promise<OrderRow> {
   const row = await readOrderRow(tx, orderId, true);
-  if (!row) throw notFound('order_not_found', `This platform has no order ${orderId}.`);
+  if (!row) throw orderNotFound(orderId);
   return row;
 }
 
@@ -135,9 +136,7 @@ export async function markPaid(
   if (row.status === 'cancelled') return { outcome: 'not_payable', row };
   if (row.status !== 'pending_payment') return { outcome: 'already_paid', row };
   if (input.currency !== row.currency || input.amount !== Number(row.total)) {
-    throw conflict('amount_mismatch', `Order ${row.number} is due ${row.total} ${row.currency}, not ${input.amount} ${input.currency}.`, {
-      expected: { amount: Number(row.total), currency: row.currency },
-    });
+    throw orderAmountMismatch(row.number, row.total, row.currency, input.amount, input.currency);
   }
   if (row.reservation_id) {
     try {
@@ -180,14 +179,12 @@ export async function recordRefund(
   orderId: string,
   input: { amount: number; refundId: string; reason: string; actor: string },
 ): Promise<OrderRow> {
-  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw badRequest('invalid_amount', 'A refund amount is a positive whole number of minor units.');
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw invalidRefundAmount();
   const row = await lockOrder(tx, orderId);
   const paid = Number(row.paid_amount);
   const refunded = Number(row.refunded_amount);
   if (refunded + input.amount > paid) {
-    throw conflict('refund_exceeds_captured', `Order ${row.number} has ${paid - refunded} ${row.currency} left to refund; ${input.amount} is too much.`, {
-      refundable: paid - refunded,
-    });
+    throw orderRefundTooLarge(row.number, paid - refunded, row.currency, input.amount);
   }
   const paymentStatus = paymentStatusFor(paid, refunded + input.amount);
   await tx.execute('update orders set refunded_amount = refunded_amount + $3, payment_status = $4, updated_at = now() where platform_id = $1 and id = $2', [

@@ -4,12 +4,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
-import { notFound } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import { advanceOrder, cancelOrder, fulfilOrder } from './lifecycle.ts';
 import { getOrder, listOrders } from './read.ts';
 import { CancelBody, FulfilBody, NoteBody, Order, OrderList, OrdersQuery } from './schemas.ts';
+import { orderNotFound } from './problems.ts';
 
 const tags = ['orders'];
 const security = [{ adminBearer: [] }];
@@ -23,7 +23,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   const pdbOf = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
   const answer = async (request: FastifyRequest, orderId: string) => {
     const order = await getOrder(pdbOf(request), orderId.toLowerCase(), { history: true });
-    if (!order) throw notFound('order_not_found', `This platform has no order ${orderId}.`);
+    if (!order) throw orderNotFound(orderId);
     return order;
   };
 

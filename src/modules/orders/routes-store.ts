@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
-import { conflict } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { requireCustomer } from '../accounts/customer-service.ts';
@@ -12,6 +11,7 @@ import { checkout } from './checkout.ts';
 import { cancelOrder } from './lifecycle.ts';
 import { getOrder, listOrders } from './read.ts';
 import { CheckoutBody, CheckoutResult, Order, OrderList } from './schemas.ts';
+import { contactSupport } from './problems.ts';
 
 const tags = ['orders'];
 const CartParams = Type.Object({ cartId: Type.String({ format: 'uuid' }) });
@@ -103,7 +103,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
       await pdb.transaction(async (tx) => {
         const current = await tx.maybeOne<{ status: string }>('select status from orders where platform_id = $1 and id = $2 for update', [row.id]);
         if (current?.status === 'paid') {
-          throw conflict('contact_support', `Order ${row.number} is paid; ask the shop to cancel and refund it.`);
+          throw contactSupport(row.number);
         }
         await cancelOrder(ctx, tx, row.id, { actor, reason: 'cancelled by customer' });
       });

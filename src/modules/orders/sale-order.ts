@@ -3,7 +3,6 @@
 // move into the order's own reservation instead of being taken from available stock again; from then on
 // the order is an order like any other (same payment, timeout and cancel paths).
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { strategiesFor } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
@@ -12,6 +11,8 @@ import { insertOrders, orderNumber } from './insert.ts';
 import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT } from './events.ts';
 import type { OrdersDeps } from './lifecycle.ts';
 import { HOLD_MARGIN_SECONDS, MAX_UNPAID_TIMEOUT_SECONDS } from './settings.ts';
+import { invalidTimeout } from './problems.ts';
+import { invalidLines } from '../inventory/problems.ts';
 
 export interface SaleOrderInput {
   customerId: string;
@@ -48,9 +49,9 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
   if (inputs.some((i) => i.stockFrom.reservationId !== from)) throw new Error('createSaleOrders: every order of a batch comes from one reservation');
   const now = new Date();
   const planned = inputs.map((input) => {
-    if (input.lines.length === 0) throw badRequest('invalid_lines', 'A sale order needs at least one line.');
+    if (input.lines.length === 0) throw invalidLines('A sale order needs at least one line.');
     if (!Number.isSafeInteger(input.unpaidTimeoutSeconds) || input.unpaidTimeoutSeconds < 1 || input.unpaidTimeoutSeconds > MAX_UNPAID_TIMEOUT_SECONDS) {
-      throw badRequest('invalid_timeout', `unpaidTimeoutSeconds must be 1 to ${MAX_UNPAID_TIMEOUT_SECONDS}.`);
+      throw invalidTimeout(MAX_UNPAID_TIMEOUT_SECONDS);
     }
     const lines = input.lines.map((l) => ({ ...l, id: newId(), lineTotal: l.unitPrice * l.quantity, metadata: {} }));
     const subtotal = lines.reduce((sum, l) => sum + l.lineTotal, 0);

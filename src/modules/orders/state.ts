@@ -1,6 +1,6 @@
 // The order state machine, in one table so the rules are read in one place. Payment state (unpaid, paid,
 // partially_refunded, refunded) is tracked beside it: a refund does not move a shipped order backwards.
-import { conflict } from '../../kernel/http/problem.ts';
+import { illegalTransition } from './problems.ts';
 
 export const ORDER_STATUSES = ['pending_payment', 'paid', 'fulfilled', 'delivered', 'completed', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -24,11 +24,7 @@ export function allowedTransitions(from: OrderStatus): readonly OrderStatus[] {
 export function assertTransition(orderNumber: string, from: OrderStatus, to: OrderStatus): void {
   if (NEXT[from].includes(to)) return;
   const allowed = NEXT[from];
-  throw conflict(
-    'illegal_transition',
-    `Order ${orderNumber} is ${from} and cannot become ${to}; ${allowed.length ? `allowed next: ${allowed.join(', ')}` : 'it is final'}.`,
-    { from, to, allowed },
-  );
+  throw illegalTransition(orderNumber, from, to, allowed);
 }
 
 export function paymentStatusFor(paid: number, refunded: number): PaymentStatus {

@@ -10,7 +10,6 @@
 // nothing once the outcome is known. A success marks the order paid in the same transaction; money that
 // arrives for an order that can no longer be paid is refunded automatically.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { conflict, HttpProblem, notFound, unprocessable } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED } from './events.ts';
@@ -18,6 +17,7 @@ import type { ProviderEvent } from './provider.ts';
 import { PAYMENT_COLUMNS, readPaymentRow, type PaymentRow } from './records.ts';
 import { reserveRefund } from './refunds.ts';
 import type { PaymentStatus, StartedPayment } from './schemas.ts';
+import { eventAmountMismatch, noOrderOnPlatform, noPaymentForIntent, nothingToPay, orderNotPayable, providerError, providerNotAvailable } from './problems.ts';
 
 export interface StartPaymentResult {
   payment: StartedPayment;
@@ -45,17 +45,17 @@ export async function startPayment(
   input: { provider: string; returnUrl?: string },
 ): Promise<StartPaymentResult> {
   const provider = deps.provider(input.provider);
-  if (!provider) throw unprocessable('provider_not_available', `There is no payment provider "${input.provider}".`);
+  if (!provider) throw providerNotAvailable(input.provider);
   const pdb = deps.ctx.platformDb(platformId);
 
   const { row, created } = await pdb.transaction(async (tx) => {
     const order = await deps.orders.getPayableOrder(tx, orderId);
-    if (!order) throw notFound('order_not_found', `There is no order ${orderId} on this platform.`);
+    if (!order) throw noOrderOnPlatform(orderId);
     if (order.status !== 'pending_payment') {
-      throw conflict('order_not_payable', `Order ${order.number} is ${order.status}; only an order awaiting payment can be paid.`, { orderStatus: order.status });
+      throw orderNotPayable(order.number, order.status);
     }
     const due = order.total - order.paidAmount;
-    if (due <= 0) throw conflict('nothing_to_pay', `Order ${order.number} has nothing left to pay.`);
+    if (due <= 0) throw nothingToPay(order.number);
     const open = await openPayment(tx, orderId);
     if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency) return { row: open, created: false };
     if (open) {
@@ -94,7 +94,7 @@ export async function startPayment(
       `update payments set status = 'cancelled', failure_reason = 'provider_error', updated_at = now() where platform_id = $1 and id = $2 and status = 'requires_action' and provider_ref is null`,
       [row.id],
     );
-    throw new HttpProblem(502, 'provider_error', `The payment provider "${row.provider}" could not start the payment; try again.`);
+    throw providerError(row.provider);
   }
   const updated = await pdb.maybeOne<PaymentRow>(
     `update payments set provider_ref = $3, redirect_url = $4, updated_at = now()
@@ -131,16 +131,14 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
       `select ${PAYMENT_COLUMNS} from payments where platform_id = $1 and provider = $2 and provider_ref = $3 for update`,
       [providerName, event.providerRef],
     );
-    if (!payment) throw notFound('payment_not_found', `No payment on this platform has ${providerName} intent ${event.providerRef}.`);
+    if (!payment) throw noPaymentForIntent(providerName, event.providerRef);
     const seen = await tx.maybeOne<{ payment_id: string }>(
       'select payment_id from payment_events where platform_id = $1 and provider = $2 and event_id = $3',
       [providerName, event.id],
     );
     if (seen) return { outcome: 'duplicate', paymentId: payment.id, status: payment.status, refundIds: [] };
     if (event.amount !== payment.amount || event.currency !== payment.currency) {
-      throw unprocessable('amount_mismatch', `The event is for ${event.amount} ${event.currency}, but the payment is ${payment.amount} ${payment.currency}.`, {
-        expected: { amount: payment.amount, currency: payment.currency },
-      });
+      throw eventAmountMismatch(event, payment);
     }
 
     let outcome: 'applied' | 'ignored' = 'ignored';

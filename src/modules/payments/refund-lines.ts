@@ -3,10 +3,10 @@
 // Everything here runs in the refund's transaction after the order's payment rows are locked, so two
 // concurrent refunds of one order take turns and the second counts the first one's units.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { badRequest, conflict, notFound, unprocessable } from '../../kernel/http/problem.ts';
 import { orderShares, unitsAmount } from './line-shares.ts';
 import type { OrdersPort } from './orders-port.ts';
 import type { RefundInput } from './schemas.ts';
+import { noOrderOnPlatform, nothingToRefund, refundAmountOrLines, refundExceedsLine, refundReasonRequired, shippingAlreadyRefunded, unknownOrderLine } from './problems.ts';
 
 export interface LineRefundRequest {
   lines: { lineId: string; quantity: number }[];
@@ -19,13 +19,10 @@ export type RefundRequest = { kind: 'amount'; amount: number; reason: string } |
 export function refundRequestOf(body: RefundInput): RefundRequest {
   const byLine = body.lines !== undefined || body.shipping !== undefined;
   if ((body.amount !== undefined) === byLine) {
-    throw badRequest(
-      'refund_amount_or_lines',
-      'Send either { "amount": … } for a free amount, or { "lines": [{ "lineId", "quantity" }], "shipping"?: true } to refund units at what was paid for them — exactly one of the two.',
-    );
+    throw refundAmountOrLines();
   }
   if (body.amount !== undefined) {
-    if (body.reason === undefined) throw badRequest('refund_reason_required', 'A refund of a free amount needs a "reason".');
+    if (body.reason === undefined) throw refundReasonRequired();
     return { kind: 'amount', amount: body.amount, reason: body.reason };
   }
   return { kind: 'lines', lines: body.lines ?? [], shipping: body.shipping ?? false, reason: body.reason ?? null };
@@ -59,7 +56,7 @@ async function refundedUnits(tx: PlatformDb, orderId: string): Promise<Map<strin
  */
 export async function planLineRefund(orders: OrdersPort, tx: PlatformDb, orderId: string, request: LineRefundRequest): Promise<PlannedLineRefund> {
   const order = await orders.getRefundableOrder(tx, orderId);
-  if (!order) throw notFound('order_not_found', `There is no order ${orderId} on this platform.`);
+  if (!order) throw noOrderOnPlatform(orderId);
   const shares = orderShares(order);
   const refunded = await refundedUnits(tx, orderId);
   // The same line named twice is one request for the sum of its units.
@@ -72,29 +69,26 @@ export async function planLineRefund(orders: OrdersPort, tx: PlatformDb, orderId
     const index = shares.lines.findIndex((l) => l.lineId === lineId);
     const line = shares.lines[index];
     if (!line) {
-      throw unprocessable('unknown_order_line', `Order ${order.number} has no line ${lineId}; its lines are ${order.lines.map((l) => l.id).join(', ')}.`, { lineId });
+      throw unknownOrderLine(order.number, lineId, order.lines.map((l) => l.id));
     }
     const before = refunded.get(lineId) ?? 0;
     const left = line.quantity - before;
     if (quantity > left) {
-      throw conflict('refund_exceeds_line', `Line ${lineId} (${order.lines[index]!.sku}) has ${left} of its ${line.quantity} units left to refund; ${quantity} were asked for.`, {
-        lineId,
-        refundableQuantity: left,
-      });
+      throw refundExceedsLine(lineId, order.lines[index]!.sku, left, line.quantity, quantity);
     }
     items.push({ lineId, quantity, amount: unitsAmount(line, before, quantity) });
     words.push(`${quantity} × ${order.lines[index]!.sku}`);
   }
   if (request.shipping) {
     if ((refunded.get('') ?? 0) > 0) {
-      throw conflict('refund_exceeds_line', `The shipping of order ${order.number} was already refunded.`, { lineId: null, refundableQuantity: 0 });
+      throw shippingAlreadyRefunded(order.number);
     }
     items.push({ lineId: null, quantity: 1, amount: shares.shipping });
     words.push('shipping');
   }
   const amount = items.reduce((sum, item) => sum + item.amount, 0);
   if (amount === 0) {
-    throw unprocessable('nothing_to_refund', items.length === 0 ? 'Name at least one line or the shipping to refund.' : `What was asked for cost the customer nothing on order ${order.number}; there is nothing to refund.`);
+    throw nothingToRefund(order.number, items.length === 0);
   }
   return { amount, items, description: `refund of ${words.join(', ')}` };
 }

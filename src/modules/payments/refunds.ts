@@ -10,7 +10,7 @@
 // A process that dies between 1 and 3 leaves a pending row whose claim runs out; the sweeper sends it
 // again, and the idempotency key makes the provider answer with the first refund.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { conflict, HttpProblem, notFound } from '../../kernel/http/problem.ts';
+import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { EVENT_PAYMENT_REFUNDED, EVENT_REFUND_FAILED } from './events.ts';
@@ -18,6 +18,7 @@ import { getRefund, REFUND_COLUMNS, type RefundRow } from './records.ts';
 import { planLineRefund, recordRefundLines, type RefundRequest } from './refund-lines.ts';
 import type { Refund, RefundKind } from './schemas.ts';
 import { REFUND_CLAIM_SECONDS } from './settings.ts';
+import { noCapturedPayment, noOrderOnPlatform, paymentRefundTooLarge, refundRefused } from './problems.ts';
 
 /** After this many failed sends (network trouble, provider down) a refund is marked failed for a person to look at. */
 const MAX_SEND_ATTEMPTS = 8;
@@ -46,7 +47,7 @@ export async function reserveRefund(tx: PlatformDb, input: ReserveRefundInput): 
       [input.paymentId],
     );
     const refundable = current ? current.captured_amount - current.refunded_amount : 0;
-    throw conflict('refund_exceeds_captured', `Only ${refundable} of this payment can still be refunded; ${input.amount} was asked for.`, { refundable });
+    throw paymentRefundTooLarge(refundable, input.amount);
   }
   const id = newId();
   await tx.execute(
@@ -164,7 +165,7 @@ export async function sendPendingRefunds(deps: PaymentsDeps, platformId: string,
 export async function refundOrder(deps: PaymentsDeps, platformId: string, orderId: string, input: RefundRequest & { actor: string }): Promise<Refund> {
   const pdb = deps.ctx.platformDb(platformId);
   const order = await deps.orders.getPayableOrder(pdb, orderId);
-  if (!order) throw notFound('order_not_found', `There is no order ${orderId} on this platform.`);
+  if (!order) throw noOrderOnPlatform(orderId);
   const { refundId, items } = await pdb.transaction(async (tx) => {
     // Every succeeded payment of the order, locked in id order (as a cancellation locks them): concurrent
     // refunds of one order take turns here, so each counts the units and money the others took.
@@ -174,7 +175,7 @@ export async function refundOrder(deps: PaymentsDeps, platformId: string, orderI
       [orderId],
     );
     const payment = payments.reduce<(typeof payments)[number] | undefined>((best, p) => (best === undefined || Number(p.left) > Number(best.left) ? p : best), undefined);
-    if (!payment) throw conflict('refund_exceeds_captured', `Order ${order.number} has no captured payment to refund.`, { refundable: 0 });
+    if (!payment) throw noCapturedPayment(order.number);
     const plan = input.kind === 'lines' ? await planLineRefund(deps.orders, tx, orderId, input) : undefined;
     const amount = plan ? plan.amount : input.kind === 'amount' ? input.amount : 0;
     const reason = input.reason ?? plan?.description ?? 'refund';
@@ -186,7 +187,7 @@ export async function refundOrder(deps: PaymentsDeps, platformId: string, orderI
   await sendClaimed(deps, pdb, claimed!);
   const refund = { ...(await getRefund(pdb, refundId))!, ...(items ? { lines: items } : {}) };
   if (refund.status === 'failed') {
-    throw new HttpProblem(502, 'refund_failed', `The payment provider refused the refund: ${refund.failureReason ?? 'no reason given'}.`, { refund });
+    throw refundRefused(refund.failureReason, refund);
   }
   return refund;
 }

@@ -3,7 +3,6 @@
 // read-only and checked the platform.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { notFound } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import type { PaymentsDeps } from './deps.ts';
@@ -11,6 +10,7 @@ import { listOrderPayments } from './records.ts';
 import { refundRequestOf } from './refund-lines.ts';
 import { refundOrder } from './refunds.ts';
 import { AdminOrderParams, AdminPaymentList, Refund, RefundInput } from './schemas.ts';
+import { noOrderOnPlatform } from './problems.ts';
 
 const tags = ['payments'];
 const security = [{ adminBearer: [] }];
@@ -33,7 +33,7 @@ export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
     async (request) => {
       const pdb = deps.ctx.platformDb(platformOf(request).id);
       const order = await deps.orders.getPayableOrder(pdb, request.params.orderId);
-      if (!order) throw notFound('order_not_found', `There is no order ${request.params.orderId} on this platform.`);
+      if (!order) throw noOrderOnPlatform(request.params.orderId);
       return { items: await listOrderPayments(pdb, request.params.orderId) };
     },
   );

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { HttpProblem, notFound } from '../../kernel/http/problem.ts';
+import { HttpProblem } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import type { PaymentsDeps } from './deps.ts';
@@ -12,6 +12,7 @@ import { startPayment } from './payments.ts';
 import { getPayment } from './records.ts';
 import { OrderParams, Payment, PaymentParams, StartedPayment, StartPaymentInput, WebhookResult } from './schemas.ts';
 import { receiveWebhook } from './webhook.ts';
+import { paymentNotVisible } from './problems.ts';
 
 const tags = ['payments'];
 const security: Record<string, string[]>[] = [{ publishableKey: [] }, { customerBearer: [] }];
@@ -59,7 +60,7 @@ export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
       const { paymentId } = request.params;
       // One answer for "no such payment" and "not yours": it names only the payment id the caller sent.
       // The order check's own 404 would name the payment's order, an id this caller may never have had.
-      const missing = notFound('payment_not_found', `There is no payment ${paymentId} you can see; customers log in, guests send the X-Order-Token header from checkout.`);
+      const missing = paymentNotVisible(paymentId);
       const payment = await getPayment(pdb, paymentId);
       if (!payment) throw missing;
       try {

@@ -2,9 +2,9 @@
 //
 //   const { body, headers } = await signedSandboxWebhook(souk.runtimeOf(paymentsModule), { platformId, paymentId });
 //   await app.inject({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: { ...headers, ...storeHeaders }, payload: body });
-import { notFound } from '../../kernel/http/problem.ts';
 import type { PaymentsRuntime } from './runtime.ts';
 import { SANDBOX, type SandboxEventOverrides, type SandboxProvider, type SignedSandboxWebhook } from './sandbox/provider.ts';
+import { sandboxPaymentNotFound } from './problems.ts';
 
 /**
  * A correctly signed sandbox webhook (body + headers) for a payment started with the sandbox provider,
@@ -22,7 +22,7 @@ export async function signedSandboxWebhook(
   const sandbox = runtime.providers.get(SANDBOX) as SandboxProvider | undefined;
   if (!sandbox) throw new Error('the payments module has not started on this Souk (no sandbox provider)');
   const { platformId, paymentId, type = 'payment.succeeded', ...overrides } = input;
-  if (!(await sandbox.intentOfPayment(platformId, paymentId))) throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
+  if (!(await sandbox.intentOfPayment(platformId, paymentId))) throw sandboxPaymentNotFound(paymentId);
   const { intent } = await sandbox.decide(platformId, paymentId, type === 'payment.succeeded' ? 'approve' : 'decline');
   return sandbox.signedEvent(intent, type, overrides);
 }

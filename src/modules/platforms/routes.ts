@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { platformOf, principalOf, principalSeesPlatform } from '../../kernel/http/tenancy.ts';
-import { forbidden } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import {
   PlatformInput,
@@ -24,6 +23,7 @@ import {
   updatePlatform,
   type PlatformServiceDeps,
 } from './service.ts';
+import { ownerOnlyHosts } from './problems.ts';
 
 const admin = { tags: ['platforms'], security: [{ adminBearer: [] }] };
 
@@ -86,7 +86,7 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
     }, async (request) => {
       const patch = request.body as PlatformPatch;
       if (patch.hosts && principalOf(request).role !== 'owner') {
-        throw forbidden('owner_only', 'Only an owner can change which hosts a platform answers on.');
+        throw ownerOnlyHosts();
       }
       return updatePlatform(service, platformOf(request), patch);
     });

@@ -3,13 +3,13 @@
 import { Value } from 'typebox/value';
 import { isUuid, newId, newSecret, sha256 } from '../../kernel/ids.ts';
 import { stableStringify } from '../../kernel/json.ts';
-import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { isOrigin } from '../../kernel/http/cors.ts';
 import type { Database, Queryable } from '../../kernel/db/types.ts';
 import type { EventsApi, Platform, PlatformDirectory, AnySoukModule } from '../../kernel/context.ts';
 import { PlatformInput, type PlatformPatch } from './schemas.ts';
 import { SELECT_PLATFORMS, platformFromRow } from './registry.ts';
 import { EVENT_PLATFORM_CREATED } from './events.ts';
+import { hostTaken, invalidPlatform, invalidSettings, notOptionalModule, publishableKeyNotFound, settingsForNoModule, slugLooksLikeId, slugTaken } from './problems.ts';
 
 export { EVENT_PLATFORM_CREATED } from './events.ts';
 
@@ -23,11 +23,11 @@ export interface PlatformServiceDeps {
 }
 
 function assertStorefrontSettings(value: unknown): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('invalid_settings', 'settings.storefront must be an object.');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidSettings('settings.storefront must be an object.');
   for (const [key, entry] of Object.entries(value)) {
-    if (key !== 'corsOrigins') throw badRequest('invalid_settings', `settings.storefront.${key} is not a known setting; only corsOrigins is.`);
+    if (key !== 'corsOrigins') throw invalidSettings(`settings.storefront.${key} is not a known setting; only corsOrigins is.`);
     if (!Array.isArray(entry) || entry.length > 50 || !entry.every(isOrigin)) {
-      throw badRequest('invalid_settings', 'settings.storefront.corsOrigins must be a list of at most 50 origins like https://shop.example.com (no path or trailing slash).');
+      throw invalidSettings('settings.storefront.corsOrigins must be a list of at most 50 origins like https://shop.example.com (no path or trailing slash).');
     }
   }
 }
@@ -38,17 +38,17 @@ type Normalised = Required<Omit<PlatformInput, 'status'>> & { status: 'active' |
 export function normalisePlatform(input: PlatformInput, modules: readonly AnySoukModule[]): Normalised {
   const currencies = input.currencies ?? [input.defaultCurrency];
   if (!currencies.includes(input.defaultCurrency)) {
-    throw badRequest('invalid_platform', `defaultCurrency ${input.defaultCurrency} must be one of currencies (${currencies.join(', ')}).`);
+    throw invalidPlatform(`defaultCurrency ${input.defaultCurrency} must be one of currencies (${currencies.join(', ')}).`);
   }
   const locales = input.locales ?? [input.defaultLocale];
   if (!locales.includes(input.defaultLocale)) {
-    throw badRequest('invalid_platform', `defaultLocale ${input.defaultLocale} must be one of locales (${locales.join(', ')}).`);
+    throw invalidPlatform(`defaultLocale ${input.defaultLocale} must be one of locales (${locales.join(', ')}).`);
   }
   const optional = new Map(modules.filter((m) => !m.core).map((m) => [m.name, m]));
   const known = new Map(modules.map((m) => [m.name, m]));
   for (const name of input.modules ?? []) {
     if (!optional.has(name)) {
-      throw badRequest('unknown_module', `"${name}" is not an optional module; choose from: ${[...optional.keys()].join(', ') || 'none'}.`);
+      throw notOptionalModule(name, [...optional.keys()]);
     }
   }
   const settings = input.settings ?? {};
@@ -59,10 +59,10 @@ export function normalisePlatform(input: PlatformInput, modules: readonly AnySou
       continue;
     }
     const mod = known.get(name);
-    if (!mod) throw badRequest('unknown_module', `settings.${name} names no module.`);
+    if (!mod) throw settingsForNoModule(name);
     if (mod.settingsSchema && !Value.Check(mod.settingsSchema, value)) {
       const first = [...Value.Errors(mod.settingsSchema, value)][0];
-      throw badRequest('invalid_settings', `settings.${name}${first?.instancePath.replace(/\//g, '.') ?? ''} ${first?.message ?? 'is invalid'}.`);
+      throw invalidSettings(`settings.${name}${first?.instancePath.replace(/\//g, '.') ?? ''} ${first?.message ?? 'is invalid'}.`);
     }
   }
   return {
@@ -86,7 +86,7 @@ async function assertHostsFree(tx: Queryable, hosts: string[], platformId: strin
     [hosts, platformId],
   );
   if (taken.length > 0) {
-    throw conflict('host_taken', `Host ${taken.map((t) => t.host).join(', ')} already belongs to another platform.`);
+    throw hostTaken(taken.map((t) => t.host));
   }
 }
 
@@ -110,7 +110,7 @@ async function readPlatform(q: Queryable, where: string, value: string): Promise
  */
 export function assertSlugIsNotId(slug: string): void {
   if (isUuid(slug)) {
-    throw badRequest('invalid_slug', `The slug "${slug}" has the shape of a platform id; choose a slug that is not a UUID, e.g. "souk-cn".`);
+    throw slugLooksLikeId(slug);
   }
 }
 
@@ -148,7 +148,7 @@ export async function createPlatform(deps: PlatformServiceDeps, input: PlatformI
   const p = normalisePlatform(input, deps.modules);
   const { id, publishableKey } = await deps.db.transaction(async (tx) => {
     const existing = await tx.query('select 1 from platforms where slug = $1', [p.slug]);
-    if (existing.length > 0) throw conflict('slug_taken', `A platform with slug "${p.slug}" already exists.`);
+    if (existing.length > 0) throw slugTaken(p.slug);
     return insertPlatform(deps, tx, p);
   });
   await deps.directory.changed();
@@ -211,7 +211,7 @@ export function parsePlatformInput(raw: unknown): PlatformInput {
   if (!Value.Check(PlatformInput, withDefaults)) {
     const first = [...Value.Errors(PlatformInput, withDefaults)][0];
     const where = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : 'platform';
-    throw badRequest('invalid_platform', `${where} ${first?.message ?? 'is invalid'}.`);
+    throw invalidPlatform(`${where} ${first?.message ?? 'is invalid'}.`);
   }
   return withDefaults as PlatformInput;
 }
@@ -277,6 +277,6 @@ export async function revokePublishableKey(deps: PlatformServiceDeps, platformId
     if (rowCount > 0) await tx.execute('update platforms set updated_at = now() where id = $1', [platformId]);
     return rowCount > 0;
   });
-  if (!revoked) throw notFound('key_not_found', `Platform has no publishable key ${keyId}.`);
+  if (!revoked) throw publishableKeyNotFound(keyId);
   await deps.directory.changed();
 }

@@ -3,14 +3,12 @@
 import type { Platform } from '../../kernel/context.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { HttpProblem, conflict, notFound } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { unknownCatalogIds, type CatalogRefs } from '../catalog/service.ts';
 import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow } from './rows.ts';
 import type { Coupon, CouponInput, CouponList, CouponPatch, CouponsQuery, Redemption, RedemptionList, RedemptionsQuery } from './schemas.ts';
+import { couponCodeTaken, couponCurrencyNotSold, couponIdNotFound, fixedCouponShape, percentageCouponShape, timeOutOfRange, unknownCatalogReference, usageLimitBelowUsed, windowReversed } from './problems.ts';
 
-const unprocessable = (code: string, detail: string) => new HttpProblem(422, code, detail);
-export const couponIdNotFound = (id: string) => notFound('coupon_not_found', `There is no coupon ${id} on this platform.`);
 
 export function toCoupon(row: CouponRow): Coupon {
   return {
@@ -62,7 +60,7 @@ function windowBound(name: string, value: string | null | undefined): string | n
   if (value === null || value === undefined) return value;
   const time = Date.parse(value);
   if (!Number.isFinite(time) || time < MIN_TIME || time > MAX_TIME) {
-    throw unprocessable('invalid_coupon_window', `${name} (${value}) must be a time between 1970 and 9999.`);
+    throw timeOutOfRange(name, value);
   }
   return new Date(time).toISOString();
 }
@@ -70,7 +68,7 @@ function windowBound(name: string, value: string | null | undefined): string | n
 /** The window must open before it closes (the table's CHECK says the same; this says it in words). */
 function assertWindow(startsAt: string | null, endsAt: string | null): void {
   if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt)) {
-    throw unprocessable('invalid_coupon_window', `endsAt (${endsAt}) must be after startsAt (${startsAt}).`);
+    throw windowReversed(startsAt, endsAt);
   }
 }
 
@@ -78,13 +76,13 @@ function assertWindow(startsAt: string | null, endsAt: string | null): void {
 function assertKindFields(platform: Platform, input: CouponInput): void {
   if (input.kind === 'fixed') {
     if (input.amount === undefined || input.currency === undefined || input.percent !== undefined) {
-      throw unprocessable('invalid_coupon', 'A fixed coupon needs amount and currency, and no percent.');
+      throw fixedCouponShape();
     }
     if (!platform.currencies.includes(input.currency)) {
-      throw unprocessable('currency_not_supported', `${input.currency} is not one of this platform's currencies (${platform.currencies.join(', ')}).`);
+      throw couponCurrencyNotSold(input.currency, platform.currencies);
     }
   } else if (input.percent === undefined || input.amount !== undefined || input.currency !== undefined) {
-    throw unprocessable('invalid_coupon', 'A percentage coupon needs percent (1..100), and no amount or currency.');
+    throw percentageCouponShape();
   }
 }
 
@@ -97,16 +95,7 @@ async function assertKnownScope(pdb: PlatformDb, refs: CatalogRefs): Promise<voi
   if (!refs.productIds?.length && !refs.categoryIds?.length) return;
   const unknown = await unknownCatalogIds(pdb, refs);
   if (unknown.productIds.length === 0 && unknown.categoryIds.length === 0) return;
-  const named = [
-    unknown.productIds.length > 0 ? `product ${unknown.productIds.join(', ')}` : '',
-    unknown.categoryIds.length > 0 ? `category ${unknown.categoryIds.join(', ')}` : '',
-  ].filter(Boolean);
-  throw new HttpProblem(
-    422,
-    'unknown_catalog_reference',
-    `This platform's catalog has no ${named.join(' and no ')}; a coupon can only be scoped to products and categories of its own platform.`,
-    { productIds: unknown.productIds, categoryIds: unknown.categoryIds },
-  );
+  throw unknownCatalogReference(unknown.productIds, unknown.categoryIds);
 }
 
 export async function getCoupon(pdb: PlatformDb, couponId: string): Promise<Coupon | undefined> {
@@ -152,7 +141,7 @@ export async function createCoupon(pdb: PlatformDb, platform: Platform, input: C
       input.description ?? '',
     ],
   );
-  if (!row) throw conflict('coupon_code_taken', `A coupon with the code "${input.code}" (in any case) already exists on this platform.`);
+  if (!row) throw couponCodeTaken(input.code);
   return toCoupon(row);
 }
 
@@ -185,9 +174,7 @@ export async function updateCoupon(pdb: PlatformDb, couponId: string, given: Cou
     if (!current) throw couponIdNotFound(couponId);
     assertWindow(patch.startsAt !== undefined ? patch.startsAt : current.starts_at, patch.endsAt !== undefined ? patch.endsAt : current.ends_at);
     if (patch.usageLimit !== undefined && patch.usageLimit !== null && patch.usageLimit < current.times_used) {
-      throw conflict('usage_limit_below_used', `The coupon has been used ${current.times_used} time(s); usageLimit cannot be lower than that.`, {
-        timesUsed: current.times_used,
-      });
+      throw usageLimitBelowUsed(current.times_used);
     }
     await assertKnownScope(tx, { productIds: patch.productIds, categoryIds: patch.categoryIds });
     const sets: string[] = [];

@@ -12,7 +12,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 
 /** The bus redemption events go through (ctx.events). */
 export type PromotionsBus = Pick<EventsApi, 'emit'>;
-import { HttpProblem, badRequest, conflict } from '../../kernel/http/problem.ts';
+import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { getProductCategoryIds } from '../catalog/service.ts';
 import { EVENT_REDEEMED, EVENT_RELEASED } from './events.ts';
@@ -21,14 +21,11 @@ import {
   assertNotExhausted,
   assertUsable,
   computeDiscount,
-  couponNotFound,
   customerKey,
-  customerLimitReached,
   normalisedEmail,
-  customerRequired,
-  exhausted,
 } from './rules.ts';
-import type { CouponContext, CouponQuote } from './service.ts';
+import type { CouponContext, CouponQuote } from './types.ts';
+import { couponNotFound, customerLimitReached, customerRequired, exhausted, invalidOrderId, orderHasCoupon } from './problems.ts';
 
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -83,7 +80,7 @@ export async function redeem(
 ): Promise<CouponQuote & { redemptionId: string }> {
   const orderId = context.orderId;
   if (typeof orderId !== 'string' || orderId.length < 1 || orderId.length > 200) {
-    throw badRequest('invalid_order_id', 'A coupon use needs the id of the order it pays for (1..200 characters).');
+    throw invalidOrderId();
   }
   // A retried checkout for the same order gets its use back instead of taking a second one.
   const existing = await tx.maybeOne<RedemptionRow & { code: string }>(
@@ -153,9 +150,6 @@ export async function redeem(
   }
 }
 
-function orderHasCoupon(orderId: string, code: string | null): HttpProblem {
-  return conflict('coupon_order_redeemed', `Order ${orderId} already uses ${code ? `coupon "${code}"` : 'a coupon'}; release it first.`);
-}
 
 /** Gives the order's use back to the budget and the customer's allowance. False when none was active. */
 export async function release(events: PromotionsBus, tx: PlatformDb, orderId: string): Promise<boolean> {

@@ -1,13 +1,11 @@
 // The rules a coupon applies by, as pure functions over a coupon row and a cart context: which check
 // fails first, which lines are eligible and how much comes off. evaluateCoupon and redeemCoupon share
 // them, so the cart's preview and checkout cannot disagree.
-import { HttpProblem, conflict, notFound } from '../../kernel/http/problem.ts';
 import { mulDivRoundHalfUp } from '../../kernel/money.ts';
 import type { CouponRow } from './rows.ts';
-import type { CouponContext } from './service.ts';
+import type { CouponContext } from './types.ts';
+import { couponCurrency, couponExpired, couponMinSubtotal, couponNotApplicable, couponNotFound, couponNotStarted, exhausted } from './problems.ts';
 
-export const couponNotFound = (code: string) => notFound('coupon_not_found', `There is no active coupon "${code}".`);
-const unprocessable = (code: string, detail: string) => new HttpProblem(422, code, detail);
 
 /** An email as allowances compare it: trimmed and lower-cased; null when empty. */
 export function normalisedEmail(email: string | null | undefined): string | null {
@@ -27,19 +25,16 @@ export function assertUsable(coupon: CouponRow, context: CouponContext): void {
   if (coupon.status !== 'active') throw couponNotFound(coupon.code);
   const at = context.at ?? new Date();
   if (coupon.starts_at && at < new Date(coupon.starts_at)) {
-    throw unprocessable('coupon_not_started', `Coupon "${coupon.code}" can be used from ${new Date(coupon.starts_at).toISOString()}.`);
+    throw couponNotStarted(coupon.code, new Date(coupon.starts_at).toISOString());
   }
   if (coupon.ends_at && at >= new Date(coupon.ends_at)) {
-    throw unprocessable('coupon_expired', `Coupon "${coupon.code}" expired at ${new Date(coupon.ends_at).toISOString()}.`);
+    throw couponExpired(coupon.code, new Date(coupon.ends_at).toISOString());
   }
   if (coupon.kind === 'fixed' && coupon.currency !== context.currency) {
-    throw unprocessable('coupon_currency', `Coupon "${coupon.code}" is for carts in ${coupon.currency}; this cart is in ${context.currency}.`);
+    throw couponCurrency(coupon.code, coupon.currency, context.currency);
   }
   if (context.subtotal < coupon.min_subtotal) {
-    throw unprocessable(
-      'coupon_min_subtotal',
-      `Coupon "${coupon.code}" needs a subtotal of at least ${coupon.min_subtotal} (minor units of ${context.currency}); this cart has ${context.subtotal}.`,
-    );
+    throw couponMinSubtotal(coupon.code, coupon.min_subtotal, context.currency, context.subtotal);
   }
 }
 
@@ -47,14 +42,6 @@ export function assertUsable(coupon: CouponRow, context: CouponContext): void {
 export function assertNotExhausted(coupon: Pick<CouponRow, 'code' | 'usage_limit' | 'times_used'>): void {
   if (coupon.usage_limit !== null && coupon.times_used >= coupon.usage_limit) throw exhausted(coupon.code);
 }
-
-export const exhausted = (code: string) => conflict('coupon_exhausted', `Coupon "${code}" has been used as many times as it may be.`);
-
-export const customerLimitReached = (code: string, limit: number) =>
-  conflict('coupon_customer_limit', `Coupon "${code}" may be used ${limit} time(s) per customer, and this customer has used it up.`);
-
-export const customerRequired = (code: string) =>
-  conflict('coupon_customer_limit', `Coupon "${code}" is limited per customer: sign in or give an email address to use it.`);
 
 /**
  * The discount for the eligible lines. Lines are eligible when the coupon names no products and no
@@ -74,7 +61,7 @@ export function computeDiscount(coupon: CouponRow, context: CouponContext, categ
     if (applies && line.lineTotal > 0) eligible += line.lineTotal;
   }
   if (eligible <= 0) {
-    throw unprocessable('coupon_not_applicable', `Coupon "${coupon.code}" does not apply to anything in this cart.`);
+    throw couponNotApplicable(coupon.code);
   }
   if (coupon.kind === 'fixed') return Math.min(coupon.amount ?? 0, eligible);
   const percent = coupon.percent ?? 0;

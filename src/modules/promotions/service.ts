@@ -19,28 +19,10 @@ import { EVENT_COUPON_CREATED } from './events.ts';
 import { createCoupon as insertCoupon } from './coupons.ts';
 import { evaluate, redeem, release, type PromotionsBus } from './redemptions.ts';
 import type { Coupon, CouponInput } from './schemas.ts';
+import type { CouponContext, CouponQuote } from './types.ts';
 
-export interface CouponLine {
-  variantId: string;
-  productId: string;
-  quantity: number;
-  lineTotal: number;
-}
-
-export interface CouponContext {
-  customerId: string | null; // null for a guest
-  email: string | null; // the per-customer limit for guests is keyed by lower(email)
-  currency: string;
-  subtotal: number; // sum of lineTotal
-  lines: CouponLine[];
-  at?: Date; // default now
-}
-
-export interface CouponQuote {
-  couponId: string;
-  code: string;
-  discount: number; // 0 < discount <= eligible subtotal
-}
+// The cart's side of a coupon lives in types.ts, so rules and redemptions need not import this file back.
+export type { CouponContext, CouponLine, CouponQuote } from './types.ts';
 
 /** Read-only check used by the cart: throws the errors above. Never counts a use. */
 export function evaluateCoupon(pdb: PlatformDb, code: string, context: CouponContext): Promise<CouponQuote> {

@@ -2,10 +2,11 @@
 // replay), listed and inspected with their attempt log. Sending them is the worker's job (worker.ts).
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId, isUuid } from '../../kernel/ids.ts';
-import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { childTraceparent, currentTrace } from '../../kernel/trace.ts';
 import { endpointNotFound, iso } from './endpoints.ts';
 import type { AttemptView, DeliveriesQuery, DeliveryDetail, DeliveryView } from './schemas.ts';
+import { deliveryInFlight, deliveryNotFound, inactiveForReplay, inactiveForTest } from './problems.ts';
+import { invalidCursor } from '../../kernel/http/problems.ts';
 
 /** The JSON body every delivery POSTs; stored as is so a replay sends the same content. */
 export interface WebhookBody {
@@ -90,7 +91,6 @@ function toView(row: DeliveryRow): DeliveryView {
   };
 }
 
-const deliveryNotFound = (id: string) => notFound('webhook_delivery_not_found', `There is no webhook delivery ${id} on this platform.`);
 
 async function deliveryView(pdb: PlatformDb, deliveryId: string): Promise<DeliveryView | undefined> {
   const row = await pdb.maybeOne<DeliveryRow>(`select ${DELIVERY_COLUMNS} from webhook_deliveries d where d.platform_id = $1 and d.id = $2`, [deliveryId]);
@@ -101,7 +101,7 @@ async function deliveryView(pdb: PlatformDb, deliveryId: string): Promise<Delive
 export async function queueTestDelivery(pdb: PlatformDb, endpointId: string): Promise<DeliveryView> {
   const endpoint = await pdb.maybeOne<{ active: boolean }>('select active from webhook_endpoints where platform_id = $1 and id = $2', [endpointId]);
   if (!endpoint) throw endpointNotFound(endpointId);
-  if (!endpoint.active) throw conflict('webhook_endpoint_inactive', 'This endpoint is inactive; activate it (PATCH active: true) before sending a test.');
+  if (!endpoint.active) throw inactiveForTest();
   const eventId = newId();
   const body: WebhookBody = {
     id: eventId,
@@ -126,7 +126,7 @@ function encodeCursor(id: string): string {
 function decodeCursor(raw: string): string {
   const text = Buffer.from(raw, 'base64url').toString('utf8');
   const id = text.startsWith('d:') ? text.slice(2) : '';
-  if (!isUuid(id)) throw badRequest('invalid_cursor', 'The cursor is malformed; pass the nextCursor of the previous page unchanged.');
+  if (!isUuid(id)) throw invalidCursor();
   return id;
 }
 
@@ -199,8 +199,8 @@ export async function redeliver(pdb: PlatformDb, deliveryId: string): Promise<De
       [deliveryId],
     );
     if (!current) throw deliveryNotFound(deliveryId);
-    if (current.in_flight) throw conflict('webhook_delivery_in_flight', 'This delivery is being sent right now; look again in a few seconds.');
-    if (!current.active) throw conflict('webhook_endpoint_inactive', 'The endpoint of this delivery is inactive; activate it before replaying.');
+    if (current.in_flight) throw deliveryInFlight();
+    if (!current.active) throw inactiveForReplay();
     await tx.execute(
       `update webhook_deliveries
        set status = 'pending', next_attempt_at = now(), attempts_at_replay = attempts, locked_until = null, delivered_at = null

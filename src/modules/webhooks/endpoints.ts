@@ -2,10 +2,10 @@
 import type { SecretsApi } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
-import { badRequest, conflict, notFound } from '../../kernel/http/problem.ts';
 import { newWebhookSecret } from './signature.ts';
 import { checkEndpointUrl } from './target.ts';
 import { MAX_ENDPOINTS_PER_PLATFORM, type EndpointInput, type EndpointPatch, type EndpointView } from './schemas.ts';
+import { endpointNotFound, invalidEventType, tooManyEndpoints } from './problems.ts';
 
 /** ISO-8601 UTC text of a timestamptz, the same on PostgreSQL and PGlite whatever the session zone. */
 export const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -17,11 +17,7 @@ const PREFIX_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*$/;
 export function checkEventTypes(patterns: readonly string[]): string[] {
   for (const pattern of patterns) {
     if (pattern === '*' || EXACT_TYPE.test(pattern) || PREFIX_TYPE.test(pattern)) continue;
-    throw badRequest(
-      'invalid_event_type',
-      `"${pattern.slice(0, 200)}" is not an event type pattern: give an exact type such as "catalog.product_created", ` +
-        'a prefix such as "catalog.*", or "*" for every event.',
-    );
+    throw invalidEventType(pattern);
   }
   return [...patterns];
 }
@@ -54,8 +50,7 @@ function toView(row: EndpointRow): EndpointView {
   };
 }
 
-export const endpointNotFound = (id: string) =>
-  notFound('webhook_endpoint_not_found', `There is no webhook endpoint ${id} on this platform.`);
+export { endpointNotFound };
 
 export async function listEndpoints(pdb: PlatformDb): Promise<EndpointView[]> {
   const rows = await pdb.query<EndpointRow>(`select ${ENDPOINT_COLUMNS} from webhook_endpoints where platform_id = $1 order by id`);
@@ -83,7 +78,7 @@ export async function createEndpoint(
     await tx.query(`select pg_advisory_xact_lock(hashtext('webhook_endpoints:' || $1::text))`);
     const [count] = await tx.query<{ n: number }>('select count(*)::int as n from webhook_endpoints where platform_id = $1');
     if ((count?.n ?? 0) >= MAX_ENDPOINTS_PER_PLATFORM) {
-      throw conflict('too_many_endpoints', `A platform may have at most ${MAX_ENDPOINTS_PER_PLATFORM} webhook endpoints; delete one first.`);
+      throw tooManyEndpoints(MAX_ENDPOINTS_PER_PLATFORM);
     }
     return tx.maybeOne<EndpointRow>(
       `insert into webhook_endpoints (platform_id, id, url, description, event_types, secret, active)

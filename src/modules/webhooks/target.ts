@@ -11,7 +11,7 @@
 // its answer between check and connect, DNS rebinding, cannot slip through).
 import { lookup as dnsLookup } from 'node:dns';
 import ipaddr from 'ipaddr.js';
-import { badRequest, unprocessable } from '../../kernel/http/problem.ts';
+import { notAbsoluteUrl, notHttpUrl, privateTarget, urlWithCredentials, urlWithFragment, urlWithoutHost } from './problems.ts';
 
 /** Host names of metadata services (compared without a trailing dot, lower case). */
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.internal']);
@@ -82,26 +82,21 @@ export function checkEndpointUrl(raw: string, allowPrivateTargets: boolean): str
   try {
     url = new URL(raw);
   } catch {
-    throw badRequest('invalid_url', `"${raw.slice(0, 200)}" is not an absolute URL; give one such as https://example.com/hooks/souk.`);
+    throw notAbsoluteUrl(raw);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw badRequest('invalid_url', `Webhook URLs must use http or https, not "${url.protocol.replace(/:$/, '')}".`);
+    throw notHttpUrl(url.protocol.replace(/:$/, ''));
   }
   if (url.username || url.password) {
-    throw badRequest('invalid_url', 'Webhook URLs may not carry a user name or password; check the x-souk-signature header instead.');
+    throw urlWithCredentials();
   }
-  if (url.hash) throw badRequest('invalid_url', 'Webhook URLs may not have a #fragment (it is never sent to the receiver).');
+  if (url.hash) throw urlWithFragment();
   // WHATWG URL parsing has already turned 2852039166, 0xa9fea9fe and 0251.0376.0251.0376 into 169.254.169.254.
   const host = bareHost(url);
-  if (!host) throw badRequest('invalid_url', 'The webhook URL has no host name.');
+  if (!host) throw urlWithoutHost();
   const verdict = checkHost(host, allowPrivateTargets);
   if (!verdict.ok) {
-    throw unprocessable(
-      'private_target',
-      verdict.metadata
-        ? `Webhooks may not be sent to ${host}: ${verdict.reason}, which is never allowed.`
-        : `Webhooks may not be sent to ${host}: ${verdict.reason}; loopback and private networks are blocked on this server (SOUK_WEBHOOK_ALLOW_PRIVATE).`,
-    );
+    throw privateTarget(host, verdict.reason, Boolean(verdict.metadata));
   }
   return url.toString();
 }

@@ -4,10 +4,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModuleContext } from '../../../kernel/context.ts';
 import type { Queryable } from '../../../kernel/db/types.ts';
-import { badRequest, conflict, notFound } from '../../../kernel/http/problem.ts';
 import { isUuid, randomHex } from '../../../kernel/ids.ts';
 import type { CreateIntentInput, PaymentProvider, ProviderEvent } from '../provider.ts';
 import { SANDBOX_SIGNATURE_HEADER, signPayload, verifySignature } from '../signature.ts';
+import { captureFailed, intentNotFound, sandboxPaymentNotFound, sandboxRefundFailed, webhookNotJson, webhookNotSandboxEvent } from '../problems.ts';
 
 export const SANDBOX = 'sandbox';
 export const SANDBOX_WEBHOOK_PATH = '/store/payments/webhooks/sandbox';
@@ -97,7 +97,7 @@ function parseEvent(raw: Buffer): ProviderEvent {
   try {
     parsed = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw badRequest('invalid_webhook', 'The webhook body is not JSON.');
+    throw webhookNotJson();
   }
   const body = parsed as { id?: unknown; type?: unknown; data?: Record<string, unknown> | null } | null;
   const data = body?.data;
@@ -110,7 +110,7 @@ function parseEvent(raw: Buffer): ProviderEvent {
     Number.isSafeInteger(data.amount) && (data.amount as number) > 0 &&
     typeof data.currency === 'string' && /^[A-Z]{3}$/.test(data.currency) &&
     (data.reason === undefined || (typeof data.reason === 'string' && data.reason.length <= 200));
-  if (!ok) throw badRequest('invalid_webhook', 'The webhook body is not a sandbox payment event (id, type, data.intent, data.platformId, data.amount, data.currency).');
+  if (!ok) throw webhookNotSandboxEvent();
   return {
     id: body!.id as string,
     type: body!.type as ProviderEvent['type'],
@@ -162,9 +162,9 @@ export async function createSandboxProvider(ctx: ModuleContext): Promise<Sandbox
         'select status, captured_amount from payment_sandbox_intents where platform_id = $1 and id = $2',
         [providerRef],
       );
-      if (!row) throw notFound('intent_not_found', `The sandbox has no intent ${providerRef}.`);
+      if (!row) throw intentNotFound(providerRef);
       if (row.status !== 'approved' || row.captured_amount < amount) {
-        throw conflict('capture_failed', `Sandbox intent ${providerRef} is ${row.status} with ${row.captured_amount} captured; ${amount} cannot be captured.`);
+        throw captureFailed(providerRef, row.status, row.captured_amount, amount);
       }
     },
 
@@ -181,7 +181,7 @@ export async function createSandboxProvider(ctx: ModuleContext): Promise<Sandbox
            where platform_id = $1 and id = $2 and status = 'approved' and refunded_amount + $3 <= captured_amount`,
           [providerRef, amount],
         );
-        if (taken.rowCount !== 1) throw conflict('refund_failed', `Sandbox intent ${providerRef} has less than ${amount} left to refund.`);
+        if (taken.rowCount !== 1) throw sandboxRefundFailed(providerRef, amount);
         const refundRef = `sbxre_${randomHex(16)}`;
         await tx.execute(
           'insert into payment_sandbox_refunds (platform_id, id, intent_id, idempotency_key, amount) values ($1, $2, $3, $4, $5)',
@@ -205,7 +205,7 @@ export async function createSandboxProvider(ctx: ModuleContext): Promise<Sandbox
         : undefined;
       if (row) return { decided: true, intent: toIntent(platformId, row) };
       const current = await readIntent(platformId, paymentId);
-      if (!current) throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
+      if (!current) throw sandboxPaymentNotFound(paymentId);
       return { decided: false, intent: current };
     },
 

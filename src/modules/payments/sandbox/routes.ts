@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../../../kernel/context.ts';
-import { conflict, notFound } from '../../../kernel/http/problem.ts';
 import { errorResponses } from '../../../kernel/http/schemas.ts';
 import { payPageCsp } from '../../../kernel/http/headers.ts';
 import type { PaymentsDeps } from '../deps.ts';
@@ -17,6 +16,7 @@ import { receiveWebhook } from '../webhook.ts';
 import { deliverSandboxWebhook } from './deliver.ts';
 import { payPage, returnLocation } from './page.ts';
 import { SANDBOX, type SandboxIntent, type SandboxProvider } from './provider.ts';
+import { paymentNotOpen, sandboxPaymentNotFound } from '../problems.ts';
 
 const tags = ['payments'];
 
@@ -42,14 +42,14 @@ export function hostedPageRoutes(app: FastifyInstance, deps: PaymentsDeps, sandb
   const platformFor = (platformId: string, paymentId: string): Platform => {
     const platform = deps.ctx.platforms.byId(platformId);
     if (!platform || platform.status !== 'active' || !platform.modules.includes(MODULE_NAME)) {
-      throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
+      throw sandboxPaymentNotFound(paymentId);
     }
     return platform;
   };
 
   const intentFor = async (platform: Platform, paymentId: string): Promise<SandboxIntent> => {
     const intent = await sandbox.intentOfPayment(platform.id, paymentId);
-    if (!intent) throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
+    if (!intent) throw sandboxPaymentNotFound(paymentId);
     return intent;
   };
 
@@ -111,9 +111,9 @@ export function hostedPageRoutes(app: FastifyInstance, deps: PaymentsDeps, sandb
         const { platformId, paymentId } = request.params;
         const platform = platformFor(platformId, paymentId);
         const payment = await readPaymentRow(deps.ctx.platformDb(platform.id), paymentId);
-        if (!payment || payment.provider !== SANDBOX) throw notFound('payment_not_found', `There is no sandbox payment ${paymentId}.`);
+        if (!payment || payment.provider !== SANDBOX) throw sandboxPaymentNotFound(paymentId);
         // A payment Souk closed (superseded by a newer attempt) must not take money through its old page.
-        if (payment.status === 'cancelled') throw conflict('payment_not_open', `Payment ${paymentId} was closed; start a new payment from the shop.`);
+        if (payment.status === 'cancelled') throw paymentNotOpen(paymentId);
         const { decided, intent } = await sandbox.decide(platform.id, paymentId, decision);
         if (decided) {
           // Only the click that decided sends the webhook, and only once this answer is on its way.
