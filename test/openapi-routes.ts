@@ -40,9 +40,28 @@ export interface RouteSpec {
   surface: 'store' | 'admin' | 'other';
 }
 
+/**
+ * The schema with every `#/components/schemas/X` reference replaced by the component itself, so the
+ * suites' generators see plain schemas. A recursive reference is left as it is below its first use.
+ */
+export function resolveRefs(schema: unknown, components: Record<string, unknown>, open: ReadonlySet<string> = new Set()): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => resolveRefs(item, components, open));
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const ref = (schema as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+    const name = ref.slice('#/components/schemas/'.length);
+    if (open.has(name) || !(name in components)) return schema;
+    return resolveRefs(components[name], components, new Set([...open, name]));
+  }
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, resolveRefs(value, components, open)]));
+}
+
+type OpenApiOperation = { parameters?: Array<{ in: string; name: string; schema: JsonSchema }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } };
+
 export async function routesFromOpenApi(app: FastifyInstance): Promise<RouteSpec[]> {
   const res = await app.inject({ url: '/openapi.json' });
-  const doc = res.json<{ paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; schema: JsonSchema }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> }>();
+  const raw = res.json<{ paths: Record<string, Record<string, OpenApiOperation>>; components?: { schemas?: Record<string, unknown> } }>();
+  const doc = { paths: resolveRefs(raw.paths, raw.components?.schemas ?? {}) as Record<string, Record<string, OpenApiOperation>> };
   const routes: RouteSpec[] = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(operations)) {

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Database, Queryable } from './db/types.ts';
 import type { PlatformDb, TxScope } from './db/scoped.ts';
+import type { OperationDocs } from './http/openapi-problems.ts';
 
 export interface Platform {
   id: string;
@@ -128,6 +129,8 @@ export interface SoukModule {
    */
   settingsSchema?: Record<string, unknown>;
   routes(app: FastifyInstance, ctx: ModuleContext): Promise<void> | void;
+  /** Operation ids, descriptions and problem codes of this module's routes, for the OpenAPI document. */
+  openapi?: OperationDocs;
   /** Subscribes the module's event handlers (ctx.events.subscribe); called once before the bus starts. */
   subscribe?(ctx: ModuleContext): void;
 }
