@@ -1,4 +1,5 @@
 import type { SoukModule } from '../../kernel/context.ts';
+import { platformDocs } from './openapi.ts';
 import { platformRoutes } from './routes.ts';
 
 export function platformsModule(allModules: () => readonly SoukModule[]): SoukModule {
@@ -8,6 +9,7 @@ export function platformsModule(allModules: () => readonly SoukModule[]): SoukMo
     description: 'Platforms (tenants): metadata, hosts, publishable keys',
     migrationsDir: new URL('./migrations/', import.meta.url),
     tenantTables: [],
+    openapi: platformDocs,
     routes: (app, ctx) => platformRoutes({ modules: allModules() })(app, ctx),
   };
 }

@@ -7,6 +7,7 @@
 import type { DeliveredEventView, ModuleContext, SoukModule } from '../../kernel/context.ts';
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { queueEventDeliveries } from './deliveries.ts';
+import { webhookDocs } from './openapi.ts';
 import { webhookRoutes } from './routes.ts';
 import { loadWebhookEnv, platformSettingsSchema } from './settings.ts';
 import { MODULE_NAME, startWebhookWorker, stopWebhookWorker, webhookWorker } from './worker.ts';
@@ -44,6 +45,7 @@ export const webhooksModule: SoukModule = {
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts'],
   settingsSchema: platformSettingsSchema as unknown as Record<string, unknown>,
+  openapi: webhookDocs,
   routes(app, ctx) {
     webhookRoutes(app, ctx, loadWebhookEnv());
     // SoukModule has no stop hook: the app closing (first step of Souk.close, before the bus and the
