@@ -2,6 +2,7 @@
 // unpaid-order timeout (a durable timer), and the storefront and admin order routes.
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
 import { cancelOrder, EVENT_PAYMENT_TIMEOUT, lockOrder } from './lifecycle.ts';
+import { orderDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { MODULE_NAME, ordersSettingsSchema } from './settings.ts';
@@ -26,6 +27,7 @@ export const ordersModule: SoukModule = {
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['orders', 'order_lines', 'order_history', 'order_checkouts'],
   settingsSchema: ordersSettingsSchema as unknown as Record<string, unknown>,
+  openapi: orderDocs,
   routes(app, ctx) {
     storeRoutes(app, ctx);
     adminRoutes(app, ctx);
