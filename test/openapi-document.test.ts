@@ -21,7 +21,11 @@ type Document = {
   components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
 };
 
-const NAMED_COMPONENTS = ['Problem'];
+// The names generated clients should get for the shapes they use most.
+const NAMED_COMPONENTS = [
+  'Problem', 'Platform', 'Customer', 'Product', 'Variant', 'Category', 'StoreProduct', 'Cart', 'CartLine', 'Order', 'OrderLine',
+  'Payment', 'Refund', 'Coupon', 'FlashSale', 'Ticket', 'Event', 'Webhook', 'WebhookDelivery', 'InventoryLevel', 'Reservation',
+];
 
 describe('the OpenAPI document', () => {
   let started: StartedSouk;
@@ -43,6 +47,19 @@ describe('the OpenAPI document', () => {
     assert.equal(document.openapi, '3.1.0');
     // validate() dereferences in place: give it a copy.
     await SwaggerParser.validate(structuredClone(document) as never);
+  });
+
+  it('gives every operation a unique camelCase id, a summary, a description and a tag', () => {
+    const seen = new Map<string, string>();
+    for (const [key, operation] of operations) {
+      const id = operation.operationId ?? '';
+      assert.match(id, /^[a-z][A-Za-z0-9]+$/, `${key}: operationId "${id}"`);
+      assert.equal(seen.get(id), undefined, `${key} and ${seen.get(id)} share the operationId ${id}`);
+      seen.set(id, key);
+      assert.ok(operation.summary?.trim(), `${key} has no summary`);
+      assert.ok(operation.description && operation.description.length > 20, `${key} has no description`);
+      assert.ok(operation.tags && operation.tags.length > 0, `${key} has no tag`);
+    }
   });
 
   it('names the servers, security schemes and tags', () => {

@@ -143,7 +143,8 @@ export function openApiOptions(publicUrl: string, modules: readonly SoukModule[]
         });
       }
       // A copy: the route's own schema is what Fastify validates with and must not change.
-      return { schema: doc ? { ...schema, operationId: doc.operationId, description: doc.description } : schema, url };
+      // The route's own description, when it has one, is kept: it sits next to the code it describes.
+      return { schema: doc ? { ...schema, operationId: doc.operationId, description: schema.description ?? doc.description } : schema, url };
     },
     transformObject: (documentObject) => {
       const document = ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Document;

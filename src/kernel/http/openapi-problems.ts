@@ -7,8 +7,8 @@
 export interface OperationDoc {
   /** Stable camelCase id; generated clients name their methods after it. */
   operationId: string;
-  /** A few plain sentences: what it does, when to use it, what it changes. */
-  description: string;
+  /** A few plain sentences: what it does, when to use it, what it changes. Left out when the route has one. */
+  description?: string;
   /** The problem codes this operation's own code may answer, by HTTP status. */
   problems?: Readonly<Partial<Record<number, readonly string[]>>>;
 }

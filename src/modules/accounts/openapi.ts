@@ -55,6 +55,7 @@ export const accountDocs: OperationDocs = {
   'POST /admin/platforms/{platform}/customers/{customerId}/revoke-sessions': {
     operationId: 'revokeCustomerSessions',
     description: 'Logs a customer out of every device by ending all their sessions; answers how many were ended.',
+    problems: { 404: ['customer_not_found'] },
   },
   'POST /store/customers': {
     operationId: 'registerCustomer',

@@ -15,7 +15,7 @@ export const catalogDocs: OperationDocs = {
   'GET /store/products': {
     operationId: 'listStoreProducts',
     description: 'Published products in the shopper\'s locale and currency, with filters (category, price range, `attribute=key:value`), full-text search `q`, a sort and cursor pagination. Answers are cached briefly per platform.',
-    problems: { 400: ['currency_not_supported', 'invalid_attribute_filter', 'invalid_cursor', 'invalid_price_range'] },
+    problems: { 400: ['currency_not_supported', 'invalid_attribute_filter', 'invalid_cursor', 'invalid_price_range', 'unknown_category'] },
   },
   'GET /store/products/{idOrHandle}': {
     operationId: 'getStoreProduct',
@@ -69,7 +69,7 @@ export const catalogDocs: OperationDocs = {
   [`DELETE ${base}/products/{productId}/variants/{variantId}`]: {
     operationId: 'deleteVariant',
     description: 'Deletes a variant with its prices.',
-    problems: { 404: ['variant_not_found'] },
+    problems: { 404: ['product_not_found', 'variant_not_found'] },
   },
   [`GET ${base}/categories`]: {
     operationId: 'listCategories',

@@ -8,6 +8,7 @@ import { DrainWorker } from './drain.ts';
 import { endSale, EVENT_END } from './lifecycle.ts';
 import { startHeartbeat } from './nodes.ts';
 import { onOrderCancelled, onOrderPaid } from './returns.ts';
+import { flashSaleDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { runtimeOf, startRuntime } from './runtime.ts';
@@ -44,6 +45,7 @@ export const flashSalesModule: SoukModule = {
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['flash_sales', 'flash_sale_items', 'flash_sale_tickets'],
   settingsSchema: flashSalesSettingsSchema as unknown as Record<string, unknown>,
+  openapi: flashSaleDocs,
   async routes(app, ctx) {
     const rt = await startRuntime(ctx);
     storeRoutes(app, ctx);

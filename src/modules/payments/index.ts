@@ -7,6 +7,7 @@ import type { PaymentsDeps } from './deps.ts';
 import { ordersPort } from './orders-port.ts';
 import { paymentProvider, registerPaymentProvider, startProviders } from './provider.ts';
 import { reserveOrderRemainder } from './refunds.ts';
+import { paymentDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { createSandboxProvider, SANDBOX, type SandboxProvider } from './sandbox/provider.ts';
@@ -65,6 +66,7 @@ export const paymentsModule: SoukModule = {
   description: 'Payment providers (built-in sandbox with a hosted pay page and signed webhooks), captures and refunds.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['payments', 'payment_events', 'payment_refunds', 'payment_sandbox_intents', 'payment_sandbox_refunds'],
+  openapi: paymentDocs,
   async routes(app, ctx) {
     await startProviders(ctx);
     const { deps, worker } = runtimeOf(ctx);
