@@ -36,6 +36,8 @@ export interface RouteSpec {
   pathParams: string[];
   query: Record<string, JsonSchema>;
   body: JsonSchema | undefined;
+  /** The problem codes the operation lists per status (x-problem-codes in the document). */
+  problemCodes: Record<string, string[]>;
   /** 'store' routes act on the platform of the Host/publishable key; 'admin' need a principal. */
   surface: 'store' | 'admin' | 'other';
 }
@@ -56,7 +58,7 @@ export function resolveRefs(schema: unknown, components: Record<string, unknown>
   return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, resolveRefs(value, components, open)]));
 }
 
-type OpenApiOperation = { parameters?: Array<{ in: string; name: string; schema: JsonSchema }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } };
+type OpenApiOperation = { 'x-problem-codes'?: Record<string, string[]>; parameters?: Array<{ in: string; name: string; schema: JsonSchema }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } };
 
 export async function routesFromOpenApi(app: FastifyInstance): Promise<RouteSpec[]> {
   const res = await app.inject({ url: '/openapi.json' });
@@ -72,6 +74,7 @@ export async function routesFromOpenApi(app: FastifyInstance): Promise<RouteSpec
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         query: Object.fromEntries(params.filter((p) => p.in === 'query').map((p) => [p.name, p.schema])),
         body: op.requestBody?.content['application/json']?.schema,
+        problemCodes: op['x-problem-codes'] ?? {},
         surface: path.startsWith('/store') ? 'store' : path.startsWith('/admin') ? 'admin' : 'other',
       });
     }
