@@ -92,6 +92,9 @@ eachDatabase('fuzzing every route', (env) => {
           assert.ok(res.statusCode < 500, `${route.method} ${url} → ${res.statusCode}: ${res.body.slice(0, 500)}\nbody: ${JSON.stringify(body)?.slice(0, 300)}\nquery: ${JSON.stringify(query)}`);
           if (res.statusCode >= 400) {
             assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+            // The document's list of codes cannot drift from what the route answers.
+            const code = res.json<{ code: string }>().code;
+            assert.ok(route.problemCodes[res.statusCode]?.includes(code), `${route.method} ${route.path} answered ${res.statusCode} ${code}, which its operation does not list in x-problem-codes`);
             const now = await databaseFingerprint(env.souk.database);
             assert.equal(now, fingerprint, `${route.method} ${url} answered ${res.statusCode} but changed the database`);
           } else {

@@ -36,13 +36,34 @@ export interface RouteSpec {
   pathParams: string[];
   query: Record<string, JsonSchema>;
   body: JsonSchema | undefined;
+  /** The problem codes the operation lists per status (x-problem-codes in the document). */
+  problemCodes: Record<string, string[]>;
   /** 'store' routes act on the platform of the Host/publishable key; 'admin' need a principal. */
   surface: 'store' | 'admin' | 'other';
 }
 
+/**
+ * The schema with every `#/components/schemas/X` reference replaced by the component itself, so the
+ * suites' generators see plain schemas. A recursive reference is left as it is below its first use.
+ */
+export function resolveRefs(schema: unknown, components: Record<string, unknown>, open: ReadonlySet<string> = new Set()): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => resolveRefs(item, components, open));
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const ref = (schema as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+    const name = ref.slice('#/components/schemas/'.length);
+    if (open.has(name) || !(name in components)) return schema;
+    return resolveRefs(components[name], components, new Set([...open, name]));
+  }
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, resolveRefs(value, components, open)]));
+}
+
+type OpenApiOperation = { 'x-problem-codes'?: Record<string, string[]>; parameters?: Array<{ in: string; name: string; schema: JsonSchema }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } };
+
 export async function routesFromOpenApi(app: FastifyInstance): Promise<RouteSpec[]> {
   const res = await app.inject({ url: '/openapi.json' });
-  const doc = res.json<{ paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; schema: JsonSchema }>; requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> }>();
+  const raw = res.json<{ paths: Record<string, Record<string, OpenApiOperation>>; components?: { schemas?: Record<string, unknown> } }>();
+  const doc = { paths: resolveRefs(raw.paths, raw.components?.schemas ?? {}) as Record<string, Record<string, OpenApiOperation>> };
   const routes: RouteSpec[] = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(operations)) {
@@ -53,6 +74,7 @@ export async function routesFromOpenApi(app: FastifyInstance): Promise<RouteSpec
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         query: Object.fromEntries(params.filter((p) => p.in === 'query').map((p) => [p.name, p.schema])),
         body: op.requestBody?.content['application/json']?.schema,
+        problemCodes: op['x-problem-codes'] ?? {},
         surface: path.startsWith('/store') ? 'store' : path.startsWith('/admin') ? 'admin' : 'other',
       });
     }

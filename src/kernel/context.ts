@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { Database, Queryable } from './db/types.ts';
 import type { PlatformDb, TxScope } from './db/scoped.ts';
 import type { SealedColumn } from './sealed-columns.ts';
+import type { OperationDocs } from './http/openapi-problems.ts';
 
 export interface Platform {
   id: string;
@@ -203,6 +204,8 @@ export interface SoukModule<R = void> {
   /** Stops what start began and releases the runtime's resources; bounded by SOUK_SHUTDOWN_TIMEOUT_MS. */
   stop?(ctx: ModuleContext, runtime: R): Promise<void> | void;
   routes(app: FastifyInstance, ctx: ModuleContext, runtime: R): Promise<void> | void;
+  /** Operation ids, descriptions and problem codes of this module's routes, for the OpenAPI document. */
+  openapi?: OperationDocs;
   /** Subscribes the module's event handlers (ctx.events.subscribe); called once before the bus starts. */
   subscribe?(ctx: ModuleContext, runtime: R): void;
 }

@@ -12,8 +12,9 @@ import { setSecurityHeaders } from './headers.ts';
 import { installCors } from './cors.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { installTenancy, type TenancyOptions } from './tenancy.ts';
-import { problemSchema } from './problem.ts';
 import { headersTooLarge, malformedRequest, requestTimeout } from './problems.ts';
+import { openApiOptions } from './openapi-document.ts';
+import type { OperationDocs } from './openapi-problems.ts';
 import { installInputGuard } from './input-guard.ts';
 import { strictBodySchemaController } from './validation.ts';
 import { RequestLogger } from './request-logger.ts';
@@ -29,6 +30,18 @@ export interface AppOptions {
   isReady(): Promise<{ ok: boolean; detail: string }>;
   logger: FastifyBaseLogger;
 }
+
+/** The kernel's own operations, for the OpenAPI document. */
+const HEALTH_DOCS: OperationDocs = {
+  'GET /healthz': {
+    operationId: 'getLiveness',
+    description: 'Answers 200 while the process runs, without touching the database: a liveness probe.',
+  },
+  'GET /readyz': {
+    operationId: 'getReadiness',
+    description: 'Answers 200 when the database answers and no migration is pending, 503 otherwise: a readiness probe.',
+  },
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -125,27 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installInputGuard(app);
   installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Souk API',
-        version: '0.1.0',
-        description:
-          'Storefront routes (/store) find their platform by the Host header or the x-publishable-key header. ' +
-          'Admin routes (/admin) need a bearer token from POST /admin/auth/login or a secret API key. ' +
-          'Errors are application/problem+json with a stable `code`.',
-      },
-      components: {
-        securitySchemes: {
-          adminBearer: { type: 'http', scheme: 'bearer', description: 'Admin session token or secret API key (sk_…)' },
-          customerBearer: { type: 'http', scheme: 'bearer', description: 'Customer session token from POST /store/auth/login' },
-          publishableKey: { type: 'apiKey', in: 'header', name: 'x-publishable-key' },
-        },
-        schemas: { Problem: problemSchema as unknown as Record<string, unknown> },
-      },
-    },
-  });
+  await app.register(swagger, openApiOptions(ctx.config.publicUrl, options.modules, HEALTH_DOCS));
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

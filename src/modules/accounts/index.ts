@@ -1,5 +1,6 @@
 import type { SoukModule } from '../../kernel/context.ts';
 import { memoryRateLimiter, type RateLimiter } from '../../kernel/rate-limit.ts';
+import { accountDocs } from './openapi.ts';
 import { adminAccountRoutes } from './admin-routes.ts';
 import { storeAccountRoutes } from './store-routes.ts';
 
@@ -10,6 +11,7 @@ export function accountsModule(limiter: RateLimiter = memoryRateLimiter()): Souk
     description: 'Admin users, secret API keys, customers and their sessions',
     migrationsDir: new URL('./migrations/', import.meta.url),
     tenantTables: ['customers', 'customer_sessions'],
+    openapi: accountDocs,
     routes(app, ctx) {
       adminAccountRoutes(app, ctx, limiter);
       storeAccountRoutes(app, ctx, limiter);

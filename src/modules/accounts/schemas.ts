@@ -13,7 +13,7 @@ export const AdminUserView = Type.Object({
   platformIds: Type.Array(Type.String()),
   disabled: Type.Boolean(),
   createdAt: Type.String(),
-});
+}, { title: 'AdminUser' });
 
 export const ApiKeyView = Type.Object({
   id: Type.String(),
@@ -24,8 +24,8 @@ export const ApiKeyView = Type.Object({
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
-});
+}, { title: 'ApiKey' });
 
-export const CustomerView = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), createdAt: Type.String() });
+export const CustomerView = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), createdAt: Type.String() }, { title: 'Customer' });
 
-export const CustomerSession = Type.Object({ token: Type.String(), expiresAt: Type.String(), customer: CustomerView });
+export const CustomerSession = Type.Object({ token: Type.String(), expiresAt: Type.String(), customer: CustomerView }, { title: 'CustomerSession' });

@@ -3,6 +3,7 @@
 // totals computed on the server. Checkout (orders) uses the service's loadCartForCheckout / computeTotals
 // / completeCart inside its transaction.
 import type { SoukModule } from '../../kernel/context.ts';
+import { cartDocs } from './openapi.ts';
 import { storeRoutes } from './routes.ts';
 import { MODULE_NAME, cartSettingsSchema } from './settings.ts';
 
@@ -13,6 +14,7 @@ export const cartModule: SoukModule = {
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['carts', 'cart_lines'],
   settingsSchema: cartSettingsSchema as unknown as Record<string, unknown>,
+  openapi: cartDocs,
   routes(app, ctx) {
     storeRoutes(app, ctx);
   },

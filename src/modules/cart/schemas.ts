@@ -24,7 +24,7 @@ export const Address = Type.Object(
     country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, e.g. DE' }),
     phone: Type.Optional(Text(40)),
   },
-  { additionalProperties: false },
+  { title: 'Address', additionalProperties: false },
 );
 export type Address = Static<typeof Address>;
 
@@ -40,15 +40,15 @@ export const CreateCartInput = Type.Object(
     email: Type.Optional(Email),
     shippingAddress: Type.Optional(Address),
   },
-  { additionalProperties: false },
+  { title: 'CreateCartInput', additionalProperties: false },
 );
 export type CreateCartInput = Static<typeof CreateCartInput>;
 export const UpdateCartInput = Type.Object(
   { email: Type.Optional(Nullable(Email)), shippingAddress: Type.Optional(Nullable(Address)) },
-  { additionalProperties: false },
+  { title: 'UpdateCartInput', additionalProperties: false },
 );
 export type UpdateCartInput = Static<typeof UpdateCartInput>;
-export const AddLineInput = Type.Object({ variantId: Uuid, quantity: Quantity, metadata: Type.Optional(Metadata) }, { additionalProperties: false });
+export const AddLineInput = Type.Object({ variantId: Uuid, quantity: Quantity, metadata: Type.Optional(Metadata) }, { title: 'AddCartLineInput', additionalProperties: false });
 export type AddLineInput = Static<typeof AddLineInput>;
 export const UpdateLineInput = Type.Object({ quantity: Quantity }, { additionalProperties: false });
 export const CouponInput = Type.Object({ code: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }, { additionalProperties: false });
@@ -66,7 +66,7 @@ export const CartLine = Type.Object({
   lineTotal: Type.Integer(),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   priceChanged: Type.Boolean({ description: 'The catalog price changed since it was captured; re-captured in this response' }),
-});
+}, { title: 'CartLine' });
 export type CartLine = Static<typeof CartLine>;
 
 export const CartCoupon = Type.Union([
@@ -83,7 +83,7 @@ export const CartTotals = Type.Object({
   tax: Type.Integer(),
   total: Type.Integer(),
   taxIncluded: Type.Boolean(),
-});
+}, { title: 'CartTotals' });
 
 export const CartStatus = Type.Union([Type.Literal('active'), Type.Literal('completed'), Type.Literal('merged')]);
 export type CartStatus = Static<typeof CartStatus>;
@@ -102,7 +102,7 @@ export const Cart = Type.Object({
   totals: CartTotals,
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Cart' });
 export type Cart = Static<typeof Cart>;
 
 export const ShippingOptionList = Type.Object({

@@ -1,5 +1,6 @@
 // The catalog module: categories, products, variants and prices; storefront reads and admin writes.
 import type { SoukModule } from '../../kernel/context.ts';
+import { catalogDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { demoImageRoutes } from './demo-images.ts';
@@ -25,6 +26,7 @@ export const catalogModule: SoukModule<CatalogRuntime> = {
     },
     additionalProperties: false,
   },
+  openapi: catalogDocs,
   createRuntime: createCatalogRuntime,
   start: startCatalog,
   stop: (_ctx, rt) => stopCatalog(rt),

@@ -89,7 +89,7 @@ export const PriceInput = Type.Object(
     amount: Amount,
     compareAtAmount: Type.Optional(NullableAmount),
   },
-  { additionalProperties: false },
+  { title: 'PriceInput', additionalProperties: false },
 );
 
 export const VariantInput = Type.Object(
@@ -100,7 +100,7 @@ export const VariantInput = Type.Object(
     prices: Type.Optional(Type.Array(PriceInput, { maxItems: 20 })),
     position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
   },
-  { additionalProperties: false },
+  { title: 'VariantInput', additionalProperties: false },
 );
 
 export const VariantPatch = Type.Object(
@@ -111,7 +111,7 @@ export const VariantPatch = Type.Object(
     prices: Type.Optional(Type.Array(PriceInput, { maxItems: 20, description: 'Replaces all prices of the variant' })),
     position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: 'VariantPatch', additionalProperties: false, minProperties: 1 },
 );
 
 const productFields = {
@@ -134,7 +134,7 @@ export const ProductInput = Type.Object(
     ...productFields,
     variants: Type.Optional(Type.Array(VariantInput, { maxItems: 100 })),
   },
-  { additionalProperties: false },
+  { title: 'ProductInput', additionalProperties: false },
 );
 
 export const ProductPatch = Type.Object(
@@ -143,7 +143,7 @@ export const ProductPatch = Type.Object(
     ...productFields,
     title: Type.Optional(productFields.title),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: 'ProductPatch', additionalProperties: false, minProperties: 1 },
 );
 
 export const CategoryInput = Type.Object(
@@ -155,7 +155,7 @@ export const CategoryInput = Type.Object(
     position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
     translations: Type.Optional(CategoryTranslations),
   },
-  { additionalProperties: false },
+  { title: 'CategoryInput', additionalProperties: false },
 );
 
 export const CategoryPatch = Type.Object(
@@ -167,7 +167,7 @@ export const CategoryPatch = Type.Object(
     position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
     translations: Type.Optional(CategoryTranslations),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: 'CategoryPatch', additionalProperties: false, minProperties: 1 },
 );
 
 export const BulkInput = Type.Object(
@@ -180,7 +180,7 @@ export const BulkInput = Type.Object(
       description: 'Upserted by handle; variants by SKU. Fields left out keep their current value.',
     }),
   },
-  { additionalProperties: false },
+  { title: 'BulkProductsInput', additionalProperties: false },
 );
 
 export type PriceInput = Static<typeof PriceInput>;
@@ -261,7 +261,7 @@ export const StoreVariant = Type.Object({
   options: Type.Record(Type.String(), Type.String()),
   price: Nullable(Type.Integer({ description: 'In the response currency; null when the variant has no price in it' })),
   compareAtPrice: Nullable(Type.Integer()),
-});
+}, { title: 'StoreVariant' });
 
 export const StoreProduct = Type.Object({
   id: Type.String(),
@@ -277,7 +277,7 @@ export const StoreProduct = Type.Object({
   attributes: Type.Record(Type.String(), Type.Unknown()),
   priceRange: Nullable(Type.Object({ min: Type.Integer(), max: Type.Integer() })),
   variants: Type.Array(StoreVariant),
-});
+}, { title: 'StoreProduct' });
 
 export const StoreProductList = Type.Object({ items: Type.Array(StoreProduct), nextCursor: Nullable(Type.String()) });
 
@@ -322,7 +322,7 @@ export const AdminVariant = Type.Object({
   prices: Type.Array(AdminPrice),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Variant' });
 
 export const AdminProduct = Type.Object({
   id: Type.String(),
@@ -340,7 +340,7 @@ export const AdminProduct = Type.Object({
   publishedAt: Nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Product' });
 
 export const AdminProductList = Type.Object({ items: Type.Array(AdminProduct), nextCursor: Nullable(Type.String()) });
 
@@ -354,11 +354,11 @@ export const AdminCategory = Type.Object({
   translations: Type.Record(Type.String(), CategoryTranslation),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Category' });
 export const AdminCategoryList = Type.Object({ items: Type.Array(AdminCategory), nextCursor: Nullable(Type.String()) });
 
 const Counts = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
-export const BulkResult = Type.Object({ categories: Counts, products: Counts, variants: Counts });
+export const BulkResult = Type.Object({ categories: Counts, products: Counts, variants: Counts }, { title: 'BulkProductsResult' });
 
 export type StoreVariant = Static<typeof StoreVariant>;
 export type StoreProduct = Static<typeof StoreProduct>;

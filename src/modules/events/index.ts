@@ -1,4 +1,5 @@
 import type { SoukModule } from '../../kernel/context.ts';
+import { eventDocs } from './openapi.ts';
 import { eventRoutes } from './routes.ts';
 import type { EventBus } from './bus.ts';
 
@@ -10,6 +11,7 @@ export function eventsModule(bus: () => EventBus): SoukModule {
     migrationsDir: new URL('./migrations/', import.meta.url),
     // Event tables carry a nullable platform_id but are the backbone's own: reached only through the bus.
     tenantTables: [],
+    openapi: eventDocs,
     routes: (app, ctx) => eventRoutes(app, ctx, bus()),
   };
 }

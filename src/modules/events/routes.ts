@@ -24,7 +24,7 @@ const EventView = Type.Object({
   traceId: Nullable(Type.String()),
   causedBy: Nullable(Type.String()),
   status: Type.String({ description: 'outbox (committed, not yet relayed) or logged' }),
-});
+}, { title: 'Event' });
 
 const DeadLetterView = Type.Object({
   id: Type.String(),
@@ -37,7 +37,7 @@ const DeadLetterView = Type.Object({
   failedAt: Type.String(),
   status: Type.String(),
   resolvedAt: Nullable(Type.String()),
-});
+}, { title: 'DeadLetter' });
 
 const ConsumerParam = Type.Object({ consumer: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,99}$' }) });
 

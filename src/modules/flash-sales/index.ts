@@ -9,6 +9,7 @@ import { EVENT_END } from './events.ts';
 import { endSale } from './lifecycle.ts';
 import { startHeartbeat } from './nodes.ts';
 import { onOrderCancelled, onOrderPaid } from './returns.ts';
+import { flashSaleDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { createFlashRuntime, type FlashRuntime } from './runtime.ts';
@@ -41,6 +42,7 @@ export const flashSalesModule: SoukModule<FlashRuntime> = {
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['flash_sales', 'flash_sale_items', 'flash_sale_tickets'],
   settingsSchema: flashSalesSettingsSchema as unknown as Record<string, unknown>,
+  openapi: flashSaleDocs,
   dependsOn: ['orders', 'inventory', 'catalog'],
   async createRuntime(ctx) {
     const rt = await createFlashRuntime(ctx);

@@ -30,7 +30,7 @@ export const ScheduleInput = Type.Object(
       { minItems: 1, maxItems: MAX_ITEMS },
     ),
   },
-  { additionalProperties: false },
+  { title: 'FlashSaleInput', additionalProperties: false },
 );
 export type ScheduleInput = Static<typeof ScheduleInput>;
 
@@ -43,7 +43,7 @@ export const SaleItem = Type.Object({
   salePrice: Type.Integer(),
   currency: Type.String(),
   quantity: Type.Integer({ description: 'Current sale quantity (units that came back after general buyers took them are no longer counted)' }),
-});
+}, { title: 'FlashSaleItem' });
 export type SaleItem = Static<typeof SaleItem>;
 
 const Phase = Type.Union([Type.Literal('upcoming'), Type.Literal('live'), Type.Literal('ended'), Type.Literal('cancelled')]);
@@ -64,7 +64,7 @@ export const Sale = Type.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
   items: Type.Array(SaleItem),
-});
+}, { title: 'FlashSale' });
 export type Sale = Static<typeof Sale>;
 
 export const SaleList = Type.Object({ items: Type.Array(Sale), nextCursor: Type.Union([Type.String(), Type.Null()]) });
@@ -90,7 +90,7 @@ export const StoreSale = Type.Object({
   items: Type.Array(
     Type.Object({ ...SaleItem.properties, remaining: Type.Integer({ description: 'Approximate units left; never above the truth' }) }),
   ),
-});
+}, { title: 'StoreFlashSale' });
 export type StoreSale = Static<typeof StoreSale>;
 export const StoreSaleList = Type.Object({ serverTime: DateTime, items: Type.Array(StoreSale) });
 export const StoreSaleOne = Type.Object({ serverTime: DateTime, sale: StoreSale });
@@ -100,7 +100,7 @@ export const PurchaseInput = Type.Object(
   { additionalProperties: false },
 );
 export type PurchaseInput = Static<typeof PurchaseInput>;
-export const PurchaseResult = Type.Object({ ticketId: Uuid, status: Type.Literal('pending'), duplicate: Type.Boolean() });
+export const PurchaseResult = Type.Object({ ticketId: Uuid, status: Type.Literal('pending'), duplicate: Type.Boolean() }, { title: 'FlashSalePurchase' });
 
 export const Ticket = Type.Object({
   id: Uuid,
@@ -111,7 +111,7 @@ export const Ticket = Type.Object({
   orderId: Type.Union([Uuid, Type.Null()]),
   failureReason: Type.Union([Type.String(), Type.Null()]),
   createdAt: DateTime,
-});
+}, { title: 'Ticket' });
 export type Ticket = Static<typeof Ticket>;
 
 const Counters = Type.Object(
@@ -152,7 +152,7 @@ export const SaleStats = Type.Object({
   drainRateLimitPerSecond: Type.Integer({
     description: 'Setting: the most orders per second this node creates from won tickets (SOUK_FLASH_DRAIN_PER_SECOND)',
   }),
-});
+}, { title: 'FlashSaleStats' });
 
 export const ReconcileReport = Type.Object({
   saleId: Uuid,
@@ -164,5 +164,5 @@ export const ReconcileReport = Type.Object({
   activeUnits: Type.Integer(),
   pendingTickets: Type.Integer(),
   epoch: Type.Integer(),
-});
+}, { title: 'FlashSaleReconcileReport' });
 export type ReconcileReport = Static<typeof ReconcileReport>;

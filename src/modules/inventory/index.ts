@@ -3,6 +3,7 @@
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
 import { EVENT_RESERVATION_EXPIRE } from './events.ts';
 import { expireReservation } from './reservations.ts';
+import { inventoryDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { MODULE_NAME, inventorySettingsSchema } from './settings.ts';
@@ -23,6 +24,7 @@ export const inventoryModule: SoukModule = {
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['inventory_locations', 'inventory_levels', 'inventory_reservations', 'inventory_reservation_lines', 'inventory_ledger'],
   settingsSchema: inventorySettingsSchema as unknown as Record<string, unknown>,
+  openapi: inventoryDocs,
   routes(app, ctx) {
     storeRoutes(app, ctx);
     adminRoutes(app, ctx);

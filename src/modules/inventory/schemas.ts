@@ -24,10 +24,10 @@ export const LocationInput = Type.Object(
     code: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', description: 'Lower-case letters, digits and dashes; "default" is reserved' }),
     name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
   },
-  { additionalProperties: false },
+  { title: 'StockLocationInput', additionalProperties: false },
 );
 export type LocationInput = Static<typeof LocationInput>;
-export const Location = Type.Object({ id: Uuid, code: Type.String(), name: Type.String(), isDefault: Type.Boolean(), createdAt: Type.String() });
+export const Location = Type.Object({ id: Uuid, code: Type.String(), name: Type.String(), isDefault: Type.Boolean(), createdAt: Type.String() }, { title: 'StockLocation' });
 export type Location = Static<typeof Location>;
 export const LocationList = Type.Object({ items: Type.Array(Location) });
 
@@ -41,7 +41,7 @@ export const StockLevel = Type.Object({
   available: Type.Integer({ description: 'onHand - reserved' }),
   lowStock: Type.Boolean({ description: "available is at or below the platform's lowStockThreshold" }),
   updatedAt: Type.String(),
-});
+}, { title: 'InventoryLevel' });
 export type StockLevel = Static<typeof StockLevel>;
 export const StockLevelList = Type.Object({ items: Type.Array(StockLevel), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 export type StockLevelList = Static<typeof StockLevelList>;
@@ -62,7 +62,7 @@ export const VariantStock = Type.Object({
   reserved: Type.Integer(),
   available: Type.Integer(),
   levels: Type.Array(StockLevel),
-});
+}, { title: 'VariantStock' });
 export type VariantStock = Static<typeof VariantStock>;
 
 const LocationRef = Type.Optional(Type.String({ format: 'uuid', description: 'Stock location; the default location when omitted' }));
@@ -73,7 +73,7 @@ export const AdjustInput = Type.Object(
     locationId: LocationRef,
     reference: Type.Optional(Reference),
   },
-  { additionalProperties: false },
+  { title: 'StockAdjustment', additionalProperties: false },
 );
 export type AdjustInput = Static<typeof AdjustInput>;
 export const SetInput = Type.Object(
@@ -83,7 +83,7 @@ export const SetInput = Type.Object(
     locationId: LocationRef,
     reference: Type.Optional(Reference),
   },
-  { additionalProperties: false },
+  { title: 'StockCount', additionalProperties: false },
 );
 export type SetInput = Static<typeof SetInput>;
 
@@ -101,7 +101,7 @@ export const LedgerEntry = Type.Object({
   actor: Type.String({ description: '"admin_user:<id>", "api_key:<id>" or "system"' }),
   actorLabel: Type.Union([Type.String(), Type.Null()]),
   at: Type.String(),
-});
+}, { title: 'StockLedgerEntry' });
 export type LedgerEntry = Static<typeof LedgerEntry>;
 export const LedgerList = Type.Object({ items: Type.Array(LedgerEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 export type LedgerList = Static<typeof LedgerList>;
@@ -110,7 +110,7 @@ export const LedgerQuery = Type.Object(
   { additionalProperties: false },
 );
 export type LedgerQuery = Static<typeof LedgerQuery>;
-export const AdjustResult = Type.Object({ level: StockLevel, entry: LedgerEntry });
+export const AdjustResult = Type.Object({ level: StockLevel, entry: LedgerEntry }, { title: 'StockChangeResult' });
 export type AdjustResult = Static<typeof AdjustResult>;
 
 // ---- reservations ----
@@ -122,7 +122,7 @@ export const ReserveLineInput = Type.Object(
     quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
     locationId: LocationRef,
   },
-  { additionalProperties: false },
+  { title: 'ReservationLineInput', additionalProperties: false },
 );
 export const ReserveInput = Type.Object(
   {
@@ -130,14 +130,14 @@ export const ReserveInput = Type.Object(
     lines: Type.Array(ReserveLineInput, { minItems: 1, maxItems: MAX_LINES }),
     holdSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600, description: "Default: the platform's reservationHoldSeconds (15 minutes)" })),
   },
-  { additionalProperties: false },
+  { title: 'ReservationInput', additionalProperties: false },
 );
 export type ReserveInput = Static<typeof ReserveInput>;
 export const ReleaseInput = Type.Object(
   { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z][a-z0-9_]*$', description: 'e.g. cancelled, payment_failed (default cancelled)' })) },
   { additionalProperties: false },
 );
-export const ReservationLine = Type.Object({ variantId: Uuid, locationId: Uuid, quantity: Type.Integer() });
+export const ReservationLine = Type.Object({ variantId: Uuid, locationId: Uuid, quantity: Type.Integer() }, { title: 'ReservationLine' });
 export const Reservation = Type.Object({
   id: Uuid,
   reference: Type.String(),
@@ -147,7 +147,7 @@ export const Reservation = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
   lines: Type.Array(ReservationLine),
-});
+}, { title: 'Reservation' });
 export type Reservation = Static<typeof Reservation>;
 export const ReservationList = Type.Object({ items: Type.Array(Reservation), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 export type ReservationList = Static<typeof ReservationList>;
@@ -171,5 +171,5 @@ export const AvailabilityQuery = Type.Object(
 );
 export const Availability = Type.Object({
   items: Type.Array(Type.Object({ variantId: Uuid, available: Type.Integer(), inStock: Type.Boolean() })),
-});
+}, { title: 'Availability' });
 export type Availability = Static<typeof Availability>;

@@ -3,6 +3,7 @@
 import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
 import { EVENT_PAYMENT_TIMEOUT } from './events.ts';
 import { cancelOrder, lockOrder } from './lifecycle.ts';
+import { orderDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { MODULE_NAME, ordersSettingsSchema } from './settings.ts';
@@ -29,6 +30,7 @@ export const ordersModule: SoukModule = {
   // A checkout's guest token, kept sealed for idempotent replays (checkout.ts); never plaintext.
   sealedColumns: [{ table: 'order_checkouts', column: 'access_token_sealed', key: ['platform_id', 'scope', 'idempotency_key'] }],
   settingsSchema: ordersSettingsSchema as unknown as Record<string, unknown>,
+  openapi: orderDocs,
   routes(app, ctx) {
     storeRoutes(app, ctx);
     adminRoutes(app, ctx);

@@ -25,7 +25,7 @@ export const OrderLine = Type.Object({
   unitPrice: Money,
   lineTotal: Money,
   metadata: Type.Record(Type.String(), Type.Unknown()),
-});
+}, { title: 'OrderLine' });
 
 export const HistoryEntry = Type.Object({
   id: Type.String(),
@@ -36,7 +36,7 @@ export const HistoryEntry = Type.Object({
   reason: Nullable(Type.String()),
   data: Type.Record(Type.String(), Type.Unknown()),
   at: Type.String(),
-});
+}, { title: 'OrderHistoryEntry' });
 
 export const Order = Type.Object({
   id: Type.String(),
@@ -64,7 +64,7 @@ export const Order = Type.Object({
   history: Type.Optional(Type.Array(HistoryEntry)),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Order' });
 export type Order = Static<typeof Order>;
 
 /** The checkout answer: the order, plus the token a guest needs to read and pay it. */
@@ -74,7 +74,7 @@ export const CheckoutBody = Type.Object(
   {
     expectedVersion: Type.Optional(Type.Integer({ minimum: 0, description: 'The cart version the shopper confirmed; a changed cart is a 409 cart_stale' })),
   },
-  { additionalProperties: false },
+  { title: 'CheckoutInput', additionalProperties: false },
 );
 export type CheckoutBody = Static<typeof CheckoutBody>;
 

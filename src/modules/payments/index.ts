@@ -5,6 +5,7 @@ import type { ModuleContext, SoukModule } from '../../kernel/context.ts';
 import { EVENT_CANCELLED } from '../orders/events.ts';
 import { registerPaymentProvider } from './provider.ts';
 import { reserveOrderRemainder } from './refunds.ts';
+import { paymentDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { createPaymentsRuntime, type PaymentsRuntime } from './runtime.ts';
@@ -37,6 +38,7 @@ export const paymentsModule: SoukModule<PaymentsRuntime> = {
   description: 'Payment providers (built-in sandbox with a hosted pay page and signed webhooks), captures and refunds.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['payments', 'payment_events', 'payment_refunds', 'payment_sandbox_intents', 'payment_sandbox_refunds'],
+  openapi: paymentDocs,
   dependsOn: ['orders'],
   createRuntime: createPaymentsRuntime,
   // The sweep for refunds a crashed process left pending runs where the event worker runs.

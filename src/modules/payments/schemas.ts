@@ -24,7 +24,7 @@ export const StartPaymentInput = Type.Object(
       Type.String({ minLength: 8, maxLength: 2000, pattern: '^https?://[^\\s]+$', description: 'Where the hosted page sends the shopper after paying (http or https)' }),
     ),
   },
-  { additionalProperties: false },
+  { title: 'StartPaymentInput', additionalProperties: false },
 );
 export type StartPaymentInput = Static<typeof StartPaymentInput>;
 
@@ -34,7 +34,7 @@ export const StartedPayment = Type.Object({
   amount: Type.Integer(),
   currency: Type.String(),
   status: PaymentStatus,
-});
+}, { title: 'StartedPayment' });
 export type StartedPayment = Static<typeof StartedPayment>;
 
 export const Refund = Type.Object({
@@ -60,7 +60,7 @@ export const Refund = Type.Object({
   ),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Refund' });
 export type Refund = Static<typeof Refund>;
 
 export const Payment = Type.Object({
@@ -76,7 +76,7 @@ export const Payment = Type.Object({
   failureReason: Nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Payment' });
 export type Payment = Static<typeof Payment>;
 
 export const AdminPayment = Type.Intersect([
@@ -108,7 +108,7 @@ export const RefundInput = Type.Object(
     shipping: Type.Optional(Type.Boolean({ description: 'With lines (or alone): also refund what was paid for shipping, once per order' })),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Required with amount; a refund by line is described by its units when left out' })),
   },
-  { additionalProperties: false },
+  { title: 'RefundInput', additionalProperties: false },
 );
 export type RefundInput = Static<typeof RefundInput>;
 

@@ -1,4 +1,5 @@
 import type { AnySoukModule, SoukModule } from '../../kernel/context.ts';
+import { platformDocs } from './openapi.ts';
 import { platformRoutes } from './routes.ts';
 
 export function platformsModule(allModules: () => readonly AnySoukModule[]): SoukModule {
@@ -8,6 +9,7 @@ export function platformsModule(allModules: () => readonly AnySoukModule[]): Sou
     description: 'Platforms (tenants): metadata, hosts, publishable keys',
     migrationsDir: new URL('./migrations/', import.meta.url),
     tenantTables: [],
+    openapi: platformDocs,
     routes: (app, ctx) => platformRoutes({ modules: allModules() })(app, ctx),
   };
 }

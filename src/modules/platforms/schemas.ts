@@ -30,7 +30,7 @@ export const PlatformInput = Type.Object(
     settings: Settings({ default: {} }),
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'PlatformInput' },
 );
 export type PlatformInput = Static<typeof PlatformInput>;
 
@@ -45,7 +45,7 @@ export const PlatformPatch = Type.Partial(
     modules: Modules(),
     settings: Settings(),
   }),
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, title: 'PlatformPatch' },
 );
 export type PlatformPatch = Static<typeof PlatformPatch>;
 
@@ -63,7 +63,7 @@ export const PlatformView = Type.Object({
   status: Type.String(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Platform' });
 
 export const StorefrontPlatformView = Type.Object({
   slug: Type.String(),
@@ -72,7 +72,7 @@ export const StorefrontPlatformView = Type.Object({
   currencies: Type.Array(Type.String()),
   defaultLocale: Type.String(),
   locales: Type.Array(Type.String()),
-});
+}, { title: 'StorefrontPlatform' });
 
 export const PublishableKeyView = Type.Object({
   id: Type.String(),
@@ -80,6 +80,6 @@ export const PublishableKeyView = Type.Object({
   label: Type.String(),
   createdAt: Type.String(),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
-});
+}, { title: 'PublishableKey' });
 
 export const PlatformRef = Type.Object({ platform: Type.String({ minLength: 1, maxLength: 100 }) });

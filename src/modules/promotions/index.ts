@@ -2,6 +2,7 @@
 // category scope, a total budget and a per-customer allowance that hold under concurrency) and their
 // redemptions, one per order. The cart and checkout use it through service.ts.
 import type { SoukModule } from '../../kernel/context.ts';
+import { promotionDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 
 export const promotionsModule: SoukModule = {
@@ -10,6 +11,7 @@ export const promotionsModule: SoukModule = {
   description: 'Coupons with fixed or percentage discounts, budgets and per-customer limits that hold under concurrency.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['promotions_coupons', 'promotions_redemptions'],
+  openapi: promotionDocs,
   routes(app, ctx) {
     adminRoutes(app, ctx);
   },

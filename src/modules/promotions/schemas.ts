@@ -51,11 +51,11 @@ export const CouponInput = Type.Object(
     percent: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'percentage: percent off the eligible lines' })),
     ...mutable,
   },
-  { additionalProperties: false },
+  { title: 'CouponInput', additionalProperties: false },
 );
 export type CouponInput = Static<typeof CouponInput>;
 
-export const CouponPatch = Type.Object(mutable, { additionalProperties: false, minProperties: 1 });
+export const CouponPatch = Type.Object(mutable, { title: 'CouponPatch', additionalProperties: false, minProperties: 1 });
 export type CouponPatch = Static<typeof CouponPatch>;
 
 export const Coupon = Type.Object({
@@ -77,7 +77,7 @@ export const Coupon = Type.Object({
   description: Type.String(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Coupon' });
 export type Coupon = Static<typeof Coupon>;
 export const CouponList = Type.Object({ items: Type.Array(Coupon), nextCursor: Nullable(Type.String()) });
 export type CouponList = Static<typeof CouponList>;
@@ -103,7 +103,7 @@ export const Redemption = Type.Object({
   status: Type.Union([Type.Literal('active'), Type.Literal('released')]),
   createdAt: Type.String(),
   releasedAt: Nullable(Type.String()),
-});
+}, { title: 'CouponRedemption' });
 export type Redemption = Static<typeof Redemption>;
 export const RedemptionList = Type.Object({ items: Type.Array(Redemption), nextCursor: Nullable(Type.String()) });
 export type RedemptionList = Static<typeof RedemptionList>;

@@ -7,6 +7,7 @@
 import type { DeliveredEventView, SoukModule } from '../../kernel/context.ts';
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { queueEventDeliveries } from './deliveries.ts';
+import { webhookDocs } from './openapi.ts';
 import { webhookRoutes } from './routes.ts';
 import { platformSettingsSchema } from './settings.ts';
 import { createWebhooksRuntime, MODULE_NAME, type DeliveryWorker, type WebhooksRuntime } from './worker.ts';
@@ -40,6 +41,7 @@ export const webhooksModule: SoukModule<WebhooksRuntime> = {
   // Signing secrets are sealed; versions before 0002 stored them in plaintext, sealed at the next start.
   sealedColumns: ['secret', 'previous_secret'].map((column) => ({ table: 'webhook_endpoints', column, key: ['platform_id', 'id'], sealPlaintextAtBoot: true })),
   settingsSchema: platformSettingsSchema as unknown as Record<string, unknown>,
+  openapi: webhookDocs,
   dependsOn: ['events'],
   createRuntime: createWebhooksRuntime,
   start: (_ctx, { worker }) => worker?.start(),

@@ -30,7 +30,7 @@ export const EndpointInput = Type.Object(
     eventTypes: EventTypes,
     active: Type.Optional(Type.Boolean({ description: 'Inactive endpoints get no new deliveries; queued ones wait' })),
   },
-  { additionalProperties: false },
+  { title: 'WebhookInput', additionalProperties: false },
 );
 export type EndpointInput = Static<typeof EndpointInput>;
 
@@ -41,7 +41,7 @@ export const EndpointPatch = Type.Object(
     eventTypes: Type.Optional(EventTypes),
     active: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { title: 'WebhookPatch', additionalProperties: false, minProperties: 1 },
 );
 export type EndpointPatch = Static<typeof EndpointPatch>;
 
@@ -79,20 +79,20 @@ export const EndpointView = Type.Object({
   previousSecretExpiresAt: Nullable(Type.String({ description: 'While set and in the future, the previous secret also signs' })),
   createdAt: Type.String(),
   updatedAt: Type.String(),
-});
+}, { title: 'Webhook' });
 export type EndpointView = Static<typeof EndpointView>;
 
 export const EndpointWithSecret = Type.Object({
   ...EndpointView.properties,
   secret: Type.String({ description: 'whsec_… signing secret; shown only now' }),
-});
+}, { title: 'WebhookWithSecret' });
 
 export const EndpointList = Type.Object({ items: Type.Array(EndpointView) });
 
 export const RotatedSecret = Type.Object({
   secret: Type.String({ description: 'The new whsec_… signing secret; shown only now' }),
   previousSecretExpiresAt: Nullable(Type.String()),
-});
+}, { title: 'RotatedWebhookSecret' });
 
 export const DeliveryView = Type.Object({
   id: Type.String(),
@@ -108,7 +108,7 @@ export const DeliveryView = Type.Object({
   responseExcerpt: Nullable(Type.String({ description: 'The first KB of the last response body' })),
   createdAt: Type.String(),
   deliveredAt: Nullable(Type.String()),
-});
+}, { title: 'WebhookDelivery' });
 export type DeliveryView = Static<typeof DeliveryView>;
 
 export const AttemptView = Type.Object({
@@ -120,14 +120,14 @@ export const AttemptView = Type.Object({
   error: Nullable(Type.String()),
   responseExcerpt: Nullable(Type.String()),
   attemptedAt: Type.String(),
-});
+}, { title: 'WebhookAttempt' });
 export type AttemptView = Static<typeof AttemptView>;
 
 export const DeliveryDetail = Type.Object({
   ...DeliveryView.properties,
   payload: Type.Unknown({ description: 'The JSON body sent to the endpoint' }),
   attemptLog: Type.Array(AttemptView, { description: 'Every attempt, oldest first (the latest 100)' }),
-});
+}, { title: 'WebhookDeliveryDetail' });
 export type DeliveryDetail = Static<typeof DeliveryDetail>;
 
 export const DeliveryList = Type.Object({ items: Type.Array(DeliveryView), nextCursor: Nullable(Type.String()) });
