@@ -45,6 +45,8 @@ export function sharedProblemCodes(route: RouteFacts): ProblemCodes {
   const input = route.hasBody || route.hasQuery || route.hasParams;
   if (input) add(codes, 400, 'validation_failed', 'invalid_characters', 'invalid_number');
   if (route.hasParams) add(codes, 400, 'path_too_long');
+  // A path parameter of '.' or '..' is normalised away by the URL parser, so the request matches no route.
+  if (route.hasParams) add(codes, 404, 'route_not_found');
   if (route.hasBody) {
     add(codes, 400, 'invalid_json', 'invalid_content_length');
     add(codes, 413, 'body_too_large');
