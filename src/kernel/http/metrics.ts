@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { metricsTokenNeeded } from './problems.ts';
 import { Registry, collectDefaultMetrics, type Metric, type MetricValue } from 'prom-client';
+import { bearerToken } from './bearer.ts';
 
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
@@ -128,7 +129,7 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry, tok
   if (token === undefined) return;
   const expected = digest(token);
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const given = bearerToken(request);
     // Compared as digests: constant time, whatever the lengths.
     if (given === undefined || !timingSafeEqual(digest(given), expected)) throw metricsTokenNeeded();
     void reply.header('cache-control', 'no-store');

@@ -7,6 +7,7 @@ import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fast
 import type { AdminPrincipal, Platform, PlatformDirectory } from '../context.ts';
 import { isUuid } from '../ids.ts';
 import { moduleDisabled, noPlatformOnHost, ownerOnly, platformNotVisible, readOnlyRole, adminSignInNeeded, unknownPublishableKey } from './problems.ts';
+import { bearerToken } from './bearer.ts';
 
 export const PUBLISHABLE_KEY_HEADER = 'x-publishable-key';
 
@@ -18,13 +19,6 @@ export interface TenancyOptions {
 
 export function principalSeesPlatform(principal: AdminPrincipal, platformId: string): boolean {
   return principal.platformIds === 'all' || principal.platformIds.includes(platformId);
-}
-
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1];
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -22,6 +22,7 @@ import {
   updateAdminUser,
 } from './admin-service.ts';
 import { getCustomer, listCustomers, revokeCustomerSessions } from './customer-service.ts';
+import { bearerToken } from '../../kernel/http/bearer.ts';
 
 const tags = ['accounts'];
 const admin = { tags, security: [{ adminBearer: [] }] };
@@ -46,7 +47,7 @@ export function adminAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
   app.post('/admin/auth/logout', {
     schema: { ...admin, summary: 'End this admin session', response: { 204: Type.Null(), ...errorResponses(401) } },
   }, async (request, reply) => {
-    const token = (request.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    const token = bearerToken(request) ?? '';
     await revokeAdminSession(ctx.db, token);
     return reply.code(204).send();
   });

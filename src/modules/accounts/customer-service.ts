@@ -5,6 +5,7 @@ import { newId, newSecret, sha256 } from '../../kernel/ids.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { customerEmailTaken, customerLoginNeeded, customerNotFound, wrongCredentials } from './problems.ts';
+import { bearerToken } from '../../kernel/http/bearer.ts';
 
 export interface CustomerRow {
   id: string;
@@ -82,8 +83,8 @@ export async function customersByTokens(pdb: PlatformDb, tokens: readonly string
 
 /** The customer behind the request's bearer token on the request's platform; 401 otherwise. */
 export async function requireCustomer(pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  const customer = match?.[1] ? await customerByToken(pdb, match[1]) : undefined;
+  const token = bearerToken(request);
+  const customer = token ? await customerByToken(pdb, token) : undefined;
   if (!customer) throw customerLoginNeeded();
   return customer;
 }

@@ -9,6 +9,7 @@ import type { RateLimiter } from '../../kernel/rate-limit.ts';
 import { throttleByIp, throttleLogin } from './login-throttle.ts';
 import { CustomerSession, CustomerView, Email, LoginBody, Password } from './schemas.ts';
 import { customerLogin, registerCustomer, requireCustomer, revokeCustomerToken, updateCustomerName } from './customer-service.ts';
+import { bearerToken } from '../../kernel/http/bearer.ts';
 
 const tags = ['storefront'];
 const asCustomer = { tags, security: [{ customerBearer: [] }] };
@@ -45,7 +46,7 @@ export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
   }, async (request, reply) => {
     const pdb = pdbOf(request);
     await requireCustomer(pdb, request);
-    await revokeCustomerToken(pdb, (request.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+    await revokeCustomerToken(pdb, bearerToken(request) ?? '');
     return reply.code(204).send();
   });
 

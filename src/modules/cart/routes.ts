@@ -34,22 +34,19 @@ import {
   UpdateLineInput,
 } from './schemas.ts';
 import type { CartAccess } from './state.ts';
+import { bearerToken } from '../../kernel/http/bearer.ts';
 
 const tags = ['cart'];
 const security: Record<string, string[]>[] = [{ publishableKey: [] }, { publishableKey: [], customerBearer: [] }];
 const reads = errorResponses(400, 404);
 const writes = errorResponses(400, 404, 409, 422);
 
-function bearer(request: FastifyRequest): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-}
-
 /** The caller's customer id, looked up once and only if asked. */
 function accessOf(request: FastifyRequest): CartAccess {
   let customerId: Promise<string | null> | undefined;
   return {
     customerId(db) {
-      const token = bearer(request);
+      const token = bearerToken(request);
       customerId ??= token ? customerByToken(db, token).then((c) => c?.id ?? null) : Promise.resolve(null);
       return customerId;
     },
@@ -77,7 +74,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request, reply) => {
       const { platform, pdb } = scope(request);
-      const customer = bearer(request) ? await requireCustomer(pdb, request) : null;
+      const customer = bearerToken(request) ? await requireCustomer(pdb, request) : null;
       return reply.code(201).send(await createCart(pdb, platform, customer, request.body ?? {}));
     },
   );

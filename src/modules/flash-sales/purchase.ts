@@ -25,6 +25,7 @@ import { phaseOf, type SaleRecord } from './sales.ts';
 import { flashSalesSettings } from './settings.ts';
 import { accountTooNew, atCapacity, challengeRequired, flashLoginNeeded, limitHeld, limitReached, purchaseUnconfirmed, riskDenied, saleCancelled, saleClosedMeanwhile, saleEnded, saleNotStarted, shopSaleNotFound, soldOut, soldOutForNow, variantNotInSale } from './problems.ts';
 import { tryAgain } from '../../kernel/http/problems.ts';
+import { bearerToken } from '../../kernel/http/bearer.ts';
 
 export const DEVICE_HEADER = 'x-device-id';
 
@@ -68,8 +69,8 @@ async function existingTicket(rt: FlashRuntime, pdb: PlatformDb, saleId: string,
 
 /** The customer behind the bearer token, from the per-node session cache. */
 export async function cachedCustomer(rt: FlashRuntime, pdb: PlatformDb, request: FastifyRequest): Promise<Customer> {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  const customer = match?.[1] ? await rt.sessions.get(pdb, match[1]) : null;
+  const token = bearerToken(request);
+  const customer = token ? await rt.sessions.get(pdb, token) : null;
   if (!customer) throw flashLoginNeeded();
   return customer;
 }

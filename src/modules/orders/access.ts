@@ -8,15 +8,15 @@ import { customerByToken, type Customer } from '../accounts/customer-service.ts'
 import { orderTokenMatches } from './access-token.ts';
 import { readOrderRow, type OrderRow } from './read.ts';
 import { customerSessionInvalid, orderNotVisible } from './problems.ts';
+import { bearerToken } from '../../kernel/http/bearer.ts';
 
 export const ORDER_TOKEN_HEADER = 'x-order-token';
 
 /** The customer of the request's bearer token; undefined without one; 401 for a token that is not valid. */
 export async function optionalCustomer(pdb: PlatformDb, request: FastifyRequest): Promise<Customer | undefined> {
-  const header = request.headers.authorization;
-  if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const customer = match?.[1] ? await customerByToken(pdb, match[1]) : undefined;
+  if (request.headers.authorization === undefined) return undefined;
+  const token = bearerToken(request);
+  const customer = token ? await customerByToken(pdb, token) : undefined;
   if (!customer) throw customerSessionInvalid();
   return customer;
 }
