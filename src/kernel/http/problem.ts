@@ -46,6 +46,9 @@ export class HttpProblem extends Error {
   }
 }
 
+/** For catching: a refusal the client can act on (4xx), as opposed to a fault. */
+export const isHttpProblem = (error: unknown): error is HttpProblem => error instanceof HttpProblem;
+
 export function problemBody(status: number, code: string, detail: string, extras: Record<string, unknown> = {}): ProblemBody {
   return { type: `urn:souk:problem:${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extras };
 }

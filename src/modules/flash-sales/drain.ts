@@ -12,7 +12,8 @@
 // loses a unit for the gate (a reconciliation finds it) but never hands one out twice.
 import type { PlatformDb, TxScope } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
-import { HttpProblem } from '../../kernel/http/problem.ts';
+import { trySavepoint } from '../../kernel/db/savepoint.ts';
+import { isHttpProblem } from '../../kernel/http/problem.ts';
 import { ports, type SaleOrderInput } from './orders-port.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, type SaleRecord } from './sales.ts';
@@ -73,17 +74,9 @@ async function orderTogether(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
   const inputs = tickets.map((t) => saleOrderInput(sale, t));
   if (tickets.length < 2 || inputs.some((i) => i === undefined)) return false;
   const tx = scope.platform(sale.platformId);
-  await scope.db.execute('savepoint flash_sale_batch');
-  let orders: { orderId: string }[];
-  try {
-    orders = await ports(rt.ctx).createSaleOrders(tx, inputs as SaleOrderInput[]);
-    await scope.db.execute('release savepoint flash_sale_batch');
-  } catch (error) {
-    if (!(error instanceof HttpProblem)) throw error;
-    await scope.db.execute('rollback to savepoint flash_sale_batch');
-    return false;
-  }
-  await markOrdered(tx, tickets, orders.map((o) => o.orderId));
+  const created = await trySavepoint(scope.db, 'flash_sale_batch', () => ports(rt.ctx).createSaleOrders(tx, inputs as SaleOrderInput[]), isHttpProblem);
+  if (!created.ok) return false;
+  await markOrdered(tx, tickets, created.value.map((o) => o.orderId));
   rt.metrics.orders.inc({ result: 'ordered' }, tickets.length);
   return true;
 }
@@ -104,23 +97,19 @@ async function processTicket(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
     await markTicket(tx, ticket.id, 'failed', sale.status !== 'scheduled' ? `sale_${sale.status}` : 'item_missing', null);
     return 'failed';
   }
-  await scope.db.execute('savepoint flash_sale_ticket');
-  try {
-    const order = await ports(rt.ctx).createSaleOrder(tx, input);
-    await scope.db.execute('release savepoint flash_sale_ticket');
-    await markOrdered(tx, [ticket], [order.orderId]);
+  const created = await trySavepoint(scope.db, 'flash_sale_ticket', () => ports(rt.ctx).createSaleOrder(tx, input), isHttpProblem);
+  if (created.ok) {
+    await markOrdered(tx, [ticket], [created.value.orderId]);
     rt.metrics.orders.inc({ result: 'ordered' });
     return 'ordered';
-  } catch (error) {
-    if (!(error instanceof HttpProblem)) throw error;
-    await scope.db.execute('rollback to savepoint flash_sale_ticket');
-    // The units are still in the carve-out, so the gate may hand them out again — unless the carve-out
-    // itself was short (409), where a second buyer would only fail the same way.
-    await markTicket(tx, ticket.id, 'failed', `${error.code}: ${error.detail}`, error.status === 409 ? null : sale.gateEpoch);
-    rt.metrics.orders.inc({ result: 'failed' });
-    rt.ctx.log.warn({ saleId: sale.id, ticketId: ticket.id, code: error.code, detail: error.detail }, 'flash-sale ticket could not become an order');
-    return 'failed';
   }
+  const { error } = created;
+  // The units are still in the carve-out, so the gate may hand them out again — unless the carve-out
+  // itself was short (409), where a second buyer would only fail the same way.
+  await markTicket(tx, ticket.id, 'failed', `${error.code}: ${error.detail}`, error.status === 409 ? null : sale.gateEpoch);
+  rt.metrics.orders.inc({ result: 'failed' });
+  rt.ctx.log.warn({ saleId: sale.id, ticketId: ticket.id, code: error.code, detail: error.detail }, 'flash-sale ticket could not become an order');
+  return 'failed';
 }
 
 /** Up to `limit` pending tickets of one sale, in one transaction. Returns how many were handled. */

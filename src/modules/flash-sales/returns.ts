@@ -7,10 +7,13 @@
 // general buyers took them meanwhile, the sale's quantity shrinks instead — nobody is oversold either way.
 // The gate learns about returned units from the drain loop's give-back pump after this commits.
 import type { TxScope } from '../../kernel/db/scoped.ts';
+import { trySavepoint } from '../../kernel/db/savepoint.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import { ports } from './orders-port.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow } from './sales.ts';
+
+const isStockShort = (error: unknown): error is HttpProblem => error instanceof HttpProblem && error.status === 409;
 
 export async function onOrderCancelled(rt: FlashRuntime, scope: TxScope, platformId: string, orderId: string, reason: string): Promise<void> {
   const tx = scope.platform(platformId);
@@ -29,15 +32,16 @@ export async function onOrderCancelled(rt: FlashRuntime, scope: TxScope, platfor
   const live = sale.status === 'scheduled' && sale.endsAtMs > Date.now() && sale.reservationId !== null;
   let giveBackEpoch: number | null = null;
   if (live) {
-    await scope.db.execute('savepoint flash_sale_return');
-    try {
-      await ports(rt.ctx).growCarveOut(tx, sale.reservationId!, [{ variantId: ticket.variant_id, quantity: ticket.quantity }]);
-      await scope.db.execute('release savepoint flash_sale_return');
+    const grown = await trySavepoint(
+      scope.db,
+      'flash_sale_return',
+      () => ports(rt.ctx).growCarveOut(tx, sale.reservationId!, [{ variantId: ticket.variant_id, quantity: ticket.quantity }]),
+      isStockShort,
+    );
+    if (grown.ok) {
       giveBackEpoch = sale.gateEpoch;
       rt.metrics.returned.inc({ to: 'sale' }, ticket.quantity);
-    } catch (error) {
-      if (!(error instanceof HttpProblem) || error.status !== 409) throw error;
-      await scope.db.execute('rollback to savepoint flash_sale_return');
+    } else {
       // General buyers took the units: the sale has that much less to sell, and the gate stays as it is.
       await tx.execute(
         'update flash_sale_items set quantity = greatest(0, quantity - $4) where platform_id = $1 and sale_id = $2 and variant_id = $3',
