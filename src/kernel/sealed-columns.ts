@@ -6,6 +6,7 @@
 // rotated by an admin) is left alone.
 import type { Database } from './db/types.ts';
 import { SEALED_PREFIX, type SecretBox } from './secret-box.ts';
+import { sqlParams } from './db/params.ts';
 
 export interface SealedColumn {
   table: string;
@@ -53,12 +54,13 @@ export async function resealColumn(db: Database, box: SecretBox, column: SealedC
   let after: unknown[] | undefined;
   let rewritten = 0;
   for (;;) {
-    const keyParams = key.map((_, i) => `$${i + 2}`).join(', ');
+    // A plain connection: nothing is bound ahead of the list, so `keep` is $1.
+    const { params, param } = sqlParams([keep], 0);
     const rows = await db.query<Record<string, unknown>>(
       `select ${keyList}, ${col} as value from ${table}
-       where ${col} is not null and left(${col}, length($1)) <> $1${after ? ` and (${keyList}) > (${keyParams})` : ''}
+       where ${col} is not null and left(${col}, length($1)) <> $1${after ? ` and (${keyList}) > (${after.map(param).join(', ')})` : ''}
        order by ${keyList} limit ${PAGE}`,
-      [keep, ...(after ?? [])],
+      params,
     );
     if (rows.length === 0) return rewritten;
     await db.transaction(async (tx) => {
@@ -70,8 +72,9 @@ export async function resealColumn(db: Database, box: SecretBox, column: SealedC
         } catch (error) {
           throw new Error(`${columnName(column)} (${key.map((k) => `${k}=${String(row[k])}`).join(', ')}): ${(error as Error).message}`);
         }
-        const where = key.map((k, i) => `${k} = $${i + 3}`).join(' and ');
-        const { rowCount } = await tx.execute(`update ${table} set ${col} = $1 where ${col} = $2 and ${where}`, [sealed, old, ...key.map((k) => row[k])]);
+        const update = sqlParams([sealed, old], 0);
+        const where = key.map((k) => `${k} = ${update.param(row[k])}`).join(' and ');
+        const { rowCount } = await tx.execute(`update ${table} set ${col} = $1 where ${col} = $2 and ${where}`, update.params);
         rewritten += rowCount;
       }
     });

@@ -22,6 +22,7 @@ import { searchPatterns } from './search.ts';
 import { applyProducts, refreshDerived } from './upsert.ts';
 import { ADMIN_PRODUCT_COLUMNS, toAdminProduct, type AdminProductRow } from './views.ts';
 import { productHandleTaken, productHasNoVariant, productNotFound, skuTaken } from './problems.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 
 export async function getAdminProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct | undefined> {
@@ -44,8 +45,7 @@ export async function listAdminProducts(
   query: AdminProductsQuery,
 ): Promise<{ items: AdminProduct[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
-  const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const { params, param } = sqlParams();
   const where = ['p.platform_id = $1'];
   if (query.status) where.push(`p.status = ${param(query.status)}`);
   const patterns = searchPatterns(query.q);

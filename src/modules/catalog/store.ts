@@ -12,6 +12,7 @@ import { relevanceSql, searchPatterns } from './search.ts';
 import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StoreProductRow } from './views.ts';
 import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 export interface StoreListQuery {
   category?: string;
@@ -98,8 +99,7 @@ export async function listStoreProducts(
   // A query ranks by relevance unless the client chose a sort.
   const sort = query.sort ?? (query.q?.trim() ? 'relevance' : 'newest');
   const limit = query.limit ?? 20;
-  const params: unknown[] = [query.currency];
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const { params, param } = sqlParams([query.currency]);
   const where = ['p.platform_id = $1', `p.status = 'published'`];
 
   if (query.category) {

@@ -5,6 +5,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId, randomHex } from '../../kernel/ids.ts';
 import { ORDER_COLUMNS, type OrderRow } from './read.ts';
 import type { Order } from './schemas.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -61,9 +62,8 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
   if (orders.length === 0) return [];
   // 20 parameters an order, 11 a line, 5 for its history: keep well inside PostgreSQL's 65,535.
   if (orders.length > MAX_ORDERS_PER_STATEMENT) throw new Error(`insertOrders takes at most ${MAX_ORDERS_PER_STATEMENT} orders at once, got ${orders.length}`);
-  const params: unknown[] = [];
   // $1 is the platform (bound by the PlatformDb), so the first pushed value is $2.
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const { params, param } = sqlParams();
   const orderValues: string[] = [];
   const lineValues: string[] = [];
   const historyValues: string[] = [];

@@ -14,6 +14,7 @@ import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
 import { EVENT_CANCELLED, EVENT_COMPLETED, EVENT_DELIVERED, EVENT_FULFILLED, EVENT_PAID, EVENT_REFUNDED, type OrderStatePayload } from './events.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
 import { invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms'>;
 
@@ -54,12 +55,12 @@ function eventPayload<E extends object>(row: OrderRow, extra: E): OrderStatePayl
 }
 
 async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns: Record<string, unknown> = {}): Promise<OrderRow> {
-  const names = Object.keys(columns);
-  const sets = names.map((name, i) => `${name} = $${i + 4}`);
+  const { params, param } = sqlParams([row.id, to]);
+  const sets = Object.keys(columns).map((name) => `${name} = ${param(columns[name])}`);
   // Returns the row as readOrderRow would, so the change is one round trip.
   const updated = await tx.maybeOne<OrderRow>(
     `update orders as o set status = $3, updated_at = now()${sets.length ? `, ${sets.join(', ')}` : ''} where o.platform_id = $1 and o.id = $2 returning ${ORDER_COLUMNS}`,
-    [row.id, to, ...names.map((n) => columns[n])],
+    params,
   );
   if (!updated) throw new Error(`order ${row.id} vanished while locked`);
   return updated;

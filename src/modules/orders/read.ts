@@ -4,6 +4,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
 import type { Order, OrderList, OrdersQuery } from './schemas.ts';
 import { allowedTransitions, type OrderStatus, type PaymentStatus } from './state.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 export interface OrderRow {
   id: string;
@@ -113,8 +114,7 @@ export async function getOrder(pdb: PlatformDb, orderId: string, options: { hist
 
 /** Newest first. `customerId` scopes the list to one customer (the storefront's "my orders"). */
 export async function listOrders(pdb: PlatformDb, query: OrdersQuery): Promise<OrderList> {
-  const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const { params, param } = sqlParams();
   const where = ['o.platform_id = $1'];
   if (query.status) where.push(`o.status = ${param(query.status)}`);
   if (query.paymentStatus) where.push(`o.payment_status = ${param(query.paymentStatus)}`);

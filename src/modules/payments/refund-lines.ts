@@ -7,6 +7,7 @@ import { orderShares, unitsAmount } from './line-shares.ts';
 import type { OrdersPort } from './orders-port.ts';
 import type { RefundInput } from './schemas.ts';
 import { noOrderOnPlatform, nothingToRefund, refundAmountOrLines, refundExceedsLine, refundReasonRequired, shippingAlreadyRefunded, unknownOrderLine } from './problems.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 export interface LineRefundRequest {
   lines: { lineId: string; quantity: number }[];
@@ -95,11 +96,8 @@ export async function planLineRefund(orders: OrdersPort, tx: PlatformDb, orderId
 
 /** Writes what a refund by line returned, in the transaction that reserved the refund. */
 export async function recordRefundLines(tx: PlatformDb, refundId: string, orderId: string, items: PlannedLineRefund['items']): Promise<void> {
-  const params: unknown[] = [refundId, orderId];
-  const values = items.map((item, i) => {
-    const at = params.push(i, item.lineId, item.quantity, item.amount) + 1;
-    return `($1, $2, $${at - 3}, $3, $${at - 2}::uuid, $${at - 1}, $${at})`;
-  });
+  const { params, param } = sqlParams([refundId, orderId]);
+  const values = items.map((item, i) => `($1, $2, ${param(i)}, $3, ${param(item.lineId)}::uuid, ${param(item.quantity)}, ${param(item.amount)})`);
   await tx.execute(`insert into payment_refund_lines (platform_id, refund_id, item, order_id, line_id, quantity, amount) values ${values.join(', ')}`, params);
 }
 

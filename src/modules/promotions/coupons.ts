@@ -8,6 +8,7 @@ import { unknownCatalogIds, type CatalogRefs } from '../catalog/service.ts';
 import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow } from './rows.ts';
 import type { Coupon, CouponInput, CouponList, CouponPatch, CouponsQuery, Redemption, RedemptionList, RedemptionsQuery } from './schemas.ts';
 import { couponCodeTaken, couponCurrencyNotSold, couponIdNotFound, fixedCouponShape, percentageCouponShape, timeOutOfRange, unknownCatalogReference, usageLimitBelowUsed, windowReversed } from './problems.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 
 export function toCoupon(row: CouponRow): Coupon {
@@ -178,11 +179,10 @@ export async function updateCoupon(pdb: PlatformDb, couponId: string, given: Cou
     }
     await assertKnownScope(tx, { productIds: patch.productIds, categoryIds: patch.categoryIds });
     const sets: string[] = [];
-    const params: unknown[] = [couponId];
+    const { params, param } = sqlParams([couponId]);
     for (const key of Object.keys(PATCH_COLUMNS) as (keyof CouponPatch)[]) {
       if (patch[key] === undefined) continue;
-      params.push(patch[key]);
-      sets.push(`${PATCH_COLUMNS[key]} = $${params.length + 1}${CASTS[key] ?? ''}`);
+      sets.push(`${PATCH_COLUMNS[key]} = ${param(patch[key])}${CASTS[key] ?? ''}`);
     }
     const row = await tx.maybeOne<CouponRow>(
       `update promotions_coupons set ${sets.join(', ')}, updated_at = now() where platform_id = $1 and id = $2 returning ${COUPON_COLUMNS}`,
@@ -194,15 +194,11 @@ export async function updateCoupon(pdb: PlatformDb, couponId: string, given: Cou
 
 export async function listCoupons(pdb: PlatformDb, query: CouponsQuery): Promise<CouponList> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const params: unknown[] = [];
+  const { params, param } = sqlParams();
   const where = ['platform_id = $1'];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return `$${params.length + 1}`;
-  };
-  if (query.status) where.push(`status = ${bind(query.status)}`);
-  if (query.code) where.push(`lower(code) = lower(${bind(query.code)})`);
-  if (query.cursor) where.push(`id < ${bind(decodeCursor(query.cursor, 1)[0])}`);
+  if (query.status) where.push(`status = ${param(query.status)}`);
+  if (query.code) where.push(`lower(code) = lower(${param(query.code)})`);
+  if (query.cursor) where.push(`id < ${param(decodeCursor(query.cursor, 1)[0])}`);
   const rows = await pdb.query<CouponRow>(
     `select ${COUPON_COLUMNS} from promotions_coupons where ${where.join(' and ')} order by id desc limit ${limit + 1}`,
     params,
@@ -216,16 +212,10 @@ export async function listCoupons(pdb: PlatformDb, query: CouponsQuery): Promise
 export async function listRedemptions(pdb: PlatformDb, couponId: string, query: RedemptionsQuery): Promise<RedemptionList> {
   await mustGetCoupon(pdb, couponId);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const params: unknown[] = [couponId];
+  const { params, param } = sqlParams([couponId]);
   const where = ['platform_id = $1', 'coupon_id = $2'];
-  if (query.status) {
-    params.push(query.status);
-    where.push(`status = $${params.length + 1}`);
-  }
-  if (query.cursor) {
-    params.push(decodeCursor(query.cursor, 1)[0]);
-    where.push(`id < $${params.length + 1}`);
-  }
+  if (query.status) where.push(`status = ${param(query.status)}`);
+  if (query.cursor) where.push(`id < ${param(decodeCursor(query.cursor, 1)[0])}`);
   const rows = await pdb.query<RedemptionRow>(
     `select ${REDEMPTION_COLUMNS} from promotions_redemptions where ${where.join(' and ')} order by id desc limit ${limit + 1}`,
     params,

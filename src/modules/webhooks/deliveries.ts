@@ -7,6 +7,7 @@ import { endpointNotFound, iso } from './endpoints.ts';
 import type { AttemptView, DeliveriesQuery, DeliveryDetail, DeliveryView } from './schemas.ts';
 import { deliveryInFlight, deliveryNotFound, inactiveForReplay, inactiveForTest } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
+import { sqlParams } from '../../kernel/db/params.ts';
 
 /** The JSON body every delivery POSTs; stored as is so a replay sends the same content. */
 export interface WebhookBody {
@@ -133,8 +134,7 @@ function decodeCursor(raw: string): string {
 /** Newest first, filtered by endpoint, status and event type; keyset pages by id (ids are time-ordered). */
 export async function listDeliveries(pdb: PlatformDb, query: DeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
   const limit = query.limit ?? 20;
-  const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value) + 1}`;
+  const { params, param } = sqlParams();
   const where = ['d.platform_id = $1'];
   if (query.endpointId) where.push(`d.endpoint_id = ${param(query.endpointId)}::uuid`);
   if (query.status) where.push(`d.status = ${param(query.status)}`);
