@@ -6,6 +6,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { customerEmailTaken, customerLoginNeeded, customerNotFound, wrongCredentials } from './problems.ts';
 import { bearerToken } from '../../kernel/http/bearer.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 export interface CustomerRow {
   id: string;
@@ -122,8 +123,8 @@ export async function listCustomers(pdb: PlatformDb, options: { q?: string; limi
        and ($2::text is null or email ilike '%' || $2 || '%')
        and ($3::uuid is null or id > $3)
      order by id limit $4`,
-    [options.q ?? null, options.after ?? null, options.limit + 1],
+    [options.q ?? null, options.after ?? null, rowsToFetch(options.limit)],
   );
-  const page = rows.slice(0, options.limit);
-  return { items: page.map(customerView), nextCursor: rows.length > options.limit ? (page.at(-1)?.id ?? null) : null };
+  // This list's cursor is the last customer's id itself.
+  return takePage(rows, options.limit, customerView, (last) => last.id);
 }

@@ -23,6 +23,7 @@ import { applyProducts, refreshDerived } from './upsert.ts';
 import { ADMIN_PRODUCT_COLUMNS, toAdminProduct, type AdminProductRow } from './views.ts';
 import { productHandleTaken, productHasNoVariant, productNotFound, skuTaken } from './problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 
 export async function getAdminProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct | undefined> {
@@ -52,13 +53,10 @@ export async function listAdminProducts(
   if (patterns.length > 0) where.push(`p.search_text ilike all(${param(patterns)}::text[])`);
   if (query.cursor) where.push(`p.id < ${param(decodeCursor(query.cursor, 'admin').id)}::uuid`);
   const rows = await pdb.query<AdminProductRow>(
-    `select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${param(limit + 1)}`,
+    `select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${param(rowsToFetch(limit))}`,
     params,
   );
-  const page = rows.slice(0, limit).map(toAdminProduct);
-  const last = page.at(-1);
-  const nextCursor = rows.length > limit && last ? encodeCursor({ sort: 'admin', value: null, id: last.id }) : null;
-  return { items: page, nextCursor };
+  return takePage(rows, limit, toAdminProduct, (last) => encodeCursor({ sort: 'admin', value: null, id: last.id }));
 }
 
 /** The bus product events go through (ctx.events): it wakes the relay as soon as the write commits. */

@@ -13,6 +13,7 @@ import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StorePr
 import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 export interface StoreListQuery {
   category?: string;
@@ -144,14 +145,15 @@ export async function listStoreProducts(
      from ${STORE_PRODUCT_FROM}
      where ${where.join(' and ')}
      order by ${order}
-     limit ${param(limit + 1)}`,
+     limit ${param(rowsToFetch(limit))}`,
     params,
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last ? encodeCursor({ sort, value: plan.valueType === null ? null : last.sort_value, id: last.id }) : null;
-  return { items: page.map((row) => toStoreProduct(row, platform, query.locale, query.currency)), nextCursor };
+  return takePage(
+    rows,
+    limit,
+    (row) => toStoreProduct(row, platform, query.locale, query.currency),
+    (last) => encodeCursor({ sort, value: plan.valueType === null ? null : last.sort_value, id: last.id }),
+  );
 }
 
 /** A published product by id or handle, or undefined. */

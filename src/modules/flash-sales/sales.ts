@@ -4,6 +4,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import type { Sale, SaleItem, SalesQuery } from './schemas.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 export type SaleStatus = 'scheduled' | 'cancelled' | 'ended';
 export type SalePhase = 'upcoming' | 'live' | 'ended' | 'cancelled';
@@ -124,10 +125,9 @@ export async function listSales(pdb: PlatformDb, query: SalesQuery): Promise<{ i
     `select ${SALE_COLUMNS} from flash_sales s
      where s.platform_id = $1 and ($2::text is null or s.status = $2) and ($3::uuid is null or s.id < $3)
      order by s.id desc limit $4`,
-    [query.status ?? null, before, limit + 1],
+    [query.status ?? null, before, rowsToFetch(limit)],
   );
-  const page = rows.slice(0, limit).map((r) => saleView(toRecord(pdb.platformId, r)));
-  return { items: page, nextCursor: rows.length > limit ? encodeCursor([page.at(-1)!.id]) : null };
+  return takePage(rows, limit, (r) => saleView(toRecord(pdb.platformId, r)), (last) => encodeCursor([last.id]));
 }
 
 /** Sales a storefront shows: scheduled and not yet over. */

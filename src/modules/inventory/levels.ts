@@ -12,6 +12,7 @@ import { resolveLocation } from './locations.ts';
 import { MAX_ON_HAND, type AdjustResult, type LedgerEntry, type LedgerList, type LedgerQuery, type LevelsQuery, type StockLevel, type StockLevelList, type VariantStock } from './schemas.ts';
 import { inventorySettings } from './settings.ts';
 import { invalidDelta, invalidOnHand, invalidReason, stockBelowReserved, stockNegative, stockTooLarge, variantNotFound } from './problems.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 export interface Actor {
   /** "admin_user:<id>", "api_key:<id>" or "system". */
@@ -185,14 +186,9 @@ export async function listLevels(deps: InventoryDeps, pdb: PlatformDb, query: Le
        and ($4::int is null or l.on_hand - l.reserved <= $4::int)
        and ($5::uuid is null or (l.variant_id, l.location_id) > ($5::uuid, $6::uuid))
      order by l.variant_id, l.location_id limit $7`,
-    [query.variantId ?? null, query.locationId ?? null, query.lowStock ? lowStockThreshold : null, after[0], after[1], limit + 1],
+    [query.variantId ?? null, query.locationId ?? null, query.lowStock ? lowStockThreshold : null, after[0], after[1], rowsToFetch(limit)],
   );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((r) => toLevel(r, lowStockThreshold)),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.variant_id, last.location_id]) : null,
-  };
+  return takePage(rows, limit, (r) => toLevel(r, lowStockThreshold), (last) => encodeCursor([last.variant_id, last.location_id]));
 }
 
 /** One variant's stock at every location and in total; 404 when the catalog has no such variant. */
@@ -232,9 +228,7 @@ export async function listLedger(pdb: PlatformDb, query: LedgerQuery): Promise<L
        and ($3::uuid is null or location_id = $3::uuid)
        and ($4::uuid is null or id < $4::uuid)
      order by id desc limit $5`,
-    [query.variantId ?? null, query.locationId ?? null, before, limit + 1],
+    [query.variantId ?? null, query.locationId ?? null, before, rowsToFetch(limit)],
   );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page.map(toEntry), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+  return takePage(rows, limit, toEntry, (last) => encodeCursor([last.id]));
 }

@@ -23,6 +23,7 @@ import { findDefaultLocationId } from './locations.ts';
 import { MAX_LINES, MAX_LINE_QUANTITY, type Reservation, type ReservationList, type ReservationsQuery } from './schemas.ts';
 import { MAX_HOLD_SECONDS, inventorySettings } from './settings.ts';
 import { invalidHold, invalidLineQuantity, invalidLines, invalidLocation, invalidReservationId, invalidReservationReference, invalidVariant, outOfStock, reservationCommitted, reservationExists, reservationNotActive, reservationNotExpired, reservationNotFoundHere, unknownVariants } from './problems.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 export interface ReserveLine {
   variantId: string;
@@ -401,9 +402,7 @@ export async function listReservations(pdb: PlatformDb, query: ReservationsQuery
        and ($3::text is null or r.reference = $3::text)
        and ($4::uuid is null or r.id < $4::uuid)
      order by r.id desc limit $5`,
-    [query.status ?? null, query.reference ?? null, before, limit + 1],
+    [query.status ?? null, query.reference ?? null, before, rowsToFetch(limit)],
   );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page.map(toReservation), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+  return takePage(rows, limit, toReservation, (last) => encodeCursor([last.id]));
 }

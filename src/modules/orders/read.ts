@@ -5,6 +5,7 @@ import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel
 import type { Order, OrderList, OrdersQuery } from './schemas.ts';
 import { allowedTransitions, type OrderStatus, type PaymentStatus } from './state.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 export interface OrderRow {
   id: string;
@@ -123,12 +124,10 @@ export async function listOrders(pdb: PlatformDb, query: OrdersQuery): Promise<O
   if (query.cursor) where.push(`o.id < ${param(decodeCursor(query.cursor, 1)[0])}::uuid`);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await pdb.query<FullRow>(
-    `select ${ORDER_COLUMNS}, ${LINES_JSON} from orders o where ${where.join(' and ')} order by o.id desc limit ${limit + 1}`,
+    `select ${ORDER_COLUMNS}, ${LINES_JSON} from orders o where ${where.join(' and ')} order by o.id desc limit ${rowsToFetch(limit)}`,
     params,
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { items: page.map(fromFull), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+  return takePage(rows, limit, fromFull, (last) => encodeCursor([last.id]));
 }
 
 export async function listHistory(pdb: PlatformDb, orderId: string): Promise<NonNullable<Order['history']>> {

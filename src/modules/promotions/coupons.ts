@@ -9,6 +9,7 @@ import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow 
 import type { Coupon, CouponInput, CouponList, CouponPatch, CouponsQuery, Redemption, RedemptionList, RedemptionsQuery } from './schemas.ts';
 import { couponCodeTaken, couponCurrencyNotSold, couponIdNotFound, fixedCouponShape, percentageCouponShape, timeOutOfRange, unknownCatalogReference, usageLimitBelowUsed, windowReversed } from './problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 
 export function toCoupon(row: CouponRow): Coupon {
@@ -200,12 +201,10 @@ export async function listCoupons(pdb: PlatformDb, query: CouponsQuery): Promise
   if (query.code) where.push(`lower(code) = lower(${param(query.code)})`);
   if (query.cursor) where.push(`id < ${param(decodeCursor(query.cursor, 1)[0])}`);
   const rows = await pdb.query<CouponRow>(
-    `select ${COUPON_COLUMNS} from promotions_coupons where ${where.join(' and ')} order by id desc limit ${limit + 1}`,
+    `select ${COUPON_COLUMNS} from promotions_coupons where ${where.join(' and ')} order by id desc limit ${rowsToFetch(limit)}`,
     params,
   );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page.map(toCoupon), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+  return takePage(rows, limit, toCoupon, (last) => encodeCursor([last.id]));
 }
 
 /** A coupon's uses, newest first (404 when the coupon is not on this platform). */
@@ -217,10 +216,8 @@ export async function listRedemptions(pdb: PlatformDb, couponId: string, query: 
   if (query.status) where.push(`status = ${param(query.status)}`);
   if (query.cursor) where.push(`id < ${param(decodeCursor(query.cursor, 1)[0])}`);
   const rows = await pdb.query<RedemptionRow>(
-    `select ${REDEMPTION_COLUMNS} from promotions_redemptions where ${where.join(' and ')} order by id desc limit ${limit + 1}`,
+    `select ${REDEMPTION_COLUMNS} from promotions_redemptions where ${where.join(' and ')} order by id desc limit ${rowsToFetch(limit)}`,
     params,
   );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { items: page.map(toRedemption), nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
+  return takePage(rows, limit, toRedemption, (last) => encodeCursor([last.id]));
 }

@@ -8,6 +8,7 @@ import type { AttemptView, DeliveriesQuery, DeliveryDetail, DeliveryView } from 
 import { deliveryInFlight, deliveryNotFound, inactiveForReplay, inactiveForTest } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 /** The JSON body every delivery POSTs; stored as is so a replay sends the same content. */
 export interface WebhookBody {
@@ -141,12 +142,10 @@ export async function listDeliveries(pdb: PlatformDb, query: DeliveriesQuery): P
   if (query.eventType) where.push(`d.event_type = ${param(query.eventType)}`);
   if (query.cursor) where.push(`d.id < ${param(decodeCursor(query.cursor))}::uuid`);
   const rows = await pdb.query<DeliveryRow>(
-    `select ${DELIVERY_COLUMNS} from webhook_deliveries d where ${where.join(' and ')} order by d.id desc limit ${param(limit + 1)}`,
+    `select ${DELIVERY_COLUMNS} from webhook_deliveries d where ${where.join(' and ')} order by d.id desc limit ${param(rowsToFetch(limit))}`,
     params,
   );
-  const items = rows.slice(0, limit).map(toView);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+  return takePage(rows, limit, toView, (last) => encodeCursor(last.id));
 }
 
 export async function getDelivery(pdb: PlatformDb, deliveryId: string): Promise<DeliveryDetail> {
