@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
+import { CUSTOMER_SECURITY, storeRouteKit } from '../../kernel/http/route-kit.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import type { RateLimiter } from '../../kernel/rate-limit.ts';
@@ -11,20 +12,17 @@ import { CustomerSession, CustomerView, Email, LoginBody, Password } from './sch
 import { customerLogin, registerCustomer, requireCustomer, revokeCustomerToken, updateCustomerName } from './customer-service.ts';
 import { bearerToken } from '../../kernel/http/bearer.ts';
 
-const tags = ['storefront'];
-const asCustomer = { tags, security: [{ customerBearer: [] }] };
+const asCustomer = { security: CUSTOMER_SECURITY };
 
 export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, limiter: RateLimiter): void {
   const { config } = ctx;
-  const pdbOf = (request: Parameters<typeof platformOf>[0]) => ctx.platformDb(platformOf(request).id);
+  const { doc, pdbOf } = storeRouteKit(app, ctx, 'storefront');
 
   app.post('/store/customers', {
-    schema: {
-      tags,
-      summary: 'Register a customer on this platform; returns a session',
+    schema: doc('Register a customer on this platform; returns a session', {
       body: Type.Object({ email: Email, password: Password, name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
       response: { 201: CustomerSession, ...errorResponses(400, 404, 409, 429) },
-    },
+    }),
   }, async (request, reply) => {
     // Sign-up answers 409 for a registered email, so it spends the login per-IP budget (see login-throttle.ts).
     await throttleByIp(limiter, config, request.ip);
@@ -33,7 +31,7 @@ export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
   });
 
   app.post('/store/auth/login', {
-    schema: { tags, summary: 'Customer login (throttled per client IP and per account and IP)', body: LoginBody, response: { 200: CustomerSession, ...errorResponses(400, 401, 404, 429) } },
+    schema: doc('Customer login (throttled per client IP and per account and IP)', { body: LoginBody, response: { 200: CustomerSession, ...errorResponses(400, 401, 404, 429) } }),
   }, async (request) => {
     const { email, password } = request.body as { email: string; password: string };
     const platform = platformOf(request);
@@ -42,7 +40,7 @@ export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
   });
 
   app.post('/store/auth/logout', {
-    schema: { ...asCustomer, summary: 'End this customer session', response: { 204: Type.Null(), ...errorResponses(401, 404) } },
+    schema: doc('End this customer session', { ...asCustomer, response: { 204: Type.Null(), ...errorResponses(401, 404) } }),
   }, async (request, reply) => {
     const pdb = pdbOf(request);
     await requireCustomer(pdb, request);
@@ -51,16 +49,15 @@ export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
   });
 
   app.get('/store/customers/me', {
-    schema: { ...asCustomer, summary: 'The logged-in customer', response: { 200: CustomerView, ...errorResponses(401, 404) } },
+    schema: doc('The logged-in customer', { ...asCustomer, response: { 200: CustomerView, ...errorResponses(401, 404) } }),
   }, async (request) => requireCustomer(pdbOf(request), request));
 
   app.patch('/store/customers/me', {
-    schema: {
+    schema: doc('Change the logged-in customer’s name', {
       ...asCustomer,
-      summary: 'Change the logged-in customer’s name',
       body: Type.Object({ name: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
       response: { 200: CustomerView, ...errorResponses(400, 401, 404) },
-    },
+    }),
   }, async (request) => {
     const pdb = pdbOf(request);
     const customer = await requireCustomer(pdb, request);

@@ -3,9 +3,9 @@
 // does not exist. The session is looked up only when the cart belongs to a customer, so a guest's request
 // costs no accounts query.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
+import { storeRouteKit, type Security } from '../../kernel/http/route-kit.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { customerByToken, requireCustomer } from '../accounts/customer-service.ts';
 import {
@@ -36,8 +36,7 @@ import {
 import type { CartAccess } from './state.ts';
 import { bearerToken } from '../../kernel/http/bearer.ts';
 
-const tags = ['cart'];
-const security: Record<string, string[]>[] = [{ publishableKey: [] }, { publishableKey: [], customerBearer: [] }];
+const security: Security = [{ publishableKey: [] }, { publishableKey: [], customerBearer: [] }];
 const reads = errorResponses(400, 404);
 const writes = errorResponses(400, 404, 409, 422);
 
@@ -54,7 +53,7 @@ function accessOf(request: FastifyRequest): CartAccess {
 }
 
 export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { r, doc } = storeRouteKit(app, ctx, 'cart', security);
   const scope = (request: FastifyRequest) => {
     const platform = platformOf(request);
     const pdb = ctx.platformDb(platform.id);
@@ -64,13 +63,10 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.post(
     '/store/carts',
     {
-      schema: {
-        tags,
-        security,
-        summary: "Start a cart: the customer's when a session is sent (an invalid one is 401), otherwise a guest cart",
+      schema: doc("Start a cart: the customer's when a session is sent (an invalid one is 401), otherwise a guest cart", {
         body: CreateCartInput,
         response: { 201: Cart, ...errorResponses(400, 401, 404, 422) },
-      },
+      }),
     },
     async (request, reply) => {
       const { platform, pdb } = scope(request);
@@ -81,7 +77,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 
   r.get(
     '/store/carts/:cartId',
-    { schema: { tags, security, summary: 'The cart with totals; prices the catalog changed are re-captured and flagged', params: CartParams, response: { 200: Cart, ...reads } } },
+    { schema: doc('The cart with totals; prices the catalog changed are re-captured and flagged', { params: CartParams, response: { 200: Cart, ...reads } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
       return getCart(pdb, platform, request.params.cartId.toLowerCase(), access);
@@ -90,7 +86,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 
   r.patch(
     '/store/carts/:cartId',
-    { schema: { tags, security, summary: 'Set the email and/or shipping address (null clears)', params: CartParams, body: UpdateCartInput, response: { 200: Cart, ...writes } } },
+    { schema: doc('Set the email and/or shipping address (null clears)', { params: CartParams, body: UpdateCartInput, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
       return updateCart(pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
@@ -100,14 +96,11 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.post(
     '/store/carts/:cartId/lines',
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Add a variant; a line of the same variant with equal metadata grows instead',
+      schema: doc('Add a variant; a line of the same variant with equal metadata grows instead', {
         params: CartParams,
         body: AddLineInput,
         response: { 200: Cart, ...writes },
-      },
+      }),
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
@@ -117,7 +110,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 
   r.patch(
     '/store/carts/:cartId/lines/:lineId',
-    { schema: { tags, security, summary: "Change a line's quantity", params: LineParams, body: UpdateLineInput, response: { 200: Cart, ...writes } } },
+    { schema: doc("Change a line's quantity", { params: LineParams, body: UpdateLineInput, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
       return updateLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId, request.body.quantity);
@@ -126,7 +119,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 
   r.delete(
     '/store/carts/:cartId/lines/:lineId',
-    { schema: { tags, security, summary: 'Remove a line', params: LineParams, response: { 200: Cart, ...writes } } },
+    { schema: doc('Remove a line', { params: LineParams, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
       return removeLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId);
@@ -136,14 +129,11 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.put(
     '/store/carts/:cartId/coupon',
     {
-      schema: {
-        tags,
-        security,
-        summary: "Apply a coupon; one that does not apply now is refused with the promotions problem and nothing is stored",
+      schema: doc("Apply a coupon; one that does not apply now is refused with the promotions problem and nothing is stored", {
         params: CartParams,
         body: CouponInput,
         response: { 200: Cart, ...writes },
-      },
+      }),
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
@@ -153,7 +143,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 
   r.delete(
     '/store/carts/:cartId/coupon',
-    { schema: { tags, security, summary: 'Remove the coupon', params: CartParams, response: { 200: Cart, ...writes } } },
+    { schema: doc('Remove the coupon', { params: CartParams, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
       return removeCoupon(pdb, platform, request.params.cartId.toLowerCase(), access);
@@ -163,7 +153,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.get(
     '/store/carts/:cartId/shipping-options',
     {
-      schema: { tags, security, summary: 'Shipping methods this cart can use, priced for it', params: CartParams, response: { 200: ShippingOptionList, ...reads } },
+      schema: doc('Shipping methods this cart can use, priced for it', { params: CartParams, response: { 200: ShippingOptionList, ...reads } }),
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
@@ -174,7 +164,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.put(
     '/store/carts/:cartId/shipping-method',
     {
-      schema: { tags, security, summary: 'Choose a shipping method from the shipping options', params: CartParams, body: ShippingMethodInput, response: { 200: Cart, ...writes } },
+      schema: doc('Choose a shipping method from the shipping options', { params: CartParams, body: ShippingMethodInput, response: { 200: Cart, ...writes } }),
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
@@ -185,13 +175,11 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.post(
     '/store/carts/:cartId/claim',
     {
-      schema: {
-        tags,
+      schema: doc("Merge at login: this guest cart joins the customer's newest active cart (or becomes theirs); returns the resulting cart", {
         security: [{ publishableKey: [], customerBearer: [] }],
-        summary: "Merge at login: this guest cart joins the customer's newest active cart (or becomes theirs); returns the resulting cart",
         params: CartParams,
         response: { 200: Cart, ...errorResponses(400, 401, 404, 409, 422) },
-      },
+      }),
     },
     async (request) => {
       const { platform, pdb } = scope(request);

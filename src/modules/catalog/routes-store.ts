@@ -2,9 +2,9 @@
 // currency. Responses are serialized once and kept in the catalog cache, so a repeated read is a map
 // lookup and a socket write; the response schemas document the shapes for OpenAPI.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext, Platform } from '../../kernel/context.ts';
+import { storeRouteKit } from '../../kernel/http/route-kit.ts';
 import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import type { ResponseCache } from './cache.ts';
@@ -23,7 +23,6 @@ import { getStoreProduct, listStoreProducts } from './store.ts';
 import { publishedProductNotFound } from './problems.ts';
 
 const Problem = Type.Unsafe<ProblemBody>(problemSchema);
-const security = [{ publishableKey: [] }];
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function sendJson(reply: FastifyReply, body: string) {
@@ -61,19 +60,16 @@ function defaultPageSize(platform: Platform): number {
 }
 
 export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: ResponseCache): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { r, doc } = storeRouteKit(app, ctx, 'catalog', [{ publishableKey: [] }]);
   const ttl = ctx.config.catalogCacheTtlMs;
 
   r.get(
     '/store/products',
     {
-      schema: {
-        tags: ['catalog'],
-        summary: 'List published products with filters, search, sort and cursor pagination',
-        security,
+      schema: doc('List published products with filters, search, sort and cursor pagination', {
         querystring: StoreProductsQuery,
         response: { 200: StoreProductList, 400: Problem, 404: Problem },
-      },
+      }),
     },
     (request, reply) => {
       const platform = platformOf(request);
@@ -91,14 +87,11 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: Res
   r.get(
     '/store/products/:idOrHandle',
     {
-      schema: {
-        tags: ['catalog'],
-        summary: 'One published product by id or handle',
-        security,
+      schema: doc('One published product by id or handle', {
         params: IdOrHandleParams,
         querystring: LocaleCurrencyQuery,
         response: { 200: StoreProduct, 400: Problem, 404: Problem },
-      },
+      }),
     },
     (request, reply) => {
       const platform = platformOf(request);
@@ -124,13 +117,10 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: Res
   r.get(
     '/store/categories',
     {
-      schema: {
-        tags: ['catalog'],
-        summary: 'The category tree',
-        security,
+      schema: doc('The category tree', {
         querystring: LocaleQueryOnly,
         response: { 200: StoreCategoryTree, 404: Problem },
-      },
+      }),
     },
     (request, reply) => {
       const platform = platformOf(request);

@@ -3,13 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
+import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import { errorResponses, IdParam } from '../../kernel/http/schemas.ts';
 import type { EventBus } from './bus.ts';
 import { discardDeadLetter, getDeadLetter, getEventWithChain, listDeadLetters, listEvents, requeueDeadLetter, consumerStatus } from './admin-service.ts';
 import { consumerNotFound, eventNotFound, invalidOffset, invalidSince } from './problems.ts';
 
 const owner = { config: { ownerOnly: true } };
-const admin = { tags: ['events'], security: [{ adminBearer: [] }] };
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 const EventView = Type.Object({
@@ -43,12 +43,11 @@ const ConsumerParam = Type.Object({ consumer: Type.String({ pattern: '^[a-z][a-z
 
 export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: EventBus): void {
   const db = ctx.db;
+  const { doc } = adminRouteKit(app, ctx, 'events');
 
   app.get('/admin/events', {
     ...owner,
-    schema: {
-      ...admin,
-      summary: 'Recent events in the log, newest first (owners only)',
+    schema: doc('Recent events in the log, newest first (owners only)', {
       querystring: Type.Object(
         {
           type: Type.Optional(Type.String({ maxLength: 200 })),
@@ -59,20 +58,18 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
         { additionalProperties: false },
       ),
       response: { 200: Type.Object({ items: Type.Array(EventView) }), ...errorResponses(400, 401, 403) },
-    },
+    }),
   }, async (request) => ({ items: await listEvents(db, request.query as Parameters<typeof listEvents>[1]) }));
 
   app.get('/admin/events/:eventId', {
     ...owner,
-    schema: {
-      ...admin,
-      summary: 'One event with the events that caused it and the events it caused (owners only)',
+    schema: doc('One event with the events that caused it and the events it caused (owners only)', {
       params: Type.Object({ eventId: IdParam }),
       response: {
         200: Type.Object({ event: EventView, causes: Type.Array(EventView), effects: Type.Array(Type.Object({ depth: Type.Integer(), event: EventView })), handledBy: Type.Array(Type.Object({ consumer: Type.String(), handledAt: Type.String() })) }),
         ...errorResponses(400, 401, 403, 404),
       },
-    },
+    }),
   }, async (request) => {
     const found = await getEventWithChain(db, (request.params as { eventId: string }).eventId);
     if (!found) throw eventNotFound();
@@ -81,28 +78,24 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
 
   app.get('/admin/events/consumers', {
     ...owner,
-    schema: {
-      ...admin,
-      summary: 'Consumers with their position, lag, pending retries and dead letters (owners only)',
+    schema: doc('Consumers with their position, lag, pending retries and dead letters (owners only)', {
       response: {
         200: Type.Object({ transport: Type.String(), items: Type.Array(Type.Object({ consumer: Type.String(), lag: Type.Integer({ description: 'Events not reached yet; negative when the consumer stands beyond the head (replay it)' }), retrying: Type.Integer(), dead: Type.Integer(), ordered: Type.Boolean() })) }),
         ...errorResponses(401, 403),
       },
-    },
+    }),
   }, async () => ({ transport: bus.transportKind ?? 'none', items: await consumerStatus(db, bus) }));
 
   app.post('/admin/events/consumers/:consumer/replay', {
     ...owner,
-    schema: {
-      ...admin,
-      summary: 'Re-deliver retained events to a consumer from a time or a log offset (at most the head + 1; 422 beyond it); its inbox skips what it already handled (owners only)',
+    schema: doc('Re-deliver retained events to a consumer from a time or a log offset (at most the head + 1; 422 beyond it); its inbox skips what it already handled (owners only)', {
       params: ConsumerParam,
       body: Type.Object(
         { since: Type.Optional(Type.String({ format: 'date-time' })), offset: Type.Optional(Type.Integer({ minimum: 1 })) },
         { additionalProperties: false, minProperties: 1, maxProperties: 1 },
       ),
       response: { 202: Type.Object({ consumer: Type.String(), fromOffset: Type.Integer() }), ...errorResponses(400, 401, 403, 404, 422) },
-    },
+    }),
   }, async (request, reply) => {
     const { consumer } = request.params as { consumer: string };
     const sub = bus.subscription(consumer);
@@ -120,9 +113,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
 
   app.get('/admin/events/dead-letters', {
     ...owner,
-    schema: {
-      ...admin,
-      summary: 'Dead letters, newest first (owners only)',
+    schema: doc('Dead letters, newest first (owners only)', {
       querystring: Type.Object(
         {
           consumer: Type.Optional(ConsumerParam.properties.consumer),
@@ -132,23 +123,23 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
         { additionalProperties: false },
       ),
       response: { 200: Type.Object({ items: Type.Array(DeadLetterView) }), ...errorResponses(400, 401, 403) },
-    },
+    }),
   }, async (request) => ({ items: await listDeadLetters(db, request.query as Parameters<typeof listDeadLetters>[1]) }));
 
   const DeadLetterParam = Type.Object({ deadLetterId: IdParam });
 
   app.get('/admin/events/dead-letters/:deadLetterId', {
     ...owner,
-    schema: { ...admin, summary: 'One dead letter with its event and last error (owners only)', params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404) } },
+    schema: doc('One dead letter with its event and last error (owners only)', { params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404) } }),
   }, async (request) => getDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId));
 
   app.post('/admin/events/dead-letters/:deadLetterId/requeue', {
     ...owner,
-    schema: { ...admin, summary: 'Deliver a dead letter to its consumer again, starting a fresh round of attempts (owners only)', params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404, 409) } },
+    schema: doc('Deliver a dead letter to its consumer again, starting a fresh round of attempts (owners only)', { params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404, 409) } }),
   }, async (request) => requeueDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId));
 
   app.post('/admin/events/dead-letters/:deadLetterId/discard', {
     ...owner,
-    schema: { ...admin, summary: 'Mark a dead letter as dealt with (owners only)', params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404, 409) } },
+    schema: doc('Mark a dead letter as dealt with (owners only)', { params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404, 409) } }),
   }, async (request) => discardDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId));
 }

@@ -2,11 +2,11 @@
 // principal, kept support read-only and set request.platform; handlers run one service call in a
 // transaction, so a refused change (4xx) leaves nothing behind.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
+import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
-import { actorIdOf, platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { actorIdOf, principalOf } from '../../kernel/http/tenancy.ts';
 import type { Actor } from './levels.ts';
 import {
   AdjustInput,
@@ -34,8 +34,6 @@ import { reservationNotFoundHere } from './problems.ts';
 
 const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
-const tags = ['inventory'];
-const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/inventory';
 
 function actorOf(request: FastifyRequest): Actor {
@@ -43,62 +41,55 @@ function actorOf(request: FastifyRequest): Actor {
 }
 
 export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { r, doc, pdbOf } = adminRouteKit(app, ctx, 'inventory');
   const inventory = inventoryService(ctx);
-  const db = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
 
   r.get(
     `${base}/locations`,
-    { schema: { tags, security, summary: 'Stock locations', params: PlatformParams, response: { 200: LocationList, ...errors } } },
-    async (request) => ({ items: await inventory.listLocations(db(request)) }),
+    { schema: doc('Stock locations', { params: PlatformParams, response: { 200: LocationList, ...errors } }) },
+    async (request) => ({ items: await inventory.listLocations(pdbOf(request)) }),
   );
 
   r.post(
     `${base}/locations`,
     {
-      schema: { tags, security, summary: 'Add a stock location (the default one is created on first use)', params: PlatformParams, body: LocationInput, response: { 201: Location, ...errors } },
+      schema: doc('Add a stock location (the default one is created on first use)', { params: PlatformParams, body: LocationInput, response: { 201: Location, ...errors } }),
     },
-    async (request, reply) => reply.code(201).send(await inventory.createLocation(db(request), request.body)),
+    async (request, reply) => reply.code(201).send(await inventory.createLocation(pdbOf(request), request.body)),
   );
 
   r.get(
     `${base}/levels`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Stock levels by variant and location, filtered by variant, location or low stock',
+      schema: doc('Stock levels by variant and location, filtered by variant, location or low stock', {
         params: PlatformParams,
         querystring: LevelsQuery,
         response: { 200: StockLevelList, ...errors },
-      },
+      }),
     },
-    async (request) => inventory.listLevels(db(request), request.query),
+    async (request) => inventory.listLevels(pdbOf(request), request.query),
   );
 
   r.get(
     `${base}/levels/:variantId`,
     {
-      schema: { tags, security, summary: "One variant's stock at every location", params: VariantLevelParams, response: { 200: VariantStock, ...errors } },
+      schema: doc("One variant's stock at every location", { params: VariantLevelParams, response: { 200: VariantStock, ...errors } }),
     },
-    async (request) => inventory.getVariantStock(db(request), request.params.variantId),
+    async (request) => inventory.getVariantStock(pdbOf(request), request.params.variantId),
   );
 
   r.post(
     `${base}/levels/:variantId/adjust`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Add or remove units on hand, with a reason kept in the ledger (409 below reserved or zero)',
+      schema: doc('Add or remove units on hand, with a reason kept in the ledger (409 below reserved or zero)', {
         params: VariantLevelParams,
         body: AdjustInput,
         response: { 200: AdjustResult, ...errors },
-      },
+      }),
     },
     async (request) => {
       const { delta, reason, locationId, reference } = request.body;
-      return db(request).transaction((tx) =>
+      return pdbOf(request).transaction((tx) =>
         inventory.adjustStock(tx, { variantId: request.params.variantId, delta, reason, locationId, reference, actor: actorOf(request) }),
       );
     },
@@ -107,18 +98,15 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.put(
     `${base}/levels/:variantId`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Set the counted quantity on hand (a stocktake), with a reason kept in the ledger',
+      schema: doc('Set the counted quantity on hand (a stocktake), with a reason kept in the ledger', {
         params: VariantLevelParams,
         body: SetInput,
         response: { 200: AdjustResult, ...errors },
-      },
+      }),
     },
     async (request) => {
       const { onHand, reason, locationId, reference } = request.body;
-      return db(request).transaction((tx) =>
+      return pdbOf(request).transaction((tx) =>
         inventory.setStock(tx, { variantId: request.params.variantId, onHand, reason, locationId, reference, actor: actorOf(request) }),
       );
     },
@@ -127,49 +115,43 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.get(
     `${base}/ledger`,
     {
-      schema: { tags, security, summary: 'Every change to stock on hand, newest first', params: PlatformParams, querystring: LedgerQuery, response: { 200: LedgerList, ...errors } },
+      schema: doc('Every change to stock on hand, newest first', { params: PlatformParams, querystring: LedgerQuery, response: { 200: LedgerList, ...errors } }),
     },
-    async (request) => inventory.listLedger(db(request), request.query),
+    async (request) => inventory.listLedger(pdbOf(request), request.query),
   );
 
   r.get(
     `${base}/reservations`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Reservations, newest first, by status or reference',
+      schema: doc('Reservations, newest first, by status or reference', {
         params: PlatformParams,
         querystring: ReservationsQuery,
         response: { 200: ReservationList, ...errors },
-      },
+      }),
     },
-    async (request) => inventory.listReservations(db(request), request.query),
+    async (request) => inventory.listReservations(pdbOf(request), request.query),
   );
 
   r.post(
     `${base}/reservations`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Hold stock for a reference (e.g. a phone order): all lines or none, 409 out_of_stock otherwise',
+      schema: doc('Hold stock for a reference (e.g. a phone order): all lines or none, 409 out_of_stock otherwise', {
         params: PlatformParams,
         body: ReserveInput,
         response: { 201: Reservation, ...errors },
-      },
+      }),
     },
     async (request, reply) => {
-      const reservation = await db(request).transaction((tx) => inventory.reserveStock(tx, request.body));
+      const reservation = await pdbOf(request).transaction((tx) => inventory.reserveStock(tx, request.body));
       return reply.code(201).send(reservation);
     },
   );
 
   r.get(
     `${base}/reservations/:reservationId`,
-    { schema: { tags, security, summary: 'One reservation with its lines', params: ReservationParams, response: { 200: Reservation, ...errors } } },
+    { schema: doc('One reservation with its lines', { params: ReservationParams, response: { 200: Reservation, ...errors } }) },
     async (request) => {
-      const found = await inventory.getReservation(db(request), request.params.reservationId);
+      const found = await inventory.getReservation(pdbOf(request), request.params.reservationId);
       if (!found) throw reservationNotFoundHere(request.params.reservationId);
       return found;
     },
@@ -178,24 +160,21 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.post(
     `${base}/reservations/:reservationId/commit`,
     {
-      schema: { tags, security, summary: 'Commit a reservation (paid): the units leave stock. Idempotent', params: ReservationParams, response: { 200: Reservation, ...errors } },
+      schema: doc('Commit a reservation (paid): the units leave stock. Idempotent', { params: ReservationParams, response: { 200: Reservation, ...errors } }),
     },
-    async (request) => db(request).transaction((tx) => inventory.commitReservation(tx, request.params.reservationId)),
+    async (request) => pdbOf(request).transaction((tx) => inventory.commitReservation(tx, request.params.reservationId)),
   );
 
   r.post(
     `${base}/reservations/:reservationId/release`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Release a reservation (cancelled, payment failed): the units return. Idempotent',
+      schema: doc('Release a reservation (cancelled, payment failed): the units return. Idempotent', {
         params: ReservationParams,
         body: Type.Optional(ReleaseInput),
         response: { 200: Reservation, ...errors },
-      },
+      }),
     },
     async (request) =>
-      db(request).transaction((tx) => inventory.releaseReservation(tx, request.params.reservationId, request.body?.reason ?? 'cancelled')),
+      pdbOf(request).transaction((tx) => inventory.releaseReservation(tx, request.params.reservationId, request.body?.reason ?? 'cancelled')),
   );
 }

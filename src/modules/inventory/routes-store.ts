@@ -1,10 +1,9 @@
 // Storefront read: how many units of each published variant can be bought now (all locations summed).
 import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
+import { storeRouteKit } from '../../kernel/http/route-kit.ts';
 import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
-import { platformOf } from '../../kernel/http/tenancy.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { availableByVariant } from './levels.ts';
@@ -14,24 +13,21 @@ import { invalidVariantIds } from './problems.ts';
 const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 
 export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { r, doc, pdbOf } = storeRouteKit(app, ctx, 'inventory', [{ publishableKey: [] }]);
   r.get(
     '/store/inventory/availability',
     {
-      schema: {
-        tags: ['inventory'],
-        summary: 'Units available now per published variant; unknown or unpublished variants are left out',
-        security: [{ publishableKey: [] }],
+      schema: doc('Units available now per published variant; unknown or unpublished variants are left out', {
         querystring: AvailabilityQuery,
         response: { 200: Availability, 400: Problem, 404: Problem },
-      },
+      }),
     },
     async (request) => {
       const ids = [...new Set(request.query.variantIds.split(',').map((id) => id.toLowerCase()))];
       if (ids.length > MAX_LINES || !ids.every(isUuid)) {
         throw invalidVariantIds(MAX_LINES);
       }
-      const pdb = ctx.platformDb(platformOf(request).id);
+      const pdb = pdbOf(request);
       const published = (await getVariantRefs(pdb, ids)).filter((v) => v.productStatus === 'published').map((v) => v.variantId);
       const available = await availableByVariant(pdb, published);
       return { items: published.map((variantId) => ({ variantId, available: available.get(variantId) ?? 0, inStock: (available.get(variantId) ?? 0) > 0 })) };

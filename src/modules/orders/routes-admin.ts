@@ -1,26 +1,23 @@
 // Admin routes (/admin/platforms/:platform/orders/…): list and filter, read with history, and the
 // transitions an operator drives (ship, deliver, complete, cancel). Each write is one transaction.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
+import { adminRouteKit } from '../../kernel/http/route-kit.ts';
+import { actorIdOf } from '../../kernel/http/tenancy.ts';
 import { advanceOrder, cancelOrder, fulfilOrder } from './lifecycle.ts';
 import { getOrder, listOrders } from './read.ts';
 import { CancelBody, FulfilBody, NoteBody, Order, OrderList, OrdersQuery } from './schemas.ts';
 import { orderNotFound } from './problems.ts';
 
-const tags = ['orders'];
-const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/orders';
 const PlatformParams = Type.Object({ platform: Type.String() });
 const OrderParams = Type.Object({ platform: Type.String(), orderId: Type.String({ format: 'uuid' }) });
 const writeErrors = errorResponses(400, 401, 403, 404, 409);
 
 export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const pdbOf = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
+  const { r, doc, pdbOf } = adminRouteKit(app, ctx, 'orders');
   const answer = async (request: FastifyRequest, orderId: string) => {
     const order = await getOrder(pdbOf(request), orderId.toLowerCase(), { history: true });
     if (!order) throw orderNotFound(orderId);
@@ -29,27 +26,24 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 
   r.get(
     base,
-    { schema: { tags, security, summary: 'Orders, newest first, filtered by status, payment status, customer or email', params: PlatformParams, querystring: OrdersQuery, response: { 200: OrderList, ...errorResponses(400, 401, 404) } } },
+    { schema: doc('Orders, newest first, filtered by status, payment status, customer or email', { params: PlatformParams, querystring: OrdersQuery, response: { 200: OrderList, ...errorResponses(400, 401, 404) } }) },
     async (request) => listOrders(pdbOf(request), request.query),
   );
 
   r.get(
     `${base}/:orderId`,
-    { schema: { tags, security, summary: 'One order with its lines and full history', params: OrderParams, response: { 200: Order, ...errorResponses(400, 401, 404) } } },
+    { schema: doc('One order with its lines and full history', { params: OrderParams, response: { 200: Order, ...errorResponses(400, 401, 404) } }) },
     async (request) => answer(request, request.params.orderId),
   );
 
   r.post(
     `${base}/:orderId/cancel`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Cancel a pending or paid order: stock and coupon use come back; a paid order is refunded by the payments module',
+      schema: doc('Cancel a pending or paid order: stock and coupon use come back; a paid order is refunded by the payments module', {
         params: OrderParams,
         body: CancelBody,
         response: { 200: Order, ...writeErrors },
-      },
+      }),
     },
     async (request) => {
       await pdbOf(request).transaction((tx) => cancelOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorIdOf(request), reason: request.body.reason }));
@@ -59,7 +53,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 
   r.post(
     `${base}/:orderId/fulfillment`,
-    { schema: { tags, security, summary: 'Ship a paid order with its carrier and tracking number', params: OrderParams, body: FulfilBody, response: { 200: Order, ...writeErrors } } },
+    { schema: doc('Ship a paid order with its carrier and tracking number', { params: OrderParams, body: FulfilBody, response: { 200: Order, ...writeErrors } }) },
     async (request) => {
       await pdbOf(request).transaction((tx) => fulfilOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorIdOf(request), ...request.body }));
       return answer(request, request.params.orderId);
@@ -70,7 +64,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     r.post(
       `${base}/:orderId/${step}`,
       {
-        schema: { tags, security, summary: `Mark a ${to === 'delivered' ? 'shipped order delivered' : 'delivered order completed'}`, params: OrderParams, body: Type.Optional(NoteBody), response: { 200: Order, ...writeErrors } },
+        schema: doc(`Mark a ${to === 'delivered' ? 'shipped order delivered' : 'delivered order completed'}`, { params: OrderParams, body: Type.Optional(NoteBody), response: { 200: Order, ...writeErrors } }),
       },
       async (request) => {
         const reason = request.body?.reason;

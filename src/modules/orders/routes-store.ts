@@ -1,9 +1,9 @@
 // Storefront: checkout a cart, and a customer's (or a guest's, by token) view of their orders.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
+import { CUSTOMER_SECURITY, storeRouteKit } from '../../kernel/http/route-kit.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { requireCustomer } from '../accounts/customer-service.ts';
 import { authorizeOrderAccess, ORDER_TOKEN_HEADER, optionalCustomer } from './access.ts';
@@ -13,7 +13,6 @@ import { getOrder, listOrders } from './read.ts';
 import { CheckoutBody, CheckoutResult, Order, OrderList } from './schemas.ts';
 import { contactSupport } from './problems.ts';
 
-const tags = ['orders'];
 const CartParams = Type.Object({ cartId: Type.String({ format: 'uuid' }) });
 const OrderParams = Type.Object({ orderId: Type.String({ format: 'uuid' }) });
 const StoreOrdersQuery = Type.Object(
@@ -25,22 +24,19 @@ const CheckoutHeaders = Type.Object({
 });
 
 export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const pdbOf = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
+  const { r, doc, pdbOf } = storeRouteKit(app, ctx, 'orders');
 
   r.post(
     '/store/carts/:cartId/checkout',
     {
-      schema: {
-        tags,
-        summary: 'Place the order: reserves stock, takes the coupon use and opens the payment window, all or nothing',
+      schema: doc('Place the order: reserves stock, takes the coupon use and opens the payment window, all or nothing', {
         description:
           'Send an Idempotency-Key header. The same key with the same request returns the same order (200, Idempotent-Replayed: true); with a different request it is a 409. Guests get an accessToken to read and pay the order.',
         params: CartParams,
         headers: CheckoutHeaders,
         body: Type.Optional(CheckoutBody),
         response: { 200: CheckoutResult, 201: CheckoutResult, ...errorResponses(400, 401, 404, 409, 422) },
-      },
+      }),
     },
     async (request, reply) => {
       const platform = platformOf(request);
@@ -60,7 +56,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.get(
     '/store/orders',
     {
-      schema: { tags, security: [{ customerBearer: [] }], summary: 'The logged-in customer’s orders, newest first', querystring: StoreOrdersQuery, response: { 200: OrderList, ...errorResponses(400, 401, 404) } },
+      schema: doc('The logged-in customer’s orders, newest first', { security: CUSTOMER_SECURITY, querystring: StoreOrdersQuery, response: { 200: OrderList, ...errorResponses(400, 401, 404) } }),
     },
     async (request) => {
       const pdb = pdbOf(request);
@@ -72,12 +68,10 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.get(
     '/store/orders/:orderId',
     {
-      schema: {
-        tags,
-        summary: `One order, for its customer (session) or a guest holding its ${ORDER_TOKEN_HEADER}`,
+      schema: doc(`One order, for its customer (session) or a guest holding its ${ORDER_TOKEN_HEADER}`, {
         params: OrderParams,
         response: { 200: Order, ...errorResponses(400, 401, 404) },
-      },
+      }),
     },
     async (request) => {
       const pdb = pdbOf(request);
@@ -89,12 +83,10 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   r.post(
     '/store/orders/:orderId/cancel',
     {
-      schema: {
-        tags,
-        summary: 'Cancel an order that is not paid yet; its stock and coupon use are given back',
+      schema: doc('Cancel an order that is not paid yet; its stock and coupon use are given back', {
         params: OrderParams,
         response: { 200: Order, ...errorResponses(400, 401, 404, 409) },
-      },
+      }),
     },
     async (request) => {
       const pdb = pdbOf(request);

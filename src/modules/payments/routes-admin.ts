@@ -2,7 +2,7 @@
 // the provider events applied) and refunds. The kernel hook has authenticated the principal, kept support
 // read-only and checked the platform.
 import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
 import type { PaymentsDeps } from './deps.ts';
@@ -12,26 +12,21 @@ import { refundOrder } from './refunds.ts';
 import { AdminOrderParams, AdminPaymentList, Refund, RefundInput } from './schemas.ts';
 import { noOrderOnPlatform } from './problems.ts';
 
-const tags = ['payments'];
-const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/orders/:orderId';
 
 export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { r, doc, pdbOf } = adminRouteKit(app, deps.ctx, 'payments');
 
   r.get(
     `${base}/payments`,
     {
-      schema: {
-        tags,
-        security,
-        summary: "An order's payments, oldest first, with their refunds and provider events",
+      schema: doc("An order's payments, oldest first, with their refunds and provider events", {
         params: AdminOrderParams,
         response: { 200: AdminPaymentList, ...errorResponses(400, 401, 403, 404) },
-      },
+      }),
     },
     async (request) => {
-      const pdb = deps.ctx.platformDb(platformOf(request).id);
+      const pdb = pdbOf(request);
       const order = await deps.orders.getPayableOrder(pdb, request.params.orderId);
       if (!order) throw noOrderOnPlatform(request.params.orderId);
       return { items: await listOrderPayments(pdb, request.params.orderId) };
@@ -41,10 +36,7 @@ export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
   r.post(
     `${base}/refunds`,
     {
-      schema: {
-        tags,
-        security,
-        summary: 'Refund a free amount, or units of order lines (and the shipping) at what the customer paid for them',
+      schema: doc('Refund a free amount, or units of order lines (and the shipping) at what the customer paid for them', {
         description:
           'Send `{ amount, reason }` or `{ lines: [{ lineId, quantity }], shipping?, reason? }`, not both (400 refund_amount_or_lines). ' +
           "A line's units return its share of the order total (discount and tax split by largest remainder; k units of Q return " +
@@ -52,7 +44,7 @@ export function adminRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
         params: AdminOrderParams,
         body: RefundInput,
         response: { 201: Refund, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
-      },
+      }),
     },
     async (request, reply) => {
       const refund = await refundOrder(deps, platformOf(request).id, request.params.orderId, { ...refundRequestOf(request.body), actor: actorIdOf(request) });

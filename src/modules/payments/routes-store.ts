@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
+import { storeRouteKit, type Security } from '../../kernel/http/route-kit.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { startPayment } from './payments.ts';
@@ -14,31 +15,28 @@ import { OrderParams, Payment, PaymentParams, StartedPayment, StartPaymentInput,
 import { receiveWebhook } from './webhook.ts';
 import { paymentNotVisible } from './problems.ts';
 
-const tags = ['payments'];
-const security: Record<string, string[]>[] = [{ publishableKey: [] }, { customerBearer: [] }];
+const security: Security = [{ publishableKey: [] }, { customerBearer: [] }];
 /** Webhook bodies are small JSON documents; anything bigger is not from a provider. */
 const WEBHOOK_BODY_LIMIT = 64 * 1024;
 
 export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const db = (platformId: string) => deps.ctx.platformDb(platformId);
+  // No default security: the providers' webhook receiver is public.
+  const { r, doc, pdbOf } = storeRouteKit(app, deps.ctx, 'payments');
 
   r.post(
     '/store/orders/:orderId/payments',
     {
-      schema: {
-        tags,
+      schema: doc('Start paying an order awaiting payment: returns the provider page to send the shopper to (an open payment is returned again)', {
         security,
-        summary: 'Start paying an order awaiting payment: returns the provider page to send the shopper to (an open payment is returned again)',
         description: 'Customers send their session; guests send the X-Order-Token header returned at checkout.',
         params: OrderParams,
         body: StartPaymentInput,
         response: { 200: StartedPayment, 201: StartedPayment, ...errorResponses(400, 401, 404, 409, 422, 502) },
-      },
+      }),
     },
     async (request, reply) => {
       const platform = platformOf(request);
-      await deps.orders.authorizeOrderAccess(db(platform.id), request, request.params.orderId);
+      await deps.orders.authorizeOrderAccess(pdbOf(request), request, request.params.orderId);
       const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body);
       return reply.code(created ? 201 : 200).send(payment);
     },
@@ -47,16 +45,14 @@ export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
   r.get(
     '/store/payments/:paymentId',
     {
-      schema: {
-        tags,
+      schema: doc("A payment's status (for the shop's return page); same access as its order", {
         security,
-        summary: "A payment's status (for the shop's return page); same access as its order",
         params: PaymentParams,
         response: { 200: Payment, ...errorResponses(400, 401, 404) },
-      },
+      }),
     },
     async (request) => {
-      const pdb = db(platformOf(request).id);
+      const pdb = pdbOf(request);
       const { paymentId } = request.params;
       // One answer for "no such payment" and "not yours": it names only the payment id the caller sent.
       // The order check's own 404 would name the payment's order, an id this caller may never have had.
@@ -80,15 +76,13 @@ export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
     scope.withTypeProvider<TypeBoxTypeProvider>().post(
       '/store/payments/webhooks/:provider',
       {
-        schema: {
-          tags,
-          summary: 'Provider webhooks (public): signed events about payments, applied once each',
+        schema: doc('Provider webhooks (public): signed events about payments, applied once each', {
           description:
             'The sandbox signs HMAC-SHA256 over "<unix>.<raw body>" and sends "Souk-Sandbox-Signature: t=<unix>,v1=<hex>"; ' +
             'events older than five minutes, with a wrong signature or for another platform are refused. A redelivered event is answered with outcome "duplicate".',
           params: Type.Object({ provider: Type.String({ pattern: '^[a-z][a-z0-9_]{0,49}$', description: 'The provider name, e.g. sandbox' }) }),
           response: { 200: WebhookResult, ...errorResponses(400, 401, 404, 409, 413, 415, 422) },
-        },
+        }),
       },
       async (request) => {
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { platformOf, principalOf, principalSeesPlatform } from '../../kernel/http/tenancy.ts';
+import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import {
   PlatformInput,
@@ -25,10 +26,9 @@ import {
 } from './service.ts';
 import { ownerOnlyHosts } from './problems.ts';
 
-const admin = { tags: ['platforms'], security: [{ adminBearer: [] }] };
-
 export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
   return (app: FastifyInstance, ctx: ModuleContext) => {
+    const { doc } = adminRouteKit(app, ctx, 'platforms');
     const service: PlatformServiceDeps = { db: ctx.db, directory: ctx.platforms, events: ctx.events, modules: deps.modules };
 
     app.get('/store/platform', {
@@ -41,7 +41,7 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
     }, async (request) => platformOf(request));
 
     app.get('/admin/platforms', {
-      schema: { ...admin, summary: 'List the platforms you can see', response: { 200: Type.Object({ items: Type.Array(PlatformView) }), ...errorResponses(401) } },
+      schema: doc('List the platforms you can see', { response: { 200: Type.Object({ items: Type.Array(PlatformView) }), ...errorResponses(401) } }),
     }, async (request) => {
       const principal = principalOf(request);
       return { items: ctx.platforms.all().filter((p) => principalSeesPlatform(principal, p.id)) };
@@ -49,12 +49,10 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
 
     app.post('/admin/platforms', {
       config: { ownerOnly: true },
-      schema: {
-        ...admin,
-        summary: 'Create a platform (owners only); returns its first publishable key once',
+      schema: doc('Create a platform (owners only); returns its first publishable key once', {
         body: PlatformInput,
         response: { 201: Type.Object({ platform: PlatformView, publishableKey: Type.String() }), ...errorResponses(400, 401, 403, 409) },
-      },
+      }),
     }, async (request, reply) => {
       const created = await createPlatform(service, request.body as PlatformInput);
       return reply.code(201).send(created);
@@ -62,9 +60,7 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
 
     app.put('/admin/platforms', {
       config: { ownerOnly: true },
-      schema: {
-        ...admin,
-        summary: 'Apply platform metadata: create or update by slug; applying the same document twice changes nothing',
+      schema: doc('Apply platform metadata: create or update by slug; applying the same document twice changes nothing', {
         body: PlatformInput,
         response: {
           200: Type.Object({
@@ -74,15 +70,15 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
           }),
           ...errorResponses(400, 401, 403, 409),
         },
-      },
+      }),
     }, async (request) => applyPlatform(service, request.body));
 
     app.get('/admin/platforms/:platform', {
-      schema: { ...admin, summary: 'One platform', params: PlatformRef, response: { 200: PlatformView, ...errorResponses(401, 404) } },
+      schema: doc('One platform', { params: PlatformRef, response: { 200: PlatformView, ...errorResponses(401, 404) } }),
     }, async (request) => platformOf(request));
 
     app.patch('/admin/platforms/:platform', {
-      schema: { ...admin, summary: 'Change a platform’s metadata (hosts need an owner)', params: PlatformRef, body: PlatformPatch, response: { 200: PlatformView, ...errorResponses(400, 401, 403, 404, 409) } },
+      schema: doc('Change a platform’s metadata (hosts need an owner)', { params: PlatformRef, body: PlatformPatch, response: { 200: PlatformView, ...errorResponses(400, 401, 403, 404, 409) } }),
     }, async (request) => {
       const patch = request.body as PlatformPatch;
       if (patch.hosts && principalOf(request).role !== 'owner') {
@@ -94,12 +90,12 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
     for (const [action, status] of [['disable', 'disabled'], ['enable', 'active']] as const) {
       app.post(`/admin/platforms/:platform/${action}`, {
         config: { ownerOnly: true },
-        schema: { ...admin, summary: `${action === 'disable' ? 'Disable' : 'Re-enable'} a platform’s storefront (owners only)`, params: PlatformRef, response: { 200: PlatformView, ...errorResponses(401, 403, 404) } },
+        schema: doc(`${action === 'disable' ? 'Disable' : 'Re-enable'} a platform’s storefront (owners only)`, { params: PlatformRef, response: { 200: PlatformView, ...errorResponses(401, 403, 404) } }),
       }, async (request) => setPlatformStatus(service, platformOf(request), status));
     }
 
     app.get('/admin/platforms/:platform/publishable-keys', {
-      schema: { ...admin, summary: 'Publishable keys of a platform (prefixes only)', params: PlatformRef, response: { 200: Type.Object({ items: Type.Array(PublishableKeyView) }), ...errorResponses(401, 404) } },
+      schema: doc('Publishable keys of a platform (prefixes only)', { params: PlatformRef, response: { 200: Type.Object({ items: Type.Array(PublishableKeyView) }), ...errorResponses(401, 404) } }),
     }, async (request) => {
       const rows = await listPublishableKeys(ctx.db, platformOf(request).id);
       return {
@@ -108,25 +104,21 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
     });
 
     app.post('/admin/platforms/:platform/publishable-keys', {
-      schema: {
-        ...admin,
-        summary: 'Create a publishable key (shown once)',
+      schema: doc('Create a publishable key (shown once)', {
         params: PlatformRef,
         body: Type.Object({ label: Type.String({ maxLength: 100, default: '' }) }, { additionalProperties: false }),
         response: { 201: Type.Object({ key: Type.String() }), ...errorResponses(400, 401, 403, 404) },
-      },
+      }),
     }, async (request, reply) => {
       const { label } = request.body as { label: string };
       return reply.code(201).send({ key: await createPublishableKey(service, platformOf(request).id, label) });
     });
 
     app.post('/admin/platforms/:platform/publishable-keys/:keyId/revoke', {
-      schema: {
-        ...admin,
-        summary: 'Revoke a publishable key; storefronts using it get 404 at once',
+      schema: doc('Revoke a publishable key; storefronts using it get 404 at once', {
         params: Type.Object({ platform: PlatformRef.properties.platform, keyId: Type.String({ format: 'uuid' }) }),
         response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
-      },
+      }),
     }, async (request, reply) => {
       await revokePublishableKey(service, platformOf(request).id, (request.params as { keyId: string }).keyId);
       return reply.code(204).send();
