@@ -4,10 +4,11 @@ import { catalogDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
 import { demoImageRoutes } from './demo-images.ts';
+import { catalogSettingsSchema, MODULE_NAME } from './settings.ts';
 import { createCatalogRuntime, startCatalog, stopCatalog, type CatalogRuntime } from './runtime.ts';
 
 export const catalogModule: SoukModule<CatalogRuntime> = {
-  name: 'catalog',
+  name: MODULE_NAME,
   core: false,
   description: 'Products with options, variants and prices per currency, a category tree, search and bulk import.',
   migrationsDir: new URL('./migrations/', import.meta.url),
@@ -19,13 +20,7 @@ export const catalogModule: SoukModule<CatalogRuntime> = {
     'catalog_prices',
     'catalog_product_prices',
   ],
-  settingsSchema: {
-    type: 'object',
-    properties: {
-      defaultPageSize: { type: 'integer', minimum: 1, maximum: 100, description: 'Storefront page size when the request gives no limit' },
-    },
-    additionalProperties: false,
-  },
+  settingsSchema: catalogSettingsSchema as unknown as Record<string, unknown>,
   openapi: catalogDocs,
   createRuntime: createCatalogRuntime,
   start: startCatalog,

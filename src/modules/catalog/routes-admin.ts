@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { adminRouteKit } from '../../kernel/http/route-kit.ts';
-import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { createCategory, deleteCategory, getCategory, listCategories, updateCategory } from './categories.ts';
 import {
@@ -41,8 +41,7 @@ import {
 } from './schemas.ts';
 import { categoryNotFound, productNotFound } from './problems.ts';
 
-const Problem = Type.Unsafe<ProblemBody>(problemSchema);
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const errors = errorResponses(400, 401, 403, 404, 409);
 const base = '/admin/platforms/:platform';
 
 export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {

@@ -2,10 +2,10 @@
 // currency. Responses are serialized once and kept in the catalog cache, so a repeated read is a map
 // lookup and a socket write; the response schemas document the shapes for OpenAPI.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type } from 'typebox';
-import type { ModuleContext, Platform } from '../../kernel/context.ts';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { catalogSettings } from './settings.ts';
 import { storeRouteKit } from '../../kernel/http/route-kit.ts';
-import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import type { ResponseCache } from './cache.ts';
 import { getCategoryTree } from './categories.ts';
@@ -22,7 +22,6 @@ import {
 import { getStoreProduct, listStoreProducts } from './store.ts';
 import { publishedProductNotFound } from './problems.ts';
 
-const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function sendJson(reply: FastifyReply, body: string) {
@@ -54,11 +53,6 @@ function sendCached(
   });
 }
 
-function defaultPageSize(platform: Platform): number {
-  const settings = platform.settings.catalog as { defaultPageSize?: number } | undefined;
-  return settings?.defaultPageSize ?? 20;
-}
-
 export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: ResponseCache): void {
   const { r, doc } = storeRouteKit(app, ctx, 'catalog', [{ publishableKey: [] }]);
   const ttl = ctx.config.catalogCacheTtlMs;
@@ -68,7 +62,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: Res
     {
       schema: doc('List published products with filters, search, sort and cursor pagination', {
         querystring: StoreProductsQuery,
-        response: { 200: StoreProductList, 400: Problem, 404: Problem },
+        response: { 200: StoreProductList, ...errorResponses(400, 404) },
       }),
     },
     (request, reply) => {
@@ -76,7 +70,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: Res
       const q = request.query;
       const currency = resolveCurrency(platform, q.currency);
       const locale = resolveLocale(platform, q.locale, request.headers['accept-language']);
-      const limit = q.limit ?? defaultPageSize(platform);
+      const limit = q.limit ?? catalogSettings(platform).defaultPageSize;
       const key = ['list', q.category, q.minPrice, q.maxPrice, q.attribute?.join('\u0002'), q.q, q.sort, limit, q.cursor, locale, currency].join('\u0001');
       return sendCached(cache, reply, platform.id, key, ttl, async () =>
         JSON.stringify(await listStoreProducts(ctx.platformDb(platform.id), platform, { ...q, limit, locale, currency })),
@@ -90,7 +84,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: Res
       schema: doc('One published product by id or handle', {
         params: IdOrHandleParams,
         querystring: LocaleCurrencyQuery,
-        response: { 200: StoreProduct, 400: Problem, 404: Problem },
+        response: { 200: StoreProduct, ...errorResponses(400, 404) },
       }),
     },
     (request, reply) => {
@@ -119,7 +113,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, cache: Res
     {
       schema: doc('The category tree', {
         querystring: LocaleQueryOnly,
-        response: { 200: StoreCategoryTree, 404: Problem },
+        response: { 200: StoreCategoryTree, ...errorResponses(404) },
       }),
     },
     (request, reply) => {

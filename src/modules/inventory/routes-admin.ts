@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { adminRouteKit } from '../../kernel/http/route-kit.ts';
-import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, principalOf } from '../../kernel/http/tenancy.ts';
 import type { Actor } from './levels.ts';
 import {
@@ -32,8 +32,7 @@ import {
 import { inventoryService } from './service.ts';
 import { reservationNotFoundHere } from './problems.ts';
 
-const Problem = Type.Unsafe<ProblemBody>(problemSchema);
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
+const errors = errorResponses(400, 401, 403, 404, 409);
 const base = '/admin/platforms/:platform/inventory';
 
 function actorOf(request: FastifyRequest): Actor {

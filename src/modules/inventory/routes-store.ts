@@ -1,16 +1,14 @@
 // Storefront read: how many units of each published variant can be bought now (all locations summed).
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { storeRouteKit } from '../../kernel/http/route-kit.ts';
-import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import { getVariantRefs } from '../catalog/service.ts';
 import { availableByVariant } from './levels.ts';
 import { Availability, AvailabilityQuery, MAX_LINES } from './schemas.ts';
 import { invalidVariantIds } from './problems.ts';
 
-const Problem = Type.Unsafe<ProblemBody>(problemSchema);
 
 export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
   const { r, doc, pdbOf } = storeRouteKit(app, ctx, 'inventory', [{ publishableKey: [] }]);
@@ -19,7 +17,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     {
       schema: doc('Units available now per published variant; unknown or unpublished variants are left out', {
         querystring: AvailabilityQuery,
-        response: { 200: Availability, 400: Problem, 404: Problem },
+        response: { 200: Availability, ...errorResponses(400, 404) },
       }),
     },
     async (request) => {
