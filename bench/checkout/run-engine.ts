@@ -2,7 +2,7 @@
 // then every mode × concurrency of virtual customers, and the count in SQL.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureBareRound, newBareRounds, type BareRounds } from '../lib/bare-rounds.ts';
-import { BENCH_ADMIN, countInSql, engineDatabase, startBenchSouk } from '../lib/engine-run.ts';
+import { BENCH_ADMIN, countInSql, engineDatabase, startBenchSouk, type SoukEngineRecord } from '../lib/engine-run.ts';
 import { freePort } from '../lib/processes.ts';
 import { waitForQuiet } from '../lib/rounds.ts';
 import type { ScenarioContext } from '../lib/scenario.ts';
@@ -14,11 +14,7 @@ import { summarize, toPhase, type Phase, type PhaseSummary } from './phases.ts';
 import { seedShop } from './shop.ts';
 import { verify, type Verification } from './verify.ts';
 
-export interface EngineRun {
-  engine: Engine;
-  skipped?: string;
-  database?: { name: string; serverVersion: string };
-  readyAfterSeconds?: number;
+export interface EngineRun extends SoukEngineRecord {
   variants?: number;
   stockPerVariant?: number;
   seedSeconds?: number;

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureBareRound, newBareRounds, type BareRounds } from '../lib/bare-rounds.ts';
-import { BENCH_ADMIN, countInSql, engineDatabase, startBenchSouk } from '../lib/engine-run.ts';
+import { BENCH_ADMIN, countInSql, engineDatabase, startBenchSouk, type SoukEngineRecord } from '../lib/engine-run.ts';
 import { positive } from '../lib/flags.ts';
 import { freePort } from '../lib/processes.ts';
 import { waitForQuiet } from '../lib/rounds.ts';
@@ -31,15 +31,11 @@ export interface Rush extends ShopperRun {
   soukCountedAttempts: number;
 }
 
-export interface EngineRun {
-  engine: Engine;
+/** readyAfterSeconds is the first node's (the one that migrates the database); the others are in the log. */
+export interface EngineRun extends SoukEngineRecord {
   gate: 'memory' | 'redis';
   /** Souk servers on the one database, the shoppers spread across them (1 on embedded). */
   nodes: number;
-  skipped?: string;
-  database?: { name: string; serverVersion: string };
-  /** Of the first node (the one that migrates the database); the others are in the log. */
-  readyAfterSeconds?: number;
   buyers?: number;
   seedSeconds?: number;
   /** Bare Fastify GET / with autocannon, per round. */

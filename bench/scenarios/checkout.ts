@@ -23,11 +23,11 @@
 //
 // The parts live in bench/checkout/: the shop, the virtual customers, the phases and their medians, one
 // engine's run, the SQL count and the tables; this file holds the flags and the run across engines.
-import { type EngineRun, runEngine } from '../checkout/run-engine.ts';
+import { runEngine } from '../checkout/run-engine.ts';
 import { buildTables, GOALS } from '../checkout/tables.ts';
+import { eachEngineBesideBare } from '../lib/engine-run.ts';
 import { positive } from '../lib/flags.ts';
 import type { Scenario, ScenarioReport } from '../lib/scenario.ts';
-import { startBareServer } from '../lib/servers.ts';
 
 export const checkoutScenario: Scenario = {
   name: 'checkout',
@@ -39,23 +39,18 @@ export const checkoutScenario: Scenario = {
     stock: { description: 'units on hand per variant', default: '1000000' },
   },
   async run(context): Promise<ScenarioReport> {
-    const { cleanup, log } = context;
     for (const flag of ['variants', 'stock']) positive(context.flags, flag);
     const notes: string[] = [
       `The load generator (virtual customers and autocannon, in the harness process) runs on the same ${context.machine.cores} cores as Souk and PostgreSQL.`,
       'Each phase runs --duration s; customers start no flow after it and finish the one in flight (those flows are in the database check, not in orders/s).',
     ];
-    const bare = await startBareServer(cleanup);
-    log(`bare fastify pid ${bare.pid} on ${bare.baseUrl}`);
-    const runs: EngineRun[] = [];
-    for (const engine of context.options.engines) {
+    const runs = await eachEngineBesideBare(context, async (engine, bare) => {
       const run = await runEngine(engine, bare, context, notes);
       for (const s of run.summaries) {
         if (s.failedFlows > 0) notes.push(`${engine} / ${s.mode} × ${s.customers}: ${s.failedFlows} failed flows — see the JSON result for reasons.`);
       }
-      runs.push(run);
-    }
-    await bare.stop();
+      return run;
+    });
     return { tables: buildTables(runs), notes, data: { goals: GOALS, engines: runs } };
   },
 };

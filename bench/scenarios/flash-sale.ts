@@ -38,10 +38,10 @@
 //
 // The parts live in bench/flash-sale/: the shop, the sales, the shoppers, the Redis gate, one engine's
 // run, the SQL count and the tables; this file holds the flags and the run across engines.
-import { type EngineRun, runEngine } from '../flash-sale/run-engine.ts';
+import { runEngine } from '../flash-sale/run-engine.ts';
 import { buildTables } from '../flash-sale/tables.ts';
+import { eachEngineBesideBare } from '../lib/engine-run.ts';
 import type { Scenario, ScenarioReport } from '../lib/scenario.ts';
-import { startBareServer } from '../lib/servers.ts';
 
 export const flashSaleScenario: Scenario = {
   name: 'flash-sale',
@@ -55,16 +55,11 @@ export const flashSaleScenario: Scenario = {
     nodes: { description: 'Souk servers on one database and Redis gate, shoppers spread across them (postgres only)', default: '1' },
   },
   async run(context): Promise<ScenarioReport> {
-    const { cleanup, log } = context;
     const notes: string[] = [
       `The load generator (shoppers and autocannon, in the harness process) runs on the same ${context.machine.cores} cores as Souk, PostgreSQL and Redis.`,
       'Each rush runs --duration s from the sale start; shoppers send no attempt after it. A shopper answered 429 or 5xx pauses 5 ms.',
     ];
-    const bare = await startBareServer(cleanup);
-    log(`bare fastify pid ${bare.pid} on ${bare.baseUrl}`);
-    const runs: EngineRun[] = [];
-    for (const engine of context.options.engines) runs.push(await runEngine(engine, bare, context, notes));
-    await bare.stop();
+    const runs = await eachEngineBesideBare(context, (engine, bare) => runEngine(engine, bare, context, notes));
     return { tables: buildTables(runs, context.options.connections), notes, data: { engines: runs } };
   },
 };
