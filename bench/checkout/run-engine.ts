@@ -48,7 +48,7 @@ export async function runEngine(engine: Engine, bare: StartedServer, context: Sc
 
   const seedStarted = Date.now();
   const session = await adminLogin(souk.baseUrl, BENCH_ADMIN.email, BENCH_ADMIN.password);
-  const shop = await seedShop(souk.baseUrl, session, variants, stock, log);
+  const shop = await seedShop(session, variants, stock, log);
   run.variants = shop.variants.length;
   run.stockPerVariant = stock;
   run.seedSeconds = round((Date.now() - seedStarted) / 1000, 1);

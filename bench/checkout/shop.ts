@@ -1,8 +1,8 @@
 // The checkout shop, set up through the admin API: one platform with the commerce modules and the
 // variants of the catalogue, each stocked.
-import { httpJson } from '../lib/http.ts';
+import { inPool } from '../lib/pool.ts';
 import type { ScenarioContext } from '../lib/scenario.ts';
-import { createPlatform, type AdminSession } from '../lib/souk-api.ts';
+import { createPlatform, createSizedProduct, setStock, type AdminSession } from '../lib/souk-api.ts';
 
 export const SHOP = { slug: 'bench-shop', host: 'bench-shop.bench', currency: 'USD', price: 1000 };
 const COMMERCE_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments'];
@@ -15,7 +15,7 @@ export interface Shop {
   hotVariant: string;
 }
 
-export async function seedShop(baseUrl: string, session: AdminSession, variants: number, stock: number, log: ScenarioContext['log']): Promise<Shop> {
+export async function seedShop(session: AdminSession, variants: number, stock: number, log: ScenarioContext['log']): Promise<Shop> {
   const created = await createPlatform(session, {
     slug: SHOP.slug,
     name: 'Bench shop',
@@ -24,35 +24,15 @@ export async function seedShop(baseUrl: string, session: AdminSession, variants:
     defaultLocale: 'en',
     modules: COMMERCE_MODULES,
   });
-  const auth = { authorization: `Bearer ${session.token}` };
   const ids: string[] = [];
   const products = Math.ceil(variants / VARIANTS_PER_PRODUCT);
   for (let p = 0; p < products; p++) {
     const count = Math.min(VARIANTS_PER_PRODUCT, variants - p * VARIANTS_PER_PRODUCT);
     const sizes = Array.from({ length: count }, (_, i) => `s${i}`);
-    const product = await httpJson<{ variants: { id: string }[] }>(`${baseUrl}/admin/platforms/${SHOP.slug}/products`, {
-      method: 'POST',
-      headers: auth,
-      expectedStatus: 201,
-      json: {
-        handle: `bench-${p}`,
-        title: `Bench product ${p}`,
-        status: 'published',
-        options: [{ name: 'size', values: sizes }],
-        variants: sizes.map((size) => ({ sku: `B${p}-${size}`, options: { size }, prices: [{ currency: SHOP.currency, amount: SHOP.price }] })),
-      },
-      timeoutMs: 60_000,
-    });
-    ids.push(...product.variants.map((v) => v.id));
+    const product = { handle: `bench-${p}`, title: `Bench product ${p}`, sizes, skuPrefix: `B${p}`, currency: SHOP.currency, amount: SHOP.price };
+    ids.push(...(await createSizedProduct(session, SHOP.slug, product, 60_000)));
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++]!;
-      await httpJson(`${baseUrl}/admin/platforms/${SHOP.slug}/inventory/levels/${id}`, { method: 'PUT', headers: auth, json: { onHand: stock, reason: 'bench stock' } });
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await inPool(ids, 8, (id) => setStock(session, SHOP.slug, id, stock));
   log(`  ${products} products, ${ids.length} variants, ${stock.toLocaleString('en-US')} units each`);
   return { platformId: created.platform.id, publishableKey: created.publishableKey, variants: ids, hotVariant: ids[0]! };
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { httpJson } from '../lib/http.ts';
 import type { ScenarioContext } from '../lib/scenario.ts';
 import type { SoukServer } from '../lib/servers.ts';
-import { createPlatform, type AdminSession } from '../lib/souk-api.ts';
+import { createPlatform, createSizedProduct, setStock, type AdminSession } from '../lib/souk-api.ts';
 import { round } from '../lib/stats.ts';
 
 export const SHOP = { slug: 'flash-shop', host: 'flash-shop.bench', currency: 'USD', price: 2000, salePrice: 990 };
@@ -29,24 +29,13 @@ export async function seedShop(baseUrl: string, seedPort: number, session: Admin
     headers: auth,
     json: { settings: { 'flash-sales': { purchasesPerIpPerMinute: 10_000_000, purchasesPerDevicePerMinute: 1_000_000 } } },
   });
-  const product = await httpJson<{ variants: { id: string }[] }>(`${baseUrl}/admin/platforms/${SHOP.slug}/products`, {
-    method: 'POST',
-    headers: auth,
-    expectedStatus: 201,
-    json: {
-      handle: 'flash-hot',
-      title: 'The hot item',
-      status: 'published',
-      options: [{ name: 'size', values: ['hot', 'warm'] }],
-      variants: ['hot', 'warm'].map((size) => ({ sku: `FLASH-${size}`, options: { size }, prices: [{ currency: SHOP.currency, amount: SHOP.price }] })),
-    },
-  });
-  const [hot, warm] = product.variants.map((v) => v.id) as [string, string];
+  const product = { handle: 'flash-hot', title: 'The hot item', sizes: ['hot', 'warm'], skuPrefix: 'FLASH', currency: SHOP.currency, amount: SHOP.price };
+  const [hot, warm] = (await createSizedProduct(session, SHOP.slug, product)) as [string, string];
   for (const [id, onHand] of [
     [hot, hotStock],
     [warm, 100_000],
   ] as const) {
-    await httpJson(`${baseUrl}/admin/platforms/${SHOP.slug}/inventory/levels/${id}`, { method: 'PUT', headers: auth, json: { onHand, reason: 'bench stock' } });
+    await setStock(session, SHOP.slug, id, onHand);
   }
   const seeded = await httpJson<{ customers: { id: string; token: string }[] }>(`http://127.0.0.1:${seedPort}/`, {
     method: 'POST',
