@@ -1,6 +1,6 @@
 // One measured phase of virtual customers (a mode, a concurrency, a round) and the medians of the rounds.
 import type { CpuUsage } from '../lib/cpu.ts';
-import { median, percentileOfSorted, round, type SampleBuffer, sum } from '../lib/stats.ts';
+import { latencyPercentiles, median, round, type SampleBuffer, sum } from '../lib/stats.ts';
 import { STEPS, type Mode, type runCustomers, type Step } from './customers.ts';
 
 export interface Phase {
@@ -38,8 +38,8 @@ export interface PhaseSummary {
 }
 
 function pcts(samples: SampleBuffer): { p50Ms: number; p99Ms: number; count: number } {
-  const sorted = samples.sorted();
-  return { p50Ms: round(percentileOfSorted(sorted, 50), 2), p99Ms: round(percentileOfSorted(sorted, 99), 2), count: samples.size };
+  const { p50Ms, p99Ms } = latencyPercentiles(samples, 2);
+  return { p50Ms, p99Ms, count: samples.size };
 }
 
 export function summarize(phases: Phase[]): PhaseSummary[] {

@@ -5,13 +5,9 @@ import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
 import type { SoukServer, StartedServer } from '../lib/servers.ts';
-import { percentileOfSorted, round, SampleBuffer } from '../lib/stats.ts';
+import { latencyPercentiles, round, SampleBuffer } from '../lib/stats.ts';
 import { send } from '../lib/virtual-client.ts';
 import type { Shop } from './shop.ts';
-
-function pct(samples: SampleBuffer, p: number): number {
-  return samples.size === 0 ? Number.NaN : round(percentileOfSorted(samples.sorted(), p), 2);
-}
 
 interface ShopperTarget {
   /** Shopper s sends to ports[s % ports.length]. */
@@ -118,17 +114,20 @@ export async function runShoppers(
   await Promise.all(Array.from({ length: shoppers }, (_, s) => shopper(s)));
   const cpu = stopCpu();
   for (const agent of agents) agent.destroy();
+  const allMs = latencyPercentiles(all, 2);
+  const wonMs = latencyPercentiles(won, 2);
+  const lostMs = latencyPercentiles(lost, 2);
   return {
     durationSeconds,
     attempts: all.size,
     attemptsPerSecond: round(inWindow / durationSeconds, 0),
     answers,
-    p50Ms: pct(all, 50),
-    p99Ms: pct(all, 99),
-    wonP50Ms: pct(won, 50),
-    wonP99Ms: pct(won, 99),
-    lostP50Ms: pct(lost, 50),
-    lostP99Ms: pct(lost, 99),
+    p50Ms: allMs.p50Ms,
+    p99Ms: allMs.p99Ms,
+    wonP50Ms: wonMs.p50Ms,
+    wonP99Ms: wonMs.p99Ms,
+    lostP50Ms: lostMs.p50Ms,
+    lostP99Ms: lostMs.p99Ms,
     unitsWon,
     soldOutAfterSeconds: soldOutAt === null ? null : round(((soldOutAt as number) - started) / 1000, 2),
     cpu,
