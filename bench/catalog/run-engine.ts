@@ -11,12 +11,12 @@ import type { ScenarioContext } from '../lib/scenario.ts';
 import { startSoukServer, type Engine, type StartedServer } from '../lib/servers.ts';
 import { round } from '../lib/stats.ts';
 import { type PlatformSetup, addPlatforms, spreadRequests, existingPlusAdded } from './platforms.ts';
-import { DEMO, detailRequests, checkSeed } from './seed.ts';
+import { DEMO, detailRequests, checkSeed, type SeedInfo } from './seed.ts';
 
 export interface EngineRun extends SoukEngineRecord {
   /** Transactions per second the idle server runs (background pollers), PostgreSQL only. */
   dbIdleTransactionsPerSecond?: number;
-  seed?: { globalProducts: number; cnProducts: number; globalCurrency: string; cnCurrency: string };
+  seed?: SeedInfo;
   twoPlatforms?: TargetSummary[];
   platformSetup?: PlatformSetup;
   manyPlatforms?: TargetSummary[];
