@@ -34,6 +34,7 @@ import {
   UpdateLineInput,
 } from './schemas.ts';
 import type { CartAccess } from './state.ts';
+import type { CartRuntime } from './runtime.ts';
 
 const tags = ['cart'];
 const security: Record<string, string[]>[] = [{ publishableKey: [] }, { publishableKey: [], customerBearer: [] }];
@@ -56,7 +57,7 @@ function accessOf(request: FastifyRequest): CartAccess {
   };
 }
 
-export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, rt: CartRuntime): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const scope = (request: FastifyRequest) => {
     const platform = platformOf(request);
@@ -78,7 +79,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     async (request, reply) => {
       const { platform, pdb } = scope(request);
       const customer = bearer(request) ? await requireCustomer(pdb, request) : null;
-      return reply.code(201).send(await createCart(pdb, platform, customer, request.body ?? {}));
+      return reply.code(201).send(await createCart(rt, pdb, platform, customer, request.body ?? {}));
     },
   );
 
@@ -87,7 +88,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: { tags, security, summary: 'The cart with totals; prices the catalog changed are re-captured and flagged', params: CartParams, response: { 200: Cart, ...reads } } },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return getCart(pdb, platform, request.params.cartId.toLowerCase(), access);
+      return getCart(rt, pdb, platform, request.params.cartId.toLowerCase(), access);
     },
   );
 
@@ -96,7 +97,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: { tags, security, summary: 'Set the email and/or shipping address (null clears)', params: CartParams, body: UpdateCartInput, response: { 200: Cart, ...writes } } },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return updateCart(pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
+      return updateCart(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
     },
   );
 
@@ -114,7 +115,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return addLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
+      return addLine(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
     },
   );
 
@@ -123,7 +124,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: { tags, security, summary: "Change a line's quantity", params: LineParams, body: UpdateLineInput, response: { 200: Cart, ...writes } } },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return updateLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId, request.body.quantity);
+      return updateLine(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId, request.body.quantity);
     },
   );
 
@@ -132,7 +133,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: { tags, security, summary: 'Remove a line', params: LineParams, response: { 200: Cart, ...writes } } },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return removeLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId);
+      return removeLine(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId);
     },
   );
 
@@ -150,7 +151,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return setCoupon(pdb, platform, request.params.cartId.toLowerCase(), access, request.body.code);
+      return setCoupon(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body.code);
     },
   );
 
@@ -159,7 +160,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: { tags, security, summary: 'Remove the coupon', params: CartParams, response: { 200: Cart, ...writes } } },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return removeCoupon(pdb, platform, request.params.cartId.toLowerCase(), access);
+      return removeCoupon(rt, pdb, platform, request.params.cartId.toLowerCase(), access);
     },
   );
 
@@ -170,7 +171,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return { items: await listShippingOptions(pdb, platform, request.params.cartId.toLowerCase(), access) };
+      return { items: await listShippingOptions(rt, pdb, platform, request.params.cartId.toLowerCase(), access) };
     },
   );
 
@@ -181,7 +182,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return setShippingMethod(pdb, platform, request.params.cartId.toLowerCase(), access, request.body.methodId);
+      return setShippingMethod(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body.methodId);
     },
   );
 
@@ -199,7 +200,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     async (request) => {
       const { platform, pdb } = scope(request);
       const customer = await requireCustomer(pdb, request);
-      return claimCart(pdb, platform, request.params.cartId.toLowerCase(), customer);
+      return claimCart(rt, pdb, platform, request.params.cartId.toLowerCase(), customer);
     },
   );
 }

@@ -6,7 +6,7 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { problemSchema, type ProblemBody } from '../../kernel/http/problem.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { isUuid } from '../../kernel/ids.ts';
-import { getVariantRefs } from '../catalog/service.ts';
+import { catalogService } from '../catalog/service.ts';
 import { availableByVariant } from './levels.ts';
 import { Availability, AvailabilityQuery, MAX_LINES } from './schemas.ts';
 import { invalidVariantIds } from './problems.ts';
@@ -32,7 +32,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         throw invalidVariantIds(MAX_LINES);
       }
       const pdb = ctx.platformDb(platformOf(request).id);
-      const published = (await getVariantRefs(pdb, ids)).filter((v) => v.productStatus === 'published').map((v) => v.variantId);
+      const published = (await catalogService(ctx).getVariantRefs(pdb, ids)).filter((v) => v.productStatus === 'published').map((v) => v.variantId);
       const available = await availableByVariant(pdb, published);
       return { items: published.map((variantId) => ({ variantId, available: available.get(variantId) ?? 0, inStock: (available.get(variantId) ?? 0) > 0 })) };
     },

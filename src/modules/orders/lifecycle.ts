@@ -9,13 +9,13 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { inventoryService } from '../inventory/service.ts';
-import { releaseCouponRedemption } from '../promotions/service.ts';
+import { promotionsService } from '../promotions/service.ts';
 import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
 import { EVENT_CANCELLED, EVENT_COMPLETED, EVENT_DELIVERED, EVENT_FULFILLED, EVENT_PAID, EVENT_REFUNDED, type OrderStatePayload } from './events.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
 import { invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
 
-export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms'>;
+export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms' | 'runtimeOf'>;
 
 export interface HistoryInput {
   kind: 'status' | 'payment' | 'refund';
@@ -73,7 +73,7 @@ async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns
 export async function cancelOrder(deps: OrdersDeps, tx: PlatformDb, orderId: string, input: { actor: string; reason: string }): Promise<OrderRow> {
   const row = await lockOrder(tx, orderId);
   assertTransition(row.number, row.status, 'cancelled');
-  await releaseCouponRedemption(deps.events, tx, row.id);
+  await promotionsService(deps).releaseCouponRedemption(tx, row.id);
   const inventory = inventoryService(deps);
   if (row.reservation_id) {
     const reservation = await inventory.getReservation(tx, row.reservation_id);
