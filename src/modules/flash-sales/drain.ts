@@ -13,7 +13,7 @@
 import type { PlatformDb, TxScope } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
-import { ports, type SaleOrderInput } from './orders-port.ts';
+import { ordersService, type SaleOrderInput } from '../orders/service.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, type SaleRecord } from './sales.ts';
 import { MODULE_NAME } from './settings.ts';
@@ -76,7 +76,7 @@ async function orderTogether(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
   await scope.db.execute('savepoint flash_sale_batch');
   let orders: { orderId: string }[];
   try {
-    orders = await ports(rt.ctx).createSaleOrders(tx, inputs as SaleOrderInput[]);
+    orders = await ordersService(rt.ctx).createSaleOrders(tx, inputs as SaleOrderInput[]);
     await scope.db.execute('release savepoint flash_sale_batch');
   } catch (error) {
     if (!(error instanceof HttpProblem)) throw error;
@@ -106,7 +106,7 @@ async function processTicket(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
   }
   await scope.db.execute('savepoint flash_sale_ticket');
   try {
-    const order = await ports(rt.ctx).createSaleOrder(tx, input);
+    const order = await ordersService(rt.ctx).createSaleOrder(tx, input);
     await scope.db.execute('release savepoint flash_sale_ticket');
     await markOrdered(tx, [ticket], [order.orderId]);
     rt.metrics.orders.inc({ result: 'ordered' });

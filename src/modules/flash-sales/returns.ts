@@ -8,7 +8,7 @@
 // The gate learns about returned units from the drain loop's give-back pump after this commits.
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
-import { ports } from './orders-port.ts';
+import { inventoryService } from '../inventory/service.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow } from './sales.ts';
 
@@ -31,7 +31,7 @@ export async function onOrderCancelled(rt: FlashRuntime, scope: TxScope, platfor
   if (live) {
     await scope.db.execute('savepoint flash_sale_return');
     try {
-      await ports(rt.ctx).growCarveOut(tx, sale.reservationId!, [{ variantId: ticket.variant_id, quantity: ticket.quantity }]);
+      await inventoryService(rt.ctx).growReservation(tx, sale.reservationId!, [{ variantId: ticket.variant_id, quantity: ticket.quantity }]);
       await scope.db.execute('release savepoint flash_sale_return');
       giveBackEpoch = sale.gateEpoch;
       rt.metrics.returned.inc({ to: 'sale' }, ticket.quantity);
