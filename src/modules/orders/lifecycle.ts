@@ -13,7 +13,7 @@ import { promotionsService } from '../promotions/service.ts';
 import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
 import { EVENT_CANCELLED, EVENT_COMPLETED, EVENT_DELIVERED, EVENT_FULFILLED, EVENT_PAID, EVENT_REFUNDED, type OrderStatePayload } from './events.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
-import { invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
+import { contactSupport, invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
 
 export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms' | 'runtimeOf'>;
 
@@ -97,6 +97,18 @@ export async function cancelOrder(deps: OrdersDeps, tx: PlatformDb, orderId: str
   await recordHistory(tx, row.id, { kind: 'status', from: row.status, to: 'cancelled', actor: input.actor, reason: input.reason });
   await deps.events.emit(tx, EVENT_CANCELLED, eventPayload(next, { reason: input.reason, wasPaid: row.status === 'paid' }), { key: row.id });
   return next;
+}
+
+/**
+ * The storefront's cancel: a customer (or a guest with the order token) may cancel their order only while
+ * it is unpaid. A paid order is the shop's to cancel, because that means a refund (409 contact_support);
+ * a shipped or later one is refused by the state machine like any other move (409 illegal_transition).
+ */
+export async function cancelByCustomer(deps: OrdersDeps, tx: PlatformDb, orderId: string): Promise<OrderRow> {
+  const row = await lockOrder(tx, orderId);
+  if (row.status === 'paid') throw contactSupport(row.number);
+  const actor = row.customer_id ? `customer:${row.customer_id}` : 'guest';
+  return cancelOrder(deps, tx, row.id, { actor, reason: 'cancelled by customer' });
 }
 
 /** paid → fulfilled (shipped) with the carrier and tracking number. */
