@@ -12,6 +12,7 @@ import { paymentsProblemCodes } from './payments/problems.ts';
 import { platformsProblemCodes } from './platforms/problems.ts';
 import { promotionsProblemCodes } from './promotions/problems.ts';
 import { webhooksProblemCodes } from './webhooks/problems.ts';
+import { wishlistsProblemCodes } from './wishlists/problems.ts';
 
 export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = {
   kernel: kernelProblemCodes,
@@ -26,6 +27,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   payments: paymentsProblemCodes,
   'flash-sales': flashSalesProblemCodes,
   webhooks: webhooksProblemCodes,
+  wishlists: wishlistsProblemCodes,
 };
 
 export const allProblemCodes: readonly string[] = Object.values(problemCodesByOwner).flat();

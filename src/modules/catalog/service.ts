@@ -1,5 +1,5 @@
-// The catalog's public service for other modules (cart, promotions, inventory, flash sales, imports, demo
-// seeding). Bind it once to the module context; other modules never read catalog tables themselves:
+// The catalog's public service for other modules (cart, promotions, inventory, flash sales, wishlists,
+// imports, demo seeding). Bind it once to the module context; other modules never read catalog tables themselves:
 //
 //   const catalog = catalogService(ctx);
 //   const refs = await catalog.getVariantRefs(pdb, variantIds);              // any status, for names and checks
@@ -12,10 +12,10 @@ import type { EventsApi, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { archiveProduct, bulkUpsertProducts, createProduct, updateProduct } from './products.ts';
 import { getProductCategoryIds } from './product-categories.ts';
-import { getSellableVariants, type SellableVariant } from './store.ts';
+import { getSellableVariants, getStoreProduct, getStoreProducts, type SellableVariant } from './store.ts';
 import { getVariantRefs, type VariantRef } from './variant-refs.ts';
 import { unknownCatalogIds, type CatalogRefs, type UnknownCatalogRefs } from './known-ids.ts';
-import type { AdminProduct, BulkInput, BulkResult, ProductInput, ProductPatch } from './schemas.ts';
+import type { AdminProduct, BulkInput, BulkResult, ProductInput, ProductPatch, StoreProduct } from './schemas.ts';
 
 /** What the catalog service needs: the event bus its writes emit on. A ModuleContext satisfies it. */
 export interface CatalogDeps {
@@ -27,6 +27,10 @@ export interface CatalogService {
   getVariantRefs(pdb: PlatformDb, variantIds: readonly string[]): Promise<VariantRef[]>;
   /** Variants a shopper may buy now: published, with a price in the currency. */
   getSellableVariants(pdb: PlatformDb, variantIds: readonly string[], currency: string): Promise<SellableVariant[]>;
+  /** A published product by id or handle as the storefront shows it, or undefined. */
+  getStoreProduct(pdb: PlatformDb, platform: Platform, idOrHandle: string, view: { locale: string; currency: string }): Promise<StoreProduct | undefined>;
+  /** The published products among ids, by id (the others are absent), in one query. */
+  getStoreProducts(pdb: PlatformDb, platform: Platform, ids: readonly string[], view: { locale: string; currency: string }): Promise<Map<string, StoreProduct>>;
   /** Each product's categories with their ancestors, for coupons scoped to a category. */
   getProductCategoryIds(pdb: PlatformDb, productIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Which of these product and category ids the platform does not have (an archived product exists). */
@@ -42,6 +46,8 @@ export function catalogService(deps: CatalogDeps): CatalogService {
   return {
     getVariantRefs,
     getSellableVariants,
+    getStoreProduct,
+    getStoreProducts,
     getProductCategoryIds,
     unknownCatalogIds,
     createProduct: (pdb, platform, input) => createProduct(deps.events, pdb, platform, input),
@@ -55,3 +61,8 @@ export type { SellableVariant, StoreListQuery } from './store.ts';
 export type { VariantRef } from './variant-refs.ts';
 export type { CatalogRefs, UnknownCatalogRefs } from './known-ids.ts';
 export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, StoreProduct } from './schemas.ts';
+// What a module with storefront routes of its own (wishlists) needs to read a locale and currency the
+// way the catalog does, and to describe products in its responses.
+export { resolveCurrency, resolveLocale } from './locale.ts';
+export { LocaleCurrencyQuery, StoreProduct as StoreProductSchema } from './schemas.ts';
+export * from './events.ts';
