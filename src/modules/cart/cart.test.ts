@@ -11,6 +11,7 @@ import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import type { Platform } from '../../kernel/context.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { cartModule } from './module.ts';
 import { cartService, type Cart, type CheckoutCart } from './service.ts';
 import { computeTotals } from './checkout-cart.ts';
 import type { CartRuntime } from './runtime.ts';
@@ -478,6 +479,22 @@ eachDatabase('cart', (env: TestEnv) => {
       expectProblem(await store({ method: 'DELETE', url: `/store/carts/${cart.id}/coupon` }, ada.token), 409, 'cart_completed');
       assert.equal(await fingerprint(), before);
       assert.equal((await get(cart.id, ada.token)).status, 'completed');
+    });
+
+    it("a platform's own strategies live in this Souk's cart runtime: the cart routes and cartService both use them", async () => {
+      const { variantIds } = await product([usd(1000)]);
+      const cart = await newCart();
+      await add(cart.id, variantIds[0]!, 1);
+      const platform = env.souk.ctx.platforms.byId(shop.platform.id)!;
+      const { strategies } = env.souk.runtimeOf(cartModule);
+      strategies.set(shop.platform.id, { tax: { compute: () => ({ tax: 7, included: false }) } });
+      try {
+        assert.equal((await get(cart.id)).totals.tax, 7);
+        assert.equal(cartService(env.souk.ctx).computeTax(platform, { currency: 'USD', taxableAmount: 1000 }).tax, 7);
+      } finally {
+        strategies.set(shop.platform.id, {});
+      }
+      assert.equal((await get(cart.id)).totals.tax, 0);
     });
 
     it('concurrent adds to one cart all land (the row lock serialises them)', async () => {

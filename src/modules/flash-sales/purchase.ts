@@ -25,8 +25,6 @@ import { flashSalesSettings } from './settings.ts';
 import { atCapacity, flashLoginNeeded, limitHeld, purchaseUnconfirmed, saleClosedMeanwhile, soldOut, soldOutForNow } from './problems.ts';
 import { tryAgain } from '../../kernel/http/problems.ts';
 
-export { DEVICE_HEADER } from './admission.ts';
-
 export interface PurchaseResult {
   ticketId: string;
   status: 'pending';
