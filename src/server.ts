@@ -93,6 +93,8 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     log,
     metrics,
     secrets: { seal: (text) => box.seal(text), open: (sealed) => box.open(sealed) },
+    // Read only after createRuntimes below, when a module service is called.
+    runtimeOf: (mod) => lifecycle.runtimeOf(mod),
   };
   const lifecycle = new ModuleLifecycle(modules, ctx, { shutdownTimeoutMs: config.shutdownTimeoutMs, log });
   await lifecycle.createRuntimes();

@@ -167,6 +167,11 @@ export interface ModuleContext {
   log: FastifyBaseLogger;
   metrics: Registry;
   secrets: SecretsApi;
+  /**
+   * Another module's per-process runtime in this Souk, for a module service whose state is per process
+   * (cart's strategies). Call it when the service is used, not at import: runtimes are made at boot.
+   */
+  runtimeOf<R>(module: SoukModule<R>): R;
 }
 
 /**

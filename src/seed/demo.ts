@@ -5,9 +5,9 @@ import type { Souk } from '../server.ts';
 import { applyPlatform } from '../modules/platforms/service.ts';
 import { createAdminUser, registerCustomer } from '../modules/accounts/index.ts';
 import { demoCatalog } from '../modules/catalog/demo-data.ts';
-import { bulkUpsertProducts } from '../modules/catalog/service.ts';
+import { catalogService } from '../modules/catalog/service.ts';
 import { inventoryService } from '../modules/inventory/service.ts';
-import { createCoupon, type CouponInput } from '../modules/promotions/service.ts';
+import { promotionsService, type CouponInput } from '../modules/promotions/service.ts';
 import { EVENT_PLATFORM_CREATED } from '../modules/platforms/service.ts';
 import { childTraceparent, runWithTrace } from '../kernel/trace.ts';
 
@@ -119,10 +119,10 @@ async function seedDemoInTrace(souk: Souk): Promise<void> {
     const cause = await creationEvent(souk, platform.id);
     const trace = { traceparent: cause?.traceparent ?? childTraceparent(), causedBy: cause?.id ?? null };
     await runWithTrace(trace, async () => {
-      await bulkUpsertProducts(ctx.events, ctx.platformDb(platform.id), platform, input);
+      await catalogService(ctx).bulkUpsertProducts(ctx.platformDb(platform.id), platform, input);
       await registerCustomer(ctx.platformDb(platform.id), DEMO.customer, 60);
       await stockDemoVariants(souk, platform.id);
-      for (const coupon of DEMO.coupons[platform.slug] ?? []) await createCoupon(ctx.events, ctx.platformDb(platform.id), platform, coupon);
+      for (const coupon of DEMO.coupons[platform.slug] ?? []) await promotionsService(ctx).createCoupon(ctx.platformDb(platform.id), platform, coupon);
     });
   }
   ctx.log.info('demo data seeded');

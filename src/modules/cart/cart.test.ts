@@ -11,8 +11,11 @@ import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import type { Platform } from '../../kernel/context.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { completeCart, computeTotals, loadCartForCheckout, setCartStrategies, type Cart, type CheckoutCart } from './service.ts';
-import { mulDivRoundHalfUp } from './strategies.ts';
+import { cartModule } from './module.ts';
+import { cartService, type Cart, type CheckoutCart } from './service.ts';
+import { computeTotals } from './checkout-cart.ts';
+import type { CartRuntime } from './runtime.ts';
+import { CartStrategies, mulDivRoundHalfUp } from './strategies.ts';
 
 const CART_TABLES = ['carts', 'cart_lines'];
 
@@ -25,6 +28,9 @@ async function rejects(promise: Promise<unknown>, status: number, code: string):
 }
 
 /** A platform object for the pure totals tests. */
+/** A runtime with only the strategies: the totals read nothing else. */
+const runtime = { strategies: new CartStrategies() } as CartRuntime;
+
 function fakePlatform(cart: Record<string, unknown> = {}, currencies = ['USD']): Platform {
   return {
     id: '00000000-0000-7000-8000-000000000001',
@@ -78,13 +84,13 @@ describe('cart totals (pure)', () => {
 
   it('exclusive tax is added on subtotal − discount + shipping', () => {
     const platform = fakePlatform({ taxRatePercent: 10 });
-    const t = computeTotals(platform, checkoutCart([[1000, 2]]), 300);
+    const t = computeTotals(runtime, platform, checkoutCart([[1000, 2]]), 300);
     assert.deepEqual(t, { subtotal: 2000, discount: 300, shipping: 500, tax: 220, total: 2420, taxIncluded: false, shippingMethod: { id: 'standard', name: 'Standard', amount: 500 } });
   });
 
   it('inclusive tax is extracted and not added', () => {
     const platform = fakePlatform({ taxRatePercent: 19, pricesIncludeTax: true });
-    const t = computeTotals(platform, checkoutCart([[1000, 2]]), 0);
+    const t = computeTotals(runtime, platform, checkoutCart([[1000, 2]]), 0);
     // 2500 × 0.19 / 1.19 = 399.16…
     assert.deepEqual({ ...t, shippingMethod: undefined }, { subtotal: 2000, discount: 0, shipping: 500, tax: 399, total: 2500, taxIncluded: true, shippingMethod: undefined });
   });
@@ -93,34 +99,34 @@ describe('cart totals (pure)', () => {
     const platform = fakePlatform({ taxRatePercent: 7.25 });
     // 5000 − 0 ≥ 5000: free; 5000 × 0.0725 = 362.5 → 363
     assert.deepEqual(
-      { ...computeTotals(platform, checkoutCart([[2500, 2]]), 0), shippingMethod: undefined },
+      { ...computeTotals(runtime, platform, checkoutCart([[2500, 2]]), 0), shippingMethod: undefined },
       { subtotal: 5000, discount: 0, shipping: 0, tax: 363, total: 5363, taxIncluded: false, shippingMethod: undefined },
     );
     // a discount takes it under the threshold: shipping is charged again
-    assert.equal(computeTotals(platform, checkoutCart([[2500, 2]]), 1).shipping, 500);
-    assert.equal(computeTotals(platform, checkoutCart([[2500, 4]], 'express'), 0).shipping, 1500);
+    assert.equal(computeTotals(runtime, platform, checkoutCart([[2500, 2]]), 1).shipping, 500);
+    assert.equal(computeTotals(runtime, platform, checkoutCart([[2500, 4]], 'express'), 0).shipping, 1500);
   });
 
   it('custom methods from settings, per currency; a method without a price in the cart currency is not offered', () => {
     const platform = fakePlatform({ shippingMethods: [{ id: 'pickup', name: 'Pickup', prices: [{ currency: 'EUR', amount: 0 }] }] }, ['USD', 'EUR']);
-    assert.equal(computeTotals(platform, checkoutCart([[100, 1]], 'pickup', 'EUR'), 0).shipping, 0);
-    assert.throws(() => computeTotals(platform, checkoutCart([[100, 1]], 'pickup', 'USD'), 0), /shipping method/i);
-    assert.throws(() => computeTotals(platform, checkoutCart([[100, 1]], 'standard', 'EUR'), 0), /shipping method/i);
+    assert.equal(computeTotals(runtime, platform, checkoutCart([[100, 1]], 'pickup', 'EUR'), 0).shipping, 0);
+    assert.throws(() => computeTotals(runtime, platform, checkoutCart([[100, 1]], 'pickup', 'USD'), 0), /shipping method/i);
+    assert.throws(() => computeTotals(runtime, platform, checkoutCart([[100, 1]], 'standard', 'EUR'), 0), /shipping method/i);
   });
 
   it('strategies can be replaced per platform', () => {
     const platform = fakePlatform({ taxRatePercent: 10 });
-    setCartStrategies(platform.id, {
+    runtime.strategies.set(platform.id, {
       shipping: { options: (_p, cart) => [{ id: 'flat', name: 'Flat', amount: cart.lines.length * 100, freeOver: null }] },
       tax: { compute: (_p, { taxableAmount }) => ({ tax: Math.floor(taxableAmount / 2), included: false }) },
     });
     try {
-      const t = computeTotals(platform, checkoutCart([[1000, 1], [500, 1]], 'flat'), 0);
+      const t = computeTotals(runtime, platform, checkoutCart([[1000, 1], [500, 1]], 'flat'), 0);
       assert.deepEqual({ shipping: t.shipping, tax: t.tax, total: t.total }, { shipping: 200, tax: 850, total: 2550 });
     } finally {
-      setCartStrategies(platform.id, {});
+      runtime.strategies.set(platform.id, {});
     }
-    assert.equal(computeTotals(platform, checkoutCart([[1000, 1]]), 0).tax, 150);
+    assert.equal(computeTotals(runtime, platform, checkoutCart([[1000, 1]]), 0).tax, 150);
   });
 });
 
@@ -430,7 +436,7 @@ eachDatabase('cart', (env: TestEnv) => {
       const cart = await newCart({}, ada.token);
       const platform = env.souk.ctx.platforms.byId(shop.platform.id)!;
       const load = (who: { customerId: string | null; expectedVersion?: number }, id = cart.id) =>
-        pdb.transaction((tx) => loadCartForCheckout(tx, platform, id, who));
+        pdb.transaction((tx) => cartService(env.souk.ctx).loadCartForCheckout(tx, platform, id, who));
       await rejects(load({ customerId: ada.id }), 422, 'cart_empty');
       await rejects(load({ customerId: null }), 404, 'cart_not_found');
       const added = await add(cart.id, variantIds[0]!, 2, { note: 'hi' }, ada.token);
@@ -453,7 +459,7 @@ eachDatabase('cart', (env: TestEnv) => {
           shippingAddress: null,
         },
       );
-      assert.deepEqual(computeTotals(platform, loaded, 100), { subtotal: 2000, discount: 100, shipping: 500, tax: 0, total: 2400, taxIncluded: false, shippingMethod: { id: 'standard', name: 'Standard', amount: 500 } });
+      assert.deepEqual(cartService(env.souk.ctx).computeTotals(platform, loaded, 100), { subtotal: 2000, discount: 100, shipping: 500, tax: 0, total: 2400, taxIncluded: false, shippingMethod: { id: 'standard', name: 'Standard', amount: 500 } });
       // A price change since capture: stale until the cart is read again.
       await admin({ method: 'PATCH', url: `/admin/platforms/${slug}/products/${productId}/variants/${variantIds[0]}`, payload: { prices: usd(900) } });
       await rejects(load({ customerId: ada.id }), 409, 'cart_stale');
@@ -465,14 +471,30 @@ eachDatabase('cart', (env: TestEnv) => {
       assert.equal((await get(cart.id, ada.token)).lines[0]!.title, 'S0', 'an unsellable line still shows with its name');
       await admin({ method: 'PATCH', url: `/admin/platforms/${slug}/products/${productId}`, payload: { status: 'published' } });
       const orderId = '00000000-0000-7000-8000-0000000000aa';
-      assert.equal(await pdb.transaction((tx) => completeCart(tx, cart.id, orderId)), true);
-      assert.equal(await pdb.transaction((tx) => completeCart(tx, cart.id, orderId)), false);
+      assert.equal(await pdb.transaction((tx) => cartService(env.souk.ctx).completeCart(tx, cart.id, orderId)), true);
+      assert.equal(await pdb.transaction((tx) => cartService(env.souk.ctx).completeCart(tx, cart.id, orderId)), false);
       await rejects(load({ customerId: ada.id }), 409, 'cart_completed');
       const before = await fingerprint();
       expectProblem(await store({ method: 'POST', url: `/store/carts/${cart.id}/lines`, payload: { variantId: variantIds[0], quantity: 1 } }, ada.token), 409, 'cart_completed');
       expectProblem(await store({ method: 'DELETE', url: `/store/carts/${cart.id}/coupon` }, ada.token), 409, 'cart_completed');
       assert.equal(await fingerprint(), before);
       assert.equal((await get(cart.id, ada.token)).status, 'completed');
+    });
+
+    it("a platform's own strategies live in this Souk's cart runtime: the cart routes and cartService both use them", async () => {
+      const { variantIds } = await product([usd(1000)]);
+      const cart = await newCart();
+      await add(cart.id, variantIds[0]!, 1);
+      const platform = env.souk.ctx.platforms.byId(shop.platform.id)!;
+      const { strategies } = env.souk.runtimeOf(cartModule);
+      strategies.set(shop.platform.id, { tax: { compute: () => ({ tax: 7, included: false }) } });
+      try {
+        assert.equal((await get(cart.id)).totals.tax, 7);
+        assert.equal(cartService(env.souk.ctx).computeTax(platform, { currency: 'USD', taxableAmount: 1000 }).tax, 7);
+      } finally {
+        strategies.set(shop.platform.id, {});
+      }
+      assert.equal((await get(cart.id)).totals.tax, 0);
     });
 
     it('concurrent adds to one cart all land (the row lock serialises them)', async () => {

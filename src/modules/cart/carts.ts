@@ -5,7 +5,7 @@ import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { SellableVariant } from '../catalog/service.ts';
-import { evaluateCoupon, type CouponQuote } from '../promotions/service.ts';
+import type { CouponQuote } from '../promotions/service.ts';
 import type { AddLineInput, Cart, CreateCartInput, UpdateCartInput } from './schemas.ts';
 import { cartSettings, MAX_LINES } from './settings.ts';
 import {
@@ -26,12 +26,13 @@ import {
 import { assertCartWithinMoneyLimit, shippingOptions } from './totals.ts';
 import type { ShippingOption } from './strategies.ts';
 import { couponContext, couponOf, presentCart } from './view.ts';
+import type { CartRuntime } from './runtime.ts';
 import { cartCurrencyNotSupported, lineNotFound, metadataTooLarge, quantityTooLarge, shippingMethodUnavailable, tooManyLines, variantNotSellable } from './problems.ts';
 
 const MAX_METADATA_CHARS = 2000;
 
 
-export async function createCart(pdb: PlatformDb, platform: Platform, customer: { id: string; email: string } | null, input: CreateCartInput): Promise<Cart> {
+export async function createCart(rt: CartRuntime, pdb: PlatformDb, platform: Platform, customer: { id: string; email: string } | null, input: CreateCartInput): Promise<Cart> {
   const currency = input.currency ?? platform.defaultCurrency;
   if (!platform.currencies.includes(currency)) {
     throw cartCurrencyNotSupported(platform.currencies, currency);
@@ -42,17 +43,17 @@ export async function createCart(pdb: PlatformDb, platform: Platform, customer: 
        completed_order_id, merged_into_id, created_at, updated_at`,
     [newId(), customer?.id ?? null, input.email ?? customer?.email ?? null, currency, input.shippingAddress ? JSON.stringify(input.shippingAddress) : null],
   );
-  return presentCart(pdb, platform, stateOf(row!), new Map());
+  return presentCart(rt, pdb, platform, stateOf(row!), new Map());
 }
 
-export async function getCart(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<Cart> {
+export async function getCart(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<Cart> {
   const state = await authorize(pdb, await loadCart(pdb, cartId, false), cartId, access);
   // A closed cart keeps the prices it closed with; only an active one follows the catalog.
-  if (state.status !== 'active') return presentCart(pdb, platform, state, new Map());
-  const catalog = await sellableVariants(pdb, state.lines.map((l) => l.variantId), state.currency);
+  if (state.status !== 'active') return presentCart(rt, pdb, platform, state, new Map());
+  const catalog = await sellableVariants(rt.catalog, pdb, state.lines.map((l) => l.variantId), state.currency);
   const before = new Map(state.lines.map((l) => [l.id, l.unitPrice]));
   if (reprice(state, catalog)) await saveRepricedLines(pdb, state, before);
-  return presentCart(pdb, platform, state, catalog);
+  return presentCart(rt, pdb, platform, state, catalog);
 }
 
 interface Change {
@@ -66,6 +67,7 @@ interface Change {
 
 /** Lock, reprice, change, save, present: the one path every cart write takes. */
 async function changeCart(
+  rt: CartRuntime,
   pdb: PlatformDb,
   platform: Platform,
   cartId: string,
@@ -76,18 +78,18 @@ async function changeCart(
   const done = await pdb.transaction(async (tx) => {
     const state = await authorize(tx, await loadCart(tx, cartId, true), cartId, access);
     assertWritable(state);
-    const catalog = await sellableVariants(tx, [...state.lines.map((l) => l.variantId), ...extraVariantIds], state.currency);
+    const catalog = await sellableVariants(rt.catalog, tx, [...state.lines.map((l) => l.variantId), ...extraVariantIds], state.currency);
     reprice(state, catalog);
     const c: Change = { tx, state, catalog, maxQuantity: cartSettings(platform).maxLineQuantity };
     await change(c);
     await saveCart(tx, state);
     return c;
   });
-  return presentCart(pdb, platform, done.state, done.catalog, done.quote);
+  return presentCart(rt, pdb, platform, done.state, done.catalog, done.quote);
 }
 
-export function updateCart(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, input: UpdateCartInput): Promise<Cart> {
-  return changeCart(pdb, platform, cartId, access, ({ state }) => {
+export function updateCart(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, input: UpdateCartInput): Promise<Cart> {
+  return changeCart(rt, pdb, platform, cartId, access, ({ state }) => {
     if (input.email !== undefined && input.email !== state.email) {
       state.email = input.email;
       state.changed = true;
@@ -105,13 +107,14 @@ function findLine(state: CartState, lineId: string): LineState {
   return line;
 }
 
-export function addLine(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, input: AddLineInput): Promise<Cart> {
+export function addLine(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, input: AddLineInput): Promise<Cart> {
   const variantId = input.variantId.toLowerCase();
   const metadata = input.metadata ?? {};
   if (JSON.stringify(metadata).length > MAX_METADATA_CHARS) {
     throw metadataTooLarge(MAX_METADATA_CHARS);
   }
   return changeCart(
+    rt,
     pdb,
     platform,
     cartId,
@@ -130,29 +133,29 @@ export function addLine(pdb: PlatformDb, platform: Platform, cartId: string, acc
         if (state.lines.length >= MAX_LINES) throw tooManyLines(MAX_LINES);
         state.lines.push({ id: newId(), variantId, productId: variant.productId, quantity: input.quantity, metadata, unitPrice: variant.price, priceChanged: false, dirty: true });
       }
-      assertCartWithinMoneyLimit(platform, state);
+      assertCartWithinMoneyLimit(rt.strategies, platform, state);
       state.changed = true;
     },
     [variantId],
   );
 }
 
-export function updateLine(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, lineId: string, quantity: number): Promise<Cart> {
-  return changeCart(pdb, platform, cartId, access, ({ state, maxQuantity }) => {
+export function updateLine(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, lineId: string, quantity: number): Promise<Cart> {
+  return changeCart(rt, pdb, platform, cartId, access, ({ state, maxQuantity }) => {
     const line = findLine(state, lineId);
     if (quantity > maxQuantity) throw quantityTooLarge(maxQuantity);
     if (line.quantity === quantity) return;
     const more = quantity > line.quantity;
     line.quantity = quantity;
     // Fewer units are always allowed, so a cart over the limit (prices raised meanwhile) can be brought back under it.
-    if (more) assertCartWithinMoneyLimit(platform, state);
+    if (more) assertCartWithinMoneyLimit(rt.strategies, platform, state);
     line.dirty = true;
     state.changed = true;
   });
 }
 
-export function removeLine(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, lineId: string): Promise<Cart> {
-  return changeCart(pdb, platform, cartId, access, ({ state }) => {
+export function removeLine(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, lineId: string): Promise<Cart> {
+  return changeCart(rt, pdb, platform, cartId, access, ({ state }) => {
     const line = findLine(state, lineId);
     state.lines = state.lines.filter((l) => l !== line);
     state.removed.push(line.id);
@@ -161,9 +164,9 @@ export function removeLine(pdb: PlatformDb, platform: Platform, cartId: string, 
 }
 
 /** Stores a coupon only if it applies now; otherwise the promotions 4xx goes back and nothing changes. */
-export function setCoupon(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, code: string): Promise<Cart> {
-  return changeCart(pdb, platform, cartId, access, async (c) => {
-    c.quote = await evaluateCoupon(c.tx, code.trim(), couponContext(c.state));
+export function setCoupon(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, code: string): Promise<Cart> {
+  return changeCart(rt, pdb, platform, cartId, access, async (c) => {
+    c.quote = await rt.promotions.evaluateCoupon(c.tx, code.trim(), couponContext(c.state));
     if (c.state.couponCode !== c.quote.code) {
       c.state.couponCode = c.quote.code;
       c.state.changed = true;
@@ -171,24 +174,24 @@ export function setCoupon(pdb: PlatformDb, platform: Platform, cartId: string, a
   });
 }
 
-export function removeCoupon(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<Cart> {
-  return changeCart(pdb, platform, cartId, access, ({ state }) => {
+export function removeCoupon(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<Cart> {
+  return changeCart(rt, pdb, platform, cartId, access, ({ state }) => {
     if (state.couponCode === null) return;
     state.couponCode = null;
     state.changed = true;
   });
 }
 
-export async function listShippingOptions(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<(ShippingOption & { delivery: boolean })[]> {
+export async function listShippingOptions(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess): Promise<(ShippingOption & { delivery: boolean })[]> {
   const state = await authorize(pdb, await loadCart(pdb, cartId, false), cartId, access);
-  const { discount } = await couponOf(pdb, state);
-  return shippingOptions(platform, { currency: state.currency, lines: state.lines, shippingMethodId: state.shippingMethodId }, discount);
+  const { discount } = await couponOf(rt, pdb, state);
+  return shippingOptions(rt.strategies, platform, { currency: state.currency, lines: state.lines, shippingMethodId: state.shippingMethodId }, discount);
 }
 
-export function setShippingMethod(pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, methodId: string): Promise<Cart> {
-  return changeCart(pdb, platform, cartId, access, ({ state }) => {
+export function setShippingMethod(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, access: CartAccess, methodId: string): Promise<Cart> {
+  return changeCart(rt, pdb, platform, cartId, access, ({ state }) => {
     // Which methods exist does not depend on the discount (only their price does).
-    const offered = shippingOptions(platform, { currency: state.currency, lines: state.lines, shippingMethodId: null }, 0);
+    const offered = shippingOptions(rt.strategies, platform, { currency: state.currency, lines: state.lines, shippingMethodId: null }, 0);
     if (!offered.some((o) => o.id === methodId)) {
       throw shippingMethodUnavailable(methodId, offered.map((o) => o.id));
     }
@@ -204,7 +207,7 @@ export function setShippingMethod(pdb: PlatformDb, platform: Platform, cartId: s
  * left behind), or simply becomes the customer's when they have none. Locks: the guest cart first, then
  * the customer's — every claim takes them in that order and plain writes take one, so nothing deadlocks.
  */
-export async function claimCart(pdb: PlatformDb, platform: Platform, cartId: string, customer: { id: string; email: string }): Promise<Cart> {
+export async function claimCart(rt: CartRuntime, pdb: PlatformDb, platform: Platform, cartId: string, customer: { id: string; email: string }): Promise<Cart> {
   const done = await pdb.transaction(async (tx) => {
     const source = await loadCart(tx, cartId, true);
     const mine = { customerId: async () => customer.id };
@@ -212,12 +215,12 @@ export async function claimCart(pdb: PlatformDb, platform: Platform, cartId: str
     const guest = source!;
     if (guest.customerId === customer.id) {
       // Already this customer's (a repeated claim): nothing to merge.
-      return { state: guest, catalog: await sellableVariants(tx, guest.lines.map((l) => l.variantId), guest.currency) };
+      return { state: guest, catalog: await sellableVariants(rt.catalog, tx, guest.lines.map((l) => l.variantId), guest.currency) };
     }
     assertWritable(guest);
     const target = await loadNewestCustomerCart(tx, customer.id, guest.id);
     if (!target) {
-      const catalog = await sellableVariants(tx, guest.lines.map((l) => l.variantId), guest.currency);
+      const catalog = await sellableVariants(rt.catalog, tx, guest.lines.map((l) => l.variantId), guest.currency);
       reprice(guest, catalog);
       guest.customerId = customer.id;
       guest.email ??= customer.email;
@@ -225,7 +228,7 @@ export async function claimCart(pdb: PlatformDb, platform: Platform, cartId: str
       await saveCart(tx, guest);
       return { state: guest, catalog };
     }
-    const catalog = await sellableVariants(tx, [...target.lines, ...guest.lines].map((l) => l.variantId), target.currency);
+    const catalog = await sellableVariants(rt.catalog, tx, [...target.lines, ...guest.lines].map((l) => l.variantId), target.currency);
     reprice(target, catalog);
     const max = cartSettings(platform).maxLineQuantity;
     for (const line of guest.lines) {
@@ -251,5 +254,5 @@ export async function claimCart(pdb: PlatformDb, platform: Platform, cartId: str
     await saveCart(tx, target);
     return { state: target, catalog };
   });
-  return presentCart(pdb, platform, done.state, done.catalog);
+  return presentCart(rt, pdb, platform, done.state, done.catalog);
 }

@@ -35,6 +35,7 @@ import {
 } from './schemas.ts';
 import type { CartAccess } from './state.ts';
 import { bearerToken } from '../../kernel/http/bearer.ts';
+import type { CartRuntime } from './runtime.ts';
 
 const security: Security = [{ publishableKey: [] }, { publishableKey: [], customerBearer: [] }];
 const reads = errorResponses(400, 404);
@@ -52,7 +53,7 @@ function accessOf(request: FastifyRequest): CartAccess {
   };
 }
 
-export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, rt: CartRuntime): void {
   const { r, doc } = storeRouteKit(app, ctx, 'cart', security);
   const scope = (request: FastifyRequest) => {
     const platform = platformOf(request);
@@ -71,7 +72,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     async (request, reply) => {
       const { platform, pdb } = scope(request);
       const customer = bearerToken(request) ? await requireCustomer(pdb, request) : null;
-      return reply.code(201).send(await createCart(pdb, platform, customer, request.body ?? {}));
+      return reply.code(201).send(await createCart(rt, pdb, platform, customer, request.body ?? {}));
     },
   );
 
@@ -80,7 +81,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: doc('The cart with totals; prices the catalog changed are re-captured and flagged', { params: CartParams, response: { 200: Cart, ...reads } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return getCart(pdb, platform, request.params.cartId.toLowerCase(), access);
+      return getCart(rt, pdb, platform, request.params.cartId.toLowerCase(), access);
     },
   );
 
@@ -89,7 +90,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: doc('Set the email and/or shipping address (null clears)', { params: CartParams, body: UpdateCartInput, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return updateCart(pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
+      return updateCart(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
     },
   );
 
@@ -104,7 +105,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return addLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
+      return addLine(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body);
     },
   );
 
@@ -113,7 +114,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: doc("Change a line's quantity", { params: LineParams, body: UpdateLineInput, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return updateLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId, request.body.quantity);
+      return updateLine(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId, request.body.quantity);
     },
   );
 
@@ -122,7 +123,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: doc('Remove a line', { params: LineParams, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return removeLine(pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId);
+      return removeLine(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.params.lineId);
     },
   );
 
@@ -137,7 +138,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return setCoupon(pdb, platform, request.params.cartId.toLowerCase(), access, request.body.code);
+      return setCoupon(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body.code);
     },
   );
 
@@ -146,7 +147,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     { schema: doc('Remove the coupon', { params: CartParams, response: { 200: Cart, ...writes } }) },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return removeCoupon(pdb, platform, request.params.cartId.toLowerCase(), access);
+      return removeCoupon(rt, pdb, platform, request.params.cartId.toLowerCase(), access);
     },
   );
 
@@ -157,7 +158,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return { items: await listShippingOptions(pdb, platform, request.params.cartId.toLowerCase(), access) };
+      return { items: await listShippingOptions(rt, pdb, platform, request.params.cartId.toLowerCase(), access) };
     },
   );
 
@@ -168,7 +169,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return setShippingMethod(pdb, platform, request.params.cartId.toLowerCase(), access, request.body.methodId);
+      return setShippingMethod(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body.methodId);
     },
   );
 
@@ -184,7 +185,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     async (request) => {
       const { platform, pdb } = scope(request);
       const customer = await requireCustomer(pdb, request);
-      return claimCart(pdb, platform, request.params.cartId.toLowerCase(), customer);
+      return claimCart(rt, pdb, platform, request.params.cartId.toLowerCase(), customer);
     },
   );
 }

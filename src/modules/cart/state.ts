@@ -2,7 +2,7 @@
 // changed in memory, and saved in one statement that upserts and deletes lines and bumps the version.
 // With the catalog read in between, a write is three round trips whatever it changes.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { getSellableVariants, type SellableVariant } from '../catalog/service.ts';
+import type { CatalogService, SellableVariant } from '../catalog/service.ts';
 import type { CartStatus } from './schemas.ts';
 import { cartCompleted, cartMerged, cartNotFound } from './problems.ts';
 
@@ -149,9 +149,9 @@ export function assertWritable(state: CartState): void {
 }
 
 /** The catalog's sellable variants (published, priced in the currency) by id. */
-export async function sellableVariants(pdb: PlatformDb, variantIds: readonly string[], currency: string): Promise<Map<string, SellableVariant>> {
+export async function sellableVariants(catalog: CatalogService, pdb: PlatformDb, variantIds: readonly string[], currency: string): Promise<Map<string, SellableVariant>> {
   const ids = [...new Set(variantIds)];
-  const found = ids.length === 0 ? [] : await getSellableVariants(pdb, ids, currency);
+  const found = ids.length === 0 ? [] : await catalog.getSellableVariants(pdb, ids, currency);
   return new Map(found.map((v) => [v.variantId, v]));
 }
 

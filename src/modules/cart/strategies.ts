@@ -1,7 +1,8 @@
 // The strategy seams (Vendure's idea without its container): how shipping is offered and priced, and how
-// tax is computed. The defaults read settings.cart; a platform can be given its own implementation with
-// setCartStrategies (a carrier's rate table, a tax service's numbers). Both are synchronous because
-// checkout computes totals inside its transaction and must not wait on anything there.
+// tax is computed. The defaults read settings.cart; a platform can be given its own implementation on the
+// cart runtime, `souk.runtimeOf(cartModule).strategies.set(platformId, …)` (a carrier's rate table, a tax
+// service's numbers). Both are synchronous because checkout computes totals inside its transaction and
+// must not wait on anything there.
 import type { Platform } from '../../kernel/context.ts';
 import { mulDivRoundHalfUp } from '../../kernel/money.ts';
 import { cartSettings, TAX_RATE_DENOMINATOR } from './settings.ts';
@@ -64,15 +65,21 @@ export const settingsTax: TaxStrategy = {
   },
 };
 
-const overrides = new Map<string, { shipping?: ShippingStrategy; tax?: TaxStrategy }>();
+/**
+ * The strategies each platform uses, kept in the cart module's runtime (one per running Souk, so two
+ * Souks in one process never see each other's overrides). A platform without its own uses the defaults.
+ */
+export class CartStrategies {
+  private readonly overrides = new Map<string, { shipping?: ShippingStrategy; tax?: TaxStrategy }>();
 
-/** Replaces the shipping and/or tax strategy of one platform (in this process); {} restores the defaults. */
-export function setCartStrategies(platformId: string, strategies: { shipping?: ShippingStrategy; tax?: TaxStrategy }): void {
-  if (!strategies.shipping && !strategies.tax) overrides.delete(platformId);
-  else overrides.set(platformId, { ...strategies });
-}
+  /** Replaces the shipping and/or tax strategy of one platform; {} restores the defaults. */
+  set(platformId: string, strategies: { shipping?: ShippingStrategy; tax?: TaxStrategy }): void {
+    if (!strategies.shipping && !strategies.tax) this.overrides.delete(platformId);
+    else this.overrides.set(platformId, { ...strategies });
+  }
 
-export function strategiesFor(platform: Platform): { shipping: ShippingStrategy; tax: TaxStrategy } {
-  const own = overrides.get(platform.id);
-  return { shipping: own?.shipping ?? settingsShipping, tax: own?.tax ?? settingsTax };
+  for(platform: Platform): { shipping: ShippingStrategy; tax: TaxStrategy } {
+    const own = this.overrides.get(platform.id);
+    return { shipping: own?.shipping ?? settingsShipping, tax: own?.tax ?? settingsTax };
+  }
 }

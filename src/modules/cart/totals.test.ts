@@ -11,8 +11,13 @@ import type { Platform } from '../../kernel/context.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import { MAX_MONEY, exactDecimal } from '../../kernel/money.ts';
 import { cartSettingsSchema } from './settings.ts';
-import { computeTotals, type CheckoutCart } from './service.ts';
+import { computeTotals, type CheckoutCart } from './checkout-cart.ts';
+import type { CartRuntime } from './runtime.ts';
+import { CartStrategies } from './strategies.ts';
 import { assertCartWithinMoneyLimit, totalsOf, type TotalsInput } from './totals.ts';
+
+/** The defaults only: no platform here has strategies of its own. */
+const strategies = new CartStrategies();
 
 function platformWith(cart: Record<string, unknown>): Platform {
   return {
@@ -67,15 +72,15 @@ function reference(
 describe('cart totals: exact tax', () => {
   it('charges 8.875 % exactly (the demo rate), once per order, half up', () => {
     const p = platformWith({ taxRatePercent: 8.875, shippingMethods: [{ id: 'ship', name: 'Ship', prices: [{ currency: 'USD', amount: 500 }] }] });
-    assert.equal(totalsOf(p, cartOf([[1_000_000, 1]], null), 0).totals.tax, 88_750);
+    assert.equal(totalsOf(strategies, p, cartOf([[1_000_000, 1]], null), 0).totals.tax, 88_750);
     // 3,798 + 500 shipping = 4,298 × 0.08875 = 381.4475 → 381
-    const t = totalsOf(p, cartOf([[3_798, 1]]), 0).totals;
+    const t = totalsOf(strategies, p, cartOf([[3_798, 1]]), 0).totals;
     assert.deepEqual(t, { subtotal: 3_798, discount: 0, shipping: 500, tax: 381, total: 4_679, taxIncluded: false });
     // half up at exactly .5: 40 × 8.875 % = 3.55 → 4; 1,000 × 0.0005 % = 0.005 → 0; 100,000 × 0.0005 % = 0.5 → 1
-    assert.equal(totalsOf(p, cartOf([[40, 1]], null), 0).totals.tax, 4);
+    assert.equal(totalsOf(strategies, p, cartOf([[40, 1]], null), 0).totals.tax, 4);
     const tiny = platformWith({ taxRatePercent: 0.0005 });
-    assert.equal(totalsOf(tiny, cartOf([[1_000, 1]], null), 0).totals.tax, 0);
-    assert.equal(totalsOf(tiny, cartOf([[100_000, 1]], null), 0).totals.tax, 1);
+    assert.equal(totalsOf(strategies, tiny, cartOf([[1_000, 1]], null), 0).totals.tax, 0);
+    assert.equal(totalsOf(strategies, tiny, cartOf([[100_000, 1]], null), 0).totals.tax, 1);
   });
 
   it('matches the exact reference over random carts, rates, both tax modes, discounts and shipping', () => {
@@ -105,7 +110,7 @@ describe('cart totals: exact tax', () => {
             shippingMethods: method ? [{ id: 'ship', name: 'Ship', prices: [{ currency: 'USD', amount: method.amount, ...(method.freeOver === null ? {} : { freeOver: method.freeOver }) }] }] : [],
           };
           assert.ok(Value.Check(cartSettingsSchema, settings), `settings ${JSON.stringify(settings)} are valid`);
-          const got = totalsOf(platformWith(settings), cartOf(lines, method ? 'ship' : null), discount).totals;
+          const got = totalsOf(strategies, platformWith(settings), cartOf(lines, method ? 'ship' : null), discount).totals;
           const want = reference(lines, rateUnits, inclusive, discount, method);
           assert.deepEqual(
             [got.subtotal, got.discount, got.shipping, got.tax, got.total, got.taxIncluded].map(String),
@@ -140,16 +145,16 @@ describe('cart totals: the money limit', () => {
   const p = platformWith({ taxRatePercent: 10, shippingMethods: [{ id: 'ship', name: 'Ship', prices: [{ currency: 'USD', amount: 500 }] }] });
   const refused = (lines: [number, number][]) =>
     assert.throws(
-      () => assertCartWithinMoneyLimit(p, cartOf(lines)),
+      () => assertCartWithinMoneyLimit(strategies, p, cartOf(lines)),
       (e: unknown) => e instanceof HttpProblem && e.status === 422 && e.code === 'money_limit_exceeded',
     );
 
   it('accepts a 3,000,000,000 cart and refuses one above MAX_MONEY (subtotal, or total with tax and shipping)', () => {
-    assertCartWithinMoneyLimit(p, cartOf([[3_000_000_000, 1]]));
+    assertCartWithinMoneyLimit(strategies, p, cartOf([[3_000_000_000, 1]]));
     refused([[1_000_000_000_000, 10_000]]); // 10^16: past 2^53 as a product, refused exactly
     refused([[MAX_MONEY / 10, 10], [1, 1]]);
     refused([[MAX_MONEY / 10, 10]]); // the subtotal is at the limit, tax and shipping take the total over
-    assertCartWithinMoneyLimit(platformWith({}), cartOf([[MAX_MONEY / 10, 10]], null));
+    assertCartWithinMoneyLimit(strategies, platformWith({}), cartOf([[MAX_MONEY / 10, 10]], null));
   });
 
   it('checkout refuses an order total above MAX_MONEY (a cart pushed over it by a price rise), before any order exists', () => {
@@ -163,9 +168,9 @@ describe('cart totals: the money limit', () => {
       shippingAddress: null,
       lines: [{ id: 'l', variantId: 'v', productId: 'p', sku: '', title: '', productTitle: '', quantity, unitPrice, lineTotal: unitPrice * quantity, metadata: {} }],
     });
-    assert.equal(computeTotals(p, cart(3_000_000_000, 1), 0).total, 3_300_000_550);
+    assert.equal(computeTotals({ strategies } as CartRuntime, p, cart(3_000_000_000, 1), 0).total, 3_300_000_550);
     assert.throws(
-      () => computeTotals(p, cart(MAX_MONEY / 10, 10), 0),
+      () => computeTotals({ strategies } as CartRuntime, p, cart(MAX_MONEY / 10, 10), 0),
       (e: unknown) => e instanceof HttpProblem && e.status === 422 && e.code === 'money_limit_exceeded',
     );
   });

@@ -3,7 +3,7 @@
 // a line's price × quantity can pass 2^53 before the money limit (kernel/money.ts) refuses it.
 import type { Platform } from '../../kernel/context.ts';
 import { assertMoneyWithinLimit } from '../../kernel/money.ts';
-import { strategiesFor, type ShippingOption, type ShippingQuoteInput } from './strategies.ts';
+import type { CartStrategies, ShippingOption, ShippingQuoteInput } from './strategies.ts';
 
 export interface Totals {
   subtotal: number;
@@ -35,9 +35,9 @@ export function subtotalOf(lines: TotalsInput['lines']): number {
  * 422 money_limit_exceeded when the lines, or the total before any coupon, pass MAX_MONEY: the check a
  * cart change that adds units makes, and checkout makes again before anything is written.
  */
-export function assertCartWithinMoneyLimit(platform: Platform, cart: TotalsInput): void {
+export function assertCartWithinMoneyLimit(strategies: CartStrategies, platform: Platform, cart: TotalsInput): void {
   assertMoneyWithinLimit('cart subtotal', exactSubtotal(cart.lines), cart.currency);
-  assertMoneyWithinLimit('cart total', totalsOf(platform, cart, 0).totals.total, cart.currency);
+  assertMoneyWithinLimit('cart total', totalsOf(strategies, platform, cart, 0).totals.total, cart.currency);
 }
 
 export function shippingInput(cart: TotalsInput, discount: number): ShippingQuoteInput {
@@ -47,9 +47,9 @@ export function shippingInput(cart: TotalsInput, discount: number): ShippingQuot
 }
 
 /** The methods this cart can choose from now (empty cart: still offered, so a storefront can show them). */
-export function shippingOptions(platform: Platform, cart: TotalsInput, discount: number): (ShippingOption & { delivery: boolean })[] {
+export function shippingOptions(strategies: CartStrategies, platform: Platform, cart: TotalsInput, discount: number): (ShippingOption & { delivery: boolean })[] {
   // A platform's own strategy may leave `delivery` out: a method delivers unless it says otherwise.
-  return strategiesFor(platform).shipping.options(platform, shippingInput(cart, discount)).map((o) => ({ ...o, delivery: o.delivery ?? true }));
+  return strategies.for(platform).shipping.options(platform, shippingInput(cart, discount)).map((o) => ({ ...o, delivery: o.delivery ?? true }));
 }
 
 /**
@@ -58,11 +58,12 @@ export function shippingOptions(platform: Platform, cart: TotalsInput, discount:
  * (shippingMethod is then that method, otherwise null).
  */
 export function totalsOf(
+  strategies: CartStrategies,
   platform: Platform,
   cart: TotalsInput,
   discount: number,
 ): { totals: Totals; shippingMethod: { id: string; name: string; amount: number } | null } {
-  const { shipping: shippingStrategy, tax: taxStrategy } = strategiesFor(platform);
+  const { shipping: shippingStrategy, tax: taxStrategy } = strategies.for(platform);
   const input = shippingInput(cart, discount);
   let shippingMethod: { id: string; name: string; amount: number } | null = null;
   if (cart.shippingMethodId !== null) {

@@ -3,11 +3,12 @@
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
-import { getVariantRefs, type SellableVariant } from '../catalog/service.ts';
-import { evaluateCoupon, type CouponContext, type CouponQuote } from '../promotions/service.ts';
+import type { SellableVariant } from '../catalog/service.ts';
+import type { CouponContext, CouponQuote } from '../promotions/service.ts';
 import type { Cart, CartCoupon, CartLine } from './schemas.ts';
 import type { CartState } from './state.ts';
 import { totalsOf } from './totals.ts';
+import type { CartRuntime } from './runtime.ts';
 
 export function couponContext(state: Pick<CartState, 'customerId' | 'email' | 'currency' | 'lines'>): CouponContext {
   let subtotal = 0;
@@ -20,11 +21,11 @@ export function couponContext(state: Pick<CartState, 'customerId' | 'email' | 'c
 }
 
 /** The coupon as the cart shows it: its discount now, or why it does not apply. */
-export async function couponOf(pdb: PlatformDb, state: CartState, quote?: CouponQuote): Promise<{ coupon: CartCoupon; discount: number }> {
+export async function couponOf(rt: CartRuntime, pdb: PlatformDb, state: CartState, quote?: CouponQuote): Promise<{ coupon: CartCoupon; discount: number }> {
   if (state.couponCode === null) return { coupon: null, discount: 0 };
   if (quote) return { coupon: { code: quote.code, discount: quote.discount }, discount: quote.discount };
   try {
-    const evaluated = await evaluateCoupon(pdb, state.couponCode, couponContext(state));
+    const evaluated = await rt.promotions.evaluateCoupon(pdb, state.couponCode, couponContext(state));
     return { coupon: { code: evaluated.code, discount: evaluated.discount }, discount: evaluated.discount };
   } catch (error) {
     if (error instanceof HttpProblem && error.status < 500) {
@@ -35,6 +36,7 @@ export async function couponOf(pdb: PlatformDb, state: CartState, quote?: Coupon
 }
 
 export async function presentCart(
+  rt: CartRuntime,
   pdb: PlatformDb,
   platform: Platform,
   state: CartState,
@@ -44,7 +46,7 @@ export async function presentCart(
   // Lines the catalog no longer sells still show (checkout refuses them); their names come from the
   // variant itself, which costs a query only in that rare case.
   const missing = state.lines.filter((l) => !catalog.has(l.variantId)).map((l) => l.variantId);
-  const refs = missing.length > 0 ? new Map((await getVariantRefs(pdb, missing)).map((r) => [r.variantId, r])) : undefined;
+  const refs = missing.length > 0 ? new Map((await rt.catalog.getVariantRefs(pdb, missing)).map((r) => [r.variantId, r])) : undefined;
   const lines: CartLine[] = state.lines.map((l) => {
     const named = catalog.get(l.variantId) ?? refs?.get(l.variantId);
     return {
@@ -61,8 +63,8 @@ export async function presentCart(
       priceChanged: l.priceChanged,
     };
   });
-  const { coupon, discount } = await couponOf(pdb, state, quote);
-  const { totals, shippingMethod } = totalsOf(platform, { currency: state.currency, lines: state.lines, shippingMethodId: state.shippingMethodId }, discount);
+  const { coupon, discount } = await couponOf(rt, pdb, state, quote);
+  const { totals, shippingMethod } = totalsOf(rt.strategies, platform, { currency: state.currency, lines: state.lines, shippingMethodId: state.shippingMethodId }, discount);
   return {
     id: state.id,
     status: state.status,

@@ -10,7 +10,7 @@ import { CATALOG_CHANNEL, ResponseCache } from './cache.ts';
 import { openPostgres } from '../../kernel/db/postgres.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { tablesFingerprint } from '../../../test/fingerprint.ts';
-import { getSellableVariants } from './service.ts';
+import { getSellableVariants } from './store.ts';
 import type { ProductInput } from './schemas.ts';
 
 const CATALOG_TABLES = [

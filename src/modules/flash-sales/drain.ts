@@ -14,7 +14,7 @@ import type { PlatformDb, TxScope } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { trySavepoint } from '../../kernel/db/savepoint.ts';
 import { isHttpProblem } from '../../kernel/http/problem.ts';
-import { ports, type SaleOrderInput } from './orders-port.ts';
+import { ordersService, type SaleOrderInput } from '../orders/service.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, type SaleRecord } from './sales.ts';
 import { MODULE_NAME } from './settings.ts';
@@ -74,7 +74,7 @@ async function orderTogether(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
   const inputs = tickets.map((t) => saleOrderInput(sale, t));
   if (tickets.length < 2 || inputs.some((i) => i === undefined)) return false;
   const tx = scope.platform(sale.platformId);
-  const created = await trySavepoint(scope.db, 'flash_sale_batch', () => ports(rt.ctx).createSaleOrders(tx, inputs as SaleOrderInput[]), isHttpProblem);
+  const created = await trySavepoint(scope.db, 'flash_sale_batch', () => ordersService(rt.ctx).createSaleOrders(tx, inputs as SaleOrderInput[]), isHttpProblem);
   if (!created.ok) return false;
   await markOrdered(tx, tickets, created.value.map((o) => o.orderId));
   rt.metrics.orders.inc({ result: 'ordered' }, tickets.length);
@@ -97,7 +97,7 @@ async function processTicket(rt: FlashRuntime, scope: TxScope, sale: SaleRecord,
     await markTicket(tx, ticket.id, 'failed', sale.status !== 'scheduled' ? `sale_${sale.status}` : 'item_missing', null);
     return 'failed';
   }
-  const created = await trySavepoint(scope.db, 'flash_sale_ticket', () => ports(rt.ctx).createSaleOrder(tx, input), isHttpProblem);
+  const created = await trySavepoint(scope.db, 'flash_sale_ticket', () => ordersService(rt.ctx).createSaleOrder(tx, input), isHttpProblem);
   if (created.ok) {
     await markOrdered(tx, [ticket], [created.value.orderId]);
     rt.metrics.orders.inc({ result: 'ordered' });

@@ -8,11 +8,11 @@
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb, TxScope } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
-import { getVariantRefs } from '../catalog/service.ts';
+import { catalogService } from '../catalog/service.ts';
 import { MAX_HOLD_SECONDS } from '../inventory/settings.ts';
 import { drainSaleNow } from './drain.ts';
 import { EVENT_CANCELLED, EVENT_END, EVENT_ENDED, EVENT_SCHEDULED } from './events.ts';
-import { ports } from './orders-port.ts';
+import { inventoryService, type ReleaseReason } from '../inventory/service.ts';
 import { gateView } from './reconcile.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow, saleView } from './sales.ts';
@@ -40,7 +40,7 @@ export async function scheduleSale(rt: FlashRuntime, pdb: PlatformDb, platform: 
   const variantIds = input.items.map((i) => i.variantId.toLowerCase());
   const dupes = variantIds.filter((v, i) => variantIds.indexOf(v) !== i);
   if (dupes.length > 0) throw duplicateVariant(dupes[0]);
-  const refs = new Map((await getVariantRefs(pdb, variantIds)).map((r) => [r.variantId, r]));
+  const refs = new Map((await catalogService(rt.ctx).getVariantRefs(pdb, variantIds)).map((r) => [r.variantId, r]));
   const unknown = variantIds.filter((v) => !refs.has(v));
   if (unknown.length > 0) throw unknownVariants(unknown);
   const unpublished = variantIds.filter((v) => refs.get(v)!.productStatus !== 'published');
@@ -76,7 +76,7 @@ export async function scheduleSale(rt: FlashRuntime, pdb: PlatformDb, platform: 
       ],
     );
     // Throws 409 out_of_stock (and rolls all of it back) when normal stock cannot cover the sale.
-    const carveOut = await ports(rt.ctx).reserveCarveOut(tx, { saleId: id, lines: input.items.map((i) => ({ variantId: i.variantId.toLowerCase(), quantity: i.quantity })), holdSeconds });
+    const carveOut = await inventoryService(rt.ctx).reserveStock(tx, { reference: `flash-sale:${id}`, lines: input.items.map((i) => ({ variantId: i.variantId.toLowerCase(), quantity: i.quantity })), holdSeconds });
     const timerId = await rt.ctx.events.schedule(tx, new Date(endsAt), EVENT_END, { saleId: id }, { key: id });
     await tx.execute('update flash_sales set reservation_id = $3, end_timer_id = $4 where platform_id = $1 and id = $2', [id, carveOut.id, timerId]);
     await rt.ctx.events.emit(tx, EVENT_SCHEDULED, { saleId: id, name: input.name, startsAt: input.startsAt, endsAt: input.endsAt, actor, items: input.items }, { key: id });
@@ -104,6 +104,13 @@ export async function getSale(pdb: PlatformDb, saleId: string): Promise<Sale> {
   return saleView(sale);
 }
 
+/** The carve-out's units go back to normal stock, unless it is no longer holding them (already released or expired). */
+async function releaseCarveOut(rt: FlashRuntime, tx: PlatformDb, reservationId: string, reason: ReleaseReason): Promise<void> {
+  const inventory = inventoryService(rt.ctx);
+  const reservation = await inventory.getReservation(tx, reservationId);
+  if (reservation?.status === 'active') await inventory.releaseReservation(tx, reservationId, reason);
+}
+
 /** Stops purchases and returns the carve-out. Orders already created stay payable. */
 export async function cancelSale(rt: FlashRuntime, pdb: PlatformDb, saleId: string, actor: string): Promise<Sale> {
   const sale = await pdb.transaction(async (tx) => {
@@ -116,7 +123,7 @@ export async function cancelSale(rt: FlashRuntime, pdb: PlatformDb, saleId: stri
        where platform_id = $1 and sale_id = $2 and status = 'pending'`,
       [current.id],
     );
-    if (current.reservationId) await ports(rt.ctx).releaseCarveOut(tx, current.reservationId, 'flash_sale_cancelled');
+    if (current.reservationId) await releaseCarveOut(rt, tx, current.reservationId, 'flash_sale_cancelled');
     if (current.endTimerId) await rt.ctx.events.cancelTimer(tx, current.endTimerId);
     await tx.execute(`update flash_sales set status = 'cancelled', updated_at = now() where platform_id = $1 and id = $2`, [current.id]);
     await rt.ctx.events.emit(tx, EVENT_CANCELLED, { saleId: current.id, actor }, { key: current.id });
@@ -141,7 +148,7 @@ export async function endSale(rt: FlashRuntime, scope: TxScope, platformId: stri
   if (sale.endsAtMs > Date.now() + 1000) return; // a stale timer of an earlier end time; the current one is scheduled
   const drained = await drainSaleNow(rt, scope, sale);
   const before = await rt.gate.snapshot(sale.id).catch(() => undefined);
-  if (sale.reservationId) await ports(rt.ctx).releaseCarveOut(tx, sale.reservationId, 'flash_sale_ended');
+  if (sale.reservationId) await releaseCarveOut(rt, tx, sale.reservationId, 'flash_sale_ended');
   await tx.execute(`update flash_sales set status = 'ended', reconciled_at = now(), updated_at = now() where platform_id = $1 and id = $2`, [sale.id]);
   await rt.ctx.events.emit(
     tx,

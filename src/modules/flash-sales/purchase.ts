@@ -12,22 +12,19 @@
 import type { FastifyRequest } from 'fastify';
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { HttpProblem } from '../../kernel/http/problem.ts';
+import type { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
-import { enforceLimits } from '../../kernel/rate-limit.ts';
 import type { Customer } from '../accounts/customer-service.ts';
+import { deviceIdOf, enforcePurchaseLimits, liveSale, screenRisk, wantedItem, type Wanted } from './admission.ts';
 import type { TakeOutcome } from './gate/index.ts';
 import { rebuildOnce } from './reconcile.ts';
-import { riskHook } from './risk.ts';
 import type { FlashRuntime } from './runtime.ts';
 import type { InsertResult } from './tickets.ts';
-import { phaseOf, type SaleRecord } from './sales.ts';
+import type { SaleRecord } from './sales.ts';
 import { flashSalesSettings } from './settings.ts';
-import { accountTooNew, atCapacity, challengeRequired, flashLoginNeeded, limitHeld, limitReached, purchaseUnconfirmed, riskDenied, saleCancelled, saleClosedMeanwhile, saleEnded, saleNotStarted, shopSaleNotFound, soldOut, soldOutForNow, variantNotInSale } from './problems.ts';
+import { atCapacity, flashLoginNeeded, limitHeld, purchaseUnconfirmed, saleClosedMeanwhile, soldOut, soldOutForNow } from './problems.ts';
 import { tryAgain } from '../../kernel/http/problems.ts';
 import { bearerToken } from '../../kernel/http/bearer.ts';
-
-export const DEVICE_HEADER = 'x-device-id';
 
 export interface PurchaseResult {
   ticketId: string;
@@ -75,14 +72,6 @@ export async function cachedCustomer(rt: FlashRuntime, pdb: PlatformDb, request:
   return customer;
 }
 
-function assertLive(sale: SaleRecord | null, saleId: string): asserts sale is SaleRecord {
-  if (!sale) throw shopSaleNotFound(saleId);
-  const phase = phaseOf(sale);
-  if (phase === 'upcoming') throw saleNotStarted(sale.name, sale.startsAt);
-  if (phase === 'ended') throw saleEnded(sale.name);
-  if (phase === 'cancelled') throw saleCancelled(sale.name);
-}
-
 async function unpaidOutstanding(rt: FlashRuntime, pdb: PlatformDb, saleId: string): Promise<number> {
   return rt.outstanding.get(`${pdb.platformId}:${saleId}`, async () => {
     const row = await pdb.maybeOne<{ n: number }>(
@@ -122,106 +111,103 @@ export async function purchase(
   }
 }
 
+/**
+ * One purchase, top to bottom: the checks that answer from memory (admission.ts), the node's sold-out
+ * flag, then the gate's one atomic take and, for a winner, the ticket.
+ */
 async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platform, request: FastifyRequest, saleId: string, input: { variantId: string; quantity?: number }): Promise<PurchaseResult> {
   const settings = flashSalesSettings(platform);
-  const rawDevice = request.headers[DEVICE_HEADER];
-  const deviceId = typeof rawDevice === 'string' && rawDevice.length > 0 ? rawDevice.slice(0, 200) : null;
-  await enforceLimits(rt.limiter, [
-    { key: `fs:ip:${platform.id}:${request.ip}`, limit: settings.purchasesPerIpPerMinute, windowSeconds: 60 },
-    ...(deviceId ? [{ key: `fs:dev:${platform.id}:${deviceId}`, limit: settings.purchasesPerDevicePerMinute, windowSeconds: 60 }] : []),
-  ]).catch((error: unknown) => {
-    rt.metrics.purchases.inc({ outcome: 'rate_limited' });
-    throw error;
-  });
+  const deviceId = deviceIdOf(request);
+  await enforcePurchaseLimits(rt, platform, settings, request.ip, deviceId);
   const customer = await cachedCustomer(rt, pdb, request);
-  let sale = await rt.sales.get(pdb, saleId);
-  assertLive(sale, saleId);
-  const variantId = input.variantId.toLowerCase();
-  const quantity = input.quantity ?? 1;
-  if (!sale.itemsByVariant.has(variantId)) throw variantNotInSale(variantId, sale.name);
-  if (sale.perCustomerLimit !== null && quantity > sale.perCustomerLimit) {
-    rt.early.count(saleId, 'earlyLimitReached');
-    throw limitReached(sale.perCustomerLimit);
-  }
-  if (sale.minAccountAgeHours > 0 && Date.now() - Date.parse(customer.createdAt) < sale.minAccountAgeHours * 3_600_000) {
-    rt.metrics.purchases.inc({ outcome: 'account_too_new' });
-    rt.early.count(saleId, 'refused');
-    throw accountTooNew(sale.name, sale.minAccountAgeHours);
-  }
-  const risk = await riskHook()({
-    platformId: platform.id,
-    saleId,
-    variantId,
-    quantity,
-    customerId: customer.id,
-    accountCreatedAt: customer.createdAt,
-    ip: request.ip,
-    deviceId,
-    userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-  });
-  if (risk.decision === 'deny') {
-    rt.metrics.purchases.inc({ outcome: 'risk_denied' });
-    rt.early.count(saleId, 'refused');
-    throw riskDenied(risk.reason);
-  }
-  if (risk.decision === 'challenge') {
-    rt.metrics.purchases.inc({ outcome: 'challenge' });
-    rt.early.count(saleId, 'refused');
-    throw challengeRequired(risk.reason, risk.challenge);
-  }
-  if (rt.soldOut.isSoldOut(saleId, variantId)) {
-    // One read of the gate tells a holder (a retry) from a newcomer; only a holder costs a query.
-    // A holder's answer is counted as sold out, as the gate counts it when it answers the same.
-    rt.early.count(saleId, 'earlySoldOut');
-    const held = await rt.gate.held(saleId, sale.gateEpoch, customer.id).catch(() => 0);
-    if (held > 0) {
-      rt.metrics.purchases.inc({ outcome: 'duplicate' });
-      return existingTicket(rt, pdb, saleId, customer.id);
-    }
-    rt.metrics.purchases.inc({ outcome: 'sold_out' });
-    throw await soldOutProblem(rt, pdb, sale);
-  }
+  const sale = await liveSale(rt, pdb, saleId);
+  const wanted = wantedItem(rt, sale, customer, input);
+  await screenRisk(rt, platform, request, deviceId, wanted);
+  if (rt.soldOut.isSoldOut(saleId, wanted.variantId)) return answerFromSoldOutFlag(rt, pdb, sale, wanted);
+  return takeAndRecord(rt, pdb, sale, wanted, settings.doubleClickMs);
+}
 
+/** The node has seen this item sold out: one read of the gate tells a holder (a retry) from a newcomer. */
+async function answerFromSoldOutFlag(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, wanted: Wanted): Promise<PurchaseResult> {
+  // Only a holder costs a query. A holder's answer is counted as sold out, as the gate counts it when it
+  // answers the same.
+  rt.early.count(wanted.saleId, 'earlySoldOut');
+  const held = await rt.gate.held(wanted.saleId, sale.gateEpoch, wanted.customer.id).catch(() => 0);
+  if (held > 0) {
+    rt.metrics.purchases.inc({ outcome: 'duplicate' });
+    return existingTicket(rt, pdb, wanted.saleId, wanted.customer.id);
+  }
+  rt.metrics.purchases.inc({ outcome: 'sold_out' });
+  throw await soldOutProblem(rt, pdb, sale);
+}
+
+/**
+ * The gate's one atomic take (double click, per-customer limit, stock), tried again once after the gate
+ * is rebuilt. A winner's ticket write starts in the same tick as the gate's answer — no await between
+ * them — so it joins the batch of the other winners of that moment (tickets.ts); waiting longer here
+ * shows up as 503s in a rush.
+ */
+async function takeAndRecord(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, wanted: Wanted, burstMs: number): Promise<PurchaseResult> {
   const ticketId = newId();
+  const { saleId, variantId, quantity, customer } = wanted;
   for (let attempt = 1; ; attempt += 1) {
     let outcome: TakeOutcome;
     try {
-      outcome = await rt.gate.take(saleId, { epoch: sale.gateEpoch, variantId, customerId: customer.id, quantity, ticketId, burstMs: settings.doubleClickMs, nodeId: rt.nodeId });
+      outcome = await rt.gate.take(saleId, { epoch: sale.gateEpoch, variantId, customerId: customer.id, quantity, ticketId, burstMs, nodeId: rt.nodeId });
     } catch (error) {
       rt.ctx.log.warn({ err: error, saleId }, 'flash-sale stock gate unavailable');
       rt.metrics.purchases.inc({ outcome: 'gate_error' });
       throw tryAgain('The sale is busy; try again in a second.');
     }
-    if (outcome.ok) break;
+    if (outcome.ok) return recordWin(rt, pdb, sale, wanted, ticketId);
     rt.metrics.purchases.inc({ outcome: outcome.reason });
-    switch (outcome.reason) {
-      case 'duplicate':
-        return confirmedDuplicate(rt, pdb, customer.id, outcome.ticketId);
-      case 'sold_out':
-        rt.soldOut.mark(saleId, variantId);
-        if (outcome.held > 0) return existingTicket(rt, pdb, saleId, customer.id);
-        throw await soldOutProblem(rt, pdb, sale);
-      case 'limit_reached':
-        throw limitHeld(sale.perCustomerLimit);
-      case 'stale_epoch':
-      case 'not_loaded': {
-        if (attempt > 1) throw tryAgain('The sale is being re-counted; try again in a second.');
-        const refused = sale.gateEpoch;
-        if (outcome.reason === 'not_loaded') await rebuildOnce(rt, pdb, saleId);
-        sale = await rt.sales.get(pdb, saleId, true);
-        assertLive(sale, saleId);
-        if (outcome.reason === 'stale_epoch' && sale.gateEpoch === refused) {
-          // The gate is ahead of the database: a rebuild loaded it, then its commit never happened (a
-          // crash between the two). Nothing would ever catch the database up, so rebuild again here.
-          await rebuildOnce(rt, pdb, saleId);
-          sale = await rt.sales.get(pdb, saleId, true);
-          assertLive(sale, saleId);
-        }
-        continue;
-      }
-    }
+    const recount = outcome.reason === 'stale_epoch' || outcome.reason === 'not_loaded';
+    if (!recount || attempt > 1) return answerRefusal(rt, pdb, sale, wanted, outcome);
+    sale = await recountedSale(rt, pdb, sale, outcome.reason === 'not_loaded');
   }
+}
 
+/** The gate said no: a double click gets its earlier ticket, a holder of sold-out units theirs. */
+async function answerRefusal(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, wanted: Wanted, outcome: Exclude<TakeOutcome, { ok: true }>): Promise<PurchaseResult> {
+  switch (outcome.reason) {
+    case 'duplicate':
+      return confirmedDuplicate(rt, pdb, wanted.customer.id, outcome.ticketId);
+    case 'sold_out':
+      rt.soldOut.mark(wanted.saleId, wanted.variantId);
+      if (outcome.held > 0) return existingTicket(rt, pdb, wanted.saleId, wanted.customer.id);
+      throw await soldOutProblem(rt, pdb, sale);
+    case 'limit_reached':
+      throw limitHeld(sale.perCustomerLimit);
+    case 'stale_epoch':
+    case 'not_loaded':
+      // Still so after one recount.
+      throw tryAgain('The sale is being re-counted; try again in a second.');
+  }
+}
+
+/**
+ * The gate is not loaded (rebuild it), or holds another epoch than the cached sale (its stale_epoch): the
+ * sale is read again from the database.
+ */
+async function recountedSale(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, notLoaded: boolean): Promise<SaleRecord> {
+  const saleId = sale.id;
+  if (notLoaded) await rebuildOnce(rt, pdb, saleId);
+  const fresh = await liveSale(rt, pdb, saleId, true);
+  if (!notLoaded && fresh.gateEpoch === sale.gateEpoch) {
+    // The gate is ahead of the database: a rebuild loaded it, then its commit never happened (a crash
+    // between the two). Nothing would ever catch the database up, so rebuild again here.
+    await rebuildOnce(rt, pdb, saleId);
+    return liveSale(rt, pdb, saleId, true);
+  }
+  return fresh;
+}
+
+/**
+ * Writes the winner's ticket (grouped with the other winners of the moment) and answers by its fate.
+ * Called straight from the gate's answer: everything before the first await here runs in that tick.
+ */
+async function recordWin(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, wanted: Wanted, ticketId: string): Promise<PurchaseResult> {
+  const { saleId, variantId, quantity, customer } = wanted;
   const epoch = sale.gateEpoch;
   const writing: Promise<InsertResult> = rt
     .writeTicket(pdb, { id: ticketId, saleId, variantId, customerId: customer.id, email: customer.email, quantity, epoch })
@@ -236,32 +222,40 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
     rt.writing.delete(ticketId);
     if (rt.writingFor.get(writer) === ticketId) rt.writingFor.delete(writer);
   });
-  if (inserted === 'failed') {
-    // The unit was taken but no ticket exists: hand it back (a failure here leaves it in flight under this
-    // node, for a reconciliation to return).
-    await rt.gate.giveBack(saleId, { epoch, variantId, customerId: customer.id, quantity, ticketId }).catch(() => false);
-    rt.metrics.purchases.inc({ outcome: 'insert_failed' });
-    throw tryAgain('Your purchase could not be recorded; try again.');
-  }
-  if (inserted === 'unknown') {
-    // Whether the ticket was written is not known: keep the unit (a reconciliation returns it if not) and
-    // give the buyer the ticket id to look at before buying again.
-    rt.metrics.purchases.inc({ outcome: 'insert_unknown' });
-    throw purchaseUnconfirmed(ticketId);
-  }
-  if (inserted === 'stale') {
-    // A reconciliation rebuilt the gate after this unit was taken; the rebuild did not count it, so
-    // giving it back would count it twice. The buyer simply tries again.
-    rt.sales.invalidate(pdb.platformId, saleId);
-    rt.metrics.purchases.inc({ outcome: 'stale_insert' });
-    throw tryAgain('The sale was re-counted while you bought; try again.');
-  }
-  if (inserted === 'closed') {
-    rt.sales.invalidate(pdb.platformId, saleId);
-    throw saleClosedMeanwhile(sale.name);
-  }
+  if (inserted === 'ok') return won(rt, pdb, saleId, ticketId);
+  throw await notRecorded(rt, pdb, sale, wanted, ticketId, inserted);
+}
+
+function won(rt: FlashRuntime, pdb: PlatformDb, saleId: string, ticketId: string): PurchaseResult {
   rt.metrics.purchases.inc({ outcome: 'won' });
   rt.storeRemaining.delete(`${pdb.platformId}:${saleId}`);
   rt.kickDrain();
   return { ticketId, status: 'pending', duplicate: false };
+}
+
+/** The unit was taken but its ticket was not written (or may not have been): what to tell the buyer. */
+async function notRecorded(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, wanted: Wanted, ticketId: string, inserted: Exclude<InsertResult, 'ok'>): Promise<HttpProblem> {
+  const { saleId, variantId, quantity, customer } = wanted;
+  switch (inserted) {
+    case 'failed':
+      // No ticket exists: hand the unit back (a failure here leaves it in flight under this node, for a
+      // reconciliation to return).
+      await rt.gate.giveBack(saleId, { epoch: sale.gateEpoch, variantId, customerId: customer.id, quantity, ticketId }).catch(() => false);
+      rt.metrics.purchases.inc({ outcome: 'insert_failed' });
+      return tryAgain('Your purchase could not be recorded; try again.');
+    case 'unknown':
+      // Whether the ticket was written is not known: keep the unit (a reconciliation returns it if not)
+      // and give the buyer the ticket id to look at before buying again.
+      rt.metrics.purchases.inc({ outcome: 'insert_unknown' });
+      return purchaseUnconfirmed(ticketId);
+    case 'stale':
+      // A reconciliation rebuilt the gate after this unit was taken; the rebuild did not count it, so
+      // giving it back would count it twice. The buyer simply tries again.
+      rt.sales.invalidate(pdb.platformId, saleId);
+      rt.metrics.purchases.inc({ outcome: 'stale_insert' });
+      return tryAgain('The sale was re-counted while you bought; try again.');
+    case 'closed':
+      rt.sales.invalidate(pdb.platformId, saleId);
+      return saleClosedMeanwhile(sale.name);
+  }
 }

@@ -9,7 +9,7 @@
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { trySavepoint } from '../../kernel/db/savepoint.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
-import { ports } from './orders-port.ts';
+import { inventoryService } from '../inventory/service.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { readSaleRow } from './sales.ts';
 
@@ -35,7 +35,7 @@ export async function onOrderCancelled(rt: FlashRuntime, scope: TxScope, platfor
     const grown = await trySavepoint(
       scope.db,
       'flash_sale_return',
-      () => ports(rt.ctx).growCarveOut(tx, sale.reservationId!, [{ variantId: ticket.variant_id, quantity: ticket.quantity }]),
+      () => inventoryService(rt.ctx).growReservation(tx, sale.reservationId!, [{ variantId: ticket.variant_id, quantity: ticket.quantity }]),
       isStockShort,
     );
     if (grown.ok) {

@@ -1,12 +1,13 @@
 // What the inventory service needs from the kernel: the event bus (emit/schedule inside the caller's
-// transaction) and the platform directory (per-platform settings). A ModuleContext satisfies it.
+// transaction; emitMany only because the catalog service it reads variants through takes the same bus)
+// and the platform directory (per-platform settings). A ModuleContext satisfies it.
 import type { EventsApi, PlatformDirectory } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { EVENT_LOW, EVENT_OUT_OF_STOCK } from './events.ts';
 import { inventorySettings } from './settings.ts';
 
 export interface InventoryDeps {
-  events: Pick<EventsApi, 'emit' | 'schedule' | 'scheduleMany' | 'cancelTimer'>;
+  events: Pick<EventsApi, 'emit' | 'emitMany' | 'schedule' | 'scheduleMany' | 'cancelTimer'>;
   platforms: Pick<PlatformDirectory, 'byId'>;
 }
 

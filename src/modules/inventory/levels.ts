@@ -4,7 +4,7 @@
 // two admins adjusting at once both land; reservations never wait on anything but that same row lock.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
-import { getVariantRefs } from '../catalog/service.ts';
+import { catalogService } from '../catalog/service.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
 import { emitLevelEvents, type InventoryDeps } from './deps.ts';
 import { EVENT_STOCK_ADJUSTED } from './events.ts';
@@ -89,8 +89,8 @@ export async function insertLedgerEntry(
   return toEntry(row!);
 }
 
-async function assertVariantExists(tx: PlatformDb, variantId: string): Promise<void> {
-  const [ref] = await getVariantRefs(tx, [variantId]);
+async function assertVariantExists(deps: InventoryDeps, tx: PlatformDb, variantId: string): Promise<void> {
+  const [ref] = await catalogService(deps).getVariantRefs(tx, [variantId]);
   if (!ref) throw variantNotFound(variantId);
 }
 
@@ -109,7 +109,7 @@ async function changeOnHand(
   target: (onHand: number) => number,
 ): Promise<AdjustResult> {
   const reason = checkChange(change);
-  await assertVariantExists(tx, change.variantId);
+  await assertVariantExists(deps, tx, change.variantId);
   const locationId = await resolveLocation(tx, change.locationId);
   await tx.execute(
     'insert into inventory_levels (platform_id, variant_id, location_id) values ($1, $2, $3) on conflict do nothing',
@@ -193,7 +193,7 @@ export async function listLevels(deps: InventoryDeps, pdb: PlatformDb, query: Le
 
 /** One variant's stock at every location and in total; 404 when the catalog has no such variant. */
 export async function getVariantStock(deps: InventoryDeps, pdb: PlatformDb, variantId: string): Promise<VariantStock> {
-  await assertVariantExists(pdb, variantId);
+  await assertVariantExists(deps, pdb, variantId);
   const { lowStockThreshold } = inventorySettings(deps.platforms.byId(pdb.platformId));
   const rows = await pdb.query<LevelRow>(
     `select ${LEVEL_COLUMNS} from ${LEVEL_FROM} where l.platform_id = $1 and l.variant_id = $2 order by loc.is_default desc, loc.code`,

@@ -15,7 +15,7 @@
 //   before the 409 is thrown, so nothing has changed even if a caller catches the error and commits.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
-import { getVariantRefs } from '../catalog/service.ts';
+import { catalogService } from '../catalog/service.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
 import { emitLevelEvents, type InventoryDeps, type LevelChange } from './deps.ts';
 import { EVENT_RESERVATION_EXPIRE } from './events.ts';
@@ -149,9 +149,9 @@ async function readReservation(tx: PlatformDb, id: string, forUpdate = false): P
 }
 
 /** The 409 (or 400 for unknown variants) that explains why lines could not be reserved. */
-async function shortageProblem(tx: PlatformDb, lines: readonly Line[], unlocated: readonly ReserveLine[]): Promise<Error> {
+async function shortageProblem(deps: InventoryDeps, tx: PlatformDb, lines: readonly Line[], unlocated: readonly ReserveLine[]): Promise<Error> {
   const variantIds = [...new Set([...lines.map((l) => l.variantId), ...unlocated.map((l) => l.variantId.toLowerCase())])];
-  const known = new Set((await getVariantRefs(tx, variantIds)).map((v) => v.variantId));
+  const known = new Set((await catalogService(deps).getVariantRefs(tx, variantIds)).map((v) => v.variantId));
   const unknown = variantIds.filter((id) => !known.has(id));
   if (unknown.length > 0) {
     return unknownVariants(unknown);
@@ -189,7 +189,7 @@ export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: R
   const allDefault = input.lines.every((l) => l.locationId === undefined);
   const defaultLocationId = !allDefault && input.lines.some((l) => l.locationId === undefined) ? await findDefaultLocationId(tx) : undefined;
   const aggregated = aggregate(input.lines, allDefault ? DEFAULT_PLACEHOLDER : defaultLocationId);
-  if (aggregated.unlocated.length > 0) throw await shortageProblem(tx, aggregated.lines, aggregated.unlocated);
+  if (aggregated.unlocated.length > 0) throw await shortageProblem(deps, tx, aggregated.lines, aggregated.unlocated);
   const reference = input.reference;
 
   // 1. The expiry timer, then the reservation row with its lines in one statement. The reservation row
@@ -238,7 +238,7 @@ export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: R
     // Nothing was ever stocked on this platform: no line was written; undo the row and the timer.
     await tx.execute('delete from inventory_reservations where platform_id = $1 and id = $2', [id]);
     await deps.events.cancelTimer(tx, timerId);
-    throw await shortageProblem(tx, [], input.lines);
+    throw await shortageProblem(deps, tx, [], input.lines);
   }
   const lines = allDefault ? aggregate(input.lines, written.default_location_id!).lines : aggregated.lines;
 
@@ -261,7 +261,7 @@ export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: R
         [id],
       );
       await deps.events.cancelTimer(tx, timerId);
-      throw await shortageProblem(tx, lines, []);
+      throw await shortageProblem(deps, tx, lines, []);
     }
     taken.push(line);
     changes.push({ variantId: line.variantId, locationId: line.locationId, onHand: row.on_hand, reserved: row.reserved, availableBefore: row.on_hand - row.reserved + line.quantity });

@@ -4,7 +4,7 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { storeRouteKit } from '../../kernel/http/route-kit.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { isUuid } from '../../kernel/ids.ts';
-import { getVariantRefs } from '../catalog/service.ts';
+import { catalogService } from '../catalog/service.ts';
 import { availableByVariant } from './levels.ts';
 import { Availability, AvailabilityQuery, MAX_LINES } from './schemas.ts';
 import { invalidVariantIds } from './problems.ts';
@@ -26,7 +26,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         throw invalidVariantIds(MAX_LINES);
       }
       const pdb = pdbOf(request);
-      const published = (await getVariantRefs(pdb, ids)).filter((v) => v.productStatus === 'published').map((v) => v.variantId);
+      const published = (await catalogService(ctx).getVariantRefs(pdb, ids)).filter((v) => v.productStatus === 'published').map((v) => v.variantId);
       const available = await availableByVariant(pdb, published);
       return { items: published.map((variantId) => ({ variantId, available: available.get(variantId) ?? 0, inStock: (available.get(variantId) ?? 0) > 0 })) };
     },

@@ -21,9 +21,9 @@ import type { ModuleContext, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { retryTransientConflicts } from '../../kernel/db/retry.ts';
 import { newId, sha256 } from '../../kernel/ids.ts';
-import { completeCart, computeTotals, loadCartForCheckout, shippingDelivers, type CheckoutCart } from '../cart/service.ts';
+import { cartService, type CheckoutCart } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
-import { redeemCoupon } from '../promotions/service.ts';
+import { promotionsService } from '../promotions/service.ts';
 import { assertDeliverableAddress } from './address.ts';
 import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT } from './events.ts';
 import type { OrdersDeps } from './lifecycle.ts';
@@ -69,17 +69,18 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
     );
     if (claimed.rowCount === 0) return replay(deps, tx, scope, input.idempotencyKey, hash);
 
-    const cart = await loadCartForCheckout(tx, platform, input.cartId, {
+    const carts = cartService(deps);
+    const cart = await carts.loadCartForCheckout(tx, platform, input.cartId, {
       customerId: input.customer?.id ?? null,
       ...(input.body.expectedVersion === undefined ? {} : { expectedVersion: input.body.expectedVersion }),
     });
     const email = cart.email ?? input.customer?.email ?? null;
     if (!email) throw emailRequired();
     // Refused before the coupon use is taken: an order that ships must say where to.
-    if (shippingDelivers(platform, cart)) assertDeliverableAddress(cart.shippingAddress);
+    if (carts.shippingDelivers(platform, cart)) assertDeliverableAddress(cart.shippingAddress);
 
-    const discount = cart.couponCode ? (await redeemCoupon(deps.events, tx, cart.couponCode, couponContext(cart, email, orderId))).discount : 0;
-    const totals = computeTotals(platform, cart, discount);
+    const discount = cart.couponCode ? (await promotionsService(deps).redeemCoupon(tx, cart.couponCode, couponContext(cart, email, orderId))).discount : 0;
+    const totals = carts.computeTotals(platform, cart, discount);
 
     const { unpaidTimeoutSeconds } = ordersSettings(platform);
     const now = new Date();
@@ -112,7 +113,7 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
         data: { cartId: cart.id, cartVersion: cart.version, idempotencyKey: input.idempotencyKey },
       },
     });
-    if (!(await completeCart(tx, cart.id, orderId))) throw cartCompletedMeanwhile(cart.id);
+    if (!(await carts.completeCart(tx, cart.id, orderId))) throw cartCompletedMeanwhile(cart.id);
     await deps.events.emit(
       tx,
       EVENT_CREATED,

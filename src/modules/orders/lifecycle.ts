@@ -9,14 +9,14 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import { inventoryService } from '../inventory/service.ts';
-import { releaseCouponRedemption } from '../promotions/service.ts';
+import { promotionsService } from '../promotions/service.ts';
 import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
 import { EVENT_CANCELLED, EVENT_COMPLETED, EVENT_DELIVERED, EVENT_FULFILLED, EVENT_PAID, EVENT_REFUNDED, type OrderStatePayload } from './events.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
-import { invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
+import { contactSupport, invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
 
-export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms'>;
+export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms' | 'runtimeOf'>;
 
 export interface HistoryInput {
   kind: 'status' | 'payment' | 'refund';
@@ -74,7 +74,7 @@ async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns
 export async function cancelOrder(deps: OrdersDeps, tx: PlatformDb, orderId: string, input: { actor: string; reason: string }): Promise<OrderRow> {
   const row = await lockOrder(tx, orderId);
   assertTransition(row.number, row.status, 'cancelled');
-  await releaseCouponRedemption(deps.events, tx, row.id);
+  await promotionsService(deps).releaseCouponRedemption(tx, row.id);
   const inventory = inventoryService(deps);
   if (row.reservation_id) {
     const reservation = await inventory.getReservation(tx, row.reservation_id);
@@ -98,6 +98,18 @@ export async function cancelOrder(deps: OrdersDeps, tx: PlatformDb, orderId: str
   await recordHistory(tx, row.id, { kind: 'status', from: row.status, to: 'cancelled', actor: input.actor, reason: input.reason });
   await deps.events.emit(tx, EVENT_CANCELLED, eventPayload(next, { reason: input.reason, wasPaid: row.status === 'paid' }), { key: row.id });
   return next;
+}
+
+/**
+ * The storefront's cancel: a customer (or a guest with the order token) may cancel their order only while
+ * it is unpaid. A paid order is the shop's to cancel, because that means a refund (409 contact_support);
+ * a shipped or later one is refused by the state machine like any other move (409 illegal_transition).
+ */
+export async function cancelByCustomer(deps: OrdersDeps, tx: PlatformDb, orderId: string): Promise<OrderRow> {
+  const row = await lockOrder(tx, orderId);
+  if (row.status === 'paid') throw contactSupport(row.number);
+  const actor = row.customer_id ? `customer:${row.customer_id}` : 'guest';
+  return cancelOrder(deps, tx, row.id, { actor, reason: 'cancelled by customer' });
 }
 
 /** paid → fulfilled (shipped) with the carrier and tracking number. */

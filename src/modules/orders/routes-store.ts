@@ -8,10 +8,9 @@ import { platformOf } from '../../kernel/http/tenancy.ts';
 import { requireCustomer } from '../accounts/customer-service.ts';
 import { authorizeOrderAccess, ORDER_TOKEN_HEADER, optionalCustomer } from './access.ts';
 import { checkout } from './checkout.ts';
-import { cancelOrder } from './lifecycle.ts';
+import { cancelByCustomer } from './lifecycle.ts';
 import { getOrder, listOrders } from './read.ts';
 import { CheckoutBody, CheckoutResult, Order, OrderList } from './schemas.ts';
-import { contactSupport } from './problems.ts';
 
 const CartParams = Type.Object({ cartId: Type.String({ format: 'uuid' }) });
 const OrderParams = Type.Object({ orderId: Type.String({ format: 'uuid' }) });
@@ -91,14 +90,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     async (request) => {
       const pdb = pdbOf(request);
       const row = await authorizeOrderAccess(pdb, request, request.params.orderId);
-      const actor = row.customer_id ? `customer:${row.customer_id}` : 'guest';
-      await pdb.transaction(async (tx) => {
-        const current = await tx.maybeOne<{ status: string }>('select status from orders where platform_id = $1 and id = $2 for update', [row.id]);
-        if (current?.status === 'paid') {
-          throw contactSupport(row.number);
-        }
-        await cancelOrder(ctx, tx, row.id, { actor, reason: 'cancelled by customer' });
-      });
+      await pdb.transaction((tx) => cancelByCustomer(ctx, tx, row.id));
       return (await getOrder(pdb, row.id))!;
     },
   );

@@ -4,7 +4,7 @@
 // the order is an order like any other (same payment, timeout and cancel paths).
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
-import { strategiesFor } from '../cart/service.ts';
+import { cartService } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { insertOrders, orderNumber } from './insert.ts';
@@ -48,6 +48,7 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
   const from = inputs[0]!.stockFrom.reservationId;
   if (inputs.some((i) => i.stockFrom.reservationId !== from)) throw new Error('createSaleOrders: every order of a batch comes from one reservation');
   const now = new Date();
+  const carts = cartService(deps);
   const planned = inputs.map((input) => {
     if (input.lines.length === 0) throw invalidLines('A sale order needs at least one line.');
     if (!Number.isSafeInteger(input.unpaidTimeoutSeconds) || input.unpaidTimeoutSeconds < 1 || input.unpaidTimeoutSeconds > MAX_UNPAID_TIMEOUT_SECONDS) {
@@ -56,7 +57,7 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
     const lines = input.lines.map((l) => ({ ...l, id: newId(), lineTotal: l.unitPrice * l.quantity, metadata: {} }));
     const subtotal = lines.reduce((sum, l) => sum + l.lineTotal, 0);
     // The sale price includes delivery; tax follows the platform's rule like any cart would.
-    const tax = strategiesFor(platform).tax.compute(platform, { currency: input.currency, taxableAmount: subtotal });
+    const tax = carts.computeTax(platform, { currency: input.currency, taxableAmount: subtotal });
     const totals = { subtotal, discount: 0, shipping: 0, tax: tax.tax, total: tax.included ? subtotal : subtotal + tax.tax, taxIncluded: tax.included };
     return { input, lines, totals, orderId: newId(), reservationId: newId(), dueAt: new Date(now.getTime() + input.unpaidTimeoutSeconds * 1000) };
   });

@@ -1,6 +1,8 @@
 // The orders module's public service for other modules (payments, flash sales). Bind it once to the
 // module context; every writing function takes the caller's transaction.
+import type { FastifyRequest } from 'fastify';
 import type { ModuleContext } from '../../kernel/context.ts';
+import { authorizeOrderAccess } from './access.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { markPaid, paymentFailed, recordRefund, type MarkPaidOutcome, type OrdersDeps } from './lifecycle.ts';
 import { readOrderRow, type OrderRow } from './read.ts';
@@ -35,7 +37,7 @@ function payable(row: OrderRow): PayableOrder {
   };
 }
 
-export async function getPayableOrder(pdb: PlatformDb, orderId: string): Promise<PayableOrder | undefined> {
+async function getPayableOrder(pdb: PlatformDb, orderId: string): Promise<PayableOrder | undefined> {
   const row = await readOrderRow(pdb, orderId);
   return row ? payable(row) : undefined;
 }
@@ -50,7 +52,7 @@ export interface RefundableOrder {
   lines: { id: string; sku: string; quantity: number; lineTotal: number }[];
 }
 
-export async function getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<RefundableOrder | undefined> {
+async function getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<RefundableOrder | undefined> {
   const row = await readOrderRow(pdb, orderId);
   if (!row) return undefined;
   const lines = await pdb.query<{ id: string; sku: string; quantity: number; line_total: string | number }>(
@@ -74,6 +76,11 @@ export async function getRefundableOrder(pdb: PlatformDb, orderId: string): Prom
 }
 
 export interface OrdersService {
+  getPayableOrder(pdb: PlatformDb, orderId: string): Promise<PayableOrder | undefined>;
+  /** The order's totals and lines, for refunds by line. */
+  getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<RefundableOrder | undefined>;
+  /** Throws 404 unless the request may act on the order: its customer's session or the guest order token. */
+  authorizeOrderAccess(pdb: PlatformDb, request: FastifyRequest, orderId: string): Promise<void>;
   markPaid(
     tx: PlatformDb,
     orderId: string,
@@ -89,6 +96,11 @@ export interface OrdersService {
 
 export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
   return {
+    getPayableOrder,
+    getRefundableOrder,
+    async authorizeOrderAccess(pdb, request, orderId) {
+      await authorizeOrderAccess(pdb, request, orderId);
+    },
     async markPaid(tx, orderId, input) {
       const { outcome, row } = await markPaid(deps, tx, orderId, input);
       return { outcome, order: payable(row) };
@@ -100,7 +112,7 @@ export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
   };
 }
 
-export { authorizeOrderAccess, ORDER_TOKEN_HEADER } from './access.ts';
+export { ORDER_TOKEN_HEADER } from './access.ts';
 export type { MarkPaidOutcome } from './lifecycle.ts';
 export * from './events.ts';
 export type { OrderStatus, PaymentStatus } from './state.ts';

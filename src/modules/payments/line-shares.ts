@@ -15,7 +15,7 @@
 // a later refund that brings the line to k' units returns round_half_up(P·k'/Q) − round_half_up(P·k/Q).
 // One unit at a time or all at once, the amounts of a line's Q units sum to P exactly (the last unit
 // takes what rounding left), and refunding every unit of every line plus the shipping returns the total.
-import type { RefundableOrder } from './orders-port.ts';
+import type { RefundableOrder } from '../orders/service.ts';
 
 export interface LineShare {
   lineId: string;

@@ -4,7 +4,7 @@
 // concurrent refunds of one order take turns and the second counts the first one's units.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { orderShares, unitsAmount } from './line-shares.ts';
-import type { OrdersPort } from './orders-port.ts';
+import type { OrdersService } from '../orders/service.ts';
 import type { RefundInput } from './schemas.ts';
 import { noOrderOnPlatform, nothingToRefund, refundAmountOrLines, refundExceedsLine, refundReasonRequired, shippingAlreadyRefunded, unknownOrderLine } from './problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
@@ -55,7 +55,7 @@ async function refundedUnits(tx: PlatformDb, orderId: string): Promise<Map<strin
  * refund_exceeds_line (more units than are left, or the shipping twice), 422 nothing_to_refund (the
  * units cost nothing, or nothing was named). The caller holds the order's payment row locks.
  */
-export async function planLineRefund(orders: OrdersPort, tx: PlatformDb, orderId: string, request: LineRefundRequest): Promise<PlannedLineRefund> {
+export async function planLineRefund(orders: OrdersService, tx: PlatformDb, orderId: string, request: LineRefundRequest): Promise<PlannedLineRefund> {
   const order = await orders.getRefundableOrder(tx, orderId);
   if (!order) throw noOrderOnPlatform(orderId);
   const shares = orderShares(order);

@@ -3,7 +3,7 @@
 // the worker's sweep starts with the module and stops with it.
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PaymentsDeps } from './deps.ts';
-import { ordersPort } from './orders-port.ts';
+import { ordersService } from '../orders/service.ts';
 import { createProviders, type PaymentProvider } from './provider.ts';
 import { RefundWorker } from './worker.ts';
 
@@ -19,7 +19,7 @@ export async function createPaymentsRuntime(ctx: ModuleContext): Promise<Payment
   const worker = new RefundWorker(ctx);
   const deps: PaymentsDeps = {
     ctx,
-    orders: ordersPort(ctx),
+    orders: ordersService(ctx),
     provider: (name) => providers.get(name),
     kickRefunds: (platformId, refundIds) => worker.kick(deps, platformId, refundIds),
   };

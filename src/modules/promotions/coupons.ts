@@ -4,7 +4,8 @@ import type { Platform } from '../../kernel/context.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../../kernel/cursor.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
-import { unknownCatalogIds, type CatalogRefs } from '../catalog/service.ts';
+import { catalogService, type CatalogRefs } from '../catalog/service.ts';
+import type { PromotionsDeps } from './deps.ts';
 import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow } from './rows.ts';
 import type { Coupon, CouponInput, CouponList, CouponPatch, CouponsQuery, Redemption, RedemptionList, RedemptionsQuery } from './schemas.ts';
 import { couponCodeTaken, couponCurrencyNotSold, couponIdNotFound, fixedCouponShape, percentageCouponShape, timeOutOfRange, unknownCatalogReference, usageLimitBelowUsed, windowReversed } from './problems.ts';
@@ -93,9 +94,9 @@ function assertKindFields(platform: Platform, input: CouponInput): void {
  * category, another platform's product) would make a coupon that silently applies to nothing. The
  * problem lists only the ids the caller sent.
  */
-async function assertKnownScope(pdb: PlatformDb, refs: CatalogRefs): Promise<void> {
+async function assertKnownScope(deps: PromotionsDeps, pdb: PlatformDb, refs: CatalogRefs): Promise<void> {
   if (!refs.productIds?.length && !refs.categoryIds?.length) return;
-  const unknown = await unknownCatalogIds(pdb, refs);
+  const unknown = await catalogService(deps).unknownCatalogIds(pdb, refs);
   if (unknown.productIds.length === 0 && unknown.categoryIds.length === 0) return;
   throw unknownCatalogReference(unknown.productIds, unknown.categoryIds);
 }
@@ -111,12 +112,12 @@ export async function mustGetCoupon(pdb: PlatformDb, couponId: string): Promise<
   return found;
 }
 
-export async function createCoupon(pdb: PlatformDb, platform: Platform, input: CouponInput): Promise<Coupon> {
+export async function createCoupon(deps: PromotionsDeps, pdb: PlatformDb, platform: Platform, input: CouponInput): Promise<Coupon> {
   assertKindFields(platform, input);
   const startsAt = windowBound('startsAt', input.startsAt) ?? null;
   const endsAt = windowBound('endsAt', input.endsAt) ?? null;
   assertWindow(startsAt, endsAt);
-  await assertKnownScope(pdb, input);
+  await assertKnownScope(deps, pdb, input);
   // The unique index on lower(code) decides a race between two creators; "do nothing" keeps the
   // transaction usable on PostgreSQL, where a unique violation would abort it.
   const row = await pdb.maybeOne<CouponRow>(
@@ -166,7 +167,7 @@ const CASTS: Partial<Record<keyof CouponPatch, string>> = {
 };
 
 /** Status, limits, window, scope and description; code, kind and amount stay as created. */
-export async function updateCoupon(pdb: PlatformDb, couponId: string, given: CouponPatch): Promise<Coupon> {
+export async function updateCoupon(deps: PromotionsDeps, pdb: PlatformDb, couponId: string, given: CouponPatch): Promise<Coupon> {
   const patch: CouponPatch = { ...given, startsAt: windowBound('startsAt', given.startsAt), endsAt: windowBound('endsAt', given.endsAt) };
   return pdb.transaction(async (tx) => {
     // The row lock makes times_used exact for the limit check and keeps redeemers out until we commit.
@@ -178,7 +179,7 @@ export async function updateCoupon(pdb: PlatformDb, couponId: string, given: Cou
     if (patch.usageLimit !== undefined && patch.usageLimit !== null && patch.usageLimit < current.times_used) {
       throw usageLimitBelowUsed(current.times_used);
     }
-    await assertKnownScope(tx, { productIds: patch.productIds, categoryIds: patch.categoryIds });
+    await assertKnownScope(deps, tx, { productIds: patch.productIds, categoryIds: patch.categoryIds });
     const sets: string[] = [];
     const { params, param } = sqlParams([couponId]);
     for (const key of Object.keys(PATCH_COLUMNS) as (keyof CouponPatch)[]) {

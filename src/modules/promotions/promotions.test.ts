@@ -10,7 +10,7 @@ import { tablesFingerprint } from '../../../test/fingerprint.ts';
 import { expectProblem, problemCode } from '../../../test/problems.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
-import { evaluateCoupon, redeemCoupon, releaseCouponRedemption, type CouponContext, type CouponLine } from './service.ts';
+import { promotionsService, type CouponContext, type CouponLine, type PromotionsService } from './service.ts';
 
 const TABLES = ['promotions_coupons', 'promotions_redemptions'];
 
@@ -26,6 +26,7 @@ eachDatabase('promotions', (env: TestEnv) => {
   let shop: TestPlatform;
   let other: TestPlatform;
   let pdb: PlatformDb;
+  let promotions: PromotionsService;
   let shirtProduct: string;
   let mugProduct: string;
   let codeCounter = 0;
@@ -46,8 +47,8 @@ eachDatabase('promotions', (env: TestEnv) => {
     return { customerId: null, email: 'guest@example.com', currency: 'USD', subtotal: lines.reduce((s, l) => s + l.lineTotal, 0), lines, ...who };
   }
   const redeem = (code: string, context: CouponContext, orderId: string = newId()) =>
-    pdb.transaction((tx) => redeemCoupon(env.souk.ctx.events, tx, code, { ...context, orderId }));
-  const release = (orderId: string) => pdb.transaction((tx) => releaseCouponRedemption(env.souk.ctx.events, tx, orderId));
+    pdb.transaction((tx) => promotions.redeemCoupon(tx, code, { ...context, orderId }));
+  const release = (orderId: string) => pdb.transaction((tx) => promotions.releaseCouponRedemption(tx, orderId));
   const eventCount = async (type: string, couponId: string) =>
     (
       await env.souk.database.query<{ n: number }>(
@@ -61,6 +62,7 @@ eachDatabase('promotions', (env: TestEnv) => {
     shop = await createTestPlatform(env, { slug: 'promo-shop', currencies: ['USD', 'EUR'], modules: ['catalog', 'promotions'] });
     other = await createTestPlatform(env, { slug: 'promo-other', modules: ['catalog', 'promotions'] });
     pdb = env.souk.ctx.platformDb(shop.platform.id);
+    promotions = promotionsService(env.souk.ctx);
     for (const [handle, parent] of [['clothing', null], ['shirts', 'clothing'], ['kitchen', null]] as const) {
       const res = await admin({ method: 'POST', url: '/admin/platforms/promo-shop/categories', payload: { handle, name: handle, parent } });
       assert.equal(res.statusCode, 201, res.body);
@@ -118,9 +120,9 @@ eachDatabase('promotions', (env: TestEnv) => {
       await redeem(c.code, cart([line(mugProduct, 500)], { email: 'Ann@Example.com' }));
       await rejects(redeem(c.code, cart([line(mugProduct, 500)], { email: ' ann@example.COM ' })), '409:coupon_customer_limit');
       await rejects(redeem(c.code, cart([line(mugProduct, 500)], { email: null })), '409:coupon_customer_limit');
-      await rejects(evaluateCoupon(pdb, c.code, cart([line(mugProduct, 500)], { email: 'ann@example.com' })), '409:coupon_customer_limit');
+      await rejects(promotions.evaluateCoupon(pdb, c.code, cart([line(mugProduct, 500)], { email: 'ann@example.com' })), '409:coupon_customer_limit');
       // The cart can still preview it before the guest has given an email.
-      assert.equal((await evaluateCoupon(pdb, c.code, cart([line(mugProduct, 500)], { email: null }))).discount, 50);
+      assert.equal((await promotions.evaluateCoupon(pdb, c.code, cart([line(mugProduct, 500)], { email: null }))).discount, 50);
       assert.equal(await timesUsed(c.id), 1);
     });
 
@@ -131,7 +133,7 @@ eachDatabase('promotions', (env: TestEnv) => {
       const customerId = newId();
       await redeem(first.code, cart([line(mugProduct, 500)], { customerId, email: 'bob@example.com' }));
       await rejects(redeem(first.code, cart([line(mugProduct, 500)], { email: ' BOB@example.com' })), '409:coupon_customer_limit');
-      await rejects(evaluateCoupon(pdb, first.code, cart([line(mugProduct, 500)], { email: 'Bob@Example.com' })), '409:coupon_customer_limit');
+      await rejects(promotions.evaluateCoupon(pdb, first.code, cart([line(mugProduct, 500)], { email: 'Bob@Example.com' })), '409:coupon_customer_limit');
       // …nor the same account with another email on its cart.
       await rejects(redeem(first.code, cart([line(mugProduct, 500)], { customerId, email: 'other@example.com' })), '409:coupon_customer_limit');
       // Vice versa: a guest used it, then the account with that email cannot.
@@ -155,7 +157,7 @@ eachDatabase('promotions', (env: TestEnv) => {
       const before = await fingerprint();
       const outcome = await pdb.transaction(async (tx) => {
         try {
-          await redeemCoupon(env.souk.ctx.events, tx, c.code, { ...cart([line(mugProduct, 500)], { customerId }), orderId: newId() });
+          await promotions.redeemCoupon(tx, c.code, { ...cart([line(mugProduct, 500)], { customerId }), orderId: newId() });
           return 'redeemed';
         } catch (error) {
           return problemCode(error);
@@ -213,32 +215,32 @@ eachDatabase('promotions', (env: TestEnv) => {
   describe('rules', () => {
     it('computes fixed and percentage discounts, capped at the eligible subtotal, with the code in any case', async () => {
       const fixed = await coupon({ code: 'TenOff', kind: 'fixed', percent: undefined, amount: 1000, currency: 'USD' });
-      assert.deepEqual(await evaluateCoupon(pdb, 'tenoff', cart([line(mugProduct, 2500)])), { couponId: fixed.id, code: 'TenOff', discount: 1000 });
-      assert.equal((await evaluateCoupon(pdb, 'TENOFF', cart([line(mugProduct, 400)]))).discount, 400);
+      assert.deepEqual(await promotions.evaluateCoupon(pdb, 'tenoff', cart([line(mugProduct, 2500)])), { couponId: fixed.id, code: 'TenOff', discount: 1000 });
+      assert.equal((await promotions.evaluateCoupon(pdb, 'TENOFF', cart([line(mugProduct, 400)]))).discount, 400);
       const pct = await coupon({ percent: 15 });
       // 15% of 1003 = 150.45 → 150; of 1010 = 151.5 → 152 (half up); of 3 = 0.45 → at least 1.
-      assert.equal((await evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 1003)]))).discount, 150);
-      assert.equal((await evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 1010)]))).discount, 152);
-      assert.equal((await evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 3)]))).discount, 1);
+      assert.equal((await promotions.evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 1003)]))).discount, 150);
+      assert.equal((await promotions.evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 1010)]))).discount, 152);
+      assert.equal((await promotions.evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 3)]))).discount, 1);
       const all = await coupon({ percent: 100 });
-      assert.equal((await evaluateCoupon(pdb, all.code, cart([line(mugProduct, 777)]))).discount, 777);
+      assert.equal((await promotions.evaluateCoupon(pdb, all.code, cart([line(mugProduct, 777)]))).discount, 777);
       // Evaluating never counts a use.
       assert.equal(await timesUsed(fixed.id), 0);
     });
 
     it('refuses unknown and disabled coupons (404), and outside the window (422)', async () => {
       const context = cart([line(mugProduct, 1000)]);
-      await rejects(evaluateCoupon(pdb, 'NOPE', context), '404:coupon_not_found');
-      await rejects(evaluateCoupon(pdb, 'not a code!', context), '404:coupon_not_found');
+      await rejects(promotions.evaluateCoupon(pdb, 'NOPE', context), '404:coupon_not_found');
+      await rejects(promotions.evaluateCoupon(pdb, 'not a code!', context), '404:coupon_not_found');
       await rejects(redeem('NOPE', context), '404:coupon_not_found');
       const disabled = await coupon({ status: 'disabled' });
-      await rejects(evaluateCoupon(pdb, disabled.code, context), '404:coupon_not_found');
+      await rejects(promotions.evaluateCoupon(pdb, disabled.code, context), '404:coupon_not_found');
       await rejects(redeem(disabled.code, context), '404:coupon_not_found');
       const windowed = await coupon({ startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-02-01T00:00:00Z' });
-      await rejects(evaluateCoupon(pdb, windowed.code, context), '422:coupon_not_started');
+      await rejects(promotions.evaluateCoupon(pdb, windowed.code, context), '422:coupon_not_started');
       await rejects(redeem(windowed.code, context), '422:coupon_not_started');
-      await rejects(evaluateCoupon(pdb, windowed.code, { ...context, at: new Date('2030-02-01T00:00:00Z') }), '422:coupon_expired');
-      assert.equal((await evaluateCoupon(pdb, windowed.code, { ...context, at: new Date('2030-01-15T00:00:00Z') })).discount, 100);
+      await rejects(promotions.evaluateCoupon(pdb, windowed.code, { ...context, at: new Date('2030-02-01T00:00:00Z') }), '422:coupon_expired');
+      assert.equal((await promotions.evaluateCoupon(pdb, windowed.code, { ...context, at: new Date('2030-01-15T00:00:00Z') })).discount, 100);
       const expired = await coupon({ endsAt: '2020-01-01T00:00:00Z' });
       await rejects(redeem(expired.code, context), '422:coupon_expired');
       assert.equal(await timesUsed(expired.id), 0);
@@ -246,29 +248,29 @@ eachDatabase('promotions', (env: TestEnv) => {
 
     it('refuses below the minimum spend and in another currency', async () => {
       const min = await coupon({ minSubtotal: 5000 });
-      await rejects(evaluateCoupon(pdb, min.code, cart([line(mugProduct, 4999)])), '422:coupon_min_subtotal');
-      assert.equal((await evaluateCoupon(pdb, min.code, cart([line(mugProduct, 3000), line(shirtProduct, 2000)]))).discount, 500);
+      await rejects(promotions.evaluateCoupon(pdb, min.code, cart([line(mugProduct, 4999)])), '422:coupon_min_subtotal');
+      assert.equal((await promotions.evaluateCoupon(pdb, min.code, cart([line(mugProduct, 3000), line(shirtProduct, 2000)]))).discount, 500);
       const eur = await coupon({ kind: 'fixed', percent: undefined, amount: 100, currency: 'EUR' });
-      await rejects(evaluateCoupon(pdb, eur.code, cart([line(mugProduct, 1000)])), '422:coupon_currency');
+      await rejects(promotions.evaluateCoupon(pdb, eur.code, cart([line(mugProduct, 1000)])), '422:coupon_currency');
       await rejects(redeem(eur.code, cart([line(mugProduct, 1000)])), '422:coupon_currency');
-      assert.equal((await evaluateCoupon(pdb, eur.code, cart([line(mugProduct, 1000)], { currency: 'EUR' }))).discount, 100);
+      assert.equal((await promotions.evaluateCoupon(pdb, eur.code, cart([line(mugProduct, 1000)], { currency: 'EUR' }))).discount, 100);
       // A percentage coupon is not tied to a currency.
       const pct = await coupon({ percent: 50 });
-      assert.equal((await evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 1000)], { currency: 'EUR' }))).discount, 500);
+      assert.equal((await promotions.evaluateCoupon(pdb, pct.code, cart([line(mugProduct, 1000)], { currency: 'EUR' }))).discount, 500);
     });
 
     it('applies only to the named products and categories, with the categories below them', async () => {
       const mugOnly = await coupon({ percent: 50, productIds: [mugProduct] });
       const mixed = cart([line(mugProduct, 1000), line(shirtProduct, 3000)]);
-      assert.equal((await evaluateCoupon(pdb, mugOnly.code, mixed)).discount, 500);
-      await rejects(evaluateCoupon(pdb, mugOnly.code, cart([line(shirtProduct, 3000)])), '422:coupon_not_applicable');
+      assert.equal((await promotions.evaluateCoupon(pdb, mugOnly.code, mixed)).discount, 500);
+      await rejects(promotions.evaluateCoupon(pdb, mugOnly.code, cart([line(shirtProduct, 3000)])), '422:coupon_not_applicable');
       const categories = (await admin({ method: 'GET', url: '/admin/platforms/promo-shop/categories' })).json().items as { id: string; handle: string }[];
       const byHandle = (handle: string) => categories.find((c) => c.handle === handle)!.id;
       // The shirt is filed under Shirts, which sits under Clothing.
       const clothing = await coupon({ percent: 10, categoryIds: [byHandle('clothing')] });
-      assert.equal((await evaluateCoupon(pdb, clothing.code, mixed)).discount, 300);
+      assert.equal((await promotions.evaluateCoupon(pdb, clothing.code, mixed)).discount, 300);
       const kitchen = await coupon({ percent: 10, categoryIds: [byHandle('kitchen')] });
-      await rejects(evaluateCoupon(pdb, kitchen.code, mixed), '422:coupon_not_applicable');
+      await rejects(promotions.evaluateCoupon(pdb, kitchen.code, mixed), '422:coupon_not_applicable');
       await rejects(redeem(kitchen.code, mixed), '422:coupon_not_applicable');
       const fixed = await coupon({ kind: 'fixed', percent: undefined, amount: 5000, currency: 'USD', categoryIds: [byHandle('shirts')] });
       const quote = await redeem(fixed.code, mixed);
@@ -283,7 +285,7 @@ eachDatabase('promotions', (env: TestEnv) => {
       await admin({ method: 'PATCH', url: url(`/${c.id}`), payload: { endsAt: null, usageLimit: 1 } });
       await redeem(c.code, cart([line(mugProduct, 1000)]));
       await rejects(redeem(c.code, cart([line(mugProduct, 1000)])), '409:coupon_exhausted');
-      await rejects(evaluateCoupon(pdb, c.code, cart([line(mugProduct, 1000)])), '409:coupon_exhausted');
+      await rejects(promotions.evaluateCoupon(pdb, c.code, cart([line(mugProduct, 1000)])), '409:coupon_exhausted');
     });
   });
 
@@ -457,7 +459,7 @@ eachDatabase('promotions', (env: TestEnv) => {
       });
       assert.equal(res.statusCode, 201, res.body);
       const otherPdb = env.souk.ctx.platformDb(other.platform.id);
-      assert.equal((await evaluateCoupon(otherPdb, c.code, cart([line(mugProduct, 1000)]))).discount, 50);
+      assert.equal((await promotions.evaluateCoupon(otherPdb, c.code, cart([line(mugProduct, 1000)]))).discount, 50);
       const plain = await createTestPlatform(env, { slug: 'promo-off', modules: ['catalog'] });
       expectProblem(await asBearer(env.app, plain.adminToken, { method: 'GET', url: '/admin/platforms/promo-off/coupons' }), 404, 'module_disabled');
     });

@@ -7,14 +7,11 @@
 // those made under its id or under the same normalised email (trimmed, lower case), so signing out and
 // checking out as a guest with the account's email is the same customer. When a check after the
 // update refuses, the counter is put back before throwing, because the caller may catch and commit.
-import type { EventsApi } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-
-/** The bus redemption events go through (ctx.events). */
-export type PromotionsBus = Pick<EventsApi, 'emit'>;
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
-import { getProductCategoryIds } from '../catalog/service.ts';
+import { catalogService } from '../catalog/service.ts';
+import type { PromotionsDeps } from './deps.ts';
 import { EVENT_REDEEMED, EVENT_RELEASED } from './events.ts';
 import { COUPON_COLUMNS, REDEMPTION_COLUMNS, type CouponRow, type RedemptionRow } from './rows.ts';
 import {
@@ -36,9 +33,9 @@ export async function findCouponByCode(pdb: PlatformDb, code: string): Promise<C
 }
 
 /** Each line's product categories with ancestors, fetched only when the coupon is scoped by category. */
-async function categoriesFor(pdb: PlatformDb, coupon: CouponRow, context: CouponContext): Promise<Map<string, string[]>> {
+async function categoriesFor(deps: PromotionsDeps, pdb: PlatformDb, coupon: CouponRow, context: CouponContext): Promise<Map<string, string[]>> {
   if (coupon.category_ids.length === 0) return new Map();
-  return getProductCategoryIds(
+  return catalogService(deps).getProductCategoryIds(
     pdb,
     context.lines.map((line) => line.productId),
   );
@@ -58,11 +55,11 @@ function identityOf(context: Pick<CouponContext, 'customerId' | 'email'>): { cus
   return { customerId: context.customerId ? context.customerId.toLowerCase() : null, email: normalisedEmail(context.email) };
 }
 
-export async function evaluate(pdb: PlatformDb, code: string, context: CouponContext): Promise<CouponQuote> {
+export async function evaluate(deps: PromotionsDeps, pdb: PlatformDb, code: string, context: CouponContext): Promise<CouponQuote> {
   const coupon = await findCouponByCode(pdb, code);
   if (!coupon) throw couponNotFound(String(code));
   assertUsable(coupon, context);
-  const discount = computeDiscount(coupon, context, await categoriesFor(pdb, coupon, context));
+  const discount = computeDiscount(coupon, context, await categoriesFor(deps, pdb, coupon, context));
   assertNotExhausted(coupon);
   // A guest cart may not have an email yet; the allowance is checked again (and enforced) at checkout.
   const key = customerKey(context);
@@ -73,7 +70,7 @@ export async function evaluate(pdb: PlatformDb, code: string, context: CouponCon
 }
 
 export async function redeem(
-  events: PromotionsBus,
+  deps: PromotionsDeps,
   tx: PlatformDb,
   code: string,
   context: CouponContext & { orderId: string },
@@ -98,7 +95,7 @@ export async function redeem(
   const seen = await findCouponByCode(tx, code);
   if (!seen) throw couponNotFound(String(code));
   assertUsable(seen, context);
-  const categories = await categoriesFor(tx, seen, context);
+  const categories = await categoriesFor(deps, tx, seen, context);
   computeDiscount(seen, context, categories);
 
   const coupon = await tx.maybeOne<CouponRow>(
@@ -118,7 +115,7 @@ export async function redeem(
     // The row may have been edited between the first read and the lock: judge by the locked version.
     assertUsable(coupon, context);
     const sameScope = coupon.category_ids.join() === seen.category_ids.join();
-    const discount = computeDiscount(coupon, context, sameScope ? categories : await categoriesFor(tx, coupon, context));
+    const discount = computeDiscount(coupon, context, sameScope ? categories : await categoriesFor(deps, tx, coupon, context));
     const key = customerKey(context);
     const who = identityOf(context);
     if (coupon.per_customer_limit !== null) {
@@ -134,7 +131,7 @@ export async function redeem(
       [newId(), coupon.id, orderId, key, who.customerId, who.email, discount, currency],
     );
     if (!inserted) throw orderHasCoupon(orderId, null);
-    await events.emit(
+    await deps.events.emit(
       tx,
       EVENT_REDEEMED,
       { redemptionId: inserted.id, couponId: coupon.id, code: coupon.code, orderId, customerId: context.customerId, amount: discount, currency },
@@ -152,7 +149,7 @@ export async function redeem(
 
 
 /** Gives the order's use back to the budget and the customer's allowance. False when none was active. */
-export async function release(events: PromotionsBus, tx: PlatformDb, orderId: string): Promise<boolean> {
+export async function release(deps: PromotionsDeps, tx: PlatformDb, orderId: string): Promise<boolean> {
   const released = await tx.maybeOne<RedemptionRow>(
     `update promotions_redemptions set status = 'released', released_at = now()
      where platform_id = $1 and order_id = $2 and status = 'active'
@@ -163,7 +160,7 @@ export async function release(events: PromotionsBus, tx: PlatformDb, orderId: st
   await tx.execute('update promotions_coupons set times_used = times_used - 1 where platform_id = $1 and id = $2 and times_used > 0', [
     released.coupon_id,
   ]);
-  await events.emit(
+  await deps.events.emit(
     tx,
     EVENT_RELEASED,
     { redemptionId: released.id, couponId: released.coupon_id, orderId, amount: released.amount, currency: released.currency },

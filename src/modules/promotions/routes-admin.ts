@@ -7,7 +7,7 @@ import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { listCoupons, listRedemptions, mustGetCoupon, updateCoupon } from './coupons.ts';
-import { createCoupon } from './service.ts';
+import { promotionsService } from './service.ts';
 import { Coupon, CouponInput, CouponList, CouponParams, CouponPatch, CouponsQuery, PlatformParams, RedemptionList, RedemptionsQuery } from './schemas.ts';
 
 const base = '/admin/platforms/:platform/coupons';
@@ -25,7 +25,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 201: Coupon, ...errorResponses(400, 401, 403, 404, 409, 422) },
       }),
     },
-    async (request, reply) => reply.code(201).send(await createCoupon(ctx.events, pdbOf(request), platformOf(request), request.body)),
+    async (request, reply) => reply.code(201).send(await promotionsService(ctx).createCoupon(pdbOf(request), platformOf(request), request.body)),
   );
 
   r.get(
@@ -57,7 +57,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         response: { 200: Coupon, ...errorResponses(400, 401, 403, 404, 409, 422) },
       }),
     },
-    async (request) => updateCoupon(pdbOf(request), request.params.couponId, request.body),
+    async (request) => updateCoupon(ctx, pdbOf(request), request.params.couponId, request.body),
   );
 
   r.get(

@@ -8,15 +8,17 @@
 // throws the HttpProblems of problems.ts, which roll the caller's transaction back.
 import type { EventsApi, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { getStoreProduct, getStoreProducts, type StoreProduct } from '../catalog/index.ts';
+import { catalogService, type StoreProduct } from '../catalog/service.ts';
 import { EVENT_ITEM_ADDED } from './events.ts';
 import { productNotWishable, wishlistFull } from './problems.ts';
 
 /** More than this and a wishlist stops being a list a person reads. */
 export const WISHLIST_LIMIT = 200;
 
+/** The bus wishlist.item_added goes out on; emitMany too, because the catalog service it reads products
+ *  through takes the same bus. A ModuleContext satisfies it. */
 export interface WishlistsDeps {
-  events: Pick<EventsApi, 'emit'>;
+  events: Pick<EventsApi, 'emit' | 'emitMany'>;
 }
 
 export interface WishlistItem {
@@ -56,13 +58,13 @@ export function wishlistsService(deps: WishlistsDeps): WishlistsService {
         'select product_id, added_at from wishlist_items where platform_id = $1 and customer_id = $2 order by added_at desc, product_id',
         [customerId],
       );
-      const products = await getStoreProducts(pdb, platform, rows.map((row) => row.product_id), view);
+      const products = await catalogService(deps).getStoreProducts(pdb, platform, rows.map((row) => row.product_id), view);
       return rows.map((row) => ({ productId: row.product_id, addedAt: new Date(row.added_at).toISOString(), product: products.get(row.product_id) ?? null }));
     },
 
     async addItem(tx, platform, customerId, productId) {
       const view = { locale: platform.defaultLocale, currency: platform.defaultCurrency };
-      if (!(await getStoreProduct(tx, platform, productId, view))) throw productNotWishable(productId);
+      if (!(await catalogService(deps).getStoreProduct(tx, platform, productId, view))) throw productNotWishable(productId);
       // One add per customer at a time (a row lock cannot cover rows not yet inserted), so two concurrent
       // adds cannot both pass the limit check.
       await tx.query(`select pg_advisory_xact_lock(hashtext('wishlist_items:' || $1::text || ':' || $2::text))`, [customerId]);

@@ -1,0 +1,99 @@
+// The checks of the purchase hot path that come before the stock gate, in the order purchase.ts runs them.
+// All of them answer from memory (rate limits, the session and sale caches, the risk hook): none costs
+// a database round trip on a hit. Refusals given here are tallied per node (tally.ts), since the gate,
+// which counts its own answers, never sees them.
+import type { FastifyRequest } from 'fastify';
+import type { Platform } from '../../kernel/context.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { enforceLimits } from '../../kernel/rate-limit.ts';
+import type { Customer } from '../accounts/customer-service.ts';
+import { riskHook } from './risk.ts';
+import type { FlashRuntime } from './runtime.ts';
+import { phaseOf, type SaleRecord } from './sales.ts';
+import type { flashSalesSettings } from './settings.ts';
+import { accountTooNew, challengeRequired, limitReached, riskDenied, saleCancelled, saleEnded, saleNotStarted, shopSaleNotFound, variantNotInSale } from './problems.ts';
+
+export const DEVICE_HEADER = 'x-device-id';
+
+/** What one purchase asks for, once its customer and item are known. */
+export interface Wanted {
+  saleId: string;
+  variantId: string;
+  quantity: number;
+  customer: Customer;
+}
+
+/** The device id a client sends (optional, at most 200 characters kept): a second rate-limit key. */
+export function deviceIdOf(request: FastifyRequest): string | null {
+  const raw = request.headers[DEVICE_HEADER];
+  return typeof raw === 'string' && raw.length > 0 ? raw.slice(0, 200) : null;
+}
+
+/** Per-IP and per-device purchase limits of the platform (429 with Retry-After). */
+export async function enforcePurchaseLimits(
+  rt: FlashRuntime,
+  platform: Platform,
+  settings: ReturnType<typeof flashSalesSettings>,
+  ip: string,
+  deviceId: string | null,
+): Promise<void> {
+  await enforceLimits(rt.limiter, [
+    { key: `fs:ip:${platform.id}:${ip}`, limit: settings.purchasesPerIpPerMinute, windowSeconds: 60 },
+    ...(deviceId ? [{ key: `fs:dev:${platform.id}:${deviceId}`, limit: settings.purchasesPerDevicePerMinute, windowSeconds: 60 }] : []),
+  ]).catch((error: unknown) => {
+    rt.metrics.purchases.inc({ outcome: 'rate_limited' });
+    throw error;
+  });
+}
+
+export function assertLive(sale: SaleRecord | null, saleId: string): asserts sale is SaleRecord {
+  if (!sale) throw shopSaleNotFound(saleId);
+  const phase = phaseOf(sale);
+  if (phase === 'upcoming') throw saleNotStarted(sale.name, sale.startsAt);
+  if (phase === 'ended') throw saleEnded(sale.name);
+  if (phase === 'cancelled') throw saleCancelled(sale.name);
+}
+
+/** The sale from the node's 1 s cache (fresh: from the database), refused unless it is on now. */
+export async function liveSale(rt: FlashRuntime, pdb: PlatformDb, saleId: string, fresh = false): Promise<SaleRecord> {
+  const sale = await rt.sales.get(pdb, saleId, fresh);
+  assertLive(sale, saleId);
+  return sale;
+}
+
+/** The item and quantity asked for, refused when the sale does not offer it, the quantity passes the
+ *  per-customer limit on its own, or the account is younger than the sale allows. */
+export function wantedItem(rt: FlashRuntime, sale: SaleRecord, customer: Customer, input: { variantId: string; quantity?: number }): Wanted {
+  const variantId = input.variantId.toLowerCase();
+  const quantity = input.quantity ?? 1;
+  if (!sale.itemsByVariant.has(variantId)) throw variantNotInSale(variantId, sale.name);
+  if (sale.perCustomerLimit !== null && quantity > sale.perCustomerLimit) {
+    rt.early.count(sale.id, 'earlyLimitReached');
+    throw limitReached(sale.perCustomerLimit);
+  }
+  if (sale.minAccountAgeHours > 0 && Date.now() - Date.parse(customer.createdAt) < sale.minAccountAgeHours * 3_600_000) {
+    rt.metrics.purchases.inc({ outcome: 'account_too_new' });
+    rt.early.count(sale.id, 'refused');
+    throw accountTooNew(sale.name, sale.minAccountAgeHours);
+  }
+  return { saleId: sale.id, variantId, quantity, customer };
+}
+
+/** Asks the risk hook; a deny or a challenge ends the purchase before a unit is taken. */
+export async function screenRisk(rt: FlashRuntime, platform: Platform, request: FastifyRequest, deviceId: string | null, wanted: Wanted): Promise<void> {
+  const risk = await riskHook()({
+    platformId: platform.id,
+    saleId: wanted.saleId,
+    variantId: wanted.variantId,
+    quantity: wanted.quantity,
+    customerId: wanted.customer.id,
+    accountCreatedAt: wanted.customer.createdAt,
+    ip: request.ip,
+    deviceId,
+    userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+  });
+  if (risk.decision === 'allow') return;
+  rt.metrics.purchases.inc({ outcome: risk.decision === 'deny' ? 'risk_denied' : 'challenge' });
+  rt.early.count(wanted.saleId, 'refused');
+  throw risk.decision === 'deny' ? riskDenied(risk.reason) : challengeRequired(risk.reason, risk.challenge);
+}
