@@ -4,11 +4,12 @@
 import type { CatalogEvents } from './catalog/events.ts';
 import type { FlashSalesEvents } from './flash-sales/events.ts';
 import type { InventoryEvents } from './inventory/events.ts';
+import type { LiveEvents } from './live/events.ts';
 import type { OrdersEvents } from './orders/events.ts';
 import type { PaymentsEvents } from './payments/events.ts';
 import type { PlatformsEvents } from './platforms/events.ts';
 import type { PromotionsEvents } from './promotions/events.ts';
 
 declare module '../kernel/context.ts' {
-  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents {}
+  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents, LiveEvents {}
 }

@@ -1,0 +1,139 @@
+// The room hub of one node: the rooms it serves and the clock that aggregates them. Once a second it
+// sends each room's counts (likes, viewers) when they changed and hands the likes tapped since to
+// `persistLikes`, so a thousand taps become one frame and one UPDATE, never one of each per tap. Every
+// 30 s it pings the sockets (a viewer that did not answer the previous ping is cut) and forgets rooms
+// nobody has watched for a minute.
+import { RoomChannel, type RoomMessage, type RoomSnapshot } from './room-channel.ts';
+
+export interface LoadedRoom {
+  room: RoomSnapshot;
+  messages: RoomMessage[];
+  mutes: Map<string, number>;
+  kicked: Set<string>;
+}
+
+export interface HubPorts {
+  /** The room with its recent messages and moderation state, or undefined when the platform has no such room. */
+  load(platformId: string, roomId: string): Promise<LoadedRoom | undefined>;
+  /** Adds taps to the room's stored count. */
+  persistLikes(platformId: string, roomId: string, taps: number): Promise<void>;
+  onError(error: unknown, context: Record<string, unknown>): void;
+}
+
+const COUNTS_EVERY_MS = 1000;
+const HEARTBEAT_EVERY_MS = 30_000;
+const IDLE_ROOM_MS = 60_000;
+
+const key = (platformId: string, roomId: string) => `${platformId}:${roomId}`;
+
+export class RoomHub {
+  private readonly channels = new Map<string, Promise<RoomChannel | undefined>>();
+  private countsTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeats = new Set<() => void>();
+
+  constructor(private readonly ports: HubPorts) {}
+
+  start(): void {
+    this.countsTimer = setInterval(() => this.tick(), COUNTS_EVERY_MS);
+    this.countsTimer.unref();
+    this.heartbeatTimer = setInterval(() => this.beat(), HEARTBEAT_EVERY_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Stops the clocks, writes the last likes and closes every viewer (going away: they reconnect elsewhere). */
+  async stop(): Promise<void> {
+    clearInterval(this.countsTimer);
+    clearInterval(this.heartbeatTimer);
+    await this.flushLikes();
+    for (const channel of await this.loaded()) {
+      for (const viewer of channel.viewers) viewer.close(1001, 'server shutting down');
+    }
+    this.channels.clear();
+  }
+
+  /** The room's channel on this node, loading it on first use; undefined for a room the platform does not have. */
+  channel(platformId: string, roomId: string): Promise<RoomChannel | undefined> {
+    const k = key(platformId, roomId);
+    let channel = this.channels.get(k);
+    if (!channel) {
+      channel = this.ports.load(platformId, roomId).then((loaded) => {
+        if (!loaded) {
+          this.channels.delete(k);
+          return undefined;
+        }
+        const made = new RoomChannel(loaded.room, loaded.messages);
+        for (const [customerId, until] of loaded.mutes) made.mutes.set(customerId, until);
+        for (const customerId of loaded.kicked) made.kicked.add(customerId);
+        return made;
+      });
+      channel.catch(() => this.channels.delete(k));
+      this.channels.set(k, channel);
+    }
+    return channel;
+  }
+
+  /** The channel if this node serves the room now (admin actions change it in place), else undefined. */
+  async ifLoaded(platformId: string, roomId: string): Promise<RoomChannel | undefined> {
+    return this.channels.get(key(platformId, roomId));
+  }
+
+  /** Viewers of a room on this node. */
+  async viewerCount(platformId: string, roomId: string): Promise<number> {
+    return (await this.ifLoaded(platformId, roomId))?.viewers.size ?? 0;
+  }
+
+  /** Registers a viewer's heartbeat (called every 30 s); returns the function that removes it. */
+  onHeartbeat(beat: () => void): () => void {
+    this.heartbeats.add(beat);
+    return () => this.heartbeats.delete(beat);
+  }
+
+  /** Connections this node serves, all rooms. */
+  async connectionCount(): Promise<number> {
+    return (await this.loaded()).reduce((n, channel) => n + channel.viewers.size, 0);
+  }
+
+  private async loaded(): Promise<RoomChannel[]> {
+    const settled = await Promise.allSettled(this.channels.values());
+    return settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value] : []));
+  }
+
+  private tick(): void {
+    this.loaded()
+      .then((channels) => {
+        for (const channel of channels) channel.sendCounts();
+        return this.flushLikes(channels);
+      })
+      .catch((error: unknown) => this.ports.onError(error, { during: 'live counts' }));
+  }
+
+  private async flushLikes(channels?: RoomChannel[]): Promise<void> {
+    for (const channel of channels ?? (await this.loaded())) {
+      const taps = channel.pendingLikes;
+      if (taps === 0) continue;
+      channel.pendingLikes = 0;
+      try {
+        await this.ports.persistLikes(channel.room.platformId, channel.room.id, taps);
+      } catch (error) {
+        // Kept for the next second rather than lost.
+        channel.pendingLikes += taps;
+        this.ports.onError(error, { during: 'live likes', roomId: channel.room.id });
+      }
+    }
+  }
+
+  private beat(): void {
+    for (const beat of this.heartbeats) beat();
+    const now = Date.now();
+    this.loaded()
+      .then((channels) => {
+        for (const channel of channels) {
+          if (channel.idleSince !== null && now - channel.idleSince > IDLE_ROOM_MS && channel.pendingLikes === 0) {
+            this.channels.delete(key(channel.room.platformId, channel.room.id));
+          }
+        }
+      })
+      .catch((error: unknown) => this.ports.onError(error, { during: 'live heartbeat' }));
+  }
+}
