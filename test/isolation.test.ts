@@ -23,7 +23,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'live'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -66,6 +66,13 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   assert.equal(reservation.statusCode, 201, reservation.body);
   const reservationId = reservation.json().id as string;
   const commerce = await seedCommerce(env, shop, customer.json().token, p.variants[0].id, marker);
+  // A live room with a host message in its history.
+  const room = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms`, payload: { title: `${marker} room` } });
+  assert.equal(room.statusCode, 201, room.body);
+  const roomId = room.json().id as string;
+  const said = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms/${roomId}/messages`, payload: { text: `${marker} says hi` } });
+  assert.equal(said.statusCode, 201, said.body);
+  const messageId = said.json().id as string;
   return {
     shop,
     customerToken: customer.json().token,
@@ -86,9 +93,11 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       endpointId,
       deliveryId,
       reservationId,
+      roomId,
+      messageId,
       ...commerce,
     },
-    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId],
   };
 }
 

@@ -41,7 +41,7 @@ export class LiveClient {
 
   /** The first frame (from `from` on) that matches, waiting for it. */
   async next(match: (frame: LiveFrame) => boolean, what: string, timeoutMs = 10_000, from = 0): Promise<LiveFrame> {
-    return waitFor(what, () => this.frames.slice(from).find(match), timeoutMs, 5);
+    return (await waitFor(what, () => this.frames.slice(from).find(match), timeoutMs, 5))!;
   }
 
   async welcome(): Promise<LiveFrame> {
@@ -50,7 +50,7 @@ export class LiveClient {
 
   /** Resolves when the server closed this socket. */
   async closedBy(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
-    return waitFor('socket close', () => this.closed, timeoutMs, 5);
+    return (await waitFor('socket close', () => this.closed, timeoutMs, 5))!;
   }
 
   close(): void {

@@ -222,7 +222,7 @@ eachDatabase('live rooms', (env) => {
 
     it('keeps platforms apart: another platform\'s host, key, token or admin cannot reach a room', async () => {
       const roomId = await liveRoom(a);
-      for (const headers of [{ host: b.host }, { 'x-publishable-key': b.publishableKey }]) {
+      for (const headers of [{ host: b.host }, { 'x-publishable-key': b.publishableKey }] as Record<string, string>[]) {
         const stranger = await connect(roomId, headers);
         assert.equal((await stranger.closedBy()).code, 4404);
         assert.equal(stranger.ofType('error')[0]!.code, 'room_not_found');
