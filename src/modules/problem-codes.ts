@@ -13,6 +13,7 @@ import { paymentsProblemCodes } from './payments/problems.ts';
 import { platformsProblemCodes } from './platforms/problems.ts';
 import { promotionsProblemCodes } from './promotions/problems.ts';
 import { webhooksProblemCodes } from './webhooks/problems.ts';
+import { wishlistsProblemCodes } from './wishlists/problems.ts';
 
 export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = {
   kernel: kernelProblemCodes,
@@ -27,6 +28,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   payments: paymentsProblemCodes,
   'flash-sales': flashSalesProblemCodes,
   webhooks: webhooksProblemCodes,
+  wishlists: wishlistsProblemCodes,
   live: liveProblemCodes,
 };
 

@@ -12,9 +12,12 @@ export {
   updateVariant,
 } from './products.ts';
 export { createCategory, deleteCategory, getCategory, getCategoryTree, listCategories, updateCategory } from './categories.ts';
-export { getSellableVariants, getStoreProduct, listStoreProducts, type SellableVariant, type StoreListQuery } from './store.ts';
+export { getSellableVariants, getStoreProduct, getStoreProducts, listStoreProducts, type SellableVariant, type StoreListQuery } from './store.ts';
 export { getVariantRefs, type VariantRef } from './variant-refs.ts';
 export { getProductCategoryIds } from './product-categories.ts';
 export { unknownCatalogIds, type CatalogRefs, type UnknownCatalogRefs } from './known-ids.ts';
 export { invalidateCatalog } from './cache.ts';
 export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, StoreProduct } from './schemas.ts';
+export { resolveCurrency, resolveLocale } from './locale.ts';
+export { LocaleCurrencyQuery, StoreProduct as StoreProductSchema } from './schemas.ts';
+export * from './events.ts';

@@ -227,3 +227,20 @@ export async function getSellableVariants(pdb: PlatformDb, variantIds: readonly 
     compareAtPrice: r.compare_at_amount,
   }));
 }
+
+/** The published products among ids, by id (ids not published on this platform are absent), in one query. */
+export async function getStoreProducts(
+  pdb: PlatformDb,
+  platform: Platform,
+  ids: readonly string[],
+  view: { locale: string; currency: string },
+): Promise<Map<string, StoreProduct>> {
+  const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+  if (wanted.length === 0) return new Map();
+  const rows = await pdb.query<StoreProductRow>(
+    `select ${STORE_PRODUCT_COLUMNS} from ${STORE_PRODUCT_FROM}
+     where p.platform_id = $1 and p.status = 'published' and p.id = any($3::uuid[])`,
+    [view.currency, wanted],
+  );
+  return new Map(rows.map((row) => [row.id, toStoreProduct(row, platform, view.locale, view.currency)]));
+}
