@@ -46,6 +46,10 @@ export interface LiveEnvSettings {
   sendQueue: number;
   /** Bytes written to a viewer's socket and not yet sent (ws bufferedAmount) above which it counts as behind. */
   highWaterBytes: number;
+  /** Rooms cross nodes through NATS core subjects (default when NATS_URL is set) or stay in this process. */
+  fanout: 'nats' | 'local';
+  /** First tokens of the room subjects: <prefix>.live.<platform>.<room> (SOUK_LIVE_SUBJECT_PREFIX). */
+  subjectPrefix: string;
 }
 
 export interface ModuleEnvSettings {
@@ -97,10 +101,20 @@ function flashSettings(env: NodeJS.ProcessEnv): FlashEnvSettings {
   };
 }
 
+function liveFanout(env: NodeJS.ProcessEnv): LiveEnvSettings['fanout'] {
+  const raw = env.SOUK_LIVE_FANOUT;
+  if (raw === undefined || raw === '') return env.NATS_URL ? 'nats' : 'local';
+  if (raw !== 'nats' && raw !== 'local') throw new Error(`SOUK_LIVE_FANOUT must be nats or local, got "${raw}"`);
+  if (raw === 'nats' && !env.NATS_URL) throw new Error('SOUK_LIVE_FANOUT=nats needs NATS_URL');
+  return raw;
+}
+
 function liveSettings(env: NodeJS.ProcessEnv): LiveEnvSettings {
   return {
     sendQueue: positiveIntEnv(env, 'SOUK_LIVE_SEND_QUEUE', 256),
     highWaterBytes: positiveIntEnv(env, 'SOUK_LIVE_HIGH_WATER_BYTES', 256 * 1024),
+    fanout: liveFanout(env),
+    subjectPrefix: env.SOUK_LIVE_SUBJECT_PREFIX || 'souk',
   };
 }
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../../test/harness.ts';
 import { chatTexts, LiveClient, type LiveFrame } from '../../../test/live-client.ts';
 import { waitFor } from '../../../test/wait.ts';
+import { loadModuleSettings } from '../../kernel/module-settings.ts';
 
 interface Shop extends TestPlatform {
   slug: string;
@@ -287,4 +288,4 @@ eachDatabase('live rooms', (env) => {
   it('closes every socket', () => {
     for (const client of clients) client.close();
   });
-}, { live: { sendQueue: 64, highWaterBytes: 64 * 1024 } });
+}, { live: { ...loadModuleSettings(process.env).live, sendQueue: 64, highWaterBytes: 64 * 1024 } });

@@ -2,7 +2,10 @@
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { LiveEnvSettings } from '../../kernel/module-settings.ts';
 import { memoryRateLimiter, type RateLimiter } from '../../kernel/rate-limit.ts';
+import { newId } from '../../kernel/ids.ts';
+import { inProcessFanout } from './hub/fanout.ts';
 import { RoomHub } from './hub/hub.ts';
+import { natsFanout } from './nats-fanout.ts';
 import { ChatWriter, recentMessages } from './messages.ts';
 import { createLiveMetrics, type LiveMetrics } from './metrics.ts';
 import { restrictions } from './moderation.ts';
@@ -19,6 +22,12 @@ export interface LiveRuntime {
 
 export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
   const writer = new ChatWriter(ctx);
+  const settings = ctx.config.live;
+  const onError = (error: unknown, context: Record<string, unknown>) => ctx.log.warn({ err: error, ...context }, 'live room hub error');
+  const fanout =
+    settings.fanout === 'nats' && ctx.config.natsUrl
+      ? natsFanout(ctx.config.natsUrl, settings.subjectPrefix, (error) => onError(error, { during: 'live fan-out' }))
+      : inProcessFanout;
   const hub = new RoomHub({
     async load(platformId, roomId) {
       const pdb = ctx.platformDb(platformId);
@@ -30,9 +39,9 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
       return { room, messages, mutes, kicked };
     },
     persistLikes: (platformId, roomId, taps) => addLikes(ctx.platformDb(platformId), roomId, taps),
-    onError: (error, context) => ctx.log.warn({ err: error, ...context }, 'live room hub error'),
-  });
-  return { settings: ctx.config.live, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics) };
+    onError,
+  }, fanout, newId());
+  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics) };
 }
 
 export async function stopLiveRuntime(runtime: LiveRuntime): Promise<void> {

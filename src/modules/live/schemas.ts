@@ -38,7 +38,7 @@ export const Room = Type.Object(
     startedAt: Nullable(Type.String()),
     endedAt: Nullable(Type.String()),
     likes: Type.Integer({ description: 'Likes counted so far (taps are added at most once a second)' }),
-    viewers: Type.Integer({ description: 'Viewers connected to this node now' }),
+    viewers: Type.Integer({ description: 'Viewers on every node, as the answering node knows them (0 when it serves none of them)' }),
     createdAt: Type.String(),
   },
   { title: 'LiveRoom' },

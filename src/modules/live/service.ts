@@ -1,18 +1,13 @@
-// Admin actions on rooms, with their effect on the viewers this node serves: the database first (the
-// room's truth), then the room's channel if it is loaded here. Rooms served by other nodes learn of it
-// when they load the room again (cross-node fan-out is a later phase).
+// Admin actions on rooms: the database first (the room's truth), then the effect on the viewers of every
+// node that serves the room (hub.effect: here directly, elsewhere through the fan-out).
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { encodeFrame } from './hub/lanes.ts';
-import type { RoomChannel } from './hub/room-channel.ts';
-import { errorFrame } from './frames.ts';
 import { insertMessages, newMessage } from './messages.ts';
 import { deleteMessage, kick, mute, unmute } from './moderation.ts';
 import { endRoom, getRoom, startRoom, type StateChange, type StoredRoom } from './rooms.ts';
 import { roomNotInState } from './problems.ts';
 import type { KickInput, Message, ModerationEntry, MuteInput, Room } from './schemas.ts';
 import type { LiveRuntime } from './runtime.ts';
-import { CLOSE_KICKED } from './socket.ts';
 
 export class LiveService {
   constructor(
@@ -20,11 +15,11 @@ export class LiveService {
     private readonly runtime: LiveRuntime,
   ) {}
 
-  /** The room as the API shows it, with the viewers this node serves. */
+  /** The room as the API shows it; likes and viewers as this node knows them when it serves the room. */
   async view(room: StoredRoom): Promise<Room> {
     const { platformId: _platform, ...rest } = room;
-    const loaded = await this.loaded(room.platformId, room.id);
-    return { ...rest, likes: loaded?.room.likes ?? room.likes, viewers: loaded?.viewers.size ?? 0 };
+    const loaded = await this.runtime.hub.ifLoaded(room.platformId, room.id);
+    return { ...rest, likes: loaded?.room.likes ?? room.likes, viewers: loaded?.totalViewers() ?? 0 };
   }
 
   async start(pdb: PlatformDb, roomId: string, actor: string): Promise<Room> {
@@ -41,71 +36,42 @@ export class LiveService {
     if (room.state === 'ended') throw roomNotInState(roomId, room.state, 'scheduled or live');
     const message = newMessage('host', author, text);
     await insertMessages(pdb, roomId, [message]);
-    (await this.loaded(pdb.platformId, roomId))?.publish(message);
+    await this.runtime.hub.effect(pdb.platformId, roomId, { kind: 'message', message });
     const { customerId: _none, ...shown } = message;
     return shown;
   }
 
   async mute(pdb: PlatformDb, roomId: string, input: MuteInput, actor: string): Promise<ModerationEntry> {
     const entry = await mute(pdb, roomId, input, actor);
-    const channel = await this.loaded(pdb.platformId, roomId);
-    if (channel) {
-      channel.mutes.set(input.customerId, entry.until ? Date.parse(entry.until) : Infinity);
-      this.tell(channel, input.customerId, { type: 'moderation', action: 'mute', until: entry.until });
-    }
+    await this.runtime.hub.effect(pdb.platformId, roomId, { kind: 'mute', customerId: input.customerId, until: entry.until ? Date.parse(entry.until) : null });
     return entry;
   }
 
   async unmute(pdb: PlatformDb, roomId: string, customerId: string, actor: string): Promise<ModerationEntry> {
     const entry = await unmute(pdb, roomId, customerId, actor);
-    const channel = await this.loaded(pdb.platformId, roomId);
-    if (channel) {
-      channel.mutes.delete(customerId);
-      this.tell(channel, customerId, { type: 'moderation', action: 'unmute' });
-    }
+    await this.runtime.hub.effect(pdb.platformId, roomId, { kind: 'unmute', customerId });
     return entry;
   }
 
   async kick(pdb: PlatformDb, roomId: string, input: KickInput, actor: string): Promise<ModerationEntry> {
     const entry = await kick(pdb, roomId, input, actor);
-    const channel = await this.loaded(pdb.platformId, roomId);
-    if (channel) {
-      channel.kicked.add(input.customerId);
-      for (const viewer of channel.viewers) {
-        if (viewer.customerId !== input.customerId) continue;
-        viewer.queue.send(encodeFrame(errorFrame('kicked', 'A moderator removed you from this room.')), 'critical');
-        viewer.close(CLOSE_KICKED, 'kicked');
-      }
-    }
+    await this.runtime.hub.effect(pdb.platformId, roomId, { kind: 'kick', customerId: input.customerId });
     return entry;
   }
 
-  /** Deleted for everyone: out of the table's history, out of this node's, and every viewer told to hide it. */
+  /** Deleted for everyone: out of the table's history, out of every node's, and every viewer told to hide it. */
   async deleteMessage(pdb: PlatformDb, roomId: string, messageId: string, actor: string): Promise<ModerationEntry> {
     // Chat still waiting for its batch is written first, so a message just sent can be deleted too.
     await this.runtime.writer.flush();
     const entry = await deleteMessage(pdb, roomId, messageId, actor);
-    (await this.loaded(pdb.platformId, roomId))?.remove(messageId);
+    await this.runtime.hub.effect(pdb.platformId, roomId, { kind: 'deleted', messageId });
     return entry;
   }
 
   private async applyState(change: StateChange): Promise<Room> {
-    const channel = await this.loaded(change.room.platformId, change.room.id);
-    if (channel) {
-      channel.room = { ...change.room, likes: channel.room.likes };
-      channel.broadcast({ type: 'state', state: change.room.state }, 'critical');
-      channel.publish(change.notice);
-    }
+    const { platformId, id } = change.room;
+    await this.runtime.hub.effect(platformId, id, { kind: 'state', room: change.room });
+    await this.runtime.hub.effect(platformId, id, { kind: 'message', message: change.notice });
     return this.view(change.room);
-  }
-
-  private loaded(platformId: string, roomId: string): Promise<RoomChannel | undefined> {
-    return this.runtime.hub.ifLoaded(platformId, roomId);
-  }
-
-  /** A critical frame to every socket of one customer in the room. */
-  private tell(channel: RoomChannel, customerId: string, value: unknown): void {
-    const frame = encodeFrame(value);
-    for (const viewer of channel.viewers) if (viewer.customerId === customerId) viewer.queue.send(frame, 'critical');
   }
 }

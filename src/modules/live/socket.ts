@@ -9,6 +9,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { customerByToken, type Customer } from '../accounts/customer-service.ts';
 import { cleanText, errorFrame, parseClientFrame, type ClientFrame, type ErrorCode } from './frames.ts';
+import { CLOSE_KICKED } from './hub/effects.ts';
 import { encodeFrame, type Lane } from './hub/lanes.ts';
 import { publicMessage, type RoomChannel, type Viewer } from './hub/room-channel.ts';
 import { ViewerQueue } from './hub/viewer-queue.ts';
@@ -23,7 +24,6 @@ const CLOSE_AFTER_FRAMES_PER_SECOND = 400;
 
 export const CLOSE_POLICY = 1008;
 export const CLOSE_NO_ROOM = 4404;
-export const CLOSE_KICKED = 4403;
 export const CLOSE_BAD_TOKEN = 4401;
 
 export interface SocketQuery {
@@ -96,7 +96,7 @@ class ViewerSession {
       encodeFrame({
         type: 'welcome',
         room: { id: channel.room.id, title: channel.room.title, state: channel.room.state, coverUrl: channel.room.coverUrl, hosts: channel.room.hosts, productIds: channel.room.productIds },
-        counts: { likes: channel.room.likes, viewers: channel.viewers.size + 1 },
+        counts: { likes: channel.room.likes, viewers: channel.totalViewers() + 1 },
         you: this.you(channel),
         // since given and found: everything after it (resumed: true); otherwise the latest messages.
         resumed: resumed !== undefined,
@@ -174,7 +174,7 @@ class ViewerSession {
     const message = newMessage('chat', authorName(customer), text, customer.id);
     this.runtime.writer.add(this.platform.id, channel.room.id, message);
     this.reply({ type: 'ack', id: message.id, ...(ref !== undefined ? { ref } : {}) });
-    channel.publish(message);
+    await this.runtime.hub.effect(this.platform.id, channel.room.id, { kind: 'message', message });
   }
 
   /** A frame for this socket only, never dropped. */

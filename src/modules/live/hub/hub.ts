@@ -2,7 +2,11 @@
 // sends each room's counts (likes, viewers) when they changed and hands the likes tapped since to
 // `persistLikes`, so a thousand taps become one frame and one UPDATE, never one of each per tap. Every
 // 30 s it pings the sockets (a viewer that did not answer the previous ping is cut) and forgets rooms
-// nobody has watched for a minute.
+// nobody has watched for a minute. Every change to a room goes through effect(): applied here and
+// published through the fan-out, so the room's channel on every other node changes the same way; each
+// node also tallies its viewers and taps per room once a second, and the others sum them.
+import { applyEffect, type RoomEffect } from './effects.ts';
+import type { Fanout, RoomEnvelope } from './fanout.ts';
 import { RoomChannel, type RoomMessage, type RoomSnapshot } from './room-channel.ts';
 
 export interface LoadedRoom {
@@ -21,6 +25,8 @@ export interface HubPorts {
 }
 
 const COUNTS_EVERY_MS = 1000;
+/** A node repeats an unchanged tally this often, so the others know its viewers are still there. */
+const TALLY_REFRESH_MS = 2000;
 const HEARTBEAT_EVERY_MS = 30_000;
 const IDLE_ROOM_MS = 60_000;
 
@@ -32,9 +38,17 @@ export class RoomHub {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly heartbeats = new Set<() => void>();
 
-  constructor(private readonly ports: HubPorts) {}
+  private readonly tallied = new Map<RoomChannel, { viewers: number; at: number }>();
 
-  start(): void {
+  constructor(
+    private readonly ports: HubPorts,
+    private readonly fanout: Fanout,
+    /** This node's name in envelopes (its own echoes are ignored). */
+    readonly nodeId: string,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.fanout.start((envelope) => this.remote(envelope));
     this.countsTimer = setInterval(() => this.tick(), COUNTS_EVERY_MS);
     this.countsTimer.unref();
     this.heartbeatTimer = setInterval(() => this.beat(), HEARTBEAT_EVERY_MS);
@@ -50,6 +64,36 @@ export class RoomHub {
       for (const viewer of channel.viewers) viewer.close(1001, 'server shutting down');
     }
     this.channels.clear();
+    await this.fanout.stop();
+  }
+
+  /** Changes the room here (when this node serves it) and on every other node. */
+  async effect(platformId: string, roomId: string, effect: RoomEffect): Promise<void> {
+    const channel = await this.ifLoaded(platformId, roomId);
+    if (channel) applyEffect(channel, effect, this.nodeId);
+    this.fanout.publish({ origin: this.nodeId, platformId, roomId, effect });
+  }
+
+  private remote(envelope: RoomEnvelope): void {
+    if (envelope.origin === this.nodeId) return;
+    // A room nobody watches here is not loaded; it reads the table when a viewer comes.
+    this.ifLoaded(envelope.platformId, envelope.roomId)
+      .then((channel) => channel && applyEffect(channel, envelope.effect, envelope.origin))
+      .catch((error: unknown) => this.ports.onError(error, { during: 'live remote effect' }));
+  }
+
+  /** This node's viewers and new taps of each room it serves, for the other nodes (when changed, or to refresh). */
+  private tally(channels: RoomChannel[]): void {
+    const now = Date.now();
+    for (const channel of channels) {
+      const last = this.tallied.get(channel);
+      const viewers = channel.viewers.size;
+      if (channel.untalliedLikes === 0 && last && last.viewers === viewers && now - last.at < TALLY_REFRESH_MS) continue;
+      if (viewers === 0 && channel.untalliedLikes === 0 && last?.viewers === 0) continue;
+      this.fanout.publish({ origin: this.nodeId, platformId: channel.room.platformId, roomId: channel.room.id, effect: { kind: 'tally', viewers, likes: channel.untalliedLikes } });
+      channel.untalliedLikes = 0;
+      this.tallied.set(channel, { viewers, at: now });
+    }
   }
 
   /** The room's channel on this node, loading it on first use; undefined for a room the platform does not have. */
@@ -78,20 +122,10 @@ export class RoomHub {
     return this.channels.get(key(platformId, roomId));
   }
 
-  /** Viewers of a room on this node. */
-  async viewerCount(platformId: string, roomId: string): Promise<number> {
-    return (await this.ifLoaded(platformId, roomId))?.viewers.size ?? 0;
-  }
-
   /** Registers a viewer's heartbeat (called every 30 s); returns the function that removes it. */
   onHeartbeat(beat: () => void): () => void {
     this.heartbeats.add(beat);
     return () => this.heartbeats.delete(beat);
-  }
-
-  /** Connections this node serves, all rooms. */
-  async connectionCount(): Promise<number> {
-    return (await this.loaded()).reduce((n, channel) => n + channel.viewers.size, 0);
   }
 
   private async loaded(): Promise<RoomChannel[]> {
@@ -102,6 +136,7 @@ export class RoomHub {
   private tick(): void {
     this.loaded()
       .then((channels) => {
+        this.tally(channels);
         for (const channel of channels) channel.sendCounts();
         return this.flushLikes(channels);
       })
@@ -131,6 +166,7 @@ export class RoomHub {
         for (const channel of channels) {
           if (channel.idleSince !== null && now - channel.idleSince > IDLE_ROOM_MS && channel.pendingLikes === 0) {
             this.channels.delete(key(channel.room.platformId, channel.room.id));
+            this.tallied.delete(channel);
           }
         }
       })

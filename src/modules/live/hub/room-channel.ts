@@ -5,6 +5,9 @@ import type { Message } from '../schemas.ts';
 import { encodeFrame, type Lane } from './lanes.ts';
 import type { ViewerQueue } from './viewer-queue.ts';
 
+/** A node tallies its rooms every second; one not heard from for this long is taken to have none. */
+export const REMOTE_TALLY_TTL_MS = 5000;
+
 /** Messages kept per room in memory: what join and resume are answered from. */
 export const RECENT_MESSAGES = 500;
 
@@ -48,6 +51,10 @@ export class RoomChannel {
   readonly kicked = new Set<string>();
   /** Taps counted here and not yet written to the room row. */
   pendingLikes = 0;
+  /** Taps counted here and not yet told to the other nodes. */
+  untalliedLikes = 0;
+  /** Other nodes' viewers of this room, by node, with when they last said so. */
+  private readonly remoteViewers = new Map<string, { viewers: number; at: number }>();
   /** What the last counts frame said, so an unchanged second sends nothing. */
   private lastCounts = { likes: -1, viewers: -1 };
   /** When the channel last had no viewers (for eviction), or null while it has some. */
@@ -118,11 +125,28 @@ export class RoomChannel {
   addLikes(taps: number): void {
     this.room.likes += taps;
     this.pendingLikes += taps;
+    this.untalliedLikes += taps;
+  }
+
+  /** Another node's count of viewers and its taps since its last tally (it stores those taps itself). */
+  tally(node: string, viewers: number, likes: number): void {
+    this.remoteViewers.set(node, { viewers, at: Date.now() });
+    this.room.likes += likes;
+  }
+
+  /** Viewers on every node; a node silent for REMOTE_TALLY_TTL_MS (dead, or the room left it) counts no more. */
+  totalViewers(now = Date.now()): number {
+    let total = this.viewers.size;
+    for (const [node, { viewers, at }] of this.remoteViewers) {
+      if (now - at > REMOTE_TALLY_TTL_MS) this.remoteViewers.delete(node);
+      else total += viewers;
+    }
+    return total;
   }
 
   /** A counts frame when likes or viewers changed since the last one (called at most once a second). */
   sendCounts(): void {
-    const counts = { likes: this.room.likes, viewers: this.viewers.size };
+    const counts = { likes: this.room.likes, viewers: this.totalViewers() };
     if (counts.likes === this.lastCounts.likes && counts.viewers === this.lastCounts.viewers) return;
     this.lastCounts = counts;
     this.broadcast({ type: 'counts', ...counts }, 'high');
