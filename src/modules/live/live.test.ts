@@ -4,6 +4,7 @@
 // during a chat flood (it loses chat, counted, never a host message), and isolation between platforms.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../../test/harness.ts';
 import { chatTexts, LiveClient, type LiveFrame } from '../../../test/live-client.ts';
@@ -238,6 +239,32 @@ eachDatabase('live rooms', (env) => {
         assert.equal(viaB.statusCode, 404, `${method} ${path} through B's admin`);
         const aAsB = await admin(b, { method, url: `${rooms(a)}/${roomId}${path}`, ...(path === '/messages' ? { payload: { text: 'hijack' } } : {}) });
         assert.equal(aAsB.statusCode, 404, `${method} ${path} of A by B's admin`);
+      }
+    });
+  });
+
+  describe('souk live watch', () => {
+    it('prints the room as a viewer sees it and posts the lines typed on stdin', async () => {
+      const roomId = await liveRoom(a, 'CLI room');
+      const viewer = await customer(a, 'Terminal');
+      const cli = spawn(process.execPath, ['bin/souk.js', 'live', 'watch', roomId, '--url', baseUrl, '--host', a.host, '--token', viewer.token], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      cli.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      try {
+        await waitFor('the welcome line', () => out.includes('== CLI room (live)'), 60_000);
+        await hostSays(a, roomId, 'hello terminal');
+        await waitFor('the host line', () => /\[host\] .*: hello terminal/.test(out));
+        const watcher = await connect(roomId, { host: a.host });
+        await watcher.welcome();
+        cli.stdin.write('typed in a terminal\n');
+        await watcher.next((f) => f.type === 'message' && messageOf(f).text === 'typed in a terminal', 'chat from the CLI');
+        await waitFor('its own message', () => out.includes('Terminal: typed in a terminal'));
+      } finally {
+        cli.kill();
       }
     });
   });
