@@ -12,7 +12,7 @@ import { databaseFingerprint } from './fingerprint.ts';
 import { seedCommerce } from './commerce.ts';
 
 const RUNS = Number(process.env.SOUK_FUZZ_RUNS ?? 30);
-const FUZZ_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists'];
+const FUZZ_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live'];
 
 /** JSON values of a type the schema does not allow (what coercion used to turn into the right one). */
 function wrongTypes(schema: JsonSchema): unknown[] {
@@ -48,6 +48,7 @@ eachDatabase('fuzzing every route', (env) => {
     const customer = await env.app.inject({ method: 'POST', url: '/store/customers', headers: shop.store, payload: { email: 'fuzz@customer.test', password: 'customer-password' } });
     customerToken = customer.json().token;
     const commerce = await seedCommerce(env, shop, customerToken, product.json().variants[0].id);
+    const room = await admin({ method: 'POST', url: '/admin/platforms/fuzz/live/rooms', payload: { title: 'Fuzz room' } });
     Object.assign(real, {
       ...commerce,
       platform: 'fuzz',
@@ -64,6 +65,8 @@ eachDatabase('fuzzing every route', (env) => {
       endpointId: '00000000-0000-7000-8000-000000000000',
       deliveryId: '00000000-0000-7000-8000-000000000000',
       reservationId: '00000000-0000-7000-8000-000000000000',
+      roomId: room.json().id,
+      messageId: '00000000-0000-7000-8000-000000000000',
     });
     routes = await routesFromOpenApi(env.app);
   });

@@ -23,7 +23,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -68,6 +68,13 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   const commerce = await seedCommerce(env, shop, customer.json().token, p.variants[0].id, marker);
   const wished = await env.app.inject({ method: 'PUT', url: `/store/wishlist/items/${p.id}`, headers: { ...shop.store, authorization: `Bearer ${customer.json().token}` } });
   assert.equal(wished.statusCode, 204, wished.body);
+  // A live room with a host message in its history.
+  const room = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms`, payload: { title: `${marker} room` } });
+  assert.equal(room.statusCode, 201, room.body);
+  const roomId = room.json().id as string;
+  const said = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms/${roomId}/messages`, payload: { text: `${marker} says hi` } });
+  assert.equal(said.statusCode, 201, said.body);
+  const messageId = said.json().id as string;
   return {
     shop,
     customerToken: customer.json().token,
@@ -88,9 +95,11 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       endpointId,
       deliveryId,
       reservationId,
+      roomId,
+      messageId,
       ...commerce,
     },
-    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId],
   };
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { positiveIntEnv } from './env.ts';
 import { loadModuleSettings, type ModuleEnvSettings } from './module-settings.ts';
 
-/** The kernel's settings, and the modules' process-wide ones (config.payments, .webhooks, .flashSales). */
+/** The kernel's settings, and the modules' process-wide ones (config.payments, .webhooks, .flashSales, .live). */
 export interface Config extends ModuleEnvSettings {
   port: number;
   host: string;

@@ -1,4 +1,4 @@
-// The process-wide settings of modules (payments, webhooks, flash sales), read from the environment with
+// The process-wide settings of modules (payments, webhooks, flash sales, live rooms), read from the environment with
 // the rest of the kernel config, once, and handed to modules as ctx.config. Modules never read the
 // environment themselves: one place parses and checks every setting (a bad value stops the start), and
 // the README settings table documents them all (test/settings-docs.test.ts).
@@ -41,10 +41,22 @@ export interface FlashEnvSettings {
   nodeTimeoutMs: number;
 }
 
+export interface LiveEnvSettings {
+  /** Frames of chat and high-priority messages one viewer may have queued before the oldest chat is dropped. */
+  sendQueue: number;
+  /** Bytes written to a viewer's socket and not yet sent (ws bufferedAmount) above which it counts as behind. */
+  highWaterBytes: number;
+  /** Rooms cross nodes through NATS core subjects (default when NATS_URL is set) or stay in this process. */
+  fanout: 'nats' | 'local';
+  /** First tokens of the room subjects: <prefix>.live.<platform>.<room> (SOUK_LIVE_SUBJECT_PREFIX). */
+  subjectPrefix: string;
+}
+
 export interface ModuleEnvSettings {
   payments: PaymentsEnvSettings;
   webhooks: WebhookEnvSettings;
   flashSales: FlashEnvSettings;
+  live: LiveEnvSettings;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -89,7 +101,24 @@ function flashSettings(env: NodeJS.ProcessEnv): FlashEnvSettings {
   };
 }
 
+function liveFanout(env: NodeJS.ProcessEnv): LiveEnvSettings['fanout'] {
+  const raw = env.SOUK_LIVE_FANOUT;
+  if (raw === undefined || raw === '') return env.NATS_URL ? 'nats' : 'local';
+  if (raw !== 'nats' && raw !== 'local') throw new Error(`SOUK_LIVE_FANOUT must be nats or local, got "${raw}"`);
+  if (raw === 'nats' && !env.NATS_URL) throw new Error('SOUK_LIVE_FANOUT=nats needs NATS_URL');
+  return raw;
+}
+
+function liveSettings(env: NodeJS.ProcessEnv): LiveEnvSettings {
+  return {
+    sendQueue: positiveIntEnv(env, 'SOUK_LIVE_SEND_QUEUE', 256),
+    highWaterBytes: positiveIntEnv(env, 'SOUK_LIVE_HIGH_WATER_BYTES', 256 * 1024),
+    fanout: liveFanout(env),
+    subjectPrefix: env.SOUK_LIVE_SUBJECT_PREFIX || 'souk',
+  };
+}
+
 /** Every module's process-wide settings from `env` (loadConfig passes process.env; tests their own). */
 export function loadModuleSettings(env: NodeJS.ProcessEnv): ModuleEnvSettings {
-  return { payments: paymentsSettings(env), webhooks: webhookSettings(env), flashSales: flashSettings(env) };
+  return { payments: paymentsSettings(env), webhooks: webhookSettings(env), flashSales: flashSettings(env), live: liveSettings(env) };
 }

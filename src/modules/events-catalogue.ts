@@ -4,6 +4,7 @@
 import type { CatalogEvents } from './catalog/events.ts';
 import type { FlashSalesEvents } from './flash-sales/events.ts';
 import type { InventoryEvents } from './inventory/events.ts';
+import type { LiveEvents } from './live/events.ts';
 import type { OrdersEvents } from './orders/events.ts';
 import type { PaymentsEvents } from './payments/events.ts';
 import type { PlatformsEvents } from './platforms/events.ts';
@@ -11,5 +12,5 @@ import type { PromotionsEvents } from './promotions/events.ts';
 import type { WishlistsEvents } from './wishlists/events.ts';
 
 declare module '../kernel/context.ts' {
-  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents, WishlistsEvents {}
+  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents, WishlistsEvents, LiveEvents {}
 }

@@ -11,10 +11,11 @@ import { cartModule } from './cart/index.ts';
 import { ordersModule } from './orders/index.ts';
 import { paymentsModule } from './payments/index.ts';
 import { flashSalesModule } from './flash-sales/index.ts';
+import { liveModule } from './live/index.ts';
 import { wishlistsModule } from './wishlists/index.ts';
 
 export function allModules(bus: () => EventBus): AnySoukModule[] {
   const modules: AnySoukModule[] = [];
-  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule);
+  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule, liveModule);
   return modules;
 }

@@ -7,6 +7,7 @@ import { catalogProblemCodes } from './catalog/problems.ts';
 import { eventsProblemCodes } from './events/problems.ts';
 import { flashSalesProblemCodes } from './flash-sales/problems.ts';
 import { inventoryProblemCodes } from './inventory/problems.ts';
+import { liveProblemCodes } from './live/problems.ts';
 import { ordersProblemCodes } from './orders/problems.ts';
 import { paymentsProblemCodes } from './payments/problems.ts';
 import { platformsProblemCodes } from './platforms/problems.ts';
@@ -28,6 +29,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   'flash-sales': flashSalesProblemCodes,
   webhooks: webhooksProblemCodes,
   wishlists: wishlistsProblemCodes,
+  live: liveProblemCodes,
 };
 
 export const allProblemCodes: readonly string[] = Object.values(problemCodesByOwner).flat();

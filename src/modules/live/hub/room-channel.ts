@@ -1,0 +1,154 @@
+// One room as this node serves it: its viewers, the recent messages a joiner or a resuming viewer gets,
+// who is muted or kicked, and the like count. Frames are encoded once per broadcast and shared by every
+// viewer's queue.
+import type { Message } from '../schemas.ts';
+import { encodeFrame, type Lane } from './lanes.ts';
+import type { ViewerQueue } from './viewer-queue.ts';
+
+/** A node tallies its rooms every second; one not heard from for this long is taken to have none. */
+export const REMOTE_TALLY_TTL_MS = 5000;
+
+/** Messages kept per room in memory: what join and resume are answered from. */
+export const RECENT_MESSAGES = 500;
+
+export interface RoomSnapshot {
+  id: string;
+  platformId: string;
+  title: string;
+  coverUrl: string | null;
+  hosts: string[];
+  productIds: string[];
+  state: 'scheduled' | 'live' | 'ended';
+  scheduledAt: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  likes: number;
+}
+
+/** A message as kept here: what viewers see, plus its author's customer id for moderation. */
+export interface RoomMessage extends Message {
+  customerId: string | null;
+}
+
+export interface Viewer {
+  queue: ViewerQueue;
+  customerId: string | null;
+  /** Closes this viewer's socket (kick, shutdown). */
+  close(code: number, reason: string): void;
+}
+
+export function publicMessage({ customerId: _hidden, ...message }: RoomMessage): Message {
+  return message;
+}
+
+const laneOfKind: Record<Message['kind'], Lane> = { chat: 'low', host: 'critical', system: 'critical' };
+
+export class RoomChannel {
+  readonly viewers = new Set<Viewer>();
+  private recent: RoomMessage[];
+  /** Customer id → muted until (ms since epoch; Infinity: until unmuted). */
+  readonly mutes = new Map<string, number>();
+  readonly kicked = new Set<string>();
+  /** Taps counted here and not yet written to the room row. */
+  pendingLikes = 0;
+  /** Taps counted here and not yet told to the other nodes. */
+  untalliedLikes = 0;
+  /** Other nodes' viewers of this room, by node, with when they last said so. */
+  private readonly remoteViewers = new Map<string, { viewers: number; at: number }>();
+  /** What the last counts frame said, so an unchanged second sends nothing. */
+  private lastCounts = { likes: -1, viewers: -1 };
+  /** When the channel last had no viewers (for eviction), or null while it has some. */
+  idleSince: number | null = Date.now();
+
+  constructor(
+    public room: RoomSnapshot,
+    messages: RoomMessage[],
+  ) {
+    this.recent = messages.slice(-RECENT_MESSAGES);
+  }
+
+  join(viewer: Viewer): void {
+    this.viewers.add(viewer);
+    this.idleSince = null;
+  }
+
+  leave(viewer: Viewer): void {
+    this.viewers.delete(viewer);
+    if (this.viewers.size === 0) this.idleSince = Date.now();
+  }
+
+  broadcast(value: unknown, lane: Lane): void {
+    const frame = encodeFrame(value);
+    for (const viewer of this.viewers) viewer.queue.send(frame, lane);
+  }
+
+  /** Keeps the message for joiners and sends it to every viewer in its kind's lane. */
+  publish(message: RoomMessage): void {
+    this.recent.push(message);
+    if (this.recent.length > RECENT_MESSAGES * 2) this.recent = this.recent.slice(-RECENT_MESSAGES);
+    this.broadcast({ type: 'message', message: publicMessage(message) }, laneOfKind[message.kind]);
+  }
+
+  /** The last n messages, oldest first. */
+  last(n: number): RoomMessage[] {
+    return n === 0 ? [] : this.recent.slice(-n);
+  }
+
+  /**
+   * The messages after `since`, oldest first; undefined when `since` is not among the recent messages
+   * (too old, deleted or unknown), so the caller can say the resume may have a gap.
+   */
+  after(since: string, max: number): RoomMessage[] | undefined {
+    const at = this.recent.findIndex((m) => m.id === since);
+    if (at < 0) return undefined;
+    return this.recent.slice(at + 1).slice(-max);
+  }
+
+  find(messageId: string): RoomMessage | undefined {
+    return this.recent.find((m) => m.id === messageId);
+  }
+
+  /** Removes a message for everyone: gone from history here, and every viewer told to hide it. */
+  remove(messageId: string): void {
+    this.recent = this.recent.filter((m) => m.id !== messageId);
+    this.broadcast({ type: 'deleted', messageId }, 'critical');
+  }
+
+  isMuted(customerId: string, now = Date.now()): boolean {
+    const until = this.mutes.get(customerId);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.mutes.delete(customerId);
+    return false;
+  }
+
+  addLikes(taps: number): void {
+    this.room.likes += taps;
+    this.pendingLikes += taps;
+    this.untalliedLikes += taps;
+  }
+
+  /** Another node's count of viewers and its taps since its last tally (it stores those taps itself). */
+  tally(node: string, viewers: number, likes: number): void {
+    this.remoteViewers.set(node, { viewers, at: Date.now() });
+    this.room.likes += likes;
+  }
+
+  /** Viewers on every node; a node silent for REMOTE_TALLY_TTL_MS (dead, or the room left it) counts no more. */
+  totalViewers(now = Date.now()): number {
+    let total = this.viewers.size;
+    for (const [node, { viewers, at }] of this.remoteViewers) {
+      if (now - at > REMOTE_TALLY_TTL_MS) this.remoteViewers.delete(node);
+      else total += viewers;
+    }
+    return total;
+  }
+
+  /** A counts frame when likes or viewers changed since the last one (called at most once a second). */
+  sendCounts(): void {
+    const counts = { likes: this.room.likes, viewers: this.totalViewers() };
+    if (counts.likes === this.lastCounts.likes && counts.viewers === this.lastCounts.viewers) return;
+    this.lastCounts = counts;
+    this.broadcast({ type: 'counts', ...counts }, 'high');
+  }
+}

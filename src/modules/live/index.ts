@@ -1,0 +1,33 @@
+// The live module: live-commerce rooms. A platform admin creates a room and starts it; viewers join over
+// a WebSocket on the same server (guests watch, customers chat and like); moderators mute, kick and
+// delete. In process, a room hub fans every message out through per-viewer queues with priority lanes
+// (hub/), so a slow viewer loses chat, never system, host or moderation frames, and never slows the room.
+import type { SoukModule } from '../../kernel/context.ts';
+import { liveDocs } from './openapi.ts';
+import { adminRoutes } from './routes-admin.ts';
+import { storeRoutes } from './routes-store.ts';
+import { createLiveRuntime, stopLiveRuntime, type LiveRuntime } from './runtime.ts';
+import { LiveService } from './service.ts';
+import { MODULE_NAME, platformSettingsSchema } from './settings.ts';
+
+export const liveModule: SoukModule<LiveRuntime> = {
+  name: MODULE_NAME,
+  core: false,
+  description: 'Live-commerce rooms: WebSocket chat and likes with priority lanes, moderation, history and resume.',
+  migrationsDir: new URL('./migrations/', import.meta.url),
+  tenantTables: ['live_rooms', 'live_messages', 'live_moderation'],
+  settingsSchema: platformSettingsSchema as unknown as Record<string, unknown>,
+  openapi: liveDocs,
+  dependsOn: ['accounts', 'events'],
+  createRuntime: createLiveRuntime,
+  start: (_ctx, { hub }) => hub.start(),
+  // After HTTP stopped (the sockets are closed by then): the last likes and chat are written.
+  stop: (_ctx, runtime) => stopLiveRuntime(runtime),
+  async routes(app, ctx, runtime) {
+    const live = new LiveService(ctx, runtime);
+    await storeRoutes(app, ctx, runtime, live);
+    adminRoutes(app, ctx, live);
+  },
+};
+
+export type { LiveRuntime } from './runtime.ts';

@@ -1,0 +1,64 @@
+// Storefront side of live rooms: the list of live and upcoming rooms, one room, and the viewers' socket.
+// The platform comes from the Host or the publishable key like every /store route (the kernel's hook
+// also runs for the socket's upgrade request), so a room of another platform is simply not found.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
+import { Type } from 'typebox';
+import type { ModuleContext } from '../../kernel/context.ts';
+import { errorResponses } from '../../kernel/http/schemas.ts';
+import { platformOf } from '../../kernel/http/tenancy.ts';
+import { MAX_FRAME_BYTES } from './frames.ts';
+import { findRoom, listLiveAndUpcoming } from './rooms.ts';
+import { roomNotFound } from './problems.ts';
+import { Room, RoomList, StoreRoomParams } from './schemas.ts';
+import type { LiveRuntime } from './runtime.ts';
+import type { LiveService } from './service.ts';
+import { openViewerSocket } from './socket.ts';
+
+const tags = ['live'];
+const security = [{ publishableKey: [] }];
+/** How long a closing socket may take to answer the close before it is cut (shutdown). */
+const CLOSE_GRACE_MS = 1000;
+
+const SocketQuery = Type.Object(
+  { since: Type.Optional(Type.String({ format: 'uuid', description: 'Resume after this message id' })) },
+  { additionalProperties: false },
+);
+
+export async function storeRoutes(app: FastifyInstance, ctx: ModuleContext, runtime: LiveRuntime, live: LiveService): Promise<void> {
+  // Registered in this module's scope: only its routes upgrade. Oversized frames close that socket (1009).
+  await app.register(websocket, {
+    options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
+    errorHandler: (error, socket, request) => {
+      request.log.debug({ err: error }, 'live socket error');
+      socket.terminate();
+    },
+    preClose(done) {
+      // Going away (1001): viewers reconnect to another node and resume with since.
+      const clients = [...this.websocketServer.clients];
+      for (const client of clients) client.close(1001, 'server shutting down');
+      setTimeout(() => clients.forEach((client) => client.terminate()), CLOSE_GRACE_MS).unref();
+      this.websocketServer.close(() => done());
+    },
+  });
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const pdb = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
+
+  r.get('/store/live/rooms', {
+    schema: { tags, security, summary: 'Rooms live now, then upcoming ones soonest first', response: { 200: RoomList, ...errorResponses(400, 404) } },
+  }, async (request) => ({ items: await Promise.all((await listLiveAndUpcoming(pdb(request))).map((room) => live.view(room))) }));
+
+  r.get('/store/live/rooms/:roomId', {
+    schema: { tags, security, summary: 'One room (any state)', params: StoreRoomParams, response: { 200: Room, ...errorResponses(400, 404) } },
+  }, async (request) => {
+    const room = await findRoom(pdb(request), request.params.roomId);
+    if (!room) throw roomNotFound(request.params.roomId);
+    return live.view(room);
+  });
+
+  // The socket (hidden from the OpenAPI document: it is not an HTTP operation). Protocol: frames.ts.
+  app.get('/store/live/rooms/:roomId/ws', { websocket: true, schema: { params: StoreRoomParams, querystring: SocketQuery } }, (socket, request) =>
+    openViewerSocket(socket, request, ctx, runtime),
+  );
+}

@@ -1,0 +1,108 @@
+// TypeBox schemas of the live rooms' HTTP API (admin and storefront). The socket's frames are in frames.ts.
+import { Type, type Static, type TSchema } from 'typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Uuid = Type.String({ format: 'uuid' });
+const PlatformRef = Type.String({ minLength: 1, maxLength: 200 });
+
+const RoomStateSchema = Type.Union([Type.Literal('scheduled'), Type.Literal('live'), Type.Literal('ended')], { description: 'scheduled → live → ended' });
+export type RoomState = Static<typeof RoomStateSchema>;
+
+export const PlatformParams = Type.Object({ platform: PlatformRef });
+export const RoomParams = Type.Object({ platform: PlatformRef, roomId: Uuid });
+export const RoomCustomerParams = Type.Object({ platform: PlatformRef, roomId: Uuid, customerId: Uuid });
+export const RoomMessageParams = Type.Object({ platform: PlatformRef, roomId: Uuid, messageId: Uuid });
+export const StoreRoomParams = Type.Object({ roomId: Uuid });
+
+export const RoomInput = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    coverUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://', description: 'http(s) URL of the cover image' })),
+    scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the room is planned to go live (shown to viewers)' })),
+    hosts: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 10, description: 'Display names of the hosts' })),
+    productIds: Type.Optional(Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Catalogue products the room will sell' })),
+  },
+  { title: 'LiveRoomInput', additionalProperties: false },
+);
+export type RoomInput = Static<typeof RoomInput>;
+
+export const Room = Type.Object(
+  {
+    id: Type.String(),
+    title: Type.String(),
+    coverUrl: Nullable(Type.String()),
+    scheduledAt: Nullable(Type.String()),
+    hosts: Type.Array(Type.String()),
+    productIds: Type.Array(Type.String()),
+    state: RoomStateSchema,
+    startedAt: Nullable(Type.String()),
+    endedAt: Nullable(Type.String()),
+    likes: Type.Integer({ description: 'Likes counted so far (taps are added at most once a second)' }),
+    viewers: Type.Integer({ description: 'Viewers on every node, as the answering node knows them (0 when it serves none of them)' }),
+    createdAt: Type.String(),
+  },
+  { title: 'LiveRoom' },
+);
+export type Room = Static<typeof Room>;
+
+export const RoomsQuery = Type.Object(
+  {
+    state: Type.Optional(RoomStateSchema),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Default 50' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+export type RoomsQuery = Static<typeof RoomsQuery>;
+
+export const RoomPage = Type.Object({ items: Type.Array(Room), nextCursor: Nullable(Type.String()) });
+export const RoomList = Type.Object({ items: Type.Array(Room) });
+
+export const HostMessageInput = Type.Object(
+  { text: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { title: 'LiveHostMessageInput', additionalProperties: false },
+);
+
+export const Message = Type.Object(
+  {
+    id: Type.String({ description: 'UUIDv7: later messages have larger ids; resume a socket with since=<id>' }),
+    kind: Type.Union([Type.Literal('chat'), Type.Literal('host'), Type.Literal('system')]),
+    author: Type.String(),
+    text: Type.String(),
+    at: Type.String(),
+  },
+  { title: 'LiveMessage' },
+);
+export type Message = Static<typeof Message>;
+
+export const MuteInput = Type.Object(
+  {
+    customerId: Uuid,
+    minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 525_600, description: 'How long; without it, until unmuted' })),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { title: 'LiveMuteInput', additionalProperties: false },
+);
+export type MuteInput = Static<typeof MuteInput>;
+
+export const KickInput = Type.Object(
+  { customerId: Uuid, reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { title: 'LiveKickInput', additionalProperties: false },
+);
+export type KickInput = Static<typeof KickInput>;
+
+export const ModerationEntry = Type.Object(
+  {
+    id: Type.String(),
+    action: Type.String({ description: 'mute, unmute, kick or delete_message' }),
+    customerId: Nullable(Type.String()),
+    messageId: Nullable(Type.String()),
+    until: Nullable(Type.String()),
+    reason: Type.String(),
+    actor: Type.String({ description: '"<kind>:<id>" of the admin who acted' }),
+    createdAt: Type.String(),
+  },
+  { title: 'LiveModerationEntry' },
+);
+export type ModerationEntry = Static<typeof ModerationEntry>;
+export const ModerationLog = Type.Object({ items: Type.Array(ModerationEntry, { description: 'Newest first, the latest 500' }) });
