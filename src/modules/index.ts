@@ -12,9 +12,10 @@ import { ordersModule } from './orders/index.ts';
 import { paymentsModule } from './payments/index.ts';
 import { flashSalesModule } from './flash-sales/index.ts';
 import { wishlistsModule } from './wishlists/index.ts';
+import { riskModule } from './risk/index.ts';
 
 export function allModules(bus: () => EventBus): AnySoukModule[] {
   const modules: AnySoukModule[] = [];
-  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule);
+  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule, riskModule);
   return modules;
 }
