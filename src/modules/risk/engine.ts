@@ -64,10 +64,11 @@ export function decideOn(
     counterScope: `${state.platformId}|${point}`,
     now: deps.now,
   });
-  const base = { point, policyVersion: policy.version, signals };
+  const version = policy.version;
   const blocked = state.block.match(signals, ip);
-  if (blocked) return { ...base, action: 'deny', level: 4, score: 0, fired: [], listed: { list: 'block', kind: blocked } };
+  if (blocked) return { point, action: 'deny', level: 4, score: 0, fired: [], listed: { list: 'block', kind: blocked }, policyVersion: version, signals };
   const allowed = state.allow.match(signals, ip);
-  if (allowed) return { ...base, action: 'allow', level: 0, score: 0, fired: [], listed: { list: 'allow', kind: allowed } };
-  return { ...base, ...policy.compiled.evaluate(signals) };
+  if (allowed) return { point, action: 'allow', level: 0, score: 0, fired: [], listed: { list: 'allow', kind: allowed }, policyVersion: version, signals };
+  const { action, level, score, fired } = policy.compiled.evaluate(signals);
+  return { point, action, level, score, fired, policyVersion: version, signals };
 }

@@ -104,21 +104,23 @@ describe('signals', () => {
   });
   it('counts over sliding windows: the previous window weighs by its overlap', () => {
     const counters = new SlidingCounters();
-    const out = new Float64Array(3);
+    const [map] = counters.scope('p|signup', 1) as [Map<string, number[]>];
+    const out = [0, 0, 0];
     const t0 = 120_000; // the start of a minute
-    for (let i = 0; i < 10; i++) counters.hit('k', t0 + i, out);
-    assert.deepEqual([...out], [10, 10, 10]);
-    counters.hit('k', t0 + 90_000, out); // half into the next minute: 10 × 0.5 + 1
-    assert.deepEqual([...out], [6, 11, 11]);
-    counters.hit('k', t0 + 10 * 60_000, out); // ten minutes on: the minute window starts over
-    assert.deepEqual([...out], [1, 12, 12]);
+    for (let i = 0; i < 10; i++) counters.hit(map, 'k', t0 + i, out);
+    assert.deepEqual(out, [10, 10, 10]);
+    counters.hit(map, 'k', t0 + 90_000, out); // half into the next minute: 10 × 0.5 + 1
+    assert.deepEqual(out, [6, 11, 11]);
+    counters.hit(map, 'k', t0 + 10 * 60_000, out); // ten minutes on: the minute window starts over
+    assert.deepEqual(out, [1, 12, 12]);
     assert.equal(counters.sweep(t0 + 3 * 86_400_000), 1);
   });
   it('bounds memory: past maxKeys the oldest keys go', () => {
     const counters = new SlidingCounters(100);
-    const out = new Float64Array(3);
-    for (let i = 0; i < 1000; i++) counters.hit(`k${i}`, 0, out);
-    assert.ok(counters.size <= 100);
+    const [map] = counters.scope('p|signup', 1) as [Map<string, number[]>];
+    const out = [0, 0, 0];
+    for (let i = 0; i < 1000; i++) counters.hit(map, `k${i}`, 0, out);
+    assert.ok(counters.size <= 100 && map.size === counters.size);
   });
 });
 

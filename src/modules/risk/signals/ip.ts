@@ -12,8 +12,13 @@ export interface IpShape {
 }
 
 export function ipShape(raw: string): IpShape | undefined {
-  if (raw.length > 64 || !ipaddr.isValid(raw)) return undefined;
-  const parsed = ipaddr.process(raw);
+  if (raw.length > 64) return undefined;
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.process(raw);
+  } catch {
+    return undefined;
+  }
   if (parsed.kind() === 'ipv4') {
     const o = (parsed as ipaddr.IPv4).octets;
     return { address: parsed.toString(), prefix: `${o[0]}.${o[1]}.${o[2]}.0/24`, version: 4, private: parsed.range() !== 'unicast', parsed };

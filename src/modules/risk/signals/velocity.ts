@@ -2,6 +2,9 @@
 // current fixed window and of the one before; the sliding count weighs the previous window by how much of
 // it still overlaps the last W milliseconds. That is O(1) time and 9 numbers per key, accurate to within
 // the previous window's share, which is plenty for "how many sign-ups from this device today".
+//
+// Keys live in one map per (platform, decision point, key kind), so the hot path looks a key up as the
+// caller has it, without building a composite string per decision. All maps share one key budget.
 
 export const VELOCITY_WINDOWS = { '1m': 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
 export type VelocityWindow = keyof typeof VELOCITY_WINDOWS;
@@ -9,24 +12,42 @@ const WINDOW_MS = Object.values(VELOCITY_WINDOWS);
 const SLOTS = 3; // per window: [start, current, previous]
 const LONGEST = Math.max(...WINDOW_MS);
 
-export class SlidingCounters {
-  private readonly entries = new Map<string, Float64Array>();
+/** One key's windows, flat: [start, current, previous] per window length. */
+type Entry = number[];
 
-  /** maxKeys bounds memory under a flood of distinct keys: past it, the oldest-inserted tenth is dropped. */
-  constructor(private readonly maxKeys = 200_000) {}
+export class SlidingCounters {
+  private readonly scopes = new Map<string, Map<string, Entry>[]>();
+  private keys = 0;
+
+  /**
+   * maxKeys bounds memory under a flood of distinct keys: past it, a new key first drops the oldest tenth
+   * of its own map (a flood fills the map it floods, so that is where the old keys are).
+   */
+  constructor(private readonly maxKeys = 500_000) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.keys;
+  }
+
+  /** The maps of one scope (a platform's decision point), one per key kind; made on first use. */
+  scope(name: string, kinds: number): Map<string, Entry>[] {
+    let maps = this.scopes.get(name);
+    if (!maps) {
+      maps = Array.from({ length: kinds }, () => new Map<string, Entry>());
+      this.scopes.set(name, maps);
+    }
+    return maps;
   }
 
   /** Counts one event for key at now and writes the sliding counts (1m, 1h, 24h, this event included) to out. */
-  hit(key: string, now: number, out: Float64Array): void {
-    let entry = this.entries.get(key);
+  hit(map: Map<string, Entry>, key: string, now: number, out: number[]): void {
+    let entry = map.get(key);
     if (entry === undefined) {
-      if (this.entries.size >= this.maxKeys) this.evictOldest(Math.ceil(this.maxKeys / 10));
-      entry = new Float64Array(WINDOW_MS.length * SLOTS);
+      if (this.keys >= this.maxKeys) this.evictOldest(map, Math.ceil(map.size / 10));
+      entry = [0, 0, 0, 0, 0, 0, 0, 0, 0];
       for (let w = 0; w < WINDOW_MS.length; w++) entry[w * SLOTS] = now - (now % WINDOW_MS[w]!);
-      this.entries.set(key, entry);
+      map.set(key, entry);
+      this.keys += 1;
     }
     for (let w = 0; w < WINDOW_MS.length; w++) {
       const size = WINDOW_MS[w]!;
@@ -51,23 +72,30 @@ export class SlidingCounters {
   /** Forgets keys not hit for longer than the longest window (a timer calls this). */
   sweep(now: number): number {
     let removed = 0;
-    for (const [key, entry] of this.entries) {
-      if (now - entry[(WINDOW_MS.length - 1) * SLOTS]! > 2 * LONGEST) {
-        this.entries.delete(key);
-        removed += 1;
+    for (const maps of this.scopes.values()) {
+      for (const map of maps) {
+        for (const [key, entry] of map) {
+          if (now - entry[(WINDOW_MS.length - 1) * SLOTS]! > 2 * LONGEST) {
+            map.delete(key);
+            removed += 1;
+          }
+        }
       }
     }
+    this.keys -= removed;
     return removed;
   }
 
   clear(): void {
-    this.entries.clear();
+    this.scopes.clear();
+    this.keys = 0;
   }
 
-  private evictOldest(count: number): void {
-    for (const key of this.entries.keys()) {
+  private evictOldest(map: Map<string, Entry>, count: number): void {
+    for (const key of map.keys()) {
       if (count-- <= 0) break;
-      this.entries.delete(key);
+      map.delete(key);
+      this.keys -= 1;
     }
   }
 }
