@@ -133,19 +133,19 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   });
   const rows = (['engine', 'service'] as const).map((name) => {
     const m = medianOf(rounds[name]);
-    const met = m.perSecond >= GOALS.decisionsPerSecond && m.p99Ms < GOALS.p99Ms ? 'yes' : 'no';
+    const met = m.perCpuSecond >= GOALS.decisionsPerSecond && m.p99Ms < GOALS.p99Ms ? 'yes' : 'no';
     return [name, m.perSecond, m.perCpuSecond, m.p50Ms, m.p99Ms, m.maxMs, met];
   });
   return {
     tables: [
       {
         title: `Risk decisions on one core (${policy.rules.length} rules, ${pool.length.toLocaleString('en-US')} rotating inputs, 30 % farm), medians of ${options.rounds} round(s)`,
-        columns: ['path', 'decisions/s', 'per CPU-second', 'p50 ms', 'p99 ms', 'max ms', `goal (≥ ${GOALS.decisionsPerSecond.toLocaleString('en-US')}/s, p99 < ${GOALS.p99Ms} ms)`],
+        columns: ['path', 'decisions/s', 'per CPU-second', 'p50 ms', 'p99 ms', 'max ms', `goal (≥ ${GOALS.decisionsPerSecond.toLocaleString('en-US')} per CPU-s, p99 < ${GOALS.p99Ms} ms)`],
         rows,
       },
     ],
     notes: [
-      'In process, no HTTP: the bare-Fastify ratio does not apply. The service path awaits each decision (its promise and the recorder queue are part of the cost).',
+      'In process, no HTTP: the bare-Fastify ratio does not apply. The service path awaits each decision, and its recorder writes the stored decisions (every non-allow, 5 % of allows: about a third of this mix) into the embedded PGlite in the same process, which is most of its cost.',
       'decisions/s is wall-clock on a shared machine; per CPU-second divides by this process\'s CPU time (garbage-collector threads included), which is what one core gives undisturbed.',
       `Counter keys held at the end: ${counters.size.toLocaleString('en-US')} (engine path).`,
     ],

@@ -115,7 +115,7 @@ eachDatabase('risk', (env: TestEnv) => {
     const byDevice = await admin(shop, { url: url(shop, '/decisions?deviceId=dev-farm') });
     assert.equal(byDevice.statusCode, 200, byDevice.body);
     assert.deepEqual(byDevice.json().items.map((d: { id: string }) => d.id), [denied.id]);
-    const byIp = (await admin(shop, { url: url(shop, '/decisions?ip=203.0.113.6') })).json().items;
+    const byIp = (await admin(shop, { url: url(shop, '/decisions?ip=::ffff:203.0.113.6') })).json().items;
     assert.deepEqual(byIp.map((d: { id: string }) => d.id), [allowed.id]);
     const byAccount = (await admin(shop, { url: url(shop, '/decisions?accountId=acct-1&action=deny&point=checkout') })).json().items;
     assert.equal(byAccount.length, 1);

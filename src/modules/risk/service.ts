@@ -6,7 +6,8 @@
 //   if (decision.action === 'deny') …
 //
 // decide() does no I/O once the platform's policies are loaded (the first call per platform and after a
-// change reads them); stored decisions are written behind it by the recorder. Writers run their own
+// change reads them; if that read fails, decide rejects and the caller chooses to fail open or closed);
+// stored decisions are written behind it by the recorder. Writers run their own
 // transaction, NOTIFY other nodes inside it (delivered at commit) and drop this node's compiled state
 // after it, so the next decision anywhere runs the new policy.
 import type { EventsApi } from '../../kernel/context.ts';
@@ -20,6 +21,7 @@ import { checkPolicy, DECISION_POINTS, type DecisionPoint } from './policy.ts';
 import { decisionNotFound, listInvalid, policyInvalid, policyVersionNotFound } from './problems.ts';
 import { RISK_CHANNEL, type RiskRuntime } from './runtime.ts';
 import type { RiskInput } from './signals/extract.ts';
+import { ipShape } from './signals/ip.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import * as store from './store.ts';
 
@@ -146,7 +148,9 @@ export function riskService(deps: RiskDeps): RiskService {
     },
 
     searchDecisions(pdb, filter) {
-      return store.searchDecisions(pdb, filter);
+      // Decisions store the address as the engine read it (IPv4-mapped IPv6 unwrapped, IPv6 compressed).
+      const ip = filter.ip === undefined ? undefined : (ipShape(filter.ip)?.address ?? filter.ip);
+      return store.searchDecisions(pdb, { ...filter, ip });
     },
 
     async decision(pdb, id) {
