@@ -2,6 +2,7 @@
 // and requests interleaved across them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpJson, UnexpectedStatusError } from '../lib/http.ts';
+import { inPool } from '../lib/pool.ts';
 import type { ScenarioContext } from '../lib/scenario.ts';
 import type { SoukServer } from '../lib/servers.ts';
 import { adminLogin, adminProducts, copyProduct, createPlatform, createProducts, productWriteMode, type AdminSession, type ProductWriteMode } from '../lib/souk-api.ts';
@@ -35,18 +36,6 @@ export interface PlatformSetup {
   notFoundAfterCreate: number;
   /** Seconds after the last create until GET /admin/platforms listed every platform. */
   convergedAfterSeconds: number;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-export async function inPool<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 export async function addPlatforms(

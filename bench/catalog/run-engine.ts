@@ -1,7 +1,7 @@
 // One engine's catalog run: a Souk server on PGlite or a scratch PostgreSQL, the seed checked, the
 // two-platform and many-platform rounds against bare Fastify, memory and database transactions.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { engineDatabase } from '../lib/engine-run.ts';
+import { engineDatabase, type SoukEngineRecord } from '../lib/engine-run.ts';
 import { httpRequest } from '../lib/http.ts';
 import type { LoadTarget } from '../lib/load.ts';
 import type { ScratchDatabase } from '../lib/postgres.ts';
@@ -11,16 +11,12 @@ import type { ScenarioContext } from '../lib/scenario.ts';
 import { startSoukServer, type Engine, type StartedServer } from '../lib/servers.ts';
 import { round } from '../lib/stats.ts';
 import { type PlatformSetup, addPlatforms, spreadRequests, existingPlusAdded } from './platforms.ts';
-import { DEMO, detailRequests, checkSeed } from './seed.ts';
+import { DEMO, detailRequests, checkSeed, type SeedInfo } from './seed.ts';
 
-export interface EngineRun {
-  engine: Engine;
-  skipped?: string;
-  database?: { name: string; serverVersion: string };
-  readyAfterSeconds?: number;
+export interface EngineRun extends SoukEngineRecord {
   /** Transactions per second the idle server runs (background pollers), PostgreSQL only. */
   dbIdleTransactionsPerSecond?: number;
-  seed?: { globalProducts: number; cnProducts: number; globalCurrency: string; cnCurrency: string };
+  seed?: SeedInfo;
   twoPlatforms?: TargetSummary[];
   platformSetup?: PlatformSetup;
   manyPlatforms?: TargetSummary[];

@@ -3,7 +3,6 @@
 import { httpJson } from '../lib/http.ts';
 import type { SoukServer } from '../lib/servers.ts';
 import { countStoreProducts, storeProducts, type StoreProductRef } from '../lib/souk-api.ts';
-import type { EngineRun } from './run-engine.ts';
 import type autocannon from 'autocannon';
 
 
@@ -25,8 +24,16 @@ export function detailRequests(products: StoreProductRef[], headers?: Record<str
   ]);
 }
 
+/** What the seed holds, as the storefront lists it (part of the scenario's JSON). */
+export interface SeedInfo {
+  globalProducts: number;
+  cnProducts: number;
+  globalCurrency: string;
+  cnCurrency: string;
+}
+
 export interface Seeded {
-  info: NonNullable<EngineRun['seed']>;
+  info: SeedInfo;
   globalProducts: StoreProductRef[];
   cnProducts: StoreProductRef[];
 }

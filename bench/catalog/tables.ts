@@ -22,6 +22,18 @@ export function flagProblems(engine: Engine, summaries: TargetSummary[] | undefi
   }
 }
 
+// Both load tables (2 platforms, many platforms) open and close a target's row with the same cells.
+
+/** engine, target, req/s, p50 ms, p99 ms, and req/s as a share of bare Fastify's in the same rounds. */
+function leadingCells(run: EngineRun, s: TargetSummary, bare: TargetSummary | undefined): Cell[] {
+  return [run.engine, s.label, s.requestsPerSecond, s.p50Ms, s.p99Ms, bare ? pct(s.requestsPerSecond / bare.requestsPerSecond) : null];
+}
+
+/** mean body B, DB xacts/req (none for bare: it has no database), non-2xx/err. */
+function trailingCells(run: EngineRun, s: TargetSummary): Cell[] {
+  return [run.meanResponseBytes[s.id] ?? null, s.id === 'bare' ? null : s.counterPerRequest.dbXacts, s.non2xx + s.errors + s.timeouts];
+}
+
 export function buildTables(runs: EngineRun[], context: ScenarioContext): Table[] {
   const measured = runs.filter((r) => !r.skipped);
   const two: Table = {
@@ -37,18 +49,11 @@ export function buildTables(runs: EngineRun[], context: ScenarioContext): Table[
     const bare = find(run.twoPlatforms, 'bare');
     for (const s of run.twoPlatforms ?? []) {
       two.rows.push([
-        run.engine,
-        s.label,
-        s.requestsPerSecond,
-        s.p50Ms,
-        s.p99Ms,
-        bare ? pct(s.requestsPerSecond / bare.requestsPerSecond) : null,
+        ...leadingCells(run, s, bare),
         `${s.serverCpuPercent}%`,
         `${s.loadGeneratorCpuPercent}%`,
         `${s.otherCpuPercent}%`,
-        run.meanResponseBytes[s.id] ?? null,
-        s.id === 'bare' ? null : s.counterPerRequest.dbXacts,
-        s.non2xx + s.errors + s.timeouts,
+        ...trailingCells(run, s),
       ]);
     }
   }
@@ -66,17 +71,10 @@ export function buildTables(runs: EngineRun[], context: ScenarioContext): Table[
       const before = find(run.twoPlatforms, 'detail');
       for (const s of run.manyPlatforms ?? []) {
         many.rows.push([
-          run.engine,
-          s.label,
-          s.requestsPerSecond,
-          s.p50Ms,
-          s.p99Ms,
-          bare ? pct(s.requestsPerSecond / bare.requestsPerSecond) : null,
+          ...leadingCells(run, s, bare),
           s.id === 'bare' || !before ? null : signedPct(s.requestsPerSecond / before.requestsPerSecond - 1),
           run.distinctRequests[s.id] ?? null,
-          run.meanResponseBytes[s.id] ?? null,
-          s.id === 'bare' ? null : s.counterPerRequest.dbXacts,
-          s.non2xx + s.errors + s.timeouts,
+          ...trailingCells(run, s),
         ]);
       }
     }

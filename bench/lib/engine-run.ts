@@ -1,13 +1,14 @@
 // Per-engine plumbing the scenarios shared as near-copies, kept here once so they do these steps alike:
 // the scratch database or the reason to skip the engine (catalog, checkout, flash-sale), and for the
 // scenarios that drive Souk with their own clients and then count in SQL (checkout, flash-sale) Souk
-// started on a bench entry with the bench admin, and the count after the load.
+// started on a bench entry with the bench admin, and the count after the load; and the frame of every
+// such scenario: each engine in turn beside one bare Fastify server.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from './postgres.ts';
 import type { ScenarioContext } from './scenario.ts';
-import { REPO_ROOT, startSoukServer, type Engine, type SoukServer } from './servers.ts';
+import { REPO_ROOT, startBareServer, startSoukServer, type Engine, type SoukServer, type StartedServer } from './servers.ts';
 import { round } from './stats.ts';
 
 /** The admin the bench entries create at start (SOUK_ADMIN_EMAIL / _PASSWORD); a new password per run. */
@@ -17,6 +18,26 @@ export const BENCH_ADMIN = { email: 'bench-admin@souk.local', password: `bench-$
 export interface EngineDatabaseRecord {
   skipped?: string;
   database?: { name: string; serverVersion: string };
+}
+
+/** What every per-engine run of Souk records first: the engine, its database, how soon Souk was ready. */
+export interface SoukEngineRecord extends EngineDatabaseRecord {
+  engine: Engine;
+  readyAfterSeconds?: number;
+}
+
+/**
+ * Bare Fastify started once (and logged), `run` called for each of --engines in turn with it beside, then
+ * bare stopped: every engine is measured against the same bare server (catalog, checkout, flash-sale).
+ */
+export async function eachEngineBesideBare<R>(context: ScenarioContext, run: (engine: Engine, bare: StartedServer) => Promise<R>): Promise<R[]> {
+  const { cleanup, log } = context;
+  const bare = await startBareServer(cleanup);
+  log(`bare fastify pid ${bare.pid} on ${bare.baseUrl}`);
+  const runs: R[] = [];
+  for (const engine of context.options.engines) runs.push(await run(engine, bare));
+  await bare.stop();
+  return runs;
 }
 
 /**

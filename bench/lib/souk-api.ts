@@ -47,6 +47,45 @@ export async function createPlatform(session: AdminSession, input: PlatformInput
   });
 }
 
+/** A published product whose variants differ by one "size" option, all at one price. */
+export interface SizedProduct {
+  handle: string;
+  title: string;
+  sizes: string[];
+  /** Variant SKUs are `${skuPrefix}-${size}`. */
+  skuPrefix: string;
+  currency: string;
+  amount: number;
+}
+
+/** POSTs the product; returns its variant ids in the order of `sizes`. */
+export async function createSizedProduct(session: AdminSession, platformSlug: string, product: SizedProduct, timeoutMs?: number): Promise<string[]> {
+  const { handle, title, sizes, skuPrefix, currency, amount } = product;
+  const created = await httpJson<{ variants: { id: string }[] }>(`${session.baseUrl}/admin/platforms/${platformSlug}/products`, {
+    method: 'POST',
+    headers: bearer(session),
+    expectedStatus: 201,
+    json: {
+      handle,
+      title,
+      status: 'published',
+      options: [{ name: 'size', values: sizes }],
+      variants: sizes.map((size) => ({ sku: `${skuPrefix}-${size}`, options: { size }, prices: [{ currency, amount }] })),
+    },
+    timeoutMs,
+  });
+  return created.variants.map((v) => v.id);
+}
+
+/** Sets a variant's stock on hand through the inventory API. */
+export async function setStock(session: AdminSession, platformSlug: string, variantId: string, onHand: number): Promise<void> {
+  await httpJson(`${session.baseUrl}/admin/platforms/${platformSlug}/inventory/levels/${variantId}`, {
+    method: 'PUT',
+    headers: bearer(session),
+    json: { onHand, reason: 'bench stock' },
+  });
+}
+
 /** A product as POST …/products and …/products/bulk take it (see ProductInput in the catalog schemas). */
 export interface ProductInput {
   handle: string;

@@ -13,10 +13,10 @@
 //
 // The parts live in bench/catalog/: the seed check, the many-platform setup, one engine's run and the
 // tables; this file holds the flags and the run across engines.
-import { type EngineRun, runEngine } from '../catalog/run-engine.ts';
+import { runEngine } from '../catalog/run-engine.ts';
 import { GOALS, flagProblems, buildTables } from '../catalog/tables.ts';
+import { eachEngineBesideBare } from '../lib/engine-run.ts';
 import type { Scenario, ScenarioReport } from '../lib/scenario.ts';
-import { startBareServer } from '../lib/servers.ts';
 
 export const catalogScenario: Scenario = {
   name: 'catalog',
@@ -28,7 +28,7 @@ export const catalogScenario: Scenario = {
     'spread-products': { description: 'products per platform the spread detail targets rotate over', default: '1' },
   },
   async run(context): Promise<ScenarioReport> {
-    const { flags, cleanup, log } = context;
+    const { flags } = context;
     for (const flag of ['platforms', 'products-per-platform', 'create-concurrency', 'spread-products']) {
       const value = Number(flags[flag]);
       if (!Number.isInteger(value) || value < (flag === 'platforms' ? 0 : 1)) throw new Error(`--${flag} must be a positive integer, got "${flags[flag]}"`);
@@ -36,16 +36,12 @@ export const catalogScenario: Scenario = {
     const notes: string[] = [
       `The load generator (autocannon, in the harness process) runs on the same ${context.machine.cores} cores as the server it measures.`,
     ];
-    const bare = await startBareServer(cleanup);
-    log(`bare fastify pid ${bare.pid} on ${bare.baseUrl}`);
-    const runs: EngineRun[] = [];
-    for (const engine of context.options.engines) {
+    const runs = await eachEngineBesideBare(context, async (engine, bare) => {
       const run = await runEngine(engine, bare, context, notes);
       flagProblems(engine, run.twoPlatforms, notes);
       flagProblems(engine, run.manyPlatforms, notes);
-      runs.push(run);
-    }
-    await bare.stop();
+      return run;
+    });
     return { tables: buildTables(runs, context), notes, data: { goals: GOALS, engines: runs } };
   },
 };
