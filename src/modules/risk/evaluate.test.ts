@@ -12,6 +12,7 @@ import { emailShape } from './signals/email.ts';
 import { ipShape } from './signals/ip.ts';
 import { userAgentClass } from './signals/user-agent.ts';
 import { SlidingCounters } from './signals/velocity.ts';
+import { riskInputOf } from './signals/request-input.ts';
 import type { RiskInput } from './signals/extract.ts';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -101,6 +102,11 @@ describe('signals', () => {
     assert.equal(ipShape('2001:db8:abcd:12:1::7')!.prefix, '2001:db8:abcd:12::/64');
     assert.equal(ipShape('10.1.2.3')!.private, true);
     assert.equal(ipShape('not an ip'), undefined);
+  });
+  it('reads the request-shaped input: client address, x-device-id and user agent', () => {
+    const input = riskInputOf({ ip: '203.0.113.7', headers: { 'x-device-id': ' dev-1 ', 'user-agent': CHROME } }, { accountId: 'a1' });
+    assert.deepEqual(input, { accountId: 'a1', ip: '203.0.113.7', deviceId: 'dev-1', userAgent: CHROME });
+    assert.deepEqual(riskInputOf({ ip: '::1', headers: { 'x-device-id': '' } }), { ip: '::1' });
   });
   it('counts over sliding windows: the previous window weighs by its overlap', () => {
     const counters = new SlidingCounters();

@@ -25,4 +25,5 @@ export { riskService, type RiskService, type DecisionResult } from './service.ts
 export { RiskRuntime } from './runtime.ts';
 export { DECISION_POINTS, type DecisionPoint, type PolicyDocument, type RiskAction } from './policy.ts';
 export type { RiskInput } from './signals/extract.ts';
+export { riskInputOf, DEVICE_ID_HEADER } from './signals/request-input.ts';
 export * from './events.ts';

@@ -133,6 +133,11 @@ eachDatabase('risk', (env: TestEnv) => {
     assert.notEqual(next.json().items[0].id, page.json().items[0].id);
     expectProblem(await admin(shop, { url: url(shop, '/decisions?cursor=bogus') }), 400, 'invalid_cursor');
     expectProblem(await admin(shop, { url: url(shop, '/decisions/00000000-0000-4000-8000-000000000000') }), 404, 'risk_decision_not_found');
+
+    const metrics = await env.souk.ctx.metrics.metrics();
+    assert.match(metrics, /souk_risk_decisions_total\{point="checkout",action="deny"\} [1-9]/);
+    assert.match(metrics, /souk_risk_rules_fired_total\{point="checkout",rule="bad-device"\} [1-9]/);
+    assert.match(metrics, /souk_risk_decision_seconds_count\{point="checkout"\} [1-9]/);
   });
 
   it('puts a tightened rule in force at once', async () => {

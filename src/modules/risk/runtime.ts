@@ -7,6 +7,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { defaultPolicy } from './default-policy.ts';
 import { activePolicy, platformRisk, type ActivePolicy, type PlatformRisk } from './engine.ts';
 import { DECISION_POINTS, type DecisionPoint } from './policy.ts';
+import { createRiskMetrics, type RiskMetrics } from './metrics.ts';
 import { DecisionRecorder } from './recorder.ts';
 import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { SlidingCounters } from './signals/velocity.ts';
@@ -20,6 +21,7 @@ export class RiskRuntime {
   readonly counters = new SlidingCounters();
   readonly bundledDisposable: ReadonlySet<string> = new Set(BUNDLED_DISPOSABLE_DOMAINS);
   readonly recorder: DecisionRecorder;
+  readonly metrics: RiskMetrics;
   private readonly states = new Map<string, PlatformRisk>();
   private readonly loading = new Map<string, Promise<PlatformRisk>>();
   /** Bumped by every invalidation, so a load that started before it does not cache what it read. */
@@ -27,8 +29,9 @@ export class RiskRuntime {
   private unlisten: (() => Promise<void>) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: Pick<ModuleContext, 'db' | 'platformDb' | 'log'>) {
+  constructor(private readonly ctx: Pick<ModuleContext, 'db' | 'platformDb' | 'log' | 'metrics'>) {
     this.recorder = new DecisionRecorder(ctx);
+    this.metrics = createRiskMetrics(ctx.metrics);
   }
 
   /** The platform's compiled state if it is loaded: the decision path's fast case, with no await. */

@@ -12,6 +12,7 @@
 // after it, so the next decision anywhere runs the new policy.
 import type { EventsApi } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { performance } from 'node:perf_hooks';
 import { newId } from '../../kernel/ids.ts';
 import { defaultPolicy } from './default-policy.ts';
 import { activePolicy, decideOn, platformRisk, type Decision } from './engine.ts';
@@ -86,7 +87,12 @@ export function riskService(deps: RiskDeps): RiskService {
     async decide(pdb, point, input) {
       const state = runtime.loaded(pdb.platformId) ?? (await runtime.stateOf(pdb));
       const now = Date.now();
+      const started = performance.now();
       const decision = decideOn(state, point, input, { counters: runtime.counters, bundledDisposable: runtime.bundledDisposable, now });
+      const { metrics } = runtime;
+      metrics.decisionSeconds.observe({ point }, (performance.now() - started) / 1000);
+      metrics.decisions.inc({ point, action: decision.action });
+      for (const fired of decision.fired) metrics.rulesFired.inc({ point, rule: fired.rule });
       const id = newId();
       const stored = decision.action !== 'allow' || Math.random() < state.policies.get(point)!.compiled.allowSampleRate;
       if (stored) runtime.recorder.record(pdb.platformId, { ...decision, id, input, decidedAt: new Date(now).toISOString() });
