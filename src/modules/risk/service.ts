@@ -15,9 +15,9 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { performance } from 'node:perf_hooks';
 import { newId } from '../../kernel/ids.ts';
 import { defaultPolicy } from './default-policy.ts';
-import { activePolicy, decideOn, platformRisk, type Decision } from './engine.ts';
+import { activePolicy, decideOn, type Decision } from './engine.ts';
 import { EVENT_POLICY_CHANGED } from './events.ts';
-import { entryFault, normaliseEntry, type ListEntry, type ListName } from './lists.ts';
+import { CompiledList, entryFault, normaliseEntry, type ListEntry, type ListName } from './lists.ts';
 import { checkPolicy, DECISION_POINTS, type DecisionPoint } from './policy.ts';
 import { decisionNotFound, listInvalid, policyInvalid, policyVersionNotFound } from './problems.ts';
 import { RISK_CHANNEL, type RiskRuntime } from './runtime.ts';
@@ -146,8 +146,8 @@ export function riskService(deps: RiskDeps): RiskService {
         const fault = entryFault(list, normalised[i]!, i);
         if (fault) throw listInvalid(fault);
       }
-      // Checks that the compiled list accepts every entry before anything is written.
-      platformRisk(pdb.platformId, new Map(), { block: list === 'disposable' ? [] : normalised, allow: [], disposable: [] });
+      // Compiling the entries proves every one of them can be matched before anything is written.
+      new CompiledList(normalised);
       const unique = [...new Map(normalised.map((e) => [`${e.kind}|${e.value}`, e])).values()];
       await changing(pdb, (tx) => store.replaceList(tx, list, unique, changedBy));
       return (await store.listEntries(pdb))[list];
