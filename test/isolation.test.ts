@@ -9,6 +9,7 @@ import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '.
 import { fillPath, minimalInstance, routesFromOpenApi, type RouteSpec } from './openapi-routes.ts';
 import { databaseFingerprint, platformRowsFingerprint } from './fingerprint.ts';
 import { seedCommerce } from './commerce.ts';
+import { riskModule, riskService } from '../src/modules/risk/index.ts';
 
 // The webhook receivers here listen on 127.0.0.1: opt in to private targets (off by default).
 process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
@@ -23,7 +24,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live', 'risk'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -75,6 +76,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   const said = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms/${roomId}/messages`, payload: { text: `${marker} says hi` } });
   assert.equal(said.statusCode, 201, said.body);
   const messageId = said.json().id as string;
+  const decisionId = await seedRisk(env, shop, marker);
   return {
     shop,
     customerToken: customer.json().token,
@@ -97,10 +99,30 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       reservationId,
       roomId,
       messageId,
+      point: 'signup',
+      list: 'block',
+      decisionId,
       ...commerce,
     },
-    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId, decisionId],
   };
+}
+
+/** A's risk policy names the marker in a rule, its block list holds it, and one stored decision saw it. */
+async function seedRisk(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], shop: TestPlatform, marker: string): Promise<string> {
+  const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
+  const slug = shop.platform.slug;
+  const document = { rules: [{ id: `${marker}-rule`, when: { signal: 'device_id', op: 'eq', value: `${marker}-device` }, action: 'deny' }], thresholds: [10, 20, 30, 40], actions: ['allow', 'allow', 'challenge', 'review', 'deny'] };
+  const policy = await admin({ method: 'PUT', url: `/admin/platforms/${slug}/risk/policies/signup`, payload: { document } });
+  assert.equal(policy.statusCode, 200, policy.body);
+  const listed = await admin({ method: 'PUT', url: `/admin/platforms/${slug}/risk/lists/block`, payload: { entries: [{ kind: 'device', value: `${marker}-blocked` }] } });
+  assert.equal(listed.statusCode, 200, listed.body);
+  const runtime = env.souk.runtimeOf(riskModule);
+  const decision = await riskService({ runtime, events: env.souk.ctx.events }).decide(env.souk.ctx.platformDb(shop.platform.id), 'signup', { deviceId: `${marker}-device` });
+  assert.equal(decision.action, 'deny');
+  // Written now, not by the recorder's timer while the suite compares fingerprints.
+  await runtime.recorder.flush();
+  return decision.id;
 }
 
 eachDatabase('isolation between platforms, for every route', (env) => {

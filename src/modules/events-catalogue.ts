@@ -9,8 +9,9 @@ import type { OrdersEvents } from './orders/events.ts';
 import type { PaymentsEvents } from './payments/events.ts';
 import type { PlatformsEvents } from './platforms/events.ts';
 import type { PromotionsEvents } from './promotions/events.ts';
+import type { RiskEvents } from './risk/events.ts';
 import type { WishlistsEvents } from './wishlists/events.ts';
 
 declare module '../kernel/context.ts' {
-  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents, WishlistsEvents, LiveEvents {}
+  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents, WishlistsEvents, LiveEvents, RiskEvents {}
 }

@@ -12,6 +12,7 @@ import { ordersProblemCodes } from './orders/problems.ts';
 import { paymentsProblemCodes } from './payments/problems.ts';
 import { platformsProblemCodes } from './platforms/problems.ts';
 import { promotionsProblemCodes } from './promotions/problems.ts';
+import { riskProblemCodes } from './risk/problems.ts';
 import { webhooksProblemCodes } from './webhooks/problems.ts';
 import { wishlistsProblemCodes } from './wishlists/problems.ts';
 
@@ -30,6 +31,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   webhooks: webhooksProblemCodes,
   wishlists: wishlistsProblemCodes,
   live: liveProblemCodes,
+  risk: riskProblemCodes,
 };
 
 export const allProblemCodes: readonly string[] = Object.values(problemCodesByOwner).flat();

@@ -1,0 +1,25 @@
+// Risk metrics: decisions by point and action, rules fired by point and rule, and decision latency.
+// No platform label: a platform's traffic is its own business, and the label would multiply series by
+// the number of platforms.
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export interface RiskMetrics {
+  decisions: Counter<'point' | 'action'>;
+  rulesFired: Counter<'point' | 'rule'>;
+  decisionSeconds: Histogram<'point'>;
+}
+
+export function createRiskMetrics(registry: Registry): RiskMetrics {
+  const registers = [registry];
+  return {
+    decisions: new Counter({ name: 'souk_risk_decisions_total', help: 'Risk decisions by decision point and action', labelNames: ['point', 'action'], registers }),
+    rulesFired: new Counter({ name: 'souk_risk_rules_fired_total', help: 'Policy rules that fired, by decision point and rule id', labelNames: ['point', 'rule'], registers }),
+    decisionSeconds: new Histogram({
+      name: 'souk_risk_decision_seconds',
+      help: 'Time to decide (signals, counters, lists, rules), without storing',
+      labelNames: ['point'],
+      buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,30 @@
+// The signals a rule can name. Each is a string, number or boolean, or absent (a rule comparing an absent
+// signal does not fire, except "absent"). Velocity signals count the decisions at the same decision point
+// of the same platform sharing the key within the window, the current one included.
+import type { VelocityWindow } from './velocity.ts';
+
+export const VELOCITY_KEYS = ['ip', 'subnet', 'device', 'account', 'email'] as const;
+export type VelocityKey = (typeof VELOCITY_KEYS)[number];
+const WINDOWS: readonly VelocityWindow[] = ['1m', '1h', '24h'];
+
+export const VELOCITY_SIGNALS = VELOCITY_KEYS.flatMap((key) => WINDOWS.map((w) => `velocity_${key}_${w}` as const));
+
+export const SIGNAL_NAMES = [
+  'ip', // the client address (IPv4-mapped IPv6 unwrapped)
+  'ip_prefix', // its /24 (IPv4) or /64 (IPv6)
+  'ip_version', // 4 or 6
+  'ip_private', // loopback, private or other non-public range
+  'device_id', // the x-device-id header
+  'device_present',
+  'user_agent_class', // browser | headless | script | bot | empty | other
+  'email_domain',
+  'email_disposable', // the domain (or a parent) is bundled or on the platform's disposable list
+  'email_aliased', // a plus tag or Gmail dots were folded away
+  'email_digit_run', // longest run of digits in the local part
+  'email_fingerprint', // the mailbox the address reaches, aliases folded
+  'account_id',
+  'account_age_hours', // hours since the account was created
+  'amount', // the money at stake, in minor units, when the caller has one
+  ...VELOCITY_SIGNALS,
+] as const;
+export type SignalName = (typeof SIGNAL_NAMES)[number];
