@@ -1,6 +1,7 @@
 // Live rooms of one platform: create, read, list, and the state machine scheduled → live → ended. Going
 // live or ending writes the state, a system message for the room's history and the event in one
 // transaction.
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, iso } from '../../kernel/cursor.ts';
@@ -77,10 +78,9 @@ export async function listRooms(pdb: PlatformDb, query: RoomsQuery): Promise<{ i
   const rows = await pdb.query<RoomRow>(
     `select ${COLUMNS} from live_rooms where platform_id = $1 and ($2::text is null or state = $2) and ($3::uuid is null or id < $3)
      order by id desc limit $4`,
-    [query.state ?? null, after, limit + 1],
+    [query.state ?? null, after, rowsToFetch(limit)],
   );
-  const items = rows.slice(0, limit).map(toRoom);
-  return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1]!.id]) : null };
+  return takePage(rows, limit, toRoom, (last) => encodeCursor([last.id]));
 }
 
 /** What the storefront lists: live rooms, then upcoming ones soonest first (at most 100). */

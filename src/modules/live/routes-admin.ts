@@ -1,10 +1,10 @@
 // Admin API of live rooms (/admin/platforms/:platform/live/…). The kernel hook has already checked the
 // principal, kept support read-only, resolved the platform and refused it when the module is off.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { actorIdOf, platformOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { actorIdOf, principalOf } from '../../kernel/http/tenancy.ts';
 import { moderationLog } from './moderation.ts';
 import { createRoom, getRoom, listRooms } from './rooms.ts';
 import {
@@ -25,60 +25,57 @@ import {
 } from './schemas.ts';
 import type { LiveService } from './service.ts';
 
-const tags = ['live'];
-const security = [{ adminBearer: [] }];
 const base = '/admin/platforms/:platform/live/rooms';
 const reads = errorResponses(400, 401, 404);
 const writes = errorResponses(400, 401, 403, 404, 409);
 
 export function adminRoutes(app: FastifyInstance, ctx: ModuleContext, live: LiveService): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const db = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
+  const { r, doc, pdbOf: db } = adminRouteKit(app, ctx, 'live');
 
   r.post(base, {
-    schema: { tags, security, summary: 'Create a room (scheduled until started)', params: PlatformParams, body: RoomInput, response: { 201: Room, ...writes } },
+    schema: doc('Create a room (scheduled until started)', { params: PlatformParams, body: RoomInput, response: { 201: Room, ...writes } }),
   }, async (request, reply) => reply.code(201).send(await live.view(await createRoom(db(request), request.body))));
 
   r.get(base, {
-    schema: { tags, security, summary: 'Rooms of the platform, newest first', params: PlatformParams, querystring: RoomsQuery, response: { 200: RoomPage, ...reads } },
+    schema: doc('Rooms of the platform, newest first', { params: PlatformParams, querystring: RoomsQuery, response: { 200: RoomPage, ...reads } }),
   }, async (request) => {
     const page = await listRooms(db(request), request.query);
     return { items: await Promise.all(page.items.map((room) => live.view(room))), nextCursor: page.nextCursor };
   });
 
   r.get(`${base}/:roomId`, {
-    schema: { tags, security, summary: 'One room with its counts', params: RoomParams, response: { 200: Room, ...reads } },
+    schema: doc('One room with its counts', { params: RoomParams, response: { 200: Room, ...reads } }),
   }, async (request) => live.view(await getRoom(db(request), request.params.roomId)));
 
   r.post(`${base}/:roomId/start`, {
-    schema: { tags, security, summary: 'Go live: chat opens and viewers are told', params: RoomParams, response: { 200: Room, ...writes } },
+    schema: doc('Go live: chat opens and viewers are told', { params: RoomParams, response: { 200: Room, ...writes } }),
   }, async (request) => live.start(db(request), request.params.roomId, actorIdOf(request)));
 
   r.post(`${base}/:roomId/end`, {
-    schema: { tags, security, summary: 'End the room: chat closes, history stays', params: RoomParams, response: { 200: Room, ...writes } },
+    schema: doc('End the room: chat closes, history stays', { params: RoomParams, response: { 200: Room, ...writes } }),
   }, async (request) => live.end(db(request), request.params.roomId, actorIdOf(request)));
 
   r.post(`${base}/:roomId/messages`, {
-    schema: { tags, security, summary: 'Post as the host (never dropped for slow viewers)', params: RoomParams, body: HostMessageInput, response: { 201: Message, ...writes } },
+    schema: doc('Post as the host (never dropped for slow viewers)', { params: RoomParams, body: HostMessageInput, response: { 201: Message, ...writes } }),
   }, async (request, reply) => reply.code(201).send(await live.hostMessage(db(request), request.params.roomId, request.body.text, principalOf(request).label)));
 
   r.delete(`${base}/:roomId/messages/:messageId`, {
-    schema: { tags, security, summary: 'Delete a message for everyone (recorded in the moderation log)', params: RoomMessageParams, response: { 200: ModerationEntry, ...writes } },
+    schema: doc('Delete a message for everyone (recorded in the moderation log)', { params: RoomMessageParams, response: { 200: ModerationEntry, ...writes } }),
   }, async (request) => live.deleteMessage(db(request), request.params.roomId, request.params.messageId, actorIdOf(request)));
 
   r.post(`${base}/:roomId/mutes`, {
-    schema: { tags, security, summary: 'Mute a customer in the room (for some minutes or until unmuted)', params: RoomParams, body: MuteInput, response: { 201: ModerationEntry, ...writes } },
+    schema: doc('Mute a customer in the room (for some minutes or until unmuted)', { params: RoomParams, body: MuteInput, response: { 201: ModerationEntry, ...writes } }),
   }, async (request, reply) => reply.code(201).send(await live.mute(db(request), request.params.roomId, request.body, actorIdOf(request))));
 
   r.delete(`${base}/:roomId/mutes/:customerId`, {
-    schema: { tags, security, summary: 'Unmute a customer in the room', params: RoomCustomerParams, response: { 200: ModerationEntry, ...writes } },
+    schema: doc('Unmute a customer in the room', { params: RoomCustomerParams, response: { 200: ModerationEntry, ...writes } }),
   }, async (request) => live.unmute(db(request), request.params.roomId, request.params.customerId, actorIdOf(request)));
 
   r.post(`${base}/:roomId/kicks`, {
-    schema: { tags, security, summary: 'Remove a customer from the room; it may not come back as that customer', params: RoomParams, body: KickInput, response: { 201: ModerationEntry, ...writes } },
+    schema: doc('Remove a customer from the room; it may not come back as that customer', { params: RoomParams, body: KickInput, response: { 201: ModerationEntry, ...writes } }),
   }, async (request, reply) => reply.code(201).send(await live.kick(db(request), request.params.roomId, request.body, actorIdOf(request))));
 
   r.get(`${base}/:roomId/moderation`, {
-    schema: { tags, security, summary: 'The room\'s moderation log, newest first', params: RoomParams, response: { 200: ModerationLog, ...reads } },
+    schema: doc('The room\'s moderation log, newest first', { params: RoomParams, response: { 200: ModerationLog, ...reads } }),
   }, async (request) => ({ items: await moderationLog(db(request), request.params.roomId) }));
 }

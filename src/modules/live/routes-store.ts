@@ -1,13 +1,12 @@
 // Storefront side of live rooms: the list of live and upcoming rooms, one room, and the viewers' socket.
 // The platform comes from the Host or the publishable key like every /store route (the kernel's hook
 // also runs for the socket's upgrade request), so a room of another platform is simply not found.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { storeRouteKit } from '../../kernel/http/route-kit.ts';
 import websocket from '@fastify/websocket';
 import { Type } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { platformOf } from '../../kernel/http/tenancy.ts';
 import { MAX_FRAME_BYTES } from './frames.ts';
 import { findRoom, listLiveAndUpcoming } from './rooms.ts';
 import { roomNotFound } from './problems.ts';
@@ -16,8 +15,6 @@ import type { LiveRuntime } from './runtime.ts';
 import type { LiveService } from './service.ts';
 import { openViewerSocket } from './socket.ts';
 
-const tags = ['live'];
-const security = [{ publishableKey: [] }];
 /** How long a closing socket may take to answer the close before it is cut (shutdown). */
 const CLOSE_GRACE_MS = 1000;
 
@@ -42,15 +39,14 @@ export async function storeRoutes(app: FastifyInstance, ctx: ModuleContext, runt
       this.websocketServer.close(() => done());
     },
   });
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const pdb = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
+  const { r, doc, pdbOf: pdb } = storeRouteKit(app, ctx, 'live', [{ publishableKey: [] }]);
 
   r.get('/store/live/rooms', {
-    schema: { tags, security, summary: 'Rooms live now, then upcoming ones soonest first', response: { 200: RoomList, ...errorResponses(400, 404) } },
+    schema: doc('Rooms live now, then upcoming ones soonest first', { response: { 200: RoomList, ...errorResponses(400, 404) } }),
   }, async (request) => ({ items: await Promise.all((await listLiveAndUpcoming(pdb(request))).map((room) => live.view(room))) }));
 
   r.get('/store/live/rooms/:roomId', {
-    schema: { tags, security, summary: 'One room (any state)', params: StoreRoomParams, response: { 200: Room, ...errorResponses(400, 404) } },
+    schema: doc('One room (any state)', { params: StoreRoomParams, response: { 200: Room, ...errorResponses(400, 404) } }),
   }, async (request) => {
     const room = await findRoom(pdb(request), request.params.roomId);
     if (!room) throw roomNotFound(request.params.roomId);

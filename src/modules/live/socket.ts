@@ -2,6 +2,7 @@
 // then the client's frames one at a time. Guests watch; a customer (session token in the Authorization
 // header of the upgrade, or an `auth` frame, since browsers cannot set headers on a WebSocket) may post.
 // A bad frame is answered with an error frame on this socket only; a socket that floods is closed.
+import { bearerToken } from '../../kernel/http/bearer.ts';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ModuleContext, Platform } from '../../kernel/context.ts';
@@ -35,10 +36,6 @@ export function authorName(customer: Customer): string {
   const name = customer.name.trim();
   if (name) return name.slice(0, 100);
   return `${(customer.email[0] ?? 'V').toUpperCase()}***`;
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 class ViewerSession {
@@ -216,5 +213,5 @@ export function openViewerSocket(socket: WebSocket, request: FastifyRequest, ctx
   const platform = platformOf(request);
   const { roomId } = request.params as { roomId: string };
   const session = new ViewerSession(socket, platform, ctx.platformDb(platform.id), runtime, roomPolicy(platform.settings), request.log);
-  session.open(roomId, request.query as SocketQuery, bearer(request));
+  session.open(roomId, request.query as SocketQuery, bearerToken(request));
 }

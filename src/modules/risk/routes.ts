@@ -1,12 +1,13 @@
 // Risk admin routes under /admin/platforms/:platform/risk: policies per decision point (current, new
 // version, history, rollback, trial), the allow/block/disposable lists, and stored decisions. Handlers
 // parse and authorise (the tenancy hook has already checked the platform); the service does the work.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { rowsToFetch, takePage } from '../../kernel/page.ts';
+import type { FastifyInstance } from 'fastify';
+import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { decodeCursor, encodeCursor, DEFAULT_PAGE_SIZE } from '../../kernel/cursor.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
-import { actorIdOf, platformOf } from '../../kernel/http/tenancy.ts';
+import { actorIdOf } from '../../kernel/http/tenancy.ts';
 import type { RiskRuntime } from './runtime.ts';
 import {
   DecisionList,
@@ -29,59 +30,56 @@ import {
 } from './schemas.ts';
 import { riskService } from './service.ts';
 
-const doc = { tags: ['risk'], security: [{ adminBearer: [] }] };
 const readErrors = errorResponses(400, 401, 403, 404);
 const writeErrors = errorResponses(400, 401, 403, 404);
 const base = '/admin/platforms/:platform/risk';
 
 export function riskRoutes(app: FastifyInstance, ctx: ModuleContext, runtime: RiskRuntime): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { r, doc, pdbOf } = adminRouteKit(app, ctx, 'risk');
   const risk = riskService({ runtime, events: ctx.events });
-  const pdbOf = (request: FastifyRequest) => ctx.platformDb(platformOf(request).id);
 
   r.get(`${base}/policies`, {
-    schema: { ...doc, summary: 'The current policy of every decision point', params: PlatformParams, response: { 200: PolicyVersionList, ...readErrors } },
+    schema: doc('The current policy of every decision point', { params: PlatformParams, response: { 200: PolicyVersionList, ...readErrors } }),
   }, async (request) => ({ items: await risk.currentPolicies(pdbOf(request)) }));
 
   r.get(`${base}/policies/:point`, {
-    schema: { ...doc, summary: 'The current policy of one decision point', params: PointParams, response: { 200: PolicyVersionView, ...readErrors } },
+    schema: doc('The current policy of one decision point', { params: PointParams, response: { 200: PolicyVersionView, ...readErrors } }),
   }, async (request) => risk.currentPolicy(pdbOf(request), request.params.point));
 
   r.put(`${base}/policies/:point`, {
-    schema: { ...doc, summary: 'Store a new version of a decision point’s policy', params: PointParams, body: PutPolicyBody, response: { 200: PolicyVersionView, ...writeErrors } },
+    schema: doc('Store a new version of a decision point’s policy', { params: PointParams, body: PutPolicyBody, response: { 200: PolicyVersionView, ...writeErrors } }),
   }, async (request) => risk.putPolicy(pdbOf(request), request.params.point, request.body.document, actorIdOf(request), request.body.note));
 
   r.get(`${base}/policies/:point/versions`, {
-    schema: { ...doc, summary: 'A decision point’s policy versions, newest first, with who changed each', params: PointParams, querystring: VersionsQuery, response: { 200: PolicyVersionList, ...readErrors } },
+    schema: doc('A decision point’s policy versions, newest first, with who changed each', { params: PointParams, querystring: VersionsQuery, response: { 200: PolicyVersionList, ...readErrors } }),
   }, async (request) => ({ items: await risk.versions(pdbOf(request), request.params.point, request.query.limit ?? 50) }));
 
   r.post(`${base}/policies/:point/rollback`, {
-    schema: { ...doc, summary: 'Make an earlier version current again (as a new version)', params: PointParams, body: RollbackBody, response: { 200: PolicyVersionView, ...writeErrors } },
+    schema: doc('Make an earlier version current again (as a new version)', { params: PointParams, body: RollbackBody, response: { 200: PolicyVersionView, ...writeErrors } }),
   }, async (request) => risk.rollback(pdbOf(request), request.params.point, request.body.version, actorIdOf(request)));
 
   r.post(`${base}/policies/:point/try`, {
-    schema: { ...doc, summary: 'Judge an input with the current policy or a draft, explained; nothing is counted or stored', params: PointParams, body: TryBody, response: { 200: DecisionView, ...readErrors } },
+    schema: doc('Judge an input with the current policy or a draft, explained; nothing is counted or stored', { params: PointParams, body: TryBody, response: { 200: DecisionView, ...readErrors } }),
   }, async (request) => risk.tryPolicy(pdbOf(request), request.params.point, request.body.input, request.body.document));
 
   r.get(`${base}/lists`, {
-    schema: { ...doc, summary: 'The block, allow and disposable-domain lists', params: PlatformParams, response: { 200: ListsView, ...readErrors } },
+    schema: doc('The block, allow and disposable-domain lists', { params: PlatformParams, response: { 200: ListsView, ...readErrors } }),
   }, async (request) => risk.lists(pdbOf(request)));
 
   r.put(`${base}/lists/:list`, {
-    schema: { ...doc, summary: 'Replace one list', params: ListParams, body: PutListBody, response: { 200: ListView, ...writeErrors } },
+    schema: doc('Replace one list', { params: ListParams, body: PutListBody, response: { 200: ListView, ...writeErrors } }),
   }, async (request) => ({ entries: await risk.putList(pdbOf(request), request.params.list, request.body.entries, actorIdOf(request)) }));
 
   r.get(`${base}/decisions`, {
-    schema: { ...doc, summary: 'Stored decisions, newest first, by account, IP, device, point or action', params: PlatformParams, querystring: DecisionQuery, response: { 200: DecisionList, ...readErrors } },
+    schema: doc('Stored decisions, newest first, by account, IP, device, point or action', { params: PlatformParams, querystring: DecisionQuery, response: { 200: DecisionList, ...readErrors } }),
   }, async (request) => {
     const { cursor, limit = DEFAULT_PAGE_SIZE, ...filter } = request.query;
     const before = cursor === undefined ? undefined : decodeCursor(cursor, 1)[0];
-    const rows = await risk.searchDecisions(pdbOf(request), { ...filter, before, limit: limit + 1 });
-    const items = rows.slice(0, limit);
-    return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1]!.id]) : null };
+    const rows = await risk.searchDecisions(pdbOf(request), { ...filter, before, limit: rowsToFetch(limit) });
+    return takePage(rows, limit, (row) => row, (last) => encodeCursor([last.id]));
   });
 
   r.get(`${base}/decisions/:decisionId`, {
-    schema: { ...doc, summary: 'One stored decision with its inputs, signals and the rules that fired', params: DecisionParams, response: { 200: StoredDecisionView, ...readErrors } },
+    schema: doc('One stored decision with its inputs, signals and the rules that fired', { params: DecisionParams, response: { 200: StoredDecisionView, ...readErrors } }),
   }, async (request) => risk.decision(pdbOf(request), request.params.decisionId.toLowerCase()));
 }
