@@ -5,9 +5,14 @@ import type { SoukModule } from '../../kernel/context.ts';
 import { EVENT_PRODUCT_ARCHIVED } from '../catalog/index.ts';
 import { wishlistDocs } from './openapi.ts';
 import { wishlistRoutes } from './routes.ts';
-import { wishlistsService } from './service.ts';
+import { wishlistsService, type WishlistsService } from './service.ts';
 
-export const wishlistsModule: SoukModule = {
+/** What the module keeps per running Souk: its service, bound once to the context. */
+export interface WishlistsRuntime {
+  wishlists: WishlistsService;
+}
+
+export const wishlistsModule: SoukModule<WishlistsRuntime> = {
   name: 'wishlists',
   core: false,
   dependsOn: ['accounts', 'catalog', 'events'],
@@ -15,9 +20,9 @@ export const wishlistsModule: SoukModule = {
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['wishlist_items'],
   openapi: wishlistDocs,
-  routes: (app, ctx) => wishlistRoutes(app, ctx),
-  subscribe(ctx) {
-    const wishlists = wishlistsService(ctx);
+  createRuntime: (ctx) => ({ wishlists: wishlistsService(ctx) }),
+  routes: (app, ctx, { wishlists }) => wishlistRoutes(app, ctx, wishlists),
+  subscribe(ctx, { wishlists }) {
     // An archived product can no longer be bought: it leaves every wishlist of its platform.
     ctx.events.subscribe(
       'wishlists.forget-archived',

@@ -9,12 +9,11 @@ import { platformOf } from '../../kernel/http/tenancy.ts';
 import { requireCustomer } from '../accounts/index.ts';
 import { LocaleCurrencyQuery, resolveCurrency, resolveLocale } from '../catalog/index.ts';
 import { MostWishedList, MostWishedQuery, ProductParams, Wishlist } from './schemas.ts';
-import { wishlistsService } from './service.ts';
+import type { WishlistsService } from './service.ts';
 
-export function wishlistRoutes(app: FastifyInstance, ctx: ModuleContext): void {
+export function wishlistRoutes(app: FastifyInstance, ctx: ModuleContext, wishlists: WishlistsService): void {
   const { r, doc } = storeRouteKit(app, ctx, 'wishlists', [{ publishableKey: [], customerBearer: [] }]);
   const admin = adminRouteKit(app, ctx, 'wishlists');
-  const wishlists = wishlistsService(ctx);
   const customerOf = async (request: FastifyRequest) => {
     const platform = platformOf(request);
     const pdb = ctx.platformDb(platform.id);
