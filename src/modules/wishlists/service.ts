@@ -52,19 +52,20 @@ interface ItemRow {
 }
 
 export function wishlistsService(deps: WishlistsDeps): WishlistsService {
+  const catalog = catalogService(deps);
   return {
     async listItems(pdb, platform, customerId, view) {
       const rows = await pdb.query<ItemRow>(
         'select product_id, added_at from wishlist_items where platform_id = $1 and customer_id = $2 order by added_at desc, product_id',
         [customerId],
       );
-      const products = await catalogService(deps).getStoreProducts(pdb, platform, rows.map((row) => row.product_id), view);
+      const products = await catalog.getStoreProducts(pdb, platform, rows.map((row) => row.product_id), view);
       return rows.map((row) => ({ productId: row.product_id, addedAt: new Date(row.added_at).toISOString(), product: products.get(row.product_id) ?? null }));
     },
 
     async addItem(tx, platform, customerId, productId) {
       const view = { locale: platform.defaultLocale, currency: platform.defaultCurrency };
-      if (!(await catalogService(deps).getStoreProduct(tx, platform, productId, view))) throw productNotWishable(productId);
+      if (!(await catalog.getStoreProduct(tx, platform, productId, view))) throw productNotWishable(productId);
       // One add per customer at a time (a row lock cannot cover rows not yet inserted), so two concurrent
       // adds cannot both pass the limit check.
       await tx.query(`select pg_advisory_xact_lock(hashtext('wishlist_items:' || $1::text || ':' || $2::text))`, [customerId]);
