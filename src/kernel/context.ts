@@ -2,6 +2,7 @@
 // directory, the admin authenticator, logger and metrics registry. Modules depend on these shapes only.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { TSchema } from 'typebox';
 import type { Config } from './config.ts';
 import type { Database, Queryable } from './db/types.ts';
 import type { PlatformDb, TxScope } from './db/scoped.ts';
@@ -196,10 +197,10 @@ export interface SoukModule<R = void> {
   /** Columns holding values sealed with ctx.secrets: rotated by `souk secrets rotate` (kernel/sealed-columns.ts). */
   sealedColumns?: SealedColumn[];
   /**
-   * JSON schema for this module's entry in a platform's `settings` (settings[module.name]).
+   * TypeBox schema for this module's entry in a platform's `settings` (settings[module.name]).
    * Checked when a platform is created or updated.
    */
-  settingsSchema?: Record<string, unknown>;
+  settingsSchema?: TSchema;
   /** Names of modules that must be started before this one and stopped after it. */
   dependsOn?: string[];
   /** Builds this module's per-process runtime; nothing runs in the background yet (that is start). */

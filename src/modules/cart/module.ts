@@ -12,7 +12,7 @@ export const cartModule: SoukModule<CartRuntime> = {
   description: 'Guest and customer carts, shipping methods and tax per platform, totals computed server-side.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['carts', 'cart_lines'],
-  settingsSchema: cartSettingsSchema as unknown as Record<string, unknown>,
+  settingsSchema: cartSettingsSchema,
   openapi: cartDocs,
   createRuntime: createCartRuntime,
   routes(app, ctx, runtime) {

@@ -20,7 +20,7 @@ export const catalogModule: SoukModule<CatalogRuntime> = {
     'catalog_prices',
     'catalog_product_prices',
   ],
-  settingsSchema: catalogSettingsSchema as unknown as Record<string, unknown>,
+  settingsSchema: catalogSettingsSchema,
   openapi: catalogDocs,
   createRuntime: createCatalogRuntime,
   start: startCatalog,

@@ -41,7 +41,7 @@ export const flashSalesModule: SoukModule<FlashRuntime> = {
   description: 'Flash sales: stock carved out, an in-memory or Redis stock gate on the hot path, orders drained behind it, unpaid units returned.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['flash_sales', 'flash_sale_items', 'flash_sale_tickets'],
-  settingsSchema: flashSalesSettingsSchema as unknown as Record<string, unknown>,
+  settingsSchema: flashSalesSettingsSchema,
   openapi: flashSaleDocs,
   dependsOn: ['orders', 'inventory', 'catalog'],
   async createRuntime(ctx) {

@@ -23,7 +23,7 @@ export const inventoryModule: SoukModule = {
   description: 'Stock per variant and location, reservations with expiry, adjustments with a ledger, low-stock events.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['inventory_locations', 'inventory_levels', 'inventory_reservations', 'inventory_reservation_lines', 'inventory_ledger'],
-  settingsSchema: inventorySettingsSchema as unknown as Record<string, unknown>,
+  settingsSchema: inventorySettingsSchema,
   openapi: inventoryDocs,
   routes(app, ctx) {
     storeRoutes(app, ctx);

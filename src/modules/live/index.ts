@@ -16,7 +16,7 @@ export const liveModule: SoukModule<LiveRuntime> = {
   description: 'Live-commerce rooms: WebSocket chat and likes with priority lanes, moderation, history and resume.',
   migrationsDir: new URL('./migrations/', import.meta.url),
   tenantTables: ['live_rooms', 'live_messages', 'live_moderation'],
-  settingsSchema: platformSettingsSchema as unknown as Record<string, unknown>,
+  settingsSchema: platformSettingsSchema,
   openapi: liveDocs,
   dependsOn: ['accounts', 'events'],
   createRuntime: createLiveRuntime,

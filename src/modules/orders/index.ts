@@ -29,7 +29,7 @@ export const ordersModule: SoukModule = {
   tenantTables: ['orders', 'order_lines', 'order_history', 'order_checkouts'],
   // A checkout's guest token, kept sealed for idempotent replays (checkout.ts); never plaintext.
   sealedColumns: [{ table: 'order_checkouts', column: 'access_token_sealed', key: ['platform_id', 'scope', 'idempotency_key'] }],
-  settingsSchema: ordersSettingsSchema as unknown as Record<string, unknown>,
+  settingsSchema: ordersSettingsSchema,
   openapi: orderDocs,
   routes(app, ctx) {
     storeRoutes(app, ctx);

@@ -40,7 +40,7 @@ export const webhooksModule: SoukModule<WebhooksRuntime> = {
   tenantTables: ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts'],
   // Signing secrets are sealed; versions before 0002 stored them in plaintext, sealed at the next start.
   sealedColumns: ['secret', 'previous_secret'].map((column) => ({ table: 'webhook_endpoints', column, key: ['platform_id', 'id'], sealPlaintextAtBoot: true })),
-  settingsSchema: platformSettingsSchema as unknown as Record<string, unknown>,
+  settingsSchema: platformSettingsSchema,
   openapi: webhookDocs,
   dependsOn: ['events'],
   createRuntime: createWebhooksRuntime,
