@@ -74,6 +74,28 @@ type Document = { paths?: Record<string, Record<string, Operation>>; components?
 
 const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
 
+type JsonSchema = { properties?: Record<string, JsonSchema>; required?: string[]; default?: unknown; [key: string]: unknown };
+
+/**
+ * A request schema as a client sees it: a property with a default is filled in by the server when left out
+ * (Ajv's useDefaults), so it is not required of the caller, whatever the validation schema says. Copies;
+ * nested objects and arrays are followed.
+ */
+function optionalDefaults<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(optionalDefaults) as T;
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const copy: JsonSchema = { ...(schema as JsonSchema) };
+  for (const key of ['items', 'anyOf', 'oneOf', 'allOf', 'not', 'additionalProperties'] as const) {
+    if (copy[key] !== undefined) copy[key] = optionalDefaults(copy[key]);
+  }
+  if (copy.properties) {
+    const properties = Object.fromEntries(Object.entries(copy.properties).map(([name, property]) => [name, optionalDefaults(property)]));
+    copy.properties = properties;
+    if (copy.required) copy.required = copy.required.filter((name) => properties[name]?.default === undefined);
+  }
+  return copy as T;
+}
+
 /** Puts each operation's problem codes on its 4xx/5xx responses, all pointing at the Problem component. */
 function documentProblems(document: Document, facts: Map<string, RouteFacts>, docs: OperationDocs): void {
   for (const [path, item] of Object.entries(document.paths ?? {})) {
@@ -144,7 +166,8 @@ export function openApiOptions(publicUrl: string, modules: readonly AnySoukModul
       }
       // A copy: the route's own schema is what Fastify validates with and must not change.
       // The route's own description, when it has one, is kept: it sits next to the code it describes.
-      return { schema: doc ? { ...schema, operationId: doc.operationId, description: schema.description ?? doc.description } : schema, url };
+      const documented = schema.body === undefined ? schema : { ...schema, body: optionalDefaults(schema.body) };
+      return { schema: doc ? { ...documented, operationId: doc.operationId, description: schema.description ?? doc.description } : documented, url };
     },
     transformObject: (documentObject) => {
       const document = ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Document;
