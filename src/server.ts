@@ -16,6 +16,8 @@ import { buildApp } from './kernel/http/app.ts';
 import type { AnySoukModule, ModuleContext, SoukModule } from './kernel/context.ts';
 import { ModuleLifecycle } from './kernel/lifecycle.ts';
 import { allModules } from './modules/index.ts';
+import { riskGateOf, riskModule } from './modules/risk/index.ts';
+import { lazyRiskGate, riskGateOff } from './kernel/risk-gate.ts';
 import { PlatformRegistry } from './modules/platforms/registry.ts';
 import { authenticateAdmin, bootstrapOwner } from './modules/accounts/index.ts';
 import { EventBus } from './modules/events/bus.ts';
@@ -92,9 +94,11 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     events: bus,
     log,
     metrics,
-    secrets: { seal: (text) => box.seal(text), open: (sealed) => box.open(sealed) },
+    secrets: { seal: (text) => box.seal(text), open: (sealed) => box.open(sealed), mac: (purpose, data) => box.mac(purpose, data) },
     // Read only after createRuntimes below, when a module service is called.
     runtimeOf: (mod) => lifecycle.runtimeOf(mod),
+    // The risk module's gate once its runtime exists (riskGateOff before, and in a build without it).
+    riskGate: lazyRiskGate(() => (lifecycle.modules.includes(riskModule as AnySoukModule) ? riskGateOf(ctx, lifecycle.runtimeOf(riskModule)) : riskGateOff)),
   };
   const lifecycle = new ModuleLifecycle(modules, ctx, { shutdownTimeoutMs: config.shutdownTimeoutMs, log });
   await lifecycle.createRuntimes();

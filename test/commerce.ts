@@ -14,8 +14,8 @@ export interface Shop {
   store(options: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
 }
 
-export async function createShop(env: TestEnv, slug: string, settings?: Record<string, unknown>): Promise<Shop> {
-  const platform = await createTestPlatform(env, { slug, modules: COMMERCE_MODULES });
+export async function createShop(env: TestEnv, slug: string, settings?: Record<string, unknown>, modules: string[] = COMMERCE_MODULES): Promise<Shop> {
+  const platform = await createTestPlatform(env, { slug, modules });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, platform.adminToken, options);
   if (settings) {
     const res = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/${slug}`, payload: { settings } });

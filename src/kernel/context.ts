@@ -8,6 +8,7 @@ import type { Database, Queryable } from './db/types.ts';
 import type { PlatformDb, TxScope } from './db/scoped.ts';
 import type { SealedColumn } from './sealed-columns.ts';
 import type { OperationDocs } from './http/openapi-problems.ts';
+import type { RiskGate } from './risk-gate.ts';
 
 export interface Platform {
   id: string;
@@ -151,6 +152,11 @@ export interface SecretsApi {
   seal(plaintext: string): string;
   /** The text back, from a value sealed with the current or the previous key; throws when it cannot. */
   open(sealed: string): string;
+  /**
+   * An HMAC-SHA256 (base64url) of the data under a key derived from the installation key for this
+   * purpose: for short-lived tokens the server signs and checks itself (risk challenges). The current key only.
+   */
+  mac(purpose: string, data: string): string;
 }
 
 /** A delivered event of one of the catalogue's types K; checking event.type narrows its payload. */
@@ -173,6 +179,11 @@ export interface ModuleContext {
    * (cart's strategies). Call it when the service is used, not at import: runtimes are made at boot.
    */
   runtimeOf<R>(module: SoukModule<R>): R;
+  /**
+   * The risk engine's gate for decision points (kernel/risk-gate.ts): modules that do not depend on the
+   * risk module ask it here. Allows everything for a platform without the risk module.
+   */
+  riskGate: RiskGate;
 }
 
 /**

@@ -3,7 +3,7 @@
 // itself — `v1.<keyId>.<iv>.<tag>.<ciphertext>`, base64url parts — so after a key rotation every value
 // still names the key that sealed it: open() takes the current key or the previous one, seal() always
 // uses the current one, and `souk secrets rotate` re-seals what the previous key still holds.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 export const SEALED_PREFIX = 'v1.';
 const IV_BYTES = 12;
@@ -72,6 +72,15 @@ export class SecretBox {
     } catch {
       throw new SecretBoxError('sealed value failed its integrity check (altered, or sealed with another key of the same id)');
     }
+  }
+
+  /**
+   * An HMAC-SHA256 of data (base64url) under a key derived from the current key for one purpose, so a
+   * token signed for one use never verifies for another and the installation key itself signs nothing.
+   */
+  mac(purpose: string, data: string): string {
+    const derived = createHmac('sha256', this.#current).update(`souk-mac:${purpose}`).digest();
+    return createHmac('sha256', derived).update(data).digest('base64url');
   }
 
   /** Which key sealed the value: 'current', 'previous', 'unknown' (neither), or 'plain' (not sealed at all). */

@@ -30,6 +30,8 @@ export const kernelProblemCodes = [
   'invalid_cursor',
   'rate_limited',
   'money_limit_exceeded',
+  'risk_denied',
+  'challenge_required',
 ] as const;
 
 const problem = problemMaker(kernelProblemCodes);
@@ -103,3 +105,11 @@ export const ownerOnly = (detail = 'Only an owner can do this.') => problem(403,
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   problem(429, 'rate_limited', detail, { retryAfter: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
 export const tooManyAttempts = (wait: number) => tooManyRequests(`Too many attempts; try again in ${wait} seconds.`, wait);
+
+// The risk gate (kernel/risk-gate.ts): any module's decision point answers these.
+/** 403 risk_denied: the detail says why in a person's words; decisionId finds the stored decision. */
+export const riskDenied = (reason: string, decisionId?: string) =>
+  problem(403, 'risk_denied', reason, decisionId === undefined ? {} : { decisionId });
+/** 403 challenge_required: solve `challenge` and send the request again with its answer (see the challenge's header). */
+export const challengeRequired = (reason: string, challenge: unknown, decisionId?: string) =>
+  problem(403, 'challenge_required', reason, decisionId === undefined ? { challenge } : { challenge, decisionId });

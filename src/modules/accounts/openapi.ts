@@ -1,5 +1,6 @@
 // Operation ids, descriptions and problem codes of the accounts routes, for the OpenAPI document.
 import type { OperationDocs } from '../../kernel/http/openapi-problems.ts';
+import { RISK_GATE_PROBLEMS } from '../../kernel/risk-gate.ts';
 
 export const accountDocs: OperationDocs = {
   'POST /admin/auth/login': {
@@ -60,12 +61,12 @@ export const accountDocs: OperationDocs = {
   'POST /store/customers': {
     operationId: 'registerCustomer',
     description: 'Registers a customer on this platform with email and password and logs them in: the answer carries a session token to send as a bearer token. Sign-ups share the per-address login throttle.',
-    problems: { 409: ['email_taken'], 429: ['rate_limited'] },
+    problems: { 403: RISK_GATE_PROBLEMS, 409: ['email_taken'], 429: ['rate_limited'] },
   },
   'POST /store/auth/login': {
     operationId: 'customerLogin',
     description: 'Exchanges a customer\'s email and password for a session token on this platform. Attempts are throttled per client address and per account and address.',
-    problems: { 401: ['unauthorized'], 429: ['rate_limited'] },
+    problems: { 401: ['unauthorized'], 403: RISK_GATE_PROBLEMS, 429: ['rate_limited'] },
   },
   'POST /store/auth/logout': {
     operationId: 'customerLogout',

@@ -21,21 +21,25 @@ export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
   app.post('/store/customers', {
     schema: doc('Register a customer on this platform; returns a session', {
       body: Type.Object({ email: Email, password: Password, name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
-      response: { 201: CustomerSession, ...errorResponses(400, 404, 409, 429) },
+      response: { 201: CustomerSession, ...errorResponses(400, 403, 404, 409, 429) },
     }),
   }, async (request, reply) => {
     // Sign-up answers 409 for a registered email, so it spends the login per-IP budget (see login-throttle.ts).
     await throttleByIp(limiter, config, request.ip);
     const body = request.body as { email: string; password: string; name?: string };
+    // Before the password is hashed: a refused farm account costs no argon2 round.
+    await ctx.riskGate.screen(platformOf(request), 'signup', request, { email: body.email });
     return reply.code(201).send(await registerCustomer(pdbOf(request), body, config.customerSessionTtlSeconds));
   });
 
   app.post('/store/auth/login', {
-    schema: doc('Customer login (throttled per client IP and per account and IP)', { body: LoginBody, response: { 200: CustomerSession, ...errorResponses(400, 401, 404, 429) } }),
+    schema: doc('Customer login (throttled per client IP and per account and IP)', { body: LoginBody, response: { 200: CustomerSession, ...errorResponses(400, 401, 403, 404, 429) } }),
   }, async (request) => {
     const { email, password } = request.body as { email: string; password: string };
     const platform = platformOf(request);
     await throttleLogin(limiter, config, `customer:${platform.id}:${email.toLowerCase()}`, request.ip);
+    // Judged before the password is checked, so every attempt counts (a stuffing run included).
+    await ctx.riskGate.screen(platform, 'login', request, { email });
     return customerLogin(pdbOf(request), email, password, config.customerSessionTtlSeconds);
   });
 

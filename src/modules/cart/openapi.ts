@@ -1,4 +1,5 @@
 // Operation ids, descriptions and problem codes of the cart routes, for the OpenAPI document.
+import { RISK_GATE_PROBLEMS } from '../../kernel/risk-gate.ts';
 import type { OperationDocs } from '../../kernel/http/openapi-problems.ts';
 
 /** What every change to a cart can answer (state.ts: authorize, assertWritable; totals.ts: the money limit). */
@@ -43,8 +44,8 @@ export const cartDocs: OperationDocs = {
   },
   'PUT /store/carts/{cartId}/coupon': {
     operationId: 'applyCartCoupon',
-    description: 'Applies a coupon code to the cart. A coupon that does not apply now (expired, exhausted, wrong currency, nothing eligible) is refused with the promotions problem and nothing is stored.',
-    problems: COUPON_REFUSALS,
+    description: 'Applies a coupon code to the cart. A coupon that does not apply now (expired, exhausted, wrong currency, nothing eligible) is refused with the promotions problem and nothing is stored. With the risk module on, the request is judged first (403 risk_denied or challenge_required).',
+    problems: { ...COUPON_REFUSALS, 403: RISK_GATE_PROBLEMS },
   },
   'DELETE /store/carts/{cartId}/coupon': {
     operationId: 'removeCartCoupon',

@@ -7,7 +7,8 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { storeRouteKit, type Security } from '../../kernel/http/route-kit.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
-import { customerByToken, requireCustomer } from '../accounts/customer-service.ts';
+import { customerByToken, requireCustomer, type Customer } from '../accounts/customer-service.ts';
+import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import {
   addLine,
   claimCart,
@@ -41,15 +42,17 @@ const security: Security = [{ publishableKey: [] }, { publishableKey: [], custom
 const reads = errorResponses(400, 404);
 const writes = errorResponses(400, 404, 409, 422);
 
-/** The caller's customer id, looked up once and only if asked. */
-function accessOf(request: FastifyRequest): CartAccess {
-  let customerId: Promise<string | null> | undefined;
+/** The caller's customer, looked up once and only if asked (the cart's owner check, the risk gate). */
+function accessOf(request: FastifyRequest): CartAccess & { customer(db: PlatformDb): Promise<Customer | null> } {
+  let customer: Promise<Customer | null> | undefined;
+  const lookup = (db: PlatformDb) => {
+    const token = bearerToken(request);
+    customer ??= token ? customerByToken(db, token).then((c) => c ?? null) : Promise.resolve(null);
+    return customer;
+  };
   return {
-    customerId(db) {
-      const token = bearerToken(request);
-      customerId ??= token ? customerByToken(db, token).then((c) => c?.id ?? null) : Promise.resolve(null);
-      return customerId;
-    },
+    customer: lookup,
+    customerId: (db) => lookup(db).then((c) => c?.id ?? null),
   };
 }
 
@@ -133,12 +136,19 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext, rt: CartRu
       schema: doc("Apply a coupon; one that does not apply now is refused with the promotions problem and nothing is stored", {
         params: CartParams,
         body: CouponInput,
-        response: { 200: Cart, ...writes },
+        response: { 200: Cart, ...writes, ...errorResponses(403) },
       }),
     },
     async (request) => {
       const { platform, pdb, access } = scope(request);
-      return setCoupon(rt, pdb, platform, request.params.cartId.toLowerCase(), access, request.body.code);
+      const cartId = request.params.cartId.toLowerCase();
+      if (ctx.riskGate.active(platform)) {
+        // Judged before the coupon is even looked at, so a farm trying codes is counted too.
+        const customer = await access.customer(pdb);
+        const who = customer ? { accountId: customer.id, email: customer.email, accountCreatedAt: customer.createdAt } : {};
+        await ctx.riskGate.screen(platform, 'coupon', request, { ...who, couponCode: request.body.code.trim(), cartId });
+      }
+      return setCoupon(rt, pdb, platform, cartId, access, request.body.code);
     },
   );
 

@@ -7,11 +7,12 @@ import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { enforceLimits } from '../../kernel/rate-limit.ts';
 import type { Customer } from '../accounts/customer-service.ts';
-import { riskHook } from './risk.ts';
+import { HttpProblem } from '../../kernel/http/problem.ts';
+import type { RiskDecision } from './risk.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { phaseOf, type SaleRecord } from './sales.ts';
 import type { flashSalesSettings } from './settings.ts';
-import { accountTooNew, challengeRequired, limitReached, riskDenied, saleCancelled, saleEnded, saleNotStarted, shopSaleNotFound, variantNotInSale } from './problems.ts';
+import { accountTooNew, limitReached, purchaseChallenge, purchaseRiskDenied, saleCancelled, saleEnded, saleNotStarted, shopSaleNotFound, variantNotInSale } from './problems.ts';
 
 export const DEVICE_HEADER = 'x-device-id';
 
@@ -79,21 +80,41 @@ export function wantedItem(rt: FlashRuntime, sale: SaleRecord, customer: Custome
   return { saleId: sale.id, variantId, quantity, customer };
 }
 
-/** Asks the risk hook; a deny or a challenge ends the purchase before a unit is taken. */
-export async function screenRisk(rt: FlashRuntime, platform: Platform, request: FastifyRequest, deviceId: string | null, wanted: Wanted): Promise<void> {
-  const risk = await riskHook()({
-    platformId: platform.id,
-    saleId: wanted.saleId,
-    variantId: wanted.variantId,
-    quantity: wanted.quantity,
-    customerId: wanted.customer.id,
-    accountCreatedAt: wanted.customer.createdAt,
-    ip: request.ip,
-    deviceId,
-    userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-  });
-  if (risk.decision === 'allow') return;
-  rt.metrics.purchases.inc({ outcome: risk.decision === 'deny' ? 'risk_denied' : 'challenge' });
+/**
+ * Asks the runtime's risk hook; a deny or a challenge ends the purchase before a unit is taken. Returns
+ * the review verdict when the order is to be held (allow: undefined).
+ */
+export async function screenRisk(rt: FlashRuntime, platform: Platform, request: FastifyRequest, deviceId: string | null, wanted: Wanted, sale: SaleRecord): Promise<Extract<RiskDecision, { decision: 'review' }> | undefined> {
+  const item = sale.itemsByVariant.get(wanted.variantId)!;
+  let risk: RiskDecision;
+  try {
+    risk = await rt.riskHook({
+      platform,
+      request,
+      saleId: wanted.saleId,
+      variantId: wanted.variantId,
+      quantity: wanted.quantity,
+      amount: item.salePrice * wanted.quantity,
+      currency: item.currency,
+      customerId: wanted.customer.id,
+      email: wanted.customer.email,
+      accountCreatedAt: wanted.customer.createdAt,
+      ip: request.ip,
+      deviceId,
+      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+    });
+  } catch (error) {
+    // The kernel's gate throws its refusals as problems: count them like the hook's own.
+    if (error instanceof HttpProblem && (error.code === 'risk_denied' || error.code === 'challenge_required')) refused(rt, wanted, error.code === 'risk_denied' ? 'deny' : 'challenge');
+    throw error;
+  }
+  if (risk.decision === 'allow') return undefined;
+  if (risk.decision === 'review') return risk;
+  refused(rt, wanted, risk.decision);
+  throw risk.decision === 'deny' ? purchaseRiskDenied(risk.reason) : purchaseChallenge(risk.reason, risk.challenge);
+}
+
+function refused(rt: FlashRuntime, wanted: Wanted, decision: 'deny' | 'challenge'): void {
+  rt.metrics.purchases.inc({ outcome: decision === 'deny' ? 'risk_denied' : 'challenge' });
   rt.early.count(wanted.saleId, 'refused');
-  throw risk.decision === 'deny' ? riskDenied(risk.reason) : challengeRequired(risk.reason, risk.challenge);
 }

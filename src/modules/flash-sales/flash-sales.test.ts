@@ -13,7 +13,7 @@ import { waitFor } from '../../../test/wait.ts';
 import type { Config } from '../../kernel/config.ts';
 import { newId, sha256 } from '../../kernel/ids.ts';
 import { deleteKeysWithPrefix } from '../../kernel/redis.ts';
-import { flashSalesModule, setFlashSaleRiskHook } from './index.ts';
+import { flashSalesModule, type FlashSaleRiskHook } from './index.ts';
 
 const at = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -212,8 +212,12 @@ function flashSuite(env: TestEnv): void {
     expectProblem(await buy(shop, live, old!, 'not-a-uuid'), 400);
     expectProblem(await shop.store({ method: 'POST', url: '/store/flash-sales/not-a-uuid/purchase', payload: { variantId: notInSale }, headers: { authorization: `Bearer ${old!.token}` } }), 400);
 
-    // Risk hook: deny and challenge are 403s that take nothing.
-    setFlashSaleRiskHook((input) => (input.customerId === old!.id ? { decision: 'challenge', challenge: { kind: 'captcha', id: 'c1' } } : { decision: 'deny', reason: 'Too many accounts on this device.' }));
+    // Risk hook (this Souk's own, on the runtime): deny and challenge are 403s that take nothing.
+    const rt = env.souk.runtimeOf(flashSalesModule);
+    const defaultHook = rt.riskHook;
+    const hook: FlashSaleRiskHook = (input) =>
+      input.customerId === old!.id ? { decision: 'challenge', challenge: { kind: 'captcha', id: 'c1' } } : { decision: 'deny', reason: 'Too many accounts on this device.' };
+    rt.riskHook = hook;
     try {
       const challenged = await buy(shop, live, old!, notInSale!);
       expectProblem(challenged, 403, 'challenge_required');
@@ -222,7 +226,7 @@ function flashSuite(env: TestEnv): void {
       expectProblem(denied, 403, 'risk_denied');
       assert.match(denied.json().detail, /Too many accounts/);
     } finally {
-      setFlashSaleRiskHook(null);
+      rt.riskHook = defaultHook;
     }
 
     // Per-device limit (the shop allows 3 a minute here).

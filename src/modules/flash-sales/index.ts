@@ -71,6 +71,6 @@ export const flashSalesModule: SoukModule<FlashRuntime> = {
   subscribe,
 };
 
-export { setFlashSaleRiskHook, type FlashSaleRiskHook, type RiskDecision, type RiskInput } from './risk.ts';
+export { gateRiskHook, type FlashSaleRiskHook, type RiskDecision, type RiskInput } from './risk.ts';
 export { reconcileSale } from './reconcile.ts';
 export type { FlashRuntime } from './runtime.ts';

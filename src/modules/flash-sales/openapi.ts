@@ -1,5 +1,6 @@
 // Operation ids, descriptions and problem codes of the flash-sale routes, for the OpenAPI document.
 import type { OperationDocs } from '../../kernel/http/openapi-problems.ts';
+import { RISK_GATE_PROBLEMS } from '../../kernel/risk-gate.ts';
 
 const base = '/admin/platforms/{platform}/flash-sales';
 
@@ -18,7 +19,7 @@ export const flashSaleDocs: OperationDocs = {
     problems: {
       400: ['variant_not_in_sale'],
       401: ['unauthorized'],
-      403: ['account_too_new', 'challenge_required', 'risk_denied'],
+      403: ['account_too_new', ...RISK_GATE_PROBLEMS],
       404: ['sale_not_found'],
       409: ['limit_reached', 'sale_cancelled', 'sale_ended', 'sale_not_started', 'sold_out'],
       429: ['rate_limited'],

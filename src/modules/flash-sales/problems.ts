@@ -1,7 +1,7 @@
 // Every problem the flash-sales module answers, named once. A rush answers most of them thousands of
 // times a second, so they are plain constructors with no work beyond the detail string.
 import { problemMaker } from '../../kernel/http/problem.ts';
-import { tooManyRequests, tryAgain, unauthorized } from '../../kernel/http/problems.ts';
+import { challengeRequired, riskDenied, tooManyRequests, tryAgain, unauthorized } from '../../kernel/http/problems.ts';
 import { invalidTimeProblem } from '../events/problems.ts';
 
 export const flashSalesProblemCodes = [
@@ -13,8 +13,6 @@ export const flashSalesProblemCodes = [
   'sold_out',
   'limit_reached',
   'account_too_new',
-  'risk_denied',
-  'challenge_required',
   'variant_not_in_sale',
   'ticket_not_found',
   'invalid_window',
@@ -60,10 +58,8 @@ export const limitHeld = (limit: number | null) =>
   problem(409, 'limit_reached', `You already hold the ${limit ?? 0} unit(s) the sale allows per customer.`, { limit });
 export const accountTooNew = (name: string, hours: number | null) =>
   problem(403, 'account_too_new', `The sale "${name}" is open to accounts at least ${hours} hours old.`);
-export const riskDenied = (reason: string | undefined) =>
-  problem(403, 'risk_denied', reason ?? 'This purchase was refused by the shop’s fraud checks.');
-export const challengeRequired = (reason: string | undefined, challenge: unknown) =>
-  problem(403, 'challenge_required', reason ?? 'Complete the challenge, then try again.', { challenge });
+export const purchaseRiskDenied = (reason: string | undefined) => riskDenied(reason ?? 'This purchase was refused by the shop’s fraud checks.');
+export const purchaseChallenge = (reason: string | undefined, challenge: unknown) => challengeRequired(reason ?? 'Complete the challenge, then try again.', challenge);
 export const ticketNotFound = (ticketId: string) =>
   problem(404, 'ticket_not_found', `You have no flash-sale ticket ${ticketId}. A ticket shows up a moment after the purchase answered 202.`);
 

@@ -122,7 +122,7 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   const customer = await cachedCustomer(rt, pdb, request);
   const sale = await liveSale(rt, pdb, saleId);
   const wanted = wantedItem(rt, sale, customer, input);
-  await screenRisk(rt, platform, request, deviceId, wanted);
+  await screenRisk(rt, platform, request, deviceId, wanted, sale);
   if (rt.soldOut.isSoldOut(saleId, wanted.variantId)) return answerFromSoldOutFlag(rt, pdb, sale, wanted);
   return takeAndRecord(rt, pdb, sale, wanted, settings.doubleClickMs);
 }

@@ -1,18 +1,30 @@
-// The risk hook of the purchase hot path. The risk engine (or a shop's own code) plugs in with
-// setFlashSaleRiskHook; until then every purchase is allowed. The hook runs after the customer, the sale
-// and the rate limits are checked and before a unit is taken, so a denied attempt costs no stock.
+// The risk hook of the purchase hot path, one per running Souk (FlashRuntime.riskHook). By default it is
+// the platform's risk engine through the kernel's gate (ctx.riskGate): nothing runs for a platform
+// without the risk module, and for one with it the decision needs no I/O once its policies are loaded.
+// A shop's own code (or a test) replaces it on the runtime. It runs after the customer, the sale and the
+// rate limits are checked and before a unit is taken, so a refused attempt costs no stock.
+import type { FastifyRequest } from 'fastify';
+import type { Platform } from '../../kernel/context.ts';
+import type { RiskGate } from '../../kernel/risk-gate.ts';
 
 export type RiskDecision =
   | { decision: 'allow' }
   | { decision: 'deny'; reason?: string }
-  | { decision: 'challenge'; challenge: Record<string, unknown>; reason?: string };
+  | { decision: 'challenge'; challenge: Record<string, unknown>; reason?: string }
+  /** The purchase goes on, and its order is created on_hold for a person to approve or reject. */
+  | { decision: 'review'; decisionId: string; reason?: string };
 
 export interface RiskInput {
-  platformId: string;
+  platform: Platform;
+  request: FastifyRequest;
   saleId: string;
   variantId: string;
   quantity: number;
+  /** What the units cost at the sale price, in minor units of currency. */
+  amount: number;
+  currency: string;
   customerId: string;
+  email: string;
   accountCreatedAt: string;
   ip: string;
   deviceId: string | null;
@@ -21,14 +33,17 @@ export interface RiskInput {
 
 export type FlashSaleRiskHook = (input: RiskInput) => RiskDecision | Promise<RiskDecision>;
 
-const allowAll: FlashSaleRiskHook = () => ({ decision: 'allow' });
-let hook: FlashSaleRiskHook = allowAll;
-
-/** Replaces the process's risk hook; null restores the default (allow everything). */
-export function setFlashSaleRiskHook(fn: FlashSaleRiskHook | null): void {
-  hook = fn ?? allowAll;
-}
-
-export function riskHook(): FlashSaleRiskHook {
-  return hook;
+/** The default hook: the kernel's risk gate. Its deny and unsolved challenge are thrown as 403 problems. */
+export function gateRiskHook(gate: RiskGate): FlashSaleRiskHook {
+  return async (input) => {
+    if (!gate.active(input.platform)) return { decision: 'allow' };
+    const verdict = await gate.screen(
+      input.platform,
+      'flash_sale',
+      input.request,
+      { accountId: input.customerId, email: input.email, accountCreatedAt: input.accountCreatedAt, saleId: input.saleId, amount: input.amount, currency: input.currency },
+      { holdable: false },
+    );
+    return verdict.action === 'review' ? { decision: 'review', decisionId: verdict.decisionId, reason: verdict.reason } : { decision: 'allow' };
+  };
 }

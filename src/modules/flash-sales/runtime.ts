@@ -13,6 +13,7 @@ import { gateFor, type StockGate } from './gate/index.ts';
 import { memoryNodeRegistry, newNodeId, redisNodeRegistry, type NodeRegistry } from './node-registry.ts';
 import type { FlashEnvSettings } from './settings.ts';
 import { EarlyTally } from './tally.ts';
+import { gateRiskHook, type FlashSaleRiskHook } from './risk.ts';
 import { ticketWriter, type InsertResult, type NewTicket } from './tickets.ts';
 
 export interface FlashMetrics {
@@ -56,6 +57,8 @@ export interface FlashRuntime {
   /** Gate rebuilds in progress on this node, so a rush that finds the gate empty rebuilds it once. */
   rebuilding: Map<string, Promise<unknown>>;
   inFlight: number;
+  /** Judges each purchase before a unit is taken: the kernel's risk gate unless replaced (risk.ts). */
+  riskHook: FlashSaleRiskHook;
   metrics: FlashMetrics;
   /** The drain (only on worker nodes, where the event worker runs); started and stopped with the module. */
   drain: BackgroundWorker | undefined;
@@ -105,6 +108,7 @@ export async function createFlashRuntime(ctx: ModuleContext): Promise<FlashRunti
     storeRemaining: new ShortMemo(1000),
     rebuilding: new Map(),
     inFlight: 0,
+    riskHook: gateRiskHook(ctx.riskGate),
     metrics: {
       purchases: counter(m, 'souk_flash_sale_purchases_total', 'Flash-sale purchase attempts by outcome', ['outcome']),
       orders: counter(m, 'souk_flash_sale_orders_total', 'Tickets drained into orders (or failed)', ['result']),

@@ -26,4 +26,7 @@ export { RiskRuntime } from './runtime.ts';
 export { DECISION_POINTS, type DecisionPoint, type PolicyDocument, type RiskAction } from './policy.ts';
 export type { RiskInput } from './signals/extract.ts';
 export { riskInputOf, DEVICE_ID_HEADER } from './signals/request-input.ts';
+export { riskGateOf, POW_DIFFICULTY_BITS, type GateOptions } from './gate.ts';
+export { CHALLENGE_HEADER } from './challenge/pow.ts';
+export type { ChallengeKind, ChallengeBinding } from './challenge/types.ts';
 export * from './events.ts';

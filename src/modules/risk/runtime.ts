@@ -9,6 +9,7 @@ import { activePolicy, platformRisk, type ActivePolicy, type PlatformRisk } from
 import { DECISION_POINTS, type DecisionPoint } from './policy.ts';
 import { createRiskMetrics, type RiskMetrics } from './metrics.ts';
 import { DecisionRecorder } from './recorder.ts';
+import { SpentChallenges } from './challenge/pow.ts';
 import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import { currentVersions, listEntries } from './store.ts';
@@ -21,6 +22,8 @@ export class RiskRuntime {
   readonly counters = new SlidingCounters();
   readonly bundledDisposable: ReadonlySet<string> = new Set(BUNDLED_DISPOSABLE_DOMAINS);
   readonly recorder: DecisionRecorder;
+  /** Challenge answers redeemed on this node: each passes once (challenge/pow.ts). */
+  readonly spentChallenges = new SpentChallenges();
   readonly metrics: RiskMetrics;
   private readonly states = new Map<string, PlatformRisk>();
   private readonly loading = new Map<string, Promise<PlatformRisk>>();
@@ -72,7 +75,10 @@ export class RiskRuntime {
 
   async start(): Promise<void> {
     this.recorder.start();
-    this.sweeper = setInterval(() => this.counters.sweep(Date.now()), SWEEP_MS);
+    this.sweeper = setInterval(() => {
+      this.counters.sweep(Date.now());
+      this.spentChallenges.sweep(Date.now());
+    }, SWEEP_MS);
     this.sweeper.unref();
     const listen = this.ctx.db.listen;
     if (listen) this.unlisten = await listen.call(this.ctx.db, RISK_CHANNEL, (platformId) => this.invalidate(platformId || undefined), () => this.invalidate());
@@ -87,6 +93,7 @@ export class RiskRuntime {
     await this.recorder.stop();
     this.invalidate();
     this.counters.clear();
+    this.spentChallenges.clear();
   }
 }
 

@@ -1,0 +1,116 @@
+// The risk module's side of the kernel's risk gate (kernel/risk-gate.ts): what every decision point in
+// other modules calls through ctx.riskGate. For a platform with the risk module on it builds the engine's
+// input from the request and the caller's facts, decides (no I/O once the platform's policies are loaded)
+// and acts on the decision:
+//   allow     → go on;
+//   deny      → 403 risk_denied naming the stored decision and why, in the policy's own rule descriptions;
+//   challenge → 403 challenge_required carrying a fresh challenge, unless the request carries a valid,
+//               unspent answer to one issued for the same platform, point and subject: then it goes on;
+//   review    → returned to callers that can hold their result (checkout and flash-sale orders go on_hold);
+//               asked as a challenge of the others (a person cannot review a login as it happens).
+import type { ModuleContext } from '../../kernel/context.ts';
+import { challengeRequired, riskDenied } from '../../kernel/http/problems.ts';
+import { ALLOWED, type GatedPlatform, type RiskFacts, type RiskGate, type RiskGateRequest } from '../../kernel/risk-gate.ts';
+import { CHALLENGE_HEADER, proofOfWork } from './challenge/pow.ts';
+import { FAULT_WORDS, type ChallengeBinding, type ChallengeKind } from './challenge/types.ts';
+import type { DecisionPoint } from './policy.ts';
+import type { RiskRuntime } from './runtime.ts';
+import { riskService, type DecisionResult } from './service.ts';
+import type { RiskInput } from './signals/extract.ts';
+import { riskInputOf } from './signals/request-input.ts';
+
+export const RISK_MODULE_NAME = 'risk';
+
+/** The built-in challenge's cost: about 65,000 hashes, a fraction of a second in a browser. */
+export const POW_DIFFICULTY_BITS = 16;
+const CHALLENGE_TTL_SECONDS = 300;
+
+export interface GateOptions {
+  /** Another challenge kind than the built-in proof of work (a captcha service, a test's cheaper work). */
+  challenge?: ChallengeKind;
+}
+
+/** The facts the engine has no named signal for yet reach rules as custom.<name> signals. */
+function inputOf(request: RiskGateRequest, facts: RiskFacts): RiskInput {
+  const custom: Record<string, string | number> = {};
+  if (facts.couponCode !== undefined) custom.coupon_code = facts.couponCode.toUpperCase();
+  if (facts.saleId !== undefined) custom.sale_id = facts.saleId;
+  if (facts.orderId !== undefined) custom.order_id = facts.orderId;
+  if (facts.cartId !== undefined) custom.cart_id = facts.cartId;
+  if (facts.currency !== undefined) custom.currency = facts.currency;
+  if (facts.phone !== undefined) custom.phone = facts.phone;
+  if (facts.shippingCountry !== undefined) custom.shipping_country = facts.shippingCountry.toUpperCase();
+  if (facts.shippingAddress !== undefined) custom.shipping_address = facts.shippingAddress;
+  return riskInputOf(request, {
+    ...(facts.accountId !== undefined ? { accountId: facts.accountId } : {}),
+    ...(facts.email !== undefined ? { email: facts.email } : {}),
+    ...(facts.accountCreatedAt !== undefined ? { accountCreatedAt: facts.accountCreatedAt } : {}),
+    ...(facts.amount !== undefined ? { amount: facts.amount } : {}),
+    ...(Object.keys(custom).length > 0 ? { custom } : {}),
+  });
+}
+
+/** Who a challenge is bound to: the account, else the email, else the client address. */
+function subjectOf(request: RiskGateRequest, facts: RiskFacts): string {
+  if (facts.accountId !== undefined) return `account:${facts.accountId}`;
+  if (facts.email !== undefined) return `email:${facts.email.trim().toLowerCase()}`;
+  return `ip:${request.ip}`;
+}
+
+const headerValue = (request: RiskGateRequest, name: string) => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+export function riskGateOf(ctx: Pick<ModuleContext, 'platformDb' | 'events' | 'secrets'>, runtime: RiskRuntime, options: GateOptions = {}): RiskGate {
+  const service = riskService({ runtime, events: ctx.events });
+  const challenge =
+    options.challenge ??
+    proofOfWork({ difficultyBits: POW_DIFFICULTY_BITS, ttlSeconds: CHALLENGE_TTL_SECONDS, mac: (purpose, data) => ctx.secrets.mac(purpose, data), spent: runtime.spentChallenges });
+  const active = (platform: GatedPlatform) => platform.modules.includes(RISK_MODULE_NAME);
+
+  /** Why, in the words of the rules that fired (their descriptions), the heaviest first. */
+  function reasonOf(platformId: string, decision: DecisionResult, opening: string): string {
+    if (decision.listed) return `${opening}: this ${decision.listed.kind.replace('_', ' ')} is on the shop's block list.`;
+    const rules = runtime.loaded(platformId)?.policies.get(decision.point)?.document.rules ?? [];
+    const words = [...decision.fired]
+      .sort((a, b) => Number(b.action !== undefined) - Number(a.action !== undefined) || b.score - a.score)
+      .slice(0, 3)
+      .map((fired) => rules.find((rule) => rule.id === fired.rule)?.description ?? fired.rule);
+    return words.length > 0 ? `${opening}: ${words.join('; ')}.` : `${opening}.`;
+  }
+
+  function challenged(binding: ChallengeBinding, request: RiskGateRequest, decision: DecisionResult): void {
+    const answer = headerValue(request, CHALLENGE_HEADER);
+    const now = Date.now();
+    let refusal = '';
+    if (answer !== undefined) {
+      const fault = challenge.redeem(binding, answer, now);
+      if (fault === null) return;
+      refusal = ` (${FAULT_WORDS[fault]}; here is a new one)`;
+    }
+    const reason = reasonOf(binding.platformId, decision, `Solve the challenge, then send the request again${refusal}. It was asked because`);
+    throw challengeRequired(reason, challenge.issue(binding, now), decision.id);
+  }
+
+  return {
+    active,
+    async screen(platform, point, request, facts, screenOptions) {
+      if (!active(platform)) return ALLOWED;
+      const decision = await service.decide(screenOptions?.db ?? ctx.platformDb(platform.id), point as DecisionPoint, inputOf(request, facts));
+      switch (decision.action) {
+        case 'allow':
+          return { action: 'allow', decisionId: decision.id };
+        case 'deny':
+          throw riskDenied(reasonOf(platform.id, decision, 'Refused by the shop’s risk checks'), decision.id);
+        case 'review':
+          if (screenOptions?.holdable) return { action: 'review', decisionId: decision.id, level: decision.level, reason: reasonOf(platform.id, decision, 'Held for review') };
+          break;
+        case 'challenge':
+          break;
+      }
+      challenged({ platformId: platform.id, point, subject: subjectOf(request, facts) }, request, decision);
+      return { action: 'allow', decisionId: decision.id };
+    },
+  };
+}
