@@ -2028,7 +2028,7 @@ export interface paths {
         get?: never;
         /**
          * Apply a coupon; one that does not apply now is refused with the promotions problem and nothing is stored
-         * @description Applies a coupon code to the cart. A coupon that does not apply now (expired, exhausted, wrong currency, nothing eligible) is refused with the promotions problem and nothing is stored.
+         * @description Applies a coupon code to the cart. A coupon that does not apply now (expired, exhausted, wrong currency, nothing eligible) is refused with the promotions problem and nothing is stored. With the risk module on, the request is judged first (403 risk_denied or challenge_required).
          */
         put: operations["applyCartCoupon"];
         post?: never;
@@ -12782,7 +12782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13416,7 +13416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14081,7 +14081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
