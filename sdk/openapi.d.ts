@@ -1498,6 +1498,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/risk/policies/{point}/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a draft policy over the decisions stored in a time range: how many would change, by rule
+         * @description Runs a draft policy over the decisions stored at this point in a time range, on the signals each one saw, and reports how many would change action, from what to what, and which rules made the difference. Allows are stored as a sample, so changes from allow are counted over that sample. Nothing is written.
+         */
+        post: operations["backtestRiskPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/risk/policies/{point}/rollback": {
         parameters: {
             query?: never;
@@ -1553,6 +1573,50 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/risk/shadow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shadow policies: drafts run beside the live ones without deciding
+         * @description The decision points that run a shadow policy, with the draft and who set it.
+         */
+        get: operations["listRiskShadowPolicies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/risk/shadow/{point}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Run a draft policy in shadow at a decision point
+         * @description Checks a draft policy and runs it beside the live one at this point on every node: each decision records what the draft would have done (`shadow`), the outcome never changes. A bad document is a 400 naming the bad part, and nothing changes.
+         */
+        put: operations["putRiskShadowPolicy"];
+        post?: never;
+        /**
+         * Stop the shadow policy of a decision point
+         * @description Stops the point’s shadow policy.
+         */
+        delete: operations["deleteRiskShadowPolicy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3528,6 +3592,56 @@ export interface components {
             /** Format: uuid */
             variantId: string;
         };
+        /** RiskBacktestReport */
+        RiskBacktestReport: {
+            after: {
+                allow: number;
+                challenge: number;
+                deny: number;
+                review: number;
+            };
+            before: {
+                allow: number;
+                challenge: number;
+                deny: number;
+                review: number;
+            };
+            /** @description Decisions the draft would give another action */
+            changed: number;
+            /** @description Stored decisions examined: every non-allow and the stored sample of allows */
+            examined: number;
+            examples: {
+                /** @enum {string} */
+                from: "allow" | "challenge" | "review" | "deny";
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                to: "allow" | "challenge" | "review" | "deny";
+            }[];
+            /** @description Of those, decided by a list (no policy changes them) */
+            listed: number;
+            /** @enum {string} */
+            point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
+            rules: {
+                /** @description Changed decisions in which this rule fired differently under the draft */
+                changedDecisions: number;
+                firedAfter: number;
+                firedBefore: number;
+                rule: string;
+            }[];
+            /** Format: date-time */
+            since: string;
+            transitions: {
+                count: number;
+                /** @enum {string} */
+                from: "allow" | "challenge" | "review" | "deny";
+                /** @enum {string} */
+                to: "allow" | "challenge" | "review" | "deny";
+            }[];
+            truncated: boolean;
+            /** Format: date-time */
+            until: string;
+        };
         /** RiskDecision */
         RiskDecision: {
             /** @enum {string} */
@@ -3550,6 +3664,19 @@ export interface components {
             /** @description -1 for a draft tried with /try */
             policyVersion: number;
             score: number;
+            /** @description What the point’s shadow policy would have decided (never the outcome) */
+            shadow?: {
+                /** @enum {string} */
+                action: "allow" | "challenge" | "review" | "deny";
+                fired: {
+                    /** @enum {string} */
+                    action?: "allow" | "challenge" | "review" | "deny";
+                    rule: string;
+                    score: number;
+                }[];
+                level: number;
+                score: number;
+            };
             /** @description The signals the rules saw, velocity counts included */
             signals: {
                 [key: string]: unknown;
@@ -3633,6 +3760,22 @@ export interface components {
         RiskPolicyVersionList: {
             items: components["schemas"]["RiskPolicyVersion"][];
         };
+        /** RiskShadowPolicy */
+        RiskShadowPolicy: {
+            document: {
+                [key: string]: unknown;
+            };
+            note: string | null;
+            /** @enum {string} */
+            point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
+            /** Format: date-time */
+            setAt: string;
+            setBy: string;
+        };
+        /** RiskShadowPolicyList */
+        RiskShadowPolicyList: {
+            items: components["schemas"]["RiskShadowPolicy"][];
+        };
         /** RiskStoredDecision */
         RiskStoredDecision: {
             /** @enum {string} */
@@ -3663,6 +3806,19 @@ export interface components {
             /** @description -1 for a draft tried with /try */
             policyVersion: number;
             score: number;
+            /** @description What the point’s shadow policy would have decided (never the outcome) */
+            shadow?: {
+                /** @enum {string} */
+                action: "allow" | "challenge" | "review" | "deny";
+                fired: {
+                    /** @enum {string} */
+                    action?: "allow" | "challenge" | "review" | "deny";
+                    rule: string;
+                    score: number;
+                }[];
+                level: number;
+                score: number;
+            };
             /** @description The signals the rules saw, velocity counts included */
             signals: {
                 [key: string]: unknown;
@@ -11153,6 +11309,118 @@ export interface operations {
             };
         };
     };
+    backtestRiskPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A policy document: { rules: [{ id, when, score?, action? }], thresholds: [4 rising scores], actions: [5 actions for levels 0-4], allowSampleRate? }. See docs/ARCHITECTURE.md "Risk engine". */
+                    document: Record<string, never>;
+                    /**
+                     * Format: date-time
+                     * @description Decisions made at or after this time
+                     */
+                    since: string;
+                    /**
+                     * Format: date-time
+                     * @description Decisions made before this time; default now
+                     */
+                    until?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskBacktestReport"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `risk_backtest_range_invalid`, `risk_policy_invalid`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     rollbackRiskPolicy: {
         parameters: {
             query?: never;
@@ -11411,6 +11679,242 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRiskShadowPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskShadowPolicyList"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putRiskShadowPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A policy document: { rules: [{ id, when, score?, action? }], thresholds: [4 rising scores], actions: [5 actions for levels 0-4], allowSampleRate? }. See docs/ARCHITECTURE.md "Risk engine". */
+                    document: Record<string, never>;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskShadowPolicy"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `risk_policy_invalid`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteRiskShadowPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `risk_shadow_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

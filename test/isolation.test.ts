@@ -108,7 +108,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   };
 }
 
-/** A's risk policy names the marker in a rule, its block list holds it, and one stored decision saw it. */
+/** A's risk policy and shadow name the marker in a rule, its block list holds it, and one stored decision saw it. */
 async function seedRisk(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], shop: TestPlatform, marker: string): Promise<string> {
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const slug = shop.platform.slug;
@@ -117,6 +117,8 @@ async function seedRisk(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], 
   assert.equal(policy.statusCode, 200, policy.body);
   const listed = await admin({ method: 'PUT', url: `/admin/platforms/${slug}/risk/lists/block`, payload: { entries: [{ kind: 'device', value: `${marker}-blocked` }] } });
   assert.equal(listed.statusCode, 200, listed.body);
+  const shadow = await admin({ method: 'PUT', url: `/admin/platforms/${slug}/risk/shadow/signup`, payload: { document, note: `${marker} draft` } });
+  assert.equal(shadow.statusCode, 200, shadow.body);
   const runtime = env.souk.runtimeOf(riskModule);
   const decision = await riskService({ runtime, events: env.souk.ctx.events }).decide(env.souk.ctx.platformDb(shop.platform.id), 'signup', { deviceId: `${marker}-device` });
   assert.equal(decision.action, 'deny');

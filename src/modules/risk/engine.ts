@@ -21,6 +21,16 @@ export interface PlatformRisk {
   block: CompiledList;
   allow: CompiledList;
   disposable: ReadonlySet<string>;
+  /** Draft policies run in shadow beside the live ones (shadow.ts): what they would do is only recorded. */
+  shadows: ReadonlyMap<DecisionPoint, CompiledPolicy>;
+}
+
+/** What the shadow policy of the point would have decided; it never changes the decision itself. */
+export interface ShadowOutcome {
+  action: RiskAction;
+  level: number;
+  score: number;
+  fired: FiredRule[];
 }
 
 export interface Decision {
@@ -34,19 +44,27 @@ export interface Decision {
   listed?: { list: 'block' | 'allow'; kind: EntryKind };
   policyVersion: number;
   signals: Signals;
+  /** Set when the point has a shadow policy. */
+  shadow?: ShadowOutcome;
 }
 
 export function activePolicy(version: number, document: PolicyDocument): ActivePolicy {
   return { version, document, compiled: compilePolicy(document) };
 }
 
-export function platformRisk(platformId: string, policies: ReadonlyMap<DecisionPoint, ActivePolicy>, lists: Record<'block' | 'allow' | 'disposable', readonly ListEntry[]>): PlatformRisk {
+export function platformRisk(
+  platformId: string,
+  policies: ReadonlyMap<DecisionPoint, ActivePolicy>,
+  lists: Record<'block' | 'allow' | 'disposable', readonly ListEntry[]>,
+  shadows: ReadonlyMap<DecisionPoint, PolicyDocument> = new Map(),
+): PlatformRisk {
   return {
     platformId,
     policies,
     block: new CompiledList(lists.block),
     allow: new CompiledList(lists.allow),
     disposable: new Set(lists.disposable.map((e) => e.value)),
+    shadows: new Map([...shadows].map(([point, document]) => [point, compilePolicy(document)])),
   };
 }
 
@@ -65,10 +83,22 @@ export function decideOn(
     now: deps.now,
   });
   const version = policy.version;
+  // The shadow sees the very signals the live policy saw (the counters are hit once, above), so running
+  // it changes nothing but the record. Lists decide before any policy, for the shadow as for the live one.
+  const shadow = state.shadows.size === 0 ? undefined : state.shadows.get(point);
   const blocked = state.block.match(signals, ip);
-  if (blocked) return { point, action: 'deny', level: 4, score: 0, fired: [], listed: { list: 'block', kind: blocked }, policyVersion: version, signals };
+  if (blocked) {
+    const decision: Decision = { point, action: 'deny', level: 4, score: 0, fired: [], listed: { list: 'block', kind: blocked }, policyVersion: version, signals };
+    if (shadow) decision.shadow = { action: 'deny', level: 4, score: 0, fired: [] };
+    return decision;
+  }
   const allowed = state.allow.match(signals, ip);
-  if (allowed) return { point, action: 'allow', level: 0, score: 0, fired: [], listed: { list: 'allow', kind: allowed }, policyVersion: version, signals };
+  if (allowed) {
+    const decision: Decision = { point, action: 'allow', level: 0, score: 0, fired: [], listed: { list: 'allow', kind: allowed }, policyVersion: version, signals };
+    if (shadow) decision.shadow = { action: 'allow', level: 0, score: 0, fired: [] };
+    return decision;
+  }
   const { action, level, score, fired } = policy.compiled.evaluate(signals);
-  return { point, action, level, score, fired, policyVersion: version, signals };
+  if (shadow === undefined) return { point, action, level, score, fired, policyVersion: version, signals };
+  return { point, action, level, score, fired, policyVersion: version, signals, shadow: shadow.evaluate(signals) };
 }

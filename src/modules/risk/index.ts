@@ -5,6 +5,8 @@
 import type { SoukModule } from '../../kernel/context.ts';
 import { riskDocs } from './openapi.ts';
 import { riskRoutes } from './routes.ts';
+import { riskIntelDocs } from './openapi-intel.ts';
+import { riskIntelRoutes } from './routes-intel.ts';
 import { RiskRuntime } from './runtime.ts';
 
 export const riskModule: SoukModule<RiskRuntime> = {
@@ -13,12 +15,15 @@ export const riskModule: SoukModule<RiskRuntime> = {
   dependsOn: ['accounts', 'events'],
   description: 'Risk engine: rules over request signals decide allow, challenge, review or deny at each decision point, with explanations.',
   migrationsDir: new URL('./migrations/', import.meta.url),
-  tenantTables: ['risk_policy_versions', 'risk_list_entries', 'risk_decisions'],
-  openapi: riskDocs,
+  tenantTables: ['risk_policy_versions', 'risk_list_entries', 'risk_decisions', 'risk_shadow_policies'],
+  openapi: { ...riskDocs, ...riskIntelDocs },
   createRuntime: (ctx) => new RiskRuntime(ctx),
   start: (_ctx, runtime) => runtime.start(),
   stop: (_ctx, runtime) => runtime.stop(),
-  routes: (app, ctx, runtime) => riskRoutes(app, ctx, runtime),
+  routes: (app, ctx, runtime) => {
+    riskRoutes(app, ctx, runtime);
+    riskIntelRoutes(app, ctx, runtime);
+  },
 };
 
 export { riskService, type RiskService, type DecisionResult } from './service.ts';

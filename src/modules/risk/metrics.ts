@@ -7,6 +7,7 @@ export interface RiskMetrics {
   decisions: Counter<'point' | 'action'>;
   rulesFired: Counter<'point' | 'rule'>;
   decisionSeconds: Histogram<'point'>;
+  shadowDecisions: Counter<'point' | 'action' | 'agrees'>;
 }
 
 export function createRiskMetrics(registry: Registry): RiskMetrics {
@@ -19,6 +20,12 @@ export function createRiskMetrics(registry: Registry): RiskMetrics {
       help: 'Time to decide (signals, counters, lists, rules), without storing',
       labelNames: ['point'],
       buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01],
+      registers,
+    }),
+    shadowDecisions: new Counter({
+      name: 'souk_risk_shadow_decisions_total',
+      help: 'What shadow policies would have decided, by point, action and whether the live policy decided the same',
+      labelNames: ['point', 'action', 'agrees'],
       registers,
     }),
   };

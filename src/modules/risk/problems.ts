@@ -2,7 +2,7 @@
 import { problemMaker } from '../../kernel/http/problem.ts';
 import type { PolicyFault } from './policy.ts';
 
-export const riskProblemCodes = ['risk_policy_invalid', 'risk_policy_version_not_found', 'risk_list_invalid', 'risk_decision_not_found'] as const;
+export const riskProblemCodes = ['risk_policy_invalid', 'risk_policy_version_not_found', 'risk_list_invalid', 'risk_decision_not_found', 'risk_shadow_not_found', 'risk_backtest_range_invalid'] as const;
 
 const problem = problemMaker(riskProblemCodes);
 
@@ -13,3 +13,5 @@ export const policyVersionNotFound = (point: string, version: number) =>
 export const listInvalid = (fault: PolicyFault) =>
   problem(400, 'risk_list_invalid', `The list is refused: ${fault.path} ${fault.message}. Nothing was changed.`, { path: fault.path });
 export const decisionNotFound = (id: string) => problem(404, 'risk_decision_not_found', `This platform has no stored risk decision ${id}.`);
+export const shadowNotFound = (point: string) => problem(404, 'risk_shadow_not_found', `The ${point} decision point has no shadow policy.`);
+export const backtestRangeInvalid = (why: string) => problem(400, 'risk_backtest_range_invalid', `The backtest range is refused: ${why}.`);

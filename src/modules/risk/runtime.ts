@@ -13,6 +13,7 @@ import { SpentChallenges } from './challenge/pow.ts';
 import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import { currentVersions, listEntries } from './store.ts';
+import { shadowPolicies } from './shadow-store.ts';
 
 /** The PostgreSQL channel on which nodes tell each other that a platform's risk policies or lists changed. */
 export const RISK_CHANNEL = 'souk_risk_changed';
@@ -98,10 +99,10 @@ export class RiskRuntime {
 }
 
 async function loadState(pdb: PlatformDb): Promise<PlatformRisk> {
-  const [stored, lists] = await Promise.all([currentVersions(pdb), listEntries(pdb)]);
+  const [stored, lists, shadows] = await Promise.all([currentVersions(pdb), listEntries(pdb), shadowPolicies(pdb)]);
   const policies = new Map<DecisionPoint, ActivePolicy>(DECISION_POINTS.map((point) => [point, activePolicy(0, defaultPolicy(point))]));
   for (const version of stored) {
     if ((DECISION_POINTS as readonly string[]).includes(version.point)) policies.set(version.point, activePolicy(version.version, version.document));
   }
-  return platformRisk(pdb.platformId, policies, lists);
+  return platformRisk(pdb.platformId, policies, lists, new Map(shadows.map((s) => [s.point, s.document])));
 }

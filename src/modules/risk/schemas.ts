@@ -6,19 +6,19 @@ import { ACTIONS, DECISION_POINTS, type PolicyDocument } from './policy.ts';
 import { ENTRY_KINDS, LIST_NAMES } from './lists.ts';
 import type { RiskInput } from './signals/extract.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 /** A string enum typed as the union of its values (a Union of mapped Literals infers as never). */
 const literals = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 
 export const Point = literals(DECISION_POINTS);
-const Action = literals(ACTIONS);
+export const Action = literals(ACTIONS);
 
 export const PlatformParams = Type.Object({ platform: Type.String() });
 export const PointParams = Type.Object({ platform: Type.String(), point: Point });
 export const ListParams = Type.Object({ platform: Type.String(), list: literals(LIST_NAMES) });
 export const DecisionParams = Type.Object({ platform: Type.String(), decisionId: Type.String({ format: 'uuid' }) });
 
-const DocumentField = Type.Unsafe<unknown>({
+export const DocumentField = Type.Unsafe<unknown>({
   type: 'object',
   description: 'A policy document: { rules: [{ id, when, score?, action? }], thresholds: [4 rising scores], actions: [5 actions for levels 0-4], allowSampleRate? }. See docs/ARCHITECTURE.md "Risk engine".',
 });
@@ -73,6 +73,12 @@ const decisionFields = {
   listed: Type.Optional(Listed),
   policyVersion: Type.Integer({ description: '-1 for a draft tried with /try' }),
   signals: Type.Record(Type.String(), Type.Unknown(), { description: 'The signals the rules saw, velocity counts included' }),
+  shadow: Type.Optional(
+    Type.Object(
+      { action: Action, level: Type.Integer({ minimum: 0, maximum: 4 }), score: Type.Number(), fired: Type.Array(Fired) },
+      { description: 'What the point’s shadow policy would have decided (never the outcome)' },
+    ),
+  ),
 };
 export const DecisionView = Type.Object(decisionFields, { title: 'RiskDecision' });
 export const StoredDecisionView = Type.Object(

@@ -20,7 +20,8 @@ import { EVENT_POLICY_CHANGED } from './events.ts';
 import { CompiledList, entryFault, normaliseEntry, type ListEntry, type ListName } from './lists.ts';
 import { checkPolicy, DECISION_POINTS, type DecisionPoint } from './policy.ts';
 import { decisionNotFound, listInvalid, policyInvalid, policyVersionNotFound } from './problems.ts';
-import { RISK_CHANNEL, type RiskRuntime } from './runtime.ts';
+import type { RiskRuntime } from './runtime.ts';
+import { commitRiskChange } from './change.ts';
 import type { RiskInput } from './signals/extract.ts';
 import { ipShape } from './signals/ip.ts';
 import { SlidingCounters } from './signals/velocity.ts';
@@ -60,18 +61,7 @@ const defaultVersion = (point: DecisionPoint): store.PolicyVersion => ({ point, 
 export function riskService(deps: RiskDeps): RiskService {
   const { runtime } = deps;
 
-  /** After a committed write: this node forgets the platform's state now (the NOTIFY told the others). */
-  async function changing<T>(pdb: PlatformDb, write: (tx: PlatformDb) => Promise<T>): Promise<T> {
-    try {
-      return await pdb.transaction(async (tx) => {
-        const result = await write(tx);
-        if (tx.engine === 'postgres') await tx.execute(`select pg_notify('${RISK_CHANNEL}', $1::text)`);
-        return result;
-      });
-    } finally {
-      runtime.invalidate(pdb.platformId);
-    }
-  }
+  const changing = <T>(pdb: PlatformDb, write: (tx: PlatformDb) => Promise<T>) => commitRiskChange(runtime, pdb, write);
 
   async function appendChecked(pdb: PlatformDb, point: DecisionPoint, document: unknown, changedBy: string, note: string | null, rolledBackTo: number | null) {
     const fault = checkPolicy(document);
@@ -94,7 +84,10 @@ export function riskService(deps: RiskDeps): RiskService {
       metrics.decisions.inc({ point, action: decision.action });
       for (const fired of decision.fired) metrics.rulesFired.inc({ point, rule: fired.rule });
       const id = newId();
-      const stored = decision.action !== 'allow' || Math.random() < state.policies.get(point)!.compiled.allowSampleRate;
+      const { shadow } = decision;
+      if (shadow) metrics.shadowDecisions.inc({ point, action: shadow.action, agrees: String(shadow.action === decision.action) });
+      // A shadow that would not allow is kept too: that is what its operator wants to read before switching.
+      const stored = decision.action !== 'allow' || (shadow !== undefined && shadow.action !== 'allow') || Math.random() < state.policies.get(point)!.compiled.allowSampleRate;
       if (stored) runtime.recorder.record(pdb.platformId, { ...decision, id, input, decidedAt: new Date(now).toISOString() });
       return { ...decision, id, stored };
     },

@@ -125,12 +125,13 @@ export async function insertDecisions(pdb: PlatformDb, decisions: readonly Store
     listed: d.listed ?? null,
     policy_version: d.policyVersion,
     decided_at: d.decidedAt,
+    shadow: d.shadow ?? null,
   }));
   await pdb.execute(
-    `insert into risk_decisions (platform_id, id, point, action, level, score, account_id, ip, device_id, input, signals, fired, listed, policy_version, decided_at)
-     select $1, r.id, r.point, r.action, r.level, r.score, r.account_id, r.ip, r.device_id, r.input, r.signals, r.fired, r.listed, r.policy_version, r.decided_at
+    `insert into risk_decisions (platform_id, id, point, action, level, score, account_id, ip, device_id, input, signals, fired, listed, policy_version, decided_at, shadow)
+     select $1, r.id, r.point, r.action, r.level, r.score, r.account_id, r.ip, r.device_id, r.input, r.signals, r.fired, r.listed, r.policy_version, r.decided_at, r.shadow
      from jsonb_to_recordset($2::jsonb) as r(id uuid, point text, action text, level smallint, score double precision, account_id text, ip text,
-       device_id text, input jsonb, signals jsonb, fired jsonb, listed jsonb, policy_version integer, decided_at timestamptz)
+       device_id text, input jsonb, signals jsonb, fired jsonb, listed jsonb, policy_version integer, decided_at timestamptz, shadow jsonb)
      on conflict do nothing`,
     [JSON.stringify(rows)],
   );
@@ -159,9 +160,10 @@ interface DecisionRow {
   listed: Decision['listed'] | null;
   policy_version: number;
   decided_at: string;
+  shadow: Decision['shadow'] | null;
 }
 
-const DECISION_COLUMNS = `id, point, action, level, score, input, signals, fired, listed, policy_version, ${iso('decided_at')} as decided_at`;
+const DECISION_COLUMNS = `id, point, action, level, score, input, signals, fired, listed, policy_version, ${iso('decided_at')} as decided_at, shadow`;
 const toDecision = (row: DecisionRow): StoredDecision => ({
   id: row.id,
   point: row.point,
@@ -174,6 +176,7 @@ const toDecision = (row: DecisionRow): StoredDecision => ({
   input: row.input,
   signals: row.signals,
   decidedAt: row.decided_at,
+  ...(row.shadow ? { shadow: row.shadow } : {}),
 });
 
 export async function searchDecisions(pdb: PlatformDb, filter: DecisionFilter): Promise<StoredDecision[]> {
@@ -185,6 +188,26 @@ export async function searchDecisions(pdb: PlatformDb, filter: DecisionFilter): 
     [filter.accountId ?? null, filter.ip ?? null, filter.deviceId ?? null, filter.point ?? null, filter.action ?? null, filter.before ?? null, filter.limit],
   );
   return rows.map(toDecision);
+}
+
+/**
+ * One page of a point's decisions in a time range, oldest first, after the id `after` (a backtest walks
+ * them all). Ids are UUIDv7, so the range starts at the smallest id of `since` and the primary key serves it.
+ */
+export async function decisionsInRange(pdb: PlatformDb, point: DecisionPoint, since: Date, until: Date, after: string | null, limit: number): Promise<StoredDecision[]> {
+  const rows = await pdb.query<DecisionRow>(
+    `select ${DECISION_COLUMNS} from risk_decisions
+     where platform_id = $1 and id > $2::uuid and point = $3 and decided_at >= $4 and decided_at < $5
+     order by id limit $6`,
+    [after ?? smallestIdAt(since.getTime()), point, since.toISOString(), until.toISOString(), limit],
+  );
+  return rows.map(toDecision);
+}
+
+/** The smallest UUIDv7 of a millisecond, less one: every id made at or after it sorts above it. */
+function smallestIdAt(ms: number): string {
+  const hex = Math.max(0, ms - 1).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }
 
 export async function storedDecision(pdb: PlatformDb, id: string): Promise<StoredDecision | undefined> {
