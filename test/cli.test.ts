@@ -13,6 +13,7 @@ import { createSouk } from '../src/server.ts';
 import { createAdminUser } from '../src/modules/accounts/index.ts';
 import { generateSecretKey } from '../src/kernel/secret-key.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { riskModule, riskService } from '../src/modules/risk/index.ts';
 
 const run = promisify(execFile);
 const souk = (args: string[], env: Record<string, string> = {}) =>
@@ -117,8 +118,61 @@ it('--url commands name the server first; migrate --status --url asks the server
   assert.equal(existsSync(join(process.cwd(), 'data', 'never')), false);
 });
 
+it('risk commands: policy set, show, rollback; shadow; lists add and remove; decisions by device; a backtest', async () => {
+  const key = { SOUK_API_KEY: apiKey };
+  const created = await asBearer(server.souk.app, apiKey, {
+    method: 'POST',
+    url: '/admin/platforms',
+    payload: { slug: 'cli-risk', name: 'CLI Risk', hosts: ['cli-risk.test'], defaultCurrency: 'USD', defaultLocale: 'en', modules: ['catalog', 'risk'] },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const platformId = created.json().platform.id as string;
+  const at = ['--platform', 'cli-risk', '--url', url];
+  const policy = join(dir, 'coupon-policy.yaml');
+  writeFileSync(
+    policy,
+    ['rules:', '  - id: farm-device', '    when: { signal: device_id, op: eq, value: dev-farm }', '    action: deny', 'thresholds: [10, 20, 30, 40]', 'actions: [allow, allow, challenge, review, deny]', 'allowSampleRate: 1', ''].join('\n'),
+  );
+  assert.match((await souk(['risk', 'policy', 'set', policy, '--point', 'coupon', '--note', 'from the cli', ...at], key)).stdout, /coupon: version 1 stored/);
+  assert.match((await souk(['risk', 'policy', 'show', ...at], key)).stdout, /coupon\s+v1\s+1 rules/);
+  const bad = join(dir, 'bad-policy.json');
+  writeFileSync(bad, JSON.stringify({ rules: [], thresholds: [1, 1, 2, 3], actions: ['allow', 'allow', 'allow', 'allow', 'deny'] }));
+  await assert.rejects(souk(['risk', 'policy', 'set', bad, '--point', 'coupon', ...at], key), /400.*document\.thresholds\.1/);
+
+  const risk = riskService({ runtime: server.souk.runtimeOf(riskModule), events: server.souk.ctx.events });
+  const pdb = server.souk.ctx.platformDb(platformId);
+  const since = new Date(Date.now() - 1000).toISOString();
+  assert.equal((await risk.decide(pdb, 'coupon', { deviceId: 'dev-farm', ip: '192.0.2.7' })).action, 'deny');
+  assert.equal((await risk.decide(pdb, 'coupon', { deviceId: 'dev-home', ip: '192.0.2.8' })).action, 'allow');
+  await server.souk.runtimeOf(riskModule).recorder.flush();
+  const byDevice = await souk(['risk', 'decisions', '--device', 'dev-farm', ...at], key);
+  assert.match(byDevice.stdout, /coupon\s+deny\s+level 4 .*farm-device→deny/);
+  assert.equal(byDevice.stdout.trim().split('\n').length, 1);
+
+  const draft = join(dir, 'draft.json');
+  writeFileSync(draft, JSON.stringify({ rules: [{ id: 'home-device', when: { signal: 'device_id', op: 'eq', value: 'dev-home' }, action: 'review' }], thresholds: [10, 20, 30, 40], actions: ['allow', 'allow', 'challenge', 'review', 'deny'] }));
+  const tested = await souk(['risk', 'backtest', draft, '--point', 'coupon', '--since', since, ...at], key);
+  assert.match(tested.stdout, /^2 of 2 stored decisions would change action/);
+  assert.match(tested.stdout, /allow → review: 1/);
+  assert.match(tested.stdout, /deny → allow: 1/);
+  assert.match(tested.stdout, /home-device\s+0\s+1\s+1/);
+
+  assert.match((await souk(['risk', 'shadow', 'set', draft, '--point', 'coupon', ...at], key)).stdout, /runs in shadow/);
+  assert.match((await souk(['risk', 'shadow', 'show', ...at], key)).stdout, /coupon\s+1 rules/);
+  assert.match((await souk(['risk', 'shadow', 'clear', '--point', 'coupon', ...at], key)).stdout, /cleared/);
+
+  assert.match((await souk(['risk', 'lists', 'add', 'block', 'ip', '198.51.100.0/24', '--note', 'proxies', ...at], key)).stdout, /block: 1 entries/);
+  assert.match((await souk(['risk', 'lists', 'add', 'disposable', 'email_domain', 'Throwaway.Example', ...at], key)).stdout, /disposable: 1 entries/);
+  assert.match((await souk(['risk', 'lists', ...at], key)).stdout, /block \(1\)\n {2}ip\s+198\.51\.100\.0\/24 {2}# proxies[\s\S]*throwaway\.example/);
+  assert.match((await souk(['risk', 'lists', 'remove', 'disposable', 'email_domain', 'throwaway.example', ...at], key)).stdout, /disposable: 0 entries/);
+
+  assert.match((await souk(['risk', 'policy', 'rollback', '--point', 'coupon', ...at], key)).stdout, /version 2 stored, holding version 0/);
+  assert.match((await souk(['risk', 'policy', 'versions', '--point', 'coupon', ...at], key)).stdout, /^v2 [\s\S]*rollback to version 0[\s\S]*v1 [\s\S]*from the cli/);
+  await assert.rejects(souk(['risk', 'policy', 'set', policy, ...at], key), (error: { code: number; stderr: string }) => error.code === 2 && /--point is needed/.test(error.stderr));
+});
+
 it('help exits 0 everywhere and names the configured server, not a hard-coded port', async () => {
-  for (const args of [['--help'], ['help'], ['events', 'help'], ['events'], ['platform', 'help'], ['flash-sale', 'help'], ['migrate', '--help'], ['start', '--help'], ['login', '--help'], ['secrets', 'help']]) {
+  for (const args of [['--help'], ['help'], ['events', 'help'], ['events'], ['platform', 'help'], ['flash-sale', 'help'], ['migrate', '--help'], ['start', '--help'], ['login', '--help'], ['secrets', 'help'], ['risk', 'help']]) {
     const out = await souk(args, { PORT: '4321', SOUK_URL: '' });
     assert.match(out.stdout, /Usage/, `souk ${args.join(' ')}`);
     assert.doesNotMatch(out.stdout, /3000/, `souk ${args.join(' ')}`);
