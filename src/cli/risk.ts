@@ -3,6 +3,7 @@
 // there reaches its other nodes at once).
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { BacktestReport } from '../modules/risk/backtest.ts';
 import { ApiClient, defaultServerUrl, option, serverUrl } from './api-client.ts';
 
 export const riskUsage = (): string => `Usage:
@@ -196,16 +197,6 @@ async function decisions(api: ApiClient, base: string, args: string[]): Promise<
   return 0;
 }
 
-interface BacktestReport {
-  examined: number;
-  listed: number;
-  changed: number;
-  transitions: { from: string; to: string; count: number }[];
-  before: Record<string, number>;
-  after: Record<string, number>;
-  rules: { rule: string; firedBefore: number; firedAfter: number; changedDecisions: number }[];
-  truncated: boolean;
-}
 
 async function backtest(api: ApiClient, base: string, args: string[]): Promise<number> {
   const file = positional(args)[1];
@@ -219,7 +210,7 @@ async function backtest(api: ApiClient, base: string, args: string[]): Promise<n
     return 0;
   }
   console.log(`${report.changed} of ${report.examined} stored decisions would change action (${report.listed} decided by a list)${report.truncated ? '; the range held more, only the oldest were read' : ''}.`);
-  const actions = ['allow', 'challenge', 'review', 'deny'];
+  const actions = ['allow', 'challenge', 'review', 'deny'] as const;
   console.log(`  before: ${actions.map((a) => `${a} ${report.before[a]}`).join(', ')}`);
   console.log(`  after:  ${actions.map((a) => `${a} ${report.after[a]}`).join(', ')}`);
   for (const t of report.transitions) console.log(`  ${t.from} → ${t.to}: ${t.count}`);
