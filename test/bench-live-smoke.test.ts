@@ -23,6 +23,7 @@ it('runs the live benchmark at toy size: every viewer connects, frames arrive, n
     machine: describeMachine(),
     log: () => {},
   });
+  assert.deepEqual(report.data.failures, [], 'no target failed');
   const parts = report.data.parts as { part: string; runs: Record<string, TargetResult[]> }[];
   assert.deepEqual(parts.map((p) => p.part), ['single']);
   for (const part of parts) {

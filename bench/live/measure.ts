@@ -130,7 +130,7 @@ export async function measureTarget(target: Target, load: LoadShape, context: Sc
     log(`  ${target.label}: server RSS ${beforeMiB} → ${idleMiB} MiB idle, ${memory.kibPerConnection} KiB per connection`);
 
     await posters.request({ kind: 'setup', rooms: target.posterRooms, tokens: target.tokens, adminToken: target.adminToken, postersPerRoom: target.postersPerRoom, likersPerRoom: target.likersPerRoom });
-    const rates = { chatPerSecond: load.chatPerSecond, likesPerSecond: load.likesPerSecond, highPerSecond: load.highPerSecond };
+    const rates = { chatPerSecond: load.chatPerSecond, likesPerSecond: load.likesPerSecond, highPerSecond: load.highPerSecond, highTimeoutMs: (load.seconds + load.drainSeconds) * 1000 };
     if (load.warmupSeconds > 0) {
       await posters.request({ kind: 'run', seconds: load.warmupSeconds, ...rates, warm: true });
       await sleep(1500);
@@ -139,7 +139,7 @@ export async function measureTarget(target: Target, load: LoadShape, context: Sc
     await Promise.all(viewerProcs.map((p) => p.request({ kind: 'start' })));
     const serverCpu = startCpuWatch(target.serverPids);
     const loadCpu = startCpuWatch(children.map((c) => c.pid));
-    const sent = await posters.request<PostersResult>({ kind: 'run', seconds: load.seconds, ...rates, warm: false }, (load.seconds + 60) * 1000);
+    const sent = await posters.request<PostersResult>({ kind: 'run', seconds: load.seconds, ...rates, warm: false }, (2 * load.seconds + load.drainSeconds + 60) * 1000);
     const window = addCounts(await Promise.all(viewerProcs.map((p) => p.request<FrameCounts>({ kind: 'mark' }))));
     const server = serverCpu();
     const loadUse = loadCpu();

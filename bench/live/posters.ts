@@ -36,6 +36,8 @@ export interface PostersRun {
   likesPerSecond: number;
   highPerSecond: number;
   warm: boolean;
+  /** How long a high-priority POST may take before it counts as failed. */
+  highTimeoutMs: number;
 }
 
 export interface PostersResult {
@@ -121,7 +123,7 @@ function sendOn(socket: WebSocket | undefined, frame: unknown): boolean {
   return true;
 }
 
-async function sendHigh(index: number, text: string, pending: Promise<void>[]): Promise<void> {
+async function sendHigh(index: number, text: string, pending: Promise<void>[], highTimeoutMs: number): Promise<void> {
   const target = rooms[index]!;
   const accepted = () => {
     result.highAccepted += 1;
@@ -133,7 +135,8 @@ async function sendHigh(index: number, text: string, pending: Promise<void>[]): 
     return;
   }
   pending.push(
-    fetch(target.room.highUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ text }) }).then(
+    // Bounded, so a saturated server cannot hold the run: an answer later than this counts as failed.
+    fetch(target.room.highUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ text }), signal: AbortSignal.timeout(highTimeoutMs) }).then(
       async (response) => {
         if (response.status === 201) accepted();
         else if (result.highFailed.length < 5) result.highFailed.push(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
@@ -168,7 +171,7 @@ async function run(command: PostersRun): Promise<PostersResult> {
         if (sendOn(target.likers[Math.floor(likes / rooms.length) % target.likers.length], { type: 'like', count: 1 })) result.likesSent += 1;
       }
       for (const due = Math.floor(elapsed * command.highPerSecond); high < due; high += 1) {
-        void sendHigh(high % rooms.length, markedText(highMark, `h${high}`), pending);
+        void sendHigh(high % rooms.length, markedText(highMark, `h${high}`), pending, command.highTimeoutMs);
       }
       if (elapsed >= command.seconds) {
         clearInterval(timer);

@@ -23,7 +23,7 @@ import { createScratchDatabase } from '../lib/postgres.ts';
 import { spawnServer, freePort, waitUntilReady } from '../lib/processes.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
 import { REPO_ROOT, startSoukServer, type SoukServer, type StartedServer } from '../lib/servers.ts';
-import { measureTarget, type LoadShape, type Target, type TargetResult } from '../live/measure.ts';
+import { measureTarget, type LoadShape, type Target } from '../live/measure.ts';
 import { createLivePlatform, highUrl, liveCustomers, liveRooms, roomSocketUrl, type LivePlatform } from '../live/souk-setup.ts';
 import { partTable, verdicts, verdictTable, type PartRuns } from '../live/tables.ts';
 
@@ -173,10 +173,19 @@ export const liveScenario: Scenario = {
     notes.push(`Souk platform settings.live: ${JSON.stringify(settings)} (the default cap of 20 chat messages per viewer per second would sample a ${oneRoom.load.chatPerSecond} msg/s room by design).`);
 
     const results: PartRuns[] = [];
-    const record = (part: PartRuns, result: TargetResult) => {
-      const list = part.runs.get(result.label) ?? [];
-      list.push(result);
-      part.runs.set(result.label, list);
+    const failures: string[] = [];
+    /** Runs one target; a failure is logged and noted, and the run goes on with the next one. */
+    const record = async (part: PartRuns, target: Target, load: LoadShape) => {
+      try {
+        const result = await measureTarget(target, load, context);
+        const list = part.runs.get(result.label) ?? [];
+        list.push(result);
+        part.runs.set(result.label, list);
+      } catch (error) {
+        const message = `${part.part} / ${target.label} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+        log(message);
+        failures.push(message);
+      }
     };
 
     let bare: StartedServer | undefined;
@@ -199,8 +208,8 @@ export const liveScenario: Scenario = {
         log(`${part}: ${shape.rooms} room(s), ${shape.load.viewers} viewers`);
         for (let round = 1; round <= options.rounds; round += 1) {
           log(`${part}: round ${round}/${options.rounds}`);
-          record(runs, await measureTarget(bareTarget(bare, shape.rooms, shape), shape.load, context));
-          record(runs, await measureTarget(soukTarget('souk (embedded)', [souk], platform, roomIds, tokens, shape), shape.load, context));
+          await record(runs, bareTarget(bare, shape.rooms, shape), shape.load);
+          await record(runs, soukTarget('souk (embedded)', [souk], platform, roomIds, tokens, shape), shape.load);
         }
       }
       await souk.stop();
@@ -227,8 +236,8 @@ export const liveScenario: Scenario = {
         const nodes = [first, second];
         for (let round = 1; round <= options.rounds; round += 1) {
           log(`nodes: round ${round}/${options.rounds}`);
-          if (!results.some((r) => r.part === 'single')) record(runs, await measureTarget(bareTarget(bare, 1, oneRoom), oneRoom.load, context));
-          record(runs, await measureTarget(soukTarget('souk ×2 nodes (NATS)', nodes, platform, [roomId!], tokens, oneRoom), oneRoom.load, context));
+          if (!results.some((r) => r.part === 'single')) await record(runs, bareTarget(bare, 1, oneRoom), oneRoom.load);
+          await record(runs, soukTarget('souk ×2 nodes (NATS)', nodes, platform, [roomId!], tokens, oneRoom), oneRoom.load);
         }
         await Promise.all(nodes.map((n) => n.stop()));
         await scratch.database.drop();
@@ -239,10 +248,11 @@ export const liveScenario: Scenario = {
     const single = results.find((r) => r.part === 'single');
     const ceilingOf = (part: PartRuns) => part.runs.get(BARE) ?? single?.runs.get(BARE);
     const tables = results.map((part) => partTable(part, ceilingOf(part)));
+    notes.push(...failures);
     if (results.some((r) => r.part === 'nodes') && single) notes.push('The nodes part is read against the one-room bare ws ceiling of this run (one process; the two nodes share the same two cores).');
     const highLost = results.flatMap((p) => [...p.runs.entries()].filter(([label]) => label !== BARE).flatMap(([, list]) => list.map((r) => r.received.highMissing))).reduce((a, b) => a + b, 0);
     const verdictRows = verdicts(single?.runs.get('souk (embedded)'), single?.runs.get(BARE), highLost);
     if (verdictRows.length > 0) tables.push(verdictTable(verdictRows));
-    return { tables, notes, data: { parts: results.map((p) => ({ part: p.part, title: p.title, runs: Object.fromEntries(p.runs) })), verdicts: verdictRows } };
+    return { tables, notes, data: { failures, parts: results.map((p) => ({ part: p.part, title: p.title, runs: Object.fromEntries(p.runs) })), verdicts: verdictRows } };
   },
 };
