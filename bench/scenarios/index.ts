@@ -20,6 +20,10 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     summary: 'flash-sale rush on one hot variant: purchase attempts/s and p50/p99 at HTTP, time to sell out, orders/s drained, zero oversell by SQL, embedded and PostgreSQL + Redis, vs bare Fastify (autocannon and the same client)',
     load: async () => (await import('./flash-sale.ts')).flashSaleScenario,
   },
+  live: {
+    summary: 'live rooms over WebSocket: one room with 10,000 viewers, 200 small rooms, two nodes through NATS; deliveries/s, latency p50/p99, memory per connection, CPU per delivery, drops, vs a bare ws broadcast server',
+    load: async () => (await import('./live.ts')).liveScenario,
+  },
   risk: {
     summary: 'risk engine: decisions/s on one core and p50/p99 per decision for a 20-rule policy with velocity counters, engine and service paths (in process)',
     load: async () => (await import('./risk.ts')).riskScenario,
