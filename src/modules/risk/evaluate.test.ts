@@ -11,7 +11,7 @@ import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { emailShape } from './signals/email.ts';
 import { ipShape } from './signals/ip.ts';
 import { userAgentClass } from './signals/user-agent.ts';
-import { SlidingCounters } from './signals/velocity.ts';
+import { SlidingCounters, type KeyMap } from './signals/velocity.ts';
 import { riskInputOf } from './signals/request-input.ts';
 import type { RiskInput } from './signals/extract.ts';
 
@@ -110,7 +110,7 @@ describe('signals', () => {
   });
   it('counts over sliding windows: the previous window weighs by its overlap', () => {
     const counters = new SlidingCounters();
-    const [map] = counters.scope('p|signup', 1) as [Map<string, number[]>];
+    const [map] = counters.scope('p|signup', 1) as [KeyMap];
     const out = [0, 0, 0];
     const t0 = 120_000; // the start of a minute
     for (let i = 0; i < 10; i++) counters.hit(map, 'k', t0 + i, out);
@@ -123,7 +123,7 @@ describe('signals', () => {
   });
   it('bounds memory: past maxKeys the oldest keys go', () => {
     const counters = new SlidingCounters(100);
-    const [map] = counters.scope('p|signup', 1) as [Map<string, number[]>];
+    const [map] = counters.scope('p|signup', 1) as [KeyMap];
     const out = [0, 0, 0];
     for (let i = 0; i < 1000; i++) counters.hit(map, `k${i}`, 0, out);
     assert.ok(counters.size <= 100 && map.size === counters.size);

@@ -12,6 +12,8 @@ import { DecisionRecorder } from './recorder.ts';
 import { SpentChallenges } from './challenge/pow.ts';
 import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { SlidingCounters } from './signals/velocity.ts';
+import { CounterSync } from './signals/velocity-redis.ts';
+import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { currentVersions, listEntries } from './store.ts';
 import { shadowPolicies } from './shadow-store.ts';
 
@@ -32,8 +34,11 @@ export class RiskRuntime {
   private generation = 0;
   private unlisten: (() => Promise<void>) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private redis: RedisClient | undefined;
+  /** With REDIS_URL: sends this node's velocity hits to Redis every 100 ms and reads the cluster's back. */
+  counterSync: CounterSync | undefined;
 
-  constructor(private readonly ctx: Pick<ModuleContext, 'db' | 'platformDb' | 'log' | 'metrics'>) {
+  constructor(private readonly ctx: Pick<ModuleContext, 'db' | 'platformDb' | 'log' | 'metrics' | 'config'>) {
     this.recorder = new DecisionRecorder(ctx);
     this.metrics = createRiskMetrics(ctx.metrics);
   }
@@ -76,6 +81,19 @@ export class RiskRuntime {
 
   async start(): Promise<void> {
     this.recorder.start();
+    if (this.ctx.config.redisUrl) {
+      const log = this.ctx.log;
+      let warned = 0;
+      const onError = (error: unknown) => {
+        // Once a minute at most: Redis being away shows on every sync.
+        if (Date.now() - warned < 60_000) return;
+        warned = Date.now();
+        log.warn({ err: error }, 'risk velocity counters could not sync with Redis; each node counts its own meanwhile');
+      };
+      this.redis = await openRedis(this.ctx.config, { onError });
+      this.counterSync = new CounterSync(this.counters, this.redis, { prefix: this.ctx.config.redisKeyPrefix, onError });
+      this.counterSync.start();
+    }
     this.sweeper = setInterval(() => {
       this.counters.sweep(Date.now());
       this.spentChallenges.sweep(Date.now());
@@ -92,6 +110,10 @@ export class RiskRuntime {
     this.unlisten = undefined;
     await unlisten?.();
     await this.recorder.stop();
+    await this.counterSync?.stop();
+    this.counterSync = undefined;
+    if (this.redis) await closeRedis(this.redis);
+    this.redis = undefined;
     this.invalidate();
     this.counters.clear();
     this.spentChallenges.clear();

@@ -1,23 +1,53 @@
-// Velocity counters over sliding windows, in process. Each key keeps, per window length, the count of the
-// current fixed window and of the one before; the sliding count weighs the previous window by how much of
-// it still overlaps the last W milliseconds. That is O(1) time and 9 numbers per key, accurate to within
+// Velocity counters over sliding windows. Each key keeps, per window length, the count of the current
+// fixed window and of the one before; the sliding count weighs the previous window by how much of it
+// still overlaps the last W milliseconds. That is O(1) time and a few numbers per key, accurate to within
 // the previous window's share, which is plenty for "how many sign-ups from this device today".
 //
 // Keys live in one map per (platform, decision point, key kind), so the hot path looks a key up as the
 // caller has it, without building a composite string per decision. All maps share one key budget.
+//
+// Shared across nodes (velocity-redis.ts): the hot path still only touches memory. A hit marks its key
+// dirty; a timer sends each dirty key's new hits to Redis (INCRBY per window) and keeps what the reply
+// says the other nodes counted, which the next hits add in. Without sharing those slots stay 0.
 
 export const VELOCITY_WINDOWS = { '1m': 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
 export type VelocityWindow = keyof typeof VELOCITY_WINDOWS;
-const WINDOW_MS = Object.values(VELOCITY_WINDOWS);
-const SLOTS = 3; // per window: [start, current, previous]
+export const WINDOW_MS: readonly number[] = Object.values(VELOCITY_WINDOWS);
+/** Per window: the window's start, this node's count in it and in the one before, the other nodes' counts
+ * in both (as of the last sync), this node's hits already sent, and whether the previous window's cluster
+ * total has been read since the window began. */
+export const SLOT = { start: 0, current: 1, previous: 2, othersCurrent: 3, othersPrevious: 4, sent: 5, previousRead: 6 } as const;
+export const SLOTS = 7;
+/** After the windows: 1 while the key waits in the dirty queue. */
+const DIRTY = WINDOW_MS.length * SLOTS;
 const LONGEST = Math.max(...WINDOW_MS);
 
-/** One key's windows, flat: [start, current, previous] per window length. */
-type Entry = number[];
+/** One key's windows, flat: SLOTS numbers per window length, then the dirty flag. */
+export type Entry = number[];
+
+/** The keys of one (platform, decision point, key kind); its label names it in Redis. */
+export class KeyMap extends Map<string, Entry> {
+  constructor(readonly label: string) {
+    super();
+  }
+}
+
+/** Hits not yet sent, for the sync: the keys touched, and windows that rolled over with hits unsent. */
+export interface Unsent {
+  maps: KeyMap[];
+  keys: string[];
+  entries: Entry[];
+  late: { map: KeyMap; key: string; window: number; start: number; count: number }[];
+}
+
+const emptyUnsent = (): Unsent => ({ maps: [], keys: [], entries: [], late: [] });
 
 export class SlidingCounters {
-  private readonly scopes = new Map<string, Map<string, Entry>[]>();
+  private readonly scopes = new Map<string, KeyMap[]>();
   private keys = 0;
+  /** Set by a sync (velocity-redis.ts): hits are then queued for it. */
+  private sharing = false;
+  private unsent = emptyUnsent();
 
   /**
    * maxKeys bounds memory under a flood of distinct keys: past it, a new key first drops the oldest tenth
@@ -30,21 +60,21 @@ export class SlidingCounters {
   }
 
   /** The maps of one scope (a platform's decision point), one per key kind; made on first use. */
-  scope(name: string, kinds: number): Map<string, Entry>[] {
+  scope(name: string, kinds: number): KeyMap[] {
     let maps = this.scopes.get(name);
     if (!maps) {
-      maps = Array.from({ length: kinds }, () => new Map<string, Entry>());
+      maps = Array.from({ length: kinds }, (_, kind) => new KeyMap(`${name}|${kind}`));
       this.scopes.set(name, maps);
     }
     return maps;
   }
 
   /** Counts one event for key at now and writes the sliding counts (1m, 1h, 24h, this event included) to out. */
-  hit(map: Map<string, Entry>, key: string, now: number, out: number[]): void {
+  hit(map: KeyMap, key: string, now: number, out: number[]): void {
     let entry = map.get(key);
     if (entry === undefined) {
       if (this.keys >= this.maxKeys) this.evictOldest(map, Math.ceil(map.size / 10));
-      entry = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+      entry = new Array<number>(DIRTY + 1).fill(0);
       for (let w = 0; w < WINDOW_MS.length; w++) entry[w * SLOTS] = now - (now % WINDOW_MS[w]!);
       map.set(key, entry);
       this.keys += 1;
@@ -53,20 +83,59 @@ export class SlidingCounters {
       const size = WINDOW_MS[w]!;
       const base = w * SLOTS;
       const start = now - (now % size);
-      const elapsedWindows = (start - entry[base]!) / size;
-      if (elapsedWindows === 1) {
-        entry[base + 2] = entry[base + 1]!;
-        entry[base + 1] = 0;
-        entry[base] = start;
-      } else if (elapsedWindows > 1) {
-        entry[base + 2] = 0;
-        entry[base + 1] = 0;
-        entry[base] = start;
-      }
+      if (start !== entry[base]) this.roll(map, key, entry, w, start);
       entry[base + 1]! += 1;
       const overlap = (size - (now - start)) / size;
-      out[w] = Math.round(entry[base + 1]! + entry[base + 2]! * overlap);
+      out[w] = Math.round(entry[base + 1]! + entry[base + 3]! + (entry[base + 2]! + entry[base + 4]!) * overlap);
     }
+    if (this.sharing && entry[DIRTY] === 0) {
+      entry[DIRTY] = 1;
+      this.unsent.maps.push(map);
+      this.unsent.keys.push(key);
+      this.unsent.entries.push(entry);
+    }
+  }
+
+  /** A window of the entry ends: the current counts become the previous ones (or nothing, after a gap). */
+  private roll(map: KeyMap, key: string, entry: Entry, w: number, start: number): void {
+    const base = w * SLOTS;
+    const size = WINDOW_MS[w]!;
+    const unsentHits = entry[base + 1]! - entry[base + 5]!;
+    if (this.sharing && unsentHits > 0) this.unsent.late.push({ map, key, window: w, start: entry[base]!, count: unsentHits });
+    const adjacent = start - entry[base]! === size;
+    entry[base + 2] = adjacent ? entry[base + 1]! : 0;
+    entry[base + 4] = adjacent ? entry[base + 3]! : 0;
+    entry[base + 1] = 0;
+    entry[base + 3] = 0;
+    entry[base + 5] = 0;
+    entry[base + 6] = 0;
+    entry[base] = start;
+  }
+
+  /** Queues hits for a sync from now on (velocity-redis.ts). */
+  share(): void {
+    this.sharing = true;
+  }
+
+  /** What was hit since the last call, for the sync to send; the keys are no longer marked dirty. */
+  takeUnsent(): Unsent {
+    const taken = this.unsent;
+    this.unsent = emptyUnsent();
+    for (const entry of taken.entries) entry[DIRTY] = 0;
+    return taken;
+  }
+
+  /** Puts a key back in the queue (its send failed). */
+  requeue(map: KeyMap, key: string, entry: Entry): void {
+    if (entry[DIRTY] === 1) return;
+    entry[DIRTY] = 1;
+    this.unsent.maps.push(map);
+    this.unsent.keys.push(key);
+    this.unsent.entries.push(entry);
+  }
+
+  requeueLate(late: Unsent['late']): void {
+    this.unsent.late.push(...late);
   }
 
   /** Forgets keys not hit for longer than the longest window (a timer calls this). */
@@ -89,6 +158,7 @@ export class SlidingCounters {
   clear(): void {
     this.scopes.clear();
     this.keys = 0;
+    this.unsent = emptyUnsent();
   }
 
   private evictOldest(map: Map<string, Entry>, count: number): void {
