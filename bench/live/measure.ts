@@ -97,6 +97,20 @@ function addCounts(parts: FrameCounts[]): FrameCounts {
   };
 }
 
+/**
+ * Waits (at most a minute) until the servers have worked off what the load left queued: a saturated
+ * server is still writing frames for closed sockets, and the next step's setup calls would time out.
+ */
+async function settle(target: Target, log: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    const watch = startCpuWatch(target.serverPids);
+    await sleep(1000);
+    if (watch().serverPercent < 20 * target.serverPids.length) return;
+  }
+  log(`  ${target.label}: the servers were still busy a minute after the load`);
+}
+
 /** Accepted messages per viewer room, from the poster rooms' counts. */
 const perViewerRoom = (target: Target, perPosterRoom: number[]) => target.roomOfViewerRoom.map((r) => perPosterRoom[r] ?? 0);
 
@@ -178,6 +192,7 @@ export async function measureTarget(target: Target, load: LoadShape, context: Sc
         `chat ${sent.chatAcked}/${sent.chatSent} accepted, ${received.chatMissing} chat deliveries missing (${received.missedReported} reported missed), high ${sent.highAccepted}/${sent.highSent} accepted, ${received.highMissing} high missing`,
     );
     await Promise.all([...viewerProcs.map((p) => p.request({ kind: 'close' })), posters.request({ kind: 'close' })]);
+    await settle(target, log);
     return result;
   } finally {
     await Promise.all(children.map((c) => c.stop()));
