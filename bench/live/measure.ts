@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
+import { httpRequest } from '../lib/http.ts';
 import { readMemory } from '../lib/processes.ts';
 import type { ScenarioContext } from '../lib/scenario.ts';
 import { percentileOfSorted, round } from '../lib/stats.ts';
@@ -37,6 +38,8 @@ export interface LoadShape {
 export interface Target {
   label: string;
   serverPids: number[];
+  /** URLs that answer 200 when the servers have time to (readiness), one per server. */
+  healthUrls: string[];
   /** Viewer i joins viewerRooms[i % length] (a room on a node). */
   viewerRooms: ViewerTarget[];
   /** Which poster room (index into posterRooms) each viewer room is. */
@@ -104,9 +107,10 @@ function addCounts(parts: FrameCounts[]): FrameCounts {
 async function settle(target: Target, log: (line: string) => void): Promise<void> {
   const started = Date.now();
   while (Date.now() - started < 60_000) {
-    const watch = startCpuWatch(target.serverPids);
-    await sleep(1000);
-    if (watch().serverPercent < 20 * target.serverPids.length) return;
+    // CPU use says little on a shared machine (a saturated server may get a tenth of a core): ask.
+    const answers = await Promise.all(target.healthUrls.map((url) => httpRequest(url, { timeoutMs: 1000 }).then((r) => r.status === 200, () => false)));
+    if (answers.every(Boolean)) return;
+    await sleep(500);
   }
   log(`  ${target.label}: the servers were still busy a minute after the load`);
 }

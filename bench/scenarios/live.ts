@@ -81,6 +81,7 @@ function soukTarget(label: string, nodes: SoukServer[], platform: LivePlatform, 
   return {
     label,
     serverPids: nodes.map((n) => n.pid),
+    healthUrls: nodes.map((n) => `${n.baseUrl}/readyz`),
     viewerRooms,
     roomOfViewerRoom: viewerRooms.map((_, i) => i % roomIds.length),
     posterRooms: roomIds.map((id) => ({ wsUrls: nodes.map((n) => roomSocketUrl(n.baseUrl, id)), headers, highUrl: highUrl(platform, nodes[0]!.baseUrl, id) })),
@@ -97,6 +98,7 @@ function bareTarget(bare: StartedServer, rooms: number, shape: Shape): Target {
   return {
     label: BARE,
     serverPids: [bare.pid],
+    healthUrls: [`${bare.baseUrl}/`],
     viewerRooms,
     roomOfViewerRoom: ids.map((_, i) => i),
     posterRooms: ids.map((id) => ({ wsUrls: [roomSocketUrl(bare.baseUrl, id)], headers: {} })),
