@@ -82,7 +82,7 @@ function quantiles(values: number[]): Quantiles {
 async function rssMiB(pids: number[]): Promise<number> {
   let total = 0;
   for (const pid of pids) total += (await readMemory(pid))?.rssMiB ?? Number.NaN;
-  return total;
+  return round(total, 1);
 }
 
 function addCounts(parts: FrameCounts[]): FrameCounts {

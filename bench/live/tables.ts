@@ -84,7 +84,9 @@ export interface HighTotals {
 
 export function verdicts(souk: TargetResult[] | undefined, ceiling: TargetResult[] | undefined, high: HighTotals): Verdict[] {
   if (!souk || !ceiling) return [];
-  const p99 = Math.max(med(souk, (r) => r.latency.chat.p99Ms), med(souk, (r) => r.latency.high.p99Ms));
+  // A kind with no samples (nothing of it arrived, or none accepted) is left out here and shows in the part's table.
+  const p99s = [med(souk, (r) => r.latency.chat.p99Ms), med(souk, (r) => r.latency.high.p99Ms)].filter(Number.isFinite);
+  const p99 = p99s.length > 0 ? Math.max(...p99s) : Number.NaN;
   const share = med(souk, (r) => r.deliveriesPerSecond) / med(ceiling, (r) => r.deliveriesPerSecond);
   const kib = med(souk, (r) => r.memory.kibPerConnection);
   const viewers = med(souk, (r) => r.connect.connected);
