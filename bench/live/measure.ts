@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCpuWatch, type CpuUsage } from '../lib/cpu.ts';
+import { httpRequest } from '../lib/http.ts';
 import { readMemory } from '../lib/processes.ts';
 import type { ScenarioContext } from '../lib/scenario.ts';
 import { percentileOfSorted, round } from '../lib/stats.ts';
@@ -37,6 +38,8 @@ export interface LoadShape {
 export interface Target {
   label: string;
   serverPids: number[];
+  /** URLs that answer 200 when the servers have time to (readiness), one per server. */
+  healthUrls: string[];
   /** Viewer i joins viewerRooms[i % length] (a room on a node). */
   viewerRooms: ViewerTarget[];
   /** Which poster room (index into posterRooms) each viewer room is. */
@@ -79,7 +82,7 @@ function quantiles(values: number[]): Quantiles {
 async function rssMiB(pids: number[]): Promise<number> {
   let total = 0;
   for (const pid of pids) total += (await readMemory(pid))?.rssMiB ?? Number.NaN;
-  return total;
+  return round(total, 1);
 }
 
 function addCounts(parts: FrameCounts[]): FrameCounts {
@@ -95,6 +98,21 @@ function addCounts(parts: FrameCounts[]): FrameCounts {
     high: sum('high'),
     seconds: Math.max(...parts.map((p) => p.seconds)),
   };
+}
+
+/**
+ * Waits (at most a minute) until the servers have worked off what the load left queued: a saturated
+ * server is still writing frames for closed sockets, and the next step's setup calls would time out.
+ */
+async function settle(target: Target, log: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    // CPU use says little on a shared machine (a saturated server may get a tenth of a core): ask.
+    const answers = await Promise.all(target.healthUrls.map((url) => httpRequest(url, { timeoutMs: 1000 }).then((r) => r.status === 200, () => false)));
+    if (answers.every(Boolean)) return;
+    await sleep(500);
+  }
+  log(`  ${target.label}: the servers were still busy a minute after the load`);
 }
 
 /** Accepted messages per viewer room, from the poster rooms' counts. */
@@ -178,6 +196,7 @@ export async function measureTarget(target: Target, load: LoadShape, context: Sc
         `chat ${sent.chatAcked}/${sent.chatSent} accepted, ${received.chatMissing} chat deliveries missing (${received.missedReported} reported missed), high ${sent.highAccepted}/${sent.highSent} accepted, ${received.highMissing} high missing`,
     );
     await Promise.all([...viewerProcs.map((p) => p.request({ kind: 'close' })), posters.request({ kind: 'close' })]);
+    await settle(target, log);
     return result;
   } finally {
     await Promise.all(children.map((c) => c.stop()));

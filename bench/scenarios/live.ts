@@ -81,6 +81,7 @@ function soukTarget(label: string, nodes: SoukServer[], platform: LivePlatform, 
   return {
     label,
     serverPids: nodes.map((n) => n.pid),
+    healthUrls: nodes.map((n) => `${n.baseUrl}/readyz`),
     viewerRooms,
     roomOfViewerRoom: viewerRooms.map((_, i) => i % roomIds.length),
     posterRooms: roomIds.map((id) => ({ wsUrls: nodes.map((n) => roomSocketUrl(n.baseUrl, id)), headers, highUrl: highUrl(platform, nodes[0]!.baseUrl, id) })),
@@ -97,6 +98,7 @@ function bareTarget(bare: StartedServer, rooms: number, shape: Shape): Target {
   return {
     label: BARE,
     serverPids: [bare.pid],
+    healthUrls: [`${bare.baseUrl}/`],
     viewerRooms,
     roomOfViewerRoom: ids.map((_, i) => i),
     posterRooms: ids.map((id) => ({ wsUrls: [roomSocketUrl(bare.baseUrl, id)], headers: {} })),
@@ -250,8 +252,13 @@ export const liveScenario: Scenario = {
     const tables = results.map((part) => partTable(part, ceilingOf(part)));
     notes.push(...failures);
     if (results.some((r) => r.part === 'nodes') && single) notes.push('The nodes part is read against the one-room bare ws ceiling of this run (one process; the two nodes share the same two cores).');
-    const highLost = results.flatMap((p) => [...p.runs.entries()].filter(([label]) => label !== BARE).flatMap(([, list]) => list.map((r) => r.received.highMissing))).reduce((a, b) => a + b, 0);
-    const verdictRows = verdicts(single?.runs.get('souk (embedded)'), single?.runs.get(BARE), highLost);
+    const soukRuns = results.flatMap((p) => [...p.runs.entries()].filter(([label]) => label !== BARE).flatMap(([, list]) => list));
+    const high = {
+      sent: soukRuns.reduce((t, r) => t + r.posters.highSent, 0),
+      accepted: soukRuns.reduce((t, r) => t + r.posters.highAccepted, 0),
+      lost: soukRuns.reduce((t, r) => t + r.received.highMissing, 0),
+    };
+    const verdictRows = verdicts(single?.runs.get('souk (embedded)'), single?.runs.get(BARE), high);
     if (verdictRows.length > 0) tables.push(verdictTable(verdictRows));
     return { tables, notes, data: { failures, parts: results.map((p) => ({ part: p.part, title: p.title, runs: Object.fromEntries(p.runs) })), verdicts: verdictRows } };
   },

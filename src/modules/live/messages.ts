@@ -1,6 +1,6 @@
 // Chat history in live_messages. Chat is written behind the broadcast, in batches (one statement per
-// platform every WRITE_EVERY_MS): a busy room's messages cost one INSERT per batch, not one per message,
-// and a poster waits for nobody's disk. Viewers are answered from the room's recent messages in memory
+// platform, whatever its rooms, every WRITE_EVERY_MS): a busy room's messages cost one INSERT per batch,
+// not one per message, and a poster waits for nobody's disk. Viewers are answered from the room's recent messages in memory
 // (hub/room-channel.ts); the table is what a room is loaded from on another node or after a restart, and
 // what moderation and later exports read. A crash loses at most the last batch of chat; host and system
 // messages are written before they are sent.
@@ -31,10 +31,12 @@ const INSERT = `insert into live_messages (platform_id, id, room_id, kind, custo
   select $1, r.id, r.room_id, r.kind, r.customer_id, r.author, r.body, r.created_at
   from jsonb_to_recordset($2::jsonb) as r(id uuid, room_id uuid, kind text, customer_id uuid, author text, body text, created_at timestamptz)`;
 
+const rowsOf = (roomId: string, messages: readonly RoomMessage[]) =>
+  messages.map((m) => ({ id: m.id, room_id: roomId, kind: m.kind, customer_id: m.customerId, author: m.author, body: m.text, created_at: m.at }));
+
 /** Writes messages now, in the caller's transaction or connection (host and system messages). */
 export async function insertMessages(pdb: PlatformDb, roomId: string, messages: readonly RoomMessage[]): Promise<void> {
-  const rows = messages.map((m) => ({ id: m.id, room_id: roomId, kind: m.kind, customer_id: m.customerId, author: m.author, body: m.text, created_at: m.at }));
-  await pdb.execute(INSERT, [JSON.stringify(rows)]);
+  await pdb.execute(INSERT, [JSON.stringify(rowsOf(roomId, messages))]);
 }
 
 /** The room's latest messages still shown (not deleted), oldest first. */
@@ -83,14 +85,14 @@ export class ChatWriter {
     return this.writing;
   }
 
+  /** One statement per platform for all its rooms: 200 small rooms chatting cost one INSERT per batch, not 200. */
   private async write(batch: Map<string, Map<string, RoomMessage[]>>): Promise<void> {
     for (const [platformId, rooms] of batch) {
-      for (const [roomId, messages] of rooms) {
-        try {
-          await insertMessages(this.ctx.platformDb(platformId), roomId, messages);
-        } catch (error) {
-          this.ctx.log.warn({ err: error, platformId, roomId, lost: messages.length }, 'live chat batch could not be written; viewers saw it, history will not have it');
-        }
+      const rows = [...rooms].flatMap(([roomId, messages]) => rowsOf(roomId, messages));
+      try {
+        await this.ctx.platformDb(platformId).execute(INSERT, [JSON.stringify(rows)]);
+      } catch (error) {
+        this.ctx.log.warn({ err: error, platformId, rooms: [...rooms.keys()], lost: rows.length }, 'live chat batch could not be written; viewers saw it, history will not have it');
       }
     }
   }
