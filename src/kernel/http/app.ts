@@ -134,6 +134,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     runWithTrace({ traceparent, causedBy: null }, done);
   });
 
+  // Draining on close: Fastify closes the keep-alive connections that are idle when close starts. One
+  // busy then (a request in flight) turns idle once answered and would hold close() until the
+  // keep-alive timeout (72 s), past SOUK_SHUTDOWN_TIMEOUT_MS: reap such connections as they turn idle.
+  app.addHook('preClose', (done) => {
+    if (app.server.listening) {
+      const reap = setInterval(() => app.server.closeIdleConnections(), 50);
+      reap.unref();
+      app.server.once('close', () => clearInterval(reap));
+    }
+    done();
+  });
+
   installErrorHandling(app);
   installInputGuard(app);
   installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);
