@@ -47,7 +47,7 @@ function usage(scenario?: Scenario): string {
   ];
   if (scenario?.flags) lines.push('', `Flags of ${scenario.name}:`);
   for (const [name, flag] of Object.entries(scenario?.flags ?? {})) {
-    lines.push(`  --${`${name} <n>`.padEnd(26)}${flag.description} (default ${flag.default})`);
+    lines.push(`  --${(flag.switch ? name : `${name} <n>`).padEnd(26)}${flag.description}${flag.switch ? "" : ` (default ${flag.default})`}`);
   }
   return lines.join('\n');
 }
@@ -94,7 +94,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const scenario = await entry.load();
   const scenarioFlags: NonNullable<ParseArgsConfig['options']> = {};
-  for (const [flag, spec] of Object.entries(scenario.flags ?? {})) scenarioFlags[flag] = { type: 'string', default: spec.default };
+  for (const [flag, spec] of Object.entries(scenario.flags ?? {})) {
+    // A switch (--attack) takes no value; its flags entry is then "true" or "false".
+    scenarioFlags[flag] = spec.switch ? { type: 'boolean', default: spec.default === 'true' } : { type: 'string', default: spec.default };
+  }
   const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, ...scenarioFlags }, strict: true, allowPositionals: true });
   const str = (key: string) => String((values as Record<string, unknown>)[key]);
 

@@ -1078,6 +1078,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/orders/{orderId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve an order held for review: it becomes payable (pending_payment) with a fresh payment window
+         * @description Approves an order held for review: it becomes pending_payment with a fresh payment window. The history records who approved it and the note.
+         */
+        post: operations["approveHeldOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/orders/{orderId}/cancel": {
         parameters: {
             query?: never;
@@ -1192,6 +1212,46 @@ export interface paths {
          * @description Send `{ amount, reason }` or `{ lines: [{ lineId, quantity }], shipping?, reason? }`, not both (400 refund_amount_or_lines). A line's units return its share of the order total (discount and tax split by largest remainder; k units of Q return round_half_up(share × k / Q) minus what earlier units returned), so refunding every unit and the shipping returns the total.
          */
         post: operations["refundOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/orders/{orderId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject an order held for review: it is cancelled, its stock and coupon use returned
+         * @description Rejects an order held for review: it is cancelled with the reason, its stock and coupon use returned. The history records who rejected it and why.
+         */
+        post: operations["rejectHeldOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/orders/review-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders held for review by the risk engine, oldest first, each with the decision that held it and why
+         * @description The review queue: orders the risk engine held (on_hold), oldest first, each with `hold` (the stored decision id, level, score, the rules that fired and the reason in words). Approve or reject each.
+         */
+        get: operations["listHeldOrders"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1382,8 +1442,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stored decisions, newest first, by account, IP, device, point or action
-         * @description Stored decisions (every non-allow, a sample of allows), newest first, filtered by account, IP, device, point or action.
+         * Stored decisions, newest first, by account, IP, device, order, point or action
+         * @description Stored decisions (every non-allow, a sample of allows), newest first, filtered by account, IP, device, order, point or action.
          */
         get: operations["listRiskDecisions"];
         put?: never;
@@ -3033,6 +3093,11 @@ export interface components {
         /** FlashSalePurchase */
         FlashSalePurchase: {
             duplicate: boolean;
+            /**
+             * @description The shop holds this purchase for review: its order is created on_hold and cannot be paid until approved
+             * @enum {boolean}
+             */
+            held?: true;
             /** @enum {string} */
             status: "pending";
             /** Format: uuid */
@@ -3236,6 +3301,7 @@ export interface components {
             customerId: string | null;
             email: string | null;
             history?: components["schemas"]["OrderHistoryEntry"][];
+            hold: components["schemas"]["OrderHold"] | null;
             id: string;
             lines: components["schemas"]["OrderLine"][];
             number: string;
@@ -3258,7 +3324,7 @@ export interface components {
             source: {
                 [key: string]: unknown;
             } | null;
-            status: "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
+            status: "on_hold" | "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
             totals: {
                 /** @description Minor units of the order currency */
                 discount: number;
@@ -3288,6 +3354,23 @@ export interface components {
             kind: string;
             reason: string | null;
             toStatus: string | null;
+        };
+        /** OrderHold */
+        OrderHold: {
+            /** @description The stored risk decision (GET /admin/platforms/{platform}/risk/decisions/{decisionId}) */
+            decisionId: string;
+            heldAt: string;
+            level: number;
+            /** @description The decision point that held it: checkout or flash_sale */
+            point: string;
+            /** @description The rules that fired, in the policy's own words */
+            reason: string;
+            rules: {
+                description?: string;
+                rule: string;
+                score: number;
+            }[];
+            score: number;
         };
         /** OrderLine */
         OrderLine: {
@@ -9058,7 +9141,7 @@ export interface operations {
                 email?: string;
                 limit?: number;
                 paymentStatus?: "unpaid" | "paid" | "partially_refunded" | "refunded";
-                status?: "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
+                status?: "on_hold" | "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
             };
             header?: never;
             path: {
@@ -9168,6 +9251,108 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `order_not_found`, `platform_not_found`, `route_not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveHeldOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why it was approved, for the order history */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `order_not_found`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `order_not_held`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9761,6 +9946,172 @@ export interface operations {
             };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectHeldOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why it was rejected, for the order history and the cancel reason */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `order_not_found`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `order_not_held`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listHeldOrders: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Order"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_cursor`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10809,6 +11160,8 @@ export interface operations {
                 ip?: string;
                 /** @description Default 50 */
                 limit?: number;
+                /** @description Decisions about this order (checkout, payment); a held flash-sale order names its decision in its hold */
+                orderId?: string;
                 point?: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
             };
             header?: never;
@@ -13735,7 +14088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15454,7 +15807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -23,6 +23,8 @@ export interface CommonOptions {
 export interface ScenarioFlag {
   description: string;
   default: string;
+  /** A switch given without a value (--attack): the scenario reads "true" or "false". */
+  switch?: boolean;
 }
 
 export interface ScenarioContext {

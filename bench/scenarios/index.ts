@@ -25,7 +25,7 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     load: async () => (await import('./live.ts')).liveScenario,
   },
   risk: {
-    summary: 'risk engine: decisions/s on one core and p50/p99 per decision for a 20-rule policy with velocity counters, engine and service paths (in process)',
+    summary: 'risk engine: decisions/s on one core and p50/p99 per decision for a 20-rule policy with velocity counters, engine and service paths (in process); --attack: the scripted bonus-hunter attack over HTTP with its confusion table',
     load: async () => (await import('./risk.ts')).riskScenario,
   },
 };

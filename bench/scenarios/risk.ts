@@ -19,6 +19,7 @@ import { riskModule, riskService, DECISION_POINTS, type PolicyDocument, type Ris
 import { BUNDLED_DISPOSABLE_DOMAINS } from '../../src/modules/risk/signals/disposable-domains.ts';
 import { SlidingCounters } from '../../src/modules/risk/signals/velocity.ts';
 import { waitForQuietIfAsked } from '../lib/rounds.ts';
+import { runAttackBench } from '../risk-attack/run-bench.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
 import { latencyPercentiles, median, round, SampleBuffer } from '../lib/stats.ts';
 
@@ -169,7 +170,12 @@ async function benchPlatform(souk: Souk): Promise<string> {
 
 export const riskScenario: Scenario = {
   name: 'risk',
-  description: 'Risk engine decisions per second and per-decision latency on one core, engine and service paths.',
-  flags: { inputs: { description: 'distinct inputs rotated over', default: '20000' } },
-  run,
+  description: 'Risk engine decisions per second and per-decision latency on one core, engine and service paths; --attack: the scripted bonus-hunter attack and its confusion table.',
+  flags: {
+    inputs: { description: 'distinct inputs rotated over', default: '20000' },
+    attack: { description: 'run the scripted bonus-hunter attack over HTTP instead (bench/risk-attack/)', default: 'false', switch: true },
+    attackers: { description: 'farm accounts in the attack', default: '1000' },
+    shoppers: { description: 'ordinary shoppers in the attack', default: '500' },
+  },
+  run: (context) => (context.flags.attack === 'true' ? runAttackBench(context) : run(context)),
 };

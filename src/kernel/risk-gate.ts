@@ -48,9 +48,19 @@ export interface RiskFacts {
  * others a review is asked as a challenge. deny and an unsolved challenge never come back: screen throws
  * the 403 problem (risk_denied, challenge_required) instead.
  */
-export type RiskVerdict =
-  | { action: 'allow'; decisionId: string | null }
-  | { action: 'review'; decisionId: string; level: number; reason: string };
+export type RiskVerdict = { action: 'allow'; decisionId: string | null } | RiskReview;
+
+/** A review verdict carries its explanation, so the held order can show a reviewer why without a lookup. */
+export interface RiskReview {
+  action: 'review';
+  decisionId: string;
+  level: number;
+  score: number;
+  /** The held result's reason in the policy's own words (the rules' descriptions). */
+  reason: string;
+  /** The rules that fired, with what each added to the score. */
+  rules: { rule: string; score: number; description?: string }[];
+}
 
 export interface ScreenOptions {
   /** The caller can hold its result for review (an order on_hold). Default false. */

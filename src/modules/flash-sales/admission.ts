@@ -9,6 +9,7 @@ import { enforceLimits } from '../../kernel/rate-limit.ts';
 import type { Customer } from '../accounts/customer-service.ts';
 import { HttpProblem } from '../../kernel/http/problem.ts';
 import type { RiskDecision } from './risk.ts';
+import type { SaleOrderInput } from '../orders/service.ts';
 import type { FlashRuntime } from './runtime.ts';
 import { phaseOf, type SaleRecord } from './sales.ts';
 import type { flashSalesSettings } from './settings.ts';
@@ -22,6 +23,21 @@ export interface Wanted {
   variantId: string;
   quantity: number;
   customer: Customer;
+  /** The risk engine asked for a review: the order is created on_hold with this. */
+  hold?: SaleOrderInput['hold'];
+}
+
+/** What the held order keeps of a review verdict (the hook may be a shop's own, with less to say). */
+export function holdOf(review: Extract<RiskDecision, { decision: 'review' }>): NonNullable<SaleOrderInput['hold']> {
+  return {
+    decisionId: review.decisionId,
+    point: 'flash_sale',
+    level: review.level ?? 3,
+    score: review.score ?? 0,
+    reason: review.reason ?? 'Held for review by the shop’s risk checks.',
+    rules: review.rules ?? [],
+    heldAt: new Date().toISOString(),
+  };
 }
 
 /** The device id a client sends (optional, at most 200 characters kept): a second rate-limit key. */

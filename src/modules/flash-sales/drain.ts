@@ -31,9 +31,10 @@ export interface TicketRow {
   customer_id: string;
   email: string;
   quantity: number;
+  hold: NonNullable<SaleOrderInput['hold']> | string | null;
 }
 
-const TICKET_FIELDS = 'id, sale_id, variant_id, customer_id, email, quantity';
+const TICKET_FIELDS = 'id, sale_id, variant_id, customer_id, email, quantity, hold';
 
 async function markTicket(tx: PlatformDb, ticketId: string, status: 'failed' | 'cancelled', reason: string, giveBackEpoch: number | null): Promise<void> {
   await tx.execute(
@@ -54,6 +55,7 @@ function saleOrderInput(sale: SaleRecord, ticket: TicketRow): SaleOrderInput | u
     unpaidTimeoutSeconds: sale.paymentTimeoutSeconds,
     source: { kind: 'flash_sale', saleId: sale.id, ticketId: ticket.id },
     stockFrom: { reservationId: sale.reservationId },
+    ...(ticket.hold ? { hold: typeof ticket.hold === 'string' ? (JSON.parse(ticket.hold) as SaleOrderInput['hold']) : ticket.hold } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { Customer } from '../accounts/customer-service.ts';
-import { deviceIdOf, enforcePurchaseLimits, liveSale, screenRisk, wantedItem, type Wanted } from './admission.ts';
+import { deviceIdOf, enforcePurchaseLimits, holdOf, liveSale, screenRisk, wantedItem, type Wanted } from './admission.ts';
 import type { TakeOutcome } from './gate/index.ts';
 import { rebuildOnce } from './reconcile.ts';
 import type { FlashRuntime } from './runtime.ts';
@@ -30,6 +30,8 @@ export interface PurchaseResult {
   ticketId: string;
   status: 'pending';
   duplicate: boolean;
+  /** The risk engine held the purchase for review: its order will be on_hold until the shop approves it. */
+  held?: true;
 }
 
 
@@ -122,9 +124,9 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   const customer = await cachedCustomer(rt, pdb, request);
   const sale = await liveSale(rt, pdb, saleId);
   const wanted = wantedItem(rt, sale, customer, input);
-  await screenRisk(rt, platform, request, deviceId, wanted, sale);
+  const review = await screenRisk(rt, platform, request, deviceId, wanted, sale);
   if (rt.soldOut.isSoldOut(saleId, wanted.variantId)) return answerFromSoldOutFlag(rt, pdb, sale, wanted);
-  return takeAndRecord(rt, pdb, sale, wanted, settings.doubleClickMs);
+  return takeAndRecord(rt, pdb, sale, review ? { ...wanted, hold: holdOf(review) } : wanted, settings.doubleClickMs);
 }
 
 /** The node has seen this item sold out: one read of the gate tells a holder (a retry) from a newcomer. */
@@ -210,7 +212,7 @@ async function recordWin(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, wa
   const { saleId, variantId, quantity, customer } = wanted;
   const epoch = sale.gateEpoch;
   const writing: Promise<InsertResult> = rt
-    .writeTicket(pdb, { id: ticketId, saleId, variantId, customerId: customer.id, email: customer.email, quantity, epoch })
+    .writeTicket(pdb, { id: ticketId, saleId, variantId, customerId: customer.id, email: customer.email, quantity, epoch, ...(wanted.hold ? { hold: wanted.hold } : {}) })
     .catch((error: unknown) => {
       rt.ctx.log.warn({ err: error, saleId }, 'flash-sale ticket writer failed');
       return 'unknown' as const;
@@ -222,7 +224,7 @@ async function recordWin(rt: FlashRuntime, pdb: PlatformDb, sale: SaleRecord, wa
     rt.writing.delete(ticketId);
     if (rt.writingFor.get(writer) === ticketId) rt.writingFor.delete(writer);
   });
-  if (inserted === 'ok') return won(rt, pdb, saleId, ticketId);
+  if (inserted === 'ok') return wanted.hold ? { ...won(rt, pdb, saleId, ticketId), held: true } : won(rt, pdb, saleId, ticketId);
   throw await notRecorded(rt, pdb, sale, wanted, ticketId, inserted);
 }
 

@@ -12,7 +12,7 @@ export type RiskDecision =
   | { decision: 'deny'; reason?: string }
   | { decision: 'challenge'; challenge: Record<string, unknown>; reason?: string }
   /** The purchase goes on, and its order is created on_hold for a person to approve or reject. */
-  | { decision: 'review'; decisionId: string; reason?: string };
+  | { decision: 'review'; decisionId: string; reason?: string; level?: number; score?: number; rules?: { rule: string; score: number; description?: string }[] };
 
 export interface RiskInput {
   platform: Platform;
@@ -42,8 +42,10 @@ export function gateRiskHook(gate: RiskGate): FlashSaleRiskHook {
       'flash_sale',
       input.request,
       { accountId: input.customerId, email: input.email, accountCreatedAt: input.accountCreatedAt, saleId: input.saleId, amount: input.amount, currency: input.currency },
-      { holdable: false },
+      // Held, not refused: the order the ticket becomes is created on_hold for a person to judge.
+      { holdable: true },
     );
-    return verdict.action === 'review' ? { decision: 'review', decisionId: verdict.decisionId, reason: verdict.reason } : { decision: 'allow' };
+    if (verdict.action !== 'review') return { decision: 'allow' };
+    return { decision: 'review', decisionId: verdict.decisionId, reason: verdict.reason, level: verdict.level, score: verdict.score, rules: verdict.rules };
   };
 }

@@ -100,7 +100,15 @@ export const PurchaseInput = Type.Object(
   { additionalProperties: false },
 );
 export type PurchaseInput = Static<typeof PurchaseInput>;
-export const PurchaseResult = Type.Object({ ticketId: Uuid, status: Type.Literal('pending'), duplicate: Type.Boolean() }, { title: 'FlashSalePurchase' });
+export const PurchaseResult = Type.Object(
+  {
+    ticketId: Uuid,
+    status: Type.Literal('pending'),
+    duplicate: Type.Boolean(),
+    held: Type.Optional(Type.Literal(true, { description: 'The shop holds this purchase for review: its order is created on_hold and cannot be paid until approved' })),
+  },
+  { title: 'FlashSalePurchase' },
+);
 
 export const Ticket = Type.Object({
   id: Uuid,

@@ -12,6 +12,7 @@ import { currentTrace } from '../../kernel/trace.ts';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { Batcher } from './batcher.ts';
 import { EVENT_WON } from './events.ts';
+import type { SaleOrderInput } from '../orders/service.ts';
 
 export type InsertResult = 'ok' | 'stale' | 'closed' | 'failed' | 'unknown';
 
@@ -23,6 +24,8 @@ export interface NewTicket {
   email: string;
   quantity: number;
   epoch: number;
+  /** The risk engine's review verdict: the ticket's order is created on_hold (drain.ts). */
+  hold?: SaleOrderInput['hold'];
 }
 
 interface Queued {
@@ -42,9 +45,9 @@ async function writeBatch(ctx: ModuleContext, items: Queued[]): Promise<InsertRe
     const rows = await tx.query<{ status: string; inserted: string | null }>(
       `with s as (select gate_epoch, status from flash_sales where platform_id = $1 and id = $2 for share),
        ins as (
-         insert into flash_sale_tickets (platform_id, id, sale_id, variant_id, customer_id, email, quantity, epoch)
-         select $1, t.id, $2, t.variant_id, t.customer_id, t.email, t.quantity, t.epoch
-         from unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::int[], $8::int[]) as t(id, variant_id, customer_id, email, quantity, epoch), s
+         insert into flash_sale_tickets (platform_id, id, sale_id, variant_id, customer_id, email, quantity, epoch, hold)
+         select $1, t.id, $2, t.variant_id, t.customer_id, t.email, t.quantity, t.epoch, t.hold::jsonb
+         from unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::int[], $8::int[], $9::text[]) as t(id, variant_id, customer_id, email, quantity, epoch, hold), s
          where s.gate_epoch = t.epoch and s.status = 'scheduled'
          returning id
        )
@@ -57,6 +60,7 @@ async function writeBatch(ctx: ModuleContext, items: Queued[]): Promise<InsertRe
         tickets.map((t) => t.email),
         tickets.map((t) => t.quantity),
         tickets.map((t) => t.epoch),
+        tickets.map((t) => (t.hold ? JSON.stringify(t.hold) : null)),
       ],
     );
     if (rows.length === 0 || rows[0]!.status !== 'scheduled') return items.map((): InsertResult => 'closed');

@@ -25,7 +25,10 @@ import { cartService, type CheckoutCart } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { promotionsService } from '../promotions/service.ts';
 import { assertDeliverableAddress } from './address.ts';
-import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT } from './events.ts';
+import { EVENT_CREATED, EVENT_HELD, EVENT_PAYMENT_TIMEOUT } from './events.ts';
+import { heldPayload } from './review.ts';
+import { screenCheckout, type RiskDeps } from './risk.ts';
+import type { RiskGateRequest } from '../../kernel/risk-gate.ts';
 import type { OrdersDeps } from './lifecycle.ts';
 import { insertOrder, orderNumber } from './insert.ts';
 import { hashOrderToken, newOrderToken } from './access-token.ts';
@@ -39,7 +42,9 @@ export interface CheckoutInput {
   cartId: string;
   idempotencyKey: string;
   body: CheckoutBody;
-  customer: { id: string; email: string } | null;
+  customer: { id: string; email: string; createdAt?: string } | null;
+  /** The request as the risk gate reads it (address, headers); without it the checkout is not screened. */
+  client?: RiskGateRequest;
 }
 
 export interface CheckoutOutcome {
@@ -53,7 +58,7 @@ function requestHash(input: CheckoutInput): string {
   return sha256(JSON.stringify([input.cartId.toLowerCase(), input.body.expectedVersion ?? null]));
 }
 
-type CheckoutDeps = OrdersDeps & Pick<ModuleContext, 'secrets'>;
+type CheckoutDeps = OrdersDeps & Pick<ModuleContext, 'secrets'> & RiskDeps;
 
 export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Platform, input: CheckoutInput): Promise<CheckoutOutcome> {
   const scope = input.customer ? `customer:${input.customer.id}` : 'guest';
@@ -81,10 +86,17 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
 
     const discount = cart.couponCode ? (await promotionsService(deps).redeemCoupon(tx, cart.couponCode, couponContext(cart, email, orderId))).discount : 0;
     const totals = carts.computeTotals(platform, cart, discount);
+    // Screened once the money at stake is known; a review holds the order (on_hold) for a person.
+    const hold = input.client
+      ? await screenCheckout(deps, tx, platform, input.client, {
+        orderId, cartId: cart.id, customer: input.customer, email, amount: totals.total, currency: cart.currency, couponCode: cart.couponCode, shippingAddress: cart.shippingAddress,
+      })
+      : undefined;
 
-    const { unpaidTimeoutSeconds } = ordersSettings(platform);
+    const { unpaidTimeoutSeconds, reviewTimeoutSeconds } = ordersSettings(platform);
     const now = new Date();
-    const dueAt = new Date(now.getTime() + unpaidTimeoutSeconds * 1000);
+    // A held order's timer is its review deadline; approving it opens the payment window then.
+    const dueAt = new Date(now.getTime() + (hold ? reviewTimeoutSeconds : unpaidTimeoutSeconds) * 1000);
     const timerId = await deps.events.schedule(tx, dueAt, EVENT_PAYMENT_TIMEOUT, { orderId }, { key: orderId });
     // The reservation's id is chosen here so the order can name it before the stock is taken: taking
     // stock comes last, so a popular variant's row lock is held from its update to the commit only.
@@ -112,6 +124,7 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
         actor: input.customer ? `customer:${input.customer.id}` : 'guest',
         data: { cartId: cart.id, cartVersion: cart.version, idempotencyKey: input.idempotencyKey },
       },
+      ...(hold ? { hold } : {}),
     });
     if (!(await carts.completeCart(tx, cart.id, orderId))) throw cartCompletedMeanwhile(cart.id);
     await deps.events.emit(
@@ -127,11 +140,13 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
       },
       { key: orderId },
     );
+    if (hold) await deps.events.emit(tx, EVENT_HELD, heldPayload(row, hold), { key: orderId });
     const reservation = await inventoryService(deps).reserveStock(tx, {
       id: reservationId,
       reference: orderId,
       lines: cart.lines.map((line) => ({ variantId: line.variantId, quantity: line.quantity })),
-      holdSeconds: unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
+      // A held order keeps its stock through the review and, once approved, its payment window.
+      holdSeconds: (hold ? reviewTimeoutSeconds : 0) + unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
     });
     // The reference is this new order's id, so no earlier hold can have answered instead.
     if (reservation.id !== reservationId) throw new Error(`order ${orderId}: reservation ${reservation.id} is not the one requested`);

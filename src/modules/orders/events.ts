@@ -8,6 +8,10 @@ export const EVENT_FULFILLED = 'order.fulfilled';
 export const EVENT_DELIVERED = 'order.delivered';
 export const EVENT_COMPLETED = 'order.completed';
 export const EVENT_REFUNDED = 'order.refunded';
+/** Held for review by the risk engine (created on_hold); approved or rejected by a person. */
+export const EVENT_HELD = 'order.held';
+export const EVENT_APPROVED = 'order.approved';
+export const EVENT_REJECTED = 'order.rejected';
 /** The durable timer's event: the order's payment window has closed. */
 export const EVENT_PAYMENT_TIMEOUT = 'order.payment_timeout';
 
@@ -64,6 +68,20 @@ export interface OrderRefundedPayload extends OrderStatePayload {
   paymentStatus: string;
 }
 
+export interface OrderHeldPayload extends OrderStatePayload {
+  decisionId: string;
+  point: string;
+  level: number;
+  reason: string;
+}
+
+/** Who reviewed the held order and why (a rejected order is also cancelled: order.cancelled follows). */
+export interface OrderReviewedPayload extends OrderStatePayload {
+  decisionId: string | null;
+  actor: string;
+  note: string | null;
+}
+
 export interface OrderPaymentTimeoutPayload {
   orderId: string;
 }
@@ -77,4 +95,7 @@ export interface OrdersEvents {
   [EVENT_COMPLETED]: OrderStatePayload;
   [EVENT_REFUNDED]: OrderRefundedPayload;
   [EVENT_PAYMENT_TIMEOUT]: OrderPaymentTimeoutPayload;
+  [EVENT_HELD]: OrderHeldPayload;
+  [EVENT_APPROVED]: OrderReviewedPayload;
+  [EVENT_REJECTED]: OrderReviewedPayload;
 }

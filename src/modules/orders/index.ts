@@ -16,6 +16,8 @@ function subscribe(ctx: ModuleContext): void {
     if (!event.platformId) return;
     const pdb = tx.platform(event.platformId);
     const row = await lockOrder(pdb, orderId).catch(() => undefined);
+    // A held order's timer is its review deadline: nobody approved it in time.
+    if (row?.status === 'on_hold') await cancelOrder(ctx, pdb, orderId, { actor: 'system', reason: 'review_timeout' });
     if (row?.status !== 'pending_payment') return;
     await cancelOrder(ctx, pdb, orderId, { actor: 'system', reason: 'payment_timeout' });
   });

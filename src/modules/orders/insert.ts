@@ -4,7 +4,7 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId, randomHex } from '../../kernel/ids.ts';
 import { ORDER_COLUMNS, type OrderRow } from './read.ts';
-import type { Order } from './schemas.ts';
+import type { Order, OrderHold } from './schemas.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -48,6 +48,8 @@ export interface NewOrder {
   timerId: string;
   dueAt: Date;
   history: { actor: string; data: Record<string, unknown> };
+  /** Held for review by the risk engine: the order starts on_hold instead of pending_payment. */
+  hold?: OrderHold;
 }
 
 export async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow> {
@@ -60,7 +62,7 @@ export async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow
  */
 export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]): Promise<OrderRow[]> {
   if (orders.length === 0) return [];
-  // 20 parameters an order, 11 a line, 5 for its history: keep well inside PostgreSQL's 65,535.
+  // 22 parameters an order, 11 a line, 6 for its history: keep well inside PostgreSQL's 65,535.
   if (orders.length > MAX_ORDERS_PER_STATEMENT) throw new Error(`insertOrders takes at most ${MAX_ORDERS_PER_STATEMENT} orders at once, got ${orders.length}`);
   // $1 is the platform (bound by the PlatformDb), so the first pushed value is $2.
   const { params, param } = sqlParams();
@@ -90,20 +92,23 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
       o.timerId,
       o.dueAt,
       o.source === null ? null : JSON.stringify(o.source),
+      o.hold ? 'on_hold' : 'pending_payment',
+      o.hold ? JSON.stringify(o.hold) : null,
     ].map(param);
     orderValues.push(`($1, ${id}, ${columns.join(', ')})`);
     o.lines.forEach((line, i) => {
       const values = [line.id, i, line.variantId, line.productId, line.sku, line.title, line.productTitle, line.quantity, line.unitPrice, line.lineTotal, JSON.stringify(line.metadata)].map(param);
       lineValues.push(`($1, ${id}, ${values.join(', ')})`);
     });
-    const [historyId, kind, toStatus, actor, data] = [newId(), 'status', 'pending_payment', o.history.actor, JSON.stringify(o.history.data)].map(param);
-    historyValues.push(`($1, ${historyId}, ${id}, ${kind}, null, ${toStatus}, ${actor}, null, ${data})`);
+    const first = [newId(), 'status', o.hold ? 'on_hold' : 'pending_payment', o.history.actor, o.hold?.reason ?? null, JSON.stringify(o.history.data)];
+    const [historyId, kind, toStatus, actor, reason, data] = first.map(param);
+    historyValues.push(`($1, ${historyId}, ${id}, ${kind}, null, ${toStatus}, ${actor}, ${reason}, ${data})`);
   }
   const rows = await tx.query<OrderRow>(
     `with o as (
        insert into orders as o (platform_id, id, number, cart_id, customer_id, email, access_token_hash, currency, subtotal, discount_total,
          shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
-         timeout_timer_id, payment_due_at, source)
+         timeout_timer_id, payment_due_at, source, status, hold)
        values ${orderValues.join(', ')}
        returning ${ORDER_COLUMNS}
      ),

@@ -41,7 +41,7 @@ export async function lockOrder(tx: PlatformDb, orderId: string): Promise<OrderR
 }
 
 /** The order as it stands, with what the event adds (its payload type comes from events.ts). */
-function eventPayload<E extends object>(row: OrderRow, extra: E): OrderStatePayload & E {
+export function eventPayload<E extends object>(row: OrderRow, extra: E): OrderStatePayload & E {
   return {
     orderId: row.id,
     number: row.number,
@@ -54,7 +54,7 @@ function eventPayload<E extends object>(row: OrderRow, extra: E): OrderStatePayl
   };
 }
 
-async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns: Record<string, unknown> = {}): Promise<OrderRow> {
+export async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns: Record<string, unknown> = {}): Promise<OrderRow> {
   const { params, param } = sqlParams([row.id, to]);
   const sets = Object.keys(columns).map((name) => `${name} = ${param(columns[name])}`);
   // Returns the row as readOrderRow would, so the change is one round trip.
@@ -146,7 +146,8 @@ export async function markPaid(
   input: { amount: number; currency: string; paymentId: string; provider: string },
 ): Promise<{ outcome: MarkPaidOutcome; row: OrderRow }> {
   const row = await lockOrder(tx, orderId);
-  if (row.status === 'cancelled') return { outcome: 'not_payable', row };
+  // A held order cannot take money until a person approves it (no payment can be started for it).
+  if (row.status === 'cancelled' || row.status === 'on_hold') return { outcome: 'not_payable', row };
   if (row.status !== 'pending_payment') return { outcome: 'already_paid', row };
   if (input.currency !== row.currency || input.amount !== Number(row.total)) {
     throw orderAmountMismatch(row.number, row.total, row.currency, input.amount, input.currency);

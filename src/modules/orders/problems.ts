@@ -14,6 +14,7 @@ export const ordersProblemCodes = [
   'invalid_amount',
   'refund_exceeds_captured',
   'illegal_transition',
+  'order_not_held',
 ] as const;
 
 const problem = problemMaker(ordersProblemCodes);
@@ -61,3 +62,6 @@ export const refundExceedsCapturedProblem = (detail: string, refundable: number)
   problem(409, 'refund_exceeds_captured', detail, { refundable });
 export const orderRefundTooLarge = (orderNumber: string | number, left: number, currency: string, amount: number) =>
   refundExceedsCapturedProblem(`Order ${orderNumber} has ${left} ${currency} left to refund; ${amount} is too much.`, left);
+
+export const orderNotHeld = (orderNumber: string | number, status: string) =>
+  problem(409, 'order_not_held', `Order ${orderNumber} is ${status}, not on_hold: only an order held for review can be approved or rejected.`, { orderStatus: status });

@@ -2,7 +2,7 @@
 // filtered by status, payment status, customer or email.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
-import type { Order, OrderList, OrdersQuery } from './schemas.ts';
+import type { Order, OrderHold, OrderList, OrdersQuery } from './schemas.ts';
 import { allowedTransitions, type OrderStatus, type PaymentStatus } from './state.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
 import { rowsToFetch, takePage } from '../../kernel/page.ts';
@@ -36,6 +36,7 @@ export interface OrderRow {
   carrier: string | null;
   tracking_number: string | null;
   cancel_reason: string | null;
+  hold: OrderHold | string | null;
   created_at: string;
   updated_at: string;
 }
@@ -44,7 +45,7 @@ export interface OrderRow {
 export const ORDER_COLUMNS = `o.id, o.number, o.cart_id, o.customer_id, o.email, o.access_token_hash, o.status, o.payment_status, o.currency,
   o.subtotal, o.discount_total, o.shipping_total, o.tax_total, o.tax_included, o.total, o.paid_amount, o.refunded_amount,
   o.coupon_code, o.shipping_method, o.shipping_address, o.reservation_id, o.timeout_timer_id, ${iso('o.payment_due_at')} as payment_due_at,
-  o.carrier, o.tracking_number, o.cancel_reason, o.source, ${iso('o.created_at')} as created_at, ${iso('o.updated_at')} as updated_at`;
+  o.carrier, o.tracking_number, o.cancel_reason, o.hold, o.source, ${iso('o.created_at')} as created_at, ${iso('o.updated_at')} as updated_at`;
 
 const LINES_JSON = `coalesce((select json_agg(json_build_object('id', l.id, 'variantId', l.variant_id, 'productId', l.product_id, 'sku', l.sku,
     'title', l.title, 'productTitle', l.product_title, 'quantity', l.quantity, 'unitPrice', l.unit_price,
@@ -89,6 +90,7 @@ export function toOrder(row: OrderRow, lines: Order['lines'], history?: Order['h
     carrier: row.carrier,
     trackingNumber: row.tracking_number,
     cancelReason: row.cancel_reason,
+    hold: row.hold === null ? null : json(row.hold),
     lines,
     ...(history ? { history } : {}),
     createdAt: row.created_at,
@@ -125,6 +127,18 @@ export async function listOrders(pdb: PlatformDb, query: OrdersQuery): Promise<O
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await pdb.query<FullRow>(
     `select ${ORDER_COLUMNS}, ${LINES_JSON} from orders o where ${where.join(' and ')} order by o.id desc limit ${rowsToFetch(limit)}`,
+    params,
+  );
+  return takePage(rows, limit, fromFull, (last) => encodeCursor([last.id]));
+}
+
+/** The review queue: orders held for review, oldest first (the order they were held in). */
+export async function listHeldOrders(pdb: PlatformDb, query: { limit?: number; cursor?: string }): Promise<OrderList> {
+  const { params, param } = sqlParams();
+  const after = query.cursor ? ` and o.id > ${param(decodeCursor(query.cursor, 1)[0])}::uuid` : '';
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const rows = await pdb.query<FullRow>(
+    `select ${ORDER_COLUMNS}, ${LINES_JSON} from orders o where o.platform_id = $1 and o.status = 'on_hold'${after} order by o.id limit ${rowsToFetch(limit)}`,
     params,
   );
   return takePage(rows, limit, fromFull, (last) => encodeCursor([last.id]));

@@ -7,8 +7,9 @@ import { errorResponses } from '../../kernel/http/schemas.ts';
 import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import { actorIdOf } from '../../kernel/http/tenancy.ts';
 import { advanceOrder, cancelOrder, fulfilOrder } from './lifecycle.ts';
-import { getOrder, listOrders } from './read.ts';
-import { CancelBody, FulfilBody, NoteBody, Order, OrderList, OrdersQuery } from './schemas.ts';
+import { getOrder, listHeldOrders, listOrders } from './read.ts';
+import { approveOrder, rejectOrder } from './review.ts';
+import { ApproveBody, CancelBody, FulfilBody, NoteBody, Order, OrderList, OrdersQuery, RejectBody, ReviewQuery } from './schemas.ts';
 import { orderNotFound } from './problems.ts';
 
 const base = '/admin/platforms/:platform/orders';
@@ -28,6 +29,37 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext): void {
     base,
     { schema: doc('Orders, newest first, filtered by status, payment status, customer or email', { params: PlatformParams, querystring: OrdersQuery, response: { 200: OrderList, ...errorResponses(400, 401, 404) } }) },
     async (request) => listOrders(pdbOf(request), request.query),
+  );
+
+  r.get(
+    `${base}/review-queue`,
+    {
+      schema: doc('Orders held for review by the risk engine, oldest first, each with the decision that held it and why', {
+        params: PlatformParams,
+        querystring: ReviewQuery,
+        response: { 200: OrderList, ...errorResponses(400, 401, 404) },
+      }),
+    },
+    async (request) => listHeldOrders(pdbOf(request), request.query),
+  );
+
+  r.post(
+    `${base}/:orderId/approve`,
+    { schema: doc('Approve an order held for review: it becomes payable (pending_payment) with a fresh payment window', { params: OrderParams, body: Type.Optional(ApproveBody), response: { 200: Order, ...writeErrors } }) },
+    async (request) => {
+      const note = request.body?.note;
+      await pdbOf(request).transaction((tx) => approveOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorIdOf(request), ...(note ? { note } : {}) }));
+      return answer(request, request.params.orderId);
+    },
+  );
+
+  r.post(
+    `${base}/:orderId/reject`,
+    { schema: doc('Reject an order held for review: it is cancelled, its stock and coupon use returned', { params: OrderParams, body: RejectBody, response: { 200: Order, ...writeErrors } }) },
+    async (request) => {
+      await pdbOf(request).transaction((tx) => rejectOrder(ctx, tx, request.params.orderId.toLowerCase(), { actor: actorIdOf(request), reason: request.body.reason }));
+      return answer(request, request.params.orderId);
+    },
   );
 
   r.get(

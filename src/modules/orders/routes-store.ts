@@ -34,7 +34,7 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         params: CartParams,
         headers: CheckoutHeaders,
         body: Type.Optional(CheckoutBody),
-        response: { 200: CheckoutResult, 201: CheckoutResult, ...errorResponses(400, 401, 404, 409, 422) },
+        response: { 200: CheckoutResult, 201: CheckoutResult, ...errorResponses(400, 401, 403, 404, 409, 422) },
       }),
     },
     async (request, reply) => {
@@ -45,7 +45,8 @@ export function storeRoutes(app: FastifyInstance, ctx: ModuleContext): void {
         cartId: request.params.cartId.toLowerCase(),
         idempotencyKey: request.headers['idempotency-key'],
         body: request.body ?? {},
-        customer: customer ? { id: customer.id, email: customer.email } : null,
+        customer: customer ? { id: customer.id, email: customer.email, createdAt: customer.createdAt } : null,
+        client: request,
       });
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(replayed ? 200 : 201).send(order);

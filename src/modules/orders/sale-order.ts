@@ -8,9 +8,11 @@ import { cartService } from '../cart/service.ts';
 import { inventoryService } from '../inventory/service.ts';
 import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { insertOrders, orderNumber } from './insert.ts';
-import { EVENT_CREATED, EVENT_PAYMENT_TIMEOUT } from './events.ts';
+import { EVENT_CREATED, EVENT_HELD, EVENT_PAYMENT_TIMEOUT } from './events.ts';
+import { heldPayload } from './review.ts';
+import type { OrderHold } from './schemas.ts';
 import type { OrdersDeps } from './lifecycle.ts';
-import { HOLD_MARGIN_SECONDS, MAX_UNPAID_TIMEOUT_SECONDS } from './settings.ts';
+import { HOLD_MARGIN_SECONDS, MAX_UNPAID_TIMEOUT_SECONDS, ordersSettings } from './settings.ts';
 import { invalidTimeout } from './problems.ts';
 import { invalidLines } from '../inventory/problems.ts';
 
@@ -23,6 +25,8 @@ export interface SaleOrderInput {
   source: { kind: 'flash_sale'; saleId: string; ticketId: string } & Record<string, unknown>;
   /** The reservation the units are moved out of (the sale's carve-out). */
   stockFrom: { reservationId: string };
+  /** The purchase was held for review by the risk engine: the order starts on_hold. */
+  hold?: OrderHold;
 }
 
 export interface SaleOrderCreated {
@@ -49,6 +53,7 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
   if (inputs.some((i) => i.stockFrom.reservationId !== from)) throw new Error('createSaleOrders: every order of a batch comes from one reservation');
   const now = new Date();
   const carts = cartService(deps);
+  const { reviewTimeoutSeconds } = ordersSettings(platform);
   const planned = inputs.map((input) => {
     if (input.lines.length === 0) throw invalidLines('A sale order needs at least one line.');
     if (!Number.isSafeInteger(input.unpaidTimeoutSeconds) || input.unpaidTimeoutSeconds < 1 || input.unpaidTimeoutSeconds > MAX_UNPAID_TIMEOUT_SECONDS) {
@@ -59,7 +64,10 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
     // The sale price includes delivery; tax follows the platform's rule like any cart would.
     const tax = carts.computeTax(platform, { currency: input.currency, taxableAmount: subtotal });
     const totals = { subtotal, discount: 0, shipping: 0, tax: tax.tax, total: tax.included ? subtotal : subtotal + tax.tax, taxIncluded: tax.included };
-    return { input, lines, totals, orderId: newId(), reservationId: newId(), dueAt: new Date(now.getTime() + input.unpaidTimeoutSeconds * 1000) };
+    // A held order's timer is its review deadline; its stock is held through the review and a payment window.
+    const review = input.hold ? reviewTimeoutSeconds : 0;
+    const dueAt = new Date(now.getTime() + (input.hold ? reviewTimeoutSeconds : input.unpaidTimeoutSeconds) * 1000);
+    return { input, lines, totals, orderId: newId(), reservationId: newId(), dueAt, holdSeconds: review + input.unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS };
   });
 
   const timerIds = await deps.events.scheduleMany(
@@ -87,6 +95,7 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
       timerId: timerIds[i]!,
       dueAt: p.dueAt,
       history: { actor: `${p.input.source.kind}:${p.input.source.saleId}`, data: { ...p.input.source } },
+      ...(p.input.hold ? { hold: p.input.hold } : {}),
     })),
   );
   await deps.events.emitMany(
@@ -104,6 +113,8 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
       key: p.orderId,
     })),
   );
+  const held = planned.flatMap((p, i) => (p.input.hold ? [{ type: EVENT_HELD as typeof EVENT_HELD, payload: heldPayload(rows[i]!, p.input.hold), key: p.orderId }] : []));
+  if (held.length > 0) await deps.events.emitMany(tx, held);
   await inventoryService(deps).transferReservedMany(
     tx,
     from,
@@ -111,7 +122,7 @@ export async function createSaleOrders(deps: OrdersDeps, tx: PlatformDb, inputs:
       id: p.reservationId,
       reference: p.orderId,
       lines: p.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
-      holdSeconds: p.input.unpaidTimeoutSeconds + HOLD_MARGIN_SECONDS,
+      holdSeconds: p.holdSeconds,
     })),
   );
   return planned.map((p, i) => ({ orderId: p.orderId, number: rows[i]!.number, total: p.totals.total }));

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 
 // Spelled out (not mapped from the state tables) so the static types stay literal unions.
 const OrderStatus = Type.Union([
+  Type.Literal('on_hold'),
   Type.Literal('pending_payment'),
   Type.Literal('paid'),
   Type.Literal('fulfilled'),
@@ -38,6 +39,18 @@ export const HistoryEntry = Type.Object({
   at: Type.String(),
 }, { title: 'OrderHistoryEntry' });
 
+/** Why the risk engine held the order for review (kept after the review, so the order still says why). */
+export const OrderHold = Type.Object({
+  decisionId: Type.String({ description: 'The stored risk decision (GET /admin/platforms/{platform}/risk/decisions/{decisionId})' }),
+  point: Type.String({ description: 'The decision point that held it: checkout or flash_sale' }),
+  level: Type.Integer({ minimum: 0, maximum: 4 }),
+  score: Type.Number(),
+  reason: Type.String({ description: 'The rules that fired, in the policy\'s own words' }),
+  rules: Type.Array(Type.Object({ rule: Type.String(), score: Type.Number(), description: Type.Optional(Type.String()) })),
+  heldAt: Type.String(),
+}, { title: 'OrderHold' });
+export type OrderHold = Static<typeof OrderHold>;
+
 export const Order = Type.Object({
   id: Type.String(),
   number: Type.String(),
@@ -60,6 +73,7 @@ export const Order = Type.Object({
   carrier: Nullable(Type.String()),
   trackingNumber: Nullable(Type.String()),
   cancelReason: Nullable(Type.String()),
+  hold: Nullable(OrderHold),
   lines: Type.Array(OrderLine),
   history: Type.Optional(Type.Array(HistoryEntry)),
   createdAt: Type.String(),
@@ -102,4 +116,10 @@ export const FulfilBody = Type.Object(
   },
   { additionalProperties: false },
 );
+export const ReviewQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+export const ApproveBody = Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Why it was approved, for the order history' })) }, { additionalProperties: false });
+export const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500, description: 'Why it was rejected, for the order history and the cancel reason' }) }, { additionalProperties: false });
 export const NoteBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });

@@ -2,12 +2,15 @@
 // partially_refunded, refunded) is tracked beside it: a refund does not move a shipped order backwards.
 import { illegalTransition } from './problems.ts';
 
-export const ORDER_STATUSES = ['pending_payment', 'paid', 'fulfilled', 'delivered', 'completed', 'cancelled'] as const;
+export const ORDER_STATUSES = ['on_hold', 'pending_payment', 'paid', 'fulfilled', 'delivered', 'completed', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_STATUSES = ['unpaid', 'paid', 'partially_refunded', 'refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
+// on_hold: held for review by the risk engine; only a person moves it on (approve → pending_payment,
+// reject → cancelled), or its review timeout cancels it. It can be neither paid nor shipped.
 const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
+  on_hold: ['pending_payment', 'cancelled'],
   pending_payment: ['paid', 'cancelled'],
   paid: ['fulfilled', 'cancelled'],
   fulfilled: ['delivered'],

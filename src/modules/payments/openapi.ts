@@ -1,4 +1,5 @@
 // Operation ids, descriptions and problem codes of the payments routes, for the OpenAPI document.
+import { RISK_GATE_PROBLEMS } from '../../kernel/risk-gate.ts';
 import type { OperationDocs } from '../../kernel/http/openapi-problems.ts';
 
 const sandbox = '/pay/sandbox/{platformId}/{paymentId}';
@@ -9,6 +10,7 @@ export const paymentDocs: OperationDocs = {
     operationId: 'startPayment',
     problems: {
       401: ['unauthorized'],
+      403: [...RISK_GATE_PROBLEMS],
       404: ['order_not_found', 'provider_not_found'],
       409: ['nothing_to_pay', 'order_not_payable'],
       422: ['money_limit_exceeded', 'provider_not_available'],

@@ -12,6 +12,8 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { PaymentsDeps } from './deps.ts';
+import type { RiskGateRequest } from '../../kernel/risk-gate.ts';
+import type { PayableOrder } from '../orders/service.ts';
 import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED } from './events.ts';
 import type { ProviderEvent } from './provider.ts';
 import { PAYMENT_COLUMNS, readPaymentRow, type PaymentRow } from './records.ts';
@@ -38,11 +40,26 @@ const started = (row: PaymentRow): StartedPayment => ({
  * that the requester may act on the order. 404 order_not_found, 409 order_not_payable / nothing_to_pay,
  * 502 provider_error when the provider could not create the intent.
  */
+/** A payment has no order to hold, so a review verdict is asked as a challenge (gate.ts). */
+async function screenPayment(deps: PaymentsDeps, tx: PlatformDb, platformId: string, client: RiskGateRequest, order: PayableOrder, due: number): Promise<void> {
+  const platform = deps.ctx.platforms.byId(platformId);
+  if (!platform || !deps.ctx.riskGate.active(platform)) return;
+  await deps.ctx.riskGate.screen(
+    platform,
+    'payment',
+    client,
+    { orderId: order.id, amount: due, currency: order.currency, ...(order.customerId ? { accountId: order.customerId } : {}), ...(order.email ? { email: order.email } : {}) },
+    { db: tx },
+  );
+}
+
 export async function startPayment(
   deps: PaymentsDeps,
   platformId: string,
   orderId: string,
   input: { provider: string; returnUrl?: string },
+  /** The request as the risk gate reads it; a new payment attempt is screened at the `payment` point. */
+  client?: RiskGateRequest,
 ): Promise<StartPaymentResult> {
   const provider = deps.provider(input.provider);
   if (!provider) throw providerNotAvailable(input.provider);
@@ -58,6 +75,8 @@ export async function startPayment(
     if (due <= 0) throw nothingToPay(order.number);
     const open = await openPayment(tx, orderId);
     if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency) return { row: open, created: false };
+    // Before any provider is called: a deny or an unsolved challenge (403) opens no payment.
+    if (client) await screenPayment(deps, tx, platformId, client, order, due);
     if (open) {
       // The order's total or the chosen provider changed under an open attempt: close it before the new one.
       await tx.execute(

@@ -31,13 +31,13 @@ export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
         description: 'Customers send their session; guests send the X-Order-Token header returned at checkout.',
         params: OrderParams,
         body: StartPaymentInput,
-        response: { 200: StartedPayment, 201: StartedPayment, ...errorResponses(400, 401, 404, 409, 422, 502) },
+        response: { 200: StartedPayment, 201: StartedPayment, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
       }),
     },
     async (request, reply) => {
       const platform = platformOf(request);
       await deps.orders.authorizeOrderAccess(pdbOf(request), request, request.params.orderId);
-      const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body);
+      const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body, request);
       return reply.code(created ? 201 : 200).send(payment);
     },
   );

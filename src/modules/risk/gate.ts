@@ -10,7 +10,7 @@
 //               asked as a challenge of the others (a person cannot review a login as it happens).
 import type { ModuleContext } from '../../kernel/context.ts';
 import { challengeRequired, riskDenied } from '../../kernel/http/problems.ts';
-import { ALLOWED, type GatedPlatform, type RiskFacts, type RiskGate, type RiskGateRequest } from '../../kernel/risk-gate.ts';
+import { ALLOWED, type GatedPlatform, type RiskFacts, type RiskGate, type RiskGateRequest, type RiskReview } from '../../kernel/risk-gate.ts';
 import { CHALLENGE_HEADER, proofOfWork } from './challenge/pow.ts';
 import { FAULT_WORDS, type ChallengeBinding, type ChallengeKind } from './challenge/types.ts';
 import type { DecisionPoint } from './policy.ts';
@@ -69,15 +69,32 @@ export function riskGateOf(ctx: Pick<ModuleContext, 'platformDb' | 'events' | 's
     proofOfWork({ difficultyBits: POW_DIFFICULTY_BITS, ttlSeconds: CHALLENGE_TTL_SECONDS, mac: (purpose, data) => ctx.secrets.mac(purpose, data), spent: runtime.spentChallenges });
   const active = (platform: GatedPlatform) => platform.modules.includes(RISK_MODULE_NAME);
 
+  const rulesOf = (platformId: string, decision: DecisionResult) => runtime.loaded(platformId)?.policies.get(decision.point)?.document.rules ?? [];
+
   /** Why, in the words of the rules that fired (their descriptions), the heaviest first. */
   function reasonOf(platformId: string, decision: DecisionResult, opening: string): string {
     if (decision.listed) return `${opening}: this ${decision.listed.kind.replace('_', ' ')} is on the shop's block list.`;
-    const rules = runtime.loaded(platformId)?.policies.get(decision.point)?.document.rules ?? [];
+    const rules = rulesOf(platformId, decision);
     const words = [...decision.fired]
       .sort((a, b) => Number(b.action !== undefined) - Number(a.action !== undefined) || b.score - a.score)
       .slice(0, 3)
       .map((fired) => rules.find((rule) => rule.id === fired.rule)?.description ?? fired.rule);
     return words.length > 0 ? `${opening}: ${words.join('; ')}.` : `${opening}.`;
+  }
+
+  function reviewOf(platformId: string, decision: DecisionResult): RiskReview {
+    const rules = rulesOf(platformId, decision);
+    return {
+      action: 'review',
+      decisionId: decision.id,
+      level: decision.level,
+      score: decision.score,
+      reason: reasonOf(platformId, decision, 'Held for review'),
+      rules: decision.fired.map((fired) => {
+        const description = rules.find((rule) => rule.id === fired.rule)?.description;
+        return { rule: fired.rule, score: fired.score, ...(description === undefined ? {} : { description }) };
+      }),
+    };
   }
 
   function challenged(binding: ChallengeBinding, request: RiskGateRequest, decision: DecisionResult): void {
@@ -104,7 +121,7 @@ export function riskGateOf(ctx: Pick<ModuleContext, 'platformDb' | 'events' | 's
         case 'deny':
           throw riskDenied(reasonOf(platform.id, decision, 'Refused by the shop’s risk checks'), decision.id);
         case 'review':
-          if (screenOptions?.holdable) return { action: 'review', decisionId: decision.id, level: decision.level, reason: reasonOf(platform.id, decision, 'Held for review') };
+          if (screenOptions?.holdable) return reviewOf(platform.id, decision);
           break;
         case 'challenge':
           break;

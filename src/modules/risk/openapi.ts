@@ -34,7 +34,7 @@ export const riskDocs: OperationDocs = {
   },
   [`GET ${base}/decisions`]: {
     operationId: 'listRiskDecisions',
-    description: 'Stored decisions (every non-allow, a sample of allows), newest first, filtered by account, IP, device, point or action.',
+    description: 'Stored decisions (every non-allow, a sample of allows), newest first, filtered by account, IP, device, order, point or action.',
     problems: { 400: ['invalid_cursor'] },
   },
   [`GET ${base}/decisions/{decisionId}`]: {

@@ -71,9 +71,10 @@ export function riskRoutes(app: FastifyInstance, ctx: ModuleContext, runtime: Ri
   }, async (request) => ({ entries: await risk.putList(pdbOf(request), request.params.list, request.body.entries, actorIdOf(request)) }));
 
   r.get(`${base}/decisions`, {
-    schema: doc('Stored decisions, newest first, by account, IP, device, point or action', { params: PlatformParams, querystring: DecisionQuery, response: { 200: DecisionList, ...readErrors } }),
+    schema: doc('Stored decisions, newest first, by account, IP, device, order, point or action', { params: PlatformParams, querystring: DecisionQuery, response: { 200: DecisionList, ...readErrors } }),
   }, async (request) => {
-    const { cursor, limit = DEFAULT_PAGE_SIZE, ...filter } = request.query;
+    const { cursor, limit = DEFAULT_PAGE_SIZE, orderId, ...rest } = request.query;
+    const filter = { ...rest, ...(orderId === undefined ? {} : { orderId: orderId.toLowerCase() }) };
     const before = cursor === undefined ? undefined : decodeCursor(cursor, 1)[0];
     const rows = await risk.searchDecisions(pdbOf(request), { ...filter, before, limit: rowsToFetch(limit) });
     return takePage(rows, limit, (row) => row, (last) => encodeCursor([last.id]));

@@ -91,6 +91,7 @@ export const DecisionQuery = Type.Object(
     accountId: Type.Optional(Type.String({ maxLength: 200 })),
     ip: Type.Optional(Type.String({ maxLength: 64 })),
     deviceId: Type.Optional(Type.String({ maxLength: 200 })),
+    orderId: Type.Optional(Type.String({ format: 'uuid', description: 'Decisions about this order (checkout, payment); a held flash-sale order names its decision in its hold' })),
     point: Type.Optional(Point),
     action: Type.Optional(Action),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Default 50' })),

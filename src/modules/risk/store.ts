@@ -141,6 +141,8 @@ export interface DecisionFilter {
   accountId?: string;
   ip?: string;
   deviceId?: string;
+  /** Decisions about one order (checkout, payment): their input's custom.order_id. */
+  orderId?: string;
   point?: DecisionPoint;
   action?: string;
   /** Only decisions older than this id (the cursor). */
@@ -184,8 +186,9 @@ export async function searchDecisions(pdb: PlatformDb, filter: DecisionFilter): 
     `select ${DECISION_COLUMNS} from risk_decisions
      where platform_id = $1 and ($2::text is null or account_id = $2) and ($3::text is null or ip = $3) and ($4::text is null or device_id = $4)
        and ($5::text is null or point = $5) and ($6::text is null or action = $6) and ($7::uuid is null or id < $7)
+       and ($9::text is null or (input -> 'custom' ->> 'order_id' is not null and input -> 'custom' ->> 'order_id' = $9))
      order by id desc limit $8`,
-    [filter.accountId ?? null, filter.ip ?? null, filter.deviceId ?? null, filter.point ?? null, filter.action ?? null, filter.before ?? null, filter.limit],
+    [filter.accountId ?? null, filter.ip ?? null, filter.deviceId ?? null, filter.point ?? null, filter.action ?? null, filter.before ?? null, filter.limit, filter.orderId ?? null],
   );
   return rows.map(toDecision);
 }
