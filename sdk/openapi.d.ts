@@ -834,6 +834,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/gifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gift catalogue (active and inactive), cheapest first
+         * @description Every gift of the platform, active or not, cheapest first.
+         */
+        get: operations["listLiveGifts"];
+        put?: never;
+        /**
+         * Add a gift to the catalogue
+         * @description Adds a gift viewers can send, with its price in coins and an icon.
+         */
+        post: operations["createLiveGift"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/gifts/{giftId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One gift
+         * @description One gift of the catalogue, active or not.
+         */
+        get: operations["getLiveGift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a gift (rename, reprice, switch off with active: false)
+         * @description Renames, reprices or switches a gift off. Gifts are never deleted: the coin ledger names them.
+         */
+        patch: operations["updateLiveGift"];
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms": {
         parameters: {
             query?: never;
@@ -2414,6 +2462,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/store/live/coins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer’s coin balance and latest ledger entries
+         * @description The signed-in customer’s coin balance and the latest 50 changes to it (top-ups, gifts), newest first.
+         */
+        get: operations["getLiveCoins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/store/live/coins/top-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy coins: a top-up and the payment page to pay it on (coins are credited when the payment is captured)
+         * @description Buys coins (one coin costs one minor unit of the platform’s default currency): creates a pending top-up and a payment for it, and returns the provider page to send the shopper to. When the provider reports the payment captured, the coins are credited in the same transaction, once. With an Idempotency-Key, a retry returns the same top-up (200).
+         */
+        post: operations["startLiveCoinTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/store/live/coins/top-ups/{topUpId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the customer’s top-ups
+         * @description One of the customer’s top-ups: pending, paid or failed.
+         */
+        get: operations["getLiveCoinTopUp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/store/live/gifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Gifts viewers can send, cheapest first
+         * @description The active gifts, cheapest first.
+         */
+        get: operations["listStoreLiveGifts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/store/live/rooms": {
         parameters: {
             query?: never;
@@ -2448,6 +2576,26 @@ export interface paths {
         get: operations["getStoreLiveRoom"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/store/live/rooms/{roomId}/gifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a gift to a live room, paid in coins (once per Idempotency-Key)
+         * @description Sends a gift to a live room: screened by the risk gate, debited from the coin balance once per Idempotency-Key (a retry, even a concurrent one, returns the first debit with replayed: true), then shown to every viewer as a high-priority `gift` frame. The socket’s `gift` frame does the same.
+         */
+        post: operations["sendLiveGift"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3207,6 +3355,73 @@ export interface components {
             /** Format: uuid */
             variantId: string;
         };
+        /** LiveCoinAccount */
+        LiveCoinAccount: {
+            /** @description Coins held now */
+            balance: number;
+            /** @description The latest 50 changes, newest first */
+            ledger: components["schemas"]["LiveCoinLedgerEntry"][];
+        };
+        /** LiveCoinLedgerEntry */
+        LiveCoinLedgerEntry: {
+            balanceAfter: number;
+            createdAt: string;
+            /** @description Coins added (top-up) or taken (gift, negative) */
+            delta: number;
+            giftCount: number | null;
+            giftId: string | null;
+            id: string;
+            reason: "top_up" | "gift";
+            roomId: string | null;
+            topUpId: string | null;
+        };
+        /** LiveGift */
+        LiveGift: {
+            active: boolean;
+            createdAt: string;
+            iconUrl: string | null;
+            id: string;
+            name: string;
+            priceCoins: number;
+            updatedAt: string;
+        };
+        /** LiveGiftInput */
+        LiveGiftInput: {
+            /** @description Default true; inactive gifts cannot be sent */
+            active?: boolean;
+            /** @description http(s) URL of the icon */
+            iconUrl?: string;
+            name: string;
+            /** @description What one costs, in coins */
+            priceCoins: number;
+        };
+        /** LiveGiftPatch */
+        LiveGiftPatch: {
+            active?: boolean;
+            iconUrl?: string | null;
+            name?: string;
+            priceCoins?: number;
+        };
+        /** LiveGiftSendInput */
+        LiveGiftSendInput: {
+            /** @description Default 1 */
+            count?: number;
+            /** Format: uuid */
+            giftId: string;
+        };
+        /** LiveGiftSent */
+        LiveGiftSent: {
+            /** @description Balance after the debit */
+            balance: number;
+            /** @description Coins the gift cost */
+            coins: number;
+            count: number;
+            /** @description The ledger entry of the debit */
+            entryId: string;
+            giftId: string;
+            /** @description True when this key had sent the gift already (nothing was debited now) */
+            replayed: boolean;
+        };
         /** LiveHostMessageInput */
         LiveHostMessageInput: {
             text: string;
@@ -3279,6 +3494,26 @@ export interface components {
              */
             scheduledAt?: string;
             title: string;
+        };
+        /** LiveTopUp */
+        LiveTopUp: {
+            /** @description Price in minor units of currency */
+            amount: number;
+            coins: number;
+            createdAt: string;
+            currency: string;
+            id: string;
+            paidAt: string | null;
+            paymentId: string | null;
+            redirectUrl: string | null;
+            status: "pending" | "paid" | "failed";
+        };
+        /** LiveTopUpInput */
+        LiveTopUpInput: {
+            coins: number;
+            /** @description Payment provider (default sandbox) */
+            provider?: string;
+            returnUrl?: string;
         };
         /** MostWishedList */
         MostWishedList: {
@@ -8202,6 +8437,322 @@ export interface operations {
                 };
             };
             /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `reservation_committed`, `reservation_not_expired`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLiveGifts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LiveGift"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLiveGift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveGiftInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveGift"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLiveGift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                giftId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveGift"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_gift_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLiveGift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                giftId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveGiftPatch"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveGift"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_gift_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15462,6 +16013,295 @@ export interface operations {
             };
         };
     };
+    getLiveCoins: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveCoinAccount"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startLiveCoinTopUp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key returns the same top-up */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveTopUpInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveTopUp"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveTopUp"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_key_reused`, `live_payments_off`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `provider_not_available`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The payment provider failed to answer. Problem codes: `provider_error`. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLiveCoinTopUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topUpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveTopUp"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_top_up_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStoreLiveGifts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LiveGift"][];
+                    };
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listStoreLiveRooms: {
         parameters: {
             query?: never;
@@ -15551,6 +16391,107 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendLiveGift: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description One per gift: a retry with the same key sends and debits nothing more */
+                "idempotency-key": string;
+            };
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveGiftSendInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveGiftSent"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_gift_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_insufficient_coins`, `live_key_reused`, `live_room_state`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

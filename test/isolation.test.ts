@@ -76,6 +76,13 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   const said = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms/${roomId}/messages`, payload: { text: `${marker} says hi` } });
   assert.equal(said.statusCode, 201, said.body);
   const messageId = said.json().id as string;
+  // A gift of the catalogue and a customer's coin top-up (pending, its payment started).
+  const gift = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/gifts`, payload: { name: `${marker} gift`, priceCoins: 5 } });
+  assert.equal(gift.statusCode, 201, gift.body);
+  const topUp = await env.app.inject({ method: 'POST', url: '/store/live/coins/top-ups', headers: { ...shop.store, authorization: `Bearer ${customer.json().token}` }, payload: { coins: 50 } });
+  assert.equal(topUp.statusCode, 201, topUp.body);
+  const giftId = gift.json().id as string;
+  const topUpId = topUp.json().id as string;
   const decisionId = await seedRisk(env, shop, marker);
   return {
     shop,
@@ -99,12 +106,14 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       reservationId,
       roomId,
       messageId,
+      giftId,
+      topUpId,
       point: 'signup',
       list: 'block',
       decisionId,
       ...commerce,
     },
-    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId, decisionId],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId, giftId, topUpId, decisionId],
   };
 }
 

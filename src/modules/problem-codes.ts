@@ -8,6 +8,7 @@ import { eventsProblemCodes } from './events/problems.ts';
 import { flashSalesProblemCodes } from './flash-sales/problems.ts';
 import { inventoryProblemCodes } from './inventory/problems.ts';
 import { liveProblemCodes } from './live/problems.ts';
+import { liveCommerceProblemCodes } from './live/commerce/problems.ts';
 import { ordersProblemCodes } from './orders/problems.ts';
 import { paymentsProblemCodes } from './payments/problems.ts';
 import { platformsProblemCodes } from './platforms/problems.ts';
@@ -31,6 +32,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   webhooks: webhooksProblemCodes,
   wishlists: wishlistsProblemCodes,
   live: liveProblemCodes,
+  'live-commerce': liveCommerceProblemCodes,
   risk: riskProblemCodes,
 };
 

@@ -8,6 +8,9 @@
 //   { type: "post", text, ref? }         → { type: "ack", ref?, id } and the message to everyone
 //   { type: "like", count? }             taps (1–100 per frame); everyone gets "counts" at most once a second
 // Server → client: welcome, message, deleted, state, counts, missed, pong, ack, auth, error.
+// Commerce frames (gift, …) are parsed in commerce/frames.ts.
+import { COMMERCE_FRAME_TYPES, parseCommerceFrame, type CommerceErrorCode, type CommerceFrame } from './commerce/frames.ts';
+
 export const MAX_FRAME_BYTES = 16 * 1024;
 const MAX_REF = 64;
 const MAX_TAPS_PER_FRAME = 100;
@@ -16,7 +19,8 @@ export type ClientFrame =
   | { type: 'ping'; ref?: string }
   | { type: 'auth'; token: string }
   | { type: 'post'; text: string; ref?: string }
-  | { type: 'like'; count: number };
+  | { type: 'like'; count: number }
+  | CommerceFrame;
 
 export type ErrorCode =
   | 'bad_json'
@@ -30,7 +34,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'slow_down'
   | 'room_not_found'
-  | 'kicked';
+  | 'kicked'
+  | CommerceErrorCode;
 
 export interface ErrorFrame {
   type: 'error';
@@ -74,7 +79,7 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame |
       return { type: 'like', count: count as number };
     }
     default:
-      return errorFrame('unknown_type', `Unknown frame type ${JSON.stringify(frame.type)?.slice(0, 40)}; use ping, auth, post or like.`, ref);
+      return parseCommerceFrame(frame, ref) ?? errorFrame('unknown_type', `Unknown frame type ${JSON.stringify(frame.type)?.slice(0, 40)}; use ping, auth, post, like or ${COMMERCE_FRAME_TYPES.join(', ')}.`, ref);
   }
 }
 

@@ -3,6 +3,10 @@
 // delete. In process, a room hub fans every message out through per-viewer queues with priority lanes
 // (hub/), so a slow viewer loses chat, never system, host or moderation frames, and never slows the room.
 import type { SoukModule } from '../../kernel/context.ts';
+import { registerPaymentPayee } from '../payments/service.ts';
+import { liveCommerceDocs } from './commerce/openapi.ts';
+import { commerceRoutes } from './commerce/routes.ts';
+import { LIVE_COINS, topUpPayee } from './commerce/topups.ts';
 import { liveDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { storeRoutes } from './routes-store.ts';
@@ -10,15 +14,18 @@ import { createLiveRuntime, stopLiveRuntime, type LiveRuntime } from './runtime.
 import { LiveService } from './service.ts';
 import { MODULE_NAME, platformSettingsSchema } from './settings.ts';
 
+// Coin top-ups are paid through the payments module, which credits them through this payee.
+registerPaymentPayee(LIVE_COINS, topUpPayee);
+
 export const liveModule: SoukModule<LiveRuntime> = {
   name: MODULE_NAME,
   core: false,
   description: 'Live-commerce rooms: WebSocket chat and likes with priority lanes, moderation, history and resume.',
   migrationsDir: new URL('./migrations/', import.meta.url),
-  tenantTables: ['live_rooms', 'live_messages', 'live_moderation'],
+  tenantTables: ['live_rooms', 'live_messages', 'live_moderation', 'live_gifts', 'live_coin_balances', 'live_coin_topups', 'live_coin_ledger', 'live_message_types', 'live_room_orders'],
   settingsSchema: platformSettingsSchema,
-  openapi: liveDocs,
-  dependsOn: ['accounts', 'events'],
+  openapi: { ...liveDocs, ...liveCommerceDocs },
+  dependsOn: ['accounts', 'events', 'payments'],
   createRuntime: createLiveRuntime,
   start: (_ctx, { hub }) => hub.start(),
   // After HTTP stopped (the sockets are closed by then): the last likes and chat are written.
@@ -27,6 +34,7 @@ export const liveModule: SoukModule<LiveRuntime> = {
     const live = new LiveService(ctx, runtime);
     await storeRoutes(app, ctx, runtime, live);
     adminRoutes(app, ctx, live);
+    commerceRoutes(app, ctx, runtime.hub);
   },
 };
 

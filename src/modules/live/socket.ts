@@ -9,6 +9,7 @@ import type { ModuleContext, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { customerByToken, type Customer } from '../accounts/customer-service.ts';
+import { CommerceSocket, type CommerceSession } from './commerce/socket.ts';
 import { cleanText, errorFrame, parseClientFrame, type ClientFrame, type ErrorCode } from './frames.ts';
 import { CLOSE_KICKED } from './hub/effects.ts';
 import { encodeFrame, type Lane } from './hub/lanes.ts';
@@ -54,6 +55,7 @@ class ViewerSession {
     private readonly runtime: LiveRuntime,
     private readonly policy: RoomPolicy,
     private readonly log: FastifyBaseLogger,
+    private readonly commerce: CommerceSocket,
   ) {}
 
   /** Joins the room; frames that arrive meanwhile wait in the inbox and are handled after the welcome. */
@@ -145,7 +147,14 @@ class ViewerSession {
         return this.authenticate(frame.token);
       case 'post':
         return this.post(frame.text, frame.ref);
+      case 'gift':
+        return this.commerce.handle(frame, this.commerceSession());
     }
+  }
+
+  /** What commerce frames (commerce/socket.ts) need of this session. */
+  private commerceSession(): CommerceSession {
+    return { roomId: this.channel!.room.id, customer: this.customer, reply: (value) => this.reply(value), fail: (code, message, ref) => this.fail(code, message, ref) };
   }
 
   private async authenticate(token: string): Promise<void> {
@@ -212,6 +221,7 @@ class ViewerSession {
 export function openViewerSocket(socket: WebSocket, request: FastifyRequest, ctx: ModuleContext, runtime: LiveRuntime): void {
   const platform = platformOf(request);
   const { roomId } = request.params as { roomId: string };
-  const session = new ViewerSession(socket, platform, ctx.platformDb(platform.id), runtime, roomPolicy(platform.settings), request.log);
+  const commerce = new CommerceSocket(ctx, runtime.hub, platform, { ip: request.ip, headers: request.headers });
+  const session = new ViewerSession(socket, platform, ctx.platformDb(platform.id), runtime, roomPolicy(platform.settings), request.log, commerce);
   session.open(roomId, request.query as SocketQuery, bearerToken(request));
 }

@@ -11,6 +11,8 @@ export interface PaymentSucceededPayload {
   provider: string;
   amount: number;
   currency: string;
+  /** Set when the payment is not for an order: the payee's purpose (orderId is then the payee's id). */
+  purpose?: string;
 }
 
 export interface PaymentFailedPayload {
@@ -18,6 +20,7 @@ export interface PaymentFailedPayload {
   orderId: string;
   provider: string;
   reason: string;
+  purpose?: string;
 }
 
 export interface PaymentRefundedPayload {

@@ -13,7 +13,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { PaymentsDeps } from './deps.ts';
 import type { RiskGateRequest } from '../../kernel/risk-gate.ts';
-import type { PayableOrder } from '../orders/service.ts';
+import { ORDER_PURPOSE, payeeOf, type Payable, type PaymentPayee } from './payees.ts';
 import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED } from './events.ts';
 import type { ProviderEvent } from './provider.ts';
 import { PAYMENT_COLUMNS, readPaymentRow, type PaymentRow } from './records.ts';
@@ -41,14 +41,14 @@ const started = (row: PaymentRow): StartedPayment => ({
  * 502 provider_error when the provider could not create the intent.
  */
 /** A payment has no order to hold, so a review verdict is asked as a challenge (gate.ts). */
-async function screenPayment(deps: PaymentsDeps, tx: PlatformDb, platformId: string, client: RiskGateRequest, order: PayableOrder, due: number): Promise<void> {
+async function screenPayment(deps: PaymentsDeps, tx: PlatformDb, platformId: string, client: RiskGateRequest, id: string, order: Payable, due: number): Promise<void> {
   const platform = deps.ctx.platforms.byId(platformId);
   if (!platform || !deps.ctx.riskGate.active(platform)) return;
   await deps.ctx.riskGate.screen(
     platform,
     'payment',
     client,
-    { orderId: order.id, amount: due, currency: order.currency, ...(order.customerId ? { accountId: order.customerId } : {}), ...(order.email ? { email: order.email } : {}) },
+    { orderId: id, amount: due, currency: order.currency, ...(order.accountId ? { accountId: order.accountId } : {}), ...(order.email ? { email: order.email } : {}) },
     { db: tx },
   );
 }
@@ -58,25 +58,33 @@ export async function startPayment(
   platformId: string,
   orderId: string,
   input: { provider: string; returnUrl?: string },
-  /** The request as the risk gate reads it; a new payment attempt is screened at the `payment` point. */
-  client?: RiskGateRequest,
+  options: {
+    /** The request as the risk gate reads it; a new payment attempt is screened at the `payment` point. */
+    client?: RiskGateRequest;
+    /** What is paid for: an order (the default) or another module's payee (payees.ts). */
+    purpose?: string;
+  } = {},
 ): Promise<StartPaymentResult> {
   const provider = deps.provider(input.provider);
   if (!provider) throw providerNotAvailable(input.provider);
+  const purpose = options.purpose ?? ORDER_PURPOSE;
+  const payee = payeeOf(deps.orders, purpose);
+  if (!payee) throw new Error(`no payee is registered for payment purpose "${purpose}"`);
   const pdb = deps.ctx.platformDb(platformId);
 
   const { row, created } = await pdb.transaction(async (tx) => {
-    const order = await deps.orders.getPayableOrder(tx, orderId);
+    // orderId names what is paid for: an order, or (another purpose) the payee's own id.
+    const order = await payee.payable(tx, orderId);
     if (!order) throw noOrderOnPlatform(orderId);
-    if (order.status !== 'pending_payment') {
-      throw orderNotPayable(order.number, order.status);
+    if (!order.open) {
+      throw orderNotPayable(order.label, order.state);
     }
-    const due = order.total - order.paidAmount;
-    if (due <= 0) throw nothingToPay(order.number);
+    const due = order.due;
+    if (due <= 0) throw nothingToPay(order.label);
     const open = await openPayment(tx, orderId);
-    if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency) return { row: open, created: false };
+    if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency && open.purpose === purpose) return { row: open, created: false };
     // Before any provider is called: a deny or an unsolved challenge (403) opens no payment.
-    if (client) await screenPayment(deps, tx, platformId, client, order, due);
+    if (options.client) await screenPayment(deps, tx, platformId, options.client, orderId, order, due);
     if (open) {
       // The order's total or the chosen provider changed under an open attempt: close it before the new one.
       await tx.execute(
@@ -85,11 +93,11 @@ export async function startPayment(
       );
     }
     const inserted = await tx.maybeOne<PaymentRow>(
-      `insert into payments (platform_id, id, order_id, provider, amount, currency, return_url)
-       values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into payments (platform_id, id, order_id, provider, amount, currency, return_url, purpose)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
        on conflict (platform_id, order_id) where status = 'requires_action' do nothing
        returning ${PAYMENT_COLUMNS}`,
-      [newId(), orderId, input.provider, due, order.currency, input.returnUrl ?? null],
+      [newId(), orderId, input.provider, due, order.currency, input.returnUrl ?? null, purpose],
     );
     // Lost a race with a concurrent start for the same order: use the winner's payment.
     return inserted ? { row: inserted, created: true } : { row: (await openPayment(tx, orderId))!, created: false };
@@ -123,6 +131,9 @@ export async function startPayment(
   );
   return { payment: started(updated ?? (await readPaymentRow(pdb, row.id))!), created };
 }
+
+/** Payment events name the purpose when the payment is not for an order (orderId is then the payee's id). */
+const purposeOf = (payment: PaymentRow) => (payment.purpose === ORDER_PURPOSE ? {} : { purpose: payment.purpose });
 
 function openPayment(tx: PlatformDb, orderId: string): Promise<PaymentRow | undefined> {
   return tx.maybeOne<PaymentRow>(`select ${PAYMENT_COLUMNS} from payments where platform_id = $1 and order_id = $2 and status = 'requires_action'`, [orderId]);
@@ -164,6 +175,8 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
     let detail: string | null = `payment was already ${payment.status}`;
     let status = payment.status;
     const refundIds: string[] = [];
+    const payee = payeeOf(deps.orders, payment.purpose);
+    if (!payee) throw new Error(`payment ${payment.id} is for purpose "${payment.purpose}", which no module of this build pays`);
     if (payment.status === 'requires_action' && event.type === 'payment.succeeded') {
       await tx.execute(
         `update payments set status = 'succeeded', captured_amount = amount, updated_at = now() where platform_id = $1 and id = $2`,
@@ -171,11 +184,11 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
       );
       outcome = 'applied';
       status = 'succeeded';
-      detail = await settleOrder(deps, tx, payment, refundIds);
+      detail = await settleOrder(payee, tx, payment, refundIds);
       await deps.ctx.events.emit(
         tx,
         EVENT_PAYMENT_SUCCEEDED,
-        { paymentId: payment.id, orderId: payment.order_id, provider: providerName, amount: payment.amount, currency: payment.currency },
+        { paymentId: payment.id, orderId: payment.order_id, provider: providerName, amount: payment.amount, currency: payment.currency, ...purposeOf(payment) },
         { key: payment.order_id },
       );
     } else if (payment.status === 'requires_action' && event.type === 'payment.failed') {
@@ -187,11 +200,11 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
       outcome = 'applied';
       status = 'failed';
       detail = reason;
-      await deps.orders.paymentFailed(tx, payment.order_id, { paymentId: payment.id, reason });
+      await payee.failed(tx, payment.order_id, { paymentId: payment.id, reason });
       await deps.ctx.events.emit(
         tx,
         EVENT_PAYMENT_FAILED,
-        { paymentId: payment.id, orderId: payment.order_id, provider: providerName, reason },
+        { paymentId: payment.id, orderId: payment.order_id, provider: providerName, reason, ...purposeOf(payment) },
         { key: payment.order_id },
       );
     }
@@ -210,14 +223,14 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
  * charge) or the order was cancelled meanwhile, the money goes back: a refund is reserved here and sent
  * after commit. Returns the detail recorded with the event.
  */
-async function settleOrder(deps: PaymentsDeps, tx: PlatformDb, payment: PaymentRow, refundIds: string[]): Promise<string | null> {
+async function settleOrder(payee: PaymentPayee, tx: PlatformDb, payment: PaymentRow, refundIds: string[]): Promise<string | null> {
   const other = await tx.maybeOne<{ id: string }>(
     `select id from payments where platform_id = $1 and order_id = $2 and status = 'succeeded' and id <> $3 limit 1`,
     [payment.order_id, payment.id],
   );
   const outcome = other
     ? 'duplicate_payment'
-    : (await deps.orders.markPaid(tx, payment.order_id, { amount: payment.amount, currency: payment.currency, paymentId: payment.id, provider: payment.provider })).outcome;
+    : await payee.paid(tx, payment.order_id, { amount: payment.amount, currency: payment.currency, paymentId: payment.id, provider: payment.provider });
   if (outcome === 'paid' || outcome === 'already_paid') return `order ${outcome}`;
   const reason = outcome === 'duplicate_payment' ? `order already paid by payment ${other!.id}` : 'order was cancelled before the payment arrived';
   refundIds.push(await reserveRefund(tx, { paymentId: payment.id, amount: payment.amount, reason, kind: 'not_payable', actor: 'system', claim: false }));

@@ -7,6 +7,8 @@ import type { AdminPayment, Payment, PaymentStatus, Refund, RefundKind, RefundSt
 export interface PaymentRow {
   id: string;
   order_id: string;
+  /** 'order', or the purpose of another module's payee (payees.ts). */
+  purpose: string;
   provider: string;
   provider_ref: string | null;
   redirect_url: string | null;
@@ -21,7 +23,7 @@ export interface PaymentRow {
   updated_at: string;
 }
 
-export const PAYMENT_COLUMNS = `id, order_id, provider, provider_ref, redirect_url, return_url, amount, currency, status,
+export const PAYMENT_COLUMNS = `id, order_id, purpose, provider, provider_ref, redirect_url, return_url, amount, currency, status,
   captured_amount, refunded_amount, failure_reason, ${iso('created_at')} as created_at, ${iso('updated_at')} as updated_at`;
 
 export function toPayment(row: PaymentRow): Payment {

@@ -37,7 +37,7 @@ export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
     async (request, reply) => {
       const platform = platformOf(request);
       await deps.orders.authorizeOrderAccess(pdbOf(request), request, request.params.orderId);
-      const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body, request);
+      const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body, { client: request });
       return reply.code(created ? 201 : 200).send(payment);
     },
   );

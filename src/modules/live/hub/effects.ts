@@ -2,7 +2,7 @@
 // the same room's channel on every other node. Admin actions and posts change a room only through these,
 // so a viewer sees the same room whichever node it is connected to.
 import { errorFrame } from '../frames.ts';
-import { encodeFrame } from './lanes.ts';
+import { encodeFrame, type Lane } from './lanes.ts';
 import type { RoomChannel, RoomMessage, RoomSnapshot } from './room-channel.ts';
 
 export const CLOSE_KICKED = 4403;
@@ -16,7 +16,9 @@ export type RoomEffect =
   | { kind: 'unmute'; customerId: string }
   | { kind: 'kick'; customerId: string }
   /** Another node's viewers of the room and the taps it counted since its last tally (remote only). */
-  | { kind: 'tally'; viewers: number; likes: number };
+  | { kind: 'tally'; viewers: number; likes: number }
+  /** A frame for every viewer, in a lane (gifts, product cards, purchase notices, custom messages). */
+  | { kind: 'broadcast'; frame: unknown; lane: Lane };
 
 /** A critical frame to every socket of one customer in the room. */
 function tell(channel: RoomChannel, customerId: string, value: unknown): void {
@@ -55,6 +57,9 @@ export function applyEffect(channel: RoomChannel, effect: RoomEffect, origin: st
       return;
     case 'tally':
       channel.tally(origin, effect.viewers, effect.likes);
+      return;
+    case 'broadcast':
+      channel.broadcast(effect.frame, effect.lane);
       return;
   }
 }

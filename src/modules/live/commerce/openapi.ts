@@ -1,0 +1,35 @@
+// Operation ids, descriptions and problem codes of the rooms' commerce routes, for the OpenAPI document.
+import type { OperationDocs } from '../../../kernel/http/openapi-problems.ts';
+import { RISK_GATE_PROBLEMS } from '../../../kernel/risk-gate.ts';
+
+const gifts = '/admin/platforms/{platform}/live/gifts';
+const GIFT = { 404: ['live_gift_not_found'] } as const;
+
+export const liveCommerceDocs: OperationDocs = {
+  [`POST ${gifts}`]: { operationId: 'createLiveGift', description: 'Adds a gift viewers can send, with its price in coins and an icon.' },
+  [`GET ${gifts}`]: { operationId: 'listLiveGifts', description: 'Every gift of the platform, active or not, cheapest first.' },
+  [`GET ${gifts}/{giftId}`]: { operationId: 'getLiveGift', description: 'One gift of the catalogue, active or not.', problems: GIFT },
+  [`PATCH ${gifts}/{giftId}`]: {
+    operationId: 'updateLiveGift',
+    description: 'Renames, reprices or switches a gift off. Gifts are never deleted: the coin ledger names them.',
+    problems: GIFT,
+  },
+  'GET /store/live/gifts': { operationId: 'listStoreLiveGifts', description: 'The active gifts, cheapest first.' },
+  'GET /store/live/coins': { operationId: 'getLiveCoins', description: 'The signed-in customer’s coin balance and the latest 50 changes to it (top-ups, gifts), newest first.' },
+  'POST /store/live/coins/top-ups': {
+    operationId: 'startLiveCoinTopUp',
+    description:
+      'Buys coins (one coin costs one minor unit of the platform’s default currency): creates a pending top-up and a payment for it, and returns the ' +
+      'provider page to send the shopper to. When the provider reports the payment captured, the coins are credited in the same transaction, once. ' +
+      'With an Idempotency-Key, a retry returns the same top-up (200).',
+    problems: { 409: ['live_payments_off', 'live_key_reused'], 422: ['provider_not_available'], 502: ['provider_error'] },
+  },
+  'GET /store/live/coins/top-ups/{topUpId}': { operationId: 'getLiveCoinTopUp', description: 'One of the customer’s top-ups: pending, paid or failed.', problems: { 404: ['live_top_up_not_found'] } },
+  'POST /store/live/rooms/{roomId}/gifts': {
+    operationId: 'sendLiveGift',
+    description:
+      'Sends a gift to a live room: screened by the risk gate, debited from the coin balance once per Idempotency-Key (a retry, even a concurrent one, ' +
+      'returns the first debit with replayed: true), then shown to every viewer as a high-priority `gift` frame. The socket’s `gift` frame does the same.',
+    problems: { 403: RISK_GATE_PROBLEMS, 404: ['live_room_not_found', 'live_gift_not_found'], 409: ['live_room_state', 'live_insufficient_coins', 'live_key_reused'] },
+  },
+};

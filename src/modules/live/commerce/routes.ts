@@ -1,0 +1,109 @@
+// HTTP routes of the rooms' commerce: the gift catalogue (admin CRUD, storefront list), a customer's
+// coins (balance and ledger, top-ups paid through the payments module) and sending a gift without a
+// socket (the same service as the socket's gift frame).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ModuleContext } from '../../../kernel/context.ts';
+import { adminRouteKit, storeRouteKit } from '../../../kernel/http/route-kit.ts';
+import { errorResponses } from '../../../kernel/http/schemas.ts';
+import { platformOf } from '../../../kernel/http/tenancy.ts';
+import { requireCustomer } from '../../accounts/index.ts';
+import type { RoomHub } from '../hub/hub.ts';
+import { PlatformParams, StoreRoomParams } from '../schemas.ts';
+import { balanceOf, ledgerOf } from './coins.ts';
+import { sendGift } from './gift-send.ts';
+import { createGift, getGift, listGifts, updateGift } from './gifts.ts';
+import {
+  CoinAccount,
+  Gift,
+  GiftIdempotencyHeaders,
+  GiftInput,
+  GiftList,
+  GiftParams,
+  GiftPatch,
+  GiftSendInput,
+  GiftSent,
+  TopUp,
+  TopUpHeaders,
+  TopUpInput,
+  TopUpParams,
+} from './schemas.ts';
+import { findTopUp, startTopUp } from './topups.ts';
+import { topUpNotFound } from './problems.ts';
+
+const gifts = '/admin/platforms/:platform/live/gifts';
+
+export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, hub: RoomHub): void {
+  const admin = adminRouteKit(app, ctx, 'live');
+  const store = storeRouteKit(app, ctx, 'live', [{ publishableKey: [], customerBearer: [] }]);
+  const customerOf = async (request: FastifyRequest) => {
+    const platform = platformOf(request);
+    const pdb = ctx.platformDb(platform.id);
+    return { platform, pdb, customer: await requireCustomer(pdb, request) };
+  };
+
+  admin.r.post(gifts, {
+    schema: admin.doc('Add a gift to the catalogue', { params: PlatformParams, body: GiftInput, response: { 201: Gift, ...errorResponses(400, 401, 403, 404) } }),
+  }, async (request, reply) => reply.code(201).send(await createGift(admin.pdbOf(request), request.body)));
+
+  admin.r.get(gifts, {
+    schema: admin.doc('The gift catalogue (active and inactive), cheapest first', { params: PlatformParams, response: { 200: GiftList, ...errorResponses(400, 401, 404) } }),
+  }, async (request) => ({ items: await listGifts(admin.pdbOf(request), false) }));
+
+  admin.r.get(`${gifts}/:giftId`, {
+    schema: admin.doc('One gift', { params: GiftParams, response: { 200: Gift, ...errorResponses(400, 401, 404) } }),
+  }, async (request) => getGift(admin.pdbOf(request), request.params.giftId));
+
+  admin.r.patch(`${gifts}/:giftId`, {
+    schema: admin.doc('Change a gift (rename, reprice, switch off with active: false)', { params: GiftParams, body: GiftPatch, response: { 200: Gift, ...errorResponses(400, 401, 403, 404) } }),
+  }, async (request) => updateGift(admin.pdbOf(request), request.params.giftId, request.body));
+
+  store.r.get('/store/live/gifts', {
+    schema: store.doc('Gifts viewers can send, cheapest first', { security: [{ publishableKey: [] }], response: { 200: GiftList, ...errorResponses(400, 404) } }),
+  }, async (request) => ({ items: await listGifts(store.pdbOf(request), true) }));
+
+  store.r.get('/store/live/coins', {
+    schema: store.doc('The customer’s coin balance and latest ledger entries', { response: { 200: CoinAccount, ...errorResponses(400, 401, 404) } }),
+  }, async (request) => {
+    const { pdb, customer } = await customerOf(request);
+    const [balance, ledger] = await Promise.all([balanceOf(pdb, customer.id), ledgerOf(pdb, customer.id)]);
+    return { balance, ledger };
+  });
+
+  store.r.post('/store/live/coins/top-ups', {
+    schema: store.doc('Buy coins: a top-up and the payment page to pay it on (coins are credited when the payment is captured)', {
+      headers: TopUpHeaders,
+      body: TopUpInput,
+      response: { 200: TopUp, 201: TopUp, ...errorResponses(400, 401, 404, 409, 422, 502) },
+    }),
+  }, async (request, reply) => {
+    const { platform, customer } = await customerOf(request);
+    const { topUp, created } = await startTopUp(ctx, platform, customer.id, request.body, request.headers['idempotency-key']);
+    return reply.code(created ? 201 : 200).send(topUp);
+  });
+
+  store.r.get('/store/live/coins/top-ups/:topUpId', {
+    schema: store.doc('One of the customer’s top-ups', { params: TopUpParams, response: { 200: TopUp, ...errorResponses(400, 401, 404) } }),
+  }, async (request) => {
+    const { pdb, customer } = await customerOf(request);
+    const topUp = await findTopUp(pdb, customer.id, request.params.topUpId);
+    if (!topUp) throw topUpNotFound(request.params.topUpId);
+    return topUp;
+  });
+
+  store.r.post('/store/live/rooms/:roomId/gifts', {
+    schema: store.doc('Send a gift to a live room, paid in coins (once per Idempotency-Key)', {
+      params: StoreRoomParams,
+      headers: GiftIdempotencyHeaders,
+      body: GiftSendInput,
+      response: { 200: GiftSent, ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+  }, async (request) => {
+    const { platform, customer } = await customerOf(request);
+    return sendGift(ctx, hub, platform, customer, request, {
+      roomId: request.params.roomId.toLowerCase(),
+      giftId: request.body.giftId.toLowerCase(),
+      count: request.body.count ?? 1,
+      key: request.headers['idempotency-key'],
+    });
+  });
+}

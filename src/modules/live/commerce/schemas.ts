@@ -1,0 +1,120 @@
+// TypeBox schemas of the live rooms' commerce API: gifts, coins, top-ups, product cards, room numbers
+// and custom message types.
+import { Type, type Static, type TSchema } from 'typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Uuid = Type.String({ format: 'uuid' });
+const PlatformRef = Type.String({ minLength: 1, maxLength: 200 });
+const IconUrl = Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://', description: 'http(s) URL of the icon' });
+
+export const GiftParams = Type.Object({ platform: PlatformRef, giftId: Uuid });
+
+export const GiftInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    priceCoins: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'What one costs, in coins' }),
+    iconUrl: Type.Optional(IconUrl),
+    active: Type.Optional(Type.Boolean({ description: 'Default true; inactive gifts cannot be sent' })),
+  },
+  { title: 'LiveGiftInput', additionalProperties: false },
+);
+export type GiftInput = Static<typeof GiftInput>;
+
+export const GiftPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    priceCoins: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+    iconUrl: Type.Optional(Nullable(IconUrl)),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { title: 'LiveGiftPatch', additionalProperties: false, minProperties: 1 },
+);
+export type GiftPatch = Static<typeof GiftPatch>;
+
+export const Gift = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    priceCoins: Type.Integer(),
+    iconUrl: Nullable(Type.String()),
+    active: Type.Boolean(),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+  },
+  { title: 'LiveGift' },
+);
+export type Gift = Static<typeof Gift>;
+export const GiftList = Type.Object({ items: Type.Array(Gift) });
+
+export const LedgerEntry = Type.Object(
+  {
+    id: Type.String(),
+    delta: Type.Integer({ description: 'Coins added (top-up) or taken (gift, negative)' }),
+    balanceAfter: Type.Integer(),
+    reason: Type.Union([Type.Literal('top_up'), Type.Literal('gift')]),
+    topUpId: Nullable(Type.String()),
+    roomId: Nullable(Type.String()),
+    giftId: Nullable(Type.String()),
+    giftCount: Nullable(Type.Integer()),
+    createdAt: Type.String(),
+  },
+  { title: 'LiveCoinLedgerEntry' },
+);
+
+export const CoinAccount = Type.Object(
+  { balance: Type.Integer({ description: 'Coins held now' }), ledger: Type.Array(LedgerEntry, { description: 'The latest 50 changes, newest first' }) },
+  { title: 'LiveCoinAccount' },
+);
+
+export const TopUpInput = Type.Object(
+  {
+    coins: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    provider: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,49}$', description: 'Payment provider (default sandbox)' })),
+    returnUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' })),
+  },
+  { title: 'LiveTopUpInput', additionalProperties: false },
+);
+export type TopUpInput = Static<typeof TopUpInput>;
+
+export const TopUp = Type.Object(
+  {
+    id: Type.String(),
+    coins: Type.Integer(),
+    amount: Type.Integer({ description: 'Price in minor units of currency' }),
+    currency: Type.String(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed')]),
+    paymentId: Nullable(Type.String()),
+    redirectUrl: Nullable(Type.String({ description: 'Where to send the shopper to pay (while pending)' })),
+    createdAt: Type.String(),
+    paidAt: Nullable(Type.String()),
+  },
+  { title: 'LiveTopUp' },
+);
+export type TopUp = Static<typeof TopUp>;
+export const TopUpParams = Type.Object({ topUpId: Uuid });
+
+export const GiftSendInput = Type.Object(
+  { giftId: Uuid, count: Type.Optional(Type.Integer({ minimum: 1, maximum: 999, description: 'Default 1' })) },
+  { title: 'LiveGiftSendInput', additionalProperties: false },
+);
+export type GiftSendInput = Static<typeof GiftSendInput>;
+
+export const GiftSent = Type.Object(
+  {
+    entryId: Type.String({ description: 'The ledger entry of the debit' }),
+    giftId: Type.String(),
+    count: Type.Integer(),
+    coins: Type.Integer({ description: 'Coins the gift cost' }),
+    balance: Type.Integer({ description: 'Balance after the debit' }),
+    replayed: Type.Boolean({ description: 'True when this key had sent the gift already (nothing was debited now)' }),
+  },
+  { title: 'LiveGiftSent' },
+);
+export type GiftSent = Static<typeof GiftSent>;
+
+export const GiftIdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.String({ minLength: 1, maxLength: 200, description: 'One per gift: a retry with the same key sends and debits nothing more' }),
+});
+export const TopUpHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A retry with the same key returns the same top-up' })),
+});

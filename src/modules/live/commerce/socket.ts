@@ -1,0 +1,57 @@
+// The commerce frames of one viewer's socket (the session itself is ../socket.ts): the session hands
+// them here with what they need (the room, the signed-in customer, how to answer), and an HTTP problem
+// from the shared service functions becomes an error frame on this socket only.
+import type { ModuleContext, Platform } from '../../../kernel/context.ts';
+import { HttpProblem } from '../../../kernel/http/problem.ts';
+import type { RiskGateRequest } from '../../../kernel/risk-gate.ts';
+import type { Customer } from '../../accounts/customer-service.ts';
+import type { RoomHub } from '../hub/hub.ts';
+import type { CommerceErrorCode, CommerceFrame } from './frames.ts';
+import { sendGift } from './gift-send.ts';
+
+export interface CommerceSession {
+  roomId: string;
+  customer: Customer | null;
+  reply(value: unknown): void;
+  fail(code: CommerceErrorCode | 'login_required' | 'room_not_live' | 'bad_frame', message: string, ref?: string): void;
+}
+
+/** Problem codes of the HTTP API → error frame codes. */
+const FRAME_CODES: Record<string, CommerceErrorCode | 'room_not_live'> = {
+  live_insufficient_coins: 'insufficient_coins',
+  live_gift_not_found: 'gift_not_found',
+  live_key_reused: 'key_reused',
+  live_room_state: 'room_not_live',
+  risk_denied: 'risk_denied',
+  challenge_required: 'challenge_required',
+};
+
+export class CommerceSocket {
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly hub: RoomHub,
+    private readonly platform: Platform,
+    /** The upgrade request's address and headers, for the risk gate. */
+    private readonly request: RiskGateRequest,
+  ) {}
+
+  async handle(frame: CommerceFrame, session: CommerceSession): Promise<void> {
+    const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
+    try {
+      switch (frame.type) {
+        case 'gift': {
+          if (!session.customer) return session.fail('login_required', 'Sign in (an auth frame with a customer session token) to send gifts.', frame.ref);
+          const sent = await sendGift(this.ctx, this.hub, this.platform, session.customer, this.request, { roomId: session.roomId, giftId: frame.giftId, count: frame.count, key: frame.key });
+          return session.reply({ type: 'gift_ack', key: frame.key, ...sent, ...ref });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) {
+        this.ctx.log.warn({ err: error, roomId: session.roomId, frame: frame.type }, 'live commerce frame failed');
+        return session.fail('busy', 'That did not go through; try again.', frame.ref);
+      }
+      // A refusal this socket has no own code for (a 503 try again) is still an answer, never a crash.
+      return session.fail(FRAME_CODES[error.code] ?? 'busy', error.detail, frame.ref);
+    }
+  }
+}
