@@ -50,3 +50,18 @@ const result = await build({
 const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules'));
 await writeFile(join(outdir, 'inputs.json'), JSON.stringify({ builtAt: Date.now(), inputs }) + '\n');
 console.log(`souk: built dist/ from ${inputs.length} source files (${pathToFileURL(outdir).pathname})`);
+
+// The admin console (console/, React + Vite) into console/dist, which Souk serves at /console. Vite is a
+// development dependency: an install without them (npm ci --omit=dev) skips the console, and /console
+// then answers a page saying so instead of failing.
+let vite;
+try {
+  vite = await import('vite');
+} catch {
+  console.log('souk: vite is not installed, so the admin console is not built (/console will say so)');
+}
+if (vite) {
+  const started = Date.now();
+  await vite.build({ configFile: join(root, 'console', 'vite.config.ts'), logLevel: 'warn' });
+  console.log(`souk: built the admin console into console/dist in ${Date.now() - started} ms`);
+}
