@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createAdminUser } from '../src/modules/accounts/admin-service.ts';
 import { CONSOLE_DIST } from '../src/console/serve.ts';
 import { startTestSouk, login, type StartedSouk, type TestEnv } from './harness.ts';
-import { createShop, TEST_ADDRESS, type Shop } from './commerce.ts';
+import { COMMERCE_MODULES, createShop, TEST_ADDRESS, type Shop } from './commerce.ts';
 import { waitFor } from './wait.ts';
 
 const CHROMIUM = process.env.SOUK_CHROMIUM ?? '/usr/bin/chromium';
@@ -60,8 +60,9 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
     const { souk } = started;
     await createAdminUser(souk.ctx.db, souk.ctx.platforms, { ...OWNER, role: 'owner' });
     env = { engine: 'pglite', souk, app: souk.app, ownerToken: await login(souk.app, OWNER.email, OWNER.password) } as TestEnv;
-    shopA = await createShop(env, 'console-a');
-    shopB = await createShop(env, 'console-b');
+    const modules = [...COMMERCE_MODULES, 'webhooks', 'live'];
+    shopA = await createShop(env, 'console-a', undefined, modules);
+    shopB = await createShop(env, 'console-b', undefined, modules);
     await bulkOrders(env, shopA.platform.platform.id);
     orderBId = (await buy(shopB, await stockedProduct(shopB))).orderId;
     await souk.app.listen({ host: '127.0.0.1', port: 0 });
@@ -152,9 +153,61 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
     await page.locator('svg.chart').waitFor();
     await page.screenshot({ path: join(OUT, 'dashboard.png') });
 
-    // Chinese: the same page in the other language.
+    await context.close();
+  });
+
+  it("an owner runs the rest of the shop's day: stock ledger, customers, a coupon, a flash sale with live figures, events, webhooks, a live room, access", async () => {
+    const { context, page } = await signIn(OWNER.email, OWNER.password);
+    const noProblem = async () => assert.equal(await page.locator('.problem').count(), 0, await page.locator('.problem').allTextContents().then((x) => x.join('; ')));
+
+    await page.goto(`${base}/console/p/console-a/inventory`);
+    await page.getByTestId('ledger-table').getByText('Counted in the console').first().waitFor();
+    await noProblem();
+
+    await page.goto(`${base}/console/p/console-a/customers`);
+    await page.getByTestId('customers-table').waitFor();
+    await noProblem();
+
+    await page.goto(`${base}/console/p/console-a/coupons`);
+    await page.getByLabel('Code').fill('SPRING15');
+    await page.getByLabel('%').fill('15');
+    await page.getByLabel('Usage limit').fill('100');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('coupons-table').getByText('SPRING15').waitFor();
+    await page.getByTestId('coupons-table').getByText('0 / 100').waitFor();
+
+    await page.goto(`${base}/console/p/console-a/flash-sales`);
+    await page.getByLabel('Name').fill('Teapot hour');
+    await page.getByLabel('Variant').selectOption({ label: 'Clay teapot · TEA-S' });
+    await page.getByLabel('Sale price').fill('9.90');
+    await page.getByLabel('Quantity').fill('2');
+    await page.getByRole('button', { name: 'Schedule' }).click();
+    await page.getByTestId('sales-table').getByText('Teapot hour').waitFor();
+    await page.getByTestId('sale-stats').getByText('Attempts', { exact: true }).waitFor();
+    await noProblem();
+
+    await page.goto(`${base}/console/p/console-a/events`);
+    await page.getByTestId('consumers-table').locator('tbody tr').first().waitFor();
+    await noProblem();
+
+    await page.goto(`${base}/console/p/console-a/webhooks`);
+    await page.getByTestId('deliveries-table').waitFor();
+    await noProblem();
+
+    await page.goto(`${base}/console/p/console-a/live`);
+    await page.getByLabel('Title').fill('Tea tasting');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('rooms-table').getByText('Tea tasting').waitFor();
+    await noProblem();
+
+    await page.goto(`${base}/console/p/console-a/admin`);
+    await page.getByTestId('users-table').getByText('support@console-a.test').waitFor();
+    await page.getByTestId('platform-diff').or(page.getByText('No changes.')).waitFor();
+    await noProblem();
     await page.getByRole('button', { name: '中文' }).click();
-    await page.getByRole('heading', { name: '概览' }).waitFor();
+    await page.goto(`${base}/console/p/console-a/orders`);
+    await page.getByRole('heading', { name: '订单' }).waitFor();
+    await page.screenshot({ path: join(OUT, 'orders-zh.png') });
     await context.close();
   });
 

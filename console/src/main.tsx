@@ -25,6 +25,8 @@ const FlashSales = lazy(() => import('./pages/FlashSales.tsx'));
 const Events = lazy(() => import('./pages/Events.tsx'));
 const Webhooks = lazy(() => import('./pages/Webhooks.tsx'));
 const Admin = lazy(() => import('./pages/Admin.tsx'));
+const LiveRooms = lazy(() => import('./pages/LiveRooms.tsx'));
+const Risk = lazy(() => import('./pages/Risk.tsx'));
 
 /** A session that expired mid-way sends the user back to sign in instead of a wall of errors. */
 function onApiError(error: unknown) {
@@ -87,6 +89,8 @@ function App() {
           <Route path="events" element={<Events />} />
           <Route path="webhooks" element={<Webhooks />} />
           <Route path="admin" element={<Admin />} />
+          <Route path="live" element={<LiveRooms />} />
+          <Route path="risk" element={<Risk />} />
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>

@@ -7,16 +7,20 @@ import { useSession } from '../session.tsx';
 import type { Platform } from '../api.ts';
 import type { MessageKey } from '../messages.ts';
 
-const SECTIONS: { path: string; label: MessageKey }[] = [
+/** Sections, each shown when the platform has its module switched on (core ones always) and, for the
+ * event backbone, only to owners. */
+const SECTIONS: { path: string; label: MessageKey; module?: string; ownerOnly?: boolean }[] = [
   { path: '', label: 'nav.dashboard' },
-  { path: 'products', label: 'nav.products' },
-  { path: 'orders', label: 'nav.orders' },
-  { path: 'inventory', label: 'nav.inventory' },
+  { path: 'products', label: 'nav.products', module: 'catalog' },
+  { path: 'orders', label: 'nav.orders', module: 'orders' },
+  { path: 'inventory', label: 'nav.inventory', module: 'inventory' },
   { path: 'customers', label: 'nav.customers' },
-  { path: 'coupons', label: 'nav.coupons' },
-  { path: 'flash-sales', label: 'nav.flashSales' },
-  { path: 'events', label: 'nav.events' },
-  { path: 'webhooks', label: 'nav.webhooks' },
+  { path: 'coupons', label: 'nav.coupons', module: 'promotions' },
+  { path: 'flash-sales', label: 'nav.flashSales', module: 'flash-sales' },
+  { path: 'live', label: 'nav.live', module: 'live' },
+  { path: 'risk', label: 'nav.risk', module: 'risk' },
+  { path: 'events', label: 'nav.events', ownerOnly: true },
+  { path: 'webhooks', label: 'nav.webhooks', module: 'webhooks' },
   { path: 'admin', label: 'nav.admin' },
 ];
 
@@ -69,7 +73,7 @@ export function Layout() {
       <div className="body">
         {platform && (
           <nav className="side" aria-label={t('nav.sections')}>
-            {SECTIONS.map((s) => (
+            {SECTIONS.filter((s) => (!s.module || platform.modules.includes(s.module)) && (!s.ownerOnly || session.isOwner)).map((s) => (
               <NavLink key={s.path} to={`/p/${platform.slug}${s.path ? `/${s.path}` : ''}`} end={s.path === ''}>
                 {t(s.label)}
               </NavLink>
