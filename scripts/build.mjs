@@ -7,7 +7,8 @@
 // In a bundle import.meta.url is dist/'s, so each source file's import.meta.url is rewritten to its own
 // location in src/, expressed relative to the bundle so a moved checkout still works.
 import { build } from 'esbuild';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -63,5 +64,14 @@ try {
 if (vite) {
   const started = Date.now();
   await vite.build({ configFile: join(root, 'console', 'vite.config.ts'), logLevel: 'warn' });
+  // Compressed once here rather than on every request: Souk serves the .br or .gz beside each file to a
+  // browser that accepts it (@fastify/static preCompressed).
+  const assets = join(root, 'console', 'dist', 'assets');
+  for (const name of await readdir(assets)) {
+    if (!/\.(js|css)$/.test(name)) continue;
+    const bytes = await readFile(join(assets, name));
+    await writeFile(join(assets, `${name}.gz`), gzipSync(bytes, { level: 9 }));
+    await writeFile(join(assets, `${name}.br`), brotliCompressSync(bytes));
+  }
   console.log(`souk: built the admin console into console/dist in ${Date.now() - started} ms`);
 }

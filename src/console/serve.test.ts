@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerConsole } from './serve.ts';
 
@@ -18,6 +19,7 @@ describe('console static serving', () => {
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
     writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log(1)'));
     built = Fastify();
     await registerConsole(built, `${dir}/`);
     unbuilt = Fastify();
@@ -40,10 +42,13 @@ describe('console static serving', () => {
     assert.equal((await built.inject({ url: '/console' })).statusCode, 302);
   });
 
-  it('caches hashed assets for a year and answers 404 for a missing one', async () => {
+  it('caches hashed assets for a year, sends the prepared brotli file, and answers 404 for a missing one', async () => {
     const asset = await built.inject({ url: '/console/assets/index-abc123.js' });
     assert.equal(asset.statusCode, 200);
     assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const compressed = await built.inject({ url: '/console/assets/index-abc123.js', headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(compressed.headers['content-encoding'], 'br');
+    assert.equal(compressed.headers['cache-control'], 'public, max-age=31536000, immutable');
     const missing = await built.inject({ url: '/console/assets/index-old.js' });
     assert.equal(missing.statusCode, 404);
     assert.doesNotMatch(missing.body, /id="root"/);

@@ -1,7 +1,7 @@
 // Serves the admin console (console/, a React app built by `npm install` into console/dist) at /console
 // from the API process itself, so trying Souk needs no second server. Hashed files under /console/assets/
-// are cached for a year; every other /console path answers index.html (the app routes in the browser), never
-// cached so a new build is picked up. Running from source without a build answers a page that says how to
+// are cached for a year and sent brotli- or gzip-compressed (prepared by the build); every other /console
+// path answers index.html (the app routes in the browser), never cached so a new build is picked up. Running from source without a build answers a page that says how to
 // build, rather than a crash or a bare 404. The console calls the same /admin API as everyone else: nothing
 // here bypasses tenancy, it only hands out static files.
 import { existsSync } from 'node:fs';
@@ -40,6 +40,8 @@ export async function registerConsole(app: FastifyInstance, dir: string = CONSOL
     wildcard: false,
     index: false,
     cacheControl: false,
+    // scripts/build.mjs writes a .br and a .gz beside each asset.
+    preCompressed: true,
     setHeaders(reply, path) {
       if (path.includes('/assets/')) reply.header('cache-control', 'public, max-age=31536000, immutable');
       else pageHeaders(reply);
