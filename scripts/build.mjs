@@ -7,7 +7,8 @@
 // In a bundle import.meta.url is dist/'s, so each source file's import.meta.url is rewritten to its own
 // location in src/, expressed relative to the bundle so a moved checkout still works.
 import { build } from 'esbuild';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -50,3 +51,27 @@ const result = await build({
 const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules'));
 await writeFile(join(outdir, 'inputs.json'), JSON.stringify({ builtAt: Date.now(), inputs }) + '\n');
 console.log(`souk: built dist/ from ${inputs.length} source files (${pathToFileURL(outdir).pathname})`);
+
+// The admin console (console/, React + Vite) into console/dist, which Souk serves at /console. Vite is a
+// development dependency: an install without them (npm ci --omit=dev) skips the console, and /console
+// then answers a page saying so instead of failing.
+let vite;
+try {
+  vite = await import('vite');
+} catch {
+  console.log('souk: vite is not installed, so the admin console is not built (/console will say so)');
+}
+if (vite) {
+  const started = Date.now();
+  await vite.build({ configFile: join(root, 'console', 'vite.config.ts'), logLevel: 'warn' });
+  // Compressed once here rather than on every request: Souk serves the .br or .gz beside each file to a
+  // browser that accepts it (@fastify/static preCompressed).
+  const assets = join(root, 'console', 'dist', 'assets');
+  for (const name of await readdir(assets)) {
+    if (!/\.(js|css)$/.test(name)) continue;
+    const bytes = await readFile(join(assets, name));
+    await writeFile(join(assets, `${name}.gz`), gzipSync(bytes, { level: 9 }));
+    await writeFile(join(assets, `${name}.br`), brotliCompressSync(bytes));
+  }
+  console.log(`souk: built the admin console into console/dist in ${Date.now() - started} ms`);
+}

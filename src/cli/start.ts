@@ -80,6 +80,7 @@ function banner(souk: Awaited<ReturnType<typeof import('../server.ts').createSou
   const lines = [
     '',
     `Souk is running on ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`}${seeded ? ', demo data seeded' : ''}.`,
+    `  Admin console     ${base}/console/`,
     `  API reference     ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
     `  Health            ${base}/healthz   ${base}/readyz`,
   ];

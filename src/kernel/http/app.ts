@@ -19,6 +19,7 @@ import { installInputGuard } from './input-guard.ts';
 import { strictBodySchemaController } from './validation.ts';
 import { RequestLogger } from './request-logger.ts';
 import './request.ts';
+import { registerConsole } from '../../console/serve.ts';
 
 export interface AppOptions {
   ctx: ModuleContext;
@@ -175,5 +176,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await mod.routes(scope, ctx, options.runtimeOf(mod));
     });
   }
+  // The admin console's static files, outside /admin and /store: the app itself calls /admin like any client.
+  await registerConsole(app);
   return app;
 }

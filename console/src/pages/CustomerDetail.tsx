@@ -1,0 +1,67 @@
+// One customer and their orders (the orders list filtered by customer id).
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { api, unwrap } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { usePlatform } from '../components/Layout.tsx';
+import { Loading, Money, ProblemNote, Status, When } from '../components/ui.tsx';
+
+export default function CustomerDetail() {
+  const { t } = useI18n();
+  const platform = usePlatform();
+  const { customerId } = useParams();
+  const path = { platform: platform.slug };
+  const customer = useQuery({
+    queryKey: ['customer', platform.id, customerId],
+    queryFn: async () => unwrap(await api.GET('/admin/platforms/{platform}/customers/{customerId}', { params: { path: { ...path, customerId: customerId! } } })),
+  });
+  const orders = useQuery({
+    queryKey: ['orders', platform.id, 'customer', customerId],
+    enabled: customer.isSuccess && platform.modules.includes('orders'),
+    queryFn: async () => unwrap(await api.GET('/admin/platforms/{platform}/orders', { params: { path, query: { customerId: customerId!, limit: 50 } } })),
+  });
+  if (customer.isLoading) return <Loading />;
+  return (
+    <div className="page">
+      <p>
+        <Link to={`/p/${platform.slug}/customers`}>← {t('customers.title')}</Link>
+      </p>
+      <ProblemNote error={customer.error} />
+      {customer.data && (
+        <>
+          <h1>{customer.data.email}</h1>
+          <p className="muted">
+            {customer.data.name || '—'} · {t('customers.since')} <When at={customer.data.createdAt} />
+          </p>
+          <h2>{t('orders.title')}</h2>
+          <table>
+            <tbody>
+              {orders.data?.items.map((o) => (
+                <tr key={o.id}>
+                  <td>
+                    <Link to={`/p/${platform.slug}/orders/${o.id}`}>{o.number}</Link>
+                  </td>
+                  <td>
+                    <When at={o.createdAt} />
+                  </td>
+                  <td>
+                    <Status value={o.status} />
+                  </td>
+                  <td className="num">
+                    <Money amount={o.totals.total} currency={o.currency} />
+                  </td>
+                </tr>
+              ))}
+              {orders.data?.items.length === 0 && (
+                <tr>
+                  <td className="muted">{t('empty')}</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          {orders.data?.nextCursor && <Link to={`/p/${platform.slug}/orders?customerId=${customerId}`}>{t('customers.allOrders')}</Link>}
+        </>
+      )}
+    </div>
+  );
+}
