@@ -24,7 +24,9 @@ export async function runAttackBench(context: ScenarioContext): Promise<Scenario
     cleanup,
     // A loaded two-core machine can take minutes to boot PGlite and run the migrations.
     readyTimeoutMs: 600_000,
-    env: { SOUK_SEED_DEMO: '0', SOUK_ADMIN_EMAIL: BENCH_ADMIN.email, SOUK_ADMIN_PASSWORD: BENCH_ADMIN.password, SOUK_TRUST_PROXY: '1', ...options.soukEnv },
+    // The per-IP sign-up/login limit would stop the farm before the risk engine sees it (429): raised so the
+    // tables measure the engine alone, as the test's configuration does.
+    env: { SOUK_LOGIN_LIMIT_PER_IP: '1000000', SOUK_LOGIN_LIMIT_PER_ACCOUNT: '1000000', SOUK_SEED_DEMO: '0', SOUK_ADMIN_EMAIL: BENCH_ADMIN.email, SOUK_ADMIN_PASSWORD: BENCH_ADMIN.password, SOUK_TRUST_PROXY: '1', ...options.soukEnv },
   });
   const session = await adminLogin(souk.baseUrl, BENCH_ADMIN.email, BENCH_ADMIN.password);
   const send: Send = async (r) => {
