@@ -174,8 +174,7 @@ export const riskScenario: Scenario = {
   flags: {
     inputs: { description: 'distinct inputs rotated over', default: '20000' },
     attack: { description: 'run the scripted bonus-hunter attack over HTTP instead (bench/risk-attack/)', default: 'false', switch: true },
-    attackers: { description: 'farm accounts in the attack', default: '1000' },
-    shoppers: { description: 'ordinary shoppers in the attack', default: '500' },
+    scale: { description: 'with --attack: run it this many times smaller, same accounts per IP and device (1 = 1,000 farm accounts, 500 shoppers)', default: '1' },
   },
   run: (context) => (context.flags.attack === 'true' ? runAttackBench(context) : run(context)),
 };
