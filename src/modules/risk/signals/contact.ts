@@ -10,7 +10,24 @@ export interface PhoneShape {
   country: string | undefined;
 }
 
+/** Parsing costs tens of microseconds: results are kept per (number, region), bounded like the UA cache. */
+const CACHE_SIZE = 10_000;
+const phones = new Map<string, PhoneShape | undefined>();
+const addresses = new Map<string, string | undefined>();
+
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  if (cache.has(key)) return cache.get(key) as T;
+  const value = make();
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 export function phoneShape(raw: string, defaultCountry?: string): PhoneShape | undefined {
+  return cached(phones, `${defaultCountry ?? ''}|${raw}`, () => parsePhone(raw, defaultCountry));
+}
+
+function parsePhone(raw: string, defaultCountry?: string): PhoneShape | undefined {
   const text = raw.slice(0, 64);
   const digits = text.replace(/\D/g, '');
   if (digits.length < 5) return undefined;
@@ -33,6 +50,10 @@ const ABBREVIATIONS: Readonly<Record<string, string>> = {
 
 /** The address as a key: accents and punctuation dropped, words abbreviated one way, "#" read as apt. */
 export function addressFingerprint(raw: string): string | undefined {
+  return cached(addresses, raw, () => foldAddress(raw));
+}
+
+function foldAddress(raw: string): string | undefined {
   const words = raw
     .slice(0, 500)
     .normalize('NFKD')
