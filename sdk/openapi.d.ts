@@ -4017,6 +4017,9 @@ export interface components {
             deviceId?: string;
             email?: string;
             ip?: string;
+            phone?: string;
+            shippingAddress?: string;
+            shippingCountry?: string;
             userAgent?: string;
         };
         /** RiskList */

@@ -18,6 +18,10 @@ import { activePolicy, decideOn, platformRisk } from '../../src/modules/risk/eng
 import { riskModule, riskService, DECISION_POINTS, type PolicyDocument, type RiskInput } from '../../src/modules/risk/index.ts';
 import { BUNDLED_DISPOSABLE_DOMAINS } from '../../src/modules/risk/signals/disposable-domains.ts';
 import { SlidingCounters } from '../../src/modules/risk/signals/velocity.ts';
+import { CounterSync } from '../../src/modules/risk/signals/velocity-redis.ts';
+import { AccountLinks } from '../../src/modules/risk/signals/links.ts';
+import { closeRedis, deleteKeysWithPrefix, openRedis } from '../../src/kernel/redis.ts';
+import { randomBytes } from 'node:crypto';
 import { waitForQuietIfAsked } from '../lib/rounds.ts';
 import { runAttackBench } from '../risk-attack/run-bench.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
@@ -48,9 +52,11 @@ function inputs(count: number): RiskInput[] {
   return Array.from({ length: count }, (_, i) => {
     if (i % 10 < 3) {
       const email = i % 2 === 0 ? `hunter${10_000 + i}@mailinator.com` : `farm.boss+${i}@gmail.com`;
-      return { ip: `203.0.113.${i % 20}`, deviceId: `farm-${i % 30}`, userAgent: i % 3 === 0 ? HEADLESS : CHROME, email, accountId: `farm-acct-${i}`, accountCreatedAt: created, amount: 1999 };
+      const custom = { coupon_code: 'NEW10', phone: `07700 9001${i % 40}`, shipping_address: `${i % 5} Farm Road, Flat ${i % 3}`, shipping_country: 'GB' };
+      return { ip: `203.0.113.${i % 20}`, deviceId: `farm-${i % 30}`, userAgent: i % 3 === 0 ? HEADLESS : CHROME, email, accountId: `farm-acct-${i}`, accountCreatedAt: created, amount: 1999, custom };
     }
-    return { ip: `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, deviceId: `own-${i}`, userAgent: CHROME, email: `shopper${String.fromCharCode(97 + (i % 26))}@example.com`, accountId: `acct-${i}`, accountCreatedAt: '2024-01-01T00:00:00Z', amount: 4999 };
+    const custom = { coupon_code: 'NEW10', phone: `+44 7700 ${String(100_000 + i).slice(-6)}`, shipping_address: `${i} High Street`, shipping_country: 'GB' };
+    return { ip: `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, deviceId: `own-${i}`, userAgent: CHROME, email: `shopper${String.fromCharCode(97 + (i % 26))}@example.com`, accountId: `acct-${i}`, accountCreatedAt: '2024-01-01T00:00:00Z', amount: 4999, custom };
   });
 }
 
@@ -100,7 +106,29 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const state = platformRisk('bench', policies, { block: [{ kind: 'ip', value: '192.0.2.0/24' }], allow: [], disposable: [] });
   const bundled = new Set(BUNDLED_DISPOSABLE_DOMAINS);
   const counters = new SlidingCounters();
-  const engine = (input: RiskInput) => decideOn(state, 'coupon', input, { counters, bundledDisposable: bundled, now: Date.now() });
+  const links = new AccountLinks();
+  const engine = (input: RiskInput) => decideOn(state, 'coupon', input, { counters, bundledDisposable: bundled, now: Date.now(), links });
+  // The same engine with its counters shared through Redis (the sync every 100 ms, as a node runs it).
+  const paths: [string, Decide, boolean][] = [['engine', engine, false]];
+  const redisUrl = context.flags['redis-url']!;
+  if (redisUrl !== 'none') {
+    try {
+      const redis = await openRedis({ redisUrl });
+      const prefix = `souk_bench:${randomBytes(5).toString('hex')}:`;
+      context.cleanup.add(`delete Redis keys ${prefix}*`, async () => {
+        await deleteKeysWithPrefix(redis, prefix);
+        await closeRedis(redis);
+      });
+      const shared = new SlidingCounters();
+      const sync = new CounterSync(shared, redis, { prefix });
+      sync.start();
+      context.cleanup.add('stop the counter sync', () => sync.stop());
+      const sharedLinks = new AccountLinks();
+      paths.push(['engine, Redis counters', (input) => decideOn(state, 'coupon', input, { counters: shared, bundledDisposable: bundled, now: Date.now(), links: sharedLinks }), false]);
+    } catch (error) {
+      log(`Redis at ${redisUrl} not used: ${(error as Error).message}`);
+    }
+  }
 
   log('starting an embedded Souk for the service path');
   const souk = await createSouk({ inMemory: true, logger: false, config: { seedDemo: false, platformRefreshMs: 0, redisUrl: undefined, eventsTransport: 'embedded' } });
@@ -109,18 +137,18 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const risk = riskService({ runtime: souk.runtimeOf(riskModule), events: souk.ctx.events });
   await risk.putPolicy(pdb, 'coupon', policy, 'bench');
   const service = (input: RiskInput) => risk.decide(pdb, 'coupon', input);
+  paths.push(['service', service, true]);
 
-  const rounds: Record<'engine' | 'service', PathResult[]> = { engine: [], service: [] };
+  const rounds: Record<string, PathResult[]> = Object.fromEntries(paths.map(([name]) => [name, []]));
   if (options.warmupSeconds > 0) {
     log(`warm-up ${options.warmupSeconds} s per path`);
-    await measurePath(engine, false, pool, options.warmupSeconds / 2);
-    await measurePath(service, true, pool, options.warmupSeconds / 2);
+    for (const [, decide, awaited] of paths) await measurePath(decide, awaited, pool, options.warmupSeconds / paths.length);
   }
   for (let r = 0; r < options.rounds; r++) {
-    for (const [name, decide, awaited] of [['engine', engine, false], ['service', service, true]] as const) {
+    for (const [name, decide, awaited] of paths) {
       await waitForQuietIfAsked(options.quietWaitSeconds, log);
       const result = await measurePath(decide, awaited, pool, options.durationSeconds);
-      rounds[name].push(result);
+      rounds[name]!.push(result);
       log(`round ${r + 1} ${name}: ${result.perSecond.toLocaleString('en-US')} decisions/s (${result.perCpuSecond.toLocaleString('en-US')} per CPU-second), p99 ${result.p99Ms} ms`);
     }
   }
@@ -132,8 +160,8 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     p99Ms: round(median(list.map((x) => x.p99Ms)), 4),
     maxMs: round(median(list.map((x) => x.maxMs)), 3),
   });
-  const rows = (['engine', 'service'] as const).map((name) => {
-    const m = medianOf(rounds[name]);
+  const rows = paths.map(([name]) => {
+    const m = medianOf(rounds[name]!);
     const met = m.perCpuSecond >= GOALS.decisionsPerSecond && m.p99Ms < GOALS.p99Ms ? 'yes' : 'no';
     return [name, m.perSecond, m.perCpuSecond, m.p50Ms, m.p99Ms, m.maxMs, met];
   });
@@ -173,6 +201,7 @@ export const riskScenario: Scenario = {
   description: 'Risk engine decisions per second and per-decision latency on one core, engine and service paths; --attack: the scripted bonus-hunter attack and its confusion table.',
   flags: {
     inputs: { description: 'distinct inputs rotated over', default: '20000' },
+    'redis-url': { description: 'Redis for the path with shared velocity counters ("none": skip it)', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     attack: { description: 'run the scripted bonus-hunter attack over HTTP instead (bench/risk-attack/)', default: 'false', switch: true },
     scale: { description: 'with --attack: run it this many times smaller, same accounts per IP and device (1 = 1,000 farm accounts, 500 shoppers)', default: '1' },
   },

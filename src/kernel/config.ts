@@ -59,6 +59,8 @@ export interface Config extends ModuleEnvSettings {
   redisUrl: string | undefined;
   /** Prefix of every Redis key Souk writes: separate installations (or test runs) sharing one Redis. */
   redisKeyPrefix: string;
+  /** A MaxMind .mmdb (GeoLite2/GeoIP2 Country or City) for the risk engine's ip_country signal. */
+  riskGeoIpFile: string | undefined;
   /** Bearer token /metrics requires; when unset /metrics is not served (404). */
   metricsToken: string | undefined;
   /** Origins (scheme://host[:port]) allowed to call /admin from a browser; none by default. */
@@ -154,6 +156,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     eventsRetryMaxMs: int('SOUK_EVENTS_RETRY_MAX_MS', 5 * 60_000),
     redisUrl: process.env.REDIS_URL || undefined,
     redisKeyPrefix: process.env.SOUK_REDIS_PREFIX || 'souk:',
+    riskGeoIpFile: process.env.SOUK_RISK_GEOIP_FILE || undefined,
     metricsToken: process.env.SOUK_METRICS_TOKEN || undefined,
     adminCorsOrigins: origins('SOUK_ADMIN_CORS_ORIGINS'),
     shutdownTimeoutMs: positiveIntEnv(process.env, 'SOUK_SHUTDOWN_TIMEOUT_MS', 10_000),

@@ -6,6 +6,8 @@ import { CompiledList, type EntryKind, type ListEntry } from './lists.ts';
 import type { DecisionPoint, PolicyDocument, RiskAction } from './policy.ts';
 import { extractSignals, type RiskInput, type Signals } from './signals/extract.ts';
 import type { SlidingCounters } from './signals/velocity.ts';
+import type { AccountLinks } from './signals/links.ts';
+import type { CountryOf } from './signals/geo.ts';
 
 /** A platform's policy for one point as the engine runs it: the version and its compiled form. */
 export interface ActivePolicy {
@@ -72,7 +74,7 @@ export function decideOn(
   state: PlatformRisk,
   point: DecisionPoint,
   input: RiskInput,
-  deps: { counters: SlidingCounters; bundledDisposable: ReadonlySet<string>; now: number },
+  deps: { counters: SlidingCounters; bundledDisposable: ReadonlySet<string>; now: number; links?: AccountLinks; countryOf?: CountryOf },
 ): Decision {
   const policy = state.policies.get(point)!;
   const { signals, ip } = extractSignals(input, {
@@ -81,6 +83,9 @@ export function decideOn(
     counters: deps.counters,
     counterScope: `${state.platformId}|${point}`,
     now: deps.now,
+    links: deps.links,
+    linkScope: state.platformId,
+    countryOf: deps.countryOf,
   });
   const version = policy.version;
   // The shadow sees the very signals the live policy saw (the counters are hit once, above), so running

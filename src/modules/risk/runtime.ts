@@ -13,6 +13,8 @@ import { SpentChallenges } from './challenge/pow.ts';
 import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import { CounterSync } from './signals/velocity-redis.ts';
+import { AccountLinks } from './signals/links.ts';
+import { openGeoIp, type CountryOf } from './signals/geo.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { currentVersions, listEntries } from './store.ts';
 import { shadowPolicies } from './shadow-store.ts';
@@ -23,6 +25,10 @@ const SWEEP_MS = 60_000;
 
 export class RiskRuntime {
   readonly counters = new SlidingCounters();
+  /** Accounts seen per device, IP and address on this node (signals/links.ts). */
+  readonly links = new AccountLinks();
+  /** The IP's country, when SOUK_RISK_GEOIP_FILE names a MaxMind database (opened at start). */
+  countryOf: CountryOf | undefined;
   readonly bundledDisposable: ReadonlySet<string> = new Set(BUNDLED_DISPOSABLE_DOMAINS);
   readonly recorder: DecisionRecorder;
   /** Challenge answers redeemed on this node: each passes once (challenge/pow.ts). */
@@ -81,6 +87,13 @@ export class RiskRuntime {
 
   async start(): Promise<void> {
     this.recorder.start();
+    if (this.ctx.config.riskGeoIpFile) {
+      try {
+        this.countryOf = await openGeoIp(this.ctx.config.riskGeoIpFile);
+      } catch (error) {
+        throw new Error(`SOUK_RISK_GEOIP_FILE ${this.ctx.config.riskGeoIpFile} cannot be read as a MaxMind database: ${(error as Error).message}`);
+      }
+    }
     if (this.ctx.config.redisUrl) {
       const log = this.ctx.log;
       let warned = 0;
@@ -116,6 +129,7 @@ export class RiskRuntime {
     this.redis = undefined;
     this.invalidate();
     this.counters.clear();
+    this.links.clear();
     this.spentChallenges.clear();
   }
 }

@@ -49,6 +49,9 @@ export const RiskInputSchema = Type.Object(
     accountId: Type.Optional(Type.String({ maxLength: 200 })),
     accountCreatedAt: Type.Optional(Type.String({ format: 'date-time' })),
     amount: Type.Optional(Type.Number()),
+    phone: Type.Optional(Type.String({ maxLength: 64 })),
+    shippingAddress: Type.Optional(Type.String({ maxLength: 500 })),
+    shippingCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
     custom: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }), Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]), {
         maxProperties: 50,

@@ -78,7 +78,7 @@ export function riskService(deps: RiskDeps): RiskService {
       const state = runtime.loaded(pdb.platformId) ?? (await runtime.stateOf(pdb));
       const now = Date.now();
       const started = performance.now();
-      const decision = decideOn(state, point, input, { counters: runtime.counters, bundledDisposable: runtime.bundledDisposable, now });
+      const decision = decideOn(state, point, input, { counters: runtime.counters, bundledDisposable: runtime.bundledDisposable, now, links: runtime.links, countryOf: runtime.countryOf });
       const { metrics } = runtime;
       metrics.decisionSeconds.observe({ point }, (performance.now() - started) / 1000);
       metrics.decisions.inc({ point, action: decision.action });
@@ -101,7 +101,7 @@ export function riskService(deps: RiskDeps): RiskService {
         policies = new Map(policies).set(point, activePolicy(-1, draft as store.PolicyVersion['document']));
       }
       // A scratch counter set: a trial never counts toward real velocity.
-      return decideOn({ ...state, policies }, point, input, { counters: new SlidingCounters(), bundledDisposable: runtime.bundledDisposable, now: Date.now() });
+      return decideOn({ ...state, policies }, point, input, { counters: new SlidingCounters(), bundledDisposable: runtime.bundledDisposable, now: Date.now(), countryOf: runtime.countryOf });
     },
 
     async currentPolicies(pdb) {

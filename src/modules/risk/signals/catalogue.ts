@@ -3,7 +3,7 @@
 // of the same platform sharing the key within the window, the current one included.
 import type { VelocityWindow } from './velocity.ts';
 
-export const VELOCITY_KEYS = ['ip', 'subnet', 'device', 'account', 'email'] as const;
+export const VELOCITY_KEYS = ['ip', 'subnet', 'device', 'account', 'email', 'phone', 'address', 'coupon', 'sale'] as const;
 export type VelocityKey = (typeof VELOCITY_KEYS)[number];
 const WINDOWS: readonly VelocityWindow[] = ['1m', '1h', '24h'];
 
@@ -17,6 +17,10 @@ export const SIGNAL_NAMES = [
   'device_id', // the x-device-id header
   'device_present',
   'user_agent_class', // browser | headless | script | bot | empty | other
+  'user_agent_browser', // the parser's browser name (Chrome, Mobile Safari, Chrome Headless, …)
+  'user_agent_browser_major', // its major version
+  'user_agent_os', // Windows, iOS, Android, Linux, …
+  'user_agent_device', // mobile | tablet | desktop | smarttv | … (absent for scripts)
   'email_domain',
   'email_disposable', // the domain (or a parent) is bundled or on the platform's disposable list
   'email_aliased', // a plus tag or Gmail dots were folded away
@@ -24,6 +28,17 @@ export const SIGNAL_NAMES = [
   'email_fingerprint', // the mailbox the address reaches, aliases folded
   'account_id',
   'account_age_hours', // hours since the account was created
+  'phone_fingerprint', // the phone in E.164 (the shipping country as default region), else its digits
+  'phone_valid', // libphonenumber-js says it is a possible, valid number
+  'phone_country', // the country the number belongs to
+  'address_fingerprint', // the shipping address folded: case, accents, punctuation, abbreviations
+  'shipping_country', // ISO alpha-2, as the caller gave it
+  'ip_country', // the IP's country from SOUK_RISK_GEOIP_FILE (absent without one)
+  'ip_country_mismatch', // ip_country and shipping_country both known and different
+  'accounts_on_device', // distinct accounts this node saw on the device (any point of the platform)
+  'accounts_on_ip',
+  'accounts_on_address',
+  'account_cluster_size', // the largest of the three
   'amount', // the money at stake, in minor units, when the caller has one
   ...VELOCITY_SIGNALS,
 ] as const;

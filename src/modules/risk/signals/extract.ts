@@ -2,9 +2,12 @@
 // increments (a decision is an attempt, whatever its outcome, so a denied burst still counts).
 import { domainListed, emailShape } from './email.ts';
 import { ipShape, type IpShape } from './ip.ts';
-import { userAgentClass } from './user-agent.ts';
+import { userAgentInfo } from './user-agent.ts';
 import type { SlidingCounters } from './velocity.ts';
 import { VELOCITY_KEYS, VELOCITY_SIGNALS } from './catalogue.ts';
+import { addressFingerprint, phoneShape } from './contact.ts';
+import type { CountryOf } from './geo.ts';
+import type { AccountLinks } from './links.ts';
 
 /** What a caller knows about the request being judged. Everything is optional: absent means unknown. */
 export interface RiskInput {
@@ -16,7 +19,12 @@ export interface RiskInput {
   /** When the account was created (ISO string, Date or epoch milliseconds). */
   accountCreatedAt?: string | Date | number;
   amount?: number;
-  /** The caller's own signals, named custom.<name> in rules. */
+  phone?: string;
+  /** The shipping address in one line, as the customer gave it. */
+  shippingAddress?: string;
+  /** ISO 3166 alpha-2. */
+  shippingCountry?: string;
+  /** The caller's own signals, named custom.<name> in rules (custom.phone, custom.shipping_address, custom.shipping_country, custom.coupon_code and custom.sale_id are read as the fields above too). */
   custom?: Record<string, string | number | boolean>;
 }
 
@@ -31,6 +39,11 @@ export interface SignalContext {
   /** Prefix of counter keys: the platform and decision point, so neither ever counts for another. */
   counterScope: string;
   now: number;
+  /** Accounts seen per device, IP and address, and the platform they are kept under. */
+  links?: AccountLinks;
+  linkScope?: string;
+  /** The country of an IP (SOUK_RISK_GEOIP_FILE), when the node has a database. */
+  countryOf?: CountryOf;
 }
 
 const MAX_ID = 200;
@@ -49,12 +62,24 @@ export interface Extracted {
 
 /** Reused by every decision: the counts of one key, written by hit and copied into the signals at once. */
 const counts = [0, 0, 0];
+const linked = [0, 0, 0];
+
+const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
 
 export function extractSignals(input: RiskInput, context: SignalContext): Extracted {
   const ip = input.ip === undefined ? undefined : ipShape(input.ip);
   const email = input.email === undefined ? undefined : emailShape(input.email);
   const deviceId = bounded(input.deviceId);
   const accountId = bounded(input.accountId);
+  const ua = userAgentInfo(input.userAgent);
+  const custom = input.custom;
+  const shippingCountryRaw = text(input.shippingCountry) ?? text(custom?.shipping_country);
+  const shippingCountry = shippingCountryRaw === undefined ? undefined : shippingCountryRaw.trim().toUpperCase().slice(0, 2);
+  const phoneRaw = text(input.phone) ?? text(custom?.phone);
+  const phone = phoneRaw === undefined ? undefined : phoneShape(phoneRaw, shippingCountry);
+  const addressRaw = text(input.shippingAddress) ?? text(custom?.shipping_address);
+  const address = addressRaw === undefined ? undefined : addressFingerprint(addressRaw);
+  const ipCountry = ip === undefined || ip.private || context.countryOf === undefined ? undefined : context.countryOf(ip.address);
   const signals: Signals = {
     ip: ip?.address,
     ip_prefix: ip?.prefix,
@@ -62,7 +87,11 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     ip_private: ip?.private,
     device_id: deviceId,
     device_present: deviceId !== undefined,
-    user_agent_class: userAgentClass(input.userAgent),
+    user_agent_class: ua.class,
+    user_agent_browser: ua.browser,
+    user_agent_browser_major: ua.browserMajor,
+    user_agent_os: ua.os,
+    user_agent_device: ua.device,
     email_domain: email?.domain,
     email_disposable: email === undefined ? undefined : domainListed(email.domain, context.disposableDomains) || domainListed(email.domain, context.extraDisposableDomains),
     email_aliased: email?.aliased,
@@ -70,6 +99,17 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     email_fingerprint: email?.fingerprint,
     account_id: accountId,
     account_age_hours: ageHours(input.accountCreatedAt, context.now),
+    phone_fingerprint: phone?.fingerprint,
+    phone_valid: phone?.valid,
+    phone_country: phone?.country,
+    address_fingerprint: address,
+    shipping_country: shippingCountry,
+    ip_country: ipCountry,
+    ip_country_mismatch: ipCountry !== undefined && shippingCountry !== undefined ? ipCountry !== shippingCountry : undefined,
+    accounts_on_device: undefined,
+    accounts_on_ip: undefined,
+    accounts_on_address: undefined,
+    account_cluster_size: undefined,
     amount: typeof input.amount === 'number' && Number.isFinite(input.amount) ? input.amount : undefined,
     // Every velocity signal is named here, so each decision's signals share one shape (fast to read).
     velocity_ip_1m: undefined,
@@ -87,9 +127,23 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     velocity_email_1m: undefined,
     velocity_email_1h: undefined,
     velocity_email_24h: undefined,
+    velocity_phone_1m: undefined,
+    velocity_phone_1h: undefined,
+    velocity_phone_24h: undefined,
+    velocity_address_1m: undefined,
+    velocity_address_1h: undefined,
+    velocity_address_24h: undefined,
+    velocity_coupon_1m: undefined,
+    velocity_coupon_1h: undefined,
+    velocity_coupon_24h: undefined,
+    velocity_sale_1m: undefined,
+    velocity_sale_1h: undefined,
+    velocity_sale_24h: undefined,
   };
-  // In VELOCITY_KEYS order: ip, subnet, device, account, email.
-  const keys = [ip?.address, ip?.prefix, deviceId, accountId, email?.fingerprint];
+  // In VELOCITY_KEYS order: ip, subnet, device, account, email, phone, address, coupon, sale.
+  const coupon = text(custom?.coupon_code);
+  const sale = text(custom?.sale_id);
+  const keys = [ip?.address, ip?.prefix, deviceId, accountId, email?.fingerprint, phone?.fingerprint, address, coupon?.toUpperCase().slice(0, MAX_ID), sale?.slice(0, MAX_ID)];
   const maps = context.counters.scope(context.counterScope, VELOCITY_KEYS.length);
   for (let k = 0; k < VELOCITY_KEYS.length; k++) {
     const key = keys[k];
@@ -97,8 +151,16 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     context.counters.hit(maps[k]!, key, context.now, counts);
     for (let w = 0; w < 3; w++) signals[VELOCITY_SIGNALS[k * 3 + w]!] = counts[w];
   }
-  if (input.custom) {
-    for (const [name, value] of Object.entries(input.custom)) {
+  if (accountId !== undefined && context.links !== undefined && context.linkScope !== undefined) {
+    // In LINK_KINDS order: device, ip, address.
+    context.links.link(context.linkScope, accountId, [deviceId, ip?.address, address], linked);
+    if (deviceId !== undefined) signals.accounts_on_device = linked[0];
+    if (ip !== undefined) signals.accounts_on_ip = linked[1];
+    if (address !== undefined) signals.accounts_on_address = linked[2];
+    signals.account_cluster_size = Math.max(linked[0]!, linked[1]!, linked[2]!);
+  }
+  if (custom) {
+    for (const [name, value] of Object.entries(custom)) {
       if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) signals[`custom.${name}`] = value;
     }
   }

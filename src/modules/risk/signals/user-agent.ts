@@ -1,19 +1,64 @@
-// User-agent classes: enough to tell a person's browser from automation without a parser dependency
-// (ua-parser-js v2 is AGPL). Only the class matters to a policy; it is read from well-known markers.
+// User agents, read with ua-parser-js v1 (MIT; v2 is AGPL, so it stays on 1.x) for the browser, OS and
+// device, plus markers the parser does not classify: headless and automation drivers, HTTP libraries
+// and command-line clients, crawlers. A parse costs ~0.1 ms, so results are kept per user-agent string
+// (a shop sees few distinct ones; a flood of made-up ones only fills the bounded cache).
+import UAParser from 'ua-parser-js';
+
 export const USER_AGENT_CLASSES = ['browser', 'headless', 'script', 'bot', 'empty', 'other'] as const;
 export type UserAgentClass = (typeof USER_AGENT_CLASSES)[number];
 
-const HEADLESS = /headlesschrome|phantomjs|puppeteer|playwright|selenium|webdriver|slimerjs|electron\/.*headless/i;
+export interface UserAgentInfo {
+  class: UserAgentClass;
+  /** The parser's browser name ("Chrome", "Mobile Safari", "Chrome Headless"), when it knows one. */
+  browser: string | undefined;
+  browserMajor: number | undefined;
+  os: string | undefined;
+  /** mobile, tablet, smarttv, wearable, console or embedded as the parser says; desktop for a browser it does not place. */
+  device: string | undefined;
+}
+
+const HEADLESS = /headless|phantomjs|puppeteer|playwright|selenium|webdriver|slimerjs|electron\/.*headless|lighthouse/i;
 const SCRIPT =
   /^(curl|wget|python-requests|python-urllib|python-httpx|aiohttp|httpx|go-http-client|java\/|okhttp|axios|node-fetch|undici|got |libwww-perl|postmanruntime|apache-httpclient|scrapy|insomnia|httpie|ruby|php|guzzlehttp|dart|deno|bun\/|node)/i;
 const BOT = /bot\b|bot\/|crawler|spider|slurp|facebookexternalhit|preview/i;
-const BROWSER = /^mozilla\/5\.0 \(.+\) (applewebkit|gecko)/i;
+
+const EMPTY: UserAgentInfo = Object.freeze({ class: 'empty', browser: undefined, browserMajor: undefined, os: undefined, device: undefined });
+const CACHE_SIZE = 5_000;
+const cache = new Map<string, UserAgentInfo>();
+
+function parse(ua: string): UserAgentInfo {
+  const result = new UAParser(ua).getResult();
+  const browser = result.browser.name;
+  const major = result.browser.major === undefined ? undefined : Number.parseInt(result.browser.major, 10);
+  const kind: UserAgentClass = HEADLESS.test(ua)
+    ? 'headless'
+    : SCRIPT.test(ua)
+      ? 'script'
+      : BOT.test(ua)
+        ? 'bot'
+        : browser !== undefined && result.engine.name !== undefined
+          ? 'browser'
+          : 'other';
+  return {
+    class: kind,
+    browser,
+    browserMajor: major !== undefined && Number.isFinite(major) ? major : undefined,
+    os: result.os.name,
+    device: result.device.type ?? (kind === 'browser' || kind === 'headless' ? 'desktop' : undefined),
+  };
+}
+
+export function userAgentInfo(ua: string | undefined): UserAgentInfo {
+  if (ua === undefined || ua.trim() === '') return EMPTY;
+  let info = cache.get(ua);
+  if (info === undefined) {
+    info = parse(ua.slice(0, 1000));
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(ua, info);
+  }
+  return info;
+}
 
 export function userAgentClass(ua: string | undefined): UserAgentClass {
-  if (ua === undefined || ua.trim() === '') return 'empty';
-  if (HEADLESS.test(ua)) return 'headless';
-  if (SCRIPT.test(ua)) return 'script';
-  if (BOT.test(ua)) return 'bot';
-  if (BROWSER.test(ua)) return 'browser';
-  return 'other';
+  return userAgentInfo(ua).class;
 }

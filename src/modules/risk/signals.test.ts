@@ -1,0 +1,113 @@
+// The signals added for bonus hunters: the parsed user agent (headless and scripted clients, browser,
+// OS, device), phones and addresses folded to one spelling, account links (cluster sizes), the IP's
+// country against the shipping country, and velocity per phone, address, coupon and sale.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extractSignals, type RiskInput } from './signals/extract.ts';
+import { addressFingerprint, phoneShape } from './signals/contact.ts';
+import { openGeoIp } from './signals/geo.ts';
+import { AccountLinks } from './signals/links.ts';
+import { userAgentInfo } from './signals/user-agent.ts';
+import { SlidingCounters } from './signals/velocity.ts';
+import { emailShape } from './signals/email.ts';
+
+const UA = {
+  chrome: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  headless: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36',
+  playwright: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Playwright/1.48',
+};
+
+describe('risk signals', () => {
+  it('parses user agents: headless and scripted clients apart from browsers, with browser, OS and device', () => {
+    assert.deepEqual(userAgentInfo(UA.chrome), { class: 'browser', browser: 'Chrome', browserMajor: 131, os: 'Windows', device: 'desktop' });
+    assert.deepEqual(userAgentInfo(UA.iphone), { class: 'browser', browser: 'Mobile Safari', browserMajor: 17, os: 'iOS', device: 'mobile' });
+    assert.equal(userAgentInfo(UA.headless).class, 'headless');
+    assert.equal(userAgentInfo(UA.headless).browser, 'Chrome Headless');
+    assert.equal(userAgentInfo(UA.playwright).class, 'headless');
+    for (const script of ['curl/8.5.0', 'python-requests/2.31.0', 'Go-http-client/1.1', 'axios/1.7.2', 'okhttp/4.12.0']) assert.equal(userAgentInfo(script).class, 'script', script);
+    assert.equal(userAgentInfo('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)').class, 'bot');
+    assert.equal(userAgentInfo('').class, 'empty');
+    assert.equal(userAgentInfo('something odd').class, 'other');
+  });
+
+  it('folds emails: plus tags everywhere, Gmail dots, googlemail', () => {
+    assert.equal(emailShape('F.a.R.m+1@googlemail.com')!.fingerprint, 'farm@gmail.com');
+    assert.equal(emailShape('farm+coupon@example.com')!.fingerprint, 'farm@example.com');
+    assert.equal(emailShape('first.last@example.com')!.aliased, false, 'dots count only where the provider ignores them');
+  });
+
+  it('normalises phones to E.164 with the shipping country as the default region', () => {
+    const a = phoneShape('+44 20 7946 0958');
+    const b = phoneShape('020 7946 0958', 'GB');
+    const c = phoneShape('(0)20-7946-0958', 'GB');
+    assert.equal(a!.fingerprint, '+442079460958');
+    assert.equal(b!.fingerprint, a!.fingerprint);
+    assert.equal(c!.fingerprint, a!.fingerprint);
+    assert.equal(a!.country, 'GB');
+    assert.equal(phoneShape('12'), undefined);
+    assert.equal(phoneShape('0000000000')!.valid, false);
+  });
+
+  it('folds addresses: case, accents, punctuation and the usual abbreviations', () => {
+    const one = addressFingerprint('12 Main Street, Apartment 4');
+    assert.equal(one, '12 main st apt 4');
+    assert.equal(addressFingerprint('12 MAIN ST. #4'), one);
+    assert.equal(addressFingerprint('12, main   st, unit 4'), one);
+    assert.equal(addressFingerprint('Rué Général-Leclerc 3'), 'rue general leclerc 3');
+    assert.equal(addressFingerprint(' ,;'), undefined);
+  });
+
+  it('links accounts on a device, IP or address and counts the cluster; the IP country against the shipping country', () => {
+    const counters = new SlidingCounters();
+    const links = new AccountLinks();
+    const context = {
+      disposableDomains: new Set<string>(),
+      extraDisposableDomains: new Set<string>(),
+      counters,
+      counterScope: 'p|coupon',
+      now: Date.UTC(2026, 0, 1),
+      links,
+      linkScope: 'p',
+      countryOf: (ip: string) => (ip.startsWith('14.') ? 'VN' : 'GB'),
+    };
+    const input = (i: number): RiskInput => ({
+      accountId: `acct-${i}`,
+      deviceId: i < 6 ? 'shared-device' : `own-${i}`,
+      ip: i % 2 === 0 ? '14.160.0.9' : `81.2.69.${i}`,
+      custom: { shipping_address: i < 3 ? '9 Farm Road' : `${i} Own Lane`, shipping_country: 'gb', phone: '07700 900123', coupon_code: 'new10' },
+    });
+    let last;
+    for (let i = 0; i < 6; i++) last = extractSignals(input(i), context).signals;
+    assert.equal(last!.accounts_on_device, 6);
+    assert.equal(last!.accounts_on_ip, 1, 'account 5 is alone on its IP');
+    assert.equal(last!.account_cluster_size, 6);
+    const third = extractSignals({ ...input(2), accountId: 'acct-2' }, context).signals;
+    assert.equal(third.accounts_on_address, 3, 'the same account again does not grow the cluster');
+    assert.equal(third.accounts_on_ip, 3);
+    assert.equal(third.ip_country, 'VN');
+    assert.equal(third.shipping_country, 'GB');
+    assert.equal(third.ip_country_mismatch, true);
+    assert.equal(third.phone_fingerprint, '+447700900123');
+    assert.equal(third.velocity_phone_1m, 7);
+    assert.equal(third.velocity_coupon_24h, 7);
+    assert.equal(third.velocity_address_1h, 4, 'Farm Road: accounts 0-2, and account 2 again');
+    const own = extractSignals(input(7), context).signals;
+    assert.equal(own.ip_country_mismatch, false);
+    assert.equal(own.accounts_on_device, 1);
+    // Without an account there is nothing to link; without a database, no country.
+    const anonymous = extractSignals({ ip: '14.160.0.9' }, { ...context, countryOf: undefined }).signals;
+    assert.equal(anonymous.account_cluster_size, undefined);
+    assert.equal(anonymous.ip_country, undefined);
+  });
+
+  it('refuses a SOUK_RISK_GEOIP_FILE that is not a MaxMind database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'souk-geo-'));
+    const file = join(dir, 'not.mmdb');
+    writeFileSync(file, 'not a database');
+    await assert.rejects(openGeoIp(file));
+  });
+});
