@@ -156,9 +156,21 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
     await context.close();
   });
 
-  it("an owner runs the rest of the shop's day: stock ledger, customers, a coupon, a flash sale with live figures, events, webhooks, a live room, access", async () => {
+  it("an owner runs the rest of the shop's day: a CSV import with a per-row report, stock ledger, customers, a coupon, a flash sale with live figures, events, webhooks, a live room, access", async () => {
     const { context, page } = await signIn(OWNER.email, OWNER.password);
     const noProblem = async () => assert.equal(await page.locator('.problem').count(), 0, await page.locator('.problem').allTextContents().then((x) => x.join('; ')));
+
+    await page.goto(`${base}/console/p/console-a/products/import`);
+    const csv = 'handle,title,title:zh-CN,status,sku,price,option:colour\n' +
+      'tea-cup,Tea cup,茶杯,published,CUP-W,4.50,white\n' +
+      'tea-cup,Tea cup,茶杯,published,CUP-B,4.50,black\n' +
+      'Bad Handle!,Broken,,published,BAD-1,1,\n';
+    await page.getByLabel('Catalogue file').setInputFiles({ name: 'catalogue.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const report = page.getByTestId('import-report');
+    await report.getByText('2 of 2 products').waitFor();
+    await report.getByText('1 created, 0 updated, 0 unchanged, 1 failed').waitFor();
+    await report.getByRole('cell', { name: 'Bad Handle!' }).waitFor();
+    await page.screenshot({ path: join(OUT, 'import.png') });
 
     await page.goto(`${base}/console/p/console-a/inventory`);
     await page.getByTestId('ledger-table').getByText('Counted in the console').first().waitFor();

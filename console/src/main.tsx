@@ -15,6 +15,7 @@ import './style.css';
 const Dashboard = lazy(() => import('./pages/Dashboard.tsx'));
 const Products = lazy(() => import('./pages/Products.tsx'));
 const ProductEditor = lazy(() => import('./pages/ProductEditor.tsx'));
+const ProductImport = lazy(() => import('./pages/ProductImport.tsx'));
 const Orders = lazy(() => import('./pages/Orders.tsx'));
 const OrderDetail = lazy(() => import('./pages/OrderDetail.tsx'));
 const Inventory = lazy(() => import('./pages/Inventory.tsx'));
@@ -78,6 +79,7 @@ function App() {
           <Route index element={<Dashboard />} />
           <Route path="products" element={<Products />} />
           <Route path="products/new" element={<ProductEditor />} />
+          <Route path="products/import" element={<ProductImport />} />
           <Route path="products/:productId" element={<ProductEditor />} />
           <Route path="orders" element={<Orders />} />
           <Route path="orders/:orderId" element={<OrderDetail />} />

@@ -67,6 +67,7 @@ export const en = {
   'product.price': 'Price {currency}',
   'product.addVariant': 'Add variant',
   'product.categories': 'Categories',
+  'product.images': 'Images (one URL a line)',
   'product.noCategories': 'This platform has no categories.',
   'product.create': 'Create product',
   'product.stock': 'Stock',
@@ -273,6 +274,14 @@ export const en = {
   'risk.score': 'Score',
   'risk.rules': 'Rules fired',
   'risk.policies': 'Policies',
+  'import.title': 'Import products',
+  'import.help': 'A JSON file (an array of products, as the bulk API takes them) or a CSV with one row per variant: handle, title, description, status, sku, price, currency, title:zh-CN, option:size…',
+  'import.file': 'Catalogue file',
+  'import.progress': 'Import progress',
+  'import.count': '{done} of {total} products',
+  'import.summary': '{created} created, {updated} updated, {unchanged} unchanged, {failed} failed',
+  'import.row': 'Row',
+  'products.import': 'Import…',
 };
 
 export type MessageKey = keyof typeof en;
@@ -345,6 +354,7 @@ export const zh: Record<MessageKey, string> = {
   'product.price': '价格 {currency}',
   'product.addVariant': '添加规格',
   'product.categories': '分类',
+  'product.images': '图片（每行一个网址）',
   'product.noCategories': '此平台还没有分类。',
   'product.create': '创建商品',
   'product.stock': '库存',
@@ -551,4 +561,12 @@ export const zh: Record<MessageKey, string> = {
   'risk.score': '分数',
   'risk.rules': '命中规则',
   'risk.policies': '策略',
+  'import.title': '导入商品',
+  'import.help': 'JSON 文件（商品数组，与批量接口相同）或每行一个规格的 CSV：handle、title、description、status、sku、price、currency、title:zh-CN、option:size…',
+  'import.file': '商品文件',
+  'import.progress': '导入进度',
+  'import.count': '{done} / {total} 个商品',
+  'import.summary': '新建 {created}，更新 {updated}，未变 {unchanged}，失败 {failed}',
+  'import.row': '行',
+  'products.import': '导入…',
 };

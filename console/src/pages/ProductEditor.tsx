@@ -31,10 +31,12 @@ interface Form {
   options: OptionRow[];
   variants: VariantRow[];
   categories: string[];
+  /** Image URLs, one a line. */
+  images: string;
 }
 
 function emptyForm(): Form {
-  return { handle: '', title: '', description: '', status: 'draft', translations: {}, options: [], variants: [{ sku: '', title: '', options: {}, prices: {} }], categories: [] };
+  return { handle: '', title: '', description: '', status: 'draft', translations: {}, options: [], variants: [{ sku: '', title: '', options: {}, prices: {} }], categories: [], images: '' };
 }
 
 function formOf(p: Product): Form {
@@ -55,6 +57,7 @@ function formOf(p: Product): Form {
       prices: Object.fromEntries(v.prices.map((price) => [price.currency, toMajor(price.amount, price.currency)])),
     })),
     categories: p.categories.map((c) => c.id),
+    images: p.images.join('\n'),
   };
 }
 
@@ -117,7 +120,11 @@ export default function ProductEditor() {
         options: Object.fromEntries(options.map((o) => [o.name, row.options[o.name] ?? ''])),
         prices: pricesOf(row),
       });
-      const fields = { title: form.title, description: form.description, status: form.status, translations, options, categories: form.categories };
+      const images = form.images
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+      const fields = { title: form.title, description: form.description, status: form.status, translations, options, categories: form.categories, images };
       if (isNew) {
         return unwrap(
           await api.POST('/admin/platforms/{platform}/products', {
@@ -309,6 +316,21 @@ export default function ProductEditor() {
               {t('product.addVariant')}
             </button>
           </section>
+
+          <Field label={t('product.images')}>
+            <textarea name="images" rows={2} placeholder="https://…" value={form.images} onChange={(e) => set({ images: e.target.value })} />
+          </Field>
+          {form.images.trim() && (
+            <div className="row thumbs">
+              {form.images
+                .split('\n')
+                .map((u) => u.trim())
+                .filter(Boolean)
+                .map((u) => (
+                  <img key={u} src={u} alt="" loading="lazy" />
+                ))}
+            </div>
+          )}
 
           <section>
             <h2>{t('product.categories')}</h2>

@@ -49,9 +49,14 @@ export default function Products() {
       <div className="row head">
         <h1>{t('products.title')}</h1>
         {canWrite && (
-          <Link className="button primary" to={`/p/${platform.slug}/products/new`}>
-            {t('products.new')}
-          </Link>
+          <>
+            <Link className="button" to={`/p/${platform.slug}/products/import`}>
+              {t('products.import')}
+            </Link>
+            <Link className="button primary" to={`/p/${platform.slug}/products/new`}>
+              {t('products.new')}
+            </Link>
+          </>
         )}
       </div>
       <form className="row filters" onSubmit={search} role="search">
