@@ -13,7 +13,7 @@ import type { TargetResult } from '../bench/live/measure.ts';
 const cleanup = new CleanupStack();
 after(() => cleanup.runAll());
 
-it('runs the live benchmark at toy size: every viewer connects, frames arrive, no high-priority loss', { timeout: 300_000 }, async () => {
+it('runs the live benchmark at toy size: every viewer connects, frames arrive, no high-priority loss', { timeout: 600_000 }, async () => {
   const flags = Object.fromEntries(Object.entries(liveScenario.flags ?? {}).map(([name, flag]) => [name, flag.default]));
   Object.assign(flags, { parts: 'single', viewers: '200', likes: '200', drain: '1', 'probe-every': '5' });
   const report = await liveScenario.run({

@@ -61,7 +61,8 @@ function soukEnv(context: ScenarioContext, extra: Record<string, string> = {}): 
 }
 
 async function startLiveSouk(context: ScenarioContext, engine: 'embedded' | 'postgres', databaseUrl?: string, extra: Record<string, string> = {}): Promise<SoukServer> {
-  const souk = await startSoukServer({ engine, databaseUrl, cleanup: context.cleanup, entryArgs: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'live', 'souk-server.ts')], env: soukEnv(context, extra) });
+  // Start-up (PGlite migrations) took up to 140 s on the shared two cores; the run's --max-minutes bounds it anyway.
+  const souk = await startSoukServer({ engine, databaseUrl, cleanup: context.cleanup, entryArgs: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'live', 'souk-server.ts')], env: soukEnv(context, extra), readyTimeoutMs: 420_000 });
   context.log(`souk (${engine}) pid ${souk.pid} ready on ${souk.baseUrl} after ${Math.round(souk.readyAfterMs / 100) / 10} s`);
   return souk;
 }
