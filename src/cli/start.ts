@@ -21,6 +21,9 @@ export async function startCommand(args: string[]): Promise<number> {
   const fresh = !initial.databaseUrl && !embeddedDatabaseExists(initial.dataDir);
   console.error(`souk: database ${describeDatabase(initial)}${fresh ? ' (new, created now)' : ''}`);
 
+  // Spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT names a collector (kernel/otel.ts); before the app is
+  // built, which adds the request-span hook only then.
+  const tracing = await (await import('../kernel/otel.ts')).startOtlpTracing(process.env);
   const { createSouk } = await import('../server.ts');
   const souk = await createSouk();
   const { config, app } = souk;
@@ -38,7 +41,7 @@ export async function startCommand(args: string[]): Promise<number> {
       process.exit(1);
     }, shutdownTimeoutMs);
     deadline.unref();
-    souk.close().then(
+    souk.close().then(() => tracing?.shutdown()).then(
       () => process.exit(0),
       (error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');

@@ -6,6 +6,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newId } from '../ids.ts';
 import { requestTrace, runWithTrace } from '../trace.ts';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { startSpan, traceparentOf, tracingOn } from '../otel.ts';
 import type { AnySoukModule, ModuleContext } from '../context.ts';
 import { frameworkProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { setSecurityHeaders } from './headers.ts';
@@ -53,16 +55,37 @@ interface RequestTrace {
 
 /** The trace chosen for a raw request when its logger was made (see childLoggerFactory). */
 const kRequestTrace = Symbol('souk.requestTrace');
-type RawWithTrace = { [kRequestTrace]?: RequestTrace; headers: Record<string, string | string[] | undefined> };
+/** The request's OpenTelemetry span, when tracing is on (kernel/otel.ts). */
+const kRequestSpan = Symbol('souk.requestSpan');
+type RawWithTrace = { [kRequestTrace]?: RequestTrace; [kRequestSpan]?: Span; headers: Record<string, string | string[] | undefined>; method?: string };
 
 function traceOfRaw(raw: RawWithTrace): RequestTrace {
   let trace = raw[kRequestTrace];
   if (trace === undefined) {
     const incoming = raw.headers.traceparent;
-    trace = requestTrace(typeof incoming === 'string' ? incoming : undefined);
+    const parent = typeof incoming === 'string' ? incoming : undefined;
+    // With tracing on, the request's traceparent is its server span's, so what it emits hangs below it.
+    const span = tracingOn() ? startSpan(`${raw.method ?? 'HTTP'}`, parent, SpanKind.SERVER, { 'http.request.method': raw.method }) : undefined;
+    if (span !== undefined) raw[kRequestSpan] = span;
+    trace = span === undefined ? requestTrace(parent) : { traceparent: traceparentOf(span), traceId: span.spanContext().traceId };
     raw[kRequestTrace] = trace;
   }
   return trace;
+}
+
+/** Ends each request's span with its route and status (added only while tracing is on: no cost otherwise). */
+function installRequestSpans(app: FastifyInstance): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const span = (request.raw as unknown as RawWithTrace)[kRequestSpan];
+    if (span !== undefined) {
+      const route = request.routeOptions.url ?? 'unmatched';
+      span.updateName(`${request.method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': reply.statusCode });
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
+  });
 }
 
 /**
@@ -147,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
+  if (tracingOn()) installRequestSpans(app);
   installErrorHandling(app);
   installInputGuard(app);
   installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);

@@ -3,7 +3,8 @@
 // delivered twice is applied once.
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
-import { childTraceparent, runWithTrace } from '../../kernel/trace.ts';
+import { runWithTrace } from '../../kernel/trace.ts';
+import { inConsumerSpan } from '../../kernel/otel.ts';
 import type { DeliveredEvent, Subscription } from './types.ts';
 import type { EventMetrics } from './metrics.ts';
 
@@ -20,8 +21,9 @@ export class HandlerFailure extends Error {
 export type RunTransaction = <T>(fn: (tx: TxScope) => Promise<T>) => Promise<T>;
 
 function runHandler(sub: Subscription, event: DeliveredEvent, tx: TxScope): Promise<void> {
-  // The handler runs as a child span of the event, and whatever it emits records this event as its cause.
-  return runWithTrace({ traceparent: childTraceparent(event.traceparent), causedBy: event.id }, () => sub.handler(event, tx));
+  // The handler runs as a child span of the event (a consumer span when tracing is on), and whatever it
+  // emits records this event as its cause.
+  return inConsumerSpan(event.type, sub.consumer, event.traceparent, (traceparent) => runWithTrace({ traceparent, causedBy: event.id }, () => sub.handler(event, tx)));
 }
 
 /**

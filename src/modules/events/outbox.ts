@@ -3,7 +3,8 @@
 import { newId } from '../../kernel/ids.ts';
 import type { Queryable } from '../../kernel/db/types.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { childTraceparent, currentTrace } from '../../kernel/trace.ts';
+import { currentTrace } from '../../kernel/trace.ts';
+import { emitTraceparent } from '../../kernel/otel.ts';
 import type { BatchedEvent, EmitOptions } from './types.ts';
 
 const TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
@@ -31,7 +32,8 @@ function envelope(target: Target, type: string, options: EmitOptions) {
     id: newId(),
     platformId,
     key: options.key ?? null,
-    traceparent: childTraceparent(trace?.traceparent),
+    // A child of the emitting request or handler (a producer span when tracing is on).
+    traceparent: emitTraceparent(trace?.traceparent, type),
     causedBy: options.causedBy !== undefined ? options.causedBy : (trace?.causedBy ?? null),
   };
 }
@@ -63,7 +65,7 @@ function batchColumns(events: readonly BatchedEvent[]) {
     columns.payloads.push(JSON.stringify(event.payload ?? null));
     // Without a trace of its own (a batch written for this one request), an event takes the current one, as emit does.
     const trace = 'trace' in event ? event.trace : currentTrace();
-    columns.traceparents.push(childTraceparent(trace?.traceparent));
+    columns.traceparents.push(emitTraceparent(trace?.traceparent, event.type));
     columns.causes.push(trace?.causedBy ?? null);
   }
   return columns;
