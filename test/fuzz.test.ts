@@ -69,6 +69,7 @@ eachDatabase('fuzzing every route', (env) => {
       messageId: '00000000-0000-7000-8000-000000000000',
       giftId: '00000000-0000-7000-8000-000000000000',
       topUpId: '00000000-0000-7000-8000-000000000000',
+      messageType: 'poll',
       point: 'coupon',
       list: 'allow',
       decisionId: '00000000-0000-7000-8000-000000000000',

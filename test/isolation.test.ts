@@ -82,6 +82,8 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   const topUp = await env.app.inject({ method: 'POST', url: '/store/live/coins/top-ups', headers: { ...shop.store, authorization: `Bearer ${customer.json().token}` }, payload: { coins: 50 } });
   assert.equal(topUp.statusCode, 201, topUp.body);
   const giftId = gift.json().id as string;
+  const poll = await admin({ method: 'PUT', url: `/admin/platforms/${slug}/live/message-types/poll`, payload: { schema: { type: 'object', title: `${marker} poll` } } });
+  assert.equal(poll.statusCode, 200, poll.body);
   const topUpId = topUp.json().id as string;
   const decisionId = await seedRisk(env, shop, marker);
   return {
@@ -108,6 +110,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       messageId,
       giftId,
       topUpId,
+      messageType: 'poll',
       point: 'signup',
       list: 'block',
       decisionId,

@@ -5,6 +5,7 @@
 import type { SoukModule } from '../../kernel/context.ts';
 import { registerPaymentPayee } from '../payments/service.ts';
 import { liveCommerceDocs } from './commerce/openapi.ts';
+import { subscribePurchaseNotices } from './commerce/notices.ts';
 import { commerceRoutes } from './commerce/routes.ts';
 import { LIVE_COINS, topUpPayee } from './commerce/topups.ts';
 import { liveDocs } from './openapi.ts';
@@ -25,17 +26,21 @@ export const liveModule: SoukModule<LiveRuntime> = {
   tenantTables: ['live_rooms', 'live_messages', 'live_moderation', 'live_gifts', 'live_coin_balances', 'live_coin_topups', 'live_coin_ledger', 'live_message_types', 'live_room_orders'],
   settingsSchema: platformSettingsSchema,
   openapi: { ...liveDocs, ...liveCommerceDocs },
-  dependsOn: ['accounts', 'events', 'payments'],
+  dependsOn: ['accounts', 'events', 'payments', 'orders', 'catalog', 'inventory'],
   createRuntime: createLiveRuntime,
-  start: (_ctx, { hub }) => hub.start(),
+  start: async (_ctx, { hub, commerce }) => {
+    await hub.start();
+    commerce.start();
+  },
   // After HTTP stopped (the sockets are closed by then): the last likes and chat are written.
   stop: (_ctx, runtime) => stopLiveRuntime(runtime),
   async routes(app, ctx, runtime) {
     const live = new LiveService(ctx, runtime);
     await storeRoutes(app, ctx, runtime, live);
     adminRoutes(app, ctx, live);
-    commerceRoutes(app, ctx, runtime.hub);
+    commerceRoutes(app, ctx, runtime);
   },
+  subscribe: (ctx, runtime) => subscribePurchaseNotices(ctx, runtime.hub, MODULE_NAME),
 };
 
 export type { LiveRuntime } from './runtime.ts';

@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { eachDatabase } from '../../../test/harness.ts';
-import { createShop, COMMERCE_MODULES, expectProblem, registerCustomer, type Shop } from '../../../test/commerce.ts';
+import { checkout, createShop, COMMERCE_MODULES, expectProblem, readyCart, registerCustomer, type Shop } from '../../../test/commerce.ts';
 import { LiveClient } from '../../../test/live-client.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { paymentsModule, signedSandboxWebhook } from '../payments/index.ts';
@@ -60,6 +60,42 @@ eachDatabase('live commerce', (env) => {
 
   const sendGift = (shop: Shop, token: string, roomId: string, body: Record<string, unknown>, key: string) =>
     shop.store({ method: 'POST', url: `/store/live/rooms/${roomId}/gifts`, headers: { ...as(token), 'idempotency-key': key }, payload: body });
+
+  /** A published product with one variant, its price and stock. */
+  async function product(shop: Shop, title: string, price: number, stock: number): Promise<{ productId: string; variantId: string }> {
+    const handle = `${title.toLowerCase().replace(/\W+/g, '-')}-${Math.random().toString(36).slice(2, 8)}`;
+    const res = await shop.admin({
+      method: 'POST',
+      url: `/admin/platforms/${shop.slug}/products`,
+      payload: { handle, title, status: 'published', images: ['https://img.test/p.jpg'], variants: [{ sku: handle, prices: [{ currency: 'USD', amount: price }] }] },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const variantId = res.json().variants[0].id as string;
+    const set = await shop.admin({ method: 'PUT', url: `/admin/platforms/${shop.slug}/inventory/levels/${variantId}`, payload: { onHand: stock, reason: 'test stock' } });
+    assert.equal(set.statusCode, 200, set.body);
+    return { productId: res.json().id as string, variantId };
+  }
+
+  /** A customer's checkout from the room (liveRoomId), paid through the sandbox. */
+  async function buyFromRoom(shop: Shop, token: string, variantId: string, roomId: string, key: string): Promise<{ id: string; liveRoomId: string | null; total: number }> {
+    const cartId = await readyCart(shop, [{ variantId, quantity: 1 }], { customerToken: token });
+    const placed = await checkout(shop, cartId, key, { customerToken: token, payload: { liveRoomId: roomId } });
+    assert.equal(placed.statusCode, 201, placed.body);
+    const order = placed.json();
+    const started = await shop.store({ method: 'POST', url: `/store/orders/${order.id}/payments`, headers: as(token), payload: { provider: 'sandbox' } });
+    assert.equal(started.statusCode, 201, started.body);
+    const signed = await signedSandboxWebhook(env.souk.runtimeOf(paymentsModule), { platformId: shop.platform.platform.id, paymentId: started.json().paymentId });
+    const hook = await shop.store({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: signed.headers, payload: signed.body });
+    assert.equal(hook.json().outcome, 'applied', hook.body);
+    return { id: order.id, liveRoomId: order.liveRoomId, total: order.totals.total };
+  }
+
+  const pin = (shop: Shop, roomId: string, productId: string) => shop.admin({ method: 'PUT', url: `/admin/platforms/${shop.slug}/live/rooms/${roomId}/card`, payload: { productId } });
+  const stats = async (shop: Shop, roomId: string) => {
+    const res = await shop.admin({ method: 'GET', url: `/admin/platforms/${shop.slug}/live/rooms/${roomId}/stats` });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json();
+  };
 
   before(async () => {
     await env.app.listen({ port: 0, host: '127.0.0.1' });
@@ -231,6 +267,142 @@ eachDatabase('live commerce', (env) => {
       assert.equal((await b.admin({ method: 'PATCH', url: `/admin/platforms/${a.slug}/live/gifts/${rose}`, payload: { priceCoins: 1 } })).statusCode, 404);
       assert.equal((await b.admin({ method: 'GET', url: `/admin/platforms/${b.slug}/live/gifts/${rose}` })).statusCode, 404);
       assert.equal((await coins(b, bFan.token)).balance, 50);
+    });
+  });
+
+  describe('product cards, purchases and the room\'s numbers', () => {
+    it('pins a card with live price and stock, gives it to joiners, refreshes it when stock changes, and unpins it', async () => {
+      const { productId, variantId } = await product(a, 'Oolong tea', 2500, 8);
+      const roomId = await liveRoom(a, [productId]);
+      const early = await connect(a, roomId);
+      assert.equal((early.ofType('welcome')[0]!.card), null, 'no card yet');
+      const pinned = await pin(a, roomId, productId);
+      assert.equal(pinned.statusCode, 200, pinned.body);
+      assert.deepEqual([pinned.json().title, pinned.json().price, pinned.json().currency, pinned.json().available, pinned.json().inStock], ['Oolong tea', 2500, 'USD', 8, true]);
+      const pushed = await early.next((f) => f.type === 'card' && f.card !== null, 'card frame');
+      assert.equal((pushed.card as { productId: string }).productId, productId);
+
+      const joiner = await connect(a, roomId);
+      const card = joiner.ofType('welcome')[0]!.card as { productId: string; price: number; available: number; imageUrl: string };
+      assert.deepEqual([card.productId, card.price, card.available, card.imageUrl], [productId, 2500, 8, 'https://img.test/p.jpg']);
+
+      const restock = await a.admin({ method: 'PUT', url: `/admin/platforms/${a.slug}/inventory/levels/${variantId}`, payload: { onHand: 0, reason: 'sold elsewhere' } });
+      assert.equal(restock.statusCode, 200, restock.body);
+      const refreshed = await joiner.next((f) => f.type === 'card' && (f.card as { inStock: boolean } | null)?.inStock === false, 'sold-out card', 15_000);
+      assert.equal((refreshed.card as { available: number }).available, 0);
+
+      assert.equal((await a.admin({ method: 'DELETE', url: `/admin/platforms/${a.slug}/live/rooms/${roomId}/card` })).statusCode, 204);
+      await joiner.next((f) => f.type === 'card' && f.card === null, 'unpinned');
+      assert.equal((await connect(a, roomId)).ofType('welcome')[0]!.card, null);
+      await expectProblem(await pin(a, roomId, '00000000-0000-7000-8000-000000000000'), 404, 'live_product_not_found');
+    });
+
+    it('attributes a checkout to the room, tells every viewer who bought what (masked), and counts it all in the room\'s numbers', async () => {
+      const { productId, variantId } = await product(a, 'Silk scarf', 4000, 20);
+      const roomId = await liveRoom(a, [productId]);
+      assert.equal((await pin(a, roomId, productId)).statusCode, 200);
+      const one = await connect(a, roomId);
+      const two = await connect(a, roomId);
+      const buyer = await registerCustomer(a);
+      const named = await a.store({ method: 'PATCH', url: '/store/customers/me', headers: as(buyer.token), payload: { name: 'Wang Fang' } });
+      assert.equal(named.statusCode, 200, named.body);
+      const chatter = await connect(a, roomId, buyer.token);
+
+      chatter.send({ type: 'card_click' });
+      chatter.send({ type: 'card_click' });
+      assert.equal((await a.store({ method: 'POST', url: `/store/live/rooms/${roomId}/card/clicks` })).statusCode, 204);
+      chatter.send({ type: 'post', text: 'how much is shipping?' });
+      await chatter.next((f) => f.type === 'ack', 'chat ack');
+      for (let i = 0; i < 5; i += 1) chatter.send({ type: 'like' });
+      const rose = await gift(a, 12);
+      await topUp(a, buyer.token, 100);
+      assert.equal((await sendGift(a, buyer.token, roomId, { giftId: rose, count: 3 }, 'stats-gift')).statusCode, 200);
+
+      const order = await buyFromRoom(a, buyer.token, variantId, roomId, 'live-buy-1');
+      assert.equal(order.liveRoomId, roomId);
+      for (const viewer of [one, two]) {
+        const notice = await viewer.next((f) => f.type === 'purchase', 'purchase notice', 15_000);
+        assert.equal(notice.text, 'W*** just bought Silk scarf');
+        assert.equal(JSON.stringify(notice).includes(order.id), false, 'the order id is not shown');
+      }
+      const read = await a.admin({ method: 'GET', url: `/admin/platforms/${a.slug}/orders/${order.id}` });
+      assert.equal(read.json().liveRoomId, roomId);
+
+      await waitFor('likes and clicks counted', async () => {
+        const now = await stats(a, roomId);
+        return now.likes === 5 && now.cardClicks === 3;
+      });
+      const numbers = await stats(a, roomId);
+      assert.deepEqual(
+        { viewers: numbers.viewers, messages: numbers.messages, gifts: numbers.gifts, orders: numbers.orders, revenue: numbers.revenue },
+        { viewers: 3, messages: 1, gifts: { count: 3, coins: 36 }, orders: 1, revenue: [{ currency: 'USD', amount: order.total }] },
+      );
+      assert.ok(numbers.peakViewers >= 3, `peak ${numbers.peakViewers}`);
+      // A second order without the room is not the room's.
+      const cartId = await readyCart(a, [{ variantId, quantity: 1 }], { customerToken: buyer.token });
+      assert.equal((await checkout(a, cartId, 'not-from-room', { customerToken: buyer.token })).json().liveRoomId, null);
+    });
+
+    it('keeps platforms apart: B cannot pin into A\'s room, read its numbers, or buy into it', async () => {
+      const { productId } = await product(a, 'Jade bangle', 9000, 3);
+      const bProduct = await product(b, 'Other thing', 100, 3);
+      const roomId = await liveRoom(a);
+      await expectProblem(await pin(b, roomId, bProduct.productId), 404, 'live_room_not_found');
+      assert.equal((await b.admin({ method: 'PUT', url: `/admin/platforms/${a.slug}/live/rooms/${roomId}/card`, payload: { productId } })).statusCode, 404);
+      assert.equal((await b.admin({ method: 'GET', url: `/admin/platforms/${b.slug}/live/rooms/${roomId}/stats` })).statusCode, 404);
+      await expectProblem(await pin(a, roomId, bProduct.productId), 404, 'live_product_not_found');
+      assert.equal((await b.store({ method: 'POST', url: `/store/live/rooms/${roomId}/card/clicks` })).statusCode, 404);
+      const viewer = await connect(a, roomId);
+      const bBuyer = await registerCustomer(b);
+      await buyFromRoom(b, bBuyer.token, bProduct.variantId, roomId, 'b-into-a');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(viewer.ofType('purchase').length, 0, 'B\'s order names A\'s room but is not A\'s');
+      assert.equal((await stats(a, roomId)).orders, 0);
+    });
+  });
+
+  describe('custom message types', () => {
+    it('validates custom messages against the platform\'s schema and sends the good ones to the room', async () => {
+      const types = `/admin/platforms/${a.slug}/live/message-types`;
+      const schema = { type: 'object', properties: { question: { type: 'string', maxLength: 100 }, options: { type: 'array', items: { type: 'string' }, minItems: 2 } }, required: ['question', 'options'], additionalProperties: false };
+      const saved = await a.admin({ method: 'PUT', url: `${types}/poll`, payload: { schema } });
+      assert.equal(saved.statusCode, 200, saved.body);
+      await expectProblem(await a.admin({ method: 'PUT', url: `${types}/broken`, payload: { schema: { type: 'objekt' } } }), 422, 'live_message_schema_invalid');
+      await expectProblem(await a.admin({ method: 'PUT', url: `${types}/typo`, payload: { schema: { type: 'object', requird: ['x'] } } }), 422, 'live_message_schema_invalid');
+      assert.deepEqual((await a.admin({ method: 'GET', url: types })).json().items.map((t: { name: string }) => t.name), ['poll']);
+      assert.equal((await b.admin({ method: 'GET', url: `/admin/platforms/${b.slug}/live/message-types` })).json().items.length, 0, 'B does not see A\'s types');
+
+      const roomId = await liveRoom(a);
+      const fan = await registerCustomer(a);
+      const sender = await connect(a, roomId, fan.token);
+      const watcher = await connect(a, roomId);
+      sender.send({ type: 'custom', name: 'poll', data: { question: 'Red or blue?', options: ['red', 'blue'] }, ref: 'ok' });
+      await sender.next((f) => f.type === 'ack' && f.ref === 'ok', 'custom ack');
+      const seen = await watcher.next((f) => f.type === 'custom', 'custom at the watcher');
+      assert.deepEqual([seen.name, (seen.data as { question: string }).question], ['poll', 'Red or blue?']);
+
+      sender.send({ type: 'custom', name: 'poll', data: { question: 'Only one?', options: ['x'] }, ref: 'bad' });
+      sender.send({ type: 'custom', name: 'nope', data: {}, ref: 'unknown' });
+      sender.send({ type: 'custom', name: 'Bad Name!', data: {}, ref: 'name' });
+      sender.send({ type: 'custom', name: 'poll', ref: 'nodata' });
+      watcher.send({ type: 'custom', name: 'poll', data: { question: 'q', options: ['a', 'b'] }, ref: 'guest' });
+      const code = async (client: LiveClient, ref: string) => (await client.next((f) => f.type === 'error' && f.ref === ref, ref)).code;
+      assert.equal(await code(sender, 'bad'), 'invalid_custom');
+      assert.match(String(sender.frames.find((f) => f.ref === 'bad')?.message), /options/);
+      assert.equal(await code(sender, 'unknown'), 'unknown_custom');
+      assert.equal(await code(sender, 'name'), 'bad_frame');
+      assert.equal(await code(sender, 'nodata'), 'bad_frame');
+      assert.equal(await code(watcher, 'guest'), 'login_required');
+      assert.equal(watcher.ofType('custom').length, 1, 'only the valid one reached the room');
+
+      // A platform's types are its own: B's customers in B's rooms cannot use A's "poll".
+      const bRoom = await liveRoom(b);
+      const bFan = await registerCustomer(b);
+      const bSender = await connect(b, bRoom, bFan.token);
+      bSender.send({ type: 'custom', name: 'poll', data: { question: 'q', options: ['a', 'b'] }, ref: 'b' });
+      assert.equal(await code(bSender, 'b'), 'unknown_custom');
+      assert.equal((await a.admin({ method: 'DELETE', url: `${types}/poll` })).statusCode, 204);
+      assert.equal((await a.admin({ method: 'DELETE', url: `${types}/poll` })).statusCode, 404);
     });
   });
 

@@ -3,6 +3,7 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import type { LiveEnvSettings } from '../../kernel/module-settings.ts';
 import { memoryRateLimiter, type RateLimiter } from '../../kernel/rate-limit.ts';
 import { newId } from '../../kernel/ids.ts';
+import { CommerceRuntime } from './commerce/runtime.ts';
 import { inProcessFanout } from './hub/fanout.ts';
 import { RoomHub } from './hub/hub.ts';
 import { natsFanout } from './nats-fanout.ts';
@@ -18,6 +19,8 @@ export interface LiveRuntime {
   /** Chat posts per customer and room (in process: a customer's sockets of one room share a node's count). */
   postLimiter: RateLimiter;
   metrics: LiveMetrics;
+  /** Card clicks, peaks and pinned-card refresh (commerce/runtime.ts). */
+  commerce: CommerceRuntime;
 }
 
 export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
@@ -41,10 +44,11 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
     persistLikes: (platformId, roomId, taps) => addLikes(ctx.platformDb(platformId), roomId, taps),
     onError,
   }, fanout, newId());
-  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics) };
+  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics), commerce: new CommerceRuntime(ctx) };
 }
 
 export async function stopLiveRuntime(runtime: LiveRuntime): Promise<void> {
   await runtime.hub.stop();
+  await runtime.commerce.stop();
   await runtime.writer.flush();
 }

@@ -81,6 +81,7 @@ class ViewerSession {
     const channel = await this.runtime.hub.channel(this.platform.id, roomId);
     if (!channel) return this.refuse('room_not_found', `There is no live room ${roomId} here.`, CLOSE_NO_ROOM);
     if (this.customer && channel.kicked.has(this.customer.id)) return this.refuse('kicked', 'You were removed from this room.', CLOSE_KICKED);
+    await this.commerce.prepare(channel);
     if (this.socket.readyState !== this.socket.OPEN) return;
     const queue = new ViewerQueue(this.socket, { limit: this.runtime.settings.sendQueue, highWaterBytes: this.runtime.settings.highWaterBytes, capPerSecond: this.policy.deliveryCapPerSecond }, countQueue(this.runtime.metrics));
     const viewer: Viewer = {
@@ -100,6 +101,7 @@ class ViewerSession {
         // since given and found: everything after it (resumed: true); otherwise the latest messages.
         resumed: resumed !== undefined,
         messages: messages.map(publicMessage),
+        ...this.commerce.welcome(channel),
       }),
       'critical',
     );
@@ -148,13 +150,16 @@ class ViewerSession {
       case 'post':
         return this.post(frame.text, frame.ref);
       case 'gift':
+      case 'card_click':
+      case 'custom':
         return this.commerce.handle(frame, this.commerceSession());
     }
   }
 
   /** What commerce frames (commerce/socket.ts) need of this session. */
   private commerceSession(): CommerceSession {
-    return { roomId: this.channel!.room.id, customer: this.customer, reply: (value) => this.reply(value), fail: (code, message, ref) => this.fail(code, message, ref) };
+    const channel = this.channel!;
+    return { roomId: channel.room.id, roomState: () => channel.room.state, customer: this.customer, reply: (value) => this.reply(value), fail: (code, message, ref) => this.fail(code, message, ref) };
   }
 
   private async authenticate(token: string): Promise<void> {
@@ -221,7 +226,7 @@ class ViewerSession {
 export function openViewerSocket(socket: WebSocket, request: FastifyRequest, ctx: ModuleContext, runtime: LiveRuntime): void {
   const platform = platformOf(request);
   const { roomId } = request.params as { roomId: string };
-  const commerce = new CommerceSocket(ctx, runtime.hub, platform, { ip: request.ip, headers: request.headers });
+  const commerce = new CommerceSocket(ctx, runtime.hub, runtime.commerce, platform, { ip: request.ip, headers: request.headers });
   const session = new ViewerSession(socket, platform, ctx.platformDb(platform.id), runtime, roomPolicy(platform.settings), request.log, commerce);
   session.open(roomId, request.query as SocketQuery, bearerToken(request));
 }

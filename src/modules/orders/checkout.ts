@@ -126,6 +126,11 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
       },
       ...(hold ? { hold } : {}),
     });
+    // Attribution to a live room: an id the live module reads back from order.paid (it knows its rooms).
+    if (input.body.liveRoomId) {
+      row.live_room_id = input.body.liveRoomId.toLowerCase();
+      await tx.execute('update orders set live_room_id = $3 where platform_id = $1 and id = $2', [orderId, row.live_room_id]);
+    }
     if (!(await carts.completeCart(tx, cart.id, orderId))) throw cartCompletedMeanwhile(cart.id);
     await deps.events.emit(
       tx,

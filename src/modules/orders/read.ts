@@ -12,6 +12,7 @@ export interface OrderRow {
   number: string;
   cart_id: string | null;
   source: Record<string, unknown> | string | null;
+  live_room_id: string | null;
   customer_id: string | null;
   email: string | null;
   /** SHA-256 (hex) of the guest access token; the token itself is not stored. */
@@ -45,7 +46,7 @@ export interface OrderRow {
 export const ORDER_COLUMNS = `o.id, o.number, o.cart_id, o.customer_id, o.email, o.access_token_hash, o.status, o.payment_status, o.currency,
   o.subtotal, o.discount_total, o.shipping_total, o.tax_total, o.tax_included, o.total, o.paid_amount, o.refunded_amount,
   o.coupon_code, o.shipping_method, o.shipping_address, o.reservation_id, o.timeout_timer_id, ${iso('o.payment_due_at')} as payment_due_at,
-  o.carrier, o.tracking_number, o.cancel_reason, o.hold, o.source, ${iso('o.created_at')} as created_at, ${iso('o.updated_at')} as updated_at`;
+  o.carrier, o.tracking_number, o.cancel_reason, o.hold, o.source, o.live_room_id, ${iso('o.created_at')} as created_at, ${iso('o.updated_at')} as updated_at`;
 
 const LINES_JSON = `coalesce((select json_agg(json_build_object('id', l.id, 'variantId', l.variant_id, 'productId', l.product_id, 'sku', l.sku,
     'title', l.title, 'productTitle', l.product_title, 'quantity', l.quantity, 'unitPrice', l.unit_price,
@@ -69,6 +70,7 @@ export function toOrder(row: OrderRow, lines: Order['lines'], history?: Order['h
     allowedTransitions: [...allowedTransitions(row.status)],
     cartId: row.cart_id,
     source: row.source === null ? null : json(row.source),
+    liveRoomId: row.live_room_id,
     customerId: row.customer_id,
     email: row.email,
     currency: row.currency,

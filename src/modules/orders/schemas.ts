@@ -59,6 +59,7 @@ export const Order = Type.Object({
   allowedTransitions: Type.Array(Type.String(), { description: 'What the order can become next' }),
   cartId: Nullable(Type.String({ description: 'The cart checked out; null for an order placed another way (see source)' })),
   source: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'Where a cartless order came from, e.g. { kind: "flash_sale", saleId, ticketId }' })),
+  liveRoomId: Nullable(Type.String({ description: 'The live room the order was bought from (checkout with liveRoomId)' })),
   customerId: Nullable(Type.String()),
   email: Nullable(Type.String()),
   currency: Type.String(),
@@ -87,6 +88,7 @@ export const CheckoutResult = Type.Intersect([Order, Type.Object({ accessToken: 
 export const CheckoutBody = Type.Object(
   {
     expectedVersion: Type.Optional(Type.Integer({ minimum: 0, description: 'The cart version the shopper confirmed; a changed cart is a 409 cart_stale' })),
+    liveRoomId: Type.Optional(Type.String({ format: 'uuid', description: 'The live room the shopper bought from: the order is attributed to it (purchase notice, room numbers)' })),
   },
   { title: 'CheckoutInput', additionalProperties: false },
 );

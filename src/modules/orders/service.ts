@@ -5,7 +5,8 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { authorizeOrderAccess } from './access.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { markPaid, paymentFailed, recordRefund, type MarkPaidOutcome, type OrdersDeps } from './lifecycle.ts';
-import { readOrderRow, type OrderRow } from './read.ts';
+import { getOrder, readOrderRow, type OrderRow } from './read.ts';
+import type { Order } from './schemas.ts';
 import { createSaleOrder, createSaleOrders, type SaleOrderCreated, type SaleOrderInput } from './sale-order.ts';
 import type { OrderStatus, PaymentStatus } from './state.ts';
 
@@ -76,6 +77,8 @@ async function getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<Ref
 }
 
 export interface OrdersService {
+  /** The order with its lines as the API shows it (live purchase notices read the product and the room). */
+  getOrder(pdb: PlatformDb, orderId: string): Promise<Order | undefined>;
   getPayableOrder(pdb: PlatformDb, orderId: string): Promise<PayableOrder | undefined>;
   /** The order's totals and lines, for refunds by line. */
   getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<RefundableOrder | undefined>;
@@ -96,6 +99,7 @@ export interface OrdersService {
 
 export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
   return {
+    getOrder: (pdb, orderId) => getOrder(pdb, orderId),
     getPayableOrder,
     getRefundableOrder,
     async authorizeOrderAccess(pdb, request, orderId) {

@@ -4,6 +4,9 @@ import { RISK_GATE_PROBLEMS } from '../../../kernel/risk-gate.ts';
 
 const gifts = '/admin/platforms/{platform}/live/gifts';
 const GIFT = { 404: ['live_gift_not_found'] } as const;
+const rooms = '/admin/platforms/{platform}/live/rooms';
+const ROOM = { 404: ['live_room_not_found'] } as const;
+const types = '/admin/platforms/{platform}/live/message-types';
 
 export const liveCommerceDocs: OperationDocs = {
   [`POST ${gifts}`]: { operationId: 'createLiveGift', description: 'Adds a gift viewers can send, with its price in coins and an icon.' },
@@ -32,4 +35,28 @@ export const liveCommerceDocs: OperationDocs = {
       'returns the first debit with replayed: true), then shown to every viewer as a high-priority `gift` frame. The socket’s `gift` frame does the same.',
     problems: { 403: RISK_GATE_PROBLEMS, 404: ['live_room_not_found', 'live_gift_not_found'], 409: ['live_room_state', 'live_insufficient_coins', 'live_key_reused'] },
   },
+  [`PUT ${rooms}/{roomId}/card`]: {
+    operationId: 'pinLiveProductCard',
+    description:
+      'Pins a published product as the room’s card: every viewer gets a high-priority `card` frame with its live price (default currency) and stock, ' +
+      'joiners get it in their welcome, and it is sent again when its price or stock changes (checked every 2 s). Shoppers buy through the cart and ' +
+      'checkout with `liveRoomId`, which attributes the order to the room.',
+    problems: { 404: ['live_room_not_found', 'live_product_not_found'], 409: ['live_room_state'] },
+  },
+  [`DELETE ${rooms}/{roomId}/card`]: { operationId: 'unpinLiveProductCard', description: 'Unpins the card: viewers get a `card` frame with card null.', problems: ROOM },
+  [`GET ${rooms}/{roomId}/stats`]: {
+    operationId: 'getLiveRoomStats',
+    description: 'The room’s numbers: concurrent viewers now (all nodes) and at the peak, chat messages, likes, gifts (count and coins), card clicks, and the paid orders checked out from the room with their revenue by currency.',
+    problems: ROOM,
+  },
+  'POST /store/live/rooms/{roomId}/card/clicks': { operationId: 'clickLiveProductCard', description: 'Counts one click on the room’s product card, for the room’s numbers (added within a second).', problems: ROOM },
+  [`GET ${types}`]: { operationId: 'listLiveMessageTypes', description: 'The message types this platform defined for its own widgets, by name.' },
+  [`PUT ${types}/{messageType}`]: {
+    operationId: 'putLiveMessageType',
+    description:
+      'Defines (or replaces) a message type: clients send `{type:"custom", name, data}` on the room socket, data is validated against this JSON schema ' +
+      '(Ajv, strict mode) and sent to the room in the low lane; data that does not match gets an `invalid_custom` error frame.',
+    problems: { 422: ['live_message_schema_invalid'] },
+  },
+  [`DELETE ${types}/{messageType}`]: { operationId: 'deleteLiveMessageType', description: 'Removes a message type; clients sending it get `unknown_custom` (within 5 s on every node).', problems: { 404: ['live_message_type_not_found'] } },
 };

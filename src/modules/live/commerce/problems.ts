@@ -9,10 +9,8 @@ export const liveCommerceProblemCodes = [
   'live_payments_off',
   'live_top_up_not_found',
   'live_product_not_found',
-  'live_no_pinned_card',
   'live_message_type_not_found',
   'live_message_schema_invalid',
-  'live_flash_sale_not_found',
 ] as const;
 
 const problem = problemMaker(liveCommerceProblemCodes);
@@ -25,7 +23,5 @@ export const keyReused = (key: string) =>
 export const paymentsOff = () => problem(409, 'live_payments_off', 'Coins are bought through the payments module, which is not switched on for this platform.');
 export const topUpNotFound = (id: string) => problem(404, 'live_top_up_not_found', `You have no coin top-up ${id}.`);
 export const productNotFound = (id: string) => problem(404, 'live_product_not_found', `There is no product ${id} on this platform.`);
-export const noPinnedCard = (roomId: string) => problem(409, 'live_no_pinned_card', `Room ${roomId} has no pinned product card.`);
 export const messageTypeNotFound = (name: string) => problem(404, 'live_message_type_not_found', `This platform defines no live message type "${name}".`);
 export const messageSchemaInvalid = (detail: string) => problem(422, 'live_message_schema_invalid', `The JSON schema does not compile: ${detail}`);
-export const flashSaleNotFound = (id: string) => problem(404, 'live_flash_sale_not_found', `There is no flash sale ${id} on this platform.`);

@@ -7,8 +7,12 @@ import { adminRouteKit, storeRouteKit } from '../../../kernel/http/route-kit.ts'
 import { errorResponses } from '../../../kernel/http/schemas.ts';
 import { platformOf } from '../../../kernel/http/tenancy.ts';
 import { requireCustomer } from '../../accounts/index.ts';
-import type { RoomHub } from '../hub/hub.ts';
+import { Type } from 'typebox';
+import { getRoom } from '../rooms.ts';
+import type { LiveRuntime } from '../runtime.ts';
 import { PlatformParams, StoreRoomParams } from '../schemas.ts';
+import { pinCard, unpinCard } from './cards.ts';
+import { roomStats } from './stats.ts';
 import { balanceOf, ledgerOf } from './coins.ts';
 import { sendGift } from './gift-send.ts';
 import { createGift, getGift, listGifts, updateGift } from './gifts.ts';
@@ -22,6 +26,14 @@ import {
   GiftPatch,
   GiftSendInput,
   GiftSent,
+  MessageType,
+  MessageTypeInput,
+  MessageTypeList,
+  MessageTypeParams,
+  PinInput,
+  ProductCard,
+  RoomParams,
+  RoomStats,
   TopUp,
   TopUpHeaders,
   TopUpInput,
@@ -32,7 +44,8 @@ import { topUpNotFound } from './problems.ts';
 
 const gifts = '/admin/platforms/:platform/live/gifts';
 
-export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, hub: RoomHub): void {
+export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, runtime: LiveRuntime): void {
+  const { hub } = runtime;
   const admin = adminRouteKit(app, ctx, 'live');
   const store = storeRouteKit(app, ctx, 'live', [{ publishableKey: [], customerBearer: [] }]);
   const customerOf = async (request: FastifyRequest) => {
@@ -105,5 +118,55 @@ export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, hub: Ro
       count: request.body.count ?? 1,
       key: request.headers['idempotency-key'],
     });
+  });
+
+  const room = '/admin/platforms/:platform/live/rooms/:roomId';
+
+  admin.r.put(`${room}/card`, {
+    schema: admin.doc('Pin a product card in the room (replaces the pinned one)', { params: RoomParams, body: PinInput, response: { 200: ProductCard, ...errorResponses(400, 401, 403, 404, 409) } }),
+  }, async (request) => pinCard(ctx, hub, platformOf(request), request.params.roomId, request.body.productId.toLowerCase()));
+
+  admin.r.delete(`${room}/card`, {
+    schema: admin.doc('Unpin the room’s product card', { params: RoomParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } }),
+  }, async (request, reply) => {
+    await unpinCard(ctx, hub, platformOf(request), request.params.roomId);
+    return reply.code(204).send(null);
+  });
+
+  admin.r.get(`${room}/stats`, {
+    schema: admin.doc('The room’s numbers: viewers, peak, messages, likes, gifts, card clicks, orders and revenue', { params: RoomParams, response: { 200: RoomStats, ...errorResponses(400, 401, 404) } }),
+  }, async (request) => {
+    // Chat still waiting for its batch is counted too.
+    await runtime.writer.flush();
+    return roomStats(admin.pdbOf(request), hub, runtime.commerce, request.params.roomId);
+  });
+
+  store.r.post('/store/live/rooms/:roomId/card/clicks', {
+    schema: store.doc('Count a click on the room’s product card (the socket’s card_click frame does the same)', {
+      security: [{ publishableKey: [] }],
+      params: StoreRoomParams,
+      response: { 204: Type.Null(), ...errorResponses(400, 404) },
+    }),
+  }, async (request, reply) => {
+    const pdb = store.pdbOf(request);
+    await getRoom(pdb, request.params.roomId);
+    runtime.commerce.click(pdb.platformId, request.params.roomId.toLowerCase());
+    return reply.code(204).send(null);
+  });
+
+  const types = '/admin/platforms/:platform/live/message-types';
+  admin.r.get(types, {
+    schema: admin.doc('The platform’s custom message types', { params: PlatformParams, response: { 200: MessageTypeList, ...errorResponses(400, 401, 404) } }),
+  }, async (request) => ({ items: await runtime.commerce.customTypes.list(admin.pdbOf(request)) }));
+
+  admin.r.put(`${types}/:messageType`, {
+    schema: admin.doc('Define or replace a custom message type (its JSON schema)', { params: MessageTypeParams, body: MessageTypeInput, response: { 200: MessageType, ...errorResponses(400, 401, 403, 404, 422) } }),
+  }, async (request) => runtime.commerce.customTypes.save(admin.pdbOf(request), request.params.messageType, request.body.schema));
+
+  admin.r.delete(`${types}/:messageType`, {
+    schema: admin.doc('Remove a custom message type', { params: MessageTypeParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } }),
+  }, async (request, reply) => {
+    await runtime.commerce.customTypes.remove(admin.pdbOf(request), request.params.messageType);
+    return reply.code(204).send(null);
   });
 }

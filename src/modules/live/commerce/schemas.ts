@@ -118,3 +118,58 @@ export const GiftIdempotencyHeaders = Type.Object({
 export const TopUpHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A retry with the same key returns the same top-up' })),
 });
+
+export const RoomParams = Type.Object({ platform: PlatformRef, roomId: Uuid });
+
+export const ProductCard = Type.Object(
+  {
+    productId: Type.String(),
+    title: Type.String(),
+    imageUrl: Nullable(Type.String()),
+    currency: Type.String({ description: 'The platform’s default currency' }),
+    price: Nullable(Type.Integer({ description: 'The lowest variant price now, minor units' })),
+    variants: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        title: Type.String(),
+        price: Nullable(Type.Integer()),
+        compareAtPrice: Nullable(Type.Integer()),
+        available: Type.Integer({ description: 'Units that can be bought now, all locations' }),
+      }),
+    ),
+    available: Type.Integer(),
+    inStock: Type.Boolean(),
+    pinnedAt: Type.String(),
+  },
+  { title: 'LiveProductCard' },
+);
+export type ProductCard = Static<typeof ProductCard>;
+
+export const PinInput = Type.Object({ productId: Uuid }, { title: 'LivePinInput', additionalProperties: false });
+
+export const RoomStats = Type.Object(
+  {
+    viewers: Type.Integer({ description: 'Concurrent viewers now, all nodes (as the answering node knows them)' }),
+    peakViewers: Type.Integer(),
+    messages: Type.Integer({ description: 'Chat messages posted (deleted ones included)' }),
+    likes: Type.Integer(),
+    gifts: Type.Object({ count: Type.Integer({ description: 'Gifts sent (a gift frame with count 3 is 3)' }), coins: Type.Integer({ description: 'Their value in coins' }) }),
+    cardClicks: Type.Integer(),
+    orders: Type.Integer({ description: 'Paid orders checked out from the room' }),
+    revenue: Type.Array(Type.Object({ currency: Type.String(), amount: Type.Integer() }), { description: 'Their totals by currency' }),
+  },
+  { title: 'LiveRoomStats' },
+);
+export type RoomStats = Static<typeof RoomStats>;
+
+export const MessageTypeParams = Type.Object({ platform: PlatformRef, messageType: Type.String({ pattern: '^[a-z][a-z0-9_]{0,49}$', description: 'The type name clients send as "name"' }) });
+export const MessageTypeInput = Type.Object(
+  { schema: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 50, description: 'A JSON schema (draft 2020-12 subset Ajv compiles in strict mode) the data of this type must match' }) },
+  { title: 'LiveMessageTypeInput', additionalProperties: false },
+);
+export const MessageType = Type.Object(
+  { name: Type.String(), schema: Type.Record(Type.String(), Type.Unknown()), createdAt: Type.String(), updatedAt: Type.String() },
+  { title: 'LiveMessageType' },
+);
+export type MessageType = Static<typeof MessageType>;
+export const MessageTypeList = Type.Object({ items: Type.Array(MessageType) });

@@ -6,11 +6,16 @@ import { HttpProblem } from '../../../kernel/http/problem.ts';
 import type { RiskGateRequest } from '../../../kernel/risk-gate.ts';
 import type { Customer } from '../../accounts/customer-service.ts';
 import type { RoomHub } from '../hub/hub.ts';
+import type { RoomChannel } from '../hub/room-channel.ts';
+import { CARD, cardFrame, pinnedCard } from './cards.ts';
+import type { CommerceRuntime } from './runtime.ts';
 import type { CommerceErrorCode, CommerceFrame } from './frames.ts';
 import { sendGift } from './gift-send.ts';
+import { shownName } from './names.ts';
 
 export interface CommerceSession {
   roomId: string;
+  roomState(): string;
   customer: Customer | null;
   reply(value: unknown): void;
   fail(code: CommerceErrorCode | 'login_required' | 'room_not_live' | 'bad_frame', message: string, ref?: string): void;
@@ -30,10 +35,35 @@ export class CommerceSocket {
   constructor(
     private readonly ctx: ModuleContext,
     private readonly hub: RoomHub,
+    private readonly runtime: CommerceRuntime,
     private readonly platform: Platform,
     /** The upgrade request's address and headers, for the risk gate. */
     private readonly request: RiskGateRequest,
   ) {}
+
+  private async custom(frame: Extract<CommerceFrame, { type: 'custom' }>, session: CommerceSession): Promise<void> {
+    if (!session.customer) return session.fail('login_required', 'Sign in (an auth frame with a customer session token) to send messages.', frame.ref);
+    if (session.roomState() !== 'live') return session.fail('room_not_live', 'Messages are open while the room is live.', frame.ref);
+    const refused = await this.runtime.customTypes.check(this.ctx.platformDb(this.platform.id), frame.name, frame.data);
+    if (refused) return session.fail(refused.code, refused.message, frame.ref);
+    const message = { type: 'custom', name: frame.name, data: frame.data, from: shownName(session.customer), at: new Date().toISOString() };
+    await this.hub.effect(this.platform.id, session.roomId, { kind: 'broadcast', frame: message, lane: 'low' });
+    session.reply({ type: 'ack', ...(frame.ref !== undefined ? { ref: frame.ref } : {}) });
+  }
+
+  /** Before a viewer's welcome: the room's pinned card is known on this node (read once per channel). */
+  async prepare(channel: RoomChannel): Promise<void> {
+    this.runtime.watch(channel);
+    if (channel.kept.has(CARD)) return;
+    const card = await pinnedCard(this.ctx, this.platform, channel.room.id);
+    // A pin that arrived while this was reading wins.
+    if (!channel.kept.has(CARD)) channel.kept.set(CARD, cardFrame(card));
+  }
+
+  /** What the welcome frame adds: the pinned card (or null). */
+  welcome(channel: RoomChannel): { card: unknown } {
+    return { card: (channel.kept.get(CARD) as { card: unknown } | undefined)?.card ?? null };
+  }
 
   async handle(frame: CommerceFrame, session: CommerceSession): Promise<void> {
     const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
@@ -44,6 +74,11 @@ export class CommerceSocket {
           const sent = await sendGift(this.ctx, this.hub, this.platform, session.customer, this.request, { roomId: session.roomId, giftId: frame.giftId, count: frame.count, key: frame.key });
           return session.reply({ type: 'gift_ack', key: frame.key, ...sent, ...ref });
         }
+        case 'card_click':
+          this.runtime.click(this.platform.id, session.roomId);
+          return;
+        case 'custom':
+          return this.custom(frame, session);
       }
     } catch (error) {
       if (!(error instanceof HttpProblem)) {

@@ -17,8 +17,11 @@ export type RoomEffect =
   | { kind: 'kick'; customerId: string }
   /** Another node's viewers of the room and the taps it counted since its last tally (remote only). */
   | { kind: 'tally'; viewers: number; likes: number }
-  /** A frame for every viewer, in a lane (gifts, product cards, purchase notices, custom messages). */
-  | { kind: 'broadcast'; frame: unknown; lane: Lane };
+  /**
+   * A frame for every viewer, in a lane (gifts, product cards, purchase notices). With keep, it is also
+   * the room's current state under that name (the pinned card), given to joiners.
+   */
+  | { kind: 'broadcast'; frame: unknown; lane: Lane; keep?: string };
 
 /** A critical frame to every socket of one customer in the room. */
 function tell(channel: RoomChannel, customerId: string, value: unknown): void {
@@ -59,6 +62,7 @@ export function applyEffect(channel: RoomChannel, effect: RoomEffect, origin: st
       channel.tally(origin, effect.viewers, effect.likes);
       return;
     case 'broadcast':
+      if (effect.keep) channel.kept.set(effect.keep, effect.frame);
       channel.broadcast(effect.frame, effect.lane);
       return;
   }

@@ -57,6 +57,8 @@ export class RoomChannel {
   private readonly remoteViewers = new Map<string, { viewers: number; at: number }>();
   /** What the last counts frame said, so an unchanged second sends nothing. */
   private lastCounts = { likes: -1, viewers: -1 };
+  /** Frames that stand for the room's current state (the pinned product card), given to every joiner. */
+  readonly kept = new Map<string, unknown>();
   /** When the channel last had no viewers (for eviction), or null while it has some. */
   idleSince: number | null = Date.now();
 
