@@ -834,6 +834,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every ban in force on the platform
+         * @description Every ban in force on the platform, room and platform-wide.
+         */
+        get: operations["listLiveBans"];
+        put?: never;
+        /**
+         * Ban a customer from every live room of the platform
+         * @description Bans a customer from every live room of the platform. Platform admins only. Recorded in the moderation log.
+         */
+        post: operations["banLiveCustomerEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/bans/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Lift a platform-wide ban
+         * @description Lifts a platform-wide ban.
+         */
+        delete: operations["unbanLiveCustomerEverywhere"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/keywords": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's chat keyword filter
+         * @description The platform's chat keyword filter.
+         */
+        get: operations["getLiveKeywords"];
+        /**
+         * Replace the platform's chat keyword filter (applies within seconds on every node)
+         * @description Replaces the keyword filter. Chinese (CJK) words match anywhere in a message, Latin words as whole words, case-insensitive; `block` refuses the post (error frame `blocked`), `mask` replaces the word with asterisks. Applies on every node within 2 s.
+         */
+        put: operations["setLiveKeywords"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's moderation log across rooms, newest first
+         * @description Every moderation action of the platform (rooms and platform-wide), newest first, the latest 500.
+         */
+        get: operations["getLivePlatformModerationLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms": {
         parameters: {
             query?: never;
@@ -878,6 +966,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bans in force in the room (its own and the platform's)
+         * @description Bans in force in the room: its own and the platform-wide ones.
+         */
+        get: operations["listLiveRoomBans"];
+        put?: never;
+        /**
+         * Ban a customer from the room (or, for platform admins, every room)
+         * @description Bans a customer from the room (or, with scope=platform, from every room; platform admins only), for some minutes or until lifted: its sockets close and it cannot join as that customer. Recorded in the moderation log.
+         */
+        post: operations["banLiveCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/bans/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Lift a ban of the room (or the platform's, with scope=platform)
+         * @description Lifts the customer's ban of the room (scope=platform: the platform-wide one). Recorded in the moderation log.
+         */
+        delete: operations["unbanLiveCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/cohosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite a host user to co-host the room (a system message tells the room)
+         * @description Invites another admin user with the host role on this platform to co-host; it becomes a co-host when it accepts. A system message tells the room.
+         */
+        post: operations["inviteLiveCohost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/cohosts/{memberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a co-host or withdraw an invitation
+         * @description Removes a co-host or withdraws an invitation.
+         */
+        delete: operations["removeLiveCohost"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/cohosts/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation to co-host (the invited host user calls this)
+         * @description The invited host user accepts and becomes a co-host. A system message tells the room.
+         */
+        post: operations["acceptLiveCohost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms/{roomId}/end": {
         parameters: {
             query?: never;
@@ -892,6 +1084,26 @@ export interface paths {
          * @description Moves a live room to ended: chat closes, history stays readable, `live.room_ended` is emitted.
          */
         post: operations["endLiveRoom"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the room over: a co-host becomes the main host
+         * @description Makes an active co-host the main host; the main host before becomes a co-host. The main host or a platform admin calls it. A system message tells the room.
+         */
+        post: operations["handOverLiveRoom"];
         delete?: never;
         options?: never;
         head?: never;
@@ -978,6 +1190,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/moderators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a customer or a host user a moderator of the room
+         * @description Makes a customer (who then moderates with `moderate` frames on the chat socket) or a host user (who moderates through this API) a moderator of the room. A system message tells the room about a customer moderator.
+         */
+        post: operations["addLiveModerator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/moderators/{memberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a moderator (by customer or admin user id)
+         * @description Removes a moderator, by its customer or admin user id.
+         */
+        delete: operations["removeLiveModerator"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms/{roomId}/mutes": {
         parameters: {
             query?: never;
@@ -1013,6 +1265,46 @@ export interface paths {
          * @description Lifts a mute. Recorded in the moderation log.
          */
         delete: operations["unmuteLiveCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/slow-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set slow mode: seconds between two posts of one customer (0: off)
+         * @description Sets the seconds a customer waits between two posts in the room (0: off), at once on every node. Moderators and hosts are not slowed. A system message tells the room.
+         */
+        put: operations["setLiveSlowMode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The room's hosts, co-hosts and moderators
+         * @description The room's main host, co-hosts (invited or active) and moderators.
+         */
+        get: operations["listLiveRoomStaff"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3078,9 +3370,54 @@ export interface components {
             /** Format: uuid */
             variantId: string;
         };
+        /** LiveBan */
+        LiveBan: {
+            actor: string;
+            createdAt: string;
+            customerId: string;
+            reason: string;
+            roomId: string | null;
+            until: string | null;
+        };
+        /** LiveBanInput */
+        LiveBanInput: {
+            /** Format: uuid */
+            customerId: string;
+            /** @description How long; without it, until lifted */
+            minutes?: number;
+            reason?: string;
+            /** @description room (default) or every room of the platform (platform admins only) */
+            scope?: "room" | "platform";
+        };
         /** LiveHostMessageInput */
         LiveHostMessageInput: {
             text: string;
+        };
+        /** LiveHostUserInput */
+        LiveHostUserInput: {
+            /**
+             * Format: uuid
+             * @description An admin user with the host role on this platform
+             */
+            adminUserId: string;
+        };
+        /** LiveKeywords */
+        LiveKeywords: {
+            keywords: {
+                /** @description block refuses the post; mask replaces the word with asterisks */
+                action: "block" | "mask";
+                /** @description Chinese (CJK) words match anywhere; Latin words match whole words; case-insensitive */
+                word: string;
+            }[];
+        };
+        /** LiveKeywordsInput */
+        LiveKeywordsInput: {
+            keywords: {
+                /** @description block refuses the post; mask replaces the word with asterisks */
+                action: "block" | "mask";
+                /** @description Chinese (CJK) words match anywhere; Latin words match whole words; case-insensitive */
+                word: string;
+            }[];
         };
         /** LiveKickInput */
         LiveKickInput: {
@@ -3099,22 +3436,49 @@ export interface components {
         };
         /** LiveModerationEntry */
         LiveModerationEntry: {
-            /** @description mute, unmute, kick or delete_message */
+            /** @description mute, unmute, kick, delete_message, ban, unban, slow_mode, keywords, add_moderator, remove_moderator, invite_cohost, accept_cohost, remove_cohost or handover */
             action: string;
-            /** @description "<kind>:<id>" of the admin who acted */
+            /** @description "<kind>:<id>" of who acted: admin_user, api_key or customer (a moderator on the socket) */
             actor: string;
             createdAt: string;
             customerId: string | null;
+            /** @description What else the action set: seconds of slow mode, a ban's scope, the member added… */
+            details: {
+                [key: string]: unknown;
+            };
             id: string;
             messageId: string | null;
             reason: string;
+            roomId: string | null;
             until: string | null;
+        };
+        /**
+         * LiveModeratorInput
+         * @description A customer (moderates from the chat socket) or a host user (moderates through this API)
+         */
+        LiveModeratorInput: {
+            /** Format: uuid */
+            customerId: string;
+        } | {
+            /**
+             * Format: uuid
+             * @description An admin user with the host role on this platform
+             */
+            adminUserId: string;
         };
         /** LiveMuteInput */
         LiveMuteInput: {
             /** Format: uuid */
             customerId: string;
             /** @description How long; without it, until unmuted */
+            minutes?: number;
+            reason?: string;
+        };
+        /** LivePlatformBanInput */
+        LivePlatformBanInput: {
+            /** Format: uuid */
+            customerId: string;
+            /** @description How long; without it, until lifted */
             minutes?: number;
             reason?: string;
         };
@@ -3150,6 +3514,20 @@ export interface components {
              */
             scheduledAt?: string;
             title: string;
+        };
+        /** LiveSlowModeInput */
+        LiveSlowModeInput: {
+            /** @description Seconds between two posts of one customer; 0 turns slow mode off */
+            seconds: number;
+        };
+        /** LiveStaffMember */
+        LiveStaffMember: {
+            addedBy: string;
+            createdAt: string;
+            /** @description "admin_user:<id>", "api_key:<id>" or "customer:<id>" */
+            member: string;
+            role: "host" | "cohost" | "moderator";
+            state: "invited" | "active";
         };
         /** MostWishedList */
         MostWishedList: {
@@ -4052,7 +4430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4075,7 +4453,8 @@ export interface operations {
                 "application/json": {
                     label: string;
                     platformIds?: string[];
-                    role: "owner" | "platform_admin" | "support";
+                    /** @description owner: everything; platform_admin: its platforms; support: read-only; host: only the live rooms it hosts on its platforms */
+                    role: "owner" | "platform_admin" | "support" | "host";
                 };
             };
         };
@@ -4110,7 +4489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4193,7 +4572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4486,7 +4865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4546,7 +4925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4603,7 +4982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4663,7 +5042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4770,7 +5149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4819,7 +5198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4877,7 +5256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4953,7 +5332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5020,7 +5399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5075,7 +5454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5165,7 +5544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5250,7 +5629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,7 +5691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5409,7 +5788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5480,7 +5859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5575,7 +5954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5641,7 +6020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5722,7 +6101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5827,7 +6206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5889,7 +6268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5993,7 +6372,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6056,7 +6435,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6169,7 +6548,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6234,7 +6613,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6293,7 +6672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6354,7 +6733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6430,7 +6809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6506,7 +6885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6589,7 +6968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6651,7 +7030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6755,7 +7134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6814,7 +7193,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6891,7 +7270,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6968,7 +7347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7036,7 +7415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7115,7 +7494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7183,7 +7562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7255,7 +7634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7354,7 +7733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7450,7 +7829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7521,7 +7900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7626,7 +8005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7697,7 +8076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7792,7 +8171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7860,7 +8239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7944,7 +8323,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7991,6 +8370,488 @@ export interface operations {
             };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLiveBans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Bans in force, newest first (the latest 500) */
+                        items: components["schemas"]["LiveBan"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    banLiveCustomerEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LivePlatformBanInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `customer_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unbanLiveCustomerEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_ban_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLiveKeywords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveKeywords"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setLiveKeywords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveKeywordsInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveKeywords"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLivePlatformModerationLog: {
+        parameters: {
+            query?: {
+                action?: "mute" | "unmute" | "kick" | "delete_message" | "ban" | "unban" | "slow_mode" | "keywords" | "add_moderator" | "remove_moderator" | "invite_cohost" | "accept_cohost" | "remove_cohost" | "handover";
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Newest first, the latest 500 */
+                        items: components["schemas"]["LiveModerationEntry"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8205,7 +9066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8216,6 +9077,547 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLiveRoomBans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Bans in force, newest first (the latest 500) */
+                        items: components["schemas"]["LiveBan"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    banLiveCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveBanInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `live_platform_admin_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `customer_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unbanLiveCustomer: {
+        parameters: {
+            query?: {
+                /** @description room (default) or every room of the platform (platform admins only) */
+                scope?: "room" | "platform";
+            };
+            header?: never;
+            path: {
+                customerId: string;
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `live_platform_admin_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_ban_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inviteLiveCohost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveHostUserInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_staff_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `live_not_host_user`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeLiveCohost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptLiveCohost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8264,7 +9666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8284,6 +9686,116 @@ export interface operations {
             };
             /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_room_state`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    handOverLiveRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveHostUserInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LiveStaffMember"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8345,7 +9857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8444,7 +9956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8540,7 +10052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8620,7 +10132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8631,6 +10143,202 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addLiveModerator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        /** @description A customer (moderates from the chat socket) or a host user (moderates through this API) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveModeratorInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `customer_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_staff_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `live_not_host_user`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeLiveModerator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8683,7 +10391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8779,7 +10487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8808,6 +10516,175 @@ export interface operations {
             };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setLiveSlowMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveSlowModeInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLiveRoomStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LiveStaffMember"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8856,7 +10733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8942,7 +10819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9001,7 +10878,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9066,7 +10943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9167,7 +11044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9268,7 +11145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9370,7 +11247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9477,7 +11354,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9540,7 +11417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9660,7 +11537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9731,7 +11608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9826,7 +11703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9898,7 +11775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9993,7 +11870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10074,7 +11951,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10168,7 +12045,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10250,7 +12127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10348,7 +12225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10444,7 +12321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10511,7 +12388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10604,7 +12481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10690,7 +12567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10749,7 +12626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10807,7 +12684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10877,7 +12754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10971,7 +12848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11030,7 +12907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11097,7 +12974,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11198,7 +13075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11302,7 +13179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11400,7 +13277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11469,7 +13346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11528,7 +13405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11587,7 +13464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11665,7 +13542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11727,7 +13604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11831,7 +13708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11888,7 +13765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11969,7 +13846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12076,7 +13953,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12153,7 +14030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12231,7 +14108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12280,7 +14157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12306,7 +14183,8 @@ export interface operations {
                     /** @description At least 8 characters */
                     password: string;
                     platformIds?: string[];
-                    role: "owner" | "platform_admin" | "support";
+                    /** @description owner: everything; platform_admin: its platforms; support: read-only; host: only the live rooms it hosts on its platforms */
+                    role: "owner" | "platform_admin" | "support" | "host";
                 };
             };
         };
@@ -12338,7 +14216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12401,7 +14279,8 @@ export interface operations {
                     /** @description At least 8 characters */
                     password?: string;
                     platformIds?: string[];
-                    role?: "owner" | "platform_admin" | "support";
+                    /** @description owner: everything; platform_admin: its platforms; support: read-only; host: only the live rooms it hosts on its platforms */
+                    role?: "owner" | "platform_admin" | "support" | "host";
                 };
             };
         };
@@ -12433,7 +14312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;

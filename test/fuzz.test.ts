@@ -67,6 +67,7 @@ eachDatabase('fuzzing every route', (env) => {
       reservationId: '00000000-0000-7000-8000-000000000000',
       roomId: room.json().id,
       messageId: '00000000-0000-7000-8000-000000000000',
+      memberId: '00000000-0000-7000-8000-000000000000',
       point: 'coupon',
       list: 'allow',
       decisionId: '00000000-0000-7000-8000-000000000000',

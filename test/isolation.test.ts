@@ -99,6 +99,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       reservationId,
       roomId,
       messageId,
+      memberId: customer.json().customer.id,
       point: 'signup',
       list: 'block',
       decisionId,

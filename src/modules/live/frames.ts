@@ -7,7 +7,10 @@
 //   { type: "auth", token }              → { type: "auth", customer } (a customer's session token)
 //   { type: "post", text, ref? }         → { type: "ack", ref?, id } and the message to everyone
 //   { type: "like", count? }             taps (1–100 per frame); everyone gets "counts" at most once a second
+//   { type: "moderate", action, … }      a room moderator's action (moderation-frames.ts)
 // Server → client: welcome, message, deleted, state, counts, missed, pong, ack, auth, error.
+import { parseModerateFrame, type ModerateFrame } from './moderation-frames.ts';
+
 export const MAX_FRAME_BYTES = 16 * 1024;
 const MAX_REF = 64;
 const MAX_TAPS_PER_FRAME = 100;
@@ -16,7 +19,8 @@ export type ClientFrame =
   | { type: 'ping'; ref?: string }
   | { type: 'auth'; token: string }
   | { type: 'post'; text: string; ref?: string }
-  | { type: 'like'; count: number };
+  | { type: 'like'; count: number }
+  | ModerateFrame;
 
 export type ErrorCode =
   | 'bad_json'
@@ -30,7 +34,12 @@ export type ErrorCode =
   | 'rate_limited'
   | 'slow_down'
   | 'room_not_found'
-  | 'kicked';
+  | 'kicked'
+  | 'banned'
+  | 'slow_mode'
+  | 'blocked'
+  | 'not_moderator'
+  | 'not_found';
 
 export interface ErrorFrame {
   type: 'error';
@@ -73,8 +82,12 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame |
       }
       return { type: 'like', count: count as number };
     }
+    case 'moderate': {
+      const parsed = parseModerateFrame(frame, ref);
+      return typeof parsed === 'string' ? errorFrame('bad_frame', parsed, ref) : parsed;
+    }
     default:
-      return errorFrame('unknown_type', `Unknown frame type ${JSON.stringify(frame.type)?.slice(0, 40)}; use ping, auth, post or like.`, ref);
+      return errorFrame('unknown_type', `Unknown frame type ${JSON.stringify(frame.type)?.slice(0, 40)}; use ping, auth, post, like or moderate.`, ref);
   }
 }
 

@@ -4,7 +4,11 @@
 // (hub/), so a slow viewer loses chat, never system, host or moderation frames, and never slows the room.
 import type { SoukModule } from '../../kernel/context.ts';
 import { liveDocs } from './openapi.ts';
+import { installHostAccess } from './access.ts';
+import { LiveModeration } from './moderation-service.ts';
+import { setActingServices } from './moderation-socket.ts';
 import { adminRoutes } from './routes-admin.ts';
+import { moderationRoutes } from './routes-moderation.ts';
 import { storeRoutes } from './routes-store.ts';
 import { createLiveRuntime, stopLiveRuntime, type LiveRuntime } from './runtime.ts';
 import { LiveService } from './service.ts';
@@ -15,7 +19,7 @@ export const liveModule: SoukModule<LiveRuntime> = {
   core: false,
   description: 'Live-commerce rooms: WebSocket chat and likes with priority lanes, moderation, history and resume.',
   migrationsDir: new URL('./migrations/', import.meta.url),
-  tenantTables: ['live_rooms', 'live_messages', 'live_moderation'],
+  tenantTables: ['live_rooms', 'live_messages', 'live_moderation', 'live_room_staff', 'live_bans', 'live_keywords'],
   settingsSchema: platformSettingsSchema,
   openapi: liveDocs,
   dependsOn: ['accounts', 'events'],
@@ -25,8 +29,12 @@ export const liveModule: SoukModule<LiveRuntime> = {
   stop: (_ctx, runtime) => stopLiveRuntime(runtime),
   async routes(app, ctx, runtime) {
     const live = new LiveService(ctx, runtime);
+    installHostAccess(app, ctx);
     await storeRoutes(app, ctx, runtime, live);
     adminRoutes(app, ctx, live);
+    const moderation = new LiveModeration(ctx, runtime);
+    setActingServices(runtime, { live, moderation });
+    moderationRoutes(app, ctx, moderation);
   },
 };
 

@@ -8,7 +8,10 @@ import { RoomHub } from './hub/hub.ts';
 import { natsFanout } from './nats-fanout.ts';
 import { ChatWriter, recentMessages } from './messages.ts';
 import { createLiveMetrics, type LiveMetrics } from './metrics.ts';
+import { bansOf } from './bans.ts';
+import { KeywordCache } from './keywords.ts';
 import { restrictions } from './moderation.ts';
+import { customerModerators } from './staff.ts';
 import { addLikes, findRoom } from './rooms.ts';
 
 export interface LiveRuntime {
@@ -18,6 +21,8 @@ export interface LiveRuntime {
   /** Chat posts per customer and room (in process: a customer's sockets of one room share a node's count). */
   postLimiter: RateLimiter;
   metrics: LiveMetrics;
+  /** Each platform's compiled keyword filter (keywords.ts). */
+  keywords: KeywordCache;
 }
 
 export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
@@ -35,13 +40,19 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
       if (!room) return undefined;
       // Chat still waiting for its batch must be in the table before the room is read back from it.
       await writer.flush();
-      const [messages, { mutes, kicked }] = await Promise.all([recentMessages(pdb, roomId), restrictions(pdb, roomId)]);
-      return { room, messages, mutes, kicked };
+      const [messages, { mutes, kicked }, bans, moderators, slow] = await Promise.all([
+        recentMessages(pdb, roomId),
+        restrictions(pdb, roomId),
+        bansOf(pdb, roomId),
+        customerModerators(pdb, roomId),
+        pdb.maybeOne<{ s: number }>('select slow_mode_seconds as s from live_rooms where platform_id = $1 and id = $2', [roomId]),
+      ]);
+      return { room, messages, mutes, kicked, guard: { roomBans: bans.room, platformBans: bans.platform, moderators, slowModeSeconds: slow?.s ?? 0 } };
     },
     persistLikes: (platformId, roomId, taps) => addLikes(ctx.platformDb(platformId), roomId, taps),
     onError,
   }, fanout, newId());
-  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics) };
+  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics), keywords: new KeywordCache() };
 }
 
 export async function stopLiveRuntime(runtime: LiveRuntime): Promise<void> {

@@ -7,6 +7,7 @@
 // node also tallies its viewers and taps per room once a second, and the others sum them.
 import { applyEffect, type RoomEffect } from './effects.ts';
 import type { Fanout, RoomEnvelope } from './fanout.ts';
+import { RoomGuard, type GuardState } from './guard.ts';
 import { RoomChannel, type RoomMessage, type RoomSnapshot } from './room-channel.ts';
 
 export interface LoadedRoom {
@@ -14,6 +15,8 @@ export interface LoadedRoom {
   messages: RoomMessage[];
   mutes: Map<string, number>;
   kicked: Set<string>;
+  /** Bans, moderators and slow mode; none when left out. */
+  guard?: GuardState;
 }
 
 export interface HubPorts {
@@ -31,6 +34,8 @@ const HEARTBEAT_EVERY_MS = 30_000;
 const IDLE_ROOM_MS = 60_000;
 
 const key = (platformId: string, roomId: string) => `${platformId}:${roomId}`;
+/** The room id of an envelope meant for every room of its platform (a NATS subject token, never a uuid). */
+export const ALL_ROOMS = 'all_rooms';
 
 export class RoomHub {
   private readonly channels = new Map<string, Promise<RoomChannel | undefined>>();
@@ -74,8 +79,24 @@ export class RoomHub {
     this.fanout.publish({ origin: this.nodeId, platformId, roomId, effect });
   }
 
+  /** An effect on every room of the platform, here and on every other node (a platform ban). */
+  async platformEffect(platformId: string, effect: RoomEffect): Promise<void> {
+    for (const channel of await this.loadedOf(platformId)) applyEffect(channel, effect, this.nodeId);
+    this.fanout.publish({ origin: this.nodeId, platformId, roomId: ALL_ROOMS, effect });
+  }
+
+  private async loadedOf(platformId: string): Promise<RoomChannel[]> {
+    return (await this.loaded()).filter((channel) => channel.room.platformId === platformId);
+  }
+
   private remote(envelope: RoomEnvelope): void {
     if (envelope.origin === this.nodeId) return;
+    if (envelope.roomId === ALL_ROOMS) {
+      this.loadedOf(envelope.platformId)
+        .then((channels) => channels.forEach((channel) => applyEffect(channel, envelope.effect, envelope.origin)))
+        .catch((error: unknown) => this.ports.onError(error, { during: 'live remote effect' }));
+      return;
+    }
     // A room nobody watches here is not loaded; it reads the table when a viewer comes.
     this.ifLoaded(envelope.platformId, envelope.roomId)
       .then((channel) => channel && applyEffect(channel, envelope.effect, envelope.origin))
@@ -109,6 +130,7 @@ export class RoomHub {
         const made = new RoomChannel(loaded.room, loaded.messages);
         for (const [customerId, until] of loaded.mutes) made.mutes.set(customerId, until);
         for (const customerId of loaded.kicked) made.kicked.add(customerId);
+        if (loaded.guard) made.guard = new RoomGuard(loaded.guard);
         return made;
       });
       channel.catch(() => this.channels.delete(k));
