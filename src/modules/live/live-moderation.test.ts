@@ -286,6 +286,41 @@ eachDatabase('live roles and moderation', (env) => {
     });
   });
 
+  describe('export and metrics', () => {
+    it('exports an ended room\'s chat as JSON lines, deleted messages marked; not while it is live', async () => {
+      const roomId = await liveRoom(a);
+      const poster = await customer(a, 'Exporter');
+      const socket = await viewer(a, roomId, poster.token);
+      const kept = await post(socket, 'keep me', 'k');
+      const gone = await post(socket, 'delete me', 'g');
+      assert.equal((await as(a.adminToken, { method: 'DELETE', url: `${rooms(a)}/${roomId}/messages/${gone.id as string}` })).statusCode, 200);
+      const early = await as(a.adminToken, { url: `${rooms(a)}/${roomId}/export` });
+      assert.equal(early.statusCode, 409);
+      assert.equal(early.json().code, 'live_room_state');
+      assert.equal((await as(a.adminToken, { method: 'POST', url: `${rooms(a)}/${roomId}/end` })).statusCode, 200);
+      const res = await as(a.adminToken, { url: `${rooms(a)}/${roomId}/export` });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(String(res.headers['content-type']), /application\/x-ndjson/);
+      const lines = res.body.trim().split('\n').map((line) => JSON.parse(line) as { id: string; kind: string; text: string; customerId: string | null; deletedAt: string | null });
+      assert.deepEqual(lines.map((l) => l.text), ['The room is live.', 'keep me', 'delete me', 'The room has ended. Thank you for watching!']);
+      assert.equal(lines[1]!.id, kept.id);
+      assert.equal(lines[1]!.customerId, poster.id);
+      assert.ok(lines[2]!.deletedAt, 'a deleted message is marked');
+      assert.equal((await as(b.adminToken, { url: `${rooms(b)}/${roomId}/export` })).statusCode, 404, 'another platform\'s room');
+    });
+
+    it('exposes connections, deliveries, drops, queue depth and fan-out latency', async () => {
+      const roomId = await liveRoom(a);
+      await viewer(a, roomId);
+      await as(a.adminToken, { method: 'POST', url: `${rooms(a)}/${roomId}/messages`, payload: { text: 'measure me' } });
+      const text = (await env.app.inject({ url: '/metrics', headers: { authorization: 'Bearer test-metrics-token' } })).body;
+      for (const name of ['souk_live_connections', 'souk_live_frames_total{outcome="delivered"}', 'souk_live_queue_depth', 'souk_live_queue_depth_max', 'souk_live_fanout_seconds_count{path="local"}']) {
+        assert.ok(text.includes(name), `${name} in /metrics`);
+      }
+      assert.ok(Number(/souk_live_fanout_seconds_count\{path="local"\} (\d+)/.exec(text)?.[1]) > 0);
+    });
+  });
+
   it('closes every socket', () => {
     for (const client of clients) client.close();
   });

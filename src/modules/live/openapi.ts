@@ -60,6 +60,11 @@ const moderationDocs: OperationDocs = {
     description: 'Replaces the keyword filter. Chinese (CJK) words match anywhere in a message, Latin words as whole words, case-insensitive; `block` refuses the post (error frame `blocked`), `mask` replaces the word with asterisks. Applies on every node within 2 s.',
     problems: PLATFORM_ONLY,
   },
+  [`GET ${base}/{roomId}/export`]: {
+    operationId: 'exportLiveRoomChat',
+    description: 'The chat log of an ended room as JSON lines (`application/x-ndjson`): every message oldest first with its author, customer id and, for messages a moderator deleted, when. 409 while the room is scheduled or live.',
+    problems: { 404: ['live_room_not_found'], 409: ['live_room_state'] },
+  },
   [`GET ${platformBase}/moderation`]: { operationId: 'getLivePlatformModerationLog', description: 'Every moderation action of the platform (rooms and platform-wide), newest first, the latest 500.', problems: PLATFORM_ONLY },
 };
 const ROOM = { 404: ['live_room_not_found'] } as const;

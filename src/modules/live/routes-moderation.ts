@@ -6,7 +6,9 @@ import { adminRouteKit } from '../../kernel/http/route-kit.ts';
 import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, principalOf } from '../../kernel/http/tenancy.ts';
+import { Type } from 'typebox';
 import { listBans } from './bans.ts';
+import { exportLines } from './export.ts';
 import type { LiveModeration, Actor } from './moderation-service.ts';
 import { platformModerationLog, type Action } from './moderation.ts';
 import { getRoom } from './rooms.ts';
@@ -111,6 +113,22 @@ export function moderationRoutes(app: FastifyInstance, ctx: ModuleContext, moder
   r.put(`${base}/keywords`, {
     schema: doc('Replace the platform\'s chat keyword filter (applies within seconds on every node)', { params: PlatformParams, body: KeywordsInput, response: { 200: KeywordList, ...writes } }),
   }, async (request) => ({ keywords: await moderation.setKeywords(db(request), request.body.keywords, actorOf(request)) }));
+
+  r.get(`${room}/export`, {
+    schema: doc('The chat log of an ended room as JSON lines', {
+      params: RoomParams,
+      response: { 200: { description: 'One JSON message per line, oldest first', content: { 'application/x-ndjson': { schema: Type.String() } } }, ...writes },
+    }),
+  }, async (request, reply) => {
+    // Lines collected first: a 409 or 404 must be a problem, not half a stream. A Buffer skips serialization.
+    const lines: string[] = [];
+    for await (const line of exportLines(db(request), request.params.roomId)) lines.push(line);
+    return reply
+      .type('application/x-ndjson; charset=utf-8')
+      .header('content-disposition', `attachment; filename="live-room-${request.params.roomId}.jsonl"`)
+      // The typed reply expects the documented string; the bytes are that string, sent as they are.
+      .send(Buffer.from(lines.join('')) as unknown as string);
+  });
 
   r.get(`${base}/moderation`, {
     schema: doc('The platform\'s moderation log across rooms, newest first', { params: PlatformParams, querystring: ModerationQuery, response: { 200: ModerationLog, ...reads } }),

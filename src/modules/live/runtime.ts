@@ -27,6 +27,7 @@ export interface LiveRuntime {
 
 export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
   const writer = new ChatWriter(ctx);
+  const metrics = createLiveMetrics(ctx.metrics);
   const settings = ctx.config.live;
   const onError = (error: unknown, context: Record<string, unknown>) => ctx.log.warn({ err: error, ...context }, 'live room hub error');
   const fanout =
@@ -51,8 +52,10 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
     },
     persistLikes: (platformId, roomId, taps) => addLikes(ctx.platformDb(platformId), roomId, taps),
     onError,
+    observeFanout: (path, seconds) => metrics.fanoutSeconds.observe({ path }, seconds),
   }, fanout, newId());
-  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics), keywords: new KeywordCache() };
+  metrics.watchQueues(() => hub.queueDepths());
+  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics, keywords: new KeywordCache() };
 }
 
 export async function stopLiveRuntime(runtime: LiveRuntime): Promise<void> {

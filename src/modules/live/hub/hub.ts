@@ -25,6 +25,8 @@ export interface HubPorts {
   /** Adds taps to the room's stored count. */
   persistLikes(platformId: string, roomId: string, taps: number): Promise<void>;
   onError(error: unknown, context: Record<string, unknown>): void;
+  /** Seconds an effect took to reach every viewer queue here (metrics). */
+  observeFanout?(path: 'local' | 'remote', seconds: number): void;
 }
 
 const COUNTS_EVERY_MS = 1000;
@@ -75,8 +77,13 @@ export class RoomHub {
   /** Changes the room here (when this node serves it) and on every other node. */
   async effect(platformId: string, roomId: string, effect: RoomEffect): Promise<void> {
     const channel = await this.ifLoaded(platformId, roomId);
-    if (channel) applyEffect(channel, effect, this.nodeId);
-    this.fanout.publish({ origin: this.nodeId, platformId, roomId, effect });
+    const sentAt = Date.now();
+    if (channel) {
+      const started = performance.now();
+      applyEffect(channel, effect, this.nodeId);
+      this.ports.observeFanout?.('local', (performance.now() - started) / 1000);
+    }
+    this.fanout.publish({ origin: this.nodeId, platformId, roomId, effect, sentAt });
   }
 
   /** An effect on every room of the platform, here and on every other node (a platform ban). */
@@ -99,7 +106,11 @@ export class RoomHub {
     }
     // A room nobody watches here is not loaded; it reads the table when a viewer comes.
     this.ifLoaded(envelope.platformId, envelope.roomId)
-      .then((channel) => channel && applyEffect(channel, envelope.effect, envelope.origin))
+      .then((channel) => {
+        if (!channel) return;
+        applyEffect(channel, envelope.effect, envelope.origin);
+        if (envelope.sentAt !== undefined && envelope.effect.kind !== 'tally') this.ports.observeFanout?.('remote', Math.max(0, Date.now() - envelope.sentAt) / 1000);
+      })
       .catch((error: unknown) => this.ports.onError(error, { during: 'live remote effect' }));
   }
 
@@ -142,6 +153,19 @@ export class RoomHub {
   /** The channel if this node serves the room now (admin actions change it in place), else undefined. */
   async ifLoaded(platformId: string, roomId: string): Promise<RoomChannel | undefined> {
     return this.channels.get(key(platformId, roomId));
+  }
+
+  /** Frames waiting in this node's viewers' queues: all together and the longest one (metrics). */
+  async queueDepths(): Promise<{ total: number; max: number }> {
+    let total = 0;
+    let max = 0;
+    for (const channel of await this.loaded()) {
+      for (const viewer of channel.viewers) {
+        total += viewer.queue.depth;
+        if (viewer.queue.depth > max) max = viewer.queue.depth;
+      }
+    }
+    return { total, max };
   }
 
   /** Registers a viewer's heartbeat (called every 30 s); returns the function that removes it. */
