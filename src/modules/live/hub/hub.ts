@@ -25,6 +25,8 @@ export interface HubPorts {
   /** Adds taps to the room's stored count. */
   persistLikes(platformId: string, roomId: string, taps: number): Promise<void>;
   onError(error: unknown, context: Record<string, unknown>): void;
+  /** Keeps an effect made on this node for history beyond the table (JetStream); not called for remote ones. */
+  record?(platformId: string, roomId: string, effect: RoomEffect): void;
   /** Seconds an effect took to reach every viewer queue here (metrics). */
   observeFanout?(path: 'local' | 'remote', seconds: number): void;
 }
@@ -84,6 +86,7 @@ export class RoomHub {
       this.ports.observeFanout?.('local', (performance.now() - started) / 1000);
     }
     this.fanout.publish({ origin: this.nodeId, platformId, roomId, effect, sentAt });
+    this.ports.record?.(platformId, roomId, effect);
   }
 
   /** An effect on every room of the platform, here and on every other node (a platform ban). */
