@@ -834,7 +834,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/platforms/{platform}/live/gifts": {
+    "/admin/platforms/{platform}/live/bans": {
         parameters: {
             query?: never;
             header?: never;
@@ -842,67 +842,23 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The gift catalogue (active and inactive), cheapest first
-         * @description Every gift of the platform, active or not, cheapest first.
+         * Every ban in force on the platform
+         * @description Every ban in force on the platform, room and platform-wide.
          */
-        get: operations["listLiveGifts"];
+        get: operations["listLiveBans"];
         put?: never;
         /**
-         * Add a gift to the catalogue
-         * @description Adds a gift viewers can send, with its price in coins and an icon.
+         * Ban a customer from every live room of the platform
+         * @description Bans a customer from every live room of the platform. Platform admins only. Recorded in the moderation log.
          */
-        post: operations["createLiveGift"];
+        post: operations["banLiveCustomerEverywhere"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/admin/platforms/{platform}/live/gifts/{giftId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One gift
-         * @description One gift of the catalogue, active or not.
-         */
-        get: operations["getLiveGift"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Change a gift (rename, reprice, switch off with active: false)
-         * @description Renames, reprices or switches a gift off. Gifts are never deleted: the coin ledger names them.
-         */
-        patch: operations["updateLiveGift"];
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/live/message-types": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The platform’s custom message types
-         * @description The message types this platform defined for its own widgets, by name.
-         */
-        get: operations["listLiveMessageTypes"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/live/message-types/{messageType}": {
+    "/admin/platforms/{platform}/live/bans/{customerId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -910,17 +866,57 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /**
-         * Define or replace a custom message type (its JSON schema)
-         * @description Defines (or replaces) a message type: clients send `{type:"custom", name, data}` on the room socket, data is validated against this JSON schema (Ajv, strict mode) and sent to the room in the low lane; data that does not match gets an `invalid_custom` error frame.
-         */
-        put: operations["putLiveMessageType"];
+        put?: never;
         post?: never;
         /**
-         * Remove a custom message type
-         * @description Removes a message type; clients sending it get `unknown_custom` (within 5 s on every node).
+         * Lift a platform-wide ban
+         * @description Lifts a platform-wide ban.
          */
-        delete: operations["deleteLiveMessageType"];
+        delete: operations["unbanLiveCustomerEverywhere"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/keywords": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's chat keyword filter
+         * @description The platform's chat keyword filter.
+         */
+        get: operations["getLiveKeywords"];
+        /**
+         * Replace the platform's chat keyword filter (applies within seconds on every node)
+         * @description Replaces the keyword filter. Chinese (CJK) words match anywhere in a message, Latin words as whole words, case-insensitive; `block` refuses the post (error frame `blocked`), `mask` replaces the word with asterisks. Applies on every node within 2 s.
+         */
+        put: operations["setLiveKeywords"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's moderation log across rooms, newest first
+         * @description Every moderation action of the platform (rooms and platform-wide), newest first, the latest 500.
+         */
+        get: operations["getLivePlatformModerationLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -970,7 +966,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/platforms/{platform}/live/rooms/{roomId}/card": {
+    "/admin/platforms/{platform}/live/rooms/{roomId}/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bans in force in the room (its own and the platform's)
+         * @description Bans in force in the room: its own and the platform-wide ones.
+         */
+        get: operations["listLiveRoomBans"];
+        put?: never;
+        /**
+         * Ban a customer from the room (or, for platform admins, every room)
+         * @description Bans a customer from the room (or, with scope=platform, from every room; platform admins only), for some minutes or until lifted: its sockets close and it cannot join as that customer. Recorded in the moderation log.
+         */
+        post: operations["banLiveCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/bans/{customerId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -978,17 +998,73 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /**
-         * Pin a product card in the room (replaces the pinned one)
-         * @description Pins a published product as the room’s card: every viewer gets a high-priority `card` frame with its live price (default currency) and stock, joiners get it in their welcome, and it is sent again when its price or stock changes (checked every 2 s). Shoppers buy through the cart and checkout with `liveRoomId`, which attributes the order to the room.
-         */
-        put: operations["pinLiveProductCard"];
+        put?: never;
         post?: never;
         /**
-         * Unpin the room’s product card
-         * @description Unpins the card: viewers get a `card` frame with card null.
+         * Lift a ban of the room (or the platform's, with scope=platform)
+         * @description Lifts the customer's ban of the room (scope=platform: the platform-wide one). Recorded in the moderation log.
          */
-        delete: operations["unpinLiveProductCard"];
+        delete: operations["unbanLiveCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/cohosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite a host user to co-host the room (a system message tells the room)
+         * @description Invites another admin user with the host role on this platform to co-host; it becomes a co-host when it accepts. A system message tells the room.
+         */
+        post: operations["inviteLiveCohost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/cohosts/{memberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a co-host or withdraw an invitation
+         * @description Removes a co-host or withdraws an invitation.
+         */
+        delete: operations["removeLiveCohost"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/cohosts/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation to co-host (the invited host user calls this)
+         * @description The invited host user accepts and becomes a co-host. A system message tells the room.
+         */
+        post: operations["acceptLiveCohost"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1008,6 +1084,46 @@ export interface paths {
          * @description Moves a live room to ended: chat closes, history stays readable, `live.room_ended` is emitted.
          */
         post: operations["endLiveRoom"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat log of an ended room as JSON lines
+         * @description The chat log of an ended room as JSON lines (`application/x-ndjson`): every message oldest first with its author, customer id and, for messages a moderator deleted, when. 409 while the room is scheduled or live.
+         */
+        get: operations["exportLiveRoomChat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the room over: a co-host becomes the main host
+         * @description Makes an active co-host the main host; the main host before becomes a co-host. The main host or a platform admin calls it. A system message tells the room.
+         */
+        post: operations["handOverLiveRoom"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1094,6 +1210,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/moderators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a customer or a host user a moderator of the room
+         * @description Makes a customer (who then moderates with `moderate` frames on the chat socket) or a host user (who moderates through this API) a moderator of the room. A system message tells the room about a customer moderator.
+         */
+        post: operations["addLiveModerator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/moderators/{memberId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a moderator (by customer or admin user id)
+         * @description Removes a moderator, by its customer or admin user id.
+         */
+        delete: operations["removeLiveModerator"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms/{roomId}/mutes": {
         parameters: {
             query?: never;
@@ -1134,6 +1290,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/slow-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set slow mode: seconds between two posts of one customer (0: off)
+         * @description Sets the seconds a customer waits between two posts in the room (0: off), at once on every node. Moderators and hosts are not slowed. A system message tells the room.
+         */
+        put: operations["setLiveSlowMode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The room's hosts, co-hosts and moderators
+         * @description The room's main host, co-hosts (invited or active) and moderators.
+         */
+        get: operations["listLiveRoomStaff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms/{roomId}/start": {
         parameters: {
             query?: never;
@@ -1148,26 +1344,6 @@ export interface paths {
          * @description Moves a scheduled room to live: chat opens, viewers get a `state` frame and a system message, `live.room_started` is emitted.
          */
         post: operations["startLiveRoom"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/live/rooms/{roomId}/stats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The room’s numbers: viewers, peak, messages, likes, gifts, card clicks, orders and revenue
-         * @description The room’s numbers: concurrent viewers now (all nodes) and at the peak, chat messages, likes, gifts (count and coins), card clicks, and the paid orders checked out from the room with their revenue by currency.
-         */
-        get: operations["getLiveRoomStats"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1208,26 +1384,6 @@ export interface paths {
         get: operations["getOrder"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/orders/{orderId}/approve": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Approve an order held for review: it becomes payable (pending_payment) with a fresh payment window
-         * @description Approves an order held for review: it becomes pending_payment with a fresh payment window. The history records who approved it and the note.
-         */
-        post: operations["approveHeldOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1348,46 +1504,6 @@ export interface paths {
          * @description Send `{ amount, reason }` or `{ lines: [{ lineId, quantity }], shipping?, reason? }`, not both (400 refund_amount_or_lines). A line's units return its share of the order total (discount and tax split by largest remainder; k units of Q return round_half_up(share × k / Q) minus what earlier units returned), so refunding every unit and the shipping returns the total.
          */
         post: operations["refundOrder"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/orders/{orderId}/reject": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Reject an order held for review: it is cancelled, its stock and coupon use returned
-         * @description Rejects an order held for review: it is cancelled with the reason, its stock and coupon use returned. The history records who rejected it and why.
-         */
-        post: operations["rejectHeldOrder"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/orders/review-queue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Orders held for review by the risk engine, oldest first, each with the decision that held it and why
-         * @description The review queue: orders the risk engine held (on_hold), oldest first, each with `hold` (the stored decision id, level, score, the rules that fired and the reason in words). Approve or reject each.
-         */
-        get: operations["listHeldOrders"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1578,8 +1694,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stored decisions, newest first, by account, IP, device, order, point or action
-         * @description Stored decisions (every non-allow, a sample of allows), newest first, filtered by account, IP, device, order, point or action.
+         * Stored decisions, newest first, by account, IP, device, point or action
+         * @description Stored decisions (every non-allow, a sample of allows), newest first, filtered by account, IP, device, point or action.
          */
         get: operations["listRiskDecisions"];
         put?: never;
@@ -1694,26 +1810,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/platforms/{platform}/risk/policies/{point}/backtest": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Run a draft policy over the decisions stored in a time range: how many would change, by rule
-         * @description Runs a draft policy over the decisions stored at this point in a time range, on the signals each one saw, and reports how many would change action, from what to what, and which rules made the difference. Allows are stored as a sample, so changes from allow are counted over that sample. Nothing is written.
-         */
-        post: operations["backtestRiskPolicy"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/admin/platforms/{platform}/risk/policies/{point}/rollback": {
         parameters: {
             query?: never;
@@ -1769,50 +1865,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/risk/shadow": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The shadow policies: drafts run beside the live ones without deciding
-         * @description The decision points that run a shadow policy, with the draft and who set it.
-         */
-        get: operations["listRiskShadowPolicies"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/platforms/{platform}/risk/shadow/{point}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Run a draft policy in shadow at a decision point
-         * @description Checks a draft policy and runs it beside the live one at this point on every node: each decision records what the draft would have done (`shadow`), the outcome never changes. A bad document is a 400 naming the bad part, and nothing changes.
-         */
-        put: operations["putRiskShadowPolicy"];
-        post?: never;
-        /**
-         * Stop the shadow policy of a decision point
-         * @description Stops the point’s shadow policy.
-         */
-        delete: operations["deleteRiskShadowPolicy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2550,86 +2602,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/store/live/coins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The customer’s coin balance and latest ledger entries
-         * @description The signed-in customer’s coin balance and the latest 50 changes to it (top-ups, gifts), newest first.
-         */
-        get: operations["getLiveCoins"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/store/live/coins/top-ups": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Buy coins: a top-up and the payment page to pay it on (coins are credited when the payment is captured)
-         * @description Buys coins (one coin costs one minor unit of the platform’s default currency): creates a pending top-up and a payment for it, and returns the provider page to send the shopper to. When the provider reports the payment captured, the coins are credited in the same transaction, once. With an Idempotency-Key, a retry returns the same top-up (200).
-         */
-        post: operations["startLiveCoinTopUp"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/store/live/coins/top-ups/{topUpId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One of the customer’s top-ups
-         * @description One of the customer’s top-ups: pending, paid or failed.
-         */
-        get: operations["getLiveCoinTopUp"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/store/live/gifts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Gifts viewers can send, cheapest first
-         * @description The active gifts, cheapest first.
-         */
-        get: operations["listStoreLiveGifts"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/store/live/rooms": {
         parameters: {
             query?: never;
@@ -2664,46 +2636,6 @@ export interface paths {
         get: operations["getStoreLiveRoom"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/store/live/rooms/{roomId}/card/clicks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Count a click on the room’s product card (the socket’s card_click frame does the same)
-         * @description Counts one click on the room’s product card, for the room’s numbers (added within a second).
-         */
-        post: operations["clickLiveProductCard"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/store/live/rooms/{roomId}/gifts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Send a gift to a live room, paid in coins (once per Idempotency-Key)
-         * @description Sends a gift to a live room: screened by the risk gate, debited from the coin balance once per Idempotency-Key (a retry, even a concurrent one, returns the first debit with replayed: true), then shown to every viewer as a high-priority `gift` frame. The socket’s `gift` frame does the same.
-         */
-        post: operations["sendLiveGift"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3140,11 +3072,6 @@ export interface components {
         CheckoutInput: {
             /** @description The cart version the shopper confirmed; a changed cart is a 409 cart_stale */
             expectedVersion?: number;
-            /**
-             * Format: uuid
-             * @description The live room the shopper bought from: the order is attributed to it (purchase notice, room numbers)
-             */
-            liveRoomId?: string;
         };
         /** Coupon */
         Coupon: {
@@ -3354,11 +3281,6 @@ export interface components {
         /** FlashSalePurchase */
         FlashSalePurchase: {
             duplicate: boolean;
-            /**
-             * @description The shop holds this purchase for review: its order is created on_hold and cannot be paid until approved
-             * @enum {boolean}
-             */
-            held?: true;
             /** @enum {string} */
             status: "pending";
             /** Format: uuid */
@@ -3468,76 +3390,54 @@ export interface components {
             /** Format: uuid */
             variantId: string;
         };
-        /** LiveCoinAccount */
-        LiveCoinAccount: {
-            /** @description Coins held now */
-            balance: number;
-            /** @description The latest 50 changes, newest first */
-            ledger: components["schemas"]["LiveCoinLedgerEntry"][];
-        };
-        /** LiveCoinLedgerEntry */
-        LiveCoinLedgerEntry: {
-            balanceAfter: number;
+        /** LiveBan */
+        LiveBan: {
+            actor: string;
             createdAt: string;
-            /** @description Coins added (top-up) or taken (gift, negative) */
-            delta: number;
-            giftCount: number | null;
-            giftId: string | null;
-            id: string;
-            reason: "top_up" | "gift";
+            customerId: string;
+            reason: string;
             roomId: string | null;
-            topUpId: string | null;
+            until: string | null;
         };
-        /** LiveGift */
-        LiveGift: {
-            active: boolean;
-            createdAt: string;
-            iconUrl: string | null;
-            id: string;
-            name: string;
-            priceCoins: number;
-            updatedAt: string;
-        };
-        /** LiveGiftInput */
-        LiveGiftInput: {
-            /** @description Default true; inactive gifts cannot be sent */
-            active?: boolean;
-            /** @description http(s) URL of the icon */
-            iconUrl?: string;
-            name: string;
-            /** @description What one costs, in coins */
-            priceCoins: number;
-        };
-        /** LiveGiftPatch */
-        LiveGiftPatch: {
-            active?: boolean;
-            iconUrl?: string | null;
-            name?: string;
-            priceCoins?: number;
-        };
-        /** LiveGiftSendInput */
-        LiveGiftSendInput: {
-            /** @description Default 1 */
-            count?: number;
+        /** LiveBanInput */
+        LiveBanInput: {
             /** Format: uuid */
-            giftId: string;
-        };
-        /** LiveGiftSent */
-        LiveGiftSent: {
-            /** @description Balance after the debit */
-            balance: number;
-            /** @description Coins the gift cost */
-            coins: number;
-            count: number;
-            /** @description The ledger entry of the debit */
-            entryId: string;
-            giftId: string;
-            /** @description True when this key had sent the gift already (nothing was debited now) */
-            replayed: boolean;
+            customerId: string;
+            /** @description How long; without it, until lifted */
+            minutes?: number;
+            reason?: string;
+            /** @description room (default) or every room of the platform (platform admins only) */
+            scope?: "room" | "platform";
         };
         /** LiveHostMessageInput */
         LiveHostMessageInput: {
             text: string;
+        };
+        /** LiveHostUserInput */
+        LiveHostUserInput: {
+            /**
+             * Format: uuid
+             * @description An admin user with the host role on this platform
+             */
+            adminUserId: string;
+        };
+        /** LiveKeywords */
+        LiveKeywords: {
+            keywords: {
+                /** @description block refuses the post; mask replaces the word with asterisks */
+                action: "block" | "mask";
+                /** @description Chinese (CJK) words match anywhere; Latin words match whole words; case-insensitive */
+                word: string;
+            }[];
+        };
+        /** LiveKeywordsInput */
+        LiveKeywordsInput: {
+            keywords: {
+                /** @description block refuses the post; mask replaces the word with asterisks */
+                action: "block" | "mask";
+                /** @description Chinese (CJK) words match anywhere; Latin words match whole words; case-insensitive */
+                word: string;
+            }[];
         };
         /** LiveKickInput */
         LiveKickInput: {
@@ -3554,34 +3454,37 @@ export interface components {
             kind: "chat" | "host" | "system";
             text: string;
         };
-        /** LiveMessageType */
-        LiveMessageType: {
-            createdAt: string;
-            name: string;
-            schema: {
-                [key: string]: unknown;
-            };
-            updatedAt: string;
-        };
-        /** LiveMessageTypeInput */
-        LiveMessageTypeInput: {
-            /** @description A JSON schema (draft 2020-12 subset Ajv compiles in strict mode) the data of this type must match */
-            schema: {
-                [key: string]: unknown;
-            };
-        };
         /** LiveModerationEntry */
         LiveModerationEntry: {
-            /** @description mute, unmute, kick or delete_message */
+            /** @description mute, unmute, kick, delete_message, ban, unban, slow_mode, keywords, add_moderator, remove_moderator, invite_cohost, accept_cohost, remove_cohost or handover */
             action: string;
-            /** @description "<kind>:<id>" of the admin who acted */
+            /** @description "<kind>:<id>" of who acted: admin_user, api_key or customer (a moderator on the socket) */
             actor: string;
             createdAt: string;
             customerId: string | null;
+            /** @description What else the action set: seconds of slow mode, a ban's scope, the member added… */
+            details: {
+                [key: string]: unknown;
+            };
             id: string;
             messageId: string | null;
             reason: string;
+            roomId: string | null;
             until: string | null;
+        };
+        /**
+         * LiveModeratorInput
+         * @description A customer (moderates from the chat socket) or a host user (moderates through this API)
+         */
+        LiveModeratorInput: {
+            /** Format: uuid */
+            customerId: string;
+        } | {
+            /**
+             * Format: uuid
+             * @description An admin user with the host role on this platform
+             */
+            adminUserId: string;
         };
         /** LiveMuteInput */
         LiveMuteInput: {
@@ -3591,30 +3494,13 @@ export interface components {
             minutes?: number;
             reason?: string;
         };
-        /** LivePinInput */
-        LivePinInput: {
+        /** LivePlatformBanInput */
+        LivePlatformBanInput: {
             /** Format: uuid */
-            productId: string;
-        };
-        /** LiveProductCard */
-        LiveProductCard: {
-            available: number;
-            /** @description The platform’s default currency */
-            currency: string;
-            imageUrl: string | null;
-            inStock: boolean;
-            pinnedAt: string;
-            price: number | null;
-            productId: string;
-            title: string;
-            variants: {
-                /** @description Units that can be bought now, all locations */
-                available: number;
-                compareAtPrice: number | null;
-                id: string;
-                price: number | null;
-                title: string;
-            }[];
+            customerId: string;
+            /** @description How long; without it, until lifted */
+            minutes?: number;
+            reason?: string;
         };
         /** LiveRoom */
         LiveRoom: {
@@ -3649,48 +3535,19 @@ export interface components {
             scheduledAt?: string;
             title: string;
         };
-        /** LiveRoomStats */
-        LiveRoomStats: {
-            cardClicks: number;
-            gifts: {
-                /** @description Their value in coins */
-                coins: number;
-                /** @description Gifts sent (a gift frame with count 3 is 3) */
-                count: number;
-            };
-            likes: number;
-            /** @description Chat messages posted (deleted ones included) */
-            messages: number;
-            /** @description Paid orders checked out from the room */
-            orders: number;
-            peakViewers: number;
-            /** @description Their totals by currency */
-            revenue: {
-                amount: number;
-                currency: string;
-            }[];
-            /** @description Concurrent viewers now, all nodes (as the answering node knows them) */
-            viewers: number;
+        /** LiveSlowModeInput */
+        LiveSlowModeInput: {
+            /** @description Seconds between two posts of one customer; 0 turns slow mode off */
+            seconds: number;
         };
-        /** LiveTopUp */
-        LiveTopUp: {
-            /** @description Price in minor units of currency */
-            amount: number;
-            coins: number;
+        /** LiveStaffMember */
+        LiveStaffMember: {
+            addedBy: string;
             createdAt: string;
-            currency: string;
-            id: string;
-            paidAt: string | null;
-            paymentId: string | null;
-            redirectUrl: string | null;
-            status: "pending" | "paid" | "failed";
-        };
-        /** LiveTopUpInput */
-        LiveTopUpInput: {
-            coins: number;
-            /** @description Payment provider (default sandbox) */
-            provider?: string;
-            returnUrl?: string;
+            /** @description "admin_user:<id>", "api_key:<id>" or "customer:<id>" */
+            member: string;
+            role: "host" | "cohost" | "moderator";
+            state: "invited" | "active";
         };
         /** MostWishedList */
         MostWishedList: {
@@ -3713,10 +3570,8 @@ export interface components {
             customerId: string | null;
             email: string | null;
             history?: components["schemas"]["OrderHistoryEntry"][];
-            hold: components["schemas"]["OrderHold"] | null;
             id: string;
             lines: components["schemas"]["OrderLine"][];
-            liveRoomId: string | null;
             number: string;
             /** @description Minor units of the order currency */
             paidAmount: number;
@@ -3737,7 +3592,7 @@ export interface components {
             source: {
                 [key: string]: unknown;
             } | null;
-            status: "on_hold" | "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
+            status: "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
             totals: {
                 /** @description Minor units of the order currency */
                 discount: number;
@@ -3767,23 +3622,6 @@ export interface components {
             kind: string;
             reason: string | null;
             toStatus: string | null;
-        };
-        /** OrderHold */
-        OrderHold: {
-            /** @description The stored risk decision (GET /admin/platforms/{platform}/risk/decisions/{decisionId}) */
-            decisionId: string;
-            heldAt: string;
-            level: number;
-            /** @description The decision point that held it: checkout or flash_sale */
-            point: string;
-            /** @description The rules that fired, in the policy's own words */
-            reason: string;
-            rules: {
-                description?: string;
-                rule: string;
-                score: number;
-            }[];
-            score: number;
         };
         /** OrderLine */
         OrderLine: {
@@ -4088,56 +3926,6 @@ export interface components {
             /** Format: uuid */
             variantId: string;
         };
-        /** RiskBacktestReport */
-        RiskBacktestReport: {
-            after: {
-                allow: number;
-                challenge: number;
-                deny: number;
-                review: number;
-            };
-            before: {
-                allow: number;
-                challenge: number;
-                deny: number;
-                review: number;
-            };
-            /** @description Decisions the draft would give another action */
-            changed: number;
-            /** @description Stored decisions examined: every non-allow and the stored sample of allows */
-            examined: number;
-            examples: {
-                /** @enum {string} */
-                from: "allow" | "challenge" | "review" | "deny";
-                /** Format: uuid */
-                id: string;
-                /** @enum {string} */
-                to: "allow" | "challenge" | "review" | "deny";
-            }[];
-            /** @description Of those, decided by a list (no policy changes them) */
-            listed: number;
-            /** @enum {string} */
-            point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
-            rules: {
-                /** @description Changed decisions in which this rule fired differently under the draft */
-                changedDecisions: number;
-                firedAfter: number;
-                firedBefore: number;
-                rule: string;
-            }[];
-            /** Format: date-time */
-            since: string;
-            transitions: {
-                count: number;
-                /** @enum {string} */
-                from: "allow" | "challenge" | "review" | "deny";
-                /** @enum {string} */
-                to: "allow" | "challenge" | "review" | "deny";
-            }[];
-            truncated: boolean;
-            /** Format: date-time */
-            until: string;
-        };
         /** RiskDecision */
         RiskDecision: {
             /** @enum {string} */
@@ -4160,19 +3948,6 @@ export interface components {
             /** @description -1 for a draft tried with /try */
             policyVersion: number;
             score: number;
-            /** @description What the point’s shadow policy would have decided (never the outcome) */
-            shadow?: {
-                /** @enum {string} */
-                action: "allow" | "challenge" | "review" | "deny";
-                fired: {
-                    /** @enum {string} */
-                    action?: "allow" | "challenge" | "review" | "deny";
-                    rule: string;
-                    score: number;
-                }[];
-                level: number;
-                score: number;
-            };
             /** @description The signals the rules saw, velocity counts included */
             signals: {
                 [key: string]: unknown;
@@ -4195,9 +3970,6 @@ export interface components {
             deviceId?: string;
             email?: string;
             ip?: string;
-            phone?: string;
-            shippingAddress?: string;
-            shippingCountry?: string;
             userAgent?: string;
         };
         /** RiskList */
@@ -4259,22 +4031,6 @@ export interface components {
         RiskPolicyVersionList: {
             items: components["schemas"]["RiskPolicyVersion"][];
         };
-        /** RiskShadowPolicy */
-        RiskShadowPolicy: {
-            document: {
-                [key: string]: unknown;
-            };
-            note: string | null;
-            /** @enum {string} */
-            point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
-            /** Format: date-time */
-            setAt: string;
-            setBy: string;
-        };
-        /** RiskShadowPolicyList */
-        RiskShadowPolicyList: {
-            items: components["schemas"]["RiskShadowPolicy"][];
-        };
         /** RiskStoredDecision */
         RiskStoredDecision: {
             /** @enum {string} */
@@ -4305,19 +4061,6 @@ export interface components {
             /** @description -1 for a draft tried with /try */
             policyVersion: number;
             score: number;
-            /** @description What the point’s shadow policy would have decided (never the outcome) */
-            shadow?: {
-                /** @enum {string} */
-                action: "allow" | "challenge" | "review" | "deny";
-                fired: {
-                    /** @enum {string} */
-                    action?: "allow" | "challenge" | "review" | "deny";
-                    rule: string;
-                    score: number;
-                }[];
-                level: number;
-                score: number;
-            };
             /** @description The signals the rules saw, velocity counts included */
             signals: {
                 [key: string]: unknown;
@@ -4707,7 +4450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4730,7 +4473,8 @@ export interface operations {
                 "application/json": {
                     label: string;
                     platformIds?: string[];
-                    role: "owner" | "platform_admin" | "support";
+                    /** @description owner: everything; platform_admin: its platforms; support: read-only; host: only the live rooms it hosts on its platforms */
+                    role: "owner" | "platform_admin" | "support" | "host";
                 };
             };
         };
@@ -4765,7 +4509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4848,7 +4592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5141,7 +4885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5201,7 +4945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5258,7 +5002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5318,7 +5062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5425,7 +5169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5474,7 +5218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5532,7 +5276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5608,7 +5352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5675,7 +5419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5730,7 +5474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5820,7 +5564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5905,7 +5649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5967,7 +5711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6064,7 +5808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6135,7 +5879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6230,7 +5974,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6296,7 +6040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6377,7 +6121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6482,7 +6226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6544,7 +6288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6648,7 +6392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6711,7 +6455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6824,7 +6568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6889,7 +6633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6948,7 +6692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7009,7 +6753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7085,7 +6829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7161,7 +6905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7244,7 +6988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7306,7 +7050,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7410,7 +7154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7469,7 +7213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7546,7 +7290,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7623,7 +7367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7691,7 +7435,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7770,7 +7514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7838,7 +7582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7910,7 +7654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8009,7 +7753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8105,7 +7849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8176,7 +7920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8281,7 +8025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8352,7 +8096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8447,7 +8191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8515,7 +8259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8599,7 +8343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8655,7 +8399,7 @@ export interface operations {
             };
         };
     };
-    listLiveGifts: {
+    listLiveBans: {
         parameters: {
             query?: never;
             header?: never;
@@ -8673,7 +8417,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["LiveGift"][];
+                        /** @description Bans in force, newest first (the latest 500) */
+                        items: components["schemas"]["LiveBan"][];
                     };
                 };
             };
@@ -8695,7 +8440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8715,7 +8460,7 @@ export interface operations {
             };
         };
     };
-    createLiveGift: {
+    banLiveCustomerEverywhere: {
         parameters: {
             query?: never;
             header?: never;
@@ -8726,7 +8471,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LiveGiftInput"];
+                "application/json": components["schemas"]["LivePlatformBanInput"];
             };
         };
         responses: {
@@ -8736,7 +8481,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LiveGift"];
+                    "application/json": components["schemas"]["LiveModerationEntry"];
                 };
             };
             /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
@@ -8757,7 +8502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8766,7 +8511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            /** @description Not found, or not visible to the caller. Problem codes: `customer_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8802,325 +8547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getLiveGift: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                giftId: string;
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveGift"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_gift_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    updateLiveGift: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                giftId: string;
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LiveGiftPatch"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveGift"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_gift_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listLiveMessageTypes: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["LiveMessageType"][];
-                    };
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    putLiveMessageType: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The type name clients send as "name" */
-                messageType: string;
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LiveMessageTypeInput"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveMessageType"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `live_message_schema_invalid`. */
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9140,13 +8567,12 @@ export interface operations {
             };
         };
     };
-    deleteLiveMessageType: {
+    unbanLiveCustomerEverywhere: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The type name clients send as "name" */
-                messageType: string;
+                customerId: string;
                 platform: string;
             };
             cookie?: never;
@@ -9154,11 +8580,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Default Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
             };
             /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
             400: {
@@ -9178,7 +8606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9187,7 +8615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_message_type_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            /** @description Not found, or not visible to the caller. Problem codes: `live_ban_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9205,8 +8633,245 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLiveKeywords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveKeywords"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setLiveKeywords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveKeywordsInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveKeywords"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLivePlatformModerationLog: {
+        parameters: {
+            query?: {
+                action?: "mute" | "unmute" | "kick" | "delete_message" | "ban" | "unban" | "slow_mode" | "keywords" | "add_moderator" | "remove_moderator" | "invite_cohost" | "accept_cohost" | "remove_cohost" | "handover";
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Newest first, the latest 500 */
+                        items: components["schemas"]["LiveModerationEntry"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_platform_admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9421,7 +9086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9441,7 +9106,69 @@ export interface operations {
             };
         };
     };
-    pinLiveProductCard: {
+    listLiveRoomBans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Bans in force, newest first (the latest 500) */
+                        items: components["schemas"]["LiveBan"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    banLiveCustomer: {
         parameters: {
             query?: never;
             header?: never;
@@ -9453,17 +9180,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LivePinInput"];
+                "application/json": components["schemas"]["LiveBanInput"];
             };
         };
         responses: {
             /** @description Default Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LiveProductCard"];
+                    "application/json": components["schemas"]["LiveModerationEntry"];
                 };
             };
             /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
@@ -9484,7 +9211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `live_platform_admin_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9493,7 +9220,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_product_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            /** @description Not found, or not visible to the caller. Problem codes: `customer_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9502,7 +9229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_room_state`. */
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9529,6 +9256,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
                 headers: {
@@ -9540,11 +9276,15 @@ export interface operations {
             };
         };
     };
-    unpinLiveProductCard: {
+    unbanLiveCustomer: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description room (default) or every room of the platform (platform admins only) */
+                scope?: "room" | "platform";
+            };
             header?: never;
             path: {
+                customerId: string;
                 platform: string;
                 roomId: string;
             };
@@ -9553,11 +9293,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Default Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
             };
             /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
             400: {
@@ -9577,7 +9319,97 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `live_platform_admin_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_ban_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inviteLiveCohost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveHostUserInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9595,8 +9427,208 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_staff_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `live_not_host_user`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeLiveCohost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptLiveCohost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9654,7 +9686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9674,6 +9706,193 @@ export interface operations {
             };
             /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_room_state`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportLiveRoomChat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One JSON message per line, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `live_room_state`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    handOverLiveRoom: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveHostUserInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LiveStaffMember"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9735,7 +9954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9834,7 +10053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9930,7 +10149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10010,7 +10229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10021,6 +10240,202 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addLiveModerator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        /** @description A customer (moderates from the chat socket) or a host user (moderates through this API) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveModeratorInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `customer_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_staff_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `live_not_host_user`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeLiveModerator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStaffMember"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `live_staff_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10073,7 +10488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10169,7 +10584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10198,6 +10613,175 @@ export interface operations {
             };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setLiveSlowMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveSlowModeInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveModerationEntry"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLiveRoomStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LiveStaffMember"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10246,7 +10830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `live_not_room_staff`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10284,65 +10868,6 @@ export interface operations {
             };
         };
     };
-    getLiveRoomStats: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                platform: string;
-                roomId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveRoomStats"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     listOrders: {
         parameters: {
             query?: {
@@ -10351,7 +10876,7 @@ export interface operations {
                 email?: string;
                 limit?: number;
                 paymentStatus?: "unpaid" | "paid" | "partially_refunded" | "refunded";
-                status?: "on_hold" | "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
+                status?: "pending_payment" | "paid" | "fulfilled" | "delivered" | "completed" | "cancelled";
             };
             header?: never;
             path: {
@@ -10391,7 +10916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10450,7 +10975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10461,108 +10986,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `order_not_found`, `platform_not_found`, `route_not_found`. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    approveHeldOrder: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                orderId: string;
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Why it was approved, for the order history */
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Order"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `order_not_found`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `order_not_held`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10617,7 +11040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10718,7 +11141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10819,7 +11242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10921,7 +11344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11028,7 +11451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11091,7 +11514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11165,172 +11588,6 @@ export interface operations {
             };
         };
     };
-    rejectHeldOrder: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                orderId: string;
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Why it was rejected, for the order history and the cancel reason */
-                    reason: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Order"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `order_not_found`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `order_not_held`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listHeldOrders: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["Order"][];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_cursor`, `invalid_number`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     listProducts: {
         parameters: {
             query?: {
@@ -11377,7 +11634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11448,7 +11705,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11543,7 +11800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11615,7 +11872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11710,7 +11967,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11791,7 +12048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11885,7 +12142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11967,7 +12224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12065,7 +12322,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12161,7 +12418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12228,7 +12485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12321,7 +12578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12370,8 +12627,6 @@ export interface operations {
                 ip?: string;
                 /** @description Default 50 */
                 limit?: number;
-                /** @description Decisions about this order (checkout, payment); a held flash-sale order names its decision in its hold */
-                orderId?: string;
                 point?: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
             };
             header?: never;
@@ -12409,7 +12664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12468,7 +12723,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12526,7 +12781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12596,7 +12851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12690,7 +12945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12749,7 +13004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12816,119 +13071,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    backtestRiskPolicy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                platform: string;
-                point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description A policy document: { rules: [{ id, when, score?, action? }], thresholds: [4 rising scores], actions: [5 actions for levels 0-4], allowSampleRate? }. See docs/ARCHITECTURE.md "Risk engine". */
-                    document: Record<string, never>;
-                    /**
-                     * Format: date-time
-                     * @description Decisions made at or after this time
-                     */
-                    since: string;
-                    /**
-                     * Format: date-time
-                     * @description Decisions made before this time; default now
-                     */
-                    until?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RiskBacktestReport"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `risk_backtest_range_invalid`, `risk_policy_invalid`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13029,7 +13172,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13133,7 +13276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13231,7 +13374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13242,242 +13385,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listRiskShadowPolicies: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                platform: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RiskShadowPolicyList"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    putRiskShadowPolicy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                platform: string;
-                point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description A policy document: { rules: [{ id, when, score?, action? }], thresholds: [4 rising scores], actions: [5 actions for levels 0-4], allowSampleRate? }. See docs/ARCHITECTURE.md "Risk engine". */
-                    document: Record<string, never>;
-                    note?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RiskShadowPolicy"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `risk_policy_invalid`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    deleteRiskShadowPolicy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                platform: string;
-                point: "signup" | "login" | "coupon" | "checkout" | "flash_sale" | "payment" | "live_chat" | "live_gift";
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `risk_shadow_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13536,7 +13443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13595,7 +13502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13654,7 +13561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13732,7 +13639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13794,7 +13701,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13898,7 +13805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13955,7 +13862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14036,7 +13943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14143,7 +14050,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14220,7 +14127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14298,7 +14205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14347,7 +14254,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14373,7 +14280,8 @@ export interface operations {
                     /** @description At least 8 characters */
                     password: string;
                     platformIds?: string[];
-                    role: "owner" | "platform_admin" | "support";
+                    /** @description owner: everything; platform_admin: its platforms; support: read-only; host: only the live rooms it hosts on its platforms */
+                    role: "owner" | "platform_admin" | "support" | "host";
                 };
             };
         };
@@ -14405,7 +14313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14468,7 +14376,8 @@ export interface operations {
                     /** @description At least 8 characters */
                     password?: string;
                     platformIds?: string[];
-                    role?: "owner" | "platform_admin" | "support";
+                    /** @description owner: everything; platform_admin: its platforms; support: read-only; host: only the live rooms it hosts on its platforms */
+                    role?: "owner" | "platform_admin" | "support" | "host";
                 };
             };
         };
@@ -14500,7 +14409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `owner_only`, `read_only_role`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15298,7 +15207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16672,295 +16581,6 @@ export interface operations {
             };
         };
     };
-    getLiveCoins: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveCoinAccount"];
-                };
-            };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    startLiveCoinTopUp: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description A retry with the same key returns the same top-up */
-                "idempotency-key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LiveTopUpInput"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveTopUp"];
-                };
-            };
-            /** @description Default Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveTopUp"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_key_reused`, `live_payments_off`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `provider_not_available`. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The payment provider failed to answer. Problem codes: `provider_error`. */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getLiveCoinTopUp: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                topUpId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveTopUp"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_top_up_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listStoreLiveGifts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["LiveGift"][];
-                    };
-                };
-            };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     listStoreLiveRooms: {
         parameters: {
             query?: never;
@@ -17050,172 +16670,6 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    clickLiveProductCard: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                roomId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    sendLiveGift: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description One per gift: a retry with the same key sends and debits nothing more */
-                "idempotency-key": string;
-            };
-            path: {
-                roomId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LiveGiftSendInput"];
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LiveGiftSent"];
-                };
-            };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found, or not visible to the caller. Problem codes: `live_gift_not_found`, `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_insufficient_coins`, `live_key_reused`, `live_room_state`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. Problem codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17472,7 +16926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Authenticated, but not allowed to do this. Problem codes: `challenge_required`, `cors_origin_not_allowed`, `risk_denied`. */
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
             403: {
                 headers: {
                     [name: string]: unknown;

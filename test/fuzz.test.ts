@@ -70,6 +70,7 @@ eachDatabase('fuzzing every route', (env) => {
       giftId: '00000000-0000-7000-8000-000000000000',
       topUpId: '00000000-0000-7000-8000-000000000000',
       messageType: 'poll',
+      memberId: '00000000-0000-7000-8000-000000000000',
       point: 'coupon',
       list: 'allow',
       decisionId: '00000000-0000-7000-8000-000000000000',

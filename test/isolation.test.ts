@@ -111,6 +111,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       giftId,
       topUpId,
       messageType: 'poll',
+      memberId: customer.json().customer.id,
       point: 'signup',
       list: 'block',
       decisionId,

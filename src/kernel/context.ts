@@ -29,7 +29,11 @@ export interface Platform {
   updatedAt: string;
 }
 
-export type AdminRole = 'owner' | 'platform_admin' | 'support';
+/**
+ * host: a live-commerce host of some platforms. It may call only routes that let hosts in (config.hostRole,
+ * the live rooms) and, there, only the rooms it hosts or moderates; every other admin route answers 403.
+ */
+export type AdminRole = 'owner' | 'platform_admin' | 'support' | 'host';
 
 export interface AdminPrincipal {
   kind: 'admin_user' | 'api_key';

@@ -147,7 +147,7 @@ export function openApiOptions(publicUrl: string, modules: readonly AnySoukModul
       if (!schema || schema.hide) return { schema, url };
       const path = openApiPath(url);
       const methods = typeof route.method === 'string' ? [route.method] : route.method;
-      const config = (route.config ?? {}) as { module?: string; public?: boolean; ownerOnly?: boolean };
+      const config = (route.config ?? {}) as { module?: string; public?: boolean; ownerOnly?: boolean; hostRole?: boolean };
       let doc;
       for (const method of methods) {
         const key = `${method} ${path}`;
@@ -159,6 +159,7 @@ export function openApiOptions(publicUrl: string, modules: readonly AnySoukModul
           coreModule: config.module !== undefined && coreModules.has(config.module),
           public: config.public === true,
           ownerOnly: config.ownerOnly === true,
+          hostRole: config.hostRole === true,
           hasBody: schema.body !== undefined,
           hasQuery: schema.querystring !== undefined,
           hasParams: schema.params !== undefined,

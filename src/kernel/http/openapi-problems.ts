@@ -26,6 +26,8 @@ export interface RouteFacts {
   coreModule: boolean;
   public: boolean;
   ownerOnly: boolean;
+  /** A principal with the host role may call it (otherwise 403 host_role_scope). */
+  hostRole: boolean;
   hasBody: boolean;
   hasQuery: boolean;
   hasParams: boolean;
@@ -63,6 +65,7 @@ export function sharedProblemCodes(route: RouteFacts): ProblemCodes {
     add(codes, 401, 'unauthorized');
     if (WRITES.has(route.method) && !route.path.startsWith('/admin/auth/')) add(codes, 403, 'read_only_role');
     if (route.ownerOnly) add(codes, 403, 'owner_only');
+    if (!route.hostRole && !route.path.startsWith('/admin/auth/')) add(codes, 403, 'host_role_scope');
     if (route.path.includes('{platform}')) {
       add(codes, 404, 'platform_not_found');
       if (moduleGated) add(codes, 404, 'module_disabled');

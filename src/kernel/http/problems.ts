@@ -27,6 +27,7 @@ export const kernelProblemCodes = [
   'unauthorized',
   'read_only_role',
   'owner_only',
+  'host_role_scope',
   'invalid_cursor',
   'rate_limited',
   'money_limit_exceeded',
@@ -99,6 +100,8 @@ export const adminSignInNeeded = () =>
   unauthorized('Sign in at POST /admin/auth/login and send "Authorization: Bearer <token>", or use a secret API key.');
 export const metricsTokenNeeded = () => unauthorized('/metrics needs "Authorization: Bearer <SOUK_METRICS_TOKEN>".');
 export const readOnlyRole = () => problem(403, 'read_only_role', 'The support role can read but not change anything.');
+export const hostRoleScope = () =>
+  problem(403, 'host_role_scope', 'The host role manages live rooms only; this route needs a platform admin.');
 /** 403 owner_only; the detail says what only an owner can do. */
 export const ownerOnly = (detail = 'Only an owner can do this.') => problem(403, 'owner_only', detail);
 /** 429 with Retry-After. */

@@ -15,5 +15,7 @@ declare module 'fastify' {
     public?: boolean;
     /** Admin routes that only owners may call (creating platforms, users, keys). */
     ownerOnly?: boolean;
+    /** Admin routes a principal with the host role may call (the rest answer 403 host_role_scope). */
+    hostRole?: boolean;
   }
 }

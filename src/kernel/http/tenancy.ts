@@ -1,12 +1,13 @@
 // The request-level tenancy boundary, applied by prefix so no route can opt out by forgetting:
 // - /store/*: the platform comes from the publishable key header or the Host; unknown or disabled → 404.
-// - /admin/*: a principal (admin session or secret API key) is required, support is read-only, and a
+// - /admin/*: a principal (admin session or secret API key) is required, support is read-only, a host
+//   reaches only the routes that let hosts in (config.hostRole), and a
 //   :platform in the path must be one the principal may see, otherwise 404 (its existence is not leaked).
 // - Either way, a route owned by a module the platform has switched off answers 404.
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminPrincipal, Platform, PlatformDirectory } from '../context.ts';
 import { isUuid } from '../ids.ts';
-import { moduleDisabled, noPlatformOnHost, ownerOnly, platformNotVisible, readOnlyRole, adminSignInNeeded, unknownPublishableKey } from './problems.ts';
+import { hostRoleScope, moduleDisabled, noPlatformOnHost, ownerOnly, platformNotVisible, readOnlyRole, adminSignInNeeded, unknownPublishableKey } from './problems.ts';
 import { bearerToken } from './bearer.ts';
 
 export const PUBLISHABLE_KEY_HEADER = 'x-publishable-key';
@@ -52,6 +53,9 @@ export function installTenancy(app: FastifyInstance, options: TenancyOptions): v
     request.principal = principal;
     if (WRITE_METHODS.has(request.method) && principal.role === 'support' && !route.startsWith('/admin/auth/')) {
       throw readOnlyRole();
+    }
+    if (principal.role === 'host' && !config.hostRole && !route.startsWith('/admin/auth/')) {
+      throw hostRoleScope();
     }
     if (config.ownerOnly && principal.role !== 'owner') {
       throw ownerOnly();

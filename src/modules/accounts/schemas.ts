@@ -2,7 +2,9 @@ import { Type } from 'typebox';
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 export const Password = Type.String({ minLength: 8, maxLength: 200, description: 'At least 8 characters' });
-export const Role = Type.Union([Type.Literal('owner'), Type.Literal('platform_admin'), Type.Literal('support')]);
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('platform_admin'), Type.Literal('support'), Type.Literal('host')], {
+  description: 'owner: everything; platform_admin: its platforms; support: read-only; host: only the live rooms it hosts on its platforms',
+});
 
 export const LoginBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 

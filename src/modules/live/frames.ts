@@ -7,9 +7,11 @@
 //   { type: "auth", token }              → { type: "auth", customer } (a customer's session token)
 //   { type: "post", text, ref? }         → { type: "ack", ref?, id } and the message to everyone
 //   { type: "like", count? }             taps (1–100 per frame); everyone gets "counts" at most once a second
+//   { type: "moderate", action, … }      a room moderator's action (moderation-frames.ts)
 // Server → client: welcome, message, deleted, state, counts, missed, pong, ack, auth, error.
 // Commerce frames (gift, …) are parsed in commerce/frames.ts.
 import { COMMERCE_FRAME_TYPES, parseCommerceFrame, type CommerceErrorCode, type CommerceFrame } from './commerce/frames.ts';
+import { parseModerateFrame, type ModerateFrame } from './moderation-frames.ts';
 
 export const MAX_FRAME_BYTES = 16 * 1024;
 const MAX_REF = 64;
@@ -20,7 +22,8 @@ export type ClientFrame =
   | { type: 'auth'; token: string }
   | { type: 'post'; text: string; ref?: string }
   | { type: 'like'; count: number }
-  | CommerceFrame;
+  | CommerceFrame
+  | ModerateFrame;
 
 export type ErrorCode =
   | 'bad_json'
@@ -35,7 +38,12 @@ export type ErrorCode =
   | 'slow_down'
   | 'room_not_found'
   | 'kicked'
-  | CommerceErrorCode;
+  | CommerceErrorCode
+  | 'banned'
+  | 'slow_mode'
+  | 'blocked'
+  | 'not_moderator'
+  | 'not_found';
 
 export interface ErrorFrame {
   type: 'error';
@@ -78,8 +86,12 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame |
       }
       return { type: 'like', count: count as number };
     }
+    case 'moderate': {
+      const parsed = parseModerateFrame(frame, ref);
+      return typeof parsed === 'string' ? errorFrame('bad_frame', parsed, ref) : parsed;
+    }
     default:
-      return parseCommerceFrame(frame, ref) ?? errorFrame('unknown_type', `Unknown frame type ${JSON.stringify(frame.type)?.slice(0, 40)}; use ping, auth, post, like or ${COMMERCE_FRAME_TYPES.join(', ')}.`, ref);
+      return parseCommerceFrame(frame, ref) ?? errorFrame('unknown_type', `Unknown frame type ${JSON.stringify(frame.type)?.slice(0, 40)}; use ping, auth, post, like, moderate or ${COMMERCE_FRAME_TYPES.join(', ')}.`, ref);
   }
 }
 

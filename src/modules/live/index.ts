@@ -9,7 +9,11 @@ import { subscribePurchaseNotices } from './commerce/notices.ts';
 import { commerceRoutes } from './commerce/routes.ts';
 import { LIVE_COINS, topUpPayee } from './commerce/topups.ts';
 import { liveDocs } from './openapi.ts';
+import { installHostAccess } from './access.ts';
+import { LiveModeration } from './moderation-service.ts';
+import { setActingServices } from './moderation-socket.ts';
 import { adminRoutes } from './routes-admin.ts';
+import { moderationRoutes } from './routes-moderation.ts';
 import { storeRoutes } from './routes-store.ts';
 import { createLiveRuntime, stopLiveRuntime, type LiveRuntime } from './runtime.ts';
 import { LiveService } from './service.ts';
@@ -23,7 +27,20 @@ export const liveModule: SoukModule<LiveRuntime> = {
   core: false,
   description: 'Live-commerce rooms: WebSocket chat and likes with priority lanes, moderation, history and resume.',
   migrationsDir: new URL('./migrations/', import.meta.url),
-  tenantTables: ['live_rooms', 'live_messages', 'live_moderation', 'live_gifts', 'live_coin_balances', 'live_coin_topups', 'live_coin_ledger', 'live_message_types', 'live_room_orders'],
+  tenantTables: [
+    'live_rooms',
+    'live_messages',
+    'live_moderation',
+    'live_room_staff',
+    'live_bans',
+    'live_keywords',
+    'live_gifts',
+    'live_coin_balances',
+    'live_coin_topups',
+    'live_coin_ledger',
+    'live_message_types',
+    'live_room_orders',
+  ],
   settingsSchema: platformSettingsSchema,
   openapi: { ...liveDocs, ...liveCommerceDocs },
   dependsOn: ['accounts', 'events', 'payments', 'orders', 'catalog', 'inventory'],
@@ -36,9 +53,13 @@ export const liveModule: SoukModule<LiveRuntime> = {
   stop: (_ctx, runtime) => stopLiveRuntime(runtime),
   async routes(app, ctx, runtime) {
     const live = new LiveService(ctx, runtime);
+    installHostAccess(app, ctx);
     await storeRoutes(app, ctx, runtime, live);
     adminRoutes(app, ctx, live);
     commerceRoutes(app, ctx, runtime);
+    const moderation = new LiveModeration(ctx, runtime);
+    setActingServices(runtime, { live, moderation });
+    moderationRoutes(app, ctx, moderation);
   },
   subscribe: (ctx, runtime) => subscribePurchaseNotices(ctx, runtime.hub, MODULE_NAME),
 };

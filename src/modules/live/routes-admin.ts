@@ -6,7 +6,8 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { errorResponses } from '../../kernel/http/schemas.ts';
 import { actorIdOf, principalOf } from '../../kernel/http/tenancy.ts';
 import { moderationLog } from './moderation.ts';
-import { createRoom, getRoom, listRooms } from './rooms.ts';
+import { getRoom, listRooms } from './rooms.ts';
+import { createRoomAs } from './staff.ts';
 import {
   HostMessageInput,
   KickInput,
@@ -34,7 +35,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ModuleContext, live: Live
 
   r.post(base, {
     schema: doc('Create a room (scheduled until started)', { params: PlatformParams, body: RoomInput, response: { 201: Room, ...writes } }),
-  }, async (request, reply) => reply.code(201).send(await live.view(await createRoom(db(request), request.body))));
+  }, async (request, reply) => reply.code(201).send(await live.view(await createRoomAs(db(request), request.body, principalOf(request)))));
 
   r.get(base, {
     schema: doc('Rooms of the platform, newest first', { params: PlatformParams, querystring: RoomsQuery, response: { 200: RoomPage, ...reads } }),

@@ -9,7 +9,11 @@ import { RoomHub } from './hub/hub.ts';
 import { natsFanout } from './nats-fanout.ts';
 import { ChatWriter, recentMessages } from './messages.ts';
 import { createLiveMetrics, type LiveMetrics } from './metrics.ts';
+import { bansOf } from './bans.ts';
+import { HISTORY_WINDOW_MS, jetStreamHistory, mergeHistory, type RoomHistory } from './history.ts';
+import { KeywordCache } from './keywords.ts';
 import { restrictions } from './moderation.ts';
+import { customerModerators } from './staff.ts';
 import { addLikes, findRoom } from './rooms.ts';
 
 export interface LiveRuntime {
@@ -21,12 +25,21 @@ export interface LiveRuntime {
   metrics: LiveMetrics;
   /** Card clicks, peaks and pinned-card refresh (commerce/runtime.ts). */
   commerce: CommerceRuntime;
+  /** Each platform's compiled keyword filter (keywords.ts). */
+  keywords: KeywordCache;
+  /** Room history in JetStream, with NATS (history.ts). */
+  history?: RoomHistory;
 }
 
 export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
   const writer = new ChatWriter(ctx);
+  const metrics = createLiveMetrics(ctx.metrics);
   const settings = ctx.config.live;
   const onError = (error: unknown, context: Record<string, unknown>) => ctx.log.warn({ err: error, ...context }, 'live room hub error');
+  const history =
+    settings.fanout === 'nats' && ctx.config.natsUrl
+      ? jetStreamHistory(ctx.config.natsUrl, settings.subjectPrefix, (error) => onError(error, { during: 'live history' }))
+      : undefined;
   const fanout =
     settings.fanout === 'nats' && ctx.config.natsUrl
       ? natsFanout(ctx.config.natsUrl, settings.subjectPrefix, (error) => onError(error, { during: 'live fan-out' }))
@@ -38,17 +51,41 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
       if (!room) return undefined;
       // Chat still waiting for its batch must be in the table before the room is read back from it.
       await writer.flush();
-      const [messages, { mutes, kicked }] = await Promise.all([recentMessages(pdb, roomId), restrictions(pdb, roomId)]);
-      return { room, messages, mutes, kicked };
+      const [messages, { mutes, kicked }, bans, moderators, slow] = await Promise.all([
+        recentMessages(pdb, roomId),
+        restrictions(pdb, roomId),
+        bansOf(pdb, roomId),
+        customerModerators(pdb, roomId),
+        pdb.maybeOne<{ s: number }>('select slow_mode_seconds as s from live_rooms where platform_id = $1 and id = $2', [roomId]),
+      ]);
+      // The stream has what a killed node said but never wrote; a stream that does not answer costs only that.
+      const streamed = history ? await history.since(platformId, roomId, Date.now() - HISTORY_WINDOW_MS).catch((error: unknown) => (onError(error, { during: 'live history read' }), [])) : [];
+      return { room, messages: mergeHistory(messages, streamed), mutes, kicked, guard: { roomBans: bans.room, platformBans: bans.platform, moderators, slowModeSeconds: slow?.s ?? 0 } };
     },
     persistLikes: (platformId, roomId, taps) => addLikes(ctx.platformDb(platformId), roomId, taps),
     onError,
+    record(platformId, roomId, effect) {
+      if (effect.kind === 'message') history?.append(platformId, roomId, { type: 'message', message: effect.message });
+      else if (effect.kind === 'deleted') history?.append(platformId, roomId, { type: 'deleted', messageId: effect.messageId });
+    },
+    observeFanout: (path, seconds) => metrics.fanoutSeconds.observe({ path }, seconds),
   }, fanout, newId());
-  return { settings, hub, writer, postLimiter: memoryRateLimiter(), metrics: createLiveMetrics(ctx.metrics), commerce: new CommerceRuntime(ctx) };
+  metrics.watchQueues(() => hub.queueDepths());
+  return {
+    settings,
+    hub,
+    writer,
+    postLimiter: memoryRateLimiter(),
+    metrics,
+    commerce: new CommerceRuntime(ctx),
+    keywords: new KeywordCache(),
+    ...(history ? { history } : {}),
+  };
 }
 
 export async function stopLiveRuntime(runtime: LiveRuntime): Promise<void> {
   await runtime.hub.stop();
   await runtime.commerce.stop();
   await runtime.writer.flush();
+  await runtime.history?.stop();
 }

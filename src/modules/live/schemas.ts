@@ -94,15 +94,91 @@ export type KickInput = Static<typeof KickInput>;
 export const ModerationEntry = Type.Object(
   {
     id: Type.String(),
-    action: Type.String({ description: 'mute, unmute, kick or delete_message' }),
+    roomId: Nullable(Type.String({ description: 'null for a platform-wide action (platform ban, keyword filter)' })),
+    action: Type.String({
+      description:
+        'mute, unmute, kick, delete_message, ban, unban, slow_mode, keywords, add_moderator, remove_moderator, invite_cohost, accept_cohost, remove_cohost or handover',
+    }),
     customerId: Nullable(Type.String()),
     messageId: Nullable(Type.String()),
     until: Nullable(Type.String()),
     reason: Type.String(),
-    actor: Type.String({ description: '"<kind>:<id>" of the admin who acted' }),
+    actor: Type.String({ description: '"<kind>:<id>" of who acted: admin_user, api_key or customer (a moderator on the socket)' }),
+    details: Type.Record(Type.String(), Type.Unknown(), { description: 'What else the action set: seconds of slow mode, a ban\'s scope, the member added…' }),
     createdAt: Type.String(),
   },
   { title: 'LiveModerationEntry' },
 );
 export type ModerationEntry = Static<typeof ModerationEntry>;
 export const ModerationLog = Type.Object({ items: Type.Array(ModerationEntry, { description: 'Newest first, the latest 500' }) });
+
+// Roles, bans, slow mode and the keyword filter (routes-moderation.ts).
+export const RoomMemberParams = Type.Object({ platform: PlatformRef, roomId: Uuid, memberId: Uuid });
+export const PlatformCustomerParams = Type.Object({ platform: PlatformRef, customerId: Uuid });
+
+const BanFields = {
+  customerId: Uuid,
+  minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 525_600, description: 'How long; without it, until lifted' })),
+  reason: Type.Optional(Type.String({ maxLength: 500 })),
+};
+const BanScopeSchema = Type.Union([Type.Literal('room'), Type.Literal('platform')], { description: 'room (default) or every room of the platform (platform admins only)' });
+export const BanInput = Type.Object({ ...BanFields, scope: Type.Optional(BanScopeSchema) }, { title: 'LiveBanInput', additionalProperties: false });
+export type BanInput = Static<typeof BanInput>;
+export const PlatformBanInput = Type.Object(BanFields, { title: 'LivePlatformBanInput', additionalProperties: false });
+export const BanScopeQuery = Type.Object({ scope: Type.Optional(BanScopeSchema) }, { additionalProperties: false });
+export const Ban = Type.Object(
+  { customerId: Type.String(), roomId: Nullable(Type.String()), until: Nullable(Type.String()), reason: Type.String(), actor: Type.String(), createdAt: Type.String() },
+  { title: 'LiveBan' },
+);
+export const BanList = Type.Object({ items: Type.Array(Ban, { description: 'Bans in force, newest first (the latest 500)' }) });
+
+export const SlowModeInput = Type.Object(
+  { seconds: Type.Integer({ minimum: 0, maximum: 3600, description: 'Seconds between two posts of one customer; 0 turns slow mode off' }) },
+  { title: 'LiveSlowModeInput', additionalProperties: false },
+);
+
+const KeywordSchema = Type.Object(
+  {
+    word: Type.String({ minLength: 1, maxLength: 100, description: 'Chinese (CJK) words match anywhere; Latin words match whole words; case-insensitive' }),
+    action: Type.Union([Type.Literal('block'), Type.Literal('mask')], { description: 'block refuses the post; mask replaces the word with asterisks' }),
+  },
+  { additionalProperties: false },
+);
+export const KeywordsInput = Type.Object({ keywords: Type.Array(KeywordSchema, { maxItems: 2000 }) }, { title: 'LiveKeywordsInput', additionalProperties: false });
+export const KeywordList = Type.Object({ keywords: Type.Array(KeywordSchema) }, { title: 'LiveKeywords' });
+
+export const ModeratorInput = Type.Union(
+  [
+    Type.Object({ customerId: Uuid }, { additionalProperties: false }),
+    Type.Object({ adminUserId: Type.String({ format: 'uuid', description: 'An admin user with the host role on this platform' }) }, { additionalProperties: false }),
+  ],
+  { title: 'LiveModeratorInput', description: 'A customer (moderates from the chat socket) or a host user (moderates through this API)' },
+);
+export type ModeratorInput = Static<typeof ModeratorInput>;
+export const HostUserInput = Type.Object(
+  { adminUserId: Type.String({ format: 'uuid', description: 'An admin user with the host role on this platform' }) },
+  { title: 'LiveHostUserInput', additionalProperties: false },
+);
+export const StaffMember = Type.Object(
+  {
+    member: Type.String({ description: '"admin_user:<id>", "api_key:<id>" or "customer:<id>"' }),
+    role: Type.Union([Type.Literal('host'), Type.Literal('cohost'), Type.Literal('moderator')]),
+    state: Type.Union([Type.Literal('invited'), Type.Literal('active')]),
+    addedBy: Type.String(),
+    createdAt: Type.String(),
+  },
+  { title: 'LiveStaffMember' },
+);
+export const StaffList = Type.Object({ items: Type.Array(StaffMember) });
+export const ModerationQuery = Type.Object(
+  {
+    action: Type.Optional(
+      Type.Union(
+        ['mute', 'unmute', 'kick', 'delete_message', 'ban', 'unban', 'slow_mode', 'keywords', 'add_moderator', 'remove_moderator', 'invite_cohost', 'accept_cohost', 'remove_cohost', 'handover'].map((a) =>
+          Type.Literal(a),
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -16,8 +16,12 @@ import { encodeFrame, type Lane } from './hub/lanes.ts';
 import { publicMessage, type RoomChannel, type Viewer } from './hub/room-channel.ts';
 import { ViewerQueue } from './hub/viewer-queue.ts';
 import { newMessage } from './messages.ts';
+import { authorName } from './names.ts';
+
+export { authorName } from './names.ts';
 import { countQueue } from './metrics.ts';
 import type { LiveRuntime } from './runtime.ts';
+import { actingServices, isBannedHere, moderateFromSocket, screenPost } from './moderation-socket.ts';
 import { roomPolicy, type RoomPolicy } from './settings.ts';
 
 /** Frames a socket may send per second; beyond, they are ignored (one slow_down error), and far beyond, it is closed. */
@@ -30,13 +34,6 @@ export const CLOSE_BAD_TOKEN = 4401;
 
 export interface SocketQuery {
   since?: string;
-}
-
-/** "W***" from a customer without a display name: enough to tell posters apart, not enough to find them. */
-export function authorName(customer: Customer): string {
-  const name = customer.name.trim();
-  if (name) return name.slice(0, 100);
-  return `${(customer.email[0] ?? 'V').toUpperCase()}***`;
 }
 
 class ViewerSession {
@@ -81,6 +78,7 @@ class ViewerSession {
     const channel = await this.runtime.hub.channel(this.platform.id, roomId);
     if (!channel) return this.refuse('room_not_found', `There is no live room ${roomId} here.`, CLOSE_NO_ROOM);
     if (this.customer && channel.kicked.has(this.customer.id)) return this.refuse('kicked', 'You were removed from this room.', CLOSE_KICKED);
+    if (this.customer && isBannedHere(channel, this.customer.id)) return this.refuse('banned', 'You are banned from this room.', CLOSE_KICKED);
     await this.commerce.prepare(channel);
     if (this.socket.readyState !== this.socket.OPEN) return;
     const queue = new ViewerQueue(this.socket, { limit: this.runtime.settings.sendQueue, highWaterBytes: this.runtime.settings.highWaterBytes, capPerSecond: this.policy.deliveryCapPerSecond }, countQueue(this.runtime.metrics));
@@ -153,6 +151,8 @@ class ViewerSession {
       case 'card_click':
       case 'custom':
         return this.commerce.handle(frame, this.commerceSession());
+      case 'moderate':
+        return this.reply(await moderateFromSocket(actingServices(this.runtime), this.pdb, this.channel, this.customer, frame));
     }
   }
 
@@ -166,6 +166,7 @@ class ViewerSession {
     const customer = await customerByToken(this.pdb, token);
     if (!customer) return this.fail('bad_token', 'The session token is not valid on this platform.');
     if (this.channel!.kicked.has(customer.id)) return this.refuse('kicked', 'You were removed from this room.', CLOSE_KICKED);
+    if (isBannedHere(this.channel!, customer.id)) return this.refuse('banned', 'You are banned from this room.', CLOSE_KICKED);
     this.customer = customer;
     this.viewer!.customerId = customer.id;
     this.reply({ type: 'auth', you: this.you(this.channel!) });
@@ -182,7 +183,9 @@ class ViewerSession {
     if (channel.isMuted(customer.id)) return this.fail('muted', 'A moderator muted you in this room.', ref);
     const wait = await this.runtime.postLimiter.hit(`${this.platform.id}:${channel.room.id}:${customer.id}`, this.policy.postsPerWindow, this.policy.postWindowMs / 1000);
     if (wait > 0) return this.fail('rate_limited', `Too many messages; wait ${wait} s.`, ref);
-    const message = newMessage('chat', authorName(customer), text, customer.id);
+    const screened = await screenPost(this.runtime, this.pdb, channel, customer.id, text);
+    if ('code' in screened) return this.fail(screened.code, screened.message, ref);
+    const message = newMessage('chat', authorName(customer), screened.text, customer.id);
     this.runtime.writer.add(this.platform.id, channel.room.id, message);
     this.reply({ type: 'ack', id: message.id, ...(ref !== undefined ? { ref } : {}) });
     await this.runtime.hub.effect(this.platform.id, channel.room.id, { kind: 'message', message });

@@ -2,6 +2,7 @@
 // the same room's channel on every other node. Admin actions and posts change a room only through these,
 // so a viewer sees the same room whichever node it is connected to.
 import { errorFrame } from '../frames.ts';
+import type { GuardChange } from './guard.ts';
 import { encodeFrame, type Lane } from './lanes.ts';
 import type { RoomChannel, RoomMessage, RoomSnapshot } from './room-channel.ts';
 
@@ -15,6 +16,8 @@ export type RoomEffect =
   | { kind: 'mute'; customerId: string; until: number | null }
   | { kind: 'unmute'; customerId: string }
   | { kind: 'kick'; customerId: string }
+  /** Bans, moderators, slow mode (guard.ts); a platform ban travels to every room of the platform. */
+  | { kind: 'guard'; change: GuardChange }
   /** Another node's viewers of the room and the taps it counted since its last tally (remote only). */
   | { kind: 'tally'; viewers: number; likes: number }
   /**
@@ -57,6 +60,9 @@ export function applyEffect(channel: RoomChannel, effect: RoomEffect, origin: st
         viewer.queue.send(encodeFrame(errorFrame('kicked', 'A moderator removed you from this room.')), 'critical');
         viewer.close(CLOSE_KICKED, 'kicked');
       }
+      return;
+    case 'guard':
+      channel.guard.apply(effect.change, channel.viewers);
       return;
     case 'tally':
       channel.tally(origin, effect.viewers, effect.likes);

@@ -9,6 +9,8 @@ export interface RoomEnvelope {
   platformId: string;
   roomId: string;
   effect: RoomEffect;
+  /** When the origin published it (ms since epoch), for the fan-out latency metric. */
+  sentAt?: number;
 }
 
 export interface Fanout {

@@ -7,6 +7,7 @@
 // node also tallies its viewers and taps per room once a second, and the others sum them.
 import { applyEffect, type RoomEffect } from './effects.ts';
 import type { Fanout, RoomEnvelope } from './fanout.ts';
+import { RoomGuard, type GuardState } from './guard.ts';
 import { RoomChannel, type RoomMessage, type RoomSnapshot } from './room-channel.ts';
 
 export interface LoadedRoom {
@@ -14,6 +15,8 @@ export interface LoadedRoom {
   messages: RoomMessage[];
   mutes: Map<string, number>;
   kicked: Set<string>;
+  /** Bans, moderators and slow mode; none when left out. */
+  guard?: GuardState;
 }
 
 export interface HubPorts {
@@ -22,6 +25,10 @@ export interface HubPorts {
   /** Adds taps to the room's stored count. */
   persistLikes(platformId: string, roomId: string, taps: number): Promise<void>;
   onError(error: unknown, context: Record<string, unknown>): void;
+  /** Keeps an effect made on this node for history beyond the table (JetStream); not called for remote ones. */
+  record?(platformId: string, roomId: string, effect: RoomEffect): void;
+  /** Seconds an effect took to reach every viewer queue here (metrics). */
+  observeFanout?(path: 'local' | 'remote', seconds: number): void;
 }
 
 const COUNTS_EVERY_MS = 1000;
@@ -31,6 +38,8 @@ const HEARTBEAT_EVERY_MS = 30_000;
 const IDLE_ROOM_MS = 60_000;
 
 const key = (platformId: string, roomId: string) => `${platformId}:${roomId}`;
+/** The room id of an envelope meant for every room of its platform (a NATS subject token, never a uuid). */
+export const ALL_ROOMS = 'all_rooms';
 
 export class RoomHub {
   private readonly channels = new Map<string, Promise<RoomChannel | undefined>>();
@@ -70,15 +79,41 @@ export class RoomHub {
   /** Changes the room here (when this node serves it) and on every other node. */
   async effect(platformId: string, roomId: string, effect: RoomEffect): Promise<void> {
     const channel = await this.ifLoaded(platformId, roomId);
-    if (channel) applyEffect(channel, effect, this.nodeId);
-    this.fanout.publish({ origin: this.nodeId, platformId, roomId, effect });
+    const sentAt = Date.now();
+    if (channel) {
+      const started = performance.now();
+      applyEffect(channel, effect, this.nodeId);
+      this.ports.observeFanout?.('local', (performance.now() - started) / 1000);
+    }
+    this.fanout.publish({ origin: this.nodeId, platformId, roomId, effect, sentAt });
+    this.ports.record?.(platformId, roomId, effect);
+  }
+
+  /** An effect on every room of the platform, here and on every other node (a platform ban). */
+  async platformEffect(platformId: string, effect: RoomEffect): Promise<void> {
+    for (const channel of await this.loadedOf(platformId)) applyEffect(channel, effect, this.nodeId);
+    this.fanout.publish({ origin: this.nodeId, platformId, roomId: ALL_ROOMS, effect });
+  }
+
+  private async loadedOf(platformId: string): Promise<RoomChannel[]> {
+    return (await this.loaded()).filter((channel) => channel.room.platformId === platformId);
   }
 
   private remote(envelope: RoomEnvelope): void {
     if (envelope.origin === this.nodeId) return;
+    if (envelope.roomId === ALL_ROOMS) {
+      this.loadedOf(envelope.platformId)
+        .then((channels) => channels.forEach((channel) => applyEffect(channel, envelope.effect, envelope.origin)))
+        .catch((error: unknown) => this.ports.onError(error, { during: 'live remote effect' }));
+      return;
+    }
     // A room nobody watches here is not loaded; it reads the table when a viewer comes.
     this.ifLoaded(envelope.platformId, envelope.roomId)
-      .then((channel) => channel && applyEffect(channel, envelope.effect, envelope.origin))
+      .then((channel) => {
+        if (!channel) return;
+        applyEffect(channel, envelope.effect, envelope.origin);
+        if (envelope.sentAt !== undefined && envelope.effect.kind !== 'tally') this.ports.observeFanout?.('remote', Math.max(0, Date.now() - envelope.sentAt) / 1000);
+      })
       .catch((error: unknown) => this.ports.onError(error, { during: 'live remote effect' }));
   }
 
@@ -109,6 +144,7 @@ export class RoomHub {
         const made = new RoomChannel(loaded.room, loaded.messages);
         for (const [customerId, until] of loaded.mutes) made.mutes.set(customerId, until);
         for (const customerId of loaded.kicked) made.kicked.add(customerId);
+        if (loaded.guard) made.guard = new RoomGuard(loaded.guard);
         return made;
       });
       channel.catch(() => this.channels.delete(k));
@@ -120,6 +156,19 @@ export class RoomHub {
   /** The channel if this node serves the room now (admin actions change it in place), else undefined. */
   async ifLoaded(platformId: string, roomId: string): Promise<RoomChannel | undefined> {
     return this.channels.get(key(platformId, roomId));
+  }
+
+  /** Frames waiting in this node's viewers' queues: all together and the longest one (metrics). */
+  async queueDepths(): Promise<{ total: number; max: number }> {
+    let total = 0;
+    let max = 0;
+    for (const channel of await this.loaded()) {
+      for (const viewer of channel.viewers) {
+        total += viewer.queue.depth;
+        if (viewer.queue.depth > max) max = viewer.queue.depth;
+      }
+    }
+    return { total, max };
   }
 
   /** Registers a viewer's heartbeat (called every 30 s); returns the function that removes it. */

@@ -2,6 +2,7 @@
 // who is muted or kicked, and the like count. Frames are encoded once per broadcast and shared by every
 // viewer's queue.
 import type { Message } from '../schemas.ts';
+import { RoomGuard } from './guard.ts';
 import { encodeFrame, type Lane } from './lanes.ts';
 import type { ViewerQueue } from './viewer-queue.ts';
 
@@ -49,6 +50,8 @@ export class RoomChannel {
   /** Customer id → muted until (ms since epoch; Infinity: until unmuted). */
   readonly mutes = new Map<string, number>();
   readonly kicked = new Set<string>();
+  /** Bans, the room's customer moderators and slow mode (guard.ts). */
+  guard = new RoomGuard();
   /** Taps counted here and not yet written to the room row. */
   pendingLikes = 0;
   /** Taps counted here and not yet told to the other nodes. */
