@@ -18675,7 +18675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -18747,7 +18747,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -18859,7 +18859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -19136,7 +19136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;

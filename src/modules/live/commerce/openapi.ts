@@ -18,22 +18,22 @@ export const liveCommerceDocs: OperationDocs = {
     problems: GIFT,
   },
   'GET /store/live/gifts': { operationId: 'listStoreLiveGifts', description: 'The active gifts, cheapest first.' },
-  'GET /store/live/coins': { operationId: 'getLiveCoins', description: 'The signed-in customer’s coin balance and the latest 50 changes to it (top-ups, gifts), newest first.' },
+  'GET /store/live/coins': { operationId: 'getLiveCoins', description: 'The signed-in customer’s coin balance and the latest 50 changes to it (top-ups, gifts), newest first.', problems: { 401: ['unauthorized'] } },
   'POST /store/live/coins/top-ups': {
     operationId: 'startLiveCoinTopUp',
     description:
       'Buys coins (one coin costs one minor unit of the platform’s default currency): creates a pending top-up and a payment for it, and returns the ' +
       'provider page to send the shopper to. When the provider reports the payment captured, the coins are credited in the same transaction, once. ' +
       'With an Idempotency-Key, a retry returns the same top-up (200).',
-    problems: { 409: ['live_payments_off', 'live_key_reused'], 422: ['provider_not_available'], 502: ['provider_error'] },
+    problems: { 401: ['unauthorized'], 409: ['live_payments_off', 'live_key_reused'], 422: ['provider_not_available'], 502: ['provider_error'] },
   },
-  'GET /store/live/coins/top-ups/{topUpId}': { operationId: 'getLiveCoinTopUp', description: 'One of the customer’s top-ups: pending, paid or failed.', problems: { 404: ['live_top_up_not_found'] } },
+  'GET /store/live/coins/top-ups/{topUpId}': { operationId: 'getLiveCoinTopUp', description: 'One of the customer’s top-ups: pending, paid or failed.', problems: { 401: ['unauthorized'], 404: ['live_top_up_not_found'] } },
   'POST /store/live/rooms/{roomId}/gifts': {
     operationId: 'sendLiveGift',
     description:
       'Sends a gift to a live room: screened by the risk gate, debited from the coin balance once per Idempotency-Key (a retry, even a concurrent one, ' +
       'returns the first debit with replayed: true), then shown to every viewer as a high-priority `gift` frame. The socket’s `gift` frame does the same.',
-    problems: { 403: RISK_GATE_PROBLEMS, 404: ['live_room_not_found', 'live_gift_not_found'], 409: ['live_room_state', 'live_insufficient_coins', 'live_key_reused'] },
+    problems: { 401: ['unauthorized'], 403: RISK_GATE_PROBLEMS, 404: ['live_room_not_found', 'live_gift_not_found'], 409: ['live_room_state', 'live_insufficient_coins', 'live_key_reused'] },
   },
   [`PUT ${rooms}/{roomId}/card`]: {
     operationId: 'pinLiveProductCard',
