@@ -2,6 +2,8 @@
 // IPs and devices with throwaway and aliased mailboxes, and ordinary shoppers, each on their own IP and
 // device with an everyday address. Everything is drawn from a seeded generator, so a run is repeatable.
 
+import { prng } from '../../test/prng.ts';
+
 export type ActorKind = 'attacker' | 'shopper';
 
 export interface Actor {
@@ -28,18 +30,6 @@ export const FULL_ATTACK: AttackShape = { attackers: 1000, attackerIps: 20, atta
 export function scaledAttack(divisor: number): AttackShape {
   const part = (n: number) => Math.max(1, Math.round(n / divisor));
   return { ...FULL_ATTACK, attackers: part(FULL_ATTACK.attackers), attackerIps: part(FULL_ATTACK.attackerIps), attackerDevices: part(FULL_ATTACK.attackerDevices), shoppers: part(FULL_ATTACK.shoppers) };
-}
-
-/** mulberry32: a small, fast, seeded generator (uniform in [0, 1)). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const BROWSERS = [
@@ -106,7 +96,7 @@ export function shoppers(shape: AttackShape, rand: () => number): Actor[] {
 
 /** Both crowds in one seeded shuffle: attackers and shoppers arrive mixed, as on a real launch. */
 export function crowd(shape: AttackShape): Actor[] {
-  const rand = seeded(shape.seed);
+  const rand = prng(shape.seed);
   const all = [...attackers(shape, rand), ...shoppers(shape, rand)];
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
