@@ -10,24 +10,17 @@ import { randomBytes } from 'node:crypto';
 import { asBearer, eachDatabase, type TestEnv } from '../../../test/harness.ts';
 import { COMMERCE_MODULES, createShop, expectProblem, readyCart, registerCustomer, stockedVariants, stockOf, type Shop } from '../../../test/commerce.ts';
 import { waitFor } from '../../../test/wait.ts';
-import { riskModule, type PolicyDocument } from '../risk/index.ts';
-
-const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
+import { riskModule } from '../risk/index.ts';
+import { device, devicePolicy, putPolicy } from '../../../test/risk-fixtures.ts';
 
 /** dev-review is held, dev-farm denied; everyone else allowed. */
-const policy: PolicyDocument = {
-  rules: [
-    { id: 'look-closer', description: 'A device the shop wants a person to look at', when: { signal: 'device_id', op: 'eq', value: 'dev-review' }, action: 'review' },
-    { id: 'farm-device', description: 'A device seen farming', when: { signal: 'device_id', op: 'eq', value: 'dev-farm' }, action: 'deny' },
-  ],
-  thresholds: [10, 30, 50, 90],
-  actions: ['allow', 'allow', 'challenge', 'review', 'deny'],
-  allowSampleRate: 1,
-};
+const policy = devicePolicy([
+  { id: 'look-closer', description: 'A device the shop wants a person to look at', device: 'dev-review', action: 'review' },
+  { id: 'farm-device', description: 'A device seen farming', device: 'dev-farm', action: 'deny' },
+]);
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${++counter}-${randomBytes(2).toString('hex')}`;
-const device = (id: string) => ({ 'x-device-id': id, 'user-agent': CHROME });
 
 interface OrderView {
   id: string;
@@ -45,10 +38,6 @@ eachDatabase('orders held for review', (env: TestEnv) => {
   let variant = '';
   let couponId = '';
 
-  const putPolicy = async (target: Shop, point: string, document: PolicyDocument) => {
-    const res = await asBearer(env.app, target.platform.adminToken, { method: 'PUT', url: `/admin/platforms/${target.slug}/risk/policies/${point}`, payload: { document } });
-    assert.equal(res.statusCode, 200, res.body);
-  };
   const adminOrder = async (orderId: string): Promise<OrderView> => {
     const res = await shop.admin({ method: 'GET', url: `/admin/platforms/${shop.slug}/orders/${orderId}` });
     assert.equal(res.statusCode, 200, res.body);
@@ -77,7 +66,7 @@ eachDatabase('orders held for review', (env: TestEnv) => {
   before(async () => {
     shop = await createShop(env, unique('rv'), { 'flash-sales': { purchasesPerIpPerMinute: 1_000_000, purchasesPerDevicePerMinute: 1_000_000 } }, [...COMMERCE_MODULES, 'risk']);
     other = await createShop(env, unique('rv'), undefined, [...COMMERCE_MODULES, 'risk']);
-    for (const point of ['signup', 'login', 'coupon', 'checkout', 'payment', 'flash_sale']) await putPolicy(shop, point, policy);
+    for (const point of ['signup', 'login', 'coupon', 'checkout', 'payment', 'flash_sale']) await putPolicy(env, shop, point, policy);
     variant = (await stockedVariants(shop, 1, 100))[0]!;
     const coupon = await shop.admin({ method: 'POST', url: `/admin/platforms/${shop.slug}/coupons`, payload: { code: 'HELD10', kind: 'percentage', percent: 10 } });
     assert.equal(coupon.statusCode, 201, coupon.body);

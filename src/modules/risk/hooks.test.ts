@@ -10,21 +10,16 @@ import type { InjectOptions } from 'fastify';
 import { asBearer, eachDatabase, type TestEnv } from '../../../test/harness.ts';
 import { COMMERCE_MODULES, createShop, expectProblem, readyCart, registerCustomer, stockedVariants, type Shop } from '../../../test/commerce.ts';
 import { solveChallenge, type PowChallenge } from '../../integrations/risk-challenge.ts';
-import { riskModule, type PolicyDocument } from './index.ts';
+import { riskModule } from './index.ts';
+import { device, devicePolicy, putPolicy } from '../../../test/risk-fixtures.ts';
 
-const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 const GATED_POINTS = ['signup', 'login', 'coupon', 'flash_sale', 'checkout', 'payment'] as const;
 
 /** Denies the farm's device, challenges the suspicious one, allows everyone else. */
-const policy: PolicyDocument = {
-  rules: [
-    { id: 'farm-device', description: 'A device seen farming sign-ups', when: { signal: 'device_id', op: 'eq', value: 'dev-farm' }, action: 'deny' },
-    { id: 'odd-device', description: 'A device worth a second look', when: { signal: 'device_id', op: 'eq', value: 'dev-odd' }, action: 'challenge' },
-  ],
-  thresholds: [10, 30, 50, 90],
-  actions: ['allow', 'allow', 'challenge', 'review', 'deny'],
-  allowSampleRate: 1,
-};
+const policy = devicePolicy([
+  { id: 'farm-device', description: 'A device seen farming sign-ups', device: 'dev-farm', action: 'deny' },
+  { id: 'odd-device', description: 'A device worth a second look', device: 'dev-odd', action: 'challenge' },
+]);
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${++counter}-${randomBytes(2).toString('hex')}`;
@@ -36,11 +31,6 @@ eachDatabase('risk decision points', (env: TestEnv) => {
   let variant = '';
   let otherVariant = '';
 
-  const device = (id: string) => ({ 'x-device-id': id, 'user-agent': CHROME });
-  const putPolicy = async (target: Shop, point: string, document: PolicyDocument) => {
-    const res = await asBearer(env.app, target.platform.adminToken, { method: 'PUT', url: `/admin/platforms/${target.slug}/risk/policies/${point}`, payload: { document } });
-    assert.equal(res.statusCode, 200, res.body);
-  };
   const signup = (target: Shop, email: string, headers: Record<string, string>) =>
     target.store({ method: 'POST', url: '/store/customers', payload: { email, password: 'customer-password' }, headers });
   const decision = async (target: Shop, id: string) => {
@@ -54,7 +44,7 @@ eachDatabase('risk decision points', (env: TestEnv) => {
     shop = await createShop(env, unique('rh'), { 'flash-sales': { purchasesPerIpPerMinute: 1_000_000, purchasesPerDevicePerMinute: 1_000_000 } }, [...COMMERCE_MODULES, 'risk']);
     other = await createShop(env, unique('rh'), undefined, [...COMMERCE_MODULES, 'risk']);
     plain = await createShop(env, unique('rh'));
-    for (const point of GATED_POINTS) await putPolicy(shop, point, policy);
+    for (const point of GATED_POINTS) await putPolicy(env, shop, point, policy);
     variant = (await stockedVariants(shop, 1, 100))[0]!;
     otherVariant = (await stockedVariants(other, 1, 100))[0]!;
     const coupon = await shop.admin({ method: 'POST', url: `/admin/platforms/${shop.slug}/coupons`, payload: { code: 'WELCOME10', kind: 'percentage', percent: 10 } });
@@ -162,7 +152,7 @@ eachDatabase('risk decision points', (env: TestEnv) => {
     });
 
     it('is not accepted on another platform', async () => {
-      await putPolicy(other, 'signup', policy);
+      await putPolicy(env, other, 'signup', policy);
       const email = `${unique('odd')}@mail.test`;
       const first = await signup(shop, email, device('dev-odd'));
       const answer = await solveChallenge(first.json().challenge as PowChallenge);
