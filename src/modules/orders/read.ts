@@ -61,6 +61,28 @@ type FullRow = OrderRow & { lines: Order['lines'] | string; history?: NonNullabl
 
 const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
 
+
+/** An order's totals as numbers (the driver may return numerics as strings). */
+export function totalsOf(row: OrderRow): OrderTotals {
+  return {
+    subtotal: Number(row.subtotal),
+    discount: Number(row.discount_total),
+    shipping: Number(row.shipping_total),
+    tax: Number(row.tax_total),
+    total: Number(row.total),
+    taxIncluded: row.tax_included,
+  };
+}
+
+export interface OrderTotals {
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  tax: number;
+  total: number;
+  taxIncluded: boolean;
+}
+
 export function toOrder(row: OrderRow, lines: Order['lines'], history?: Order['history']): Order {
   return {
     id: row.id,
@@ -74,14 +96,7 @@ export function toOrder(row: OrderRow, lines: Order['lines'], history?: Order['h
     customerId: row.customer_id,
     email: row.email,
     currency: row.currency,
-    totals: {
-      subtotal: Number(row.subtotal),
-      discount: Number(row.discount_total),
-      shipping: Number(row.shipping_total),
-      tax: Number(row.tax_total),
-      total: Number(row.total),
-      taxIncluded: row.tax_included,
-    },
+    totals: totalsOf(row),
     paidAmount: Number(row.paid_amount),
     refundedAmount: Number(row.refunded_amount),
     couponCode: row.coupon_code,

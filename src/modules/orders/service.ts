@@ -5,7 +5,7 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { authorizeOrderAccess } from './access.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { markPaid, paymentFailed, recordRefund, type MarkPaidOutcome, type OrdersDeps } from './lifecycle.ts';
-import { getOrder, readOrderRow, type OrderRow } from './read.ts';
+import { getOrder, readOrderRow, totalsOf, type OrderRow, type OrderTotals } from './read.ts';
 import type { Order } from './schemas.ts';
 import { createSaleOrder, createSaleOrders, type SaleOrderCreated, type SaleOrderInput } from './sale-order.ts';
 import type { OrderStatus, PaymentStatus } from './state.ts';
@@ -48,7 +48,7 @@ export interface RefundableOrder {
   id: string;
   number: string;
   currency: string;
-  totals: { subtotal: number; discount: number; shipping: number; tax: number; total: number; taxIncluded: boolean };
+  totals: OrderTotals;
   /** In the order's line order (the tie-break of every allocation). */
   lines: { id: string; sku: string; quantity: number; lineTotal: number }[];
 }
@@ -64,14 +64,7 @@ async function getRefundableOrder(pdb: PlatformDb, orderId: string): Promise<Ref
     id: row.id,
     number: row.number,
     currency: row.currency,
-    totals: {
-      subtotal: Number(row.subtotal),
-      discount: Number(row.discount_total),
-      shipping: Number(row.shipping_total),
-      tax: Number(row.tax_total),
-      total: Number(row.total),
-      taxIncluded: row.tax_included,
-    },
+    totals: totalsOf(row),
     lines: lines.map((l) => ({ id: l.id, sku: l.sku, quantity: l.quantity, lineTotal: Number(l.line_total) })),
   };
 }
