@@ -37,6 +37,7 @@ import { createTempPostgres, engines, loginAsNewOwner, testConfig, type TestEnv 
 import { createShop, stockedVariants, type Shop } from './commerce.ts';
 import { findBinary, PrivateServer } from './private-server.ts';
 import { waitFor } from './wait.ts';
+import { prng } from './prng.ts';
 import { createSouk } from '../src/server.ts';
 import { deleteKeysWithPrefix } from '../src/kernel/redis.ts';
 import type { Config } from '../src/kernel/config.ts';
@@ -315,15 +316,6 @@ interface Attempt {
   tries: number;
 }
 
-/** A small deterministic generator, so a failing run can be reproduced. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 /** Two attempts per customer, shuffled: 3 of 5 customers want variant 0; one in 7 asks for 2 units first. */
 function plan(s: Stage, seed: number): Attempt[] {
   const attempts: Attempt[] = [];
@@ -332,7 +324,7 @@ function plan(s: Stage, seed: number): Attempt[] {
     attempts.push({ n: 0, customer: c, variantId, quantity: c % 7 === 0 ? 2 : 1, node: 0, tries: 0 });
     attempts.push({ n: 0, customer: c, variantId, quantity: 1, node: 0, tries: 0 });
   }
-  const rand = random(seed);
+  const rand = prng(seed);
   for (let i = attempts.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [attempts[i], attempts[j]] = [attempts[j]!, attempts[i]!];
@@ -393,6 +385,23 @@ async function rush(attempts: Attempt[], run: (a: Attempt) => Promise<void>, sto
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+
+/** Both nodes take attempts until about 40% of the units are won, then `victim` dies with requests in flight. */
+async function rushUntilKilled(s: Stage, saleId: string, attempts: Attempt[], victim: Node): Promise<void> {
+  let won = 0;
+  let killing: Promise<void> | undefined;
+  await rush(
+    attempts,
+    async (x) => {
+      await attemptOnce(s, saleId, x, s.nodes[x.node]!.base);
+      if (x.status === 202 && !x.duplicate) won += x.quantity;
+      if (!killing && won >= 400) killing = victim.kill();
+    },
+    () => killing !== undefined,
+  );
+  await killing;
 }
 
 // ---- what the database says -----------------------------------------------------------------------------
@@ -607,19 +616,7 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
     const attempts = plan(s, 777);
     await waitForStart(startsAt);
 
-    // Both nodes until about 40% of the units are won, then node A dies with requests in flight.
-    let won = 0;
-    let killing: Promise<void> | undefined;
-    await rush(
-      attempts,
-      async (x) => {
-        await attemptOnce(s, saleId, x, s.nodes[x.node]!.base);
-        if (x.status === 202 && !x.duplicate) won += x.quantity;
-        if (!killing && won >= 400) killing = a.kill();
-      },
-      () => killing !== undefined,
-    );
-    await killing;
+    await rushUntilKilled(s, saleId, attempts, a);
     const beforeRestart = tally(attempts);
     note(`node A killed: ${JSON.stringify(beforeRestart.answers)}`);
     assert.ok(beforeRestart.wonUnits >= 400 && beforeRestart.wonUnits <= QUANTITY);
@@ -694,19 +691,7 @@ describe(`flash sale on two API nodes [postgres, redis, ${transport} events]`, {
     const attempts = plan(s, 4242);
     await waitForStart(startsAt);
 
-    // Both nodes until about 40% of the units are won, then node A dies with requests in flight.
-    let won = 0;
-    let killing: Promise<void> | undefined;
-    await rush(
-      attempts,
-      async (x) => {
-        await attemptOnce(s, saleId, x, s.nodes[x.node]!.base);
-        if (x.status === 202 && !x.duplicate) won += x.quantity;
-        if (!killing && won >= 400) killing = a.kill();
-      },
-      () => killing !== undefined,
-    );
-    await killing;
+    await rushUntilKilled(s, saleId, attempts, a);
     note(`node A killed: ${JSON.stringify(tally(attempts).answers)}`);
 
     // No reconcile call: within a few heartbeat timeouts every unit is ticketed or back on sale.
