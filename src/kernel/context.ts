@@ -143,7 +143,9 @@ export interface DeliveredEventView<T extends string = string, P = unknown> {
   emittedAt: string;
   traceparent: string | null;
   causedBy: string | null;
+  /** 1 on first delivery, then 2, 3, … */
   attempt: number;
+  /** Position in the transport: log seq (embedded) or stream sequence (JetStream). */
   offset: number;
 }
 

@@ -1,21 +1,9 @@
 // The event backbone's vocabulary, shared by both transports.
 import type { TxScope } from '../../kernel/db/scoped.ts';
+import type { DeliveredEventView } from '../../kernel/context.ts';
 
-/** An event as a handler receives it. */
-export interface DeliveredEvent<P = unknown> {
-  id: string;
-  type: string;
-  platformId: string | null;
-  key: string | null;
-  payload: P;
-  emittedAt: string;
-  traceparent: string | null;
-  causedBy: string | null;
-  /** 1 on first delivery, then 2, 3, … */
-  attempt: number;
-  /** Position in the transport: log seq (embedded) or stream sequence (JetStream). */
-  offset: number;
-}
+/** An event as a handler receives it (the kernel's view of it, with the payload typed by the caller). */
+export type DeliveredEvent<P = unknown> = DeliveredEventView<string, P>;
 
 /** Runs inside a database transaction with the consumer's inbox row; tx.platform(id) reaches platform tables. Throw to retry. */
 export type EventHandler = (event: DeliveredEvent, tx: TxScope) => Promise<void>;
