@@ -35,4 +35,5 @@ export { SANDBOX, SANDBOX_WEBHOOK_PATH, type SignedSandboxWebhook } from './sand
 export * from './events.ts';
 export type { AdminPayment, Payment, Refund, StartedPayment } from './schemas.ts';
 export { startPayment, type StartPaymentResult } from './payments.ts';
+export { providerNotAvailable } from './problems.ts';
 export { registerPaymentPayee, type Payable, type PaymentPayee } from './payees.ts';

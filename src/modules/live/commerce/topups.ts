@@ -7,7 +7,7 @@ import type { PlatformDb } from '../../../kernel/db/scoped.ts';
 import { iso } from '../../../kernel/cursor.ts';
 import { newId } from '../../../kernel/ids.ts';
 import { paymentsModule } from '../../payments/index.ts';
-import { startPayment, type PaymentPayee } from '../../payments/service.ts';
+import { providerNotAvailable, startPayment, type PaymentPayee } from '../../payments/service.ts';
 import { changeCoins } from './coins.ts';
 import { keyReused, paymentsOff } from './problems.ts';
 import type { TopUp, TopUpInput } from './schemas.ts';
@@ -45,6 +45,10 @@ const toTopUp = (row: TopUpRow, redirectUrl: string | null = null): TopUp => ({
 /** A new top-up (or the one this key made before) with the payment page to pay it on. */
 export async function startTopUp(ctx: ModuleContext, platform: Platform, customerId: string, input: TopUpInput, key: string | undefined): Promise<{ topUp: TopUp; created: boolean }> {
   if (!platform.modules.includes('payments')) throw paymentsOff();
+  // Refused before the top-up row is written: a request that fails leaves nothing behind.
+  const { deps } = ctx.runtimeOf(paymentsModule);
+  const provider = input.provider ?? 'sandbox';
+  if (!deps.provider(provider)) throw providerNotAvailable(provider);
   const pdb = ctx.platformDb(platform.id);
   const inserted = await pdb.maybeOne<TopUpRow>(
     `insert into live_coin_topups (platform_id, id, customer_id, coins, amount, currency, idempotency_key) values ($1, $2, $3, $4, $5, $6, $7)
@@ -54,8 +58,7 @@ export async function startTopUp(ctx: ModuleContext, platform: Platform, custome
   const row = inserted ?? (await pdb.maybeOne<TopUpRow>(`select ${COLUMNS} from live_coin_topups where platform_id = $1 and customer_id = $2 and idempotency_key = $3`, [customerId, key]))!;
   if (row.coins !== input.coins) throw keyReused(key ?? '');
   if (row.status !== 'pending') return { topUp: toTopUp(row), created: false };
-  const { deps } = ctx.runtimeOf(paymentsModule);
-  const { payment } = await startPayment(deps, platform.id, row.id, { provider: input.provider ?? 'sandbox', ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}) }, { purpose: LIVE_COINS });
+  const { payment } = await startPayment(deps, platform.id, row.id, { provider, ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}) }, { purpose: LIVE_COINS });
   const [linked] = await pdb.query<TopUpRow>(`update live_coin_topups set payment_id = $3 where platform_id = $1 and id = $2 returning ${COLUMNS}`, [row.id, payment.paymentId]);
   return { topUp: toTopUp(linked!, payment.redirectUrl), created: inserted !== undefined };
 }
