@@ -150,7 +150,6 @@ eachDatabase('fuzzing every route', (env) => {
     assert.ok(checked > 50, `only ${checked} body fields were checked`);
   });
 
-  /** Undo what a successful run may have done to the fuzzer's own footing: sessions, status, modules, hosts. */
   /** The fingerprint once a pending background write has changed it (or after 3 s without one). */
   async function settledFingerprint(current: string): Promise<string> {
     for (const until = Date.now() + 3_000; Date.now() < until; ) {
@@ -161,11 +160,18 @@ eachDatabase('fuzzing every route', (env) => {
     return current;
   }
 
+  /** Undo what a successful run may have done to the fuzzer's own footing: status, modules, hosts, sessions. */
   async function restoreFuzzPlatform() {
+    const owner = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, env.ownerToken, options);
+    await owner({ method: 'POST', url: '/admin/platforms/fuzz/enable' });
+    await owner({ method: 'PATCH', url: '/admin/platforms/fuzz', payload: { modules: FUZZ_MODULES, hosts: ['fuzz.test'], defaultCurrency: 'USD', currencies: ['USD'] } });
+    // The default risk policy challenges a mailbox that logs in again and again (the fuzzer's does, after
+    // every revoke); allow-list the fuzzer's domain so later store routes still run with a real session.
+    await owner({ method: 'PUT', url: '/admin/platforms/fuzz/risk/lists/block', payload: { entries: [] } });
+    await owner({ method: 'PUT', url: '/admin/platforms/fuzz/risk/lists/allow', payload: { entries: [{ kind: 'email_domain', value: 'customer.test' }] } });
     const login = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: shop.store, payload: { email: 'fuzz@customer.test', password: 'customer-password' } });
-    if (login.statusCode === 200) customerToken = login.json().token;
-    await asBearer(env.app, env.ownerToken, { method: 'POST', url: '/admin/platforms/fuzz/enable' });
-    await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: '/admin/platforms/fuzz', payload: { modules: FUZZ_MODULES, hosts: ['fuzz.test'], defaultCurrency: 'USD', currencies: ['USD'] } });
+    assert.equal(login.statusCode, 200, `the fuzzer's customer could not sign in again: ${login.body.slice(0, 300)}`);
+    customerToken = login.json().token;
   }
   // No events worker: the relay moving outbox rows into the log would change the fingerprint between a
   // 2xx and the next rejected request.
