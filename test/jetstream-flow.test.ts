@@ -5,8 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { deleteStream } from './nats-stream.ts';
 import { asBearer, createTestPlatform, engines, loginAsNewOwner, startTestSouk, TEST_METRICS_TOKEN, type StartedSouk, type TestEnv } from './harness.ts';
 import { waitFor } from './wait.ts';
 import { startReceiver } from './receiver.ts';
@@ -40,12 +39,7 @@ for (const engine of natsUrl ? engines() : []) {
 
     after(async () => {
       await started?.close();
-      const nc = await connect({ servers: natsUrl, timeout: 3000 });
-      try {
-        await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
-      } finally {
-        await nc.close();
-      }
+      await deleteStream(natsUrl!, stream);
     });
 
     it('handles the event once, shows its chain and trace, signs the webhook, and replays safely', async () => {
