@@ -4,6 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loadConfig, type Config } from './kernel/config.ts';
 import { openDatabase } from './kernel/db/open.ts';
+import { tracedDatabase } from './kernel/db/traced.ts';
+import { traceMixin } from './kernel/log-trace.ts';
+import { tracingOn } from './kernel/otel.ts';
 import { openPglite } from './kernel/db/pglite.ts';
 import { forPlatform, registerTenantTables, scopedTransaction, systemDatabase } from './kernel/db/scoped.ts';
 import type { Database } from './kernel/db/types.ts';
@@ -55,6 +58,8 @@ export interface SoukOptions {
 export function loggerOptions(config: Config): pino.LoggerOptions {
   return {
     level: config.logLevel,
+    // trace_id and span_id on lines written inside a trace (event handlers; requests bind their own).
+    mixin: traceMixin,
     // Pretty lines for a person at a terminal; JSON lines for everything else (files, collectors).
     ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   };
@@ -64,7 +69,9 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   const config = loadConfig(options.config);
   // Before the database opens: a missing or malformed key stops the start with nothing touched.
   const { box } = openSecretBox(config, { inMemory: options.inMemory === true });
-  const database = options.database ?? (options.inMemory ? await openPglite(undefined) : await openDatabase(config));
+  const opened = options.database ?? (options.inMemory ? await openPglite(undefined) : await openDatabase(config));
+  // A span per statement and transaction while tracing is on; the database itself otherwise (no cost).
+  const database = tracingOn() ? tracedDatabase(opened) : opened;
   const db = systemDatabase(database);
   const log = pino(options.logger === false ? { level: 'silent' } : loggerOptions(config));
   const metrics = createMetricsRegistry();
@@ -108,6 +115,8 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     runtimeOf: (mod) => lifecycle.runtimeOf(mod),
     logger: log,
     authenticateAdmin: (token) => authenticateAdmin(db, token),
+    // The worker role answers probes and /metrics only (kernel/config.ts Role).
+    serve: config.role === 'worker' ? 'probes' : 'all',
     async isReady() {
       const status = await migrationStatus(database, migrations);
       return status.pending.length === 0

@@ -4,13 +4,11 @@
 // test/crash.test.ts; a broker restart in src/modules/events/jetstream.test.ts.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { deleteStream } from './nats-stream.ts';
 import { asBearer, createTestPlatform, engines, loginAsNewOwner, startTestSouk, TEST_METRICS_TOKEN, type StartedSouk, type TestEnv } from './harness.ts';
 import { waitFor } from './wait.ts';
+import { startReceiver } from './receiver.ts';
 import { verifyWebhookSignature } from '../src/modules/webhooks/index.ts';
 
 // The webhook receivers here listen on 127.0.0.1: opt in to private targets (off by default).
@@ -18,32 +16,6 @@ process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
 
 const natsUrl = process.env.NATS_URL;
 if (!natsUrl && process.env.SOUK_REQUIRE_SERVICES === '1') throw new Error('SOUK_REQUIRE_SERVICES=1 but NATS_URL is not set');
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders-hook`,
-    received,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 for (const engine of natsUrl ? engines() : []) {
   describe(`an order-like flow on JetStream, end to end [${engine}]`, () => {
@@ -67,12 +39,7 @@ for (const engine of natsUrl ? engines() : []) {
 
     after(async () => {
       await started?.close();
-      const nc = await connect({ servers: natsUrl, timeout: 3000 });
-      try {
-        await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
-      } finally {
-        await nc.close();
-      }
+      await deleteStream(natsUrl!, stream);
     });
 
     it('handles the event once, shows its chain and trace, signs the webhook, and replays safely', async () => {

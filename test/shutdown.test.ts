@@ -4,52 +4,21 @@
 // before SOUK_SHUTDOWN_TIMEOUT_MS.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './private-server.ts';
+import { startSoukProcess, type SoukProcess } from './souk-process.ts';
 import pg from 'pg';
 import { createTempPostgres } from './harness.ts';
 
 const DEADLINE_MS = 30_000;
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  exit: Promise<{ code: number | null; at: number }>;
-  /** What the process printed on stdout so far (pino's JSON lines, for a failure's message). */
-  output(): string;
-}
+type Running = SoukProcess;
 
-async function startSouk(dataDir: string, databaseUrl = ''): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['bin/souk.js', 'start'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SOUK_DATA_DIR: dataDir,
-      SOUK_SHUTDOWN_TIMEOUT_MS: String(DEADLINE_MS),
-      DATABASE_URL: databaseUrl,
-      NATS_URL: '',
-      REDIS_URL: '',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exit = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Stop with Ctrl+C')) resolve();
-    });
-    void exit.then(({ code }) => reject(new Error(`souk start exited (${code}) early:\n${output}`)));
-  });
-  return { child, port, exit, output: () => output };
+function startSouk(dataDir: string, databaseUrl = ''): Promise<Running> {
+  return startSoukProcess([], { SOUK_DATA_DIR: dataDir, SOUK_SHUTDOWN_TIMEOUT_MS: String(DEADLINE_MS), DATABASE_URL: databaseUrl });
 }
 
 function connects(port: number): Promise<boolean> {

@@ -1,25 +1,52 @@
 // `souk start`: migrate, seed the demo on an empty database, listen, print where everything is; stop
 // cleanly on SIGTERM or SIGINT within SOUK_SHUTDOWN_TIMEOUT_MS.
 import { DEMO, seedDemo } from '../seed/demo.ts';
-import { loadConfig } from '../kernel/config.ts';
+import { loadConfig, ROLES } from '../kernel/config.ts';
 import { describeDatabase, embeddedDatabaseExists } from './database-target.ts';
 
-export const START_USAGE = `Usage: souk start [--allow-private-webhooks]
+export const START_USAGE = `Usage: souk start [--role all|api|worker] [--allow-private-webhooks]
   Migrates, seeds the demo on an empty database and serves (settings: environment variables, see .env.example).
+  --role all                 everything in this process (default; the embedded set-up)
+  --role api                 HTTP only: no event relay, timers, consumers, flash-sale drain or sweeps
+  --role worker              relay, timers, consumers, webhook deliveries, drains and sweeps; serves only
+                             /healthz, /readyz and /metrics. Sets SOUK_ROLE (which works alike); without
+                             either, SOUK_EVENTS_WORKER=0 still makes an api-only node
   --allow-private-webhooks   let webhook endpoints point at loopback and private networks (sets
                              SOUK_WEBHOOK_ALLOW_PRIVATE=1 unless it is set); for demos and local receivers only`;
+
+/** The --role value (`--role api` or `--role=api`), undefined when absent; throws on a missing or unknown one. */
+export function roleArgument(args: string[]): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === '--role') value = args[(i += 1)] ?? '';
+    else if (arg.startsWith('--role=')) value = arg.slice('--role='.length);
+  }
+  if (value !== undefined && !(ROLES as readonly string[]).includes(value)) {
+    throw new Error(`--role must be one of ${ROLES.join(', ')}${value ? `, got "${value}"` : ''} (live and gateway are not separate roles yet)`);
+  }
+  return value;
+}
 
 export async function startCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args[0] === 'help') {
     console.log(START_USAGE);
     return 0;
   }
+  let role: string | undefined;
+  try {
+    role = roleArgument(args);
+  } catch (error) {
+    console.error(`souk start: ${(error as Error).message}\n\n${START_USAGE}`);
+    return 2;
+  }
+  if (role !== undefined) process.env.SOUK_ROLE = role;
   // An explicit SOUK_WEBHOOK_ALLOW_PRIVATE (say 0 in production) wins over the flag.
   if (args.includes('--allow-private-webhooks') && !process.env.SOUK_WEBHOOK_ALLOW_PRIVATE) process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
   const initial = loadConfig();
   const { shutdownTimeoutMs } = initial;
   const fresh = !initial.databaseUrl && !embeddedDatabaseExists(initial.dataDir);
-  console.error(`souk: database ${describeDatabase(initial)}${fresh ? ' (new, created now)' : ''}`);
+  console.error(`souk: role ${initial.role}${initial.role === 'all' && !initial.eventsWorker ? ' (SOUK_EVENTS_WORKER=0: HTTP only)' : ''}, database ${describeDatabase(initial)}${fresh ? ' (new, created now)' : ''}`);
 
   // Spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT names a collector (kernel/otel.ts); before the app is
   // built, which adds the request-span hook only then.
@@ -54,7 +81,8 @@ export async function startCommand(args: string[]): Promise<number> {
   watchNpmParent(stop);
 
   let seeded = false;
-  if (config.seedDemo && souk.ctx.platforms.all().length === 0) {
+  // The demo is seeded by a node that serves the API (a worker starting alongside would race it).
+  if (config.seedDemo && config.role !== 'worker' && souk.ctx.platforms.all().length === 0) {
     await seedDemo(souk);
     seeded = true;
   }
@@ -80,15 +108,21 @@ function banner(souk: Awaited<ReturnType<typeof import('../server.ts').createSou
   const base = config.publicUrl;
   const port = new URL(base).port;
   const demo = souk.ctx.platforms.bySlug(DEMO.platforms[1].slug);
+  const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`;
+  const health = `  Health            ${base}/healthz   ${base}/readyz`;
+  // /metrics answers only with SOUK_METRICS_TOKEN set (a bearer token); otherwise it is a 404.
+  const metrics = process.env.SOUK_METRICS_TOKEN ? [`  Metrics           ${base}/metrics   (Authorization: Bearer $SOUK_METRICS_TOKEN)`] : [];
+  if (config.role === 'worker') {
+    return ['', `Souk worker is running on ${where}: event relay, consumers, timers, webhook deliveries, drains and sweeps.`, health, ...metrics, 'Stop with Ctrl+C.', ''].join('\n');
+  }
   const lines = [
     '',
-    `Souk is running on ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir})`}${seeded ? ', demo data seeded' : ''}.`,
+    `Souk${config.role === 'api' ? ' api node' : ''} is running on ${where}${seeded ? ', demo data seeded' : ''}.`,
     `  Admin console     ${base}/console/`,
     `  API reference     ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
-    `  Health            ${base}/healthz   ${base}/readyz`,
+    health,
+    ...metrics,
   ];
-  // /metrics answers only with SOUK_METRICS_TOKEN set (a bearer token); otherwise it is a 404.
-  if (process.env.SOUK_METRICS_TOKEN) lines.push(`  Metrics           ${base}/metrics   (Authorization: Bearer $SOUK_METRICS_TOKEN)`);
   if (demo) {
     lines.push(
       `  Storefront (USD)  ${base}/store/products   (platform "${DEMO.platforms[0].slug}", host localhost)`,

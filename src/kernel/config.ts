@@ -4,6 +4,14 @@ import path from 'node:path';
 import { positiveIntEnv } from './env.ts';
 import { loadModuleSettings, type ModuleEnvSettings } from './module-settings.ts';
 
+/**
+ * What a process runs. `all` (the default): everything, as one node. `api`: HTTP only (no relay, timers,
+ * consumers, flash-sale drain or sweeps). `worker`: the relay, timers, consumers, drains and sweeps, and
+ * over HTTP only /healthz, /readyz and /metrics. Chosen by `souk start --role` (which sets SOUK_ROLE).
+ */
+export type Role = 'all' | 'api' | 'worker';
+export const ROLES: readonly Role[] = ['all', 'api', 'worker'];
+
 /** The kernel's settings, and the modules' process-wide ones (config.payments, .webhooks, .flashSales, .live). */
 export interface Config extends ModuleEnvSettings {
   port: number;
@@ -45,7 +53,12 @@ export interface Config extends ModuleEnvSettings {
   natsSubjectPrefix: string;
   /** How long JetStream waits for a consumer's ack before redelivering (a crashed node's messages return after this). */
   natsAckWaitMs: number;
-  /** Run the relay, timers and consumers in this process (the worker role). */
+  role: Role;
+  /**
+   * Run the relay, timers, consumers, drains and sweeps in this process: true for the worker and all
+   * roles, false for api. Under role all, SOUK_EVENTS_WORKER=0 still turns them off (the older way to
+   * make an api-only node).
+   */
   eventsWorker: boolean;
   eventsPollMs: number;
   /** Idle event loops back off from eventsPollMs up to this; local emits still wake them at once. */
@@ -119,8 +132,21 @@ function eventsTransport(): Config['eventsTransport'] {
   return process.env.NATS_URL ? 'jetstream' : 'embedded';
 }
 
+function role(): Role {
+  const raw = process.env.SOUK_ROLE;
+  if (raw === undefined || raw === '') return 'all';
+  if ((ROLES as readonly string[]).includes(raw)) return raw as Role;
+  throw new Error(`SOUK_ROLE (souk start --role) must be one of ${ROLES.join(', ')}, got "${raw}"`);
+}
+
+/** The worker parts run under worker; never under api; under all unless SOUK_EVENTS_WORKER turns them off. */
+function runsWorker(chosen: Role, allDefault: boolean): boolean {
+  return chosen === 'all' ? allDefault : chosen === 'worker';
+}
+
 export function loadConfig(overrides: Partial<Config> = {}): Config {
   const port = int('PORT', 3000);
+  const chosenRole = overrides.role ?? role();
   const config: Config = {
     port,
     host: process.env.HOST || '0.0.0.0',
@@ -146,7 +172,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     natsStream: process.env.SOUK_NATS_STREAM || 'SOUK_EVENTS',
     natsSubjectPrefix: process.env.SOUK_NATS_SUBJECT_PREFIX || 'souk.events',
     natsAckWaitMs: int('SOUK_NATS_ACK_WAIT_MS', 30_000),
-    eventsWorker: bool('SOUK_EVENTS_WORKER', true),
+    role: chosenRole,
+    eventsWorker: runsWorker(chosenRole, bool('SOUK_EVENTS_WORKER', true)),
     eventsPollMs: int('SOUK_EVENTS_POLL_MS', 50),
     eventsIdleMaxMs: int('SOUK_EVENTS_IDLE_MAX_MS', 1000),
     eventsBatchSize: int('SOUK_EVENTS_BATCH', 500),

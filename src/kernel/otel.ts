@@ -3,12 +3,13 @@
 // OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): spans go to that collector over
 // OTLP/HTTP, configured by the standard OTEL_* variables (headers, timeouts, OTEL_SERVICE_NAME).
 //
-// The spans: the HTTP request (server), each event emitted (producer, stored as the event's traceparent)
-// and each handler run (consumer, child of the event's span). Souk's AsyncLocalStorage already carries
+// The spans: the HTTP request (server), each event emitted (producer, stored as the event's traceparent),
+// each handler run (consumer, child of the event's span), and client spans for database statements
+// (db/traced.ts), Redis commands (redis-spans.ts) and webhook attempts (modules/webhooks/send.ts). Souk's AsyncLocalStorage already carries
 // the trace through the outbox, JetStream and handlers, so a span's parent is always given explicitly
 // from a traceparent; no OpenTelemetry context manager is installed.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { childTraceparent, parseTraceparent } from './trace.ts';
+import { childTraceparent, currentTrace, parseTraceparent } from './trace.ts';
 
 let tracer: Tracer | undefined;
 
@@ -47,7 +48,11 @@ export function emitTraceparent(parent: string | null | undefined, type: string)
 /** Runs fn as a consumer span, child of the event's; fn gets the traceparent its own emits continue from. */
 export async function inConsumerSpan<T>(type: string, consumer: string, parent: string | null, fn: (traceparent: string) => Promise<T>): Promise<T> {
   const span = startSpan(`consume ${type}`, parent, SpanKind.CONSUMER, { 'messaging.operation.type': 'process', 'messaging.destination.name': type, 'messaging.consumer.group.name': consumer });
-  if (span === undefined) return fn(childTraceparent(parent));
+  return span === undefined ? fn(childTraceparent(parent)) : runInSpan(span, fn);
+}
+
+/** Runs fn with the span's traceparent, then ends the span, marked as an error if fn threw. */
+async function runInSpan<T>(span: Span, fn: (traceparent: string) => Promise<T>): Promise<T> {
   try {
     return await fn(traceparentOf(span));
   } catch (error) {
@@ -57,6 +62,29 @@ export async function inConsumerSpan<T>(type: string, consumer: string, parent: 
   } finally {
     span.end();
   }
+}
+
+/**
+ * Runs fn as a child span of `parent` (by default the current trace's span: the request or the handler
+ * running). Without a parent, fn runs untraced: a statement or Redis call made by a background loop is
+ * no one's trace, and a root span per poll would only bury the traces that matter. fn gets the span's
+ * traceparent (undefined when untraced) for the calls it makes below itself.
+ */
+export async function inChildSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  fn: (traceparent: string | undefined) => Promise<T>,
+  parent: string | null | undefined = currentTrace()?.traceparent,
+): Promise<T> {
+  const span = parent == null ? undefined : startSpan(name, parent, kind, attributes);
+  return span === undefined ? fn(undefined) : runInSpan(span, fn);
+}
+
+/** The ids a log line carries (snake_case, as OpenTelemetry's log data model and most collectors name them). */
+export function logIdsOf(traceparent: string | undefined): { trace_id: string; span_id: string } | undefined {
+  const parsed = parseTraceparent(traceparent);
+  return parsed === undefined ? undefined : { trace_id: parsed.traceId, span_id: parsed.spanId };
 }
 
 /** True when the OTEL_* settings name an OTLP collector for traces. */

@@ -3,6 +3,8 @@
 // requests are pipelined on its one connection, which is what the flash-sale rush needs.
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
+import { tracingOn } from './otel.ts';
+import { traceRedisCommands } from './redis-spans.ts';
 
 export type RedisClient = Redis;
 
@@ -56,6 +58,7 @@ function makeClient(config: Pick<Config, 'redisUrl'>, options: OpenRedisOptions,
   });
   // Without a listener ioredis prints every reconnect error; it reconnects by itself either way.
   client.on('error', (error: Error) => options.onError?.(error));
+  if (tracingOn()) traceRedisCommands(client);
   return client;
 }
 

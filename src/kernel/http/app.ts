@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { newId } from '../ids.ts';
 import { requestTrace, runWithTrace } from '../trace.ts';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
-import { startSpan, traceparentOf, tracingOn } from '../otel.ts';
+import { logIdsOf, startSpan, traceparentOf, tracingOn } from '../otel.ts';
 import type { AnySoukModule, ModuleContext } from '../context.ts';
 import { frameworkProblem, installErrorHandling, sendProblem } from './errors.ts';
 import { setSecurityHeaders } from './headers.ts';
@@ -32,6 +32,11 @@ export interface AppOptions {
   /** Returns true when the database answers and no migration is pending. */
   isReady(): Promise<{ ok: boolean; detail: string }>;
   logger: FastifyBaseLogger;
+  /**
+   * 'probes': only /healthz, /readyz and /metrics (the worker role: no API, reference or console);
+   * 'all' by default.
+   */
+  serve?: 'all' | 'probes';
 }
 
 /** The kernel's own operations, for the OpenAPI document. */
@@ -111,6 +116,14 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: import
   );
 }
 
+function installProbes(app: FastifyInstance, isReady: AppOptions['isReady']): void {
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is alive' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { tags: ['health'], summary: 'The database answers and migrations are applied' } }, async (_request, reply) => {
+    const readiness = await isReady().catch((error: Error) => ({ ok: false, detail: error.message }));
+    return reply.code(readiness.ok ? 200 : 503).send({ status: readiness.ok ? 'ready' : 'not_ready', detail: readiness.detail });
+  });
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx } = options;
   const app = Fastify({
@@ -124,8 +137,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The request's logger carries the request id and the trace id. The trace is chosen here (once per
     // request) and the pino child is only made when the request writes a line (see request-logger.ts).
     childLoggerFactory: (logger, bindings, childOptions, rawRequest) => {
-      const { traceId } = traceOfRaw(rawRequest as unknown as RawWithTrace);
-      return new RequestLogger(logger, bindings, traceId, childOptions);
+      const { traceparent } = traceOfRaw(rawRequest as unknown as RawWithTrace);
+      return new RequestLogger(logger, bindings, traceparent, childOptions);
     },
     bodyLimit: 5 * 1024 * 1024,
     clientErrorHandler: answerMalformedRequest,
@@ -150,7 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const known = raw[kRequestTrace] !== undefined;
     const { traceparent, traceId } = traceOfRaw(raw);
     // Only when the logger did not come from childLoggerFactory (never, today).
-    if (!known) request.log = request.log.child({ traceId });
+    if (!known) request.log = request.log.child({ ...logIdsOf(traceparent) });
     reply.header('x-trace-id', traceId);
     reply.header('x-request-id', request.id);
     setSecurityHeaders(request, reply);
@@ -174,16 +187,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   installInputGuard(app);
   installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);
+  if (options.serve === 'probes') {
+    installProbes(app, options.isReady);
+    return app;
+  }
 
   await app.register(swagger, openApiOptions(ctx.config.publicUrl, options.modules, HEALTH_DOCS));
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is alive' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['health'], summary: 'The database answers and migrations are applied' } }, async (_request, reply) => {
-    const readiness = await options.isReady().catch((error: Error) => ({ ok: false, detail: error.message }));
-    return reply.code(readiness.ok ? 200 : 503).send({ status: readiness.ok ? 'ready' : 'not_ready', detail: readiness.detail });
-  });
+  installProbes(app, options.isReady);
 
   installCors(app, { platforms: ctx.platforms, adminOrigins: ctx.config.adminCorsOrigins });
   installTenancy(app, {

@@ -1,11 +1,13 @@
 // The per-request logger, made on first use. Fastify asks for a child logger on every request; a pino
-// child serializes its bindings (reqId, traceId) when it is made, which cost ~5% of a cache-hit read at
+// child serializes its bindings (reqId, trace_id, span_id) when it is made, which cost ~5% of a cache-hit read at
 // levels where the request never logs. This one holds the bindings and makes the real pino child only
 // when a line at an enabled level is written (or a child/level is asked for), so every line still
 // carries the request id and the trace id.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js';
 import type { LevelWithSilentOrString } from 'pino';
+import { kTraceBound } from '../log-trace.ts';
+import { logIdsOf } from '../otel.ts';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -18,14 +20,19 @@ export class RequestLogger implements FastifyBaseLogger {
 
   constructor(
     private readonly parent: ParentLogger,
-    /** Fastify's bindings (the request id); the trace id is added when the child is made. */
+    /** Fastify's bindings (the request id); trace_id and span_id are added when the child is made. */
     private readonly bindings: Bindings,
-    private readonly traceId: string,
+    /** The request's span (its server span while tracing is on). */
+    private readonly traceparent: string,
     private readonly options: ChildLoggerOptions,
   ) {}
 
   private materialize(): FastifyBaseLogger {
-    if (this.real === undefined) this.real = this.parent.child({ ...this.bindings, traceId: this.traceId }, this.options);
+    if (this.real === undefined) {
+      const child = this.parent.child({ ...this.bindings, ...logIdsOf(this.traceparent) }, this.options);
+      (child as unknown as { [kTraceBound]: boolean })[kTraceBound] = true;
+      this.real = child;
+    }
     return this.real;
   }
 

@@ -3,6 +3,8 @@
 // attempt can go wrong becomes an AttemptResult with an error text.
 import http from 'node:http';
 import https from 'node:https';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { startSpan, traceparentOf } from '../../kernel/otel.ts';
 import { childTraceparent } from '../../kernel/trace.ts';
 import type { AttemptResult, ClaimedDelivery } from './queue.ts';
 import { signatureHeader } from './signature.ts';
@@ -34,7 +36,8 @@ export function serialiseBody(body: ClaimedDelivery['body']): string {
   return JSON.stringify({ id: body.id, type: body.type, platformId: body.platformId, createdAt: body.createdAt, data: body.data });
 }
 
-export function deliveryHeaders(delivery: ClaimedDelivery, rawBody: string, timestampSeconds: number): Record<string, string> {
+/** traceparent: the attempt's client span when tracing is on; otherwise a fresh child of the event's. */
+export function deliveryHeaders(delivery: ClaimedDelivery, rawBody: string, timestampSeconds: number, traceparent = childTraceparent(delivery.traceparent)): Record<string, string> {
   return {
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
@@ -44,7 +47,7 @@ export function deliveryHeaders(delivery: ClaimedDelivery, rawBody: string, time
     'x-souk-timestamp': String(timestampSeconds),
     'x-souk-signature': signatureHeader(delivery.secrets, timestampSeconds, rawBody),
     // Each attempt is a child span of the event's trace, so a receiver's logs join the same trace.
-    traceparent: childTraceparent(delivery.traceparent),
+    traceparent,
   };
 }
 
@@ -144,10 +147,20 @@ export async function sendAttempt(delivery: ClaimedDelivery, options: SendOption
   options.stop.addEventListener('abort', onStop, { once: true });
   if (options.stop.aborted) onStop();
   const signal = controller.signal;
+  // A client span per attempt, child of the event's span, while tracing is on (kernel/otel.ts).
+  const span = delivery.traceparent === null ? undefined : startSpan('POST', delivery.traceparent, SpanKind.CLIENT, {
+    'http.request.method': 'POST',
+    'server.address': url.hostname,
+    'url.full': `${url.origin}${url.pathname}`,
+    'souk.webhook.delivery_id': delivery.id,
+    'souk.webhook.attempt': delivery.attempt,
+  });
   try {
-    const response = await post(url, deliveryHeaders(delivery, rawBody, timestamp), rawBody, signal, checkingLookup(options.allowPrivateTargets, options.resolve));
+    const response = await post(url, deliveryHeaders(delivery, rawBody, timestamp, span === undefined ? undefined : traceparentOf(span)), rawBody, signal, checkingLookup(options.allowPrivateTargets, options.resolve));
     const statusCode = response.statusCode ?? 0;
     const ok = statusCode >= 200 && statusCode < 300;
+    span?.setAttribute('http.response.status_code', statusCode);
+    if (!ok) span?.setStatus({ code: SpanStatusCode.ERROR });
     const excerpt = await readExcerpt(response);
     return {
       ok,
@@ -158,9 +171,11 @@ export async function sendAttempt(delivery: ClaimedDelivery, options: SendOption
       retryAfterMs: ok ? undefined : retryAfterMs(response),
     };
   } catch (error) {
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error, options.timeoutMs) });
     if (options.stop.aborted) return { ...failed('worker stopped'), abortedByStop: true };
     return failed(describeError(error, options.timeoutMs));
   } finally {
+    span?.end();
     clearTimeout(timer);
     options.stop.removeEventListener('abort', onStop);
   }
