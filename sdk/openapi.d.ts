@@ -134,7 +134,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One event with the events that caused it and the events it caused (owners only)
+         * One event with its trace, the events that caused it, the events it caused, and each consumer's delivery of it: handled, retrying or dead-lettered (owners only)
          * @description One event with its causal chain: the events that led to it, the events it caused, and the consumers that handled it. Owners only.
          */
         get: operations["getEvent"];
@@ -2138,7 +2138,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Deliveries, newest first, by endpoint, status or event type
+         * Deliveries, newest first, by endpoint, status, event type or event
          * @description Deliveries, newest first, filtered by endpoint, status or event type; cursor paginated.
          */
         get: operations["listWebhookDeliveries"];
@@ -3604,6 +3604,28 @@ export interface components {
             traceparent: string | null;
             type: string;
         };
+        /** EventChain */
+        EventChain: {
+            /** @description The chain of events that led to it, the root first */
+            causes: components["schemas"]["Event"][];
+            deadLetters: components["schemas"]["DeadLetter"][];
+            /** @description Events emitted because of it, breadth first */
+            effects: {
+                depth: number;
+                event: components["schemas"]["Event"];
+            }[];
+            event: components["schemas"]["Event"];
+            handledBy: {
+                consumer: string;
+                handledAt: string;
+            }[];
+            retrying: {
+                attempts: number;
+                consumer: string;
+                lastError: string;
+                nextAt: string;
+            }[];
+        };
         /** FlashSale */
         FlashSale: {
             /** Format: date-time */
@@ -3777,6 +3799,48 @@ export interface components {
             onHand: number;
             reserved: number;
             updatedAt: string;
+            /** Format: uuid */
+            variantId: string;
+        };
+        /** ListedInventoryLevel */
+        ListedInventoryLevel: {
+            /** @description onHand - reserved */
+            available: number;
+            locationCode: string;
+            /** Format: uuid */
+            locationId: string;
+            /** @description available is at or below the platform's lowStockThreshold */
+            lowStock: boolean;
+            onHand: number;
+            /** @description The variant's product title, from the catalog */
+            productTitle: string | null;
+            reserved: number;
+            /** @description The variant's SKU, from the catalog */
+            sku: string | null;
+            updatedAt: string;
+            /** Format: uuid */
+            variantId: string;
+        };
+        /** ListedStockLedgerEntry */
+        ListedStockLedgerEntry: {
+            /** @description "admin_user:<id>", "api_key:<id>" or "system" */
+            actor: string;
+            actorLabel: string | null;
+            at: string;
+            delta: number;
+            /** Format: uuid */
+            id: string;
+            kind: "adjust" | "set" | "commit";
+            /** Format: uuid */
+            locationId: string;
+            onHandAfter: number;
+            /** @description The variant's product title, from the catalog */
+            productTitle: string | null;
+            reason: string;
+            reference: string | null;
+            reservedAfter: number;
+            /** @description The variant's SKU, from the catalog */
+            sku: string | null;
             /** Format: uuid */
             variantId: string;
         };
@@ -5568,18 +5632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        causes: components["schemas"]["Event"][];
-                        effects: {
-                            depth: number;
-                            event: components["schemas"]["Event"];
-                        }[];
-                        event: components["schemas"]["Event"];
-                        handledBy: {
-                            consumer: string;
-                            handledAt: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["EventChain"];
                 };
             };
             /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
@@ -8067,7 +8120,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["StockLedgerEntry"][];
+                        items: components["schemas"]["ListedStockLedgerEntry"][];
                         nextCursor: string | null;
                     };
                 };
@@ -8146,7 +8199,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["InventoryLevel"][];
+                        items: components["schemas"]["ListedInventoryLevel"][];
                         nextCursor: string | null;
                     };
                 };
@@ -12320,6 +12373,12 @@ export interface operations {
     listOrders: {
         parameters: {
             query?: {
+                /** @description Only orders that used this coupon code (any case) */
+                coupon?: string;
+                /** @description Only orders placed at or after this instant (ISO 8601 with a zone, e.g. 2026-05-01T00:00:00+08:00) */
+                createdFrom?: string;
+                /** @description Only orders placed before this instant (exclusive); not before createdFrom */
+                createdTo?: string;
                 cursor?: string;
                 customerId?: string;
                 email?: string;
@@ -15467,6 +15526,8 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 endpointId?: string;
+                /** @description The deliveries of one event (one per endpoint it went to) */
+                eventId?: string;
                 eventType?: string;
                 /** @description Default 20 */
                 limit?: number;

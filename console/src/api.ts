@@ -7,6 +7,7 @@ export type Order = components['schemas']['Order'];
 export type Product = components['schemas']['Product'];
 export type Platform = components['schemas']['Platform'];
 export type Variant = components['schemas']['Variant'];
+export type EventView = components['schemas']['Event'];
 export { unwrap, SoukProblemError };
 
 const TOKEN_KEY = 'souk.console.token';

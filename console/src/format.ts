@@ -50,3 +50,15 @@ export function dayKey(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
+
+/**
+ * A calendar day typed in a date field (YYYY-MM-DD) as the instant it starts in the browser's time zone
+ * (ISO, for the API's createdFrom/createdTo); `nextDay` gives the start of the day after, so a "to" day is
+ * included whole. Undefined when the text is not a day.
+ */
+export function dayStartIso(day: string, nextDay = false): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return undefined;
+  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + (nextDay ? 1 : 0));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}

@@ -28,6 +28,9 @@ const Webhooks = lazy(() => import('./pages/Webhooks.tsx'));
 const Admin = lazy(() => import('./pages/Admin.tsx'));
 const LiveRooms = lazy(() => import('./pages/LiveRooms.tsx'));
 const Risk = lazy(() => import('./pages/Risk.tsx'));
+const ReviewQueue = lazy(() => import('./pages/ReviewQueue.tsx'));
+const EventDetail = lazy(() => import('./pages/EventDetail.tsx'));
+const DeliveryDetail = lazy(() => import('./pages/DeliveryDetail.tsx'));
 
 /** A session that expired mid-way sends the user back to sign in instead of a wall of errors. */
 function onApiError(error: unknown) {
@@ -89,7 +92,10 @@ function App() {
           <Route path="coupons" element={<Coupons />} />
           <Route path="flash-sales" element={<FlashSales />} />
           <Route path="events" element={<Events />} />
+          <Route path="events/:eventId" element={<EventDetail />} />
           <Route path="webhooks" element={<Webhooks />} />
+          <Route path="webhooks/deliveries/:deliveryId" element={<DeliveryDetail />} />
+          <Route path="review" element={<ReviewQueue />} />
           <Route path="admin" element={<Admin />} />
           <Route path="live" element={<LiveRooms />} />
           <Route path="risk" element={<Risk />} />

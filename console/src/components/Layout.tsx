@@ -13,6 +13,7 @@ const SECTIONS: { path: string; label: MessageKey; module?: string; ownerOnly?: 
   { path: '', label: 'nav.dashboard' },
   { path: 'products', label: 'nav.products', module: 'catalog' },
   { path: 'orders', label: 'nav.orders', module: 'orders' },
+  { path: 'review', label: 'nav.review', module: 'risk' },
   { path: 'inventory', label: 'nav.inventory', module: 'inventory' },
   { path: 'customers', label: 'nav.customers' },
   { path: 'coupons', label: 'nav.coupons', module: 'promotions' },

@@ -118,6 +118,27 @@ export function useUrlFilter(name: string): [string, (value: string) => void] {
   ];
 }
 
+/**
+ * A choice kept in a URL filter (see useUrlFilter), with a visible label: "any" first when given, then the
+ * values, each shown as its status word unless `labelOf` names it otherwise.
+ */
+export function FilterSelect(props: { name: string; label: string; any?: string; values: readonly string[]; labelOf?(value: string): string }) {
+  const { t } = useI18n();
+  const [value, setValue] = useUrlFilter(props.name);
+  return (
+    <Field label={props.label}>
+      <select value={value} onChange={(e) => setValue(e.target.value)}>
+        {props.any !== undefined && <option value="">{props.any}</option>}
+        {props.values.map((v) => (
+          <option key={v} value={v}>
+            {props.labelOf ? props.labelOf(v) : t(`status.${v}` as MessageKey)}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 export function Status({ value }: { value: string }) {
   const { t } = useI18n();
   const key = `status.${value}` as MessageKey;
@@ -140,6 +161,16 @@ export function Field({ label, children }: { label: string; children: ReactNode 
       <span>{label}</span>
       {children}
     </label>
+  );
+}
+
+/** A secret the API shows only in this answer (webhook signing secret, API key). */
+export function SecretOnce({ secret }: { secret: string }) {
+  const { t } = useI18n();
+  return (
+    <p role="status">
+      {t('secretOnce')} <code className="secret">{secret}</code>
+    </p>
   );
 }
 

@@ -1,13 +1,14 @@
 // Settings and access (owners): platforms, applied from a JSON metadata document after a preview of what
 // changes; admin users and their roles; secret API keys (the key is shown once) and revoking them.
 // Platform admins see their platform's settings read-only.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Platform } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { usePlatform } from '../components/Layout.tsx';
-import { ConfirmButton, Field, ProblemNote, Status, When } from '../components/ui.tsx';
+import { ActionForm } from '../components/ActionForm.tsx';
+import { ConfirmButton, Field, ProblemNote, SecretOnce, Status, When } from '../components/ui.tsx';
 
 type Role = 'owner' | 'platform_admin' | 'support';
 const ROLES: Role[] = ['owner', 'platform_admin', 'support'];
@@ -176,10 +177,6 @@ function Users() {
     onSuccess: () => void client.invalidateQueries({ queryKey: ['admin-users'] }),
   });
   const slugs = (ids: string[]) => ids.map((id) => platforms.find((p) => p.id === id)?.slug ?? id.slice(0, 8)).join(', ');
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
-  }
   return (
     <section>
       <h2>{t('admin.users')}</h2>
@@ -203,22 +200,21 @@ function Users() {
           ))}
         </tbody>
       </table>
-      <form className="actions" onSubmit={submit}>
-        <div className="row">
-          <Field label={t('signIn.email')}>
-            <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          </Field>
-          <Field label={t('signIn.password')}>
-            <input type="password" required minLength={8} autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-          </Field>
-          <RoleField value={role} onChange={setRole} />
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {t('admin.addUser')}
-          </button>
-        </div>
-        {role !== 'owner' && <PlatformChecks value={platformIds} onChange={setPlatformIds} />}
-        <ProblemNote error={create.error} />
-      </form>
+      <ActionForm
+        submitLabel={t('admin.addUser')}
+        pending={create.isPending}
+        error={create.error}
+        onSubmit={() => create.mutate()}
+        below={role !== 'owner' && <PlatformChecks value={platformIds} onChange={setPlatformIds} />}
+      >
+        <Field label={t('signIn.email')}>
+          <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </Field>
+        <Field label={t('signIn.password')}>
+          <input type="password" required minLength={8} autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        </Field>
+        <RoleField value={role} onChange={setRole} />
+      </ActionForm>
     </section>
   );
 }
@@ -241,10 +237,6 @@ function ApiKeys() {
     mutationFn: async (keyId: string) => unwrap(await api.POST('/admin/api-keys/{keyId}/revoke', { params: { path: { keyId } } })),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['api-keys'] }),
   });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
-  }
   return (
     <section>
       <h2>{t('admin.apiKeys')}</h2>
@@ -268,24 +260,19 @@ function ApiKeys() {
           ))}
         </tbody>
       </table>
-      <form className="actions" onSubmit={submit}>
-        <div className="row">
-          <Field label={t('admin.keyLabel')}>
-            <input required value={label} onChange={(e) => setLabel(e.target.value)} />
-          </Field>
-          <RoleField value={role} onChange={setRole} />
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {t('admin.addKey')}
-          </button>
-        </div>
-        {role !== 'owner' && <PlatformChecks value={platformIds} onChange={setPlatformIds} />}
-        <ProblemNote error={create.error} />
-        {create.data && (
-          <p role="status">
-            {t('secretOnce')} <code className="secret">{create.data.key}</code>
-          </p>
-        )}
-      </form>
+      <ActionForm
+        submitLabel={t('admin.addKey')}
+        pending={create.isPending}
+        error={create.error}
+        onSubmit={() => create.mutate()}
+        below={role !== 'owner' && <PlatformChecks value={platformIds} onChange={setPlatformIds} />}
+        after={create.data && <SecretOnce secret={create.data.key} />}
+      >
+        <Field label={t('admin.keyLabel')}>
+          <input required value={label} onChange={(e) => setLabel(e.target.value)} />
+        </Field>
+        <RoleField value={role} onChange={setRole} />
+      </ActionForm>
     </section>
   );
 }

@@ -1,19 +1,20 @@
 // Coupons: the list with their usage against the budget, a form to create one, and switching one on or off.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api.ts';
 import { parseMoney } from '../format.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { usePlatform } from '../components/Layout.tsx';
-import { Field, Loading, Money, Pager, ProblemNote, Status, When, useUrlFilter, usePager } from '../components/ui.tsx';
+import { ActionForm } from '../components/ActionForm.tsx';
+import { Field, FilterSelect, Loading, Money, Pager, ProblemNote, Status, When, useUrlFilter, usePager } from '../components/ui.tsx';
 
 export default function Coupons() {
   const { t } = useI18n();
   const { canWrite } = useSession();
   const platform = usePlatform();
   const client = useQueryClient();
-  const [status, setStatus] = useUrlFilter('status');
+  const [status] = useUrlFilter('status');
   const { cursor } = usePager();
   const path = { platform: platform.slug };
   const list = useQuery({
@@ -41,11 +42,7 @@ export default function Coupons() {
     <div className="page">
       <h1>{t('nav.coupons')}</h1>
       <div className="row filters">
-        <select aria-label={t('orders.status')} value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">{t('all')}</option>
-          <option value="active">{t('status.active')}</option>
-          <option value="disabled">{t('status.disabled')}</option>
-        </select>
+        <FilterSelect name="status" label={t('orders.status')} any={t('all')} values={['active', 'disabled']} />
       </div>
       <ProblemNote error={list.error ?? toggle.error} />
       {list.isLoading ? (
@@ -128,14 +125,8 @@ function NewCoupon() {
       void client.invalidateQueries({ queryKey: ['coupons', platform.id] });
     },
   });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
-  }
   return (
-    <form className="actions" onSubmit={submit}>
-      <h2>{t('coupons.new')}</h2>
-      <div className="row">
+    <ActionForm title={t('coupons.new')} submitLabel={t('create')} pending={create.isPending} error={create.error} onSubmit={() => create.mutate()}>
         <Field label={t('coupons.code')}>
           <input required value={code} onChange={(e) => setCode(e.target.value)} />
         </Field>
@@ -163,11 +154,6 @@ function NewCoupon() {
         <Field label={t('coupons.endsAt')}>
           <input type="datetime-local" value={endsAt} onChange={(e) => setEndsAt(e.target.value)} />
         </Field>
-        <button type="submit" className="primary" disabled={create.isPending}>
-          {t('create')}
-        </button>
-      </div>
-      <ProblemNote error={create.error} />
-    </form>
+    </ActionForm>
   );
 }

@@ -4,7 +4,8 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { usePlatform } from '../components/Layout.tsx';
-import { Loading, Money, ProblemNote, Status, When } from '../components/ui.tsx';
+import { OrdersTable } from '../components/OrdersTable.tsx';
+import { Loading, ProblemNote, When } from '../components/ui.tsx';
 
 export default function CustomerDetail() {
   const { t } = useI18n();
@@ -34,31 +35,7 @@ export default function CustomerDetail() {
             {customer.data.name || '—'} · {t('customers.since')} <When at={customer.data.createdAt} />
           </p>
           <h2>{t('orders.title')}</h2>
-          <table>
-            <tbody>
-              {orders.data?.items.map((o) => (
-                <tr key={o.id}>
-                  <td>
-                    <Link to={`/p/${platform.slug}/orders/${o.id}`}>{o.number}</Link>
-                  </td>
-                  <td>
-                    <When at={o.createdAt} />
-                  </td>
-                  <td>
-                    <Status value={o.status} />
-                  </td>
-                  <td className="num">
-                    <Money amount={o.totals.total} currency={o.currency} />
-                  </td>
-                </tr>
-              ))}
-              {orders.data?.items.length === 0 && (
-                <tr>
-                  <td className="muted">{t('empty')}</td>
-                </tr>
-              )}
-            </tbody>
-          </table>
+          <OrdersTable orders={orders.data?.items} testId="customer-orders" />
           {orders.data?.nextCursor && <Link to={`/p/${platform.slug}/orders?customerId=${customerId}`}>{t('customers.allOrders')}</Link>}
         </>
       )}

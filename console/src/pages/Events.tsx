@@ -1,10 +1,13 @@
 // The event backbone (owners only): each consumer's lag, retries and dead letters; dead letters with their
 // error, requeued or discarded after a confirmation.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
 import { api, unwrap } from '../api.ts';
+import { usePlatform } from '../components/Layout.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
-import { EmptyRow, ConfirmButton, Loading, ProblemNote, When, useUrlFilter } from '../components/ui.tsx';
+import { EmptyRow, ConfirmButton, Field, FilterSelect, Loading, ProblemNote, When, useUrlFilter } from '../components/ui.tsx';
 
 type DeadStatus = 'dead' | 'requeued' | 'discarded';
 
@@ -12,7 +15,10 @@ export default function Events() {
   const { t } = useI18n();
   const { isOwner } = useSession();
   const client = useQueryClient();
-  const [statusFilter, setStatus] = useUrlFilter('status');
+  const platform = usePlatform();
+  const navigate = useNavigate();
+  const [eventDraft, setEventDraft] = useState('');
+  const [statusFilter] = useUrlFilter('status');
   const [consumer, setConsumer] = useUrlFilter('consumer');
   const status = (statusFilter || 'dead') as DeadStatus;
   const consumers = useQuery({
@@ -40,6 +46,19 @@ export default function Events() {
   return (
     <div className="page">
       <h1>{t('nav.events')}</h1>
+      <form
+        className="row filters"
+        aria-label={t('events.lookup')}
+        onSubmit={(e: FormEvent) => {
+          e.preventDefault();
+          if (eventDraft.trim()) navigate(`/p/${platform.slug}/events/${eventDraft.trim()}`);
+        }}
+      >
+        <Field label={t('events.lookup')}>
+          <input className="mono" size={38} pattern="[0-9a-fA-F-]{36}" value={eventDraft} onChange={(e) => setEventDraft(e.target.value)} />
+        </Field>
+        <button type="submit">{t('events.show')}</button>
+      </form>
       <h2>
         {t('events.consumers')} {consumers.data && <span className="muted">({consumers.data.transport})</span>}
       </h2>
@@ -74,13 +93,7 @@ export default function Events() {
       )}
       <h2>{t('events.deadLetters')}</h2>
       <div className="row filters">
-        <select aria-label={t('orders.status')} value={status} onChange={(e) => setStatus(e.target.value)}>
-          {(['dead', 'requeued', 'discarded'] as const).map((s) => (
-            <option key={s} value={s}>
-              {t(`events.status.${s}`)}
-            </option>
-          ))}
-        </select>
+        <FilterSelect name="status" label={t('orders.status')} values={['dead', 'requeued', 'discarded']} labelOf={(s) => t(`events.status.${s as DeadStatus}`)} />
         {consumer && (
           <button type="button" onClick={() => setConsumer('')}>
             {consumer} ✕
@@ -106,7 +119,9 @@ export default function Events() {
                 <When at={d.failedAt} />
               </td>
               <td className="mono">{d.consumer}</td>
-              <td className="mono">{d.eventId.slice(0, 8)}</td>
+              <td className="mono">
+                <Link to={`/p/${platform.slug}/events/${d.eventId}`}>{d.eventId.slice(0, 8)}</Link>
+              </td>
               <td className="num">{d.attempts}</td>
               <td>{d.lastError}</td>
               <td>

@@ -63,9 +63,9 @@ export default function Inventory() {
           <tbody>
             {levels.data?.items.map((l) => (
               <tr key={`${l.variantId}-${l.locationId}`} className={l.lowStock ? 'low' : ''}>
-                <td className="mono">
+                <td>
                   <button type="button" className="link" onClick={() => setVariantId(l.variantId)}>
-                    {l.variantId.slice(0, 8)}
+                    <VariantName sku={l.sku} productTitle={l.productTitle} variantId={l.variantId} />
                   </button>
                   {l.lowStock && <em className="badge">{t('inventory.low')}</em>}
                 </td>
@@ -75,7 +75,7 @@ export default function Inventory() {
                 <td className="num">{l.available}</td>
                 {canWrite && (
                   <td>
-                    <Adjust variantId={l.variantId} locationId={l.locationId} />
+                    <Adjust variantId={l.variantId} locationId={l.locationId} sku={l.sku ?? l.variantId.slice(0, 8)} />
                   </td>
                 )}
               </tr>
@@ -105,7 +105,9 @@ export default function Inventory() {
               <td>
                 <When at={e.at} />
               </td>
-              <td className="mono">{e.variantId.slice(0, 8)}</td>
+              <td>
+                <VariantName sku={e.sku} productTitle={e.productTitle} variantId={e.variantId} />
+              </td>
               <td className="num">{e.kind === 'set' ? `= ${e.onHandAfter}` : e.delta > 0 ? `+${e.delta}` : e.delta}</td>
               <td className="num">{e.onHandAfter}</td>
               <td>
@@ -121,7 +123,17 @@ export default function Inventory() {
   );
 }
 
-function Adjust({ variantId, locationId }: { variantId: string; locationId: string }) {
+/** A variant as a person knows it: SKU and product title (the id's start when the catalog no longer has it). */
+function VariantName({ sku, productTitle, variantId }: { sku: string | null; productTitle: string | null; variantId: string }) {
+  if (sku === null) return <span className="mono">{variantId.slice(0, 8)}</span>;
+  return (
+    <>
+      <span className="mono">{sku}</span> <span className="muted">{productTitle}</span>
+    </>
+  );
+}
+
+function Adjust({ variantId, locationId, sku }: { variantId: string; locationId: string; sku: string }) {
   const { t } = useI18n();
   const platform = usePlatform();
   const client = useQueryClient();
@@ -147,7 +159,7 @@ function Adjust({ variantId, locationId }: { variantId: string; locationId: stri
     <div className="row">
       <input aria-label={t('inventory.delta')} placeholder="±" size={5} value={delta} onChange={(e) => setDelta(e.target.value)} />
       <input aria-label={t('order.reason')} placeholder={t('order.reason')} size={14} value={reason} onChange={(e) => setReason(e.target.value)} />
-      <ConfirmButton label={t('inventory.apply')} disabled={!valid || adjust.isPending} question={t('inventory.confirmAdjust', { delta })} onConfirm={() => adjust.mutate()} />
+      <ConfirmButton label={t('inventory.apply')} disabled={!valid || adjust.isPending} question={t('inventory.confirmAdjust', { delta, sku })} onConfirm={() => adjust.mutate()} />
       <ProblemNote error={adjust.error} />
     </div>
   );

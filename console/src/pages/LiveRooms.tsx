@@ -1,12 +1,13 @@
 // Live rooms: scheduled, live and ended rooms with their viewers and likes (refreshed every 5 s), a form to
 // schedule one, and starting or ending a room (confirmed).
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { usePlatform } from '../components/Layout.tsx';
-import { ConfirmButton, EmptyRow, Field, Loading, ProblemNote, Status, When, useUrlFilter } from '../components/ui.tsx';
+import { ActionForm } from '../components/ActionForm.tsx';
+import { ConfirmButton, EmptyRow, Field, FilterSelect, Loading, ProblemNote, Status, When, useUrlFilter } from '../components/ui.tsx';
 
 type RoomState = 'scheduled' | 'live' | 'ended';
 
@@ -15,7 +16,7 @@ export default function LiveRooms() {
   const { canWrite } = useSession();
   const platform = usePlatform();
   const client = useQueryClient();
-  const [state, setState] = useUrlFilter('state');
+  const [state] = useUrlFilter('state');
   const path = { platform: platform.slug };
   const rooms = useQuery({
     queryKey: ['rooms', platform.id, state],
@@ -34,14 +35,7 @@ export default function LiveRooms() {
     <div className="page">
       <h1>{t('nav.live')}</h1>
       <div className="row filters">
-        <select aria-label={t('orders.status')} value={state} onChange={(e) => setState(e.target.value)}>
-          <option value="">{t('all')}</option>
-          {(['scheduled', 'live', 'ended'] as const).map((s) => (
-            <option key={s} value={s}>
-              {t(`status.${s}`)}
-            </option>
-          ))}
-        </select>
+        <FilterSelect name="state" label={t('orders.status')} any={t('all')} values={['scheduled', 'live', 'ended']} />
       </div>
       <ProblemNote error={rooms.error ?? change.error} />
       {rooms.isLoading ? (
@@ -108,25 +102,14 @@ function NewRoom() {
       void client.invalidateQueries({ queryKey: ['rooms', platform.id] });
     },
   });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
-  }
   return (
-    <form className="actions" onSubmit={submit}>
-      <h2>{t('live.new')}</h2>
-      <div className="row">
-        <Field label={t('live.room')}>
-          <input required value={title} onChange={(e) => setTitle(e.target.value)} />
-        </Field>
-        <Field label={t('live.scheduled')}>
-          <input type="datetime-local" value={scheduledAt} onChange={(e) => setScheduledAt(e.target.value)} />
-        </Field>
-        <button type="submit" className="primary" disabled={create.isPending}>
-          {t('create')}
-        </button>
-      </div>
-      <ProblemNote error={create.error} />
-    </form>
+    <ActionForm title={t('live.new')} submitLabel={t('create')} pending={create.isPending} error={create.error} onSubmit={() => create.mutate()}>
+      <Field label={t('live.room')}>
+        <input required value={title} onChange={(e) => setTitle(e.target.value)} />
+      </Field>
+      <Field label={t('live.scheduled')}>
+        <input type="datetime-local" value={scheduledAt} onChange={(e) => setScheduledAt(e.target.value)} />
+      </Field>
+    </ActionForm>
   );
 }

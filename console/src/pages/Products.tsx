@@ -7,7 +7,7 @@ import { api, unwrap } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { usePlatform } from '../components/Layout.tsx';
-import { EmptyRow, Loading, Pager, ProblemNote, Status, When, useUrlFilter, usePager } from '../components/ui.tsx';
+import { EmptyRow, FilterSelect, Loading, Pager, ProblemNote, Status, When, useUrlFilter, usePager } from '../components/ui.tsx';
 
 const STATUSES = ['draft', 'published', 'archived'] as const;
 
@@ -16,7 +16,7 @@ export default function Products() {
   const { canWrite } = useSession();
   const platform = usePlatform();
   const [q, setQ] = useUrlFilter('q');
-  const [status, setStatus] = useUrlFilter('status');
+  const [status] = useUrlFilter('status');
   const { cursor } = usePager();
   const [draft, setDraft] = useState(q);
 
@@ -62,14 +62,7 @@ export default function Products() {
       <form className="row filters" onSubmit={search} role="search">
         <input type="search" aria-label={t('products.search')} placeholder={t('products.search')} value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">{t('search')}</button>
-        <select aria-label={t('products.status')} value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">{t('all')}</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {t(`status.${s}`)}
-            </option>
-          ))}
-        </select>
+        <FilterSelect name="status" label={t('products.status')} any={t('all')} values={STATUSES} />
       </form>
       <ProblemNote error={list.error} />
       {list.isLoading ? (

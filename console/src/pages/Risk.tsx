@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { usePlatform } from '../components/Layout.tsx';
-import { EmptyRow, Loading, Pager, ProblemNote, When, useUrlFilter, usePager } from '../components/ui.tsx';
+import { EmptyRow, FilterSelect, Loading, Pager, ProblemNote, When, useUrlFilter, usePager } from '../components/ui.tsx';
 
 const POINTS = ['signup', 'login', 'coupon', 'checkout', 'flash_sale', 'payment', 'live_chat', 'live_gift'] as const;
 const ACTIONS = ['allow', 'challenge', 'review', 'deny'] as const;
@@ -13,8 +13,8 @@ export default function Risk() {
   const { t } = useI18n();
   const platform = usePlatform();
   const path = { platform: platform.slug };
-  const [point, setPoint] = useUrlFilter('point');
-  const [action, setAction] = useUrlFilter('action');
+  const [point] = useUrlFilter('point');
+  const [action] = useUrlFilter('action');
   const { cursor } = usePager();
   const decisions = useQuery({
     queryKey: ['risk-decisions', platform.id, point, action, cursor],
@@ -42,22 +42,8 @@ export default function Risk() {
     <div className="page">
       <h1>{t('nav.risk')}</h1>
       <div className="row filters">
-        <select aria-label={t('risk.point')} value={point} onChange={(e) => setPoint(e.target.value)}>
-          <option value="">{t('risk.anyPoint')}</option>
-          {POINTS.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
-        <select aria-label={t('risk.action')} value={action} onChange={(e) => setAction(e.target.value)}>
-          <option value="">{t('risk.anyAction')}</option>
-          {ACTIONS.map((a) => (
-            <option key={a} value={a}>
-              {t(`risk.${a}`)}
-            </option>
-          ))}
-        </select>
+        <FilterSelect name="point" label={t('risk.point')} any={t('risk.anyPoint')} values={POINTS} labelOf={(p) => p} />
+        <FilterSelect name="action" label={t('risk.action')} any={t('risk.anyAction')} values={ACTIONS} labelOf={(a) => t(`risk.${a as (typeof ACTIONS)[number]}`)} />
       </div>
       <ProblemNote error={decisions.error} />
       {decisions.isLoading ? (

@@ -1,12 +1,14 @@
 // Webhooks: endpoints (the signing secret is shown once, when the endpoint is made), the deliveries with
 // their outcome, and sending one again.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { api, unwrap } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { usePlatform } from '../components/Layout.tsx';
-import { EmptyRow, Field, Loading, Pager, ProblemNote, Status, When, useUrlFilter, usePager } from '../components/ui.tsx';
+import { ActionForm } from '../components/ActionForm.tsx';
+import { EmptyRow, Field, FilterSelect, SecretOnce, Loading, Pager, ProblemNote, Status, When, useUrlFilter, usePager } from '../components/ui.tsx';
 
 type DeliveryStatus = 'pending' | 'failed' | 'succeeded' | 'dead';
 
@@ -16,7 +18,7 @@ export default function Webhooks() {
   const platform = usePlatform();
   const client = useQueryClient();
   const path = { platform: platform.slug };
-  const [status, setStatus] = useUrlFilter('status');
+  const [status] = useUrlFilter('status');
   const { cursor } = usePager();
   const endpoints = useQuery({
     queryKey: ['webhooks', platform.id],
@@ -69,14 +71,7 @@ export default function Webhooks() {
       {canWrite && <NewEndpoint />}
       <h2>{t('webhooks.deliveries')}</h2>
       <div className="row filters">
-        <select aria-label={t('orders.status')} value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">{t('all')}</option>
-          {(['pending', 'succeeded', 'failed', 'dead'] as const).map((s) => (
-            <option key={s} value={s}>
-              {t(`status.${s}`)}
-            </option>
-          ))}
-        </select>
+        <FilterSelect name="status" label={t('orders.status')} any={t('all')} values={['pending', 'succeeded', 'failed', 'dead']} />
       </div>
       <ProblemNote error={deliveries.error ?? redeliver.error} />
       <table data-testid="deliveries-table">
@@ -94,7 +89,9 @@ export default function Webhooks() {
           {deliveries.data?.items.map((d) => (
             <tr key={d.id}>
               <td>
-                <When at={d.createdAt} />
+                <Link to={`/p/${platform.slug}/webhooks/deliveries/${d.id}`}>
+                  <When at={d.createdAt} />
+                </Link>
               </td>
               <td className="mono">{d.eventType}</td>
               <td>
@@ -138,29 +135,14 @@ function NewEndpoint() {
       void client.invalidateQueries({ queryKey: ['webhooks', platform.id] });
     },
   });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
-  }
   return (
-    <form className="actions" onSubmit={submit}>
-      <div className="row">
-        <Field label="URL">
-          <input type="url" required size={40} value={url} onChange={(e) => setUrl(e.target.value)} />
-        </Field>
-        <Field label={t('webhooks.events')}>
-          <input required value={types} onChange={(e) => setTypes(e.target.value)} />
-        </Field>
-        <button type="submit" className="primary" disabled={create.isPending}>
-          {t('webhooks.add')}
-        </button>
-      </div>
-      <ProblemNote error={create.error} />
-      {create.data && (
-        <p role="status">
-          {t('secretOnce')} <code className="secret">{create.data.secret}</code>
-        </p>
-      )}
-    </form>
+    <ActionForm submitLabel={t('webhooks.add')} pending={create.isPending} error={create.error} onSubmit={() => create.mutate()} after={create.data && <SecretOnce secret={create.data.secret} />}>
+      <Field label="URL">
+        <input type="url" required size={40} value={url} onChange={(e) => setUrl(e.target.value)} />
+      </Field>
+      <Field label={t('webhooks.events')}>
+        <input required value={types} onChange={(e) => setTypes(e.target.value)} />
+      </Field>
+    </ActionForm>
   );
 }

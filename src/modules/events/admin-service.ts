@@ -66,15 +66,22 @@ export async function getEventWithChain(db: Database, eventId: string) {
      select s.*, down.depth from down join ${storedEvents('s')} on s.id = down.id where down.depth > 0 order by down.depth, s.emitted_at`,
     [eventId, MAX_CHAIN],
   );
-  const handled = await db.query<{ consumer: string; handled_at: Date }>(
-    'select consumer, handled_at from event_inbox where event_id = $1 order by handled_at',
-    [eventId],
-  );
+  // Each consumer's delivery of the event: handled (inbox), failing and retrying, or given up (dead letter).
+  const [handled, retrying, dead] = await Promise.all([
+    db.query<{ consumer: string; handled_at: Date }>('select consumer, handled_at from event_inbox where event_id = $1 order by handled_at', [eventId]),
+    db.query<{ consumer: string; attempt: number; next_at: Date; last_error: string }>(
+      'select consumer, attempt, next_at, last_error from event_retries where event_id = $1 order by consumer',
+      [eventId],
+    ),
+    db.query<DeadLetterRow>('select * from event_dead_letters where event_id = $1 order by failed_at', [eventId]),
+  ]);
   return {
     event: eventView(row),
     causes: causes.map(eventView),
     effects: effects.map((e) => ({ depth: e.depth, event: eventView(e) })),
     handledBy: handled.map((h) => ({ consumer: h.consumer, handledAt: h.handled_at.toISOString() })),
+    retrying: retrying.map((r) => ({ consumer: r.consumer, attempts: r.attempt, nextAt: r.next_at.toISOString(), lastError: r.last_error })),
+    deadLetters: dead.map(deadLetterView),
   };
 }
 

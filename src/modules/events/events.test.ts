@@ -111,6 +111,11 @@ eachDatabase('event backbone (embedded transport)', (env) => {
     assert.match(dead.lastError, /cannot handle this/);
     const status = await owner({ url: '/admin/events/consumers' });
     assert.equal(status.json().items.find((c: { consumer: string }) => c.consumer === 't-dead').dead, 1);
+    // The event's own page names the consumer that gave up on it, and no handler of it.
+    const page = (await owner({ url: `/admin/events/${eventId}` })).json();
+    assert.deepEqual(page.deadLetters.map((d: { id: string; consumer: string }) => [d.id, d.consumer]), [[dead.id, 't-dead']]);
+    assert.ok(!page.handledBy.some((h: { consumer: string }) => h.consumer === 't-dead'));
+    assert.ok(!page.retrying.some((r: { consumer: string }) => r.consumer === 't-dead'));
 
     healed = true;
     const requeued = await owner({ method: 'POST', url: `/admin/events/dead-letters/${dead.id}/requeue` });
@@ -237,6 +242,7 @@ eachDatabase('event backbone (embedded transport)', (env) => {
     assert.deepEqual(chain.effects.map((e: { event: { type: string } }) => e.event.type), ['chain.started', 'chain.continued', 'chain.finished']);
     assert.ok(chain.effects.every((e: { event: { traceId: string } }) => e.event.traceId === traceId));
     assert.ok(chain.handledBy.some((h: { consumer: string }) => h.consumer === 't-chain-0'));
+    assert.deepEqual([chain.retrying, chain.deadLetters], [[], []]);
     const last = chain.effects[2].event.id;
     const up = (await owner(`/admin/events/${last}`)).json();
     assert.deepEqual(up.causes.map((e: { type: string }) => e.type), ['catalog.product_created', 'chain.started', 'chain.continued']);

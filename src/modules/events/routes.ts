@@ -63,10 +63,17 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
 
   app.get('/admin/events/:eventId', {
     ...owner,
-    schema: doc('One event with the events that caused it and the events it caused (owners only)', {
+    schema: doc("One event with its trace, the events that caused it, the events it caused, and each consumer's delivery of it: handled, retrying or dead-lettered (owners only)", {
       params: Type.Object({ eventId: IdParam }),
       response: {
-        200: Type.Object({ event: EventView, causes: Type.Array(EventView), effects: Type.Array(Type.Object({ depth: Type.Integer(), event: EventView })), handledBy: Type.Array(Type.Object({ consumer: Type.String(), handledAt: Type.String() })) }),
+        200: Type.Object({
+          event: EventView,
+          causes: Type.Array(EventView, { description: 'The chain of events that led to it, the root first' }),
+          effects: Type.Array(Type.Object({ depth: Type.Integer(), event: EventView }), { description: 'Events emitted because of it, breadth first' }),
+          handledBy: Type.Array(Type.Object({ consumer: Type.String(), handledAt: Type.String() })),
+          retrying: Type.Array(Type.Object({ consumer: Type.String(), attempts: Type.Integer(), nextAt: Type.String(), lastError: Type.String() })),
+          deadLetters: Type.Array(DeadLetterView),
+        }, { title: 'EventChain' }),
         ...errorResponses(400, 401, 403, 404),
       },
     }),

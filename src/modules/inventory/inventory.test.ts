@@ -330,6 +330,11 @@ eachDatabase(
         assert.equal(page2.json().nextCursor, null);
         const view = await admin({ url: adminUrl(`/levels/${variantId}`) });
         assert.deepEqual([view.json().onHand, view.json().reserved, view.json().available], [7, 5, 2]);
+        // The lists name the variant as a person knows it: its SKU and product title, from the catalog.
+        const listed = (await admin({ url: adminUrl(`/levels?variantId=${variantId}`) })).json().items[0];
+        assert.match(listed.sku, /^inv-p\d+-S0$/);
+        assert.equal(listed.productTitle, listed.sku.replace(/-S0$/, ''));
+        assert.ok(full.json().items.every((e: { sku: string }) => e.sku === listed.sku));
         // The ledger is append-only, in the database itself.
         await assert.rejects(env.souk.database.execute('update inventory_ledger set delta = 0'), /append-only/);
       });

@@ -174,6 +174,15 @@ export function setStock(deps: InventoryDeps, tx: PlatformDb, change: StockChang
   return changeOnHand(deps, tx, change, 'set', () => change.onHand);
 }
 
+/** Each row with its variant's SKU and product title, read from the catalog in one query for the whole page. */
+async function withVariantNames<T extends { variantId: string }>(deps: InventoryDeps, pdb: PlatformDb, items: T[]): Promise<Array<T & { sku: string | null; productTitle: string | null }>> {
+  const refs = new Map((await catalogService(deps).getVariantRefs(pdb, items.map((i) => i.variantId))).map((r) => [r.variantId, r]));
+  return items.map((item) => {
+    const ref = refs.get(item.variantId);
+    return { ...item, sku: ref?.sku ?? null, productTitle: ref?.productTitle ?? null };
+  });
+}
+
 export async function listLevels(deps: InventoryDeps, pdb: PlatformDb, query: LevelsQuery): Promise<StockLevelList> {
   const { lowStockThreshold } = inventorySettings(deps.platforms.byId(pdb.platformId));
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
@@ -188,7 +197,8 @@ export async function listLevels(deps: InventoryDeps, pdb: PlatformDb, query: Le
      order by l.variant_id, l.location_id limit $7`,
     [query.variantId ?? null, query.locationId ?? null, query.lowStock ? lowStockThreshold : null, after[0], after[1], rowsToFetch(limit)],
   );
-  return takePage(rows, limit, (r) => toLevel(r, lowStockThreshold), (last) => encodeCursor([last.variant_id, last.location_id]));
+  const page = takePage(rows, limit, (r) => toLevel(r, lowStockThreshold), (last) => encodeCursor([last.variant_id, last.location_id]));
+  return { ...page, items: await withVariantNames(deps, pdb, page.items) };
 }
 
 /** One variant's stock at every location and in total; 404 when the catalog has no such variant. */
@@ -218,7 +228,7 @@ export async function availableByVariant(pdb: PlatformDb, variantIds: readonly s
   return result;
 }
 
-export async function listLedger(pdb: PlatformDb, query: LedgerQuery): Promise<LedgerList> {
+export async function listLedger(deps: InventoryDeps, pdb: PlatformDb, query: LedgerQuery): Promise<LedgerList> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const before = query.cursor ? decodeCursor(query.cursor, 1)[0]! : null;
   const rows = await pdb.query<LedgerRow>(
@@ -230,5 +240,6 @@ export async function listLedger(pdb: PlatformDb, query: LedgerQuery): Promise<L
      order by id desc limit $5`,
     [query.variantId ?? null, query.locationId ?? null, before, rowsToFetch(limit)],
   );
-  return takePage(rows, limit, toEntry, (last) => encodeCursor([last.id]));
+  const page = takePage(rows, limit, toEntry, (last) => encodeCursor([last.id]));
+  return { ...page, items: await withVariantNames(deps, pdb, page.items) };
 }

@@ -43,7 +43,13 @@ export const StockLevel = Type.Object({
   updatedAt: Type.String(),
 }, { title: 'InventoryLevel' });
 export type StockLevel = Static<typeof StockLevel>;
-export const StockLevelList = Type.Object({ items: Type.Array(StockLevel), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+/** What a person needs to recognise the variant a row of a stock list is about (null: the catalog no longer has it). */
+const VariantNames = {
+  sku: Type.Union([Type.String(), Type.Null()], { description: "The variant's SKU, from the catalog" }),
+  productTitle: Type.Union([Type.String(), Type.Null()], { description: "The variant's product title, from the catalog" }),
+};
+export const ListedStockLevel = Type.Object({ ...StockLevel.properties, ...VariantNames }, { title: 'ListedInventoryLevel' });
+export const StockLevelList = Type.Object({ items: Type.Array(ListedStockLevel), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 export type StockLevelList = Static<typeof StockLevelList>;
 export const LevelsQuery = Type.Object(
   {
@@ -103,7 +109,8 @@ export const LedgerEntry = Type.Object({
   at: Type.String(),
 }, { title: 'StockLedgerEntry' });
 export type LedgerEntry = Static<typeof LedgerEntry>;
-export const LedgerList = Type.Object({ items: Type.Array(LedgerEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const ListedLedgerEntry = Type.Object({ ...LedgerEntry.properties, ...VariantNames }, { title: 'ListedStockLedgerEntry' });
+export const LedgerList = Type.Object({ items: Type.Array(ListedLedgerEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 export type LedgerList = Static<typeof LedgerList>;
 export const LedgerQuery = Type.Object(
   { variantId: Type.Optional(Uuid), locationId: Type.Optional(Uuid), limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) },

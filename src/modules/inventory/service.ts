@@ -78,7 +78,7 @@ export function inventoryService(deps: InventoryDeps): InventoryService {
     setStock: (tx, change) => setStock(deps, tx, change),
     getVariantStock: (pdb, variantId) => getVariantStock(deps, pdb, variantId),
     listLevels: (pdb, query) => listLevels(deps, pdb, query),
-    listLedger,
+    listLedger: (pdb, query) => listLedger(deps, pdb, query),
     listLocations,
     createLocation,
     ensureDefaultLocation,

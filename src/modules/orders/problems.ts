@@ -1,7 +1,7 @@
 // Every problem the orders module answers, named once. Payments answers some of these codes about the
 // order it pays or refunds; it words them through the code-bound constructors exported here.
 import { problemMaker } from '../../kernel/http/problem.ts';
-import { unauthorized } from '../../kernel/http/problems.ts';
+import { invalidValue, unauthorized } from '../../kernel/http/problems.ts';
 
 export const ordersProblemCodes = [
   'order_not_found',
@@ -21,6 +21,8 @@ const problem = problemMaker(ordersProblemCodes);
 
 /** 404 order_not_found in the words of the module asking (payments words it its own way). */
 export const orderNotFoundProblem = (detail: string) => problem(404, 'order_not_found', detail);
+/** 400 invalid_value: a createdFrom/createdTo filter outside the years the database keeps, or a range that ends before it starts. */
+export const invalidCreatedFilter = (detail: string) => invalidValue(detail);
 export const orderNotFound = (orderId: string) => orderNotFoundProblem(`This platform has no order ${orderId}.`);
 export const orderNotVisible = (orderId: string, tokenHeader: string) =>
   orderNotFoundProblem(`There is no order ${orderId} you can see; customers log in, guests send the ${tokenHeader} header from checkout.`);

@@ -6,6 +6,7 @@ import type { Order, OrderHold, OrderList, OrdersQuery } from './schemas.ts';
 import { allowedTransitions, type OrderStatus, type PaymentStatus } from './state.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
 import { rowsToFetch, takePage } from '../../kernel/page.ts';
+import { invalidCreatedFilter } from './problems.ts';
 
 export interface OrderRow {
   id: string;
@@ -132,14 +133,36 @@ export async function getOrder(pdb: PlatformDb, orderId: string, options: { hist
   return row ? fromFull(row) : undefined;
 }
 
+/** A createdFrom/createdTo bound as a Date the database can hold (years 1 to 9999), or a 400 naming the field. */
+function createdBound(name: 'createdFrom' | 'createdTo', text: string): Date {
+  const at = new Date(text);
+  const year = at.getUTCFullYear();
+  if (Number.isNaN(at.getTime()) || year < 1 || year > 9999) {
+    throw invalidCreatedFilter(`${name} "${text}" is not an instant between the years 1 and 9999; send ISO 8601 with a zone, e.g. 2026-05-01T00:00:00Z.`);
+  }
+  return at;
+}
+
+/** The createdFrom/createdTo window of a list query, checked: both instants valid, and the end not before the start. */
+export function createdWindow(query: Pick<OrdersQuery, 'createdFrom' | 'createdTo'>): { from?: Date; to?: Date } {
+  const from = query.createdFrom ? createdBound('createdFrom', query.createdFrom) : undefined;
+  const to = query.createdTo ? createdBound('createdTo', query.createdTo) : undefined;
+  if (from && to && to < from) throw invalidCreatedFilter(`createdTo (${query.createdTo}) is before createdFrom (${query.createdFrom}); swap them.`);
+  return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
 /** Newest first. `customerId` scopes the list to one customer (the storefront's "my orders"). */
 export async function listOrders(pdb: PlatformDb, query: OrdersQuery): Promise<OrderList> {
+  const { from, to } = createdWindow(query);
   const { params, param } = sqlParams();
   const where = ['o.platform_id = $1'];
   if (query.status) where.push(`o.status = ${param(query.status)}`);
   if (query.paymentStatus) where.push(`o.payment_status = ${param(query.paymentStatus)}`);
   if (query.customerId) where.push(`o.customer_id = ${param(query.customerId.toLowerCase())}::uuid`);
   if (query.email) where.push(`lower(o.email) = lower(${param(query.email)})`);
+  if (from) where.push(`o.created_at >= ${param(from.toISOString())}::timestamptz`);
+  if (to) where.push(`o.created_at < ${param(to.toISOString())}::timestamptz`);
+  if (query.coupon) where.push(`lower(o.coupon_code) = lower(${param(query.coupon.trim())})`);
   if (query.cursor) where.push(`o.id < ${param(decodeCursor(query.cursor, 1)[0])}::uuid`);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await pdb.query<FullRow>(

@@ -140,6 +140,7 @@ export async function listDeliveries(pdb: PlatformDb, query: DeliveriesQuery): P
   if (query.endpointId) where.push(`d.endpoint_id = ${param(query.endpointId)}::uuid`);
   if (query.status) where.push(`d.status = ${param(query.status)}`);
   if (query.eventType) where.push(`d.event_type = ${param(query.eventType)}`);
+  if (query.eventId) where.push(`d.event_id = ${param(query.eventId.toLowerCase())}::uuid`);
   if (query.cursor) where.push(`d.id < ${param(decodeCursor(query.cursor))}::uuid`);
   const rows = await pdb.query<DeliveryRow>(
     `select ${DELIVERY_COLUMNS} from webhook_deliveries d where ${where.join(' and ')} order by d.id desc limit ${param(rowsToFetch(limit))}`,

@@ -87,7 +87,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: ModuleContext, { settin
   });
 
   r.get(`${base}/deliveries`, {
-    schema: doc('Deliveries, newest first, by endpoint, status or event type', {
+    schema: doc('Deliveries, newest first, by endpoint, status, event type or event', {
       params: PlatformParams,
       querystring: DeliveriesQuery,
       response: { 200: DeliveryList, ...errorResponses(400, 401, 404) },

@@ -63,6 +63,7 @@ export const DeliveriesQuery = Type.Object(
     endpointId: Type.Optional(Uuid),
     status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
     eventType: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    eventId: Type.Optional(Type.String({ format: 'uuid', description: 'The deliveries of one event (one per endpoint it went to)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Default 20' })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
   },

@@ -346,6 +346,9 @@ eachDatabase('webhooks', (env) => {
     // Through the admin API, neither platform sees the other's endpoints or deliveries.
     const listA = await as(a, { url: `${hooks(a)}/deliveries?endpointId=${onB.id}` });
     assert.deepEqual(listA.json().items, []);
+    // By event id: B's event has a delivery on B and none that A can see.
+    assert.equal((await as(b, { url: `${hooks(b)}/deliveries?eventId=${fromB}` })).json().items.length, 1);
+    assert.deepEqual((await as(a, { url: `${hooks(a)}/deliveries?eventId=${fromB}` })).json().items, []);
     const endpointsA = await as(a, { url: `${hooks(a)}/endpoints` });
     assert.ok(!endpointsA.body.includes(onB.id) && !endpointsA.body.includes(rb.url()));
     await as(a, { method: 'PATCH', url: `${hooks(a)}/endpoints/${onA.id}`, payload: { active: false } });
