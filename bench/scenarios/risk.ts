@@ -25,6 +25,7 @@ import { closeRedis, deleteKeysWithPrefix, openRedis } from '../../src/kernel/re
 import { randomBytes } from 'node:crypto';
 import { waitForQuietIfAsked } from '../lib/rounds.ts';
 import { runAttackBench } from '../risk-attack/run-bench.ts';
+import { runRiskRush } from '../risk-rush.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
 import { latencyPercentiles, median, round, SampleBuffer } from '../lib/stats.ts';
 
@@ -192,6 +193,11 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     const met = m.perCpuSecond >= GOALS.decisionsPerSecond && m.p99Ms < GOALS.p99Ms ? 'yes' : 'no';
     return [name, m.perSecond, m.perCpuSecond, m.p50Ms, m.p99Ms, m.maxMs, met];
   });
+  let rush: Awaited<ReturnType<typeof runRiskRush>> | undefined;
+  if (context.flags.rush !== 'false') {
+    log('flash-sale rush with risk off and on');
+    rush = await runRiskRush(context, policy);
+  }
   return {
     tables: [
       {
@@ -199,15 +205,17 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
         columns: ['path', 'decisions/s', 'per CPU-second', 'p50 ms', 'p99 ms', 'max ms', `goal (≥ ${GOALS.decisionsPerSecond.toLocaleString('en-US')} per CPU-s, p99 < ${GOALS.p99Ms} ms)`],
         rows,
       },
+      ...(rush ? [rush.report] : []),
     ],
     notes: [
+      ...(rush?.notes ?? []),
       'In process, no HTTP: the bare-Fastify ratio does not apply. The service path awaits each decision, and its recorder writes the stored decisions (every non-allow, 5 % of allows: about a third of this mix) into the embedded PGlite in the same process, which is most of its cost.',
       'decisions/s is wall-clock on a shared machine; per CPU-second divides by this process\'s CPU time (garbage-collector threads included), which is what one core gives undisturbed.',
       `Counter keys held at the end: ${counters.size.toLocaleString('en-US')} (engine path).`,
       `1-minute load average after the measured paths: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} on ${context.machine.cores} cores.`,
       'The engine computes phone, address, user-agent, GeoIP and link signals, and hits a velocity key kind, only when the point\'s live or shadow policy reads them (signals/plan.ts): the first path\'s policy reads no phone, address or link signal; the second\'s does.',
     ],
-    data: { rounds, rules: policy.rules.length, inputs: pool.length, goals: GOALS, loadAverages: loads },
+    data: { rounds, rules: policy.rules.length, inputs: pool.length, goals: GOALS, loadAverages: loads, rush: rush?.data },
   };
 }
 
@@ -232,6 +240,9 @@ export const riskScenario: Scenario = {
     inputs: { description: 'distinct inputs rotated over', default: '20000' },
     'redis-url': { description: 'Redis for the path with shared velocity counters ("none": skip it)', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     attack: { description: 'run the scripted bonus-hunter attack over HTTP instead (bench/risk-attack/)', default: 'false', switch: true },
+    rush: { description: 'after the decisions, the flash-sale rush with risk off and on over HTTP ("false": skip it)', default: 'true' },
+    'rush-buyers': { description: 'customers of the rush, taken in turn', default: '2000' },
+    'rush-quantity': { description: 'units of each rush\'s sale (two per customer); most attempts come after the sell-out', default: '100' },
     scale: { description: 'with --attack: run it this many times smaller, same accounts per IP and device (1 = 1,000 farm accounts, 500 shoppers)', default: '1' },
   },
   run: (context) => (context.flags.attack === 'true' ? runAttackBench(context) : run(context)),
