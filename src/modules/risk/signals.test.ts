@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractSignals, type RiskInput } from './signals/extract.ts';
+import { extractSignals, fillDeferredSignals, type RiskInput } from './signals/extract.ts';
+import { VELOCITY_KEYS } from './signals/catalogue.ts';
 import { addressFingerprint, phoneShape } from './signals/contact.ts';
 import { openGeoIp } from './signals/geo.ts';
 import { AccountLinks } from './signals/links.ts';
@@ -112,10 +113,11 @@ describe('risk signals', () => {
   it('computes the costly signals only when the live or shadow policy reads them', () => {
     const plan = planFor(['velocity_phone_1h', 'account_cluster_size', 'user_agent_class']);
     assert.deepEqual({ ...plan, velocity: undefined }, { userAgent: true, phone: true, address: true, geo: false, links: true, history: false, velocity: undefined });
-    assert.deepEqual(plan.velocity, [false, false, false, false, false, true, false, false, false], 'only the phone counter');
+    assert.deepEqual(plan.velocity, [true, true, true, true, true, true, false, true, true], 'the cheap keys always, the phone because a rule reads it');
+    assert.equal(planFor([]).velocity[VELOCITY_KEYS.indexOf('phone')], false);
     const policies = new Map([['coupon', activePolicy(1, defaultPolicy('coupon'))]] as const);
     const lists = { block: [], allow: [], disposable: [] };
-    const input: RiskInput = { accountId: 'a1', deviceId: 'd1', ip: '81.2.69.1', userAgent: UA.chrome, custom: { phone: '07700 900123', shipping_address: '9 Farm Road', shipping_country: 'GB' } };
+    const input: RiskInput = { accountId: 'a1', deviceId: 'd1', ip: '81.2.69.1', userAgent: UA.chrome, custom: { phone: '07700 900123', shipping_address: '9 Farm Road', shipping_country: 'GB', coupon_code: 'NEW10' } };
     const deps = () => ({ counters: new SlidingCounters(), bundledDisposable: new Set<string>(), now: Date.now(), links: new AccountLinks() });
     const plain = decideOn(platformRisk('p', policies, lists), 'coupon', input, deps()).signals;
     assert.equal(plain.user_agent_class, 'browser', 'the default policy reads the user agent');
@@ -123,7 +125,12 @@ describe('risk signals', () => {
     assert.equal(plain.address_fingerprint, undefined);
     assert.equal(plain.account_cluster_size, undefined);
     assert.equal(plain.velocity_phone_1h, undefined);
-    assert.equal(plain.velocity_coupon_1h, undefined, 'no rule reads the coupon counter: not hit');
+    assert.equal(plain.velocity_address_1h, undefined, 'no rule reads the address counter: not hit');
+    assert.equal(plain.velocity_coupon_1h, 1, 'cheap keys are counted whatever the rules read');
+    fillDeferredSignals(input, plain);
+    assert.equal(plain.phone_fingerprint, '+447700900123', 'what a stored decision gets, off the decision path');
+    assert.equal(plain.address_fingerprint, '9 farm rd');
+    assert.equal(plain.velocity_phone_1h, undefined, 'counters are not made up afterwards');
     assert.equal(plain.velocity_device_24h, 1);
     const draft: PolicyDocument = { ...defaultPolicy('coupon'), rules: [{ id: 'cluster', when: { signal: 'account_cluster_size', op: 'gt', value: 3 }, score: 10 }] };
     const shadowed = decideOn(platformRisk('p', policies, lists, new Map([['coupon', draft]])), 'coupon', input, deps());

@@ -173,3 +173,39 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   }
   return { signals, ip };
 }
+
+/**
+ * Fills in the stateless signals a decision's plan skipped (user agent, phone, address, the IP's
+ * country), for a decision about to be stored: explanations and backtests then see what a policy reading
+ * them would have seen. Counters and links are not made up afterwards. Off the decision path (recorder.ts).
+ */
+export function fillDeferredSignals(input: RiskInput, signals: Signals, countryOf?: CountryOf): void {
+  if (signals.user_agent_class === undefined) {
+    const ua = userAgentInfo(input.userAgent);
+    signals.user_agent_class = ua.class;
+    signals.user_agent_browser = ua.browser;
+    signals.user_agent_browser_major = ua.browserMajor;
+    signals.user_agent_os = ua.os;
+    signals.user_agent_device = ua.device;
+  }
+  const custom = input.custom;
+  const shippingCountry = typeof signals.shipping_country === 'string' ? signals.shipping_country : undefined;
+  if (signals.phone_fingerprint === undefined) {
+    const raw = text(input.phone) ?? text(custom?.phone);
+    const phone = raw === undefined ? undefined : phoneShape(raw, shippingCountry);
+    if (phone) {
+      signals.phone_fingerprint = phone.fingerprint;
+      signals.phone_valid = phone.valid;
+      signals.phone_country = phone.country;
+    }
+  }
+  if (signals.address_fingerprint === undefined) {
+    const raw = text(input.shippingAddress) ?? text(custom?.shipping_address);
+    if (raw !== undefined) signals.address_fingerprint = addressFingerprint(raw);
+  }
+  if (signals.ip_country === undefined && countryOf !== undefined && typeof signals.ip === 'string' && signals.ip_private === false) {
+    const country = countryOf(signals.ip);
+    signals.ip_country = country;
+    if (country !== undefined && shippingCountry !== undefined) signals.ip_country_mismatch = country !== shippingCountry;
+  }
+}

@@ -5,8 +5,13 @@
 // those to compute; the rest stay absent, as an unknown signal does. Measured with --cpu-prof on the risk
 // bench, phone parsing alone was half of every decision before plans.
 //
-// Stateful signals follow the plan too: a velocity key kind or the account links start counting when a
-// live or shadow policy first names them (putting a draft in shadow first warms its counters).
+// Velocity counters of the keys every request has at hand (IP, subnet, device, account, email, coupon,
+// sale) are always hit: they cost a Map lookup each, and stored decisions keep them for backtests. The
+// phone and address counters need the parse, so they follow it; they and the account links start
+// counting when a live or shadow policy first names them (a draft put in shadow first warms them).
+// Stored decisions get the skipped stateless signals (user agent, phone, address, country) filled in
+// by the recorder, off the decision path (extract.ts fillDeferredSignals), so explanations and
+// backtests still see them.
 import { VELOCITY_KEYS } from './catalogue.ts';
 
 export interface SignalPlan {
@@ -20,7 +25,7 @@ export interface SignalPlan {
   geo: boolean;
   /** accounts_on_*, account_cluster_size */
   links: boolean;
-  /** Per key kind, in VELOCITY_KEYS order: whether its counter is hit. */
+  /** Per key kind, in VELOCITY_KEYS order: whether its counter is hit (all but phone and address always). */
   velocity: readonly boolean[];
   /** history_* signals (order history of the account). */
   history: boolean;
@@ -33,7 +38,7 @@ const LINK_SIGNALS = new Set(['accounts_on_device', 'accounts_on_ip', 'accounts_
 
 /** The plan that computes every signal in names (and what those need), and no other expensive one. */
 export function planFor(names: Iterable<string>): SignalPlan {
-  const velocity = VELOCITY_KEYS.map(() => false);
+  const velocity = VELOCITY_KEYS.map((key) => key !== 'phone' && key !== 'address');
   const plan = { userAgent: false, phone: false, address: false, geo: false, links: false, velocity, history: false };
   for (const name of names) {
     if (name.startsWith('user_agent_')) plan.userAgent = true;
