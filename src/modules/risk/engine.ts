@@ -8,6 +8,7 @@ import { extractSignals, type RiskInput, type Signals } from './signals/extract.
 import type { SlidingCounters } from './signals/velocity.ts';
 import type { AccountLinks } from './signals/links.ts';
 import type { CountryOf } from './signals/geo.ts';
+import { planFor, type SignalPlan } from './signals/plan.ts';
 
 /** A platform's policy for one point as the engine runs it: the version and its compiled form. */
 export interface ActivePolicy {
@@ -25,6 +26,8 @@ export interface PlatformRisk {
   disposable: ReadonlySet<string>;
   /** Draft policies run in shadow beside the live ones (shadow.ts): what they would do is only recorded. */
   shadows: ReadonlyMap<DecisionPoint, CompiledPolicy>;
+  /** Per point, the expensive signals its live and shadow policies read (signals/plan.ts). */
+  plans: ReadonlyMap<DecisionPoint, SignalPlan>;
 }
 
 /** What the shadow policy of the point would have decided; it never changes the decision itself. */
@@ -60,13 +63,17 @@ export function platformRisk(
   lists: Record<'block' | 'allow' | 'disposable', readonly ListEntry[]>,
   shadows: ReadonlyMap<DecisionPoint, PolicyDocument> = new Map(),
 ): PlatformRisk {
+  const compiledShadows = new Map([...shadows].map(([point, document]) => [point, compilePolicy(document)]));
+  const plans = new Map<DecisionPoint, SignalPlan>();
+  for (const [point, policy] of policies) plans.set(point, planFor([...policy.compiled.signals, ...(compiledShadows.get(point)?.signals ?? [])]));
   return {
     platformId,
     policies,
     block: new CompiledList(lists.block),
     allow: new CompiledList(lists.allow),
     disposable: new Set(lists.disposable.map((e) => e.value)),
-    shadows: new Map([...shadows].map(([point, document]) => [point, compilePolicy(document)])),
+    shadows: compiledShadows,
+    plans,
   };
 }
 
@@ -74,7 +81,7 @@ export function decideOn(
   state: PlatformRisk,
   point: DecisionPoint,
   input: RiskInput,
-  deps: { counters: SlidingCounters; bundledDisposable: ReadonlySet<string>; now: number; links?: AccountLinks; countryOf?: CountryOf },
+  deps: { counters: SlidingCounters; bundledDisposable: ReadonlySet<string>; now: number; links?: AccountLinks; countryOf?: CountryOf; plan?: SignalPlan },
 ): Decision {
   const policy = state.policies.get(point)!;
   const { signals, ip } = extractSignals(input, {
@@ -86,6 +93,7 @@ export function decideOn(
     links: deps.links,
     linkScope: state.platformId,
     countryOf: deps.countryOf,
+    plan: deps.plan ?? state.plans.get(point),
   });
   const version = policy.version;
   // The shadow sees the very signals the live policy saw (the counters are hit once, above), so running

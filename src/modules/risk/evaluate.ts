@@ -24,6 +24,8 @@ export interface Outcome {
 export interface CompiledPolicy {
   evaluate(signals: Signals): Outcome;
   allowSampleRate: number;
+  /** Every signal name the rules read: what the engine must compute for this policy (signals/plan.ts). */
+  signals: ReadonlySet<string>;
 }
 
 const SEVERITY: Readonly<Record<RiskAction, number>> = { allow: 0, challenge: 1, review: 2, deny: 3 };
@@ -88,13 +90,25 @@ export function compileCondition(condition: Condition): Test {
   }
 }
 
+/** The signal names a condition reads, added to into. */
+export function conditionSignals(condition: Condition, into: Set<string>): Set<string> {
+  if ('all' in condition) for (const part of condition.all) conditionSignals(part, into);
+  else if ('any' in condition) for (const part of condition.any) conditionSignals(part, into);
+  else if ('not' in condition) conditionSignals(condition.not, into);
+  else into.add(condition.signal);
+  return into;
+}
+
 /** Compiles a document checkPolicy accepted. */
 export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
   const rules = doc.rules.map((rule) => ({ id: rule.id, test: compileCondition(rule.when), score: rule.score ?? 0, action: rule.action }));
   const thresholds = doc.thresholds;
   const actions = doc.actions;
+  const signals = new Set<string>();
+  for (const rule of doc.rules) conditionSignals(rule.when, signals);
   return {
     allowSampleRate: doc.allowSampleRate ?? 0.05,
+    signals,
     evaluate(signals) {
       let score = 0;
       let forced: RiskAction = 'allow';

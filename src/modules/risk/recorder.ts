@@ -14,7 +14,11 @@ export class DecisionRecorder {
   private flushing: Promise<void> | undefined;
   dropped = 0;
 
-  constructor(private readonly ctx: Pick<ModuleContext, 'platformDb' | 'log'>) {}
+  /** complete: what to do to each decision before it is written (runtime.ts: fill in deferred signals). */
+  constructor(
+    private readonly ctx: Pick<ModuleContext, 'platformDb' | 'log'>,
+    private readonly complete: (decision: StoredDecision) => void = () => undefined,
+  ) {}
 
   record(platformId: string, decision: StoredDecision): void {
     if (this.queue.length >= MAX_QUEUED) {
@@ -48,6 +52,7 @@ export class DecisionRecorder {
   private async write(batch: { platformId: string; decision: StoredDecision }[]): Promise<void> {
     const byPlatform = new Map<string, StoredDecision[]>();
     for (const { platformId, decision } of batch) {
+      this.complete(decision);
       const list = byPlatform.get(platformId);
       if (list) list.push(decision);
       else byPlatform.set(platformId, [decision]);

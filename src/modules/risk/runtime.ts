@@ -15,6 +15,7 @@ import { SlidingCounters } from './signals/velocity.ts';
 import { CounterSync } from './signals/velocity-redis.ts';
 import { AccountLinks } from './signals/links.ts';
 import { openGeoIp, type CountryOf } from './signals/geo.ts';
+import { fillDeferredSignals } from './signals/extract.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { currentVersions, listEntries } from './store.ts';
 import { shadowPolicies } from './shadow-store.ts';
@@ -45,7 +46,8 @@ export class RiskRuntime {
   counterSync: CounterSync | undefined;
 
   constructor(private readonly ctx: Pick<ModuleContext, 'db' | 'platformDb' | 'log' | 'metrics' | 'config'>) {
-    this.recorder = new DecisionRecorder(ctx);
+    // Stored decisions get the signals their policy did not need filled in, off the decision path.
+    this.recorder = new DecisionRecorder(ctx, (decision) => fillDeferredSignals(decision.input, decision.signals, this.countryOf));
     this.metrics = createRiskMetrics(ctx.metrics);
   }
 

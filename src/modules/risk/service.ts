@@ -24,6 +24,7 @@ import type { RiskRuntime } from './runtime.ts';
 import { commitRiskChange } from './change.ts';
 import type { RiskInput } from './signals/extract.ts';
 import { ipShape } from './signals/ip.ts';
+import { FULL_PLAN } from './signals/plan.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import * as store from './store.ts';
 
@@ -101,7 +102,8 @@ export function riskService(deps: RiskDeps): RiskService {
         policies = new Map(policies).set(point, activePolicy(-1, draft as store.PolicyVersion['document']));
       }
       // A scratch counter set: a trial never counts toward real velocity.
-      return decideOn({ ...state, policies }, point, input, { counters: new SlidingCounters(), bundledDisposable: runtime.bundledDisposable, now: Date.now(), countryOf: runtime.countryOf });
+      // Every signal is computed for a trial (FULL_PLAN): the draft may read ones the live policies do not.
+      return decideOn({ ...state, policies }, point, input, { counters: new SlidingCounters(), bundledDisposable: runtime.bundledDisposable, now: Date.now(), countryOf: runtime.countryOf, plan: FULL_PLAN });
     },
 
     async currentPolicies(pdb) {

@@ -6,13 +6,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractSignals, type RiskInput } from './signals/extract.ts';
+import { extractSignals, fillDeferredSignals, type RiskInput } from './signals/extract.ts';
+import { VELOCITY_KEYS } from './signals/catalogue.ts';
 import { addressFingerprint, phoneShape } from './signals/contact.ts';
 import { openGeoIp } from './signals/geo.ts';
 import { AccountLinks } from './signals/links.ts';
 import { userAgentInfo } from './signals/user-agent.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import { emailShape } from './signals/email.ts';
+import { planFor } from './signals/plan.ts';
+import { RecentCache } from './signals/recent-cache.ts';
+import { activePolicy, decideOn, platformRisk } from './engine.ts';
+import { defaultPolicy } from './default-policy.ts';
+import type { PolicyDocument } from './policy.ts';
 
 const UA = {
   chrome: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
@@ -102,6 +108,52 @@ describe('risk signals', () => {
     const anonymous = extractSignals({ ip: '14.160.0.9' }, { ...context, countryOf: undefined }).signals;
     assert.equal(anonymous.account_cluster_size, undefined);
     assert.equal(anonymous.ip_country, undefined);
+  });
+
+  it('computes the costly signals only when the live or shadow policy reads them', () => {
+    const plan = planFor(['velocity_phone_1h', 'account_cluster_size', 'user_agent_class']);
+    assert.deepEqual({ ...plan, velocity: undefined }, { userAgent: true, phone: true, address: true, geo: false, links: true, history: false, velocity: undefined });
+    assert.deepEqual(plan.velocity, [true, true, true, true, true, true, false, true, true], 'the cheap keys always, the phone because a rule reads it');
+    assert.equal(planFor([]).velocity[VELOCITY_KEYS.indexOf('phone')], false);
+    const policies = new Map([['coupon', activePolicy(1, defaultPolicy('coupon'))]] as const);
+    const lists = { block: [], allow: [], disposable: [] };
+    const input: RiskInput = { accountId: 'a1', deviceId: 'd1', ip: '81.2.69.1', userAgent: UA.chrome, custom: { phone: '07700 900123', shipping_address: '9 Farm Road', shipping_country: 'GB', coupon_code: 'NEW10' } };
+    const deps = () => ({ counters: new SlidingCounters(), bundledDisposable: new Set<string>(), now: Date.now(), links: new AccountLinks() });
+    const plain = decideOn(platformRisk('p', policies, lists), 'coupon', input, deps()).signals;
+    assert.equal(plain.user_agent_class, 'browser', 'the default policy reads the user agent');
+    assert.equal(plain.phone_fingerprint, undefined, 'no rule reads the phone: not parsed');
+    assert.equal(plain.address_fingerprint, undefined);
+    assert.equal(plain.account_cluster_size, undefined);
+    assert.equal(plain.velocity_phone_1h, undefined);
+    assert.equal(plain.velocity_address_1h, undefined, 'no rule reads the address counter: not hit');
+    assert.equal(plain.velocity_coupon_1h, 1, 'cheap keys are counted whatever the rules read');
+    fillDeferredSignals(input, plain);
+    assert.equal(plain.phone_fingerprint, '+447700900123', 'what a stored decision gets, off the decision path');
+    assert.equal(plain.address_fingerprint, '9 farm rd');
+    assert.equal(plain.velocity_phone_1h, undefined, 'counters are not made up afterwards');
+    assert.equal(plain.velocity_device_24h, 1);
+    const draft: PolicyDocument = { ...defaultPolicy('coupon'), rules: [{ id: 'cluster', when: { signal: 'account_cluster_size', op: 'gt', value: 3 }, score: 10 }] };
+    const shadowed = decideOn(platformRisk('p', policies, lists, new Map([['coupon', draft]])), 'coupon', input, deps());
+    assert.equal(shadowed.signals.account_cluster_size, 1, 'the shadow policy reads the cluster: links are kept');
+    assert.equal(shadowed.signals.address_fingerprint, '9 farm rd');
+    assert.equal(shadowed.action, 'allow');
+  });
+
+  it('keeps recently used entries in its bounded cache', () => {
+    const cache = new RecentCache<number>(2);
+    let made = 0;
+    const get = (key: string) => cache.get(key, () => ++made);
+    get('a');
+    get('b');
+    get('c'); // young was full: {a, b} becomes old
+    get('a'); // promoted from old
+    get('d'); // young {c, a} full: becomes old, {b} dropped
+    assert.equal(made, 4);
+    get('b');
+    assert.equal(made, 5, 'b was the least recently used: dropped');
+    get('a');
+    assert.equal(made, 5, 'a was used recently: kept');
+    assert.ok(cache.entries <= 4);
   });
 
   it('refuses a SOUK_RISK_GEOIP_FILE that is not a MaxMind database', async () => {

@@ -2,6 +2,7 @@
 // counts as one: a phone read with libphonenumber-js (E.164, the shipping country as the default region),
 // an address folded to lower case, plain letters and digits, with the usual abbreviations unified.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/min';
+import { RecentCache } from './recent-cache.ts';
 
 export interface PhoneShape {
   /** E.164 when the number parses, else its digits. */
@@ -10,21 +11,15 @@ export interface PhoneShape {
   country: string | undefined;
 }
 
-/** Parsing costs tens of microseconds: results are kept per (number, region), bounded like the UA cache. */
-const CACHE_SIZE = 10_000;
-const phones = new Map<string, PhoneShape | undefined>();
-const addresses = new Map<string, string | undefined>();
-
-function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  if (cache.has(key)) return cache.get(key) as T;
-  const value = make();
-  if (cache.size >= CACHE_SIZE) cache.clear();
-  cache.set(key, value);
-  return value;
-}
+/**
+ * Parsing costs tens of microseconds: results are kept per (number, region), bounded like the UA cache.
+ * The engine parses only for policies that read phone or address signals (plan.ts).
+ */
+const phones = new RecentCache<PhoneShape | undefined>(10_000);
+const addresses = new RecentCache<string | undefined>(10_000);
 
 export function phoneShape(raw: string, defaultCountry?: string): PhoneShape | undefined {
-  return cached(phones, `${defaultCountry ?? ''}|${raw}`, () => parsePhone(raw, defaultCountry));
+  return phones.get(`${defaultCountry ?? ''}|${raw}`, () => parsePhone(raw, defaultCountry));
 }
 
 function parsePhone(raw: string, defaultCountry?: string): PhoneShape | undefined {
@@ -50,7 +45,7 @@ const ABBREVIATIONS: Readonly<Record<string, string>> = {
 
 /** The address as a key: accents and punctuation dropped, words abbreviated one way, "#" read as apt. */
 export function addressFingerprint(raw: string): string | undefined {
-  return cached(addresses, raw, () => foldAddress(raw));
+  return addresses.get(raw, foldAddress);
 }
 
 function foldAddress(raw: string): string | undefined {

@@ -8,6 +8,7 @@ import { VELOCITY_KEYS, VELOCITY_SIGNALS } from './catalogue.ts';
 import { addressFingerprint, phoneShape } from './contact.ts';
 import type { CountryOf } from './geo.ts';
 import type { AccountLinks } from './links.ts';
+import { FULL_PLAN, type SignalPlan } from './plan.ts';
 
 /** What a caller knows about the request being judged. Everything is optional: absent means unknown. */
 export interface RiskInput {
@@ -44,6 +45,8 @@ export interface SignalContext {
   linkScope?: string;
   /** The country of an IP (SOUK_RISK_GEOIP_FILE), when the node has a database. */
   countryOf?: CountryOf;
+  /** Which expensive signals to compute (signals/plan.ts); all of them without one. */
+  plan?: SignalPlan;
 }
 
 const MAX_ID = 200;
@@ -67,19 +70,21 @@ const linked = [0, 0, 0];
 const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
 
 export function extractSignals(input: RiskInput, context: SignalContext): Extracted {
+  const plan = context.plan ?? FULL_PLAN;
   const ip = input.ip === undefined ? undefined : ipShape(input.ip);
   const email = input.email === undefined ? undefined : emailShape(input.email);
   const deviceId = bounded(input.deviceId);
   const accountId = bounded(input.accountId);
-  const ua = userAgentInfo(input.userAgent);
+  // Unread user agents are left unparsed: every user_agent_* signal is then absent.
+  const ua = plan.userAgent ? userAgentInfo(input.userAgent) : undefined;
   const custom = input.custom;
   const shippingCountryRaw = text(input.shippingCountry) ?? text(custom?.shipping_country);
   const shippingCountry = shippingCountryRaw === undefined ? undefined : shippingCountryRaw.trim().toUpperCase().slice(0, 2);
-  const phoneRaw = text(input.phone) ?? text(custom?.phone);
+  const phoneRaw = plan.phone ? (text(input.phone) ?? text(custom?.phone)) : undefined;
   const phone = phoneRaw === undefined ? undefined : phoneShape(phoneRaw, shippingCountry);
-  const addressRaw = text(input.shippingAddress) ?? text(custom?.shipping_address);
+  const addressRaw = plan.address ? (text(input.shippingAddress) ?? text(custom?.shipping_address)) : undefined;
   const address = addressRaw === undefined ? undefined : addressFingerprint(addressRaw);
-  const ipCountry = ip === undefined || ip.private || context.countryOf === undefined ? undefined : context.countryOf(ip.address);
+  const ipCountry = !plan.geo || ip === undefined || ip.private || context.countryOf === undefined ? undefined : context.countryOf(ip.address);
   const signals: Signals = {
     ip: ip?.address,
     ip_prefix: ip?.prefix,
@@ -87,11 +92,11 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     ip_private: ip?.private,
     device_id: deviceId,
     device_present: deviceId !== undefined,
-    user_agent_class: ua.class,
-    user_agent_browser: ua.browser,
-    user_agent_browser_major: ua.browserMajor,
-    user_agent_os: ua.os,
-    user_agent_device: ua.device,
+    user_agent_class: ua?.class,
+    user_agent_browser: ua?.browser,
+    user_agent_browser_major: ua?.browserMajor,
+    user_agent_os: ua?.os,
+    user_agent_device: ua?.device,
     email_domain: email?.domain,
     email_disposable: email === undefined ? undefined : domainListed(email.domain, context.disposableDomains) || domainListed(email.domain, context.extraDisposableDomains),
     email_aliased: email?.aliased,
@@ -145,13 +150,14 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   const sale = text(custom?.sale_id);
   const keys = [ip?.address, ip?.prefix, deviceId, accountId, email?.fingerprint, phone?.fingerprint, address, coupon?.toUpperCase().slice(0, MAX_ID), sale?.slice(0, MAX_ID)];
   const maps = context.counters.scope(context.counterScope, VELOCITY_KEYS.length);
+  const counted = plan.velocity;
   for (let k = 0; k < VELOCITY_KEYS.length; k++) {
     const key = keys[k];
-    if (key === undefined) continue;
+    if (key === undefined || !counted[k]) continue;
     context.counters.hit(maps[k]!, key, context.now, counts);
     for (let w = 0; w < 3; w++) signals[VELOCITY_SIGNALS[k * 3 + w]!] = counts[w];
   }
-  if (accountId !== undefined && context.links !== undefined && context.linkScope !== undefined) {
+  if (plan.links && accountId !== undefined && context.links !== undefined && context.linkScope !== undefined) {
     // In LINK_KINDS order: device, ip, address.
     context.links.link(context.linkScope, accountId, [deviceId, ip?.address, address], linked);
     if (deviceId !== undefined) signals.accounts_on_device = linked[0];
@@ -160,9 +166,46 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     signals.account_cluster_size = Math.max(linked[0]!, linked[1]!, linked[2]!);
   }
   if (custom) {
-    for (const [name, value] of Object.entries(custom)) {
+    for (const name in custom) {
+      const value = custom[name];
       if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) signals[`custom.${name}`] = value;
     }
   }
   return { signals, ip };
+}
+
+/**
+ * Fills in the stateless signals a decision's plan skipped (user agent, phone, address, the IP's
+ * country), for a decision about to be stored: explanations and backtests then see what a policy reading
+ * them would have seen. Counters and links are not made up afterwards. Off the decision path (recorder.ts).
+ */
+export function fillDeferredSignals(input: RiskInput, signals: Signals, countryOf?: CountryOf): void {
+  if (signals.user_agent_class === undefined) {
+    const ua = userAgentInfo(input.userAgent);
+    signals.user_agent_class = ua.class;
+    signals.user_agent_browser = ua.browser;
+    signals.user_agent_browser_major = ua.browserMajor;
+    signals.user_agent_os = ua.os;
+    signals.user_agent_device = ua.device;
+  }
+  const custom = input.custom;
+  const shippingCountry = typeof signals.shipping_country === 'string' ? signals.shipping_country : undefined;
+  if (signals.phone_fingerprint === undefined) {
+    const raw = text(input.phone) ?? text(custom?.phone);
+    const phone = raw === undefined ? undefined : phoneShape(raw, shippingCountry);
+    if (phone) {
+      signals.phone_fingerprint = phone.fingerprint;
+      signals.phone_valid = phone.valid;
+      signals.phone_country = phone.country;
+    }
+  }
+  if (signals.address_fingerprint === undefined) {
+    const raw = text(input.shippingAddress) ?? text(custom?.shipping_address);
+    if (raw !== undefined) signals.address_fingerprint = addressFingerprint(raw);
+  }
+  if (signals.ip_country === undefined && countryOf !== undefined && typeof signals.ip === 'string' && signals.ip_private === false) {
+    const country = countryOf(signals.ip);
+    signals.ip_country = country;
+    if (country !== undefined && shippingCountry !== undefined) signals.ip_country_mismatch = country !== shippingCountry;
+  }
 }

@@ -1,8 +1,10 @@
 // User agents, read with ua-parser-js v1 (MIT; v2 is AGPL, so it stays on 1.x) for the browser, OS and
 // device, plus markers the parser does not classify: headless and automation drivers, HTTP libraries
 // and command-line clients, crawlers. A parse costs ~0.1 ms, so results are kept per user-agent string
-// (a shop sees few distinct ones; a flood of made-up ones only fills the bounded cache).
+// (a shop sees few distinct ones; a flood of made-up ones only fills the bounded cache, which keeps the
+// recently used ones: recent-cache.ts).
 import UAParser from 'ua-parser-js';
+import { RecentCache } from './recent-cache.ts';
 
 export const USER_AGENT_CLASSES = ['browser', 'headless', 'script', 'bot', 'empty', 'other'] as const;
 export type UserAgentClass = (typeof USER_AGENT_CLASSES)[number];
@@ -23,8 +25,7 @@ const SCRIPT =
 const BOT = /bot\b|bot\/|crawler|spider|slurp|facebookexternalhit|preview/i;
 
 const EMPTY: UserAgentInfo = Object.freeze({ class: 'empty', browser: undefined, browserMajor: undefined, os: undefined, device: undefined });
-const CACHE_SIZE = 5_000;
-const cache = new Map<string, UserAgentInfo>();
+const cache = new RecentCache<UserAgentInfo>(5_000);
 
 function parse(ua: string): UserAgentInfo {
   const result = new UAParser(ua).getResult();
@@ -50,13 +51,7 @@ function parse(ua: string): UserAgentInfo {
 
 export function userAgentInfo(ua: string | undefined): UserAgentInfo {
   if (ua === undefined || ua.trim() === '') return EMPTY;
-  let info = cache.get(ua);
-  if (info === undefined) {
-    info = parse(ua.slice(0, 1000));
-    if (cache.size >= CACHE_SIZE) cache.clear();
-    cache.set(ua, info);
-  }
-  return info;
+  return cache.get(ua, (key) => parse(key.slice(0, 1000)));
 }
 
 export function userAgentClass(ua: string | undefined): UserAgentClass {
