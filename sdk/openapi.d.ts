@@ -1226,6 +1226,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/flash-sale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Start a flash sale from the room: its countdown card goes to every viewer
+         * @description Links one of the platform’s flash sales to the room ("3, 2, 1, go"): every viewer gets a critical `flash` frame with the sale’s items, units left, startsAt and the server’s clock (serverNow) to count down against; `flash_countdown` frames follow at 3, 2 and 1 seconds before the start, then the card with phase live and go: true, the card again each second its units change, and the ended card at the end. Joiners get the card in their welcome. Buying is the flash sale’s own purchase (purchasePath).
+         */
+        put: operations["startLiveFlashSale"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms/{roomId}/handover": {
         parameters: {
             query?: never;
@@ -3022,6 +3042,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/store/live/rooms/{roomId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An ended room's messages, oldest first, in pages
+         * @description The replay of a room that ended: its messages as viewers saw them (deleted ones left out), oldest first, `limit` at a time (default 100); pass `nextSince` as `since` for the next page. Read from the room's JetStream history (with NATS) merged with the stored chat, or from the stored chat alone. 409 live_room_state while the room is scheduled or live.
+         */
+        get: operations["getStoreLiveReplay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/store/orders": {
         parameters: {
             query?: never;
@@ -3883,6 +3923,37 @@ export interface components {
             roomId: string | null;
             topUpId: string | null;
         };
+        /** LiveFlashCard */
+        LiveFlashCard: {
+            endsAt: string;
+            items: {
+                currency: string;
+                productId: string;
+                productTitle: string;
+                quantity: number;
+                /** @description Approximate units left, never above the truth */
+                remaining: number;
+                salePrice: number;
+                title: string;
+                variantId: string;
+            }[];
+            name: string;
+            perCustomerLimit: number | null;
+            phase: "upcoming" | "live" | "ended" | "cancelled";
+            /** @description The flash-sales purchase a signed-in customer buys through */
+            purchasePath: string;
+            /** @description Units left over every item */
+            remaining: number;
+            saleId: string;
+            /** @description The server’s clock when the card was made: count down to startsAt by the offset from it, not by the device’s clock */
+            serverNow: string;
+            startsAt: string;
+        };
+        /** LiveFlashLinkInput */
+        LiveFlashLinkInput: {
+            /** Format: uuid */
+            saleId: string;
+        };
         /** LiveGift */
         LiveGift: {
             active: boolean;
@@ -4063,6 +4134,11 @@ export interface components {
                 price: number | null;
                 title: string;
             }[];
+        };
+        /** LiveReplayPage */
+        LiveReplayPage: {
+            items: components["schemas"]["LiveMessage"][];
+            nextSince: string | null;
         };
         /** LiveRoom */
         LiveRoom: {
@@ -11235,6 +11311,105 @@ export interface operations {
             };
             /** @description An RFC 9457 problem; `code` is stable and machine-readable. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startLiveFlashSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveFlashLinkInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveFlashCard"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`, `sale_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_flash_sale_over`, `live_flash_sales_off`, `live_room_state`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19253,6 +19428,69 @@ export interface operations {
             };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStoreLiveReplay: {
+        parameters: {
+            query?: {
+                /** @description Default 100 */
+                limit?: number;
+                /** @description nextSince of the previous page: messages after this id */
+                since?: string;
+            };
+            header?: never;
+            path: {
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveReplayPage"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `live_room_state`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

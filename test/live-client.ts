@@ -20,8 +20,13 @@ export class LiveClient {
   }
 
   /** Opens a socket to the room (headers: host / publishable key, and optionally a customer's bearer token). */
-  static async connect(baseUrl: string, roomId: string, headers: Record<string, string>, query = ''): Promise<LiveClient> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/store/live/rooms/${roomId}/ws${query}`, { headers });
+  static connect(baseUrl: string, roomId: string, headers: Record<string, string>, query = ''): Promise<LiveClient> {
+    return LiveClient.open(`${baseUrl}/store/live/rooms/${roomId}/ws${query}`, headers);
+  }
+
+  /** Opens a socket to any path of the server (the host socket lives under /admin). */
+  static async open(url: string, headers: Record<string, string>): Promise<LiveClient> {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), { headers });
     const client = new LiveClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

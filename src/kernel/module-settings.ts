@@ -50,6 +50,8 @@ export interface LiveEnvSettings {
   fanout: 'nats' | 'local';
   /** First tokens of the room subjects: <prefix>.live.<platform>.<room> (SOUK_LIVE_SUBJECT_PREFIX). */
   subjectPrefix: string;
+  /** Event-loop lag (ms) above which viewers' chat frames are refused unread (SOUK_LIVE_SHED_LAG_MS; 0: never). */
+  shedLagMs: number;
 }
 
 export interface ModuleEnvSettings {
@@ -109,12 +111,22 @@ function liveFanout(env: NodeJS.ProcessEnv): LiveEnvSettings['fanout'] {
   return raw;
 }
 
+/** A whole number of at least 0 (0 switches the behaviour off), or fallback when unset or empty. */
+function wholeEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number (0 or more), got "${raw}"`);
+  return value;
+}
+
 function liveSettings(env: NodeJS.ProcessEnv): LiveEnvSettings {
   return {
     sendQueue: positiveIntEnv(env, 'SOUK_LIVE_SEND_QUEUE', 256),
     highWaterBytes: positiveIntEnv(env, 'SOUK_LIVE_HIGH_WATER_BYTES', 256 * 1024),
     fanout: liveFanout(env),
     subjectPrefix: env.SOUK_LIVE_SUBJECT_PREFIX || 'souk',
+    shedLagMs: wholeEnv(env, 'SOUK_LIVE_SHED_LAG_MS', 100),
   };
 }
 

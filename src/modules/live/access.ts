@@ -34,6 +34,8 @@ const ROOM_NEEDS: Record<string, Need> = {
   [`POST ${ROOM}/cohosts/accept`]: 'invitee',
   [`POST ${ROOM}/handover`]: 'main',
   [`GET ${ROOM}/export`]: 'host',
+  [`GET ${ROOM}/ws`]: 'moderate',
+  [`PUT ${ROOM}/flash-sale`]: 'host',
 };
 /** Platform-wide routes a host may call: creating a room (it becomes the main host) and listing rooms. */
 const HOST_PLATFORM_ROUTES = new Set(['POST /admin/platforms/:platform/live/rooms', 'GET /admin/platforms/:platform/live/rooms']);

@@ -43,6 +43,7 @@ export type ErrorCode =
   | 'slow_mode'
   | 'blocked'
   | 'not_moderator'
+  | 'not_host'
   | 'not_found';
 
 export interface ErrorFrame {
@@ -56,8 +57,8 @@ export const errorFrame = (code: ErrorCode, message: string, ref?: string): Erro
 
 const refOf = (value: unknown): string | undefined => (typeof value === 'string' && value.length <= MAX_REF ? value : undefined);
 
-/** The frame, or the error frame to answer it with. */
-export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame | ErrorFrame {
+/** A text frame's JSON object with its ref (a string of at most 64 characters, else none), or the error frame to answer it with. */
+export function frameObject(data: Buffer, isBinary: boolean): { frame: Record<string, unknown>; ref: string | undefined } | ErrorFrame {
   if (isBinary) return errorFrame('bad_frame', 'Frames are JSON text, not binary.');
   let value: unknown;
   try {
@@ -67,7 +68,14 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame |
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return errorFrame('bad_frame', 'A frame is a JSON object with a "type".');
   const frame = value as Record<string, unknown>;
-  const ref = refOf(frame.ref);
+  return { frame, ref: refOf(frame.ref) };
+}
+
+/** The frame, or the error frame to answer it with. */
+export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame | ErrorFrame {
+  const read = frameObject(data, isBinary);
+  if ('type' in read) return read;
+  const { frame, ref } = read;
   switch (frame.type) {
     case 'ping':
       return { type: 'ping', ...(ref !== undefined ? { ref } : {}) };

@@ -11,6 +11,7 @@ const HISTORY_DAYS = 30;
 /** How far back a loading node reads the stream (the table has everything older). */
 export const HISTORY_WINDOW_MS = 10 * 60_000;
 const TIMEOUT_MS = 5000;
+const FETCH_BATCH = 1000;
 
 export type HistoryEntry = { type: 'message'; message: RoomMessage } | { type: 'deleted'; messageId: string };
 
@@ -18,6 +19,8 @@ export interface RoomHistory {
   append(platformId: string, roomId: string, entry: HistoryEntry): void;
   /** Entries of the room since a time, oldest first. */
   since(platformId: string, roomId: string, fromMs: number): Promise<HistoryEntry[]>;
+  /** Every entry the stream keeps of the room (at most `max`), oldest first: a replay after the room ended. */
+  all(platformId: string, roomId: string, max: number): Promise<HistoryEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,29 @@ export function jetStreamHistory(natsUrl: string, prefix: string, onError: (erro
     });
     return link;
   };
+  /** The room's entries from where `from` says, oldest first, at most `max`, fetched in batches. */
+  const read = async (platformId: string, roomId: string, from: { deliver_policy: DeliverPolicy; opt_start_time?: string }, max: number): Promise<HistoryEntry[]> => {
+    const { js, jsm } = await open();
+    const filter = subject(platformId, roomId);
+    // Nothing on the subject: answer at once rather than wait out a fetch.
+    const last = await jsm.streams.getMessage(stream, { last_by_subj: filter }).catch(() => null);
+    if (!last) return [];
+    const consumer = await js.consumers.get(stream, { filter_subjects: filter, ...from });
+    let pending = Math.min((await consumer.info(true)).num_pending, max);
+    const entries: HistoryEntry[] = [];
+    while (pending > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(pending, FETCH_BATCH), expires: TIMEOUT_MS });
+      let got = 0;
+      for await (const msg of batch) {
+        entries.push(msg.json<HistoryEntry>());
+        got += 1;
+        if (msg.info.pending === 0) return entries;
+      }
+      if (got === 0) break;
+      pending -= got;
+    }
+    return entries;
+  };
   return {
     append(platformId, roomId, entry) {
       const msgID = entry.type === 'message' ? entry.message.id : `deleted-${entry.messageId}`;
@@ -54,22 +80,11 @@ export function jetStreamHistory(natsUrl: string, prefix: string, onError: (erro
         .then(({ js }) => js.publish(subject(platformId, roomId), JSON.stringify(entry), { msgID }))
         .catch(onError);
     },
-    async since(platformId, roomId, fromMs) {
-      const { js, jsm } = await open();
-      const filter = subject(platformId, roomId);
-      // Nothing on the subject: answer at once rather than wait out a fetch.
-      const last = await jsm.streams.getMessage(stream, { last_by_subj: filter }).catch(() => null);
-      if (!last) return [];
-      const consumer = await js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(fromMs).toISOString() });
-      const pending = (await consumer.info(true)).num_pending;
-      const entries: HistoryEntry[] = [];
-      if (pending === 0) return entries;
-      const batch = await consumer.fetch({ max_messages: Math.min(pending, RECENT_MESSAGES * 4), expires: TIMEOUT_MS });
-      for await (const msg of batch) {
-        entries.push(msg.json<HistoryEntry>());
-        if (msg.info.pending === 0) break;
-      }
-      return entries;
+    since(platformId, roomId, fromMs) {
+      return read(platformId, roomId, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(fromMs).toISOString() }, RECENT_MESSAGES * 4);
+    },
+    all(platformId, roomId, max) {
+      return read(platformId, roomId, { deliver_policy: DeliverPolicy.All }, max);
     },
     async stop() {
       const current = link;
@@ -79,8 +94,8 @@ export function jetStreamHistory(natsUrl: string, prefix: string, onError: (erro
   };
 }
 
-/** The table's recent messages with the stream's: one list by id, deletions applied, the latest RECENT_MESSAGES. */
-export function mergeHistory(fromTable: RoomMessage[], fromStream: HistoryEntry[]): RoomMessage[] {
+/** The table's messages with the stream's: one list by id, deletions applied, the latest `keep` (RECENT_MESSAGES). */
+export function mergeHistory(fromTable: RoomMessage[], fromStream: HistoryEntry[], keep = RECENT_MESSAGES): RoomMessage[] {
   const byId = new Map(fromTable.map((m) => [m.id, m]));
   const deleted = new Set<string>();
   for (const entry of fromStream) {
@@ -90,5 +105,5 @@ export function mergeHistory(fromTable: RoomMessage[], fromStream: HistoryEntry[
   return [...byId.values()]
     .filter((m) => !deleted.has(m.id))
     .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-    .slice(-RECENT_MESSAGES);
+    .slice(-keep);
 }

@@ -10,6 +10,7 @@ import { commerceRoutes } from './commerce/routes.ts';
 import { LIVE_COINS, topUpPayee } from './commerce/topups.ts';
 import { liveDocs } from './openapi.ts';
 import { installHostAccess } from './access.ts';
+import { hostSocketRoute } from './host-socket.ts';
 import { LiveModeration } from './moderation-service.ts';
 import { setActingServices } from './moderation-socket.ts';
 import { adminRoutes } from './routes-admin.ts';
@@ -45,8 +46,9 @@ export const liveModule: SoukModule<LiveRuntime> = {
   openapi: { ...liveDocs, ...liveCommerceDocs },
   dependsOn: ['accounts', 'events', 'payments', 'orders', 'catalog', 'inventory'],
   createRuntime: createLiveRuntime,
-  start: async (_ctx, { hub, commerce }) => {
+  start: async (_ctx, { hub, commerce, load }) => {
     await hub.start();
+    load.start();
     commerce.start();
   },
   // After HTTP stopped (the sockets are closed by then): the last likes and chat are written.
@@ -55,13 +57,14 @@ export const liveModule: SoukModule<LiveRuntime> = {
     const live = new LiveService(ctx, runtime);
     installHostAccess(app, ctx);
     await storeRoutes(app, ctx, runtime, live);
+    hostSocketRoute(app, ctx, runtime);
     adminRoutes(app, ctx, live);
     commerceRoutes(app, ctx, runtime);
     const moderation = new LiveModeration(ctx, runtime);
     setActingServices(runtime, { live, moderation });
     moderationRoutes(app, ctx, moderation);
   },
-  subscribe: (ctx, runtime) => subscribePurchaseNotices(ctx, runtime.hub, MODULE_NAME),
+  subscribe: (ctx, runtime) => subscribePurchaseNotices(ctx, runtime.notices, MODULE_NAME),
 };
 
 export type { LiveRuntime } from './runtime.ts';

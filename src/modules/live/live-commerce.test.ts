@@ -10,6 +10,8 @@ import { checkout, createShop, COMMERCE_MODULES, expectProblem, readyCart, regis
 import { LiveClient } from '../../../test/live-client.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { paymentsModule, signedSandboxWebhook } from '../payments/index.ts';
+import { recordPurchase } from './commerce/notices.ts';
+import { liveModule } from './index.ts';
 
 const MODULES = [...COMMERCE_MODULES, 'live'];
 
@@ -341,6 +343,41 @@ eachDatabase('live commerce', (env) => {
       // A second order without the room is not the room's.
       const cartId = await readyCart(a, [{ variantId, quantity: 1 }], { customerToken: buyer.token });
       assert.equal((await checkout(a, cartId, 'not-from-room', { customerToken: buyer.token })).json().liveRoomId, null);
+    });
+
+    it('announces a purchase only after its transaction committed, and never twice for a redelivered order.paid', async () => {
+      const { variantId } = await product(a, 'Tea set', 2500, 10);
+      const roomId = await liveRoom(a);
+      const viewer = await connect(a, roomId);
+      const buyer = await registerCustomer(a);
+      const order = await buyFromRoom(a, buyer.token, variantId, roomId, 'notice-once');
+      await viewer.next((f) => f.type === 'purchase', 'the first notice', 15_000);
+      const live = env.souk.runtimeOf(liveModule);
+      const pdb = env.souk.ctx.platformDb(a.platform.platform.id);
+      // The handler's work as the consumer does it, in a transaction: a redelivery after the commit.
+      const deliver = () => pdb.transaction(async (tx) => {
+        const notice = await recordPurchase(env.souk.ctx, tx, order.id);
+        if (notice) live.notices.after(notice);
+      });
+      await deliver();
+      await deliver();
+      // A first delivery that rolled back after recording (the record is gone with it): nothing is announced.
+      await pdb.execute('delete from live_room_orders where platform_id = $1 and order_id = $2', [order.id]);
+      await assert.rejects(pdb.transaction(async (tx) => {
+        const notice = await recordPurchase(env.souk.ctx, tx, order.id);
+        assert.ok(notice);
+        live.notices.after(notice);
+        throw new Error('the handler failed after recording');
+      }), /the handler failed/);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      assert.equal(viewer.ofType('purchase').length, 1, 'no notice for redeliveries or for a rolled-back handler');
+      // Its redelivery commits: now it is announced, once.
+      await deliver();
+      await viewer.next((f) => f.type === 'purchase' && viewer.ofType('purchase').length === 2, 'the committed redelivery\'s notice', 10_000);
+      await deliver();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(viewer.ofType('purchase').length, 2);
+      assert.equal((await stats(a, roomId)).orders, 1, 'counted once');
     });
 
     it('keeps platforms apart: B cannot pin into A\'s room, read its numbers, or buy into it', async () => {

@@ -8,6 +8,8 @@ export interface LiveMetrics {
   frames: Counter<'outcome'>;
   /** Client frames answered with an error frame, by code. */
   refused: Counter<'code'>;
+  /** Viewers' chat frames refused unread because the event loop lagged (load shedding), by frame type. */
+  shed: Counter<'type'>;
   /**
    * Fan-out: local, from an effect to every viewer's queue here; remote, from the origin node's publish to
    * the same done on this node (includes NATS and the clocks' skew between nodes).
@@ -51,6 +53,12 @@ export function createLiveMetrics(registry: Registry): LiveMetrics & { watchQueu
       registers: [registry],
     }),
     refused: new Counter({ name: 'souk_live_refused_frames_total', help: 'Client frames answered with an error frame, by code', labelNames: ['code'], registers: [registry] }),
+    shed: new Counter({
+      name: 'souk_live_shed_frames_total',
+      help: 'Viewers\' chat frames refused unread while this node\'s event loop lagged (SOUK_LIVE_SHED_LAG_MS), by frame type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
     fanoutSeconds: new Histogram({
       name: 'souk_live_fanout_seconds',
       help: 'Time to hand a room effect to every viewer queue on this node: local (made here) or remote (made on another node, from its publish)',

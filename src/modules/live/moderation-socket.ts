@@ -35,7 +35,7 @@ export async function screenPost(runtime: LiveRuntime, pdb: PlatformDb, channel:
   const screened = filter.screen(text);
   if (screened.blocked) return { code: 'blocked', message: 'The message has a word this platform does not allow.' };
   // Counted only for posts that go out, so a blocked attempt does not start the wait.
-  const wait = channel.guard.slowModeWait(customerId);
+  const wait = await runtime.limits.slowModeWait(channel, customerId);
   if (wait > 0) return { code: 'slow_mode', message: `Slow mode: wait ${wait} s before your next message.` };
   return { text: screened.text };
 }
@@ -65,7 +65,8 @@ export async function moderateFromSocket(
   }
 }
 
-function act(acting: ActingServices, pdb: PlatformDb, roomId: string, frame: ModerateFrame, actor: { id: string; platformWide: boolean }): Promise<ModerationEntry> {
+/** One moderate frame's action through the services, recorded with `actor` (a customer moderator, or a host's socket). */
+export function act(acting: ActingServices, pdb: PlatformDb, roomId: string, frame: ModerateFrame, actor: { id: string; platformWide: boolean }): Promise<ModerationEntry> {
   const { live, moderation } = acting;
   const customerId = frame.customerId!;
   const reason = frame.reason !== undefined ? { reason: frame.reason } : {};

@@ -115,6 +115,14 @@ const roomDocs: OperationDocs = {
     description: 'Rooms live now, then upcoming ones soonest first (at most 100). Join one with a WebSocket at `/store/live/rooms/{roomId}/ws`.',
   },
   'GET /store/live/rooms/{roomId}': { operationId: 'getStoreLiveRoom', description: 'One room of this platform, whatever its state.', problems: ROOM },
+  'GET /store/live/rooms/{roomId}/replay': {
+    operationId: 'getStoreLiveReplay',
+    description:
+      'The replay of a room that ended: its messages as viewers saw them (deleted ones left out), oldest first, `limit` at a time (default 100); ' +
+      'pass `nextSince` as `since` for the next page. Read from the room\'s JetStream history (with NATS) merged with the stored chat, or from the ' +
+      'stored chat alone. 409 live_room_state while the room is scheduled or live.',
+    problems: { ...ROOM, 409: ['live_room_state'] },
+  },
 };
 
 /** Every admin route of one room may answer a host that does not run the room (access.ts). */

@@ -10,7 +10,8 @@ import { errorResponses } from '../../kernel/http/schemas.ts';
 import { MAX_FRAME_BYTES } from './frames.ts';
 import { findRoom, listLiveAndUpcoming } from './rooms.ts';
 import { roomNotFound } from './problems.ts';
-import { Room, RoomList, StoreRoomParams } from './schemas.ts';
+import { replayPage } from './replay.ts';
+import { ReplayPage, ReplayQuery, Room, RoomList, StoreRoomParams } from './schemas.ts';
 import type { LiveRuntime } from './runtime.ts';
 import type { LiveService } from './service.ts';
 import { openViewerSocket } from './socket.ts';
@@ -52,6 +53,10 @@ export async function storeRoutes(app: FastifyInstance, ctx: ModuleContext, runt
     if (!room) throw roomNotFound(request.params.roomId);
     return live.view(room);
   });
+
+  r.get('/store/live/rooms/:roomId/replay', {
+    schema: doc('An ended room\'s messages, oldest first, in pages', { params: StoreRoomParams, querystring: ReplayQuery, response: { 200: ReplayPage, ...errorResponses(400, 404, 409) } }),
+  }, async (request) => replayPage(pdb(request), runtime, request.params.roomId, request.query));
 
   // The socket (hidden from the OpenAPI document: it is not an HTTP operation). Protocol: frames.ts.
   app.get('/store/live/rooms/:roomId/ws', { websocket: true, schema: { params: StoreRoomParams, querystring: SocketQuery } }, (socket, request) =>

@@ -1,11 +1,15 @@
 // What the live module keeps per process: the room hub, the chat writer, the posting limiter, metrics.
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { LiveEnvSettings } from '../../kernel/module-settings.ts';
-import { memoryRateLimiter, type RateLimiter } from '../../kernel/rate-limit.ts';
+import { closeRedis, createRedis, type RedisClient } from '../../kernel/redis.ts';
 import { newId } from '../../kernel/ids.ts';
 import { CommerceRuntime } from './commerce/runtime.ts';
+import { FlashClock } from './commerce/flash-card.ts';
+import { NoticeAnnouncer } from './commerce/notices.ts';
+import { ReplayCache } from './replay.ts';
 import { inProcessFanout } from './hub/fanout.ts';
 import { RoomHub } from './hub/hub.ts';
+import { LagMonitor } from './hub/lag.ts';
 import { natsFanout } from './nats-fanout.ts';
 import { ChatWriter, recentMessages } from './messages.ts';
 import { createLiveMetrics, type LiveMetrics } from './metrics.ts';
@@ -15,13 +19,16 @@ import { KeywordCache } from './keywords.ts';
 import { restrictions } from './moderation.ts';
 import { customerModerators } from './staff.ts';
 import { addLikes, findRoom } from './rooms.ts';
+import { memoryChatLimits, redisChatLimits, type ChatLimits } from './limits.ts';
 
 export interface LiveRuntime {
   settings: LiveEnvSettings;
   hub: RoomHub;
   writer: ChatWriter;
-  /** Chat posts per customer and room (in process: a customer's sockets of one room share a node's count). */
-  postLimiter: RateLimiter;
+  /** Chat posts per customer and room, and slow mode: through Redis with REDIS_URL, else per process (limits.ts). */
+  limits: ChatLimits;
+  /** The Redis connection of the limits, when REDIS_URL is set. */
+  redis?: RedisClient;
   metrics: LiveMetrics;
   /** Card clicks, peaks and pinned-card refresh (commerce/runtime.ts). */
   commerce: CommerceRuntime;
@@ -29,6 +36,14 @@ export interface LiveRuntime {
   keywords: KeywordCache;
   /** Room history in JetStream, with NATS (history.ts). */
   history?: RoomHistory;
+  /** This node's event-loop lag: above SOUK_LIVE_SHED_LAG_MS viewers' chat frames are shed (hub/lag.ts). */
+  load: LagMonitor;
+  /** Flash sales linked to rooms from this node: their countdowns and stock cards (commerce/flash-card.ts). */
+  flash: FlashClock;
+  /** Purchase notices sent after their consumer's transaction committed, once (commerce/notices.ts). */
+  notices: NoticeAnnouncer;
+  /** Ended rooms' replays merged from the stream and the table, for a minute (replay.ts). */
+  replays: ReplayCache;
 }
 
 export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
@@ -71,21 +86,31 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
     observeFanout: (path, seconds) => metrics.fanoutSeconds.observe({ path }, seconds),
   }, fanout, newId());
   metrics.watchQueues(() => hub.queueDepths());
+  const redis = ctx.config.redisUrl ? createRedis(ctx.config, { onError: (error) => onError(error, { during: 'live redis' }) }) : undefined;
   return {
     settings,
     hub,
     writer,
-    postLimiter: memoryRateLimiter(),
+    limits: redis ? redisChatLimits(redis, ctx.config.redisKeyPrefix) : memoryChatLimits(),
+    ...(redis ? { redis } : {}),
     metrics,
     commerce: new CommerceRuntime(ctx),
     keywords: new KeywordCache(),
+    load: new LagMonitor(settings.shedLagMs),
+    flash: new FlashClock(ctx, hub),
+    notices: new NoticeAnnouncer(ctx, hub),
+    replays: new ReplayCache(),
     ...(history ? { history } : {}),
   };
 }
 
 export async function stopLiveRuntime(runtime: LiveRuntime): Promise<void> {
+  runtime.load.stop();
+  runtime.flash.stop();
+  runtime.notices.stop();
   await runtime.hub.stop();
   await runtime.commerce.stop();
   await runtime.writer.flush();
   await runtime.history?.stop();
+  if (runtime.redis) await closeRedis(runtime.redis);
 }

@@ -75,6 +75,18 @@ export const Message = Type.Object(
 );
 export type Message = Static<typeof Message>;
 
+export const ReplayQuery = Type.Object(
+  {
+    since: Type.Optional(Type.String({ format: 'uuid', description: 'nextSince of the previous page: messages after this id' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'Default 100' })),
+  },
+  { additionalProperties: false },
+);
+export const ReplayPage = Type.Object(
+  { items: Type.Array(Message), nextSince: Nullable(Type.String({ description: 'since of the next page; null on the last page' })) },
+  { title: 'LiveReplayPage' },
+);
+
 export const MuteInput = Type.Object(
   {
     customerId: Uuid,

@@ -14,6 +14,9 @@ export const platformSettingsSchema = Type.Object(
     maxMessageLength: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000, description: 'Characters in one chat message (default 200)' })),
     postsPerWindow: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Chat messages one customer may post per window (default 5)' })),
     postWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'The window of postsPerWindow (default 10)' })),
+    coinPrice: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Minor units of the platform\'s default currency one coin costs (default 1); new top-ups use it' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -37,4 +40,9 @@ export function roomPolicy(platformSettings: Record<string, unknown> | undefined
     postsPerWindow: own.postsPerWindow ?? 5,
     postWindowMs: (own.postWindowSeconds ?? 10) * 1000,
   };
+}
+
+/** Minor units of the platform's default currency one coin costs (settings.live.coinPrice, default 1). */
+export function coinPriceOf(platformSettings: Record<string, unknown> | undefined): number {
+  return ((platformSettings?.[MODULE_NAME] ?? {}) as PlatformLiveSettings).coinPrice ?? 1;
 }

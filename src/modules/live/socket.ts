@@ -10,6 +10,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { platformOf } from '../../kernel/http/tenancy.ts';
 import { customerByToken, type Customer } from '../accounts/customer-service.ts';
 import { CommerceSocket, type CommerceSession } from './commerce/socket.ts';
+import { FrameRate, slowDownMessage } from './frame-rate.ts';
 import { cleanText, errorFrame, parseClientFrame, type ClientFrame, type ErrorCode } from './frames.ts';
 import { CLOSE_KICKED } from './hub/effects.ts';
 import { encodeFrame, type Lane } from './hub/lanes.ts';
@@ -24,10 +25,6 @@ import type { LiveRuntime } from './runtime.ts';
 import { actingServices, isBannedHere, moderateFromSocket, screenPost } from './moderation-socket.ts';
 import { roomPolicy, type RoomPolicy } from './settings.ts';
 
-/** Frames a socket may send per second; beyond, they are ignored (one slow_down error), and far beyond, it is closed. */
-const FRAMES_PER_SECOND = 100;
-const CLOSE_AFTER_FRAMES_PER_SECOND = 400;
-
 export const CLOSE_POLICY = 1008;
 export const CLOSE_NO_ROOM = 4404;
 export const CLOSE_BAD_TOKEN = 4401;
@@ -41,7 +38,7 @@ class ViewerSession {
   private channel: RoomChannel | undefined;
   private viewer: Viewer | undefined;
   private inbox: Promise<void> = Promise.resolve();
-  private window = { startedAt: Date.now(), frames: 0, warned: false };
+  private readonly rate = new FrameRate();
   private alive = true;
   private stopHeartbeat: (() => void) | undefined;
 
@@ -116,19 +113,14 @@ class ViewerSession {
   }
 
   private receive(data: Buffer, isBinary: boolean): void {
-    const now = Date.now();
-    if (now - this.window.startedAt >= 1000) this.window = { startedAt: now, frames: 0, warned: false };
-    this.window.frames += 1;
-    if (this.window.frames > CLOSE_AFTER_FRAMES_PER_SECOND) {
-      this.socket.close(CLOSE_POLICY, 'too many frames');
-      return;
-    }
-    if (this.window.frames > FRAMES_PER_SECOND) {
-      if (!this.window.warned) this.fail('slow_down', `At most ${FRAMES_PER_SECOND} frames a second; later frames of this second were ignored.`);
-      this.window.warned = true;
-      return;
-    }
+    const verdict = this.rate.hit();
+    if (verdict === 'close') return this.socket.close(CLOSE_POLICY, 'too many frames');
+    if (verdict === 'warn') this.fail('slow_down', slowDownMessage);
+    if (verdict !== 'ok') return;
     const frame = parseClientFrame(data, isBinary);
+    // A lagging node refuses chat unread (no rate limit, filter, write or fan-out), so host, system, gift
+    // and purchase frames, which are never shed, keep the loop's time (hub/lag.ts).
+    if ((frame.type === 'post' || frame.type === 'custom') && this.runtime.load.overloaded()) return this.shed(frame.type, frame.ref);
     // One frame at a time, in order, after the join.
     this.inbox = this.inbox
       .then(() => (frame.type === 'error' ? this.reply(frame) : this.handle(frame)))
@@ -181,7 +173,7 @@ class ViewerSession {
     if ([...text].length > this.policy.maxMessageLength) return this.fail('too_long', `Messages are at most ${this.policy.maxMessageLength} characters.`, ref);
     if (channel.room.state !== 'live') return this.fail('room_not_live', `The room is ${channel.room.state}; chat is open while it is live.`, ref);
     if (channel.isMuted(customer.id)) return this.fail('muted', 'A moderator muted you in this room.', ref);
-    const wait = await this.runtime.postLimiter.hit(`${this.platform.id}:${channel.room.id}:${customer.id}`, this.policy.postsPerWindow, this.policy.postWindowMs / 1000);
+    const wait = await this.runtime.limits.posts.hit(`${this.platform.id}:${channel.room.id}:${customer.id}`, this.policy.postsPerWindow, this.policy.postWindowMs / 1000);
     if (wait > 0) return this.fail('rate_limited', `Too many messages; wait ${wait} s.`, ref);
     const screened = await screenPost(this.runtime, this.pdb, channel, customer.id, text);
     if ('code' in screened) return this.fail(screened.code, screened.message, ref);
@@ -200,6 +192,12 @@ class ViewerSession {
   private fail(code: ErrorCode, message: string, ref?: string): void {
     this.runtime.metrics.refused.inc({ code });
     this.reply(errorFrame(code, message, ref));
+  }
+
+  /** A chat frame refused under load: counted, and the poster told to try again (high lane: not sampled away). */
+  private shed(type: 'post' | 'custom', ref: string | undefined): void {
+    this.runtime.metrics.shed.inc({ type });
+    this.reply(errorFrame('busy', 'The room is very busy; your message was not sent. Try again in a moment.', ref), 'high');
   }
 
   private refuse(code: ErrorCode, message: string, closeCode: number): void {

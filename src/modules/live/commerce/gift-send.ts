@@ -13,7 +13,7 @@ import { getGift } from './gifts.ts';
 import { shownName } from './names.ts';
 import { giftNotFound, keyReused } from './problems.ts';
 import type { GiftSent } from './schemas.ts';
-import { COIN_PRICE } from './topups.ts';
+import { coinPriceOf } from '../settings.ts';
 
 export interface GiftOrder {
   roomId: string;
@@ -34,7 +34,7 @@ export async function sendGift(ctx: ModuleContext, hub: RoomHub, platform: Platf
     accountId: customer.id,
     email: customer.email,
     accountCreatedAt: customer.createdAt,
-    amount: cost * COIN_PRICE,
+    amount: cost * coinPriceOf(platform.settings),
     currency: platform.defaultCurrency,
   });
   const { entry, replayed } = await pdb.transaction((tx) =>

@@ -43,6 +43,15 @@ export const liveCommerceDocs: OperationDocs = {
       'checkout with `liveRoomId`, which attributes the order to the room.',
     problems: { 404: ['live_room_not_found', 'live_product_not_found'], 409: ['live_room_state'] },
   },
+  [`PUT ${rooms}/{roomId}/flash-sale`]: {
+    operationId: 'startLiveFlashSale',
+    description:
+      'Links one of the platform’s flash sales to the room ("3, 2, 1, go"): every viewer gets a critical `flash` frame with the sale’s items, units left, ' +
+      'startsAt and the server’s clock (serverNow) to count down against; `flash_countdown` frames follow at 3, 2 and 1 seconds before the start, ' +
+      'then the card with phase live and go: true, the card again each second its units change, and the ended card at the end. Joiners get the card ' +
+      'in their welcome. Buying is the flash sale’s own purchase (purchasePath).',
+    problems: { 404: ['live_room_not_found', 'sale_not_found'], 409: ['live_room_state', 'live_flash_sales_off', 'live_flash_sale_over'] },
+  },
   [`DELETE ${rooms}/{roomId}/card`]: { operationId: 'unpinLiveProductCard', description: 'Unpins the card: viewers get a `card` frame with card null.', problems: ROOM },
   [`GET ${rooms}/{roomId}/stats`]: {
     operationId: 'getLiveRoomStats',

@@ -11,6 +11,9 @@ export const liveCommerceProblemCodes = [
   'live_product_not_found',
   'live_message_type_not_found',
   'live_message_schema_invalid',
+  'live_flash_sales_off',
+  'live_flash_sale_over',
+  'live_refund_coins_spent',
 ] as const;
 
 const problem = problemMaker(liveCommerceProblemCodes);
@@ -25,3 +28,5 @@ export const topUpNotFound = (id: string) => problem(404, 'live_top_up_not_found
 export const productNotFound = (id: string) => problem(404, 'live_product_not_found', `There is no product ${id} on this platform.`);
 export const messageTypeNotFound = (name: string) => problem(404, 'live_message_type_not_found', `This platform defines no live message type "${name}".`);
 export const messageSchemaInvalid = (detail: string) => problem(422, 'live_message_schema_invalid', `The JSON schema does not compile: ${detail}`);
+export const flashSalesOff = () => problem(409, 'live_flash_sales_off', 'Flash sales are not switched on for this platform.');
+export const flashSaleOver = (saleId: string, phase: string) => problem(409, 'live_flash_sale_over', `Flash sale ${saleId} is ${phase}; link an upcoming or live sale.`, { phase });

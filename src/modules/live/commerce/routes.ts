@@ -30,6 +30,8 @@ import {
   MessageTypeInput,
   MessageTypeList,
   MessageTypeParams,
+  FlashCard,
+  FlashLinkInput,
   PinInput,
   ProductCard,
   RoomParams,
@@ -125,6 +127,10 @@ export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, runtime
   admin.r.put(`${room}/card`, {
     schema: admin.doc('Pin a product card in the room (replaces the pinned one)', { params: RoomParams, body: PinInput, response: { 200: ProductCard, ...errorResponses(400, 401, 403, 404, 409) } }),
   }, async (request) => pinCard(ctx, hub, platformOf(request), request.params.roomId, request.body.productId.toLowerCase()));
+
+  admin.r.put(`${room}/flash-sale`, {
+    schema: admin.doc('Start a flash sale from the room: its countdown card goes to every viewer', { params: RoomParams, body: FlashLinkInput, response: { 200: FlashCard, ...errorResponses(400, 401, 403, 404, 409) } }),
+  }, async (request) => runtime.flash.link(platformOf(request), request.params.roomId, request.body.saleId.toLowerCase()));
 
   admin.r.delete(`${room}/card`, {
     schema: admin.doc('Unpin the room’s product card', { params: RoomParams, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } }),

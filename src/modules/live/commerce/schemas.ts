@@ -147,6 +147,35 @@ export type ProductCard = Static<typeof ProductCard>;
 
 export const PinInput = Type.Object({ productId: Uuid }, { title: 'LivePinInput', additionalProperties: false });
 
+export const FlashLinkInput = Type.Object({ saleId: Uuid }, { title: 'LiveFlashLinkInput', additionalProperties: false });
+
+export const FlashCard = Type.Object(
+  {
+    saleId: Type.String(),
+    name: Type.String(),
+    phase: Type.Union([Type.Literal('upcoming'), Type.Literal('live'), Type.Literal('ended'), Type.Literal('cancelled')]),
+    startsAt: Type.String(),
+    endsAt: Type.String(),
+    serverNow: Type.String({ description: 'The server’s clock when the card was made: count down to startsAt by the offset from it, not by the device’s clock' }),
+    perCustomerLimit: Nullable(Type.Integer()),
+    items: Type.Array(
+      Type.Object({
+        variantId: Type.String(),
+        productId: Type.String(),
+        title: Type.String(),
+        productTitle: Type.String(),
+        salePrice: Type.Integer(),
+        currency: Type.String(),
+        quantity: Type.Integer(),
+        remaining: Type.Integer({ description: 'Approximate units left, never above the truth' }),
+      }),
+    ),
+    remaining: Type.Integer({ description: 'Units left over every item' }),
+    purchasePath: Type.String({ description: 'The flash-sales purchase a signed-in customer buys through' }),
+  },
+  { title: 'LiveFlashCard' },
+);
+
 export const RoomStats = Type.Object(
   {
     viewers: Type.Integer({ description: 'Concurrent viewers now, all nodes (as the answering node knows them)' }),

@@ -8,6 +8,7 @@ import type { Customer } from '../../accounts/customer-service.ts';
 import type { RoomHub } from '../hub/hub.ts';
 import type { RoomChannel } from '../hub/room-channel.ts';
 import { CARD, cardFrame, pinnedCard } from './cards.ts';
+import { FLASH, flashFrame, linkedFlashCard, type FlashCard } from './flash-card.ts';
 import type { CommerceRuntime } from './runtime.ts';
 import type { CommerceErrorCode, CommerceFrame } from './frames.ts';
 import { sendGift } from './gift-send.ts';
@@ -58,11 +59,18 @@ export class CommerceSocket {
     const card = await pinnedCard(this.ctx, this.platform, channel.room.id);
     // A pin that arrived while this was reading wins.
     if (!channel.kept.has(CARD)) channel.kept.set(CARD, cardFrame(card));
+    if (channel.kept.has(FLASH)) return;
+    const flash = await linkedFlashCard(this.ctx, this.platform, channel.room.id);
+    if (!channel.kept.has(FLASH)) channel.kept.set(FLASH, flashFrame(flash));
   }
 
-  /** What the welcome frame adds: the pinned card (or null). */
-  welcome(channel: RoomChannel): { card: unknown } {
-    return { card: (channel.kept.get(CARD) as { card: unknown } | undefined)?.card ?? null };
+  /** What the welcome frame adds: the pinned card and the linked flash sale's card (null when none), on the server's clock now. */
+  welcome(channel: RoomChannel): { card: unknown; flash: unknown } {
+    const flash = (channel.kept.get(FLASH) as { card: FlashCard | null } | undefined)?.card ?? null;
+    return {
+      card: (channel.kept.get(CARD) as { card: unknown } | undefined)?.card ?? null,
+      flash: flash && { ...flash, serverNow: new Date().toISOString() },
+    };
   }
 
   async handle(frame: CommerceFrame, session: CommerceSession): Promise<void> {

@@ -8,13 +8,12 @@ import { iso } from '../../../kernel/cursor.ts';
 import { newId } from '../../../kernel/ids.ts';
 import { paymentsModule } from '../../payments/index.ts';
 import { providerNotAvailable, startPayment, type PaymentPayee } from '../../payments/service.ts';
+import { coinPriceOf } from '../settings.ts';
 import { changeCoins } from './coins.ts';
 import { keyReused, paymentsOff } from './problems.ts';
 import type { TopUp, TopUpInput } from './schemas.ts';
 
 export const LIVE_COINS = 'live_coins';
-/** Minor units of the platform's default currency one coin costs. */
-export const COIN_PRICE = 1;
 
 interface TopUpRow {
   id: string;
@@ -53,7 +52,7 @@ export async function startTopUp(ctx: ModuleContext, platform: Platform, custome
   const inserted = await pdb.maybeOne<TopUpRow>(
     `insert into live_coin_topups (platform_id, id, customer_id, coins, amount, currency, idempotency_key) values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (platform_id, customer_id, idempotency_key) do nothing returning ${COLUMNS}`,
-    [newId(), customerId, input.coins, input.coins * COIN_PRICE, platform.defaultCurrency, key ?? null],
+    [newId(), customerId, input.coins, input.coins * coinPriceOf(platform.settings), platform.defaultCurrency, key ?? null],
   );
   const row = inserted ?? (await pdb.maybeOne<TopUpRow>(`select ${COLUMNS} from live_coin_topups where platform_id = $1 and customer_id = $2 and idempotency_key = $3`, [customerId, key]))!;
   if (row.coins !== input.coins) throw keyReused(key ?? '');
