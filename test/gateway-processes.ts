@@ -1,6 +1,7 @@
 // Child processes for the gateway tests: started with an environment, ready when a line of their output
 // matches (the capture is the port), stopped with SIGTERM (or killed by the test).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface Started {
   port: number;
@@ -66,5 +67,16 @@ export async function httpRequest(port: number, method: string, path: string, he
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A TCP port free right now on 127.0.0.1 (for processes that must be told their port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
   });
 }
