@@ -1,4 +1,4 @@
-// souk start | migrate | platform | events | flash-sale | live | risk | secrets | login | logout | help
+// souk start | migrate | platform | events | flash-sale | live | risk | secrets | gateway | canary | login | logout | help
 // Each command's module is imported only when it runs, so `souk --help` loads none of the server.
 import { defaultServerUrl } from './api-client.ts';
 
@@ -13,6 +13,8 @@ const usage = (): string => `Usage: souk <command>
   live watch <roomId>                join a live room as a viewer and print it (--token to chat too)
   risk …                             policies, shadow, lists, decisions, backtests (souk risk help)
   secrets generate-key|status|rotate the key sealing stored secrets: a new one, what it seals, re-seal after a change
+  gateway                            run the canary gateway in front of API tracks (souk gateway help)
+  canary …                           routing policies of the gateway: set, status, rollback, dry-run (souk canary help)
   login [--url URL] / logout         save an admin session for --url commands / end and delete it
   help                               this text (every command also takes help or --help)
 
@@ -42,6 +44,10 @@ async function run(): Promise<number> {
       return (await import('./risk.ts')).riskCommand(rest);
     case 'secrets':
       return (await import('./secrets.ts')).secretsCommand(rest);
+    case 'gateway':
+      return (await import('./gateway.ts')).gatewayCommand(rest);
+    case 'canary':
+      return (await import('./canary.ts')).canaryCommand(rest);
     case 'login':
       return (await import('./session.ts')).loginCommand(rest);
     case 'logout':
@@ -60,7 +66,7 @@ async function run(): Promise<number> {
 
 run().then(
   (code) => {
-    if (code !== 0 || command !== 'start') process.exit(code);
+    if (code !== 0 || (command !== 'start' && command !== 'gateway')) process.exit(code);
   },
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

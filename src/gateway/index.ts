@@ -1,0 +1,105 @@
+// The gateway role: a reverse proxy in front of Souk API processes grouped into release tracks, routing
+// each request by the active policy (policy.ts, decide.ts), with its policy API under /_gateway/
+// (admin.ts). It is not a commerce module: it owns no platform data and loads none of the server.
+import http from 'node:http';
+import Fastify from 'fastify';
+import { openDatabase } from '../kernel/db/open.ts';
+import type { Database } from '../kernel/db/types.ts';
+import { loadActive, registerAdminRoutes } from './admin.ts';
+import type { GatewayOptions } from './config.ts';
+import { compilePolicy, type Decide, type DecideOptions } from './decide.ts';
+import { checkPolicy, type PolicyDocument } from './policy.ts';
+import { Tracks } from './pools.ts';
+import { createProxy } from './proxy.ts';
+import { ensureSchema, type Activation } from './store.ts';
+
+export type { GatewayOptions } from './config.ts';
+
+export interface Gateway {
+  url: string;
+  close(): Promise<void>;
+  /** The activation this node runs now (undefined: the built-in default, all to the fallback track). */
+  activeVersion(): number | undefined;
+}
+
+/** Before any version is activated: everything to the fallback track. */
+export const defaultPolicy = (fallback: string): PolicyDocument => ({ rules: [], default: { [fallback]: 100 } });
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const fallbackTrack = options.fallbackTrack ?? 'stable';
+  if (!options.tracks[fallbackTrack]) throw new Error(`The fallback track "${fallbackTrack}" is not among the configured tracks (${Object.keys(options.tracks).join(', ')}).`);
+  const tracks = new Tracks(options.tracks, options.ejectMs ?? 5000);
+  const decideOptions: DecideOptions = { customerHeader: options.customerHeader };
+  const db: Database = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? './data-gateway', databasePoolSize: 2 });
+  await ensureSchema(db);
+
+  let current: { decide: Decide; document: PolicyDocument; activation?: Activation } = { decide: compilePolicy(defaultPolicy(fallbackTrack), decideOptions), document: defaultPolicy(fallbackTrack) };
+  const refresh = async () => {
+    const active = await loadActive(db);
+    if (!active || active.activation.id === current.activation?.id) return;
+    // A version stored by a node with other tracks may name one this node lacks: keep the running policy.
+    if (checkPolicy(active.document, tracks.names())) return;
+    current = { decide: compilePolicy(active.document, decideOptions), document: active.document, activation: active.activation };
+  };
+  await refresh();
+  let polling = false;
+  const poller = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    refresh()
+      .catch(() => undefined)
+      .finally(() => {
+        polling = false;
+      });
+  }, options.pollMs ?? 250);
+
+  const stats = new Map<string, { requests: number; errors: number }>();
+  const proxy = createProxy({
+    tracks,
+    decide: () => current.decide,
+    fallbackTrack,
+    retries: options.retries ?? 2,
+    trustedProxies: options.trustedProxies ?? [],
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000,
+    stats,
+  });
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 512 * 1024,
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (req.url?.startsWith('/_gateway/')) handler(req, res);
+        else void proxy.handle(req, res);
+      });
+      server.on('upgrade', proxy.upgrade);
+      server.keepAliveTimeout = 65_000;
+      return server;
+    },
+  });
+  registerAdminRoutes(app, {
+    db,
+    tracks,
+    adminToken: options.adminToken,
+    authUrl: options.authUrl ?? options.tracks[fallbackTrack]![0],
+    decideOptions,
+    current: () => current,
+    refresh,
+    stats,
+  });
+  await tracks.startHealthChecks(options.healthIntervalMs ?? 1000);
+  const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const url = address.replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
+
+  return {
+    url,
+    activeVersion: () => current.activation?.version,
+    async close() {
+      clearInterval(poller);
+      app.server.closeAllConnections();
+      await app.close();
+      await tracks.close();
+      await db.close();
+    },
+  };
+}
