@@ -70,7 +70,7 @@ for (const overlay of ['small', 'large']) {
         for (const [label, value] of Object.entries(d.spec.selector.matchLabels)) assert.equal(d.spec.template.metadata.labels[label], value, `${d.metadata.name} selects its own pods`);
         const container = pod.containers[0] as IContainer;
         assert.equal(container.image, 'ghcr.io/example/souk:0.1.0');
-        assert.deepEqual(container.args, ['start']);
+        assert.equal(container.args?.[0], 'start');
         assert.ok(container.resources?.requests?.cpu && container.resources.requests.memory && container.resources.limits?.memory, `${d.metadata.name} has requests and a memory limit`);
         const port = container.ports?.find((p) => p.name === 'http');
         assert.equal(port?.containerPort, Number(config.PORT));
@@ -80,9 +80,11 @@ for (const overlay of ['small', 'large']) {
         const pause = Number(container.lifecycle?.preStop?.exec?.command?.at(-1) ?? 0);
         assert.ok((pod.terminationGracePeriodSeconds ?? 30) * 1000 > Number(config.SOUK_SHUTDOWN_TIMEOUT_MS) + pause * 1000, `${d.metadata.name}: grace period too short for the drain`);
       }
-      const role = (name: string) => deployments.find((d) => d.metadata.name === name)!.spec.template.spec.containers[0]!.env!.find((e) => e.name === 'SOUK_EVENTS_WORKER')?.value;
-      assert.equal(role('souk-api'), '0');
-      assert.equal(role('souk-worker'), '1');
+      // Each Deployment runs its role (`souk start --role`), with no older SOUK_EVENTS_WORKER switch beside it.
+      const container = (name: string) => deployments.find((d) => d.metadata.name === name)!.spec.template.spec.containers[0]!;
+      assert.deepEqual(container('souk-api').args, ['start', '--role', 'api']);
+      assert.deepEqual(container('souk-worker').args, ['start', '--role', 'worker']);
+      for (const name of ['souk-api', 'souk-worker']) assert.equal(container(name).env?.find((e) => e.name === 'SOUK_EVENTS_WORKER'), undefined);
     });
 
     it('scales the API with an HPA, protects both roles with PDBs, and exposes the API through Service and Ingress', () => {

@@ -136,9 +136,11 @@ describe('deploy/compose.yaml', () => {
       assert.match(e.SOUK_SECRET_KEY!, /^\$\{SOUK_SECRET_KEY:\?/, 'the key comes from the operator, never from the file');
       assert.match(e.SOUK_METRICS_TOKEN!, /^\$\{SOUK_METRICS_TOKEN:\?/);
     }
-    assert.equal(env('api-1').SOUK_EVENTS_WORKER, '0');
-    assert.equal(env('api-2').SOUK_EVENTS_WORKER, '0');
-    assert.equal(env('worker').SOUK_EVENTS_WORKER, '1');
+    // Each node runs its role (`souk start --role`), with no older SOUK_EVENTS_WORKER switch beside it.
+    assert.deepEqual(services['api-1']!.command, ['start', '--role', 'api']);
+    assert.deepEqual(services['api-2']!.command, ['start', '--role', 'api']);
+    assert.deepEqual(services.worker!.command, ['start', '--role', 'worker']);
+    for (const [name] of souk) assert.equal(env(name).SOUK_EVENTS_WORKER, undefined, name);
     assert.deepEqual(nodes.filter(([name]) => env(name).SOUK_SEED_DEMO === '1').map(([name]) => name), ['worker'], 'one node seeds the demo');
   });
 

@@ -81,8 +81,7 @@ export async function startCommand(args: string[]): Promise<number> {
   watchNpmParent(stop);
 
   let seeded = false;
-  // The demo is seeded by a node that serves the API (a worker starting alongside would race it).
-  if (config.seedDemo && config.role !== 'worker' && souk.ctx.platforms.all().length === 0) {
+  if (config.seedDemo && souk.ctx.platforms.all().length === 0) {
     await seedDemo(souk);
     seeded = true;
   }

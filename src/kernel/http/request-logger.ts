@@ -7,7 +7,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js';
 import type { LevelWithSilentOrString } from 'pino';
 import { kTraceBound } from '../log-trace.ts';
-import { logIdsOf } from '../otel.ts';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -29,7 +28,8 @@ export class RequestLogger implements FastifyBaseLogger {
 
   private materialize(): FastifyBaseLogger {
     if (this.real === undefined) {
-      const child = this.parent.child({ ...this.bindings, ...logIdsOf(this.traceparent) }, this.options);
+      // The request's traceparent is one Souk made (00-<32 hex>-<16 hex>-<2 hex>): slice it, no parse.
+      const child = this.parent.child({ ...this.bindings, trace_id: this.traceparent.slice(3, 35), span_id: this.traceparent.slice(36, 52) }, this.options);
       (child as unknown as { [kTraceBound]: boolean })[kTraceBound] = true;
       this.real = child;
     }
