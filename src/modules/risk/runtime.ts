@@ -16,6 +16,7 @@ import { CounterSync } from './signals/velocity-redis.ts';
 import { AccountLinks } from './signals/links.ts';
 import { openGeoIp, type CountryOf } from './signals/geo.ts';
 import { fillDeferredSignals } from './signals/extract.ts';
+import { HistoryCache } from './history.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { currentVersions, listEntries } from './store.ts';
 import { shadowPolicies } from './shadow-store.ts';
@@ -26,6 +27,8 @@ const SWEEP_MS = 60_000;
 
 export class RiskRuntime {
   readonly counters = new SlidingCounters();
+  /** Account order histories read for decisions (history.ts), cached for HISTORY_TTL_MS. */
+  readonly history = new HistoryCache();
   /** Accounts seen per device, IP and address on this node (signals/links.ts). */
   readonly links = new AccountLinks();
   /** The IP's country, when SOUK_RISK_GEOIP_FILE names a MaxMind database (opened at start). */
@@ -132,6 +135,7 @@ export class RiskRuntime {
     this.invalidate();
     this.counters.clear();
     this.links.clear();
+    this.history.clear();
     this.spentChallenges.clear();
   }
 }
