@@ -14,6 +14,7 @@ import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import { CounterSync } from './signals/velocity-redis.ts';
 import { AccountLinks } from './signals/links.ts';
+import { LinkSync } from './signals/links-redis.ts';
 import { openGeoIp, type CountryOf } from './signals/geo.ts';
 import { fillDeferredSignals } from './signals/extract.ts';
 import { HistoryCache } from './history.ts';
@@ -47,6 +48,8 @@ export class RiskRuntime {
   private redis: RedisClient | undefined;
   /** With REDIS_URL: sends this node's velocity hits to Redis every 100 ms and reads the cluster's back. */
   counterSync: CounterSync | undefined;
+  /** With REDIS_URL: adds this node's account links to Redis sets and reads the cluster's counts back. */
+  linkSync: LinkSync | undefined;
 
   constructor(private readonly ctx: Pick<ModuleContext, 'db' | 'platformDb' | 'log' | 'metrics' | 'config'>) {
     // Stored decisions get the signals their policy did not need filled in, off the decision path.
@@ -111,6 +114,9 @@ export class RiskRuntime {
       this.redis = await openRedis(this.ctx.config, { onError });
       this.counterSync = new CounterSync(this.counters, this.redis, { prefix: this.ctx.config.redisKeyPrefix, onError });
       this.counterSync.start();
+      // Account links too: every node then reports the cluster's account counts (links-redis.ts).
+      this.linkSync = new LinkSync(this.links, this.redis, { prefix: this.ctx.config.redisKeyPrefix, onError });
+      this.linkSync.start();
     }
     this.sweeper = setInterval(() => {
       this.counters.sweep(Date.now());
@@ -130,6 +136,8 @@ export class RiskRuntime {
     await this.recorder.stop();
     await this.counterSync?.stop();
     this.counterSync = undefined;
+    await this.linkSync?.stop();
+    this.linkSync = undefined;
     if (this.redis) await closeRedis(this.redis);
     this.redis = undefined;
     this.invalidate();
