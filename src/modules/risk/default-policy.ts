@@ -42,5 +42,11 @@ export function defaultPolicy(point: DecisionPoint): PolicyDocument {
       score: 30,
     },
   ];
+  if (point === 'flash_sale') {
+    // Units held and never paid keep them from real buyers until the payment window closes: an account
+    // that did it twice meets a challenge (score 40). Ordinary shoppers have no unpaid orders; the
+    // history is read from the node's cache (history.ts), so only flash-sale decisions pay for it.
+    rules.push({ id: 'unpaid-flash-orders', description: 'Flash-sale orders left unpaid before', when: { signal: 'history_unpaid_flash_orders', op: 'gte', value: 2 }, score: 40 });
+  }
   return { rules, thresholds: [20, 40, 60, 80], actions: ['allow', 'allow', 'challenge', 'review', 'deny'], allowSampleRate: 0.05 };
 }

@@ -8,6 +8,7 @@ import { riskRoutes } from './routes.ts';
 import { riskIntelDocs } from './openapi-intel.ts';
 import { riskIntelRoutes } from './routes-intel.ts';
 import { RiskRuntime } from './runtime.ts';
+import { subscribeHistory } from './history.ts';
 
 export const riskModule: SoukModule<RiskRuntime> = {
   name: 'risk',
@@ -15,11 +16,12 @@ export const riskModule: SoukModule<RiskRuntime> = {
   dependsOn: ['accounts', 'events'],
   description: 'Risk engine: rules over request signals decide allow, challenge, review or deny at each decision point, with explanations.',
   migrationsDir: new URL('./migrations/', import.meta.url),
-  tenantTables: ['risk_policy_versions', 'risk_list_entries', 'risk_decisions', 'risk_shadow_policies'],
+  tenantTables: ['risk_policy_versions', 'risk_list_entries', 'risk_decisions', 'risk_shadow_policies', 'risk_account_history', 'risk_open_flash_orders'],
   openapi: { ...riskDocs, ...riskIntelDocs },
   createRuntime: (ctx) => new RiskRuntime(ctx),
   start: (_ctx, runtime) => runtime.start(),
   stop: (_ctx, runtime) => runtime.stop(),
+  subscribe: (ctx) => subscribeHistory(ctx),
   routes: (app, ctx, runtime) => {
     riskRoutes(app, ctx, runtime);
     riskIntelRoutes(app, ctx, runtime);

@@ -14,8 +14,10 @@ import { BUNDLED_DISPOSABLE_DOMAINS } from './signals/disposable-domains.ts';
 import { SlidingCounters } from './signals/velocity.ts';
 import { CounterSync } from './signals/velocity-redis.ts';
 import { AccountLinks } from './signals/links.ts';
+import { LinkSync } from './signals/links-redis.ts';
 import { openGeoIp, type CountryOf } from './signals/geo.ts';
 import { fillDeferredSignals } from './signals/extract.ts';
+import { HistoryCache } from './history.ts';
 import { closeRedis, openRedis, type RedisClient } from '../../kernel/redis.ts';
 import { currentVersions, listEntries } from './store.ts';
 import { shadowPolicies } from './shadow-store.ts';
@@ -26,6 +28,8 @@ const SWEEP_MS = 60_000;
 
 export class RiskRuntime {
   readonly counters = new SlidingCounters();
+  /** Account order histories read for decisions (history.ts), cached for HISTORY_TTL_MS. */
+  readonly history = new HistoryCache();
   /** Accounts seen per device, IP and address on this node (signals/links.ts). */
   readonly links = new AccountLinks();
   /** The IP's country, when SOUK_RISK_GEOIP_FILE names a MaxMind database (opened at start). */
@@ -44,6 +48,8 @@ export class RiskRuntime {
   private redis: RedisClient | undefined;
   /** With REDIS_URL: sends this node's velocity hits to Redis every 100 ms and reads the cluster's back. */
   counterSync: CounterSync | undefined;
+  /** With REDIS_URL: adds this node's account links to Redis sets and reads the cluster's counts back. */
+  linkSync: LinkSync | undefined;
 
   constructor(private readonly ctx: Pick<ModuleContext, 'db' | 'platformDb' | 'log' | 'metrics' | 'config'>) {
     // Stored decisions get the signals their policy did not need filled in, off the decision path.
@@ -108,6 +114,9 @@ export class RiskRuntime {
       this.redis = await openRedis(this.ctx.config, { onError });
       this.counterSync = new CounterSync(this.counters, this.redis, { prefix: this.ctx.config.redisKeyPrefix, onError });
       this.counterSync.start();
+      // Account links too: every node then reports the cluster's account counts (links-redis.ts).
+      this.linkSync = new LinkSync(this.links, this.redis, { prefix: this.ctx.config.redisKeyPrefix, onError });
+      this.linkSync.start();
     }
     this.sweeper = setInterval(() => {
       this.counters.sweep(Date.now());
@@ -127,11 +136,14 @@ export class RiskRuntime {
     await this.recorder.stop();
     await this.counterSync?.stop();
     this.counterSync = undefined;
+    await this.linkSync?.stop();
+    this.linkSync = undefined;
     if (this.redis) await closeRedis(this.redis);
     this.redis = undefined;
     this.invalidate();
     this.counters.clear();
     this.links.clear();
+    this.history.clear();
     this.spentChallenges.clear();
   }
 }

@@ -78,6 +78,11 @@ export function riskService(deps: RiskDeps): RiskService {
     async decide(pdb, point, input) {
       const state = runtime.loaded(pdb.platformId) ?? (await runtime.stateOf(pdb));
       const now = Date.now();
+      // Order history only for a policy that reads it: from the node's cache, one keyed read on a miss.
+      if (state.plans.get(point)?.history && input.accountId !== undefined && input.history === undefined) {
+        const history = runtime.history.cached(pdb.platformId, input.accountId, now) ?? (await runtime.history.load(pdb, input.accountId, now).catch(() => undefined));
+        if (history) input = { ...input, history };
+      }
       const started = performance.now();
       const decision = decideOn(state, point, input, { counters: runtime.counters, bundledDisposable: runtime.bundledDisposable, now, links: runtime.links, countryOf: runtime.countryOf });
       const { metrics } = runtime;

@@ -40,6 +40,10 @@ export const SIGNAL_NAMES = [
   'accounts_on_address',
   'account_cluster_size', // the largest of the three
   'amount', // the money at stake, in minor units, when the caller has one
+  'history_orders', // orders the account has placed on the platform (history.ts; needs an account)
+  'history_cancel_rate', // share of them cancelled (0 without orders)
+  'history_refund_rate', // share of them refunded, fully or in part
+  'history_unpaid_flash_orders', // flash-sale orders left unpaid until they expired
   ...VELOCITY_SIGNALS,
 ] as const;
 export type SignalName = (typeof SIGNAL_NAMES)[number];

@@ -9,6 +9,7 @@ import { addressFingerprint, phoneShape } from './contact.ts';
 import type { CountryOf } from './geo.ts';
 import type { AccountLinks } from './links.ts';
 import { FULL_PLAN, type SignalPlan } from './plan.ts';
+import type { AccountHistory } from '../history.ts';
 
 /** What a caller knows about the request being judged. Everything is optional: absent means unknown. */
 export interface RiskInput {
@@ -25,6 +26,8 @@ export interface RiskInput {
   shippingAddress?: string;
   /** ISO 3166 alpha-2. */
   shippingCountry?: string;
+  /** The account's order history (history.ts), read by the service when the policy names a history_* signal. */
+  history?: AccountHistory;
   /** The caller's own signals, named custom.<name> in rules (custom.phone, custom.shipping_address, custom.shipping_country, custom.coupon_code and custom.sale_id are read as the fields above too). */
   custom?: Record<string, string | number | boolean>;
 }
@@ -84,6 +87,7 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   const phone = phoneRaw === undefined ? undefined : phoneShape(phoneRaw, shippingCountry);
   const addressRaw = plan.address ? (text(input.shippingAddress) ?? text(custom?.shipping_address)) : undefined;
   const address = addressRaw === undefined ? undefined : addressFingerprint(addressRaw);
+  const history = plan.history && accountId !== undefined ? input.history : undefined;
   const ipCountry = !plan.geo || ip === undefined || ip.private || context.countryOf === undefined ? undefined : context.countryOf(ip.address);
   const signals: Signals = {
     ip: ip?.address,
@@ -116,6 +120,10 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     accounts_on_address: undefined,
     account_cluster_size: undefined,
     amount: typeof input.amount === 'number' && Number.isFinite(input.amount) ? input.amount : undefined,
+    history_orders: history?.orders,
+    history_cancel_rate: history === undefined ? undefined : history.orders > 0 ? history.cancelled / history.orders : 0,
+    history_refund_rate: history === undefined ? undefined : history.orders > 0 ? history.refunded / history.orders : 0,
+    history_unpaid_flash_orders: history?.unpaidFlash,
     // Every velocity signal is named here, so each decision's signals share one shape (fast to read).
     velocity_ip_1m: undefined,
     velocity_ip_1h: undefined,
