@@ -23,4 +23,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  {
+    // The console's boot script runs in the browser as is (console/public/boot.js).
+    files: ['console/public/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly' } },
+  },
 );

@@ -2,8 +2,13 @@
 // an owner adds a product and stock, a shopper buys it through the API and pays in the sandbox, the
 // operator fulfils and partly refunds the order from the console; a support user gets no write action
 // and the API refuses their session's writes; a platform admin of A never sees B, even by editing the
-// URL. It also measures the orders list's first paint with 10,000 orders and the first page's JavaScript.
+// URL. The review queue (approve and reject a held order), one event's causal chain and trace, a webhook
+// delivery's detail with a resend, and the orders list filtered by day and coupon are driven too. It also
+// measures the orders list's first paint with 10,000 orders and the first page's JavaScript; to measure
+// only that (on a quiet machine), see docs/benchmarks.md:
+//   SOUK_CONSOLE_PAINT_RUNS=5 node --import tsx --test --test-name-pattern='first paint' test/console.test.ts
 import { after, before, describe, it } from 'node:test';
+import { createServer, type Server } from 'node:http';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,11 +17,17 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createAdminUser } from '../src/modules/accounts/admin-service.ts';
 import { CONSOLE_DIST } from '../src/console/serve.ts';
-import { startTestSouk, login, type StartedSouk, type TestEnv } from './harness.ts';
+import { asBearer, startTestSouk, login, type StartedSouk, type TestEnv } from './harness.ts';
 import { COMMERCE_MODULES, createShop, TEST_ADDRESS, type Shop } from './commerce.ts';
 import { waitFor } from './wait.ts';
 
+// The webhook receiver of the delivery-detail check listens on 127.0.0.1.
+process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
+
 const CHROMIUM = process.env.SOUK_CHROMIUM ?? '/usr/bin/chromium';
+/** Cold loads of the orders list to time (each in a fresh browser context); the report gives each and the median. */
+const PAINT_RUNS = Math.max(1, Number(process.env.SOUK_CONSOLE_PAINT_RUNS ?? 1));
+const CHROME_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 const OUT = resolve(import.meta.dirname, '..', 'test-output', 'console');
 const OWNER = { email: 'console-owner@test.souk', password: 'owner-password' };
 const BULK_ORDERS = 10_000;
@@ -51,7 +62,10 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
   let shopA: Shop;
   let shopB: Shop;
   let orderBId: string;
-  const metrics: Record<string, number> = {};
+  let couponOrder: { orderId: string; number: string };
+  let held: Array<{ orderId: string; number: string }>;
+  let receiver: Server;
+  const metrics: Record<string, number | number[]> = {};
 
   before(async () => {
     mkdirSync(OUT, { recursive: true });
@@ -60,11 +74,27 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
     const { souk } = started;
     await createAdminUser(souk.ctx.db, souk.ctx.platforms, { ...OWNER, role: 'owner' });
     env = { engine: 'pglite', souk, app: souk.app, ownerToken: await login(souk.app, OWNER.email, OWNER.password) } as TestEnv;
-    const modules = [...COMMERCE_MODULES, 'webhooks', 'live'];
+    const modules = [...COMMERCE_MODULES, 'webhooks', 'live', 'risk'];
     shopA = await createShop(env, 'console-a', undefined, modules);
     shopB = await createShop(env, 'console-b', undefined, modules);
     await bulkOrders(env, shopA.platform.platform.id);
     orderBId = (await buy(shopB, await stockedProduct(shopB))).orderId;
+    // An order bought with a coupon (for the coupon filter) and two held for review by the risk engine.
+    const coupon = await shopA.admin({ method: 'POST', url: '/admin/platforms/console-a/coupons', payload: { code: 'FILTERME', kind: 'percentage', percent: 10 } });
+    assert.equal(coupon.statusCode, 201, coupon.body);
+    const mugs = await stockedProduct(shopA);
+    couponOrder = await buy(shopA, mugs, 'FILTERME');
+    await holdForReview(shopA);
+    // A consumer that follows an approval up with an event of its own: a causal chain for the event page.
+    souk.events.subscribe('console-followup', ['order.approved'], async (event, tx) => {
+      await souk.events.emit(tx.db, 'console.followed_up', { orderId: (event.payload as { orderId?: string }).orderId ?? null }, { platformId: event.platformId });
+    });
+    held = [await heldOrder(shopA, mugs), await heldOrder(shopA, mugs)];
+    receiver = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(202, { 'content-type': 'text/plain' }).end('thanks, got it'));
+    });
+    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
     await souk.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(souk.app.server.address() as AddressInfo).port}`;
     const { chromium } = await import('playwright-core');
@@ -74,6 +104,7 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
   after(async () => {
     await browser?.close();
     await started?.close();
+    await new Promise((done) => (receiver ? receiver.close(done) : done(undefined)));
     if (Object.keys(metrics).length > 0) writeFileSync(join(OUT, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   });
 
@@ -174,6 +205,9 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
 
     await page.goto(`${base}/console/p/console-a/inventory`);
     await page.getByTestId('ledger-table').getByText('Counted in the console').first().waitFor();
+    // Rows name the variant by SKU and product title, not by id.
+    await page.getByTestId('levels-table').getByText('TEA-S').waitFor();
+    await page.getByTestId('ledger-table').getByText('Clay teapot').first().waitFor();
     await noProblem();
 
     await page.goto(`${base}/console/p/console-a/customers`);
@@ -223,38 +257,202 @@ describe('admin console in chromium', { skip: existsSync(CHROMIUM) ? false : `no
     await context.close();
   });
 
+  it('filters the orders list by the days an order was placed (in the browser\'s time zone) and by coupon, through the URL', async () => {
+    const { context, page } = await signIn(OWNER.email, OWNER.password);
+    // A day 30 days back, as Asia/Shanghai (the context's zone, UTC+8) sees it: the API must give the same orders.
+    const day = new Date(Date.now() + 8 * 3600_000 - 30 * 86_400_000).toISOString().slice(0, 10);
+    const window = { createdFrom: `${day}T00:00:00+08:00`, createdTo: new Date(Date.parse(`${day}T00:00:00+08:00`) + 86_400_000).toISOString() };
+    const expected = (await shopA.admin({ method: 'GET', url: `/admin/platforms/console-a/orders?limit=200&${new URLSearchParams(window)}` })).json().items as Array<{ number: string }>;
+    assert.ok(expected.length > 20 && expected.length < 40, `${expected.length} bulk orders on ${day}`);
+    await page.goto(`${base}/console/p/console-a/orders`);
+    await page.getByLabel('Placed from').fill(day);
+    await page.getByLabel('Placed to').fill(day);
+    await page.waitForURL(new RegExp(`from=${day}&to=${day}`));
+    const table = page.getByTestId('orders-table');
+    await table.getByRole('link', { name: expected[0]!.number, exact: true }).waitFor();
+    assert.deepEqual(await table.locator('tbody tr td:first-child').allTextContents(), expected.map((o) => o.number));
+    await page.screenshot({ path: join(OUT, 'orders-filtered.png') });
+
+    // The coupon filter, typed and submitted with the keyboard; the link alone reproduces it.
+    await page.goto(`${base}/console/p/console-a/orders`);
+    await page.getByLabel('Coupon code').fill('filterme');
+    await page.getByLabel('Coupon code').press('Enter');
+    await page.waitForURL(/coupon=filterme/);
+    await table.getByRole('link', { name: couponOrder.number, exact: true }).waitFor();
+    await page.goto(`${base}/console/p/console-a/orders?coupon=FILTERME`);
+    await table.getByRole('link', { name: couponOrder.number, exact: true }).waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 1);
+    // A hand-made URL with an inverted window: the API's problem is shown, not an empty success.
+    await page.goto(`${base}/console/p/console-a/orders?from=2026-05-02&to=2026-04-01`);
+    await page.locator('.problem').getByText(/createdTo .* is before createdFrom/).waitFor();
+    await context.close();
+  });
+
+  it('the review queue explains why each order was held; an operator approves one and rejects the other after confirming; support only reads', async () => {
+    const support = await signIn('support@console-a.test', 'platform-password');
+    await support.page.goto(`${base}/console/p/console-a/review`);
+    await support.page.getByTestId(`held-${held[0]!.number}`).waitFor();
+    assert.equal(await support.page.getByRole('button', { name: 'Approve' }).count(), 0);
+    assert.equal(await support.page.getByRole('button', { name: 'Reject' }).count(), 0);
+    await support.context.close();
+
+    const { context, page } = await signIn(OWNER.email, OWNER.password);
+    await page.goto(`${base}/console/p/console-a`);
+    await page.getByRole('navigation').getByRole('link', { name: 'Review queue' }).click();
+    const first = page.getByTestId(`held-${held[0]!.number}`);
+    const second = page.getByTestId(`held-${held[1]!.number}`);
+    await first.getByTestId('hold-reason').getByText('A device the shop wants a person to look at').waitFor();
+    await first.getByRole('button', { name: 'Show the risk decision' }).click();
+    await first.getByTestId('decision-explanation').getByText('look-closer (+').waitFor();
+    await first.getByTestId('decision-explanation').getByText(/device_id=dev-review/).waitFor();
+    await page.screenshot({ path: join(OUT, 'review-queue.png'), fullPage: true });
+
+    // Cancelling the confirmation changes nothing.
+    await first.getByLabel('Approval note').fill('called the customer');
+    await first.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    assert.equal((await shopA.admin({ method: 'GET', url: `/admin/platforms/console-a/orders/${held[0]!.orderId}` })).json().status, 'on_hold');
+    await first.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await first.waitFor({ state: 'detached' });
+
+    assert.ok(await second.getByRole('button', { name: 'Reject' }).isDisabled(), 'reject needs a reason');
+    await second.getByLabel('Reason for rejecting').fill('stolen card pattern');
+    await second.getByRole('button', { name: 'Reject' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await second.waitFor({ state: 'detached' });
+    await page.getByTestId('review-queue').getByText('No order is waiting for review.').waitFor();
+
+    const approved = (await shopA.admin({ method: 'GET', url: `/admin/platforms/console-a/orders/${held[0]!.orderId}` })).json();
+    const rejected = (await shopA.admin({ method: 'GET', url: `/admin/platforms/console-a/orders/${held[1]!.orderId}` })).json();
+    assert.equal(approved.status, 'pending_payment');
+    assert.ok(approved.history.some((h: { reason: string | null }) => h.reason === 'called the customer'));
+    assert.equal(rejected.status, 'cancelled');
+    assert.match(rejected.cancelReason, /stolen card pattern/);
+    await context.close();
+  });
+
+  it("one event's page shows its trace, what caused it, what it caused and its consumers' deliveries", async () => {
+    // The event the follow-up consumer emitted when the review approved an order: caused by order.approved.
+    const row = await waitFor('the follow-up event', async () => {
+      const [found] = await env.souk.database.query<{ id: string; type: string; caused_by: string }>(
+        `select e.id, e.type, e.caused_by from (select id, type, caused_by, platform_id from event_log union all select id, type, caused_by, platform_id from event_outbox) e
+         where e.platform_id = $1 and e.type = 'console.followed_up'`,
+        [shopA.platform.platform.id],
+      );
+      return found;
+    }).then((found) => found!);
+    assert.ok(row.caused_by, 'the follow-up names its cause');
+    const [cause] = await env.souk.database.query<{ type: string }>(
+      'select type from (select id, type from event_log union all select id, type from event_outbox) e where e.id = $1',
+      [row.caused_by],
+    );
+    const api = (await asBearer(env.app, env.ownerToken, { url: `/admin/events/${row.id}` })).json();
+    const { context, page } = await signIn(OWNER.email, OWNER.password);
+    await page.goto(`${base}/console/p/console-a/events`);
+    await page.getByLabel('Event id').fill(row.id);
+    await page.getByRole('button', { name: 'Show event' }).click();
+    await page.waitForURL(new RegExp(`/events/${row.id}$`));
+    const detail = page.getByTestId('event-detail');
+    await detail.getByRole('heading', { name: new RegExp(row.type.replace('.', '\\.')) }).waitFor();
+    await page.getByTestId('trace-id').getByText(api.event.traceId ?? '—', { exact: true }).waitFor();
+    await page.getByTestId('event-causes').getByRole('link', { name: cause!.type }).last().waitFor();
+    const consumers = page.getByTestId('event-consumers');
+    await consumers.waitFor();
+    for (const h of api.handledBy as Array<{ consumer: string }>) await consumers.getByText(h.consumer, { exact: true }).waitFor();
+    await page.screenshot({ path: join(OUT, 'event-chain.png'), fullPage: true });
+    // Following the cause opens its page, which lists this event among what it caused.
+    await page.getByTestId('event-causes').getByRole('link', { name: cause!.type }).last().click();
+    await page.waitForURL(new RegExp(`/events/${row.caused_by}$`));
+    await page.getByTestId('event-effects').getByRole('link', { name: row.type }).first().waitFor();
+    await context.close();
+  });
+
+  it("a webhook delivery's page shows the request, the response and every attempt, and sends it again after a confirmation", async () => {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const endpoint = await shopA.admin({ method: 'POST', url: '/admin/platforms/console-a/webhooks/endpoints', payload: { url, eventTypes: ['order.*'] } });
+    assert.equal(endpoint.statusCode, 201, endpoint.body);
+    const queued = await shopA.admin({ method: 'POST', url: `/admin/platforms/console-a/webhooks/endpoints/${endpoint.json().id}/test` });
+    assert.equal(queued.statusCode, 202, queued.body);
+    const deliveryId = queued.json().id as string;
+    const deliveryOf = async () => (await shopA.admin({ method: 'GET', url: `/admin/platforms/console-a/webhooks/deliveries/${deliveryId}` })).json();
+    await waitFor('the test delivery sent', async () => (await deliveryOf()).status === 'succeeded');
+
+    const { context, page } = await signIn(OWNER.email, OWNER.password);
+    await page.goto(`${base}/console/p/console-a/webhooks?status=succeeded`);
+    await page.getByTestId('deliveries-table').getByRole('row', { name: /webhook\.test/ }).first().getByRole('link').click();
+    await page.waitForURL(new RegExp(`/webhooks/deliveries/${deliveryId}$`));
+    const detail = page.getByTestId('delivery-detail');
+    await detail.getByText(url).waitFor();
+    await page.getByTestId('last-response').getByText('202', { exact: false }).waitFor();
+    await detail.getByText('thanks, got it').first().waitFor();
+    await page.getByTestId('request-body').getByText('"type": "webhook.test"').waitFor();
+    assert.equal(await page.getByTestId('attempts-table').locator('tbody tr').count(), 1);
+    await page.screenshot({ path: join(OUT, 'webhook-delivery.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Resend' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('Queued to send again.').waitFor();
+    await waitFor('the second attempt', async () => (await deliveryOf()).attemptLog.length === 2);
+    await page.reload();
+    await page.getByTestId('attempts-table').locator('tbody tr').nth(1).waitFor();
+    await context.close();
+  });
+
   it('measures the orders list: first paint from a cold load with 10,000 orders, and the JavaScript it loads', async () => {
     const token = await login(env.app, OWNER.email, OWNER.password);
-    const context = await browser.newContext({ viewport: { width: 1180, height: 760 } });
-    context.setDefaultTimeout(STEP_TIMEOUT);
-    await context.addInitScript((t) => sessionStorage.setItem('souk.console.token', t), token);
-    const page = await context.newPage();
-    const scripts = new Set<string>();
-    page.on('response', (response) => {
-      const url = new URL(response.url());
-      if (url.pathname.startsWith('/console/assets/')) scripts.add(url.pathname.slice('/console/'.length));
-    });
-    const startedAt = Date.now();
-    await page.goto(`${base}/console/p/console-a/orders`);
-    await page.getByTestId('orders-table').getByRole('link').first().waitFor();
-    metrics.ordersListVisibleMs = Date.now() - startedAt;
-    metrics.firstContentfulPaintMs = Math.round(
-      await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1),
-    );
-    metrics.ordersListRowsShown = await page.getByTestId('orders-table').locator('tbody tr').count();
-    let raw = 0;
-    let gzipped = 0;
-    for (const file of scripts) {
-      const bytes = readFileSync(join(CONSOLE_DIST, file));
-      raw += bytes.length;
-      gzipped += gzipSync(bytes, { level: 9 }).length;
+    const visible: number[] = [];
+    const paints: number[] = [];
+    for (let run = 0; run < PAINT_RUNS; run += 1) {
+      // A fresh context each time: no cached files, no session state but the token.
+      const context = await browser.newContext({ viewport: { width: 1180, height: 760 } });
+      context.setDefaultTimeout(STEP_TIMEOUT);
+      await context.addInitScript((t) => sessionStorage.setItem('souk.console.token', t), token);
+      const page = await context.newPage();
+      const scripts = new Set<string>();
+      page.on('response', (response) => {
+        const url = new URL(response.url());
+        if (url.pathname.startsWith('/console/assets/')) scripts.add(url.pathname.slice('/console/'.length));
+      });
+      const startedAt = Date.now();
+      await page.goto(`${base}/console/p/console-a/orders`);
+      // Checked on every animation frame in the page: the page's own clock (navigation start = 0) when the first order link appeared.
+      const shownAt = await page.waitForFunction(() => (document.querySelector('[data-testid="orders-table"] tbody a') ? performance.now() : 0), undefined, { polling: 'raf' });
+      visible.push(Date.now() - startedAt);
+      paints.push(Math.round(Number(await shownAt.jsonValue())));
+      // Where the time went, on the page's clock: each file and API call from request start to last byte.
+      const timeline = await page.evaluate(() =>
+        [performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming, ...(performance.getEntriesByType('resource') as PerformanceResourceTiming[])].map(
+          (e) => `${new URL(e.name).pathname.replace(/^\/console\/assets\//, '').replace(/^\/admin\/platforms\/[^/]+\//, '…/')} ${Math.round(e.startTime)}–${Math.round(e.responseEnd)}`,
+        ),
+      );
+      console.log(`console: cold load ${run + 1}: table at ${paints.at(-1)} ms; ${timeline.join(', ')}`);
+      metrics.firstContentfulPaintMs = Math.round(
+        await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1),
+      );
+      metrics.ordersListRowsShown = await page.getByTestId('orders-table').locator('tbody tr').count();
+      let raw = 0;
+      let gzipped = 0;
+      for (const file of scripts) {
+        const bytes = readFileSync(join(CONSOLE_DIST, file));
+        raw += bytes.length;
+        gzipped += gzipSync(bytes, { level: 9 }).length;
+      }
+      metrics.firstPageAssetsRawBytes = raw;
+      metrics.firstPageAssetsGzipBytes = gzipped;
+      assert.ok(gzipped < 300 * 1024, `first page assets ${gzipped} B gzipped, over the 300 KB budget`);
+      if (run === PAINT_RUNS - 1) await page.screenshot({ path: join(OUT, 'orders-list.png') });
+      await context.close();
     }
-    metrics.firstPageAssetsRawBytes = raw;
-    metrics.firstPageAssetsGzipBytes = gzipped;
-    console.log(`console: orders list visible in ${metrics.ordersListVisibleMs} ms (FCP ${metrics.firstContentfulPaintMs} ms); first page assets ${raw} B, ${gzipped} B gzipped`);
-    assert.ok(gzipped < 300 * 1024, `first page assets ${gzipped} B gzipped, over the 300 KB budget`);
-    await page.screenshot({ path: join(OUT, 'orders-list.png') });
-    await context.close();
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    metrics.ordersListVisibleMs = median(visible);
+    metrics.ordersListVisibleRunsMs = visible;
+    metrics.ordersTableOnPageClockMs = median(paints);
+    const load = (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ');
+    console.log(
+      `console: orders list (10,000 orders) visible after a cold load in ${metrics.ordersListVisibleMs} ms median of ${PAINT_RUNS} [${visible.join(', ')}]` +
+        ` (table on the page's clock ${metrics.ordersTableOnPageClockMs} ms, FCP ${metrics.firstContentfulPaintMs} ms);` +
+        ` first page assets ${metrics.firstPageAssetsRawBytes} B, ${metrics.firstPageAssetsGzipBytes} B gzipped; load average ${load}`,
+    );
   });
 
   it('a support user sees no write action, and the API refuses a write with their session', async () => {
@@ -324,8 +522,32 @@ async function stockedProduct(shop: Shop): Promise<string[]> {
   return ids;
 }
 
-/** A guest buys one of each variant and approves the sandbox payment; resolves once the order is paid. */
-async function buy(shop: Shop, variantIds: string[]): Promise<{ orderId: string; number: string }> {
+/** The checkout policy of the shop holds for review any checkout from the device "dev-review". */
+async function holdForReview(shop: Shop): Promise<void> {
+  const document = {
+    rules: [{ id: 'look-closer', description: 'A device the shop wants a person to look at', when: { signal: 'device_id', op: 'eq', value: 'dev-review' }, action: 'review' }],
+    thresholds: [10, 30, 50, 90],
+    actions: ['allow', 'allow', 'challenge', 'review', 'deny'],
+    allowSampleRate: 1,
+  };
+  const res = await shop.admin({ method: 'PUT', url: `/admin/platforms/${shop.slug}/risk/policies/checkout`, payload: { document } });
+  assert.equal(res.statusCode, 200, res.body);
+}
+
+/** A guest's checkout from the device the policy holds: an on_hold order. */
+async function heldOrder(shop: Shop, variantIds: string[]): Promise<{ orderId: string; number: string }> {
+  const device = { 'x-device-id': 'dev-review', 'user-agent': CHROME_UA };
+  const cart = (await shop.store({ method: 'POST', url: '/store/carts', payload: { email: 'suspect@test.souk', shippingAddress: TEST_ADDRESS } })).json();
+  for (const variantId of variantIds) assert.ok((await shop.store({ method: 'POST', url: `/store/carts/${cart.id}/lines`, payload: { variantId, quantity: 1 } })).statusCode < 300);
+  assert.equal((await shop.store({ method: 'PUT', url: `/store/carts/${cart.id}/shipping-method`, payload: { methodId: 'standard' } })).statusCode, 200);
+  const res = await shop.store({ method: 'POST', url: `/store/carts/${cart.id}/checkout`, payload: {}, headers: { ...device, 'idempotency-key': `held-${cart.id}` } });
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal(res.json().status, 'on_hold', res.body);
+  return { orderId: res.json().id, number: res.json().number };
+}
+
+/** A guest buys one of each variant (with a coupon code when given) and approves the sandbox payment; resolves once the order is paid. */
+async function buy(shop: Shop, variantIds: string[], coupon?: string): Promise<{ orderId: string; number: string }> {
   const call = async (method: 'POST' | 'PUT', url: string, payload: unknown, headers: Record<string, string> = {}) => {
     const res = await shop.store({ method, url, payload, headers });
     assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
@@ -334,6 +556,7 @@ async function buy(shop: Shop, variantIds: string[]): Promise<{ orderId: string;
   const cart = await call('POST', '/store/carts', { email: 'shopper@test.souk', shippingAddress: TEST_ADDRESS });
   for (const variantId of variantIds) await call('POST', `/store/carts/${cart.id}/lines`, { variantId, quantity: 1 });
   await call('PUT', `/store/carts/${cart.id}/shipping-method`, { methodId: 'standard' });
+  if (coupon) await call('PUT', `/store/carts/${cart.id}/coupon`, { code: coupon });
   const order = await call('POST', `/store/carts/${cart.id}/checkout`, {}, { 'idempotency-key': `console-${cart.id}` });
   const payment = await call('POST', `/store/orders/${order.id}/payments`, { provider: 'sandbox' }, { 'x-order-token': order.accessToken });
   const path = new URL(payment.redirectUrl).pathname;

@@ -13,9 +13,23 @@ export function currencyDigits(currency: string): number {
   return digits;
 }
 
+/**
+ * One formatter per locale and options, made once: building an Intl formatter costs far more than using
+ * one, and a table of orders formats two values per row.
+ */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let formatter = formatters.get(key) as T | undefined;
+  if (!formatter) {
+    formatter = make();
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
 export function formatMoney(minor: number, currency: string, locale: string): string {
   const digits = currencyDigits(currency);
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** digits);
+  return cached(`money ${locale} ${currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency })).format(minor / 10 ** digits);
 }
 
 /** "12.5" typed by an operator in `currency` → minor units (1250), or null when it is not an amount. */
@@ -31,11 +45,11 @@ export function toMajor(minor: number, currency: string): string {
 }
 
 export function formatDateTime(iso: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return cached(`datetime ${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })).format(new Date(iso));
 }
 
 export function formatDay(date: Date, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }).format(date);
+  return cached(`day ${locale}`, () => new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' })).format(date);
 }
 
 /** Midnight today in the browser's time zone. */

@@ -12,23 +12,44 @@ import { SignIn } from './pages/SignIn.tsx';
 import { SoukProblemError, setToken } from './api.ts';
 import './style.css';
 
-const Dashboard = lazy(() => import('./pages/Dashboard.tsx'));
-const Products = lazy(() => import('./pages/Products.tsx'));
+/** The page of each section, loaded on demand. */
+const sectionPages = {
+  '': () => import('./pages/Dashboard.tsx'),
+  products: () => import('./pages/Products.tsx'),
+  orders: () => import('./pages/Orders.tsx'),
+  inventory: () => import('./pages/Inventory.tsx'),
+  customers: () => import('./pages/Customers.tsx'),
+  coupons: () => import('./pages/Coupons.tsx'),
+  'flash-sales': () => import('./pages/FlashSales.tsx'),
+  events: () => import('./pages/Events.tsx'),
+  webhooks: () => import('./pages/Webhooks.tsx'),
+  admin: () => import('./pages/Admin.tsx'),
+  live: () => import('./pages/LiveRooms.tsx'),
+  risk: () => import('./pages/Risk.tsx'),
+  review: () => import('./pages/ReviewQueue.tsx'),
+};
+// A section opened cold (a link, a reload): its page's code is fetched now, beside the session check,
+// instead of after it; the lazy component below gets the same module.
+const opening = /^\/console\/p\/[^/]+(?:\/([^/]+))?\/?$/.exec(location.pathname)?.[1] ?? '';
+if (Object.hasOwn(sectionPages, opening)) void sectionPages[opening as keyof typeof sectionPages]();
+
+const Dashboard = lazy(sectionPages['']);
+const Products = lazy(sectionPages.products);
 const ProductEditor = lazy(() => import('./pages/ProductEditor.tsx'));
 const ProductImport = lazy(() => import('./pages/ProductImport.tsx'));
-const Orders = lazy(() => import('./pages/Orders.tsx'));
+const Orders = lazy(sectionPages.orders);
 const OrderDetail = lazy(() => import('./pages/OrderDetail.tsx'));
-const Inventory = lazy(() => import('./pages/Inventory.tsx'));
-const Customers = lazy(() => import('./pages/Customers.tsx'));
+const Inventory = lazy(sectionPages.inventory);
+const Customers = lazy(sectionPages.customers);
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail.tsx'));
-const Coupons = lazy(() => import('./pages/Coupons.tsx'));
-const FlashSales = lazy(() => import('./pages/FlashSales.tsx'));
-const Events = lazy(() => import('./pages/Events.tsx'));
-const Webhooks = lazy(() => import('./pages/Webhooks.tsx'));
-const Admin = lazy(() => import('./pages/Admin.tsx'));
-const LiveRooms = lazy(() => import('./pages/LiveRooms.tsx'));
-const Risk = lazy(() => import('./pages/Risk.tsx'));
-const ReviewQueue = lazy(() => import('./pages/ReviewQueue.tsx'));
+const Coupons = lazy(sectionPages.coupons);
+const FlashSales = lazy(sectionPages['flash-sales']);
+const Events = lazy(sectionPages.events);
+const Webhooks = lazy(sectionPages.webhooks);
+const Admin = lazy(sectionPages.admin);
+const LiveRooms = lazy(sectionPages.live);
+const Risk = lazy(sectionPages.risk);
+const ReviewQueue = lazy(sectionPages.review);
 const EventDetail = lazy(() => import('./pages/EventDetail.tsx'));
 const DeliveryDetail = lazy(() => import('./pages/DeliveryDetail.tsx'));
 

@@ -6,6 +6,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Navigate, useLocation } from 'react-router';
 import { api, getToken, setToken, unwrap, type Platform } from './api.ts';
 import { useI18n } from './i18n.tsx';
+import { fromBoot } from './boot.ts';
 
 export interface Session {
   id: string;
@@ -28,10 +29,13 @@ export function RequireSession({ children }: { children: ReactNode }) {
     queryKey: ['me', token],
     enabled: token !== undefined,
     retry: false,
+    // Both at once; on a cold load public/boot.js has usually started them already.
     queryFn: async () => {
-      const principal = unwrap(await api.GET('/admin/auth/me'));
-      const platforms = unwrap(await api.GET('/admin/platforms')).items;
-      return { principal, platforms };
+      const [principal, platforms] = await Promise.all([
+        fromBoot('me', token, async () => unwrap(await api.GET('/admin/auth/me'))),
+        fromBoot('platforms', token, async () => unwrap(await api.GET('/admin/platforms'))),
+      ]);
+      return { principal, platforms: platforms.items };
     },
   });
   if (!token || me.isError) {

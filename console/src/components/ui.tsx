@@ -58,6 +58,14 @@ export function ConfirmButton(props: { label: string; question: string; onConfir
 }
 
 /**
+ * The URL's parameters as they are now. Not the ones of the last render: two filters changed before React
+ * renders again (a quick second keystroke, a slow machine) would otherwise each drop the other's change.
+ */
+function currentParams(): URLSearchParams {
+  return new URLSearchParams(window.location.search);
+}
+
+/**
  * Keyset paging kept in the URL (?cursor=…), so a page is a shareable link. The server's cursor is opaque;
  * the trail of earlier cursors rides along (?back=) so "previous" works without the server going backwards.
  */
@@ -69,13 +77,13 @@ export function usePager(): { cursor: string | undefined; next(cursor: string): 
     cursor,
     hasPrev: cursor !== undefined,
     next(nextCursor) {
-      const p = new URLSearchParams(params);
+      const p = currentParams();
       p.set('back', [...back, cursor ?? ''].join(','));
       p.set('cursor', nextCursor);
       setParams(p);
     },
     prev() {
-      const p = new URLSearchParams(params);
+      const p = currentParams();
       const trail = [...back];
       const previous = trail.pop();
       if (previous) p.set('cursor', previous);
@@ -108,7 +116,7 @@ export function useUrlFilter(name: string): [string, (value: string) => void] {
   return [
     params.get(name) ?? '',
     (value) => {
-      const p = new URLSearchParams(params);
+      const p = currentParams();
       if (value) p.set(name, value);
       else p.delete(name);
       p.delete('cursor');

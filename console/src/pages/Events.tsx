@@ -48,7 +48,7 @@ export default function Events() {
       <h1>{t('nav.events')}</h1>
       <form
         className="row filters"
-        aria-label={t('events.lookup')}
+        aria-label={t('events.show')}
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
           if (eventDraft.trim()) navigate(`/p/${platform.slug}/events/${eventDraft.trim()}`);

@@ -3,7 +3,8 @@
 // so a filtered list is a link to share.
 import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, unwrap, type Order } from '../api.ts';
+import { api, getToken, unwrap, type Order } from '../api.ts';
+import { fromBoot } from '../boot.ts';
 import { dayStartIso } from '../format.ts';
 import { useI18n } from '../i18n.tsx';
 import { usePlatform } from '../components/Layout.tsx';
@@ -48,7 +49,11 @@ export default function Orders() {
   const list = useQuery({
     queryKey: ['orders', platform.id, query],
     placeholderData: keepPreviousData,
-    queryFn: async () => unwrap(await api.GET('/admin/platforms/{platform}/orders', { params: { path: { platform: platform.slug }, query } })),
+    queryFn: async () => {
+      const call = async () => unwrap(await api.GET('/admin/platforms/{platform}/orders', { params: { path: { platform: platform.slug }, query } }));
+      // The unfiltered first page may have been fetched by public/boot.js while the app was starting.
+      return Object.keys(query).length === 1 ? fromBoot(`orders:${platform.slug}`, getToken(), call) : call();
+    },
   });
 
   function search(event: FormEvent) {

@@ -29,7 +29,7 @@ export default function ReviewQueue() {
       {queue.isLoading ? (
         <Loading />
       ) : (
-        <ol className="cards" data-testid="review-queue">
+        <ol className="held" data-testid="review-queue">
           {queue.data?.items.map((order) => (
             <HeldOrder key={order.id} order={order} />
           ))}
@@ -64,7 +64,7 @@ function HeldOrder({ order }: { order: Order }) {
   });
   const hold = order.hold;
   return (
-    <li className="card" data-testid={`held-${order.number}`} aria-label={t('order.title', { number: order.number })}>
+    <li data-testid={`held-${order.number}`} aria-label={t('order.title', { number: order.number })}>
       <div className="row">
         <Link to={`/p/${platform.slug}/orders/${order.id}`}>
           <strong>{order.number}</strong>
