@@ -34,11 +34,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await ensureSchema(db);
 
   let current: { decide: Decide; document: PolicyDocument; activation?: Activation } = { decide: compilePolicy(defaultPolicy(fallbackTrack), decideOptions), document: defaultPolicy(fallbackTrack) };
+  let refused: number | undefined;
   const refresh = async () => {
     const active = await loadActive(db);
     if (!active || active.activation.id === current.activation?.id) return;
     // A version stored by a node with other tracks may name one this node lacks: keep the running policy.
-    if (checkPolicy(active.document, tracks.names())) return;
+    const fault = checkPolicy(active.document, tracks.names());
+    if (fault) {
+      if (refused !== active.activation.id) console.error(`souk gateway: policy version ${active.activation.version} is not valid here (${fault.path}: ${fault.message}); keeping the one running`);
+      refused = active.activation.id;
+      return;
+    }
     current = { decide: compilePolicy(active.document, decideOptions), document: active.document, activation: active.activation };
   };
   await refresh();

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bucketOf, clientOf, compilePolicy, STICKY_COOKIE, type RequestFacts } from './decide.ts';
+import { bucketOf, clientOf, compilePolicy, fingerprint, STICKY_COOKIE, type RequestFacts } from './decide.ts';
 import { checkPolicy, type Condition, type PolicyDocument } from './policy.ts';
 import { documentArb } from '../../test/gateway-policies.ts';
 
@@ -118,6 +118,16 @@ describe('sticky cookie', () => {
     const moved = compilePolicy(v3)(facts({ headers: cookieOf(first.setSticky) }));
     assert.equal(moved.track, 'stable');
     assert.ok(moved.setSticky?.startsWith('stable~default~'));
+  });
+
+  it('a time-window rule sets no cookie and its old cookies are ignored, so clients leave when it closes', () => {
+    const doc = policy([{ id: 'sale', when: { time: { from: '2030-01-01T00:00:00Z', to: '2030-01-02T00:00:00Z' } }, track: 'canary' }], { stable: 100 });
+    const inWindow = compilePolicy(doc)(facts({ now: Date.parse('2030-01-01T12:00:00Z') }));
+    assert.deepEqual([inWindow.track, inWindow.setSticky], ['canary', undefined]);
+    // A cookie as the rule would have set it, had time-window rules been sticky.
+    const print = `canary~sale~${fingerprint(doc.rules[0])}`;
+    const after = compilePolicy(doc)(facts({ now: Date.parse('2030-01-03T00:00:00Z'), headers: cookieOf(print) }));
+    assert.equal(after.track, 'stable');
   });
 
   it('override rules win over the cookie; a forged or stale cookie is ignored', () => {
