@@ -220,6 +220,28 @@ describe('gateway in front of two upstream processes', () => {
     }
   });
 
+  it('records RED metrics per track, served in the Prometheus format at /_gateway/metrics', async () => {
+    await setPolicy({ rules: [{ id: 'office-ios', when: { all: [{ os: ['ios'] }, { ip: ['127.0.0.1'] }] }, track: 'canary' }], default: { stable: 100 } });
+    const scrape = async () => {
+      const res = await fetch(`${base()}/_gateway/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+      return res.text();
+    };
+    const value = (text: string, series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+    const before = await scrape();
+    for (let i = 0; i < 7; i++) await httpRequest(gateway.port, 'GET', '/metrics-probe', { 'user-agent': IPHONE });
+    for (let i = 0; i < 3; i++) await httpRequest(gateway.port, 'GET', '/metrics-probe', { 'user-agent': ANDROID });
+    const after = await scrape();
+    const requests = (track: string) => `souk_gateway_requests_total{track="${track}",method="GET",status_class="2xx"}`;
+    assert.equal(value(after, requests('canary')) - value(before, requests('canary')), 7);
+    assert.equal(value(after, requests('stable')) - value(before, requests('stable')), 3);
+    const count = (track: string) => `souk_gateway_request_duration_seconds_count{track="${track}"}`;
+    assert.equal(value(after, count('canary')) - value(before, count('canary')), 7);
+    assert.match(after, /souk_gateway_request_duration_seconds_bucket\{le="0\.005",track="stable"\} \d+/);
+    assert.match(after, /# TYPE souk_gateway_request_errors_total counter/);
+  });
+
   it('souk canary mirrors the API: a rollback and a dry-run from the command line', async () => {
     const { execFile } = await import('node:child_process');
     const run = (args: string[]) =>

@@ -9,12 +9,14 @@ import { request as undiciRequest } from 'undici';
 import type { Database } from '../kernel/db/types.ts';
 import { compilePolicy, type Decide, type DecideOptions } from './decide.ts';
 import { checkPolicy, type PolicyDocument } from './policy.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import type { Tracks } from './pools.ts';
 import {
   authUnavailable,
   invalidDryRun,
   invalidPolicy,
   invalidPolicyVersion,
+  metricsTokenNeeded,
   nothingToRollBack,
   ownerOnly,
   policyVersionNotFound,
@@ -33,7 +35,9 @@ export interface AdminDeps {
   current: () => { decide: Decide; document: PolicyDocument; activation?: Activation };
   /** Reloads the current policy at once (after this node changed it). */
   refresh: () => Promise<void>;
-  stats: Map<string, { requests: number; errors: number }>;
+  metrics: GatewayMetrics;
+  /** When set, /_gateway/metrics needs "Authorization: Bearer <token>" (SOUK_METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 const sameText = (a: string, b: string) => {
@@ -98,6 +102,15 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   app.get('/_gateway/healthz', async () => ({ status: 'ok' }));
 
+  // Prometheus scrapes this with the metrics token (like the API's /metrics), not an owner session.
+  app.get('/_gateway/metrics', async (request, reply) => {
+    if (deps.metricsToken) {
+      const auth = request.headers.authorization ?? '';
+      if (!/^bearer\s+\S/i.test(auth) || !sameText(auth.slice(7).trim(), deps.metricsToken)) throw metricsTokenNeeded();
+    }
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
   app.register(async (secured) => {
     secured.addHook('onRequest', async (request) => {
       (request as FastifyRequest & { owner?: string }).owner = await ownerOf(request);
@@ -106,7 +119,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
     secured.get('/_gateway/status', async () => {
       const { activation } = deps.current();
-      return { activeVersion: activation?.version ?? null, activation: activation ?? null, tracks: deps.tracks.view(), stats: Object.fromEntries(deps.stats) };
+      return { activeVersion: activation?.version ?? null, activation: activation ?? null, tracks: deps.tracks.view(), stats: Object.fromEntries(deps.metrics.counts) };
     });
 
     secured.post('/_gateway/policies/validate', async (request) => {

@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { openDatabase } from '../kernel/db/open.ts';
 import type { Database } from '../kernel/db/types.ts';
 import { loadActive, registerAdminRoutes } from './admin.ts';
+import { createGatewayMetrics } from './metrics.ts';
 import type { GatewayOptions } from './config.ts';
 import { compilePolicy, type Decide, type DecideOptions } from './decide.ts';
 import { checkPolicy, type PolicyDocument } from './policy.ts';
@@ -59,7 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
   }, options.pollMs ?? 250);
 
-  const stats = new Map<string, { requests: number; errors: number }>();
+  const metrics = createGatewayMetrics();
   const proxy = createProxy({
     tracks,
     decide: () => current.decide,
@@ -67,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     retries: options.retries ?? 2,
     trustedProxies: options.trustedProxies ?? [],
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000,
-    stats,
+    metrics,
   });
 
   const app = Fastify({
@@ -87,11 +88,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     db,
     tracks,
     adminToken: options.adminToken,
+    metricsToken: options.metricsToken,
     authUrl: options.authUrl ?? options.tracks[fallbackTrack]![0],
     decideOptions,
     current: () => current,
     refresh,
-    stats,
+    metrics,
   });
   await tracks.startHealthChecks(options.healthIntervalMs ?? 1000);
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });

@@ -2,7 +2,7 @@
 // reuse the kernel's unauthorized and owner_only codes through its constructors.
 import { problemMaker } from '../kernel/http/problem.ts';
 
-export { ownerOnly, unauthorized } from '../kernel/http/problems.ts';
+export { metricsTokenNeeded, ownerOnly, unauthorized } from '../kernel/http/problems.ts';
 
 export const gatewayProblemCodes = [
   'gateway_auth_unavailable',
