@@ -9,7 +9,20 @@ import { request as undiciRequest } from 'undici';
 import type { Database } from '../kernel/db/types.ts';
 import { compilePolicy, type Decide, type DecideOptions } from './decide.ts';
 import { checkPolicy, type PolicyDocument } from './policy.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import type { Tracks } from './pools.ts';
+import {
+  authUnavailable,
+  invalidDryRun,
+  invalidPolicy,
+  invalidPolicyVersion,
+  metricsTokenNeeded,
+  nothingToRollBack,
+  ownerOnly,
+  policyVersionNotFound,
+  unauthorized,
+} from './problems.ts';
+import { isHttpProblem } from '../kernel/http/problem.ts';
 import { activate, currentActivation, getVersion, listActivations, listVersions, rollbackTarget, storeVersion, type Activation } from './store.ts';
 
 export interface AdminDeps {
@@ -22,13 +35,9 @@ export interface AdminDeps {
   current: () => { decide: Decide; document: PolicyDocument; activation?: Activation };
   /** Reloads the current policy at once (after this node changed it). */
   refresh: () => Promise<void>;
-  stats: Map<string, { requests: number; errors: number }>;
-}
-
-class HttpProblem extends Error {
-  constructor(readonly status: number, readonly title: string, message: string, readonly extra: Record<string, unknown> = {}) {
-    super(message);
-  }
+  metrics: GatewayMetrics;
+  /** When set, /_gateway/metrics needs "Authorization: Bearer <token>" (SOUK_METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 const sameText = (a: string, b: string) => {
@@ -46,24 +55,24 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   async function ownerOf(request: FastifyRequest): Promise<string> {
     const auth = request.headers.authorization;
-    if (!auth || !/^bearer\s+\S/i.test(auth)) throw new HttpProblem(401, 'Unauthorized', 'Send Authorization: Bearer <token> (a Souk owner credential or SOUK_GATEWAY_TOKEN).');
+    if (!auth || !/^bearer\s+\S/i.test(auth)) throw unauthorized('Send Authorization: Bearer <token> (a Souk owner credential or SOUK_GATEWAY_TOKEN).');
     const token = auth.slice(7).trim();
     if (deps.adminToken && sameText(token, deps.adminToken)) return 'gateway-token';
     const cached = owners.get(token);
     if (cached && cached.until > Date.now()) return cached.who;
-    if (!deps.authUrl) throw new HttpProblem(401, 'Unauthorized', 'The token is not the gateway token and no Souk API is configured to check owner credentials.');
+    if (!deps.authUrl) throw unauthorized('The token is not the gateway token and no Souk API is configured to check owner credentials.');
     let answer: { statusCode: number; body: { json(): Promise<unknown>; dump(): Promise<void> } };
     try {
       answer = await undiciRequest(`${deps.authUrl.replace(/\/+$/, '')}/admin/auth/me`, { headers: { authorization: auth }, headersTimeout: 3000, bodyTimeout: 3000 });
     } catch (error) {
-      throw new HttpProblem(503, 'Auth unavailable', `The Souk API that checks owner credentials did not answer (${(error as Error).message}).`);
+      throw authUnavailable((error as Error).message);
     }
     if (answer.statusCode !== 200) {
       await answer.body.dump();
-      throw new HttpProblem(401, 'Unauthorized', 'The token is not valid.');
+      throw unauthorized('The token is not valid.');
     }
     const me = (await answer.body.json()) as { role?: string; label?: string; id?: string };
-    if (me.role !== 'owner') throw new HttpProblem(403, 'Forbidden', 'Only owners may change or read routing policies: they route every platform.');
+    if (me.role !== 'owner') throw ownerOnly('Only owners may change or read routing policies: they route every platform.');
     const who = me.label || me.id || 'owner';
     owners.set(token, { who, until: Date.now() + 30_000 });
     return who;
@@ -73,24 +82,34 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   const documentOf = (body: unknown): PolicyDocument => {
     const document = isRecord(body) ? body.document : undefined;
     const fault = checkPolicy(document, tracks());
-    if (fault) throw new HttpProblem(400, 'Invalid policy', `${fault.path}: ${fault.message}`, { path: fault.path });
+    if (fault) throw invalidPolicy(fault.path, fault.message);
     return document as PolicyDocument;
   };
   const versionParam = (raw: string): number => {
     const version = Number(raw);
-    if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) throw new HttpProblem(400, 'Bad version', `"${raw}" is not a policy version number.`);
+    if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) throw invalidPolicyVersion(raw);
     return version;
   };
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
-    if (error instanceof HttpProblem) {
-      return reply.code(error.status).type('application/problem+json').send({ type: 'about:blank', title: error.title, status: error.status, detail: error.message, ...error.extra });
+    if (isHttpProblem(error)) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      return reply.code(error.status).type('application/problem+json').send(error.toBody());
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     return reply.code(status).type('application/problem+json').send({ type: 'about:blank', title: status === 500 ? 'Internal error' : 'Bad request', status, detail: error.message });
   });
 
   app.get('/_gateway/healthz', async () => ({ status: 'ok' }));
+
+  // Prometheus scrapes this with the metrics token (like the API's /metrics), not an owner session.
+  app.get('/_gateway/metrics', async (request, reply) => {
+    if (deps.metricsToken) {
+      const auth = request.headers.authorization ?? '';
+      if (!/^bearer\s+\S/i.test(auth) || !sameText(auth.slice(7).trim(), deps.metricsToken)) throw metricsTokenNeeded();
+    }
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
 
   app.register(async (secured) => {
     secured.addHook('onRequest', async (request) => {
@@ -100,7 +119,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
     secured.get('/_gateway/status', async () => {
       const { activation } = deps.current();
-      return { activeVersion: activation?.version ?? null, activation: activation ?? null, tracks: deps.tracks.view(), stats: Object.fromEntries(deps.stats) };
+      return { activeVersion: activation?.version ?? null, activation: activation ?? null, tracks: deps.tracks.view(), stats: Object.fromEntries(deps.metrics.counts) };
     });
 
     secured.post('/_gateway/policies/validate', async (request) => {
@@ -128,17 +147,17 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
     secured.get<{ Params: { version: string } }>('/_gateway/policies/:version', async (request) => {
       const found = await getVersion(deps.db, versionParam(request.params.version));
-      if (!found) throw new HttpProblem(404, 'Not found', `No policy version ${request.params.version}.`);
+      if (!found) throw policyVersionNotFound(request.params.version);
       return found;
     });
 
     secured.post<{ Params: { version: string } }>('/_gateway/policies/:version/activate', async (request) => {
       const version = versionParam(request.params.version);
       const found = await getVersion(deps.db, version);
-      if (!found) throw new HttpProblem(404, 'Not found', `No policy version ${version}.`);
+      if (!found) throw policyVersionNotFound(version);
       // A stored version was valid for the tracks of the node that stored it; check it against this node's.
       const fault = checkPolicy(found.document, tracks());
-      if (fault) throw new HttpProblem(400, 'Invalid policy', `${fault.path}: ${fault.message}`, { path: fault.path });
+      if (fault) throw invalidPolicy(fault.path, fault.message);
       const activation = await activate(deps.db, version, who(request), 'activate');
       await deps.refresh();
       return activation;
@@ -148,7 +167,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       const body = isRecord(request.body) ? request.body : {};
       const to = body.to === undefined ? undefined : versionParam(String(body.to));
       const target = await rollbackTarget(deps.db, to);
-      if (target === undefined) throw new HttpProblem(409, 'Nothing to roll back to', to === undefined ? 'No earlier version was ever active.' : `No policy version ${to}.`);
+      if (target === undefined) throw nothingToRollBack(to);
       const activation = await activate(deps.db, target, who(request), 'rollback');
       await deps.refresh();
       return activation;
@@ -158,18 +177,18 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       const body = isRecord(request.body) ? request.body : {};
       const headers: Record<string, string> = {};
       if (body.headers !== undefined) {
-        if (!isRecord(body.headers)) throw new HttpProblem(400, 'Bad request', 'headers must be an object of header name to string value.');
+        if (!isRecord(body.headers)) throw invalidDryRun('headers must be an object of header name to string value.');
         for (const [name, value] of Object.entries(body.headers)) {
-          if (typeof value !== 'string') throw new HttpProblem(400, 'Bad request', `headers.${name} must be a string.`);
+          if (typeof value !== 'string') throw invalidDryRun(`headers.${name} must be a string.`);
           headers[name.toLowerCase()] = value;
         }
       }
       const url = body.path === undefined ? '/' : body.path;
       const ip = body.ip === undefined ? '127.0.0.1' : body.ip;
       const method = body.method === undefined ? 'GET' : body.method;
-      if (typeof url !== 'string' || !url.startsWith('/')) throw new HttpProblem(400, 'Bad request', 'path must be a string starting with /.');
-      if (typeof ip !== 'string') throw new HttpProblem(400, 'Bad request', 'ip must be a string.');
-      if (typeof method !== 'string') throw new HttpProblem(400, 'Bad request', 'method must be a string.');
+      if (typeof url !== 'string' || !url.startsWith('/')) throw invalidDryRun('path must be a string starting with /.');
+      if (typeof ip !== 'string') throw invalidDryRun('ip must be a string.');
+      if (typeof method !== 'string') throw invalidDryRun('method must be a string.');
       let decide = deps.current().decide;
       let version: number | null = deps.current().activation?.version ?? null;
       if (body.document !== undefined) {
@@ -177,7 +196,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         version = null;
       } else if (body.version !== undefined) {
         const found = await getVersion(deps.db, versionParam(String(body.version)));
-        if (!found) throw new HttpProblem(404, 'Not found', `No policy version ${String(body.version)}.`);
+        if (!found) throw policyVersionNotFound(String(body.version));
         decide = compilePolicy(found.document, deps.decideOptions);
         version = found.version;
       }

@@ -16,6 +16,8 @@ export interface GatewayOptions {
   dataDir?: string;
   /** A static bearer token that may use the policy API (besides Souk owners). */
   adminToken?: string;
+  /** Bearer token /_gateway/metrics needs (SOUK_METRICS_TOKEN, as for the API's /metrics); open when unset. */
+  metricsToken?: string;
   /** The Souk API that vouches for owner credentials (GET /admin/auth/me); default the first stable upstream. */
   authUrl?: string;
   healthIntervalMs?: number;
@@ -74,6 +76,7 @@ export function gatewayOptionsFromEnv(env = process.env): GatewayOptions {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.SOUK_GATEWAY_DATA_DIR || './data-gateway'),
     adminToken: env.SOUK_GATEWAY_TOKEN || undefined,
+    metricsToken: env.SOUK_METRICS_TOKEN || undefined,
     authUrl: env.SOUK_GATEWAY_AUTH_URL || undefined,
     healthIntervalMs: int('SOUK_GATEWAY_HEALTH_INTERVAL_MS', 1000),
     ejectMs: int('SOUK_GATEWAY_EJECT_MS', 5000),

@@ -93,7 +93,8 @@ export function customerKey(headers: RequestFacts['headers'], customerHeader?: s
   return undefined;
 }
 
-const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 10);
+/** The part of a sticky cookie that ties it to one version of a rule (or of the default split). */
+export const fingerprint = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 10);
 
 type Test = (facts: RequestFacts, memo: Memo) => boolean;
 interface Memo {
@@ -202,6 +203,14 @@ function compileCondition(condition: Condition, options: DecideOptions): Test {
 
 export type Decide = (facts: RequestFacts) => Decision;
 
+/** Whether a condition depends on the clock: such a rule's clients are not kept by cookie past its window. */
+function usesTime(condition: Condition): boolean {
+  if ('all' in condition) return condition.all.some(usesTime);
+  if ('any' in condition) return condition.any.some(usesTime);
+  if ('not' in condition) return usesTime(condition.not);
+  return 'time' in condition;
+}
+
 /**
  * Compiles a valid document (checkPolicy accepted it). The sticky cookie names the track, the rule that
  * chose it and a fingerprint of that rule: it is honoured while that rule is unchanged in the policy, so a
@@ -209,12 +218,13 @@ export type Decide = (facts: RequestFacts) => Decision;
  */
 export function compilePolicy(doc: PolicyDocument, options: DecideOptions = {}): Decide {
   const random = options.random ?? Math.random;
-  const rules = doc.rules.map((rule) => ({ id: rule.id, track: rule.track, override: rule.override === true, test: compileCondition(rule.when, options), print: fingerprint(rule) }));
+  const rules = doc.rules.map((rule) => ({ id: rule.id, track: rule.track, override: rule.override === true, timed: usesTime(rule.when), test: compileCondition(rule.when, options), print: fingerprint(rule) }));
   const split = Object.entries(doc.default).filter(([, weight]) => weight > 0);
   const total = split.reduce((sum, [, weight]) => sum + weight, 0);
   const defaultPrint = fingerprint(doc.default);
   const sticky = doc.sticky !== false;
-  const prints = new Map<string, { track?: string; print: string }>(rules.map((r) => [r.id, { track: r.track, print: r.print }]));
+  // Rules over a time window are left out: their clients must leave the track when the window closes.
+  const prints = new Map<string, { track?: string; print: string }>(rules.filter((r) => !r.timed).map((r) => [r.id, { track: r.track, print: r.print }]));
   prints.set('default', { print: defaultPrint });
   const tracksOfDefault = new Set(split.map(([track]) => track));
 
@@ -236,7 +246,7 @@ export function compilePolicy(doc: PolicyDocument, options: DecideOptions = {}):
       }
     }
     for (const rule of rules) {
-      if (!rule.override && rule.test(facts, memo)) return { track: rule.track, reason: rule.id, setSticky: cookieOf(rule.track, rule.id, rule.print) };
+      if (!rule.override && rule.test(facts, memo)) return { track: rule.track, reason: rule.id, setSticky: rule.timed ? undefined : cookieOf(rule.track, rule.id, rule.print) };
     }
     let point = random() * total;
     let chosen = split[split.length - 1]![0];

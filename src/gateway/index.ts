@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { openDatabase } from '../kernel/db/open.ts';
 import type { Database } from '../kernel/db/types.ts';
 import { loadActive, registerAdminRoutes } from './admin.ts';
+import { createGatewayMetrics } from './metrics.ts';
 import type { GatewayOptions } from './config.ts';
 import { compilePolicy, type Decide, type DecideOptions } from './decide.ts';
 import { checkPolicy, type PolicyDocument } from './policy.ts';
@@ -34,11 +35,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await ensureSchema(db);
 
   let current: { decide: Decide; document: PolicyDocument; activation?: Activation } = { decide: compilePolicy(defaultPolicy(fallbackTrack), decideOptions), document: defaultPolicy(fallbackTrack) };
+  let refused: number | undefined;
   const refresh = async () => {
     const active = await loadActive(db);
     if (!active || active.activation.id === current.activation?.id) return;
     // A version stored by a node with other tracks may name one this node lacks: keep the running policy.
-    if (checkPolicy(active.document, tracks.names())) return;
+    const fault = checkPolicy(active.document, tracks.names());
+    if (fault) {
+      if (refused !== active.activation.id) console.error(`souk gateway: policy version ${active.activation.version} is not valid here (${fault.path}: ${fault.message}); keeping the one running`);
+      refused = active.activation.id;
+      return;
+    }
     current = { decide: compilePolicy(active.document, decideOptions), document: active.document, activation: active.activation };
   };
   await refresh();
@@ -53,7 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
   }, options.pollMs ?? 250);
 
-  const stats = new Map<string, { requests: number; errors: number }>();
+  const metrics = createGatewayMetrics();
   const proxy = createProxy({
     tracks,
     decide: () => current.decide,
@@ -61,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     retries: options.retries ?? 2,
     trustedProxies: options.trustedProxies ?? [],
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 30_000,
-    stats,
+    metrics,
   });
 
   const app = Fastify({
@@ -81,11 +88,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     db,
     tracks,
     adminToken: options.adminToken,
+    metricsToken: options.metricsToken,
     authUrl: options.authUrl ?? options.tracks[fallbackTrack]![0],
     decideOptions,
     current: () => current,
     refresh,
-    stats,
+    metrics,
   });
   await tracks.startHealthChecks(options.healthIntervalMs ?? 1000);
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });

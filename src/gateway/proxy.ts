@@ -10,6 +10,7 @@ import ipaddr from 'ipaddr.js';
 import type { Decide, Decision, RequestFacts } from './decide.ts';
 import { STICKY_COOKIE } from './decide.ts';
 import { parseRange } from './policy.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import type { Tracks, Upstream } from './pools.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
@@ -23,8 +24,8 @@ export interface ProxyDeps {
   retries: number;
   trustedProxies: readonly string[];
   upstreamTimeoutMs: number;
-  /** Counts per track for the status view. */
-  stats: Map<string, { requests: number; errors: number }>;
+  /** RED metrics per track (metrics.ts). */
+  metrics: GatewayMetrics;
 }
 
 /** The client's address: the socket's, or (behind trusted proxies) the nearest untrusted X-Forwarded-For hop. */
@@ -93,12 +94,6 @@ const isConnectionError = (error: unknown) => {
 
 export function createProxy(deps: ProxyDeps) {
   const trusted = deps.trustedProxies.map((r) => parseRange(r)!);
-  const count = (track: string, error: boolean) => {
-    const s = deps.stats.get(track) ?? { requests: 0, errors: 0 };
-    s.requests += 1;
-    if (error) s.errors += 1;
-    deps.stats.set(track, s);
-  };
 
   /** The upstream to try next: the decided track first, then the fallback track. */
   const next = (decision: Decision, tried: Set<Upstream>): { upstream: Upstream; track: string } | undefined => {
@@ -109,6 +104,7 @@ export function createProxy(deps: ProxyDeps) {
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = process.hrtime.bigint();
     const ip = clientAddress(req, trusted);
     const decision = deps.decide()(factsOf(req, ip));
     const method = req.method ?? 'GET';
@@ -155,7 +151,7 @@ export function createProxy(deps: ProxyDeps) {
           headers['set-cookie'] = [...(prior === undefined ? [] : Array.isArray(prior) ? prior : [prior]), stickyCookie(decision.setSticky)];
         }
         res.writeHead(answer.statusCode, headers);
-        count(track, answer.statusCode >= 500);
+        deps.metrics.observe(res, track, method, answer.statusCode, startedAt);
         await pipeline(answer.body, res);
         return;
       } catch (error) {
@@ -170,7 +166,7 @@ export function createProxy(deps: ProxyDeps) {
         upstream.inFlight -= 1;
       }
     }
-    count(decision.track, true);
+    deps.metrics.observe(res, decision.track, method, lastError === undefined ? 503 : 502, startedAt);
     if (lastError === undefined) {
       problem(res, 503, 'No upstream available', `Track "${decision.track}" and the fallback track "${deps.fallbackTrack}" have no healthy upstream.`, decision.track);
     } else {
@@ -204,7 +200,7 @@ export function createProxy(deps: ProxyDeps) {
         if (head.length > 0) upstreamSocket.write(head);
         upstreamSocket.pipe(socket);
         socket.pipe(upstreamSocket);
-        count(target.track, false);
+        deps.metrics.upgraded(target.track);
       });
       upstreamSocket.on('error', (error) => {
         if (!connected) {

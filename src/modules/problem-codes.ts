@@ -1,5 +1,6 @@
 // Every problem code Souk can answer, by the module (or kernel) that names it, for tests and the API
 // document. Each code is listed by exactly one owner; test/problem-codes.test.ts holds that.
+import { gatewayProblemCodes } from '../gateway/problems.ts';
 import { kernelProblemCodes } from '../kernel/http/problems.ts';
 import { accountsProblemCodes } from './accounts/problems.ts';
 import { cartProblemCodes } from './cart/problems.ts';
@@ -34,6 +35,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   live: liveProblemCodes,
   'live-commerce': liveCommerceProblemCodes,
   risk: riskProblemCodes,
+  gateway: gatewayProblemCodes,
 };
 
 export const allProblemCodes: readonly string[] = Object.values(problemCodesByOwner).flat();

@@ -1,0 +1,80 @@
+// RED metrics the gateway records itself, per track: requests (by method and status class), errors (5xx,
+// including the gateway's own 502/503 when no upstream answered) and request duration (until the response
+// is finished). Served in the Prometheus text format at /_gateway/metrics from the gateway's own registry,
+// so a gateway in the same process as other Souk code never mixes its series with theirs.
+import type { ServerResponse } from 'node:http';
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export interface TrackCounts {
+  requests: number;
+  errors: number;
+}
+
+export interface GatewayMetrics {
+  registry: Registry;
+  /** Plain counts per track since start, for the status view. */
+  counts: Map<string, TrackCounts>;
+  /** Records one answered request once `res` has finished (or closed). */
+  observe(res: ServerResponse, track: string, method: string, status: number, startedAt: bigint): void;
+  /** Records a WebSocket upgrade passed to a track. */
+  upgraded(track: string): void;
+}
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export function createGatewayMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'souk_gateway_requests_total',
+    help: 'Requests the gateway answered, by the track that answered, method and status class.',
+    labelNames: ['track', 'method', 'status_class'] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'souk_gateway_request_errors_total',
+    help: 'Requests answered with a 5xx status (from the upstream or the gateway itself), by track.',
+    labelNames: ['track'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'souk_gateway_request_duration_seconds',
+    help: 'Time from the request reaching the gateway until its response was finished, by track.',
+    labelNames: ['track'] as const,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const upgrades = new Counter({
+    name: 'souk_gateway_websocket_upgrades_total',
+    help: 'WebSocket upgrades passed through to an upstream, by track.',
+    labelNames: ['track'] as const,
+    registers: [registry],
+  });
+  const counts = new Map<string, TrackCounts>();
+  const countsOf = (track: string) => {
+    const c = counts.get(track) ?? { requests: 0, errors: 0 };
+    counts.set(track, c);
+    return c;
+  };
+
+  return {
+    registry,
+    counts,
+    observe(res, track, method, status, startedAt) {
+      const c = countsOf(track);
+      c.requests += 1;
+      const error = status >= 500;
+      if (error) c.errors += 1;
+      // Method is bounded to the standard verbs so a client cannot mint label values.
+      requests.inc({ track, method: METHODS.has(method) ? method : 'OTHER', status_class: `${Math.floor(status / 100)}xx` });
+      if (error) errors.inc({ track });
+      const done = () => duration.observe({ track }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      if (res.writableFinished) done();
+      else res.once('close', done);
+    },
+    upgraded(track) {
+      countsOf(track).requests += 1;
+      upgrades.inc({ track });
+    },
+  };
+}
