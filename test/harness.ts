@@ -15,6 +15,10 @@ import { generateSecretKey } from '../src/kernel/secret-key.ts';
 // PostgreSQL servers need SOUK_SECRET_KEY. One key for this test process, set in its environment, so
 // every Souk it starts and every child it spawns (crash and multi-node suites) seal with the same key.
 process.env.SOUK_SECRET_KEY ||= generateSecretKey();
+// Live rooms refuse chat while the event loop lags (SOUK_LIVE_SHED_LAG_MS); a busy test machine lags now
+// and then, which would refuse a suite's chat at random. Off in tests unless the environment sets it; the
+// suite that tests shedding (src/modules/live/live-host.test.ts) turns it on for its own server.
+process.env.SOUK_LIVE_SHED_LAG_MS ??= '0';
 
 export type Engine = 'pglite' | 'postgres';
 

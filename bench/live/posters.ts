@@ -5,8 +5,9 @@
 //   run    sends for `seconds` at the given total rates, with warm-up or measured marks (marks.ts), then
 //          waits briefly for the last acknowledgements and answers what was sent and accepted
 //   close  closes every socket
-// High-priority messages go through Souk's admin API (POST …/live/rooms/:id/messages, the host lane that
-// is never dropped) or, on the bare server, as a `host` frame on the room's first poster socket.
+// High-priority messages go through Souk's host socket (GET /admin/…/live/rooms/:id/ws, one per room:
+// `say` frames, acknowledged with `ack`, in the host lane that is never dropped or shed) or, on the bare
+// server, as a `host` frame on the room's first poster socket.
 import { WebSocket } from 'ws';
 import { serveCommands } from './ipc.ts';
 import { MARK, markedText } from './marks.ts';
@@ -15,8 +16,8 @@ export interface PosterRoom {
   /** The room's socket URL on each node; posters and likers take them in turn. */
   wsUrls: string[];
   headers: Record<string, string>;
-  /** Souk: the admin API URL for host messages. Bare: absent (a `host` frame instead). */
-  highUrl?: string;
+  /** Souk: the room's host socket URL for host messages. Bare: absent (a `host` frame instead). */
+  hostUrl?: string;
 }
 
 export interface PostersSetup {
@@ -36,7 +37,7 @@ export interface PostersRun {
   likesPerSecond: number;
   highPerSecond: number;
   warm: boolean;
-  /** How long a high-priority POST may take before it counts as failed. */
+  /** How long a high-priority message may wait for its ack before it counts as failed. */
   highTimeoutMs: number;
 }
 
@@ -58,6 +59,9 @@ export interface PostersResult {
 
 interface RoomSockets {
   room: PosterRoom;
+  /** Souk: the host socket, and the acks it waits for by ref. */
+  host?: WebSocket;
+  acks: Map<string, () => void>;
   posters: WebSocket[];
   likers: WebSocket[];
 }
@@ -95,6 +99,21 @@ function openSocket(room: number, url: string, headers: Record<string, string>):
   });
 }
 
+/** The room's host socket (Souk), ready once it said so; an ack resolves the send waiting on its ref. */
+function openHostSocket(url: string, acks: Map<string, () => void>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${adminToken}` }, perMessageDeflate: false, handshakeTimeout: 20_000 });
+    socket.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString('utf8')) as { type: string; ref?: string; code?: string; message?: string };
+      if (frame.type === 'ready') resolve(socket);
+      else if (frame.type === 'ack' && frame.ref !== undefined) acks.get(frame.ref)?.();
+      else if (frame.type === 'error' && result.highFailed.length < 5) result.highFailed.push(`host socket: ${frame.code} ${frame.message ?? ''}`);
+    });
+    socket.on('error', reject);
+    socket.on('unexpected-response', (_request, response) => reject(new Error(`host socket refused: HTTP ${response.statusCode}`)));
+  });
+}
+
 async function setup(command: PostersSetup): Promise<{ sockets: number }> {
   adminToken = command.adminToken;
   let opened = 0;
@@ -108,8 +127,10 @@ async function setup(command: PostersSetup): Promise<{ sockets: number }> {
       }),
     );
     const likers = await Promise.all(Array.from({ length: command.likersPerRoom }, () => openSocket(r, url(), room.headers)));
-    rooms.push({ room, posters, likers });
-    opened += posters.length + likers.length;
+    const acks = new Map<string, () => void>();
+    const host = room.hostUrl ? await openHostSocket(room.hostUrl, acks) : undefined;
+    rooms.push({ room, posters, likers, acks, ...(host ? { host } : {}) });
+    opened += posters.length + likers.length + (host ? 1 : 0);
   }
   return { sockets: opened };
 }
@@ -130,22 +151,32 @@ async function sendHigh(index: number, text: string, pending: Promise<void>[], h
     result.highAcceptedPerRoom[index] = (result.highAcceptedPerRoom[index] ?? 0) + 1;
   };
   result.highSent += 1;
-  if (!target.room.highUrl) {
+  if (!target.host) {
     if (sendOn(target.posters[0], { type: 'host', text })) accepted();
     return;
   }
+  const ref = `h${result.highSent}`;
+  const host = target.host;
   pending.push(
-    // Bounded, so a saturated server cannot hold the run: an answer later than this counts as failed.
-    fetch(target.room.highUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify({ text }), signal: AbortSignal.timeout(highTimeoutMs) }).then(
-      async (response) => {
-        if (response.status === 201) accepted();
-        else if (result.highFailed.length < 5) result.highFailed.push(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
-        else await response.arrayBuffer();
-      },
-      (error: unknown) => {
-        if (result.highFailed.length < 5) result.highFailed.push(error instanceof Error ? error.message : String(error));
-      },
-    ),
+    // Bounded, so a saturated server cannot hold the run: an ack later than this counts as failed.
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        target.acks.delete(ref);
+        if (result.highFailed.length < 5) result.highFailed.push(`no ack within ${highTimeoutMs} ms`);
+        resolve();
+      }, highTimeoutMs);
+      target.acks.set(ref, () => {
+        clearTimeout(timer);
+        target.acks.delete(ref);
+        accepted();
+        resolve();
+      });
+      if (!sendOn(host, { type: 'say', text, ref })) {
+        clearTimeout(timer);
+        target.acks.delete(ref);
+        resolve();
+      }
+    }),
   );
 }
 
@@ -196,7 +227,7 @@ serveCommands(async (raw) => {
     case 'run':
       return run(command as PostersRun);
     case 'close':
-      for (const room of rooms) for (const socket of [...room.posters, ...room.likers]) socket.terminate();
+      for (const room of rooms) for (const socket of [...room.posters, ...room.likers, ...(room.host ? [room.host] : [])]) socket.terminate();
       rooms.length = 0;
       return { ok: true };
     default:

@@ -55,5 +55,7 @@ export async function liveCustomers(platform: LivePlatform, count: number): Prom
   return tokens;
 }
 
-export const highUrl = (platform: LivePlatform, baseUrl: string, roomId: string): string => `${baseUrl}/admin/platforms/${platform.slug}/live/rooms/${roomId}/messages`;
+/** The room's host socket: host messages as `say` frames (no HTTP request per message). */
+export const hostSocketUrl = (platform: LivePlatform, baseUrl: string, roomId: string): string =>
+  `${baseUrl.replace(/^http/, 'ws')}/admin/platforms/${platform.slug}/live/rooms/${roomId}/ws`;
 export const roomSocketUrl = (baseUrl: string, roomId: string): string => `${baseUrl.replace(/^http/, 'ws')}/store/live/rooms/${roomId}/ws`;

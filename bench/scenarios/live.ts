@@ -24,7 +24,7 @@ import { spawnServer, freePort, waitUntilReady } from '../lib/processes.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
 import { REPO_ROOT, startSoukServer, type SoukServer, type StartedServer } from '../lib/servers.ts';
 import { measureTarget, type LoadShape, type Target } from '../live/measure.ts';
-import { createLivePlatform, highUrl, liveCustomers, liveRooms, roomSocketUrl, type LivePlatform } from '../live/souk-setup.ts';
+import { createLivePlatform, hostSocketUrl, liveCustomers, liveRooms, roomSocketUrl, type LivePlatform } from '../live/souk-setup.ts';
 import { partTable, verdicts, verdictTable, type PartRuns } from '../live/tables.ts';
 
 const PARTS = ['single', 'rooms', 'nodes'] as const;
@@ -85,7 +85,7 @@ function soukTarget(label: string, nodes: SoukServer[], platform: LivePlatform, 
     healthUrls: nodes.map((n) => `${n.baseUrl}/readyz`),
     viewerRooms,
     roomOfViewerRoom: viewerRooms.map((_, i) => i % roomIds.length),
-    posterRooms: roomIds.map((id) => ({ wsUrls: nodes.map((n) => roomSocketUrl(n.baseUrl, id)), headers, highUrl: highUrl(platform, nodes[0]!.baseUrl, id) })),
+    posterRooms: roomIds.map((id) => ({ wsUrls: nodes.map((n) => roomSocketUrl(n.baseUrl, id)), headers, hostUrl: hostSocketUrl(platform, nodes[0]!.baseUrl, id) })),
     tokens,
     adminToken: platform.session.token,
     postersPerRoom: shape.postersPerRoom,

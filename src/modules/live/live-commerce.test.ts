@@ -5,7 +5,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { eachDatabase } from '../../../test/harness.ts';
+import { asBearer, eachDatabase } from '../../../test/harness.ts';
 import { checkout, createShop, COMMERCE_MODULES, expectProblem, readyCart, registerCustomer, type Shop } from '../../../test/commerce.ts';
 import { LiveClient } from '../../../test/live-client.ts';
 import { waitFor } from '../../../test/wait.ts';
@@ -124,6 +124,20 @@ eachDatabase('live commerce', (env) => {
   });
 
   describe('coins', () => {
+    it('prices coins per platform (settings.live.coinPrice) and credits what was bought', async () => {
+      const priced = await createShop(env, `live-price-${env.engine}`, { live: { coinPrice: 7 } }, MODULES);
+      const buyer = await registerCustomer(priced);
+      const started = await priced.store({ method: 'POST', url: '/store/live/coins/top-ups', headers: as(buyer.token), payload: { coins: 10 } });
+      assert.equal(started.statusCode, 201, started.body);
+      assert.equal(started.json().amount, 70, '10 coins at 7 minor units each');
+      const plain = await registerCustomer(a);
+      assert.equal((await a.store({ method: 'POST', url: '/store/live/coins/top-ups', headers: as(plain.token), payload: { coins: 10 } })).json().amount, 10, 'the default is one minor unit');
+      const refused = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/live-price-${env.engine}`, payload: { settings: { live: { coinPrice: 0 } } } });
+      assert.equal(refused.statusCode, 400, refused.body);
+      await topUp(priced, buyer.token, 5);
+      assert.equal((await coins(priced, buyer.token)).balance, 5);
+    });
+
     it('credits a top-up once when its sandbox payment is captured, however often the webhook comes', async () => {
       const buyer = await registerCustomer(a);
       const started = await a.store({ method: 'POST', url: '/store/live/coins/top-ups', headers: { ...as(buyer.token), 'idempotency-key': 'tu-1' }, payload: { coins: 500 } });
