@@ -183,6 +183,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
+  // A WebSocket upgrade answered with anything but 101 (unknown path, no credentials, no such room) is
+  // written by @fastify/websocket onto the raw socket, which the HTTP server no longer tracks; the
+  // plugin's own clean-up only sees requests that got past every onRequest hook. Close the socket once
+  // the answer is written, or it stays open until the client leaves and holds the server's shutdown.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.raw.headers.upgrade !== undefined && reply.statusCode !== 101) request.raw.socket?.destroySoon();
+    done();
+  });
+
   if (tracingOn()) installRequestSpans(app);
   installErrorHandling(app);
   installInputGuard(app);

@@ -5,6 +5,7 @@
 // clock, with units left on the card and a real flash-sale purchase.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eachDatabase } from '../../../test/harness.ts';
 import { COMMERCE_MODULES, createShop, expectProblem, registerCustomer, stockedVariants, type Shop } from '../../../test/commerce.ts';
@@ -51,6 +52,17 @@ eachDatabase('live host socket and flash sales', (env) => {
     const text = (await env.app.inject({ url: '/metrics', headers: { authorization: 'Bearer test-metrics-token' } })).body;
     return Number(pattern.exec(text)?.[1] ?? 0);
   };
+
+  /** The status of a refused upgrade, once the server has closed the connection (the client never does). */
+  const refusedThenClosed = (url: string) =>
+    new Promise<number>((resolve, reject) => {
+      setTimeout(() => reject(new Error(`${url}: the server left a refused upgrade open`)), 5_000).unref();
+      const request = http.get(url, { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+      request.once('response', (res) => {
+        res.resume();
+        request.socket!.once('close', () => resolve(res.statusCode!));
+      });
+    });
 
   before(async () => {
     await env.app.listen({ port: 0, host: '127.0.0.1' });
@@ -113,6 +125,9 @@ eachDatabase('live host socket and flash sales', (env) => {
       const roomId = await liveRoom(a);
       await assert.rejects(LiveClient.open(hostUrl(a.slug, roomId), { authorization: `Bearer ${b.platform.adminToken}` }), /upgrade refused: 404/);
       await assert.rejects(LiveClient.open(hostUrl(a.slug, roomId), {}), /upgrade refused: 401/);
+      // The server closes a refused upgrade's connection itself (else it would hold shutdown), also on an unknown path.
+      assert.equal(await refusedThenClosed(hostUrl(a.slug, roomId)), 401);
+      assert.equal(await refusedThenClosed(`${baseUrl}/no/such/socket`), 404);
       const customerOfA = await registerCustomer(a);
       await assert.rejects(LiveClient.open(hostUrl(a.slug, roomId), { authorization: `Bearer ${customerOfA.token}` }), /upgrade refused: 401/);
       // B's admin on B's own path with A's room: no such room there.
