@@ -7,10 +7,9 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { iso } from '../../kernel/cursor.ts';
 import { publicMessage, type RoomMessage } from './hub/room-channel.ts';
-import { mergeHistory } from './history.ts';
+import { mergeHistory, type RoomHistory } from './history.ts';
 import { roomNotFound, roomNotInState } from './problems.ts';
 import { findRoom } from './rooms.ts';
-import type { LiveRuntime } from './runtime.ts';
 import type { Message } from './schemas.ts';
 
 /** The most a replay holds from the stream (a longer room's older messages come from the table only). */
@@ -58,7 +57,14 @@ async function tableMessages(pdb: PlatformDb, roomId: string, since: string | nu
   return rows.map((r) => ({ id: r.id, kind: r.kind, author: r.author, text: r.body, at: r.at, customerId: null }));
 }
 
-export async function replayPage(pdb: PlatformDb, runtime: LiveRuntime, roomId: string, query: { since?: string; limit?: number }): Promise<ReplayPage> {
+/** What a replay reads of the module's runtime (a narrow view, so runtime.ts can own the cache without a loop). */
+export interface ReplaySources {
+  history?: RoomHistory | undefined;
+  replays: ReplayCache;
+  writer: { flush(): Promise<void> };
+}
+
+export async function replayPage(pdb: PlatformDb, runtime: ReplaySources, roomId: string, query: { since?: string; limit?: number }): Promise<ReplayPage> {
   const room = await findRoom(pdb, roomId);
   if (!room) throw roomNotFound(roomId);
   if (room.state !== 'ended') throw roomNotInState(roomId, room.state, 'ended (the replay opens when the room ends)');
