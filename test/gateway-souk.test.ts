@@ -33,7 +33,7 @@ describe('gateway in front of two real Souk API processes', () => {
     [stable, canary] = await Promise.all([souk(), souk()]);
     const dir = mkdtempSync(join(tmpdir(), 'souk-gw-'));
     dirs.push(dir);
-    gateway = await startProcess(['bin/souk.js', 'gateway'], {
+    gateway = await startProcess(['bin/souk.js', 'start', '--role', 'gateway'], {
       SOUK_GATEWAY_TRACKS: `stable=http://127.0.0.1:${stable.port};canary=http://127.0.0.1:${canary.port}`,
       SOUK_GATEWAY_PORT: '0',
       SOUK_GATEWAY_HOST: '127.0.0.1',

@@ -1,5 +1,5 @@
-// `souk gateway`: runs the gateway role on its own (settings from SOUK_GATEWAY_* variables). Temporary
-// entry until `souk start --role gateway` calls startGateway the same way.
+// `souk gateway`, also `souk start --role gateway`: runs the gateway in front of the API nodes (settings
+// from SOUK_GATEWAY_* variables).
 import { gatewayOptionsFromEnv } from '../gateway/config.ts';
 import { startGateway } from '../gateway/index.ts';
 

@@ -4,17 +4,22 @@ import { DEMO, seedDemo } from '../seed/demo.ts';
 import { loadConfig, ROLES } from '../kernel/config.ts';
 import { describeDatabase, embeddedDatabaseExists } from './database-target.ts';
 
-export const START_USAGE = `Usage: souk start [--role all|api|worker] [--allow-private-webhooks]
+export const START_USAGE = `Usage: souk start [--role all|api|worker|gateway] [--allow-private-webhooks]
   Migrates, seeds the demo on an empty database and serves (settings: environment variables, see .env.example).
   --role all                 everything in this process (default; the embedded set-up)
   --role api                 HTTP only: no event relay, timers, consumers, flash-sale drain or sweeps
   --role worker              relay, timers, consumers, webhook deliveries, drains and sweeps; serves only
                              /healthz, /readyz and /metrics. Sets SOUK_ROLE (which works alike); without
                              either, SOUK_EVENTS_WORKER=0 still makes an api-only node
+  --role gateway             the canary gateway in front of API nodes, not a Souk node: the same as
+                             \`souk gateway\` (SOUK_GATEWAY_* settings; README, "Canary releases")
   --allow-private-webhooks   let webhook endpoints point at loopback and private networks (sets
                              SOUK_WEBHOOK_ALLOW_PRIVATE=1 unless it is set); for demos and local receivers only`;
 
 /** The --role value (`--role api` or `--role=api`), undefined when absent; throws on a missing or unknown one. */
+/** `souk start --role gateway` runs the canary gateway instead of a Souk node. */
+export const GATEWAY_ROLE = 'gateway';
+
 export function roleArgument(args: string[]): string | undefined {
   let value: string | undefined;
   for (let i = 0; i < args.length; i += 1) {
@@ -22,8 +27,8 @@ export function roleArgument(args: string[]): string | undefined {
     if (arg === '--role') value = args[(i += 1)] ?? '';
     else if (arg.startsWith('--role=')) value = arg.slice('--role='.length);
   }
-  if (value !== undefined && !(ROLES as readonly string[]).includes(value)) {
-    throw new Error(`--role must be one of ${ROLES.join(', ')}${value ? `, got "${value}"` : ''} (live and gateway are not separate roles yet)`);
+  if (value !== undefined && value !== GATEWAY_ROLE && !(ROLES as readonly string[]).includes(value)) {
+    throw new Error(`--role must be one of ${[...ROLES, GATEWAY_ROLE].join(', ')}${value ? `, got "${value}"` : ''} (live is not a separate role yet)`);
   }
   return value;
 }
@@ -40,6 +45,9 @@ export async function startCommand(args: string[]): Promise<number> {
     console.error(`souk start: ${(error as Error).message}\n\n${START_USAGE}`);
     return 2;
   }
+  // The gateway is no Souk node (no modules, no commerce database): it sits in front of the API nodes and
+  // has its own start and SOUK_GATEWAY_* settings (src/gateway, cli/gateway.ts).
+  if ((role ?? process.env.SOUK_ROLE) === GATEWAY_ROLE) return (await import('./gateway.ts')).gatewayCommand([]);
   if (role !== undefined) process.env.SOUK_ROLE = role;
   // An explicit SOUK_WEBHOOK_ALLOW_PRIVATE (say 0 in production) wins over the flag.
   if (args.includes('--allow-private-webhooks') && !process.env.SOUK_WEBHOOK_ALLOW_PRIVATE) process.env.SOUK_WEBHOOK_ALLOW_PRIVATE = '1';
