@@ -84,11 +84,12 @@ describe('deploy/compose.yaml', () => {
   const compose = yamlFile<{ services: Record<string, ComposeService>; volumes: Record<string, unknown>; secrets: Record<string, unknown> }>('deploy/compose.yaml');
   const services = compose.services;
   const souk = Object.entries(services).filter(([, s]) => s.image === 'souk:latest');
-  const nodes = souk.filter(([, s]) => s.command?.[0] === 'start');
+  // Souk nodes; the gateway runs from the same image but is no node (no modules, its own settings).
+  const nodes = souk.filter(([, s]) => s.command?.[0] === 'start' && s.command.at(-1) !== 'gateway');
   const env = (name: string) => services[name]!.environment ?? {};
 
   it('runs two API nodes, a worker, the migration, PostgreSQL, Redis, three NATS servers, Prometheus and Grafana', () => {
-    for (const name of ['api-1', 'api-2', 'worker', 'migrate', 'postgres', 'redis', 'nats-1', 'nats-2', 'nats-3', 'prometheus', 'grafana']) {
+    for (const name of ['api-1', 'api-2', 'worker', 'gateway', 'migrate', 'postgres', 'redis', 'nats-1', 'nats-2', 'nats-3', 'prometheus', 'grafana']) {
       assert.ok(services[name], `service ${name}`);
     }
     assert.deepEqual(nodes.map(([name]) => name).sort(), ['api-1', 'api-2', 'worker']);
@@ -125,7 +126,7 @@ describe('deploy/compose.yaml', () => {
 
   it('configures every Souk container for the cluster, with settings Souk reads', () => {
     const known = soukSettings();
-    for (const [name] of souk) {
+    for (const [name] of souk.filter(([n]) => n !== 'gateway')) {
       const e = env(name);
       for (const key of Object.keys(e)) assert.ok(known.has(key), `${name}: ${key} is not a setting Souk reads`);
       assert.match(e.DATABASE_URL!, /@postgres:5432\//);
@@ -141,6 +142,12 @@ describe('deploy/compose.yaml', () => {
     assert.deepEqual(services['api-2']!.command, ['start', '--role', 'api']);
     assert.deepEqual(services.worker!.command, ['start', '--role', 'worker']);
     for (const [name] of souk) assert.equal(env(name).SOUK_EVENTS_WORKER, undefined, name);
+    // The gateway: settings it reads, policies in the cluster's PostgreSQL, both API nodes behind it.
+    const gateway = env('gateway');
+    for (const key of Object.keys(gateway)) assert.ok(known.has(key), `gateway: ${key} is not a setting Souk reads`);
+    assert.deepEqual(services.gateway!.command, ['start', '--role', 'gateway']);
+    assert.match(gateway.DATABASE_URL!, /@postgres:5432\//);
+    assert.equal(gateway.SOUK_GATEWAY_TRACKS, 'stable=http://api-1:3000,http://api-2:3000');
     assert.deepEqual(nodes.filter(([name]) => env(name).SOUK_SEED_DEMO === '1').map(([name]) => name), ['worker'], 'one node seeds the demo');
   });
 
