@@ -32,9 +32,10 @@ eachDatabase('risk', (env: TestEnv) => {
   let risk: RiskService;
   const admin = (platform: TestPlatform, options: InjectOptions) => asBearer(env.app, platform.adminToken, options);
   const url = (platform: TestPlatform, path: string) => `/admin/platforms/${platform.platform.slug}/risk${path}`;
-  const fingerprint = () => tablesFingerprint(env.souk.database, TABLES);
   const put = (platform: TestPlatform, point: string, document: unknown) => admin(platform, { method: 'PUT', url: url(platform, `/policies/${point}`), payload: { document, note: 'test' } });
   const flush = () => env.souk.runtimeOf(riskModule).recorder.flush();
+  // Decisions are written by the recorder's timer: store the pending ones first, or one lands mid-check.
+  const fingerprint = async () => (await flush(), tablesFingerprint(env.souk.database, TABLES));
 
   before(async () => {
     shop = await createTestPlatform(env, { slug: 'risk-shop', modules: MODULES });

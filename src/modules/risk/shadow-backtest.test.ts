@@ -54,7 +54,8 @@ eachDatabase('risk shadow mode and backtests', (env: TestEnv) => {
   const admin = (platform: TestPlatform, options: InjectOptions) => asBearer(env.app, platform.adminToken, options);
   const url = (platform: TestPlatform, path: string) => `/admin/platforms/${platform.platform.slug}/risk${path}`;
   const flush = () => env.souk.runtimeOf(riskModule).recorder.flush();
-  const fingerprint = () => tablesFingerprint(env.souk.database, ['risk_policy_versions', 'risk_list_entries', 'risk_decisions', 'risk_shadow_policies']);
+  // Decisions are written by the recorder's timer: store the pending ones first, or one lands mid-check.
+  const fingerprint = async () => (await flush(), tablesFingerprint(env.souk.database, ['risk_policy_versions', 'risk_list_entries', 'risk_decisions', 'risk_shadow_policies']));
   const pdb = (platform: TestPlatform) => env.souk.ctx.platformDb(platform.platform.id);
 
   before(async () => {
@@ -124,8 +125,6 @@ eachDatabase('risk shadow mode and backtests', (env: TestEnv) => {
   });
 
   it('refuses a bad shadow, a read-only role and clearing what is not there; clearing stops the shadow', async () => {
-    // Decisions of the tests before are written by the recorder's timer: store them first, or one lands mid-check.
-    await flush();
     const before = await fingerprint();
     const bad = await admin(shop, { method: 'PUT', url: url(shop, '/shadow/coupon'), payload: { document: { ...harsh, thresholds: [1, 1, 2, 3] } } });
     expectProblem(bad, 400, 'risk_policy_invalid');
