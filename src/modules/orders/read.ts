@@ -75,14 +75,8 @@ export function totalsOf(row: OrderRow): OrderTotals {
   };
 }
 
-export interface OrderTotals {
-  subtotal: number;
-  discount: number;
-  shipping: number;
-  tax: number;
-  total: number;
-  taxIncluded: boolean;
-}
+/** An order's totals, as the order schema states them. */
+export type OrderTotals = Order['totals'];
 
 export function toOrder(row: OrderRow, lines: Order['lines'], history?: Order['history']): Order {
   return {
