@@ -1506,6 +1506,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/top-ups/{topUpId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One coin top-up of the platform
+         * @description One coin top-up of the platform, with its customer, payment and latest refund.
+         */
+        get: operations["getLiveTopUp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/top-ups/{topUpId}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a paid coin top-up in full (its coins leave the balance)
+         * @description Refunds a paid top-up in full. Its coins leave the customer’s balance in the same transaction that reserves the refund on its payment (refused with live_refund_coins_spent when the customer spent some on gifts), and the refund is sent to the provider at once. Provider refused: 502 refund_failed, the top-up is paid again and the coins are back. A second refund of the same top-up is refused.
+         */
+        post: operations["refundLiveTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/orders": {
         parameters: {
             query?: never;
@@ -3884,6 +3924,23 @@ export interface components {
             /** Format: uuid */
             variantId: string;
         };
+        /** LiveAdminTopUp */
+        LiveAdminTopUp: {
+            /** @description Price in minor units of currency */
+            amount: number;
+            coins: number;
+            createdAt: string;
+            currency: string;
+            customerId: string;
+            id: string;
+            paidAt: string | null;
+            paymentId: string | null;
+            redirectUrl: string | null;
+            refundedAt: string | null;
+            refundId: string | null;
+            /** @description refunding: an admin refund is on its way to the provider */
+            status: "pending" | "paid" | "failed" | "refunding" | "refunded";
+        };
         /** LiveBan */
         LiveBan: {
             actor: string;
@@ -3914,12 +3971,12 @@ export interface components {
         LiveCoinLedgerEntry: {
             balanceAfter: number;
             createdAt: string;
-            /** @description Coins added (top-up) or taken (gift, negative) */
+            /** @description Coins added (top-up, a refused refund given back) or taken (gift, refunded top-up: negative) */
             delta: number;
             giftCount: number | null;
             giftId: string | null;
             id: string;
-            reason: "top_up" | "gift";
+            reason: "top_up" | "gift" | "top_up_refund" | "top_up_refund_failed";
             roomId: string | null;
             topUpId: string | null;
         };
@@ -4221,7 +4278,10 @@ export interface components {
             paidAt: string | null;
             paymentId: string | null;
             redirectUrl: string | null;
-            status: "pending" | "paid" | "failed";
+            refundedAt: string | null;
+            refundId: string | null;
+            /** @description refunding: an admin refund is on its way to the provider */
+            status: "pending" | "paid" | "failed" | "refunding" | "refunded";
         };
         /** LiveTopUpInput */
         LiveTopUpInput: {
@@ -4229,6 +4289,16 @@ export interface components {
             /** @description Payment provider (default sandbox) */
             provider?: string;
             returnUrl?: string;
+        };
+        /** LiveTopUpRefunded */
+        LiveTopUpRefunded: {
+            refund: components["schemas"]["Refund"];
+            topUp: components["schemas"]["LiveAdminTopUp"];
+        };
+        /** LiveTopUpRefundInput */
+        LiveTopUpRefundInput: {
+            /** @description Why (kept with the refund); default names the top-up */
+            reason?: string;
         };
         /** MostWishedList */
         MostWishedList: {
@@ -12536,6 +12606,173 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLiveTopUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                topUpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveAdminTopUp"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_top_up_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundLiveTopUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                topUpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveTopUpRefundInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveTopUpRefunded"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_top_up_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `live_payments_off`, `live_refund_coins_spent`, `live_top_up_not_refundable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The payment provider failed to answer. Problem codes: `refund_failed`. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

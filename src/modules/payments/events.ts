@@ -32,6 +32,8 @@ export interface PaymentRefundedPayload {
   /** The refund's kind (e.g. 'not_payable': money that arrived after the order was cancelled). */
   kind: string;
   reason: string;
+  /** Set when the payment is not for an order: the payee's purpose (orderId is then the payee's id). */
+  purpose?: string;
 }
 
 export interface RefundFailedPayload {

@@ -31,6 +31,19 @@ export interface PaymentPayee {
   paid(tx: PlatformDb, id: string, input: { amount: number; currency: string; paymentId: string; provider: string }): Promise<'paid' | 'already_paid' | 'not_payable'>;
   /** The payment failed or was declined. */
   failed(tx: PlatformDb, id: string, input: { paymentId: string; reason: string }): Promise<void>;
+  /** An admin refund of this payee's payment reached the provider (the caller's transaction). */
+  refunded?(tx: PlatformDb, id: string, input: RefundSettled): Promise<void>;
+  /**
+   * An admin refund of this payee's payment was refused by the provider or gave up: whatever the payee
+   * undid when the refund was reserved (coins taken back, say) is to be put back (the caller's transaction).
+   */
+  refundFailed?(tx: PlatformDb, id: string, input: RefundSettled & { reason: string }): Promise<void>;
+}
+
+export interface RefundSettled {
+  refundId: string;
+  paymentId: string;
+  amount: number;
 }
 
 /** Payee kinds this build knows (code, like the provider kinds): stateless, they act only on the tx given. */

@@ -14,6 +14,7 @@ import { HttpProblem } from '../../kernel/http/problem.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { PaymentsDeps } from './deps.ts';
 import { EVENT_PAYMENT_REFUNDED, EVENT_REFUND_FAILED } from './events.ts';
+import { ORDER_PURPOSE, payeeOf, type PaymentPayee } from './payees.ts';
 import { getRefund, REFUND_COLUMNS, type RefundRow } from './records.ts';
 import { planLineRefund, recordRefundLines, type RefundRequest } from './refund-lines.ts';
 import type { Refund, RefundKind } from './schemas.ts';
@@ -68,6 +69,13 @@ async function claimRefund(pdb: PlatformDb, refundId: string): Promise<RefundRow
   );
 }
 
+/** The payee of a refund's payment when it pays for something other than an order (a coin top-up). */
+async function otherPayeeOf(deps: PaymentsDeps, tx: PlatformDb, paymentId: string): Promise<{ purpose: string; payee: PaymentPayee | undefined } | undefined> {
+  const row = await tx.maybeOne<{ purpose: string }>('select purpose from payments where platform_id = $1 and id = $2', [paymentId]);
+  if (!row || row.purpose === ORDER_PURPOSE) return undefined;
+  return { purpose: row.purpose, payee: payeeOf(deps.orders, row.purpose) };
+}
+
 async function settleFailed(deps: PaymentsDeps, pdb: PlatformDb, refund: RefundRow, reason: string): Promise<void> {
   await pdb.transaction(async (tx) => {
     const moved = await tx.execute(
@@ -80,6 +88,9 @@ async function settleFailed(deps: PaymentsDeps, pdb: PlatformDb, refund: RefundR
       refund.payment_id,
       refund.amount,
     ]);
+    // An admin refund of another payee's payment: the payee puts back what it undid when it asked for it.
+    const other = refund.kind === 'admin' ? await otherPayeeOf(deps, tx, refund.payment_id) : undefined;
+    await other?.payee?.refundFailed?.(tx, refund.order_id, { refundId: refund.id, paymentId: refund.payment_id, amount: refund.amount, reason });
     await deps.ctx.events.emit(tx, EVENT_REFUND_FAILED, { refundId: refund.id, paymentId: refund.payment_id, orderId: refund.order_id, amount: refund.amount, reason }, { key: refund.order_id });
   });
 }
@@ -92,14 +103,27 @@ async function settleSucceeded(deps: PaymentsDeps, pdb: PlatformDb, refund: Refu
       [refund.id, refundRef],
     );
     if (moved.rowCount !== 1) return;
-    // Money an order never counted as paid (it arrived after the order was cancelled) is not the order's refund.
-    if (refund.kind !== 'not_payable') {
+    const other = await otherPayeeOf(deps, tx, refund.payment_id);
+    if (other) {
+      // Not an order's money: its payee (a coin top-up, say) records the refund its own way.
+      if (refund.kind === 'admin') await other.payee?.refunded?.(tx, refund.order_id, { refundId: refund.id, paymentId: refund.payment_id, amount: refund.amount });
+    } else if (refund.kind !== 'not_payable') {
+      // Money an order never counted as paid (it arrived after the order was cancelled) is not the order's refund.
       await deps.orders.recordRefund(tx, refund.order_id, { amount: refund.amount, refundId: refund.id, reason: refund.reason, actor: refund.actor });
     }
     await deps.ctx.events.emit(
       tx,
       EVENT_PAYMENT_REFUNDED,
-      { refundId: refund.id, paymentId: refund.payment_id, orderId: refund.order_id, amount: refund.amount, currency: refund.currency, kind: refund.kind, reason: refund.reason },
+      {
+        refundId: refund.id,
+        paymentId: refund.payment_id,
+        orderId: refund.order_id,
+        amount: refund.amount,
+        currency: refund.currency,
+        kind: refund.kind,
+        reason: refund.reason,
+        ...(other ? { purpose: other.purpose } : {}),
+      },
       { key: refund.order_id },
     );
   });
@@ -183,12 +207,39 @@ export async function refundOrder(deps: PaymentsDeps, platformId: string, orderI
     if (plan) await recordRefundLines(tx, id, orderId, plan.items);
     return { refundId: id, items: plan?.items };
   });
-  const claimed = await pdb.maybeOne<RefundRow>(`select ${REFUND_COLUMNS} from payment_refunds where platform_id = $1 and id = $2`, [refundId]);
-  await sendClaimed(deps, pdb, claimed!);
-  const refund = { ...(await getRefund(pdb, refundId))!, ...(items ? { lines: items } : {}) };
+  const refund = { ...(await sendReservedNow(deps, pdb, refundId)), ...(items ? { lines: items } : {}) };
   if (refund.status === 'failed') {
     throw refundRefused(refund.failureReason, refund);
   }
+  return refund;
+}
+
+/** Steps 2 and 3 at once for a refund the caller reserved with the claim; the refund as it ended. */
+async function sendReservedNow(deps: PaymentsDeps, pdb: PlatformDb, refundId: string): Promise<Refund> {
+  const claimed = await pdb.maybeOne<RefundRow>(`select ${REFUND_COLUMNS} from payment_refunds where platform_id = $1 and id = $2`, [refundId]);
+  await sendClaimed(deps, pdb, claimed!);
+  return (await getRefund(pdb, refundId))!;
+}
+
+/**
+ * An admin refund of a payment made for another module's payee (a coin top-up). `undo` runs first in the
+ * refund's transaction: the payee takes back what the money bought, or throws to refuse (then nothing
+ * changes). The amount is then reserved, sent at once and settled; the payee's refunded hook records
+ * success, its refundFailed hook puts back what undo took. 409 refund_exceeds_captured, 502 refund_failed.
+ */
+export async function refundPayeePayment(
+  deps: PaymentsDeps,
+  platformId: string,
+  input: { paymentId: string; amount: number; reason: string; actor: string },
+  undo: (tx: PlatformDb) => Promise<void>,
+): Promise<Refund> {
+  const pdb = deps.ctx.platformDb(platformId);
+  const refundId = await pdb.transaction(async (tx) => {
+    await undo(tx);
+    return reserveRefund(tx, { ...input, kind: 'admin', claim: true });
+  });
+  const refund = await sendReservedNow(deps, pdb, refundId);
+  if (refund.status === 'failed') throw refundRefused(refund.failureReason, refund);
   return refund;
 }
 

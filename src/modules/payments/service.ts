@@ -34,6 +34,8 @@ export { signPayload, verifySignature, SANDBOX_SIGNATURE_HEADER } from './signat
 export { SANDBOX, SANDBOX_WEBHOOK_PATH, type SignedSandboxWebhook } from './sandbox/provider.ts';
 export * from './events.ts';
 export type { AdminPayment, Payment, Refund, StartedPayment } from './schemas.ts';
+export { Refund as RefundSchema } from './schemas.ts';
 export { startPayment, type StartPaymentResult } from './payments.ts';
 export { providerNotAvailable } from './problems.ts';
-export { registerPaymentPayee, type Payable, type PaymentPayee } from './payees.ts';
+export { registerPaymentPayee, type Payable, type PaymentPayee, type RefundSettled } from './payees.ts';
+export { refundPayeePayment } from './refunds.ts';

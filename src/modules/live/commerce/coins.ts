@@ -12,7 +12,7 @@ export interface LedgerEntry {
   id: string;
   delta: number;
   balanceAfter: number;
-  reason: 'top_up' | 'gift';
+  reason: CoinChange['reason'];
   topUpId: string | null;
   roomId: string | null;
   giftId: string | null;
@@ -48,6 +48,8 @@ const toEntry = (row: LedgerRow): LedgerEntry => ({
 
 export type CoinChange =
   | { reason: 'top_up'; delta: number; topUpId: string }
+  // An admin refunded a top-up: its coins leave the balance; if the provider then refuses the refund, they come back.
+  | { reason: 'top_up_refund' | 'top_up_refund_failed'; delta: number; topUpId: string }
   | { reason: 'gift'; delta: number; roomId: string; giftId: string; giftCount: number };
 
 export interface ChangeOutcome {
@@ -75,7 +77,7 @@ export async function changeCoins(tx: PlatformDb, customerId: string, key: strin
   const [row] = await tx.query<LedgerRow>(
     `insert into live_coin_ledger (platform_id, id, customer_id, delta, balance_after, reason, idempotency_key, top_up_id, room_id, gift_id, gift_count)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning ${COLUMNS}`,
-    [newId(), customerId, change.delta, moved!.balance, change.reason, key, change.reason === 'top_up' ? change.topUpId : null, gift?.roomId ?? null, gift?.giftId ?? null, gift?.giftCount ?? null],
+    [newId(), customerId, change.delta, moved!.balance, change.reason, key, 'topUpId' in change ? change.topUpId : null, gift?.roomId ?? null, gift?.giftId ?? null, gift?.giftCount ?? null],
   );
   return { entry: toEntry(row!), replayed: false };
 }

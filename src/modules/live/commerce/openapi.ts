@@ -17,6 +17,19 @@ export const liveCommerceDocs: OperationDocs = {
     description: 'Renames, reprices or switches a gift off. Gifts are never deleted: the coin ledger names them.',
     problems: GIFT,
   },
+  'GET /admin/platforms/{platform}/live/top-ups/{topUpId}': {
+    operationId: 'getLiveTopUp',
+    description: 'One coin top-up of the platform, with its customer, payment and latest refund.',
+    problems: { 404: ['live_top_up_not_found'] },
+  },
+  'POST /admin/platforms/{platform}/live/top-ups/{topUpId}/refund': {
+    operationId: 'refundLiveTopUp',
+    description:
+      'Refunds a paid top-up in full. Its coins leave the customer’s balance in the same transaction that reserves the refund on its payment ' +
+      '(refused with live_refund_coins_spent when the customer spent some on gifts), and the refund is sent to the provider at once. ' +
+      'Provider refused: 502 refund_failed, the top-up is paid again and the coins are back. A second refund of the same top-up is refused.',
+    problems: { 404: ['live_top_up_not_found'], 409: ['live_payments_off', 'live_top_up_not_refundable', 'live_refund_coins_spent'], 502: ['refund_failed'] },
+  },
   'GET /store/live/gifts': { operationId: 'listStoreLiveGifts', description: 'The active gifts, cheapest first.' },
   'GET /store/live/coins': { operationId: 'getLiveCoins', description: 'The signed-in customer’s coin balance and the latest 50 changes to it (top-ups, gifts), newest first.', problems: { 401: ['unauthorized'] } },
   'POST /store/live/coins/top-ups': {

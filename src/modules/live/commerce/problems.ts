@@ -14,6 +14,7 @@ export const liveCommerceProblemCodes = [
   'live_flash_sales_off',
   'live_flash_sale_over',
   'live_refund_coins_spent',
+  'live_top_up_not_refundable',
 ] as const;
 
 const problem = problemMaker(liveCommerceProblemCodes);
@@ -30,3 +31,8 @@ export const messageTypeNotFound = (name: string) => problem(404, 'live_message_
 export const messageSchemaInvalid = (detail: string) => problem(422, 'live_message_schema_invalid', `The JSON schema does not compile: ${detail}`);
 export const flashSalesOff = () => problem(409, 'live_flash_sales_off', 'Flash sales are not switched on for this platform.');
 export const flashSaleOver = (saleId: string, phase: string) => problem(409, 'live_flash_sale_over', `Flash sale ${saleId} is ${phase}; link an upcoming or live sale.`, { phase });
+export const topUpNotOnPlatform = (id: string) => problem(404, 'live_top_up_not_found', `There is no coin top-up ${id} on this platform.`);
+export const topUpNotRefundable = (id: string, status: string) =>
+  problem(409, 'live_top_up_not_refundable', `Coin top-up ${id} is ${status}; only a paid top-up can be refunded.`, { topUpStatus: status });
+export const coinsSpent = (coins: number, balance: number) =>
+  problem(409, 'live_refund_coins_spent', `The top-up bought ${coins} coins but the customer has ${balance} left (the rest went on gifts); it cannot be refunded in full.`, { coins, balance });

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ModuleContext } from '../../../kernel/context.ts';
 import { adminRouteKit, storeRouteKit } from '../../../kernel/http/route-kit.ts';
 import { errorResponses } from '../../../kernel/http/schemas.ts';
-import { platformOf } from '../../../kernel/http/tenancy.ts';
+import { actorIdOf, platformOf } from '../../../kernel/http/tenancy.ts';
 import { requireCustomer } from '../../accounts/index.ts';
 import { Type } from 'typebox';
 import { getRoom } from '../rooms.ts';
@@ -17,6 +17,8 @@ import { balanceOf, ledgerOf } from './coins.ts';
 import { sendGift } from './gift-send.ts';
 import { createGift, getGift, listGifts, updateGift } from './gifts.ts';
 import {
+  AdminTopUp,
+  AdminTopUpParams,
   CoinAccount,
   Gift,
   GiftIdempotencyHeaders,
@@ -40,11 +42,14 @@ import {
   TopUpHeaders,
   TopUpInput,
   TopUpParams,
+  TopUpRefunded,
+  TopUpRefundInput,
 } from './schemas.ts';
-import { findTopUp, startTopUp } from './topups.ts';
+import { findTopUp, findTopUpOnPlatform, refundTopUp, startTopUp } from './topups.ts';
 import { topUpNotFound } from './problems.ts';
 
 const gifts = '/admin/platforms/:platform/live/gifts';
+const topUps = '/admin/platforms/:platform/live/top-ups';
 
 export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, runtime: LiveRuntime): void {
   const { hub } = runtime;
@@ -71,6 +76,18 @@ export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, runtime
   admin.r.patch(`${gifts}/:giftId`, {
     schema: admin.doc('Change a gift (rename, reprice, switch off with active: false)', { params: GiftParams, body: GiftPatch, response: { 200: Gift, ...errorResponses(400, 401, 403, 404) } }),
   }, async (request) => updateGift(admin.pdbOf(request), request.params.giftId, request.body));
+
+  admin.r.get(`${topUps}/:topUpId`, {
+    schema: admin.doc('One coin top-up of the platform', { params: AdminTopUpParams, response: { 200: AdminTopUp, ...errorResponses(400, 401, 404) } }),
+  }, async (request) => findTopUpOnPlatform(admin.pdbOf(request), request.params.topUpId));
+
+  admin.r.post(`${topUps}/:topUpId/refund`, {
+    schema: admin.doc('Refund a paid coin top-up in full (its coins leave the balance)', {
+      params: AdminTopUpParams,
+      body: TopUpRefundInput,
+      response: { 200: TopUpRefunded, ...errorResponses(400, 401, 403, 404, 409, 502) },
+    }),
+  }, async (request) => refundTopUp(ctx, platformOf(request), request.params.topUpId, request.body ?? {}, actorIdOf(request)));
 
   store.r.get('/store/live/gifts', {
     schema: store.doc('Gifts viewers can send, cheapest first', { security: [{ publishableKey: [] }], response: { 200: GiftList, ...errorResponses(400, 404) } }),

@@ -1,6 +1,7 @@
 // TypeBox schemas of the live rooms' commerce API: gifts, coins, top-ups, product cards, room numbers
 // and custom message types.
 import { Type, type Static, type TSchema } from 'typebox';
+import { RefundSchema } from '../../payments/service.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Uuid = Type.String({ format: 'uuid' });
@@ -49,9 +50,9 @@ export const GiftList = Type.Object({ items: Type.Array(Gift) });
 export const LedgerEntry = Type.Object(
   {
     id: Type.String(),
-    delta: Type.Integer({ description: 'Coins added (top-up) or taken (gift, negative)' }),
+    delta: Type.Integer({ description: 'Coins added (top-up, a refused refund given back) or taken (gift, refunded top-up: negative)' }),
     balanceAfter: Type.Integer(),
-    reason: Type.Union([Type.Literal('top_up'), Type.Literal('gift')]),
+    reason: Type.Union([Type.Literal('top_up'), Type.Literal('gift'), Type.Literal('top_up_refund'), Type.Literal('top_up_refund_failed')]),
     topUpId: Nullable(Type.String()),
     roomId: Nullable(Type.String()),
     giftId: Nullable(Type.String()),
@@ -82,16 +83,28 @@ export const TopUp = Type.Object(
     coins: Type.Integer(),
     amount: Type.Integer({ description: 'Price in minor units of currency' }),
     currency: Type.String(),
-    status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed')]),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('refunding'), Type.Literal('refunded')], { description: 'refunding: an admin refund is on its way to the provider' }),
     paymentId: Nullable(Type.String()),
     redirectUrl: Nullable(Type.String({ description: 'Where to send the shopper to pay (while pending)' })),
     createdAt: Type.String(),
     paidAt: Nullable(Type.String()),
+    refundId: Nullable(Type.String({ description: 'The latest refund asked for (payments module)' })),
+    refundedAt: Nullable(Type.String()),
   },
   { title: 'LiveTopUp' },
 );
 export type TopUp = Static<typeof TopUp>;
 export const TopUpParams = Type.Object({ topUpId: Uuid });
+
+export const AdminTopUp = Type.Object({ ...TopUp.properties, customerId: Type.String() }, { title: 'LiveAdminTopUp' });
+export type AdminTopUp = Static<typeof AdminTopUp>;
+export const AdminTopUpParams = Type.Object({ platform: PlatformRef, topUpId: Uuid });
+export const TopUpRefundInput = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Why (kept with the refund); default names the top-up' })) },
+  { title: 'LiveTopUpRefundInput', additionalProperties: false },
+);
+export type TopUpRefundInput = Static<typeof TopUpRefundInput>;
+export const TopUpRefunded = Type.Object({ topUp: AdminTopUp, refund: RefundSchema }, { title: 'LiveTopUpRefunded' });
 
 export const GiftSendInput = Type.Object(
   { giftId: Uuid, count: Type.Optional(Type.Integer({ minimum: 1, maximum: 999, description: 'Default 1' })) },
