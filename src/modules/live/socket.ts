@@ -118,9 +118,10 @@ class ViewerSession {
     if (verdict === 'warn') this.fail('slow_down', slowDownMessage);
     if (verdict !== 'ok') return;
     const frame = parseClientFrame(data, isBinary);
-    // A lagging node refuses chat unread (no rate limit, filter, write or fan-out), so host, system, gift
-    // and purchase frames, which are never shed, keep the loop's time (hub/lag.ts).
-    if ((frame.type === 'post' || frame.type === 'custom') && this.runtime.load.overloaded()) return this.shed(frame.type, frame.ref);
+    // A lagging node, or a room whose fan-out is behind, refuses chat unread (no rate limit, filter, write
+    // or fan-out), so host, system, gift and purchase frames, which are never shed, keep the loop's time
+    // (hub/lag.ts, RoomChannel.backlogMs).
+    if ((frame.type === 'post' || frame.type === 'custom') && this.runtime.load.overloaded(this.channel?.backlogMs())) return this.shed(frame.type, frame.ref);
     // One frame at a time, in order, after the join.
     this.inbox = this.inbox
       .then(() => (frame.type === 'error' ? this.reply(frame) : this.handle(frame)))

@@ -6,8 +6,11 @@
 const TICK_MS = 20;
 
 export interface LoadGauge {
-  /** True while the loop lags more than the threshold (never with a threshold of 0). */
-  overloaded(): boolean;
+  /**
+   * True while the loop lags more than the threshold, or the caller's own queue (a room's fan-out
+   * backlog, in ms) is older than it (never with a threshold of 0).
+   */
+  overloaded(backlogMs?: number): boolean;
   /** The lag now, in milliseconds. */
   lagMs(): number;
 }
@@ -37,8 +40,8 @@ export class LagMonitor implements LoadGauge {
     return Math.max(this.lastLag, performance.now() - this.due);
   }
 
-  overloaded(): boolean {
-    return this.thresholdMs > 0 && this.lagMs() > this.thresholdMs;
+  overloaded(backlogMs = 0): boolean {
+    return this.thresholdMs > 0 && Math.max(this.lagMs(), backlogMs) > this.thresholdMs;
   }
 
   private tick(): void {

@@ -3,11 +3,14 @@
 // viewer's queue.
 import type { Message } from '../schemas.ts';
 import { RoomGuard } from './guard.ts';
-import { encodeFrame, type Lane } from './lanes.ts';
+import { encodeFrame, type Frame, type Lane } from './lanes.ts';
 import type { ViewerQueue } from './viewer-queue.ts';
 
 /** A node tallies its rooms every second; one not heard from for this long is taken to have none. */
 export const REMOTE_TALLY_TTL_MS = 5000;
+
+/** Viewers one broadcast writes to before the event loop may run other work (see broadcast). */
+export const BROADCAST_SLICE = 1000;
 
 /** Messages kept per room in memory: what join and resume are answered from. */
 export const RECENT_MESSAGES = 500;
@@ -43,6 +46,7 @@ export function publicMessage({ customerId: _hidden, ...message }: RoomMessage):
 }
 
 const laneOfKind: Record<Message['kind'], Lane> = { chat: 'low', host: 'critical', system: 'critical' };
+const LANE_RANK: Record<Lane, number> = { critical: 0, high: 1, low: 2 };
 
 export class RoomChannel {
   readonly viewers = new Set<Viewer>();
@@ -62,6 +66,8 @@ export class RoomChannel {
   private lastCounts = { likes: -1, viewers: -1 };
   /** Frames that stand for the room's current state (the pinned product card), given to every joiner. */
   readonly kept = new Map<string, unknown>();
+  /** Broadcasts of a large room still being written, oldest first (broadcast). */
+  private readonly sending: Array<{ frame: Frame; lane: Lane; viewers: Viewer[]; next: number; at: number }> = [];
   /** When the channel last had no viewers (for eviction), or null while it has some. */
   idleSince: number | null = Date.now();
 
@@ -82,9 +88,42 @@ export class RoomChannel {
     if (this.viewers.size === 0) this.idleSince = Date.now();
   }
 
+  /**
+   * Sends a frame to every viewer. A room larger than BROADCAST_SLICE is written a slice at a time with
+   * the event loop let go between slices: one frame to 10,000 sockets is ~130 ms of writes, which would
+   * otherwise hold up every other room, the host's requests and pings, and read as loop lag. Broadcasts
+   * leave in the order they were made (a later one waits for the earlier one to reach every viewer), and
+   * each goes to the viewers present when it was made (a later joiner has it in its history or state).
+   */
   broadcast(value: unknown, lane: Lane): void {
     const frame = encodeFrame(value);
-    for (const viewer of this.viewers) viewer.queue.send(frame, lane);
+    if (this.sending.length === 0 && this.viewers.size <= BROADCAST_SLICE) {
+      for (const viewer of this.viewers) viewer.queue.send(frame, lane);
+      return;
+    }
+    // A more important frame goes ahead of less important ones still being written (FIFO within a lane),
+    // as each viewer's queue would put it ahead anyway.
+    const entry = { frame, lane, viewers: [...this.viewers], next: 0, at: performance.now() };
+    const ahead = this.sending.findIndex((e) => LANE_RANK[e.lane] > LANE_RANK[lane]);
+    if (ahead < 0) this.sending.push(entry);
+    else this.sending.splice(ahead, 0, entry);
+    if (this.sending.length === 1) this.sendSlice();
+  }
+
+  /** How long the oldest broadcast still being written has waited (0: none): this room's fan-out delay. */
+  backlogMs(): number {
+    if (this.sending.length === 0) return 0;
+    return performance.now() - Math.min(...this.sending.map((e) => e.at));
+  }
+
+  private sendSlice(): void {
+    const current = this.sending[0];
+    if (!current) return;
+    const end = Math.min(current.next + BROADCAST_SLICE, current.viewers.length);
+    for (let i = current.next; i < end; i += 1) current.viewers[i]!.queue.send(current.frame, current.lane);
+    current.next = end;
+    if (end === current.viewers.length) this.sending.splice(this.sending.indexOf(current), 1);
+    if (this.sending.length > 0) setImmediate(() => this.sendSlice());
   }
 
   /** Keeps the message for joiners and sends it to every viewer in its kind's lane. */
