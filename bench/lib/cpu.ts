@@ -77,7 +77,11 @@ export function startCpuWatch(serverPid: number | number[]): () => CpuUsage {
 /** CPU used by everything on the machine during `ms` milliseconds, in % of one core. */
 export async function machineBusyPercent(ms: number): Promise<number> {
   const before = systemTicks();
+  const started = process.hrtime.bigint();
   await new Promise((resolve) => setTimeout(resolve, ms));
   const after = systemTicks();
-  return Math.round(((after.busy - before.busy) / CLOCK_TICKS_PER_SECOND / (ms / 1000)) * 1000) / 10;
+  // Divide by the time that really passed: a busy event loop (an in-process server working off a backlog)
+  // can fire the timer seconds late, and dividing by `ms` then reads many cores' worth of use.
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return Math.round(((after.busy - before.busy) / CLOCK_TICKS_PER_SECOND / seconds) * 1000) / 10;
 }
