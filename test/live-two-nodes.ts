@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createSouk, type Souk } from '../src/server.ts';
 import { loadModuleSettings } from '../src/kernel/module-settings.ts';
-import { asBearer, createTempPostgres, createTestPlatform, loginAsNewOwner, testConfig, type TestEnv } from './harness.ts';
+import { asBearer, createTempPostgres, createTestPlatform, loginAsNewOwner, testConfig, type TestEnv, type TestPlatform } from './harness.ts';
 import { LiveClient } from './live-client.ts';
 
 const SERVICES = { nats: 'NATS_URL', postgres: 'DATABASE_URL', redis: 'REDIS_URL' } as const;
@@ -29,15 +29,18 @@ export interface TwoLiveNodes {
   env: TestEnv;
   slug: string;
   host: string;
+  platform: TestPlatform;
   adminToken: string;
   /** A room created and started through node 0. */
   roomId: string;
   /** A socket on one node's room (headers: the host is added), welcomed. */
   join(node: 0 | 1, headers?: Record<string, string>): Promise<LiveClient>;
+  /** Closes one node as a deploy would (its viewers are told to go elsewhere); close() skips it after. */
+  stop(node: 0 | 1): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startTwoLiveNodes(options: { slug: string; redis?: boolean; settings?: Record<string, unknown>; title?: string }): Promise<TwoLiveNodes> {
+export async function startTwoLiveNodes(options: { slug: string; redis?: boolean; settings?: Record<string, unknown>; title?: string; modules?: string[] }): Promise<TwoLiveNodes> {
   const temp = await createTempPostgres();
   const tag = randomBytes(4).toString('hex');
   const live = { ...loadModuleSettings(process.env).live, fanout: 'nats' as const, subjectPrefix: `souk_t.${options.slug.replace(/\W/g, '')}${tag}` };
@@ -52,7 +55,7 @@ export async function startTwoLiveNodes(options: { slug: string; redis?: boolean
   }
   const env: TestEnv = { engine: 'postgres', souk: nodes[0]!, app: nodes[0]!.app, ownerToken: await loginAsNewOwner(nodes[0]!) };
   const host = `${options.slug}.test`;
-  const shop = await createTestPlatform(env, { slug: options.slug, hosts: [host], modules: ['live'] });
+  const shop = await createTestPlatform(env, { slug: options.slug, hosts: [host], modules: options.modules ?? ['live'] });
   if (options.settings) {
     const set = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/${options.slug}`, payload: { settings: options.settings } });
     assert.equal(set.statusCode, 200, set.body);
@@ -65,12 +68,14 @@ export async function startTwoLiveNodes(options: { slug: string; redis?: boolean
   assert.equal(started.statusCode, 200, started.body);
 
   const clients: LiveClient[] = [];
+  const stopped = new Set<Souk>();
   return {
     nodes: [nodes[0]!, nodes[1]!],
     urls: [urls[0]!, urls[1]!],
     env,
     slug: options.slug,
     host,
+    platform: shop,
     adminToken: shop.adminToken,
     roomId,
     async join(node, headers = {}) {
@@ -79,9 +84,13 @@ export async function startTwoLiveNodes(options: { slug: string; redis?: boolean
       await client.welcome();
       return client;
     },
+    async stop(node) {
+      stopped.add(nodes[node]!);
+      await nodes[node]!.close();
+    },
     async close() {
       for (const client of clients) client.close();
-      for (const souk of nodes) await souk.close();
+      for (const souk of nodes) if (!stopped.has(souk)) await souk.close();
       await temp.drop();
     },
   };

@@ -4,7 +4,7 @@ import type { LiveEnvSettings } from '../../kernel/module-settings.ts';
 import { closeRedis, createRedis, type RedisClient } from '../../kernel/redis.ts';
 import { newId } from '../../kernel/ids.ts';
 import { CommerceRuntime } from './commerce/runtime.ts';
-import { FlashClock } from './commerce/flash-card.ts';
+import { FLASH, FlashClock, type FlashCard } from './commerce/flash-card.ts';
 import { NoticeAnnouncer } from './commerce/notices.ts';
 import { ReplayCache } from './replay.ts';
 import { inProcessFanout } from './hub/fanout.ts';
@@ -59,6 +59,8 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
     settings.fanout === 'nats' && ctx.config.natsUrl
       ? natsFanout(ctx.config.natsUrl, settings.subjectPrefix, (error) => onError(error, { during: 'live fan-out' }))
       : inProcessFanout;
+  // The flash clock needs the hub and the hub tells it of other nodes' cards: bound once both exist.
+  let flash: FlashClock | undefined;
   const hub = new RoomHub({
     async load(platformId, roomId) {
       const pdb = ctx.platformDb(platformId);
@@ -84,7 +86,11 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
       else if (effect.kind === 'deleted') history?.append(platformId, roomId, { type: 'deleted', messageId: effect.messageId });
     },
     observeFanout: (path, seconds) => metrics.fanoutSeconds.observe({ path }, seconds),
+    onRemoteKept(platformId, roomId, effect) {
+      if (effect.keep === FLASH) flash?.follow(platformId, roomId, (effect.frame as { card: FlashCard | null }).card);
+    },
   }, fanout, newId());
+  flash = new FlashClock(ctx, hub);
   metrics.watchQueues(() => hub.queueDepths());
   const redis = ctx.config.redisUrl ? createRedis(ctx.config, { onError: (error) => onError(error, { during: 'live redis' }) }) : undefined;
   return {
@@ -97,7 +103,7 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
     commerce: new CommerceRuntime(ctx),
     keywords: new KeywordCache(),
     load: new LagMonitor(settings.shedLagMs),
-    flash: new FlashClock(ctx, hub),
+    flash,
     notices: new NoticeAnnouncer(ctx, hub),
     replays: new ReplayCache(),
     ...(history ? { history } : {}),

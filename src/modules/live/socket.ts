@@ -228,7 +228,7 @@ class ViewerSession {
 export function openViewerSocket(socket: WebSocket, request: FastifyRequest, ctx: ModuleContext, runtime: LiveRuntime): void {
   const platform = platformOf(request);
   const { roomId } = request.params as { roomId: string };
-  const commerce = new CommerceSocket(ctx, runtime.hub, runtime.commerce, platform, { ip: request.ip, headers: request.headers });
+  const commerce = new CommerceSocket(ctx, runtime.hub, runtime.commerce, runtime.flash, platform, { ip: request.ip, headers: request.headers });
   const session = new ViewerSession(socket, platform, ctx.platformDb(platform.id), runtime, roomPolicy(platform.settings), request.log, commerce);
   session.open(roomId, request.query as SocketQuery, bearerToken(request));
 }

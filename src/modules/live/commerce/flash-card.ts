@@ -7,8 +7,10 @@
 // while the sale runs, a card whose remaining units changed goes out every second (high lane), and at
 // endsAt the card with phase "ended". Buying is the flash-sales module's own purchase
 // (POST /store/flash-sales/:saleId/purchase, the card's purchasePath): this file sells nothing itself.
-// The clock runs on the node that linked the sale (its frames cross nodes through the fan-out); if that
-// node stops, viewers still have startsAt and serverNow to count down, and joiners get the card.
+// The card itself crosses nodes through the fan-out; the clock runs on every node that serves the room,
+// each sending its own viewers the countdown, "go", stock and end frames (hub.local): a node that dies
+// takes only its own viewers' clock with it. A node learns of a linked sale from the linking node's card
+// frame, or from the room row when a viewer first joins there.
 import type { ModuleContext, Platform } from '../../../kernel/context.ts';
 import { flashSalesModule } from '../../flash-sales/index.ts';
 import { storeSale } from '../../flash-sales/views.ts';
@@ -73,6 +75,8 @@ export async function linkedFlashCard(ctx: ModuleContext, platform: Platform, ro
 export class FlashClock {
   /** Room key → the timers pending for it (a timer leaves its set when it fires). */
   private readonly rooms = new Map<string, Set<NodeJS.Timeout>>();
+  /** Room key → the sale and start this node's clock counts (so a second notice of it changes nothing). */
+  private readonly counting = new Map<string, string>();
 
   constructor(
     private readonly ctx: ModuleContext,
@@ -91,24 +95,48 @@ export class FlashClock {
       const room = await this.ctx.platformDb(platform.id).maybeOne<{ state: string }>('select state from live_rooms where platform_id = $1 and id = $2', [roomId]);
       throw room ? roomNotInState(roomId, room.state, 'scheduled or live') : roomNotFound(roomId);
     }
-    await this.send(platform.id, roomId, flashFrame(card, card.phase === 'live'), 'critical');
+    // Every node's viewers get the card; each node then runs its own clock (follow, on the others).
+    await this.hub.effect(platform.id, roomId, { kind: 'broadcast', frame: flashFrame(card, card.phase === 'live'), lane: 'critical', keep: FLASH });
     this.schedule(platform, roomId, card);
     return card;
   }
 
-  stop(): void {
-    for (const timers of this.rooms.values()) for (const timer of timers) clearTimeout(timer);
-    this.rooms.clear();
+  /**
+   * Runs this node's clock for a card it learnt of: another node linked the sale, or a viewer's join read
+   * it from the room. The same sale and start already counted here changes nothing; no card, or a sale
+   * that is over, stops the room's clock.
+   */
+  follow(platformId: string, roomId: string, card: FlashCard | null): void {
+    const key = `${platformId}:${roomId}`;
+    if (!card || card.phase === 'ended' || card.phase === 'cancelled') {
+      this.clear(key);
+      return;
+    }
+    const platform = this.ctx.platforms.byId(platformId);
+    if (!platform || this.counting.get(key) === `${card.saleId}@${card.startsAt}`) return;
+    this.schedule(platform, roomId, card);
   }
 
+  stop(): void {
+    for (const key of [...this.rooms.keys()]) this.clear(key);
+  }
+
+  private clear(key: string): void {
+    this.rooms.get(key)?.forEach((t) => clearTimeout(t));
+    this.rooms.delete(key);
+    this.counting.delete(key);
+  }
+
+  /** To this node's viewers only: every node serving the room sends its own. */
   private send(platformId: string, roomId: string, frame: unknown, lane: 'critical' | 'high', keep = true): Promise<void> {
-    return this.hub.effect(platformId, roomId, { kind: 'broadcast', frame, lane, ...(keep ? { keep: FLASH } : {}) });
+    return this.hub.local(platformId, roomId, frame, lane, keep ? FLASH : undefined);
   }
 
   private schedule(platform: Platform, roomId: string, card: FlashCard): void {
     const key = `${platform.id}:${roomId}`;
-    this.rooms.get(key)?.forEach((t) => clearTimeout(t));
+    this.clear(key);
     this.rooms.set(key, new Set());
+    this.counting.set(key, `${card.saleId}@${card.startsAt}`);
     const at = (ms: number, run: () => Promise<void>) => this.at(key, ms, run);
     const startsIn = Date.parse(card.startsAt) - Date.now();
     if (startsIn > 0) {
@@ -150,7 +178,7 @@ export class FlashClock {
       const card = await flashCard(this.ctx, platform, shown.saleId);
       if (card.phase === 'ended' || card.phase === 'cancelled') {
         await this.send(platform.id, roomId, flashFrame(card), 'critical');
-        this.rooms.delete(key);
+        this.clear(key);
         return;
       }
       if (card.remaining !== last) {

@@ -8,7 +8,7 @@ import type { Customer } from '../../accounts/customer-service.ts';
 import type { RoomHub } from '../hub/hub.ts';
 import type { RoomChannel } from '../hub/room-channel.ts';
 import { CARD, cardFrame, pinnedCard } from './cards.ts';
-import { FLASH, flashFrame, linkedFlashCard, type FlashCard } from './flash-card.ts';
+import { FLASH, flashFrame, linkedFlashCard, type FlashCard, type FlashClock } from './flash-card.ts';
 import type { CommerceRuntime } from './runtime.ts';
 import type { CommerceErrorCode, CommerceFrame } from './frames.ts';
 import { sendGift } from './gift-send.ts';
@@ -37,6 +37,7 @@ export class CommerceSocket {
     private readonly ctx: ModuleContext,
     private readonly hub: RoomHub,
     private readonly runtime: CommerceRuntime,
+    private readonly flashClock: FlashClock,
     private readonly platform: Platform,
     /** The upgrade request's address and headers, for the risk gate. */
     private readonly request: RiskGateRequest,
@@ -61,7 +62,10 @@ export class CommerceSocket {
     if (!channel.kept.has(CARD)) channel.kept.set(CARD, cardFrame(card));
     if (channel.kept.has(FLASH)) return;
     const flash = await linkedFlashCard(this.ctx, this.platform, channel.room.id);
-    if (!channel.kept.has(FLASH)) channel.kept.set(FLASH, flashFrame(flash));
+    if (channel.kept.has(FLASH)) return;
+    channel.kept.set(FLASH, flashFrame(flash));
+    // This node now serves the room: it counts the linked sale down for its own viewers.
+    this.flashClock.follow(this.platform.id, channel.room.id, flash);
   }
 
   /** What the welcome frame adds: the pinned card and the linked flash sale's card (null when none), on the server's clock now. */

@@ -8,6 +8,7 @@
 import { applyEffect, type RoomEffect } from './effects.ts';
 import type { Fanout, RoomEnvelope } from './fanout.ts';
 import { RoomGuard, type GuardState } from './guard.ts';
+import type { Lane } from './lanes.ts';
 import { RoomChannel, type RoomMessage, type RoomSnapshot } from './room-channel.ts';
 
 export interface LoadedRoom {
@@ -29,6 +30,8 @@ export interface HubPorts {
   record?(platformId: string, roomId: string, effect: RoomEffect): void;
   /** Seconds an effect took to reach every viewer queue here (metrics). */
   observeFanout?(path: 'local' | 'remote', seconds: number): void;
+  /** Another node's broadcast that keeps state (a `keep` key: the flash-sale card), once applied here. */
+  onRemoteKept?(platformId: string, roomId: string, effect: Extract<RoomEffect, { kind: 'broadcast' }>): void;
 }
 
 const COUNTS_EVERY_MS = 1000;
@@ -89,6 +92,15 @@ export class RoomHub {
     this.ports.record?.(platformId, roomId, effect);
   }
 
+  /**
+   * A frame for this node's viewers of the room only (when it serves the room): for what every node
+   * works out for its own viewers, such as a flash sale's countdown, so no one node's death stops it.
+   */
+  async local(platformId: string, roomId: string, frame: unknown, lane: Lane, keep?: string): Promise<void> {
+    const channel = await this.ifLoaded(platformId, roomId);
+    if (channel) applyEffect(channel, { kind: 'broadcast', frame, lane, ...(keep ? { keep } : {}) }, this.nodeId);
+  }
+
   /** An effect on every room of the platform, here and on every other node (a platform ban). */
   async platformEffect(platformId: string, effect: RoomEffect): Promise<void> {
     for (const channel of await this.loadedOf(platformId)) applyEffect(channel, effect, this.nodeId);
@@ -112,6 +124,7 @@ export class RoomHub {
       .then((channel) => {
         if (!channel) return;
         applyEffect(channel, envelope.effect, envelope.origin);
+        if (envelope.effect.kind === 'broadcast' && envelope.effect.keep) this.ports.onRemoteKept?.(envelope.platformId, envelope.roomId, envelope.effect);
         if (envelope.sentAt !== undefined && envelope.effect.kind !== 'tally') this.ports.observeFanout?.('remote', Math.max(0, Date.now() - envelope.sentAt) / 1000);
       })
       .catch((error: unknown) => this.ports.onError(error, { during: 'live remote effect' }));
