@@ -60,7 +60,7 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
       ? natsFanout(ctx.config.natsUrl, settings.subjectPrefix, (error) => onError(error, { during: 'live fan-out' }))
       : inProcessFanout;
   // The flash clock needs the hub and the hub tells it of other nodes' cards: bound once both exist.
-  let flash: FlashClock | undefined;
+  const late: { flash?: FlashClock } = {};
   const hub = new RoomHub({
     async load(platformId, roomId) {
       const pdb = ctx.platformDb(platformId);
@@ -87,10 +87,10 @@ export function createLiveRuntime(ctx: ModuleContext): LiveRuntime {
     },
     observeFanout: (path, seconds) => metrics.fanoutSeconds.observe({ path }, seconds),
     onRemoteKept(platformId, roomId, effect) {
-      if (effect.keep === FLASH) flash?.follow(platformId, roomId, (effect.frame as { card: FlashCard | null }).card);
+      if (effect.keep === FLASH) late.flash?.follow(platformId, roomId, (effect.frame as { card: FlashCard | null }).card);
     },
   }, fanout, newId());
-  flash = new FlashClock(ctx, hub);
+  const flash = (late.flash = new FlashClock(ctx, hub));
   metrics.watchQueues(() => hub.queueDepths());
   const redis = ctx.config.redisUrl ? createRedis(ctx.config, { onError: (error) => onError(error, { during: 'live redis' }) }) : undefined;
   return {
