@@ -1,20 +1,23 @@
 // Risk metrics: decisions by point and action, rules fired by point and rule, and decision latency.
 // No platform label: a platform's traffic is its own business, and the label would multiply series by
 // the number of platforms.
-import { Counter, Histogram, type Registry } from 'prom-client';
+// The counters are TallyCounters (kernel/tally-counter.ts): counted as plain numbers per decision and
+// handed to Prometheus at each scrape.
+import { Histogram, type Registry } from 'prom-client';
+import { TallyCounter } from '../../kernel/tally-counter.ts';
 
 export interface RiskMetrics {
-  decisions: Counter<'point' | 'action'>;
-  rulesFired: Counter<'point' | 'rule'>;
+  decisions: TallyCounter<'point' | 'action'>;
+  rulesFired: TallyCounter<'point' | 'rule'>;
   decisionSeconds: Histogram<'point'>;
-  shadowDecisions: Counter<'point' | 'action' | 'agrees'>;
+  shadowDecisions: TallyCounter<'point' | 'action' | 'agrees'>;
 }
 
 export function createRiskMetrics(registry: Registry): RiskMetrics {
   const registers = [registry];
   return {
-    decisions: new Counter({ name: 'souk_risk_decisions_total', help: 'Risk decisions by decision point and action', labelNames: ['point', 'action'], registers }),
-    rulesFired: new Counter({ name: 'souk_risk_rules_fired_total', help: 'Policy rules that fired, by decision point and rule id', labelNames: ['point', 'rule'], registers }),
+    decisions: new TallyCounter({ name: 'souk_risk_decisions_total', help: 'Risk decisions by decision point and action', labelNames: ['point', 'action'], registers }),
+    rulesFired: new TallyCounter({ name: 'souk_risk_rules_fired_total', help: 'Policy rules that fired, by decision point and rule id', labelNames: ['point', 'rule'], registers }),
     decisionSeconds: new Histogram({
       name: 'souk_risk_decision_seconds',
       help: 'Time to decide (signals, counters, lists, rules), without storing',
@@ -22,7 +25,7 @@ export function createRiskMetrics(registry: Registry): RiskMetrics {
       buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01],
       registers,
     }),
-    shadowDecisions: new Counter({
+    shadowDecisions: new TallyCounter({
       name: 'souk_risk_shadow_decisions_total',
       help: 'What shadow policies would have decided, by point, action and whether the live policy decided the same',
       labelNames: ['point', 'action', 'agrees'],

@@ -87,11 +87,11 @@ export function riskService(deps: RiskDeps): RiskService {
       const decision = decideOn(state, point, input, { counters: runtime.counters, bundledDisposable: runtime.bundledDisposable, now, links: runtime.links, countryOf: runtime.countryOf });
       const { metrics } = runtime;
       metrics.decisionSeconds.observe({ point }, (performance.now() - started) / 1000);
-      metrics.decisions.inc({ point, action: decision.action });
-      for (const fired of decision.fired) metrics.rulesFired.inc({ point, rule: fired.rule });
+      metrics.decisions.inc(point, decision.action);
+      for (const fired of decision.fired) metrics.rulesFired.inc(point, fired.rule);
       const id = newId();
       const { shadow } = decision;
-      if (shadow) metrics.shadowDecisions.inc({ point, action: shadow.action, agrees: String(shadow.action === decision.action) });
+      if (shadow) metrics.shadowDecisions.inc(point, shadow.action, String(shadow.action === decision.action));
       // A shadow that would not allow is kept too: that is what its operator wants to read before switching.
       const stored = decision.action !== 'allow' || (shadow !== undefined && shadow.action !== 'allow') || Math.random() < state.policies.get(point)!.compiled.allowSampleRate;
       if (stored) runtime.recorder.record(pdb.platformId, { ...decision, id, input, decidedAt: new Date(now).toISOString() });

@@ -1,6 +1,7 @@
 // Email shape signals. Bonus hunters mint many addresses that reach one mailbox (plus tags, Gmail's
 // ignored dots) or use throwaway domains and numbered names (shop1023@…). The fingerprint folds the
 // aliases away so velocity counts the mailbox, not the spelling.
+import { RecentCache } from './recent-cache.ts';
 
 /** Domains whose local part ignores dots, mapped to the canonical domain. */
 const DOT_BLIND_DOMAINS: Readonly<Record<string, string>> = { 'gmail.com': 'gmail.com', 'googlemail.com': 'gmail.com' };
@@ -26,9 +27,15 @@ function longestDigitRun(text: string): number {
   return best;
 }
 
+/** Customers decide again and again with the same address: its shape is kept (shared, never changed). */
+const shapes = new RecentCache<EmailShape | undefined>(20_000);
+
 /** The shape of an address, or undefined when it is not one (no single @, empty parts, too long). */
 export function emailShape(raw: string): EmailShape | undefined {
-  if (raw.length > 320) return undefined;
+  return raw.length > 320 ? undefined : shapes.get(raw, shapeOf);
+}
+
+function shapeOf(raw: string): EmailShape | undefined {
   const email = raw.trim().toLowerCase();
   const at = email.lastIndexOf('@');
   if (at <= 0 || at === email.length - 1 || email.indexOf('@') !== at) return undefined;

@@ -1,6 +1,7 @@
 // IP signals: the address as ipaddr.js reads it (IPv4-mapped IPv6 unwrapped), and its network, /24 for
 // IPv4 and /64 for IPv6: rented proxies and one household's devices share a network, not an address.
 import ipaddr from 'ipaddr.js';
+import { RecentCache } from './recent-cache.ts';
 
 export interface IpShape {
   address: string;
@@ -11,8 +12,17 @@ export interface IpShape {
   parsed: ipaddr.IPv4 | ipaddr.IPv6;
 }
 
+/**
+ * Parsing an address was a sixth of a decision's time; shoppers (and farms) come back from the same ones.
+ * The shapes are shared between decisions and never changed.
+ */
+const shapes = new RecentCache<IpShape | undefined>(20_000);
+
 export function ipShape(raw: string): IpShape | undefined {
-  if (raw.length > 64) return undefined;
+  return raw.length > 64 ? undefined : shapes.get(raw, parseShape);
+}
+
+function parseShape(raw: string): IpShape | undefined {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     parsed = ipaddr.process(raw);
