@@ -15,6 +15,7 @@ import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitorin
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import { read, ROOT, run, soukSettings, tool, yamlDocuments } from './deploy-files.ts';
 import { kustomize, overlayDir, type K8sObject } from './kustomize.ts';
+import { parseTracks } from '../src/gateway/config.ts';
 
 /** The schema-checked model for each kind the manifests use; an object of any other kind fails. */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -63,8 +64,8 @@ for (const overlay of ['small', 'large']) {
     });
 
     it('runs the API and worker roles with probes, resources, a non-root user and the overlay image', () => {
-      assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['souk-api', 'souk-worker']);
-      for (const d of deployments) {
+      assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['souk-api', 'souk-gateway', 'souk-worker']);
+      for (const d of deployments.filter((d) => d.metadata.name !== 'souk-gateway')) {
         const pod = d.spec.template.spec;
         assert.equal(pod.securityContext?.runAsNonRoot, true, `${d.metadata.name} runs as non-root`);
         for (const [label, value] of Object.entries(d.spec.selector.matchLabels)) assert.equal(d.spec.template.metadata.labels[label], value, `${d.metadata.name} selects its own pods`);
@@ -100,11 +101,54 @@ for (const overlay of ['small', 'large']) {
         assert.ok(service.spec.ports.some((p) => p.name === 'http'));
       }
       const ingress = get<{ spec: { rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[] } }>('Ingress/souk');
-      assert.deepEqual(ingress.spec.rules[0]!.http.paths[0]!.backend.service, { name: 'souk-api', port: { name: 'http' } });
+      // Public traffic goes through the canary gateway, which routes it to the API tracks.
+      assert.deepEqual(ingress.spec.rules[0]!.http.paths[0]!.backend.service, { name: 'souk-gateway', port: { name: 'http' } });
       const monitor = get<{ spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string; authorization: { credentials: { name: string; key: string } } }[] } }>('ServiceMonitor/souk');
       assert.deepEqual(monitor.spec.endpoints[0]!.authorization.credentials, { name: 'souk-secrets', key: 'SOUK_METRICS_TOKEN' });
       const scraped = objects.filter((o) => o.kind === 'Service' && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
-      assert.deepEqual(scraped.map((o) => o.metadata.name).sort(), ['souk-api', 'souk-worker']);
+      assert.deepEqual(scraped.map((o) => o.metadata.name).sort(), ['souk-api', 'souk-api-canary', 'souk-worker']);
+    });
+
+    it('runs the canary gateway in front of the stable and canary API Services, with its own probes and metrics', () => {
+      const gateway = deployments.find((d) => d.metadata.name === 'souk-gateway')!;
+      const pod = gateway.spec.template.spec;
+      const container = pod.containers[0] as IContainer;
+      assert.deepEqual(container.args, ['start', '--role', 'gateway']);
+      assert.equal(container.image, 'ghcr.io/example/souk:0.1.0');
+      assert.equal(pod.securityContext?.runAsNonRoot, true);
+      assert.ok(container.resources?.requests?.cpu && container.resources.limits?.memory);
+      assert.ok((gateway.spec.replicas ?? 1) >= 2, 'more than one gateway: it is in front of everything');
+      for (const [label, value] of Object.entries(gateway.spec.selector.matchLabels)) assert.equal(gateway.spec.template.metadata.labels[label], value);
+      const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? '']));
+      assert.equal(container.ports?.find((p) => p.name === 'http')?.containerPort, Number(env.SOUK_GATEWAY_PORT));
+      assert.deepEqual(container.readinessProbe?.httpGet, { path: '/_gateway/healthz', port: 'http' });
+      assert.deepEqual(container.livenessProbe?.httpGet, { path: '/_gateway/healthz', port: 'http' });
+      // Policies, samples and rollouts are shared by the replicas through PostgreSQL (DATABASE_URL, from the Secret).
+      assert.ok(container.envFrom?.some((e) => e.secretRef?.name === 'souk-secrets'));
+      // Each track names a Service of this overlay on its port; stable is the API's, canary selects canary pods.
+      const tracks = parseTracks(env.SOUK_GATEWAY_TRACKS!);
+      assert.deepEqual(Object.keys(tracks), ['stable', 'canary']);
+      const services = new Map<string, { name: string; port: number; selector: Record<string, string> }>();
+      for (const name of ['souk-api', 'souk-api-canary']) {
+        const service = get<{ spec: { selector: Record<string, string>; ports: { port: number }[] } }>(`Service/${name}`);
+        assert.ok(service, `Service/${name}`);
+        services.set(name, { name, port: service.spec.ports[0]!.port, selector: service.spec.selector });
+      }
+      for (const [track, service] of [['stable', 'souk-api'], ['canary', 'souk-api-canary']] as const) {
+        const url = new URL(tracks[track]![0]!);
+        assert.equal(url.hostname, service);
+        assert.equal(Number(url.port || 80), services.get(service)!.port);
+      }
+      const api = deployments.find((d) => d.metadata.name === 'souk-api')!;
+      assert.equal(Object.entries(services.get('souk-api-canary')!.selector).every(([k, v]) => api.spec.template.metadata.labels[k] === v), false, 'stable pods are not in the canary Service');
+      const service = get<{ spec: { selector: Record<string, string> } }>('Service/souk-gateway');
+      assert.ok(Object.entries(service.spec.selector).every(([k, v]) => gateway.spec.template.metadata.labels[k] === v));
+      const monitor = get<{ spec: { selector: { matchLabels: Record<string, string> }; endpoints: { path: string }[] } }>('ServiceMonitor/souk-gateway');
+      assert.equal(monitor.spec.endpoints[0]!.path, '/_gateway/metrics');
+      const scraped = objects.filter((o) => o.kind === 'Service' && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
+      assert.deepEqual(scraped.map((o) => o.metadata.name), ['souk-gateway']);
+      const pdb = get<{ spec: { selector: { matchLabels: Record<string, string> } } }>('PodDisruptionBudget/souk-gateway');
+      assert.deepEqual(pdb.spec.selector.matchLabels, gateway.spec.selector.matchLabels);
     });
 
     it('migrates in a Job and reaches PostgreSQL, Redis and NATS as external services', () => {

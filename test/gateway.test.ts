@@ -6,7 +6,7 @@
 // request failing. test/gateway-souk.test.ts puts real Souk API processes behind it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -259,6 +259,16 @@ describe('gateway in front of two upstream processes', () => {
     const dry = await run(['dry-run', '--ua', IPHONE, '--ip', '127.0.0.1', '--version', String(active)]);
     assert.equal(dry.code, 0, dry.stderr);
     assert.deepEqual(JSON.parse(dry.stdout), { version: active, track: 'canary', reason: 'office-ios', sticky: JSON.parse(dry.stdout).sticky });
+    // NGINX ingress export: the office-iPhone rule cannot be said in annotations (refused, named); a
+    // header-and-weight policy file can.
+    const refused = await run(['export', '--format', 'nginx-ingress', '--version', String(active)]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /policy version \d+ cannot be expressed[\s\S]*rule "office-ios": all: combinations/);
+    const file = join(dataDir, 'nginx-policy.yaml');
+    writeFileSync(file, 'rules:\n  - { id: beta, when: { header: { name: x-beta, values: ["1"] } }, track: canary }\ndefault: { stable: 90, canary: 10 }\n');
+    const exported = await run(['export', '--format', 'nginx-ingress', '--file', file]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /nginx\.ingress\.kubernetes\.io\/canary-by-header: "x-beta"\n.*canary-by-header-value: "1"\n.*canary-weight: "10"/);
   });
 
   it('a policy change is seen by a second gateway within a second', { skip: postgres ? false : 'two gateways share policies through PostgreSQL: DATABASE_URL is not set' }, async (t) => {

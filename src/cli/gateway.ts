@@ -13,7 +13,8 @@ canary policy (souk canary help). Settings:
   SOUK_GATEWAY_AUTH_URL     the Souk API that checks owner credentials (default: the first stable upstream)
   DATABASE_URL              where policies are stored (else PGlite in SOUK_GATEWAY_DATA_DIR, default ./data-gateway)
   SOUK_GATEWAY_FALLBACK_TRACK, _HEALTH_INTERVAL_MS, _EJECT_MS, _POLL_MS, _RETRIES, _CUSTOMER_HEADER,
-  _TRUSTED_PROXIES, _UPSTREAM_TIMEOUT_MS   (see README, "Canary releases")`;
+  _TRUSTED_PROXIES, _UPSTREAM_TIMEOUT_MS, _ROLLOUT_TICK_MS, _SAMPLE_FLUSH_MS, _SAMPLE_RESERVOIR
+                            (see README, "Canary releases" and "Automated rollouts")`;
 
 export async function gatewayCommand(args: string[]): Promise<number> {
   if (args.includes('help') || args.includes('--help')) {

@@ -23,6 +23,8 @@ import {
   unauthorized,
 } from './problems.ts';
 import { isHttpProblem } from '../kernel/http/problem.ts';
+import { registerRolloutRoutes } from './admin-rollouts.ts';
+import { openRollout, listRollouts, type TransitionResult } from './rollouts.ts';
 import { activate, currentActivation, getVersion, listActivations, listVersions, rollbackTarget, storeVersion, type Activation } from './store.ts';
 
 export interface AdminDeps {
@@ -38,6 +40,10 @@ export interface AdminDeps {
   metrics: GatewayMetrics;
   /** When set, /_gateway/metrics needs "Authorization: Bearer <token>" (SOUK_METRICS_TOKEN). */
   metricsToken?: string;
+  /** After a rollout transition committed (admin-rollouts.ts): reload, log, count. */
+  rolloutApplied: (result: TransitionResult) => Promise<void>;
+  /** Whether this node holds the rollout lease now. */
+  rolloutLeader: () => boolean;
 }
 
 const sameText = (a: string, b: string) => {
@@ -119,8 +125,19 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
     secured.get('/_gateway/status', async () => {
       const { activation } = deps.current();
-      return { activeVersion: activation?.version ?? null, activation: activation ?? null, tracks: deps.tracks.view(), stats: Object.fromEntries(deps.metrics.counts) };
+      // The open rollout, else the last one (how it ended), with the controller's last word on it.
+      const rollout = (await openRollout(deps.db)) ?? (await listRollouts(deps.db, 1))[0] ?? null;
+      return {
+        activeVersion: activation?.version ?? null,
+        activation: activation ?? null,
+        tracks: deps.tracks.view(),
+        stats: Object.fromEntries(deps.metrics.counts),
+        rollout,
+        rolloutLeader: deps.rolloutLeader(),
+      };
     });
+
+    registerRolloutRoutes(secured, { db: deps.db, trackNames: tracks, applied: deps.rolloutApplied }, who);
 
     secured.post('/_gateway/policies/validate', async (request) => {
       documentOf(request.body);

@@ -33,6 +33,12 @@ export interface GatewayOptions {
   trustedProxies?: string[];
   /** Milliseconds to wait for an upstream's response headers. */
   upstreamTimeoutMs?: number;
+  /** How often the rollout controller (on the node holding the lease) judges the open rollout. */
+  rolloutTickMs?: number;
+  /** How often this node writes its latency samples and counts for the judge. */
+  sampleFlushMs?: number;
+  /** Latencies kept per track and analysis window on each node (a uniform reservoir). */
+  sampleReservoir?: number;
 }
 
 /** `stable=http://a:3000,http://b:3000;canary=http://c:3000` → { stable: [...], canary: [...] }. */
@@ -62,6 +68,12 @@ const int = (name: string, fallback: number): number => {
   return value;
 };
 
+const positive = (name: string, fallback: number): number => {
+  const value = int(name, fallback);
+  if (value === 0) throw new Error(`${name} must be above 0`);
+  return value;
+};
+
 /** Reads the gateway's settings from the environment. */
 export function gatewayOptionsFromEnv(env = process.env): GatewayOptions {
   const tracks = env.SOUK_GATEWAY_TRACKS;
@@ -85,5 +97,8 @@ export function gatewayOptionsFromEnv(env = process.env): GatewayOptions {
     customerHeader: env.SOUK_GATEWAY_CUSTOMER_HEADER?.toLowerCase() || undefined,
     trustedProxies: trusted,
     upstreamTimeoutMs: int('SOUK_GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000),
+    rolloutTickMs: positive('SOUK_GATEWAY_ROLLOUT_TICK_MS', 1000),
+    sampleFlushMs: positive('SOUK_GATEWAY_SAMPLE_FLUSH_MS', 1000),
+    sampleReservoir: positive('SOUK_GATEWAY_SAMPLE_RESERVOIR', 1000),
   };
 }

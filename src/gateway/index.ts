@@ -1,6 +1,8 @@
 // The gateway role: a reverse proxy in front of Souk API processes grouped into release tracks, routing
 // each request by the active policy (policy.ts, decide.ts), with its policy API under /_gateway/
-// (admin.ts). It is not a commerce module: it owns no platform data and loads none of the server.
+// (admin.ts). Each node records raw latency samples per policy activation (samples.ts) and runs the
+// rollout controller, which acts only while it holds the lease (controller.ts, rollouts.ts). It is not
+// a commerce module: it owns no platform data and loads none of the server.
 import http from 'node:http';
 import Fastify from 'fastify';
 import { openDatabase } from '../kernel/db/open.ts';
@@ -13,6 +15,9 @@ import { checkPolicy, type PolicyDocument } from './policy.ts';
 import { Tracks } from './pools.ts';
 import { createProxy } from './proxy.ts';
 import { ensureSchema, type Activation } from './store.ts';
+import { createSampleRecorder, SAMPLES_SCHEMA } from './samples.ts';
+import { OPEN_STATES, ROLLOUTS_SCHEMA, type TransitionResult } from './rollouts.ts';
+import { startController } from './controller.ts';
 
 export type { GatewayOptions } from './config.ts';
 
@@ -32,7 +37,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const tracks = new Tracks(options.tracks, options.ejectMs ?? 5000);
   const decideOptions: DecideOptions = { customerHeader: options.customerHeader };
   const db: Database = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? './data-gateway', databasePoolSize: 2 });
-  await ensureSchema(db);
+  await ensureSchema(db, [SAMPLES_SCHEMA, ROLLOUTS_SCHEMA]);
 
   let current: { decide: Decide; document: PolicyDocument; activation?: Activation } = { decide: compilePolicy(defaultPolicy(fallbackTrack), decideOptions), document: defaultPolicy(fallbackTrack) };
   let refused: number | undefined;
@@ -60,7 +65,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
   }, options.pollMs ?? 250);
 
-  const metrics = createGatewayMetrics();
+  // Raw samples per analysis window (the active activation) for the rollout judge, written every flushMs.
+  const samples = createSampleRecorder(options.sampleReservoir ?? 1000);
+  const metrics = createGatewayMetrics({ samples, window: () => current.activation?.id });
+  let flushing: Promise<void> | undefined;
+  const flush = () => (flushing ??= samples.flush(db, current.activation?.id).catch((error: Error) => console.error(`souk gateway: writing samples: ${error.message}`)).finally(() => (flushing = undefined)));
+  const flusher = setInterval(() => void flush(), options.sampleFlushMs ?? 1000);
+
+  const rolloutApplied = async (result: TransitionResult) => {
+    await refresh();
+    const { rollout, decision } = result;
+    metrics.rolloutDecision(decision.decision, rollout.step, rollout.weight, OPEN_STATES.includes(rollout.state));
+    // One JSON line per decision, for whatever collects the gateway's output.
+    console.log(JSON.stringify({ time: decision.decidedAt, msg: 'souk gateway: rollout decision', rollout: rollout.id, decision: decision.decision, state: rollout.state, step: decision.step + 1, weight: decision.weight, policyVersion: decision.policyVersion, by: decision.decidedBy, reason: decision.reason }));
+  };
+  const controller = startController({ db, node: samples.node, tickMs: options.rolloutTickMs ?? 1000, onTransition: rolloutApplied });
   const proxy = createProxy({
     tracks,
     decide: () => current.decide,
@@ -94,6 +113,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     current: () => current,
     refresh,
     metrics,
+    rolloutApplied,
+    rolloutLeader: () => controller.isLeader(),
   });
   await tracks.startHealthChecks(options.healthIntervalMs ?? 1000);
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
@@ -104,9 +125,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     activeVersion: () => current.activation?.version,
     async close() {
       clearInterval(poller);
+      clearInterval(flusher);
+      await controller.stop();
       app.server.closeAllConnections();
       await app.close();
       await tracks.close();
+      await flushing;
+      await flush();
       await db.close();
     },
   };

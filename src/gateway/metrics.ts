@@ -1,9 +1,12 @@
 // RED metrics the gateway records itself, per track: requests (by method and status class), errors (5xx,
 // including the gateway's own 502/503 when no upstream answered) and request duration (until the response
 // is finished). Served in the Prometheus text format at /_gateway/metrics from the gateway's own registry,
-// so a gateway in the same process as other Souk code never mixes its series with theirs.
+// so a gateway in the same process as other Souk code never mixes its series with theirs. The same
+// observation feeds the raw samples the rollout judge reads (samples.ts), and the rollout decisions this
+// node makes are counted here too.
 import type { ServerResponse } from 'node:http';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SampleRecorder } from './samples.ts';
 
 export interface TrackCounts {
   requests: number;
@@ -18,12 +21,21 @@ export interface GatewayMetrics {
   observe(res: ServerResponse, track: string, method: string, status: number, startedAt: bigint): void;
   /** Records a WebSocket upgrade passed to a track. */
   upgraded(track: string): void;
+  /** Counts a rollout decision and sets the rollout gauges (rollouts.ts, controller.ts). */
+  rolloutDecision(decision: string, step: number, weight: number, open: boolean): void;
+}
+
+export interface MetricsOptions {
+  /** Raw samples per analysis window for the rollout judge (samples.ts). */
+  samples?: SampleRecorder;
+  /** The analysis window a request answered now belongs to: the active policy's activation id. */
+  window?: () => number | undefined;
 }
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-export function createGatewayMetrics(): GatewayMetrics {
+export function createGatewayMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   const requests = new Counter({
     name: 'souk_gateway_requests_total',
@@ -50,6 +62,22 @@ export function createGatewayMetrics(): GatewayMetrics {
     labelNames: ['track'] as const,
     registers: [registry],
   });
+  const decisions = new Counter({
+    name: 'souk_gateway_rollout_decisions_total',
+    help: 'Rollout decisions (start, promote, hold, rollback, pause, resume, abort, complete) made or recorded by this node.',
+    labelNames: ['decision'] as const,
+    registers: [registry],
+  });
+  const rolloutWeight = new Gauge({
+    name: 'souk_gateway_rollout_canary_weight_percent',
+    help: 'The canary weight of the open rollout after the last decision this node made (0 when none is open).',
+    registers: [registry],
+  });
+  const rolloutStep = new Gauge({
+    name: 'souk_gateway_rollout_step',
+    help: 'The step (from 1) of the open rollout after the last decision this node made (0 when none is open).',
+    registers: [registry],
+  });
   const counts = new Map<string, TrackCounts>();
   const countsOf = (track: string) => {
     const c = counts.get(track) ?? { requests: 0, errors: 0 };
@@ -68,13 +96,23 @@ export function createGatewayMetrics(): GatewayMetrics {
       // Method is bounded to the standard verbs so a client cannot mint label values.
       requests.inc({ track, method: METHODS.has(method) ? method : 'OTHER', status_class: `${Math.floor(status / 100)}xx` });
       if (error) errors.inc({ track });
-      const done = () => duration.observe({ track }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      const windowId = options.window?.();
+      const done = () => {
+        const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+        duration.observe({ track }, seconds);
+        if (windowId !== undefined) options.samples?.record(windowId, track, error, seconds);
+      };
       if (res.writableFinished) done();
       else res.once('close', done);
     },
     upgraded(track) {
       countsOf(track).requests += 1;
       upgrades.inc({ track });
+    },
+    rolloutDecision(decision, step, weight, open) {
+      decisions.inc({ decision });
+      rolloutWeight.set(open ? weight : 0);
+      rolloutStep.set(open ? step + 1 : 0);
     },
   };
 }

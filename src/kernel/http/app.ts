@@ -18,6 +18,7 @@ import { headersTooLarge, malformedRequest, requestTimeout } from './problems.ts
 import { openApiOptions } from './openapi-document.ts';
 import type { OperationDocs } from './openapi-problems.ts';
 import { installInputGuard } from './input-guard.ts';
+import { installTestFaults, testFaultsFromEnv } from './test-faults.ts';
 import { strictBodySchemaController } from './validation.ts';
 import { RequestLogger } from './request-logger.ts';
 import './request.ts';
@@ -200,6 +201,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     installProbes(app, options.isReady);
     return app;
   }
+
+  // Only with NODE_ENV=test or SOUK_TEST_FAULTS=1, never with NODE_ENV=production (test-faults.ts).
+  const faults = testFaultsFromEnv();
+  if (faults) installTestFaults(app, faults);
 
   await app.register(swagger, openApiOptions(ctx.config.publicUrl, options.modules, HEALTH_DOCS));
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });

@@ -33,6 +33,7 @@ export const kernelProblemCodes = [
   'money_limit_exceeded',
   'risk_denied',
   'challenge_required',
+  'test_fault_injected',
 ] as const;
 
 const problem = problemMaker(kernelProblemCodes);
@@ -116,3 +117,6 @@ export const riskDenied = (reason: string, decisionId?: string) =>
 /** 403 challenge_required: solve `challenge` and send the request again with its answer (see the challenge's header). */
 export const challengeRequired = (reason: string, challenge: unknown, decisionId?: string) =>
   problem(403, 'challenge_required', reason, decisionId === undefined ? { challenge } : { challenge, decisionId });
+
+/** A failure the test-only fault switch made on purpose (test-faults.ts); never in production. */
+export const injectedFault = () => problem(500, 'test_fault_injected', 'A test fault injected on purpose (SOUK_TEST_FAULT_ERROR_RATE); this process is not fit for real traffic.');
