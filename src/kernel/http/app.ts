@@ -22,6 +22,7 @@ import { strictBodySchemaController } from './validation.ts';
 import { RequestLogger } from './request-logger.ts';
 import './request.ts';
 import { registerConsole } from '../../console/serve.ts';
+import { registerStorefront } from '../../storefront/serve.ts';
 
 export interface AppOptions {
   ctx: ModuleContext;
@@ -224,5 +225,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   // The admin console's static files, outside /admin and /store: the app itself calls /admin like any client.
   await registerConsole(app);
+  // The storefront app at / on each platform's hosts (it too calls /store like any client).
+  await registerStorefront(app, ctx.platforms);
   return app;
 }
