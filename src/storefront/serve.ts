@@ -5,9 +5,10 @@
 // the shop's name and colours and the app needs no round trip to learn them. Hashed files under /assets/
 // are cached for a year and sent brotli- or gzip-compressed (prepared by the build).
 //
-// What is not a storefront page is left alone: the API and every other top-level path of Souk (the
-// list below), a host that names no platform, and requests that do not ask for HTML all get the usual
-// 404 problem, so nothing the API answered before changes.
+// What is not a storefront page is left alone: pages are answered only where no route matched (the
+// not-found handler asks here first), and not for the API and every other top-level path of Souk (the
+// list below), a host that names no platform, or a request that does not ask for HTML: those get the
+// usual 404 problem, so nothing the API answered before changes.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -64,37 +65,56 @@ function storefrontPlatform(request: FastifyRequest, platforms: PlatformDirector
   return platform?.status === 'active' ? platform : undefined;
 }
 
-export async function registerStorefront(app: FastifyInstance, platforms: PlatformDirectory, dir: string = STOREFRONT_DIST): Promise<void> {
-  const indexFile = `${dir.replace(/\/$/, '')}/index.html`;
+export interface StorefrontSite {
+  /** For the not-found handler: answers the storefront page and returns true when the request is one. */
+  page(request: FastifyRequest, reply: FastifyReply): boolean;
+  /** Serves the app's hashed files under /assets/. */
+  registerAssets(app: FastifyInstance): Promise<void>;
+}
+
+/**
+ * The storefront's pages are not routes: a route would also catch what the router refuses on its own (a
+ * path parameter over the length limit answers 414 there), so a page is the answer of last resort, given
+ * by the not-found handler before its 404 problem.
+ */
+export function storefrontSite(platforms: PlatformDirectory, dir: string = STOREFRONT_DIST): StorefrontSite {
+  const root = dir.replace(/\/$/, '');
+  const indexFile = `${root}/index.html`;
   const template = existsSync(indexFile) ? readFileSync(indexFile, 'utf8') : undefined;
-  if (template !== undefined) {
-    await app.register(fastifyStatic, {
-      root: `${dir.replace(/\/$/, '')}/assets`,
-      prefix: '/assets/',
-      wildcard: false,
-      index: false,
-      cacheControl: false,
-      preCompressed: true,
-      // The console registered the reply decorators already.
-      decorateReply: false,
-      setHeaders(reply) {
-        reply.header('cache-control', 'public, max-age=31536000, immutable');
-      },
-    });
-  }
   // Each platform's page is made once per version of the platform (the directory hands out a new object when it changes).
   const pages = new WeakMap<Platform, string>();
-  const answer = (request: FastifyRequest, reply: FastifyReply) => {
-    const platform = storefrontPlatform(request, platforms);
-    if (!platform) return reply.callNotFound();
-    if (template === undefined) return pageHeaders(reply).code(503).send(NOT_BUILT);
-    let page = pages.get(platform);
-    if (page === undefined) {
-      page = themedPage(template, platform);
-      pages.set(platform, page);
-    }
-    return pageHeaders(reply).send(page);
+  return {
+    page(request, reply) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+      const platform = storefrontPlatform(request, platforms);
+      if (!platform) return false;
+      if (template === undefined) {
+        void pageHeaders(reply).code(503).send(NOT_BUILT);
+        return true;
+      }
+      let page = pages.get(platform);
+      if (page === undefined) {
+        page = themedPage(template, platform);
+        pages.set(platform, page);
+      }
+      void pageHeaders(reply).code(200).send(page);
+      return true;
+    },
+    async registerAssets(app) {
+      if (template === undefined) return;
+      await app.register(fastifyStatic, {
+        root: `${root}/assets`,
+        prefix: '/assets/',
+        wildcard: false,
+        index: false,
+        cacheControl: false,
+        preCompressed: true,
+        // The console registered the reply decorators already.
+        decorateReply: false,
+        setHeaders(reply) {
+          reply.header('cache-control', 'public, max-age=31536000, immutable');
+        },
+      });
+    },
   };
-  app.get('/', { schema: { hide: true } }, answer);
-  app.get('/*', { schema: { hide: true } }, answer);
 }
