@@ -1,6 +1,6 @@
 // The cart: lines with their quantities, a coupon, the shipping method, and totals exactly as the
 // server computed them (the page never adds money up itself).
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap, type Cart } from '../api.ts';
@@ -129,12 +129,13 @@ function CartBody({ cart }: { cart: Cart }) {
   );
 }
 
-export default function CartPage() {
+/** The page's heading, then the cart's state: loading, failed, empty, or `body` with the cart's lines. */
+export function WithCart({ title, body: Body }: { title: string; body: (props: { cart: Cart }) => ReactNode }) {
   const { t, problem } = useShop();
   const cart = useCart();
   return (
     <>
-      <h1>{t('cart')}</h1>
+      <h1>{title}</h1>
       {cart.isError ? <p role="alert">{problem(cart.error)}</p> : null}
       {cart.isPending ? <p className="muted">{t('loading')}</p> : null}
       {cart.isSuccess && (!cart.data || cart.data.lines.length === 0) ? (
@@ -142,7 +143,12 @@ export default function CartPage() {
           {t('cartEmpty')} <Link to="/">{t('continueShopping')}</Link>
         </p>
       ) : null}
-      {cart.data && cart.data.lines.length > 0 ? <CartBody cart={cart.data} /> : null}
+      {cart.data && cart.data.lines.length > 0 ? <Body cart={cart.data} /> : null}
     </>
   );
+}
+
+export default function CartPage() {
+  const { t } = useShop();
+  return <WithCart title={t('cart')} body={CartBody} />;
 }

@@ -6,9 +6,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, orderHeaders, orderTokenKey, unwrap, type Address, type Cart } from '../api.ts';
 import { useShop } from '../shop.tsx';
-import { forgetCart, LIVE_ROOM_KEY, useCart } from '../cart.ts';
+import { forgetCart, LIVE_ROOM_KEY } from '../cart.ts';
 import { useCustomer } from '../session.ts';
-import { Totals } from './Cart.tsx';
+import { Totals, WithCart } from './Cart.tsx';
 import type { MessageKey } from '../messages.ts';
 
 const FIELDS = ['firstName', 'lastName', 'line1', 'city', 'postalCode', 'country', 'phone'] as const;
@@ -129,17 +129,5 @@ function CheckoutForm({ cart }: { cart: Cart }) {
 
 export default function Checkout() {
   const { t } = useShop();
-  const cart = useCart();
-  return (
-    <>
-      <h1>{t('checkout')}</h1>
-      {cart.isPending ? <p className="muted">{t('loading')}</p> : null}
-      {cart.isSuccess && (!cart.data || cart.data.lines.length === 0) ? (
-        <p>
-          {t('cartEmpty')} <Link to="/">{t('continueShopping')}</Link>
-        </p>
-      ) : null}
-      {cart.data && cart.data.lines.length > 0 ? <CheckoutForm cart={cart.data} /> : null}
-    </>
-  );
+  return <WithCart title={t('checkout')} body={CheckoutForm} />;
 }
