@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'web/dist/**', 'console/dist/**', 'test-output/**', 'sdk/openapi.d.ts'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'web/dist/**', 'console/dist/**', 'storefront/dist/**', 'test-output/**', 'sdk/openapi.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -52,26 +52,34 @@ const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes('no
 await writeFile(join(outdir, 'inputs.json'), JSON.stringify({ builtAt: Date.now(), inputs }) + '\n');
 console.log(`souk: built dist/ from ${inputs.length} source files (${pathToFileURL(outdir).pathname})`);
 
-// The admin console (console/, React + Vite) into console/dist, which Souk serves at /console. Vite is a
-// development dependency: an install without them (npm ci --omit=dev) skips the console, and /console
-// then answers a page saying so instead of failing.
+// The web apps (React + Vite): the admin console (console/ into console/dist, served at /console) and the
+// storefront (storefront/ into storefront/dist, served at / on every platform host). Vite is a
+// development dependency: an install without them (npm ci --omit=dev) skips both, and /console and the
+// storefront then answer a page saying so instead of failing.
 let vite;
 try {
   vite = await import('vite');
 } catch {
-  console.log('souk: vite is not installed, so the admin console is not built (/console will say so)');
+  console.log('souk: vite is not installed, so the admin console and the storefront are not built (their pages will say so)');
 }
-if (vite) {
+
+/** Builds one app and writes a .br and a .gz beside each script and style sheet. */
+async function buildWebApp(folder, label) {
   const started = Date.now();
-  await vite.build({ configFile: join(root, 'console', 'vite.config.ts'), logLevel: 'warn' });
+  await vite.build({ configFile: join(root, folder, 'vite.config.ts'), logLevel: 'warn' });
   // Compressed once here rather than on every request: Souk serves the .br or .gz beside each file to a
   // browser that accepts it (@fastify/static preCompressed).
-  const assets = join(root, 'console', 'dist', 'assets');
+  const assets = join(root, folder, 'dist', 'assets');
   for (const name of await readdir(assets)) {
     if (!/\.(js|css)$/.test(name)) continue;
     const bytes = await readFile(join(assets, name));
     await writeFile(join(assets, `${name}.gz`), gzipSync(bytes, { level: 9 }));
     await writeFile(join(assets, `${name}.br`), brotliCompressSync(bytes));
   }
-  console.log(`souk: built the admin console into console/dist in ${Date.now() - started} ms`);
+  console.log(`souk: built ${label} into ${folder}/dist in ${Date.now() - started} ms`);
+}
+
+if (vite) {
+  await buildWebApp('console', 'the admin console');
+  await buildWebApp('storefront', 'the storefront');
 }

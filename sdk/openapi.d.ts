@@ -3231,7 +3231,7 @@ export interface paths {
         };
         /**
          * The platform this storefront request resolved to
-         * @description The public face of the platform this storefront request resolved to (by x-publishable-key or Host): its name, currencies and locales, so a shop can set itself up.
+         * @description The public face of the platform this storefront request resolved to (by x-publishable-key or Host): its name, currencies and locales and its storefront theme (settings.storefront with defaults filled in), so a shop can set itself up.
          */
         get: operations["getStorefrontPlatform"];
         put?: never;
@@ -5060,6 +5060,27 @@ export interface components {
             locales: string[];
             name: string;
             slug: string;
+            storefront: components["schemas"]["StorefrontTheme"];
+        };
+        /** StorefrontTheme */
+        StorefrontTheme: {
+            colors: {
+                accent: string;
+                background: string;
+                primary: string;
+                text: string;
+            };
+            currency: string;
+            locale: string;
+            logoUrl: string | null;
+            name: string;
+            pages: {
+                account: boolean;
+                flashSales: boolean;
+                live: boolean;
+                search: boolean;
+            };
+            tagline: string;
         };
         /** StoreProduct */
         StoreProduct: {

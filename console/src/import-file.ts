@@ -3,7 +3,7 @@
 // price (in major units, e.g. 12.50), currency, and optionally title:<locale> / description:<locale>
 // translations and option:<name> values. Rows sharing a handle make one product.
 import type { components } from '../../sdk/index.ts';
-import { parseMoney } from './format.ts';
+import { parseMoney } from '../../shared/format.ts';
 
 export type ProductInput = components['schemas']['ProductInput'];
 

@@ -132,6 +132,8 @@ function banner(souk: Awaited<ReturnType<typeof import('../server.ts').createSou
   ];
   if (demo) {
     lines.push(
+      `  Shop (USD)        ${base}/   (the web storefront of "${DEMO.platforms[0].slug}")`,
+      `  Shop (CNY)        http://${DEMO.platforms[1].hosts[0]}${port ? `:${port}` : ''}/   (the web storefront of "${DEMO.platforms[1].slug}", in Chinese)`,
       `  Storefront (USD)  ${base}/store/products   (platform "${DEMO.platforms[0].slug}", host localhost)`,
       `  Storefront (CNY)  http://${DEMO.platforms[1].hosts[0]}${port ? `:${port}` : ''}/store/products   (platform "${DEMO.platforms[1].slug}")`,
       `  Search example    ${base}/store/products?q=dress`,

@@ -25,7 +25,11 @@ export const DEMO = {
       locales: ['en', 'zh-CN'],
       modules: [...COMMERCE],
       // New York sales tax on top of prices; the default shipping (standard, free over $50; express).
-      settings: { cart: { taxRatePercent: 8.875, pricesIncludeTax: false }, orders: { unpaidTimeoutSeconds: 1800 } },
+      settings: {
+        cart: { taxRatePercent: 8.875, pricesIncludeTax: false },
+        orders: { unpaidTimeoutSeconds: 1800 },
+        storefront: { name: 'Souk Global', tagline: 'Everyday goods, shipped worldwide', colors: { primary: '#1f5f8b', accent: '#b3261e' }, locale: 'en', currency: 'USD' },
+      },
     },
     {
       slug: 'souk-cn',
@@ -47,6 +51,7 @@ export const DEMO = {
           ],
         },
         orders: { unpaidTimeoutSeconds: 900 },
+        storefront: { name: 'Souk 中国', tagline: '好物直播，限时秒杀', colors: { primary: '#a61b29', accent: '#d4380d' }, locale: 'zh-CN', currency: 'CNY' },
       },
     },
   ],

@@ -3,7 +3,7 @@
 import { useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { problemMessage } from '../api.ts';
-import { formatMoney, formatDateTime } from '../format.ts';
+import { formatMoney, formatDateTime } from '../../../shared/format.ts';
 import { useI18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
 

@@ -3,7 +3,7 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, unwrap, type Platform } from '../api.ts';
-import { dayKey, formatDay, formatMoney, startOfToday } from '../format.ts';
+import { dayKey, formatDay, formatMoney, startOfToday } from '../../../shared/format.ts';
 import { useI18n } from '../i18n.tsx';
 import { useSession } from '../session.tsx';
 import { usePlatform } from '../components/Layout.tsx';

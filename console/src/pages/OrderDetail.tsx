@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api.ts';
-import { formatMoney, parseMoney } from '../format.ts';
+import { formatMoney, parseMoney } from '../../../shared/format.ts';
 import { useI18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
 import { useSession } from '../session.tsx';

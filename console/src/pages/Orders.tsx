@@ -5,7 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, getToken, unwrap, type Order } from '../api.ts';
 import { fromBoot } from '../boot.ts';
-import { dayStartIso } from '../format.ts';
+import { dayStartIso } from '../../../shared/format.ts';
 import { useI18n } from '../i18n.tsx';
 import { usePlatform } from '../components/Layout.tsx';
 import { OrdersTable } from '../components/OrdersTable.tsx';

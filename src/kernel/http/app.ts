@@ -23,6 +23,7 @@ import { strictBodySchemaController } from './validation.ts';
 import { RequestLogger } from './request-logger.ts';
 import './request.ts';
 import { registerConsole } from '../../console/serve.ts';
+import { storefrontSite } from '../../storefront/serve.ts';
 
 export interface AppOptions {
   ctx: ModuleContext;
@@ -194,7 +195,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   if (tracingOn()) installRequestSpans(app);
-  installErrorHandling(app);
+  // The web storefront on platform hosts: pages from the not-found handler, assets under /assets/.
+  const storefront = options.serve === 'probes' ? undefined : storefrontSite(ctx.platforms);
+  installErrorHandling(app, { notFoundPage: storefront?.page });
   installInputGuard(app);
   installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);
   if (options.serve === 'probes') {
@@ -229,5 +232,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   // The admin console's static files, outside /admin and /store: the app itself calls /admin like any client.
   await registerConsole(app);
+  // The storefront app's files (its pages come from the not-found handler; it calls /store like any client).
+  await storefront?.registerAssets(app);
   return app;
 }

@@ -89,7 +89,15 @@ export function databaseProblem(code: string, error: Error & { constraint?: stri
   }
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export interface ErrorHandlingOptions {
+  /**
+   * Asked first when no route matched: answers a web page for the request (the storefront's, on a
+   * platform host) and returns true, or returns false for the usual 404 problem.
+   */
+  notFoundPage?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+}
+
+export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions = {}): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpProblem) return send(reply, error.status, error.toBody(), error.headers);
     if (error.validation) return send(reply, 400, validationProblem(error));
@@ -115,6 +123,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (options.notFoundPage?.(request, reply)) return;
     send(reply, 404, routeNotFound(request.method, request.url.split('?')[0]!).toBody());
   });
 }

@@ -6,7 +6,7 @@ const PLATFORM_INPUT_PROBLEMS = { 400: ['invalid_platform', 'invalid_settings', 
 export const platformDocs: OperationDocs = {
   'GET /store/platform': {
     operationId: 'getStorefrontPlatform',
-    description: 'The public face of the platform this storefront request resolved to (by x-publishable-key or Host): its name, currencies and locales, so a shop can set itself up.',
+    description: 'The public face of the platform this storefront request resolved to (by x-publishable-key or Host): its name, currencies and locales and its storefront theme (settings.storefront with defaults filled in), so a shop can set itself up.',
   },
   'GET /admin/platforms': {
     operationId: 'listPlatforms',

@@ -25,6 +25,7 @@ import {
   type PlatformServiceDeps,
 } from './service.ts';
 import { ownerOnlyHosts } from './problems.ts';
+import { storefrontTheme } from './storefront-settings.ts';
 
 export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
   return (app: FastifyInstance, ctx: ModuleContext) => {
@@ -38,7 +39,10 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
         security: [{ publishableKey: [] }, {}],
         response: { 200: StorefrontPlatformView, ...errorResponses(404) },
       },
-    }, async (request) => platformOf(request));
+    }, async (request) => {
+      const platform = platformOf(request);
+      return { ...platform, storefront: storefrontTheme(platform) };
+    });
 
     app.get('/admin/platforms', {
       schema: doc('List the platforms you can see', { response: { 200: Type.Object({ items: Type.Array(PlatformView) }), ...errorResponses(401) } }),
@@ -75,7 +79,10 @@ export function platformRoutes(deps: Pick<PlatformServiceDeps, 'modules'>) {
 
     app.get('/admin/platforms/:platform', {
       schema: doc('One platform', { params: PlatformRef, response: { 200: PlatformView, ...errorResponses(401, 404) } }),
-    }, async (request) => platformOf(request));
+    }, async (request) => {
+      const platform = platformOf(request);
+      return { ...platform, storefront: storefrontTheme(platform) };
+    });
 
     app.patch('/admin/platforms/:platform', {
       schema: doc('Change a platform’s metadata (hosts need an owner)', { params: PlatformRef, body: PlatformPatch, response: { 200: PlatformView, ...errorResponses(400, 401, 403, 404, 409) } }),

@@ -1,6 +1,7 @@
 // Request and response schemas of the platforms module, shared by the HTTP routes and the
 // `souk platform apply` metadata file.
 import { Type, type Static } from 'typebox';
+import { StorefrontTheme } from './storefront-settings.ts';
 
 const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'URL-safe identifier, e.g. "souk-cn"' });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. "CNY"' });
@@ -72,6 +73,7 @@ export const StorefrontPlatformView = Type.Object({
   currencies: Type.Array(Type.String()),
   defaultLocale: Type.String(),
   locales: Type.Array(Type.String()),
+  storefront: StorefrontTheme,
 }, { title: 'StorefrontPlatform' });
 
 export const PublishableKeyView = Type.Object({

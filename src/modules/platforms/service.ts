@@ -3,12 +3,12 @@
 import { Value } from 'typebox/value';
 import { isUuid, newId, newSecret, sha256 } from '../../kernel/ids.ts';
 import { stableStringify } from '../../kernel/json.ts';
-import { isOrigin } from '../../kernel/http/cors.ts';
 import type { Database, Queryable } from '../../kernel/db/types.ts';
 import type { EventsApi, Platform, PlatformDirectory, AnySoukModule } from '../../kernel/context.ts';
 import { PlatformInput, type PlatformPatch } from './schemas.ts';
 import { SELECT_PLATFORMS, platformFromRow } from './registry.ts';
 import { EVENT_PLATFORM_CREATED } from './events.ts';
+import { assertStorefrontSettings } from './storefront-settings.ts';
 import { hostTaken, invalidPlatform, invalidSettings, notOptionalModule, publishableKeyNotFound, settingsForNoModule, slugLooksLikeId, slugTaken } from './problems.ts';
 
 export { EVENT_PLATFORM_CREATED } from './events.ts';
@@ -20,16 +20,6 @@ export interface PlatformServiceDeps {
   events: Pick<EventsApi, 'emit'>;
   /** All modules known to this build, for checking `modules` and `settings`. */
   modules: readonly AnySoukModule[];
-}
-
-function assertStorefrontSettings(value: unknown): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidSettings('settings.storefront must be an object.');
-  for (const [key, entry] of Object.entries(value)) {
-    if (key !== 'corsOrigins') throw invalidSettings(`settings.storefront.${key} is not a known setting; only corsOrigins is.`);
-    if (!Array.isArray(entry) || entry.length > 50 || !entry.every(isOrigin)) {
-      throw invalidSettings('settings.storefront.corsOrigins must be a list of at most 50 origins like https://shop.example.com (no path or trailing slash).');
-    }
-  }
 }
 
 type Normalised = Required<Omit<PlatformInput, 'status'>> & { status: 'active' | 'disabled' };
@@ -53,9 +43,9 @@ export function normalisePlatform(input: PlatformInput, modules: readonly AnySou
   }
   const settings = input.settings ?? {};
   for (const [name, value] of Object.entries(settings)) {
-    // Not a module's: the storefront origins the kernel's CORS allows for this platform's /store routes.
+    // Not a module's: the storefront's CORS origins and theme (storefront-settings.ts).
     if (name === 'storefront') {
-      assertStorefrontSettings(value);
+      assertStorefrontSettings(value, { locales, currencies });
       continue;
     }
     const mod = known.get(name);

@@ -1,4 +1,4 @@
-// Money and dates as the operator reads them: amounts are integer minor units in the API, shown in the
+// Money and dates for the console and the storefront: amounts are integer minor units in the API, shown in the
 // platform's currency with the console language's conventions (Intl); times in the browser's time zone.
 
 const digitsCache = new Map<string, number>();
