@@ -228,6 +228,17 @@ export async function availableByVariant(pdb: PlatformDb, variantIds: readonly s
   return result;
 }
 
+/** Units on hand per variant summed over all locations, for the variants that have a level (exports). */
+export async function onHandByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await pdb.query<{ variant_id: string; on_hand: number }>(
+    `select variant_id, sum(on_hand)::bigint as on_hand from inventory_levels
+     where platform_id = $1 and variant_id = any($2::uuid[]) group by variant_id`,
+    [variantIds],
+  );
+  return new Map(rows.map((r) => [r.variant_id, Number(r.on_hand)]));
+}
+
 export async function listLedger(deps: InventoryDeps, pdb: PlatformDb, query: LedgerQuery): Promise<LedgerList> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const before = query.cursor ? decodeCursor(query.cursor, 1)[0]! : null;

@@ -13,7 +13,7 @@
 // HTTP layer renders as problem+json; a throw is meant to roll the caller's transaction back.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { InventoryDeps } from './deps.ts';
-import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, setStock, type StockChange } from './levels.ts';
+import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, onHandByVariant, setStock, type StockChange } from './levels.ts';
 import { growReservation, transferReserved, transferReservedMany, type Transfer, type TransferLine } from './transfer.ts';
 import { createLocation, ensureDefaultLocation, listLocations } from './locations.ts';
 import {
@@ -50,6 +50,8 @@ export interface InventoryService {
   listReservations(pdb: PlatformDb, query: ReservationsQuery): Promise<ReservationList>;
   /** Available (on hand - reserved) per variant over all locations; 0 for variants never stocked. */
   availableByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>>;
+  /** On hand per variant over all locations; variants never stocked are absent (exports). */
+  onHandByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>>;
   adjustStock(tx: PlatformDb, change: StockChange & { delta: number }): Promise<AdjustResult>;
   setStock(tx: PlatformDb, change: StockChange & { onHand: number }): Promise<AdjustResult>;
   getVariantStock(pdb: PlatformDb, variantId: string): Promise<VariantStock>;
@@ -74,6 +76,7 @@ export function inventoryService(deps: InventoryDeps): InventoryService {
     getReservation,
     listReservations,
     availableByVariant,
+    onHandByVariant,
     adjustStock: (tx, change) => adjustStock(deps, tx, change),
     setStock: (tx, change) => setStock(deps, tx, change),
     getVariantStock: (pdb, variantId) => getVariantStock(deps, pdb, variantId),
@@ -94,3 +97,4 @@ export type { Actor, StockChange } from './levels.ts';
 export type { TransferLine } from './transfer.ts';
 export type { ReleaseReason, ReserveLine, ReserveStockInput, ShortLine } from './reservations.ts';
 export type { AdjustResult, LedgerEntry, Location, Reservation, StockLevel, VariantStock } from './schemas.ts';
+export { MAX_ON_HAND } from './schemas.ts';
