@@ -1506,6 +1506,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/migration/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the platform as JSON lines (everything, or one kind) or CSV (one kind)
+         * @description Streams the platform. format=jsonl: one JSON object per line (settings, categories, products with prices and stock on hand, customers, coupons, orders; or only the kind asked for), which POST …/imports?format=jsonl reads back. format=csv needs a kind: products and customers in Shopify's CSV layouts (importable with format=shopify-products / shopify-customers), orders one row per order line, coupons one row per coupon, settings one row per setting.
+         */
+        get: operations["exportPlatform"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/migration/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's latest import jobs, newest first
+         * @description The 50 latest import jobs of the platform, newest first, with their status, progress and counts.
+         */
+        get: operations["listImports"];
+        put?: never;
+        /**
+         * Upload a file to import (the raw file is the body); answers with the job to follow
+         * @description The body is the file itself, sent as it is (any content type, e.g. text/csv or application/x-ndjson; at most 512 MiB): a Shopify product or customer CSV export, a WooCommerce product CSV export, or Souk JSON lines. The file is checked first: one that is not UTF-8 CSV (or JSON lines), or lacks the format's columns, is refused with 422 naming the columns expected, and no job is made. Otherwise the answer is 202 with the job, which runs in the background: follow it with GET …/imports/{jobId}. Products are upserted by handle and variants by SKU, so running the same file again changes nothing; rows that cannot be imported are refused one product (or customer) at a time with their row numbers, and the other rows still import. dryRun=true counts what would be created, updated and refused and writes nothing.
+         */
+        post: operations["startImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/migration/imports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import job: status, progress, counts and the first refused rows
+         * @description An import job: queued, running, succeeded or failed (a job whose node stopped reads as failed within two minutes); progress by bytes and rows; created, updated and unchanged counts; and the first 100 refused rows.
+         */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/migration/imports/{jobId}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The refused rows of an import job with their row numbers and reasons
+         * @description Every refused row of an import job (up to 10,000 are kept; errorsTotal counts them all) with its row numbers, the handle, SKU or email it was about, and the reason, in the order they were found (a product the catalogue refused is reported when its batch is written), a page at a time.
+         */
+        get: operations["listImportErrors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/orders": {
         parameters: {
             query?: never;
@@ -3826,6 +3910,92 @@ export interface components {
                 ordered: number;
                 pending: number;
             };
+        };
+        /** ImportCounts */
+        ImportCounts: {
+            categories: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+            customers: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+            products: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+            /** @description Products, customers or categories refused; each has an entry in errors */
+            refused: number;
+            /** @description Records of kinds an import does not write (orders, coupons, settings of a Souk export) */
+            skipped: number;
+            stock: {
+                set: number;
+                unchanged: number;
+            };
+            variants: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+        };
+        /** ImportError */
+        ImportError: {
+            /** @description Row in the file (the CSV header is row 1; JSON lines: the line) */
+            firstRow: number;
+            key: string | null;
+            /** @description Last row of the same product (a Shopify product spans several) */
+            lastRow: number;
+            reason: string;
+        };
+        /** ImportJob */
+        ImportJob: {
+            counts: components["schemas"]["ImportCounts"];
+            createdAt: string;
+            createdBy: string;
+            dryRun: boolean;
+            /** @description The first 100 refused rows; all of them on the errors route */
+            errors: components["schemas"]["ImportError"][];
+            errorsTotal: number;
+            failure: string | null;
+            fileName: string | null;
+            finishedAt: string | null;
+            format: "shopify-products" | "shopify-customers" | "woocommerce" | "jsonl";
+            id: string;
+            progress: {
+                bytesDone: number;
+                bytesTotal: number;
+                percent: number;
+                /** @description The last row read so far */
+                rowsDone: number;
+            };
+            startedAt: string | null;
+            status: "queued" | "running" | "succeeded" | "failed";
+        };
+        /** ImportJobSummary */
+        ImportJobSummary: {
+            counts: components["schemas"]["ImportCounts"];
+            createdAt: string;
+            createdBy: string;
+            dryRun: boolean;
+            errorsTotal: number;
+            failure: string | null;
+            fileName: string | null;
+            finishedAt: string | null;
+            format: "shopify-products" | "shopify-customers" | "woocommerce" | "jsonl";
+            id: string;
+            progress: {
+                bytesDone: number;
+                bytesTotal: number;
+                percent: number;
+                /** @description The last row read so far */
+                rowsDone: number;
+            };
+            startedAt: string | null;
+            status: "queued" | "running" | "succeeded" | "failed";
         };
         /** InventoryLevel */
         InventoryLevel: {
@@ -12535,6 +12705,371 @@ export interface operations {
                 };
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportPlatform: {
+        parameters: {
+            query: {
+                format: "jsonl" | "csv";
+                kind?: "settings" | "products" | "customers" | "coupons" | "orders";
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `export_kind_needed`, `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `migration_module_disabled`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ImportJobSummary"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startImport: {
+        parameters: {
+            query: {
+                /** @description Count what would be created, updated and refused; write nothing */
+                dryRun?: boolean;
+                /** @description Shown with the job */
+                fileName?: string;
+                format: "shopify-products" | "shopify-customers" | "woocommerce" | "jsonl";
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `migration_module_disabled`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `import_file_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `import_empty_file`, `import_malformed_csv`, `import_not_csv`, `import_not_jsonl`, `import_wrong_columns`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `import_job_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImportErrors: {
+        parameters: {
+            query?: {
+                /** @description The seq of the last entry already read */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                jobId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description Row in the file (the CSV header is row 1; JSON lines: the line) */
+                            firstRow: number;
+                            key: string | null;
+                            /** @description Last row of the same product (a Shopify product spans several) */
+                            lastRow: number;
+                            reason: string;
+                            seq: number;
+                        }[];
+                        /** @description Pass as after for the next page; null at the end */
+                        nextAfter: number | null;
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `import_job_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
