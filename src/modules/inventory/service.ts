@@ -13,7 +13,7 @@
 // HTTP layer renders as problem+json; a throw is meant to roll the caller's transaction back.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { InventoryDeps } from './deps.ts';
-import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, onHandByVariant, setStock, type StockChange } from './levels.ts';
+import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, onHandByVariant, setStock, setStockMany, type Actor, type StockChange } from './levels.ts';
 import { growReservation, transferReserved, transferReservedMany, type Transfer, type TransferLine } from './transfer.ts';
 import { createLocation, ensureDefaultLocation, listLocations } from './locations.ts';
 import {
@@ -54,6 +54,8 @@ export interface InventoryService {
   onHandByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>>;
   adjustStock(tx: PlatformDb, change: StockChange & { delta: number }): Promise<AdjustResult>;
   setStock(tx: PlatformDb, change: StockChange & { onHand: number }): Promise<AdjustResult>;
+  /** Counts of many variants at the default location in a few statements (imports); returns how many changed. */
+  setStockMany(tx: PlatformDb, counts: readonly { variantId: string; onHand: number }[], change: { reason: string; reference?: string | null; actor: Actor }): Promise<number>;
   getVariantStock(pdb: PlatformDb, variantId: string): Promise<VariantStock>;
   listLevels(pdb: PlatformDb, query: LevelsQuery): Promise<StockLevelList>;
   listLedger(pdb: PlatformDb, query: LedgerQuery): Promise<LedgerList>;
@@ -79,6 +81,7 @@ export function inventoryService(deps: InventoryDeps): InventoryService {
     onHandByVariant,
     adjustStock: (tx, change) => adjustStock(deps, tx, change),
     setStock: (tx, change) => setStock(deps, tx, change),
+    setStockMany: (tx, counts, change) => setStockMany(deps, tx, counts, change),
     getVariantStock: (pdb, variantId) => getVariantStock(deps, pdb, variantId),
     listLevels: (pdb, query) => listLevels(deps, pdb, query),
     listLedger: (pdb, query) => listLedger(deps, pdb, query),

@@ -226,21 +226,15 @@ export class Importer {
 
   /** Sets stock on hand where the file's quantity differs from what is available now. */
   private async writeStock(tx: PlatformDb, entries: StockEntry[]): Promise<{ set: number; unchanged: number }> {
-    const counts = { set: 0, unchanged: 0 };
-    if (!this.inventory || entries.length === 0) return counts;
+    if (!this.inventory || entries.length === 0) return { set: 0, unchanged: 0 };
     const ids = await this.catalog.getVariantIdsBySku(tx, entries.map((e) => e.sku));
     const available = await this.inventory.availableByVariant(tx, [...ids.values()]);
-    for (const entry of entries) {
-      const variantId = ids.get(entry.sku);
-      if (!variantId) continue;
-      if (available.get(variantId) === entry.onHand) {
-        counts.unchanged += 1;
-        continue;
-      }
-      await this.inventory.setStock(tx, { variantId, onHand: entry.onHand, reason: 'import', reference: this.target.reference, actor: this.target.actor });
-      counts.set += 1;
-    }
-    return counts;
+    const counts = entries.flatMap((e) => {
+      const variantId = ids.get(e.sku);
+      return variantId && available.get(variantId) !== e.onHand ? [{ variantId, onHand: e.onHand }] : [];
+    });
+    const set = await this.inventory.setStockMany(tx, counts, { reason: 'import', reference: this.target.reference, actor: this.target.actor });
+    return { set, unchanged: entries.length - set };
   }
 
   private async flushCustomers(): Promise<void> {
