@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loadConfig, type Config } from './kernel/config.ts';
 import { openDatabase } from './kernel/db/open.ts';
+import { movedMessage, movedTo } from './kernel/db/moved.ts';
 import { tracedDatabase } from './kernel/db/traced.ts';
 import { traceMixin } from './kernel/log-trace.ts';
 import { tracingOn } from './kernel/otel.ts';
@@ -70,6 +71,12 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   // Before the database opens: a missing or malformed key stops the start with nothing touched.
   const { box } = openSecretBox(config, { inMemory: options.inMemory === true });
   const opened = options.database ?? (options.inMemory ? await openPglite(undefined) : await openDatabase(config));
+  // A database `souk db move` copied elsewhere takes no more writes: say where it went instead of serving.
+  const moved = await movedTo(opened);
+  if (moved) {
+    if (!options.database) await opened.close();
+    throw new Error(movedMessage(moved));
+  }
   // A span per statement and transaction while tracing is on; the database itself otherwise (no cost).
   const database = tracingOn() ? tracedDatabase(opened) : opened;
   const db = systemDatabase(database);

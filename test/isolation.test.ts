@@ -9,6 +9,7 @@ import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '.
 import { fillPath, minimalInstance, routesFromOpenApi, type RouteSpec } from './openapi-routes.ts';
 import { databaseFingerprint, platformRowsFingerprint } from './fingerprint.ts';
 import { seedCommerce } from './commerce.ts';
+import { waitFor } from './wait.ts';
 import { riskModule, riskService } from '../src/modules/risk/index.ts';
 
 // The webhook receivers here listen on 127.0.0.1: opt in to private targets (off by default).
@@ -24,7 +25,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live', 'risk'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live', 'risk', 'migration'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -86,6 +87,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   assert.equal(poll.statusCode, 200, poll.body);
   const topUpId = topUp.json().id as string;
   const decisionId = await seedRisk(env, shop, marker);
+  const jobId = await seedImport(env, shop, marker);
   return {
     shop,
     customerToken: customer.json().token,
@@ -115,10 +117,24 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       point: 'signup',
       list: 'block',
       decisionId,
+      jobId,
       ...commerce,
     },
-    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId, giftId, topUpId, decisionId],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId, giftId, topUpId, decisionId, jobId],
   };
+}
+
+/** An import job of A's (one refused row naming the marker), finished before the suite compares fingerprints. */
+async function seedImport(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], shop: TestPlatform, marker: string): Promise<string> {
+  const csv = `Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price\n${marker}-imported,${marker} import,Title,Default Title,${marker}-IMP,5.00\n${marker}-bad,${marker} bad,Title,Default Title,${marker}-BAD,not-a-price\n`;
+  const res = await asBearer(env.app, shop.adminToken, { method: 'POST', url: `/admin/platforms/${shop.platform.slug}/migration/imports?format=shopify-products`, headers: { 'content-type': 'text/csv' }, payload: csv });
+  assert.equal(res.statusCode, 202, res.body);
+  const jobId = res.json().id as string;
+  await waitFor('the seed import job', async () => {
+    const job = await asBearer(env.app, shop.adminToken, { url: `/admin/platforms/${shop.platform.slug}/migration/imports/${jobId}` });
+    return job.json().status === 'succeeded';
+  });
+  return jobId;
 }
 
 /** A's risk policy and shadow name the marker in a rule, its block list holds it, and one stored decision saw it. */

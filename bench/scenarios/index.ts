@@ -32,4 +32,8 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     summary: 'risk engine: decisions/s on one core and p50/p99 per decision for a 20-rule policy with velocity counters, engine and service paths (in process); --attack: the scripted bonus-hunter attack over HTTP with its confusion table',
     load: async () => (await import('./risk.ts')).riskScenario,
   },
+  migration: {
+    summary: 'import rows/s of a generated 100,000-row Shopify product CSV: first import, idempotent re-run, dry run; embedded and PostgreSQL, peak memory',
+    load: async () => (await import('./migration.ts')).migrationScenario,
+  },
 };

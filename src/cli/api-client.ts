@@ -86,6 +86,17 @@ export class ApiClient {
   }
 
   async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await this.fetch(method, path, body === undefined ? undefined : { body: JSON.stringify(body), contentType: 'application/json' });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} failed (${res.status}): ${problemDetail(text)}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  /**
+   * The server's raw response (for uploads and streamed downloads); a body is sent as it is. A refused
+   * saved session is replaced once, so a streamed body must be given as a function that opens it anew.
+   */
+  async fetch(method: string, path: string, body?: { body: string | Buffer | (() => ReadableStream<Uint8Array>); contentType: string }): Promise<Response> {
     const credential = await this.resolve();
     let res = await this.send(credential.token, method, path, body);
     if (res.status === 401 && credential.saved) {
@@ -94,16 +105,23 @@ export class ApiClient {
       this.credential = await this.login();
       res = await this.send(this.credential.token, method, path, body);
     }
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} failed (${res.status}): ${problemDetail(text)}`);
-    return text ? JSON.parse(text) : undefined;
+    return res;
   }
 
-  private send(token: string, method: string, path: string, body?: unknown): Promise<Response> {
+  /** Throws with the problem's detail when the response is not a success. */
+  static async ensureOk(res: Response, what: string): Promise<Response> {
+    if (!res.ok) throw new Error(`${what} failed (${res.status}): ${problemDetail(await res.text())}`);
+    return res;
+  }
+
+  private send(token: string, method: string, path: string, body?: { body: string | Buffer | (() => ReadableStream<Uint8Array>); contentType: string }): Promise<Response> {
+    const payload = typeof body?.body === 'function' ? body.body() : body?.body;
     return fetch(`${this.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': body.contentType } : {}) },
+      body: payload,
+      // A stream body is sent as it is read (Node's fetch needs to be told).
+      ...(payload instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
   }
 }

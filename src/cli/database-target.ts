@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Config } from '../kernel/config.ts';
 
 /** postgres://user:secret@host/db → postgres://user:***@host/db */
-function withoutPassword(url: string): string {
+export function withoutPassword(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

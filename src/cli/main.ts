@@ -1,4 +1,4 @@
-// souk start | migrate | platform | events | flash-sale | live | risk | secrets | gateway | canary | login | logout | help
+// souk start | migrate | platform | import | export | db | events | flash-sale | live | risk | secrets | gateway | canary | login | logout | help
 // Each command's module is imported only when it runs, so `souk --help` loads none of the server.
 import { defaultServerUrl } from './api-client.ts';
 
@@ -8,6 +8,9 @@ const usage = (): string => `Usage: souk <command>
   migrate [--status] [--yes]         apply pending database migrations, or list them
   platform apply <file> [--url URL]  create or update a platform from a YAML or JSON metadata file
   platform list [--url URL]          list platforms
+  import <file> --platform P --format F   import a Shopify / WooCommerce export or Souk JSON lines (souk import help)
+  export --platform P --format jsonl|csv  export a platform's products, customers, coupons, orders, settings
+  db move --to URL --mode full-stop  move the stopped shop's database to an empty PostgreSQL, verified (souk db help)
   events …                           dead letters, replay, consumers, an event's chain (souk events help)
   flash-sale reconcile <id>          rebuild a sale's stock gate from its tickets if they differ
   live watch <roomId>                join a live room as a viewer and print it (--token to chat too)
@@ -34,6 +37,12 @@ async function run(): Promise<number> {
       return (await import('./migrate.ts')).migrateCommand(rest);
     case 'platform':
       return (await import('./platform.ts')).platformCommand(rest);
+    case 'import':
+      return (await import('./import.ts')).importCommand(rest);
+    case 'export':
+      return (await import('./export.ts')).exportCommand(rest);
+    case 'db':
+      return (await import('./db.ts')).dbCommand(rest);
     case 'events':
       return (await import('./events.ts')).eventsCommand(rest);
     case 'flash-sale':

@@ -14,9 +14,10 @@ import { flashSalesModule } from './flash-sales/index.ts';
 import { liveModule } from './live/index.ts';
 import { wishlistsModule } from './wishlists/index.ts';
 import { riskModule } from './risk/index.ts';
+import { migrationModule } from './migration/index.ts';
 
 export function allModules(bus: () => EventBus): AnySoukModule[] {
   const modules: AnySoukModule[] = [];
-  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule, liveModule, riskModule);
+  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule, liveModule, riskModule, migrationModule);
   return modules;
 }

@@ -9,6 +9,7 @@ import { eventsProblemCodes } from './events/problems.ts';
 import { flashSalesProblemCodes } from './flash-sales/problems.ts';
 import { inventoryProblemCodes } from './inventory/problems.ts';
 import { liveProblemCodes } from './live/problems.ts';
+import { migrationProblemCodes } from './migration/problems.ts';
 import { liveCommerceProblemCodes } from './live/commerce/problems.ts';
 import { ordersProblemCodes } from './orders/problems.ts';
 import { paymentsProblemCodes } from './payments/problems.ts';
@@ -35,6 +36,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   live: liveProblemCodes,
   'live-commerce': liveCommerceProblemCodes,
   risk: riskProblemCodes,
+  migration: migrationProblemCodes,
   gateway: gatewayProblemCodes,
 };
 

@@ -59,6 +59,15 @@ export async function listAdminProducts(
   return takePage(rows, limit, toAdminProduct, (last) => encodeCursor({ sort: 'admin', value: null, id: last.id }));
 }
 
+/** Every product in id order, all statuses, a page at a time (exports): pass the last id back as afterId. */
+export async function productsPage(pdb: PlatformDb, afterId: string | null, limit: number): Promise<AdminProduct[]> {
+  const rows = await pdb.query<AdminProductRow>(
+    `select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where p.platform_id = $1 and ($2::uuid is null or p.id > $2) order by p.id limit $3`,
+    [afterId, limit],
+  );
+  return rows.map(toAdminProduct);
+}
+
 /** The bus product events go through (ctx.events): it wakes the relay as soon as the write commits. */
 export type CatalogBus = Pick<EventsApi, 'emit' | 'emitMany'>;
 

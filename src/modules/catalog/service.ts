@@ -10,12 +10,13 @@
 // emit catalog.product.* in it. Errors are HttpProblem (4xx).
 import type { EventsApi, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { archiveProduct, bulkUpsertProducts, createProduct, updateProduct } from './products.ts';
+import { archiveProduct, bulkUpsertProducts, createProduct, productsPage, updateProduct } from './products.ts';
+import { listCategories } from './categories.ts';
 import { getProductCategoryIds } from './product-categories.ts';
 import { getSellableVariants, getStoreProduct, getStoreProducts, type SellableVariant } from './store.ts';
-import { getVariantRefs, type VariantRef } from './variant-refs.ts';
+import { getVariantIdsBySku, getVariantRefs, type VariantRef } from './variant-refs.ts';
 import { unknownCatalogIds, type CatalogRefs, type UnknownCatalogRefs } from './known-ids.ts';
-import type { AdminProduct, BulkInput, BulkResult, ProductInput, ProductPatch, StoreProduct } from './schemas.ts';
+import type { AdminCategory, AdminProduct, BulkInput, BulkResult, ProductInput, ProductPatch, StoreProduct } from './schemas.ts';
 
 /** What the catalog service needs: the event bus its writes emit on. A ModuleContext satisfies it. */
 export interface CatalogDeps {
@@ -40,6 +41,12 @@ export interface CatalogService {
   archiveProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct>;
   /** Creates or updates many products by handle (imports, demo seeding), all or none. */
   bulkUpsertProducts(pdb: PlatformDb, platform: Platform, input: BulkInput): Promise<BulkResult>;
+  /** Variant ids by SKU, for the SKUs the platform has (imports that set stock by SKU). */
+  getVariantIdsBySku(pdb: PlatformDb, skus: readonly string[]): Promise<Map<string, string>>;
+  /** Every category, ordered by position then handle. */
+  listCategories(pdb: PlatformDb): Promise<AdminCategory[]>;
+  /** Every product with its variants and prices in id order, a page after afterId (exports). */
+  productsPage(pdb: PlatformDb, afterId: string | null, limit: number): Promise<AdminProduct[]>;
 }
 
 export function catalogService(deps: CatalogDeps): CatalogService {
@@ -54,6 +61,9 @@ export function catalogService(deps: CatalogDeps): CatalogService {
     updateProduct: (pdb, platform, productId, patch) => updateProduct(deps.events, pdb, platform, productId, patch),
     archiveProduct: (pdb, productId) => archiveProduct(deps.events, pdb, productId),
     bulkUpsertProducts: (pdb, platform, input) => bulkUpsertProducts(deps.events, pdb, platform, input),
+    getVariantIdsBySku,
+    listCategories,
+    productsPage,
   };
 }
 
@@ -66,3 +76,6 @@ export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, 
 export { resolveCurrency, resolveLocale } from './locale.ts';
 export { LocaleCurrencyQuery, StoreProduct as StoreProductSchema } from './schemas.ts';
 export * from './events.ts';
+// What imports check their rows against before writing: the same input schemas as the admin API.
+export { CategoryInput as CategoryInputSchema, MAX_AMOUNT, ProductInput as ProductInputSchema } from './schemas.ts';
+export type { CategoryInput } from './schemas.ts';

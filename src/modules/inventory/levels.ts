@@ -174,6 +174,70 @@ export function setStock(deps: InventoryDeps, tx: PlatformDb, change: StockChang
   return changeOnHand(deps, tx, change, 'set', () => change.onHand);
 }
 
+/**
+ * Stock counts of many variants at the default location in a fixed number of statements (imports):
+ * like setStock for each, with a ledger row and inventory.stock_adjusted per level that changed, but
+ * levels already at the count are left alone. The variant ids come from the catalogue (imports read them
+ * by SKU). 409 stock_below_reserved, for all or none, when a count is below what is reserved.
+ */
+export async function setStockMany(
+  deps: InventoryDeps,
+  tx: PlatformDb,
+  counts: readonly { variantId: string; onHand: number }[],
+  change: { reason: string; reference?: string | null; actor: Actor },
+): Promise<number> {
+  if (counts.length === 0) return 0;
+  const reason = checkChange({ ...change, variantId: '' });
+  for (const c of counts) if (!Number.isSafeInteger(c.onHand) || c.onHand < 0 || c.onHand > MAX_ON_HAND) throw invalidOnHand(MAX_ON_HAND);
+  const locationId = await resolveLocation(tx, undefined);
+  const records = JSON.stringify(counts.map((c) => ({ variant_id: c.variantId, on_hand: c.onHand })));
+  await tx.execute(
+    `insert into inventory_levels (platform_id, variant_id, location_id)
+     select $1::uuid, r.variant_id, $2::uuid from jsonb_to_recordset($3::jsonb) as r(variant_id uuid, on_hand integer)
+     on conflict do nothing`,
+    [locationId, records],
+  );
+  // Locked in a fixed order (by variant) so two imports of overlapping files cannot deadlock.
+  const current = await tx.query<{ variant_id: string; on_hand: number; reserved: number }>(
+    `select l.variant_id, l.on_hand, l.reserved from inventory_levels l
+     where l.platform_id = $1 and l.location_id = $2 and l.variant_id = any($3::uuid[]) order by l.variant_id for update`,
+    [locationId, counts.map((c) => c.variantId)],
+  );
+  const before = new Map(current.map((r) => [r.variant_id, r]));
+  const changed = counts.flatMap((c) => {
+    const level = before.get(c.variantId);
+    if (!level || level.on_hand === c.onHand) return [];
+    if (c.onHand < level.reserved) throw stockBelowReserved(level.on_hand, level.reserved, c.onHand);
+    return [{ id: newId(), variant_id: c.variantId, on_hand: c.onHand, reserved: level.reserved, delta: c.onHand - level.on_hand, before: level.on_hand }];
+  });
+  if (changed.length === 0) return 0;
+  const rows = JSON.stringify(changed);
+  await tx.execute(
+    `update inventory_levels l set on_hand = r.on_hand, updated_at = now()
+     from jsonb_to_recordset($3::jsonb) as r(variant_id uuid, on_hand integer)
+     where l.platform_id = $1 and l.location_id = $2 and l.variant_id = r.variant_id`,
+    [locationId, rows],
+  );
+  await tx.execute(
+    `insert into inventory_ledger (platform_id, id, variant_id, location_id, kind, delta, on_hand_after, reserved_after, reason, reference, actor, actor_label)
+     select $1::uuid, r.id, r.variant_id, $2::uuid, 'set', r.delta, r.on_hand, r.reserved, $3, $4, $5, $6
+     from jsonb_to_recordset($7::jsonb) as r(id uuid, variant_id uuid, delta integer, on_hand integer, reserved integer)`,
+    [locationId, reason, change.reference ?? null, change.actor.id, change.actor.label ?? null, rows],
+  );
+  await deps.events.emitMany(
+    tx,
+    changed.map((c) => ({
+      type: EVENT_STOCK_ADJUSTED,
+      payload: { variantId: c.variant_id, locationId, kind: 'set' as const, delta: c.delta, onHand: c.on_hand, reserved: c.reserved, reason },
+      key: c.variant_id,
+    })),
+  );
+  for (const c of changed) {
+    if (c.on_hand < c.before) await emitLevelEvents(deps, tx, { variantId: c.variant_id, locationId, onHand: c.on_hand, reserved: c.reserved, availableBefore: c.before - c.reserved });
+  }
+  return changed.length;
+}
+
 /** Each row with its variant's SKU and product title, read from the catalog in one query for the whole page. */
 async function withVariantNames<T extends { variantId: string }>(deps: InventoryDeps, pdb: PlatformDb, items: T[]): Promise<Array<T & { sku: string | null; productTitle: string | null }>> {
   const refs = new Map((await catalogService(deps).getVariantRefs(pdb, items.map((i) => i.variantId))).map((r) => [r.variantId, r]));
@@ -226,6 +290,17 @@ export async function availableByVariant(pdb: PlatformDb, variantIds: readonly s
   );
   for (const r of rows) result.set(r.variant_id, r.available);
   return result;
+}
+
+/** Units on hand per variant summed over all locations, for the variants that have a level (exports). */
+export async function onHandByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>> {
+  if (variantIds.length === 0) return new Map();
+  const rows = await pdb.query<{ variant_id: string; on_hand: number }>(
+    `select variant_id, sum(on_hand)::bigint as on_hand from inventory_levels
+     where platform_id = $1 and variant_id = any($2::uuid[]) group by variant_id`,
+    [variantIds],
+  );
+  return new Map(rows.map((r) => [r.variant_id, Number(r.on_hand)]));
 }
 
 export async function listLedger(deps: InventoryDeps, pdb: PlatformDb, query: LedgerQuery): Promise<LedgerList> {

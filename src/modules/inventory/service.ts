@@ -13,7 +13,7 @@
 // HTTP layer renders as problem+json; a throw is meant to roll the caller's transaction back.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { InventoryDeps } from './deps.ts';
-import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, setStock, type StockChange } from './levels.ts';
+import { adjustStock, availableByVariant, getVariantStock, listLedger, listLevels, onHandByVariant, setStock, setStockMany, type Actor, type StockChange } from './levels.ts';
 import { growReservation, transferReserved, transferReservedMany, type Transfer, type TransferLine } from './transfer.ts';
 import { createLocation, ensureDefaultLocation, listLocations } from './locations.ts';
 import {
@@ -50,8 +50,12 @@ export interface InventoryService {
   listReservations(pdb: PlatformDb, query: ReservationsQuery): Promise<ReservationList>;
   /** Available (on hand - reserved) per variant over all locations; 0 for variants never stocked. */
   availableByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>>;
+  /** On hand per variant over all locations; variants never stocked are absent (exports). */
+  onHandByVariant(pdb: PlatformDb, variantIds: readonly string[]): Promise<Map<string, number>>;
   adjustStock(tx: PlatformDb, change: StockChange & { delta: number }): Promise<AdjustResult>;
   setStock(tx: PlatformDb, change: StockChange & { onHand: number }): Promise<AdjustResult>;
+  /** Counts of many variants at the default location in a few statements (imports); returns how many changed. */
+  setStockMany(tx: PlatformDb, counts: readonly { variantId: string; onHand: number }[], change: { reason: string; reference?: string | null; actor: Actor }): Promise<number>;
   getVariantStock(pdb: PlatformDb, variantId: string): Promise<VariantStock>;
   listLevels(pdb: PlatformDb, query: LevelsQuery): Promise<StockLevelList>;
   listLedger(pdb: PlatformDb, query: LedgerQuery): Promise<LedgerList>;
@@ -74,8 +78,10 @@ export function inventoryService(deps: InventoryDeps): InventoryService {
     getReservation,
     listReservations,
     availableByVariant,
+    onHandByVariant,
     adjustStock: (tx, change) => adjustStock(deps, tx, change),
     setStock: (tx, change) => setStock(deps, tx, change),
+    setStockMany: (tx, counts, change) => setStockMany(deps, tx, counts, change),
     getVariantStock: (pdb, variantId) => getVariantStock(deps, pdb, variantId),
     listLevels: (pdb, query) => listLevels(deps, pdb, query),
     listLedger: (pdb, query) => listLedger(deps, pdb, query),
@@ -94,3 +100,4 @@ export type { Actor, StockChange } from './levels.ts';
 export type { TransferLine } from './transfer.ts';
 export type { ReleaseReason, ReserveLine, ReserveStockInput, ShortLine } from './reservations.ts';
 export type { AdjustResult, LedgerEntry, Location, Reservation, StockLevel, VariantStock } from './schemas.ts';
+export { MAX_ON_HAND } from './schemas.ts';

@@ -5,8 +5,8 @@ import type { ModuleContext } from '../../kernel/context.ts';
 import { authorizeOrderAccess } from './access.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { markPaid, paymentFailed, recordRefund, type MarkPaidOutcome, type OrdersDeps } from './lifecycle.ts';
-import { getOrder, readOrderRow, totalsOf, type OrderRow, type OrderTotals } from './read.ts';
-import type { Order } from './schemas.ts';
+import { getOrder, listOrders, readOrderRow, totalsOf, type OrderRow, type OrderTotals } from './read.ts';
+import type { Order, OrderList, OrdersQuery } from './schemas.ts';
 import { createSaleOrder, createSaleOrders, type SaleOrderCreated, type SaleOrderInput } from './sale-order.ts';
 import type { OrderStatus, PaymentStatus } from './state.ts';
 
@@ -88,6 +88,8 @@ export interface OrdersService {
   createSaleOrder(tx: PlatformDb, input: SaleOrderInput): Promise<SaleOrderCreated>;
   /** Several sale orders from one source reservation in a fixed number of statements, all or none. */
   createSaleOrders(tx: PlatformDb, inputs: readonly SaleOrderInput[]): Promise<SaleOrderCreated[]>;
+  /** Orders newest first with their lines, a page at a time (exports pass nextCursor back). */
+  listOrders(pdb: PlatformDb, query: OrdersQuery): Promise<OrderList>;
 }
 
 export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
@@ -106,6 +108,7 @@ export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
     recordRefund: async (tx, orderId, input) => payable(await recordRefund(deps, tx, orderId, input)),
     createSaleOrder: (tx, input) => createSaleOrder(deps, tx, input),
     createSaleOrders: (tx, inputs) => createSaleOrders(deps, tx, inputs),
+    listOrders,
   };
 }
 
@@ -114,3 +117,4 @@ export type { MarkPaidOutcome } from './lifecycle.ts';
 export * from './events.ts';
 export type { OrderStatus, PaymentStatus } from './state.ts';
 export type { SaleOrderInput } from './sale-order.ts';
+export type { Order } from './schemas.ts';

@@ -1,0 +1,264 @@
+// The importer: takes a reader's items one at a time, writes them in batches through the catalogue's bulk
+// upsert (products by handle, variants by SKU, categories by handle), the inventory service (stock on
+// hand at the default location, only where it differs) and the accounts service (customers by email).
+// A batch is one transaction. When the catalogue refuses a batch, its items are retried one by one so a
+// bad product is reported with its rows and the good ones around it still import. A dry run does the
+// same work and rolls every transaction back, so its counts are what a real run would do.
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { Platform } from '../../../kernel/context.ts';
+import type { PlatformDb } from '../../../kernel/db/scoped.ts';
+import { isHttpProblem } from '../../../kernel/http/problem.ts';
+import { importCustomers } from '../../accounts/index.ts';
+import { catalogService, CategoryInputSchema, ProductInputSchema, type CatalogDeps, type CategoryInput } from '../../catalog/service.ts';
+import { inventoryService, MAX_ON_HAND, type Actor, type InventoryDeps } from '../../inventory/service.ts';
+import type { CategoryItem, CustomerItem, ImportItem, ProductItem, RowSpan, StockEntry } from './items.ts';
+
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface ImportCounts {
+  products: Counts;
+  variants: Counts;
+  categories: Counts;
+  customers: Counts;
+  /** Variants whose stock on hand was set, and those already at the file's quantity. */
+  stock: { set: number; unchanged: number };
+  /** Products, customers or categories refused, each reported with its rows. */
+  refused: number;
+  /** Records of kinds this import does not write (orders and coupons in a Souk export). */
+  skipped: number;
+}
+
+export interface ImportError {
+  firstRow: number;
+  lastRow: number;
+  key: string | null;
+  reason: string;
+}
+
+export interface ImportTarget {
+  deps: CatalogDeps & InventoryDeps;
+  platform: Platform;
+  pdb: PlatformDb;
+  dryRun: boolean;
+  /** Who the stock ledger names (the admin behind the job, or the CLI). */
+  actor: Actor;
+  /** The ledger's reference for stock set by this import. */
+  reference: string;
+}
+
+export const emptyCounts = (): ImportCounts => ({
+  products: { created: 0, updated: 0, unchanged: 0 },
+  variants: { created: 0, updated: 0, unchanged: 0 },
+  categories: { created: 0, updated: 0, unchanged: 0 },
+  customers: { created: 0, updated: 0, unchanged: 0 },
+  stock: { set: 0, unchanged: 0 },
+  refused: 0,
+  skipped: 0,
+});
+
+const MAX_BATCH_PRODUCTS = 200;
+const MAX_BATCH_VARIANTS = 2_000;
+const MAX_BATCH_CUSTOMERS = 500;
+const MAX_BATCH_CATEGORIES = 200;
+
+/** Thrown inside a dry run's transaction to roll it back once its counts are taken. */
+class DryRunRollback extends Error {}
+
+const add = (into: Counts, from: Counts) => {
+  into.created += from.created;
+  into.updated += from.updated;
+  into.unchanged += from.unchanged;
+};
+
+function schemaError(schema: TSchema, value: unknown, what: string): string | undefined {
+  if (Value.Check(schema, value)) return undefined;
+  const first = [...Value.Errors(schema, value)][0];
+  const path = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : what;
+  return `${path} ${first?.message ?? 'is invalid'}`;
+}
+
+function stockError(stock: readonly StockEntry[]): string | undefined {
+  const bad = stock.find((s) => !Number.isSafeInteger(s.onHand) || s.onHand < 0 || s.onHand > MAX_ON_HAND);
+  return bad ? `the stock of ${bad.sku} (${bad.onHand}) is not a whole number from 0 to ${MAX_ON_HAND}` : undefined;
+}
+
+export class Importer {
+  readonly counts = emptyCounts();
+  /** The last row of the file handed over so far (progress). */
+  rowsDone = 0;
+  private products: ProductItem[] = [];
+  private productVariants = 0;
+  private customers: CustomerItem[] = [];
+  private categories: CategoryItem[] = [];
+  /** A dry run's categories: rolled back after their batch, so written again before each product batch. */
+  private readonly dryRunCategories = new Map<string, CategoryInput>();
+  private readonly catalog;
+  private readonly inventory;
+
+  constructor(
+    private readonly target: ImportTarget,
+    private readonly onError: (error: ImportError) => Promise<void> | void,
+  ) {
+    this.catalog = catalogService(target.deps);
+    this.inventory = target.platform.modules.includes('inventory') ? inventoryService(target.deps) : undefined;
+  }
+
+  async add(item: ImportItem): Promise<void> {
+    this.rowsDone = Math.max(this.rowsDone, item.rows.last);
+    switch (item.kind) {
+      case 'refused':
+        return this.refuse(item.rows, item.key, item.reason);
+      case 'skipped':
+        this.counts.skipped += 1;
+        return;
+      case 'category': {
+        const problem = schemaError(CategoryInputSchema, item.category, 'category');
+        if (problem) return this.refuse(item.rows, String((item.category as { handle?: unknown }).handle ?? '') || null, problem);
+        await this.flushExcept('category');
+        this.categories.push(item);
+        if (this.categories.length >= MAX_BATCH_CATEGORIES) await this.flushCategories();
+        return;
+      }
+      case 'customer':
+        await this.flushExcept('customer');
+        this.customers.push(item);
+        if (this.customers.length >= MAX_BATCH_CUSTOMERS) await this.flushCustomers();
+        return;
+      case 'product': {
+        const key = typeof item.product.handle === 'string' ? item.product.handle : null;
+        const problem = schemaError(ProductInputSchema, item.product, 'product') ?? stockError(item.stock);
+        const badCategory = item.categories.map((c) => schemaError(CategoryInputSchema, c, 'category')).find(Boolean);
+        if (problem || badCategory) return this.refuse(item.rows, key, (problem ?? badCategory)!);
+        await this.flushExcept('product');
+        const variants = item.product.variants?.length ?? 0;
+        // One handle per batch: a later item for the same product (a late variation) waits for the next.
+        if (this.products.some((p) => p.product.handle === item.product.handle) || this.productVariants + variants > MAX_BATCH_VARIANTS) {
+          await this.flushProducts();
+        }
+        this.products.push(item);
+        this.productVariants += variants;
+        if (this.products.length >= MAX_BATCH_PRODUCTS) await this.flushProducts();
+        return;
+      }
+    }
+  }
+
+  /** Writes what is still pending. */
+  async finish(): Promise<void> {
+    await this.flushExcept('none');
+  }
+
+  private async flushExcept(kind: 'product' | 'customer' | 'category' | 'none'): Promise<void> {
+    if (kind !== 'category') await this.flushCategories();
+    if (kind !== 'product') await this.flushProducts();
+    if (kind !== 'customer') await this.flushCustomers();
+  }
+
+  async refuse(rows: RowSpan, key: string | null, reason: string): Promise<void> {
+    this.counts.refused += 1;
+    await this.onError({ firstRow: rows.first, lastRow: rows.last, key, reason });
+  }
+
+  /** Runs fn in a transaction: committed, or for a dry run rolled back after it returned. */
+  private async inTransaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T> {
+    if (!this.target.dryRun) return this.target.pdb.transaction(fn);
+    let result: T | undefined;
+    try {
+      await this.target.pdb.transaction(async (tx) => {
+        result = await fn(tx);
+        throw new DryRunRollback();
+      });
+    } catch (error) {
+      if (!(error instanceof DryRunRollback)) throw error;
+    }
+    return result as T;
+  }
+
+  /** Writes a batch; when it is refused, each item alone, refusing those that fail by themselves. */
+  private async inBatchOrAlone<I extends { rows: RowSpan }>(items: I[], write: (batch: I[]) => Promise<void>, keyOf: (item: I) => string | null): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      await write(items);
+      return;
+    } catch (error) {
+      if (!isHttpProblem(error)) throw error;
+      if (items.length === 1) return this.refuse(items[0]!.rows, keyOf(items[0]!), error.detail);
+    }
+    for (const item of items) {
+      try {
+        await write([item]);
+      } catch (error) {
+        if (!isHttpProblem(error)) throw error;
+        await this.refuse(item.rows, keyOf(item), error.detail);
+      }
+    }
+  }
+
+  private async flushProducts(): Promise<void> {
+    const items = this.products;
+    this.products = [];
+    this.productVariants = 0;
+    await this.inBatchOrAlone(items, (batch) => this.writeProducts(batch), (item) => item.product.handle);
+  }
+
+  private async writeProducts(batch: ProductItem[]): Promise<void> {
+    const categories = new Map<string, CategoryInput>();
+    for (const item of batch) for (const category of item.categories) if (!categories.has(category.handle)) categories.set(category.handle, category);
+    const outcome = await this.inTransaction(async (tx) => {
+      if (this.dryRunCategories.size > 0) {
+        await this.catalog.bulkUpsertProducts(tx, this.target.platform, { categories: [...this.dryRunCategories.values()], products: [] });
+      }
+      const result = await this.catalog.bulkUpsertProducts(tx, this.target.platform, { categories: [...categories.values()], products: batch.map((i) => i.product) });
+      const stock = await this.writeStock(tx, batch.flatMap((i) => i.stock));
+      return { result, stock };
+    });
+    add(this.counts.products, outcome.result.products);
+    add(this.counts.variants, outcome.result.variants);
+    add(this.counts.categories, outcome.result.categories);
+    this.counts.stock.set += outcome.stock.set;
+    this.counts.stock.unchanged += outcome.stock.unchanged;
+  }
+
+  /** Sets stock on hand where the file's quantity differs from what is available now. */
+  private async writeStock(tx: PlatformDb, entries: StockEntry[]): Promise<{ set: number; unchanged: number }> {
+    if (!this.inventory || entries.length === 0) return { set: 0, unchanged: 0 };
+    const ids = await this.catalog.getVariantIdsBySku(tx, entries.map((e) => e.sku));
+    const available = await this.inventory.availableByVariant(tx, [...ids.values()]);
+    const counts = entries.flatMap((e) => {
+      const variantId = ids.get(e.sku);
+      return variantId && available.get(variantId) !== e.onHand ? [{ variantId, onHand: e.onHand }] : [];
+    });
+    const set = await this.inventory.setStockMany(tx, counts, { reason: 'import', reference: this.target.reference, actor: this.target.actor });
+    return { set, unchanged: entries.length - set };
+  }
+
+  private async flushCustomers(): Promise<void> {
+    const items = this.customers;
+    this.customers = [];
+    await this.inBatchOrAlone(
+      items,
+      async (batch) => add(this.counts.customers, await this.inTransaction((tx) => importCustomers(tx, batch.map((i) => i.customer)))),
+      (item) => item.customer.email,
+    );
+  }
+
+  private async flushCategories(): Promise<void> {
+    // A handle given twice: the later line wins (a batch may name each handle once).
+    const items = [...new Map(this.categories.map((c) => [c.category.handle, c])).values()];
+    this.categories = [];
+    await this.inBatchOrAlone(
+      items,
+      async (batch) => {
+        const result = await this.inTransaction((tx) => this.catalog.bulkUpsertProducts(tx, this.target.platform, { categories: batch.map((i) => i.category), products: [] }));
+        add(this.counts.categories, result.categories);
+        if (this.target.dryRun) for (const item of batch) this.dryRunCategories.set(item.category.handle, item.category);
+      },
+      (item) => item.category.handle,
+    );
+  }
+}
