@@ -1426,6 +1426,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/publishes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The room's stream sessions and refused publishes, newest first (50 each)
+         * @description The room's stream sessions (when each started and stopped, whether a recording came) and the publishes refused for it (wrong window, ended room, a second publisher), newest first.
+         */
+        get: operations["listLivePublishes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms/{roomId}/slow-mode": {
         parameters: {
             query?: never;
@@ -1498,6 +1518,54 @@ export interface paths {
          * @description The room’s numbers: concurrent viewers now (all nodes) and at the peak, chat messages, likes, gifts (count and coins), card clicks, and the paid orders checked out from the room with their revenue by currency.
          */
         get: operations["getLiveRoomStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/stream-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The room's usable stream key (never the key itself)
+         * @description The usable key's id, last four characters and window; never the key.
+         */
+        get: operations["getLiveStreamKey"];
+        put?: never;
+        /**
+         * Make the room's stream key (a new one revokes the old): shown once
+         * @description Makes the room's publish key and answers it with the RTMP URL to push to; only its hash is kept, so this is the one time it is shown. A room has one usable key: a new one revokes the old (rotation). A scheduled room's key takes it live only around its schedule (settings.media).
+         */
+        post: operations["createLiveStreamKey"];
+        /**
+         * Revoke the room's stream key: publishing with it is refused from now on
+         * @description Revokes the usable key: the media server is refused publishes with it from now on (a stream already running goes on).
+         */
+        delete: operations["revokeLiveStreamKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/media/videos/{videoId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One product video: its job's state, progress and error
+         * @description One upload's job: queued, processing (with progress 0-100), ready, or failed with ffmpeg's reason.
+         */
+        get: operations["getProductVideo"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1836,6 +1904,30 @@ export interface paths {
          * @description Changes a variant's SKU, title, option values, position or prices; prices given replace all its prices.
          */
         patch: operations["updateVariant"];
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/products/{productId}/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A product's uploaded videos and their transcode jobs, newest first
+         * @description The product's uploads and their jobs (state, progress, error), newest first (50).
+         */
+        get: operations["listProductVideos"];
+        put?: never;
+        /**
+         * Upload a product video (multipart, part "file"); transcoded in the background
+         * @description Uploads a product video as multipart/form-data (one part named "file": MP4, QuickTime, WebM or Matroska, at most SOUK_MEDIA_VIDEO_MAX_MB). Answers 202 with the queued job; a worker transcodes it with ffmpeg (H.264 MP4, HLS at one or two sizes, a poster) and attaches it to the product, which the storefront then shows as `video`. A failed transcode leaves the product as it was. The same Idempotency-Key for the same product answers the first upload (200) and queues nothing.
+         */
+        post: operations["uploadProductVideo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/platforms/{platform}/products/bulk": {
@@ -4149,7 +4241,10 @@ export interface components {
             id: string;
             /** @description Likes counted so far (taps are added at most once a second) */
             likes: number;
+            playbackUrl: string | null;
+            posterUrl: string | null;
             productIds: string[];
+            recordingUrl: string | null;
             scheduledAt: string | null;
             startedAt: string | null;
             /** @description scheduled → live → ended */
@@ -4229,6 +4324,69 @@ export interface components {
             /** @description Payment provider (default sandbox) */
             provider?: string;
             returnUrl?: string;
+        };
+        /** MediaNewStreamKey */
+        MediaNewStreamKey: {
+            closesAt: string | null;
+            createdAt: string;
+            /** @description The key's last four characters */
+            hint: string;
+            id: string;
+            /** @description The stream key for OBS or ffmpeg, `<platform id>_<room id>?key=<secret>`: shown this once, only the secret's hash is kept */
+            key: string;
+            opensAt: string | null;
+            /** @description Both in one URL, for ffmpeg: <server>/<key> */
+            publishUrl: string;
+            revokedAt: string | null;
+            roomId: string;
+            /** @description The RTMP server (OBS "Server"): SOUK_MEDIA_INGEST_URL */
+            server: string;
+        };
+        /** MediaProductVideo */
+        MediaProductVideo: {
+            contentType: string;
+            createdAt: string;
+            durationMs: number | null;
+            error: string | null;
+            fileName: string;
+            finishedAt: string | null;
+            height: number | null;
+            id: string;
+            productId: string;
+            progress: number;
+            sizeBytes: number;
+            /** @description queued → processing → ready | failed */
+            state: "queued" | "processing" | "ready" | "failed";
+            width: number | null;
+        };
+        /** MediaPublishLog */
+        MediaPublishLog: {
+            refusals: {
+                addr: string;
+                at: string;
+                id: string;
+                reason: string;
+            }[];
+            sessions: {
+                addr: string;
+                endedAt: string | null;
+                endReason: string | null;
+                id: string;
+                /** @description The media server handed over a recording of the session */
+                recorded: boolean;
+                startedAt: string;
+            }[];
+        };
+        /** MediaStreamKey */
+        MediaStreamKey: {
+            closesAt: string | null;
+            createdAt: string;
+            /** @description The key's last four characters */
+            hint: string;
+            id: string;
+            opensAt: string | null;
+            revokedAt: string | null;
+            roomId: string;
         };
         /** MostWishedList */
         MostWishedList: {
@@ -4482,6 +4640,7 @@ export interface components {
             };
             updatedAt: string;
             variants: components["schemas"]["Variant"][];
+            video: components["schemas"]["ProductVideo"] | null;
         };
         /** ProductInput */
         ProductInput: {
@@ -4537,6 +4696,18 @@ export interface components {
                     title?: string;
                 };
             };
+        };
+        /** ProductVideo */
+        ProductVideo: {
+            durationMs: number;
+            height: number;
+            /** @description HLS master playlist (one or two sizes) */
+            hlsUrl: string;
+            id: string;
+            /** @description H.264/AAC MP4, served with range requests */
+            mp4Url: string;
+            posterUrl: string;
+            width: number;
         };
         /** PublishableKey */
         PublishableKey: {
@@ -5015,6 +5186,7 @@ export interface components {
             tags: string[];
             title: string;
             variants: components["schemas"]["StoreVariant"][];
+            video: components["schemas"]["ProductVideo"] | null;
         };
         /** StoreVariant */
         StoreVariant: {
@@ -12240,6 +12412,65 @@ export interface operations {
             };
         };
     };
+    listLivePublishes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaPublishLog"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     setLiveSlowMode: {
         parameters: {
             query?: never;
@@ -12535,6 +12766,278 @@ export interface operations {
                 };
             };
             /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLiveStreamKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaStreamKey"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `media_no_stream_key`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLiveStreamKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaNewStreamKey"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `media_room_ended`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeLiveStreamKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaStreamKey"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `media_no_stream_key`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProductVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                videoId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaProductVideo"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `media_video_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -14212,6 +14715,171 @@ export interface operations {
                 };
             };
             /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProductVideos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["MediaProductVideo"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadProductVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaProductVideo"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaProductVideo"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `media_video_missing`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `media_product_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `media_video_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `media_upload_not_multipart`, `media_video_type`. */
             415: {
                 headers: {
                     [name: string]: unknown;
