@@ -107,6 +107,8 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       eventId: '00000000-0000-7000-8000-00000000000e',
       deadLetterId: '00000000-0000-7000-8000-00000000000d',
       consumer: 'some-consumer',
+      // Product videos need ffmpeg and the events worker; media-videos.test.ts checks them across platforms.
+      videoId: '00000000-0000-7000-8000-0000000000f1',
       endpointId,
       deliveryId,
       reservationId,

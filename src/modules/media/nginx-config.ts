@@ -39,8 +39,8 @@ rtmp {
       live on;
       # Viewers watch HLS over HTTP; nobody plays RTMP from here.
       deny play all;
-      # Souk decides who publishes: the stream name is the room's key; an allowed publish is renamed
-      # (the answer's Location) to <platform id>_<room id>, so the key never reaches a public URL.
+      # Souk decides who publishes: the name is <platform id>_<room id> and the secret its argument
+      # (?key=…), which reaches only these callbacks, never the HLS or recording names.
       notify_method post;
       on_publish ${callback(CALLBACK_PATHS.publish)};
       on_publish_done ${callback(CALLBACK_PATHS.publishDone)};
