@@ -24,6 +24,10 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     summary: 'live rooms over WebSocket: one room with 10,000 viewers, 200 small rooms, two nodes through NATS; deliveries/s, latency p50/p99, memory per connection, CPU per delivery, drops, vs a bare ws broadcast server',
     load: async () => (await import('./live.ts')).liveScenario,
   },
+  media: {
+    summary: 'media: publish authorisations/s (nginx-rtmp on_publish callbacks) vs bare Fastify with the same client; product video transcode, seconds of video per wall second',
+    load: async () => (await import('./media.ts')).mediaScenario,
+  },
   risk: {
     summary: 'risk engine: decisions/s on one core and p50/p99 per decision for a 20-rule policy with velocity counters, engine and service paths (in process); --attack: the scripted bonus-hunter attack over HTTP with its confusion table',
     load: async () => (await import('./risk.ts')).riskScenario,
