@@ -12,7 +12,7 @@ import { databaseFingerprint } from './fingerprint.ts';
 import { seedCommerce } from './commerce.ts';
 
 const RUNS = Number(process.env.SOUK_FUZZ_RUNS ?? 30);
-const FUZZ_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live', 'risk', 'migration'];
+const FUZZ_MODULES = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live', 'media', 'risk', 'migration'];
 
 /** JSON values of a type the schema does not allow (what coercion used to turn into the right one). */
 function wrongTypes(schema: JsonSchema): unknown[] {

@@ -25,7 +25,7 @@ interface Seeded {
 }
 
 async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[0], slug: string, marker: string): Promise<Seeded> {
-  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live', 'risk', 'migration'] });
+  const shop = await createTestPlatform(env, { slug, hosts: [`${slug}.test`], modules: ['catalog', 'webhooks', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'wishlists', 'live', 'media', 'risk', 'migration'] });
   const admin = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, shop.adminToken, options);
   const category = await admin({ method: 'POST', url: `/admin/platforms/${slug}/categories`, payload: { handle: `${marker}-cat`, name: `${marker} category` } });
   assert.equal(category.statusCode, 201, category.body);
@@ -77,6 +77,10 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
   const said = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms/${roomId}/messages`, payload: { text: `${marker} says hi` } });
   assert.equal(said.statusCode, 201, said.body);
   const messageId = said.json().id as string;
+  // The room's stream key (media): its id and hint must not leak.
+  const streamKey = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/rooms/${roomId}/stream-key` });
+  assert.equal(streamKey.statusCode, 201, streamKey.body);
+  const streamKeyId = streamKey.json().id as string;
   // A gift of the catalogue and a customer's coin top-up (pending, its payment started).
   const gift = await admin({ method: 'POST', url: `/admin/platforms/${slug}/live/gifts`, payload: { name: `${marker} gift`, priceCoins: 5 } });
   assert.equal(gift.statusCode, 201, gift.body);
@@ -105,6 +109,8 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       eventId: '00000000-0000-7000-8000-00000000000e',
       deadLetterId: '00000000-0000-7000-8000-00000000000d',
       consumer: 'some-consumer',
+      // Product videos need ffmpeg and the events worker; media-videos.test.ts checks them across platforms.
+      videoId: '00000000-0000-7000-8000-0000000000f1',
       endpointId,
       deliveryId,
       reservationId,
@@ -120,7 +126,7 @@ async function seedPlatform(env: Parameters<Parameters<typeof eachDatabase>[1]>[
       jobId,
       ...commerce,
     },
-    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId, giftId, topUpId, decisionId, jobId],
+    markers: [marker, marker.toUpperCase(), shop.platform.id, p.id, p.variants[0].id, category.json().id, customer.json().customer.id, endpointId, deliveryId, reservationId, commerce.cartId!, commerce.couponId!, commerce.orderId!, commerce.paymentId!, commerce.saleId!, commerce.ticketId!, roomId, messageId, giftId, topUpId, decisionId, jobId, streamKeyId],
   };
 }
 

@@ -1,4 +1,4 @@
-// souk start | migrate | platform | import | export | db | events | flash-sale | live | risk | secrets | gateway | canary | login | logout | help
+// souk start | migrate | platform | import | export | db | events | flash-sale | live | media | risk | secrets | gateway | canary | login | logout | help
 // Each command's module is imported only when it runs, so `souk --help` loads none of the server.
 import { defaultServerUrl } from './api-client.ts';
 
@@ -14,6 +14,7 @@ const usage = (): string => `Usage: souk <command>
   events …                           dead letters, replay, consumers, an event's chain (souk events help)
   flash-sale reconcile <id>          rebuild a sale's stock gate from its tickets if they differ
   live watch <roomId>                join a live room as a viewer and print it (--token to chat too)
+  media config [--out FILE]          the nginx-rtmp configuration for live ingest, HLS and recordings (souk media help)
   risk …                             policies, shadow, lists, decisions, backtests (souk risk help)
   secrets generate-key|status|rotate the key sealing stored secrets: a new one, what it seals, re-seal after a change
   gateway                            run the canary gateway in front of API tracks (souk gateway help)
@@ -49,6 +50,8 @@ async function run(): Promise<number> {
       return (await import('./flash-sale.ts')).flashSaleCommand(rest);
     case 'live':
       return (await import('./live.ts')).liveCommand(rest);
+    case 'media':
+      return (await import('./media.ts')).mediaCommand(rest);
     case 'risk':
       return (await import('./risk.ts')).riskCommand(rest);
     case 'secrets':

@@ -2,6 +2,7 @@
 // the rest of the kernel config, once, and handed to modules as ctx.config. Modules never read the
 // environment themselves: one place parses and checks every setting (a bad value stops the start), and
 // the README settings table documents them all (test/settings-docs.test.ts).
+import path from 'node:path';
 import { positiveIntEnv } from './env.ts';
 
 export interface PaymentsEnvSettings {
@@ -54,11 +55,33 @@ export interface LiveEnvSettings {
   shedLagMs: number;
 }
 
+export interface MediaEnvSettings {
+  /** Public base URL of the media server's HTTP side: <base>/hls/<stream>.m3u8, <base>/recordings/<file> (SOUK_MEDIA_PLAYBACK_URL). */
+  playbackBaseUrl: string;
+  /** The RTMP application hosts push to, shown with a new stream key (SOUK_MEDIA_INGEST_URL). */
+  ingestUrl: string;
+  /** Where the media server writes HLS playlists and segments (SOUK_MEDIA_HLS_DIR). */
+  hlsDir: string;
+  /** Where the media server writes each session's recording; Souk adds the MP4 and poster beside it (SOUK_MEDIA_RECORDING_DIR). */
+  recordingDir: string;
+  /** The shared secret the media server's callbacks carry (?secret=); unset: every callback is refused (SOUK_MEDIA_CALLBACK_SECRET). */
+  callbackSecret: string | undefined;
+  /** Source addresses callbacks may come from (SOUK_MEDIA_CALLBACK_ALLOW, comma list; empty: any). */
+  callbackAllow: string[];
+  /** How long a stream may be gone before its room ends (SOUK_MEDIA_END_GRACE_SECONDS; 0: at once). */
+  endGraceSeconds: number;
+  /** Finished product videos on local disk (SOUK_MEDIA_VIDEO_DIR); uploads and transcodes work in <dir>.work beside it. */
+  videoDir: string;
+  /** The largest product video upload, in bytes (SOUK_MEDIA_VIDEO_MAX_MB). */
+  videoMaxBytes: number;
+}
+
 export interface ModuleEnvSettings {
   payments: PaymentsEnvSettings;
   webhooks: WebhookEnvSettings;
   flashSales: FlashEnvSettings;
   live: LiveEnvSettings;
+  media: MediaEnvSettings;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -130,7 +153,31 @@ function liveSettings(env: NodeJS.ProcessEnv): LiveEnvSettings {
   };
 }
 
+function mediaSettings(env: NodeJS.ProcessEnv): MediaEnvSettings {
+  const secret = env.SOUK_MEDIA_CALLBACK_SECRET;
+  if (secret !== undefined && secret !== '' && !/^[A-Za-z0-9_-]{16,200}$/.test(secret)) {
+    throw new Error('SOUK_MEDIA_CALLBACK_SECRET must be 16-200 characters of letters, digits, _ and - (it travels in the callback URL)');
+  }
+  const url = (name: string, fallback: string, schemes: string[]) => {
+    const raw = (env[name] || fallback).replace(/\/+$/, '');
+    if (!schemes.some((scheme) => raw.startsWith(`${scheme}://`))) throw new Error(`${name} must be an absolute ${schemes.join(' or ')} URL, got "${raw}"`);
+    return raw;
+  };
+  const dataDir = env.SOUK_DATA_DIR || './data';
+  return {
+    playbackBaseUrl: url('SOUK_MEDIA_PLAYBACK_URL', 'http://127.0.0.1:8080', ['http', 'https']),
+    ingestUrl: url('SOUK_MEDIA_INGEST_URL', 'rtmp://127.0.0.1:1935/live', ['rtmp', 'rtmps']),
+    hlsDir: path.resolve(env.SOUK_MEDIA_HLS_DIR || `${dataDir}/media/hls`),
+    recordingDir: path.resolve(env.SOUK_MEDIA_RECORDING_DIR || `${dataDir}/media/recordings`),
+    callbackSecret: secret || undefined,
+    callbackAllow: (env.SOUK_MEDIA_CALLBACK_ALLOW ?? '').split(',').map((a) => a.trim()).filter((a) => a !== ''),
+    endGraceSeconds: wholeEnv(env, 'SOUK_MEDIA_END_GRACE_SECONDS', 30),
+    videoDir: path.resolve(env.SOUK_MEDIA_VIDEO_DIR || `${dataDir}/media/videos`),
+    videoMaxBytes: positiveIntEnv(env, 'SOUK_MEDIA_VIDEO_MAX_MB', 200) * 1024 * 1024,
+  };
+}
+
 /** Every module's process-wide settings from `env` (loadConfig passes process.env; tests their own). */
 export function loadModuleSettings(env: NodeJS.ProcessEnv): ModuleEnvSettings {
-  return { payments: paymentsSettings(env), webhooks: webhookSettings(env), flashSales: flashSettings(env), live: liveSettings(env) };
+  return { payments: paymentsSettings(env), webhooks: webhookSettings(env), flashSales: flashSettings(env), live: liveSettings(env), media: mediaSettings(env) };
 }

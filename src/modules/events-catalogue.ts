@@ -5,6 +5,7 @@ import type { CatalogEvents } from './catalog/events.ts';
 import type { FlashSalesEvents } from './flash-sales/events.ts';
 import type { InventoryEvents } from './inventory/events.ts';
 import type { LiveEvents } from './live/events.ts';
+import type { MediaEvents } from './media/events.ts';
 import type { OrdersEvents } from './orders/events.ts';
 import type { PaymentsEvents } from './payments/events.ts';
 import type { PlatformsEvents } from './platforms/events.ts';
@@ -13,5 +14,5 @@ import type { RiskEvents } from './risk/events.ts';
 import type { WishlistsEvents } from './wishlists/events.ts';
 
 declare module '../kernel/context.ts' {
-  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents, WishlistsEvents, LiveEvents, RiskEvents {}
+  interface SoukEvents extends PlatformsEvents, CatalogEvents, InventoryEvents, PromotionsEvents, OrdersEvents, PaymentsEvents, FlashSalesEvents, WishlistsEvents, LiveEvents, MediaEvents, RiskEvents {}
 }

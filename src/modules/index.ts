@@ -12,12 +12,13 @@ import { ordersModule } from './orders/index.ts';
 import { paymentsModule } from './payments/index.ts';
 import { flashSalesModule } from './flash-sales/index.ts';
 import { liveModule } from './live/index.ts';
+import { mediaModule } from './media/index.ts';
 import { wishlistsModule } from './wishlists/index.ts';
 import { riskModule } from './risk/index.ts';
 import { migrationModule } from './migration/index.ts';
 
 export function allModules(bus: () => EventBus): AnySoukModule[] {
   const modules: AnySoukModule[] = [];
-  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule, liveModule, riskModule, migrationModule);
+  modules.push(platformsModule(() => modules), accountsModule(), eventsModule(bus), catalogModule, inventoryModule, promotionsModule, cartModule, ordersModule, paymentsModule, flashSalesModule, webhooksModule, wishlistsModule, liveModule, mediaModule, riskModule, migrationModule);
   return modules;
 }

@@ -11,6 +11,7 @@ import { inventoryProblemCodes } from './inventory/problems.ts';
 import { liveProblemCodes } from './live/problems.ts';
 import { migrationProblemCodes } from './migration/problems.ts';
 import { liveCommerceProblemCodes } from './live/commerce/problems.ts';
+import { mediaProblemCodes } from './media/problems.ts';
 import { ordersProblemCodes } from './orders/problems.ts';
 import { paymentsProblemCodes } from './payments/problems.ts';
 import { platformsProblemCodes } from './platforms/problems.ts';
@@ -35,6 +36,7 @@ export const problemCodesByOwner: Readonly<Record<string, readonly string[]>> = 
   wishlists: wishlistsProblemCodes,
   live: liveProblemCodes,
   'live-commerce': liveCommerceProblemCodes,
+  media: mediaProblemCodes,
   risk: riskProblemCodes,
   migration: migrationProblemCodes,
   gateway: gatewayProblemCodes,

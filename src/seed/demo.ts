@@ -11,7 +11,7 @@ import { promotionsService, type CouponInput } from '../modules/promotions/servi
 import { EVENT_PLATFORM_CREATED } from '../modules/platforms/service.ts';
 import { childTraceparent, runWithTrace } from '../kernel/trace.ts';
 
-const COMMERCE = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'webhooks', 'wishlists', 'live'];
+const COMMERCE = ['catalog', 'inventory', 'promotions', 'cart', 'orders', 'payments', 'flash-sales', 'webhooks', 'wishlists', 'live', 'media'];
 
 export const DEMO = {
   platforms: [

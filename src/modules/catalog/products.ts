@@ -15,6 +15,7 @@ import type {
   BulkResult,
   ProductInput,
   ProductPatch,
+  ProductVideo,
   VariantInput,
   VariantPatch,
 } from './schemas.ts';
@@ -102,6 +103,19 @@ export async function updateProduct(events: CatalogBus, pdb: PlatformDb, platfor
   });
   await catalogChanged(pdb);
   return mustGetAdminProduct(pdb, productId);
+}
+
+/** The product's video (the media module, once a clip is transcoded), or none; emits catalog.product_updated. */
+export async function setProductVideo(events: CatalogBus, pdb: PlatformDb, productId: string, video: ProductVideo | null): Promise<void> {
+  await pdb.transaction(async (tx) => {
+    const row = await tx.maybeOne<{ handle: string }>(
+      'update catalog_products set video = $3::jsonb, updated_at = now() where platform_id = $1 and id = $2 returning handle',
+      [productId, video === null ? null : JSON.stringify(video)],
+    );
+    if (!row) throw productNotFound(productId);
+    await events.emit(tx, EVENT_PRODUCT_UPDATED, { productId, handle: row.handle, fields: ['video'] }, { key: productId });
+  });
+  await catalogChanged(pdb);
 }
 
 /** Archived products leave the storefront but stay for order history and can be published again. */

@@ -263,6 +263,18 @@ export const StoreVariant = Type.Object({
   compareAtPrice: Nullable(Type.Integer()),
 }, { title: 'StoreVariant' });
 
+/** A product's video, made by the media module from an uploaded clip (H.264 MP4, HLS, a poster). */
+export const ProductVideo = Type.Object({
+  id: Type.String(),
+  mp4Url: Type.String({ description: 'H.264/AAC MP4, served with range requests' }),
+  hlsUrl: Type.String({ description: 'HLS master playlist (one or two sizes)' }),
+  posterUrl: Type.String(),
+  durationMs: Type.Integer(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+}, { title: 'ProductVideo' });
+export type ProductVideo = Static<typeof ProductVideo>;
+
 export const StoreProduct = Type.Object({
   id: Type.String(),
   handle: Type.String(),
@@ -275,6 +287,7 @@ export const StoreProduct = Type.Object({
   options: Type.Array(OptionDefinition),
   tags: Type.Array(Type.String()),
   attributes: Type.Record(Type.String(), Type.Unknown()),
+  video: Nullable(ProductVideo),
   priceRange: Nullable(Type.Object({ min: Type.Integer(), max: Type.Integer() })),
   variants: Type.Array(StoreVariant),
 }, { title: 'StoreProduct' });
@@ -335,6 +348,7 @@ export const AdminProduct = Type.Object({
   images: Type.Array(Type.String()),
   tags: Type.Array(Type.String()),
   attributes: Type.Record(Type.String(), Type.Unknown()),
+  video: Nullable(ProductVideo),
   categories: Type.Array(Type.Object({ id: Type.String(), handle: Type.String() })),
   variants: Type.Array(AdminVariant),
   publishedAt: Nullable(Type.String()),

@@ -10,13 +10,13 @@
 // emit catalog.product.* in it. Errors are HttpProblem (4xx).
 import type { EventsApi, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { archiveProduct, bulkUpsertProducts, createProduct, productsPage, updateProduct } from './products.ts';
+import { archiveProduct, bulkUpsertProducts, createProduct, getAdminProduct, productsPage, setProductVideo, updateProduct } from './products.ts';
 import { listCategories } from './categories.ts';
 import { getProductCategoryIds } from './product-categories.ts';
 import { getSellableVariants, getStoreProduct, getStoreProducts, type SellableVariant } from './store.ts';
 import { getVariantIdsBySku, getVariantRefs, type VariantRef } from './variant-refs.ts';
 import { unknownCatalogIds, type CatalogRefs, type UnknownCatalogRefs } from './known-ids.ts';
-import type { AdminCategory, AdminProduct, BulkInput, BulkResult, ProductInput, ProductPatch, StoreProduct } from './schemas.ts';
+import type { AdminCategory, AdminProduct, BulkInput, BulkResult, ProductInput, ProductPatch, ProductVideo, StoreProduct } from './schemas.ts';
 
 /** What the catalog service needs: the event bus its writes emit on. A ModuleContext satisfies it. */
 export interface CatalogDeps {
@@ -39,6 +39,10 @@ export interface CatalogService {
   createProduct(pdb: PlatformDb, platform: Platform, input: ProductInput): Promise<AdminProduct>;
   updateProduct(pdb: PlatformDb, platform: Platform, productId: string, patch: ProductPatch): Promise<AdminProduct>;
   archiveProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct>;
+  /** A product of any status, as admins see it, or undefined. */
+  getAdminProduct(pdb: PlatformDb, productId: string): Promise<AdminProduct | undefined>;
+  /** Attaches a transcoded video to the product (null removes it); the storefront shows it. */
+  setProductVideo(pdb: PlatformDb, productId: string, video: ProductVideo | null): Promise<void>;
   /** Creates or updates many products by handle (imports, demo seeding), all or none. */
   bulkUpsertProducts(pdb: PlatformDb, platform: Platform, input: BulkInput): Promise<BulkResult>;
   /** Variant ids by SKU, for the SKUs the platform has (imports that set stock by SKU). */
@@ -60,6 +64,8 @@ export function catalogService(deps: CatalogDeps): CatalogService {
     createProduct: (pdb, platform, input) => createProduct(deps.events, pdb, platform, input),
     updateProduct: (pdb, platform, productId, patch) => updateProduct(deps.events, pdb, platform, productId, patch),
     archiveProduct: (pdb, productId) => archiveProduct(deps.events, pdb, productId),
+    getAdminProduct,
+    setProductVideo: (pdb, productId, video) => setProductVideo(deps.events, pdb, productId, video),
     bulkUpsertProducts: (pdb, platform, input) => bulkUpsertProducts(deps.events, pdb, platform, input),
     getVariantIdsBySku,
     listCategories,
@@ -70,7 +76,7 @@ export function catalogService(deps: CatalogDeps): CatalogService {
 export type { SellableVariant, StoreListQuery } from './store.ts';
 export type { VariantRef } from './variant-refs.ts';
 export type { CatalogRefs, UnknownCatalogRefs } from './known-ids.ts';
-export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, StoreProduct } from './schemas.ts';
+export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, ProductVideo, StoreProduct } from './schemas.ts';
 // What a module with storefront routes of its own (wishlists) needs to read a locale and currency the
 // way the catalog does, and to describe products in its responses.
 export { resolveCurrency, resolveLocale } from './locale.ts';

@@ -3,7 +3,7 @@
 // storefront and admin shapes. Timestamps are formatted in SQL so both engines give the same strings.
 import type { Platform } from '../../kernel/context.ts';
 import { localized, type Translations } from './locale.ts';
-import type { AdminProduct, OptionDefinition, StoreProduct } from './schemas.ts';
+import type { AdminProduct, OptionDefinition, ProductVideo, StoreProduct } from './schemas.ts';
 
 /** ISO-8601 UTC text of a timestamptz, identical on PostgreSQL and PGlite whatever the session zone. */
 export const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -13,7 +13,7 @@ export const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'Y
  * Variants come with their price in that currency (null when they have none).
  */
 export const STORE_PRODUCT_COLUMNS = `p.id, p.handle, p.title, p.description, p.translations, p.images, p.options, p.tags,
-  p.attributes, pp.min_amount, pp.max_amount,
+  p.attributes, p.video, pp.min_amount, pp.max_amount,
   coalesce((select json_agg(json_build_object('id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options,
       'price', pr.amount, 'compareAtPrice', pr.compare_at_amount) order by v.position, v.id)
     from catalog_variants v
@@ -37,6 +37,7 @@ export interface StoreProductRow {
   options: OptionDefinition[];
   tags: string[];
   attributes: Record<string, unknown>;
+  video: ProductVideo | null;
   min_amount: number | null;
   max_amount: number | null;
   variants: StoreProduct['variants'];
@@ -57,6 +58,7 @@ export function toStoreProduct(row: StoreProductRow, platform: Platform, locale:
     options: row.options,
     tags: row.tags,
     attributes: row.attributes,
+    video: row.video,
     priceRange: row.min_amount === null || row.max_amount === null ? null : { min: row.min_amount, max: row.max_amount },
     variants: row.variants,
   };
@@ -64,7 +66,7 @@ export function toStoreProduct(row: StoreProductRow, platform: Platform, locale:
 
 /** Columns of an admin product (alias p); $1 is the platform. Every price in every currency. */
 export const ADMIN_PRODUCT_COLUMNS = `p.id, p.handle, p.status, p.title, p.description, p.translations, p.options, p.images,
-  p.tags, p.attributes, ${iso('p.published_at')} as published_at, ${iso('p.created_at')} as created_at,
+  p.tags, p.attributes, p.video, ${iso('p.published_at')} as published_at, ${iso('p.created_at')} as created_at,
   ${iso('p.updated_at')} as updated_at,
   coalesce((select json_agg(json_build_object('id', c.id, 'handle', c.handle) order by c.position, c.handle)
     from catalog_product_categories pc
@@ -88,6 +90,7 @@ export interface AdminProductRow {
   images: string[];
   tags: string[];
   attributes: Record<string, unknown>;
+  video: ProductVideo | null;
   published_at: string | null;
   created_at: string;
   updated_at: string;
@@ -107,6 +110,7 @@ export function toAdminProduct(row: AdminProductRow): AdminProduct {
     images: row.images,
     tags: row.tags,
     attributes: row.attributes,
+    video: row.video,
     categories: row.categories,
     variants: row.variants,
     publishedAt: row.published_at,

@@ -25,13 +25,24 @@ interface RoomRow {
   ended_at: string | null;
   likes: string | number;
   created_at: string;
+  playback_url: string | null;
+  recording_url: string | null;
+  poster_url: string | null;
 }
 
 const COLUMNS = `id, platform_id, title, cover_url, hosts, product_ids, state, ${iso('scheduled_at')} as scheduled_at,
-  ${iso('started_at')} as started_at, ${iso('ended_at')} as ended_at, likes, ${iso('created_at')} as created_at`;
+  ${iso('started_at')} as started_at, ${iso('ended_at')} as ended_at, likes, ${iso('created_at')} as created_at,
+  playback_url, recording_url, poster_url`;
 
-export interface StoredRoom extends RoomSnapshot {
+export interface StoredRoom extends RoomSnapshot, RoomMedia {
   createdAt: string;
+}
+
+/** The room's video, set by the media module: the HLS playlist while live, the recording and its poster after. */
+export interface RoomMedia {
+  playbackUrl: string | null;
+  recordingUrl: string | null;
+  posterUrl: string | null;
 }
 
 function toRoom(row: RoomRow): StoredRoom {
@@ -48,6 +59,9 @@ function toRoom(row: RoomRow): StoredRoom {
     endedAt: row.ended_at,
     likes: Number(row.likes),
     createdAt: row.created_at,
+    playbackUrl: row.playback_url,
+    recordingUrl: row.recording_url,
+    posterUrl: row.poster_url,
   };
 }
 
@@ -142,4 +156,16 @@ async function changeState(
 
 export async function addLikes(pdb: PlatformDb, roomId: string, taps: number): Promise<void> {
   await pdb.execute('update live_rooms set likes = likes + $3 where platform_id = $1 and id = $2', [roomId, taps]);
+}
+
+/** Sets the fields given (the media module: playback URL when the stream is authorised, recording and poster after). */
+export async function setRoomMedia(pdb: PlatformDb, roomId: string, media: Partial<RoomMedia>): Promise<void> {
+  const value = (key: keyof RoomMedia) => (key in media ? (media[key] ?? null) : undefined);
+  await pdb.execute(
+    `update live_rooms set playback_url = case when $3 then $4 else playback_url end,
+       recording_url = case when $5 then $6 else recording_url end,
+       poster_url = case when $7 then $8 else poster_url end, updated_at = now()
+     where platform_id = $1 and id = $2`,
+    [roomId, 'playbackUrl' in media, value('playbackUrl') ?? null, 'recordingUrl' in media, value('recordingUrl') ?? null, 'posterUrl' in media, value('posterUrl') ?? null],
+  );
 }

@@ -40,6 +40,9 @@ export const Room = Type.Object(
     likes: Type.Integer({ description: 'Likes counted so far (taps are added at most once a second)' }),
     viewers: Type.Integer({ description: 'Viewers on every node, as the answering node knows them (0 when it serves none of them)' }),
     createdAt: Type.String(),
+    playbackUrl: Nullable(Type.String({ description: 'HLS playlist of the room\'s stream (set when the media server\'s publish is authorised)' })),
+    recordingUrl: Nullable(Type.String({ description: 'The recording of the last session (after it ended), the video replay' })),
+    posterUrl: Nullable(Type.String({ description: 'A still of the recording taken by ffmpeg, the replay\'s poster' })),
   },
   { title: 'LiveRoom' },
 );
