@@ -27,6 +27,7 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
   gateway: {
     summary: 'canary gateway: a storefront read direct vs through the gateway in the same run: throughput ratio, added p50/p99, CPU per request of gateway and API, vs bare Fastify',
     load: async () => (await import('./gateway.ts')).gatewayScenario,
+  },
   media: {
     summary: 'media: publish authorisations/s (nginx-rtmp on_publish callbacks) vs bare Fastify with the same client; product video transcode, seconds of video per wall second',
     load: async () => (await import('./media.ts')).mediaScenario,
