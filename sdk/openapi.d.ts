@@ -1426,6 +1426,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/publishes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The room's stream sessions and refused publishes, newest first (50 each)
+         * @description The room's stream sessions (when each started and stopped, whether a recording came) and the publishes refused for it (wrong window, ended room, a second publisher), newest first.
+         */
+        get: operations["listLivePublishes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/rooms/{roomId}/slow-mode": {
         parameters: {
             query?: never;
@@ -1506,6 +1526,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/platforms/{platform}/live/rooms/{roomId}/stream-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The room's usable stream key (never the key itself)
+         * @description The usable key's id, last four characters and window; never the key.
+         */
+        get: operations["getLiveStreamKey"];
+        put?: never;
+        /**
+         * Make the room's stream key (a new one revokes the old): shown once
+         * @description Makes the room's publish key and answers it with the RTMP URL to push to; only its hash is kept, so this is the one time it is shown. A room has one usable key: a new one revokes the old (rotation). A scheduled room's key takes it live only around its schedule (settings.media).
+         */
+        post: operations["createLiveStreamKey"];
+        /**
+         * Revoke the room's stream key: publishing with it is refused from now on
+         * @description Revokes the usable key: the media server is refused publishes with it from now on (a stream already running goes on).
+         */
+        delete: operations["revokeLiveStreamKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platforms/{platform}/live/top-ups/{topUpId}": {
         parameters: {
             query?: never;
@@ -1540,6 +1588,110 @@ export interface paths {
          * @description Refunds a paid top-up in full. Its coins leave the customer’s balance in the same transaction that reserves the refund on its payment (refused with live_refund_coins_spent when the customer spent some on gifts), and the refund is sent to the provider at once. Provider refused: 502 refund_failed, the top-up is paid again and the coins are back. A second refund of the same top-up is refused.
          */
         post: operations["refundLiveTopUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/media/videos/{videoId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One product video: its job's state, progress and error
+         * @description One upload's job: queued, processing (with progress 0-100), ready, or failed with ffmpeg's reason.
+         */
+        get: operations["getProductVideo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/migration/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the platform as JSON lines (everything, or one kind) or CSV (one kind)
+         * @description Streams the platform. format=jsonl: one JSON object per line (settings, categories, products with prices and stock on hand, customers, coupons, orders; or only the kind asked for), which POST …/imports?format=jsonl reads back. format=csv needs a kind: products and customers in Shopify's CSV layouts (importable with format=shopify-products / shopify-customers), orders one row per order line, coupons one row per coupon, settings one row per setting.
+         */
+        get: operations["exportPlatform"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/migration/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's latest import jobs, newest first
+         * @description The 50 latest import jobs of the platform, newest first, with their status, progress and counts.
+         */
+        get: operations["listImports"];
+        put?: never;
+        /**
+         * Upload a file to import (the raw file is the body); answers with the job to follow
+         * @description The body is the file itself, sent as it is (any content type, e.g. text/csv or application/x-ndjson; at most 512 MiB): a Shopify product or customer CSV export, a WooCommerce product CSV export, or Souk JSON lines. The file is checked first: one that is not UTF-8 CSV (or JSON lines), or lacks the format's columns, is refused with 422 naming the columns expected, and no job is made. Otherwise the answer is 202 with the job, which runs in the background: follow it with GET …/imports/{jobId}. Products are upserted by handle and variants by SKU, so running the same file again changes nothing; rows that cannot be imported are refused one product (or customer) at a time with their row numbers, and the other rows still import. dryRun=true counts what would be created, updated and refused and writes nothing.
+         */
+        post: operations["startImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/migration/imports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import job: status, progress, counts and the first refused rows
+         * @description An import job: queued, running, succeeded or failed (a job whose node stopped reads as failed within two minutes); progress by bytes and rows; created, updated and unchanged counts; and the first 100 refused rows.
+         */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/migration/imports/{jobId}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The refused rows of an import job with their row numbers and reasons
+         * @description Every refused row of an import job (up to 10,000 are kept; errorsTotal counts them all) with its row numbers, the handle, SKU or email it was about, and the reason, in the order they were found (a product the catalogue refused is reported when its batch is written), a page at a time.
+         */
+        get: operations["listImportErrors"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1876,6 +2028,30 @@ export interface paths {
          * @description Changes a variant's SKU, title, option values, position or prices; prices given replace all its prices.
          */
         patch: operations["updateVariant"];
+        trace?: never;
+    };
+    "/admin/platforms/{platform}/products/{productId}/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A product's uploaded videos and their transcode jobs, newest first
+         * @description The product's uploads and their jobs (state, progress, error), newest first (50).
+         */
+        get: operations["listProductVideos"];
+        put?: never;
+        /**
+         * Upload a product video (multipart, part "file"); transcoded in the background
+         * @description Uploads a product video as multipart/form-data (one part named "file": MP4, QuickTime, WebM or Matroska, at most SOUK_MEDIA_VIDEO_MAX_MB). Answers 202 with the queued job; a worker transcodes it with ffmpeg (H.264 MP4, HLS at one or two sizes, a poster) and attaches it to the product, which the storefront then shows as `video`. A failed transcode leaves the product as it was. The same Idempotency-Key for the same product answers the first upload (200) and queues nothing.
+         */
+        post: operations["uploadProductVideo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/platforms/{platform}/products/bulk": {
@@ -3867,6 +4043,92 @@ export interface components {
                 pending: number;
             };
         };
+        /** ImportCounts */
+        ImportCounts: {
+            categories: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+            customers: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+            products: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+            /** @description Products, customers or categories refused; each has an entry in errors */
+            refused: number;
+            /** @description Records of kinds an import does not write (orders, coupons, settings of a Souk export) */
+            skipped: number;
+            stock: {
+                set: number;
+                unchanged: number;
+            };
+            variants: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+        };
+        /** ImportError */
+        ImportError: {
+            /** @description Row in the file (the CSV header is row 1; JSON lines: the line) */
+            firstRow: number;
+            key: string | null;
+            /** @description Last row of the same product (a Shopify product spans several) */
+            lastRow: number;
+            reason: string;
+        };
+        /** ImportJob */
+        ImportJob: {
+            counts: components["schemas"]["ImportCounts"];
+            createdAt: string;
+            createdBy: string;
+            dryRun: boolean;
+            /** @description The first 100 refused rows; all of them on the errors route */
+            errors: components["schemas"]["ImportError"][];
+            errorsTotal: number;
+            failure: string | null;
+            fileName: string | null;
+            finishedAt: string | null;
+            format: "shopify-products" | "shopify-customers" | "woocommerce" | "jsonl";
+            id: string;
+            progress: {
+                bytesDone: number;
+                bytesTotal: number;
+                percent: number;
+                /** @description The last row read so far */
+                rowsDone: number;
+            };
+            startedAt: string | null;
+            status: "queued" | "running" | "succeeded" | "failed";
+        };
+        /** ImportJobSummary */
+        ImportJobSummary: {
+            counts: components["schemas"]["ImportCounts"];
+            createdAt: string;
+            createdBy: string;
+            dryRun: boolean;
+            errorsTotal: number;
+            failure: string | null;
+            fileName: string | null;
+            finishedAt: string | null;
+            format: "shopify-products" | "shopify-customers" | "woocommerce" | "jsonl";
+            id: string;
+            progress: {
+                bytesDone: number;
+                bytesTotal: number;
+                percent: number;
+                /** @description The last row read so far */
+                rowsDone: number;
+            };
+            startedAt: string | null;
+            status: "queued" | "running" | "succeeded" | "failed";
+        };
         /** InventoryLevel */
         InventoryLevel: {
             /** @description onHand - reserved */
@@ -4206,7 +4468,10 @@ export interface components {
             id: string;
             /** @description Likes counted so far (taps are added at most once a second) */
             likes: number;
+            playbackUrl: string | null;
+            posterUrl: string | null;
             productIds: string[];
+            recordingUrl: string | null;
             scheduledAt: string | null;
             startedAt: string | null;
             /** @description scheduled → live → ended */
@@ -4299,6 +4564,69 @@ export interface components {
         LiveTopUpRefundInput: {
             /** @description Why (kept with the refund); default names the top-up */
             reason?: string;
+        };
+        /** MediaNewStreamKey */
+        MediaNewStreamKey: {
+            closesAt: string | null;
+            createdAt: string;
+            /** @description The key's last four characters */
+            hint: string;
+            id: string;
+            /** @description The stream key for OBS or ffmpeg, `<platform id>_<room id>?key=<secret>`: shown this once, only the secret's hash is kept */
+            key: string;
+            opensAt: string | null;
+            /** @description Both in one URL, for ffmpeg: <server>/<key> */
+            publishUrl: string;
+            revokedAt: string | null;
+            roomId: string;
+            /** @description The RTMP server (OBS "Server"): SOUK_MEDIA_INGEST_URL */
+            server: string;
+        };
+        /** MediaProductVideo */
+        MediaProductVideo: {
+            contentType: string;
+            createdAt: string;
+            durationMs: number | null;
+            error: string | null;
+            fileName: string;
+            finishedAt: string | null;
+            height: number | null;
+            id: string;
+            productId: string;
+            progress: number;
+            sizeBytes: number;
+            /** @description queued → processing → ready | failed */
+            state: "queued" | "processing" | "ready" | "failed";
+            width: number | null;
+        };
+        /** MediaPublishLog */
+        MediaPublishLog: {
+            refusals: {
+                addr: string;
+                at: string;
+                id: string;
+                reason: string;
+            }[];
+            sessions: {
+                addr: string;
+                endedAt: string | null;
+                endReason: string | null;
+                id: string;
+                /** @description The media server handed over a recording of the session */
+                recorded: boolean;
+                startedAt: string;
+            }[];
+        };
+        /** MediaStreamKey */
+        MediaStreamKey: {
+            closesAt: string | null;
+            createdAt: string;
+            /** @description The key's last four characters */
+            hint: string;
+            id: string;
+            opensAt: string | null;
+            revokedAt: string | null;
+            roomId: string;
         };
         /** MostWishedList */
         MostWishedList: {
@@ -4552,6 +4880,7 @@ export interface components {
             };
             updatedAt: string;
             variants: components["schemas"]["Variant"][];
+            video: components["schemas"]["ProductVideo"] | null;
         };
         /** ProductInput */
         ProductInput: {
@@ -4607,6 +4936,18 @@ export interface components {
                     title?: string;
                 };
             };
+        };
+        /** ProductVideo */
+        ProductVideo: {
+            durationMs: number;
+            height: number;
+            /** @description HLS master playlist (one or two sizes) */
+            hlsUrl: string;
+            id: string;
+            /** @description H.264/AAC MP4, served with range requests */
+            mp4Url: string;
+            posterUrl: string;
+            width: number;
         };
         /** PublishableKey */
         PublishableKey: {
@@ -5106,6 +5447,7 @@ export interface components {
             tags: string[];
             title: string;
             variants: components["schemas"]["StoreVariant"][];
+            video: components["schemas"]["ProductVideo"] | null;
         };
         /** StoreVariant */
         StoreVariant: {
@@ -12331,6 +12673,65 @@ export interface operations {
             };
         };
     };
+    listLivePublishes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaPublishLog"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     setLiveSlowMode: {
         parameters: {
             query?: never;
@@ -12636,6 +13037,219 @@ export interface operations {
             };
         };
     };
+    getLiveStreamKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaStreamKey"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `media_no_stream_key`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLiveStreamKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaNewStreamKey"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `media_room_ended`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeLiveStreamKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                roomId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaStreamKey"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `media_not_room_host`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `live_room_not_found`, `media_no_stream_key`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getLiveTopUp: {
         parameters: {
             query?: never;
@@ -12794,6 +13408,430 @@ export interface operations {
             };
             /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProductVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                videoId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaProductVideo"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `media_video_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportPlatform: {
+        parameters: {
+            query: {
+                format: "jsonl" | "csv";
+                kind?: "settings" | "products" | "customers" | "coupons" | "orders";
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `export_kind_needed`, `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `migration_module_disabled`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ImportJobSummary"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startImport: {
+        parameters: {
+            query: {
+                /** @description Count what would be created, updated and refused; write nothing */
+                dryRun?: boolean;
+                /** @description Shown with the job */
+                fileName?: string;
+                format: "shopify-products" | "shopify-customers" | "woocommerce" | "jsonl";
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `migration_module_disabled`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `import_file_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `import_empty_file`, `import_malformed_csv`, `import_not_csv`, `import_not_jsonl`, `import_wrong_columns`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `import_job_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImportErrors: {
+        parameters: {
+            query?: {
+                /** @description The seq of the last entry already read */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                jobId: string;
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description Row in the file (the CSV header is row 1; JSON lines: the line) */
+                            firstRow: number;
+                            key: string | null;
+                            /** @description Last row of the same product (a Shopify product spans several) */
+                            lastRow: number;
+                            reason: string;
+                            seq: number;
+                        }[];
+                        /** @description Pass as after for the next page; null at the end */
+                        nextAfter: number | null;
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `import_job_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14470,6 +15508,171 @@ export interface operations {
                 };
             };
             /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProductVideos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["MediaProductVideo"][];
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadProductVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platform: string;
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaProductVideo"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaProductVideo"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_number`, `invalid_reference`, `invalid_value`, `media_video_missing`, `path_too_long`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `media_product_not_found`, `module_disabled`, `platform_not_found`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `media_video_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `media_upload_not_multipart`, `media_video_type`. */
             415: {
                 headers: {
                     [name: string]: unknown;
