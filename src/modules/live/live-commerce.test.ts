@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { asBearer, eachDatabase } from '../../../test/harness.ts';
 import { checkout, createShop, COMMERCE_MODULES, expectProblem, readyCart, registerCustomer, type Shop } from '../../../test/commerce.ts';
 import { LiveClient } from '../../../test/live-client.ts';
+import { paidTopUp } from '../../../test/live-coins.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { paymentsModule, signedSandboxWebhook } from '../payments/index.ts';
 import { recordPurchase } from './commerce/notices.ts';
@@ -48,17 +49,6 @@ eachDatabase('live commerce', (env) => {
     assert.equal(res.statusCode, 200, res.body);
     return res.json() as { balance: number; ledger: Array<{ reason: string; delta: number; balanceAfter: number }> };
   };
-
-  /** Buys coins through the sandbox: a top-up, its payment, and the signed "captured" webhook. */
-  async function topUp(shop: Shop, token: string, amount: number): Promise<{ topUpId: string; paymentId: string }> {
-    const res = await shop.store({ method: 'POST', url: '/store/live/coins/top-ups', headers: as(token), payload: { coins: amount } });
-    assert.equal(res.statusCode, 201, res.body);
-    const { id, paymentId } = res.json();
-    const signed = await signedSandboxWebhook(env.souk.runtimeOf(paymentsModule), { platformId: shop.platform.platform.id, paymentId });
-    const hook = await shop.store({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: signed.headers, payload: signed.body });
-    assert.equal(hook.statusCode, 200, hook.body);
-    return { topUpId: id, paymentId };
-  }
 
   const sendGift = (shop: Shop, token: string, roomId: string, body: Record<string, unknown>, key: string) =>
     shop.store({ method: 'POST', url: `/store/live/rooms/${roomId}/gifts`, headers: { ...as(token), 'idempotency-key': key }, payload: body });
@@ -134,7 +124,7 @@ eachDatabase('live commerce', (env) => {
       assert.equal((await a.store({ method: 'POST', url: '/store/live/coins/top-ups', headers: as(plain.token), payload: { coins: 10 } })).json().amount, 10, 'the default is one minor unit');
       const refused = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/live-price-${env.engine}`, payload: { settings: { live: { coinPrice: 0 } } } });
       assert.equal(refused.statusCode, 400, refused.body);
-      await topUp(priced, buyer.token, 5);
+      await paidTopUp(priced, buyer.token, 5);
       assert.equal((await coins(priced, buyer.token)).balance, 5);
     });
 
@@ -192,7 +182,7 @@ eachDatabase('live commerce', (env) => {
       const roomId = await liveRoom(a);
       const rose = await gift(a, 30);
       const fan = await registerCustomer(a);
-      await topUp(a, fan.token, 100);
+      await paidTopUp(a, fan.token, 100);
       const sender = await connect(a, roomId, fan.token);
       const watcher = await connect(a, roomId);
 
@@ -227,7 +217,7 @@ eachDatabase('live commerce', (env) => {
       const roomId = await liveRoom(a);
       const rose = await gift(a, 7);
       const fan = await registerCustomer(a);
-      await topUp(a, fan.token, 100);
+      await paidTopUp(a, fan.token, 100);
       const watcher = await connect(a, roomId);
 
       const same = await Promise.all(Array.from({ length: 12 }, () => sendGift(a, fan.token, roomId, { giftId: rose }, 'same-key')));
@@ -274,7 +264,7 @@ eachDatabase('live commerce', (env) => {
       const roomId = await liveRoom(a);
       const rose = await gift(a, 1);
       const bFan = await registerCustomer(b);
-      await topUp(b, bFan.token, 50);
+      await paidTopUp(b, bFan.token, 50);
       await expectProblem(await sendGift(b, bFan.token, roomId, { giftId: rose }, 'x-1'), 404, 'live_room_not_found');
       const bRoom = await liveRoom(b);
       await expectProblem(await sendGift(b, bFan.token, bRoom, { giftId: rose }, 'x-2'), 404, 'live_gift_not_found');
@@ -331,7 +321,7 @@ eachDatabase('live commerce', (env) => {
       await chatter.next((f) => f.type === 'ack', 'chat ack');
       for (let i = 0; i < 5; i += 1) chatter.send({ type: 'like' });
       const rose = await gift(a, 12);
-      await topUp(a, buyer.token, 100);
+      await paidTopUp(a, buyer.token, 100);
       assert.equal((await sendGift(a, buyer.token, roomId, { giftId: rose, count: 3 }, 'stats-gift')).statusCode, 200);
 
       const order = await buyFromRoom(a, buyer.token, variantId, roomId, 'live-buy-1');

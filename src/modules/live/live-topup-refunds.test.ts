@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eachDatabase } from '../../../test/harness.ts';
 import { createShop, COMMERCE_MODULES, expectProblem, registerCustomer, type Shop } from '../../../test/commerce.ts';
-import { paymentsModule, signedSandboxWebhook } from '../payments/index.ts';
+import { paidTopUp } from '../../../test/live-coins.ts';
 
 const MODULES = [...COMMERCE_MODULES, 'live'];
 
@@ -15,16 +15,6 @@ eachDatabase('live coin top-up refunds', (env) => {
   let a: Shop;
   let b: Shop;
   const as = (token: string) => ({ authorization: `Bearer ${token}` });
-
-  async function paidTopUp(shop: Shop, token: string, coins: number): Promise<{ topUpId: string; paymentId: string }> {
-    const res = await shop.store({ method: 'POST', url: '/store/live/coins/top-ups', headers: as(token), payload: { coins } });
-    assert.equal(res.statusCode, 201, res.body);
-    const { id, paymentId } = res.json();
-    const signed = await signedSandboxWebhook(env.souk.runtimeOf(paymentsModule), { platformId: shop.platform.platform.id, paymentId });
-    const hook = await shop.store({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: signed.headers, payload: signed.body });
-    assert.equal(hook.statusCode, 200, hook.body);
-    return { topUpId: id, paymentId };
-  }
 
   const refund = (shop: Shop, topUpId: string, payload: Record<string, unknown> = {}) =>
     shop.admin({ method: 'POST', url: `/admin/platforms/${shop.slug}/live/top-ups/${topUpId}/refund`, payload });
