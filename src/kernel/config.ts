@@ -20,6 +20,8 @@ export interface Config extends ModuleEnvSettings {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
+  /** Prepare repeated statements on PostgreSQL connections (off behind a pooler that cannot keep them). */
+  databasePrepare: boolean;
   logLevel: string;
   /** Seed the demo platforms and catalogue when the database has no platform yet. */
   seedDemo: boolean;
@@ -153,6 +155,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     databaseUrl: process.env.DATABASE_URL || undefined,
     dataDir: path.resolve(process.env.SOUK_DATA_DIR || './data'),
     databasePoolSize: int('SOUK_DB_POOL_SIZE', 10),
+    databasePrepare: bool('SOUK_DB_PREPARE', true),
     logLevel: process.env.LOG_LEVEL || 'info',
     seedDemo: bool('SOUK_SEED_DEMO', true),
     adminEmail: process.env.SOUK_ADMIN_EMAIL || undefined,

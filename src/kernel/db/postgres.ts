@@ -5,19 +5,67 @@ import type { Database, Queryable } from './types.ts';
 // int8 as JS numbers, as on PGlite, so both engines return the same shapes.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
-function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+// Named (prepared) statements: PostgreSQL parses and plans an unnamed statement on every call, which
+// measured as much CPU as executing it on the purchase path. A statement text seen twice gets a name, and
+// each pooled connection prepares it once; pg keeps the per-connection list. Texts are capped, so SQL
+// built with ever-changing shapes (long IN lists, search filters) cannot grow the server's memory.
+const PREPARED_MAX = 2_000;
+const statementNames = new Map<string, string | number>();
+let namesGiven = 0;
+/** Texts whose prepared plan broke (a table's columns changed under a `select *`): always unnamed. */
+const neverPrepare = new Set<string>();
+
+function statementName(text: string): string | undefined {
+  const known = statementNames.get(text);
+  if (typeof known === 'string') return known;
+  if (neverPrepare.has(text)) return undefined;
+  if (known === undefined) {
+    if (statementNames.size < PREPARED_MAX) statementNames.set(text, 1);
+    return undefined;
+  }
+  namesGiven += 1;
+  const name = `souk_${namesGiven.toString(36)}`;
+  statementNames.set(text, name);
+  return name;
+}
+
+/** PostgreSQL's answer when a prepared statement's result columns changed after a migration. */
+const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0A000' && /cached plan/.test(String((error as Error).message));
+
+interface Session {
+  client: pg.Pool | pg.PoolClient;
+  inTransaction: boolean;
+  prepare: boolean;
+}
+
+async function run({ client, inTransaction, prepare }: Session, text: string, params: readonly unknown[]) {
+  const name = prepare && params.length > 0 ? statementName(text) : undefined;
+  if (name === undefined) return client.query(text, params as unknown[]);
+  try {
+    return await client.query({ name, text, values: params as unknown[] });
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    statementNames.delete(text);
+    neverPrepare.add(text);
+    // Outside a transaction the statement can simply run again, unprepared; inside, the transaction is lost.
+    if (inTransaction) throw error;
+    return client.query(text, params as unknown[]);
+  }
+}
+
+function wrap(session: Session): Queryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
-      const result = await client.query(text, params as unknown[]);
+      const result = await run(session, text, params);
       return result.rows as T[];
     },
     async execute(text: string, params: readonly unknown[] = []) {
-      const result = await client.query(text, params as unknown[]);
+      const result = await run(session, text, params);
       return { rowCount: result.rowCount ?? 0 };
     },
     async script(sql: string) {
       // No parameters: pg uses the simple protocol, which accepts several statements.
-      await client.query(sql);
+      await session.client.query(sql);
     },
   };
 }
@@ -63,19 +111,19 @@ async function listen(url: string, channel: string, onMessage: (payload: string)
   };
 }
 
-export async function openPostgres(url: string, poolSize: number): Promise<Database> {
+export async function openPostgres(url: string, poolSize: number, { prepare = true }: { prepare?: boolean } = {}): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   await pool.query('select 1');
   return {
     kind: 'postgres',
-    ...wrap(pool),
+    ...wrap({ client: pool, inTransaction: false, prepare }),
     async transaction(fn) {
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await fn(wrap(client));
+        const result = await fn(wrap({ client, inTransaction: true, prepare }));
         await client.query('commit');
         return result;
       } catch (error) {

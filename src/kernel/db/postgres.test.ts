@@ -1,0 +1,69 @@
+// Prepared statements on PostgreSQL: a statement that repeats is prepared once per connection, and a
+// table whose columns change under a prepared `select *` costs at most one failed statement, never a
+// connection that keeps failing.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { createTempPostgres } from '../../../test/harness.ts';
+import { openPostgres } from './postgres.ts';
+import type { Database } from './types.ts';
+
+const skip = process.env.DATABASE_URL ? false : 'needs PostgreSQL (DATABASE_URL)';
+
+describe('PostgreSQL prepared statements', { skip }, () => {
+  let temp: Awaited<ReturnType<typeof createTempPostgres>>;
+  let db: Database;
+  let admin: pg.Client;
+
+  before(async () => {
+    temp = await createTempPostgres();
+    db = await openPostgres(temp.url, 1);
+    admin = new pg.Client({ connectionString: temp.url });
+    await admin.connect();
+    await db.script('create table prepared_t (id int primary key, a text); insert into prepared_t values (1, $$one$$)');
+  });
+  after(async () => {
+    await admin?.end();
+    await db?.close();
+    await temp?.drop();
+  });
+
+  const prepared = async () =>
+    (await admin.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements`)).rows[0]!.n;
+
+  it('prepares a statement the second time it runs, on the connection that runs it', async () => {
+    const text = 'select a from prepared_t where id = $1';
+    assert.deepEqual(await db.query(text, [1]), [{ a: 'one' }]);
+    assert.deepEqual(await db.query(text, [1]), [{ a: 'one' }]);
+    assert.deepEqual(await db.query(text, [2]), []);
+    // The pool has one connection; pg_prepared_statements is per session, so ask through it.
+    const [row] = await db.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements where statement = $1`, [text]);
+    assert.equal(row?.n, 1);
+    assert.equal(await prepared(), 0, 'the admin session prepared nothing');
+  });
+
+  it('falls back to an unprepared statement when a migration changed the columns of a prepared select *', async () => {
+    const text = 'select * from prepared_t where id = $1';
+    await db.query(text, [1]);
+    await db.query(text, [1]);
+    await admin.query('alter table prepared_t add column b text');
+    // Outside a transaction the statement runs again unprepared and sees the new column.
+    assert.deepEqual(await db.query(text, [1]), [{ id: 1, a: 'one', b: null }]);
+    // From then on the text is never prepared again, inside transactions too.
+    await admin.query('alter table prepared_t add column c text');
+    const rows = await db.transaction((tx) => tx.query(text, [1]));
+    assert.deepEqual(rows, [{ id: 1, a: 'one', b: null, c: null }]);
+  });
+
+  it('prepares nothing when turned off (a pooler in transaction mode)', async () => {
+    const off = await openPostgres(temp.url, 1, { prepare: false });
+    try {
+      const text = 'select a from prepared_t where id = $1 and $2::int = 2';
+      for (let i = 0; i < 3; i += 1) await off.query(text, [1, 2]);
+      const [row] = await off.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements where statement = $1`, [text]);
+      assert.equal(row?.n, 0);
+    } finally {
+      await off.close();
+    }
+  });
+});
