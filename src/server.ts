@@ -26,7 +26,7 @@ import { PlatformRegistry } from './modules/platforms/registry.ts';
 import { authenticateAdmin, bootstrapOwner } from './modules/accounts/index.ts';
 import { EventBus } from './modules/events/bus.ts';
 import { createEventMetrics } from './modules/events/metrics.ts';
-import { embeddedTransport } from './modules/events/embedded.ts';
+import { CONSUMER_IDLE_MAX_MS, embeddedTransport } from './modules/events/embedded.ts';
 import { openJetStreamTransport } from './modules/events/jetstream.ts';
 
 export interface Souk {
@@ -142,10 +142,23 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
   await lifecycle.start();
 
   for (const mod of lifecycle.modules) mod.subscribe?.(ctx, lifecycle.runtimeOf(mod));
-  const deliveryDeps = { db, transaction, metrics: eventMetrics, onError: (error: unknown, context: Record<string, unknown>) => log.warn({ err: error, ...context }, 'event delivery error') };
+  const deliveryDeps = {
+    db,
+    transaction,
+    metrics: eventMetrics,
+    onError: (error: unknown, context: Record<string, unknown>) => log.warn({ err: error, ...context }, 'event delivery error'),
+    onParked: (dueAt: Date) => bus.retryParked(dueAt),
+  };
   const transport = config.eventsTransport === 'jetstream'
     ? await openJetStreamTransport(deliveryDeps, config, { stream: config.natsStream, subjectPrefix: config.natsSubjectPrefix, ackWaitMs: config.natsAckWaitMs })
-    : embeddedTransport(deliveryDeps, { pollMs: config.eventsPollMs, idleMaxMs: config.eventsIdleMaxMs, batchSize: config.eventsBatchSize });
+    : embeddedTransport(deliveryDeps, {
+        pollMs: config.eventsPollMs,
+        // Relays wake the consumers of what they moved (on PostgreSQL through NOTIFY, from every node), so
+        // an idle consumer's poll is only a safety net and its move past events of other kinds.
+        idleMaxMs: Math.max(config.eventsIdleMaxMs, CONSUMER_IDLE_MAX_MS),
+        batchSize: config.eventsBatchSize,
+        ...(db.kind === 'postgres' ? { notice: bus.relayNotice } : {}),
+      });
   await bus.start(transport, config.eventsWorker);
 
   return {

@@ -12,6 +12,8 @@ export interface DeliveryDeps {
   transaction: RunTransaction;
   metrics: EventMetrics;
   onError(error: unknown, context: Record<string, unknown>): void;
+  /** An event was parked for a retry at `dueAt` (the bus's retry loop wakes then). */
+  onParked?(dueAt: Date): void;
 }
 
 /**
@@ -42,15 +44,21 @@ export async function parkOrBury(
     );
     if (bookkeeping) await bookkeeping(tx);
   });
+  deps.onParked?.(nextAt);
 }
 
-/** Delivers due parked events; returns how many were attempted. */
-export async function deliverDueRetries(deps: DeliveryDeps, sub: Subscription, limit = 50): Promise<number> {
-  const due = await deps.db.query<{ event: DeliveredEvent; attempt: number }>(
-    'select event, attempt from event_retries where consumer = $1 and next_at <= now() order by next_at limit $2',
-    [sub.consumer, limit],
+/**
+ * Delivers the due parked events (and re-queued dead letters) of every subscription of this node, found
+ * with one query for all of them; returns how many were attempted.
+ */
+export async function deliverDueRetries(deps: DeliveryDeps, subs: ReadonlyMap<string, Subscription>, limit = 100): Promise<number> {
+  if (subs.size === 0) return 0;
+  const due = await deps.db.query<{ consumer: string; event: DeliveredEvent; attempt: number }>(
+    'select consumer, event, attempt from event_retries where consumer = any($1::text[]) and next_at <= now() order by next_at limit $2',
+    [[...subs.keys()], limit],
   );
   for (const row of due) {
+    const sub = subs.get(row.consumer)!;
     const event: DeliveredEvent = { ...row.event, attempt: row.attempt + 1 };
     const clear = (tx: TxScope) => tx.db.execute('delete from event_retries where consumer = $1 and event_id = $2', [sub.consumer, event.id]).then(() => undefined);
     try {

@@ -3,8 +3,8 @@
 // and the conditional position update makes them take turns instead of double-delivering.
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { deliverBatch, HandlerFailure } from './deliver.ts';
-import { deliverDueRetries, parkOrBury, sleep, type DeliveryDeps } from './consumer-loop.ts';
-import { relayOutbox } from './relay.ts';
+import { parkOrBury, sleep, type DeliveryDeps } from './consumer-loop.ts';
+import { relayOutbox, type RelayNotice } from './relay.ts';
 import { assertOffsetWithinHead, IdleBackoff, pause, type ConsumerRunner, type Transport, type WakeSignal } from './transport.ts';
 import { backoffDelay, toDelivered, type DeliveredEvent, type EventRow, type Subscription } from './types.ts';
 
@@ -13,12 +13,14 @@ export interface EmbeddedOptions {
   /** Idle consumers back off from pollMs up to this (default: no back-off). */
   idleMaxMs?: number;
   batchSize: number;
+  /** On PostgreSQL: the NOTIFY each relayed batch sends, so other nodes' consumers wake (EventBus.relayNotice). */
+  notice?: RelayNotice;
 }
 
 class PositionMoved extends Error {}
 
-/** Parked retries and re-queued dead letters are looked for at most this often per consumer, not every tick. */
-const RETRY_CHECK_MS = 250;
+/** A consumer's longest sleep while nothing wakes it (see server.ts). */
+export const CONSUMER_IDLE_MAX_MS = 60_000;
 
 function typeFilter(types: readonly string[]): { exact: string[] | null; prefixes: string[] } {
   if (types.includes('*')) return { exact: null, prefixes: [] };
@@ -31,12 +33,10 @@ function typeFilter(types: readonly string[]): { exact: string[] | null; prefixe
 export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions): Transport {
   const { db } = deps;
 
-  // A busy stream wakes every consumer after every relay batch, so a tick's round trips add up. Ticks keep
-  // to few: the position, the head of the log and the consumer's next events come in one query, a tick
-  // with nothing for the consumer advances in one statement, and retries are looked for every
-  // RETRY_CHECK_MS.
+  // A relay batch wakes only the consumers of the kinds it moved, and a tick keeps to few round trips: the
+  // position, the head of the log and the consumer's next events come in one query, a tick with nothing
+  // for the consumer advances in one statement. Parked retries are the bus's (one query for all consumers).
   const registered = new Set<string>();
-  const retriesCheckedAt = new Map<string, number>();
   async function register(consumer: string): Promise<void> {
     if (registered.has(consumer)) return;
     await db.execute('insert into event_consumers (name) values ($1) on conflict do nothing', [consumer]);
@@ -58,7 +58,7 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
   };
 
   /** The consumer's position, and its next events up to the log's head, in one round trip. */
-  async function readBatch(sub: Subscription): Promise<{ at: number; events: DeliveredEvent[]; upTo: number }> {
+  async function readBatch(sub: Subscription): Promise<{ at: number; events: DeliveredEvent[]; upTo: number; top: number }> {
     await register(sub.consumer);
     const filter = typeFilter(sub.types);
     // One row of nulls for the event columns when there is nothing new of this consumer's types.
@@ -74,10 +74,10 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
     );
     const at = Number(rows[0]?.at ?? 0);
     const top = Number(rows[0]?.top ?? 0);
-    if (top <= at) return { at, events: [], upTo: at };
+    if (top <= at) return { at, events: [], upTo: at, top };
     const events = rows.flatMap((r) => (r.id === null ? [] : [toDelivered(r as EventRow, (r as { seq: number }).seq, 1)]));
     // A short page means nothing else matches up to the head: the position may jump there.
-    return { at, events, upTo: events.length < options.batchSize ? top : events.at(-1)!.offset };
+    return { at, events, upTo: events.length < options.batchSize ? top : events.at(-1)!.offset, top };
   }
 
   /**
@@ -115,16 +115,11 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
     if (upTo > at) await deps.transaction(advance(sub.consumer, at, upTo)).catch(() => undefined);
   }
 
+  /** One batch; true when the log holds more for this consumer right now (go on without waiting). */
   async function tick(sub: Subscription): Promise<boolean> {
-    // Parked retries (unordered consumers) and re-queued dead letters (any consumer).
-    let retried = 0;
-    const now = Date.now();
-    if (now - (retriesCheckedAt.get(sub.consumer) ?? 0) >= RETRY_CHECK_MS) {
-      retriesCheckedAt.set(sub.consumer, now);
-      retried = await deliverDueRetries(deps, sub);
-    }
-    const { at, events, upTo } = await readBatch(sub);
-    if (upTo === at) return retried > 0;
+    const { at, events: read, upTo, top } = await readBatch(sub);
+    if (upTo === at) return false;
+    const events = sub.accepts ? read.filter(sub.accepts) : read;
     try {
       if (events.length === 0) {
         // Nothing of this consumer's types: move past it with one statement, no transaction (another
@@ -139,7 +134,7 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
       if (!(error instanceof HandlerFailure)) throw error;
       await deliverOneByOne(sub, at, events, upTo, error);
     }
-    return true;
+    return upTo < top;
   }
 
   function observeLag(sub: Subscription, events: DeliveredEvent[]) {
@@ -149,11 +144,13 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
 
   return {
     kind: 'embedded',
-    relay: (limit) => relayOutbox(db, limit),
+    relay: (limit) => relayOutbox(db, limit, undefined, options.notice),
 
     startConsumer(sub, wake: WakeSignal): ConsumerRunner {
       let running = true;
-      const idle = new IdleBackoff(options.pollMs, options.idleMaxMs ?? options.pollMs);
+      // Caught up, a consumer waits for its wake-up (a relay of its kinds); the idle poll is a safety net.
+      const idleMs = options.idleMaxMs ?? options.pollMs;
+      const idle = new IdleBackoff(idleMs, idleMs);
       const loop = (async () => {
         while (running) {
           let worked = false;
@@ -197,6 +194,18 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
         [consumer],
       );
       return Number(row?.lag ?? 0);
+    },
+
+    async lags(consumers) {
+      // A consumer without a position row yet stands at 0.
+      const rows = await db.query<{ name: string; lag: number }>(
+        `select n.name, (h.seq - coalesce(c.position, 0))::bigint as lag
+         from unnest($1::text[]) as n(name)
+         cross join (select coalesce(max(seq), 0) as seq from event_log) h
+         left join event_consumers c on c.name = n.name`,
+        [consumers],
+      );
+      return new Map(rows.map((r) => [r.name, Number(r.lag)]));
     },
 
     async close() {},

@@ -16,7 +16,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { deliverDueRetries, type DeliveryDeps } from './consumer-loop.ts';
+import type { DeliveryDeps } from './consumer-loop.ts';
 import { handleGroup } from './jetstream-handling.ts';
 import { NatsUnavailable, type NatsLink } from './jetstream-link.ts';
 import { durableDescription, durableName, filterFor } from './jetstream-wire.ts';
@@ -230,10 +230,8 @@ class JetStreamConsumerLoop implements JetStreamRunner {
     }
   }
 
-  /** Due database retries, then (NATS permitting) one fetch round from the durable. */
+  /** One fetch round from the durable, NATS permitting (parked retries are the bus's retry loop). */
   private async step(): Promise<void> {
-    // Parked retries and re-queued dead letters live in the database, whatever NATS is doing.
-    await deliverDueRetries(this.ctx.deps, this.sub);
     if (!this.ctx.link.connected) throw new NatsUnavailable();
     // API requests wait up to their timeout while NATS is away; stop() need not.
     this.consumer ??= await Promise.race([ensureConsumer(this.ctx, this.sub), this.stopped.then(() => Promise.reject(new Error('stopped')))]);

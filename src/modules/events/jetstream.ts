@@ -271,6 +271,12 @@ function jetStreamTransport(
       }
     },
 
+    async lags(consumers) {
+      const lags = new Map<string, number>();
+      for (const consumer of consumers) lags.set(consumer, await this.lag(consumer));
+      return lags;
+    },
+
     async close() {
       await Promise.all([...runners.values()].flatMap((set) => [...set].map((r) => r.stop())));
       runners.clear();

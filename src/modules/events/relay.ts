@@ -11,20 +11,53 @@ export interface LoggedEvent extends EventRow {
   seq: number;
 }
 
+/** What one relay round did: the bus wakes only the consumers of what it moved. */
+export interface RelayResult {
+  moved: number;
+  /** Another node's relay held the lock: this node's events may still wait, so look again soon. */
+  lockedOut: boolean;
+  /** The (type, platform) pairs moved, each once. */
+  kinds: EventKind[];
+}
+
+export interface EventKind {
+  type: string;
+  platformId: string | null;
+}
+
+export const NOTHING_RELAYED: RelayResult = { moved: 0, lockedOut: false, kinds: [] };
+
+/** Each (type, platform) pair of the events once. */
+export function kindsOf(events: readonly { type: string; platform_id: string | null }[]): EventKind[] {
+  const seen = new Map<string, EventKind>();
+  for (const e of events) seen.set(`${e.type}\n${e.platform_id}`, { type: e.type, platformId: e.platform_id });
+  return [...seen.values()];
+}
+
+/**
+ * The NOTIFY sent with a relayed batch on PostgreSQL, so consumers on other nodes wake at once instead of
+ * polling: channel and payload (the relaying node's id and the kinds moved, or null to wake everything).
+ */
+export interface RelayNotice {
+  channel: string;
+  payload(kinds: EventKind[]): string;
+}
+
 export async function relayOutbox(
   db: Database,
   limit: number,
   publish?: (events: LoggedEvent[]) => Promise<void>,
-): Promise<number> {
+  notice?: RelayNotice,
+): Promise<RelayResult> {
   return db.transaction(async (tx) => {
     const [lock] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
-    if (!lock?.ok) return 0;
+    if (!lock?.ok) return { ...NOTHING_RELAYED, lockedOut: true };
     const rows = await tx.query<EventRow>(
       `select id, platform_id, type, key, payload, traceparent, caused_by, emitted_at
        from event_outbox order by emitted_at, id limit $1`,
       [limit],
     );
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return NOTHING_RELAYED;
     const [top] = await tx.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
     const first = (top?.seq ?? 0) + 1;
     const events: LoggedEvent[] = rows.map((row, i) => ({ ...row, seq: first + i }));
@@ -44,8 +77,15 @@ export async function relayOutbox(
         events.map((e) => e.emitted_at),
       ],
     );
-    await tx.execute('delete from event_outbox where id = any($1::uuid[])', [events.map((e) => e.id)]);
-    return events.length;
+    const ids = events.map((e) => e.id);
+    const kinds = kindsOf(rows);
+    if (notice) {
+      // The NOTIFY rides on the delete (a data-modifying CTE always runs) and is sent at commit.
+      await tx.execute('with gone as (delete from event_outbox where id = any($1::uuid[])) select pg_notify($2, $3)', [ids, notice.channel, notice.payload(kinds)]);
+    } else {
+      await tx.execute('delete from event_outbox where id = any($1::uuid[])', [ids]);
+    }
+    return { moved: events.length, lockedOut: false, kinds };
   });
 }
 

@@ -114,7 +114,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
     }
     const since = body.since ? new Date(body.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw invalidSince();
-    const { fromOffset } = await bus.requireTransport().replay(sub, { since, offset: body.offset });
+    const { fromOffset } = await bus.replay(sub, { since, offset: body.offset });
     return reply.code(202).send({ consumer, fromOffset });
   });
 
@@ -143,7 +143,12 @@ export function eventRoutes(app: FastifyInstance, ctx: ModuleContext, bus: Event
   app.post('/admin/events/dead-letters/:deadLetterId/requeue', {
     ...owner,
     schema: doc('Deliver a dead letter to its consumer again, starting a fresh round of attempts (owners only)', { params: DeadLetterParam, response: { 200: DeadLetterView, ...errorResponses(400, 401, 403, 404, 409) } }),
-  }, async (request) => requeueDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId));
+  }, async (request) => {
+    const view = await requeueDeadLetter(db, (request.params as { deadLetterId: string }).deadLetterId);
+    // This node's retry loop looks at once; other nodes' within their idle poll.
+    bus.retryRequeued();
+    return view;
+  });
 
   app.post('/admin/events/dead-letters/:deadLetterId/discard', {
     ...owner,

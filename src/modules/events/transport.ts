@@ -2,6 +2,7 @@
 // a transport decides how committed events travel from the outbox to the consumers.
 import type { Subscription } from './types.ts';
 import { offsetBeyondHead } from './problems.ts';
+import type { RelayResult } from './relay.ts';
 
 export interface ConsumerRunner {
   stop(): Promise<void>;
@@ -9,9 +10,9 @@ export interface ConsumerRunner {
 
 export interface Transport {
   readonly kind: 'embedded' | 'jetstream';
-  /** Moves up to `limit` committed outbox rows into the event log (and the broker); returns how many. */
-  relay(limit: number): Promise<number>;
-  /** Starts delivering events to the subscription until stop(). */
+  /** Moves up to `limit` committed outbox rows into the event log (and the broker). */
+  relay(limit: number): Promise<RelayResult>;
+  /** Starts delivering events to the subscription until stop(); `wake` fires when events of its kinds were relayed. */
   startConsumer(sub: Subscription, wake: WakeSignal): ConsumerRunner;
   /**
    * Re-delivers retained events from a log position (offset) or time to the consumer. An offset past
@@ -25,6 +26,8 @@ export interface Transport {
    * consumer shows up instead of looking caught up.
    */
   lag(consumer: string): Promise<number>;
+  /** lag() of several consumers (the janitor's metrics), in as few round trips as the transport can. */
+  lags(consumers: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,6 @@ export function assertOffsetWithinHead(offset: number, head: number): void {
   }
 }
 
-/** Lets the relay wake idle consumers on this node as soon as it moved events, instead of waiting a poll. */
 /**
  * How long an idle polling loop sleeps: pollMs after work, doubling with each idle round up to maxMs.
  * An idle node then costs a few queries a second instead of twenty per loop, while work emitted on this
@@ -63,11 +65,20 @@ export class IdleBackoff {
   }
 }
 
+/**
+ * Wakes a sleeping loop. A wake-up while the loop is busy is kept for its next wait, so work announced
+ * during a round (events relayed while the consumer was handling the previous batch) is not slept past.
+ */
 export class WakeSignal {
   private waiters = new Set<() => void>();
+  private pending = false;
 
-  /** Resolves after `ms`, or earlier on wake(); true when woken. */
+  /** Resolves after `ms`, or earlier on wake(); true when woken (at once if woken since the last wait). */
   wait(ms: number): Promise<boolean> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
       const done = (woken: boolean) => {
         clearTimeout(timer);
@@ -81,6 +92,10 @@ export class WakeSignal {
   }
 
   wake(): void {
+    if (this.waiters.size === 0) {
+      this.pending = true;
+      return;
+    }
     for (const waiter of [...this.waiters]) waiter();
   }
 }

@@ -27,6 +27,8 @@ export interface Subscription {
   backoff: BackoffPolicy;
   /** Events this returns false for are passed over: no handler call, no inbox row, the position moves on. */
   accepts?: (event: DeliveredEvent) => boolean;
+  /** forModule's part of accepts, which needs only the platform: relays of other platforms do not wake the consumer. */
+  wantsPlatform?: (platformId: string | null) => boolean;
 }
 
 export interface SubscribeOptions {
