@@ -5,9 +5,11 @@
 // which records the approval on the sandbox intent and signs the event with this installation's
 // secret) and then POSTs it to the storefront's webhook route itself, so the webhook is a timed step.
 // The provider's work runs in this process, as the sandbox's hosted page does in production.
-// Environment: as `souk start`, plus SIGNER_PORT (required).
+// Environment: as `souk start`, plus SIGNER_PORT (required) and BENCH_CPU_PROFILE=<dir> (optional: a
+// .cpuprofile of this server is written there when it stops).
 import { createSouk } from '../src/server.ts';
 import { paymentsModule, signedSandboxWebhook } from '../src/modules/payments/index.ts';
+import { startCpuProfile } from './lib/profile.ts';
 import { jsonSidePort } from './lib/side-port.ts';
 
 const signerPort = Number(process.env.SIGNER_PORT);
@@ -16,6 +18,7 @@ if (!Number.isInteger(signerPort) || signerPort <= 0) {
   process.exit(2);
 }
 
+const writeProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
 const souk = await createSouk();
 await souk.app.listen({ port: souk.config.port, host: souk.config.host });
 
@@ -29,7 +32,7 @@ console.log(`souk listening on ${souk.config.port}, sandbox signer on ${signerPo
 
 const stop = () => {
   signer.close();
-  souk.close().then(
+  souk.close().then(writeProfile).then(
     () => process.exit(0),
     () => process.exit(1),
   );

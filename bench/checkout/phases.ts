@@ -20,6 +20,9 @@ export interface Phase {
   flowP50Ms: number;
   flowP99Ms: number;
   cpu: CpuUsage;
+  /** CPU per paid order over the whole phase (its tail included): Souk's process, and PostgreSQL's. */
+  soukMsPerOrder: number;
+  databaseMsPerOrder: number;
   backgroundBeforePercent: number;
 }
 
@@ -34,6 +37,8 @@ export interface PhaseSummary {
   serverCpuPercent: number;
   loadGeneratorCpuPercent: number;
   otherCpuPercent: number;
+  soukMsPerOrder: number;
+  databaseMsPerOrder: number;
   failedFlows: number;
 }
 
@@ -58,6 +63,8 @@ export function summarize(phases: Phase[]): PhaseSummary[] {
       serverCpuPercent: round(median(group.map((p) => p.cpu.serverPercent)), 0),
       loadGeneratorCpuPercent: round(median(group.map((p) => p.cpu.loadGeneratorPercent)), 0),
       otherCpuPercent: round(median(group.map((p) => p.cpu.otherPercent)), 0),
+      soukMsPerOrder: round(median(group.map((p) => p.soukMsPerOrder)), 2),
+      databaseMsPerOrder: round(median(group.map((p) => p.databaseMsPerOrder)), 2),
       failedFlows: sum(group.map((p) => p.failedFlows)),
     };
   });
@@ -66,6 +73,9 @@ export function summarize(phases: Phase[]): PhaseSummary[] {
 export function toPhase(mode: Mode, customers: number, roundNo: number, result: Awaited<ReturnType<typeof runCustomers>>, durationSeconds: number): Phase {
   const { recorder } = result;
   const flow = pcts(recorder.flows);
+  // The CPU watch spans the tail too, so divide by every order paid while it ran.
+  const paid = recorder.completedInWindow + recorder.finishedAfterDeadline;
+  const msPerOrder = (percent: number) => (paid > 0 ? round((percent * 10 * result.elapsedSeconds) / paid, 2) : Number.NaN);
   return {
     mode,
     customers,
@@ -80,6 +90,8 @@ export function toPhase(mode: Mode, customers: number, roundNo: number, result: 
     flowP50Ms: round(flow.p50Ms, 1),
     flowP99Ms: round(flow.p99Ms, 1),
     cpu: result.cpu,
+    soukMsPerOrder: msPerOrder(result.cpu.serverPercent),
+    databaseMsPerOrder: msPerOrder(result.cpu.databasePercent),
     backgroundBeforePercent: 0,
   };
 }

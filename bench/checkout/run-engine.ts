@@ -51,6 +51,7 @@ export async function runEngine(engine: Engine, bare: StartedServer, context: Sc
   const shop = await seedShop(session, variants, stock, log);
   run.variants = shop.variants.length;
   run.stockPerVariant = stock;
+  await scratch?.analyze();
   run.seedSeconds = round((Date.now() - seedStarted) / 1000, 1);
 
   // Unmeasured warm-up: JIT, connection pool, caches.
@@ -74,7 +75,8 @@ export async function runEngine(engine: Engine, bare: StartedServer, context: Sc
         const failures = phase.failedFlows > 0 ? `  !! ${phase.failedFlows} failed flows ${JSON.stringify(phase.failures)}` : '';
         log(
           `  round ${r}/${options.rounds} ${mode} × ${customers}: ${phase.ordersPerSecond} orders/s, checkout p50 ${phase.steps.checkout.p50Ms} / p99 ${phase.steps.checkout.p99Ms} ms, ` +
-            `flow p50 ${phase.flowP50Ms} ms, cpu server ${phase.cpu.serverPercent}% / loadgen ${phase.cpu.loadGeneratorPercent}% / other ${phase.cpu.otherPercent}%${failures}`,
+            `flow p50 ${phase.flowP50Ms} ms, cpu server ${phase.cpu.serverPercent}% / loadgen ${phase.cpu.loadGeneratorPercent}% / other ${phase.cpu.otherPercent}% (PostgreSQL ${phase.cpu.databasePercent}%), ` +
+            `CPU per order: Souk ${phase.soukMsPerOrder} ms, PostgreSQL ${phase.databaseMsPerOrder} ms${failures}`,
         );
       }
     }

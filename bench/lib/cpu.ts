@@ -1,6 +1,6 @@
 // CPU accounting around a measurement, to tell "the server is saturated" from "the load generator is":
 // on a small machine both share the same cores. Linux /proc only; elsewhere the figures are NaN.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ; 100 on every mainstream Linux build
 
@@ -14,6 +14,36 @@ function processTicks(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU ticks of every PostgreSQL process (postmaster, backends, background workers) by pid. */
+function postgresTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return ticks;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return ticks;
+}
+
+/** Ticks PostgreSQL used between two readings; a backend started meanwhile counts whole. */
+function postgresTicksSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, now] of postgresTicks()) total += now - (before.get(pid) ?? 0);
+  return total;
 }
 
 function systemTicks(): { busy: number; total: number } {
@@ -40,6 +70,11 @@ export interface CpuUsage {
    * whatever else happened to run (tests, builds). High values mean the figures are disturbed.
    */
   otherPercent: number;
+  /**
+   * PostgreSQL's processes on this machine (every database, so other work on the server counts too), in %
+   * of one core; part of otherPercent. NaN where /proc is missing.
+   */
+  databasePercent: number;
 }
 
 /** CPU ticks of all the processes together. */
@@ -57,6 +92,7 @@ export function startCpuWatch(serverPid: number | number[]): () => CpuUsage {
   const server = sumTicks(serverPids);
   const self = processTicks(process.pid);
   const machine = systemTicks();
+  const postgres = postgresTicks();
   return () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const serverTicks = sumTicks(serverPids) - server;
@@ -70,6 +106,7 @@ export function startCpuWatch(serverPid: number | number[]): () => CpuUsage {
       loadGeneratorPercent: ofOneCore(selfTicks),
       machinePercent: Math.round((busyTicks / (machineNow.total - machine.total)) * 1000) / 10,
       otherPercent: Math.max(0, ofOneCore(busyTicks - serverTicks - selfTicks)),
+      databasePercent: postgres.size > 0 ? ofOneCore(postgresTicksSince(postgres)) : 0,
     };
   };
 }
