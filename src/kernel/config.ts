@@ -37,6 +37,11 @@ export interface Config extends ModuleEnvSettings {
    * notification is lost (a node dying between commit and notify). Embedded (PGlite) has one process.
    */
   catalogCacheTtlMs: number;
+  /**
+   * Concurrent misses of one storefront read share one query (single flight). Off only to measure what
+   * every read costs the database (with the TTL at 0 too).
+   */
+  catalogCoalesce: boolean;
   /** How often a node re-reads platform metadata changed by another node. */
   platformRefreshMs: number;
   /** Login and sign-up attempts per client IP per window (accounts/login-throttle.ts). */
@@ -164,6 +169,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     adminSessionTtlSeconds: int('SOUK_ADMIN_SESSION_TTL', 8 * 3600),
     customerSessionTtlSeconds: int('SOUK_CUSTOMER_SESSION_TTL', 30 * 24 * 3600),
     catalogCacheTtlMs: int('SOUK_CATALOG_CACHE_TTL_MS', process.env.DATABASE_URL ? 30_000 : 300_000),
+    catalogCoalesce: bool('SOUK_CATALOG_COALESCE', true),
     platformRefreshMs: int('SOUK_PLATFORM_REFRESH_MS', 5000),
     loginRateLimitPerIp: int('SOUK_LOGIN_LIMIT_PER_IP', 30),
     loginRateLimitPerAccount: int('SOUK_LOGIN_LIMIT_PER_ACCOUNT', 10),

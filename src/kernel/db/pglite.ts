@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import type { Database, Queryable } from './types.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
@@ -36,7 +37,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   }
   const db = await PGlite.create({
     dataDir,
-    extensions: { pg_trgm },
+    extensions: { pg_trgm, btree_gin },
     // int8 (counts, money in minor units) as JS numbers: amounts stay far below 2^53.
     parsers: { [types.INT8]: (value: string) => Number(value) },
   }).catch((error: unknown) => {

@@ -7,7 +7,7 @@ import { catalogChanged } from './cache.ts';
 import { localized, type Translations } from './locale.ts';
 import { checkHandle } from './rules.ts';
 import type { AdminCategory, CategoryInput, CategoryPatch, StoreCategoryNode } from './schemas.ts';
-import { iso } from './views.ts';
+import { iso, STORE_CATEGORIES_SQL } from './views.ts';
 import { categoryCycle, categoryHandleTaken, categoryHasChildren, categoryNotFound, categoryOwnParent, duplicateCategoryHandle, unknownCategory } from './problems.ts';
 
 const CATEGORY_COLUMNS = `c.id, c.parent_id, c.handle, c.name, c.description, c.position, c.translations,
@@ -151,6 +151,22 @@ export async function createCategory(pdb: PlatformDb, input: CategoryInput): Pro
   return (await getCategory(pdb, id)) as AdminCategory;
 }
 
+/** The products linked to any of the categories. */
+async function productsInCategories(tx: PlatformDb, categoryIds: readonly string[]): Promise<string[]> {
+  if (categoryIds.length === 0) return [];
+  const rows = await tx.query<{ product_id: string }>(
+    'select distinct product_id from catalog_product_categories where platform_id = $1 and category_id = any($2::uuid[])',
+    [categoryIds],
+  );
+  return rows.map((r) => r.product_id);
+}
+
+/** Rewrites the category handles the storefront reads from these products' rows (see views.ts). */
+async function refreshStoreCategories(tx: PlatformDb, productIds: readonly string[]): Promise<void> {
+  if (productIds.length === 0) return;
+  await tx.execute(`update catalog_products p set store_categories = ${STORE_CATEGORIES_SQL} where p.platform_id = $1 and p.id = any($2::uuid[])`, [productIds]);
+}
+
 export async function updateCategory(pdb: PlatformDb, categoryId: string, patch: CategoryPatch): Promise<AdminCategory> {
   if (patch.handle !== undefined) checkHandle(patch.handle);
   await pdb.transaction(async (tx) => {
@@ -183,6 +199,8 @@ export async function updateCategory(pdb: PlatformDb, categoryId: string, patch:
         parentId ?? null,
       ],
     );
+    // A new handle or place in the order changes how the category shows on its products.
+    if (patch.handle !== undefined || patch.position !== undefined) await refreshStoreCategories(tx, await productsInCategories(tx, [categoryId]));
   });
   await catalogChanged(pdb);
   return (await getCategory(pdb, categoryId)) as AdminCategory;
@@ -202,7 +220,9 @@ export async function deleteCategory(pdb: PlatformDb, categoryId: string): Promi
     if (child) {
       throw categoryHasChildren(child.handle);
     }
+    const products = await productsInCategories(tx, [categoryId]);
     await tx.execute('delete from catalog_categories where platform_id = $1 and id = $2', [categoryId]);
+    await refreshStoreCategories(tx, products);
   });
   await catalogChanged(pdb);
 }
@@ -217,6 +237,7 @@ export async function upsertCategories(
 ): Promise<{ created: number; updated: number; unchanged: number }> {
   const counts = { created: 0, updated: 0, unchanged: 0 };
   if (inputs.length === 0) return counts;
+  const reordered: string[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
     checkHandle(input.handle);
@@ -260,8 +281,12 @@ export async function upsertCategories(
               case when $7 then $8::uuid else c.parent_id end)`,
       [id, input.name, input.description ?? null, input.position ?? null, translations, setParent, parentId],
     );
-    if (rowCount > 0) counts.updated += 1;
-    else counts.unchanged += 1;
+    if (rowCount > 0) {
+      counts.updated += 1;
+      reordered.push(id);
+    } else counts.unchanged += 1;
   }
+  // Handles are the key here, but a new position reorders the categories shown on their products.
+  await refreshStoreCategories(tx, await productsInCategories(tx, reordered));
   return counts;
 }

@@ -19,7 +19,7 @@ import type {
   VariantInput,
   VariantPatch,
 } from './schemas.ts';
-import { searchPatterns } from './search.ts';
+import { searchPatterns, searchFilterSql } from './search.ts';
 import { applyProducts, refreshDerived } from './upsert.ts';
 import { ADMIN_PRODUCT_COLUMNS, toAdminProduct, type AdminProductRow } from './views.ts';
 import { productHandleTaken, productHasNoVariant, productNotFound, skuTaken } from './problems.ts';
@@ -51,7 +51,7 @@ export async function listAdminProducts(
   const where = ['p.platform_id = $1'];
   if (query.status) where.push(`p.status = ${param(query.status)}`);
   const patterns = searchPatterns(query.q);
-  if (patterns.length > 0) where.push(`p.search_text ilike all(${param(patterns)}::text[])`);
+  if (patterns.length > 0) where.push(searchFilterSql(patterns, param));
   if (query.cursor) where.push(`p.id < ${param(decodeCursor(query.cursor, 'admin').id)}::uuid`);
   const rows = await pdb.query<AdminProductRow>(
     `select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${param(rowsToFetch(limit))}`,

@@ -37,7 +37,7 @@ function escapeRegex(term: string): string {
 export function relevanceSql(q: string | undefined, param: (value: unknown) => string): string | undefined {
   const terms = searchTerms(q);
   if (terms.length === 0) return undefined;
-  const titles = `lower(concat_ws(' ', p.title, (select string_agg(t.value->>'title', ' ') from jsonb_each(p.translations) t)))`;
+  const titles = 'p.search_title';
   const tags = `lower(array_to_string(p.tags, ' '))`;
   const parts = terms.map((term) => {
     const like = param(`%${escapeLike(term)}%`);
@@ -46,6 +46,14 @@ export function relevanceSql(q: string | undefined, param: (value: unknown) => s
   });
   return `(${parts.join(' + ')})`;
 }
+
+/** The filter: every term a substring of search_text, one ilike per term so the trigram index serves each. */
+export function searchFilterSql(patterns: readonly string[], param: (value: unknown) => string): string {
+  return patterns.map((pattern) => `p.search_text ilike ${param(pattern)}`).join(' and ');
+}
+
+/** Lower-cased titles in every language (alias p), kept in search_title for ranking. */
+export const SEARCH_TITLE_SQL = `lower(concat_ws(' ', p.title, (select string_agg(t.value->>'title', ' ') from jsonb_each(p.translations) t)))`;
 
 /**
  * The SQL expression that rebuilds search_text for the products of one statement (alias p): titles

@@ -8,7 +8,7 @@ import { categoryWithDescendants, resolveCategoryRefs } from './categories.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { sqlLocale } from './locale.ts';
 import type { Sort, StoreProduct } from './schemas.ts';
-import { relevanceSql, searchPatterns } from './search.ts';
+import { relevanceSql, searchFilterSql, searchPatterns } from './search.ts';
 import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StoreProductRow } from './views.ts';
 import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
@@ -81,10 +81,6 @@ function sortPlan(sort: Sort, localeParam: () => string, relevance: () => string
       const rank = relevance();
       return rank ? { key: rank, direction: 'desc', valueType: 'bigint' } : { key: 'p.id', direction: 'desc', valueType: null };
     }
-    case 'price_asc':
-      return { key: `coalesce(pp.min_amount, ${NO_PRICE_HIGH})`, direction: 'asc', valueType: 'bigint' };
-    case 'price_desc':
-      return { key: 'coalesce(pp.min_amount, -1)', direction: 'desc', valueType: 'bigint' };
     case 'title':
       return { key: `lower(coalesce(nullif(p.translations -> ${localeParam()}::text ->> 'title', ''), p.title))`, direction: 'asc', valueType: 'text' };
     default:
@@ -125,8 +121,20 @@ export async function listStoreProducts(
     where.push(`p.attributes @> any(${param(containmentCandidates(key, values))}::jsonb[])`);
   }
   const patterns = searchPatterns(query.q);
-  if (patterns.length > 0) where.push(`p.search_text ilike all(${param(patterns)}::text[])`);
+  if (patterns.length > 0) where.push(searchFilterSql(patterns, param));
 
+  const fetch = rowsToFetch(limit);
+  const page = (rows: (StoreProductRow & { sort_value: number | string | null })[], valueOf: (row: { sort_value: number | string | null }) => number | string | null) =>
+    takePage(
+      rows,
+      limit,
+      (row) => toStoreProduct(row, platform, query.locale, query.currency),
+      (last) => encodeCursor({ sort, value: valueOf(last), id: last.id }),
+    );
+  if (sort === 'price_asc' || sort === 'price_desc') {
+    const rows = await pdb.query<StoreProductRow & { sort_value: number }>(priceSortedSql(sort, where, query.cursor, fetch, param), params);
+    return page(rows, (row) => row.sort_value);
+  }
   const plan = sortPlan(sort, () => param(sqlLocale(query.locale, platform.defaultLocale)), () => relevanceSql(query.q, param));
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor, sort);
@@ -145,15 +153,49 @@ export async function listStoreProducts(
      from ${STORE_PRODUCT_FROM}
      where ${where.join(' and ')}
      order by ${order}
-     limit ${param(rowsToFetch(limit))}`,
+     limit ${param(fetch)}`,
     params,
   );
-  return takePage(
-    rows,
-    limit,
-    (row) => toStoreProduct(row, platform, query.locale, query.currency),
-    (last) => encodeCursor({ sort, value: plan.valueType === null ? null : last.sort_value, id: last.id }),
-  );
+  return page(rows, (row) => (plan.valueType === null ? null : row.sort_value));
+}
+
+/**
+ * A price-sorted page that the price index serves: products priced in the currency come first, read in
+ * (min_amount, id) order from catalog_product_prices_sort, then the unpriced ones by id, asked for only
+ * when the priced ones do not fill the page. Their sort value is a sentinel past every price, so one
+ * keyset cursor (value, id) walks both parts, as the single "coalesce(min_amount, sentinel)" order did.
+ */
+function priceSortedSql(sort: 'price_asc' | 'price_desc', where: readonly string[], rawCursor: string | undefined, fetch: number, param: (value: unknown) => string): string {
+  const asc = sort === 'price_asc';
+  const dir = asc ? 'asc' : 'desc';
+  const op = asc ? '>' : '<';
+  const unpriced = asc ? NO_PRICE_HIGH : '-1';
+  const priced = [...where];
+  const rest = [...where, 'pp.product_id is null'];
+  let pricedPart = true;
+  if (rawCursor) {
+    const cursor = decodeCursor(rawCursor, sort);
+    if (typeof cursor.value !== 'number') throw invalidCursor();
+    if (String(cursor.value) === unpriced) {
+      pricedPart = false;
+      rest.push(`p.id ${op} ${param(cursor.id)}::uuid`);
+    } else {
+      priced.push(`(pp.min_amount, p.id) ${op} (${param(cursor.value)}::bigint, ${param(cursor.id)}::uuid)`);
+    }
+  }
+  const limit = param(fetch);
+  const pricedSql = `select ${STORE_PRODUCT_COLUMNS}, pp.min_amount as sort_value, 0 as part
+       from catalog_product_prices pp join catalog_products p on p.platform_id = $1 and p.id = pp.product_id
+       where pp.platform_id = $1 and pp.currency = $2 and ${priced.join(' and ')}
+       order by pp.min_amount ${dir}, pp.product_id ${dir} limit ${limit}`;
+  const restSql = `select ${STORE_PRODUCT_COLUMNS}, ${unpriced}::bigint as sort_value, 1 as part
+       from ${STORE_PRODUCT_FROM}
+       where ${rest.join(' and ')}${pricedPart ? ` and (select count(*) from priced) < ${limit}` : ''}
+       order by p.id ${dir} limit ${limit}`;
+  if (!pricedPart) return restSql;
+  return `with priced as (${pricedSql})
+     select * from (select * from priced union all (${restSql})) page
+     order by part, sort_value ${dir}, id ${dir} limit ${limit}`;
 }
 
 /** A published product by id or handle, or undefined. */

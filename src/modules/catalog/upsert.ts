@@ -13,7 +13,8 @@ import { newId } from '../../kernel/ids.ts';
 import { resolveCategoryRefs } from './categories.ts';
 import { checkAttributes, checkHandle, checkOptionNames, checkPrices, checkVariantOptions, duplicateSkuConflict } from './rules.ts';
 import type { OptionDefinition, ProductInput, VariantInput } from './schemas.ts';
-import { SEARCH_TEXT_SQL } from './search.ts';
+import { SEARCH_TEXT_SQL, SEARCH_TITLE_SQL } from './search.ts';
+import { STORE_CATEGORIES_SQL, STORE_VARIANTS_SQL } from './views.ts';
 import { duplicateProductHandle, importedHandleTaken, skuTaken, titleRequired, tooManyVariants } from './problems.ts';
 
 const MAX_VARIANTS_PER_CALL = 5_000;
@@ -381,12 +382,14 @@ async function replacePrices(
   );
 }
 
-/** Rebuilds search_text and the per-currency price ranges of the given products. */
+/** Rebuilds search_text, the storefront columns and the per-currency price ranges of the given products. */
 export async function refreshDerived(tx: PlatformDb, productIds: readonly string[]): Promise<void> {
   if (productIds.length === 0) return;
   const ids = [...new Set(productIds)];
   await tx.execute(
-    `update catalog_products p set search_text = ${SEARCH_TEXT_SQL} where p.platform_id = $1 and p.id = any($2::uuid[])`,
+    `update catalog_products p set search_text = ${SEARCH_TEXT_SQL}, search_title = ${SEARCH_TITLE_SQL}, store_variants = ${STORE_VARIANTS_SQL},
+       store_categories = ${STORE_CATEGORIES_SQL}
+     where p.platform_id = $1 and p.id = any($2::uuid[])`,
     [ids],
   );
   await tx.execute('delete from catalog_product_prices where platform_id = $1 and product_id = any($2::uuid[])', [ids]);

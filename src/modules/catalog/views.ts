@@ -9,23 +9,38 @@ import type { AdminProduct, OptionDefinition, ProductVideo, StoreProduct } from 
 export const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * Columns of a storefront product (alias p, price range alias pp); $1 is the platform, $2 the currency.
- * Variants come with their price in that currency (null when they have none).
+ * What refreshDerived keeps on each product row for the storefront (alias p, $1 the platform): its
+ * variants with their price in every currency, and its category handles in display order. Migration
+ * 0003 filled them once with the same expressions.
  */
-export const STORE_PRODUCT_COLUMNS = `p.id, p.handle, p.title, p.description, p.translations, p.images, p.options, p.tags,
-  p.attributes, p.video, pp.min_amount, pp.max_amount,
-  coalesce((select json_agg(json_build_object('id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options,
-      'price', pr.amount, 'compareAtPrice', pr.compare_at_amount) order by v.position, v.id)
-    from catalog_variants v
-    left join catalog_prices pr on pr.platform_id = $1 and pr.variant_id = v.id and pr.currency = $2
-    where v.platform_id = $1 and v.product_id = p.id), '[]') as variants,
-  coalesce((select json_agg(c.handle order by c.position, c.handle)
+export const STORE_VARIANTS_SQL = `coalesce((select jsonb_agg(jsonb_build_object('id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options,
+      'prices', coalesce((select jsonb_object_agg(pr.currency, jsonb_build_array(pr.amount, pr.compare_at_amount))
+        from catalog_prices pr where pr.platform_id = $1 and pr.variant_id = v.id), '{}'::jsonb)) order by v.position, v.id)
+    from catalog_variants v where v.platform_id = $1 and v.product_id = p.id), '[]'::jsonb)`;
+
+export const STORE_CATEGORIES_SQL = `coalesce((select jsonb_agg(c.handle order by c.position, c.handle)
     from catalog_product_categories pc
     join catalog_categories c on c.platform_id = $1 and c.id = pc.category_id
-    where pc.platform_id = $1 and pc.product_id = p.id), '[]') as categories`;
+    where pc.platform_id = $1 and pc.product_id = p.id), '[]'::jsonb)`;
+
+/**
+ * Columns of a storefront product (alias p, price range alias pp); $1 is the platform, $2 the currency.
+ * One row per product, no sub-selects: variants and categories come from the columns kept above.
+ */
+export const STORE_PRODUCT_COLUMNS = `p.id, p.handle, p.title, p.description, p.translations, p.images, p.options, p.tags,
+  p.attributes, p.video, pp.min_amount, pp.max_amount, p.store_variants, p.store_categories as categories`;
 
 export const STORE_PRODUCT_FROM = `catalog_products p
   left join catalog_product_prices pp on pp.platform_id = $1 and pp.product_id = p.id and pp.currency = $2`;
+
+/** A variant as kept in catalog_products.store_variants: prices by currency, [amount, compare-at]. */
+interface StoredVariant {
+  id: string;
+  sku: string;
+  title: string;
+  options: Record<string, string>;
+  prices: Record<string, [number, number | null]>;
+}
 
 export interface StoreProductRow {
   id: string;
@@ -40,7 +55,7 @@ export interface StoreProductRow {
   video: ProductVideo | null;
   min_amount: number | null;
   max_amount: number | null;
-  variants: StoreProduct['variants'];
+  store_variants: StoredVariant[];
   categories: string[];
 }
 
@@ -60,7 +75,11 @@ export function toStoreProduct(row: StoreProductRow, platform: Platform, locale:
     attributes: row.attributes,
     video: row.video,
     priceRange: row.min_amount === null || row.max_amount === null ? null : { min: row.min_amount, max: row.max_amount },
-    variants: row.variants,
+    // Without a price in this currency a variant is listed with price null (it cannot be bought here).
+    variants: row.store_variants.map((v) => {
+      const price = v.prices[currency];
+      return { id: v.id, sku: v.sku, title: v.title, options: v.options, price: price?.[0] ?? null, compareAtPrice: price?.[1] ?? null };
+    }),
   };
 }
 
