@@ -50,7 +50,10 @@ export async function createScratchDatabase(adminUrl: string, cleanup: CleanupSt
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   let statsClient: pg.Client | undefined;
-  const drop = cleanup.add(`drop database ${name}`, async () => {
+  // BENCH_KEEP_DATABASE=1 leaves the database behind for EXPLAIN after the run (drop it by hand).
+  const keep = process.env.BENCH_KEEP_DATABASE === '1';
+  const drop = cleanup.add(keep ? `keep database ${name}` : `drop database ${name}`, async () => {
+    if (keep) return;
     await statsClient?.end().catch(() => undefined);
     statsClient = undefined;
     await withAdmin(adminUrl, async (client) => {

@@ -62,6 +62,8 @@ export interface TargetSummary {
   loadGeneratorCpuPercent: number;
   /** CPU of everything else during the runs (PostgreSQL, concurrent jobs), % of one core. */
   otherCpuPercent: number;
+  /** PostgreSQL's processes alone (part of otherCpuPercent), % of one core. */
+  databaseCpuPercent: number;
   /** Highest idle-machine reading taken before a round, % of one core. */
   maxBackgroundBeforePercent: number;
   /** Totals across rounds: anything but 0 means the numbers above are suspect. */
@@ -90,6 +92,7 @@ export function summarize(target: Pick<LoadTarget, 'id' | 'label'>, measurements
     serverCpuPercent: round(median(measurements.map((m) => m.cpu.serverPercent)), 0),
     loadGeneratorCpuPercent: round(median(measurements.map((m) => m.cpu.loadGeneratorPercent)), 0),
     otherCpuPercent: round(median(measurements.map((m) => m.cpu.otherPercent)), 0),
+    databaseCpuPercent: round(median(measurements.map((m) => m.cpu.databasePercent)), 1),
     maxBackgroundBeforePercent: Math.max(...measurements.map((m) => m.backgroundBeforePercent ?? 0)),
     non2xx: sum(measurements.map((m) => m.non2xx)),
     errors: sum(measurements.map((m) => m.errors)),

@@ -8,6 +8,10 @@ export const scenarios: Record<string, { summary: string; load: () => Promise<Sc
     summary: 'storefront product detail and list vs bare Fastify, embedded and PostgreSQL, 2 and 1,000 platforms',
     load: async () => (await import('./catalog.ts')).catalogScenario,
   },
+  'catalog-uncached': {
+    summary: 'uncached storefront reads on PostgreSQL (cache and coalescing off) beside cached ones over 10,000 products: Souk and PostgreSQL CPU per request, vs bare Fastify',
+    load: async () => (await import('./catalog-uncached.ts')).catalogUncachedScenario,
+  },
   events: {
     summary: 'event backbone: events/s and lag, embedded on PGlite and PostgreSQL and on JetStream, vs substrate ceilings and bare Fastify',
     load: async () => (await import('./events.ts')).eventsScenario,
