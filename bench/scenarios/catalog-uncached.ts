@@ -9,8 +9,8 @@
 //   2. two Souk processes on that database: one as shipped (cache and coalescing on), one with
 //      SOUK_CATALOG_CACHE_TTL_MS=0 and SOUK_CATALOG_COALESCE=0, so every read runs its statement;
 //   3. bare Fastify hello, then per process: detail (rotating over thousands of products by handle and
-//      id), list pages of 20 (newest, by price, by category, deep keyset pages) and searches (English and
-//      Chinese words), alternating for --rounds rounds;
+//      id), list pages of 20 (newest and deeper keyset pages, by price, by title, one category) and
+//      searches (English and Chinese words), alternating for --rounds rounds;
 //   4. CPU per request: Souk's process and PostgreSQL's processes over each run ÷ responses.
 import { engineDatabase } from '../lib/engine-run.ts';
 import { httpJson } from '../lib/http.ts';
@@ -75,25 +75,42 @@ async function handles(baseUrl: string, host: string, pages: number): Promise<{ 
   return { ids, handles: found, cursors };
 }
 
-function targets(souk: SoukServer, tag: string, shops: { host: string; ids: string[]; handles: string[]; cursors: string[]; search: string[]; categories: string[] }[]): LoadTarget[] {
-  const detail: autocannon.RequestSpec[] = [];
-  const list: autocannon.RequestSpec[] = [];
-  const search: autocannon.RequestSpec[] = [];
+/** The reads measured, each a rotation of many distinct requests over both platforms. */
+function readsOf(shops: Shop[]): { id: string; label: string; requests: autocannon.RequestSpec[] }[] {
+  const reads = {
+    detail: { label: 'product detail', requests: [] as autocannon.RequestSpec[] },
+    newest: { label: 'list of 20, newest (first and deeper pages)', requests: [] as autocannon.RequestSpec[] },
+    price: { label: 'list of 20, by price', requests: [] as autocannon.RequestSpec[] },
+    title: { label: 'list of 20, by title', requests: [] as autocannon.RequestSpec[] },
+    category: { label: 'list of 20, one category', requests: [] as autocannon.RequestSpec[] },
+    search: { label: 'search, 20 results (English on souk-global, Chinese on souk-cn)', requests: [] as autocannon.RequestSpec[] },
+  };
   for (const shop of shops) {
     const headers = { host: shop.host };
     shop.handles.forEach((handle, i) => {
-      detail.push({ path: i % 2 === 0 ? `/store/products/${encodeURIComponent(handle)}` : `/store/products/${shop.ids[i]}`, headers });
+      reads.detail.requests.push({ path: i % 2 === 0 ? `/store/products/${encodeURIComponent(handle)}` : `/store/products/${shop.ids[i]}`, headers });
     });
-    for (const sort of ['newest', 'price_asc', 'price_desc', 'title']) list.push({ path: `/store/products?limit=20&sort=${sort}`, headers });
-    for (const category of shop.categories) list.push({ path: `/store/products?limit=20&category=${encodeURIComponent(category)}`, headers });
-    for (const cursor of shop.cursors) list.push({ path: `/store/products?limit=20&cursor=${encodeURIComponent(cursor)}`, headers });
-    for (const q of shop.search) search.push({ path: `/store/products?limit=20&q=${encodeURIComponent(q)}`, headers });
+    reads.newest.requests.push({ path: '/store/products?limit=20', headers });
+    for (const cursor of shop.cursors) reads.newest.requests.push({ path: `/store/products?limit=20&cursor=${encodeURIComponent(cursor)}`, headers });
+    for (const sort of ['price_asc', 'price_desc']) reads.price.requests.push({ path: `/store/products?limit=20&sort=${sort}`, headers });
+    reads.title.requests.push({ path: '/store/products?limit=20&sort=title', headers });
+    for (const category of shop.categories) reads.category.requests.push({ path: `/store/products?limit=20&category=${encodeURIComponent(category)}`, headers });
+    for (const q of shop.search) reads.search.requests.push({ path: `/store/products?limit=20&q=${encodeURIComponent(q)}`, headers });
   }
-  return [
-    { id: `detail-${tag}`, label: `product detail, ${tag}`, url: souk.baseUrl, requests: detail, serverPid: souk.pid },
-    { id: `list-${tag}`, label: `list of 20, ${tag}`, url: souk.baseUrl, requests: list, serverPid: souk.pid },
-    { id: `search-${tag}`, label: `search, 20 results, ${tag}`, url: souk.baseUrl, requests: search, serverPid: souk.pid },
-  ];
+  return Object.entries(reads).map(([id, read]) => ({ id, ...read }));
+}
+
+interface Shop {
+  host: string;
+  ids: string[];
+  handles: string[];
+  cursors: string[];
+  search: string[];
+  categories: string[];
+}
+
+function targets(souk: SoukServer, tag: string, shops: Shop[]): LoadTarget[] {
+  return readsOf(shops).map((read) => ({ id: `${read.id}-${tag}`, label: `${read.label}, ${tag}`, url: souk.baseUrl, requests: read.requests, serverPid: souk.pid }));
 }
 
 const perRequest = (percent: number, rps: number) => (rps > 0 ? round((percent * 10) / rps, 3) : Number.NaN);
@@ -126,7 +143,11 @@ function tables(summaries: TargetSummary[], distinct: Record<string, number>): T
   const goals: Table = {
     title: 'Goals from issue 18 (PostgreSQL CPU per uncached read)',
     columns: ['read', 'goal', 'measured', 'met'],
-    rows: [goal('detail-uncached', 'product detail', GOALS.detailMs), goal('list-uncached', 'list of 20', GOALS.listMs), goal('search-uncached', 'search', GOALS.searchMs)],
+    rows: [
+      goal('detail-uncached', 'product detail', GOALS.detailMs),
+      ...['newest', 'price', 'title', 'category'].map((kind) => goal(`${kind}-uncached`, `list of 20, ${kind}`, GOALS.listMs)),
+      goal('search-uncached', 'search', GOALS.searchMs),
+    ],
   };
   return [main, goals];
 }
@@ -164,7 +185,7 @@ export const catalogUncachedScenario: Scenario = {
     });
     log(`souk (uncached) pid ${uncached.pid} on ${uncached.baseUrl}`);
     const categories = { [DEMO.global.host]: ['women-dresses', 'men-shirts', 'phones', 'kitchen'], [DEMO.cn.host]: ['women-dresses', 'men-jackets', 'audio', 'bedding'] };
-    const shops = [];
+    const shops: Shop[] = [];
     for (const [host, search] of [[DEMO.global.host, SEARCH_EN], [DEMO.cn.host, SEARCH_ZH]] as const) {
       const found = await handles(cached.baseUrl, host, 30);
       shops.push({ host, ...found, search: [...search], categories: categories[host]! });
