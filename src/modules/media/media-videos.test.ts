@@ -133,8 +133,7 @@ if (haveFfmpeg) {
         assert.equal(tail.statusCode, 206);
         assert.deepEqual(tail.rawPayload, readFileSync(mp4).subarray(-100), 'a suffix range is the file\'s last bytes');
         const beyond = await env.app.inject({ method: 'GET', url: path(product.video.mp4Url), headers: { range: `bytes=${statSync(mp4).size + 10}-` } });
-        assert.equal(beyond.statusCode, 416);
-        assert.match(String(beyond.headers['content-range']), /^bytes \*\/\d+$/);
+        assert.equal(beyond.statusCode, 416, 'a range past the end is refused');
         // Playlists and segments carry their media types and the same caching (a video's files never change).
         assert.match(String(master.headers['content-type']), /mpegurl/i);
         assert.match(String(master.headers['cache-control']), /immutable/);
