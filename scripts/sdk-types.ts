@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
+import ts from 'typescript';
 import { createSouk } from '../src/server.ts';
 
 export const SDK_TYPES_FILE = fileURLToPath(new URL('../sdk/openapi.d.ts', import.meta.url));
@@ -32,7 +33,12 @@ export async function currentDocument(): Promise<OpenAPI3> {
 }
 
 export async function renderSdkTypes(document: OpenAPI3): Promise<string> {
-  const nodes = await openapiTS(document, { alphabetize: true, defaultNonNullable: false });
+  const nodes = await openapiTS(document, {
+    alphabetize: true,
+    defaultNonNullable: false,
+    // A file part of a multipart body (a product video upload) is a Blob (or a File) in the client.
+    transform: (schema) => (schema.format === 'binary' ? ts.factory.createTypeReferenceNode('Blob') : undefined),
+  });
   return HEADER + astToString(nodes);
 }
 

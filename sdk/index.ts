@@ -65,3 +65,19 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
   const body = result.error;
   throw new SoukProblemError(result.response.status, typeof body === 'object' && body !== null ? (body as Partial<Problem>) : undefined);
 }
+
+/**
+ * A `bodySerializer` for the multipart operations (uploadProductVideo): each field becomes a part, a Blob
+ * or File a file part with its own type, so fetch sets the multipart Content-Type and boundary itself.
+ *
+ *   await api.POST('/admin/platforms/{platform}/products/{productId}/videos', {
+ *     params: { path: { platform, productId } },
+ *     body: { file: new File([bytes], 'clip.mp4', { type: 'video/mp4' }) },
+ *     bodySerializer: formDataBody,
+ *   });
+ */
+export function formDataBody(body: Readonly<Record<string, string | Blob | undefined>>): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(body)) if (value !== undefined) form.append(name, value);
+  return form;
+}

@@ -15598,7 +15598,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description multipart/form-data with one file part named "file": the clip, sent with its Content-Type (video/mp4, video/quicktime, video/webm, video/x-matroska) and at most SOUK_MEDIA_VIDEO_MAX_MB megabytes (200 by default). A longer declared Content-Length is refused (413 media_video_too_large) before the body is read, another type (415 media_video_type) before a byte is stored, and a body that runs over the limit is cut off and deleted. */
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The video file; its part's Content-Type is one of video/mp4, video/quicktime, video/webm, video/x-matroska
+                     */
+                    file: Blob;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {

@@ -85,4 +85,16 @@ describe('the OpenAPI document', () => {
       if (/^\w+ \/(store|admin)\//.test(key)) assert.ok(codes && Object.keys(codes).length > 0, `${key} lists no problem codes`);
     }
   });
+
+  it('describes the body of an upload its handler reads itself (multipart, a binary file part)', () => {
+    const upload = document.paths['/admin/platforms/{platform}/products/{productId}/videos']!.post as Operation & {
+      requestBody?: { required?: boolean; content: Record<string, { schema: { required?: string[]; properties: Record<string, { format?: string }> }; encoding?: Record<string, { contentType: string }> }> };
+    };
+    assert.equal(upload.requestBody?.required, true);
+    const form = upload.requestBody!.content['multipart/form-data']!;
+    assert.deepEqual(Object.keys(upload.requestBody!.content), ['multipart/form-data']);
+    assert.deepEqual(form.schema.required, ['file']);
+    assert.equal(form.schema.properties.file!.format, 'binary');
+    assert.match(form.encoding!.file!.contentType, /video\/mp4/);
+  });
 });

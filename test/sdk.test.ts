@@ -3,11 +3,15 @@
 // with the server's problems surfacing as SoukProblemError.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { createSoukClient, SoukProblemError, unwrap, type SoukClient } from '../sdk/index.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSoukClient, formDataBody, SoukProblemError, unwrap, type SoukClient } from '../sdk/index.ts';
 import { currentDocument, renderSdkTypes, SDK_TYPES_FILE } from '../scripts/sdk-types.ts';
+import { loadModuleSettings } from '../src/kernel/module-settings.ts';
 import { loginAsNewOwner, startTestSouk, type StartedSouk } from './harness.ts';
+import { waitFor } from './wait.ts';
 
 describe('the SDK', () => {
   it('has types generated from the current OpenAPI document', async () => {
@@ -26,15 +30,20 @@ describe('the SDK', () => {
     let started: StartedSouk;
     let baseUrl: string;
     let admin: SoukClient;
+    let videoDir: string;
 
     before(async () => {
-      started = await startTestSouk('pglite');
+      videoDir = await mkdtemp(join(tmpdir(), 'souk-sdk-videos-'));
+      started = await startTestSouk('pglite', { media: { ...loadModuleSettings({}).media, videoDir: join(videoDir, 'videos') } });
       await started.souk.app.listen({ host: '127.0.0.1', port: 0 });
       baseUrl = `http://127.0.0.1:${(started.souk.app.server.address() as AddressInfo).port}`;
       const token = await loginAsNewOwner(started.souk);
       admin = createSoukClient({ baseUrl, token });
     });
-    after(() => started.close());
+    after(async () => {
+      await started.close();
+      await rm(videoDir, { recursive: true, force: true });
+    });
 
     it('creates a platform and a product as an admin, then reads it from the storefront', async () => {
       const created = unwrap(
@@ -65,6 +74,52 @@ describe('the SDK', () => {
       );
       const zh = unwrap(await store.GET('/store/products/{idOrHandle}', { params: { path: { idOrHandle: 'teapot' }, query: { locale: 'zh-CN' } } }));
       assert.equal(zh.title, '茶壶');
+    });
+
+    it('uploads a product video as multipart with formDataBody, and follows its job', async () => {
+      const created = unwrap(
+        await admin.POST('/admin/platforms', {
+          body: { slug: 'sdk-video', name: 'SDK video', hosts: ['sdk-video.test'], defaultCurrency: 'EUR', defaultLocale: 'en', locales: ['en'], modules: ['catalog', 'live', 'media'] },
+        }),
+      );
+      const platform = created.platform.slug;
+      const product = unwrap(
+        await admin.POST('/admin/platforms/{platform}/products', {
+          params: { path: { platform } },
+          body: { handle: 'kettle', title: 'Kettle', variants: [{ sku: 'KETTLE-1', prices: [{ currency: 'EUR', amount: 3900 }] }] },
+        }),
+      );
+      const path = { platform, productId: product.id };
+      // Not a video: refused before anything is stored, as a problem the SDK raises.
+      await assert.rejects(
+        async () =>
+          unwrap(
+            await admin.POST('/admin/platforms/{platform}/products/{productId}/videos', {
+              params: { path },
+              body: { file: new File(['hello'], 'notes.txt', { type: 'text/plain' }) },
+              bodySerializer: formDataBody,
+            }),
+          ),
+        (error: unknown) => error instanceof SoukProblemError && error.status === 415 && error.code === 'media_video_type',
+      );
+      // A file that claims to be MP4 but is not: accepted and queued, then its transcode job fails.
+      const queued = unwrap(
+        await admin.POST('/admin/platforms/{platform}/products/{productId}/videos', {
+          params: { path },
+          headers: { 'idempotency-key': 'sdk-upload-1' },
+          body: { file: new File([new Uint8Array(4096).fill(7)], 'clip.mp4', { type: 'video/mp4' }) },
+          bodySerializer: formDataBody,
+        }),
+      );
+      assert.equal(queued.productId, product.id);
+      assert.equal(queued.fileName, 'clip.mp4');
+      assert.equal(queued.sizeBytes, 4096);
+      const done = await waitFor('the upload\'s job to finish', async () => {
+        const job = unwrap(await admin.GET('/admin/platforms/{platform}/media/videos/{videoId}', { params: { path: { platform, videoId: queued.id } } }));
+        return job.state === 'failed' || job.state === 'ready' ? job : undefined;
+      }, 30_000, 100);
+      assert.equal(done?.state, 'failed');
+      assert.match(done?.error ?? '', /ffprobe|ffmpeg/);
     });
 
     it("turns the server's problem documents into SoukProblemError", async () => {

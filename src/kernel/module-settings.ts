@@ -74,6 +74,23 @@ export interface MediaEnvSettings {
   videoDir: string;
   /** The largest product video upload, in bytes (SOUK_MEDIA_VIDEO_MAX_MB). */
   videoMaxBytes: number;
+  /** Finished product videos in an S3-compatible bucket instead of videoDir (SOUK_MEDIA_S3_*; unset: local disk). */
+  s3: MediaS3Settings | undefined;
+}
+
+export interface MediaS3Settings {
+  /** SOUK_MEDIA_S3_BUCKET: setting it turns the bucket storage on. */
+  bucket: string;
+  /** SOUK_MEDIA_S3_ENDPOINT: an S3-compatible server (MinIO, Ceph RGW, R2…), addressed path-style; unset: AWS S3. */
+  endpoint: string | undefined;
+  /** SOUK_MEDIA_S3_REGION (default us-east-1). */
+  region: string;
+  /** SOUK_MEDIA_S3_ACCESS_KEY_ID and SOUK_MEDIA_S3_SECRET_ACCESS_KEY; unset: the AWS SDK's own chain (AWS_* variables, instance roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** Where viewers fetch the files (SOUK_MEDIA_S3_PUBLIC_URL: the bucket's public URL or a CDN in front of it). */
+  publicUrl: string;
+  /** Prepended to every object key (SOUK_MEDIA_S3_PREFIX), e.g. "videos/". */
+  prefix: string;
 }
 
 export interface ModuleEnvSettings {
@@ -174,6 +191,29 @@ function mediaSettings(env: NodeJS.ProcessEnv): MediaEnvSettings {
     endGraceSeconds: wholeEnv(env, 'SOUK_MEDIA_END_GRACE_SECONDS', 30),
     videoDir: path.resolve(env.SOUK_MEDIA_VIDEO_DIR || `${dataDir}/media/videos`),
     videoMaxBytes: positiveIntEnv(env, 'SOUK_MEDIA_VIDEO_MAX_MB', 200) * 1024 * 1024,
+    s3: mediaS3Settings(env, url),
+  };
+}
+
+function mediaS3Settings(env: NodeJS.ProcessEnv, url: (name: string, fallback: string, schemes: string[]) => string): MediaS3Settings | undefined {
+  const bucket = env.SOUK_MEDIA_S3_BUCKET;
+  if (!bucket) return undefined;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`SOUK_MEDIA_S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, . and -), got "${bucket}"`);
+  const endpoint = env.SOUK_MEDIA_S3_ENDPOINT ? url('SOUK_MEDIA_S3_ENDPOINT', '', ['http', 'https']) : undefined;
+  const region = env.SOUK_MEDIA_S3_REGION || 'us-east-1';
+  const accessKeyId = env.SOUK_MEDIA_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.SOUK_MEDIA_S3_SECRET_ACCESS_KEY;
+  if (!accessKeyId !== !secretAccessKey) throw new Error('SOUK_MEDIA_S3_ACCESS_KEY_ID and SOUK_MEDIA_S3_SECRET_ACCESS_KEY go together: set both or neither');
+  const prefix = env.SOUK_MEDIA_S3_PREFIX ?? '';
+  if (prefix !== '' && !/^[A-Za-z0-9._/-]{1,200}\/$/.test(prefix)) throw new Error(`SOUK_MEDIA_S3_PREFIX must be a key prefix ending in "/", e.g. "videos/", got "${prefix}"`);
+  const fallbackPublicUrl = endpoint ? `${endpoint}/${bucket}` : `https://${bucket}.s3.${region}.amazonaws.com`;
+  return {
+    bucket,
+    endpoint,
+    region,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    publicUrl: url('SOUK_MEDIA_S3_PUBLIC_URL', fallbackPublicUrl, ['http', 'https']),
+    prefix,
   };
 }
 

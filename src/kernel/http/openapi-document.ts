@@ -1,6 +1,7 @@
 // Assembles the OpenAPI document served at /openapi.json (and rendered at /docs): the API's description,
 // servers, security schemes and tags, then per operation the id, description and problem codes from the
-// modules' docs tables, every 4xx/5xx answer as a Problem, and the shared schemas named as components.
+// modules' docs tables (and a request body a module describes itself, such as a multipart upload), every
+// 4xx/5xx answer as a Problem, and the shared schemas named as components.
 // test/openapi-document.test.ts validates the result; the fuzz suite checks the problem codes.
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { AnySoukModule } from '../context.ts';
@@ -123,6 +124,16 @@ function documentProblems(document: Document, facts: Map<string, RouteFacts>, do
   }
 }
 
+/** Request bodies the modules describe themselves (OperationDoc.requestBody): routes without a body schema. */
+function documentRequestBodies(document: Document, docs: OperationDocs): void {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item)) {
+      const requestBody = docs[`${method.toUpperCase()} ${path}`]?.requestBody;
+      if (requestBody && operation.requestBody === undefined) operation.requestBody = structuredClone(requestBody);
+    }
+  }
+}
+
 /** Options for @fastify/swagger: the document's frame and the hooks that fill in each operation. */
 export function openApiOptions(publicUrl: string, modules: readonly AnySoukModule[], kernelDocs: OperationDocs): FastifyDynamicSwaggerOptions {
   const docs: OperationDocs = Object.assign({}, kernelDocs, ...modules.map((m) => m.openapi ?? {}));
@@ -173,6 +184,7 @@ export function openApiOptions(publicUrl: string, modules: readonly AnySoukModul
     transformObject: (documentObject) => {
       const document = ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Document;
       documentProblems(document, facts, docs);
+      documentRequestBodies(document, docs);
       nameSharedSchemas(document as Parameters<typeof nameSharedSchemas>[0]);
       return document as ReturnType<NonNullable<FastifyDynamicSwaggerOptions['transformObject']>>;
     },

@@ -11,6 +11,12 @@ export interface OperationDoc {
   description?: string;
   /** The problem codes this operation's own code may answer, by HTTP status. */
   problems?: Readonly<Partial<Record<number, readonly string[]>>>;
+  /**
+   * The request body as the document shows it (an OpenAPI Request Body Object), for a route whose handler
+   * reads a body Fastify does not parse or validate, such as a multipart upload. A route with a body
+   * schema is documented from that schema instead.
+   */
+  requestBody?: Readonly<Record<string, unknown>>;
 }
 
 export type OperationDocs = Readonly<Record<string, OperationDoc>>;

@@ -12,7 +12,8 @@ import { mediaDocs } from './openapi.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { callbackRoutes } from './routes-callbacks.ts';
 import { videoRoutes } from './routes-videos.ts';
-import { LocalDiskStorage } from './storage.ts';
+import { LocalDiskStorage, type VideoStorage } from './storage.ts';
+import { S3Storage } from './storage-s3.ts';
 import { VideoWorker } from './videos.ts';
 import { MODULE_NAME, platformSettingsSchema } from './settings.ts';
 
@@ -21,6 +22,8 @@ export interface MediaRuntime {
   ingest: Ingest;
   /** Transcodes product videos; on nodes that run the event consumers (role worker or all). */
   videos: VideoWorker | undefined;
+  /** Where the worker puts finished videos: local disk, or an S3-compatible bucket (SOUK_MEDIA_S3_*). */
+  storage: VideoStorage | undefined;
 }
 
 export const mediaModule: SoukModule<MediaRuntime> = {
@@ -37,16 +40,19 @@ export const mediaModule: SoukModule<MediaRuntime> = {
     // The live module's service is bound when first used: runtimes are made in dependency order.
     let live: LiveService | undefined;
     const liveService = () => (live ??= new LiveService(ctx, ctx.runtimeOf(liveModule)));
-    const storage = new LocalDiskStorage(ctx.config.media.videoDir, ctx.config.publicUrl);
+    const { s3, videoDir } = ctx.config.media;
+    const storage = ctx.config.eventsWorker ? (s3 ? new S3Storage(s3) : new LocalDiskStorage(videoDir, ctx.config.publicUrl)) : undefined;
     return {
       metrics,
       ingest: new Ingest(ctx, ctx.config.media, metrics, liveService),
-      videos: ctx.config.eventsWorker ? new VideoWorker(ctx, storage, metrics) : undefined,
+      videos: storage ? new VideoWorker(ctx, storage, metrics) : undefined,
+      storage,
     };
   },
   start: (_ctx, { videos }) => videos?.start(),
-  stop: async (_ctx, { ingest, videos }) => {
+  stop: async (_ctx, { ingest, videos, storage }) => {
     await Promise.all([ingest.stop(), videos?.stop()]);
+    storage?.close?.();
   },
   async routes(app, ctx, { ingest }) {
     adminRoutes(app, ctx, ctx.config.media);
@@ -66,8 +72,9 @@ export const mediaModule: SoukModule<MediaRuntime> = {
     ctx.events.subscribe(
       'media.end-after-grace',
       [EVENT_STREAM_GONE],
-      async (event) => {
-        if (event.platformId) await ingest.endIfNoStream(ctx.platformDb(event.platformId), event.payload.roomId);
+      // In the delivery's own transaction: on PGlite (one connection) a query outside it would wait for it for ever.
+      async (event, tx) => {
+        if (event.platformId) await ingest.endIfNoStream(tx.platform(event.platformId), event.payload.roomId, event.payload.sessionId);
       },
       { forModule: MODULE_NAME },
     );

@@ -157,15 +157,24 @@ export class Ingest {
     if (grace === 0) await this.endIfNoStream(pdb, roomId);
   }
 
-  /** The grace period is over: a room whose stream did not come back ends. */
-  async endIfNoStream(pdb: PlatformDb, roomId: string): Promise<void> {
-    const open = await pdb.maybeOne('select id from media_sessions where platform_id = $1 and room_id = $2 and ended_at is null', [roomId]);
-    if (open) return;
+  /**
+   * The grace period after a stream stopped is over: a room whose stream did not come back ends. With
+   * `sessionId` (the timer of that session's stop), a stream that came back after it and stopped again
+   * leaves the room to its own timer, so the room always gets a whole grace period after its last drop.
+   */
+  async endIfNoStream(pdb: PlatformDb, roomId: string, sessionId?: string): Promise<void> {
+    const latest = await pdb.maybeOne<{ id: string; open: boolean }>(
+      'select id, ended_at is null as open from media_sessions where platform_id = $1 and room_id = $2 order by started_at desc, id desc limit 1',
+      [roomId],
+    );
+    if (latest?.open) return;
+    if (sessionId && latest && latest.id !== sessionId) return;
     const room = await findRoom(pdb, roomId);
     if (room?.state !== 'live') return;
     await setRoomMedia(pdb, roomId, { playbackUrl: null });
     try {
       await this.live().end(pdb, roomId, 'media:stream_gone');
+      this.ctx.log.info({ roomId, platformId: pdb.platformId, sessionId, graceSeconds: this.settings.endGraceSeconds }, 'media: the stream did not come back; the room ended');
     } catch (error) {
       if (!(isHttpProblem(error) && error.status === 409)) throw error;
     }

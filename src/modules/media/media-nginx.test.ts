@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asBearer, createTestPlatform, engines, loginAsNewOwner, startTestSouk, type StartedSouk, type TestEnv, type TestPlatform } from '../../../test/harness.ts';
+import { asBearer, createTestPlatform, engines, loginAsNewOwner, startTestSouk, TEST_METRICS_TOKEN, type StartedSouk, type TestEnv, type TestPlatform } from '../../../test/harness.ts';
 import { freePort } from '../../../test/private-server.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { loadModuleSettings } from '../../kernel/module-settings.ts';
@@ -109,6 +109,7 @@ for (const engine of haveTools ? engines() : []) {
       const playlist = await waitFor('the HLS playlist with two segments', async () => {
         const res = await fetch(live.playbackUrl);
         if (res.status !== 200) return '';
+        assert.equal(res.headers.get('cache-control'), 'no-cache', 'a live playlist is never cached');
         const text = await res.text();
         return text.split('\n').filter((line) => line.endsWith('.ts')).length >= 2 ? text : '';
       }, 30_000, 250);
@@ -145,6 +146,14 @@ for (const engine of haveTools ? engines() : []) {
       assert.deepEqual([...jpeg.subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
       const recording = await fetch(replay.recordingUrl);
       assert.equal(recording.status, 200);
+      assert.match(String(recording.headers.get('cache-control')), /max-age=3600/);
+      const seek = await fetch(replay.recordingUrl, { headers: { range: 'bytes=0-99' } });
+      assert.equal(seek.status, 206, 'the replay seeks with range requests');
+      assert.equal((await seek.arrayBuffer()).byteLength, 100);
+      const metrics = (await env.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).body;
+      for (const kind of ['remux', 'poster']) assert.match(metrics, new RegExp(`souk_media_transcode_jobs_total\\{kind="${kind}",outcome="done"\\} 1\\n`));
+      assert.match(metrics, /souk_media_transcode_seconds_count\{kind="remux"\} 1\n/);
+      assert.match(metrics, /souk_media_live_streams 0\n/, 'no stream left');
       const file = join(recordingDir, replay.recordingUrl.split('/').pop()!);
       const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height:format=duration', '-of', 'json', file], { encoding: 'utf8' });
       const info = JSON.parse(probe.stdout) as { streams: Array<{ codec_name: string; width: number; height: number }>; format: { duration: string } };

@@ -7,10 +7,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../../test/harness.ts';
+import { asBearer, createTestPlatform, eachDatabase, TEST_METRICS_TOKEN, type TestPlatform } from '../../../test/harness.ts';
 import { waitFor } from '../../../test/wait.ts';
 import { loadModuleSettings } from '../../kernel/module-settings.ts';
 
@@ -120,6 +120,30 @@ if (haveFfmpeg) {
         assert.match(String(range.headers['content-range']), /^bytes 0-99\/\d+$/);
         assert.match(String(range.headers['cache-control']), /max-age=31536000.*immutable/);
         assert.equal(range.headers['content-type'], 'video/mp4');
+        // The whole file: ranges offered, an ETag a player or CDN revalidates with (304, no body).
+        const whole = await env.app.inject({ method: 'HEAD', url: path(product.video.mp4Url) });
+        assert.equal(whole.statusCode, 200);
+        assert.equal(whole.headers['accept-ranges'], 'bytes');
+        assert.equal(Number(whole.headers['content-length']), statSync(mp4).size);
+        assert.ok(whole.headers.etag && whole.headers['last-modified'], 'ETag and Last-Modified');
+        const revalidated = await env.app.inject({ method: 'GET', url: path(product.video.mp4Url), headers: { 'if-none-match': String(whole.headers.etag) } });
+        assert.equal(revalidated.statusCode, 304);
+        assert.equal(revalidated.rawPayload.length, 0);
+        const tail = await env.app.inject({ method: 'GET', url: path(product.video.mp4Url), headers: { range: 'bytes=-100' } });
+        assert.equal(tail.statusCode, 206);
+        assert.deepEqual(tail.rawPayload, readFileSync(mp4).subarray(-100), 'a suffix range is the file\'s last bytes');
+        const beyond = await env.app.inject({ method: 'GET', url: path(product.video.mp4Url), headers: { range: `bytes=${statSync(mp4).size + 10}-` } });
+        assert.equal(beyond.statusCode, 416, 'a range past the end is refused');
+        // Playlists and segments carry their media types and the same caching (a video's files never change).
+        assert.match(String(master.headers['content-type']), /mpegurl/i);
+        assert.match(String(master.headers['cache-control']), /immutable/);
+        const segment = await env.app.inject({ method: 'GET', url: path(product.video.hlsUrl).replace('master.m3u8', '360p_000.ts'), headers: { range: 'bytes=0-187' } });
+        assert.equal(segment.statusCode, 206);
+        assert.equal(segment.rawPayload[0], 0x47, 'an MPEG-TS packet');
+        assert.equal(poster.headers['content-type'], 'image/jpeg');
+        // Nothing outside a video's directory is served.
+        const outside = await env.app.inject({ method: 'GET', url: `/media/videos/${a.platform.id}/${queued.id}/..%2f..%2f..%2fvideos.work%2fnothing` });
+        assert.ok([403, 404].includes(outside.statusCode), `a path out of the video directory: ${outside.statusCode}`);
         assert.equal(workFiles().length, 0, 'the work directory is cleaned up');
       });
 
@@ -133,6 +157,16 @@ if (haveFfmpeg) {
         assert.deepEqual((await storeProduct(a, productId)).video, before, 'the product keeps its video');
         const list = await admin(a, { method: 'GET', url: `/admin/platforms/${a.slug}/products/${productId}/videos` });
         assert.deepEqual(list.json().items.map((v: { state: string }) => v.state), ['failed', 'ready']);
+      });
+
+      it('counts transcode jobs by outcome and their durations in /metrics', async () => {
+        const res = await env.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+        assert.equal(res.statusCode, 200);
+        const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(res.body)?.[1]);
+        assert.equal(value('souk_media_transcode_jobs_total{kind="product_video",outcome="done"}'), 1, 'the clip (its retry queued nothing)');
+        assert.equal(value('souk_media_transcode_jobs_total{kind="product_video",outcome="failed"}'), 1, 'the corrupt file');
+        assert.equal(value('souk_media_transcode_seconds_count{kind="product_video"}'), 2);
+        assert.ok(value('souk_media_transcode_seconds_sum{kind="product_video"}') > 0);
       });
 
       it('refuses oversized, wrong-type and non-multipart uploads before storing anything', async () => {

@@ -1,6 +1,7 @@
 // Operation ids, descriptions and problem codes of the media admin routes. The media server's callbacks
 // (/media/rtmp/…) are hidden from the document: only nginx-rtmp calls them (routes-callbacks.ts).
 import type { OperationDocs } from '../../kernel/http/openapi-problems.ts';
+import { VideoUploadBody } from './schemas.ts';
 
 const room = '/admin/platforms/{platform}/live/rooms/{roomId}';
 const KEY = { 403: ['media_not_room_host'], 404: ['live_room_not_found', 'media_no_stream_key'] } as const;
@@ -27,6 +28,7 @@ export const mediaDocs: OperationDocs = {
       'Answers 202 with the queued job; a worker transcodes it with ffmpeg (H.264 MP4, HLS at one or two sizes, a poster) and attaches it to the product, ' +
       'which the storefront then shows as `video`. A failed transcode leaves the product as it was. The same Idempotency-Key for the same product answers the first upload (200) and queues nothing.',
     problems: { 400: ['media_video_missing'], 404: ['media_product_not_found'], 413: ['media_video_too_large'], 415: ['media_upload_not_multipart', 'media_video_type'] },
+    requestBody: VideoUploadBody,
   },
   'GET /admin/platforms/{platform}/products/{productId}/videos': { operationId: 'listProductVideos', description: 'The product\'s uploads and their jobs (state, progress, error), newest first (50).' },
   'GET /admin/platforms/{platform}/media/videos/{videoId}': {

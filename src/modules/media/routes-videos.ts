@@ -19,11 +19,10 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { catalogService } from '../catalog/service.ts';
 import { EVENT_VIDEO_UPLOADED } from './events.ts';
 import { notMultipart, productNotFound, videoMissing, videoNotFound, videoTooLarge, videoType } from './problems.ts';
-import { ProductParams, Video, VideoList, VideoParams } from './schemas.ts';
+import { ProductParams, Video, VIDEO_TYPES, VideoList, VideoParams } from './schemas.ts';
 import { LOCAL_VIDEO_PREFIX } from './storage.ts';
 import { SOURCE_FILE, VIDEO_COLUMNS, workDirOf, type VideoRow } from './videos.ts';
 
-export const VIDEO_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'] as const;
 /** Room for the multipart framing around the file. */
 const FORM_OVERHEAD = 64 * 1024;
 

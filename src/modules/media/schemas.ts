@@ -66,3 +66,31 @@ export const Video = Type.Object(
   { title: 'MediaProductVideo' },
 );
 export const VideoList = Type.Object({ items: Type.Array(Video) });
+
+/** The types a product video upload may have (the file part's Content-Type). */
+export const VIDEO_TYPES = ['video/mp4', 'video/quicktime', 'video/webm', 'video/x-matroska'] as const;
+
+/**
+ * The upload's body as the API document shows it: the handler reads the multipart stream itself (limits
+ * before storage), so Fastify has no body schema to validate and document. `format: binary` makes the
+ * SDK's type for the part a Blob (scripts/sdk-types.ts).
+ */
+export const VideoUploadBody = {
+  required: true,
+  description:
+    `multipart/form-data with one file part named "file": the clip, sent with its Content-Type (${VIDEO_TYPES.join(', ')}) and at most ` +
+    'SOUK_MEDIA_VIDEO_MAX_MB megabytes (200 by default). A longer declared Content-Length is refused (413 media_video_too_large) before the ' +
+    'body is read, another type (415 media_video_type) before a byte is stored, and a body that runs over the limit is cut off and deleted.',
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: { type: 'string', format: 'binary', description: `The video file; its part's Content-Type is one of ${VIDEO_TYPES.join(', ')}` },
+        },
+      },
+      encoding: { file: { contentType: VIDEO_TYPES.join(', ') } },
+    },
+  },
+} as const;
