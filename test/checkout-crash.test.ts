@@ -11,7 +11,7 @@
 // PGlite (one process per data directory) cannot do. Skipped when DATABASE_URL is not set.
 import { after, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startSoukNode, type SoukNode } from './souk-node-process.ts';
 import { createTempPostgres, engines, loginAsNewOwner, testConfig, type TestEnv } from './harness.ts';
 import { waitFor } from './wait.ts';
 import { readyCart, stockedVariants, createShop, type Shop } from './commerce.ts';
@@ -23,51 +23,10 @@ const onPostgres = engines().includes('postgres');
 
 // ---- the server in a child process -------------------------------------------------------------------
 
-interface Server {
-  base: string;
-  output(): string;
-  kill(): Promise<void>;
-}
+type Server = SoukNode;
 
-function startServer(databaseUrl: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/souk-node.ts'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, SOUK_EVENTS_TRANSPORT: 'embedded', SOUK_REQUIRE_SERVICES: '', SOUK_SANDBOX_WEBHOOK_SECRET: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let ready = false;
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the server did not start in time: ${output}`));
-    }, 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port && !ready) {
-        ready = true;
-        clearTimeout(timer);
-        resolve({
-          base: `http://127.0.0.1:${port}`,
-          output: () => output,
-          async kill() {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-            await exited;
-          },
-        });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      if (!ready) {
-        clearTimeout(timer);
-        reject(new Error(`the server exited before listening (${signal ?? code}): ${output}`));
-      }
-    });
-  });
-}
+const startServer = (databaseUrl: string): Promise<Server> =>
+  startSoukNode('server', { DATABASE_URL: databaseUrl, SOUK_EVENTS_TRANSPORT: 'embedded', SOUK_SANDBOX_WEBHOOK_SECRET: '' });
 
 interface Answer {
   status: number;

@@ -1,5 +1,5 @@
 // `souk db move --mode full-stop` as an operator runs it: a stopped embedded shop (an imported
-// catalogue with Chinese text and customers) moved to an empty PostgreSQL database, verified per table and
+// catalogue with Chinese text and customers, and a gateway's policy tables) moved to an empty PostgreSQL database, verified per table and
 // platform; the target then serves the same shop and the old database refuses to start. Also refused:
 // a target that is not empty, a PostgreSQL source another process is connected to, and a copy that does
 // not match its source (the verification catches one changed row). PostgreSQL only (skipped without it).
@@ -16,6 +16,7 @@ import { openPostgres } from '../src/kernel/db/postgres.ts';
 import { openPglite } from '../src/kernel/db/pglite.ts';
 import { listTables } from '../src/kernel/db/move/tables.ts';
 import { compareDigests, digestTable } from '../src/kernel/db/move/verify.ts';
+import { ensureGatewaySchema } from '../src/gateway/schema.ts';
 
 const run = promisify(execFile);
 const onPostgres = engines().includes('postgres');
@@ -47,6 +48,14 @@ describe('souk db move --mode full-stop', { skip: !onPostgres && 'needs DATABASE
     await souk(['import', 'examples/shopify-products.csv', '--platform', 'imported', '--format', 'shopify-products']);
     await souk(['import', 'examples/woocommerce-products.csv', '--platform', 'imported', '--format', 'woocommerce']);
     await souk(['import', 'examples/shopify-customers.csv', '--platform', 'imported', '--format', 'shopify-customers']);
+    // A gateway shared this database: its policy tables (created at its start, not by migrations) move too.
+    const db = await openPglite(join(dir, 'data'));
+    try {
+      await ensureGatewaySchema(db);
+      await db.query(`insert into souk_gateway_policies (version, document, created_by) values (1, '{"rules": [], "default": {"stable": 100}}', 'test')`);
+    } finally {
+      await db.close();
+    }
   });
 
   after(async () => {
@@ -71,6 +80,8 @@ describe('souk db move --mode full-stop', { skip: !onPostgres && 'needs DATABASE
     assert.match(moved.stdout, /Verification/);
     assert.doesNotMatch(moved.stdout, /DIFFERS/);
     assert.match(moved.stdout, /ok +catalog_products +imported/);
+    assert.match(moved.stdout, /ok +souk_gateway_policies +\(all\) +1 rows/);
+    assert.doesNotMatch(moved.stdout, /Not copied/);
     assert.match(moved.stdout, /Switched\. Start Souk with DATABASE_URL=/);
     assert.match(moved.stdout, /Also set SOUK_SECRET_KEY to the key in/);
     // The target serves the same catalogue (read with the same key the embedded shop sealed with).

@@ -26,7 +26,7 @@
 // a failure when SOUK_REQUIRE_SERVICES=1 and a service is missing. No timing is asserted.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startSoukNode, type SoukNode } from './souk-node-process.ts';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -68,63 +68,8 @@ const NODE_TIMEOUT_MS = 2000;
 
 // ---- the nodes ------------------------------------------------------------------------------------------
 
-interface Node {
-  name: string;
-  base: string;
-  output(): string;
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-function startNode(name: string, env: Record<string, string>): Promise<Node> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/souk-node.ts'], {
-      env: { ...process.env, ...env, SOUK_REQUIRE_SERVICES: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let ready = false;
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    const alive = () => child.exitCode === null && child.signalCode === null;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`node ${name} did not start in time: ${output}`));
-    }, 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.length > 200_000) output = output.slice(-100_000);
-      const port = /listening (\d+)/.exec(output)?.[1];
-      if (port && !ready) {
-        ready = true;
-        clearTimeout(timer);
-        resolve({
-          name,
-          base: `http://127.0.0.1:${port}`,
-          output: () => output,
-          async kill() {
-            if (alive()) child.kill('SIGKILL');
-            await exited;
-          },
-          async stop() {
-            if (!alive()) return;
-            child.kill('SIGTERM');
-            const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
-            await exited;
-            clearTimeout(forced);
-          },
-        });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      if (!ready) {
-        clearTimeout(timer);
-        reject(new Error(`node ${name} exited before listening (${signal ?? code}): ${output}`));
-      }
-    });
-  });
-}
+type Node = SoukNode;
+const startNode = startSoukNode;
 
 interface Answer {
   status: number;

@@ -1,27 +1,40 @@
-// `souk db move --to <DATABASE_URL> --mode full-stop`: moves the configured database (the embedded one
-// in SOUK_DATA_DIR, or DATABASE_URL) to an empty PostgreSQL database, verifies it table by table and
-// platform by platform, and switches: the old database then refuses to serve. See docs/migration.md.
+// `souk db move --to <DATABASE_URL> --mode full-stop|smooth`: moves the configured database (the embedded
+// one in SOUK_DATA_DIR, or DATABASE_URL) to an empty PostgreSQL database, verifies it table by table and
+// platform by platform, and switches: the old database then refuses to serve. full-stop needs the shop
+// stopped (kernel/db/move/full-stop.ts); smooth copies while it sells and pauses writes only for the final
+// catch-up and the verification (modules/migration/move/smooth.ts). See docs/migration.md.
 import { join } from 'node:path';
+import pg from 'pg';
 import { loadConfig } from '../kernel/config.ts';
 import { SECRET_KEY_FILE } from '../kernel/secret-key.ts';
 import { openDatabase } from '../kernel/db/open.ts';
 import { openPostgres } from '../kernel/db/postgres.ts';
 import { MOVER_APPLICATION, MoveRefused, moveFullStop, type MoveReport } from '../kernel/db/move/full-stop.ts';
+import type { Database } from '../kernel/db/types.ts';
 import { collectMigrations, migrate } from '../kernel/migrations.ts';
 import { allModules } from '../modules/index.ts';
+import { abortMove, moveSmooth, type SmoothReport } from '../modules/migration/move/smooth.ts';
+import { ensureGatewaySchema } from '../gateway/schema.ts';
 import { option } from './api-client.ts';
 import { announceDatabase, withoutPassword } from './database-target.ts';
 
 export const dbUsage = (): string => `Usage:
-  souk db move --to <DATABASE_URL> --mode full-stop
+  souk db move --to <DATABASE_URL> --mode full-stop|smooth [--throttle-ms N]
+  souk db move --abort
 
 Copies the configured database (DATABASE_URL, else the embedded one in SOUK_DATA_DIR) to an empty
 PostgreSQL database, then verifies row counts and content checksums per table and per platform. Only
 when everything matches does it switch: the old database records where it went and Souk refuses to start
-on it; start Souk with DATABASE_URL set to the new one. full-stop: the shop must be stopped for the whole
-move (an embedded database is locked by this command; a PostgreSQL source must have no other
-connection and is read-only meanwhile). The old database's rows are never changed or deleted.
-The smooth mode (copy while the shop keeps selling) is not built yet.`;
+on it; start Souk with DATABASE_URL set to the new one. The old database's rows are never changed.
+  full-stop  the shop must be stopped for the whole move (an embedded database is locked by this command;
+             a PostgreSQL source must have no other connection and is read-only meanwhile).
+  smooth     the shop keeps selling: tables are copied while it runs, the changes made meanwhile are
+             replayed from per-table change tracking (installed for the move only), then writes wait
+             for a short freeze (final catch-up, verification, switch; the report says how long).
+             Afterwards every write on the old database fails with a message naming the new one.
+             A mover that stopped (crash, kill) resumes with the same command; --abort removes the
+             change tracking from the source instead. PostgreSQL source; an embedded one only stopped.
+  --throttle-ms N  pause N ms after each page of 2,000 rows copied, to spare a busy source.`;
 
 /** The URL with this command's application_name, so its connections are told apart from the shop's. */
 function moverUrl(url: string): string {
@@ -30,7 +43,13 @@ function moverUrl(url: string): string {
   return parsed.toString();
 }
 
-function printReport(report: MoveReport, slugs: Map<string, string>): void {
+/** The schema a moved database needs: every module's migrations and the gateway's tables. */
+async function createSchema(db: Database): Promise<void> {
+  await migrate(db, collectMigrations(allModules(() => { throw new Error('no event bus while moving'); })));
+  await ensureGatewaySchema(db);
+}
+
+function printReport(report: MoveReport | SmoothReport, slugs: Map<string, string>): void {
   const lines = report.source.map((d) => {
     const diff = report.differences.find((x) => x.table === d.table && x.platform === d.platform);
     const scope = d.platform ? (slugs.get(d.platform) ?? d.platform) : '(all)';
@@ -40,7 +59,49 @@ function printReport(report: MoveReport, slugs: Map<string, string>): void {
   for (const line of lines) console.log(line);
   for (const d of report.differences.filter((x) => !x.source)) console.log(`  DIFFERS ${d.table} ${d.platform}: only in the target (${d.target?.rows} rows)`);
   if (report.skipped.length > 0) console.log(`Not copied (no such table in Souk's schema; created at run time by the component that uses it): ${report.skipped.join(', ')}`);
-  console.log(`Copied ${report.copiedRows} rows in ${report.copySeconds.toFixed(1)} s; writes were refused for ${report.pausedSeconds.toFixed(1)} s.`);
+  if ('freeze' in report) {
+    const { caughtUp, freeze } = report;
+    console.log(`Copied ${report.copiedRows} rows in ${report.copySeconds.toFixed(1)} s while the shop kept selling${report.resumed ? ' (resumed: tables copied before the stop were kept)' : ''}; caught up ${caughtUp.entries} changes (${caughtUp.keys} rows) in ${caughtUp.seconds.toFixed(1)} s.`);
+    console.log(`Writes were paused for ${freeze.seconds.toFixed(2)} s (final catch-up of ${freeze.entries} changes, verification ${freeze.verifySeconds.toFixed(2)} s${freeze.attempts > 1 ? `, freeze attempt ${freeze.attempts}` : ''}).`);
+  } else {
+    console.log(`Copied ${report.copiedRows} rows in ${report.copySeconds.toFixed(1)} s; writes were refused for ${report.pausedSeconds.toFixed(1)} s.`);
+  }
+}
+
+/** The mover's advisory lock on a PostgreSQL source (one move at a time); released when the mover's connection ends. */
+const MOVER_LOCK = 7_305_331;
+
+async function holdMoverLock(url: string): Promise<pg.Client | undefined> {
+  const client = new pg.Client({ connectionString: moverUrl(url) });
+  client.on('error', () => undefined);
+  await client.connect();
+  const [row] = (await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [MOVER_LOCK])).rows;
+  if (row?.ok) return client;
+  await client.end();
+  return undefined;
+}
+
+async function abortCommand(): Promise<number> {
+  const config = loadConfig();
+  if (!announceDatabase(config, ['--no-create'], 'db move')) return 2;
+  let source;
+  try {
+    source = await openDatabase({ ...config, databaseUrl: config.databaseUrl ? moverUrl(config.databaseUrl) : undefined });
+  } catch (error) {
+    console.error(`Cannot open the source database: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    const aborted = await abortMove(source);
+    console.log(
+      aborted
+        ? `Removed the change tracking of the move to ${aborted.target} (${aborted.pending} changes were not replayed). The source is as before the move; drop the target database before moving again.`
+        : 'No move was tracking changes on this database; nothing to remove.',
+    );
+    return 0;
+  } finally {
+    await source.close();
+  }
 }
 
 export async function dbCommand(args: string[]): Promise<number> {
@@ -51,12 +112,18 @@ export async function dbCommand(args: string[]): Promise<number> {
   }
   const to = option(args, '--to');
   const mode = option(args, '--mode') ?? 'full-stop';
+  if (sub === 'move' && args.includes('--abort')) return abortCommand();
   if (sub !== 'move' || !to || !/^postgres(ql)?:\/\//.test(to)) {
     console.error(`${to && !/^postgres(ql)?:\/\//.test(to) ? '--to must be a postgres:// URL. ' : ''}\n${dbUsage()}`);
     return 2;
   }
-  if (mode !== 'full-stop') {
-    console.error(`--mode ${mode} is not built yet; use --mode full-stop (the shop is stopped during the move).`);
+  if (mode !== 'full-stop' && mode !== 'smooth') {
+    console.error(`--mode must be full-stop or smooth, not "${mode}".\n${dbUsage()}`);
+    return 2;
+  }
+  const throttle = option(args, '--throttle-ms');
+  if (throttle !== undefined && !/^\d{1,5}$/.test(throttle)) {
+    console.error('--throttle-ms takes a whole number of milliseconds (0 to 99999).');
     return 2;
   }
   const config = loadConfig();
@@ -65,25 +132,41 @@ export async function dbCommand(args: string[]): Promise<number> {
     return 2;
   }
   if (!announceDatabase(config, ['--no-create'], 'db move')) return 2;
-  console.error(`souk: moving to PostgreSQL ${withoutPassword(to)} (full-stop)`);
+  console.error(`souk: moving to PostgreSQL ${withoutPassword(to)} (${mode})`);
+  let lock: pg.Client | undefined;
+  if (mode === 'smooth' && config.databaseUrl) {
+    lock = await holdMoverLock(config.databaseUrl);
+    if (!lock) {
+      console.error('Another `souk db move` is running on this database; wait for it to end (or stop it: a stopped move resumes with the same command).');
+      return 1;
+    }
+  }
   let source;
   try {
     source = await openDatabase({ ...config, databaseUrl: config.databaseUrl ? moverUrl(config.databaseUrl) : undefined });
   } catch (error) {
-    console.error(`Cannot open the source database: ${(error as Error).message}\nA full-stop move needs the shop stopped first.`);
+    await lock?.end();
+    const why = mode === 'smooth' ? 'A smooth move reads the embedded database from outside the server, so the server must be stopped (then the move takes seconds; --mode full-stop does the same).' : 'A full-stop move needs the shop stopped first.';
+    console.error(`Cannot open the source database: ${(error as Error).message}\n${why}`);
     return 1;
   }
   const target = await openPostgres(moverUrl(to), 4);
+  const log = (line: string) => console.error(`souk: ${line}`);
   try {
-    const migrations = collectMigrations(allModules(() => { throw new Error('no event bus while moving'); }));
-    const report = await moveFullStop({ source, target, shownTargetUrl: withoutPassword(to), migrate: async (db) => void (await migrate(db, migrations)), log: (line) => console.error(`souk: ${line}`) });
+    const shownTargetUrl = withoutPassword(to);
+    const report =
+      mode === 'smooth'
+        ? await moveSmooth({ source, target, shownTargetUrl, migrate: createSchema, log, throttleMs: Number(throttle ?? 0) })
+        : await moveFullStop({ source, target, shownTargetUrl, migrate: createSchema, log });
     const slugs = new Map((await source.query<{ id: string; slug: string }>('select id::text as id, slug from platforms').catch(() => [])).map((p) => [p.id, p.slug]));
     printReport(report, slugs);
     if (!report.ok) {
-      console.error(`The copy differs from the source in ${report.differences.length} place(s) (marked DIFFERS): nothing was switched and the source takes writes again. Drop the target database and run the move again.`);
+      const after = mode === 'smooth' ? 'the source keeps serving and its change tracking was removed' : 'the source takes writes again';
+      console.error(`The copy differs from the source in ${report.differences.length} place(s) (marked DIFFERS): nothing was switched and ${after}. Drop the target database and run the move again.`);
       return 1;
     }
-    console.log(`Switched. Start Souk with DATABASE_URL=${withoutPassword(to)} (the old database now refuses to start).`);
+    const old = mode === 'smooth' ? 'the old database now refuses every write, naming the new one, and refuses to start' : 'the old database now refuses to start';
+    console.log(`Switched. Start Souk with DATABASE_URL=${shownTargetUrl} (${old}).`);
     if (!config.databaseUrl && !config.secretKey) {
       // With DATABASE_URL Souk needs SOUK_SECRET_KEY: the key that sealed the stored secrets is the embedded one.
       console.log(`Also set SOUK_SECRET_KEY to the key in ${join(config.dataDir, SECRET_KEY_FILE)}: it sealed the stored secrets (webhook and provider secrets) that moved with the data.`);
@@ -94,9 +177,14 @@ export async function dbCommand(args: string[]): Promise<number> {
       console.error(error.message);
       return 1;
     }
+    if (mode === 'smooth') {
+      console.error(`The move stopped: ${(error as Error).message}\nThe source keeps serving. Run the same command again to resume, or \`souk db move --abort\` to remove the change tracking it installed.`);
+      return 1;
+    }
     throw error;
   } finally {
     await target.close();
     await source.close();
+    await lock?.end();
   }
 }

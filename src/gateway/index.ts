@@ -14,9 +14,10 @@ import { compilePolicy, type Decide, type DecideOptions } from './decide.ts';
 import { checkPolicy, type PolicyDocument } from './policy.ts';
 import { Tracks } from './pools.ts';
 import { createProxy } from './proxy.ts';
-import { ensureSchema, type Activation } from './store.ts';
-import { createSampleRecorder, SAMPLES_SCHEMA } from './samples.ts';
-import { OPEN_STATES, ROLLOUTS_SCHEMA, type TransitionResult } from './rollouts.ts';
+import type { Activation } from './store.ts';
+import { ensureGatewaySchema } from './schema.ts';
+import { createSampleRecorder } from './samples.ts';
+import { OPEN_STATES, type TransitionResult } from './rollouts.ts';
 import { startController } from './controller.ts';
 
 export type { GatewayOptions } from './config.ts';
@@ -37,7 +38,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const tracks = new Tracks(options.tracks, options.ejectMs ?? 5000);
   const decideOptions: DecideOptions = { customerHeader: options.customerHeader };
   const db: Database = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? './data-gateway', databasePoolSize: 2 });
-  await ensureSchema(db, [SAMPLES_SCHEMA, ROLLOUTS_SCHEMA]);
+  await ensureGatewaySchema(db);
 
   let current: { decide: Decide; document: PolicyDocument; activation?: Activation } = { decide: compilePolicy(defaultPolicy(fallbackTrack), decideOptions), document: defaultPolicy(fallbackTrack) };
   let refused: number | undefined;

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { HttpProblem, problemBody } from './problem.ts';
 import {
   alreadyExists,
+  databaseMoved,
   frameworkProblems,
   internalError,
   invalidCharacters,
@@ -63,6 +64,12 @@ function validationProblem(error: FastifyError) {
 }
 
 /**
+ * The SQLSTATE of a write refused by a database that a smooth `souk db move` switched away from (its
+ * tables' triggers raise it; src/modules/migration/move/tracking.ts). Its message names the new database.
+ */
+export const DATABASE_MOVED_SQLSTATE = 'SKMOV';
+
+/**
  * Constraint and data errors a client's input can cause, in Souk's words. The database's own message
  * (which can quote the value, a type name or a column) never reaches the client; the log has it.
  */
@@ -103,6 +110,11 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
     if (error.validation) return send(reply, 400, validationProblem(error));
     if (!(error instanceof TenancyGuardError)) {
       const dbCode = pgErrorCode(error);
+      if (dbCode === DATABASE_MOVED_SQLSTATE) {
+        // The operator needs the new database's address (in the message); the client only needs to know.
+        request.log.error({ err: error }, error.message);
+        return send(reply, 503, databaseMoved().toBody());
+      }
       const fromDb = dbCode ? databaseProblem(dbCode, error) : undefined;
       if (fromDb) {
         // A data error that got past the edge checks is worth a look: keep what the database said.

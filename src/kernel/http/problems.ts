@@ -34,6 +34,7 @@ export const kernelProblemCodes = [
   'risk_denied',
   'challenge_required',
   'test_fault_injected',
+  'database_moved',
 ] as const;
 
 const problem = problemMaker(kernelProblemCodes);
@@ -79,6 +80,9 @@ export const moneyLimitExceeded = (what: string, amount: number | bigint, unit: 
 /** 503 try_again with Retry-After (1 s unless said); nothing changed and the same request may be sent again. */
 export const tryAgain = (detail: string, seconds = 1, extras: Record<string, unknown> = {}) =>
   problem(503, 'try_again', detail, { retryAfter: seconds, ...extras }, { 'retry-after': String(seconds) });
+/** A write on a database `souk db move --mode smooth` moved away from: this server must be restarted on the new one. */
+export const databaseMoved = () =>
+  problem(503, 'database_moved', "This server's database was moved (souk db move) and takes no more changes; the shop now runs on the new database. Nothing was changed: send the request again once this address serves the new database.");
 export const internalError = (requestId: string) =>
   problem(500, 'internal_error', 'Something went wrong on our side; the request id in the logs identifies it.', { requestId });
 

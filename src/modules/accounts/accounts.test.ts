@@ -2,6 +2,8 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { asBearer, createTestPlatform, eachDatabase, login, startTestSouk } from '../../../test/harness.ts';
 import { engines } from '../../../test/harness.ts';
+import { forPlatform } from '../../kernel/db/scoped.ts';
+import { importCustomers } from './customer-import.ts';
 
 eachDatabase('accounts: admins, keys and customers', (env) => {
   const owner = (options: Parameters<typeof asBearer>[2]) => asBearer(env.app, env.ownerToken, options);
@@ -84,6 +86,61 @@ eachDatabase('accounts: admins, keys and customers', (env) => {
     assert.equal((await env.app.inject({ url: '/store/customers/me', headers: { ...a.store, authorization: `Bearer ${tokenA}` } })).statusCode, 401);
     const otherPlatformsCustomer = await asBearer(env.app, a.adminToken, { url: `/admin/platforms/cust-a/customers/${onB.json().customer.id}` });
     assert.equal(otherPlatformsCustomer.statusCode, 404);
+  });
+
+  it('an imported customer (no password) gets in with a one-time token from the shop; the token works once and on its platform only', async () => {
+    const a = await createTestPlatform(env, { slug: 'claim-a' });
+    const b = await createTestPlatform(env, { slug: 'claim-b' });
+    await importCustomers(forPlatform(env.souk.database, a.platform.id), [{ email: 'Imported@buyer.test', name: 'Imported' }]);
+    const listed = await asBearer(env.app, a.adminToken, { url: '/admin/platforms/claim-a/customers' });
+    const customerId = listed.json().items[0].id as string;
+    const noPassword = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: a.store, payload: { email: 'imported@buyer.test', password: 'anything-at-all' } });
+    assert.equal(noPassword.statusCode, 401);
+
+    // Support may not issue one; another platform's admin cannot see the customer; B's admin on B has no such customer.
+    const url = `/admin/platforms/claim-a/customers/${customerId}/password-token`;
+    assert.equal((await asBearer(env.app, a.supportToken, { method: 'POST', url })).statusCode, 403);
+    assert.equal((await asBearer(env.app, b.adminToken, { method: 'POST', url })).statusCode, 404);
+    const onB = await asBearer(env.app, b.adminToken, { method: 'POST', url: `/admin/platforms/claim-b/customers/${customerId}/password-token` });
+    assert.equal(onB.statusCode, 404, onB.body);
+    assert.equal(onB.json().code, 'customer_not_found');
+    const bad = await asBearer(env.app, a.adminToken, { method: 'POST', url: `${url}?ttlHours=0` });
+    assert.equal(bad.statusCode, 400);
+
+    const first = await asBearer(env.app, a.adminToken, { method: 'POST', url: `${url}?ttlHours=24` });
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(first.json().hasPassword, false);
+    assert.equal(first.json().email, 'Imported@buyer.test');
+    const issued = await asBearer(env.app, a.adminToken, { method: 'POST', url });
+    assert.equal(issued.statusCode, 201, issued.body);
+    const token = issued.json().token as string;
+    const set = (headers: Record<string, string>, t: string, password = 'chosen-password') =>
+      env.app.inject({ method: 'POST', url: '/store/customers/password', headers, payload: { token: t, password } });
+
+    // The older token was voided by the newer one; the token means nothing on platform B.
+    const voided = await set(a.store, first.json().token);
+    assert.equal(voided.statusCode, 400);
+    assert.equal(voided.json().code, 'password_token_invalid');
+    assert.equal((await set(b.store, token)).statusCode, 400);
+    assert.equal((await set(a.store, token, 'short')).statusCode, 400);
+
+    const claimed = await set(a.store, token);
+    assert.equal(claimed.statusCode, 200, claimed.body);
+    assert.equal(claimed.json().customer.id, customerId);
+    const me = await env.app.inject({ url: '/store/customers/me', headers: { ...a.store, authorization: `Bearer ${claimed.json().token}` } });
+    assert.equal(me.statusCode, 200);
+    const signedIn = await env.app.inject({ method: 'POST', url: '/store/auth/login', headers: a.store, payload: { email: 'imported@buyer.test', password: 'chosen-password' } });
+    assert.equal(signedIn.statusCode, 200, signedIn.body);
+    const again = await set(a.store, token, 'another-password');
+    assert.equal(again.statusCode, 400);
+    assert.equal(again.json().code, 'password_token_invalid');
+
+    // A reset later ends the sessions the customer had.
+    const reset = await asBearer(env.app, a.adminToken, { method: 'POST', url });
+    assert.equal(reset.json().hasPassword, true);
+    assert.equal((await set(a.store, reset.json().token, 'newer-password')).statusCode, 200);
+    const old = await env.app.inject({ url: '/store/customers/me', headers: { ...a.store, authorization: `Bearer ${signedIn.json().token}` } });
+    assert.equal(old.statusCode, 401);
   });
 
   it('customer login and logout; sessions end', async () => {

@@ -9,7 +9,8 @@ import { errorResponses, IdParam } from '../../kernel/http/schemas.ts';
 import type { RateLimiter } from '../../kernel/rate-limit.ts';
 import { throttleLogin } from './login-throttle.ts';
 import { PlatformRef } from '../platforms/schemas.ts';
-import { AdminUserView, ApiKeyView, CustomerView, Email, LoginBody, Password, Role } from './schemas.ts';
+import { AdminUserView, ApiKeyView, CustomerView, Email, LoginBody, Password, PasswordTokenView, Role } from './schemas.ts';
+import { issuePasswordToken } from './password-tokens.ts';
 import {
   adminLogin,
   adminUserView,
@@ -140,4 +141,15 @@ export function adminAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
       response: { 200: Type.Object({ revoked: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
     }),
   }, async (request) => ({ revoked: await revokeCustomerSessions(pdbOf(request), (request.params as { customerId: string }).customerId) }));
+
+  app.post('/admin/platforms/:platform/customers/:customerId/password-token', {
+    schema: doc('Issue a one-time token with which a customer sets a password', {
+      params: Type.Object({ platform: PlatformRef.properties.platform, customerId: IdParam }),
+      querystring: Type.Object({ ttlHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720, description: 'How long the token works (default 168: a week)' })) }, { additionalProperties: false }),
+      response: { 201: PasswordTokenView, ...errorResponses(400, 401, 403, 404) },
+    }),
+  }, async (request, reply) => {
+    const ttlHours = (request.query as { ttlHours?: number }).ttlHours ?? 168;
+    return reply.code(201).send(await issuePasswordToken(pdbOf(request), (request.params as { customerId: string }).customerId, ttlHours * 3600));
+  });
 }

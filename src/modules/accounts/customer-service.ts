@@ -27,7 +27,7 @@ export function customerView(row: CustomerRow): Customer {
   return { id: row.id, email: row.email, name: row.name, createdAt: row.created_at.toISOString() };
 }
 
-async function startSession(pdb: PlatformDb, customerId: string, ttlSeconds: number) {
+export async function startSession(pdb: PlatformDb, customerId: string, ttlSeconds: number) {
   const token = newSecret('sc');
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   await pdb.execute(

@@ -10,7 +10,7 @@ export function accountsModule(limiter: RateLimiter = memoryRateLimiter()): Souk
     core: true,
     description: 'Admin users, secret API keys, customers and their sessions',
     migrationsDir: new URL('./migrations/', import.meta.url),
-    tenantTables: ['customers', 'customer_sessions'],
+    tenantTables: ['customers', 'customer_sessions', 'customer_password_tokens'],
     openapi: accountDocs,
     routes(app, ctx) {
       adminAccountRoutes(app, ctx, limiter);

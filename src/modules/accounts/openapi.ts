@@ -58,6 +58,18 @@ export const accountDocs: OperationDocs = {
     description: 'Logs a customer out of every device by ending all their sessions; answers how many were ended.',
     problems: { 404: ['customer_not_found'] },
   },
+  'POST /admin/platforms/{platform}/customers/{customerId}/password-token': {
+    operationId: 'issueCustomerPasswordToken',
+    description:
+      'Issues a one-time token (valid ?ttlHours=, default 168: a week) with which the customer sets a password at POST /store/customers/password: how imported customers, who arrive without a password, get in, and how a customer who forgot theirs chooses a new one. The token is in this answer only; send it to the customer (for example in a link of your shop\'s mail). A new token voids the older ones.',
+    problems: { 404: ['customer_not_found'] },
+  },
+  'POST /store/customers/password': {
+    operationId: 'setCustomerPassword',
+    description:
+      'Sets the password of the customer a one-time token from the shop names, ends their other sessions and logs them in: the answer carries a session token. A token works once. Attempts share the per-address login throttle.',
+    problems: { 400: ['password_token_invalid'], 429: ['rate_limited'] },
+  },
   'POST /store/customers': {
     operationId: 'registerCustomer',
     description: 'Registers a customer on this platform with email and password and logs them in: the answer carries a session token to send as a bearer token. Sign-ups share the per-address login throttle.',

@@ -10,6 +10,7 @@ export const accountsProblemCodes = [
   'customer_not_found',
   'unknown_platform',
   'platforms_required',
+  'password_token_invalid',
 ] as const;
 
 const problem = problemMaker(accountsProblemCodes);
@@ -26,5 +27,7 @@ export const adminUserNotFound = (id: string) => problem(404, 'admin_user_not_fo
 export const apiKeyNotFound = (id: string) => problem(404, 'api_key_not_found', `There is no API key ${id}.`);
 export const customerNotFound = (customerId: string) => problem(404, 'customer_not_found', `This platform has no customer ${customerId}.`);
 export const unknownPlatforms = (ids: readonly string[]) => problem(400, 'unknown_platform', `No platform has id ${ids.join(', ')}.`);
+export const passwordTokenInvalid = () =>
+  problem(400, 'password_token_invalid', 'This password link is not valid: it was used already, it expired, or a newer one was sent. Ask the shop for a new one.');
 export const platformsRequired = () =>
   problem(400, 'platforms_required', 'A key that is not an owner key must name at least one platform in platformIds.');

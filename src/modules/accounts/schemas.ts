@@ -30,4 +30,14 @@ export const ApiKeyView = Type.Object({
 
 export const CustomerView = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), createdAt: Type.String() }, { title: 'Customer' });
 
+export const PasswordTokenView = Type.Object(
+  {
+    customerId: Type.String(),
+    email: Type.String(),
+    token: Type.String({ description: 'Shown once; the customer sends it to POST /store/customers/password' }),
+    expiresAt: Type.String(),
+    hasPassword: Type.Boolean({ description: 'false: an imported account that never had a password' }),
+  },
+  { title: 'PasswordToken' },
+);
 export const CustomerSession = Type.Object({ token: Type.String(), expiresAt: Type.String(), customer: CustomerView }, { title: 'CustomerSession' });

@@ -9,6 +9,7 @@ import { errorResponses } from '../../kernel/http/schemas.ts';
 import type { RateLimiter } from '../../kernel/rate-limit.ts';
 import { throttleByIp, throttleLogin } from './login-throttle.ts';
 import { CustomerSession, CustomerView, Email, LoginBody, Password } from './schemas.ts';
+import { setPasswordWithToken } from './password-tokens.ts';
 import { customerLogin, registerCustomer, requireCustomer, revokeCustomerToken, updateCustomerName } from './customer-service.ts';
 import { bearerToken } from '../../kernel/http/bearer.ts';
 
@@ -41,6 +42,18 @@ export function storeAccountRoutes(app: FastifyInstance, ctx: ModuleContext, lim
     // Judged before the password is checked, so every attempt counts (a stuffing run included).
     await ctx.riskGate.screen(platform, 'login', request, { email });
     return customerLogin(pdbOf(request), email, password, config.customerSessionTtlSeconds);
+  });
+
+  app.post('/store/customers/password', {
+    schema: doc('Set a password with a one-time token from the shop; returns a session', {
+      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password }, { additionalProperties: false }),
+      response: { 200: CustomerSession, ...errorResponses(400, 404, 429) },
+    }),
+  }, async (request) => {
+    // Guessing tokens spends the same per-IP budget as guessing passwords.
+    await throttleByIp(limiter, config, request.ip);
+    const body = request.body as { token: string; password: string };
+    return setPasswordWithToken(pdbOf(request), body.token, body.password, config.customerSessionTtlSeconds);
   });
 
   app.post('/store/auth/logout', {
