@@ -104,9 +104,9 @@ describe('storefront live room in chromium', { skip: NO_BROWSER }, () => {
   };
 
   it('shows the schedule, then plays the room\'s HLS stream once the media server authorises the host', async () => {
-    const roomId = await newRoom({ title: '开播前', scheduledAt: new Date(Date.now() + 10 * 60_000).toISOString() });
+    const roomId = await newRoom({ title: '新品试穿直播', scheduledAt: new Date(Date.now() + 10 * 60_000).toISOString() });
     const page = await shop.newPage(PHONE);
-    await openRoom(page, roomId, '开播前');
+    await openRoom(page, roomId, '新品试穿直播');
     await page.locator('.stage-text').filter({ hasText: /开播$/ }).waitFor();
     assert.equal(await page.getByTestId('live-video').count(), 0, 'no video before the stream');
 
