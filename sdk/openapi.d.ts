@@ -4266,6 +4266,12 @@ export interface components {
         LiveCoinAccount: {
             /** @description Coins held now */
             balance: number;
+            /** @description What a coin costs now, so a shop can show a top-up's price before it is made */
+            coinPrice: {
+                /** @description Minor units one coin costs in a new top-up (settings.live.coinPrice) */
+                amount: number;
+                currency: string;
+            };
             /** @description The latest 50 changes, newest first */
             ledger: components["schemas"]["LiveCoinLedgerEntry"][];
         };
@@ -4402,7 +4408,14 @@ export interface components {
             author: string;
             /** @description UUIDv7: later messages have larger ids; resume a socket with since=<id> */
             id: string;
+            /** @description System messages: a stable key (room_live, room_ended, banned_room, banned_platform, slow_mode_on, slow_mode_off, moderator_added, cohost_invited, cohost_joined, handed_over) a client shows in its own language with params; text is the English */
+            key?: string;
             kind: "chat" | "host" | "system";
+            /** @description Values the key's text names (name, seconds) */
+            params?: {
+                [key: string]: string | number;
+            };
+            /** @description The message; a system message in English */
             text: string;
         };
         /** LiveMessageType */

@@ -21,9 +21,15 @@ export const STOREFRONT_DIST = fileURLToPath(new URL('../../storefront/dist/', i
 /** First path segments that belong to Souk itself, never to the storefront app. */
 const RESERVED = new Set(['store', 'admin', 'console', 'pay', 'static', 'docs', 'openapi.json', 'metrics', 'healthz', 'readyz', '_gateway', 'assets']);
 
-/** The storefront calls only this origin (the /store API, its WebSocket, the demo images); it is never framed. */
-const STOREFRONT_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; media-src 'self' blob: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+/**
+ * The storefront calls this origin (the /store API, its WebSocket, the demo images) and the media
+ * server's (a live room's HLS playlist and segments, which hls.js fetches and the video plays from a
+ * blob: URL); it is never framed.
+ */
+export function storefrontCsp(mediaOrigins: readonly string[] = []): string {
+  const media = mediaOrigins.map((o) => ` ${o}`).join('');
+  return `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:${media}; media-src 'self' blob: https:${media}; connect-src 'self'${media}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'`;
+}
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Storefront not built</title>
 <body style="font:16px system-ui;margin:3rem;max-width:40rem">
@@ -52,8 +58,8 @@ export function themedPage(template: string, platform: Platform): string {
   return template.replace(/<html lang="[^"]*">/, `<html lang="${escapeHtml(theme.locale)}">`).replace(/<title>[^<]*<\/title>/, '').replace('</head>', `${head}</head>`);
 }
 
-function pageHeaders(reply: FastifyReply): FastifyReply {
-  return reply.header('content-security-policy', STOREFRONT_CSP).header('x-frame-options', 'DENY').header('cache-control', 'no-cache').type('text/html; charset=utf-8');
+function pageHeaders(reply: FastifyReply, csp: string): FastifyReply {
+  return reply.header('content-security-policy', csp).header('x-frame-options', 'DENY').header('cache-control', 'no-cache').type('text/html; charset=utf-8');
 }
 
 /** The platform whose storefront this request is a page of, or undefined when it is not one. */
@@ -77,8 +83,10 @@ export interface StorefrontSite {
  * path parameter over the length limit answers 414 there), so a page is the answer of last resort, given
  * by the not-found handler before its 404 problem.
  */
-export function storefrontSite(platforms: PlatformDirectory, dir: string = STOREFRONT_DIST): StorefrontSite {
-  const root = dir.replace(/\/$/, '');
+export function storefrontSite(platforms: PlatformDirectory, options: { dir?: string; mediaUrl?: string } = {}): StorefrontSite {
+  const root = (options.dir ?? STOREFRONT_DIST).replace(/\/$/, '');
+  // The media server's public URL (SOUK_MEDIA_PLAYBACK_URL): live video comes from there.
+  const csp = storefrontCsp(options.mediaUrl ? [new URL(options.mediaUrl).origin] : []);
   const indexFile = `${root}/index.html`;
   const template = existsSync(indexFile) ? readFileSync(indexFile, 'utf8') : undefined;
   // Each platform's page is made once per version of the platform (the directory hands out a new object when it changes).
@@ -89,7 +97,7 @@ export function storefrontSite(platforms: PlatformDirectory, dir: string = STORE
       const platform = storefrontPlatform(request, platforms);
       if (!platform) return false;
       if (template === undefined) {
-        void pageHeaders(reply).code(503).send(NOT_BUILT);
+        void pageHeaders(reply, csp).code(503).send(NOT_BUILT);
         return true;
       }
       let page = pages.get(platform);
@@ -97,7 +105,7 @@ export function storefrontSite(platforms: PlatformDirectory, dir: string = STORE
         page = themedPage(template, platform);
         pages.set(platform, page);
       }
-      void pageHeaders(reply).code(200).send(page);
+      void pageHeaders(reply, csp).code(200).send(page);
       return true;
     },
     async registerAssets(app) {

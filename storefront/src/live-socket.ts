@@ -1,6 +1,8 @@
 // One live room's socket (/store/live/rooms/:id/ws, the platform from the Host like every /store call):
 // the room's state as the frames build it, reconnecting by itself with a growing pause and resuming
-// with `since` = the last message seen, so nothing said meanwhile is missed or shown twice.
+// with `since` = the last message seen, so nothing said meanwhile is missed or shown twice. The page pings
+// now and then; a socket that answers nothing for a while (a phone that changed networks leaves one
+// half-open, with no close ever coming) is given up and replaced.
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { getToken } from './api.ts';
 
@@ -10,6 +12,9 @@ export interface LiveMessage {
   author: string;
   text: string;
   at: string;
+  /** System messages: a key the page shows in its own language with params; text is the English. */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
 export interface ProductCard {
@@ -31,6 +36,8 @@ export interface Notice {
   who?: string;
   what?: string;
   count?: number;
+  /** Error notices: the frame's code (insufficient_coins, slow_mode…). */
+  code?: string;
 }
 
 export interface RoomView {
@@ -51,6 +58,8 @@ export interface LiveState {
   signedIn: boolean;
   /** Set when the server closed for good (kicked, no such room). */
   closedCode: number | null;
+  /** The coin balance the last gift left (the gift_ack frame), newer than any balance fetched before it. */
+  coins: { balance: number; at: number } | null;
 }
 
 type Action = { type: 'frame'; frame: Record<string, unknown> } | { type: 'connection'; connection: LiveState['connection']; code?: number };
@@ -96,17 +105,22 @@ function reduce(state: LiveState, action: Action): LiveState {
       return { ...state, notices: notice(state, 'moderation', String(f.action)) };
     case 'auth':
       return { ...state, signedIn: true };
+    case 'gift_ack':
+      return { ...state, coins: { balance: Number(f.balance), at: Date.now() } };
     case 'error':
-      return { ...state, notices: notice(state, 'error', String(f.message)) };
+      return { ...state, notices: notice(state, 'error', String(f.message), { code: String(f.code) }) };
     default:
       return state;
   }
 }
 
-const initial: LiveState = { connection: 'connecting', room: null, messages: [], likes: 0, viewers: 0, card: null, notices: [], signedIn: false, closedCode: null };
+const initial: LiveState = { connection: 'connecting', room: null, messages: [], likes: 0, viewers: 0, card: null, notices: [], signedIn: false, closedCode: null, coins: null };
 
 /** Close codes after which reconnecting cannot help: bad token, kicked or banned, no such room. */
 const FINAL = new Set([4401, 4403, 4404]);
+/** A ping every PING_MS; a socket that has said nothing for STALE_MS is taken to be dead. */
+const PING_MS = 15_000;
+const STALE_MS = 40_000;
 
 export function useLiveRoom(roomId: string) {
   const [state, dispatch] = useReducer(reduce, initial);
@@ -118,35 +132,55 @@ export function useLiveRoom(roomId: string) {
     let stopped = false;
     let attempt = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let heard = Date.now();
+    const retry = () => {
+      dispatch({ type: 'connection', connection: 'reconnecting' });
+      attempt += 1;
+      // 0.5 s, 1 s, 2 s … up to 15 s, with jitter so a room's viewers do not all come back at once.
+      const pause = Math.min(15_000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
+      clearTimeout(timer);
+      timer = setTimeout(open, pause);
+    };
     const open = () => {
       const since = lastId.current ? `?since=${encodeURIComponent(lastId.current)}` : '';
       const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/store/live/rooms/${encodeURIComponent(roomId)}/ws${since}`);
       socketRef.current = socket;
+      heard = Date.now();
       socket.onopen = () => {
         attempt = 0;
         const token = getToken();
         if (token) socket.send(JSON.stringify({ type: 'auth', token }));
       };
       socket.onmessage = (event) => {
+        heard = Date.now();
         if (typeof event.data === 'string') dispatch({ type: 'frame', frame: JSON.parse(event.data) as Record<string, unknown> });
       };
       socket.onclose = (event) => {
-        if (stopped) return;
+        if (stopped || socketRef.current !== socket) return;
         if (FINAL.has(event.code)) {
           dispatch({ type: 'connection', connection: 'closed', code: event.code });
           return;
         }
-        dispatch({ type: 'connection', connection: 'reconnecting' });
-        attempt += 1;
-        // 0.5 s, 1 s, 2 s … up to 15 s, with jitter so a room's viewers do not all come back at once.
-        const pause = Math.min(15_000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
-        timer = setTimeout(open, pause);
+        retry();
       };
     };
+    const heartbeat = setInterval(() => {
+      const socket = socketRef.current;
+      if (!socket || socket.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - heard > STALE_MS) {
+        // No close will come on a half-open socket: let it go and open another.
+        socketRef.current = null;
+        socket.close();
+        retry();
+        return;
+      }
+      socket.send(JSON.stringify({ type: 'ping' }));
+    }, PING_MS);
     open();
     return () => {
       stopped = true;
       clearTimeout(timer);
+      clearInterval(heartbeat);
       socketRef.current?.close(1000);
     };
   }, [roomId]);

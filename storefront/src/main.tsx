@@ -20,9 +20,10 @@ const pages = {
   account: () => import('./pages/Account.tsx'),
   flashSales: () => import('./pages/FlashSales.tsx'),
   live: () => import('./pages/Live.tsx'),
+  coins: () => import('./pages/Coins.tsx'),
 };
 const opening = location.pathname.split('/')[1] ?? '';
-const first = { '': pages.home, search: pages.search, p: pages.product, cart: pages.cart, checkout: pages.checkout, orders: pages.order, account: pages.account, 'flash-sales': pages.flashSales, live: pages.live }[opening];
+const first = { '': pages.home, search: pages.search, p: pages.product, cart: pages.cart, checkout: pages.checkout, orders: pages.order, account: pages.account, 'flash-sales': pages.flashSales, live: pages.live, coins: pages.coins }[opening];
 void first?.();
 
 const Home = lazy(pages.home);
@@ -34,6 +35,7 @@ const OrderStatus = lazy(pages.order);
 const Account = lazy(pages.account);
 const FlashSales = lazy(pages.flashSales);
 const Live = lazy(pages.live);
+const Coins = lazy(pages.coins);
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -59,6 +61,7 @@ function App({ pagesOn }: { pagesOn: StorefrontTheme['pages'] }) {
         <Route path="account/*" element={pagesOn.account ? <Account /> : <PageOff />} />
         <Route path="flash-sales/:saleId?" element={pagesOn.flashSales ? <FlashSales /> : <PageOff />} />
         <Route path="live/:roomId?" element={pagesOn.live ? <Live /> : <PageOff />} />
+        <Route path="coins" element={pagesOn.live ? <Coins /> : <PageOff />} />
         <Route path="*" element={<PageOff notFound />} />
       </Route>
     </Routes>

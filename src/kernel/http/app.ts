@@ -196,7 +196,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   if (tracingOn()) installRequestSpans(app);
   // The web storefront on platform hosts: pages from the not-found handler, assets under /assets/.
-  const storefront = options.serve === 'probes' ? undefined : storefrontSite(ctx.platforms);
+  const storefront = options.serve === 'probes' ? undefined : storefrontSite(ctx.platforms, { mediaUrl: ctx.config.media.playbackBaseUrl });
   installErrorHandling(app, { notFoundPage: storefront?.page });
   installInputGuard(app);
   installHttpMetrics(app, ctx.metrics, ctx.config.metricsToken);

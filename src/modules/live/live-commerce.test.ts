@@ -125,7 +125,9 @@ eachDatabase('live commerce', (env) => {
       const refused = await asBearer(env.app, env.ownerToken, { method: 'PATCH', url: `/admin/platforms/live-price-${env.engine}`, payload: { settings: { live: { coinPrice: 0 } } } });
       assert.equal(refused.statusCode, 400, refused.body);
       await paidTopUp(priced, buyer.token, 5);
-      assert.equal((await coins(priced, buyer.token)).balance, 5);
+      const account = (await coins(priced, buyer.token)) as Awaited<ReturnType<typeof coins>> & { coinPrice: unknown };
+      assert.equal(account.balance, 5);
+      assert.deepEqual(account.coinPrice, { amount: 7, currency: priced.platform.platform.defaultCurrency }, 'the price a shop shows before a top-up');
     });
 
     it('credits a top-up once when its sandbox payment is captured, however often the webhook comes', async () => {

@@ -14,7 +14,7 @@ interface Shop extends TestPlatform {
   host: string;
 }
 
-const messageOf = (f: LiveFrame) => f.message as { id: string; kind: string; text: string; author: string };
+const messageOf = (f: LiveFrame) => f.message as { id: string; kind: string; text: string; author: string; key?: string; params?: Record<string, unknown> };
 
 eachDatabase('live roles and moderation', (env) => {
   let baseUrl: string;
@@ -133,6 +133,8 @@ eachDatabase('live roles and moderation', (env) => {
       assert.deepEqual(roles, { [`admin_user:${lin.id}`]: 'host', [`admin_user:${mei.id}`]: 'cohost' });
       await watcher.next((f) => f.type === 'message' && messageOf(f).text.includes('handed the room over'), 'hand-over notice');
       assert.deepEqual(system().slice(-3), ['The host invited a co-host.', 'A co-host joined the room.', 'The host handed the room over to a co-host.']);
+      const keys = watcher.ofType('message').filter((f) => messageOf(f).kind === 'system').map((f) => messageOf(f).key);
+      assert.deepEqual(keys.slice(-3), ['cohost_invited', 'cohost_joined', 'handed_over']);
       const log = (await as(lin.token, { url: `${rooms(a)}/${roomId}/moderation` })).json().items as Array<{ action: string }>;
       assert.deepEqual(log.map((e) => e.action), ['handover', 'accept_cohost', 'invite_cohost']);
     });
@@ -241,7 +243,9 @@ eachDatabase('live roles and moderation', (env) => {
       const modSocket = await viewer(a, roomId, mod.token);
       const set = await as(a.adminToken, { method: 'PUT', url: `${rooms(a)}/${roomId}/slow-mode`, payload: { seconds: 30 } });
       assert.equal(set.statusCode, 200, set.body);
-      await socket.next((f) => f.type === 'message' && messageOf(f).text === 'Slow mode is on: one message every 30 s.', 'slow mode notice');
+      const notice = await socket.next((f) => f.type === 'message' && messageOf(f).text === 'Slow mode is on: one message every 30 s.', 'slow mode notice');
+      // The key and its params, for clients that show system messages in their own language.
+      assert.deepEqual([messageOf(notice).key, messageOf(notice).params], ['slow_mode_on', { seconds: 30 }]);
       assert.equal((await post(socket, 'one', 's1')).type, 'ack');
       const second = await post(socket, 'two', 's2');
       assert.equal(second.code, 'slow_mode');

@@ -102,6 +102,8 @@ eachDatabase('live rooms', (env) => {
       const welcome = await guest.welcome();
       assert.equal((welcome.room as { state: string }).state, 'live');
       assert.deepEqual((welcome.messages as Array<{ text: string }>).map((m) => m.text), ['The room is live.', 'Welcome, everyone']);
+      // A system message also carries its key (for clients that translate); others carry none.
+      assert.deepEqual((welcome.messages as Array<{ key?: string }>).map((m) => m.key), ['room_live', undefined]);
       assert.deepEqual(welcome.you, { customerId: null, name: null, canPost: false });
 
       const poster = await customer(a, 'Wang');

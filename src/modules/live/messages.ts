@@ -19,20 +19,39 @@ interface MessageRow {
   author: string;
   body: string;
   at: string;
+  text_key: string | null;
+  text_params: SystemParams | null;
 }
 
-const toMessage = (row: MessageRow): RoomMessage => ({ id: row.id, kind: row.kind, author: row.author, text: row.body, at: row.at, customerId: row.customer_id });
+/** What a system message's key names: a customer's shown name, seconds of slow mode. */
+export type SystemParams = Record<string, string | number>;
+
+/** A row as a message: key and params only on the system messages that have them. */
+export function messageOfRow(row: Omit<MessageRow, 'customer_id'> & { customer_id?: string | null }): RoomMessage {
+  const message: RoomMessage = { id: row.id, kind: row.kind, author: row.author, text: row.body, at: row.at, customerId: row.customer_id ?? null };
+  if (row.text_key) message.key = row.text_key;
+  if (row.text_params) message.params = row.text_params;
+  return message;
+}
 
 export function newMessage(kind: RoomMessage['kind'], author: string, text: string, customerId: string | null = null): RoomMessage {
   return { id: newId(), kind, author, text, at: new Date().toISOString(), customerId };
 }
 
-const INSERT = `insert into live_messages (platform_id, id, room_id, kind, customer_id, author, body, created_at)
-  select $1, r.id, r.room_id, r.kind, r.customer_id, r.author, r.body, r.created_at
-  from jsonb_to_recordset($2::jsonb) as r(id uuid, room_id uuid, kind text, customer_id uuid, author text, body text, created_at timestamptz)`;
+/** A system message: `text` in English for clients that know no keys, `key` and `params` for those that translate. */
+export function systemMessage(key: string, text: string, params?: SystemParams): RoomMessage {
+  return { ...newMessage('system', 'system', text), key, ...(params ? { params } : {}) };
+}
+
+const INSERT = `insert into live_messages (platform_id, id, room_id, kind, customer_id, author, body, created_at, text_key, text_params)
+  select $1, r.id, r.room_id, r.kind, r.customer_id, r.author, r.body, r.created_at, r.text_key, r.text_params
+  from jsonb_to_recordset($2::jsonb) as r(id uuid, room_id uuid, kind text, customer_id uuid, author text, body text, created_at timestamptz, text_key text, text_params jsonb)`;
 
 const rowsOf = (roomId: string, messages: readonly RoomMessage[]) =>
-  messages.map((m) => ({ id: m.id, room_id: roomId, kind: m.kind, customer_id: m.customerId, author: m.author, body: m.text, created_at: m.at }));
+  messages.map((m) => ({ id: m.id, room_id: roomId, kind: m.kind, customer_id: m.customerId, author: m.author, body: m.text, created_at: m.at, text_key: m.key ?? null, text_params: m.params ?? null }));
+
+/** The columns a message is read from (messageOfRow). */
+export const MESSAGE_COLUMNS = `id, kind, customer_id, author, body, ${iso('created_at')} as at, text_key, text_params`;
 
 /** Writes messages now, in the caller's transaction or connection (host and system messages). */
 export async function insertMessages(pdb: PlatformDb, roomId: string, messages: readonly RoomMessage[]): Promise<void> {
@@ -42,11 +61,11 @@ export async function insertMessages(pdb: PlatformDb, roomId: string, messages: 
 /** The room's latest messages still shown (not deleted), oldest first. */
 export async function recentMessages(pdb: PlatformDb, roomId: string): Promise<RoomMessage[]> {
   const rows = await pdb.query<MessageRow>(
-    `select id, kind, customer_id, author, body, ${iso('created_at')} as at from live_messages
+    `select ${MESSAGE_COLUMNS} from live_messages
      where platform_id = $1 and room_id = $2 and deleted_at is null order by id desc limit ${RECENT_MESSAGES}`,
     [roomId],
   );
-  return rows.reverse().map(toMessage);
+  return rows.reverse().map(messageOfRow);
 }
 
 /** Marks a message deleted; false when the room has no such message or it was deleted already. */

@@ -8,7 +8,7 @@ import { getCustomer } from '../accounts/customer-service.ts';
 import { liftBan, putBan, type BanScope } from './bans.ts';
 import type { GuardChange } from './hub/guard.ts';
 import { listKeywords, replaceKeywords, type Keyword } from './keywords.ts';
-import { insertMessages, newMessage } from './messages.ts';
+import { insertMessages, systemMessage, type SystemParams } from './messages.ts';
 import { record } from './moderation.ts';
 import { platformAdminOnly } from './problems.ts';
 import { getRoom } from './rooms.ts';
@@ -41,9 +41,9 @@ export class LiveModeration {
     private readonly runtime: LiveRuntime,
   ) {}
 
-  /** A system message in the room's history and to every viewer (critical lane). */
-  async notice(pdb: PlatformDb, roomId: string, text: string): Promise<void> {
-    const message = newMessage('system', 'system', text);
+  /** A system message in the room's history and to every viewer (critical lane): its key and params, and the English text. */
+  async notice(pdb: PlatformDb, roomId: string, key: string, text: string, params?: SystemParams): Promise<void> {
+    const message = systemMessage(key, text, params);
     await insertMessages(pdb, roomId, [message]);
     await this.runtime.hub.effect(pdb.platformId, roomId, { kind: 'message', message });
   }
@@ -71,7 +71,10 @@ export class LiveModeration {
     const change: GuardChange = { type: 'ban', customerId: input.customerId, scope, until: until?.getTime() ?? null };
     if (scope === 'platform') await this.runtime.hub.platformEffect(pdb.platformId, { kind: 'guard', change });
     else await this.guard(pdb, roomId!, change);
-    if (roomId !== null) await this.notice(pdb, roomId, `${await this.nameOf(pdb, input.customerId)} was banned${scope === 'platform' ? ' from live rooms here' : ' from this room'}.`);
+    if (roomId !== null) {
+      const name = await this.nameOf(pdb, input.customerId);
+      await this.notice(pdb, roomId, `banned_${scope}`, `${name} was banned${scope === 'platform' ? ' from live rooms here' : ' from this room'}.`, { name });
+    }
     return entry;
   }
 
@@ -96,7 +99,8 @@ export class LiveModeration {
       return record(tx, roomId, { action: 'slow_mode', customerId: null, actor: actor.id, details: { seconds } });
     });
     await this.guard(pdb, roomId, { type: 'slow_mode', seconds });
-    await this.notice(pdb, roomId, seconds === 0 ? 'Slow mode is off.' : `Slow mode is on: one message every ${seconds} s.`);
+    if (seconds === 0) await this.notice(pdb, roomId, 'slow_mode_off', 'Slow mode is off.');
+    else await this.notice(pdb, roomId, 'slow_mode_on', `Slow mode is on: one message every ${seconds} s.`, { seconds });
     return entry;
   }
 
@@ -128,7 +132,8 @@ export class LiveModeration {
     const customerId = customerOf(added.member);
     if (customerId) {
       await this.guard(pdb, roomId, { type: 'moderator', customerId, on: true });
-      await this.notice(pdb, roomId, `${await this.nameOf(pdb, customerId)} is now a moderator.`);
+      const name = await this.nameOf(pdb, customerId);
+      await this.notice(pdb, roomId, 'moderator_added', `${name} is now a moderator.`, { name });
     }
     return added;
   }
@@ -153,7 +158,7 @@ export class LiveModeration {
       await record(tx, roomId, { action: 'invite_cohost', customerId: null, actor: actor.id, details: { member } });
       return staff;
     });
-    await this.notice(pdb, roomId, 'The host invited a co-host.');
+    await this.notice(pdb, roomId, 'cohost_invited', 'The host invited a co-host.');
     return invited;
   }
 
@@ -164,7 +169,7 @@ export class LiveModeration {
       await record(tx, roomId, { action: 'accept_cohost', customerId: null, actor: actor.id, details: { member: actor.id } });
       return staff;
     });
-    await this.notice(pdb, roomId, 'A co-host joined the room.');
+    await this.notice(pdb, roomId, 'cohost_joined', 'A co-host joined the room.');
     return accepted;
   }
 
@@ -185,7 +190,7 @@ export class LiveModeration {
       await record(tx, roomId, { action: 'handover', customerId: null, actor: actor.id, details: { from, to } });
       return listStaff(tx, roomId);
     });
-    await this.notice(pdb, roomId, 'The host handed the room over to a co-host.');
+    await this.notice(pdb, roomId, 'handed_over', 'The host handed the room over to a co-host.');
     return staff;
   }
 }

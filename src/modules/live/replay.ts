@@ -8,6 +8,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { iso } from '../../kernel/cursor.ts';
 import { publicMessage, type RoomMessage } from './hub/room-channel.ts';
 import { mergeHistory, type RoomHistory } from './history.ts';
+import { messageOfRow } from './messages.ts';
 import { roomNotFound, roomNotInState } from './problems.ts';
 import { findRoom } from './rooms.ts';
 import type { Message } from './schemas.ts';
@@ -16,14 +17,6 @@ import type { Message } from './schemas.ts';
 const MAX_STREAM_ENTRIES = 200_000;
 const KEEP_MS = 60_000;
 const DEFAULT_LIMIT = 100;
-
-interface Row {
-  id: string;
-  kind: RoomMessage['kind'];
-  author: string;
-  body: string;
-  at: string;
-}
 
 export interface ReplayPage {
   items: Message[];
@@ -49,12 +42,12 @@ export class ReplayCache {
 }
 
 async function tableMessages(pdb: PlatformDb, roomId: string, since: string | null, limit: number): Promise<RoomMessage[]> {
-  const rows = await pdb.query<Row>(
-    `select id, kind, author, body, ${iso('created_at')} as at from live_messages
+  const rows = await pdb.query<Parameters<typeof messageOfRow>[0]>(
+    `select id, kind, author, body, ${iso('created_at')} as at, text_key, text_params from live_messages
      where platform_id = $1 and room_id = $2 and deleted_at is null and ($3::uuid is null or id > $3) order by id limit $4`,
     [roomId, since, limit],
   );
-  return rows.map((r) => ({ id: r.id, kind: r.kind, author: r.author, text: r.body, at: r.at, customerId: null }));
+  return rows.map(messageOfRow);
 }
 
 /** What a replay reads of the module's runtime (a narrow view, so runtime.ts can own the cache without a loop). */

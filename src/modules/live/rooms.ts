@@ -8,7 +8,7 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, iso } from '../../kernel
 import { newId } from '../../kernel/ids.ts';
 import { EVENT_ROOM_ENDED, EVENT_ROOM_STARTED } from './events.ts';
 import type { RoomMessage, RoomSnapshot } from './hub/room-channel.ts';
-import { insertMessages, newMessage } from './messages.ts';
+import { insertMessages, systemMessage } from './messages.ts';
 import { roomNotFound, roomNotInState } from './problems.ts';
 import type { RoomInput, RoomsQuery, RoomState } from './schemas.ts';
 
@@ -114,14 +114,14 @@ export interface StateChange {
 
 /** scheduled → live: the room opens for chat. */
 export function startRoom(ctx: ModuleContext, pdb: PlatformDb, roomId: string, actor: string): Promise<StateChange> {
-  return changeState(pdb, roomId, 'scheduled', 'live', 'started_at', 'The room is live.', async (tx, room) => {
+  return changeState(pdb, roomId, 'scheduled', 'live', 'started_at', ['room_live', 'The room is live.'], async (tx, room) => {
     await ctx.events.emit(tx, EVENT_ROOM_STARTED, { roomId, title: room.title, startedAt: room.startedAt!, actor }, { key: roomId });
   });
 }
 
 /** live → ended: chat closes; history stays. */
 export function endRoom(ctx: ModuleContext, pdb: PlatformDb, roomId: string, actor: string): Promise<StateChange> {
-  return changeState(pdb, roomId, 'live', 'ended', 'ended_at', 'The room has ended. Thank you for watching!', async (tx, room) => {
+  return changeState(pdb, roomId, 'live', 'ended', 'ended_at', ['room_ended', 'The room has ended. Thank you for watching!'], async (tx, room) => {
     await ctx.events.emit(tx, EVENT_ROOM_ENDED, { roomId, endedAt: room.endedAt!, likes: room.likes, actor }, { key: roomId });
   });
 }
@@ -132,7 +132,7 @@ async function changeState(
   from: RoomState,
   to: RoomState,
   stamp: 'started_at' | 'ended_at',
-  text: string,
+  [key, text]: [key: string, text: string],
   emit: (tx: PlatformDb, room: StoredRoom) => Promise<void>,
 ): Promise<StateChange> {
   return pdb.transaction(async (tx) => {
@@ -147,7 +147,7 @@ async function changeState(
       throw roomNotInState(roomId, current.state, from);
     }
     const room = toRoom(row);
-    const notice = newMessage('system', 'system', text);
+    const notice = systemMessage(key, text);
     await insertMessages(tx, roomId, [notice]);
     await emit(tx, room);
     return { room, notice };

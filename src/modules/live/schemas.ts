@@ -71,8 +71,10 @@ export const Message = Type.Object(
     id: Type.String({ description: 'UUIDv7: later messages have larger ids; resume a socket with since=<id>' }),
     kind: Type.Union([Type.Literal('chat'), Type.Literal('host'), Type.Literal('system')]),
     author: Type.String(),
-    text: Type.String(),
+    text: Type.String({ description: 'The message; a system message in English' }),
     at: Type.String(),
+    key: Type.Optional(Type.String({ description: 'System messages: a stable key (room_live, room_ended, banned_room, banned_platform, slow_mode_on, slow_mode_off, moderator_added, cohost_invited, cohost_joined, handed_over) a client shows in its own language with params; text is the English' })),
+    params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: 'Values the key\'s text names (name, seconds)' })),
   },
   { title: 'LiveMessage' },
 );

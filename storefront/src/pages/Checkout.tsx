@@ -24,7 +24,7 @@ const AUTOCOMPLETE: Record<Field, string> = {
 };
 
 /** Where to send the shopper to pay: the sandbox's page on this origin (it is host-independent), any other provider's as given. */
-function payPage(redirectUrl: string): string {
+export function payPage(redirectUrl: string): string {
   const url = new URL(redirectUrl);
   return url.pathname.startsWith('/pay/sandbox/') ? `${location.origin}${url.pathname}${url.search}` : redirectUrl;
 }

@@ -1,8 +1,10 @@
-// Live rooms: the list, and one room: the poster and schedule (the video plays where a media server
-// gives the room a stream; this API gives none yet), chat with a send box for signed-in shoppers, likes
-// (a local burst at once, taps sent together twice a second, the room's total from the server), gifts
-// paid with coins, the pinned product card with buy, purchase and moderation notices. The socket
-// reconnects by itself (live-socket.ts).
+// Live rooms: the list, and one room: the HLS video while the room is live with a stream (the media
+// module's playbackUrl, components/LivePlayer.tsx), the recording after it, a poster and schedule
+// otherwise; chat with a send box for signed-in shoppers, system messages in the shopper's language
+// (their key, not the server's English), likes (a local burst at once, taps sent together twice a
+// second, the room's total from the server), gifts paid with coins (the balance, and a way to top up),
+// the pinned product card with buy, purchase and moderation notices. The socket reconnects by itself
+// (live-socket.ts).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -10,7 +12,10 @@ import { api, unwrap } from '../api.ts';
 import { useShop } from '../shop.tsx';
 import { useCustomer } from '../session.ts';
 import { ensureCart, LIVE_ROOM_KEY, useSetCart } from '../cart.ts';
-import { cardVariant, useLiveRoom, type ProductCard } from '../live-socket.ts';
+import { cardVariant, useLiveRoom, type LiveMessage, type LiveState, type Notice, type ProductCard } from '../live-socket.ts';
+import { LivePlayer } from '../components/LivePlayer.tsx';
+import { COINS_KEY, useCoins } from '../coins.ts';
+import { en, type MessageKey } from '../messages.ts';
 import { formatMoney } from '../../../shared/format.ts';
 
 
@@ -86,24 +91,33 @@ function Card({ card, roomId }: { card: ProductCard; roomId: string }) {
   );
 }
 
-function Gifts({ send }: { send: (frame: Record<string, unknown>) => boolean }) {
+/** A system message in the shopper's language when the page knows its key; the server's text otherwise. */
+function messageText(message: LiveMessage, t: ReturnType<typeof useShop>['t']): string {
+  const key = `system_${message.key ?? ''}`;
+  return message.kind === 'system' && message.key && key in en ? t(key as MessageKey, message.params) : message.text;
+}
+
+function Gifts({ send, roomId, acked }: { send: (frame: Record<string, unknown>) => boolean; roomId: string; acked: LiveState['coins'] }) {
   const { t } = useShop();
   const client = useQueryClient();
   const gifts = useQuery({ queryKey: ['live-gifts'], queryFn: async () => unwrap(await api.GET('/store/live/gifts')).items });
-  const coins = useQuery({ queryKey: ['live-coins'], queryFn: async () => unwrap(await api.GET('/store/live/coins')).balance, refetchInterval: 5_000 });
+  const coins = useCoins({ refetchInterval: 15_000 });
+  // The balance the last gift left is newer than a fetch that started before it.
+  const balance = acked && acked.at > coins.dataUpdatedAt ? acked.balance : (coins.data?.balance ?? 0);
   const active = (gifts.data ?? []).filter((g) => g.active);
   if (active.length === 0) return null;
   return (
     <section className="gifts" aria-label={t('gifts')}>
-      <p>{t('coins', { count: coins.data ?? 0 })}</p>
+      <p data-testid="coin-balance">{t('coins', { count: balance })}</p>
+      <Link to={`/coins?room=${encodeURIComponent(roomId)}`}>{t('topUp')}</Link>
       {active.map((gift) => (
         <button
           key={gift.id}
           type="button"
-          disabled={(coins.data ?? 0) < gift.priceCoins}
+          disabled={balance < gift.priceCoins}
           onClick={() => {
-            // The key makes a resent gift count once.
-            if (send({ type: 'gift', giftId: gift.id, count: 1, key: crypto.randomUUID() })) setTimeout(() => void client.invalidateQueries({ queryKey: ['live-coins'] }), 500);
+            // The key makes a resent gift count once; the gift_ack frame brings the new balance.
+            if (send({ type: 'gift', giftId: gift.id, count: 1, key: crypto.randomUUID() })) setTimeout(() => void client.invalidateQueries({ queryKey: COINS_KEY }), 2000);
           }}
         >
           {gift.iconUrl ? <img src={gift.iconUrl} alt="" width="24" height="24" /> : null}
@@ -114,11 +128,74 @@ function Gifts({ send }: { send: (frame: Record<string, unknown>) => boolean }) 
   );
 }
 
-function Room({ roomId }: { roomId: string }) {
+function NoticeText({ notice, roomId }: { notice: Notice; roomId: string }) {
+  const { t } = useShop();
+  switch (notice.kind) {
+    case 'moderation':
+      return <>{t(notice.text === 'mute' ? 'muted' : 'unmuted')}</>;
+    case 'purchase':
+      return <>{t('justBought', { who: notice.who ?? '', what: notice.what ?? '' })}</>;
+    case 'gift':
+      return <>{t('giftSent', { from: notice.who ?? '', name: notice.what ?? '', count: notice.count ?? 1 })}</>;
+    default:
+      return notice.code === 'insufficient_coins' ? (
+        <>
+          {t('notEnoughCoins')} <Link to={`/coins?room=${encodeURIComponent(roomId)}`}>{t('topUp')}</Link>
+        </>
+      ) : (
+        <>{notice.text}</>
+      );
+  }
+}
+
+/** The room as the API has it: title and schedule before the socket's welcome, and its video. */
+const roomDetails = (roomId: string) => ({
+  queryKey: ['live-room', roomId],
+  queryFn: async () => unwrap(await api.GET('/store/live/rooms/{roomId}', { params: { path: { roomId } } })),
+});
+
+/** The stage: the stream while live, the recording after, the poster and schedule otherwise. */
+function Stage({ roomId, state }: { roomId: string; state: LiveState['room'] }) {
   const { t, locale } = useShop();
+  const live = state?.state === 'live';
+  const details = useQuery({
+    ...roomDetails(roomId),
+    // The media server's stream may come after the room went live: look again until the room has it.
+    refetchInterval: (query) => (live && !query.state.data?.playbackUrl ? 5000 : false),
+  });
+  const { refetch } = details;
+  // Going live or ending changes the room's video: read it again (not for the welcome's first state).
+  const seen = useRef(state?.state);
+  useEffect(() => {
+    if (seen.current !== undefined && seen.current !== state?.state) void refetch();
+    seen.current = state?.state;
+  }, [state?.state, refetch]);
+  const room = details.data;
+  const cover = state?.coverUrl ?? room?.coverUrl ?? null;
+  if (live && room?.playbackUrl) return <LivePlayer url={room.playbackUrl} poster={cover} />;
+  if (state?.state === 'ended' && room?.recordingUrl) {
+    return (
+      <div className="player">
+        <video src={room.recordingUrl} poster={room.posterUrl ?? cover ?? undefined} controls playsInline preload="none" aria-label={t('recording')} />
+      </div>
+    );
+  }
+  const scheduledAt = room?.scheduledAt;
+  return (
+    <div className="poster">
+      {cover ? <img src={cover} alt="" width="640" height="360" /> : null}
+      <p className="stage-text">
+        {live ? t('videoUnavailable') : state?.state === 'ended' ? t('roomEnded') : scheduledAt ? t('scheduledFor', { time: new Date(scheduledAt).toLocaleString(locale) }) : t('notScheduled')}
+      </p>
+    </div>
+  );
+}
+
+function Room({ roomId }: { roomId: string }) {
+  const { t } = useShop();
   const customer = useCustomer();
   const { state, send } = useLiveRoom(roomId);
-  const details = useQuery({ queryKey: ['live-room', roomId], queryFn: async () => unwrap(await api.GET('/store/live/rooms/{roomId}', { params: { path: { roomId } } })) });
+  const details = useQuery(roomDetails(roomId));
   const [text, setText] = useState('');
   const [bursts, setBursts] = useState<number[]>([]);
   const taps = useRef(0);
@@ -155,17 +232,11 @@ function Room({ roomId }: { roomId: string }) {
     if (trimmed && send({ type: 'post', text: trimmed })) setText('');
   };
   const room = state.room;
-  const scheduledAt = details.data?.scheduledAt;
   return (
     <article className="live-room">
       <h1>{room?.title ?? details.data?.title ?? t('live')}</h1>
       <div className="stage">
-        <div className="poster">
-          {room?.coverUrl ? <img src={room.coverUrl} alt="" width="640" height="360" /> : null}
-          <p className="stage-text">
-            {room?.state === 'live' ? t('videoUnavailable') : room?.state === 'ended' ? t('roomEnded') : scheduledAt ? t('scheduledFor', { time: new Date(scheduledAt).toLocaleString(locale) }) : t('notScheduled')}
-          </p>
-        </div>
+        <Stage roomId={roomId} state={room} />
         <p className="live-counts" aria-live="off">
           {room?.state === 'live' ? <span className="on-air">{t('onAir')}</span> : null} {t('viewers', { count: state.viewers })} ·{' '}
           <span data-testid="like-count">{t('likes', { count: state.likes + localTaps })}</span>
@@ -182,13 +253,7 @@ function Room({ roomId }: { roomId: string }) {
       <ul className="notices" aria-label={t('roomNews')} aria-live="polite">
         {state.notices.map((n) => (
           <li key={n.key} className={`notice-${n.kind}`} data-testid={`notice-${n.kind}`}>
-            {n.kind === 'moderation'
-              ? t(n.text === 'mute' ? 'muted' : 'unmuted')
-              : n.kind === 'purchase'
-                ? t('justBought', { who: n.who ?? '', what: n.what ?? '' })
-                : n.kind === 'gift'
-                  ? t('giftSent', { from: n.who ?? '', name: n.what ?? '', count: n.count ?? 1 })
-                  : n.text}
+            <NoticeText notice={n} roomId={roomId} />
           </li>
         ))}
       </ul>
@@ -197,7 +262,7 @@ function Room({ roomId }: { roomId: string }) {
         <ol role="log" aria-live="polite" className="chat-log" data-testid="chat-log">
           {state.messages.map((m) => (
             <li key={m.id} className={`chat-${m.kind}`}>
-              <strong>{m.author}</strong> {m.text}
+              {m.kind === 'system' ? null : <strong>{m.author}</strong>} {messageText(m, t)}
             </li>
           ))}
           <li ref={chatEnd} aria-hidden="true" />
@@ -213,7 +278,7 @@ function Room({ roomId }: { roomId: string }) {
         ) : (
           <Link to={`/account/sign-in?next=${encodeURIComponent(`/live/${roomId}`)}`}>{t('signInToChat')}</Link>
         )}
-        {customer.data ? <Gifts send={send} /> : null}
+        {customer.data ? <Gifts send={send} roomId={roomId} acked={state.coins} /> : null}
       </section>
     </article>
   );

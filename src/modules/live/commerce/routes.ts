@@ -47,6 +47,7 @@ import {
 } from './schemas.ts';
 import { findTopUp, findTopUpOnPlatform, refundTopUp, startTopUp } from './topups.ts';
 import { topUpNotFound } from './problems.ts';
+import { coinPriceOf } from '../settings.ts';
 
 const gifts = '/admin/platforms/:platform/live/gifts';
 const topUps = '/admin/platforms/:platform/live/top-ups';
@@ -96,9 +97,9 @@ export function commerceRoutes(app: FastifyInstance, ctx: ModuleContext, runtime
   store.r.get('/store/live/coins', {
     schema: store.doc('The customer’s coin balance and latest ledger entries', { response: { 200: CoinAccount, ...errorResponses(400, 401, 404) } }),
   }, async (request) => {
-    const { pdb, customer } = await customerOf(request);
+    const { platform, pdb, customer } = await customerOf(request);
     const [balance, ledger] = await Promise.all([balanceOf(pdb, customer.id), ledgerOf(pdb, customer.id)]);
-    return { balance, ledger };
+    return { balance, ledger, coinPrice: { amount: coinPriceOf(platform.settings), currency: platform.defaultCurrency } };
   });
 
   store.r.post('/store/live/coins/top-ups', {

@@ -63,7 +63,14 @@ export const LedgerEntry = Type.Object(
 );
 
 export const CoinAccount = Type.Object(
-  { balance: Type.Integer({ description: 'Coins held now' }), ledger: Type.Array(LedgerEntry, { description: 'The latest 50 changes, newest first' }) },
+  {
+    balance: Type.Integer({ description: 'Coins held now' }),
+    ledger: Type.Array(LedgerEntry, { description: 'The latest 50 changes, newest first' }),
+    coinPrice: Type.Object(
+      { amount: Type.Integer({ description: 'Minor units one coin costs in a new top-up (settings.live.coinPrice)' }), currency: Type.String() },
+      { description: 'What a coin costs now, so a shop can show a top-up\'s price before it is made' },
+    ),
+  },
   { title: 'LiveCoinAccount' },
 );
 
