@@ -46,6 +46,7 @@ function inputOf(request: RiskGateRequest, facts: RiskFacts): RiskInput {
     ...(facts.email !== undefined ? { email: facts.email } : {}),
     ...(facts.accountCreatedAt !== undefined ? { accountCreatedAt: facts.accountCreatedAt } : {}),
     ...(facts.amount !== undefined ? { amount: facts.amount } : {}),
+    ...(facts.instrumentFingerprint !== undefined ? { instrument: facts.instrumentFingerprint } : {}),
     ...(Object.keys(custom).length > 0 ? { custom } : {}),
   });
 }

@@ -26,6 +26,8 @@ export interface RiskInput {
   shippingAddress?: string;
   /** ISO 3166 alpha-2. */
   shippingCountry?: string;
+  /** The payment instrument's fingerprint from the payment provider (stable per card, like Stripe's card.fingerprint). */
+  instrument?: string;
   /** The account's order history (history.ts), read by the service when the policy names a history_* signal. */
   history?: AccountHistory;
   /** The caller's own signals, named custom.<name> in rules (custom.phone, custom.shipping_address, custom.shipping_country, custom.coupon_code and custom.sale_id are read as the fields above too). */
@@ -68,7 +70,7 @@ export interface Extracted {
 
 /** Reused by every decision: the counts of one key, written by hit and copied into the signals at once. */
 const counts = [0, 0, 0];
-const linked = [0, 0, 0];
+const linked = [0, 0, 0, 0];
 
 const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
 
@@ -78,6 +80,7 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   const email = input.email === undefined ? undefined : emailShape(input.email);
   const deviceId = bounded(input.deviceId);
   const accountId = bounded(input.accountId);
+  const instrument = bounded(input.instrument);
   // Unread user agents are left unparsed: every user_agent_* signal is then absent.
   const ua = plan.userAgent ? userAgentInfo(input.userAgent) : undefined;
   const custom = input.custom;
@@ -118,7 +121,9 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     accounts_on_device: undefined,
     accounts_on_ip: undefined,
     accounts_on_address: undefined,
+    accounts_on_instrument: undefined,
     account_cluster_size: undefined,
+    instrument_fingerprint: instrument,
     amount: typeof input.amount === 'number' && Number.isFinite(input.amount) ? input.amount : undefined,
     history_orders: history?.orders,
     history_cancel_rate: history === undefined ? undefined : history.orders > 0 ? history.cancelled / history.orders : 0,
@@ -166,12 +171,13 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     for (let w = 0; w < 3; w++) signals[VELOCITY_SIGNALS[k * 3 + w]!] = counts[w];
   }
   if (plan.links && accountId !== undefined && context.links !== undefined && context.linkScope !== undefined) {
-    // In LINK_KINDS order: device, ip, address.
-    context.links.link(context.linkScope, accountId, [deviceId, ip?.address, address], linked);
+    // In LINK_KINDS order: device, ip, address, instrument.
+    context.links.link(context.linkScope, accountId, [deviceId, ip?.address, address, instrument], linked);
     if (deviceId !== undefined) signals.accounts_on_device = linked[0];
     if (ip !== undefined) signals.accounts_on_ip = linked[1];
     if (address !== undefined) signals.accounts_on_address = linked[2];
-    signals.account_cluster_size = Math.max(linked[0]!, linked[1]!, linked[2]!);
+    if (instrument !== undefined) signals.accounts_on_instrument = linked[3];
+    signals.account_cluster_size = Math.max(linked[0]!, linked[1]!, linked[2]!, linked[3]!);
   }
   if (custom) {
     for (const name in custom) {
