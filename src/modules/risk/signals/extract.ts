@@ -3,7 +3,7 @@
 import { domainListed, emailShape } from './email.ts';
 import { ipShape, type IpShape } from './ip.ts';
 import { userAgentInfo } from './user-agent.ts';
-import type { SlidingCounters } from './velocity.ts';
+import type { KeyMap, SlidingCounters } from './velocity.ts';
 import { VELOCITY_KEYS, VELOCITY_SIGNALS } from './catalogue.ts';
 import { addressFingerprint, phoneShape } from './contact.ts';
 import type { CountryOf } from './geo.ts';
@@ -44,6 +44,8 @@ export interface SignalContext {
   counters: SlidingCounters;
   /** Prefix of counter keys: the platform and decision point, so neither ever counts for another. */
   counterScope: string;
+  /** The counter maps of counterScope when the caller has them (engine.ts: SlidingCounters.scopeOf). */
+  counterMaps?: KeyMap[];
   now: number;
   /** Accounts seen per device, IP and address, and the platform they are kept under. */
   links?: AccountLinks;
@@ -71,6 +73,17 @@ export interface Extracted {
 /** Reused by every decision: the counts of one key, written by hit and copied into the signals at once. */
 const counts = [0, 0, 0];
 const linked = [0, 0, 0, 0];
+
+/** custom.<name> per caller name, made once (a bounded set: past 1,000 names they are built per use). */
+const customNames = new Map<string, string>();
+function customName(name: string): string {
+  let full = customNames.get(name);
+  if (full === undefined) {
+    full = `custom.${name}`;
+    if (customNames.size < 1000) customNames.set(name, full);
+  }
+  return full;
+}
 
 const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
 
@@ -162,7 +175,7 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   const coupon = text(custom?.coupon_code);
   const sale = text(custom?.sale_id);
   const keys = [ip?.address, ip?.prefix, deviceId, accountId, email?.fingerprint, phone?.fingerprint, address, coupon?.toUpperCase().slice(0, MAX_ID), sale?.slice(0, MAX_ID)];
-  const maps = context.counters.scope(context.counterScope, VELOCITY_KEYS.length);
+  const maps = context.counterMaps ?? context.counters.scope(context.counterScope, VELOCITY_KEYS.length);
   const counted = plan.velocity;
   for (let k = 0; k < VELOCITY_KEYS.length; k++) {
     const key = keys[k];
@@ -182,7 +195,7 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   if (custom) {
     for (const name in custom) {
       const value = custom[name];
-      if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) signals[`custom.${name}`] = value;
+      if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) signals[customName(name)] = value;
     }
   }
   return { signals, ip };
