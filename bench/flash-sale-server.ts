@@ -6,10 +6,8 @@
 // straight into the tables with that hash and a session each, returning their bearer tokens.
 // Environment: as `souk start`, plus SEED_PORT: the side port. Without it there is none: the further nodes
 // of a multi-node rush (--nodes) share the first node's database, so the customers it seeds are theirs too.
-import { randomBytes } from 'node:crypto';
 import { createSouk } from '../src/server.ts';
-import { newId, sha256 } from '../src/kernel/ids.ts';
-import { registerCustomer } from '../src/modules/accounts/index.ts';
+import { seedCustomers } from './lib/seed-customers.ts';
 import { startCpuProfile } from './lib/profile.ts';
 import { jsonSidePort } from './lib/side-port.ts';
 
@@ -24,35 +22,10 @@ const writeProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
 const souk = await createSouk();
 await souk.app.listen({ port: souk.config.port, host: souk.config.host });
 
-let seeded = 0;
-async function seedCustomers(platformId: string, count: number): Promise<{ id: string; token: string }[]> {
-  const pdb = souk.ctx.platformDb(platformId);
-  seeded += 1;
-  const tag = `${seeded}-${randomBytes(3).toString('hex')}`;
-  const first = await registerCustomer(pdb, { email: `buyer-${tag}-0@bench.souk`, password: `bench-${randomBytes(6).toString('hex')}` }, 24 * 3600);
-  const hash = (await pdb.maybeOne<{ password_hash: string }>('select password_hash from customers where platform_id = $1 and id = $2', [first.customer.id]))!.password_hash;
-  const ids = Array.from({ length: Math.max(0, count - 1) }, () => newId());
-  const tokens = ids.map(() => `sc_${randomBytes(18).toString('hex')}`);
-  for (let from = 0; from < ids.length; from += 1000) {
-    const chunk = ids.slice(from, from + 1000);
-    await pdb.execute(
-      `insert into customers (platform_id, id, email, password_hash) select $1, t.id, 'buyer-' || $3 || '-' || ($4::int + t.n) || '@bench.souk', $5
-       from unnest($2::uuid[]) with ordinality as t(id, n)`,
-      [chunk, tag, from, hash],
-    );
-    await pdb.execute(
-      `insert into customer_sessions (platform_id, id, customer_id, token_hash, expires_at)
-       select $1, t.sid, t.cid, t.th, now() + interval '1 day' from unnest($2::uuid[], $3::uuid[], $4::text[]) as t(sid, cid, th)`,
-      [chunk.map(() => newId()), chunk, tokens.slice(from, from + 1000).map(sha256)],
-    );
-  }
-  return [{ id: first.customer.id, token: first.token }, ...ids.map((id, i) => ({ id, token: tokens[i]! }))];
-}
-
 const seeder = jsonSidePort(async (raw) => {
   const input = raw as { platformId: string; count: number };
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1_000_000) throw new Error('count must be 1 to 1,000,000');
-  return { customers: await seedCustomers(input.platformId, input.count) };
+  return { customers: await seedCustomers(souk, input.platformId, input.count) };
 });
 if (seedPort !== undefined) seeder.listen(seedPort, '127.0.0.1');
 console.log(`souk listening on ${souk.config.port}, ${seedPort === undefined ? 'no customer seeder' : `customer seeder on ${seedPort}`}`);

@@ -5206,6 +5206,8 @@ export interface components {
             };
             deviceId?: string;
             email?: string;
+            /** @description The payment instrument's fingerprint as the payment provider gives it */
+            instrument?: string;
             ip?: string;
             phone?: string;
             shippingAddress?: string;
@@ -5353,6 +5355,8 @@ export interface components {
         };
         /** StartPaymentInput */
         StartPaymentInput: {
+            /** @description The payment method the shopper chose, when the provider takes one up front (a token from its client library; the sandbox takes a test card number such as "4242 4242 4242 4242"). The provider fingerprints the card, and the risk engine links the accounts paying with one card. */
+            paymentMethod?: string;
             /**
              * @description The payment provider; "sandbox" is built in
              * @enum {string}
@@ -21444,7 +21448,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedPayment"];
                 };
             };
-            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `validation_failed`. */
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `path_too_long`, `payment_method_invalid`, `validation_failed`. */
             400: {
                 headers: {
                     [name: string]: unknown;

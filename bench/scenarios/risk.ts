@@ -34,7 +34,7 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 const HEADLESS = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36';
 
 /** The default coupon policy and seven more rules, as a merchant would grow it. */
-function benchPolicy(): PolicyDocument {
+export function benchPolicy(): PolicyDocument {
   const base = defaultPolicy('coupon');
   const more: PolicyDocument['rules'] = [
     { id: 'private-ip', when: { signal: 'ip_private', op: 'eq', value: true }, score: 5 },

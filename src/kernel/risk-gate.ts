@@ -40,6 +40,11 @@ export interface RiskFacts {
   shippingCountry?: string;
   /** The shipping address in one line, as the customer gave it (normalised by the engine). */
   shippingAddress?: string;
+  /**
+   * The payment instrument as the payment provider fingerprints it (stable per card and installation,
+   * like Stripe's card.fingerprint; never the card number): links the accounts paying with one card.
+   */
+  instrumentFingerprint?: string;
 }
 
 /**

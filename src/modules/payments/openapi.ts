@@ -9,6 +9,7 @@ export const paymentDocs: OperationDocs = {
   'POST /store/orders/{orderId}/payments': {
     operationId: 'startPayment',
     problems: {
+      400: ['payment_method_invalid'],
       401: ['unauthorized'],
       403: [...RISK_GATE_PROBLEMS],
       404: ['order_not_found', 'provider_not_found'],

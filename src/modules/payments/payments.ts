@@ -15,11 +15,11 @@ import type { PaymentsDeps } from './deps.ts';
 import type { RiskGateRequest } from '../../kernel/risk-gate.ts';
 import { ORDER_PURPOSE, payeeOf, type Payable, type PaymentPayee } from './payees.ts';
 import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED } from './events.ts';
-import type { ProviderEvent } from './provider.ts';
+import type { PaymentInstrument, ProviderEvent } from './provider.ts';
 import { PAYMENT_COLUMNS, readPaymentRow, type PaymentRow } from './records.ts';
 import { reserveRefund } from './refunds.ts';
 import type { PaymentStatus, StartedPayment } from './schemas.ts';
-import { eventAmountMismatch, noOrderOnPlatform, noPaymentForIntent, nothingToPay, orderNotPayable, providerError, providerNotAvailable } from './problems.ts';
+import { eventAmountMismatch, noOrderOnPlatform, noPaymentForIntent, nothingToPay, orderNotPayable, paymentMethodNotTaken, providerError, providerNotAvailable } from './problems.ts';
 
 export interface StartPaymentResult {
   payment: StartedPayment;
@@ -36,28 +36,38 @@ const started = (row: PaymentRow): StartedPayment => ({
 });
 
 /**
- * Opens (or finds) the payment of a pending_payment order and its provider intent. The caller has checked
- * that the requester may act on the order. 404 order_not_found, 409 order_not_payable / nothing_to_pay,
- * 502 provider_error when the provider could not create the intent.
+ * A payment has no order to hold, so a review verdict is asked as a challenge (gate.ts). The card's
+ * fingerprint, when the shopper gave a payment method, links the accounts that pay with one card.
  */
-/** A payment has no order to hold, so a review verdict is asked as a challenge (gate.ts). */
-async function screenPayment(deps: PaymentsDeps, tx: PlatformDb, platformId: string, client: RiskGateRequest, id: string, order: Payable, due: number): Promise<void> {
+async function screenPayment(deps: PaymentsDeps, tx: PlatformDb, platformId: string, client: RiskGateRequest, id: string, order: Payable, due: number, instrument: PaymentInstrument | undefined): Promise<void> {
   const platform = deps.ctx.platforms.byId(platformId);
   if (!platform || !deps.ctx.riskGate.active(platform)) return;
   await deps.ctx.riskGate.screen(
     platform,
     'payment',
     client,
-    { orderId: id, amount: due, currency: order.currency, ...(order.accountId ? { accountId: order.accountId } : {}), ...(order.email ? { email: order.email } : {}) },
+    {
+      orderId: id,
+      amount: due,
+      currency: order.currency,
+      ...(order.accountId ? { accountId: order.accountId } : {}),
+      ...(order.email ? { email: order.email } : {}),
+      ...(instrument ? { instrumentFingerprint: instrument.fingerprint } : {}),
+    },
     { db: tx },
   );
 }
 
+/**
+ * Opens (or finds) the payment of a pending_payment order and its provider intent. The caller has checked
+ * that the requester may act on the order. 404 order_not_found, 409 order_not_payable / nothing_to_pay,
+ * 400 payment_method_invalid, 502 provider_error when the provider could not create the intent.
+ */
 export async function startPayment(
   deps: PaymentsDeps,
   platformId: string,
   orderId: string,
-  input: { provider: string; returnUrl?: string },
+  input: { provider: string; returnUrl?: string; paymentMethod?: string },
   options: {
     /** The request as the risk gate reads it; a new payment attempt is screened at the `payment` point. */
     client?: RiskGateRequest;
@@ -71,6 +81,12 @@ export async function startPayment(
   const payee = payeeOf(deps.orders, purpose);
   if (!payee) throw new Error(`no payee is registered for payment purpose "${purpose}"`);
   const pdb = deps.ctx.platformDb(platformId);
+  // Asked of the provider before the transaction (it may be a network call); a bad one is a 400.
+  let instrument: PaymentInstrument | undefined;
+  if (input.paymentMethod !== undefined) {
+    if (!provider.instrumentOf) throw paymentMethodNotTaken(provider.name);
+    instrument = await provider.instrumentOf({ platformId, paymentMethod: input.paymentMethod });
+  }
 
   const { row, created } = await pdb.transaction(async (tx) => {
     // orderId names what is paid for: an order, or (another purpose) the payee's own id.
@@ -84,7 +100,7 @@ export async function startPayment(
     const open = await openPayment(tx, orderId);
     if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency && open.purpose === purpose) return { row: open, created: false };
     // Before any provider is called: a deny or an unsolved challenge (403) opens no payment.
-    if (options.client) await screenPayment(deps, tx, platformId, options.client, orderId, order, due);
+    if (options.client) await screenPayment(deps, tx, platformId, options.client, orderId, order, due, instrument);
     if (open) {
       // The order's total or the chosen provider changed under an open attempt: close it before the new one.
       await tx.execute(

@@ -9,6 +9,7 @@ export const paymentsProblemCodes = [
   'provider_not_available',
   'provider_not_found',
   'provider_error',
+  'payment_method_invalid',
   'order_not_payable',
   'nothing_to_pay',
   'invalid_webhook',
@@ -42,6 +43,14 @@ export const providerNotAvailable = (providerName: string) =>
 export const providerNotFound = (providerName: string) => problem(404, 'provider_not_found', `There is no payment provider "${providerName}".`);
 export const providerError = (providerName: string) =>
   problem(502, 'provider_error', `The payment provider "${providerName}" could not start the payment; try again.`);
+export const paymentMethodNotTaken = (providerName: string) =>
+  problem(400, 'payment_method_invalid', `The payment provider "${providerName}" takes no paymentMethod when a payment starts; leave it out.`);
+export const sandboxCardInvalid = () =>
+  problem(
+    400,
+    'payment_method_invalid',
+    'The sandbox takes a test card number as paymentMethod: 12 to 19 digits (spaces and dashes allowed) that pass the Luhn check, e.g. "4242 4242 4242 4242". Never send a real card to the sandbox.',
+  );
 export const eventAmountMismatch = (event: { amount: number; currency: string }, payment: { amount: number; currency: string }) =>
   amountMismatchProblem(422, `The event is for ${event.amount} ${event.currency}, but the payment is ${payment.amount} ${payment.currency}.`, {
     amount: payment.amount,

@@ -43,6 +43,19 @@ export interface PaymentProvider {
   /** Takes the money of an authorised intent (the sandbox captures on approval, so this only checks). */
   capture(input: { platformId: string; providerRef: string; amount: number }): Promise<void>;
   refund(input: { platformId: string; providerRef: string; amount: number; idempotencyKey: string }): Promise<{ refundRef: string }>;
+  /**
+   * The instrument behind a payment method the shopper gave before paying (a provider's token; in the
+   * sandbox, a test card number): a fingerprint stable per card and never the number itself, as Stripe's
+   * card.fingerprint, which the risk engine links accounts by. Throws a 400 HttpProblem for a payment
+   * method it does not accept. Optional: a provider without it takes no payment method when a payment starts.
+   */
+  instrumentOf?(input: { platformId: string; paymentMethod: string }): Promise<PaymentInstrument>;
+}
+
+export interface PaymentInstrument {
+  fingerprint: string;
+  /** The last four digits, for a person reading a decision. */
+  last4?: string;
 }
 
 export type ProviderFactory = (ctx: ModuleContext) => PaymentProvider | Promise<PaymentProvider>;

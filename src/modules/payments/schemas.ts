@@ -23,6 +23,14 @@ export const StartPaymentInput = Type.Object(
     returnUrl: Type.Optional(
       Type.String({ minLength: 8, maxLength: 2000, pattern: '^https?://[^\\s]+$', description: 'Where the hosted page sends the shopper after paying (http or https)' }),
     ),
+    paymentMethod: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'The payment method the shopper chose, when the provider takes one up front (a token from its client library; the sandbox takes a test card number such as "4242 4242 4242 4242"). The provider fingerprints the card, and the risk engine links the accounts paying with one card.',
+      }),
+    ),
   },
   { title: 'StartPaymentInput', additionalProperties: false },
 );

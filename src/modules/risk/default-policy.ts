@@ -48,5 +48,11 @@ export function defaultPolicy(point: DecisionPoint): PolicyDocument {
     // history is read from the node's cache (history.ts), so only flash-sale decisions pay for it.
     rules.push({ id: 'unpaid-flash-orders', description: 'Flash-sale orders left unpaid before', when: { signal: 'history_unpaid_flash_orders', op: 'gte', value: 2 }, score: 40 });
   }
+  if (point === 'payment') {
+    // One card behind many accounts is a farm paying for its accounts' orders (a family shares a card
+    // among two or three). Read from the provider's fingerprint (signals/links.ts): four accounts on one
+    // card meet a challenge (45), with a fresh account or another sign more.
+    rules.push({ id: 'shared-card', description: 'A card already used by several other accounts of this shop', when: { signal: 'accounts_on_instrument', op: 'gte', value: 4 }, score: 45 });
+  }
   return { rules, thresholds: [20, 40, 60, 80], actions: ['allow', 'allow', 'challenge', 'review', 'deny'], allowSampleRate: 0.05 };
 }

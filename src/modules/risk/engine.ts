@@ -9,6 +9,7 @@ import type { SlidingCounters } from './signals/velocity.ts';
 import type { AccountLinks } from './signals/links.ts';
 import type { CountryOf } from './signals/geo.ts';
 import { planFor, type SignalPlan } from './signals/plan.ts';
+import { VELOCITY_KEYS } from './signals/catalogue.ts';
 
 /** A platform's policy for one point as the engine runs it: the version and its compiled form. */
 export interface ActivePolicy {
@@ -89,6 +90,7 @@ export function decideOn(
     extraDisposableDomains: state.disposable,
     counters: deps.counters,
     counterScope: `${state.platformId}|${point}`,
+    counterMaps: deps.counters.scopeOf(state.platformId, point, VELOCITY_KEYS.length),
     now: deps.now,
     links: deps.links,
     linkScope: state.platformId,

@@ -30,24 +30,29 @@ export interface GateOptions {
   challenge?: ChallengeKind;
 }
 
-/** The facts the engine has no named signal for yet reach rules as custom.<name> signals. */
+/**
+ * The facts the engine has no named signal for yet reach rules as custom.<name> signals. Built by
+ * assignment (no spreads of conditional objects): it runs on every decision of every hooked point.
+ */
 function inputOf(request: RiskGateRequest, facts: RiskFacts): RiskInput {
-  const custom: Record<string, string | number> = {};
-  if (facts.couponCode !== undefined) custom.coupon_code = facts.couponCode.toUpperCase();
-  if (facts.saleId !== undefined) custom.sale_id = facts.saleId;
-  if (facts.orderId !== undefined) custom.order_id = facts.orderId;
-  if (facts.cartId !== undefined) custom.cart_id = facts.cartId;
-  if (facts.currency !== undefined) custom.currency = facts.currency;
-  if (facts.phone !== undefined) custom.phone = facts.phone;
-  if (facts.shippingCountry !== undefined) custom.shipping_country = facts.shippingCountry.toUpperCase();
-  if (facts.shippingAddress !== undefined) custom.shipping_address = facts.shippingAddress;
-  return riskInputOf(request, {
-    ...(facts.accountId !== undefined ? { accountId: facts.accountId } : {}),
-    ...(facts.email !== undefined ? { email: facts.email } : {}),
-    ...(facts.accountCreatedAt !== undefined ? { accountCreatedAt: facts.accountCreatedAt } : {}),
-    ...(facts.amount !== undefined ? { amount: facts.amount } : {}),
-    ...(Object.keys(custom).length > 0 ? { custom } : {}),
-  });
+  const known: RiskInput = {};
+  if (facts.accountId !== undefined) known.accountId = facts.accountId;
+  if (facts.email !== undefined) known.email = facts.email;
+  if (facts.accountCreatedAt !== undefined) known.accountCreatedAt = facts.accountCreatedAt;
+  if (facts.amount !== undefined) known.amount = facts.amount;
+  if (facts.instrumentFingerprint !== undefined) known.instrument = facts.instrumentFingerprint;
+  let custom: Record<string, string | number> | undefined;
+  const put = (name: string, value: string) => ((custom ??= {})[name] = value);
+  if (facts.couponCode !== undefined) put('coupon_code', facts.couponCode.toUpperCase());
+  if (facts.saleId !== undefined) put('sale_id', facts.saleId);
+  if (facts.orderId !== undefined) put('order_id', facts.orderId);
+  if (facts.cartId !== undefined) put('cart_id', facts.cartId);
+  if (facts.currency !== undefined) put('currency', facts.currency);
+  if (facts.phone !== undefined) put('phone', facts.phone);
+  if (facts.shippingCountry !== undefined) put('shipping_country', facts.shippingCountry.toUpperCase());
+  if (facts.shippingAddress !== undefined) put('shipping_address', facts.shippingAddress);
+  if (custom !== undefined) known.custom = custom;
+  return riskInputOf(request, known);
 }
 
 /** Who a challenge is bound to: the account, else the email, else the client address. */

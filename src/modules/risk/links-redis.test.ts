@@ -24,31 +24,31 @@ describe('account links shared through Redis', { skip: redisUrl ? false : 'REDIS
     clients.push(redis);
     const links = new AccountLinks();
     const sync = new LinkSync(links, redis, { prefix });
-    const out = [0, 0, 0];
-    /** Links the account on (device, ip, address) and returns the counts. */
-    const link = (account: string, device?: string, ip?: string, address?: string) => (links.link('platform-1', account, [device, ip, address], out), [...out]);
+    const out = [0, 0, 0, 0];
+    /** Links the account on (device, ip, address, card fingerprint) and returns the counts. */
+    const link = (account: string, device?: string, ip?: string, address?: string, card?: string) => (links.link('platform-1', account, [device, ip, address, card], out), [...out]);
     return { sync, link };
   }
 
   it('reports the same cluster size on two nodes after a sync', async () => {
     const [a, b] = [await node(), await node()];
-    a.link('acct-1', 'dev-shared', '203.0.113.1');
-    a.link('acct-2', 'dev-shared', '203.0.113.1');
+    a.link('acct-1', 'dev-shared', '203.0.113.1', undefined, 'sbxfp_card');
+    a.link('acct-2', 'dev-shared', '203.0.113.1', undefined, 'sbxfp_card');
     a.link('acct-3', 'dev-shared', '203.0.113.2');
-    assert.deepEqual(b.link('acct-4', 'dev-shared', '203.0.113.1'), [1, 1, 0], 'before a sync B sees its own');
+    assert.deepEqual(b.link('acct-4', 'dev-shared', '203.0.113.1', undefined, 'sbxfp_card'), [1, 1, 0, 1], 'before a sync B sees its own');
     await a.sync.sync();
     await b.sync.sync();
-    const onB = b.link('acct-4', 'dev-shared', '203.0.113.1');
+    const onB = b.link('acct-4', 'dev-shared', '203.0.113.1', undefined, 'sbxfp_card');
     await a.sync.sync(true);
-    const onA = a.link('acct-1', 'dev-shared', '203.0.113.1');
-    assert.deepEqual(onB, [4, 3, 0], 'B: four accounts on the device, three on the IP');
+    const onA = a.link('acct-1', 'dev-shared', '203.0.113.1', undefined, 'sbxfp_card');
+    assert.deepEqual(onB, [4, 3, 0, 3], 'B: four accounts on the device, three on the IP and on the card');
     assert.deepEqual(onA, onB, 'A agrees: it reads back the keys it touched in the last minute');
-    assert.deepEqual(a.link('acct-9', 'dev-own'), [1, 0, 0], 'another device stands apart');
+    assert.deepEqual(a.link('acct-9', 'dev-own'), [1, 0, 0, 0], 'another device stands apart');
     // A node that never saw the device learns it on its first touch's sync.
     const c = await node();
-    assert.deepEqual(c.link('acct-1', 'dev-shared'), [1, 0, 0]);
+    assert.deepEqual(c.link('acct-1', 'dev-shared'), [1, 0, 0, 0]);
     await c.sync.sync();
-    assert.deepEqual(c.link('acct-1', 'dev-shared'), [4, 0, 0]);
+    assert.deepEqual(c.link('acct-1', 'dev-shared'), [4, 0, 0, 0]);
     await Promise.all([a.sync.stop(), b.sync.stop(), c.sync.stop()]);
   });
 });

@@ -52,6 +52,7 @@ export const RiskInputSchema = Type.Object(
     phone: Type.Optional(Type.String({ maxLength: 64 })),
     shippingAddress: Type.Optional(Type.String({ maxLength: 500 })),
     shippingCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+    instrument: Type.Optional(Type.String({ maxLength: 200, description: "The payment instrument's fingerprint as the payment provider gives it" })),
     custom: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }), Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]), {
         maxProperties: 50,

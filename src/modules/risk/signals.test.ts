@@ -110,6 +110,32 @@ describe('risk signals', () => {
     assert.equal(anonymous.ip_country, undefined);
   });
 
+  it('links accounts paying with one card (the provider\'s fingerprint) into a cluster', () => {
+    const context = {
+      disposableDomains: new Set<string>(),
+      extraDisposableDomains: new Set<string>(),
+      counters: new SlidingCounters(),
+      counterScope: 'p|payment',
+      now: Date.UTC(2026, 0, 1),
+      links: new AccountLinks(),
+      linkScope: 'p',
+      plan: planFor(['accounts_on_instrument']),
+    };
+    const pay = (i: number, instrument?: string) => extractSignals({ accountId: `acct-${i}`, deviceId: `own-${i}`, ip: `81.2.69.${i}`, ...(instrument ? { instrument } : {}) }, context).signals;
+    pay(1, 'sbxfp_shared');
+    pay(2, 'sbxfp_shared');
+    const third = pay(3, 'sbxfp_shared');
+    assert.equal(third.instrument_fingerprint, 'sbxfp_shared');
+    assert.equal(third.accounts_on_instrument, 3);
+    assert.equal(third.accounts_on_device, 1);
+    assert.equal(third.account_cluster_size, 3, 'the card is the largest link');
+    assert.equal(pay(4, 'sbxfp_other').accounts_on_instrument, 1);
+    const cardless = pay(5);
+    assert.equal(cardless.accounts_on_instrument, undefined);
+    assert.equal(cardless.account_cluster_size, 1);
+    assert.equal(planFor(['accounts_on_instrument']).links, true);
+  });
+
   it('computes the costly signals only when the live or shadow policy reads them', () => {
     const plan = planFor(['velocity_phone_1h', 'account_cluster_size', 'user_agent_class']);
     assert.deepEqual({ ...plan, velocity: undefined }, { userAgent: true, phone: true, address: true, geo: false, links: true, history: false, velocity: undefined });

@@ -1,13 +1,14 @@
 // The built-in sandbox provider: behaves like an outside payment service so the whole flow (intent,
 // hosted page, signed webhook, refunds) can be tried and tested without one. Its records live in its own
 // tables (payment_sandbox_*), which only this file touches, as a real provider's would live elsewhere.
+import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModuleContext } from '../../../kernel/context.ts';
 import type { Queryable } from '../../../kernel/db/types.ts';
 import { isUuid, randomHex } from '../../../kernel/ids.ts';
-import type { CreateIntentInput, PaymentProvider, ProviderEvent } from '../provider.ts';
+import type { CreateIntentInput, PaymentInstrument, PaymentProvider, ProviderEvent } from '../provider.ts';
 import { SANDBOX_SIGNATURE_HEADER, signPayload, verifySignature } from '../signature.ts';
-import { captureFailed, intentNotFound, sandboxPaymentNotFound, sandboxRefundFailed, webhookNotJson, webhookNotSandboxEvent } from '../problems.ts';
+import { captureFailed, intentNotFound, sandboxCardInvalid, sandboxPaymentNotFound, sandboxRefundFailed, webhookNotJson, webhookNotSandboxEvent } from '../problems.ts';
 
 export const SANDBOX = 'sandbox';
 export const SANDBOX_WEBHOOK_PATH = '/store/payments/webhooks/sandbox';
@@ -122,6 +123,30 @@ function parseEvent(raw: Buffer): ProviderEvent {
   };
 }
 
+/** A card number's digits when it is one (12-19 digits passing the Luhn check), else undefined. */
+export function cardDigits(raw: string): string | undefined {
+  const digits = raw.replace(/[\s-]/g, '');
+  if (!/^\d{12,19}$/.test(digits)) return undefined;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0 ? digits : undefined;
+}
+
+/**
+ * The sandbox's card fingerprint: an HMAC of the digits under the installation's secret, so it is stable
+ * per card on every node and platform of one installation (as Stripe's is per account), differs between
+ * installations, and does not give the number back.
+ */
+export function sandboxInstrument(secret: string, paymentMethod: string): PaymentInstrument {
+  const digits = cardDigits(paymentMethod);
+  if (digits === undefined) throw sandboxCardInvalid();
+  return { fingerprint: `sbxfp_${createHmac('sha256', secret).update(`card:${digits}`).digest('hex').slice(0, 32)}`, last4: digits.slice(-4) };
+}
+
 export async function createSandboxProvider(ctx: ModuleContext): Promise<SandboxProvider> {
   const secret = await loadSecret(ctx.db, ctx.config.payments.sandboxSecret);
   const publicUrl = ctx.config.publicUrl.replace(/\/+$/, '');
@@ -190,6 +215,9 @@ export async function createSandboxProvider(ctx: ModuleContext): Promise<Sandbox
         return { refundRef };
       });
     },
+
+    // No I/O: a bad number rejects with the 400 problem.
+    instrumentOf: ({ paymentMethod }) => new Promise((resolve) => resolve(sandboxInstrument(secret, paymentMethod))),
 
     intentOfPayment: readIntent,
 

@@ -38,7 +38,9 @@ export const SIGNAL_NAMES = [
   'accounts_on_device', // distinct accounts this node saw on the device (any point of the platform)
   'accounts_on_ip',
   'accounts_on_address',
-  'account_cluster_size', // the largest of the three
+  'accounts_on_instrument', // distinct accounts that paid (tried to pay) with the card, by the provider's fingerprint
+  'account_cluster_size', // the largest of the four
+  'instrument_fingerprint', // the payment instrument as the provider fingerprints it (payment point only)
   'amount', // the money at stake, in minor units, when the caller has one
   'history_orders', // orders the account has placed on the platform (history.ts; needs an account)
   'history_cancel_rate', // share of them cancelled (0 without orders)

@@ -3,7 +3,7 @@
 import { domainListed, emailShape } from './email.ts';
 import { ipShape, type IpShape } from './ip.ts';
 import { userAgentInfo } from './user-agent.ts';
-import type { SlidingCounters } from './velocity.ts';
+import type { KeyMap, SlidingCounters } from './velocity.ts';
 import { VELOCITY_KEYS, VELOCITY_SIGNALS } from './catalogue.ts';
 import { addressFingerprint, phoneShape } from './contact.ts';
 import type { CountryOf } from './geo.ts';
@@ -26,6 +26,8 @@ export interface RiskInput {
   shippingAddress?: string;
   /** ISO 3166 alpha-2. */
   shippingCountry?: string;
+  /** The payment instrument's fingerprint from the payment provider (stable per card, like Stripe's card.fingerprint). */
+  instrument?: string;
   /** The account's order history (history.ts), read by the service when the policy names a history_* signal. */
   history?: AccountHistory;
   /** The caller's own signals, named custom.<name> in rules (custom.phone, custom.shipping_address, custom.shipping_country, custom.coupon_code and custom.sale_id are read as the fields above too). */
@@ -42,6 +44,8 @@ export interface SignalContext {
   counters: SlidingCounters;
   /** Prefix of counter keys: the platform and decision point, so neither ever counts for another. */
   counterScope: string;
+  /** The counter maps of counterScope when the caller has them (engine.ts: SlidingCounters.scopeOf). */
+  counterMaps?: KeyMap[];
   now: number;
   /** Accounts seen per device, IP and address, and the platform they are kept under. */
   links?: AccountLinks;
@@ -68,7 +72,18 @@ export interface Extracted {
 
 /** Reused by every decision: the counts of one key, written by hit and copied into the signals at once. */
 const counts = [0, 0, 0];
-const linked = [0, 0, 0];
+const linked = [0, 0, 0, 0];
+
+/** custom.<name> per caller name, made once (a bounded set: past 1,000 names they are built per use). */
+const customNames = new Map<string, string>();
+function customName(name: string): string {
+  let full = customNames.get(name);
+  if (full === undefined) {
+    full = `custom.${name}`;
+    if (customNames.size < 1000) customNames.set(name, full);
+  }
+  return full;
+}
 
 const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
 
@@ -78,6 +93,7 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   const email = input.email === undefined ? undefined : emailShape(input.email);
   const deviceId = bounded(input.deviceId);
   const accountId = bounded(input.accountId);
+  const instrument = bounded(input.instrument);
   // Unread user agents are left unparsed: every user_agent_* signal is then absent.
   const ua = plan.userAgent ? userAgentInfo(input.userAgent) : undefined;
   const custom = input.custom;
@@ -118,7 +134,9 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     accounts_on_device: undefined,
     accounts_on_ip: undefined,
     accounts_on_address: undefined,
+    accounts_on_instrument: undefined,
     account_cluster_size: undefined,
+    instrument_fingerprint: instrument,
     amount: typeof input.amount === 'number' && Number.isFinite(input.amount) ? input.amount : undefined,
     history_orders: history?.orders,
     history_cancel_rate: history === undefined ? undefined : history.orders > 0 ? history.cancelled / history.orders : 0,
@@ -157,7 +175,7 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
   const coupon = text(custom?.coupon_code);
   const sale = text(custom?.sale_id);
   const keys = [ip?.address, ip?.prefix, deviceId, accountId, email?.fingerprint, phone?.fingerprint, address, coupon?.toUpperCase().slice(0, MAX_ID), sale?.slice(0, MAX_ID)];
-  const maps = context.counters.scope(context.counterScope, VELOCITY_KEYS.length);
+  const maps = context.counterMaps ?? context.counters.scope(context.counterScope, VELOCITY_KEYS.length);
   const counted = plan.velocity;
   for (let k = 0; k < VELOCITY_KEYS.length; k++) {
     const key = keys[k];
@@ -166,17 +184,18 @@ export function extractSignals(input: RiskInput, context: SignalContext): Extrac
     for (let w = 0; w < 3; w++) signals[VELOCITY_SIGNALS[k * 3 + w]!] = counts[w];
   }
   if (plan.links && accountId !== undefined && context.links !== undefined && context.linkScope !== undefined) {
-    // In LINK_KINDS order: device, ip, address.
-    context.links.link(context.linkScope, accountId, [deviceId, ip?.address, address], linked);
+    // In LINK_KINDS order: device, ip, address, instrument.
+    context.links.link(context.linkScope, accountId, [deviceId, ip?.address, address, instrument], linked);
     if (deviceId !== undefined) signals.accounts_on_device = linked[0];
     if (ip !== undefined) signals.accounts_on_ip = linked[1];
     if (address !== undefined) signals.accounts_on_address = linked[2];
-    signals.account_cluster_size = Math.max(linked[0]!, linked[1]!, linked[2]!);
+    if (instrument !== undefined) signals.accounts_on_instrument = linked[3];
+    signals.account_cluster_size = Math.max(linked[0]!, linked[1]!, linked[2]!, linked[3]!);
   }
   if (custom) {
     for (const name in custom) {
       const value = custom[name];
-      if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) signals[`custom.${name}`] = value;
+      if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) signals[customName(name)] = value;
     }
   }
   return { signals, ip };

@@ -1,13 +1,14 @@
-// Links between accounts: how many distinct accounts were seen on a device, an IP or a shipping address
-// (any decision point of the platform). A farm shows up as one device or address behind dozens of
-// accounts; a household as two or three. The hot path only touches memory: each node keeps the accounts
+// Links between accounts: how many distinct accounts were seen on a device, an IP, a shipping address or
+// a payment instrument (any decision point of the platform; the instrument, as the payment provider
+// fingerprints the card, reaches only the payment point). A farm shows up as one device, address or card
+// behind dozens of accounts; a household as two or three. The hot path only touches memory: each node keeps the accounts
 // it saw; with REDIS_URL, links-redis.ts adds this node's new links to one Redis set per key in batches
 // and reads each touched key's cluster-wide count back, which the signals then take when it is larger,
 // so every node reports the same cluster size (within one sync interval).
 // Memory is bounded: each set stops growing at MAX_ACCOUNTS, and each kind's map at maxKeys keys (then
 // its oldest tenth goes).
 
-export const LINK_KINDS = ['device', 'ip', 'address'] as const;
+export const LINK_KINDS = ['device', 'ip', 'address', 'instrument'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 /** Past this a cluster size reads as this: no rule needs to tell 100 accounts from 1,000. */
 export const MAX_ACCOUNTS = 100;

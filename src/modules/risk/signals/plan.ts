@@ -34,7 +34,7 @@ export interface SignalPlan {
 /** Everything: for a trial of a draft, tests, and callers that want every signal. */
 export const FULL_PLAN: SignalPlan = Object.freeze({ userAgent: true, phone: true, address: true, geo: true, links: true, velocity: VELOCITY_KEYS.map(() => true), history: true });
 
-const LINK_SIGNALS = new Set(['accounts_on_device', 'accounts_on_ip', 'accounts_on_address', 'account_cluster_size']);
+const LINK_SIGNALS = new Set(['accounts_on_device', 'accounts_on_ip', 'accounts_on_address', 'accounts_on_instrument', 'account_cluster_size']);
 
 /** The plan that computes every signal in names (and what those need), and no other expensive one. */
 export function planFor(names: Iterable<string>): SignalPlan {
