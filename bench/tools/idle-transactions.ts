@@ -27,9 +27,10 @@ const transactions = async () => {
   const { rows } = await admin.query<{ n: string }>('select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = $1', [name]);
   return Number(rows[0]?.n ?? Number.NaN);
 };
+// pg_stat_statements answers only when the server preloads it (shared_preload_libraries).
 const statements = await admin
-  .query(`select 1 from pg_extension where extname = 'pg_stat_statements'`)
-  .then((r) => r.rowCount === 1)
+  .query('select pg_stat_statements_reset()')
+  .then(() => true)
   .catch(() => false);
 const souk = await createSouk({ logger: false, config: { databaseUrl: temp.url, eventsTransport: 'embedded', seedDemo: true } });
 try {
