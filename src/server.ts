@@ -153,11 +153,11 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     ? await openJetStreamTransport(deliveryDeps, config, { stream: config.natsStream, subjectPrefix: config.natsSubjectPrefix, ackWaitMs: config.natsAckWaitMs })
     : embeddedTransport(deliveryDeps, {
         pollMs: config.eventsPollMs,
-        // Relays wake the consumers of what they moved (on PostgreSQL through NOTIFY, from every node), so
-        // an idle consumer's poll is only a safety net and its move past events of other kinds.
+        // Relays wake the consumers of what they moved (on PostgreSQL through NOTIFY, from every node) and move
+        // the others past it, so an idle consumer's poll is only a safety net.
         idleMaxMs: Math.max(config.eventsIdleMaxMs, CONSUMER_IDLE_MAX_MS),
         batchSize: config.eventsBatchSize,
-        ...(db.kind === 'postgres' ? { notice: bus.relayNotice } : {}),
+        relay: bus.relayExtras(db.kind === 'postgres'),
       });
   await bus.start(transport, config.eventsWorker);
 

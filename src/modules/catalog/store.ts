@@ -148,12 +148,20 @@ export async function listStoreProducts(
     }
   }
   const order = plan.valueType === null ? `p.id ${plan.direction}` : `${plan.key} ${plan.direction}, p.id ${plan.direction}`;
+  const outerOrder = plan.valueType === null ? `page.id ${plan.direction}` : `page.sort_value ${plan.direction}, page.id ${plan.direction}`;
+  // The page's ids are chosen on narrow rows first; only its products are then read whole. A sort the
+  // index cannot serve (title, relevance) otherwise carries every candidate's variants and translations
+  // through the sort.
   const rows = await pdb.query<StoreProductRow & { sort_value: number | string }>(
-    `select ${STORE_PRODUCT_COLUMNS}, ${plan.valueType === null ? 'null' : plan.key} as sort_value
-     from ${STORE_PRODUCT_FROM}
-     where ${where.join(' and ')}
-     order by ${order}
-     limit ${param(fetch)}`,
+    `select ${STORE_PRODUCT_COLUMNS}, page.sort_value
+     from (select p.id, ${plan.valueType === null ? 'null' : plan.key} as sort_value
+           from catalog_products p
+           where ${where.join(' and ')}
+           order by ${order}
+           limit ${param(fetch)}) page
+     join catalog_products p on p.platform_id = $1 and p.id = page.id
+     left join catalog_product_prices pp on pp.platform_id = $1 and pp.product_id = p.id and pp.currency = $2
+     order by ${outerOrder}`,
     params,
   );
   return page(rows, (row) => (plan.valueType === null ? null : row.sort_value));

@@ -11,7 +11,7 @@ import { deliverDueRetries, type DeliveryDeps } from './consumer-loop.ts';
 import type { RunTransaction } from './deliver.ts';
 import type { EventMetrics } from './metrics.ts';
 import { cancelTimer, emitEvent, emitEvents, scheduleEvent, scheduleEvents } from './outbox.ts';
-import { fireDueTimers, outboxBacklog, pruneLog, type EventKind, type RelayNotice } from './relay.ts';
+import { fireDueTimers, outboxBacklog, pruneLog, type EventKind, type RelayExtras, type RelayNotice } from './relay.ts';
 import { IdleBackoff, pause, WakeSignal, type ConsumerRunner, type Transport } from './transport.ts';
 import { matchesType, type BatchedEvent, type EmitOptions, type EventHandler, type SubscribeOptions, type Subscription } from './types.ts';
 
@@ -181,13 +181,27 @@ export class EventBus {
     return (platformId) => platformId !== null && platforms.byId(platformId)?.modules.includes(forModule) === true;
   }
 
+  /** Whether the subscription takes any of the kinds (its types, and forModule's platforms). */
+  private static takes(sub: Subscription, kinds: readonly EventKind[]): boolean {
+    return kinds.some((k) => matchesType(sub.types, k.type) && (sub.wantsPlatform?.(k.platformId) ?? true));
+  }
+
   /** Wakes the consumers that take one of the kinds (all of them without a list). */
   private wakeConsumers(kinds: readonly EventKind[] | undefined): void {
     for (const [consumer, wake] of this.consumerWakes) {
-      const sub = this.subscriptions.get(consumer)!;
-      const wanted = kinds === undefined || kinds.some((k) => matchesType(sub.types, k.type) && (sub.wantsPlatform?.(k.platformId) ?? true));
-      if (wanted) wake.wake();
+      if (kinds === undefined || EventBus.takes(this.subscriptions.get(consumer)!, kinds)) wake.wake();
     }
+  }
+
+  /**
+   * The bus's part of each embedded relay: on PostgreSQL the NOTIFY for the other nodes, and the consumers
+   * of this node that take nothing of a batch (the relay moves them past it; see RelayExtras).
+   */
+  relayExtras(notify: boolean): RelayExtras {
+    return {
+      ...(notify ? { notice: this.relayNotice } : {}),
+      notTaking: (kinds) => [...this.subscriptions.values()].filter((sub) => !EventBus.takes(sub, kinds)).map((sub) => sub.consumer),
+    };
   }
 
   /** Another node's notice: wake this node's consumers of what its relay moved, or those it replayed. */

@@ -4,7 +4,7 @@
 import type { TxScope } from '../../kernel/db/scoped.ts';
 import { deliverBatch, HandlerFailure } from './deliver.ts';
 import { parkOrBury, sleep, type DeliveryDeps } from './consumer-loop.ts';
-import { relayOutbox, type RelayNotice } from './relay.ts';
+import { relayOutbox, type RelayExtras } from './relay.ts';
 import { assertOffsetWithinHead, IdleBackoff, pause, type ConsumerRunner, type Transport, type WakeSignal } from './transport.ts';
 import { backoffDelay, toDelivered, type DeliveredEvent, type EventRow, type Subscription } from './types.ts';
 
@@ -13,8 +13,8 @@ export interface EmbeddedOptions {
   /** Idle consumers back off from pollMs up to this (default: no back-off). */
   idleMaxMs?: number;
   batchSize: number;
-  /** On PostgreSQL: the NOTIFY each relayed batch sends, so other nodes' consumers wake (EventBus.relayNotice). */
-  notice?: RelayNotice;
+  /** The bus's part of each relay: the NOTIFY on PostgreSQL, and the consumers a batch passes by (EventBus.relayExtras). */
+  relay?: RelayExtras;
 }
 
 class PositionMoved extends Error {}
@@ -144,7 +144,7 @@ export function embeddedTransport(deps: DeliveryDeps, options: EmbeddedOptions):
 
   return {
     kind: 'embedded',
-    relay: (limit) => relayOutbox(db, limit, undefined, options.notice),
+    relay: (limit) => relayOutbox(db, limit, undefined, options.relay),
 
     startConsumer(sub, wake: WakeSignal): ConsumerRunner {
       let running = true;

@@ -43,11 +43,21 @@ export interface RelayNotice {
   payload(kinds: EventKind[]): string;
 }
 
+/** What the embedded transport's relay does besides moving events (see relayOutbox). */
+export interface RelayExtras {
+  notice?: RelayNotice;
+  /**
+   * The consumers that take none of the kinds: those standing right before the batch move past it in the
+   * relay's own statement, so consumers a batch does not wake do not fall behind (nor show a lag).
+   */
+  notTaking?(kinds: EventKind[]): string[];
+}
+
 export async function relayOutbox(
   db: Database,
   limit: number,
   publish?: (events: LoggedEvent[]) => Promise<void>,
-  notice?: RelayNotice,
+  extras: RelayExtras = {},
 ): Promise<RelayResult> {
   return db.transaction(async (tx) => {
     const [lock] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
@@ -79,12 +89,15 @@ export async function relayOutbox(
     );
     const ids = events.map((e) => e.id);
     const kinds = kindsOf(rows);
-    if (notice) {
-      // The NOTIFY rides on the delete (a data-modifying CTE always runs) and is sent at commit.
-      await tx.execute('with gone as (delete from event_outbox where id = any($1::uuid[])) select pg_notify($2, $3)', [ids, notice.channel, notice.payload(kinds)]);
-    } else {
-      await tx.execute('delete from event_outbox where id = any($1::uuid[])', [ids]);
-    }
+    const passing = extras.notTaking?.(kinds) ?? [];
+    // One statement: the delete, the move of the consumers that take nothing here (only those caught up
+    // to just before the batch, so nothing they take is skipped) and the NOTIFY (sent at commit).
+    await tx.execute(
+      `with gone as (delete from event_outbox where id = any($1::uuid[])),
+            passed as (update event_consumers set position = $3, updated_at = now() where name = any($4::text[]) and position = $2)
+       select ${extras.notice ? 'pg_notify($5, $6)' : '1'}`,
+      [ids, first - 1, events.at(-1)!.seq, passing, ...(extras.notice ? [extras.notice.channel, extras.notice.payload(kinds)] : [])],
+    );
     return { moved: events.length, lockedOut: false, kinds };
   });
 }
