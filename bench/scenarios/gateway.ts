@@ -61,9 +61,11 @@ export const gatewayScenario: Scenario = {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'souk-bench-gateway-'));
     cleanup.add(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
+    const profileDir = process.env.BENCH_GATEWAY_CPU_PROF;
     const gateway = spawnServer({
       name: 'souk gateway',
-      args: [path.join(REPO_ROOT, 'bin', 'souk.js'), 'start', '--role', 'gateway'],
+      // BENCH_GATEWAY_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops.
+      args: [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(REPO_ROOT, 'bin', 'souk.js'), 'start', '--role', 'gateway'],
       port,
       env: {
         SOUK_GATEWAY_TRACKS: `stable=${souk.baseUrl};canary=${souk.baseUrl}`,
