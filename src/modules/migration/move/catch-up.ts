@@ -31,6 +31,37 @@ export async function copyPages(read: Queryable, write: Queryable, table: KeyedT
   return copied;
 }
 
+/**
+ * Copies every row of `table` a page at a time in primary-key order, each page read on its own (an
+ * embedded source: one connection, which a snapshot held for a whole table would keep from the shop).
+ * The pages see different moments, so a row can change after its page was read or move into a page
+ * still to come: every such change is in the change log (tracking exists before the copy), and the
+ * catch-up replaces those rows by key. A unique value a row took from one already copied (both changes
+ * are logged) is skipped here for the same reason (ON CONFLICT DO NOTHING).
+ */
+export async function copyPagesByKey(read: Queryable, write: Queryable, table: KeyedTable, pageRows: number, options: { throttleMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+  const name = quoteIdent(table.name);
+  const list = table.columns.map(quoteIdent).join(', ');
+  const key = table.key.map(quoteIdent).join(', ');
+  const last = table.key.map((k) => `(select ${quoteIdent(k)} from last)`).join(', ');
+  const first = `select row_to_json(t)::text as j from ${name} t order by ${key} limit ${pageRows}`;
+  const next = `with last as (select * from json_populate_record(null::${name}, $1::json))
+    select row_to_json(t)::text as j from ${name} t where (${key}) > (${last}) order by ${key} limit ${pageRows}`;
+  let copied = 0;
+  let after: string | undefined;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const rows = await read.query<{ j: string }>(after === undefined ? first : next, after === undefined ? [] : [after]);
+    if (rows.length === 0) break;
+    const written = await write.execute(`insert into ${name} (${list}) overriding system value select ${list} from json_populate_recordset(null::${name}, $1::json) on conflict do nothing`, [`[${rows.map((r) => r.j).join(',')}]`]);
+    copied += written.rowCount;
+    after = rows.at(-1)!.j;
+    if (options.throttleMs) await sleep(options.throttleMs);
+    if (rows.length < pageRows) break;
+  }
+  return copied;
+}
+
 export interface CatchUpRound {
   /** Log entries read. */
   entries: number;

@@ -23,7 +23,7 @@ import { movedMessage, movedTo } from '../../../kernel/db/moved.ts';
 import { MoveRefused, type FullStopOptions, type MoveReport } from '../../../kernel/db/move/full-stop.ts';
 import { listTables, quoteIdent, readSequences, type TableInfo } from '../../../kernel/db/move/tables.ts';
 import { compareDigests, digestTable, type TableDigest } from '../../../kernel/db/move/verify.ts';
-import { catchUpOnce, copyPages, pendingChanges } from './catch-up.ts';
+import { catchUpOnce, copyPages, copyPagesByKey, pendingChanges } from './catch-up.ts';
 import { installTracking, isMoveTable, prepareTracking, primaryKeys, refuseWrites, removeTracking, trackedMove, type KeyedTable } from './tracking.ts';
 
 /** The full-stop move's options (the target's shown URL is also named in the source's refusals), and: */
@@ -32,6 +32,24 @@ export interface SmoothOptions extends FullStopOptions {
   throttleMs?: number;
   /** How long the freeze waits for the shop's running writes before it lets go and tries again. */
   lockTimeoutMs?: number;
+  /** Stops the move between pages, tables and catch-up rounds (the change tracking stays, as after a crash). */
+  signal?: AbortSignal;
+  /** Told where the move is, after each table and catch-up round. */
+  onProgress?: (progress: MoveProgress) => void;
+  /**
+   * A move run inside the server that holds the source (an embedded shop): hold() pauses the server's
+   * own statements for the freeze; switched() runs after the switch committed, before they resume, so
+   * they resume on the new database. The freeze reported is then from hold() to the release.
+   */
+  host?: { hold(): () => void; switched(): Promise<void> | void };
+}
+
+export interface MoveProgress {
+  phase: 'starting' | 'copying' | 'catching-up' | 'frozen';
+  tablesDone: number;
+  tablesTotal: number;
+  rowsCopied: number;
+  changesCaughtUp: number;
 }
 
 export interface SmoothReport extends MoveReport {
@@ -158,6 +176,8 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
 
   // 3. Copy, table by table, each in one snapshot; tables already marked copied are done.
   const copyStarted = performance.now();
+  const progress = (phase: MoveProgress['phase']) => options.onProgress?.({ phase, tablesDone: report.length, tablesTotal: tables.length, rowsCopied: copiedRows, changesCaughtUp: caughtUp.entries });
+  const caughtUp = { entries: 0, keys: 0, seconds: 0 };
   const done = new Map((await target.query<{ table_name: string; rows: number; seconds: number }>('select table_name, rows, seconds from souk_move_copied')).map((r) => [r.table_name, r]));
   const report: MoveReport['tables'] = [];
   let copiedRows = 0;
@@ -169,8 +189,17 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
       continue;
     }
     if (table.key.length === 0) continue; // copied whole during the freeze
+    options.signal?.throwIfAborted();
+    progress('copying');
     const started = performance.now();
-    const rows = await source.transaction(async (read) => {
+    const rows = source.kind === 'pglite'
+      ? await target.transaction(async (write) => {
+          await write.query('set local session_replication_role = replica');
+          const n = await copyPagesByKey(source, write, table, pageRows, { throttleMs: options.throttleMs, signal: options.signal });
+          await write.query('insert into souk_move_copied (table_name, rows, seconds) values ($1, $2, $3)', [table.name, n, (performance.now() - started) / 1000]);
+          return n;
+        })
+      : await source.transaction(async (read) => {
       await read.query('set transaction isolation level repeatable read, read only');
       return target.transaction(async (write) => {
         await write.query('set local session_replication_role = replica');
@@ -186,10 +215,11 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
   const copySeconds = (performance.now() - copyStarted) / 1000;
 
   // 4. Catch up while the shop writes, until one batch holds the backlog.
-  const caughtUp = { entries: 0, keys: 0, seconds: 0 };
   const catchUp = async () => {
     const started = performance.now();
     for (;;) {
+      options.signal?.throwIfAborted();
+      progress('catching-up');
       const round = await catchUpOnce(source, target, byName, true, BATCH);
       caughtUp.entries += round.entries;
       caughtUp.keys += round.keys;
@@ -207,7 +237,15 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
   const shownMove = { url: options.shownTargetUrl, movedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
   for (let attempt = 1; ; attempt += 1) {
     let frozenAt = 0;
+    let heldAt = 0;
+    let release: (() => void) | undefined;
     try {
+      options.signal?.throwIfAborted();
+      progress('frozen');
+      if (options.host) {
+        heldAt = performance.now();
+        release = options.host.hold();
+      }
       const outcome = await source.transaction(async (tx) => {
         await tx.query(`set local lock_timeout = '${lockTimeoutMs}ms'`);
         // Should the lock order cross a checkout's, let the mover be the one that gives way.
@@ -267,8 +305,10 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         }
         return { frozen, whole, verifySeconds, sourceDigests, differences };
       });
-      const freezeSeconds = (performance.now() - frozenAt) / 1000;
       const ok = outcome.differences.length === 0;
+      if (ok) await options.host?.switched();
+      release?.();
+      const freezeSeconds = (performance.now() - (heldAt || frozenAt)) / 1000;
       report.push(...outcome.whole);
       copiedRows += outcome.whole.reduce((sum, t) => sum + t.rows, 0);
       await removeTracking(source);
@@ -287,6 +327,7 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         freeze: { seconds: freezeSeconds, entries: outcome.frozen.entries, keys: outcome.frozen.keys, verifySeconds: outcome.verifySeconds, attempts: attempt },
       };
     } catch (error) {
+      release?.();
       const code = pgErrorCode(error);
       const busy = code === LOCK_NOT_AVAILABLE || code === PgErrorCode.deadlockDetected;
       if (!busy || attempt >= 5) throw error;
