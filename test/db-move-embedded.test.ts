@@ -24,6 +24,8 @@ import { createSouk } from '../src/server.ts';
 import { openPglite } from '../src/kernel/db/pglite.ts';
 import { movedTo, MOVED_MARKER_FILE } from '../src/kernel/db/moved.ts';
 import { checkCommerce, formatReport } from '../scripts/check-commerce.ts';
+import { digestTable } from '../src/kernel/db/move/verify.ts';
+import { digestByPages } from '../src/modules/migration/move/pre-verify.ts';
 
 const onPostgres = engines().includes('postgres');
 
@@ -66,6 +68,25 @@ interface Attempt {
   sentAt?: number;
   answeredAt?: number;
 }
+
+describe('the pre-verification of a move', () => {
+  it('digests an embedded table a page at a time into the same lines as in one statement', async () => {
+    const db = await openPglite(undefined);
+    try {
+      await db.script(`create table t (platform_id uuid, id int, note text, at timestamptz, primary key (platform_id, id));
+        insert into t select case when g % 3 = 0 then '00000000-0000-0000-0000-000000000001'::uuid else '00000000-0000-0000-0000-000000000002'::uuid end,
+          g, case when g % 7 = 0 then null else '名' || g end, now() - make_interval(secs => g) from generate_series(1, 12345) g;`);
+      const table = { name: 't', columns: ['platform_id', 'id', 'note', 'at'], perPlatform: true, key: ['platform_id', 'id'] };
+      const byPages = await digestByPages(db, table);
+      assert.equal(byPages.length, 2);
+      assert.deepEqual(byPages, await digestTable(db, table));
+      await db.query(`update t set note = 'changed' where id = 9000`);
+      assert.notDeepEqual(await digestByPages(db, table), byPages);
+    } finally {
+      await db.close();
+    }
+  });
+});
 
 describe('a running embedded shop moved to PostgreSQL by its server', { skip: onPostgres ? false : 'needs PostgreSQL (DATABASE_URL) as the target' }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -69,6 +69,8 @@ export interface CatchUpRound {
   keys: number;
   /** Keys left in the log for the next round (a unique collision with a row still to be replayed). */
   kept: number;
+  /** The tables the entries read name (pre-verify.ts: their earlier digests are stale). */
+  tables: string[];
 }
 
 const keyMatch = (table: KeyedTable) => {
@@ -95,7 +97,7 @@ async function replace(source: Queryable, tx: Queryable, table: KeyedTable, keys
  */
 export async function catchUpOnce(source: Queryable, target: Database, tables: ReadonlyMap<string, KeyedTable>, replica: boolean, limit: number): Promise<CatchUpRound> {
   const entries = await source.query<{ seq: number; tbl: string; key: string }>('select seq, tbl, key::text as key from souk_move_changes order by seq limit $1', [limit]);
-  if (entries.length === 0) return { entries: 0, keys: 0, kept: 0 };
+  if (entries.length === 0) return { entries: 0, keys: 0, kept: 0, tables: [] };
   // table → key text → the log entries naming it
   const byTable = new Map<string, Map<string, number[]>>();
   for (const e of entries) {
@@ -140,7 +142,7 @@ export async function catchUpOnce(source: Queryable, target: Database, tables: R
     }
   });
   if (replayed.length > 0) await source.query('delete from souk_move_changes where seq = any($1::bigint[])', [replayed]);
-  return { entries: entries.length, keys, kept };
+  return { entries: entries.length, keys, kept, tables: [...byTable.keys()] };
 }
 
 /** How many log entries wait to be replayed. */

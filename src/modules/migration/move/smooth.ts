@@ -5,10 +5,12 @@
 //   2. The source gets change tracking (tracking.ts): a trigger per table while the move runs, never else.
 //   3. Copy: each table in one snapshot, written with its "copied" mark in one target transaction; a
 //      mover killed here resumes with the tables not marked (run the same command again).
-//   4. Catch-up: the change log is replayed by key (catch-up.ts) until the backlog is one batch.
+//   4. Catch-up: the change log is replayed by key (catch-up.ts) until the backlog is one batch; then
+//      every table is digested on both sides (pre-verify.ts) and caught up again.
 //   5. Freeze: one source transaction locks every table IN EXCLUSIVE MODE (reads go on; writes wait, they
 //      do not fail), replays the rest of the log, copies the tables without a primary key, sets the
-//      sequences, and verifies row counts and checksums per table and platform on both sides. Only when
+//      sequences, and verifies row counts and checksums per table and platform on both sides (digesting
+//      again only the tables the catch-up touched since the pre-verification, and those without a key). Only when
 //      everything matches does the same transaction add the triggers that refuse every write with a
 //      message naming the new database, and record the move (souk_moved_to). Its commit ends the freeze;
 //      the waiting writes then fail with that message (HTTP 503 database_moved). The tracking goes after.
@@ -24,6 +26,7 @@ import { MoveRefused, type FullStopOptions, type MoveReport } from '../../../ker
 import { listTables, quoteIdent, readSequences, type TableInfo } from '../../../kernel/db/move/tables.ts';
 import { compareDigests, digestTable, type TableDigest } from '../../../kernel/db/move/verify.ts';
 import { catchUpOnce, copyPages, copyPagesByKey, pendingChanges } from './catch-up.ts';
+import { preVerify } from './pre-verify.ts';
 import { installTracking, isMoveTable, prepareTracking, primaryKeys, refuseWrites, removeTracking, trackedMove, type KeyedTable } from './tracking.ts';
 
 /** The full-stop move's options (the target's shown URL is also named in the source's refusals), and: */
@@ -215,12 +218,14 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
   const copySeconds = (performance.now() - copyStarted) / 1000;
 
   // 4. Catch up while the shop writes, until one batch holds the backlog.
+  const changed = new Set<string>();
   const catchUp = async () => {
     const started = performance.now();
     for (;;) {
       options.signal?.throwIfAborted();
       progress('catching-up');
       const round = await catchUpOnce(source, target, byName, true, BATCH);
+      for (const name of round.tables) changed.add(name);
       caughtUp.entries += round.entries;
       caughtUp.keys += round.keys;
       if (round.entries < BATCH) break;
@@ -229,6 +234,14 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
   };
   await catchUp();
   log(`caught up ${caughtUp.entries} changes (${caughtUp.keys} rows) in ${caughtUp.seconds.toFixed(1)} s`);
+  // Most of the verification, before the freeze (pre-verify.ts): from now on a table the catch-up
+  // touches is digested again under the freeze; the others keep these lines.
+  options.signal?.throwIfAborted();
+  changed.clear();
+  const preStarted = performance.now();
+  const pre = await preVerify(source, target, tables);
+  log(`pre-verified ${pre.source.size} tables in ${((performance.now() - preStarted) / 1000).toFixed(1)} s`);
+  await catchUp();
 
   // 5. Freeze, final catch-up, verification, switch.
   const keyless = tables.filter((t) => t.key.length === 0);
@@ -272,6 +285,7 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         const frozen = { entries: 0, keys: 0 };
         for (;;) {
           const round = await catchUpOnce(tx, target, byName, true, BATCH * 4);
+          for (const name of round.tables) changed.add(name);
           frozen.entries += round.entries;
           frozen.keys += round.keys;
           if (round.entries === 0) break;
@@ -292,7 +306,12 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         const verifyStarted = performance.now();
         // Nothing can write while the locks are held, so other connections read the frozen state too.
         const sourceView = source.kind === 'postgres' ? source : asDatabase(tx, source.kind);
-        const [sourceDigests, targetDigests] = await Promise.all([digestAll(sourceView, tables, source.kind === 'postgres' ? 3 : 1), digestAll(target, tables, 3)]);
+        const again = tables.filter((t) => changed.has(t.name) || !pre.source.has(t.name));
+        const kept = tables.filter((t) => !again.includes(t));
+        const [sourceAgain, targetAgain] = await Promise.all([digestAll(sourceView, again, source.kind === 'postgres' ? 3 : 1), digestAll(target, again, 3)]);
+        const sourceDigests = [...kept.flatMap((t) => pre.source.get(t.name)!), ...sourceAgain];
+        const targetDigests = [...kept.flatMap((t) => pre.target.get(t.name)!), ...targetAgain];
+        log(`verifying under the freeze: ${again.length} table(s) changed since the pre-verification or without a key; ${kept.length} unchanged`);
         const verifySeconds = (performance.now() - verifyStarted) / 1000;
         const differences = compareDigests(sourceDigests, targetDigests);
         if (differences.length === 0) {
