@@ -32,9 +32,9 @@ export async function copyPages(read: Queryable, write: Queryable, table: KeyedT
 }
 
 /**
- * Copies every row of `table` a page at a time in primary-key order, each page read on its own (an
- * embedded source: one connection, which a snapshot held for a whole table would keep from the shop).
- * The pages see different moments, so a row can change after its page was read or move into a page
+ * Copies every row of `table` a page at a time in primary-key order. `read` may be a transaction with one
+ * snapshot (a PostgreSQL source), or an embedded source whose pages are each read on their own (one
+ * connection, which a snapshot held for a whole table would keep from the shop). Then the pages see different moments, so a row can change after its page was read or move into a page
  * still to come: every such change is in the change log (tracking exists before the copy), and the
  * catch-up replaces those rows by key. A unique value a row took from one already copied (both changes
  * are logged) is skipped here for the same reason (ON CONFLICT DO NOTHING).
