@@ -11,7 +11,7 @@ import { loadConfig } from '../kernel/config.ts';
 import { SECRET_KEY_FILE } from '../kernel/secret-key.ts';
 import { openDatabase } from '../kernel/db/open.ts';
 import { openPostgres } from '../kernel/db/postgres.ts';
-import { MOVER_APPLICATION, MoveRefused, moveFullStop, type MoveReport } from '../kernel/db/move/full-stop.ts';
+import { MoveRefused, moveFullStop, moverUrl, type MoveReport } from '../kernel/db/move/full-stop.ts';
 import type { Database } from '../kernel/db/types.ts';
 import { collectMigrations, migrate } from '../kernel/migrations.ts';
 import { allModules } from '../modules/index.ts';
@@ -41,13 +41,6 @@ on it; start Souk with DATABASE_URL set to the new one. The old database's rows 
              localhost:$PORT; an owner's session or SOUK_API_KEY): this command follows the move and
              prints the report, and the server carries on against the new database without a restart.
   --throttle-ms N  pause N ms after each page of 2,000 rows copied, to spare a busy source.`;
-
-/** The URL with this command's application_name, so its connections are told apart from the shop's. */
-function moverUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('application_name', MOVER_APPLICATION);
-  return parsed.toString();
-}
 
 /** The schema a moved database needs: every module's migrations and the gateway's tables. */
 async function createSchema(db: Database): Promise<void> {

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ModuleContext } from '../../../kernel/context.ts';
 import { writeMovedMarker } from '../../../kernel/db/moved.ts';
-import { MOVER_APPLICATION, MoveRefused, type MoveReport } from '../../../kernel/db/move/full-stop.ts';
+import { MoveRefused, moverUrl, type MoveReport } from '../../../kernel/db/move/full-stop.ts';
 import { openPostgres } from '../../../kernel/db/postgres.ts';
 import type { Database } from '../../../kernel/db/types.ts';
 import { moveNotEmbedded, moveRunning, moveTargetRefused } from '../problems.ts';
@@ -67,12 +67,6 @@ export interface MoveRequest {
 export function withoutPassword(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
-function moverUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('application_name', MOVER_APPLICATION);
   return parsed.toString();
 }
 
