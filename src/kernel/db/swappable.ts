@@ -26,10 +26,11 @@ export function swappableDatabase(initial: Database): { database: Database; cont
     get kind() {
       return current.kind;
     },
-    query: async <T,>(text: string, params?: readonly unknown[]) => (await ready()).query<T>(text, params),
-    execute: async (text: string, params?: readonly unknown[]) => (await ready()).execute(text, params),
-    script: async (sql: string) => (await ready()).script(sql),
-    transaction: async <T,>(fn: (tx: Queryable) => Promise<T>) => (await ready()).transaction(fn),
+    // Without a hold (always, but for a move's freeze) a statement goes straight to the database.
+    query: <T,>(text: string, params?: readonly unknown[]) => (gate ? ready().then((db) => db.query<T>(text, params)) : current.query<T>(text, params)),
+    execute: (text: string, params?: readonly unknown[]) => (gate ? ready().then((db) => db.execute(text, params)) : current.execute(text, params)),
+    script: (sql: string) => (gate ? ready().then((db) => db.script(sql)) : current.script(sql)),
+    transaction: <T,>(fn: (tx: Queryable) => Promise<T>) => (gate ? ready().then((db) => db.transaction(fn)) : current.transaction(fn)),
     get listen() {
       const listen = current.listen;
       return listen ? listen.bind(current) : undefined;
