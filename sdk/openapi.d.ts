@@ -106,6 +106,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/db/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The database move this server runs or ran: progress, log, and the verification report (owners only)
+         * @description The move this server runs or ran since it started: status (running, switched, differs, failed, aborted), phase and counts, the mover's latest log lines, and when it ended the verification report with the freeze's length.
+         */
+        get: operations["getDatabaseMove"];
+        put?: never;
+        /**
+         * Move this embedded shop to PostgreSQL while it sells (owners only); follow it with GET
+         * @description Moves the embedded (PGlite) database this server holds to an empty PostgreSQL database while the shop keeps selling: change tracking, a copy table by table, a catch-up by key, then a short write freeze (the server's statements wait in the process) with the final catch-up and the verification of row counts and checksums per table and platform. When everything matches the server carries on against PostgreSQL without a restart, the embedded database refuses writes from then on, and the data directory notes the new database (moved-to.json) so the next start uses it. On a difference nothing is switched. A move stopped by a crash or restart resumes when posted again with the same target. Answers 202 with the move to follow with GET.
+         */
+        post: operations["startDatabaseMove"];
+        /**
+         * Stop the running database move, or remove the change tracking a stopped one left (owners only)
+         * @description Stops the running move and removes its change tracking from the embedded database (drop the target before moving again); with no move running, removes the change tracking a stopped move left behind.
+         */
+        delete: operations["stopDatabaseMove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/events": {
         parameters: {
             query?: never;
@@ -3872,6 +3900,53 @@ export interface components {
             expiresAt: string;
             token: string;
         };
+        /** DatabaseMove */
+        DatabaseMove: {
+            endedAt: string | null;
+            error: string | null;
+            id: string;
+            log: string[];
+            /** @enum {string} */
+            mode: "smooth";
+            progress: {
+                changesCaughtUp: number;
+                phase: "starting" | "copying" | "catching-up" | "frozen";
+                rowsCopied: number;
+                tablesDone: number;
+                tablesTotal: number;
+            };
+            report: null | {
+                caughtUp: {
+                    entries: number;
+                    keys: number;
+                    seconds: number;
+                };
+                copiedRows: number;
+                copySeconds: number;
+                /** @description The write freeze: statements of this server waited this long */
+                freeze: {
+                    attempts: number;
+                    entries: number;
+                    keys: number;
+                    seconds: number;
+                    verifySeconds: number;
+                };
+                lines: {
+                    checksum: string;
+                    /** @description The platform's slug, or empty for a table without platforms */
+                    platform: string;
+                    rows: number;
+                    status: "ok" | "differs" | "only-in-target";
+                    table: string;
+                }[];
+                ok: boolean;
+                resumed: boolean;
+            };
+            startedAt: string;
+            status: "running" | "switched" | "differs" | "failed" | "aborted";
+            /** @description The target, without its password */
+            target: string;
+        };
         /** DeadLetter */
         DeadLetter: {
             attempts: number;
@@ -6127,6 +6202,228 @@ export interface operations {
             };
             /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatabaseMove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseMove"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to the caller. Problem codes: `database_move_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startDatabaseMove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Only smooth: the shop keeps selling during the copy (the full-stop mode needs the server stopped: `souk db move --mode full-stop`)
+                     * @enum {string}
+                     */
+                    mode: "smooth";
+                    /** @description A pause after each page of 2,000 rows copied, to spare a busy shop */
+                    throttleMs?: number;
+                    /** @description The target PostgreSQL database (postgres://…): empty, or holding the progress of this move when resuming */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseMove"];
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_characters`, `invalid_content_length`, `invalid_json`, `invalid_number`, `invalid_reference`, `invalid_value`, `validation_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `database_move_not_embedded`, `database_move_running`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. Problem codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. Problem codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but not acceptable in the current state of things. Problem codes: `database_move_target_refused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stopDatabaseMove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pending: number;
+                        stopped: boolean;
+                        trackingRemoved: boolean;
+                    };
+                };
+            };
+            /** @description The request is malformed or invalid. Problem codes: `invalid_reference`, `invalid_value`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is missing or not valid. Problem codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. Problem codes: `cors_origin_not_allowed`, `host_role_scope`, `owner_only`, `read_only_role`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state of the resource. Problem codes: `already_exists`, `database_move_not_embedded`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unable to answer; nothing was changed, send the request again. Problem codes: `try_again`. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

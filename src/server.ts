@@ -9,6 +9,8 @@ import { tracedDatabase } from './kernel/db/traced.ts';
 import { traceMixin } from './kernel/log-trace.ts';
 import { tracingOn } from './kernel/otel.ts';
 import { openPglite } from './kernel/db/pglite.ts';
+import { swappableDatabase } from './kernel/db/swappable.ts';
+import { ensureGatewaySchema } from './gateway/schema.ts';
 import { forPlatform, registerTenantTables, scopedTransaction, systemDatabase } from './kernel/db/scoped.ts';
 import type { Database } from './kernel/db/types.ts';
 import { collectMigrations, migrate, migrationStatus } from './kernel/migrations.ts';
@@ -77,8 +79,21 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     if (!options.database) await opened.close();
     throw new Error(movedMessage(moved));
   }
+  // An embedded database can only be moved from inside this process (POST /admin/db/move), which then
+  // points the handle at the new database once the move switches (kernel/db/swappable.ts).
+  let embedded: ModuleContext['embeddedDatabase'];
+  let handle = opened;
+  if (opened.kind === 'pglite' && !options.database) {
+    const swappable = swappableDatabase(opened);
+    handle = swappable.database;
+    const migrateTarget = async (target: Database) => {
+      await migrate(target, migrations);
+      await ensureGatewaySchema(target);
+    };
+    embedded = { control: swappable.control, dataDir: options.inMemory ? undefined : config.dataDir, migrateTarget };
+  }
   // A span per statement and transaction while tracing is on; the database itself otherwise (no cost).
-  const database = tracingOn() ? tracedDatabase(opened) : opened;
+  const database = tracingOn() ? tracedDatabase(handle) : handle;
   const db = systemDatabase(database);
   const log = pino(options.logger === false ? { level: 'silent' } : loggerOptions(config));
   const metrics = createMetricsRegistry();
@@ -112,6 +127,7 @@ export async function createSouk(options: SoukOptions = {}): Promise<Souk> {
     // Read only after createRuntimes below, when a module service is called.
     runtimeOf: (mod) => lifecycle.runtimeOf(mod),
     // The risk module's gate once its runtime exists (riskGateOff before, and in a build without it).
+    embeddedDatabase: embedded,
     riskGate: lazyRiskGate(() => (lifecycle.modules.includes(riskModule as AnySoukModule) ? riskGateOf(ctx, lifecycle.runtimeOf(riskModule)) : riskGateOff)),
   };
   const lifecycle = new ModuleLifecycle(modules, ctx, { shutdownTimeoutMs: config.shutdownTimeoutMs, log });

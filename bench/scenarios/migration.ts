@@ -25,6 +25,7 @@ import { waitForQuietIfAsked } from '../lib/rounds.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
 import { round } from '../lib/stats.ts';
 import type { Cell } from '../lib/table.ts';
+import { moveBenchmark, moveFlags } from '../migration/move.ts';
 
 const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
@@ -112,6 +113,8 @@ async function timedImport(souk: Souk, platformId: string, file: string, dryRun:
 }
 
 async function run(context: ScenarioContext): Promise<ScenarioReport> {
+  const move = context.flags.part === 'import' ? undefined : await moveBenchmark(context); // bench/migration/move.ts
+  if (context.flags.part === 'move') return move!;
   const { options, log } = context;
   const rows = Number(context.flags.rows);
   if (!Number.isInteger(rows) || rows < 4) throw new Error(`--rows must be a whole number of at least 4, got ${context.flags.rows}`);
@@ -165,7 +168,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     r.peakRssMb,
   ]);
   return {
+    ...(move ? { notes: [...notes, ...move.notes] } : {}),
     tables: [
+      ...(move?.tables ?? []),
       {
         title: `Import of a ${rows.toLocaleString('en-US')}-row Shopify product CSV (${(bytes / 1024 / 1024).toFixed(1)} MiB), in process`,
         columns: ['engine', 'run', 'rows/s', 'seconds', 'products new/upd/same', 'variants new/upd/same', 'stock set/same', 'refused', 'peak RSS MB'],
@@ -173,15 +178,16 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       },
     ],
     notes,
-    data: { rows, bytes, results },
+    data: { rows, bytes, results, ...(move ? { move: move.data } : {}) },
   };
 }
 
 export const migrationScenario: Scenario = {
   name: 'migration',
-  description: 'import rows/s of a generated Shopify product CSV: first import, idempotent re-run, dry run; embedded and PostgreSQL',
+  description: 'import rows/s of a generated Shopify product CSV (first import, idempotent re-run, dry run; embedded and PostgreSQL), and the smooth database move of the demo shop plus --orders orders',
   flags: {
     rows: { description: 'rows in the generated CSV (4 per product)', default: '100000' },
+    ...moveFlags,
   },
   run,
 };

@@ -16,7 +16,8 @@ export function withoutPassword(url: string): string {
   }
 }
 
-export function describeDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string {
+export function describeDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databaseMovedFrom'>>): string {
+  if (config.databaseUrl && config.databaseMovedFrom) return `PostgreSQL ${withoutPassword(config.databaseUrl)} (the embedded shop in ${config.databaseMovedFrom} was moved there; ${config.databaseMovedFrom}/moved-to.json says so)`;
   return config.databaseUrl ? `PostgreSQL ${withoutPassword(config.databaseUrl)}` : `embedded PGlite in ${config.dataDir}`;
 }
 
@@ -28,7 +29,7 @@ export function embeddedDatabaseExists(dataDir: string): boolean {
  * Prints the command's first line (stderr). Returns false, after saying why, when the command would
  * create a new empty embedded database and the user did not pass --yes.
  */
-export function announceDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, args: string[], command: string): boolean {
+export function announceDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databaseMovedFrom'>>, args: string[], command: string): boolean {
   const creating = !config.databaseUrl && !embeddedDatabaseExists(config.dataDir);
   console.error(`souk: database ${describeDatabase(config)}${creating ? ' (does not exist yet)' : ''}`);
   if (!creating || args.includes('--yes')) return true;

@@ -3,24 +3,27 @@
 // platform by platform, and switches: the old database then refuses to serve. full-stop needs the shop
 // stopped (kernel/db/move/full-stop.ts); smooth copies while it sells and pauses writes only for the final
 // catch-up and the verification (modules/migration/move/smooth.ts). See docs/migration.md.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { loadConfig } from '../kernel/config.ts';
 import { SECRET_KEY_FILE } from '../kernel/secret-key.ts';
 import { openDatabase } from '../kernel/db/open.ts';
 import { openPostgres } from '../kernel/db/postgres.ts';
-import { MOVER_APPLICATION, MoveRefused, moveFullStop, type MoveReport } from '../kernel/db/move/full-stop.ts';
+import { MoveRefused, moveFullStop, moverUrl, type MoveReport } from '../kernel/db/move/full-stop.ts';
 import type { Database } from '../kernel/db/types.ts';
 import { collectMigrations, migrate } from '../kernel/migrations.ts';
 import { allModules } from '../modules/index.ts';
 import { abortMove, moveSmooth, type SmoothReport } from '../modules/migration/move/smooth.ts';
+import { reportLines, type MoveReportLine, type MoveView } from '../modules/migration/move/in-server.ts';
 import { ensureGatewaySchema } from '../gateway/schema.ts';
-import { option } from './api-client.ts';
+import { ApiClient, option, serverUrl } from './api-client.ts';
 import { announceDatabase, withoutPassword } from './database-target.ts';
 
 export const dbUsage = (): string => `Usage:
-  souk db move --to <DATABASE_URL> --mode full-stop|smooth [--throttle-ms N]
-  souk db move --abort
+  souk db move --to <DATABASE_URL> --mode full-stop|smooth [--throttle-ms N] [--url SERVER]
+  souk db move --abort [--url SERVER]
 
 Copies the configured database (DATABASE_URL, else the embedded one in SOUK_DATA_DIR) to an empty
 PostgreSQL database, then verifies row counts and content checksums per table and per platform. Only
@@ -33,15 +36,11 @@ on it; start Souk with DATABASE_URL set to the new one. The old database's rows 
              for a short freeze (final catch-up, verification, switch; the report says how long).
              Afterwards every write on the old database fails with a message naming the new one.
              A mover that stopped (crash, kill) resumes with the same command; --abort removes the
-             change tracking from the source instead. PostgreSQL source; an embedded one only stopped.
+             change tracking from the source instead. A running embedded shop is moved by its own
+             server (found by the data directory's lock; --url names the server, else $SOUK_URL or
+             localhost:$PORT; an owner's session or SOUK_API_KEY): this command follows the move and
+             prints the report, and the server carries on against the new database without a restart.
   --throttle-ms N  pause N ms after each page of 2,000 rows copied, to spare a busy source.`;
-
-/** The URL with this command's application_name, so its connections are told apart from the shop's. */
-function moverUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('application_name', MOVER_APPLICATION);
-  return parsed.toString();
-}
 
 /** The schema a moved database needs: every module's migrations and the gateway's tables. */
 async function createSchema(db: Database): Promise<void> {
@@ -49,23 +48,82 @@ async function createSchema(db: Database): Promise<void> {
   await ensureGatewaySchema(db);
 }
 
-function printReport(report: MoveReport | SmoothReport, slugs: Map<string, string>): void {
-  const lines = report.source.map((d) => {
-    const diff = report.differences.find((x) => x.table === d.table && x.platform === d.platform);
-    const scope = d.platform ? (slugs.get(d.platform) ?? d.platform) : '(all)';
-    return `  ${diff ? 'DIFFERS' : 'ok     '} ${d.table.padEnd(34)} ${scope.padEnd(24)} ${String(d.rows).padStart(9)} rows  ${d.checksum.slice(0, 12)}`;
-  });
+function printLines(lines: readonly MoveReportLine[]): void {
   console.log('Verification (source rows and checksum per table and platform; the target must match):');
-  for (const line of lines) console.log(line);
-  for (const d of report.differences.filter((x) => !x.source)) console.log(`  DIFFERS ${d.table} ${d.platform}: only in the target (${d.target?.rows} rows)`);
-  if (report.skipped.length > 0) console.log(`Not copied (no such table in Souk's schema; created at run time by the component that uses it): ${report.skipped.join(', ')}`);
-  if ('freeze' in report) {
-    const { caughtUp, freeze } = report;
-    console.log(`Copied ${report.copiedRows} rows in ${report.copySeconds.toFixed(1)} s while the shop kept selling${report.resumed ? ' (resumed: tables copied before the stop were kept)' : ''}; caught up ${caughtUp.entries} changes (${caughtUp.keys} rows) in ${caughtUp.seconds.toFixed(1)} s.`);
-    console.log(`Writes were paused for ${freeze.seconds.toFixed(2)} s (final catch-up of ${freeze.entries} changes, verification ${freeze.verifySeconds.toFixed(2)} s${freeze.attempts > 1 ? `, freeze attempt ${freeze.attempts}` : ''}).`);
-  } else {
-    console.log(`Copied ${report.copiedRows} rows in ${report.copySeconds.toFixed(1)} s; writes were refused for ${report.pausedSeconds.toFixed(1)} s.`);
+  for (const l of lines.filter((x) => x.status !== 'only-in-target')) {
+    console.log(`  ${l.status === 'ok' ? 'ok     ' : 'DIFFERS'} ${l.table.padEnd(34)} ${(l.platform || '(all)').padEnd(24)} ${String(l.rows).padStart(9)} rows  ${l.checksum.slice(0, 12)}`);
   }
+  for (const l of lines.filter((x) => x.status === 'only-in-target')) console.log(`  DIFFERS ${l.table} ${l.platform}: only in the target (${l.rows} rows)`);
+}
+
+function printSmoothSummary(report: Pick<SmoothReport, 'copiedRows' | 'copySeconds' | 'resumed' | 'caughtUp' | 'freeze'>): void {
+  const { caughtUp, freeze } = report;
+  console.log(`Copied ${report.copiedRows} rows in ${report.copySeconds.toFixed(1)} s while the shop kept selling${report.resumed ? ' (resumed: tables copied before the stop were kept)' : ''}; caught up ${caughtUp.entries} changes (${caughtUp.keys} rows) in ${caughtUp.seconds.toFixed(1)} s.`);
+  console.log(`Writes were paused for ${freeze.seconds.toFixed(2)} s (final catch-up of ${freeze.entries} changes, verification ${freeze.verifySeconds.toFixed(2)} s${freeze.attempts > 1 ? `, freeze attempt ${freeze.attempts}` : ''}).`);
+}
+
+function printReport(report: MoveReport | SmoothReport, slugs: Map<string, string>): void {
+  printLines(reportLines(report, slugs));
+  if (report.skipped.length > 0) console.log(`Not copied (no such table in Souk's schema; created at run time by the component that uses it): ${report.skipped.join(', ')}`);
+  if ('freeze' in report) printSmoothSummary(report);
+  else console.log(`Copied ${report.copiedRows} rows in ${report.copySeconds.toFixed(1)} s; writes were refused for ${report.pausedSeconds.toFixed(1)} s.`);
+}
+
+/** The pid of the live process holding an embedded data directory (a running server), if any. */
+function embeddedHolder(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, 'souk.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+/**
+ * A running embedded shop is moved by its own server (POST /admin/db/move): this follows the move,
+ * showing where it is, and prints the verification report at the end.
+ */
+async function moveThroughServer(client: ApiClient, to: string, throttleMs: number | undefined): Promise<number> {
+  await client.announce();
+  let view: MoveView;
+  try {
+    view = (await client.call('POST', '/admin/db/move', { to, mode: 'smooth', ...(throttleMs !== undefined ? { throttleMs } : {}) })) as MoveView;
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  }
+  let lastLine: string | undefined;
+  let shownPhase = '';
+  for (;;) {
+    // The view keeps the latest 50 lines: print those after the last one shown.
+    for (const line of view.log.slice(lastLine === undefined ? 0 : view.log.lastIndexOf(lastLine) + 1)) console.error(`souk: ${line}`);
+    lastLine = view.log.at(-1) ?? lastLine;
+    const p = view.progress;
+    const where = `${p.phase}: ${p.tablesDone}/${p.tablesTotal} tables, ${p.rowsCopied} rows copied, ${p.changesCaughtUp} changes caught up`;
+    if (where !== shownPhase) console.error(`souk: ${where}`);
+    shownPhase = where;
+    if (view.status !== 'running') break;
+    await sleep(500);
+    view = (await client.call('GET', '/admin/db/move')) as MoveView;
+  }
+  if (view.report) {
+    printLines(view.report.lines);
+    printSmoothSummary(view.report);
+  }
+  if (view.status === 'switched') {
+    console.log(`Switched. The server now runs on ${view.target} without a restart; the embedded database refuses writes, and its data directory names the new database (moved-to.json), so the next \`souk start\` there uses it.`);
+    return 0;
+  }
+  if (view.status === 'differs') console.error('The copy differs from the source (marked DIFFERS): nothing was switched and the change tracking was removed. Drop the target database and run the move again.');
+  else console.error(view.error ?? `The move ended ${view.status}.`);
+  return 1;
 }
 
 /** The mover's advisory lock on a PostgreSQL source (one move at a time); released when the mover's connection ends. */
@@ -81,8 +139,20 @@ async function holdMoverLock(url: string): Promise<pg.Client | undefined> {
   return undefined;
 }
 
-async function abortCommand(): Promise<number> {
+async function abortCommand(args: string[]): Promise<number> {
   const config = loadConfig();
+  const holder = config.databaseUrl ? undefined : embeddedHolder(config.dataDir);
+  if (option(args, '--url') || holder !== undefined) {
+    const client = new ApiClient(serverUrl(args));
+    await client.announce();
+    const result = (await client.call('DELETE', '/admin/db/move')) as { stopped: boolean; trackingRemoved: boolean; pending: number };
+    console.log(
+      result.stopped ? 'Stopped the running move and removed its change tracking. Drop the target database before moving again.'
+        : result.trackingRemoved ? `Removed the change tracking of a stopped move (${result.pending} changes were not replayed). Drop the target database before moving again.`
+          : 'No move was tracking changes on this database; nothing to remove.',
+    );
+    return 0;
+  }
   if (!announceDatabase(config, ['--no-create'], 'db move')) return 2;
   let source;
   try {
@@ -112,7 +182,7 @@ export async function dbCommand(args: string[]): Promise<number> {
   }
   const to = option(args, '--to');
   const mode = option(args, '--mode') ?? 'full-stop';
-  if (sub === 'move' && args.includes('--abort')) return abortCommand();
+  if (sub === 'move' && args.includes('--abort')) return abortCommand(args);
   if (sub !== 'move' || !to || !/^postgres(ql)?:\/\//.test(to)) {
     console.error(`${to && !/^postgres(ql)?:\/\//.test(to) ? '--to must be a postgres:// URL. ' : ''}\n${dbUsage()}`);
     return 2;
@@ -130,6 +200,16 @@ export async function dbCommand(args: string[]): Promise<number> {
   if (config.databaseUrl && new URL(config.databaseUrl).toString() === new URL(to).toString()) {
     console.error('--to is the database Souk already uses.');
     return 2;
+  }
+  const url = option(args, '--url');
+  const holder = config.databaseUrl ? undefined : embeddedHolder(config.dataDir);
+  if (url || holder !== undefined) {
+    if (mode !== 'smooth') {
+      console.error(`The embedded database in ${config.dataDir} is held by a running server${holder ? ` (pid ${holder})` : ''}. A full-stop move needs it stopped; a smooth move runs inside the server: add --mode smooth.`);
+      return 2;
+    }
+    if (holder !== undefined && !url) console.error(`souk: the embedded database is held by a running server (pid ${holder}); the move runs inside it`);
+    return moveThroughServer(new ApiClient(serverUrl(args)), to, throttle === undefined ? undefined : Number(throttle));
   }
   if (!announceDatabase(config, ['--no-create'], 'db move')) return 2;
   console.error(`souk: moving to PostgreSQL ${withoutPassword(to)} (${mode})`);

@@ -2,6 +2,7 @@
 // settings in module-settings.ts). The README lists them all; keep the two in step.
 import path from 'node:path';
 import { positiveIntEnv } from './env.ts';
+import { movedMarker } from './db/moved.ts';
 import { loadModuleSettings, type ModuleEnvSettings } from './module-settings.ts';
 
 /**
@@ -19,6 +20,11 @@ export interface Config extends ModuleEnvSettings {
   /** PostgreSQL connection string; when absent Souk runs on embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /**
+   * Set when DATABASE_URL was not given and dataDir holds the note of a move its server made
+   * (kernel/db/moved.ts): databaseUrl is then the new database, and the sealing key stays dataDir's.
+   */
+  databaseMovedFrom?: string;
   databasePoolSize: number;
   /** Prepare repeated statements on PostgreSQL connections (off behind a pooler that cannot keep them). */
   databasePrepare: boolean;
@@ -202,5 +208,12 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     production: process.env.NODE_ENV === 'production',
     ...overrides,
   };
+  if (!config.databaseUrl) {
+    const moved = movedMarker(config.dataDir);
+    if (moved) {
+      config.databaseUrl = moved.url;
+      config.databaseMovedFrom = config.dataDir;
+    }
+  }
   return config;
 }

@@ -1,5 +1,6 @@
 // What the kernel hands every module: configuration, the database (guarded for tenancy), the platform
 // directory, the admin authenticator, logger and metrics registry. Modules depend on these shapes only.
+import type { DatabaseSwitch } from './db/swappable.ts';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { TSchema } from 'typebox';
@@ -190,6 +191,12 @@ export interface ModuleContext {
    * risk module ask it here. Allows everything for a platform without the risk module.
    */
   riskGate: RiskGate;
+  /**
+   * Set when this process serves an embedded (PGlite) database: the switch a database move run inside
+   * the server uses to pause statements and carry on against the new database (kernel/db/swappable.ts).
+   * dataDir is undefined for an in-memory database; migrateTarget creates Souk's schema on a target.
+   */
+  embeddedDatabase?: { control: DatabaseSwitch; dataDir: string | undefined; migrateTarget(db: Database): Promise<void> };
 }
 
 /**

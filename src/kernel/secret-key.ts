@@ -34,7 +34,7 @@ export function parseSecretKey(raw: string, name: string): Buffer {
   return key;
 }
 
-export type SecretKeySettings = Pick<Config, 'secretKey' | 'secretKeyPrevious' | 'databaseUrl' | 'dataDir' | 'production'>;
+export type SecretKeySettings = Pick<Config, 'secretKey' | 'secretKeyPrevious' | 'databaseUrl' | 'dataDir' | 'production'> & Partial<Pick<Config, 'databaseMovedFrom'>>;
 
 /** Where the current key came from, for the start banner and `souk secrets status`. */
 export type SecretKeySource = 'SOUK_SECRET_KEY' | 'key file' | 'generated key file' | 'in-memory';
@@ -58,6 +58,11 @@ export function openSecretBox(settings: SecretKeySettings, options: { inMemory?:
   const previous = settings.secretKeyPrevious ? parseSecretKey(settings.secretKeyPrevious, 'SOUK_SECRET_KEY_PREVIOUS') : undefined;
   if (settings.secretKey) return { box: new SecretBox(parseSecretKey(settings.secretKey, 'SOUK_SECRET_KEY'), previous), source: 'SOUK_SECRET_KEY' };
   if (options.inMemory) return { box: new SecretBox(randomBytes(KEY_BYTES), previous), source: 'in-memory' };
+  if (settings.databaseMovedFrom) {
+    // An embedded shop its server moved to PostgreSQL: its secrets were sealed with the key file there.
+    const file = join(settings.databaseMovedFrom, SECRET_KEY_FILE);
+    return { box: new SecretBox(parseSecretKey(readFileSync(file, 'utf8'), file), previous), source: 'key file' };
+  }
   if (settings.databaseUrl || settings.production) {
     throw new Error(
       `SOUK_SECRET_KEY is required when ${settings.databaseUrl ? 'DATABASE_URL is set' : 'NODE_ENV=production'}: every node must seal and open ` +

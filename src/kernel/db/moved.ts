@@ -1,6 +1,8 @@
 // A database that `souk db move` copied elsewhere says so: a one-row table naming where it went (the
 // URL without its password) and when. Souk refuses to start on it, so no node keeps selling from the
 // old copy after the switch; the rows themselves are left as they were (the move never deletes).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Queryable } from './types.ts';
 
 export interface MovedTo {
@@ -31,4 +33,32 @@ export async function markMoved(db: { transaction<T>(fn: (tx: Queryable) => Prom
 
 export function movedMessage(moved: MovedTo): string {
   return `This database was moved to ${moved.url} at ${moved.movedAt} (souk db move) and takes no more writes: start Souk with DATABASE_URL set to the new database.`;
+}
+
+/**
+ * An embedded shop moved by its own server leaves a note in its data directory pointing at the new
+ * database (with its password, so the file is the owner's only, like secret.key beside it): the next
+ * `souk start` on that directory uses the new database instead of refusing to start.
+ */
+export const MOVED_MARKER_FILE = 'moved-to.json';
+
+export function writeMovedMarker(dataDir: string, url: string): void {
+  const file = join(dataDir, MOVED_MARKER_FILE);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify({ url, movedAt: new Date().toISOString() })}\n`, { mode: 0o600 });
+  renameSync(temp, file);
+}
+
+/** The database an embedded data directory was moved to, if its server moved it. */
+export function movedMarker(dataDir: string): { url: string; movedAt: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, MOVED_MARKER_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const note = JSON.parse(text) as { url?: unknown; movedAt?: unknown };
+  if (typeof note.url !== 'string' || !/^postgres(ql)?:\/\//.test(note.url)) throw new Error(`${join(dataDir, MOVED_MARKER_FILE)} does not name a postgres:// database.`);
+  return { url: note.url, movedAt: String(note.movedAt ?? '') };
 }

@@ -34,4 +34,22 @@ export const migrationDocs: OperationDocs = {
       'format=csv needs a kind: products and customers in Shopify\'s CSV layouts (importable with format=shopify-products / shopify-customers), orders one row per order line, coupons one row per coupon, settings one row per setting.',
     problems: { 400: ['export_kind_needed'], 409: ['migration_module_disabled'] },
   },
+  'POST /admin/db/move': {
+    operationId: 'startDatabaseMove',
+    description:
+      'Moves the embedded (PGlite) database this server holds to an empty PostgreSQL database while the shop keeps selling: change tracking, a copy table by table, a catch-up by key, then a short write freeze (the server\'s statements wait in the process) with the final catch-up and the verification of row counts and checksums per table and platform. ' +
+      'When everything matches the server carries on against PostgreSQL without a restart, the embedded database refuses writes from then on, and the data directory notes the new database (moved-to.json) so the next start uses it. ' +
+      'On a difference nothing is switched. A move stopped by a crash or restart resumes when posted again with the same target. Answers 202 with the move to follow with GET.',
+    problems: { 409: ['database_move_not_embedded', 'database_move_running'], 422: ['database_move_target_refused'] },
+  },
+  'GET /admin/db/move': {
+    operationId: 'getDatabaseMove',
+    description: 'The move this server runs or ran since it started: status (running, switched, differs, failed, aborted), phase and counts, the mover\'s latest log lines, and when it ended the verification report with the freeze\'s length.',
+    problems: { 404: ['database_move_not_found'] },
+  },
+  'DELETE /admin/db/move': {
+    operationId: 'stopDatabaseMove',
+    description: 'Stops the running move and removes its change tracking from the embedded database (drop the target before moving again); with no move running, removes the change tracking a stopped move left behind.',
+    problems: { 409: ['database_move_not_embedded'] },
+  },
 };

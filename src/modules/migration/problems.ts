@@ -11,6 +11,10 @@ export const migrationProblemCodes = [
   'migration_module_disabled',
   'import_job_not_found',
   'export_kind_needed',
+  'database_move_not_embedded',
+  'database_move_running',
+  'database_move_target_refused',
+  'database_move_not_found',
 ] as const;
 
 const problem = problemMaker(migrationProblemCodes);
@@ -44,3 +48,12 @@ export const jobNotFound = (jobId: string) => problem(404, 'import_job_not_found
 
 export const exportKindNeeded = (known: readonly string[]) =>
   problem(400, 'export_kind_needed', `A CSV export holds one kind of record: add kind=${known.join('|')} (JSON lines hold every kind in one file).`, { known });
+
+export const moveNotEmbedded = (detail: string) => problem(409, 'database_move_not_embedded', detail);
+
+export const moveRunning = (target: string) =>
+  problem(409, 'database_move_running', `A move to ${target} is already running in this server; follow it with GET /admin/db/move, or stop it with DELETE /admin/db/move.`, { target });
+
+export const moveTargetRefused = (why: string) => problem(422, 'database_move_target_refused', why);
+
+export const moveNotFound = () => problem(404, 'database_move_not_found', 'This server has run no database move since it started.');

@@ -20,6 +20,7 @@ import { EXPORT_KINDS, exportJsonLines, kindAvailable, type ExportKind } from '.
 import { createJob, getJob, jobErrors, listJobs } from './jobs.ts';
 import { exportKindNeeded, jobNotFound, moduleOff } from './problems.ts';
 import { startJob, type MigrationRuntime } from './runtime.ts';
+import { databaseMoveRoutes } from './move/routes.ts';
 import { checkUpload, saveUpload, UploadBody } from './upload.ts';
 import { ErrorsQuery, ExportQuery, ImportErrorPage, ImportJob, ImportJobList, ImportQuery, JobParams, PlatformParams } from './schemas.ts';
 
@@ -27,6 +28,7 @@ const base = '/admin/platforms/:platform/migration';
 
 export function migrationRoutes(app: FastifyInstance, ctx: ModuleContext, runtime: MigrationRuntime): void {
   const { r, doc, pdbOf } = adminRouteKit(app, ctx, 'migration');
+  databaseMoveRoutes(app, ctx, runtime);
 
   // The file is the raw body (any content type): in this scope only, bodies are handed over as streams.
   void app.register(async (scope) => {

@@ -9,6 +9,7 @@ import { isHttpProblem } from '../../kernel/http/problem.ts';
 import type { Actor } from '../inventory/service.ts';
 import { emptyCounts, type ImportCounts, type ImportError } from './import/apply.ts';
 import { countingBytes, runImport, type ImportFormat } from './import/run.ts';
+import { SHUTDOWN, type RunningMove } from './move/in-server.ts';
 import { finishJob, markRunning, saveProgress } from './jobs.ts';
 
 export interface RunningJob {
@@ -19,6 +20,8 @@ export interface RunningJob {
 export interface MigrationRuntime {
   jobs: Map<string, RunningJob>;
   stopping: boolean;
+  /** The database move this server runs or ran last (move/in-server.ts). */
+  move?: RunningMove;
 }
 
 export const createMigrationRuntime = (): MigrationRuntime => ({ jobs: new Map(), stopping: false });
@@ -84,5 +87,7 @@ export async function stopJobs(runtime: MigrationRuntime): Promise<void> {
   runtime.stopping = true;
   const running = [...runtime.jobs.values()];
   for (const job of running) job.abort();
-  await Promise.all(running.map((job) => job.done));
+  // A move stopped by the shutdown keeps its change tracking: POST it again after the restart to resume.
+  if (runtime.move?.view.status === 'running') runtime.move.abort.abort(SHUTDOWN);
+  await Promise.all([...running.map((job) => job.done), runtime.move?.done]);
 }

@@ -18,6 +18,13 @@ import { compareDigests, digestTable, type Difference, type TableDigest } from '
 /** The application_name of the mover's own connections, so they are not counted as the shop's. */
 export const MOVER_APPLICATION = 'souk-db-move';
 
+/** The URL with the mover's application_name, so its connections are told apart from the shop's. */
+export function moverUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', MOVER_APPLICATION);
+  return parsed.toString();
+}
+
 export class MoveRefused extends Error {
   override name = 'MoveRefused';
 }

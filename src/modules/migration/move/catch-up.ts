@@ -31,6 +31,37 @@ export async function copyPages(read: Queryable, write: Queryable, table: KeyedT
   return copied;
 }
 
+/**
+ * Copies every row of `table` a page at a time in primary-key order. `read` may be a transaction with one
+ * snapshot (a PostgreSQL source), or an embedded source whose pages are each read on their own (one
+ * connection, which a snapshot held for a whole table would keep from the shop). Then the pages see different moments, so a row can change after its page was read or move into a page
+ * still to come: every such change is in the change log (tracking exists before the copy), and the
+ * catch-up replaces those rows by key. A unique value a row took from one already copied (both changes
+ * are logged) is skipped here for the same reason (ON CONFLICT DO NOTHING).
+ */
+export async function copyPagesByKey(read: Queryable, write: Queryable, table: KeyedTable, pageRows: number, options: { throttleMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+  const name = quoteIdent(table.name);
+  const list = table.columns.map(quoteIdent).join(', ');
+  const key = table.key.map(quoteIdent).join(', ');
+  const last = table.key.map((k) => `(select ${quoteIdent(k)} from last)`).join(', ');
+  const first = `select row_to_json(t)::text as j from ${name} t order by ${key} limit ${pageRows}`;
+  const next = `with last as (select * from json_populate_record(null::${name}, $1::json))
+    select row_to_json(t)::text as j from ${name} t where (${key}) > (${last}) order by ${key} limit ${pageRows}`;
+  let copied = 0;
+  let after: string | undefined;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const rows = await read.query<{ j: string }>(after === undefined ? first : next, after === undefined ? [] : [after]);
+    if (rows.length === 0) break;
+    const written = await write.execute(`insert into ${name} (${list}) overriding system value select ${list} from json_populate_recordset(null::${name}, $1::json) on conflict do nothing`, [`[${rows.map((r) => r.j).join(',')}]`]);
+    copied += written.rowCount;
+    after = rows.at(-1)!.j;
+    if (options.throttleMs) await sleep(options.throttleMs);
+    if (rows.length < pageRows) break;
+  }
+  return copied;
+}
+
 export interface CatchUpRound {
   /** Log entries read. */
   entries: number;
@@ -38,6 +69,8 @@ export interface CatchUpRound {
   keys: number;
   /** Keys left in the log for the next round (a unique collision with a row still to be replayed). */
   kept: number;
+  /** The tables the entries read name (pre-verify.ts: their earlier digests are stale). */
+  tables: string[];
 }
 
 const keyMatch = (table: KeyedTable) => {
@@ -64,7 +97,7 @@ async function replace(source: Queryable, tx: Queryable, table: KeyedTable, keys
  */
 export async function catchUpOnce(source: Queryable, target: Database, tables: ReadonlyMap<string, KeyedTable>, replica: boolean, limit: number): Promise<CatchUpRound> {
   const entries = await source.query<{ seq: number; tbl: string; key: string }>('select seq, tbl, key::text as key from souk_move_changes order by seq limit $1', [limit]);
-  if (entries.length === 0) return { entries: 0, keys: 0, kept: 0 };
+  if (entries.length === 0) return { entries: 0, keys: 0, kept: 0, tables: [] };
   // table → key text → the log entries naming it
   const byTable = new Map<string, Map<string, number[]>>();
   for (const e of entries) {
@@ -109,7 +142,7 @@ export async function catchUpOnce(source: Queryable, target: Database, tables: R
     }
   });
   if (replayed.length > 0) await source.query('delete from souk_move_changes where seq = any($1::bigint[])', [replayed]);
-  return { entries: entries.length, keys, kept };
+  return { entries: entries.length, keys, kept, tables: [...byTable.keys()] };
 }
 
 /** How many log entries wait to be replayed. */

@@ -5,10 +5,12 @@
 //   2. The source gets change tracking (tracking.ts): a trigger per table while the move runs, never else.
 //   3. Copy: each table in one snapshot, written with its "copied" mark in one target transaction; a
 //      mover killed here resumes with the tables not marked (run the same command again).
-//   4. Catch-up: the change log is replayed by key (catch-up.ts) until the backlog is one batch.
+//   4. Catch-up: the change log is replayed by key (catch-up.ts) until the backlog is one batch; then
+//      every table is digested on both sides (pre-verify.ts) and caught up again.
 //   5. Freeze: one source transaction locks every table IN EXCLUSIVE MODE (reads go on; writes wait, they
 //      do not fail), replays the rest of the log, copies the tables without a primary key, sets the
-//      sequences, and verifies row counts and checksums per table and platform on both sides. Only when
+//      sequences, and verifies row counts and checksums per table and platform on both sides (digesting
+//      again only the tables the catch-up touched since the pre-verification, and those without a key). Only when
 //      everything matches does the same transaction add the triggers that refuse every write with a
 //      message naming the new database, and record the move (souk_moved_to). Its commit ends the freeze;
 //      the waiting writes then fail with that message (HTTP 503 database_moved). The tracking goes after.
@@ -23,7 +25,8 @@ import { movedMessage, movedTo } from '../../../kernel/db/moved.ts';
 import { MoveRefused, type FullStopOptions, type MoveReport } from '../../../kernel/db/move/full-stop.ts';
 import { listTables, quoteIdent, readSequences, type TableInfo } from '../../../kernel/db/move/tables.ts';
 import { compareDigests, digestTable, type TableDigest } from '../../../kernel/db/move/verify.ts';
-import { catchUpOnce, copyPages, pendingChanges } from './catch-up.ts';
+import { catchUpOnce, copyPages, copyPagesByKey, pendingChanges } from './catch-up.ts';
+import { preVerify } from './pre-verify.ts';
 import { installTracking, isMoveTable, prepareTracking, primaryKeys, refuseWrites, removeTracking, trackedMove, type KeyedTable } from './tracking.ts';
 
 /** The full-stop move's options (the target's shown URL is also named in the source's refusals), and: */
@@ -32,6 +35,24 @@ export interface SmoothOptions extends FullStopOptions {
   throttleMs?: number;
   /** How long the freeze waits for the shop's running writes before it lets go and tries again. */
   lockTimeoutMs?: number;
+  /** Stops the move between pages, tables and catch-up rounds (the change tracking stays, as after a crash). */
+  signal?: AbortSignal;
+  /** Told where the move is, after each table and catch-up round. */
+  onProgress?: (progress: MoveProgress) => void;
+  /**
+   * A move run inside the server that holds the source (an embedded shop): hold() pauses the server's
+   * own statements for the freeze; switched() runs after the switch committed, before they resume, so
+   * they resume on the new database. The freeze reported is then from hold() to the release.
+   */
+  host?: { hold(): () => void; switched(): Promise<void> | void };
+}
+
+export interface MoveProgress {
+  phase: 'starting' | 'copying' | 'catching-up' | 'frozen';
+  tablesDone: number;
+  tablesTotal: number;
+  rowsCopied: number;
+  changesCaughtUp: number;
 }
 
 export interface SmoothReport extends MoveReport {
@@ -158,6 +179,8 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
 
   // 3. Copy, table by table, each in one snapshot; tables already marked copied are done.
   const copyStarted = performance.now();
+  const progress = (phase: MoveProgress['phase']) => options.onProgress?.({ phase, tablesDone: report.length, tablesTotal: tables.length, rowsCopied: copiedRows, changesCaughtUp: caughtUp.entries });
+  const caughtUp = { entries: 0, keys: 0, seconds: 0 };
   const done = new Map((await target.query<{ table_name: string; rows: number; seconds: number }>('select table_name, rows, seconds from souk_move_copied')).map((r) => [r.table_name, r]));
   const report: MoveReport['tables'] = [];
   let copiedRows = 0;
@@ -169,12 +192,23 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
       continue;
     }
     if (table.key.length === 0) continue; // copied whole during the freeze
+    options.signal?.throwIfAborted();
+    progress('copying');
     const started = performance.now();
-    const rows = await source.transaction(async (read) => {
+    const rows = source.kind === 'pglite'
+      ? await target.transaction(async (write) => {
+          await write.query('set local session_replication_role = replica');
+          const n = await copyPagesByKey(source, write, table, pageRows, { throttleMs: options.throttleMs, signal: options.signal });
+          await write.query('insert into souk_move_copied (table_name, rows, seconds) values ($1, $2, $3)', [table.name, n, (performance.now() - started) / 1000]);
+          return n;
+        })
+      : await source.transaction(async (read) => {
       await read.query('set transaction isolation level repeatable read, read only');
       return target.transaction(async (write) => {
         await write.query('set local session_replication_role = replica');
-        const n = await copyPages(read, write, table, pageRows, options.throttleMs);
+        // In primary-key order (the key's index serves each page): paging by ctid made PostgreSQL sort, and
+        // render as JSON, every row after the page for each page, so big tables copied in quadratic time.
+        const n = await copyPagesByKey(read, write, table, pageRows, { throttleMs: options.throttleMs, signal: options.signal });
         await write.query('insert into souk_move_copied (table_name, rows, seconds) values ($1, $2, $3)', [table.name, n, (performance.now() - started) / 1000]);
         return n;
       });
@@ -186,11 +220,14 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
   const copySeconds = (performance.now() - copyStarted) / 1000;
 
   // 4. Catch up while the shop writes, until one batch holds the backlog.
-  const caughtUp = { entries: 0, keys: 0, seconds: 0 };
+  const changed = new Set<string>();
   const catchUp = async () => {
     const started = performance.now();
     for (;;) {
+      options.signal?.throwIfAborted();
+      progress('catching-up');
       const round = await catchUpOnce(source, target, byName, true, BATCH);
+      for (const name of round.tables) changed.add(name);
       caughtUp.entries += round.entries;
       caughtUp.keys += round.keys;
       if (round.entries < BATCH) break;
@@ -199,6 +236,14 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
   };
   await catchUp();
   log(`caught up ${caughtUp.entries} changes (${caughtUp.keys} rows) in ${caughtUp.seconds.toFixed(1)} s`);
+  // Most of the verification, before the freeze (pre-verify.ts): from now on a table the catch-up
+  // touches is digested again under the freeze; the others keep these lines.
+  options.signal?.throwIfAborted();
+  changed.clear();
+  const preStarted = performance.now();
+  const pre = await preVerify(source, target, tables);
+  log(`pre-verified ${pre.source.size} tables in ${((performance.now() - preStarted) / 1000).toFixed(1)} s`);
+  await catchUp();
 
   // 5. Freeze, final catch-up, verification, switch.
   const keyless = tables.filter((t) => t.key.length === 0);
@@ -207,7 +252,15 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
   const shownMove = { url: options.shownTargetUrl, movedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
   for (let attempt = 1; ; attempt += 1) {
     let frozenAt = 0;
+    let heldAt = 0;
+    let release: (() => void) | undefined;
     try {
+      options.signal?.throwIfAborted();
+      progress('frozen');
+      if (options.host) {
+        heldAt = performance.now();
+        release = options.host.hold();
+      }
       const outcome = await source.transaction(async (tx) => {
         await tx.query(`set local lock_timeout = '${lockTimeoutMs}ms'`);
         // Should the lock order cross a checkout's, let the mover be the one that gives way.
@@ -234,6 +287,7 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         const frozen = { entries: 0, keys: 0 };
         for (;;) {
           const round = await catchUpOnce(tx, target, byName, true, BATCH * 4);
+          for (const name of round.tables) changed.add(name);
           frozen.entries += round.entries;
           frozen.keys += round.keys;
           if (round.entries === 0) break;
@@ -254,7 +308,12 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         const verifyStarted = performance.now();
         // Nothing can write while the locks are held, so other connections read the frozen state too.
         const sourceView = source.kind === 'postgres' ? source : asDatabase(tx, source.kind);
-        const [sourceDigests, targetDigests] = await Promise.all([digestAll(sourceView, tables, source.kind === 'postgres' ? 3 : 1), digestAll(target, tables, 3)]);
+        const again = tables.filter((t) => changed.has(t.name) || !pre.source.has(t.name));
+        const kept = tables.filter((t) => !again.includes(t));
+        const [sourceAgain, targetAgain] = await Promise.all([digestAll(sourceView, again, source.kind === 'postgres' ? 3 : 1), digestAll(target, again, 3)]);
+        const sourceDigests = [...kept.flatMap((t) => pre.source.get(t.name)!), ...sourceAgain];
+        const targetDigests = [...kept.flatMap((t) => pre.target.get(t.name)!), ...targetAgain];
+        log(`verifying under the freeze: ${again.length} table(s) changed since the pre-verification or without a key; ${kept.length} unchanged`);
         const verifySeconds = (performance.now() - verifyStarted) / 1000;
         const differences = compareDigests(sourceDigests, targetDigests);
         if (differences.length === 0) {
@@ -267,8 +326,10 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         }
         return { frozen, whole, verifySeconds, sourceDigests, differences };
       });
-      const freezeSeconds = (performance.now() - frozenAt) / 1000;
       const ok = outcome.differences.length === 0;
+      if (ok) await options.host?.switched();
+      release?.();
+      const freezeSeconds = (performance.now() - (heldAt || frozenAt)) / 1000;
       report.push(...outcome.whole);
       copiedRows += outcome.whole.reduce((sum, t) => sum + t.rows, 0);
       await removeTracking(source);
@@ -287,6 +348,7 @@ create table souk_move_copied (table_name text primary key, rows bigint not null
         freeze: { seconds: freezeSeconds, entries: outcome.frozen.entries, keys: outcome.frozen.keys, verifySeconds: outcome.verifySeconds, attempts: attempt },
       };
     } catch (error) {
+      release?.();
       const code = pgErrorCode(error);
       const busy = code === LOCK_NOT_AVAILABLE || code === PgErrorCode.deadlockDetected;
       if (!busy || attempt >= 5) throw error;
