@@ -5,7 +5,7 @@
 // bad product is reported with its rows and the good ones around it still import. A dry run does the
 // same work and rolls every transaction back, so its counts are what a real run would do.
 import type { TSchema } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile, type Validator } from 'typebox/compile';
 import type { Platform } from '../../../kernel/context.ts';
 import type { PlatformDb } from '../../../kernel/db/scoped.ts';
 import { isHttpProblem } from '../../../kernel/http/problem.ts';
@@ -13,6 +13,8 @@ import { importCustomers } from '../../accounts/index.ts';
 import { catalogService, CategoryInputSchema, ProductInputSchema, type CatalogDeps, type CategoryInput } from '../../catalog/service.ts';
 import { inventoryService, MAX_ON_HAND, type Actor, type InventoryDeps } from '../../inventory/service.ts';
 import type { CategoryItem, CustomerItem, ImportItem, ProductItem, RowSpan, StockEntry } from './items.ts';
+import { StatisticsRefresher } from './statistics.ts';
+import type { Database } from '../../../kernel/db/types.ts';
 
 export interface Counts {
   created: number;
@@ -41,7 +43,8 @@ export interface ImportError {
 }
 
 export interface ImportTarget {
-  deps: CatalogDeps & InventoryDeps;
+  /** The services' dependencies, and the database the planner statistics are refreshed on (statistics.ts). */
+  deps: CatalogDeps & InventoryDeps & { db?: Pick<Database, 'execute'> };
   platform: Platform;
   pdb: PlatformDb;
   dryRun: boolean;
@@ -75,9 +78,15 @@ const add = (into: Counts, from: Counts) => {
   into.unchanged += from.unchanged;
 };
 
+// Compiled once: every product of a file is checked, and the interpreted check was a twentieth of an
+// import's CPU.
+const checkers = new Map<TSchema, Validator>();
+
 function schemaError(schema: TSchema, value: unknown, what: string): string | undefined {
-  if (Value.Check(schema, value)) return undefined;
-  const first = [...Value.Errors(schema, value)][0];
+  let checker = checkers.get(schema);
+  if (!checker) checkers.set(schema, (checker = Compile(schema)));
+  if (checker.Check(value)) return undefined;
+  const first = checker.Errors(value)[0];
   const path = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : what;
   return `${path} ${first?.message ?? 'is invalid'}`;
 }
@@ -99,6 +108,7 @@ export class Importer {
   private readonly dryRunCategories = new Map<string, CategoryInput>();
   private readonly catalog;
   private readonly inventory;
+  private readonly statistics;
 
   constructor(
     private readonly target: ImportTarget,
@@ -106,6 +116,8 @@ export class Importer {
   ) {
     this.catalog = catalogService(target.deps);
     this.inventory = target.platform.modules.includes('inventory') ? inventoryService(target.deps) : undefined;
+    // A dry run's rows are rolled back: the tables do not grow, so their statistics stay right.
+    this.statistics = new StatisticsRefresher(target.dryRun ? undefined : target.deps.db);
   }
 
   async add(item: ImportItem): Promise<void> {
@@ -222,6 +234,7 @@ export class Importer {
     add(this.counts.categories, outcome.result.categories);
     this.counts.stock.set += outcome.stock.set;
     this.counts.stock.unchanged += outcome.stock.unchanged;
+    await this.statistics.record('products', outcome.result.products.created + outcome.result.variants.created + outcome.stock.set);
   }
 
   /** Sets stock on hand where the file's quantity differs from what is available now. */
@@ -242,7 +255,11 @@ export class Importer {
     this.customers = [];
     await this.inBatchOrAlone(
       items,
-      async (batch) => add(this.counts.customers, await this.inTransaction((tx) => importCustomers(tx, batch.map((i) => i.customer)))),
+      async (batch) => {
+        const counts = await this.inTransaction((tx) => importCustomers(tx, batch.map((i) => i.customer)));
+        add(this.counts.customers, counts);
+        await this.statistics.record('customers', counts.created);
+      },
       (item) => item.customer.email,
     );
   }
