@@ -1,6 +1,7 @@
 // The importer: takes a reader's items one at a time, writes them in batches through the catalogue's bulk
 // upsert (products by handle, variants by SKU, categories by handle), the inventory service (stock on
-// hand at the default location, only where it differs) and the accounts service (customers by email).
+// hand at the default location, only where it differs), the accounts service (customers by email), the
+// promotions service (coupons by code) and the orders service (orders by number, as history).
 // A batch is one transaction. When the catalogue refuses a batch, its items are retried one by one so a
 // bad product is reported with its rows and the good ones around it still import. A dry run does the
 // same work and rolls every transaction back, so its counts are what a real run would do.
@@ -36,7 +37,7 @@ export interface ImportCounts {
   orders: Counts;
   /** Variants whose stock on hand was set, and those already at the file's quantity. */
   stock: { set: number; unchanged: number };
-  /** Products, customers or categories refused, each reported with its rows. */
+  /** Products, customers, categories, coupons or orders refused, each reported with its rows. */
   refused: number;
   /** Records of kinds this import does not write (the settings line of a Souk export). */
   skipped: number;
@@ -130,7 +131,7 @@ export class Importer {
   private readonly inventory;
   private readonly statistics;
   private readonly promotions;
-  private readonly ordersOf;
+  private readonly orderHistory;
 
   constructor(
     private readonly target: ImportTarget,
@@ -141,7 +142,7 @@ export class Importer {
     // A dry run's rows are rolled back: the tables do not grow, so their statistics stay right.
     this.statistics = new StatisticsRefresher(target.dryRun ? undefined : target.deps.db);
     this.promotions = target.platform.modules.includes('promotions') ? promotionsService(target.deps) : undefined;
-    this.ordersOf = target.platform.modules.includes('orders') ? ordersService(target.deps) : undefined;
+    this.orderHistory = target.platform.modules.includes('orders') ? ordersService(target.deps) : undefined;
   }
 
   async add(item: ImportItem): Promise<void> {
@@ -177,7 +178,7 @@ export class Importer {
       }
       case 'order': {
         const key = typeof item.order.number === 'string' ? item.order.number : null;
-        if (!this.ordersOf) return this.refuse(item.rows, key, 'this platform does not have the orders module, so it has no orders');
+        if (!this.orderHistory) return this.refuse(item.rows, key, 'this platform does not have the orders module, so it has no orders');
         const problem = schemaError(OrderImportSchema, item.order, 'order');
         if (problem) return this.refuse(item.rows, key, problem);
         await this.flushExcept('order');
@@ -345,8 +346,8 @@ export class Importer {
   private async flushOrders(): Promise<void> {
     const items = this.orders;
     this.orders = [];
-    if (!this.ordersOf) return;
-    const orders = this.ordersOf;
+    if (!this.orderHistory) return;
+    const orders = this.orderHistory;
     await this.inBatchOrAlone(
       items,
       async (batch) => {
