@@ -435,6 +435,27 @@ eachDatabase('migration', (env: TestEnv) => {
     assert.equal(await rowsOf(other), otherBefore);
   });
 
+  it('keeps an imported order\'s hold, refuses one whose refund exceeds its payment, and leaves an order already there as it is', async () => {
+    const { source } = await shopWithOrders();
+    const lines = (await exportOf(source.platform)).trim().split('\n').map((l) => JSON.parse(l));
+    const orders = lines.filter((l) => l.kind === 'order');
+    const hold = { decisionId: 'old-decision', point: 'checkout', level: 2, score: 41, reason: 'new device', rules: [{ rule: 'new_device', score: 41 }], heldAt: '2026-12-01T10:00:00.000Z' };
+    Object.assign(orders[0].order, { status: 'on_hold', hold });
+    Object.assign(orders[1].order, { paidAmount: 100, refundedAmount: 200 });
+    const copy = await createShop(env, `mig-hold-${++counter}-${env.engine}`, undefined, [...COMMERCE_MODULES, 'migration']);
+    const job = await importFile(copy.platform, 'jsonl', lines.map((l) => JSON.stringify(l)).join('\n'));
+    assert.deepEqual(job.counts.orders, { created: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(job.errors.map((e) => [e.key, e.reason]), [[orders[1].order.number, `order ${orders[1].order.number}: refundedAmount 200 is more than paidAmount 100`]]);
+    const copied = (await exportOf(copy.platform, 'orders')).trim().split('\n').slice(1).map((l) => JSON.parse(l).order);
+    const held = copied.find((o: { number: string }) => o.number === orders[0].order.number);
+    assert.equal(held.status, 'on_hold');
+    assert.deepEqual(held.hold, hold);
+    // The same number with other contents: still the order that is there (orders are history, not updated).
+    orders[0].order.totals.total += 1;
+    const again = await importFile(copy.platform, 'jsonl', JSON.stringify(orders[0]));
+    assert.deepEqual(again.counts.orders, { created: 0, updated: 0, unchanged: 1 });
+  });
+
   it('refuses an order whose SKU the platform lacks and a coupon scoped to a product it lacks, importing the rest', async () => {
     const { source } = await shopWithOrders();
     const lines = (await exportOf(source.platform)).trim().split('\n').filter((l) => !l.includes('"kind":"product"'));

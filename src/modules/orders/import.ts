@@ -8,7 +8,8 @@
 // Idempotent by number: an order whose number the platform has is left as it is and counted unchanged.
 // The order's id is kept when it is a UUID this platform does not use (so references in the exported
 // data still line up), else a new one is made. Lines name their variant by SKU, mapped to this
-// platform's variant; the customer is linked by email.
+// platform's variant; the customer is linked by email. Not kept: the cart, the reservation and the live
+// room the order was bought in (rows of the old platform that do not come along).
 import { Type, type Static } from 'typebox';
 import type { ModuleContext } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
@@ -42,6 +43,8 @@ export const OrderImportSchema = Type.Object({
   carrier: Maybe(Text(200)),
   trackingNumber: Maybe(Text(200)),
   cancelReason: Maybe(Text(2000)),
+  /** Why the old shop's risk engine held it (kept as a record; its decision id is the old platform's). */
+  hold: Maybe(Type.Record(Type.String(), Type.Unknown())),
   lines: Type.Array(
     Type.Object({
       id: Type.Optional(Type.String()),
@@ -156,6 +159,7 @@ export async function importOrders(deps: Pick<ModuleContext, 'events'>, tx: Plat
       carrier: order.carrier ?? null,
       tracking_number: order.trackingNumber ?? null,
       cancel_reason: order.cancelReason ?? null,
+      hold: order.hold ?? null,
       created_at: instant(order.createdAt, 'createdAt', order.number),
       updated_at: instant(order.updatedAt ?? order.createdAt, 'updatedAt', order.number),
     });
@@ -164,15 +168,15 @@ export async function importOrders(deps: Pick<ModuleContext, 'events'>, tx: Plat
   await tx.execute(
     `insert into orders (platform_id, id, number, customer_id, email, access_token_hash, status, payment_status, currency, subtotal,
        discount_total, shipping_total, tax_total, tax_included, total, paid_amount, refunded_amount, coupon_code, shipping_method,
-       shipping_address, source, payment_due_at, carrier, tracking_number, cancel_reason, created_at, updated_at)
+       shipping_address, source, payment_due_at, carrier, tracking_number, cancel_reason, hold, created_at, updated_at)
      select $1::uuid, r.id, r.number, r.customer_id, r.email, r.access_token_hash, r.status, r.payment_status, r.currency, r.subtotal,
        r.discount_total, r.shipping_total, r.tax_total, r.tax_included, r.total, r.paid_amount, r.refunded_amount, r.coupon_code,
-       r.shipping_method, r.shipping_address, r.source, r.payment_due_at, r.carrier, r.tracking_number, r.cancel_reason, r.created_at, r.updated_at
+       r.shipping_method, r.shipping_address, r.source, r.payment_due_at, r.carrier, r.tracking_number, r.cancel_reason, r.hold, r.created_at, r.updated_at
      from jsonb_to_recordset($2::jsonb) as r(id uuid, number text, customer_id uuid, email text, access_token_hash text, status text,
        payment_status text, currency text, subtotal bigint, discount_total bigint, shipping_total bigint, tax_total bigint,
        tax_included boolean, total bigint, paid_amount bigint, refunded_amount bigint, coupon_code text, shipping_method jsonb,
        shipping_address jsonb, source jsonb, payment_due_at timestamptz, carrier text, tracking_number text, cancel_reason text,
-       created_at timestamptz, updated_at timestamptz)`,
+       hold jsonb, created_at timestamptz, updated_at timestamptz)`,
     [JSON.stringify(orderRecords)],
   );
   if (lineRecords.length > 0) {
