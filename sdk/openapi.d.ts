@@ -4165,7 +4165,17 @@ export interface components {
                 unchanged: number;
                 updated: number;
             };
+            coupons: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
             customers: {
+                created: number;
+                unchanged: number;
+                updated: number;
+            };
+            orders: {
                 created: number;
                 unchanged: number;
                 updated: number;
@@ -4175,9 +4185,9 @@ export interface components {
                 unchanged: number;
                 updated: number;
             };
-            /** @description Products, customers or categories refused; each has an entry in errors */
+            /** @description Products, customers, categories, coupons or orders refused; each has an entry in errors */
             refused: number;
-            /** @description Records of kinds an import does not write (orders, coupons, settings of a Souk export) */
+            /** @description Records of kinds an import does not write (the settings line of a Souk export) */
             skipped: number;
             stock: {
                 set: number;

@@ -82,6 +82,11 @@ function sumTicks(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + processTicks(pid), 0);
 }
 
+/** CPU seconds the processes have used so far (user + system; NaN without /proc). */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return sumTicks([...pids]) / CLOCK_TICKS_PER_SECOND;
+}
+
 /**
  * Starts a CPU stopwatch; call the returned function when the measured interval ends. Several server
  * pids (e.g. Souk nodes sharing one database) count as one server: their CPU summed, none of it "other".

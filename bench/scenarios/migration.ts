@@ -5,7 +5,9 @@
 //   1. first import: every product, variant, price and stock level created;
 //   2. the same file again: every row compared and found unchanged (the idempotent re-run);
 //   3. a dry run of it on a second, empty platform: everything counted, then rolled back.
-// Reported: rows/s, seconds, the counts (to show the run did what it says) and the process's peak
+// Reported: rows/s, seconds, CPU per 1,000 rows of this process (importer, and PGlite when embedded) and of
+// the PostgreSQL backends of its scratch database (the figures to compare on a busy machine), the counts
+// (to show the run did what it says) and the process's peak
 // resident memory while importing, which stays flat whatever the file's size (it is streamed).
 // In process, no HTTP: the figure is the importer's, so there is no bare-Fastify ratio (like risk).
 // The events worker is off, so the relay does not compete with the import for the CPU; events stay in
@@ -24,6 +26,7 @@ import { createScratchDatabase } from '../lib/postgres.ts';
 import { waitForQuietIfAsked } from '../lib/rounds.ts';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.ts';
 import { round } from '../lib/stats.ts';
+import { cpuSecondsOf } from '../lib/cpu.ts';
 import type { Cell } from '../lib/table.ts';
 import { moveBenchmark, moveFlags } from '../migration/move.ts';
 
@@ -84,6 +87,17 @@ interface RunResult {
   rowsPerSecond: number;
   summary: ImportSummary;
   peakRssMb: number;
+  /** CPU of this process (the importer, and PGlite when embedded) per 1,000 rows, in ms. */
+  soukCpuMsPer1000: number;
+  /** CPU of the PostgreSQL backends serving this Souk's database per 1,000 rows, in ms (0 when embedded). */
+  postgresCpuMsPer1000: number;
+}
+
+/** The PostgreSQL backends of Souk's own (scratch) database: its pool's connections. */
+async function backendPids(souk: Souk): Promise<number[]> {
+  if (souk.ctx.db.kind !== 'postgres') return [];
+  const rows = await souk.ctx.db.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+  return rows.map((r) => r.pid);
 }
 
 async function platformFor(souk: Souk, slug: string): Promise<string> {
@@ -94,10 +108,23 @@ async function platformFor(souk: Souk, slug: string): Promise<string> {
   return platform.id;
 }
 
-async function timedImport(souk: Souk, platformId: string, file: string, dryRun: boolean): Promise<{ seconds: number; summary: ImportSummary; peakRssMb: number }> {
+interface Timed {
+  seconds: number;
+  summary: ImportSummary;
+  peakRssMb: number;
+  soukCpuSeconds: number;
+  postgresCpuSeconds: number;
+}
+
+async function timedImport(souk: Souk, platformId: string, file: string, dryRun: boolean): Promise<Timed> {
   const platform = souk.ctx.platforms.byId(platformId)!;
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  // The pool opens its connections up front or on demand: pids are read before and after, and a backend
+  // that appears meanwhile counts from zero (it started during the import).
+  const pidsBefore = await backendPids(souk);
+  const postgresBefore = new Map(pidsBefore.map((pid) => [pid, cpuSecondsOf([pid])]));
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   try {
     const summary = await runImport(
@@ -106,7 +133,11 @@ async function timedImport(souk: Souk, platformId: string, file: string, dryRun:
       createReadStream(file),
       { onError: () => undefined },
     );
-    return { seconds: (performance.now() - started) / 1000, summary, peakRssMb: Math.round(peak / 1024 / 1024) };
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    let postgresCpuSeconds = 0;
+    for (const pid of await backendPids(souk)) postgresCpuSeconds += cpuSecondsOf([pid]) - (postgresBefore.get(pid) ?? 0);
+    return { seconds, summary, peakRssMb: Math.round(peak / 1024 / 1024), soukCpuSeconds: (cpu.user + cpu.system) / 1e6, postgresCpuSeconds };
   } finally {
     clearInterval(sampler);
   }
@@ -146,10 +177,15 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       const second = await platformFor(souk, 'import-bench-dry');
       for (const [label, platformId, dryRun] of [['first import', first, false], ['same file again', first, false], ['dry run, empty platform', second, true]] as const) {
         await waitForQuietIfAsked(options.quietWaitSeconds, log);
-        const { seconds, summary, peakRssMb } = await timedImport(souk, platformId, file, dryRun);
+        const { seconds, summary, peakRssMb, soukCpuSeconds, postgresCpuSeconds } = await timedImport(souk, platformId, file, dryRun);
         const rowsPerSecond = Math.round(rows / seconds);
-        log(`${engine}, ${label}: ${rowsPerSecond.toLocaleString('en-US')} rows/s (${seconds.toFixed(1)} s), products ${JSON.stringify(summary.counts.products)}, refused ${summary.counts.refused}, peak RSS ${peakRssMb} MB`);
-        results.push({ engine, run: label, seconds, rowsPerSecond, summary, peakRssMb });
+        const soukCpuMsPer1000 = round((soukCpuSeconds * 1e6) / rows, 1);
+        const postgresCpuMsPer1000 = round((postgresCpuSeconds * 1e6) / rows, 1);
+        log(
+          `${engine}, ${label}: ${rowsPerSecond.toLocaleString('en-US')} rows/s (${seconds.toFixed(1)} s), CPU per 1,000 rows: Souk ${soukCpuMsPer1000} ms, ` +
+            `PostgreSQL ${postgresCpuMsPer1000} ms; products ${JSON.stringify(summary.counts.products)}, refused ${summary.counts.refused}, peak RSS ${peakRssMb} MB`,
+        );
+        results.push({ engine, run: label, seconds, rowsPerSecond, summary, peakRssMb, soukCpuMsPer1000, postgresCpuMsPer1000 });
       }
     } finally {
       await souk.close();
@@ -161,6 +197,8 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     r.run,
     r.rowsPerSecond,
     round(r.seconds, 1),
+    r.soukCpuMsPer1000,
+    r.postgresCpuMsPer1000,
     `${r.summary.counts.products.created}/${r.summary.counts.products.updated}/${r.summary.counts.products.unchanged}`,
     `${r.summary.counts.variants.created}/${r.summary.counts.variants.updated}/${r.summary.counts.variants.unchanged}`,
     `${r.summary.counts.stock.set}/${r.summary.counts.stock.unchanged}`,
@@ -173,7 +211,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       ...(move?.tables ?? []),
       {
         title: `Import of a ${rows.toLocaleString('en-US')}-row Shopify product CSV (${(bytes / 1024 / 1024).toFixed(1)} MiB), in process`,
-        columns: ['engine', 'run', 'rows/s', 'seconds', 'products new/upd/same', 'variants new/upd/same', 'stock set/same', 'refused', 'peak RSS MB'],
+        columns: ['engine', 'run', 'rows/s', 'seconds', 'Souk CPU ms/1k rows', 'PostgreSQL CPU ms/1k rows', 'products new/upd/same', 'variants new/upd/same', 'stock set/same', 'refused', 'peak RSS MB'],
         rows: table,
       },
     ],

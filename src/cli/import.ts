@@ -23,7 +23,8 @@ Formats: ${IMPORT_FORMATS.join(', ')}
   woocommerce        WooCommerce's product CSV export (simple and variable products)
   jsonl              Souk's own JSON lines (souk export --format jsonl)
 
-Products are matched by handle and variants by SKU, customers by email: running the same file again
+Products are matched by handle and variants by SKU, customers by email, coupons by code and orders
+(jsonl only, imported as history: no stock moves, no events) by number: running the same file again
 changes nothing. --dry-run counts what would be created, updated and refused and writes nothing.
 --report FILE writes every refused row (row numbers, handle/SKU/email, reason) as CSV.
 Without --url the command opens the database itself (DATABASE_URL, else SOUK_DATA_DIR; --yes allows
@@ -69,8 +70,8 @@ function progressBar(total: number): { update(done: number, counts: ImportCounts
     update: (done, counts, rows) =>
       bar.update(done, {
         rows,
-        created: counts.products.created + counts.customers.created,
-        updated: counts.products.updated + counts.customers.updated,
+        created: counts.products.created + counts.customers.created + counts.coupons.created + counts.orders.created,
+        updated: counts.products.updated + counts.customers.updated + counts.coupons.updated,
         refused: counts.refused,
       }),
     stop: () => bar.stop(),
@@ -87,7 +88,9 @@ function printSummary(counts: ImportCounts, rows: number, dryRun: boolean, repor
   }
   if (counts.categories.created + counts.categories.updated + counts.categories.unchanged > 0) console.log(`  categories: ${c(counts.categories)}`);
   if (counts.customers.created + counts.customers.updated + counts.customers.unchanged > 0) console.log(`  customers:  ${c(counts.customers)}`);
-  if (counts.skipped > 0) console.log(`  skipped:    ${counts.skipped} records this import does not write (orders, coupons, settings)`);
+  if (counts.coupons.created + counts.coupons.updated + counts.coupons.unchanged > 0) console.log(`  coupons:    ${c(counts.coupons)}`);
+  if (counts.orders.created + counts.orders.unchanged > 0) console.log(`  orders:     ${counts.orders.created} created, ${counts.orders.unchanged} already there`);
+  if (counts.skipped > 0) console.log(`  skipped:    ${counts.skipped} records this import does not write (the platform's settings)`);
   console.log(`  refused:    ${counts.refused}${counts.refused > 0 ? (reportFile ? ` (every one in ${reportFile})` : ' (add --report FILE for all of them)') : ''}`);
   for (const e of report.first) console.log(`    row ${e.firstRow}${e.lastRow !== e.firstRow ? `-${e.lastRow}` : ''}${e.key ? ` (${e.key})` : ''}: ${e.reason}`);
   if (report.count > report.first.length) console.log(`    … and ${report.count - report.first.length} more`);

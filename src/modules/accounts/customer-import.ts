@@ -49,3 +49,14 @@ export async function customersPage(pdb: PlatformDb, after: string | null, limit
     [after, limit],
   );
 }
+
+/** Customer ids by lower-cased email, for the emails that name a customer of this platform (imported orders). */
+export async function customerIdsByEmail(pdb: PlatformDb, emails: readonly string[]): Promise<Map<string, string>> {
+  const lowered = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+  if (lowered.length === 0) return new Map();
+  const rows = await pdb.query<{ id: string; email: string }>(
+    'select id, lower(email) as email from customers where platform_id = $1 and lower(email) = any($2::text[])',
+    [lowered],
+  );
+  return new Map(rows.map((r) => [r.email, r.id]));
+}

@@ -21,4 +21,4 @@ export function accountsModule(limiter: RateLimiter = memoryRateLimiter()): Souk
 
 export { authenticateAdmin, bootstrapOwner, createAdminUser } from './admin-service.ts';
 export { customersByTokens, requireCustomer, registerCustomer, type Customer } from './customer-service.ts';
-export { customersPage, importCustomers, type CustomerImport, type CustomerImportCounts, type ExportedCustomer } from './customer-import.ts';
+export { customerIdsByEmail, customersPage, importCustomers, type CustomerImport, type CustomerImportCounts, type ExportedCustomer } from './customer-import.ts';

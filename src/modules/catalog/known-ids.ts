@@ -34,3 +34,33 @@ export async function unknownCatalogIds(pdb: PlatformDb, refs: CatalogRefs): Pro
     categoryIds: await unknownIn(pdb, 'catalog_categories', refs.categoryIds ?? []),
   };
 }
+
+export interface CatalogHandles {
+  /** Handle by product id, for the ids found. */
+  products: Map<string, string>;
+  /** Handle by category id, for the ids found. */
+  categories: Map<string, string>;
+}
+
+async function pairs(pdb: PlatformDb, table: 'catalog_products' | 'catalog_categories', column: 'id' | 'handle', given: readonly string[]) {
+  const values = [...new Set(column === 'id' ? given.filter(isUuid).map((id) => id.toLowerCase()) : given)];
+  if (values.length === 0) return [];
+  return pdb.query<{ id: string; handle: string }>(
+    `select id, handle from ${table} where platform_id = $1 and ${column} = any($2::${column === 'id' ? 'uuid' : 'text'}[])`,
+    [values],
+  );
+}
+
+/** Handles of the given product and category ids (an export names a coupon's scope by handle, as ids differ between platforms). */
+export async function catalogHandlesOf(pdb: PlatformDb, refs: CatalogRefs): Promise<CatalogHandles> {
+  const products = await pairs(pdb, 'catalog_products', 'id', refs.productIds ?? []);
+  const categories = await pairs(pdb, 'catalog_categories', 'id', refs.categoryIds ?? []);
+  return { products: new Map(products.map((r) => [r.id, r.handle])), categories: new Map(categories.map((r) => [r.id, r.handle])) };
+}
+
+/** Ids of the given product and category handles on this platform (an import turns a scope by handle back into ids). */
+export async function catalogIdsByHandle(pdb: PlatformDb, handles: { products?: readonly string[]; categories?: readonly string[] }): Promise<CatalogHandles> {
+  const products = await pairs(pdb, 'catalog_products', 'handle', handles.products ?? []);
+  const categories = await pairs(pdb, 'catalog_categories', 'handle', handles.categories ?? []);
+  return { products: new Map(products.map((r) => [r.handle, r.id])), categories: new Map(categories.map((r) => [r.handle, r.id])) };
+}

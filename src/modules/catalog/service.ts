@@ -15,7 +15,7 @@ import { listCategories } from './categories.ts';
 import { getProductCategoryIds } from './product-categories.ts';
 import { getSellableVariants, getStoreProduct, getStoreProducts, type SellableVariant } from './store.ts';
 import { getVariantIdsBySku, getVariantRefs, type VariantRef } from './variant-refs.ts';
-import { unknownCatalogIds, type CatalogRefs, type UnknownCatalogRefs } from './known-ids.ts';
+import { catalogHandlesOf, catalogIdsByHandle, unknownCatalogIds, type CatalogHandles, type CatalogRefs, type UnknownCatalogRefs } from './known-ids.ts';
 import type { AdminCategory, AdminProduct, BulkInput, BulkResult, ProductInput, ProductPatch, ProductVideo, StoreProduct } from './schemas.ts';
 
 /** What the catalog service needs: the event bus its writes emit on. A ModuleContext satisfies it. */
@@ -46,7 +46,10 @@ export interface CatalogService {
   /** Creates or updates many products by handle (imports, demo seeding), all or none. */
   bulkUpsertProducts(pdb: PlatformDb, platform: Platform, input: BulkInput): Promise<BulkResult>;
   /** Variant ids by SKU, for the SKUs the platform has (imports that set stock by SKU). */
-  getVariantIdsBySku(pdb: PlatformDb, skus: readonly string[]): Promise<Map<string, string>>;
+  getVariantIdsBySku(pdb: PlatformDb, skus: readonly string[]): Promise<Map<string, { variantId: string; productId: string }>>;
+  /** Handles of product and category ids, and ids of handles (a coupon's scope carried between platforms). */
+  catalogHandlesOf(pdb: PlatformDb, refs: CatalogRefs): Promise<CatalogHandles>;
+  catalogIdsByHandle(pdb: PlatformDb, handles: { products?: readonly string[]; categories?: readonly string[] }): Promise<CatalogHandles>;
   /** Every category, ordered by position then handle. */
   listCategories(pdb: PlatformDb): Promise<AdminCategory[]>;
   /** Every product with its variants and prices in id order, a page after afterId (exports). */
@@ -61,6 +64,8 @@ export function catalogService(deps: CatalogDeps): CatalogService {
     getStoreProducts,
     getProductCategoryIds,
     unknownCatalogIds,
+    catalogHandlesOf,
+    catalogIdsByHandle,
     createProduct: (pdb, platform, input) => createProduct(deps.events, pdb, platform, input),
     updateProduct: (pdb, platform, productId, patch) => updateProduct(deps.events, pdb, platform, productId, patch),
     archiveProduct: (pdb, productId) => archiveProduct(deps.events, pdb, productId),
@@ -75,7 +80,7 @@ export function catalogService(deps: CatalogDeps): CatalogService {
 
 export type { SellableVariant, StoreListQuery } from './store.ts';
 export type { VariantRef } from './variant-refs.ts';
-export type { CatalogRefs, UnknownCatalogRefs } from './known-ids.ts';
+export type { CatalogHandles, CatalogRefs, UnknownCatalogRefs } from './known-ids.ts';
 export type { AdminCategory, AdminProduct, AdminVariant, BulkInput, BulkResult, ProductInput, ProductVideo, StoreProduct } from './schemas.ts';
 // What a module with storefront routes of its own (wishlists) needs to read a locale and currency the
 // way the catalog does, and to describe products in its responses.

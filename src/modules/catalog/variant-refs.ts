@@ -26,12 +26,12 @@ export async function getVariantRefs(pdb: PlatformDb, variantIds: readonly strin
   return rows.map((r) => ({ variantId: r.id, productId: r.product_id, sku: r.sku, title: r.title, productTitle: r.product_title, productStatus: r.status }));
 }
 
-/** Variant ids by SKU for the SKUs that exist on this platform (imports setting stock by SKU). */
-export async function getVariantIdsBySku(pdb: PlatformDb, skus: readonly string[]): Promise<Map<string, string>> {
+/** Variant and product ids by SKU for the SKUs that exist on this platform (imports: stock, order lines). */
+export async function getVariantIdsBySku(pdb: PlatformDb, skus: readonly string[]): Promise<Map<string, { variantId: string; productId: string }>> {
   if (skus.length === 0) return new Map();
-  const rows = await pdb.query<{ id: string; sku: string }>(
-    'select id, sku from catalog_variants where platform_id = $1 and sku = any($2::text[])',
+  const rows = await pdb.query<{ id: string; sku: string; product_id: string }>(
+    'select id, sku, product_id from catalog_variants where platform_id = $1 and sku = any($2::text[])',
     [[...new Set(skus)]],
   );
-  return new Map(rows.map((r) => [r.sku, r.id]));
+  return new Map(rows.map((r) => [r.sku, { variantId: r.id, productId: r.product_id }]));
 }

@@ -191,33 +191,45 @@ export async function setStockMany(
   for (const c of counts) if (!Number.isSafeInteger(c.onHand) || c.onHand < 0 || c.onHand > MAX_ON_HAND) throw invalidOnHand(MAX_ON_HAND);
   const locationId = await resolveLocation(tx, undefined);
   const records = JSON.stringify(counts.map((c) => ({ variant_id: c.variantId, on_hand: c.onHand })));
-  await tx.execute(
-    `insert into inventory_levels (platform_id, variant_id, location_id)
-     select $1::uuid, r.variant_id, $2::uuid from jsonb_to_recordset($3::jsonb) as r(variant_id uuid, on_hand integer)
-     on conflict do nothing`,
+  // A variant without a level here gets it with the count at once (an import's new variants: one insert
+  // instead of an insert, a locking read and an update); the ledger still records it as set from 0.
+  const created = await tx.query<{ variant_id: string; on_hand: number }>(
+    `insert into inventory_levels (platform_id, variant_id, location_id, on_hand)
+     select $1::uuid, r.variant_id, $2::uuid, r.on_hand from jsonb_to_recordset($3::jsonb) as r(variant_id uuid, on_hand integer)
+     on conflict do nothing
+     returning variant_id, on_hand`,
     [locationId, records],
   );
+  const createdIds = new Set(created.map((r) => r.variant_id));
+  const existing = counts.filter((c) => !createdIds.has(c.variantId));
   // Locked in a fixed order (by variant) so two imports of overlapping files cannot deadlock.
-  const current = await tx.query<{ variant_id: string; on_hand: number; reserved: number }>(
-    `select l.variant_id, l.on_hand, l.reserved from inventory_levels l
-     where l.platform_id = $1 and l.location_id = $2 and l.variant_id = any($3::uuid[]) order by l.variant_id for update`,
-    [locationId, counts.map((c) => c.variantId)],
-  );
+  const current =
+    existing.length === 0
+      ? []
+      : await tx.query<{ variant_id: string; on_hand: number; reserved: number }>(
+          `select l.variant_id, l.on_hand, l.reserved from inventory_levels l
+           where l.platform_id = $1 and l.location_id = $2 and l.variant_id = any($3::uuid[]) order by l.variant_id for update`,
+          [locationId, existing.map((c) => c.variantId)],
+        );
   const before = new Map(current.map((r) => [r.variant_id, r]));
-  const changed = counts.flatMap((c) => {
+  const fresh = created.filter((r) => r.on_hand !== 0).map((r) => ({ id: newId(), variant_id: r.variant_id, on_hand: r.on_hand, reserved: 0, delta: r.on_hand, before: 0 }));
+  const updated = existing.flatMap((c) => {
     const level = before.get(c.variantId);
     if (!level || level.on_hand === c.onHand) return [];
     if (c.onHand < level.reserved) throw stockBelowReserved(level.on_hand, level.reserved, c.onHand);
     return [{ id: newId(), variant_id: c.variantId, on_hand: c.onHand, reserved: level.reserved, delta: c.onHand - level.on_hand, before: level.on_hand }];
   });
+  const changed = [...fresh, ...updated];
   if (changed.length === 0) return 0;
   const rows = JSON.stringify(changed);
-  await tx.execute(
-    `update inventory_levels l set on_hand = r.on_hand, updated_at = now()
-     from jsonb_to_recordset($3::jsonb) as r(variant_id uuid, on_hand integer)
-     where l.platform_id = $1 and l.location_id = $2 and l.variant_id = r.variant_id`,
-    [locationId, rows],
-  );
+  if (updated.length > 0) {
+    await tx.execute(
+      `update inventory_levels l set on_hand = r.on_hand, updated_at = now()
+       from jsonb_to_recordset($3::jsonb) as r(variant_id uuid, on_hand integer)
+       where l.platform_id = $1 and l.location_id = $2 and l.variant_id = r.variant_id`,
+      [locationId, JSON.stringify(updated)],
+    );
+  }
   await tx.execute(
     `insert into inventory_ledger (platform_id, id, variant_id, location_id, kind, delta, on_hand_after, reserved_after, reason, reference, actor, actor_label)
      select $1::uuid, r.id, r.variant_id, $2::uuid, 'set', r.delta, r.on_hand, r.reserved, $3, $4, $5, $6

@@ -4,7 +4,7 @@
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId } from '../../kernel/ids.ts';
 import { iso } from '../../kernel/cursor.ts';
-import type { ImportCounts, ImportError } from './import/apply.ts';
+import { emptyCounts, type ImportCounts, type ImportError } from './import/apply.ts';
 import type { ImportFormat } from './import/run.ts';
 import type { ImportJob, ImportJobSummary } from './schemas.ts';
 
@@ -59,7 +59,8 @@ function toSummary(row: JobRow): ImportJobSummary {
       rowsDone: row.rows_done,
       percent: row.status === 'succeeded' ? 100 : row.bytes_total > 0 ? Math.min(100, Math.floor((Number(row.bytes_done) * 100) / Number(row.bytes_total))) : 0,
     },
-    counts: row.counts,
+    // A job written before coupons and orders were imported has no counts for them.
+    counts: { ...emptyCounts(), ...row.counts },
     errorsTotal: row.errors_total,
     failure: stale ? `Interrupted: no progress for ${JOB_STALE_SECONDS} s (the server running it stopped?). Run the import again; it is idempotent.` : row.failure,
     createdBy: row.created_by,

@@ -17,6 +17,7 @@ import { categoriesParentsFirst } from './export/lines.ts';
 import { runImport } from './import/run.ts';
 import type { ImportError } from './import/apply.ts';
 import type { ImportJob } from './schemas.ts';
+import { checkout, COMMERCE_MODULES, createShop, readyCart, registerCustomer, stockedVariants, type Shop } from '../../../test/commerce.ts';
 
 const MODULES = ['catalog', 'inventory', 'promotions', 'orders', 'migration'];
 const examples = new URL('../../../examples/', import.meta.url);
@@ -329,6 +330,148 @@ eachDatabase('migration', (env: TestEnv) => {
     // And once more: nothing changes.
     const again = await importFile(copy, 'jsonl', res.body);
     assert.deepEqual(again.counts.products, { created: 0, updated: 0, unchanged: 7 });
+  });
+
+  /** A shop with coupons (one scoped to a product, with uses) and orders: paid by a customer with a coupon, a guest's, a cancelled one. */
+  async function shopWithOrders(): Promise<{ source: Shop; variants: string[] }> {
+    const source = await createShop(env, `mig-orders-${++counter}-${env.engine}`, undefined, [...COMMERCE_MODULES, 'migration']);
+    const variants = await stockedVariants(source, 2, 20, 1500);
+    const [ref] = await catalogService(env.souk.ctx).getVariantRefs(env.souk.ctx.platformDb(source.platform.platform.id), [variants[0]!]);
+    const coupons = [
+      { code: 'Tee10', kind: 'percentage', percent: 10, usageLimit: 5, perCustomerLimit: 2, productIds: [ref!.productId], description: '10% off the tee' },
+      { code: 'FIVE-OFF', kind: 'fixed', amount: 500, currency: 'USD', minSubtotal: 2000, startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2030-01-01T00:00:00.000Z' },
+      { code: 'OLD', kind: 'percentage', percent: 50, status: 'disabled' },
+    ];
+    for (const payload of coupons) {
+      const res = await source.admin({ method: 'POST', url: `/admin/platforms/${source.slug}/coupons`, payload });
+      assert.equal(res.statusCode, 201, res.body);
+    }
+    const customer = await registerCustomer(source);
+    const withCoupon = await readyCart(source, [{ variantId: variants[0]!, quantity: 2 }, { variantId: variants[1]!, quantity: 1 }], { customerToken: customer.token, coupon: 'tee10' });
+    const placed = await checkout(source, withCoupon, 'mig-order-1', { customerToken: customer.token });
+    assert.equal(placed.statusCode, 201, placed.body);
+    const guest = await checkout(source, await readyCart(source, [{ variantId: variants[1]!, quantity: 3, metadata: { gift: true } }], { email: 'Guest@Example.com' }), 'mig-order-2');
+    assert.equal(guest.statusCode, 201, guest.body);
+    const cancelled = await checkout(source, await readyCart(source, [{ variantId: variants[0]!, quantity: 1 }]), 'mig-order-3');
+    assert.equal(cancelled.statusCode, 201, cancelled.body);
+    const cancel = await source.admin({ method: 'POST', url: `/admin/platforms/${source.slug}/orders/${cancelled.json().id}/cancel`, payload: { reason: 'customer asked' } });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    return { source, variants };
+  }
+
+  const exportOf = async (p: TestPlatform, kind?: string) => {
+    const res = await asBearer(env.app, p.adminToken, { url: `/admin/platforms/${slugOf(p)}/migration/export?format=jsonl${kind ? `&kind=${kind}` : ''}` });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.body;
+  };
+
+  /** Coupon and order lines of an export without what differs between platforms (ids, links to rows by id). */
+  const historyOf = (jsonl: string) => {
+    const lines = jsonl.trim().split('\n').map((l) => JSON.parse(l));
+    const coupons = lines.filter((l) => l.kind === 'coupon').map(({ coupon: { id: _id, productIds, categoryIds, createdAt: _c, updatedAt: _u, ...rest }, products, categories }) => ({
+      ...rest, products, categories, scoped: productIds.length + categoryIds.length,
+    }));
+    const orders = lines.filter((l) => l.kind === 'order').map(({ order: { cartId: _cart, customerId, reservationId: _r, lines: orderLines, ...rest } }) => ({
+      ...rest,
+      hasCustomer: customerId !== null,
+      lines: orderLines.map(({ variantId: _v, productId: _p, ...line }: Record<string, unknown>) => line),
+    }));
+    return { coupons: coupons.sort((a, b) => a.code.localeCompare(b.code)), orders: orders.sort((a, b) => a.number.localeCompare(b.number)) };
+  };
+
+  it('exports coupons and orders that import into a new platform as the same coupons and order history, moving no stock and emitting nothing', async () => {
+    const { source } = await shopWithOrders();
+    const exported = await exportOf(source.platform);
+    const original = historyOf(exported);
+    assert.equal(original.orders.length, 3);
+    assert.deepEqual(original.orders.map((o) => o.status).sort(), ['cancelled', 'pending_payment', 'pending_payment']);
+    assert.equal(original.coupons.find((c) => c.code === 'Tee10')!.timesUsed, 1);
+    assert.deepEqual(original.coupons.find((c) => c.code === 'Tee10')!.products, [(await catalogue(source.platform)).products[0]!.handle]);
+
+    const copy = await createShop(env, `mig-copy-${++counter}-${env.engine}`, undefined, [...COMMERCE_MODULES, 'migration']);
+    const otherBefore = await rowsOf(other);
+    const job = await importFile(copy.platform, 'jsonl', exported);
+    assert.equal(job.counts.refused, 0, JSON.stringify(job.errors));
+    assert.deepEqual(job.counts.coupons, { created: 3, updated: 0, unchanged: 0 });
+    assert.deepEqual(job.counts.orders, { created: 3, updated: 0, unchanged: 0 });
+    assert.equal(job.counts.skipped, 2, 'the header and settings lines');
+
+    // Export again: the same coupons (rules, limits, uses, scope by handle) and orders (numbers, ids, statuses, totals, lines, addresses, dates).
+    const again = historyOf(await exportOf(copy.platform));
+    assert.deepEqual(again, original);
+    const copyOrders = (await exportOf(copy.platform, 'orders')).trim().split('\n').slice(1).map((l) => JSON.parse(l).order);
+    const sourceOrders = exported.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.kind === 'order').map((l) => l.order);
+    assert.deepEqual(copyOrders.map((o: { id: string }) => o.id).sort(), sourceOrders.map((o: { id: string }) => o.id).sort(), 'order ids kept');
+    // The customer's order is linked to the imported customer by email; the guest's stays a guest's.
+    const customerIds = new Set((await env.souk.database.query<{ id: string }>('select id from customers where platform_id = $1', [copy.platform.platform.id])).map((r) => r.id));
+    const linked = copyOrders.filter((o: { customerId: string | null }) => o.customerId !== null);
+    assert.equal(linked.length, 1);
+    assert.ok(customerIds.has(linked[0].customerId));
+    // Each order line names the copy's own variant of its SKU.
+    const copyVariants = new Map((await catalogue(copy.platform)).products.flatMap((p) => p.variants.map((v) => [v.sku, v])));
+    const refs = await catalogService(env.souk.ctx).getVariantIdsBySku(env.souk.ctx.platformDb(copy.platform.platform.id), [...copyVariants.keys()]);
+    for (const order of copyOrders) for (const line of order.lines) assert.equal(line.variantId, refs.get(line.sku)!.variantId);
+
+    // History, not sales: stock as the export had it, nothing reserved, no order, payment or coupon events, no timers.
+    assert.deepEqual(await catalogue(copy.platform), await catalogue(source.platform));
+    const pid = copy.platform.platform.id;
+    const reserved = await env.souk.database.query<{ n: number }>('select coalesce(sum(reserved), 0)::int as n from inventory_levels where platform_id = $1', [pid]);
+    assert.equal(reserved[0]!.n, 0);
+    const events = await env.souk.database.query<{ type: string }>(
+      `select type from event_outbox where platform_id = $1 and (type like 'order%' or type like 'payment%' or type like 'coupon.%')
+       union all select type from event_log where platform_id = $1 and (type like 'order%' or type like 'payment%' or type like 'coupon.%')`,
+      [pid],
+    );
+    assert.deepEqual(events, []);
+    const timers = await env.souk.database.query<{ n: number }>('select count(*)::int as n from event_timers where platform_id = $1', [pid]);
+    assert.equal(timers[0]!.n, 0);
+
+    // Once more: nothing is duplicated or changed.
+    const rerun = await importFile(copy.platform, 'jsonl', exported);
+    assert.deepEqual(rerun.counts.coupons, { created: 0, updated: 0, unchanged: 3 });
+    assert.deepEqual(rerun.counts.orders, { created: 0, updated: 0, unchanged: 3 });
+    assert.deepEqual(historyOf(await exportOf(copy.platform)), original);
+    // And the other platform was never touched.
+    assert.equal(await rowsOf(other), otherBefore);
+  });
+
+  it('keeps an imported order\'s hold, refuses one whose refund exceeds its payment, and leaves an order already there as it is', async () => {
+    const { source } = await shopWithOrders();
+    const lines = (await exportOf(source.platform)).trim().split('\n').map((l) => JSON.parse(l));
+    const orders = lines.filter((l) => l.kind === 'order');
+    const hold = { decisionId: 'old-decision', point: 'checkout', level: 2, score: 41, reason: 'new device', rules: [{ rule: 'new_device', score: 41 }], heldAt: '2026-12-01T10:00:00.000Z' };
+    Object.assign(orders[0].order, { status: 'on_hold', hold });
+    Object.assign(orders[1].order, { paidAmount: 100, refundedAmount: 200 });
+    const copy = await createShop(env, `mig-hold-${++counter}-${env.engine}`, undefined, [...COMMERCE_MODULES, 'migration']);
+    const job = await importFile(copy.platform, 'jsonl', lines.map((l) => JSON.stringify(l)).join('\n'));
+    assert.deepEqual(job.counts.orders, { created: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(job.errors.map((e) => [e.key, e.reason]), [[orders[1].order.number, `order ${orders[1].order.number}: refundedAmount 200 is more than paidAmount 100`]]);
+    const copied = (await exportOf(copy.platform, 'orders')).trim().split('\n').slice(1).map((l) => JSON.parse(l).order);
+    const held = copied.find((o: { number: string }) => o.number === orders[0].order.number);
+    assert.equal(held.status, 'on_hold');
+    assert.deepEqual(held.hold, hold);
+    // The same number with other contents: still the order that is there (orders are history, not updated).
+    orders[0].order.totals.total += 1;
+    const again = await importFile(copy.platform, 'jsonl', JSON.stringify(orders[0]));
+    assert.deepEqual(again.counts.orders, { created: 0, updated: 0, unchanged: 1 });
+  });
+
+  it('refuses an order whose SKU the platform lacks and a coupon scoped to a product it lacks, importing the rest', async () => {
+    const { source } = await shopWithOrders();
+    const lines = (await exportOf(source.platform)).trim().split('\n').filter((l) => !l.includes('"kind":"product"'));
+    const copy = await createShop(env, `mig-nocat-${++counter}-${env.engine}`, undefined, [...COMMERCE_MODULES, 'migration']);
+    const job = await importFile(copy.platform, 'jsonl', lines.join('\n'));
+    assert.deepEqual(job.counts.coupons, { created: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(job.counts.orders, { created: 0, updated: 0, unchanged: 0 });
+    assert.equal(job.counts.refused, 4);
+    const byKey = new Map(job.errors.map((e) => [e.key, e]));
+    assert.match(byKey.get('Tee10')!.reason, /applies to .*which this platform's catalogue does not have/);
+    const orderErrors = job.errors.filter((e) => e.key !== 'Tee10');
+    assert.equal(orderErrors.length, 3);
+    for (const e of orderErrors) assert.match(e.reason, /line 1 has SKU .*which no variant of this platform has/);
+    assert.ok(orderErrors.every((e) => e.firstRow === e.lastRow && lines[e.firstRow - 1]!.includes('"kind":"order"')), 'row numbers are the lines');
+    const orders = await env.souk.database.query('select id from orders where platform_id = $1', [copy.platform.platform.id]);
+    assert.equal(orders.length, 0);
   });
 
   it('exports products as Shopify CSV that imports back with the same products, prices and stock', async () => {

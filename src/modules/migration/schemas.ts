@@ -14,9 +14,11 @@ export const ImportCounts = Type.Object(
     variants: Counts,
     categories: Counts,
     customers: Counts,
+    coupons: Counts,
+    orders: Counts,
     stock: Type.Object({ set: Type.Integer(), unchanged: Type.Integer() }),
-    refused: Type.Integer({ description: 'Products, customers or categories refused; each has an entry in errors' }),
-    skipped: Type.Integer({ description: 'Records of kinds an import does not write (orders, coupons, settings of a Souk export)' }),
+    refused: Type.Integer({ description: 'Products, customers, categories, coupons or orders refused; each has an entry in errors' }),
+    skipped: Type.Integer({ description: 'Records of kinds an import does not write (the settings line of a Souk export)' }),
   },
   { title: 'ImportCounts' },
 );

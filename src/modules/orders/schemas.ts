@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 
 // Spelled out (not mapped from the state tables) so the static types stay literal unions.
-const OrderStatus = Type.Union([
+export const OrderStatus = Type.Union([
   Type.Literal('on_hold'),
   Type.Literal('pending_payment'),
   Type.Literal('paid'),
@@ -11,7 +11,7 @@ const OrderStatus = Type.Union([
   Type.Literal('completed'),
   Type.Literal('cancelled'),
 ]);
-const PaymentStatus = Type.Union([Type.Literal('unpaid'), Type.Literal('paid'), Type.Literal('partially_refunded'), Type.Literal('refunded')]);
+export const PaymentStatus = Type.Union([Type.Literal('unpaid'), Type.Literal('paid'), Type.Literal('partially_refunded'), Type.Literal('refunded')]);
 const Money = Type.Integer({ minimum: 0, description: 'Minor units of the order currency' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 

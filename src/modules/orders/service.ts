@@ -9,6 +9,7 @@ import { getOrder, listOrders, readOrderRow, totalsOf, type OrderRow, type Order
 import type { Order, OrderList, OrdersQuery } from './schemas.ts';
 import { createSaleOrder, createSaleOrders, type SaleOrderCreated, type SaleOrderInput } from './sale-order.ts';
 import type { OrderStatus, PaymentStatus } from './state.ts';
+import { importOrders, type OrderImport, type OrderImportCounts } from './import.ts';
 
 export interface PayableOrder {
   id: string;
@@ -90,6 +91,8 @@ export interface OrdersService {
   createSaleOrders(tx: PlatformDb, inputs: readonly SaleOrderInput[]): Promise<SaleOrderCreated[]>;
   /** Orders newest first with their lines, a page at a time (exports pass nextCursor back). */
   listOrders(pdb: PlatformDb, query: OrdersQuery): Promise<OrderList>;
+  /** Orders of another shop written as history (import.ts): no stock, no events, idempotent by number. */
+  importOrders(tx: PlatformDb, orders: readonly OrderImport[]): Promise<OrderImportCounts>;
 }
 
 export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
@@ -109,6 +112,7 @@ export function ordersService(deps: OrdersDeps | ModuleContext): OrdersService {
     createSaleOrder: (tx, input) => createSaleOrder(deps, tx, input),
     createSaleOrders: (tx, inputs) => createSaleOrders(deps, tx, inputs),
     listOrders,
+    importOrders: (tx, orders) => importOrders(deps, tx, orders),
   };
 }
 
@@ -118,3 +122,4 @@ export * from './events.ts';
 export type { OrderStatus, PaymentStatus } from './state.ts';
 export type { SaleOrderInput } from './sale-order.ts';
 export type { Order } from './schemas.ts';
+export { OrderImportSchema, type OrderImport, type OrderImportCounts } from './import.ts';

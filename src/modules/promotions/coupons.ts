@@ -59,7 +59,7 @@ const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
  * A window bound as ISO UTC, or null. The schema's date-time format still lets through what PostgreSQL
  * refuses (year 0000) or JavaScript cannot read (a leap second); those are the client's mistake (422).
  */
-function windowBound(name: string, value: string | null | undefined): string | null | undefined {
+export function windowBound(name: string, value: string | null | undefined): string | null | undefined {
   if (value === null || value === undefined) return value;
   const time = Date.parse(value);
   if (!Number.isFinite(time) || time < MIN_TIME || time > MAX_TIME) {
@@ -69,14 +69,14 @@ function windowBound(name: string, value: string | null | undefined): string | n
 }
 
 /** The window must open before it closes (the table's CHECK says the same; this says it in words). */
-function assertWindow(startsAt: string | null, endsAt: string | null): void {
+export function assertWindow(startsAt: string | null, endsAt: string | null): void {
   if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt)) {
     throw windowReversed(startsAt, endsAt);
   }
 }
 
 /** What each kind needs: fixed = amount + one of the platform's currencies, percentage = percent only. */
-function assertKindFields(platform: Platform, input: CouponInput): void {
+export function assertKindFields(platform: Platform, input: CouponInput): void {
   if (input.kind === 'fixed') {
     if (input.amount === undefined || input.currency === undefined || input.percent !== undefined) {
       throw fixedCouponShape();

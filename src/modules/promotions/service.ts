@@ -22,6 +22,7 @@ import type { PromotionsDeps } from './deps.ts';
 import { evaluate, redeem, release } from './redemptions.ts';
 import type { Coupon, CouponInput, CouponList, CouponsQuery } from './schemas.ts';
 import type { CouponContext, CouponQuote } from './types.ts';
+import { importCoupons, type CouponImport, type CouponImportCounts } from './import.ts';
 
 export interface PromotionsService {
   /** Read-only check used by the cart: throws the errors above. Never counts a use. */
@@ -38,6 +39,8 @@ export interface PromotionsService {
   createCoupon(pdb: PlatformDb, platform: Platform, input: CouponInput): Promise<Coupon>;
   getCoupon(pdb: PlatformDb, couponId: string): Promise<Coupon | undefined>;
   listCoupons(pdb: PlatformDb, query: CouponsQuery): Promise<CouponList>;
+  /** Coupons of an export, created or updated by code with their use counts (import.ts). */
+  importCoupons(tx: PlatformDb, platform: Platform, coupons: readonly CouponImport[]): Promise<CouponImportCounts>;
 }
 
 export function promotionsService(deps: PromotionsDeps): PromotionsService {
@@ -53,6 +56,7 @@ export function promotionsService(deps: PromotionsDeps): PromotionsService {
       }),
     getCoupon,
     listCoupons,
+    importCoupons: (tx, platform, coupons) => importCoupons(deps, tx, platform, coupons),
   };
 }
 
@@ -61,3 +65,4 @@ export type { CouponContext, CouponLine, CouponQuote } from './types.ts';
 export type { PromotionsDeps } from './deps.ts';
 export * from './events.ts';
 export type { Coupon, CouponInput } from './schemas.ts';
+export { CouponImportSchema, type CouponImport, type CouponImportCounts } from './import.ts';

@@ -1,7 +1,7 @@
 // A platform as JSON lines, read a page at a time through each module's service, so an export of any
 // size streams: a first line naming the export, the platform's settings, categories (parents first),
-// products with their variants, prices and stock on hand, customers, coupons and orders. The product,
-// category and customer lines are exactly what `souk import --format jsonl` reads back.
+// products with their variants, prices and stock on hand, customers, coupons (their scope also by handle)
+// and orders. Every line but the settings is what `souk import --format jsonl` reads back.
 import type { ModuleContext, Platform } from '../../../kernel/context.ts';
 import type { PlatformDb } from '../../../kernel/db/scoped.ts';
 import { customersPage, type ExportedCustomer } from '../../accounts/index.ts';
@@ -178,6 +178,15 @@ export async function* exportJsonLines(source: ExportSource, kinds: readonly Exp
     for await (const product of exportedProducts(source)) yield line({ kind: 'product', ...product });
   }
   if (wanted.includes('customers')) for await (const c of exportedCustomers(source)) yield line({ kind: 'customer', email: c.email, name: c.name, createdAt: c.createdAt });
-  if (wanted.includes('coupons')) for await (const coupon of exportedCoupons(source)) yield line({ kind: 'coupon', coupon });
+  if (wanted.includes('coupons')) {
+    const catalog = source.platform.modules.includes('catalog') ? catalogService(source.deps) : undefined;
+    for await (const coupon of exportedCoupons(source)) {
+      // The scope also by handle: ids are the old platform's, handles are what an import finds again.
+      const handles = catalog && (coupon.productIds.length > 0 || coupon.categoryIds.length > 0) ? await catalog.catalogHandlesOf(source.pdb, coupon) : undefined;
+      const products = coupon.productIds.flatMap((id) => handles?.products.get(id) ?? []);
+      const categories = coupon.categoryIds.flatMap((id) => handles?.categories.get(id) ?? []);
+      yield line({ kind: 'coupon', coupon, products, categories });
+    }
+  }
   if (wanted.includes('orders')) for await (const order of exportedOrders(source)) yield line({ kind: 'order', order });
 }

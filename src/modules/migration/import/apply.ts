@@ -1,18 +1,24 @@
 // The importer: takes a reader's items one at a time, writes them in batches through the catalogue's bulk
 // upsert (products by handle, variants by SKU, categories by handle), the inventory service (stock on
-// hand at the default location, only where it differs) and the accounts service (customers by email).
+// hand at the default location, only where it differs), the accounts service (customers by email), the
+// promotions service (coupons by code) and the orders service (orders by number, as history).
 // A batch is one transaction. When the catalogue refuses a batch, its items are retried one by one so a
 // bad product is reported with its rows and the good ones around it still import. A dry run does the
 // same work and rolls every transaction back, so its counts are what a real run would do.
 import type { TSchema } from 'typebox';
-import { Value } from 'typebox/value';
-import type { Platform } from '../../../kernel/context.ts';
+import { Compile, type Validator } from 'typebox/compile';
+import type { ModuleContext, Platform } from '../../../kernel/context.ts';
 import type { PlatformDb } from '../../../kernel/db/scoped.ts';
 import { isHttpProblem } from '../../../kernel/http/problem.ts';
+import { invalidValue } from '../../../kernel/http/problems.ts';
 import { importCustomers } from '../../accounts/index.ts';
 import { catalogService, CategoryInputSchema, ProductInputSchema, type CatalogDeps, type CategoryInput } from '../../catalog/service.ts';
 import { inventoryService, MAX_ON_HAND, type Actor, type InventoryDeps } from '../../inventory/service.ts';
-import type { CategoryItem, CustomerItem, ImportItem, ProductItem, RowSpan, StockEntry } from './items.ts';
+import type { CategoryItem, CouponItem, CustomerItem, ImportItem, OrderItem, ProductItem, RowSpan, StockEntry } from './items.ts';
+import { ordersService, OrderImportSchema, type OrderImport } from '../../orders/service.ts';
+import { promotionsService, CouponImportSchema, type CouponImport } from '../../promotions/service.ts';
+import { StatisticsRefresher } from './statistics.ts';
+import type { Database } from '../../../kernel/db/types.ts';
 
 export interface Counts {
   created: number;
@@ -25,11 +31,15 @@ export interface ImportCounts {
   variants: Counts;
   categories: Counts;
   customers: Counts;
+  /** Coupons of a Souk export, by code. */
+  coupons: Counts;
+  /** Orders of a Souk export, as history, by number (never updated: an order already there is unchanged). */
+  orders: Counts;
   /** Variants whose stock on hand was set, and those already at the file's quantity. */
   stock: { set: number; unchanged: number };
-  /** Products, customers or categories refused, each reported with its rows. */
+  /** Products, customers, categories, coupons or orders refused, each reported with its rows. */
   refused: number;
-  /** Records of kinds this import does not write (orders and coupons in a Souk export). */
+  /** Records of kinds this import does not write (the settings line of a Souk export). */
   skipped: number;
 }
 
@@ -41,7 +51,8 @@ export interface ImportError {
 }
 
 export interface ImportTarget {
-  deps: CatalogDeps & InventoryDeps;
+  /** The services' dependencies, and the database the planner statistics are refreshed on (statistics.ts). */
+  deps: CatalogDeps & InventoryDeps & Pick<ModuleContext, 'events' | 'platforms' | 'runtimeOf'> & { db?: Pick<Database, 'execute'> };
   platform: Platform;
   pdb: PlatformDb;
   dryRun: boolean;
@@ -56,6 +67,8 @@ export const emptyCounts = (): ImportCounts => ({
   variants: { created: 0, updated: 0, unchanged: 0 },
   categories: { created: 0, updated: 0, unchanged: 0 },
   customers: { created: 0, updated: 0, unchanged: 0 },
+  coupons: { created: 0, updated: 0, unchanged: 0 },
+  orders: { created: 0, updated: 0, unchanged: 0 },
   stock: { set: 0, unchanged: 0 },
   refused: 0,
   skipped: 0,
@@ -65,6 +78,8 @@ const MAX_BATCH_PRODUCTS = 200;
 const MAX_BATCH_VARIANTS = 2_000;
 const MAX_BATCH_CUSTOMERS = 500;
 const MAX_BATCH_CATEGORIES = 200;
+const MAX_BATCH_COUPONS = 200;
+const MAX_BATCH_ORDERS = 200;
 
 /** Thrown inside a dry run's transaction to roll it back once its counts are taken. */
 class DryRunRollback extends Error {}
@@ -75,9 +90,15 @@ const add = (into: Counts, from: Counts) => {
   into.unchanged += from.unchanged;
 };
 
+// Compiled once: every product of a file is checked, and the interpreted check was a twentieth of an
+// import's CPU.
+const checkers = new Map<TSchema, Validator>();
+
 function schemaError(schema: TSchema, value: unknown, what: string): string | undefined {
-  if (Value.Check(schema, value)) return undefined;
-  const first = [...Value.Errors(schema, value)][0];
+  let checker = checkers.get(schema);
+  if (!checker) checkers.set(schema, (checker = Compile(schema)));
+  if (checker.Check(value)) return undefined;
+  const first = checker.Errors(value)[0];
   const path = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : what;
   return `${path} ${first?.message ?? 'is invalid'}`;
 }
@@ -85,6 +106,13 @@ function schemaError(schema: TSchema, value: unknown, what: string): string | un
 function stockError(stock: readonly StockEntry[]): string | undefined {
   const bad = stock.find((s) => !Number.isSafeInteger(s.onHand) || s.onHand < 0 || s.onHand > MAX_ON_HAND);
   return bad ? `the stock of ${bad.sku} (${bad.onHand}) is not a whole number from 0 to ${MAX_ON_HAND}` : undefined;
+}
+
+/** The fields of an exported coupon an import carries (its id, dates and ids of the old platform stay behind). */
+function couponFields(coupon: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, createdAt: _created, updatedAt: _updated, productIds: _products, categoryIds: _categories, ...fields } = coupon;
+  // The export writes null for "not set"; the coupon input leaves such a field out.
+  return Object.fromEntries(Object.entries(fields).filter(([name, value]) => value !== null || name === 'usageLimit' || name === 'perCustomerLimit' || name === 'startsAt' || name === 'endsAt'));
 }
 
 export class Importer {
@@ -95,10 +123,15 @@ export class Importer {
   private productVariants = 0;
   private customers: CustomerItem[] = [];
   private categories: CategoryItem[] = [];
+  private coupons: CouponItem[] = [];
+  private orders: OrderItem[] = [];
   /** A dry run's categories: rolled back after their batch, so written again before each product batch. */
   private readonly dryRunCategories = new Map<string, CategoryInput>();
   private readonly catalog;
   private readonly inventory;
+  private readonly statistics;
+  private readonly promotions;
+  private readonly orderHistory;
 
   constructor(
     private readonly target: ImportTarget,
@@ -106,6 +139,10 @@ export class Importer {
   ) {
     this.catalog = catalogService(target.deps);
     this.inventory = target.platform.modules.includes('inventory') ? inventoryService(target.deps) : undefined;
+    // A dry run's rows are rolled back: the tables do not grow, so their statistics stay right.
+    this.statistics = new StatisticsRefresher(target.dryRun ? undefined : target.deps.db);
+    this.promotions = target.platform.modules.includes('promotions') ? promotionsService(target.deps) : undefined;
+    this.orderHistory = target.platform.modules.includes('orders') ? ordersService(target.deps) : undefined;
   }
 
   async add(item: ImportItem): Promise<void> {
@@ -129,6 +166,26 @@ export class Importer {
         this.customers.push(item);
         if (this.customers.length >= MAX_BATCH_CUSTOMERS) await this.flushCustomers();
         return;
+      case 'coupon': {
+        const key = typeof item.coupon.code === 'string' ? item.coupon.code : null;
+        if (!this.promotions) return this.refuse(item.rows, key, 'this platform does not have the promotions module, so it has no coupons');
+        const problem = schemaError(CouponImportSchema, couponFields(item.coupon), 'coupon');
+        if (problem) return this.refuse(item.rows, key, problem);
+        await this.flushExcept('coupon');
+        this.coupons.push(item);
+        if (this.coupons.length >= MAX_BATCH_COUPONS) await this.flushCoupons();
+        return;
+      }
+      case 'order': {
+        const key = typeof item.order.number === 'string' ? item.order.number : null;
+        if (!this.orderHistory) return this.refuse(item.rows, key, 'this platform does not have the orders module, so it has no orders');
+        const problem = schemaError(OrderImportSchema, item.order, 'order');
+        if (problem) return this.refuse(item.rows, key, problem);
+        await this.flushExcept('order');
+        this.orders.push(item);
+        if (this.orders.length >= MAX_BATCH_ORDERS) await this.flushOrders();
+        return;
+      }
       case 'product': {
         const key = typeof item.product.handle === 'string' ? item.product.handle : null;
         const problem = schemaError(ProductInputSchema, item.product, 'product') ?? stockError(item.stock);
@@ -153,10 +210,14 @@ export class Importer {
     await this.flushExcept('none');
   }
 
-  private async flushExcept(kind: 'product' | 'customer' | 'category' | 'none'): Promise<void> {
+  /** Writes the other kinds' pending batches first, so each record finds what came before it in the file
+   *  (a coupon its products, an order its variants and its customer). */
+  private async flushExcept(kind: 'product' | 'customer' | 'category' | 'coupon' | 'order' | 'none'): Promise<void> {
     if (kind !== 'category') await this.flushCategories();
     if (kind !== 'product') await this.flushProducts();
     if (kind !== 'customer') await this.flushCustomers();
+    if (kind !== 'coupon') await this.flushCoupons();
+    if (kind !== 'order') await this.flushOrders();
   }
 
   async refuse(rows: RowSpan, key: string | null, reason: string): Promise<void> {
@@ -222,15 +283,16 @@ export class Importer {
     add(this.counts.categories, outcome.result.categories);
     this.counts.stock.set += outcome.stock.set;
     this.counts.stock.unchanged += outcome.stock.unchanged;
+    await this.statistics.record('products', outcome.result.products.created + outcome.result.variants.created + outcome.stock.set);
   }
 
   /** Sets stock on hand where the file's quantity differs from what is available now. */
   private async writeStock(tx: PlatformDb, entries: StockEntry[]): Promise<{ set: number; unchanged: number }> {
     if (!this.inventory || entries.length === 0) return { set: 0, unchanged: 0 };
     const ids = await this.catalog.getVariantIdsBySku(tx, entries.map((e) => e.sku));
-    const available = await this.inventory.availableByVariant(tx, [...ids.values()]);
+    const available = await this.inventory.availableByVariant(tx, [...ids.values()].map((v) => v.variantId));
     const counts = entries.flatMap((e) => {
-      const variantId = ids.get(e.sku);
+      const variantId = ids.get(e.sku)?.variantId;
       return variantId && available.get(variantId) !== e.onHand ? [{ variantId, onHand: e.onHand }] : [];
     });
     const set = await this.inventory.setStockMany(tx, counts, { reason: 'import', reference: this.target.reference, actor: this.target.actor });
@@ -242,8 +304,58 @@ export class Importer {
     this.customers = [];
     await this.inBatchOrAlone(
       items,
-      async (batch) => add(this.counts.customers, await this.inTransaction((tx) => importCustomers(tx, batch.map((i) => i.customer)))),
+      async (batch) => {
+        const counts = await this.inTransaction((tx) => importCustomers(tx, batch.map((i) => i.customer)));
+        add(this.counts.customers, counts);
+        await this.statistics.record('customers', counts.created);
+      },
       (item) => item.customer.email,
+    );
+  }
+
+  private async flushCoupons(): Promise<void> {
+    const items = this.coupons;
+    this.coupons = [];
+    if (!this.promotions) return;
+    const promotions = this.promotions;
+    await this.inBatchOrAlone(
+      items,
+      async (batch) => {
+        const counts = await this.inTransaction(async (tx) => {
+          // The scope by handle, as this platform's ids; a handle it does not have refuses the coupon
+          // (a coupon for "these products" must not silently become one for the whole cart).
+          const ids = await this.catalog.catalogIdsByHandle(tx, { products: batch.flatMap((i) => i.productHandles), categories: batch.flatMap((i) => i.categoryHandles) });
+          const coupons = batch.map((item): CouponImport => {
+            const missing = [...item.productHandles.filter((h) => !ids.products.has(h)), ...item.categoryHandles.filter((h) => !ids.categories.has(h))];
+            if (missing.length > 0) throw invalidValue(`coupon ${String(item.coupon.code)} applies to ${missing.join(', ')}, which this platform's catalogue does not have (import the products first)`);
+            return {
+              ...(couponFields(item.coupon) as CouponImport),
+              productIds: item.productHandles.map((h) => ids.products.get(h)!),
+              categoryIds: item.categoryHandles.map((h) => ids.categories.get(h)!),
+            };
+          });
+          return promotions.importCoupons(tx, this.target.platform, coupons);
+        });
+        add(this.counts.coupons, counts);
+        await this.statistics.record('coupons', counts.created);
+      },
+      (item) => (typeof item.coupon.code === 'string' ? item.coupon.code : null),
+    );
+  }
+
+  private async flushOrders(): Promise<void> {
+    const items = this.orders;
+    this.orders = [];
+    if (!this.orderHistory) return;
+    const orders = this.orderHistory;
+    await this.inBatchOrAlone(
+      items,
+      async (batch) => {
+        const counts = await this.inTransaction((tx) => orders.importOrders(tx, batch.map((i) => i.order as unknown as OrderImport)));
+        add(this.counts.orders, { ...counts, updated: 0 });
+        await this.statistics.record('orders', counts.created);
+      },
+      (item) => (typeof item.order.number === 'string' ? item.order.number : null),
     );
   }
 

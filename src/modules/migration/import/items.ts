@@ -42,6 +42,23 @@ export interface CategoryItem {
   category: CategoryInput;
 }
 
+/** A coupon of a Souk export; its scope named by product and category handles (ids differ between platforms). */
+export interface CouponItem {
+  kind: 'coupon';
+  rows: RowSpan;
+  /** The coupon's fields as exported (checked against the promotions module's import schema). */
+  coupon: Record<string, unknown>;
+  productHandles: string[];
+  categoryHandles: string[];
+}
+
+/** An order of a Souk export, imported as history (checked against the orders module's import schema). */
+export interface OrderItem {
+  kind: 'order';
+  rows: RowSpan;
+  order: Record<string, unknown>;
+}
+
 export interface RefusedItem {
   kind: 'refused';
   rows: RowSpan;
@@ -50,14 +67,14 @@ export interface RefusedItem {
   reason: string;
 }
 
-/** Records the format carries but this import does not write (orders in a Souk export). */
+/** Records the format carries but this import does not write (the settings line of a Souk export). */
 export interface SkippedItem {
   kind: 'skipped';
   rows: RowSpan;
   what: string;
 }
 
-export type ImportItem = ProductItem | CustomerItem | CategoryItem | RefusedItem | SkippedItem;
+export type ImportItem = ProductItem | CustomerItem | CategoryItem | CouponItem | OrderItem | RefusedItem | SkippedItem;
 
 export const refused = (rows: RowSpan, key: string | null, reason: string): RefusedItem => ({ kind: 'refused', rows, key, reason });
 

@@ -1,6 +1,7 @@
 // Souk's own JSON lines (what `souk export --format jsonl` writes): one object per line with a "kind".
-// Categories, products (with each variant's stock on hand) and customers are imported; orders, coupons
-// and the platform's settings are exported for the record and counted as skipped here (phase 1).
+// Categories, products (with each variant's stock on hand), customers, coupons (their scope by handle)
+// and orders (as history) are imported; the platform's settings line is counted as skipped (a platform's
+// settings are its own metadata, applied with `souk platform apply`).
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { CategoryInput, ProductInput } from '../../catalog/schemas.ts';
@@ -9,7 +10,7 @@ import { refused, type ImportItem, type StockEntry } from './items.ts';
 import { emptyFile, notJsonl } from '../problems.ts';
 
 export const EXPORT_LINE_KINDS = ['souk-export', 'settings', 'category', 'product', 'customer', 'coupon', 'order'] as const;
-const SKIPPED = new Set(['souk-export', 'settings', 'coupon', 'order']);
+const SKIPPED = new Set(['souk-export', 'settings']);
 
 interface Line {
   row: number;
@@ -72,11 +73,22 @@ export async function openSoukJsonl(input: AsyncIterable<Uint8Array>): Promise<A
   })();
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function itemOf({ row, value }: Line): ImportItem {
   const rows = { first: row, last: row };
   const { kind, ...rest } = value;
   if (typeof kind === 'string' && SKIPPED.has(kind)) return { kind: 'skipped', rows, what: kind };
   if (kind === 'category') return { kind: 'category', rows, category: rest as unknown as CategoryInput };
+  if (kind === 'coupon') {
+    if (!isObject(rest.coupon)) return refused(rows, null, 'a coupon line needs a "coupon" object');
+    const handles = (value: unknown) => (Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string') : []);
+    return { kind: 'coupon', rows, coupon: rest.coupon, productHandles: handles(rest.products), categoryHandles: handles(rest.categories) };
+  }
+  if (kind === 'order') {
+    if (!isObject(rest.order)) return refused(rows, null, 'an order line needs an "order" object');
+    return { kind: 'order', rows, order: rest.order };
+  }
   if (kind === 'customer') {
     const email = typeof rest.email === 'string' ? rest.email.trim().toLowerCase() : '';
     const name = typeof rest.name === 'string' ? rest.name : '';

@@ -7,8 +7,16 @@ import { RowRefusal } from './items.ts';
 const HANDLE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** Decimal digits of a currency's minor unit (CNY 2, JPY 0, KWD 3). */
+const digitsByCurrency = new Map<string, number>();
+
+/** Minor-unit digits of a currency (2 for CNY, 0 for JPY); asked of Intl once per currency, as that is slow. */
 export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /** "19.90" in CNY → 1990; a thousands separator or currency sign is refused, not guessed at. */
