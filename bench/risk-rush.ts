@@ -87,10 +87,13 @@ export async function runRiskRush(context: ScenarioContext, policy: PolicyDocume
     return { run, loadAverage, perServerCpuSecond: serverCpuSeconds > 0 ? Math.round(run.attempts / serverCpuSeconds) : 0 };
   };
 
+  const sides = flags['rush-sides'] ?? 'both';
+  if (sides !== 'both' && sides !== 'on' && sides !== 'off') throw new Error(`--rush-sides must be both, on or off, not "${sides}"`);
+  const measured = (risk: 'off' | 'on') => sides === 'both' || sides === risk;
   if (options.warmupSeconds > 0) {
     log(`rush: warm-up ${options.warmupSeconds} s with risk on, then off`);
-    await rush('on', options.warmupSeconds);
-    await rush('off', options.warmupSeconds);
+    if (measured('on')) await rush('on', options.warmupSeconds);
+    if (measured('off')) await rush('off', options.warmupSeconds);
   }
   const bareRounds: BareRounds = newBareRounds();
   const rushes: RushRound[] = [];
@@ -98,7 +101,7 @@ export async function runRiskRush(context: ScenarioContext, policy: PolicyDocume
     await waitForQuietIfAsked(options.quietWaitSeconds, log);
     await measureBareRound(bare, context, r, bareRounds);
     const order: ('off' | 'on')[] = r % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
-    for (const risk of order) {
+    for (const risk of order.filter(measured)) {
       await waitForQuietIfAsked(options.quietWaitSeconds, log);
       const result = await rush(risk, options.durationSeconds);
       rushes.push({ risk, round: r, ...result });
@@ -143,7 +146,7 @@ export async function runRiskRush(context: ScenarioContext, policy: PolicyDocume
     report: {
       title: `Flash-sale rush with the risk engine off and on (embedded, ${options.connections} shoppers), medians of ${options.rounds} round(s)`,
       columns: ['rush', 'attempts/s', 'per server CPU-s', 'vs risk off', 'vs risk off (per CPU-s)', 'vs bare (autocannon)', 'p50 ms', 'p99 ms', 'CPU server', 'load avg'],
-      rows: [row('off'), row('on')],
+      rows: (['off', 'on'] as const).filter(measured).map(row),
     },
     notes,
     data: { bare: bareRounds, rushes, buyers },

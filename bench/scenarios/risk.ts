@@ -167,11 +167,12 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const rounds: Record<string, PathResult[]> = Object.fromEntries(paths.map(([name]) => [name, []]));
   /** The 1-minute load average after each measured path: what else the machine was doing. */
   const loads: number[] = [];
-  if (options.warmupSeconds > 0) {
+  if (options.warmupSeconds > 0 && context.flags.decisions !== 'false') {
     log(`warm-up ${options.warmupSeconds} s per path`);
     for (const [, decide, awaited] of paths) await measurePath(decide, awaited, pool, options.warmupSeconds / paths.length);
   }
-  for (let r = 0; r < options.rounds; r++) {
+  // --decisions false: only the rush (to profile its server, or to re-measure it alone).
+  for (let r = 0; r < (context.flags.decisions === 'false' ? 0 : options.rounds); r++) {
     for (const [name, decide, awaited] of paths) {
       await waitForQuietIfAsked(options.quietWaitSeconds, log);
       const result = await measurePath(decide, awaited, pool, options.durationSeconds);
@@ -240,6 +241,8 @@ export const riskScenario: Scenario = {
     inputs: { description: 'distinct inputs rotated over', default: '20000' },
     'redis-url': { description: 'Redis for the path with shared velocity counters ("none": skip it)', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     attack: { description: 'run the scripted bonus-hunter attack over HTTP instead (bench/risk-attack/)', default: 'false', switch: true },
+    decisions: { description: 'measure the decision paths ("false": only the rush)', default: 'true' },
+    'rush-sides': { description: 'which rushes to run: both, on or off (one side alone: to profile its server with BENCH_CPU_PROFILE=<dir>)', default: 'both' },
     rush: { description: 'after the decisions, the flash-sale rush with risk off and on over HTTP ("false": skip it)', default: 'true' },
     'rush-buyers': { description: 'customers of the rush, taken in turn', default: '2000' },
     'rush-quantity': { description: 'units of each rush\'s sale (two per customer); most attempts come after the sell-out', default: '100' },

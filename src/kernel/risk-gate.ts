@@ -80,8 +80,12 @@ export interface ScreenOptions {
 export interface RiskGate {
   /** Whether decisions run for this platform at all (its risk module is on). */
   active(platform: GatedPlatform): boolean;
-  /** Judges one request at a decision point; throws the 403 problem on deny or an unsolved challenge. */
-  screen(platform: GatedPlatform, point: RiskGatePoint, request: RiskGateRequest, facts: RiskFacts, options?: ScreenOptions): Promise<RiskVerdict>;
+  /**
+   * Judges one request at a decision point; throws the 403 problem on deny or an unsolved challenge.
+   * Answers at once (no promise) when the decision needs no I/O, which is the hot paths' common case;
+   * a promise otherwise (the platform's policies are being loaded). Callers await it either way.
+   */
+  screen(platform: GatedPlatform, point: RiskGatePoint, request: RiskGateRequest, facts: RiskFacts, options?: ScreenOptions): RiskVerdict | Promise<RiskVerdict>;
 }
 
 export const ALLOWED: RiskVerdict = Object.freeze({ action: 'allow', decisionId: null });
@@ -89,7 +93,7 @@ export const ALLOWED: RiskVerdict = Object.freeze({ action: 'allow', decisionId:
 /** The gate of a build without the risk module: everything is allowed. */
 export const riskGateOff: RiskGate = {
   active: () => false,
-  screen: () => Promise.resolve(ALLOWED),
+  screen: () => ALLOWED,
 };
 
 /**

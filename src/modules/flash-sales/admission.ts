@@ -98,13 +98,21 @@ export function wantedItem(rt: FlashRuntime, sale: SaleRecord, customer: Custome
 
 /**
  * Asks the runtime's risk hook; a deny or a challenge ends the purchase before a unit is taken. Returns
- * the review verdict when the order is to be held (allow: undefined).
+ * the review verdict when the order is to be held (allow: undefined). Without a promise when the hook
+ * answers without one (the risk engine with its policies loaded, or no risk module).
  */
-export async function screenRisk(rt: FlashRuntime, platform: Platform, request: FastifyRequest, deviceId: string | null, wanted: Wanted, sale: SaleRecord): Promise<Extract<RiskDecision, { decision: 'review' }> | undefined> {
+export function screenRisk(
+  rt: FlashRuntime,
+  platform: Platform,
+  request: FastifyRequest,
+  deviceId: string | null,
+  wanted: Wanted,
+  sale: SaleRecord,
+): ReviewDecision | undefined | Promise<ReviewDecision | undefined> {
   const item = sale.itemsByVariant.get(wanted.variantId)!;
-  let risk: RiskDecision;
+  let risk: RiskDecision | Promise<RiskDecision>;
   try {
-    risk = await rt.riskHook({
+    risk = rt.riskHook({
       platform,
       request,
       saleId: wanted.saleId,
@@ -120,10 +128,28 @@ export async function screenRisk(rt: FlashRuntime, platform: Platform, request: 
       userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
     });
   } catch (error) {
-    // The kernel's gate throws its refusals as problems: count them like the hook's own.
-    if (error instanceof HttpProblem && (error.code === 'risk_denied' || error.code === 'challenge_required')) refused(rt, wanted, error.code === 'risk_denied' ? 'deny' : 'challenge');
-    throw error;
+    throw countedRefusal(rt, wanted, error);
   }
+  if (risk instanceof Promise) {
+    return risk.then(
+      (decided) => actOn(rt, wanted, decided),
+      (error: unknown) => {
+        throw countedRefusal(rt, wanted, error);
+      },
+    );
+  }
+  return actOn(rt, wanted, risk);
+}
+
+type ReviewDecision = Extract<RiskDecision, { decision: 'review' }>;
+
+/** The kernel's gate throws its refusals as problems: they are counted like the hook's own. */
+function countedRefusal(rt: FlashRuntime, wanted: Wanted, error: unknown): unknown {
+  if (error instanceof HttpProblem && (error.code === 'risk_denied' || error.code === 'challenge_required')) refused(rt, wanted, error.code === 'risk_denied' ? 'deny' : 'challenge');
+  return error;
+}
+
+function actOn(rt: FlashRuntime, wanted: Wanted, risk: RiskDecision): ReviewDecision | undefined {
   if (risk.decision === 'allow') return undefined;
   if (risk.decision === 'review') return risk;
   refused(rt, wanted, risk.decision);

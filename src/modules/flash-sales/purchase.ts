@@ -124,7 +124,8 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   const customer = await cachedCustomer(rt, pdb, request);
   const sale = await liveSale(rt, pdb, saleId);
   const wanted = wantedItem(rt, sale, customer, input);
-  const review = await screenRisk(rt, platform, request, deviceId, wanted, sale);
+  const screened = screenRisk(rt, platform, request, deviceId, wanted, sale);
+  const review = screened instanceof Promise ? await screened : screened;
   if (rt.soldOut.isSoldOut(saleId, wanted.variantId)) return answerFromSoldOutFlag(rt, pdb, sale, wanted);
   return takeAndRecord(rt, pdb, sale, review ? { ...wanted, hold: holdOf(review) } : wanted, settings.doubleClickMs);
 }

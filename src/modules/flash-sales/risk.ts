@@ -5,7 +5,7 @@
 // rate limits are checked and before a unit is taken, so a refused attempt costs no stock.
 import type { FastifyRequest } from 'fastify';
 import type { Platform } from '../../kernel/context.ts';
-import type { RiskGate } from '../../kernel/risk-gate.ts';
+import type { RiskGate, RiskVerdict } from '../../kernel/risk-gate.ts';
 
 export type RiskDecision =
   | { decision: 'allow' }
@@ -33,11 +33,22 @@ export interface RiskInput {
 
 export type FlashSaleRiskHook = (input: RiskInput) => RiskDecision | Promise<RiskDecision>;
 
-/** The default hook: the kernel's risk gate. Its deny and unsolved challenge are thrown as 403 problems. */
+const ALLOW: RiskDecision = Object.freeze({ decision: 'allow' });
+
+function hookDecision(verdict: RiskVerdict): RiskDecision {
+  if (verdict.action !== 'review') return ALLOW;
+  return { decision: 'review', decisionId: verdict.decisionId, reason: verdict.reason, level: verdict.level, score: verdict.score, rules: verdict.rules };
+}
+
+/**
+ * The default hook: the kernel's risk gate. Its deny and unsolved challenge are thrown as 403 problems.
+ * It answers without a promise when the gate does (the platform's policies loaded), so a purchase pays
+ * no await for its risk decision.
+ */
 export function gateRiskHook(gate: RiskGate): FlashSaleRiskHook {
-  return async (input) => {
-    if (!gate.active(input.platform)) return { decision: 'allow' };
-    const verdict = await gate.screen(
+  return (input) => {
+    if (!gate.active(input.platform)) return ALLOW;
+    const verdict = gate.screen(
       input.platform,
       'flash_sale',
       input.request,
@@ -45,7 +56,6 @@ export function gateRiskHook(gate: RiskGate): FlashSaleRiskHook {
       // Held, not refused: the order the ticket becomes is created on_hold for a person to judge.
       { holdable: true },
     );
-    if (verdict.action !== 'review') return { decision: 'allow' };
-    return { decision: 'review', decisionId: verdict.decisionId, reason: verdict.reason, level: verdict.level, score: verdict.score, rules: verdict.rules };
+    return verdict instanceof Promise ? verdict.then(hookDecision) : hookDecision(verdict);
   };
 }

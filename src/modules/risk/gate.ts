@@ -10,14 +10,14 @@
 //               asked as a challenge of the others (a person cannot review a login as it happens).
 import type { ModuleContext } from '../../kernel/context.ts';
 import { challengeRequired, riskDenied } from '../../kernel/http/problems.ts';
-import { ALLOWED, type GatedPlatform, type RiskFacts, type RiskGate, type RiskGateRequest, type RiskReview } from '../../kernel/risk-gate.ts';
+import { ALLOWED, type GatedPlatform, type RiskFacts, type RiskGate, type RiskGateRequest, type RiskReview, type RiskVerdict } from '../../kernel/risk-gate.ts';
 import { CHALLENGE_HEADER, proofOfWork } from './challenge/pow.ts';
 import { FAULT_WORDS, type ChallengeBinding, type ChallengeKind } from './challenge/types.ts';
 import type { DecisionPoint } from './policy.ts';
 import type { RiskRuntime } from './runtime.ts';
 import { riskService, type DecisionResult } from './service.ts';
 import type { RiskInput } from './signals/extract.ts';
-import { riskInputOf } from './signals/request-input.ts';
+import { withRequest } from './signals/request-input.ts';
 
 export const RISK_MODULE_NAME = 'risk';
 
@@ -42,17 +42,16 @@ function inputOf(request: RiskGateRequest, facts: RiskFacts): RiskInput {
   if (facts.amount !== undefined) known.amount = facts.amount;
   if (facts.instrumentFingerprint !== undefined) known.instrument = facts.instrumentFingerprint;
   let custom: Record<string, string | number> | undefined;
-  const put = (name: string, value: string) => ((custom ??= {})[name] = value);
-  if (facts.couponCode !== undefined) put('coupon_code', facts.couponCode.toUpperCase());
-  if (facts.saleId !== undefined) put('sale_id', facts.saleId);
-  if (facts.orderId !== undefined) put('order_id', facts.orderId);
-  if (facts.cartId !== undefined) put('cart_id', facts.cartId);
-  if (facts.currency !== undefined) put('currency', facts.currency);
-  if (facts.phone !== undefined) put('phone', facts.phone);
-  if (facts.shippingCountry !== undefined) put('shipping_country', facts.shippingCountry.toUpperCase());
-  if (facts.shippingAddress !== undefined) put('shipping_address', facts.shippingAddress);
+  if (facts.couponCode !== undefined) (custom ??= {}).coupon_code = facts.couponCode.toUpperCase();
+  if (facts.saleId !== undefined) (custom ??= {}).sale_id = facts.saleId;
+  if (facts.orderId !== undefined) (custom ??= {}).order_id = facts.orderId;
+  if (facts.cartId !== undefined) (custom ??= {}).cart_id = facts.cartId;
+  if (facts.currency !== undefined) (custom ??= {}).currency = facts.currency;
+  if (facts.phone !== undefined) (custom ??= {}).phone = facts.phone;
+  if (facts.shippingCountry !== undefined) (custom ??= {}).shipping_country = facts.shippingCountry.toUpperCase();
+  if (facts.shippingAddress !== undefined) (custom ??= {}).shipping_address = facts.shippingAddress;
   if (custom !== undefined) known.custom = custom;
-  return riskInputOf(request, known);
+  return withRequest(known, request);
 }
 
 /** Who a challenge is bound to: the account, else the email, else the client address. */
@@ -115,24 +114,32 @@ export function riskGateOf(ctx: Pick<ModuleContext, 'platformDb' | 'events' | 's
     throw challengeRequired(reason, challenge.issue(binding, now), decision.id);
   }
 
+  function verdictOf(platform: GatedPlatform, point: string, request: RiskGateRequest, facts: RiskFacts, decision: DecisionResult, holdable: boolean): RiskVerdict {
+    switch (decision.action) {
+      case 'allow':
+        return { action: 'allow', decisionId: decision.id };
+      case 'deny':
+        throw riskDenied(reasonOf(platform.id, decision, 'Refused by the shop’s risk checks'), decision.id);
+      case 'review':
+        if (holdable) return reviewOf(platform.id, decision);
+        break;
+      case 'challenge':
+        break;
+    }
+    challenged({ platformId: platform.id, point, subject: subjectOf(request, facts) }, request, decision);
+    return { action: 'allow', decisionId: decision.id };
+  }
+
   return {
     active,
-    async screen(platform, point, request, facts, screenOptions) {
+    screen(platform, point, request, facts, screenOptions) {
       if (!active(platform)) return ALLOWED;
-      const decision = await service.decide(screenOptions?.db ?? ctx.platformDb(platform.id), point as DecisionPoint, inputOf(request, facts));
-      switch (decision.action) {
-        case 'allow':
-          return { action: 'allow', decisionId: decision.id };
-        case 'deny':
-          throw riskDenied(reasonOf(platform.id, decision, 'Refused by the shop’s risk checks'), decision.id);
-        case 'review':
-          if (screenOptions?.holdable) return reviewOf(platform.id, decision);
-          break;
-        case 'challenge':
-          break;
-      }
-      challenged({ platformId: platform.id, point, subject: subjectOf(request, facts) }, request, decision);
-      return { action: 'allow', decisionId: decision.id };
+      const input = inputOf(request, facts);
+      const holdable = screenOptions?.holdable === true;
+      // Without an await when the decision needs no I/O (the platform's policies loaded): the common case.
+      const now = service.decideNow(platform.id, point as DecisionPoint, input);
+      if (now !== undefined) return verdictOf(platform, point, request, facts, now, holdable);
+      return service.decide(screenOptions?.db ?? ctx.platformDb(platform.id), point as DecisionPoint, input).then((decision) => verdictOf(platform, point, request, facts, decision, holdable));
     },
   };
 }

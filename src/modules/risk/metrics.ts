@@ -1,15 +1,16 @@
 // Risk metrics: decisions by point and action, rules fired by point and rule, and decision latency.
 // No platform label: a platform's traffic is its own business, and the label would multiply series by
 // the number of platforms.
-// The counters are TallyCounters (kernel/tally-counter.ts): counted as plain numbers per decision and
-// handed to Prometheus at each scrape.
-import { Histogram, type Registry } from 'prom-client';
+// The counters are TallyCounters (kernel/tally-counter.ts) and the latency a TallyHistogram
+// (kernel/tally-histogram.ts): counted as plain numbers per decision and read out at each scrape.
+import type { Registry } from 'prom-client';
 import { TallyCounter } from '../../kernel/tally-counter.ts';
+import { TallyHistogram } from '../../kernel/tally-histogram.ts';
 
 export interface RiskMetrics {
   decisions: TallyCounter<'point' | 'action'>;
   rulesFired: TallyCounter<'point' | 'rule'>;
-  decisionSeconds: Histogram<'point'>;
+  decisionSeconds: TallyHistogram<'point'>;
   shadowDecisions: TallyCounter<'point' | 'action' | 'agrees'>;
 }
 
@@ -18,10 +19,10 @@ export function createRiskMetrics(registry: Registry): RiskMetrics {
   return {
     decisions: new TallyCounter({ name: 'souk_risk_decisions_total', help: 'Risk decisions by decision point and action', labelNames: ['point', 'action'], registers }),
     rulesFired: new TallyCounter({ name: 'souk_risk_rules_fired_total', help: 'Policy rules that fired, by decision point and rule id', labelNames: ['point', 'rule'], registers }),
-    decisionSeconds: new Histogram({
+    decisionSeconds: new TallyHistogram({
       name: 'souk_risk_decision_seconds',
       help: 'Time to decide (signals, counters, lists, rules), without storing',
-      labelNames: ['point'],
+      labelNames: ['point'] as const,
       buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01],
       registers,
     }),

@@ -212,6 +212,34 @@ eachDatabase('risk', (env: TestEnv) => {
     assert.deepEqual((await admin(other, { url: url(other, '/lists') })).json().block, []);
   });
 
+  it('decides without an await once the policies are loaded, as the loading path decides', async () => {
+    const runtime = env.souk.runtimeOf(riskModule);
+    const input = { ip: '203.0.113.40', deviceId: 'dev-farm', userAgent: CHROME };
+    assert.equal((await put(shop, 'live_chat', strict)).statusCode, 200);
+    runtime.invalidate(shop.platform.id);
+    assert.equal(risk.decideNow(shop.platform.id, 'live_chat', input), undefined, 'nothing loaded: the caller must await decide');
+    // On PostgreSQL the policy change's NOTIFY may still arrive and drop the state the first decide loaded.
+    let loaded = await risk.decide(env.souk.ctx.platformDb(shop.platform.id), 'live_chat', input);
+    let now = risk.decideNow(shop.platform.id, 'live_chat', input);
+    for (let tries = 0; now === undefined && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      loaded = await risk.decide(env.souk.ctx.platformDb(shop.platform.id), 'live_chat', input);
+      now = risk.decideNow(shop.platform.id, 'live_chat', input);
+    }
+    assert.ok(now && !(now instanceof Promise));
+    assert.deepEqual([now.action, now.fired.map((f) => f.rule), now.stored], [loaded.action, loaded.fired.map((f) => f.rule), loaded.stored]);
+    assert.equal(now.action, 'deny');
+    assert.notEqual(now.id, loaded.id);
+    // The gate answers at once too: a deny is thrown as it is asked, not as a rejected promise.
+    const gate = env.souk.ctx.riskGate;
+    const platform = { id: shop.platform.id, modules: MODULES };
+    assert.throws(() => gate.screen(platform, 'live_chat', { ip: input.ip, headers: { 'x-device-id': 'dev-farm', 'user-agent': CHROME } }, {}), (error: { code?: string }) => error.code === 'risk_denied');
+    const allowed = gate.screen(platform, 'live_chat', { ip: '203.0.113.41', headers: { 'x-device-id': 'dev-own', 'user-agent': CHROME } }, {});
+    assert.ok(!(allowed instanceof Promise));
+    assert.equal(allowed.action, 'allow');
+    await flush();
+  });
+
   it('answers 404 on a platform without the module', async () => {
     const bare = await createTestPlatform(env, { slug: 'risk-bare', modules: ['catalog'] });
     expectProblem(await admin(bare, { url: url(bare, '/policies') }), 404, 'module_disabled');

@@ -15,7 +15,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { performance } from 'node:perf_hooks';
 import { newId } from '../../kernel/ids.ts';
 import { defaultPolicy } from './default-policy.ts';
-import { activePolicy, decideOn, type Decision } from './engine.ts';
+import { activePolicy, decideOn, type Decision, type PlatformRisk } from './engine.ts';
 import { EVENT_POLICY_CHANGED } from './events.ts';
 import { CompiledList, entryFault, normaliseEntry, type ListEntry, type ListName } from './lists.ts';
 import { checkPolicy, DECISION_POINTS, type DecisionPoint } from './policy.ts';
@@ -42,6 +42,11 @@ export interface DecisionResult extends Decision {
 export interface RiskService {
   /** Judges one request at a decision point: action, level, score and the rules that fired. */
   decide(pdb: PlatformDb, point: DecisionPoint, input: RiskInput): Promise<DecisionResult>;
+  /**
+   * The same decision without an await, when it needs no I/O: the platform's policies are loaded and the
+   * order history its policy may read is cached. undefined otherwise (then call decide).
+   */
+  decideNow(platformId: string, point: DecisionPoint, input: RiskInput): DecisionResult | undefined;
   /** Evaluates an input against the current policy (or a draft) without counting, storing or changing anything. */
   tryPolicy(pdb: PlatformDb, point: DecisionPoint, input: RiskInput, draft?: unknown): Promise<Decision>;
   currentPolicies(pdb: PlatformDb): Promise<store.PolicyVersion[]>;
@@ -74,8 +79,46 @@ export function riskService(deps: RiskDeps): RiskService {
     });
   }
 
+  /**
+   * Decides on a loaded state, counts the metrics and queues the decision for storage when it is kept.
+   * The result is the engine's own decision object with its id and stored flag added: no copy of it (or
+   * of its signals) is made per request; the recorder keeps the same object, which nothing changes after.
+   */
+  function finish(state: PlatformRisk, point: DecisionPoint, input: RiskInput, now: number): DecisionResult {
+    const started = performance.now();
+    const result = decideOn(state, point, input, { counters: runtime.counters, bundledDisposable: runtime.bundledDisposable, now, links: runtime.links, countryOf: runtime.countryOf }) as DecisionResult;
+    const { metrics } = runtime;
+    metrics.decisionSeconds.observe(point, (performance.now() - started) / 1000);
+    metrics.decisions.inc(point, result.action);
+    const fired = result.fired;
+    for (let i = 0; i < fired.length; i++) metrics.rulesFired.inc(point, fired[i]!.rule);
+    result.id = newId();
+    const { shadow } = result;
+    if (shadow) metrics.shadowDecisions.inc(point, shadow.action, String(shadow.action === result.action));
+    // A shadow that would not allow is kept too: that is what its operator wants to read before switching.
+    result.stored = result.action !== 'allow' || (shadow !== undefined && shadow.action !== 'allow') || Math.random() < state.policies.get(point)!.compiled.allowSampleRate;
+    if (result.stored) runtime.recorder.record(state.platformId, { ...result, input, decidedAt: new Date(now).toISOString() });
+    return result;
+  }
+
+  function decideNow(platformId: string, point: DecisionPoint, input: RiskInput): DecisionResult | undefined {
+    const state = runtime.loaded(platformId);
+    if (state === undefined) return undefined;
+    const now = Date.now();
+    if (state.plans.get(point)?.history && input.accountId !== undefined && input.history === undefined) {
+      const history = runtime.history.cached(platformId, input.accountId, now);
+      if (history === undefined) return undefined;
+      input = { ...input, history };
+    }
+    return finish(state, point, input, now);
+  }
+
   return {
+    decideNow,
+
     async decide(pdb, point, input) {
+      const ready = decideNow(pdb.platformId, point, input);
+      if (ready) return ready;
       const state = runtime.loaded(pdb.platformId) ?? (await runtime.stateOf(pdb));
       const now = Date.now();
       // Order history only for a policy that reads it: from the node's cache, one keyed read on a miss.
@@ -83,19 +126,7 @@ export function riskService(deps: RiskDeps): RiskService {
         const history = runtime.history.cached(pdb.platformId, input.accountId, now) ?? (await runtime.history.load(pdb, input.accountId, now).catch(() => undefined));
         if (history) input = { ...input, history };
       }
-      const started = performance.now();
-      const decision = decideOn(state, point, input, { counters: runtime.counters, bundledDisposable: runtime.bundledDisposable, now, links: runtime.links, countryOf: runtime.countryOf });
-      const { metrics } = runtime;
-      metrics.decisionSeconds.observe({ point }, (performance.now() - started) / 1000);
-      metrics.decisions.inc(point, decision.action);
-      for (const fired of decision.fired) metrics.rulesFired.inc(point, fired.rule);
-      const id = newId();
-      const { shadow } = decision;
-      if (shadow) metrics.shadowDecisions.inc(point, shadow.action, String(shadow.action === decision.action));
-      // A shadow that would not allow is kept too: that is what its operator wants to read before switching.
-      const stored = decision.action !== 'allow' || (shadow !== undefined && shadow.action !== 'allow') || Math.random() < state.policies.get(point)!.compiled.allowSampleRate;
-      if (stored) runtime.recorder.record(pdb.platformId, { ...decision, id, input, decidedAt: new Date(now).toISOString() });
-      return { ...decision, id, stored };
+      return finish(state, point, input, now);
     },
 
     async tryPolicy(pdb, point, input, draft) {

@@ -134,6 +134,12 @@ describe('risk signals', () => {
     assert.equal(cardless.accounts_on_instrument, undefined);
     assert.equal(cardless.account_cluster_size, 1);
     assert.equal(planFor(['accounts_on_instrument']).links, true);
+    // Another platform's accounts paying with the same card (one installation: the same fingerprint) are
+    // linked among themselves only: the links are kept per platform.
+    const elsewhere = extractSignals({ accountId: 'acct-1', deviceId: 'own-1', ip: '81.2.69.1', instrument: 'sbxfp_shared' }, { ...context, linkScope: 'q', counterScope: 'q|payment' }).signals;
+    assert.equal(elsewhere.accounts_on_instrument, 1);
+    assert.equal(extractSignals({ accountId: 'acct-9', instrument: 'sbxfp_shared' }, { ...context, linkScope: 'q', counterScope: 'q|payment' }).signals.accounts_on_instrument, 2);
+    assert.equal(pay(6, 'sbxfp_shared').accounts_on_instrument, 4, 'the first platform counts its own four, not the other\'s');
   });
 
   it('computes the costly signals only when the live or shadow policy reads them', () => {

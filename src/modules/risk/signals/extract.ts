@@ -59,9 +59,27 @@ export interface SignalContext {
 const MAX_ID = 200;
 const bounded = (value: string | undefined) => (value === undefined || value === '' ? undefined : value.slice(0, MAX_ID));
 
+/**
+ * Creation times given as ISO strings, parsed once each: a hooked point passes the same account's string
+ * on every attempt (from its customer cache), and Date.parse was a microsecond of every decision. Bounded:
+ * past MAX_PARSED distinct strings the map starts over.
+ */
+const parsedTimes = new Map<string, number>();
+const MAX_PARSED = 50_000;
+
+function parseTime(text: string): number {
+  let at = parsedTimes.get(text);
+  if (at === undefined) {
+    at = Date.parse(text);
+    if (parsedTimes.size >= MAX_PARSED) parsedTimes.clear();
+    parsedTimes.set(text, at);
+  }
+  return at;
+}
+
 function ageHours(created: RiskInput['accountCreatedAt'], now: number): number | undefined {
   if (created === undefined) return undefined;
-  const at = created instanceof Date ? created.getTime() : typeof created === 'number' ? created : Date.parse(created);
+  const at = created instanceof Date ? created.getTime() : typeof created === 'number' ? created : parseTime(created);
   return Number.isFinite(at) ? Math.max(0, (now - at) / 3_600_000) : undefined;
 }
 
