@@ -1,66 +1,70 @@
-// Text search over products.search_text: each whitespace-separated term must appear as a substring
-// (ilike, so case-insensitive; substrings also work for Chinese, which has no spaces between words).
-// The pg_trgm GIN index on search_text serves these patterns; LIKE wildcards typed by the user are
-// escaped so "100%" searches for a literal percent sign.
+// Text search through the token index (catalog_search_tokens, migration 0004): a product matches when,
+// for every token of the query, one of its tokens starts with it; it ranks by the sum, over the query's
+// tokens, of the best weight among its matching tokens (title 4, tag 2, description or SKU 1, added
+// when a token is in several). The query is cut into tokens by the same SQL function that cut the
+// products' texts (catalog_search_terms), inside the statement, so the two sides cannot disagree.
+//
+// Words match by prefix ("dres" finds "dress" and "dresses"), not as substrings: "ress" finds nothing.
+// Chinese and other unspaced scripts match through character pairs: "连衣裙" looks for 连衣 and 衣裙.
+// Characters that are neither letters nor digits separate words and are never searched for, so "%"
+// and "_" are not wildcards (a query of separators only finds nothing).
 
 const MAX_TERMS = 8;
 
-export function escapeLike(term: string): string {
-  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** The distinct lower-cased terms of a query string, at most MAX_TERMS. */
-export function searchTerms(q: string | undefined): string[] {
-  if (!q) return [];
-  return [...new Set(q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS))];
-}
-
-/** ilike patterns for a query string, or [] when there is nothing to search for. */
-export function searchPatterns(q: string | undefined): string[] {
-  return searchTerms(q).map((t) => `%${escapeLike(t)}%`);
-}
-
-// Scripts written without spaces between words: there a substring of the title is as good as a word.
-const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
-
-function escapeRegex(term: string): string {
-  return term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The query text (at most MAX_TERMS whitespace-separated terms), or undefined when there is none. */
+export function searchText(q: string | undefined): string | undefined {
+  const terms = (q ?? '').split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
+  return terms.length > 0 ? terms.join(' ') : undefined;
 }
 
 /**
- * The relevance of a product (alias p) to the query, as an integer SQL expression (higher first); `param`
- * binds a value and returns its placeholder. Per term: a whole word of a title in any language 4 (any
- * title substring 2; for Chinese and other unspaced scripts a title substring counts as a word), a tag
- * 2 (the category handles, so "dress" finds the dresses before a dress shirt), the description or
- * anything else 1. Products must match every term anyway (the ilike filter), so 1 is the floor.
+ * Common table expressions ending in search_hits(product_id, rank): the products of the platform ($1)
+ * that match the query bound at `queryParam`, published ones only unless `anyStatus`. One index range
+ * per query token; chr(1114111) is the last code point, so [token, token || it) holds every stored
+ * token that starts with the query token, in the "C" order of the index.
  */
-export function relevanceSql(q: string | undefined, param: (value: unknown) => string): string | undefined {
-  const terms = searchTerms(q);
-  if (terms.length === 0) return undefined;
-  const titles = 'p.search_title';
-  const tags = `lower(array_to_string(p.tags, ' '))`;
-  const parts = terms.map((term) => {
-    const like = param(`%${escapeLike(term)}%`);
-    const word = UNSPACED.test(term) ? `${titles} like ${like}` : `${titles} ~ ${param(`(^|[^a-z0-9])${escapeRegex(term)}($|[^a-z0-9])`)}`;
-    return `(case when ${word} then 4 when ${titles} like ${like} then 2 else 0 end + case when ${tags} like ${like} then 2 else 0 end + 1)`;
-  });
-  return `(${parts.join(' + ')})`;
+export function searchHitsCtes(queryParam: string, anyStatus = false): string {
+  return `search_query as (select distinct token from catalog_search_terms(${queryParam}::text, true) token),
+  search_matches as (
+    select s.product_id, max(s.weight) as weight
+    from search_query q
+    join catalog_search_tokens s on s.platform_id = $1 and s.token >= q.token and s.token < q.token || chr(1114111)${anyStatus ? '' : ' and s.published'}
+    group by s.product_id, q.token),
+  search_hits as (
+    select product_id, sum(weight)::int as rank from search_matches
+    group by product_id having count(*) = (select count(*) from search_query))`;
 }
 
-/** The filter: every term a substring of search_text, one ilike per term so the trigram index serves each. */
-export function searchFilterSql(patterns: readonly string[], param: (value: unknown) => string): string {
-  return patterns.map((pattern) => `p.search_text ilike ${param(pattern)}`).join(' and ');
-}
-
-/** Lower-cased titles in every language (alias p), kept in search_title for ranking. */
-export const SEARCH_TITLE_SQL = `lower(concat_ws(' ', p.title, (select string_agg(t.value->>'title', ' ') from jsonb_each(p.translations) t)))`;
+/** The texts a product's tokens come from, by weight (alias p, $1 the platform), as a lateral VALUES list. */
+const SEARCH_DOCS_SQL = `(values
+    (4, concat_ws(' ', p.title, (select string_agg(tr.value->>'title', ' ') from jsonb_each(p.translations) tr))),
+    (2, array_to_string(p.tags, ' ')),
+    (1, concat_ws(' ', p.description,
+          (select string_agg(tr.value->>'description', ' ') from jsonb_each(p.translations) tr),
+          (select string_agg(v.sku, ' ') from catalog_variants v where v.platform_id = $1 and v.product_id = p.id)))
+  ) f(weight, doc)`;
 
 /**
- * The SQL expression that rebuilds search_text for the products of one statement (alias p): titles
- * and descriptions in every language, tags and the SKUs of its variants, lower-cased.
+ * Statements that rebuild the search tokens and title sort keys of the products $2 (uuid[]) of the
+ * platform $1, run by refreshDerived in the writing transaction. Migration 0004 filled them once with
+ * the same expressions.
  */
-export const SEARCH_TEXT_SQL = `lower(concat_ws(' ',
-  p.title, p.description,
-  (select string_agg(concat_ws(' ', t.value->>'title', t.value->>'description'), ' ') from jsonb_each(p.translations) t),
-  array_to_string(p.tags, ' '),
-  (select string_agg(v.sku, ' ') from catalog_variants v where v.platform_id = $1 and v.product_id = p.id)))`;
+export const SEARCH_REFRESH_SQL: readonly string[] = [
+  `with old_tokens as (delete from catalog_search_tokens where platform_id = $1 and product_id = any($2::uuid[]))
+   delete from catalog_product_titles where platform_id = $1 and product_id = any($2::uuid[])`,
+  `with new_tokens as (
+     insert into catalog_search_tokens (platform_id, token, product_id, weight, published)
+     select $1::uuid, t.token, p.id, bit_or(f.weight)::smallint, p.status = 'published'
+     from catalog_products p
+     cross join lateral ${SEARCH_DOCS_SQL}
+     cross join lateral catalog_search_terms(f.doc) t(token)
+     where p.platform_id = $1 and p.id = any($2::uuid[])
+     group by p.platform_id, p.id, t.token)
+   insert into catalog_product_titles (platform_id, product_id, locale, key, published)
+   select $1::uuid, p.id, '', left(lower(p.title), 300), p.status = 'published'
+   from catalog_products p where p.platform_id = $1 and p.id = any($2::uuid[])
+   union all
+   select $1::uuid, p.id, tr.key, left(lower(tr.value->>'title'), 300), p.status = 'published'
+   from catalog_products p cross join lateral jsonb_each(p.translations) tr
+   where p.platform_id = $1 and p.id = any($2::uuid[]) and coalesce(tr.value->>'title', '') <> ''`,
+];
