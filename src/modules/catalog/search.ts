@@ -1,7 +1,7 @@
 // Text search through the token index (catalog_search_tokens, migration 0004): a product matches when,
 // for every token of the query, one of its tokens starts with it; it ranks by the sum, over the query's
-// tokens, of the best weight among its matching tokens (title 4, tag 2, description or SKU 1, added
-// when a token is in several). The query is cut into tokens by the same SQL function that cut the
+// tokens, of the fields its matching tokens appear in (title 4, tag 2, description or SKU 1, added up:
+// "dress" in a title and "dresses" in a tag is 6). The query is cut into tokens by the same SQL function that cut the
 // products' texts (catalog_search_terms), inside the statement, so the two sides cannot disagree.
 //
 // Words match by prefix ("dres" finds "dress" and "dresses"), not as substrings: "ress" finds nothing.
@@ -26,7 +26,7 @@ export function searchText(q: string | undefined): string | undefined {
 export function searchHitsCtes(queryParam: string, anyStatus = false): string {
   return `search_query as (select distinct token from catalog_search_terms(${queryParam}::text, true) token),
   search_matches as (
-    select s.product_id, max(s.weight) as weight
+    select s.product_id, bit_or(s.weight) as weight
     from search_query q
     join catalog_search_tokens s on s.platform_id = $1 and s.token >= q.token and s.token < q.token || chr(1114111)${anyStatus ? '' : ' and s.published'}
     group by s.product_id, q.token),
