@@ -19,7 +19,7 @@ import type {
   VariantInput,
   VariantPatch,
 } from './schemas.ts';
-import { searchHitsCtes, searchText } from './search.ts';
+import { queryTokens, searchHitsCtes } from './search.ts';
 import { applyProducts, refreshDerived } from './upsert.ts';
 import { ADMIN_PRODUCT_COLUMNS, toAdminProduct, type AdminProductRow } from './views.ts';
 import { productHandleTaken, productHasNoVariant, productNotFound, skuTaken } from './problems.ts';
@@ -50,10 +50,12 @@ export async function listAdminProducts(
   const { params, param } = sqlParams();
   const where = ['p.platform_id = $1'];
   if (query.status) where.push(`p.status = ${param(query.status)}`);
-  const text = searchText(query.q);
-  const search = text ? `with ${searchHitsCtes(param(text), true)}\n` : '';
-  if (text) where.push('p.id in (select product_id from search_hits)');
   if (query.cursor) where.push(`p.id < ${param(decodeCursor(query.cursor, 'admin').id)}::uuid`);
+  const searching = (query.q ?? '').trim() !== '';
+  const tokens = queryTokens(query.q);
+  if (searching && tokens.length === 0) return { items: [], nextCursor: null };
+  const search = searching ? `with ${searchHitsCtes(tokens, param, true)}\n` : '';
+  if (searching) where.push('p.id in (select product_id from search_hits)');
   const rows = await pdb.query<AdminProductRow>(
     `${search}select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${param(rowsToFetch(limit))}`,
     params,

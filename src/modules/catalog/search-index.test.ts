@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../../test/harness.ts';
 import type { ProductInput } from './schemas.ts';
+import { queryTokens, RUNS_PATTERN } from './search.ts';
 
 function product(handle: string, overrides: Partial<ProductInput> = {}): ProductInput {
   return {
@@ -161,6 +162,30 @@ eachDatabase('catalog read model', (env) => {
     // With a search: only the matches, still in title order.
     const res = await storeOf(shop)(`/store/products?sort=title&q=apple&limit=100`);
     assert.deepEqual(res.json().items.map((p: { title: string }) => p.title), ['Apple', 'apple']);
+  });
+
+  it('cuts a query in JavaScript as the database cuts it', async () => {
+    const migration = readFileSync(new URL('./migrations/0004_catalog_read_model.sql', import.meta.url), 'utf8');
+    assert.ok(migration.includes(`'${RUNS_PATTERN}'`), 'the migration uses the character classes of search.ts');
+    const samples = [
+      'Floral Summer-Dress 夏季碎花连衣裙',
+      '100% Snake_case mug',
+      'ＤＲＥＳＳ Éte café NAÏVE',
+      'iPhone手机壳 and 裙',
+      'FLORAL-XYZ-1',
+      'Москва ΣΟΦΊΑ Straße',
+      'ｶﾀｶﾅ テスト ไทยภาษา',
+      '한국어 단어',
+      'a—b…c「d」e，f。g',
+      'x'.repeat(80),
+      '😀 emoji👍word',
+      '%',
+      '',
+    ];
+    for (const sample of samples) {
+      const [row] = await env.souk.database.query<{ tokens: string[] }>('select array(select catalog_search_terms($1, true)) as tokens', [sample]);
+      assert.deepEqual([...queryTokens(sample)].sort(), [...(row?.tokens ?? [])].sort(), sample);
+    }
   });
 
   it('the migration backfill builds the same rows as the writes', async () => {

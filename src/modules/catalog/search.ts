@@ -1,8 +1,10 @@
 // Text search through the token index (catalog_search_tokens, migration 0004): a product matches when,
 // for every token of the query, one of its tokens starts with it; it ranks by the sum, over the query's
 // tokens, of the fields its matching tokens appear in (title 4, tag 2, description or SKU 1, added up:
-// "dress" in a title and "dresses" in a tag is 6). The query is cut into tokens by the same SQL function that cut the
-// products' texts (catalog_search_terms), inside the statement, so the two sides cannot disagree.
+// "dress" in a title and "dresses" in a tag is 6). What the SQL function catalog_search_terms does to
+// the products' texts, queryTokens below does to a query, so the statement carries its tokens as
+// values the planner can estimate; a test holds the two to the same character classes and the same
+// tokens on a sample of texts in several scripts.
 //
 // Words match by prefix ("dres" finds "dress" and "dresses"), not as substrings: "ress" finds nothing.
 // Chinese and other unspaced scripts match through character pairs: "连衣裙" looks for 连衣 and 衣裙.
@@ -10,29 +12,58 @@
 // and "_" are not wildcards (a query of separators only finds nothing).
 
 const MAX_TERMS = 8;
+const MAX_QUERY_TOKENS = 16;
+const MAX_WORD = 64;
 
-/** The query text (at most MAX_TERMS whitespace-separated terms), or undefined when there is none. */
-export function searchText(q: string | undefined): string | undefined {
-  const terms = (q ?? '').split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
-  return terms.length > 0 ? terms.join(' ') : undefined;
+// The character classes of catalog_search_terms (migration 0004), as regular expression ranges that
+// mean the same in JavaScript (with the u flag) and in PostgreSQL: scripts written without spaces, and
+// separators (ASCII punctuation and symbols, Latin-1 signs, general punctuation, arrows, maths and
+// shapes, CJK punctuation, specials). A test checks that the migration's pattern is built from these.
+export const UNSPACED_RANGES = '\\u0e00-\\u0e7f\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff';
+export const SEPARATOR_RANGES =
+  '\\u0001-\\u002f\\u003a-\\u0040\\u005b-\\u0060\\u007b-\\u00bf\\u00d7\\u00f7\\u2000-\\u2bff\\u3000-\\u303f\\ufe30-\\ufe4f\\ufff0-\\uffff';
+/** Runs of unspaced-script characters (group 1) or of word characters (group 2). */
+export const RUNS_PATTERN = `([${UNSPACED_RANGES}]+)|([^${SEPARATOR_RANGES}${UNSPACED_RANGES}]+)`;
+const RUNS = new RegExp(RUNS_PATTERN, 'gu');
+
+/**
+ * The tokens a query looks for, cut as catalog_search_terms(q, true) cuts it: at most MAX_TERMS
+ * whitespace-separated terms, lower-cased and NFKC-normalised; words (cut to 64 characters) and, in
+ * unspaced scripts, the character pairs of each run or a run's single character. [] when there is
+ * nothing to search for.
+ */
+export function queryTokens(q: string | undefined): string[] {
+  const text = (q ?? '').split(/\s+/).filter(Boolean).slice(0, MAX_TERMS).join(' ').normalize('NFKC').toLowerCase();
+  const tokens = new Set<string>();
+  for (const [, unspaced, word] of text.matchAll(RUNS)) {
+    if (word) tokens.add(Array.from(word).slice(0, MAX_WORD).join(''));
+    if (unspaced) {
+      const chars = Array.from(unspaced);
+      if (chars.length === 1) tokens.add(unspaced);
+      for (let i = 0; i + 1 < chars.length; i++) tokens.add(chars[i]! + chars[i + 1]!);
+    }
+  }
+  return [...tokens].slice(0, MAX_QUERY_TOKENS);
 }
+
+// The last code point: [token, token + it) holds every stored token that starts with token, in the
+// "C" (code point) order of the index.
+const PAST_PREFIX = '\u{10FFFF}';
 
 /**
  * Common table expressions ending in search_hits(product_id, rank): the products of the platform ($1)
- * that match the query bound at `queryParam`, published ones only unless `anyStatus`. One index range
- * per query token; chr(1114111) is the last code point, so [token, token || it) holds every stored
- * token that starts with the query token, in the "C" order of the index.
+ * that match every one of `tokens` (at least one), published ones only unless `anyStatus`. One index
+ * range per token, its bounds bound as values so the planner sees how many rows each range holds.
  */
-export function searchHitsCtes(queryParam: string, anyStatus = false): string {
-  return `search_query as (select distinct token from catalog_search_terms(${queryParam}::text, true) token),
-  search_matches as (
-    select s.product_id, bit_or(s.weight) as weight
-    from search_query q
-    join catalog_search_tokens s on s.platform_id = $1 and s.token >= q.token and s.token < q.token || chr(1114111)${anyStatus ? '' : ' and s.published'}
-    group by s.product_id, q.token),
-  search_hits as (
-    select product_id, sum(weight)::int as rank from search_matches
-    group by product_id having count(*) = (select count(*) from search_query))`;
+export function searchHitsCtes(tokens: readonly string[], param: (value: unknown) => string, anyStatus = false): string {
+  const ranges = tokens.map(
+    (token) => `select s.product_id, bit_or(s.weight) as weight from catalog_search_tokens s
+       where s.platform_id = $1 and s.token >= ${param(token)}::text and s.token < ${param(token + PAST_PREFIX)}::text${anyStatus ? '' : ' and s.published'}
+       group by s.product_id`,
+  );
+  return `search_hits as (
+    select m.product_id, sum(m.weight)::int as rank from (${ranges.join('\n     union all ')}) m
+    group by m.product_id having count(*) = ${tokens.length})`;
 }
 
 /** The texts a product's tokens come from, by weight (alias p, $1 the platform), as a lateral VALUES list. */

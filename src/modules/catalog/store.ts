@@ -8,7 +8,7 @@ import { categoryWithDescendants, resolveCategoryRefs } from './categories.ts';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
 import { sqlLocale } from './locale.ts';
 import type { Sort, StoreProduct } from './schemas.ts';
-import { searchHitsCtes, searchText } from './search.ts';
+import { queryTokens, searchHitsCtes } from './search.ts';
 import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StoreProductRow } from './views.ts';
 import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
@@ -94,9 +94,10 @@ export async function listStoreProducts(
   platform: Platform,
   query: StoreListQuery,
 ): Promise<{ items: StoreProduct[]; nextCursor: string | null }> {
-  const text = searchText(query.q);
+  const searching = (query.q ?? '').trim() !== '';
+  const tokens = queryTokens(query.q);
   // A query ranks by relevance unless the client chose a sort.
-  const sort = query.sort ?? (text ? 'relevance' : 'newest');
+  const sort = query.sort ?? (searching ? 'relevance' : 'newest');
   const limit = query.limit ?? 20;
   const { params, param } = sqlParams([query.currency]);
   const filters: string[] = [];
@@ -122,22 +123,24 @@ export async function listStoreProducts(
   for (const [key, values] of parseAttributeFilters(query.attribute)) {
     filters.push(`p.attributes @> any(${param(containmentCandidates(key, values))}::jsonb[])`);
   }
-  const list: ListSql = { ctes: text ? [searchHitsCtes(param(text))] : [], filters, searching: text !== undefined, param, fetch: rowsToFetch(limit) };
+  const cursor = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
+  // A query of separators only ("%", "-") has nothing to look for, and so finds nothing.
+  if (searching && tokens.length === 0) return { items: [], nextCursor: null };
+  const list: ListSql = { ctes: searching ? [searchHitsCtes(tokens, param)] : [], filters, searching, param, fetch: rowsToFetch(limit) };
 
   const page = (rows: (StoreProductRow & { sort_value: number | string | null })[]) =>
     takePage(
       rows,
       limit,
       (row) => toStoreProduct(row, platform, query.locale, query.currency),
-      (last) => encodeCursor({ sort, value: sort === 'newest' || (sort === 'relevance' && !text) ? null : last.sort_value, id: last.id }),
+      (last) => encodeCursor({ sort, value: sort === 'newest' || (sort === 'relevance' && !searching) ? null : last.sort_value, id: last.id }),
     );
-  const cursor = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
   let sql: string;
   if (sort === 'price_asc' || sort === 'price_desc') {
     sql = priceSortedSql(sort, list, cursor);
   } else if (sort === 'title') {
     sql = titleSortedSql(list, sqlLocale(query.locale, platform.defaultLocale), cursor);
-  } else if (sort === 'relevance' && text) {
+  } else if (sort === 'relevance' && searching) {
     sql = relevanceSortedSql(list, cursor);
   } else {
     sql = newestSql(list, cursor);
