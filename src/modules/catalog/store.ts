@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
 import { sqlLocale } from './locale.ts';
 import type { Sort, StoreProduct } from './schemas.ts';
 import { queryTokens, searchHitsCtes } from './search.ts';
-import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StoreProductRow } from './views.ts';
+import { STORE_PRODUCT_COLUMNS, toStoreProduct, type StoreProductRow } from './views.ts';
 import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
@@ -86,7 +86,6 @@ const searched = (list: ListSql, id: string) => (list.searching ? [`${id} in (se
 const wholeProducts = (page: string, order: string) => `select ${STORE_PRODUCT_COLUMNS}, page.sort_value
      from (${page}) page
      join catalog_products p on p.platform_id = $1 and p.id = page.id
-     left join catalog_product_prices pp on pp.platform_id = $1 and pp.product_id = p.id and pp.currency = $2
      order by ${order}`;
 
 export async function listStoreProducts(
@@ -99,7 +98,10 @@ export async function listStoreProducts(
   // A query ranks by relevance unless the client chose a sort.
   const sort = query.sort ?? (searching ? 'relevance' : 'newest');
   const limit = query.limit ?? 20;
-  const { params, param } = sqlParams([query.currency]);
+  const { params, param } = sqlParams();
+  // Bound once, and only when a statement uses it: a parameter no statement mentions has no type.
+  let currencyParam: string | undefined;
+  const currency = () => (currencyParam ??= param(query.currency));
   const filters: string[] = [];
 
   if (query.category) {
@@ -116,7 +118,7 @@ export async function listStoreProducts(
     // A product matches when one of its variants costs within the range in this currency.
     filters.push(
       `exists (select 1 from catalog_variants v join catalog_prices pr on pr.platform_id = $1 and pr.variant_id = v.id
-        where v.platform_id = $1 and v.product_id = p.id and pr.currency = $2
+        where v.platform_id = $1 and v.product_id = p.id and pr.currency = ${currency()}
           and pr.amount >= ${param(query.minPrice ?? 0)}::bigint and pr.amount <= ${param(query.maxPrice ?? Number(NO_PRICE_HIGH))}::bigint)`,
     );
   }
@@ -137,7 +139,7 @@ export async function listStoreProducts(
     );
   let sql: string;
   if (sort === 'price_asc' || sort === 'price_desc') {
-    sql = priceSortedSql(sort, list, cursor);
+    sql = priceSortedSql(sort, list, cursor, currency());
   } else if (sort === 'title') {
     sql = titleSortedSql(list, sqlLocale(query.locale, platform.defaultLocale), cursor);
   } else if (sort === 'relevance' && searching) {
@@ -206,14 +208,14 @@ function titleSortedSql(list: ListSql, locale: string | null, cursor: Cursor | u
  * when the priced ones do not fill the page. Their sort value is a sentinel past every price, so one
  * keyset cursor (value, id) walks both parts, as the single "coalesce(min_amount, sentinel)" order did.
  */
-function priceSortedSql(sort: 'price_asc' | 'price_desc', list: ListSql, cursor: Cursor | undefined): string {
+function priceSortedSql(sort: 'price_asc' | 'price_desc', list: ListSql, cursor: Cursor | undefined, currency: string): string {
   const asc = sort === 'price_asc';
   const dir = asc ? 'asc' : 'desc';
   const op = asc ? '>' : '<';
   const unpriced = asc ? NO_PRICE_HIGH : '-1';
   const where = ['p.platform_id = $1', `p.status = 'published'`, ...list.filters, ...searched(list, 'p.id')];
   const priced = [...where];
-  const rest = [...where, 'pp.product_id is null'];
+  const rest = [...where, `not exists (select 1 from catalog_product_prices pp where pp.platform_id = $1 and pp.product_id = p.id and pp.currency = ${currency})`];
   let pricedPart = true;
   if (cursor) {
     if (typeof cursor.value !== 'number') throw invalidCursor();
@@ -227,10 +229,10 @@ function priceSortedSql(sort: 'price_asc' | 'price_desc', list: ListSql, cursor:
   const limit = list.param(list.fetch);
   const pricedSql = `select ${STORE_PRODUCT_COLUMNS}, pp.min_amount as sort_value, 0 as part
        from catalog_product_prices pp join catalog_products p on p.platform_id = $1 and p.id = pp.product_id
-       where pp.platform_id = $1 and pp.currency = $2 and ${priced.join(' and ')}
+       where pp.platform_id = $1 and pp.currency = ${currency} and ${priced.join(' and ')}
        order by pp.min_amount ${dir}, pp.product_id ${dir} limit ${limit}`;
   const restSql = `select ${STORE_PRODUCT_COLUMNS}, ${unpriced}::bigint as sort_value, 1 as part
-       from ${STORE_PRODUCT_FROM}
+       from catalog_products p
        where ${rest.join(' and ')}${pricedPart ? ` and (select count(*) from priced) < ${limit}` : ''}
        order by p.id ${dir} limit ${limit}`;
   if (!pricedPart) return withCtes(list.ctes) + restSql;
@@ -248,9 +250,9 @@ export async function getStoreProduct(
 ): Promise<StoreProduct | undefined> {
   const byId = isUuid(idOrHandle);
   const row = await pdb.maybeOne<StoreProductRow>(
-    `select ${STORE_PRODUCT_COLUMNS} from ${STORE_PRODUCT_FROM}
-     where p.platform_id = $1 and p.status = 'published' and ${byId ? 'p.id = $3::uuid' : 'p.handle = $3'}`,
-    [view.currency, byId ? idOrHandle.toLowerCase() : idOrHandle],
+    `select ${STORE_PRODUCT_COLUMNS} from catalog_products p
+     where p.platform_id = $1 and p.status = 'published' and ${byId ? 'p.id = $2::uuid' : 'p.handle = $2'}`,
+    [byId ? idOrHandle.toLowerCase() : idOrHandle],
   );
   return row && toStoreProduct(row, platform, view.locale, view.currency);
 }
@@ -323,9 +325,9 @@ export async function getStoreProducts(
   const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
   if (wanted.length === 0) return new Map();
   const rows = await pdb.query<StoreProductRow>(
-    `select ${STORE_PRODUCT_COLUMNS} from ${STORE_PRODUCT_FROM}
-     where p.platform_id = $1 and p.status = 'published' and p.id = any($3::uuid[])`,
-    [view.currency, wanted],
+    `select ${STORE_PRODUCT_COLUMNS} from catalog_products p
+     where p.platform_id = $1 and p.status = 'published' and p.id = any($2::uuid[])`,
+    [wanted],
   );
   return new Map(rows.map((row) => [row.id, toStoreProduct(row, platform, view.locale, view.currency)]));
 }
