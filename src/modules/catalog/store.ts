@@ -4,7 +4,7 @@
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { isUuid } from '../../kernel/ids.ts';
-import { categoryWithDescendants, resolveCategoryRefs } from './categories.ts';
+import { resolveCategoryRefs } from './categories.ts';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
 import { sqlLocale } from './locale.ts';
 import type { Sort, StoreProduct } from './schemas.ts';
@@ -80,7 +80,8 @@ interface ListSql {
   fetch: number;
 }
 
-const withCtes = (ctes: readonly string[]) => (ctes.length > 0 ? `with ${ctes.join(',\n')}\n` : '');
+// "recursive" lets category_tree refer to itself; it changes nothing for the other expressions.
+const withCtes = (ctes: readonly string[]) => (ctes.length > 0 ? `with recursive ${ctes.join(',\n')}\n` : '');
 const searched = (list: ListSql, id: string) => (list.searching ? [`${id} in (select product_id from search_hits)`] : []);
 /** The whole products of a page of ids (page.id, page.sort_value), one row each, in `order`. */
 const wholeProducts = (page: string, order: string) => `select ${STORE_PRODUCT_COLUMNS}, page.sort_value
@@ -104,11 +105,16 @@ export async function listStoreProducts(
   const currency = () => (currencyParam ??= param(query.currency));
   const filters: string[] = [];
 
+  const ctes: string[] = [];
   if (query.category) {
-    const resolved = await resolveCategoryRefs(pdb, [query.category]);
-    const ids = await categoryWithDescendants(pdb, resolved.get(query.category) as string);
+    // The category (by handle or id) and every category below it, found by the page's own statement.
+    const ref = query.category;
+    ctes.push(`category_tree as (
+      select c.id from catalog_categories c where c.platform_id = $1 and ${isUuid(ref) ? `c.id = ${param(ref.toLowerCase())}::uuid` : `c.handle = ${param(ref)}`}
+      union
+      select c.id from catalog_categories c join category_tree t on c.parent_id = t.id where c.platform_id = $1)`);
     filters.push(
-      `exists (select 1 from catalog_product_categories pc where pc.platform_id = $1 and pc.product_id = p.id and pc.category_id = any(${param(ids)}::uuid[]))`,
+      `exists (select 1 from catalog_product_categories pc where pc.platform_id = $1 and pc.product_id = p.id and pc.category_id in (select id from category_tree))`,
     );
   }
   if (query.minPrice !== undefined || query.maxPrice !== undefined) {
@@ -128,7 +134,8 @@ export async function listStoreProducts(
   const cursor = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
   // A query of separators only ("%", "-") has nothing to look for, and so finds nothing.
   if (searching && tokens.length === 0) return { items: [], nextCursor: null };
-  const list: ListSql = { ctes: searching ? [searchHitsCtes(tokens, param)] : [], filters, searching, param, fetch: rowsToFetch(limit) };
+  if (searching) ctes.push(searchHitsCtes(tokens, param));
+  const list: ListSql = { ctes, filters, searching, param, fetch: rowsToFetch(limit) };
 
   const page = (rows: (StoreProductRow & { sort_value: number | string | null })[]) =>
     takePage(
@@ -147,7 +154,10 @@ export async function listStoreProducts(
   } else {
     sql = newestSql(list, cursor);
   }
-  return page(await pdb.query<StoreProductRow & { sort_value: number | string | null }>(sql, params));
+  const rows = await pdb.query<StoreProductRow & { sort_value: number | string | null }>(sql, params);
+  // An unknown category is the client's mistake, not an empty page: asked about only when nothing came back.
+  if (rows.length === 0 && query.category) await resolveCategoryRefs(pdb, [query.category]);
+  return page(rows);
 }
 
 /** Newest first: the (platform, status, id) index walked backwards. */
@@ -227,18 +237,22 @@ function priceSortedSql(sort: 'price_asc' | 'price_desc', list: ListSql, cursor:
     }
   }
   const limit = list.param(list.fetch);
-  const pricedSql = `select ${STORE_PRODUCT_COLUMNS}, pp.min_amount as sort_value, 0 as part
+  // Ids first, on narrow rows (the status check can be answered by the (platform, status, id) index);
+  // only the page's products are then read whole.
+  const pricedSql = `select pp.product_id as id, pp.min_amount as sort_value, 0 as part
        from catalog_product_prices pp join catalog_products p on p.platform_id = $1 and p.id = pp.product_id
        where pp.platform_id = $1 and pp.currency = ${currency} and ${priced.join(' and ')}
        order by pp.min_amount ${dir}, pp.product_id ${dir} limit ${limit}`;
-  const restSql = `select ${STORE_PRODUCT_COLUMNS}, ${unpriced}::bigint as sort_value, 1 as part
+  const restSql = `select p.id, ${unpriced}::bigint as sort_value, 1 as part
        from catalog_products p
        where ${rest.join(' and ')}${pricedPart ? ` and (select count(*) from priced) < ${limit}` : ''}
        order by p.id ${dir} limit ${limit}`;
-  if (!pricedPart) return withCtes(list.ctes) + restSql;
-  return `${withCtes([...list.ctes, `priced as (${pricedSql})`])}
-     select * from (select * from priced union all (${restSql})) page
-     order by part, sort_value ${dir}, id ${dir} limit ${limit}`;
+  const order = `page.part, page.sort_value ${dir}, page.id ${dir}`;
+  if (!pricedPart) return withCtes(list.ctes) + wholeProducts(restSql, order);
+  return (
+    withCtes([...list.ctes, `priced as (${pricedSql})`]) +
+    wholeProducts(`select * from (select * from priced union all (${restSql})) ids order by part, sort_value ${dir}, id ${dir} limit ${limit}`, order)
+  );
 }
 
 /** A published product by id or handle, or undefined. */
