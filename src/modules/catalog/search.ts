@@ -12,7 +12,7 @@
 // and "_" are not wildcards (a query of separators only finds nothing).
 
 const MAX_TERMS = 8;
-// 16 tokens of 3 bits each fit the 63 bits of a bigint (searchHitsCtes).
+// 16 tokens of 3 bits each fit the 63 bits of a bigint (catalog_search_hits).
 const MAX_QUERY_TOKENS = 16;
 const MAX_WORD = 64;
 
@@ -47,27 +47,14 @@ export function queryTokens(q: string | undefined): string[] {
   return [...tokens].slice(0, MAX_QUERY_TOKENS);
 }
 
-// The last code point: [token, token + it) holds every stored token that starts with token, in the
-// "C" (code point) order of the index.
-const PAST_PREFIX = '\u{10FFFF}';
-
 /**
- * Common table expressions ending in search_hits(product_id, rank): the products of the platform ($1)
- * that match every one of `tokens` (at least one), published ones only unless `anyStatus`. One index
- * range per token, its bounds bound as values so the planner sees how many rows each range holds, and
- * one aggregation over them all: token i's weights (1..7) are or-ed into bits 3i..3i+2 of one number,
- * so a product matched every token when each of its fields is set, and its rank is their sum.
+ * A common table expression search_hits(product_id, rank): the products of the platform ($1) that
+ * match every one of `tokens` (at least one; each matches the stored tokens it starts), published ones
+ * only unless `anyStatus`, through catalog_search_hits (migration 0004): one btree range per token,
+ * [token, token || U+10FFFF) in the index's "C" order, and one aggregation over them all.
  */
 export function searchHitsCtes(tokens: readonly string[], param: (value: unknown) => string, anyStatus = false): string {
-  const ranges = tokens.map(
-    (token, i) => `select s.product_id, s.weight::bigint${i > 0 ? ` << ${3 * i}` : ''} as bits from catalog_search_tokens s
-       where s.platform_id = $1 and s.token >= ${param(token)}::text and s.token < ${param(token + PAST_PREFIX)}::text${anyStatus ? '' : ' and s.published'}`,
-  );
-  const field = (i: number) => (i === 0 ? '(bit_or(m.bits) & 7)' : `((bit_or(m.bits) >> ${3 * i}) & 7)`);
-  const fields = tokens.map((_, i) => field(i));
-  return `search_hits as (
-    select m.product_id, (${fields.join(' + ')})::int as rank from (${ranges.join('\n     union all ')}) m
-    group by m.product_id${tokens.length > 1 ? ` having ${fields.map((f) => `${f} <> 0`).join(' and ')}` : ''})`;
+  return `search_hits as (select h.product_id, h.rank from catalog_search_hits($1, ${param(tokens)}::text[], ${anyStatus}) h)`;
 }
 
 /** The texts a product's tokens come from, by weight (alias p, $1 the platform), as a lateral VALUES list. */

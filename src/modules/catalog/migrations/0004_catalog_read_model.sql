@@ -39,6 +39,36 @@ create table catalog_search_tokens (
 );
 create index catalog_search_tokens_product on catalog_search_tokens (platform_id, product_id);
 
+-- The products of a platform that match every query token (a stored token starting with it), with
+-- their rank: token i's weights are or-ed into bits 3i..3i+2 of one number (16 tokens at most), the
+-- rank is the sum of those fields, and `seen` has bit i set when token i matched. A function so that
+-- its statement is planned once per connection (plpgsql keeps the plan) and always as the generic plan
+-- (one index range per token, one aggregation): replanning the search for each request cost more
+-- PostgreSQL CPU than running it.
+create function catalog_search_hits(platform uuid, tokens text[], any_status boolean)
+returns table (product_id uuid, rank integer)
+language plpgsql stable
+set plan_cache_mode = force_generic_plan
+as $$
+#variable_conflict use_column
+begin
+  return query
+    select m.product_id,
+      ((m.packed & 7) + ((m.packed >> 3) & 7) + ((m.packed >> 6) & 7) + ((m.packed >> 9) & 7) + ((m.packed >> 12) & 7)
+       + ((m.packed >> 15) & 7) + ((m.packed >> 18) & 7) + ((m.packed >> 21) & 7) + ((m.packed >> 24) & 7) + ((m.packed >> 27) & 7)
+       + ((m.packed >> 30) & 7) + ((m.packed >> 33) & 7) + ((m.packed >> 36) & 7) + ((m.packed >> 39) & 7) + ((m.packed >> 42) & 7)
+       + ((m.packed >> 45) & 7))::integer
+    from (
+      select s.product_id, bit_or(s.weight::bigint << (3 * (q.i - 1))::integer) as packed, bit_or(1 << (q.i - 1)::integer) as seen
+      from unnest(tokens) with ordinality q(token, i)
+      join catalog_search_tokens s on s.platform_id = platform and s.token >= q.token and s.token < q.token || chr(1114111)
+        and (any_status or s.published)
+      group by s.product_id
+    ) m
+    where m.seen = (1 << cardinality(tokens)) - 1;
+end
+$$;
+
 -- The title sort key of each product per language: locale '' holds the main title (the platform's
 -- default language), other rows the translated titles that are not empty. A storefront title sort walks
 -- (platform, locale, key, product) for the requested language and the main titles of the products
