@@ -2,7 +2,7 @@
 // character pairs, ranking by where a word appears, kept up to date by every write, one platform's
 // tokens never finding another's products) and the kept title sort keys (the title order in a
 // translated language, keyset pages). The migration's backfill must build the same rows as the writes.
-import { before, describe, it } from 'node:test';
+import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
