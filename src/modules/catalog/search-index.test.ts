@@ -71,6 +71,19 @@ eachDatabase('catalog read model', (env) => {
     assert.deepEqual(await search(a, 'brass'), ['in-title']);
   });
 
+  it('combines a search with a category, a price sort and a title sort', async () => {
+    const cat = await adminOf(a)({ method: 'POST', url: '/admin/platforms/rm-a/categories', payload: { handle: 'rm-lamps', name: 'Lamps' } });
+    assert.equal(cat.statusCode, 201, cat.body);
+    await bulk(a, [
+      { handle: 'in-tag', title: 'Desk Light', categories: ['rm-lamps'], variants: [{ sku: 'IN-TAG', prices: [{ currency: 'USD', amount: 300 }] }] },
+      { handle: 'in-description', title: 'Table Light', categories: ['rm-lamps'], variants: [{ sku: 'IN-DESCRIPTION', prices: [{ currency: 'USD', amount: 200 }] }] },
+    ] as ProductInput[]);
+    assert.deepEqual(await search(a, 'harbour', '&category=rm-lamps'), ['in-tag', 'in-description']);
+    assert.deepEqual(await search(a, 'harbour', '&category=rm-lamps&sort=price_asc'), ['in-description', 'in-tag']);
+    assert.deepEqual(await search(a, 'harbour', '&category=rm-lamps&sort=title'), ['in-tag', 'in-description']);
+    assert.deepEqual(await search(a, 'harbour', '&sort=price_desc').then((h: string[]) => h.sort()), ['in-description', 'in-tag', 'in-title', 'in-title-and-tag']);
+  });
+
   it('finds Chinese by character pairs and by a single character', async () => {
     for (const q of ['连衣裙', '碎花', '裙', '夏', '轻盈', '夏季 连衣裙']) assert.deepEqual(await search(a, q), ['zh-dress'], q);
     assert.deepEqual(await search(a, '裙子'), []);
