@@ -15294,6 +15294,7 @@ export interface operations {
             query?: {
                 cursor?: string;
                 limit?: number;
+                /** @description Search, as in the storefront list, over products of every status */
                 q?: string;
                 status?: "draft" | "published" | "archived";
             };
@@ -22068,6 +22069,7 @@ export interface operations {
                 locale?: string;
                 maxPrice?: number;
                 minPrice?: number;
+                /** @description Search: every word must start a word of a title (any language), a tag, the description or a SKU ("dres" finds dresses); Chinese matches by adjacent characters. Ranked by where the words appear unless a sort is given. */
                 q?: string;
                 /** @description Default: relevance when q is given (title and whole-word matches first), else newest. An explicit sort wins. */
                 sort?: "newest" | "price_asc" | "price_desc" | "title" | "relevance";

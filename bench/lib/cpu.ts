@@ -39,6 +39,41 @@ function postgresTicks(): Map<number, number> {
   return ticks;
 }
 
+/**
+ * A reader of the CPU milliseconds used so far by the PostgreSQL backends connected to one database
+ * (their process title names it): the statements of that database, without the WAL writer, the
+ * checkpointer or other databases' clients, which is the figure that belongs to the measured run on a
+ * server shared with other work. A backend that exits keeps the time last read for it, so the total
+ * never goes back (only its CPU between the last reading and its exit is lost).
+ */
+export function databaseBackendsCpu(database: string): () => number {
+  const seen = new Map<number, number>();
+  const title = ` ${database} `;
+  return () => {
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return Number.NaN;
+    }
+    for (const entry of entries) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+        if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(title)) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        seen.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+    let ticks = 0;
+    for (const t of seen.values()) ticks += t;
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  };
+}
+
 /** Ticks PostgreSQL used between two readings; a backend started meanwhile counts whole. */
 function postgresTicksSince(before: Map<number, number>): number {
   let total = 0;

@@ -21,6 +21,7 @@ import type { Scenario, ScenarioContext, ScenarioReport } from '../lib/scenario.
 import { startBareServer, startSoukServer, type SoukServer } from '../lib/servers.ts';
 import { adminLogin, adminProducts, copyProduct, createProducts, type AdminSession } from '../lib/souk-api.ts';
 import { round } from '../lib/stats.ts';
+import { databaseBackendsCpu } from '../lib/cpu.ts';
 import type { Table } from '../lib/table.ts';
 import { bareTarget, preflight } from '../catalog/run-engine.ts';
 import { DEMO } from '../catalog/seed.ts';
@@ -33,6 +34,7 @@ const WORDS_ZH = ['经典', '亚麻', '夏季', '旅行', '工作室', '有机',
 const SEARCH_EN = ['dress', 'shirt', 'linen', 'summer dress', 'phone', 'cotton', 'travel', 'jacket', 'kitchen', 'organic linen'];
 const SEARCH_ZH = ['连衣裙', '衬衫', '亚麻', '夏季', '手机', '外套', '旅行', '床品', '经典 衬衫', '复古'];
 const BULK = 200;
+const BACKENDS_MS = 'backendsCpuMs';
 
 async function growCatalogue(session: AdminSession, slug: string, currency: string, copies: number, words: string[], log: ScenarioContext['log']): Promise<void> {
   const sources = await adminProducts(session, slug, 100);
@@ -114,12 +116,13 @@ function targets(souk: SoukServer, tag: string, shops: Shop[]): LoadTarget[] {
 }
 
 const perRequest = (percent: number, rps: number) => (rps > 0 ? round((percent * 10) / rps, 3) : Number.NaN);
+const backendsPerRequest = (s: TargetSummary) => round(s.counterPerRequest[BACKENDS_MS] ?? Number.NaN, 3);
 
 function tables(summaries: TargetSummary[], distinct: Record<string, number>): Table[] {
   const bare = summaries.find((s) => s.id === 'bare');
   const main: Table = {
     title: 'Storefront reads, cached and uncached, medians of rounds',
-    columns: ['read', 'distinct requests', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'Souk CPU ms/req', 'PostgreSQL CPU ms/req', 'CPU server', 'CPU PostgreSQL', 'non-2xx'],
+    columns: ['read', 'distinct requests', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'Souk CPU ms/req', 'PostgreSQL CPU ms/req', 'its backends ms/req', 'CPU server', 'CPU PostgreSQL', 'non-2xx'],
     rows: summaries.map((s) => [
       s.label,
       distinct[s.id] ?? 1,
@@ -129,20 +132,25 @@ function tables(summaries: TargetSummary[], distinct: Record<string, number>): T
       s.p99Ms,
       perRequest(s.serverCpuPercent, s.requestsPerSecond),
       s.id === 'bare' ? '–' : perRequest(s.databaseCpuPercent, s.requestsPerSecond),
+      s.id === 'bare' ? '–' : backendsPerRequest(s),
       `${s.serverCpuPercent}%`,
       `${s.databaseCpuPercent}%`,
       s.non2xx + s.errors + s.timeouts,
     ]),
-    notes: ['CPU ms/req: the process CPU over the run ÷ responses; PostgreSQL counts every postgres process on the machine.'],
+    notes: [
+      'CPU ms/req: the process CPU over the run ÷ responses; PostgreSQL counts every postgres process on the machine (other databases too).',
+      "its backends: the CPU of the backends connected to the bench's scratch database only (from /proc, 10 ms ticks summed over the run).",
+    ],
   };
   const goal = (id: string, label: string, target: number): (string | number)[] => {
     const s = summaries.find((x) => x.id === id);
-    const measured = s ? perRequest(s.databaseCpuPercent, s.requestsPerSecond) : Number.NaN;
-    return [label, `< ${target} ms`, `${measured} ms`, measured < target ? 'yes' : 'NO'];
+    const all = s ? perRequest(s.databaseCpuPercent, s.requestsPerSecond) : Number.NaN;
+    const own = s ? backendsPerRequest(s) : Number.NaN;
+    return [label, `< ${target} ms`, `${own} ms`, `${all} ms`, own < target ? 'yes' : 'NO'];
   };
   const goals: Table = {
     title: 'Goals from issue 18 (PostgreSQL CPU per uncached read)',
-    columns: ['read', 'goal', 'measured', 'met'],
+    columns: ['read', 'goal', 'its backends', 'every postgres process', 'met (its backends)'],
     rows: [
       goal('detail-uncached', 'product detail', GOALS.detailMs),
       ...['newest', 'price', 'title', 'category'].map((kind) => goal(`${kind}-uncached`, `list of 20, ${kind}`, GOALS.listMs)),
@@ -174,7 +182,7 @@ export const catalogUncachedScenario: Scenario = {
     const perShop = Math.ceil(total / 2);
     await growCatalogue(session, DEMO.global.slug, DEMO.global.currency, perShop, WORDS_EN, log);
     await growCatalogue(session, DEMO.cn.slug, DEMO.cn.currency, perShop, WORDS_ZH, log);
-    await scratch.analyze();
+    await scratch.analyze({ vacuum: true });
     record.seedSeconds = round((Date.now() - seedStarted) / 1000, 1);
     log(`catalogue grown by ${perShop * 2} products in ${record.seedSeconds} s`);
     const uncached = await startSoukServer({
@@ -197,9 +205,18 @@ export const catalogUncachedScenario: Scenario = {
       distinct[target.id] = target.requests.length;
       await preflight(target);
     }
+    const backendsCpu = databaseBackendsCpu(scratch.name);
     const summaries = await runRounds(
       all,
-      { durationSeconds: options.durationSeconds, connections: options.connections, rounds: options.rounds, warmupSeconds: options.warmupSeconds, quietWaitSeconds: options.quietWaitSeconds },
+      {
+        durationSeconds: options.durationSeconds,
+        connections: options.connections,
+        rounds: options.rounds,
+        warmupSeconds: options.warmupSeconds,
+        quietWaitSeconds: options.quietWaitSeconds,
+        // The CPU of this database's backends only: the server may be shared with other work.
+        counters: [{ name: BACKENDS_MS, read: async () => backendsCpu(), settleMs: 0, idlePerSecond: 0 }],
+      },
       log,
     );
     return { tables: tables(summaries, distinct), notes, data: { goals: GOALS, products: perShop * 2 + 120, ...record, summaries } };

@@ -19,6 +19,8 @@ export const catalogModule: SoukModule<CatalogRuntime> = {
     'catalog_variants',
     'catalog_prices',
     'catalog_product_prices',
+    'catalog_search_tokens',
+    'catalog_product_titles',
   ],
   settingsSchema: catalogSettingsSchema,
   openapi: catalogDocs,

@@ -19,7 +19,7 @@ import type {
   VariantInput,
   VariantPatch,
 } from './schemas.ts';
-import { searchPatterns, searchFilterSql } from './search.ts';
+import { queryTokens, searchHitsCtes } from './search.ts';
 import { applyProducts, refreshDerived } from './upsert.ts';
 import { ADMIN_PRODUCT_COLUMNS, toAdminProduct, type AdminProductRow } from './views.ts';
 import { productHandleTaken, productHasNoVariant, productNotFound, skuTaken } from './problems.ts';
@@ -50,11 +50,14 @@ export async function listAdminProducts(
   const { params, param } = sqlParams();
   const where = ['p.platform_id = $1'];
   if (query.status) where.push(`p.status = ${param(query.status)}`);
-  const patterns = searchPatterns(query.q);
-  if (patterns.length > 0) where.push(searchFilterSql(patterns, param));
   if (query.cursor) where.push(`p.id < ${param(decodeCursor(query.cursor, 'admin').id)}::uuid`);
+  const searching = (query.q ?? '').trim() !== '';
+  const tokens = queryTokens(query.q);
+  if (searching && tokens.length === 0) return { items: [], nextCursor: null };
+  const search = searching ? `with ${searchHitsCtes(tokens, param, true)}\n` : '';
+  if (searching) where.push('p.id in (select product_id from search_hits)');
   const rows = await pdb.query<AdminProductRow>(
-    `select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${param(rowsToFetch(limit))}`,
+    `${search}select ${ADMIN_PRODUCT_COLUMNS} from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${param(rowsToFetch(limit))}`,
     params,
   );
   return takePage(rows, limit, toAdminProduct, (last) => encodeCursor({ sort: 'admin', value: null, id: last.id }));
@@ -126,6 +129,8 @@ export async function archiveProduct(events: CatalogBus, pdb: PlatformDb, produc
       [productId],
     );
     if (!archived) throw productNotFound(productId);
+    // Its search tokens and title keys carry the status, so the storefront's ranges skip it from now on.
+    await refreshDerived(tx, [productId]);
     await events.emit(tx, EVENT_PRODUCT_ARCHIVED, { productId, handle: archived.handle }, { key: productId });
   });
   await catalogChanged(pdb);

@@ -215,7 +215,13 @@ export const StoreProductsQuery = Type.Object({
       description: 'key:value; repeat or comma-separate. Different keys must all match; values of one key are alternatives.',
     }),
   ),
-  q: Type.Optional(Type.String({ maxLength: 200 })),
+  q: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description:
+        'Search: every word must start a word of a title (any language), a tag, the description or a SKU ("dres" finds dresses); Chinese matches by adjacent characters. Ranked by where the words appear unless a sort is given.',
+    }),
+  ),
   sort: Type.Optional(
     Type.Union(SORTS.map((s) => Type.Literal(s)), {
       description: 'Default: relevance when q is given (title and whole-word matches first), else newest. An explicit sort wins.',
@@ -234,7 +240,7 @@ export const LocaleQueryOnly = Type.Object({ locale: LocaleQuery });
 
 export const AdminProductsQuery = Type.Object({
   status: Type.Optional(ProductStatus),
-  q: Type.Optional(Type.String({ maxLength: 200 })),
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Search, as in the storefront list, over products of every status' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 1000 })),
 });

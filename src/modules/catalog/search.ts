@@ -1,66 +1,92 @@
-// Text search over products.search_text: each whitespace-separated term must appear as a substring
-// (ilike, so case-insensitive; substrings also work for Chinese, which has no spaces between words).
-// The pg_trgm GIN index on search_text serves these patterns; LIKE wildcards typed by the user are
-// escaped so "100%" searches for a literal percent sign.
+// Text search through the token index (catalog_search_tokens, migration 0004): a product matches when,
+// for every token of the query, one of its tokens starts with it; it ranks by the sum, over the query's
+// tokens, of the fields its matching tokens appear in (title 4, tag 2, description or SKU 1, added up:
+// "dress" in a title and "dresses" in a tag is 6). What the SQL function catalog_search_terms does to
+// the products' texts, queryTokens below does to a query, so the statement carries its tokens as
+// values the planner can estimate; a test holds the two to the same character classes and the same
+// tokens on a sample of texts in several scripts.
+//
+// Words match by prefix ("dres" finds "dress" and "dresses"), not as substrings: "ress" finds nothing.
+// Chinese and other unspaced scripts match through character pairs: "连衣裙" looks for 连衣 and 衣裙.
+// Characters that are neither letters nor digits separate words and are never searched for, so "%"
+// and "_" are not wildcards (a query of separators only finds nothing).
 
 const MAX_TERMS = 8;
+// 16 tokens of 3 bits each fit the 63 bits of a bigint (catalog_search_hits).
+const MAX_QUERY_TOKENS = 16;
+const MAX_WORD = 64;
 
-export function escapeLike(term: string): string {
-  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
+// The character classes of catalog_search_terms (migration 0004), as regular expression ranges that
+// mean the same in JavaScript (with the u flag) and in PostgreSQL: scripts written without spaces, and
+// separators (ASCII punctuation and symbols, Latin-1 signs, general punctuation, arrows, maths and
+// shapes, CJK punctuation, specials). A test checks that the migration's pattern is built from these.
+export const UNSPACED_RANGES = '\\u0e00-\\u0e7f\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff';
+export const SEPARATOR_RANGES =
+  '\\u0001-\\u002f\\u003a-\\u0040\\u005b-\\u0060\\u007b-\\u00bf\\u00d7\\u00f7\\u2000-\\u2bff\\u3000-\\u303f\\ufe30-\\ufe4f\\ufff0-\\uffff';
+/** Runs of unspaced-script characters (group 1) or of word characters (group 2). */
+export const RUNS_PATTERN = `([${UNSPACED_RANGES}]+)|([^${SEPARATOR_RANGES}${UNSPACED_RANGES}]+)`;
+const RUNS = new RegExp(RUNS_PATTERN, 'gu');
 
-/** The distinct lower-cased terms of a query string, at most MAX_TERMS. */
-export function searchTerms(q: string | undefined): string[] {
-  if (!q) return [];
-  return [...new Set(q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS))];
-}
-
-/** ilike patterns for a query string, or [] when there is nothing to search for. */
-export function searchPatterns(q: string | undefined): string[] {
-  return searchTerms(q).map((t) => `%${escapeLike(t)}%`);
-}
-
-// Scripts written without spaces between words: there a substring of the title is as good as a word.
-const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
-
-function escapeRegex(term: string): string {
-  return term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * The tokens a query looks for, cut as catalog_search_terms(q, true) cuts it: at most MAX_TERMS
+ * whitespace-separated terms, lower-cased and NFKC-normalised; words (cut to 64 characters) and, in
+ * unspaced scripts, the character pairs of each run or a run's single character. [] when there is
+ * nothing to search for.
+ */
+export function queryTokens(q: string | undefined): string[] {
+  const text = (q ?? '').split(/\s+/).filter(Boolean).slice(0, MAX_TERMS).join(' ').normalize('NFKC').toLowerCase();
+  const tokens = new Set<string>();
+  for (const [, unspaced, word] of text.matchAll(RUNS)) {
+    if (word) tokens.add(Array.from(word).slice(0, MAX_WORD).join(''));
+    if (unspaced) {
+      const chars = Array.from(unspaced);
+      if (chars.length === 1) tokens.add(unspaced);
+      for (let i = 0; i + 1 < chars.length; i++) tokens.add(chars[i]! + chars[i + 1]!);
+    }
+  }
+  return [...tokens].slice(0, MAX_QUERY_TOKENS);
 }
 
 /**
- * The relevance of a product (alias p) to the query, as an integer SQL expression (higher first); `param`
- * binds a value and returns its placeholder. Per term: a whole word of a title in any language 4 (any
- * title substring 2; for Chinese and other unspaced scripts a title substring counts as a word), a tag
- * 2 (the category handles, so "dress" finds the dresses before a dress shirt), the description or
- * anything else 1. Products must match every term anyway (the ilike filter), so 1 is the floor.
+ * A common table expression search_hits(product_id, rank): the products of the platform ($1) that
+ * match every one of `tokens` (at least one; each matches the stored tokens it starts), published ones
+ * only unless `anyStatus`, through catalog_search_hits (migration 0004): one btree range per token,
+ * [token, token || U+10FFFF) in the index's "C" order, and one aggregation over them all.
  */
-export function relevanceSql(q: string | undefined, param: (value: unknown) => string): string | undefined {
-  const terms = searchTerms(q);
-  if (terms.length === 0) return undefined;
-  const titles = 'p.search_title';
-  const tags = `lower(array_to_string(p.tags, ' '))`;
-  const parts = terms.map((term) => {
-    const like = param(`%${escapeLike(term)}%`);
-    const word = UNSPACED.test(term) ? `${titles} like ${like}` : `${titles} ~ ${param(`(^|[^a-z0-9])${escapeRegex(term)}($|[^a-z0-9])`)}`;
-    return `(case when ${word} then 4 when ${titles} like ${like} then 2 else 0 end + case when ${tags} like ${like} then 2 else 0 end + 1)`;
-  });
-  return `(${parts.join(' + ')})`;
+export function searchHitsCtes(tokens: readonly string[], param: (value: unknown) => string, anyStatus = false): string {
+  return `search_hits as (select h.product_id, h.rank from catalog_search_hits($1, ${param(tokens)}::text[], ${anyStatus}) h)`;
 }
 
-/** The filter: every term a substring of search_text, one ilike per term so the trigram index serves each. */
-export function searchFilterSql(patterns: readonly string[], param: (value: unknown) => string): string {
-  return patterns.map((pattern) => `p.search_text ilike ${param(pattern)}`).join(' and ');
-}
-
-/** Lower-cased titles in every language (alias p), kept in search_title for ranking. */
-export const SEARCH_TITLE_SQL = `lower(concat_ws(' ', p.title, (select string_agg(t.value->>'title', ' ') from jsonb_each(p.translations) t)))`;
+/** The texts a product's tokens come from, by weight (alias p, $1 the platform), as a lateral VALUES list. */
+const SEARCH_DOCS_SQL = `(values
+    (4, concat_ws(' ', p.title, (select string_agg(tr.value->>'title', ' ') from jsonb_each(p.translations) tr))),
+    (2, array_to_string(p.tags, ' ')),
+    (1, concat_ws(' ', p.description,
+          (select string_agg(tr.value->>'description', ' ') from jsonb_each(p.translations) tr),
+          (select string_agg(v.sku, ' ') from catalog_variants v where v.platform_id = $1 and v.product_id = p.id)))
+  ) f(weight, doc)`;
 
 /**
- * The SQL expression that rebuilds search_text for the products of one statement (alias p): titles
- * and descriptions in every language, tags and the SKUs of its variants, lower-cased.
+ * Statements that rebuild the search tokens and title sort keys of the products $2 (uuid[]) of the
+ * platform $1, run by refreshDerived in the writing transaction. Migration 0004 filled them once with
+ * the same expressions.
  */
-export const SEARCH_TEXT_SQL = `lower(concat_ws(' ',
-  p.title, p.description,
-  (select string_agg(concat_ws(' ', t.value->>'title', t.value->>'description'), ' ') from jsonb_each(p.translations) t),
-  array_to_string(p.tags, ' '),
-  (select string_agg(v.sku, ' ') from catalog_variants v where v.platform_id = $1 and v.product_id = p.id)))`;
+export const SEARCH_REFRESH_SQL: readonly string[] = [
+  `with old_tokens as (delete from catalog_search_tokens where platform_id = $1 and product_id = any($2::uuid[]))
+   delete from catalog_product_titles where platform_id = $1 and product_id = any($2::uuid[])`,
+  `with new_tokens as (
+     insert into catalog_search_tokens (platform_id, token, product_id, weight, published)
+     select $1::uuid, t.token, p.id, bit_or(f.weight)::smallint, p.status = 'published'
+     from catalog_products p
+     cross join lateral ${SEARCH_DOCS_SQL}
+     cross join lateral catalog_search_terms(f.doc) t(token)
+     where p.platform_id = $1 and p.id = any($2::uuid[])
+     group by p.platform_id, p.id, t.token)
+   insert into catalog_product_titles (platform_id, product_id, locale, key, published)
+   select $1::uuid, p.id, '', left(lower(p.title), 300), p.status = 'published'
+   from catalog_products p where p.platform_id = $1 and p.id = any($2::uuid[])
+   union all
+   select $1::uuid, p.id, tr.key, left(lower(tr.value->>'title'), 300), p.status = 'published'
+   from catalog_products p cross join lateral jsonb_each(p.translations) tr
+   where p.platform_id = $1 and p.id = any($2::uuid[]) and coalesce(tr.value->>'title', '') <> ''`,
+];

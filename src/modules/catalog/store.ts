@@ -4,12 +4,12 @@
 import type { Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { isUuid } from '../../kernel/ids.ts';
-import { categoryWithDescendants, resolveCategoryRefs } from './categories.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { resolveCategoryRefs } from './categories.ts';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
 import { sqlLocale } from './locale.ts';
 import type { Sort, StoreProduct } from './schemas.ts';
-import { relevanceSql, searchFilterSql, searchPatterns } from './search.ts';
-import { STORE_PRODUCT_COLUMNS, STORE_PRODUCT_FROM, toStoreProduct, type StoreProductRow } from './views.ts';
+import { queryTokens, searchHitsCtes } from './search.ts';
+import { STORE_PRODUCT_COLUMNS, toStoreProduct, type StoreProductRow } from './views.ts';
 import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
@@ -68,42 +68,53 @@ function containmentCandidates(key: string, values: readonly string[]): string[]
   return docs;
 }
 
-interface SortPlan {
-  key: string;
-  direction: 'asc' | 'desc';
-  valueType: 'bigint' | 'text' | null;
+/** The statement's parts a page is built from: CTEs, conditions on products (alias p) and the search. */
+interface ListSql {
+  /** Common table expressions (the search's), without the `with`. */
+  ctes: string[];
+  /** Conditions on p beyond "published on this platform": category, price range, attributes. */
+  filters: string[];
+  /** Whether a query searched: the products are then those in search_hits. */
+  searching: boolean;
+  param: (value: unknown) => string;
+  fetch: number;
 }
 
-function sortPlan(sort: Sort, localeParam: () => string, relevance: () => string | undefined): SortPlan {
-  switch (sort) {
-    case 'relevance': {
-      // Without a query there is nothing to rank by: newest order.
-      const rank = relevance();
-      return rank ? { key: rank, direction: 'desc', valueType: 'bigint' } : { key: 'p.id', direction: 'desc', valueType: null };
-    }
-    case 'title':
-      return { key: `lower(coalesce(nullif(p.translations -> ${localeParam()}::text ->> 'title', ''), p.title))`, direction: 'asc', valueType: 'text' };
-    default:
-      return { key: 'p.id', direction: 'desc', valueType: null };
-  }
-}
+// "recursive" lets category_tree refer to itself; it changes nothing for the other expressions.
+const withCtes = (ctes: readonly string[]) => (ctes.length > 0 ? `with recursive ${ctes.join(',\n')}\n` : '');
+const searched = (list: ListSql, id: string) => (list.searching ? [`${id} in (select product_id from search_hits)`] : []);
+/** The whole products of a page of ids (page.id, page.sort_value), one row each, in `order`. */
+const wholeProducts = (page: string, order: string) => `select ${STORE_PRODUCT_COLUMNS}, page.sort_value
+     from (${page}) page
+     join catalog_products p on p.platform_id = $1 and p.id = page.id
+     order by ${order}`;
 
 export async function listStoreProducts(
   pdb: PlatformDb,
   platform: Platform,
   query: StoreListQuery,
 ): Promise<{ items: StoreProduct[]; nextCursor: string | null }> {
+  const searching = (query.q ?? '').trim() !== '';
+  const tokens = queryTokens(query.q);
   // A query ranks by relevance unless the client chose a sort.
-  const sort = query.sort ?? (query.q?.trim() ? 'relevance' : 'newest');
+  const sort = query.sort ?? (searching ? 'relevance' : 'newest');
   const limit = query.limit ?? 20;
-  const { params, param } = sqlParams([query.currency]);
-  const where = ['p.platform_id = $1', `p.status = 'published'`];
+  const { params, param } = sqlParams();
+  // Bound once, and only when a statement uses it: a parameter no statement mentions has no type.
+  let currencyParam: string | undefined;
+  const currency = () => (currencyParam ??= param(query.currency));
+  const filters: string[] = [];
 
+  const ctes: string[] = [];
   if (query.category) {
-    const resolved = await resolveCategoryRefs(pdb, [query.category]);
-    const ids = await categoryWithDescendants(pdb, resolved.get(query.category) as string);
-    where.push(
-      `exists (select 1 from catalog_product_categories pc where pc.platform_id = $1 and pc.product_id = p.id and pc.category_id = any(${param(ids)}::uuid[]))`,
+    // The category (by handle or id) and every category below it, found by the page's own statement.
+    const ref = query.category;
+    ctes.push(`category_tree as (
+      select c.id from catalog_categories c where c.platform_id = $1 and ${isUuid(ref) ? `c.id = ${param(ref.toLowerCase())}::uuid` : `c.handle = ${param(ref)}`}
+      union
+      select c.id from catalog_categories c join category_tree t on c.parent_id = t.id where c.platform_id = $1)`);
+    filters.push(
+      `exists (select 1 from catalog_product_categories pc where pc.platform_id = $1 and pc.product_id = p.id and pc.category_id in (select id from category_tree))`,
     );
   }
   if (query.minPrice !== undefined || query.maxPrice !== undefined) {
@@ -111,60 +122,94 @@ export async function listStoreProducts(
       throw invalidPriceRange(query.minPrice, query.maxPrice);
     }
     // A product matches when one of its variants costs within the range in this currency.
-    where.push(
+    filters.push(
       `exists (select 1 from catalog_variants v join catalog_prices pr on pr.platform_id = $1 and pr.variant_id = v.id
-        where v.platform_id = $1 and v.product_id = p.id and pr.currency = $2
+        where v.platform_id = $1 and v.product_id = p.id and pr.currency = ${currency()}
           and pr.amount >= ${param(query.minPrice ?? 0)}::bigint and pr.amount <= ${param(query.maxPrice ?? Number(NO_PRICE_HIGH))}::bigint)`,
     );
   }
   for (const [key, values] of parseAttributeFilters(query.attribute)) {
-    where.push(`p.attributes @> any(${param(containmentCandidates(key, values))}::jsonb[])`);
+    filters.push(`p.attributes @> any(${param(containmentCandidates(key, values))}::jsonb[])`);
   }
-  const patterns = searchPatterns(query.q);
-  if (patterns.length > 0) where.push(searchFilterSql(patterns, param));
+  const cursor = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
+  // A query of separators only ("%", "-") has nothing to look for, and so finds nothing.
+  if (searching && tokens.length === 0) return { items: [], nextCursor: null };
+  if (searching) ctes.push(searchHitsCtes(tokens, param));
+  const list: ListSql = { ctes, filters, searching, param, fetch: rowsToFetch(limit) };
 
-  const fetch = rowsToFetch(limit);
-  const page = (rows: (StoreProductRow & { sort_value: number | string | null })[], valueOf: (row: { sort_value: number | string | null }) => number | string | null) =>
+  const page = (rows: (StoreProductRow & { sort_value: number | string | null })[]) =>
     takePage(
       rows,
       limit,
       (row) => toStoreProduct(row, platform, query.locale, query.currency),
-      (last) => encodeCursor({ sort, value: valueOf(last), id: last.id }),
+      (last) => encodeCursor({ sort, value: sort === 'newest' || (sort === 'relevance' && !searching) ? null : last.sort_value, id: last.id }),
     );
+  let sql: string;
   if (sort === 'price_asc' || sort === 'price_desc') {
-    const rows = await pdb.query<StoreProductRow & { sort_value: number }>(priceSortedSql(sort, where, query.cursor, fetch, param), params);
-    return page(rows, (row) => row.sort_value);
+    sql = priceSortedSql(sort, list, cursor, currency());
+  } else if (sort === 'title') {
+    sql = titleSortedSql(list, sqlLocale(query.locale, platform.defaultLocale), cursor);
+  } else if (sort === 'relevance' && searching) {
+    sql = relevanceSortedSql(list, cursor);
+  } else {
+    sql = newestSql(list, cursor);
   }
-  const plan = sortPlan(sort, () => param(sqlLocale(query.locale, platform.defaultLocale)), () => relevanceSql(query.q, param));
-  if (query.cursor) {
-    const cursor = decodeCursor(query.cursor, sort);
-    const op = plan.direction === 'asc' ? '>' : '<';
-    if (plan.valueType === null) {
-      where.push(`p.id ${op} ${param(cursor.id)}::uuid`);
-    } else {
-      const valueOk = plan.valueType === 'bigint' ? typeof cursor.value === 'number' : typeof cursor.value === 'string';
-      if (!valueOk) throw invalidCursor();
-      where.push(`(${plan.key}, p.id) ${op} (${param(cursor.value)}::${plan.valueType}, ${param(cursor.id)}::uuid)`);
-    }
-  }
-  const order = plan.valueType === null ? `p.id ${plan.direction}` : `${plan.key} ${plan.direction}, p.id ${plan.direction}`;
-  const outerOrder = plan.valueType === null ? `page.id ${plan.direction}` : `page.sort_value ${plan.direction}, page.id ${plan.direction}`;
-  // The page's ids are chosen on narrow rows first; only its products are then read whole. A sort the
-  // index cannot serve (title, relevance) otherwise carries every candidate's variants and translations
-  // through the sort.
-  const rows = await pdb.query<StoreProductRow & { sort_value: number | string }>(
-    `select ${STORE_PRODUCT_COLUMNS}, page.sort_value
-     from (select p.id, ${plan.valueType === null ? 'null' : plan.key} as sort_value
-           from catalog_products p
-           where ${where.join(' and ')}
-           order by ${order}
-           limit ${param(fetch)}) page
-     join catalog_products p on p.platform_id = $1 and p.id = page.id
-     left join catalog_product_prices pp on pp.platform_id = $1 and pp.product_id = p.id and pp.currency = $2
-     order by ${outerOrder}`,
-    params,
+  const rows = await pdb.query<StoreProductRow & { sort_value: number | string | null }>(sql, params);
+  // An unknown category is the client's mistake, not an empty page: asked about only when nothing came back.
+  if (rows.length === 0 && query.category) await resolveCategoryRefs(pdb, [query.category]);
+  return page(rows);
+}
+
+/** Newest first: the (platform, status, id) index walked backwards. */
+function newestSql(list: ListSql, cursor: Cursor | undefined): string {
+  const where = ['p.platform_id = $1', `p.status = 'published'`, ...list.filters, ...searched(list, 'p.id')];
+  if (cursor) where.push(`p.id < ${list.param(cursor.id)}::uuid`);
+  return withCtes(list.ctes) + wholeProducts(
+    `select p.id, null as sort_value from catalog_products p where ${where.join(' and ')} order by p.id desc limit ${list.param(list.fetch)}`,
+    'page.id desc',
   );
-  return page(rows, (row) => (plan.valueType === null ? null : row.sort_value));
+}
+
+/** Best match first: the search's hits ranked, filtered on their product rows only when a filter asks. */
+function relevanceSortedSql(list: ListSql, cursor: Cursor | undefined): string {
+  const where = [...list.filters];
+  if (cursor) {
+    if (typeof cursor.value !== 'number') throw invalidCursor();
+    where.push(`(h.rank, h.product_id) < (${list.param(cursor.value)}::int, ${list.param(cursor.id)}::uuid)`);
+  }
+  const join = list.filters.length > 0 ? ' join catalog_products p on p.platform_id = $1 and p.id = h.product_id' : '';
+  return withCtes(list.ctes) + wholeProducts(
+    `select h.product_id as id, h.rank as sort_value from search_hits h${join}
+     ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     order by h.rank desc, h.product_id desc limit ${list.param(list.fetch)}`,
+    'page.sort_value desc, page.id desc',
+  );
+}
+
+/**
+ * By title in the requested language: a walk of catalog_product_titles_sort. In a translated language the
+ * products with that translation (their rows under the locale) and those without (their main title,
+ * locale '') are two ordered walks, merged; each stops after a page.
+ */
+function titleSortedSql(list: ListSql, locale: string | null, cursor: Cursor | undefined): string {
+  const after: string[] = [];
+  if (cursor) {
+    if (typeof cursor.value !== 'string') throw invalidCursor();
+    after.push(`(t.key, t.product_id) > (${list.param(cursor.value)}::text, ${list.param(cursor.id)}::uuid)`);
+  }
+  const join = list.filters.length > 0 ? ' join catalog_products p on p.platform_id = $1 and p.id = t.product_id' : '';
+  const fetch = list.param(list.fetch);
+  const walk = (localeSql: string, extra: string[]) =>
+    `(select t.product_id as id, t.key as sort_value from catalog_product_titles t${join}
+      where ${['t.platform_id = $1', `t.locale = ${localeSql}`, 't.published', ...extra, ...list.filters, ...searched(list, 't.product_id'), ...after].join(' and ')}
+      order by t.key, t.product_id limit ${fetch})`;
+  if (locale === null) return withCtes(list.ctes) + wholeProducts(walk(`''`, []), 'page.sort_value, page.id');
+  const localeParam = list.param(locale);
+  const untranslated = `not exists (select 1 from catalog_product_titles o where o.platform_id = $1 and o.product_id = t.product_id and o.locale = ${localeParam})`;
+  return withCtes(list.ctes) + wholeProducts(
+    `select * from (${walk(localeParam, [])} union all ${walk(`''`, [untranslated])}) merged order by sort_value, id limit ${fetch}`,
+    'page.sort_value, page.id',
+  );
 }
 
 /**
@@ -173,37 +218,41 @@ export async function listStoreProducts(
  * when the priced ones do not fill the page. Their sort value is a sentinel past every price, so one
  * keyset cursor (value, id) walks both parts, as the single "coalesce(min_amount, sentinel)" order did.
  */
-function priceSortedSql(sort: 'price_asc' | 'price_desc', where: readonly string[], rawCursor: string | undefined, fetch: number, param: (value: unknown) => string): string {
+function priceSortedSql(sort: 'price_asc' | 'price_desc', list: ListSql, cursor: Cursor | undefined, currency: string): string {
   const asc = sort === 'price_asc';
   const dir = asc ? 'asc' : 'desc';
   const op = asc ? '>' : '<';
   const unpriced = asc ? NO_PRICE_HIGH : '-1';
+  const where = ['p.platform_id = $1', `p.status = 'published'`, ...list.filters, ...searched(list, 'p.id')];
   const priced = [...where];
-  const rest = [...where, 'pp.product_id is null'];
+  const rest = [...where, `not exists (select 1 from catalog_product_prices pp where pp.platform_id = $1 and pp.product_id = p.id and pp.currency = ${currency})`];
   let pricedPart = true;
-  if (rawCursor) {
-    const cursor = decodeCursor(rawCursor, sort);
+  if (cursor) {
     if (typeof cursor.value !== 'number') throw invalidCursor();
     if (String(cursor.value) === unpriced) {
       pricedPart = false;
-      rest.push(`p.id ${op} ${param(cursor.id)}::uuid`);
+      rest.push(`p.id ${op} ${list.param(cursor.id)}::uuid`);
     } else {
-      priced.push(`(pp.min_amount, p.id) ${op} (${param(cursor.value)}::bigint, ${param(cursor.id)}::uuid)`);
+      priced.push(`(pp.min_amount, p.id) ${op} (${list.param(cursor.value)}::bigint, ${list.param(cursor.id)}::uuid)`);
     }
   }
-  const limit = param(fetch);
-  const pricedSql = `select ${STORE_PRODUCT_COLUMNS}, pp.min_amount as sort_value, 0 as part
+  const limit = list.param(list.fetch);
+  // Ids first, on narrow rows (the status check can be answered by the (platform, status, id) index);
+  // only the page's products are then read whole.
+  const pricedSql = `select pp.product_id as id, pp.min_amount as sort_value, 0 as part
        from catalog_product_prices pp join catalog_products p on p.platform_id = $1 and p.id = pp.product_id
-       where pp.platform_id = $1 and pp.currency = $2 and ${priced.join(' and ')}
+       where pp.platform_id = $1 and pp.currency = ${currency} and ${priced.join(' and ')}
        order by pp.min_amount ${dir}, pp.product_id ${dir} limit ${limit}`;
-  const restSql = `select ${STORE_PRODUCT_COLUMNS}, ${unpriced}::bigint as sort_value, 1 as part
-       from ${STORE_PRODUCT_FROM}
+  const restSql = `select p.id, ${unpriced}::bigint as sort_value, 1 as part
+       from catalog_products p
        where ${rest.join(' and ')}${pricedPart ? ` and (select count(*) from priced) < ${limit}` : ''}
        order by p.id ${dir} limit ${limit}`;
-  if (!pricedPart) return restSql;
-  return `with priced as (${pricedSql})
-     select * from (select * from priced union all (${restSql})) page
-     order by part, sort_value ${dir}, id ${dir} limit ${limit}`;
+  const order = `page.part, page.sort_value ${dir}, page.id ${dir}`;
+  if (!pricedPart) return withCtes(list.ctes) + wholeProducts(restSql, order);
+  return (
+    withCtes([...list.ctes, `priced as (${pricedSql})`]) +
+    wholeProducts(`select * from (select * from priced union all (${restSql})) ids order by part, sort_value ${dir}, id ${dir} limit ${limit}`, order)
+  );
 }
 
 /** A published product by id or handle, or undefined. */
@@ -215,9 +264,9 @@ export async function getStoreProduct(
 ): Promise<StoreProduct | undefined> {
   const byId = isUuid(idOrHandle);
   const row = await pdb.maybeOne<StoreProductRow>(
-    `select ${STORE_PRODUCT_COLUMNS} from ${STORE_PRODUCT_FROM}
-     where p.platform_id = $1 and p.status = 'published' and ${byId ? 'p.id = $3::uuid' : 'p.handle = $3'}`,
-    [view.currency, byId ? idOrHandle.toLowerCase() : idOrHandle],
+    `select ${STORE_PRODUCT_COLUMNS} from catalog_products p
+     where p.platform_id = $1 and p.status = 'published' and ${byId ? 'p.id = $2::uuid' : 'p.handle = $2'}`,
+    [byId ? idOrHandle.toLowerCase() : idOrHandle],
   );
   return row && toStoreProduct(row, platform, view.locale, view.currency);
 }
@@ -290,9 +339,9 @@ export async function getStoreProducts(
   const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
   if (wanted.length === 0) return new Map();
   const rows = await pdb.query<StoreProductRow>(
-    `select ${STORE_PRODUCT_COLUMNS} from ${STORE_PRODUCT_FROM}
-     where p.platform_id = $1 and p.status = 'published' and p.id = any($3::uuid[])`,
-    [view.currency, wanted],
+    `select ${STORE_PRODUCT_COLUMNS} from catalog_products p
+     where p.platform_id = $1 and p.status = 'published' and p.id = any($2::uuid[])`,
+    [wanted],
   );
   return new Map(rows.map((row) => [row.id, toStoreProduct(row, platform, view.locale, view.currency)]));
 }

@@ -1,6 +1,6 @@
 // The one place products, their category links, variants and prices are written. Create, update, add
 // variant, update variant and the bulk import all come through applyProducts, so validation, SKU
-// rules and the derived columns (search text, price ranges) cannot drift apart between them.
+// rules and the derived rows (search tokens, title keys, price ranges) cannot drift apart between them.
 //
 // Semantics: products are keyed by handle, variants by SKU. A field left out keeps its current value;
 // a list given (categories, a variant's prices) replaces the current one. Rows whose values do not
@@ -13,7 +13,7 @@ import { newId } from '../../kernel/ids.ts';
 import { resolveCategoryRefs } from './categories.ts';
 import { checkAttributes, checkHandle, checkOptionNames, checkPrices, checkVariantOptions, duplicateSkuConflict } from './rules.ts';
 import type { OptionDefinition, ProductInput, VariantInput } from './schemas.ts';
-import { SEARCH_TEXT_SQL, SEARCH_TITLE_SQL } from './search.ts';
+import { SEARCH_REFRESH_SQL } from './search.ts';
 import { STORE_CATEGORIES_SQL, STORE_VARIANTS_SQL } from './views.ts';
 import { duplicateProductHandle, importedHandleTaken, skuTaken, titleRequired, tooManyVariants } from './problems.ts';
 
@@ -382,13 +382,15 @@ async function replacePrices(
   );
 }
 
-/** Rebuilds search_text, the storefront columns and the per-currency price ranges of the given products. */
+/**
+ * Rebuilds what the storefront reads instead of the source rows, for the given products: the variant
+ * and category columns, the per-currency price ranges, the search tokens and the title sort keys.
+ */
 export async function refreshDerived(tx: PlatformDb, productIds: readonly string[]): Promise<void> {
   if (productIds.length === 0) return;
   const ids = [...new Set(productIds)];
   await tx.execute(
-    `update catalog_products p set search_text = ${SEARCH_TEXT_SQL}, search_title = ${SEARCH_TITLE_SQL}, store_variants = ${STORE_VARIANTS_SQL},
-       store_categories = ${STORE_CATEGORIES_SQL}
+    `update catalog_products p set store_variants = ${STORE_VARIANTS_SQL}, store_categories = ${STORE_CATEGORIES_SQL}
      where p.platform_id = $1 and p.id = any($2::uuid[])`,
     [ids],
   );
@@ -406,4 +408,5 @@ export async function refreshDerived(tx: PlatformDb, productIds: readonly string
      group by v.product_id, pr.currency`,
     [ids],
   );
+  for (const statement of SEARCH_REFRESH_SQL) await tx.execute(statement, [ids]);
 }

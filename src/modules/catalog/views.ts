@@ -24,14 +24,11 @@ export const STORE_CATEGORIES_SQL = `coalesce((select jsonb_agg(c.handle order b
     where pc.platform_id = $1 and pc.product_id = p.id), '[]'::jsonb)`;
 
 /**
- * Columns of a storefront product (alias p, price range alias pp); $1 is the platform, $2 the currency.
- * One row per product, no sub-selects: variants and categories come from the columns kept above.
+ * Columns of a storefront product (alias p). One row per product, no sub-selects and no join: variants
+ * (with every currency's prices, from which the price range comes) and categories are kept on the row.
  */
 export const STORE_PRODUCT_COLUMNS = `p.id, p.handle, p.title, p.description, p.translations, p.images, p.options, p.tags,
-  p.attributes, p.video, pp.min_amount, pp.max_amount, p.store_variants, p.store_categories as categories`;
-
-export const STORE_PRODUCT_FROM = `catalog_products p
-  left join catalog_product_prices pp on pp.platform_id = $1 and pp.product_id = p.id and pp.currency = $2`;
+  p.attributes, p.video, p.store_variants, p.store_categories as categories`;
 
 /** A variant as kept in catalog_products.store_variants: prices by currency, [amount, compare-at]. */
 interface StoredVariant {
@@ -53,10 +50,19 @@ export interface StoreProductRow {
   tags: string[];
   attributes: Record<string, unknown>;
   video: ProductVideo | null;
-  min_amount: number | null;
-  max_amount: number | null;
   store_variants: StoredVariant[];
   categories: string[];
+}
+
+/** The lowest and highest variant price in the currency (what catalog_product_prices keeps for sorting), or null. */
+function priceRange(variants: readonly StoredVariant[], currency: string): { min: number; max: number } | null {
+  let range: { min: number; max: number } | null = null;
+  for (const v of variants) {
+    const amount = v.prices[currency]?.[0];
+    if (amount === undefined) continue;
+    range = range ? { min: Math.min(range.min, amount), max: Math.max(range.max, amount) } : { min: amount, max: amount };
+  }
+  return range;
 }
 
 export function toStoreProduct(row: StoreProductRow, platform: Platform, locale: string, currency: string): StoreProduct {
@@ -74,7 +80,7 @@ export function toStoreProduct(row: StoreProductRow, platform: Platform, locale:
     tags: row.tags,
     attributes: row.attributes,
     video: row.video,
-    priceRange: row.min_amount === null || row.max_amount === null ? null : { min: row.min_amount, max: row.max_amount },
+    priceRange: priceRange(row.store_variants, currency),
     // Without a price in this currency a variant is listed with price null (it cannot be bought here).
     variants: row.store_variants.map((v) => {
       const price = v.prices[currency];
