@@ -10,8 +10,10 @@
 //   3. per round: bare GET / with autocannon (the machine's HTTP ceiling), then one rush with risk off
 //      and one with risk on (the order alternates between rounds), each on a new sale of --rush-quantity
 //      units (two per customer) that sells out early in the rush, as in `npm run bench -- flash-sale`.
-//      The risk hook runs on every attempt, before the stock gate and the sold-out short cut, so the
-//      losers after the sell-out (most of a rush) pay for it too;
+//      The risk hook judges every attempt while units are left; after the sell-out (most of a rush)
+//      the node's sold-out flag answers first and no decision is made. With --rush-quantity at least
+//      twice --rush-buyers the sale cannot sell out (two units per customer), so every attempt is
+//      judged: the gate answers the losers "limit reached" after the risk hook;
 // Risk is switched by the platform's module list (PATCH /admin/platforms/:platform), as an operator would.
 // Reported: attempts/s (wall), attempts per server CPU-second (stable when other processes share the
 // machine), p50/p99, ratio on/off, ratio to bare, and the 1-minute load average during each rush.
@@ -139,7 +141,7 @@ export async function runRiskRush(context: ScenarioContext, policy: PolicyDocume
     ];
   };
   notes.push(
-    `Rush: embedded engine, ${options.connections} closed-loop shoppers on one hot variant, ${buyers.toLocaleString('en-US')} buyers taken in turn, a sale of ${quantity} units (two per customer) per rush; every attempt, winner or loser, passes the risk hook before the stock gate; bare Fastify GET / (autocannon) median ${Math.round(bareRps).toLocaleString('en-US')} req/s in the same run.`,
+    `Rush: embedded engine, ${options.connections} closed-loop shoppers on one hot variant, ${buyers.toLocaleString('en-US')} buyers taken in turn, a sale of ${quantity} units (two per customer) per rush; ${quantity >= 2 * buyers ? 'the sale cannot sell out, so every attempt passes the risk hook before the stock gate' : 'every attempt passes the risk hook while units are left; after the sell-out the node\'s sold-out flag answers first, without a decision'}; bare Fastify GET / (autocannon) median ${Math.round(bareRps).toLocaleString('en-US')} req/s in the same run.`,
     `Risk on: the bench's ${policy.rules.length}-rule policy on the flash_sale point, every rule evaluated, thresholds out of reach (all allows, 5 % stored). The goal is risk on ≥ 90 % of risk off.`,
   );
   return {

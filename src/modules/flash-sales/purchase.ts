@@ -1,6 +1,6 @@
 // The purchase hot path. Everything before the gate is memory: the in-flight cap, rate limits (in-process,
 // or one Redis call each), the customer from the session cache, the sale from the sale cache, the account
-// age, the risk hook and the sold-out flag. Then ONE atomic gate step decides (limit and stock together),
+// age, the sold-out flag and the risk hook. Then ONE atomic gate step decides (limit and stock together),
 // and only winners touch the database: a ticket row, written together with the other winners of the
 // moment in one transaction that holds the sale row FOR SHARE and checks the epoch each unit was taken
 // under (tickets.ts). The order is written later by the drain.
@@ -124,9 +124,12 @@ async function purchaseInner(rt: FlashRuntime, pdb: PlatformDb, platform: Platfo
   const customer = await cachedCustomer(rt, pdb, request);
   const sale = await liveSale(rt, pdb, saleId);
   const wanted = wantedItem(rt, sale, customer, input);
+  // The sold-out flag before the risk hook: once nothing is left, a decision would protect no stock and
+  // only cost CPU in the busiest second of the sale (most of a rush arrives after the last unit went).
+  // While units are left, every attempt is judged before the gate; when units come back the flag lapses.
+  if (rt.soldOut.isSoldOut(saleId, wanted.variantId)) return answerFromSoldOutFlag(rt, pdb, sale, wanted);
   const screened = screenRisk(rt, platform, request, deviceId, wanted, sale);
   const review = screened instanceof Promise ? await screened : screened;
-  if (rt.soldOut.isSoldOut(saleId, wanted.variantId)) return answerFromSoldOutFlag(rt, pdb, sale, wanted);
   return takeAndRecord(rt, pdb, sale, review ? { ...wanted, hold: holdOf(review) } : wanted, settings.doubleClickMs);
 }
 

@@ -2,7 +2,8 @@
 // the platform's risk engine through the kernel's gate (ctx.riskGate): nothing runs for a platform
 // without the risk module, and for one with it the decision needs no I/O once its policies are loaded.
 // A shop's own code (or a test) replaces it on the runtime. It runs after the customer, the sale and the
-// rate limits are checked and before a unit is taken, so a refused attempt costs no stock.
+// rate limits are checked and before a unit is taken, so a refused attempt costs no stock; not for an
+// attempt the node's sold-out flag answers (nothing left to protect, so no decision is spent on it).
 import type { FastifyRequest } from 'fastify';
 import type { Platform } from '../../kernel/context.ts';
 import type { RiskGate, RiskVerdict } from '../../kernel/risk-gate.ts';
