@@ -9,17 +9,16 @@
 // The route is owner-only. PostgreSQL only (the target; skipped without DATABASE_URL).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { asBearer, createTempPostgres, engines, loginAsNewOwner, startTestSouk, testConfig, type TestEnv } from './harness.ts';
 import { createShop, readyCart, stockedVariants } from './commerce.ts';
 import { startSoukNode, type SoukNode } from './souk-node-process.ts';
 import { waitFor } from './wait.ts';
+import { runMoveCommand, sql, type MoveCommand } from './db-move-helpers.ts';
 import { createSouk } from '../src/server.ts';
 import { openPglite } from '../src/kernel/db/pglite.ts';
 import { movedTo, MOVED_MARKER_FILE } from '../src/kernel/db/moved.ts';
@@ -29,31 +28,8 @@ import { digestByPages } from '../src/modules/migration/move/pre-verify.ts';
 
 const onPostgres = engines().includes('postgres');
 
-interface Cli {
-  stderr(): string;
-  exit: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-function runMove(dataDir: string, server: string, target: string, ownerToken: string, extra: string[] = []): Cli {
-  const child = spawn(process.execPath, ['bin/souk.js', 'db', 'move', '--to', target, '--mode', 'smooth', '--url', server, ...extra], {
-    env: { ...process.env, DATABASE_URL: '', SOUK_DATA_DIR: dataDir, SOUK_API_KEY: ownerToken, REDIS_URL: '', NATS_URL: '', SOUK_REQUIRE_SERVICES: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return { stderr: () => stderr, exit: new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr }))) };
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+function runMove(dataDir: string, server: string, target: string, ownerToken: string, extra: string[] = []): MoveCommand {
+  return runMoveCommand(target, { DATABASE_URL: '', SOUK_DATA_DIR: dataDir, SOUK_API_KEY: ownerToken }, ['--url', server, ...extra]);
 }
 
 interface Attempt {

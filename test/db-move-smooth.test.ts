@@ -9,49 +9,20 @@
 // PostgreSQL only (skipped without DATABASE_URL).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { createTempPostgres, engines, loginAsNewOwner, testConfig, type TestEnv } from './harness.ts';
 import { createShop, readyCart, stockedVariants } from './commerce.ts';
 import { startSoukNode } from './souk-node-process.ts';
 import { waitFor } from './wait.ts';
+import { runMoveCommand, sql, type MoveCommand } from './db-move-helpers.ts';
 import { createSouk } from '../src/server.ts';
 import { checkCommerce, formatReport } from '../scripts/check-commerce.ts';
 
 const onPostgres = engines().includes('postgres');
 
-interface Mover {
-  stderr(): string;
-  kill(): void;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-function startMover(source: string, target: string, extra: string[] = []): Mover {
-  const child = spawn(process.execPath, ['bin/souk.js', 'db', 'move', '--to', target, '--mode', 'smooth', ...extra], {
-    env: { ...process.env, DATABASE_URL: source, REDIS_URL: '', NATS_URL: '', SOUK_REQUIRE_SERVICES: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return {
-    stderr: () => stderr,
-    kill: () => child.kill('SIGKILL'),
-    exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }))),
-  };
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+function startMover(source: string, target: string, extra: string[] = []): MoveCommand {
+  return runMoveCommand(target, { DATABASE_URL: source }, extra);
 }
 
 interface Attempt {

@@ -1,0 +1,39 @@
+// What the `souk db move --mode smooth` suites share: the command run as a child process (its output
+// kept as it arrives, so a test can wait for progress lines) and one-off SQL against either database.
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+
+export interface MoveCommand {
+  /** stderr so far: the progress lines. */
+  stderr(): string;
+  kill(): void;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** `souk db move --to <target> --mode smooth <extra…>` with `env` over the test's environment. */
+export function runMoveCommand(target: string, env: NodeJS.ProcessEnv, extra: string[] = []): MoveCommand {
+  const child = spawn(process.execPath, ['bin/souk.js', 'db', 'move', '--to', target, '--mode', 'smooth', ...extra], {
+    env: { ...process.env, REDIS_URL: '', NATS_URL: '', SOUK_REQUIRE_SERVICES: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return {
+    stderr: () => stderr,
+    kill: () => child.kill('SIGKILL'),
+    exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }))),
+  };
+}
+
+/** One statement on its own connection. */
+export async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
