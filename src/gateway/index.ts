@@ -97,7 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     serverFactory: (handler) => {
       const server = http.createServer((req, res) => {
         if (req.url?.startsWith('/_gateway/')) handler(req, res);
-        else void proxy.handle(req, res);
+        else proxy.handle(req, res);
       });
       server.on('upgrade', proxy.upgrade);
       server.keepAliveTimeout = 65_000;
