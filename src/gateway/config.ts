@@ -27,6 +27,8 @@ export interface GatewayOptions {
   pollMs?: number;
   /** Extra attempts on other upstreams for idempotent requests without a body. */
   retries?: number;
+  /** Keep-alive connections the gateway opens to each upstream at most; requests beyond wait in the gateway. */
+  upstreamConnections?: number;
   /** A header a trusted edge sets to the signed-in customer's id; without it the bearer token is hashed. */
   customerHeader?: string;
   /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed for the client's address. */
@@ -59,6 +61,13 @@ export function parseTracks(text: string): Record<string, string[]> {
   if (Object.keys(tracks).length === 0) throw new Error('SOUK_GATEWAY_TRACKS is empty: name at least one track, e.g. stable=http://127.0.0.1:3000');
   return tracks;
 }
+
+/**
+ * Connections per upstream by default. A storefront read costs an API process well under a millisecond,
+ * so a few dozen connections keep it busy; more only spread the same requests over more sockets, which
+ * cost the gateway and the API CPU per request (docs/benchmarks.md, "Canary gateway (issue 19)").
+ */
+export const UPSTREAM_CONNECTIONS = 32;
 
 const int = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -94,6 +103,7 @@ export function gatewayOptionsFromEnv(env = process.env): GatewayOptions {
     ejectMs: int('SOUK_GATEWAY_EJECT_MS', 5000),
     pollMs: int('SOUK_GATEWAY_POLL_MS', 250),
     retries: int('SOUK_GATEWAY_RETRIES', 2),
+    upstreamConnections: positive('SOUK_GATEWAY_UPSTREAM_CONNECTIONS', UPSTREAM_CONNECTIONS),
     customerHeader: env.SOUK_GATEWAY_CUSTOMER_HEADER?.toLowerCase() || undefined,
     trustedProxies: trusted,
     upstreamTimeoutMs: int('SOUK_GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000),

@@ -9,7 +9,7 @@ import { openDatabase } from '../kernel/db/open.ts';
 import type { Database } from '../kernel/db/types.ts';
 import { loadActive, registerAdminRoutes } from './admin.ts';
 import { createGatewayMetrics } from './metrics.ts';
-import type { GatewayOptions } from './config.ts';
+import { UPSTREAM_CONNECTIONS, type GatewayOptions } from './config.ts';
 import { compilePolicy, type Decide, type DecideOptions } from './decide.ts';
 import { checkPolicy, type PolicyDocument } from './policy.ts';
 import { Tracks } from './pools.ts';
@@ -35,7 +35,7 @@ export const defaultPolicy = (fallback: string): PolicyDocument => ({ rules: [],
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const fallbackTrack = options.fallbackTrack ?? 'stable';
   if (!options.tracks[fallbackTrack]) throw new Error(`The fallback track "${fallbackTrack}" is not among the configured tracks (${Object.keys(options.tracks).join(', ')}).`);
-  const tracks = new Tracks(options.tracks, options.ejectMs ?? 5000);
+  const tracks = new Tracks(options.tracks, options.ejectMs ?? 5000, options.upstreamConnections ?? UPSTREAM_CONNECTIONS);
   const decideOptions: DecideOptions = { customerHeader: options.customerHeader };
   const db: Database = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? './data-gateway', databasePoolSize: 2 });
   await ensureGatewaySchema(db);
@@ -97,7 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     serverFactory: (handler) => {
       const server = http.createServer((req, res) => {
         if (req.url?.startsWith('/_gateway/')) handler(req, res);
-        else void proxy.handle(req, res);
+        else proxy.handle(req, res);
       });
       server.on('upgrade', proxy.upgrade);
       server.keepAliveTimeout = 65_000;

@@ -4,7 +4,6 @@
 // so a gateway in the same process as other Souk code never mixes its series with theirs. The same
 // observation feeds the raw samples the rollout judge reads (samples.ts), and the rollout decisions this
 // node makes are counted here too.
-import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SampleRecorder } from './samples.ts';
 
@@ -17,8 +16,13 @@ export interface GatewayMetrics {
   registry: Registry;
   /** Plain counts per track since start, for the status view. */
   counts: Map<string, TrackCounts>;
-  /** Records one answered request once `res` has finished (or closed). */
-  observe(res: ServerResponse, track: string, method: string, status: number, startedAt: bigint): void;
+  /**
+   * Counts one answered request on the track that answered it, when its status is known; returns the
+   * analysis window (samples.ts) its duration belongs to, to be given to `finished`.
+   */
+  answered(track: string, method: string, status: number): number | undefined;
+  /** Records the request's duration once its response has finished (or closed). */
+  finished(track: string, windowId: number | undefined, status: number, startedAt: bigint): void;
   /** Records a WebSocket upgrade passed to a track. */
   upgraded(track: string): void;
   /** Counts a rollout decision and sets the rollout gauges (rollouts.ts, controller.ts). */
@@ -88,7 +92,7 @@ export function createGatewayMetrics(options: MetricsOptions = {}): GatewayMetri
   return {
     registry,
     counts,
-    observe(res, track, method, status, startedAt) {
+    answered(track, method, status) {
       const c = countsOf(track);
       c.requests += 1;
       const error = status >= 500;
@@ -96,14 +100,12 @@ export function createGatewayMetrics(options: MetricsOptions = {}): GatewayMetri
       // Method is bounded to the standard verbs so a client cannot mint label values.
       requests.inc({ track, method: METHODS.has(method) ? method : 'OTHER', status_class: `${Math.floor(status / 100)}xx` });
       if (error) errors.inc({ track });
-      const windowId = options.window?.();
-      const done = () => {
-        const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-        duration.observe({ track }, seconds);
-        if (windowId !== undefined) options.samples?.record(windowId, track, error, seconds);
-      };
-      if (res.writableFinished) done();
-      else res.once('close', done);
+      return options.window?.();
+    },
+    finished(track, windowId, status, startedAt) {
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      duration.observe({ track }, seconds);
+      if (windowId !== undefined) options.samples?.record(windowId, track, status >= 500, seconds);
     },
     upgraded(track) {
       countsOf(track).requests += 1;

@@ -15,12 +15,13 @@ export class Upstream {
   failures = 0;
   inFlight = 0;
 
-  constructor(url: string) {
+  constructor(url: string, connections: number) {
     this.url = url.replace(/\/+$/, '');
     const parsed = new URL(this.url);
     this.host = parsed.hostname;
     this.port = Number(parsed.port || 80);
-    this.pool = new Pool(parsed.origin, { connections: 128, keepAliveTimeout: 10_000, connect: { timeout: 2_000 } });
+    // No pipelining: a slow request would hold up the ones queued behind it on its connection.
+    this.pool = new Pool(parsed.origin, { connections, keepAliveTimeout: 10_000, connect: { timeout: 2_000 } });
   }
 
   available(now: number): boolean {
@@ -51,8 +52,8 @@ export class Tracks {
   private readonly cursor = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(tracks: Record<string, string[]>, private readonly ejectMs: number) {
-    for (const [name, urls] of Object.entries(tracks)) this.byName.set(name, urls.map((u) => new Upstream(u)));
+  constructor(tracks: Record<string, string[]>, private readonly ejectMs: number, connections: number) {
+    for (const [name, urls] of Object.entries(tracks)) this.byName.set(name, urls.map((u) => new Upstream(u, connections)));
   }
 
   names(): string[] {
