@@ -1,11 +1,18 @@
 // Counts database round trips per step of the storefront checkout flow (create cart, 2 × add line,
 // shipping method, checkout, start payment, sandbox webhook), on PostgreSQL (DATABASE_URL, a scratch
-// database is created and dropped) or PGlite (no DATABASE_URL). Every statement counts, and a
-// transaction adds two (begin, commit). Prints the SQL of one checkout with --sql (--sql=webhook: that step).
-//   DATABASE_URL=postgres://root@127.0.0.1:5432/test node --import tsx bench/tools/checkout-queries.ts [--sql[=<step>]]
+// database is created and dropped) or PGlite (no DATABASE_URL). On PostgreSQL every query pg's Client sends
+// counts (each waits for its ReadyForQuery: one round trip; a `begin` that rides with the transaction's
+// first statement is no round trip of its own); on PGlite every statement counts, and a transaction adds two
+// (begin, commit). Prints the SQL of one checkout with --sql (--sql=webhook: that step). --cpu=<n> then runs
+// n more flows one after another and prints the CPU per flow of this process (Souk, in-process requests,
+// no HTTP) and, on PostgreSQL, of the scratch database's backends: figures that other work on a shared
+// machine disturbs far less than a throughput bench's.
+//   DATABASE_URL=postgres://root@127.0.0.1:5432/test node --import tsx bench/tools/checkout-queries.ts [--sql[=<step>]] [--cpu=<n>]
+import pg from 'pg';
 import type { Database, Queryable } from '../../src/kernel/db/types.ts';
 import { openPglite } from '../../src/kernel/db/pglite.ts';
 import { openPostgres } from '../../src/kernel/db/postgres.ts';
+import { databaseBackendsCpu } from '../lib/cpu.ts';
 import { createSouk } from '../../src/server.ts';
 import { paymentsModule, signedSandboxWebhook } from '../../src/modules/payments/index.ts';
 import { createTempPostgres, createTestPlatform, loginAsNewOwner, testConfig, type TestEnv } from '../../test/harness.ts';
@@ -16,10 +23,24 @@ let count = 0;
 const sqlArg = process.argv.find((a) => a === '--sql' || a.startsWith('--sql='));
 const sqlStep = sqlArg ? (sqlArg.split('=')[1] ?? 'checkout') : undefined;
 let log: string[] | undefined;
-const note = (text: string) => {
+const cpuFlows = Number(process.argv.find((a) => a.startsWith('--cpu='))?.split('=')[1] ?? 0);
+const onPostgres = Boolean(process.env.DATABASE_URL);
+const note = (text: string, roundTrip = !onPostgres) => {
+  if (!roundTrip) return;
   count += 1;
   log?.push(text.replace(/\s+/g, ' ').trim().slice(0, 160));
 };
+
+if (onPostgres) {
+  // Every Client.query is one round trip; pg.Pool's query goes through it too.
+  const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string; constructor: { name: string } };
+    const text = typeof config === 'string' ? config : (config.text ?? '');
+    note(typeof config !== 'string' && config.constructor.name === 'BeginThen' ? `begin + ${text}` : text, true);
+    return clientQuery.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
 
 function counted(q: Queryable): Queryable {
   return {
@@ -68,7 +89,10 @@ try {
   }
   const store = platform.store;
   const rows: [string, number][] = [];
-  for (let round = 0; round < 3; round++) {
+  const backendsCpu = temp ? databaseBackendsCpu(new URL(temp.url).pathname.slice(1)) : () => Number.NaN;
+  let cpuStart = { souk: process.cpuUsage(), database: 0, at: 0 };
+  for (let round = 0; round < 3 + cpuFlows; round++) {
+    if (round === 3) cpuStart = { souk: process.cpuUsage(), database: backendsCpu(), at: performance.now() };
     const measureStep = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
       const before = count;
       if (round === 2 && name === sqlStep) log = [];
@@ -98,9 +122,17 @@ try {
     const webhook = await measureStep('sandbox approve + sign (provider side)', () => signedSandboxWebhook(souk.runtimeOf(paymentsModule), { platformId: platform.platform.id, paymentId: payment.paymentId }));
     await measureStep('webhook', async () => expect(await souk.app.inject({ method: 'POST', url: '/store/payments/webhooks/sandbox', headers: { ...webhook.headers, ...store }, payload: webhook.body }), 200));
   }
-  console.log(`Database round trips per step (${env.engine}; a transaction counts begin and commit):`);
+  console.log(`Database round trips per step (${env.engine}${onPostgres ? '; queries sent by pg' : '; a transaction counts begin and commit'}):`);
   for (const [name, n] of rows) console.log(`  ${name.padEnd(40)} ${n}`);
   console.log(`  ${'whole flow'.padEnd(40)} ${rows.reduce((a, [, n]) => a + n, 0)}`);
+  if (cpuFlows > 0) {
+    const souk = process.cpuUsage(cpuStart.souk);
+    const perFlow = (ms: number) => (ms / cpuFlows).toFixed(2);
+    console.log(
+      `CPU per paid order over ${cpuFlows} flows in ${((performance.now() - cpuStart.at) / 1000).toFixed(1)} s: ` +
+        `Souk ${perFlow((souk.user + souk.system) / 1000)} ms, PostgreSQL backends ${perFlow(backendsCpu() - cpuStart.database)} ms`,
+    );
+  }
 } finally {
   await souk.close();
   await raw.close();

@@ -1,5 +1,6 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
+import { BEGIN_STATEMENT, beginPrepared, beginThen } from './pipelined-begin.ts';
 import type { Database, Queryable } from './types.ts';
 
 // int8 as JS numbers, as on PGlite, so both engines return the same shapes.
@@ -34,22 +35,47 @@ const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0
 
 interface Session {
   client: pg.Pool | pg.PoolClient;
-  inTransaction: boolean;
+  /** Set inside a transaction; `begun` once its `begin` went out (with the first statement, see send). */
+  tx?: { client: pg.PoolClient; begun: boolean };
   prepare: boolean;
 }
 
-async function run({ client, inTransaction, prepare }: Session, text: string, params: readonly unknown[]) {
-  const name = prepare && params.length > 0 ? statementName(text) : undefined;
-  if (name === undefined) return client.query(text, params as unknown[]);
+/**
+ * Sends one statement. The first statement of a transaction carries its `begin`: one write and one round
+ * trip for both. With parameters through the extended protocol (pipelined-begin.ts); without, as the
+ * simple protocol's `begin;<text>`, which the server runs as one batch, leaving the transaction open.
+ */
+async function send({ client, tx, prepare }: Session, config: pg.QueryConfig): Promise<pg.QueryResult> {
+  if (!tx || tx.begun) return client.query(config);
+  tx.begun = true;
+  // The transaction began with this first statement: a failure anywhere in the batch leaves the
+  // connection either in the failed transaction or outside any, and the caller's rollback handles both.
+  if (config.values?.length) return beginThen(tx.client, config, prepare);
+  const results = (await tx.client.query(`begin;${config.text}`)) as pg.QueryResult | pg.QueryResult[];
+  // BEGIN's result comes first; a text of one statement answers as if sent alone.
+  if (Array.isArray(results) && results.length === 2) return results[1]!;
+  return Array.isArray(results) ? (results.slice(1) as unknown as pg.QueryResult) : results;
+}
+
+/** pg's own conversion of a parameter to its text form (pg applies it again to a string: unchanged). */
+const toWire = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
+
+async function run(session: Session, text: string, params: readonly unknown[]) {
+  const name = session.prepare && params.length > 0 ? statementName(text) : undefined;
+  if (name === undefined) return send(session, { text, values: params as unknown[] });
+  // A value pg cannot convert (a BigInt inside JSON, a throwing toPostgres) makes pg close the named
+  // statement on the server while keeping it on its list of prepared ones, so that every later use of the
+  // text on that connection would fail. Converted here, such a value fails before anything is sent.
+  const values = params.map(toWire);
   try {
-    return await client.query({ name, text, values: params as unknown[] });
+    return await send(session, { name, text, values });
   } catch (error) {
     if (!isStalePlan(error)) throw error;
     statementNames.delete(text);
     neverPrepare.add(text);
     // Outside a transaction the statement can simply run again, unprepared; inside, the transaction is lost.
-    if (inTransaction) throw error;
-    return client.query(text, params as unknown[]);
+    if (session.tx) throw error;
+    return session.client.query(text, params as unknown[]);
   }
 }
 
@@ -65,7 +91,7 @@ function wrap(session: Session): Queryable {
     },
     async script(sql: string) {
       // No parameters: pg uses the simple protocol, which accepts several statements.
-      await session.client.query(sql);
+      await send(session, { text: sql });
     },
   };
 }
@@ -118,16 +144,23 @@ export async function openPostgres(url: string, poolSize: number, { prepare = tr
   await pool.query('select 1');
   return {
     kind: 'postgres',
-    ...wrap({ client: pool, inTransaction: false, prepare }),
+    ...wrap({ client: pool, prepare }),
     async transaction(fn) {
       const client = await pool.connect();
+      const tx = { client, begun: false };
       try {
-        await client.query('begin');
-        const result = await fn(wrap({ client, inTransaction: true, prepare }));
-        await client.query('commit');
+        // Prepared statements: `begin` is bound by name in front of the first statement, so a connection's
+        // first transaction prepares it on its own round trip (see pipelined-begin.ts for why not inline).
+        if (prepare && !beginPrepared(client)) {
+          await client.query({ name: BEGIN_STATEMENT, text: 'begin' });
+          tx.begun = true;
+        }
+        const result = await fn(wrap({ client, tx, prepare }));
+        // A transaction that ran no statement never began: nothing to commit.
+        if (tx.begun) await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        if (tx.begun) await client.query('rollback').catch(() => undefined);
         throw error;
       } finally {
         client.release();
