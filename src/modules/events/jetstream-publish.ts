@@ -70,20 +70,21 @@ export class BatchPublisher {
     const acked = new Promise<void>((resolve) => {
       allAcked = resolve;
     });
-    for (const message of messages) {
-      const token = (this.counter++).toString(36);
-      tokens.push(token);
-      this.waiting.set(token, (error) => {
-        if (error) failed?.(error);
-        else if (--left === 0) allAcked();
-      });
-      this.nc.publish(message.subject, message.body, { reply: `${this.prefix}.${token}`, headers: message.headers });
-    }
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JetStreamPublishFailed(`JetStream did not acknowledge ${left} of ${messages.length} messages within ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
+      for (const message of messages) {
+        const token = (this.counter++).toString(36);
+        tokens.push(token);
+        this.waiting.set(token, (error) => {
+          if (error) failed?.(error);
+          else if (--left === 0) allAcked();
+        });
+        // Throws when the connection is closed: the finally below forgets the tokens already handed out.
+        this.nc.publish(message.subject, message.body, { reply: `${this.prefix}.${token}`, headers: message.headers });
+      }
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new JetStreamPublishFailed(`JetStream did not acknowledge ${left} of ${messages.length} messages within ${timeoutMs} ms`)), timeoutMs);
+      });
       await Promise.race([acked, refused, timedOut]);
     } finally {
       clearTimeout(timer);
