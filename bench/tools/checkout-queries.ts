@@ -9,7 +9,7 @@
 // machine disturbs far less than a throughput bench's.
 //   DATABASE_URL=postgres://root@127.0.0.1:5432/test node --import tsx bench/tools/checkout-queries.ts [--sql[=<step>]] [--cpu=<n>]
 import pg from 'pg';
-import type { Database, Queryable } from '../../src/kernel/db/types.ts';
+import { countedDatabase } from '../lib/counted-db.ts';
 import { openPglite } from '../../src/kernel/db/pglite.ts';
 import { openPostgres } from '../../src/kernel/db/postgres.ts';
 import { databaseBackendsCpu } from '../lib/cpu.ts';
@@ -42,30 +42,9 @@ if (onPostgres) {
   } as typeof pg.Client.prototype.query;
 }
 
-function counted(q: Queryable): Queryable {
-  return {
-    query: (text, params) => (note(text), q.query(text, params)),
-    execute: (text, params) => (note(text), q.execute(text, params)),
-    script: (sql) => (note(sql), q.script(sql)),
-  };
-}
-
-function countedDatabase(db: Database): Database {
-  return {
-    ...db,
-    ...counted(db),
-    kind: db.kind,
-    transaction: (fn) => {
-      note('begin');
-      return db.transaction((tx) => fn(counted(tx))).finally(() => note('commit/rollback'));
-    },
-    close: () => db.close(),
-  };
-}
-
 const temp = process.env.DATABASE_URL ? await createTempPostgres() : undefined;
 const raw = temp ? await openPostgres(temp.url, 10) : await openPglite(undefined);
-const database = countedDatabase(raw);
+const database = countedDatabase(raw, note);
 const souk = await createSouk({ database, logger: false, config: { ...testConfig, seedDemo: false, databaseUrl: temp?.url, eventsWorker: false } });
 try {
   const env: TestEnv = { engine: temp ? 'postgres' : 'pglite', souk, app: souk.app, ownerToken: await loginAsNewOwner(souk) };

@@ -39,6 +39,9 @@ export async function deliverBatch(
 ): Promise<number> {
   const accepts = sub.accepts;
   if (accepts) events = events.filter((event) => accepts(event));
+  // Nothing accepted and nothing to record: no transaction (a broad consumer such as webhooks passes over
+  // most JetStream groups this way, and each used to cost an empty begin/commit).
+  if (events.length === 0 && !bookkeeping) return 0;
   return transaction(async (tx) => {
     let handled = 0;
     if (events.length > 0) {

@@ -40,6 +40,7 @@ import {
   encodeEvent,
   subjectFor,
 } from './jetstream-wire.ts';
+import { BatchPublisher } from './jetstream-publish.ts';
 import { relayOutbox, type LoggedEvent } from './relay.ts';
 import { assertOffsetWithinHead, type ConsumerRunner, type Transport } from './transport.ts';
 import type { Subscription } from './types.ts';
@@ -64,6 +65,8 @@ export interface JetStreamOptions {
 /** How long JetStream remembers a Nats-Msg-Id: longer than any relay retry loop (capped by retention). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 const PUBLISH_TIMEOUT_MS = 5000;
+/** The header by which JetStream de-duplicates a message sent again (the event id). */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 function isStreamNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
@@ -164,16 +167,18 @@ function jetStreamTransport(
   /** Replays of one durable run one after the other. */
   const replays = new Map<string, Promise<unknown>>();
 
+  const publisher = new BatchPublisher(nc);
+
   async function publish(events: LoggedEvent[]): Promise<void> {
     // All at once, then wait for every PubAck: the relay deletes the outbox rows only after this returns.
-    const acks = await Promise.allSettled(
+    await publisher.publishAll(
       events.map((event) => {
         const { body, headers } = encodeEvent(event);
-        return where.js.publish(subjectFor(where.subjectPrefix, event.type), body, { msgID: event.id, headers, timeout: PUBLISH_TIMEOUT_MS });
+        headers.set(MSG_ID_HEADER, event.id);
+        return { subject: subjectFor(where.subjectPrefix, event.type), body, headers };
       }),
+      PUBLISH_TIMEOUT_MS,
     );
-    const failed = acks.find((a): a is PromiseRejectedResult => a.status === 'rejected');
-    if (failed) throw failed.reason;
   }
 
   /** The stream's last sequence. JetStream keeps it when max_age removes messages, so retention cannot lower it. */
@@ -280,6 +285,7 @@ function jetStreamTransport(
     async close() {
       await Promise.all([...runners.values()].flatMap((set) => [...set].map((r) => r.stop())));
       runners.clear();
+      publisher.close();
       if (nc.isClosed()) return;
       if (!link.connected) {
         await nc.close().catch(() => undefined);

@@ -53,6 +53,10 @@ export interface RelayExtras {
   notTaking?(kinds: EventKind[]): string[];
 }
 
+/** What the relay reads of each outbox row: everything when a broker gets the events, else what it needs to wake consumers. */
+const FULL_COLUMNS = 'id, platform_id, type, key, payload, traceparent, caused_by, emitted_at';
+const KIND_COLUMNS = 'id, platform_id, type';
+
 export async function relayOutbox(
   db: Database,
   limit: number,
@@ -60,45 +64,42 @@ export async function relayOutbox(
   extras: RelayExtras = {},
 ): Promise<RelayResult> {
   return db.transaction(async (tx) => {
-    const [lock] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [RELAY_LOCK]);
+    // The relay's commit does not wait for the WAL flush (synchronous_commit off for this transaction
+    // only). Losing it in a database crash puts the batch back in the outbox, as a rollback would: a
+    // broker gets it again under the same message ids (de-duplicated), and no consumer can have
+    // committed progress past it, since a consumer's own (synchronous) commit flushes the WAL before it.
+    const [lock] = await tx.query<{ ok: boolean }>(
+      `select pg_try_advisory_xact_lock($1) as ok, set_config('synchronous_commit', 'off', true)`,
+      [RELAY_LOCK],
+    );
     if (!lock?.ok) return { ...NOTHING_RELAYED, lockedOut: true };
-    const rows = await tx.query<EventRow>(
-      `select id, platform_id, type, key, payload, traceparent, caused_by, emitted_at
+    // The batch and the log's head in one round trip (read after the lock, so no other relay moves rows meanwhile).
+    const rows = await tx.query<EventRow & { head: number }>(
+      `select ${publish ? FULL_COLUMNS : KIND_COLUMNS}, (select coalesce(max(seq), 0) from event_log)::bigint as head
        from event_outbox order by emitted_at, id limit $1`,
       [limit],
     );
     if (rows.length === 0) return NOTHING_RELAYED;
-    const [top] = await tx.query<{ seq: number }>('select coalesce(max(seq), 0)::bigint as seq from event_log');
-    const first = (top?.seq ?? 0) + 1;
-    const events: LoggedEvent[] = rows.map((row, i) => ({ ...row, seq: first + i }));
-    if (publish) await publish(events);
-    await tx.execute(
-      `insert into event_log (seq, id, platform_id, type, key, payload, traceparent, caused_by, emitted_at)
-       select * from unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::uuid[], $9::timestamptz[])`,
-      [
-        events.map((e) => e.seq),
-        events.map((e) => e.id),
-        events.map((e) => e.platform_id),
-        events.map((e) => e.type),
-        events.map((e) => e.key),
-        events.map((e) => JSON.stringify(e.payload)),
-        events.map((e) => e.traceparent),
-        events.map((e) => e.caused_by),
-        events.map((e) => e.emitted_at),
-      ],
-    );
-    const ids = events.map((e) => e.id);
+    const first = Number(rows[0]!.head) + 1;
+    const last = first + rows.length - 1;
+    if (publish) await publish(rows.map(({ head: _, ...row }, i) => ({ ...row, seq: first + i })));
+    const ids = rows.map((e) => e.id);
     const kinds = kindsOf(rows);
     const passing = extras.notTaking?.(kinds) ?? [];
-    // One statement: the delete, the move of the consumers that take nothing here (only those caught up
-    // to just before the batch, so nothing they take is skipped) and the NOTIFY (sent at commit).
+    // One statement: the outbox rows move into the log inside the database (seq in the order read, so the
+    // payloads never travel back), the consumers that take nothing here move past the batch (only those
+    // caught up to just before it, so nothing they take is skipped) and the NOTIFY is sent (at commit).
     await tx.execute(
-      `with gone as (delete from event_outbox where id = any($1::uuid[])),
+      `with gone as (delete from event_outbox where id = any($1::uuid[]) returning *),
+            logged as (
+              insert into event_log (seq, id, platform_id, type, key, payload, traceparent, caused_by, emitted_at)
+              select $2::bigint + o.n, g.id, g.platform_id, g.type, g.key, g.payload, g.traceparent, g.caused_by, g.emitted_at
+              from gone g join unnest($1::uuid[]) with ordinality as o(id, n) on o.id = g.id),
             passed as (update event_consumers set position = $3, updated_at = now() where name = any($4::text[]) and position = $2)
        select ${extras.notice ? 'pg_notify($5, $6)' : '1'}`,
-      [ids, first - 1, events.at(-1)!.seq, passing, ...(extras.notice ? [extras.notice.channel, extras.notice.payload(kinds)] : [])],
+      [ids, first - 1, last, passing, ...(extras.notice ? [extras.notice.channel, extras.notice.payload(kinds)] : [])],
     );
-    return { moved: events.length, lockedOut: false, kinds };
+    return { moved: rows.length, lockedOut: false, kinds };
   });
 }
 
