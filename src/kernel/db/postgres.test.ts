@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createTempPostgres } from '../../../test/harness.ts';
 import { openPostgres } from './postgres.ts';
-import type { Database } from './types.ts';
+import { genericPlan, type Database } from './types.ts';
 
 const skip = process.env.DATABASE_URL ? false : 'needs PostgreSQL (DATABASE_URL)';
 
@@ -62,6 +62,38 @@ describe('PostgreSQL prepared statements', { skip }, () => {
       for (let i = 0; i < 3; i += 1) await off.query(text, [1, 2]);
       const [row] = await off.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements where statement = $1`, [text]);
       assert.equal(row?.n, 0);
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('runs a statement marked genericPlan with plan_cache_mode = force_generic_plan, and every other one as configured', async () => {
+    const mode = 'select current_setting($1) as m';
+    const modeOf = async (q: { query: Database['query'] }, text: string) => (await q.query<{ m: string }>(text, ['plan_cache_mode']))[0]?.m;
+    // One connection: each statement finds it in the mode the one before left it.
+    assert.equal(await modeOf(db, genericPlan(mode)), 'force_generic_plan');
+    assert.equal(await modeOf(db, genericPlan(mode)), 'force_generic_plan');
+    assert.equal(await modeOf(db, mode), 'auto');
+    await modeOf(db, genericPlan(mode));
+    // A transaction starts in the default mode whatever the client was left in, marked statements included,
+    // and leaves the client as it found it, committed or rolled back.
+    assert.equal(await db.transaction((tx) => modeOf(tx, genericPlan(mode))), 'auto');
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        assert.equal(await modeOf(tx, mode), 'auto');
+        throw new Error('roll back');
+      }),
+    );
+    assert.equal(await modeOf(db, genericPlan(mode)), 'force_generic_plan');
+    assert.equal(await modeOf(db, mode), 'auto');
+    assert.equal(await db.transaction((tx) => modeOf(tx, mode)), 'auto');
+  });
+
+  it('leaves the plan mode alone when statements are not prepared', async () => {
+    const off = await openPostgres(temp.url, 1, { prepare: false });
+    try {
+      const [row] = await off.query<{ m: string }>(genericPlan('select current_setting($1) as m'), ['plan_cache_mode']);
+      assert.equal(row?.m, 'auto');
     } finally {
       await off.close();
     }

@@ -1,6 +1,6 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
-import type { Database, Queryable } from './types.ts';
+import { wantsGenericPlan, type Database, type Queryable } from './types.ts';
 
 // int8 as JS numbers, as on PGlite, so both engines return the same shapes.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -38,6 +38,43 @@ interface Session {
   prepare: boolean;
 }
 
+// Statements marked with genericPlan() run with plan_cache_mode = force_generic_plan: their prepared
+// statement is planned once per connection instead of on every call (PostgreSQL keeps replanning them
+// because their custom plans look cheaper). The setting belongs to the connection, so each pooled client
+// remembers which mode it was left in and is switched only when the next statement wants the other one:
+// a node serving only storefront reads never switches, a mixed one pays a SET now and then.
+const genericClients = new WeakSet<pg.PoolClient>();
+const SET_GENERIC = 'set plan_cache_mode = force_generic_plan';
+const SET_DEFAULT = 'set plan_cache_mode to default';
+
+async function planMode(client: pg.PoolClient, generic: boolean): Promise<void> {
+  if (generic === genericClients.has(client)) return;
+  await client.query(generic ? SET_GENERIC : SET_DEFAULT);
+  if (generic) genericClients.add(client);
+  else genericClients.delete(client);
+}
+
+/** One statement outside a transaction, on a pooled client in the plan mode it asks for. */
+async function runPooled(pool: pg.Pool, prepare: boolean, text: string, params: readonly unknown[]) {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    // Without prepared statements every call is planned anyway; the mode would change nothing.
+    await planMode(client, prepare && params.length > 0 && wantsGenericPlan(text));
+    return await run({ client, inTransaction: false, prepare }, text, params);
+  } catch (error) {
+    // As pool.query does: a client whose statement failed is closed rather than reused.
+    failure = error as Error;
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+}
+
+/** begin, and inside the transaction the server's default plan mode whatever the client was left in. */
+const beginOn = (client: pg.PoolClient) =>
+  client.query(genericClients.has(client) ? `begin; set local plan_cache_mode to default` : 'begin');
+
 async function run({ client, inTransaction, prepare }: Session, text: string, params: readonly unknown[]) {
   const name = prepare && params.length > 0 ? statementName(text) : undefined;
   if (name === undefined) return client.query(text, params as unknown[]);
@@ -53,19 +90,21 @@ async function run({ client, inTransaction, prepare }: Session, text: string, pa
   }
 }
 
-function wrap(session: Session): Queryable {
+type Runner = (text: string, params: readonly unknown[]) => Promise<pg.QueryResult>;
+
+function wrap(session: Session, runner: Runner = (text, params) => run(session, text, params)): Queryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
-      const result = await run(session, text, params);
+      const result = await runner(text, params);
       return result.rows as T[];
     },
     async execute(text: string, params: readonly unknown[] = []) {
-      const result = await run(session, text, params);
+      const result = await runner(text, params);
       return { rowCount: result.rowCount ?? 0 };
     },
     async script(sql: string) {
       // No parameters: pg uses the simple protocol, which accepts several statements.
-      await session.client.query(sql);
+      await runner(sql, []);
     },
   };
 }
@@ -118,11 +157,11 @@ export async function openPostgres(url: string, poolSize: number, { prepare = tr
   await pool.query('select 1');
   return {
     kind: 'postgres',
-    ...wrap({ client: pool, inTransaction: false, prepare }),
+    ...wrap({ client: pool, inTransaction: false, prepare }, (text, params) => runPooled(pool, prepare, text, params)),
     async transaction(fn) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        await beginOn(client);
         const result = await fn(wrap({ client, inTransaction: true, prepare }));
         await client.query('commit');
         return result;
