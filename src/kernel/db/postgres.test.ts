@@ -98,4 +98,16 @@ describe('PostgreSQL prepared statements', { skip }, () => {
       await off.close();
     }
   });
+
+  it('survives its connection being killed during a statement, and goes on with a new one', async () => {
+    const sleeping = db.query('select pg_sleep(5)');
+    // Wait until the statement runs, then end its backend from another session.
+    for (let i = 0; i < 100; i += 1) {
+      const { rowCount } = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where query = 'select pg_sleep(5)' and pid <> pg_backend_pid()`);
+      if (rowCount) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await assert.rejects(sleeping);
+    assert.deepEqual(await db.query('select 1 as one', []), [{ one: 1 }]);
+  });
 });

@@ -57,6 +57,10 @@ async function planMode(client: pg.PoolClient, generic: boolean): Promise<void> 
 /** One statement outside a transaction, on a pooled client in the plan mode it asks for. */
 async function runPooled(pool: pg.Pool, prepare: boolean, text: string, params: readonly unknown[]) {
   const client = await pool.connect();
+  // A connection lost mid-statement also emits 'error' on the client, which the pool listens to only
+  // while the client is idle; the failing statement reports it, and the client is then dropped.
+  const ignore = () => undefined;
+  client.on('error', ignore);
   let failure: Error | undefined;
   try {
     // Without prepared statements every call is planned anyway; the mode would change nothing.
@@ -67,6 +71,7 @@ async function runPooled(pool: pg.Pool, prepare: boolean, text: string, params: 
     failure = error as Error;
     throw error;
   } finally {
+    client.removeListener('error', ignore);
     client.release(failure);
   }
 }
