@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createTempPostgres } from '../../../test/harness.ts';
 import { openPostgres } from './postgres.ts';
-import type { Database } from './types.ts';
+import { genericPlan, type Database } from './types.ts';
 
 const skip = process.env.DATABASE_URL ? false : 'needs PostgreSQL (DATABASE_URL)';
 
@@ -65,5 +65,49 @@ describe('PostgreSQL prepared statements', { skip }, () => {
     } finally {
       await off.close();
     }
+  });
+
+  it('runs a statement marked genericPlan with plan_cache_mode = force_generic_plan, and every other one as configured', async () => {
+    const mode = 'select current_setting($1) as m';
+    const modeOf = async (q: { query: Database['query'] }, text: string) => (await q.query<{ m: string }>(text, ['plan_cache_mode']))[0]?.m;
+    // One connection: each statement finds it in the mode the one before left it.
+    assert.equal(await modeOf(db, genericPlan(mode)), 'force_generic_plan');
+    assert.equal(await modeOf(db, genericPlan(mode)), 'force_generic_plan');
+    assert.equal(await modeOf(db, mode), 'auto');
+    await modeOf(db, genericPlan(mode));
+    // A transaction starts in the default mode whatever the client was left in, marked statements included,
+    // and leaves the client as it found it, committed or rolled back.
+    assert.equal(await db.transaction((tx) => modeOf(tx, genericPlan(mode))), 'auto');
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        assert.equal(await modeOf(tx, mode), 'auto');
+        throw new Error('roll back');
+      }),
+    );
+    assert.equal(await modeOf(db, genericPlan(mode)), 'force_generic_plan');
+    assert.equal(await modeOf(db, mode), 'auto');
+    assert.equal(await db.transaction((tx) => modeOf(tx, mode)), 'auto');
+  });
+
+  it('leaves the plan mode alone when statements are not prepared', async () => {
+    const off = await openPostgres(temp.url, 1, { prepare: false });
+    try {
+      const [row] = await off.query<{ m: string }>(genericPlan('select current_setting($1) as m'), ['plan_cache_mode']);
+      assert.equal(row?.m, 'auto');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('survives its connection being killed during a statement, and goes on with a new one', async () => {
+    const sleeping = db.query('select pg_sleep(5)');
+    // Wait until the statement runs, then end its backend from another session.
+    for (let i = 0; i < 100; i += 1) {
+      const { rowCount } = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where query = 'select pg_sleep(5)' and pid <> pg_backend_pid()`);
+      if (rowCount) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await assert.rejects(sleeping);
+    assert.deepEqual(await db.query('select 1 as one', []), [{ one: 1 }]);
   });
 });

@@ -1,7 +1,7 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
 import { BEGIN_STATEMENT, beginPrepared, beginThen } from './pipelined-begin.ts';
-import type { Database, Queryable } from './types.ts';
+import { wantsGenericPlan, type Database, type Queryable } from './types.ts';
 
 // int8 as JS numbers, as on PGlite, so both engines return the same shapes.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -39,6 +39,51 @@ interface Session {
   tx?: { client: pg.PoolClient; begun: boolean };
   prepare: boolean;
 }
+
+// Statements marked with genericPlan() run with plan_cache_mode = force_generic_plan: their prepared
+// statement is planned once per connection instead of on every call (PostgreSQL keeps replanning them
+// because their custom plans look cheaper). The setting belongs to the connection, so each pooled client
+// remembers which mode it was left in and is switched only when the next statement wants the other one:
+// a node serving only storefront reads never switches, a mixed one pays a SET now and then.
+const genericClients = new WeakSet<pg.PoolClient>();
+const SET_GENERIC = 'set plan_cache_mode = force_generic_plan';
+const SET_DEFAULT = 'set plan_cache_mode to default';
+
+async function planMode(client: pg.PoolClient, generic: boolean): Promise<void> {
+  if (generic === genericClients.has(client)) return;
+  await client.query(generic ? SET_GENERIC : SET_DEFAULT);
+  if (generic) genericClients.add(client);
+  else genericClients.delete(client);
+}
+
+/** One statement outside a transaction, on a pooled client in the plan mode it asks for. */
+async function runPooled(pool: pg.Pool, prepare: boolean, text: string, params: readonly unknown[]) {
+  const client = await pool.connect();
+  // A connection lost mid-statement also emits 'error' on the client, which the pool listens to only
+  // while the client is idle; the failing statement reports it, and the client is then dropped.
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  let failure: Error | undefined;
+  try {
+    // Without prepared statements every call is planned anyway; the mode would change nothing.
+    await planMode(client, prepare && params.length > 0 && wantsGenericPlan(text));
+    return await run({ client, prepare }, text, params);
+  } catch (error) {
+    // As pool.query does: a client whose statement failed is closed rather than reused.
+    failure = error as Error;
+    throw error;
+  } finally {
+    client.removeListener('error', ignore);
+    client.release(failure);
+  }
+}
+
+/**
+ * Inside a transaction, the server's default plan mode whatever the client was left in: a client left in
+ * generic mode by storefront reads is switched back (one SET, on mixed nodes only) before the transaction,
+ * so the transaction's own `begin` still rides with its first statement.
+ */
+const defaultPlanMode = (client: pg.PoolClient) => planMode(client, false);
 
 /**
  * Sends one statement. The first statement of a transaction carries its `begin`: one write and one round
@@ -79,14 +124,16 @@ async function run(session: Session, text: string, params: readonly unknown[]) {
   }
 }
 
-function wrap(session: Session): Queryable {
+type Runner = (text: string, params: readonly unknown[]) => Promise<pg.QueryResult>;
+
+function wrap(session: Session, runner: Runner = (text, params) => run(session, text, params)): Queryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
-      const result = await run(session, text, params);
+      const result = await runner(text, params);
       return result.rows as T[];
     },
     async execute(text: string, params: readonly unknown[] = []) {
-      const result = await run(session, text, params);
+      const result = await runner(text, params);
       return { rowCount: result.rowCount ?? 0 };
     },
     async script(sql: string) {
@@ -144,11 +191,12 @@ export async function openPostgres(url: string, poolSize: number, { prepare = tr
   await pool.query('select 1');
   return {
     kind: 'postgres',
-    ...wrap({ client: pool, prepare }),
+    ...wrap({ client: pool, prepare }, (text, params) => runPooled(pool, prepare, text, params)),
     async transaction(fn) {
       const client = await pool.connect();
       const tx = { client, begun: false };
       try {
+        await defaultPlanMode(client);
         // Prepared statements: `begin` is bound by name in front of the first statement, so a connection's
         // first transaction prepares it on its own round trip (see pipelined-begin.ts for why not inline).
         if (prepare && !beginPrepared(client)) {

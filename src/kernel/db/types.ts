@@ -25,6 +25,19 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Marks a statement whose plan PostgreSQL should make once and keep (a generic plan), where the engine
+ * can: the storefront's list and search pages, whose custom plans look cheaper than the generic one, so
+ * PostgreSQL would replan them on every request, and planning costs as much as running them. Only for
+ * statements whose generic plan has been checked to use the same indexes (EXPLAIN of an EXECUTE under
+ * `plan_cache_mode = force_generic_plan`). A comment, so the text means the same to every engine.
+ */
+export const GENERIC_PLAN_MARK = '/* generic plan */ ';
+
+export const genericPlan = (sql: string): string => GENERIC_PLAN_MARK + sql;
+
+export const wantsGenericPlan = (sql: string): boolean => sql.startsWith(GENERIC_PLAN_MARK);
+
 /** PostgreSQL error codes the HTTP layer turns into 4xx problems instead of 500s. */
 export const PgErrorCode = {
   uniqueViolation: '23505',

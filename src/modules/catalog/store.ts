@@ -13,6 +13,7 @@ import { STORE_PRODUCT_COLUMNS, toStoreProduct, type StoreProductRow } from './v
 import { badAttributeFilter, invalidPriceRange, tooManyAttributeFilters } from './problems.ts';
 import { invalidCursor } from '../../kernel/http/problems.ts';
 import { sqlParams } from '../../kernel/db/params.ts';
+import { genericPlan } from '../../kernel/db/types.ts';
 import { rowsToFetch, takePage } from '../../kernel/page.ts';
 
 export interface StoreListQuery {
@@ -134,7 +135,10 @@ export async function listStoreProducts(
   const cursor = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
   // A query of separators only ("%", "-") has nothing to look for, and so finds nothing.
   if (searching && tokens.length === 0) return { items: [], nextCursor: null };
-  if (searching) ctes.push(searchHitsCtes(tokens, param));
+  // One query token ranked by relevance with nothing else narrowing it (the common search): its best
+  // postings are read (catalog_search_top) instead of every match being ranked.
+  const topOnly = searching && tokens.length === 1 && sort === 'relevance' && filters.length === 0;
+  if (searching && !topOnly) ctes.push(searchHitsCtes(tokens, param));
   const list: ListSql = { ctes, filters, searching, param, fetch: rowsToFetch(limit) };
 
   const page = (rows: (StoreProductRow & { sort_value: number | string | null })[]) =>
@@ -150,14 +154,28 @@ export async function listStoreProducts(
   } else if (sort === 'title') {
     sql = titleSortedSql(list, sqlLocale(query.locale, platform.defaultLocale), cursor);
   } else if (sort === 'relevance' && searching) {
-    sql = relevanceSortedSql(list, cursor);
+    sql = topOnly ? searchTopSql(tokens[0]!, list, cursor) : relevanceSortedSql(list, cursor);
   } else {
     sql = newestSql(list, cursor);
   }
-  const rows = await pdb.query<StoreProductRow & { sort_value: number | string | null }>(sql, params);
+  const rows = await pdb.query<StoreProductRow & { sort_value: number | string | null }>(genericShape(query, sort, searching) ? genericPlan(sql) : sql, params);
   // An unknown category is the client's mistake, not an empty page: asked about only when nothing came back.
   if (rows.length === 0 && query.category) await resolveCategoryRefs(pdb, [query.category]);
   return page(rows);
+}
+
+/**
+ * Whether a page's statement may keep one generic plan (planning it cost as much PostgreSQL CPU as
+ * running it). Only the shapes whose generic plan was checked (EXPLAIN ANALYZE on 10,000 products over
+ * two platforms, both directions, first and later pages) to walk the same indexes as their custom plans:
+ * one narrowing at most. A price range or an attribute filter, a search under another order than its
+ * rank or within a category, and a category sorted by price get plans from guessed selectivities that
+ * were 3-10 times slower than the custom plans, so those are planned for their values.
+ */
+function genericShape(query: StoreListQuery, sort: Sort, searching: boolean): boolean {
+  if (query.minPrice !== undefined || query.maxPrice !== undefined || (query.attribute ?? []).some((a) => a.trim() !== '')) return false;
+  if (searching) return sort === 'relevance' && !query.category;
+  return !(query.category && (sort === 'price_asc' || sort === 'price_desc'));
 }
 
 /** Newest first: the (platform, status, id) index walked backwards. */
@@ -184,6 +202,15 @@ function relevanceSortedSql(list: ListSql, cursor: Cursor | undefined): string {
      order by h.rank desc, h.product_id desc limit ${list.param(list.fetch)}`,
     'page.sort_value desc, page.id desc',
   );
+}
+
+/** The best matches of one query token and nothing else (catalog_search_top, migration 0005), as relevanceSortedSql orders them. */
+function searchTopSql(token: string, list: ListSql, cursor: Cursor | undefined): string {
+  if (cursor && typeof cursor.value !== 'number') throw invalidCursor();
+  const { param } = list;
+  // The keyset position is always bound (null on a first page), so every page is one statement text.
+  const top = `catalog_search_top($1, ${param(token)}::text, ${param(list.fetch)}::integer, ${param(cursor?.value ?? null)}::integer, ${param(cursor?.id ?? null)}::uuid)`;
+  return wholeProducts(`select h.product_id as id, h.rank as sort_value from ${top} h`, 'page.sort_value desc, page.id desc');
 }
 
 /**
@@ -233,7 +260,9 @@ function priceSortedSql(sort: 'price_asc' | 'price_desc', list: ListSql, cursor:
       pricedPart = false;
       rest.push(`p.id ${op} ${list.param(cursor.id)}::uuid`);
     } else {
-      priced.push(`(pp.min_amount, p.id) ${op} (${list.param(cursor.value)}::bigint, ${list.param(cursor.id)}::uuid)`);
+      // pp's own columns, so the comparison is a bound of the (platform, currency, min_amount, product)
+      // index range rather than a filter on every row before the cursor.
+      priced.push(`(pp.min_amount, pp.product_id) ${op} (${list.param(cursor.value)}::bigint, ${list.param(cursor.id)}::uuid)`);
     }
   }
   const limit = list.param(list.fetch);
