@@ -12,13 +12,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { asBearer, createTempPostgres, engines, loginAsNewOwner, startTestSouk, testConfig, type TestEnv } from './harness.ts';
 import { createShop, readyCart, stockedVariants } from './commerce.ts';
 import { startSoukNode, type SoukNode } from './souk-node-process.ts';
 import { waitFor } from './wait.ts';
-import { runMoveCommand, sql, type MoveCommand } from './db-move-helpers.ts';
+import { checkoutAttempt, runMoveCommand, sql, type CheckoutAttempt, type MoveCommand } from './db-move-helpers.ts';
 import { createSouk } from '../src/server.ts';
 import { openPglite } from '../src/kernel/db/pglite.ts';
 import { movedTo, MOVED_MARKER_FILE } from '../src/kernel/db/moved.ts';
@@ -32,18 +31,7 @@ function runMove(dataDir: string, server: string, target: string, ownerToken: st
   return runMoveCommand(target, { DATABASE_URL: '', SOUK_DATA_DIR: dataDir, SOUK_API_KEY: ownerToken }, ['--url', server, ...extra]);
 }
 
-interface Attempt {
-  cartId: string;
-  key: string;
-  phase: 'before' | 'during' | 'after';
-  status?: number;
-  code?: string;
-  orderId?: string;
-  ms?: number;
-  /** performance.now() when the request was sent and answered. */
-  sentAt?: number;
-  answeredAt?: number;
-}
+type Attempt = CheckoutAttempt;
 
 describe('the pre-verification of a move', () => {
   it('digests an embedded table a page at a time into the same lines as in one statement', async () => {
@@ -139,16 +127,7 @@ describe('a running embedded shop moved to PostgreSQL by its server', { skip: on
     const queue = [...carts];
     const attempts: Attempt[] = [];
     const unanswered: Attempt[] = [];
-    const checkoutOn = async (attempt: Attempt) => {
-      attempt.sentAt = performance.now();
-      const res = await fetch(`${node.base}/store/carts/${attempt.cartId}/checkout`, { method: 'POST', headers: { ...store, 'idempotency-key': attempt.key }, body: '{}', signal: AbortSignal.timeout(60_000) });
-      const body = (await res.json()) as { id?: string; code?: string };
-      attempt.answeredAt = performance.now();
-      attempt.ms = attempt.answeredAt - attempt.sentAt;
-      attempt.status = res.status;
-      attempt.code = body.code;
-      if (res.status === 200 || res.status === 201) attempt.orderId = body.id;
-    };
+    const checkoutOn = (attempt: Attempt) => checkoutAttempt(node.base, store, attempt);
     const shopper = async () => {
       while (!stopped) {
         const cartId = queue.shift();

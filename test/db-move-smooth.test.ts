@@ -9,13 +9,12 @@
 // PostgreSQL only (skipped without DATABASE_URL).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTempPostgres, engines, loginAsNewOwner, testConfig, type TestEnv } from './harness.ts';
 import { createShop, readyCart, stockedVariants } from './commerce.ts';
 import { startSoukNode } from './souk-node-process.ts';
 import { waitFor } from './wait.ts';
-import { runMoveCommand, sql, type MoveCommand } from './db-move-helpers.ts';
+import { checkoutAttempt, runMoveCommand, sql, type CheckoutAttempt, type MoveCommand } from './db-move-helpers.ts';
 import { createSouk } from '../src/server.ts';
 import { checkCommerce, formatReport } from '../scripts/check-commerce.ts';
 
@@ -25,15 +24,7 @@ function startMover(source: string, target: string, extra: string[] = []): MoveC
   return runMoveCommand(target, { DATABASE_URL: source }, extra);
 }
 
-interface Attempt {
-  cartId: string;
-  key: string;
-  phase: 'before' | 'during' | 'after';
-  status?: number;
-  code?: string;
-  orderId?: string;
-  ms?: number;
-}
+type Attempt = CheckoutAttempt;
 
 describe('souk db move --mode smooth [postgres]', { skip: onPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -79,15 +70,7 @@ describe('souk db move --mode smooth [postgres]', { skip: onPostgres ? false : '
     const queue = [...carts];
     const attempts: Attempt[] = [];
     const refused: Attempt[] = [];
-    const checkoutOn = async (at: string, attempt: Attempt) => {
-      const started = performance.now();
-      const res = await fetch(`${at}/store/carts/${attempt.cartId}/checkout`, { method: 'POST', headers: { ...store, 'idempotency-key': attempt.key }, body: '{}', signal: AbortSignal.timeout(60_000) });
-      const body = (await res.json()) as { id?: string; code?: string };
-      attempt.ms = performance.now() - started;
-      attempt.status = res.status;
-      attempt.code = body.code;
-      if (res.status === 200 || res.status === 201) attempt.orderId = body.id;
-    };
+    const checkoutOn = (at: string, attempt: Attempt) => checkoutAttempt(at, store, attempt);
     const shopper = async () => {
       while (!stopped) {
         const cartId = queue.shift();
