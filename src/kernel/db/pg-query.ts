@@ -11,6 +11,8 @@
 import pg from 'pg';
 
 type Parser = (value: string) => unknown;
+/** pg's conversion of a parameter to its wire form, as its own Query binds with. */
+const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
 type Callback = (error: Error | undefined, result: pg.QueryResult) => void;
 
 interface Field {
@@ -19,9 +21,18 @@ interface Field {
   format: string;
 }
 
-/** The parts of pg's Query and Result this class relies on that @types/pg does not declare. */
+/** The parts of pg's Connection, Query and Result this class relies on that @types/pg does not declare. */
+export interface WireConnection extends pg.Connection {
+  parsedStatements: Record<string, string | undefined>;
+}
 export interface QueryInternals {
   name?: string;
+  portal: string;
+  values?: unknown[];
+  binary?: boolean;
+  hasBeenParsed(connection: WireConnection): boolean;
+  prepare(connection: WireConnection): void;
+  handleError(error: Error, connection: WireConnection): void;
   callback?: Callback;
   _result: { fields: Field[]; _parsers: Parser[]; rows: unknown[]; addFields(fields: Field[]): void };
   _accumulateRows: boolean;
@@ -34,6 +45,7 @@ const QueryBase = pg.Query as unknown as new (text: string, values?: unknown[]) 
 
 /** The columns of one prepared statement's result, as last described by the server. */
 interface Shape {
+  /** As the server described them (pg's QueryResult.fields). */
   fields: Field[];
   parsers: Parser[];
   /** Builds one row from its column values: an object literal compiled for these columns. */
@@ -71,7 +83,7 @@ function shapeOf(name: string, fields: Field[]): Shape | undefined {
   // Binary columns are copied by pg first; a column named __proto__ would set the row's prototype here.
   if (fields.some((f) => f.format !== 'text' || f.name === '__proto__')) return undefined;
   const shape: Shape = {
-    fields: fields.map(({ name, dataTypeID, format }) => ({ name, dataTypeID, format })),
+    fields,
     parsers: fields.map((f) => pg.types.getTypeParser(f.dataTypeID, 'text') as Parser),
     build: rowBuilder(fields.map((f) => f.name)),
   };
@@ -89,13 +101,42 @@ export class SoukQuery extends QueryBase {
     this.callback = callback;
   }
 
+  /**
+   * pg sends Parse (first use on the connection), Bind, Describe, Execute and Sync. Once the server has
+   * described a prepared statement's columns, later executions of it leave out the Describe: the server
+   * then sends no RowDescription, and the rows are read with the columns known. A statement whose columns
+   * changed since (a migration under a `select *`) fails with "cached plan must not change result type",
+   * and postgres.ts stops preparing its text.
+   */
+  override prepare(connection: WireConnection) {
+    const shape = this.name === undefined ? undefined : shapes.get(this.name);
+    if (shape === undefined || !this.hasBeenParsed(connection)) return super.prepare(connection);
+    try {
+      connection.bind({ portal: this.portal, statement: this.name, values: this.values, binary: this.binary, valueMapper: prepareValue } as pg.BindConfig, false);
+    } catch (error) {
+      // As pg does: the statement is closed and the query fails.
+      connection.close({ type: 'S', name: this.name }, false);
+      connection.sync();
+      this.handleError(error as Error, connection);
+      return;
+    }
+    this.useShape(shape, shape.fields);
+    connection.execute({ portal: this.portal }, false);
+    connection.sync();
+  }
+
+  private useShape(shape: Shape, fields: Field[]) {
+    this.shape = shape;
+    this._checkForMultirow();
+    this._result.fields = fields;
+    this._result._parsers = shape.parsers;
+    this._accumulateRows = Boolean(this.callback) || this.listenerCount('row') === 0;
+  }
+
   override handleRowDescription(message: { fields: Field[] }) {
     this.shape = this.name ? shapeOf(this.name, message.fields) : undefined;
     if (this.shape === undefined) return super.handleRowDescription(message);
-    this._checkForMultirow();
-    this._result.fields = message.fields;
-    this._result._parsers = this.shape.parsers;
-    this._accumulateRows = Boolean(this.callback) || this.listenerCount('row') === 0;
+    this.useShape(this.shape, message.fields);
   }
 
   override handleDataRow(message: { fields: (string | null)[] }) {

@@ -6,15 +6,11 @@
 // CommandComplete, so the caller sees only the statement's result. If either part fails the server skips
 // the rest of the batch up to the Sync and the query fails with that error; the caller rolls back.
 import pg from 'pg';
-import { sendQuery, SoukQuery } from './pg-query.ts';
+import { sendQuery, SoukQuery, type WireConnection } from './pg-query.ts';
 
 /** The name `begin` is prepared under on each pooled connection when statements are prepared. */
 export const BEGIN_STATEMENT = 'souk_begin';
 
-/** The parts of pg's Connection this query relies on that @types/pg does not declare. */
-interface WireConnection extends pg.Connection {
-  parsedStatements: Record<string, string | undefined>;
-}
 interface QueryInternals {
   prepare(connection: WireConnection): void;
   handleCommandComplete(message: unknown, connection: WireConnection): void;
