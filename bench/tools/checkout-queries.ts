@@ -109,7 +109,8 @@ try {
     const perFlow = (ms: number) => (ms / cpuFlows).toFixed(2);
     console.log(
       `CPU per paid order over ${cpuFlows} flows in ${((performance.now() - cpuStart.at) / 1000).toFixed(1)} s: ` +
-        `Souk ${perFlow((souk.user + souk.system) / 1000)} ms, PostgreSQL backends ${perFlow(backendsCpu() - cpuStart.database)} ms`,
+        `Souk ${perFlow((souk.user + souk.system) / 1000)} ms (user ${perFlow(souk.user / 1000)}, system ${perFlow(souk.system / 1000)}), ` +
+        `PostgreSQL backends ${perFlow(backendsCpu() - cpuStart.database)} ms`,
     );
   }
 } finally {

@@ -6,21 +6,19 @@
 // CommandComplete, so the caller sees only the statement's result. If either part fails the server skips
 // the rest of the batch up to the Sync and the query fails with that error; the caller rolls back.
 import pg from 'pg';
+import { sendQuery, SoukQuery, type WireConnection } from './pg-query.ts';
 
 /** The name `begin` is prepared under on each pooled connection when statements are prepared. */
 export const BEGIN_STATEMENT = 'souk_begin';
 
-/** The parts of pg's Query and Connection this query relies on that @types/pg does not declare. */
-interface WireConnection extends pg.Connection {
-  parsedStatements: Record<string, string | undefined>;
-}
 interface QueryInternals {
   prepare(connection: WireConnection): void;
   handleCommandComplete(message: unknown, connection: WireConnection): void;
   requiresPreparation(): boolean;
 }
 type QueryCallback = (error: Error | undefined, result: pg.QueryResult) => void;
-const QueryBase = pg.Query as unknown as new (config: pg.QueryConfig, callback: QueryCallback) => pg.Query & QueryInternals;
+const QueryBase = SoukQuery as unknown as new (text: string, values: unknown[], name: string | undefined, callback: QueryCallback) => SoukQuery &
+  QueryInternals;
 
 /** The connection under a pooled client, to see which statements it has prepared. */
 export const wireOf = (client: pg.PoolClient) => (client as unknown as { connection: WireConnection }).connection;
@@ -36,8 +34,8 @@ class BeginThen extends QueryBase {
    * make pg mark the statement's own name prepared before it is). Otherwise `begin` is parsed unnamed,
    * which is only safe when the statement is unnamed too (no prepared statements).
    */
-  constructor(config: pg.QueryConfig, callback: QueryCallback, private readonly named: boolean) {
-    super(config, callback);
+  constructor(text: string, values: unknown[], name: string | undefined, callback: QueryCallback, private readonly named: boolean) {
+    super(text, values, name, callback);
   }
 
   // Always the extended protocol: the simple one ends with its own ReadyForQuery, which would answer the
@@ -72,9 +70,7 @@ class BeginThen extends QueryBase {
  * Runs `begin` and then `config` on `client` in one round trip. `named` as for BeginThen: true only when
  * `beginPrepared(client)`; false requires an unnamed statement.
  */
-export function beginThen(client: pg.PoolClient, config: pg.QueryConfig, named: boolean): Promise<pg.QueryResult> {
-  if (!named && config.name) throw new Error('an unprepared begin cannot precede a named statement');
-  return new Promise((resolve, reject) => {
-    client.query(new BeginThen(config, (error, result) => (error ? reject(error) : resolve(result)), named));
-  });
+export function beginThen(client: pg.PoolClient, text: string, values: unknown[], name: string | undefined, named: boolean): Promise<pg.QueryResult> {
+  if (!named && name) throw new Error('an unprepared begin cannot precede a named statement');
+  return sendQuery(client, (callback) => new BeginThen(text, values, name, callback, named));
 }

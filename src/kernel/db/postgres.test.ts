@@ -42,6 +42,23 @@ describe('PostgreSQL prepared statements', { skip }, () => {
     assert.equal(await prepared(), 0, 'the admin session prepared nothing');
   });
 
+  it("reads a prepared statement's rows as pg does, also once it runs without a Describe", async () => {
+    // A repeated column name, nulls, parsed types and a column called __proto__ (left to pg's parsing).
+    const texts = [
+      `select $1::int as a, null::text as b, 'x' as a, now() - now() as "interval", '{"k":1}'::jsonb as j, 2::int8 as big`,
+      `select $1::int as "__proto__", 'y' as c`,
+    ];
+    for (const text of texts) {
+      const expected = (await admin.query(text, [7])).rows;
+      for (let run = 0; run < 4; run++) {
+        const rows = await (run % 2 ? db.transaction((tx) => tx.query(text, [7])) : db.query(text, [7]));
+        assert.deepEqual(rows, expected);
+        assert.deepEqual(rows.map((row) => Object.keys(row as object)), expected.map((row) => Object.keys(row as object)));
+        assert.equal(Object.getPrototypeOf(rows[0]), Object.getPrototypeOf(expected[0]));
+      }
+    }
+  });
+
   it('falls back to an unprepared statement when a migration changed the columns of a prepared select *', async () => {
     const text = 'select * from prepared_t where id = $1';
     await db.query(text, [1]);

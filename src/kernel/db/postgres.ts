@@ -1,6 +1,7 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
 import { BEGIN_STATEMENT, beginPrepared, beginThen } from './pipelined-begin.ts';
+import { runStatement } from './pg-query.ts';
 import { wantsGenericPlan, type Database, type Queryable } from './types.ts';
 
 // int8 as JS numbers, as on PGlite, so both engines return the same shapes.
@@ -90,13 +91,18 @@ const defaultPlanMode = (client: pg.PoolClient) => planMode(client, false);
  * trip for both. With parameters through the extended protocol (pipelined-begin.ts); without, as the
  * simple protocol's `begin;<text>`, which the server runs as one batch, leaving the transaction open.
  */
-async function send({ client, tx, prepare }: Session, config: pg.QueryConfig): Promise<pg.QueryResult> {
-  if (!tx || tx.begun) return client.query(config);
+async function send({ client, tx, prepare }: Session, text: string, values?: unknown[], name?: string): Promise<pg.QueryResult> {
+  if (!tx || tx.begun) {
+    // The pool itself (script outside a transaction) and statements without parameters (pg's simple
+    // protocol, which may hold several statements) go through pg's own query; the rest through SoukQuery.
+    if (!values?.length || client instanceof pg.Pool) return client.query(name ? { name, text, values } : { text, values });
+    return runStatement(client, text, values, name);
+  }
   tx.begun = true;
   // The transaction began with this first statement: a failure anywhere in the batch leaves the
   // connection either in the failed transaction or outside any, and the caller's rollback handles both.
-  if (config.values?.length) return beginThen(tx.client, config, prepare);
-  const results = (await tx.client.query(`begin;${config.text}`)) as pg.QueryResult | pg.QueryResult[];
+  if (values?.length) return beginThen(tx.client, text, values, name, prepare);
+  const results = (await tx.client.query(`begin;${text}`)) as pg.QueryResult | pg.QueryResult[];
   // BEGIN's result comes first; a text of one statement answers as if sent alone.
   if (Array.isArray(results) && results.length === 2) return results[1]!;
   return Array.isArray(results) ? (results.slice(1) as unknown as pg.QueryResult) : results;
@@ -107,13 +113,13 @@ const toWire = (pg as unknown as { utils: { prepareValue(value: unknown): unknow
 
 async function run(session: Session, text: string, params: readonly unknown[]) {
   const name = session.prepare && params.length > 0 ? statementName(text) : undefined;
-  if (name === undefined) return send(session, { text, values: params as unknown[] });
+  if (name === undefined) return send(session, text, params as unknown[]);
   // A value pg cannot convert (a BigInt inside JSON, a throwing toPostgres) makes pg close the named
   // statement on the server while keeping it on its list of prepared ones, so that every later use of the
   // text on that connection would fail. Converted here, such a value fails before anything is sent.
   const values = params.map(toWire);
   try {
-    return await send(session, { name, text, values });
+    return await send(session, text, values, name);
   } catch (error) {
     if (!isStalePlan(error)) throw error;
     statementNames.delete(text);
@@ -138,7 +144,7 @@ function wrap(session: Session, runner: Runner = (text, params) => run(session, 
     },
     async script(sql: string) {
       // No parameters: pg uses the simple protocol, which accepts several statements.
-      await send(session, { text: sql });
+      await send(session, sql);
     },
   };
 }
