@@ -9,8 +9,8 @@
 //   concurrent writer, so no transaction ever acts on a number it read earlier. CHECK constraints
 //   (reserved <= on_hand, both >= 0) back this up in the schema.
 // - Every transaction takes its locks in one global order: the reservation row first (with its expiry
-//   timer's row when a commit or release removes it), then level rows sorted by (variant id, location id). Two checkouts over overlapping variants therefore queue behind
-//   each other instead of deadlocking.
+//   timer's row when a commit or release removes it), then level rows sorted by (variant id, location
+//   id). Two checkouts over overlapping variants therefore queue behind each other instead of deadlocking.
 // - When a line is short, the lines already taken are given back and the reservation row is removed
 //   before the 409 is thrown, so nothing has changed even if a caller catches the error and commits.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
