@@ -120,12 +120,18 @@ export function shippingDelivers(rt: CartRuntime, platform: Platform, cart: Chec
   return chosen?.delivery !== false;
 }
 
+/**
+ * The statement that marks a cart completed by an order (conditional on status = 'active'; it returns the
+ * cart's id when it did), for a caller that runs it as a CTE of its own statement (checkout's order
+ * insert). $1 is the platform id; `cartId` and `orderId` are SQL expressions (parameters).
+ */
+export function completeCartStatement(cartId: string, orderId: string): string {
+  return `update carts set status = 'completed', completed_order_id = ${orderId}, version = version + 1, updated_at = now()
+     where platform_id = $1 and id = ${cartId} and status = 'active' returning id`;
+}
+
 /** Marks the cart completed by this order (conditional on status = 'active'; false if it was not). */
 export async function completeCart(tx: PlatformDb, cartId: string, orderId: string): Promise<boolean> {
-  const { rowCount } = await tx.execute(
-    `update carts set status = 'completed', completed_order_id = $3, version = version + 1, updated_at = now()
-     where platform_id = $1 and id = $2 and status = 'active'`,
-    [cartId, orderId],
-  );
+  const { rowCount } = await tx.execute(completeCartStatement('$2', '$3'), [cartId, orderId]);
   return rowCount === 1;
 }

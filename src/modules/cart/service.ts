@@ -6,14 +6,14 @@
 //   const use = cart.couponCode ? await promotions.redeemCoupon(tx, cart.couponCode, …) : undefined;
 //   const totals = carts.computeTotals(platform, cart, use?.discount ?? 0);
 //   …reserve stock, write the order…
-//   await carts.completeCart(tx, cart.id, orderId);
+//   await carts.completeCart(tx, cart.id, orderId);   (or completeCartStatement inside the order's insert)
 //
 // Shipping and tax come from the platform's strategies, which live in the cart module's runtime: the
 // service looks the runtime up when called (`ctx.runtimeOf`), so it may be bound before the runtimes
 // exist. Errors are HttpProblem (4xx) meant to roll the caller's transaction back.
 import type { ModuleContext, Platform } from '../../kernel/context.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
-import { completeCart, computeTotals, loadCartForCheckout, shippingDelivers, type CheckoutCart } from './checkout-cart.ts';
+import { completeCart, completeCartStatement, computeTotals, loadCartForCheckout, shippingDelivers, type CheckoutCart } from './checkout-cart.ts';
 import { cartModule } from './module.ts';
 import type { Totals } from './totals.ts';
 
@@ -34,6 +34,11 @@ export interface CartService {
   shippingDelivers(platform: Platform, cart: CheckoutCart): boolean;
   /** Marks the cart completed by this order (conditional on status = 'active'; false if it was not). */
   completeCart(tx: PlatformDb, cartId: string, orderId: string): Promise<boolean>;
+  /**
+   * completeCart as SQL, to run as a CTE of the caller's statement ($1 the platform id, the arguments SQL
+   * expressions); it returns the cart's id when it completed it.
+   */
+  completeCartStatement(cartId: string, orderId: string): string;
   /** The platform's tax on an amount, as a cart would be taxed (orders without a cart: flash-sale tickets). */
   computeTax(platform: Platform, input: { currency: string; taxableAmount: number }): { tax: number; included: boolean };
 }
@@ -45,6 +50,7 @@ export function cartService(deps: CartDeps): CartService {
     computeTotals: (platform, cart, discount) => computeTotals(runtime(), platform, cart, discount),
     shippingDelivers: (platform, cart) => shippingDelivers(runtime(), platform, cart),
     completeCart,
+    completeCartStatement,
     computeTax: (platform, input) => runtime().strategies.for(platform).tax.compute(platform, input),
   };
 }

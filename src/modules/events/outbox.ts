@@ -115,10 +115,19 @@ export async function scheduleEvent(target: Target, at: Date, type: string, payl
   return e.id;
 }
 
+/**
+ * The statement that cancels one of a platform's timers, for a module that runs it as a CTE of its own
+ * statement instead of a round trip of its own: `with t as (${cancelTimerStatement('$5')}) update …`.
+ * $1 is the platform id; `timerId` is an SQL expression (a parameter, a subquery; null deletes nothing).
+ */
+export function cancelTimerStatement(timerId: string): string {
+  return `delete from event_timers where platform_id = $1 and id = ${timerId}`;
+}
+
 /** Cancels a timer that has not fired; returns false when it already fired or never existed. */
 export async function cancelTimer(target: Target, timerId: string): Promise<boolean> {
   const { rowCount } = isPlatformDb(target)
-    ? await target.execute('delete from event_timers where platform_id = $1 and id = $2', [timerId])
+    ? await target.execute(cancelTimerStatement('$2'), [timerId])
     : await target.execute('delete from event_timers where id = $1', [timerId]);
   return rowCount > 0;
 }

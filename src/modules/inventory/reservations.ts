@@ -8,15 +8,16 @@
 //   >= q". PostgreSQL re-evaluates that condition on the newest row version after waiting for a
 //   concurrent writer, so no transaction ever acts on a number it read earlier. CHECK constraints
 //   (reserved <= on_hand, both >= 0) back this up in the schema.
-// - Every transaction takes its locks in one global order: the reservation row first, then level rows
-//   sorted by (variant id, location id). Two checkouts over overlapping variants therefore queue behind
-//   each other instead of deadlocking.
+// - Every transaction takes its locks in one global order: the reservation row first (with its expiry
+//   timer's row when a commit or release removes it), then level rows sorted by (variant id, location
+//   id). Two checkouts over overlapping variants therefore queue behind each other instead of deadlocking.
 // - When a line is short, the lines already taken are given back and the reservation row is removed
 //   before the 409 is thrown, so nothing has changed even if a caller catches the error and commits.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
 import { catalogService } from '../catalog/service.ts';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, iso } from '../../kernel/cursor.ts';
+import { cancelTimerStatement } from '../events/outbox.ts';
 import { emitLevelEvents, type InventoryDeps, type LevelChange } from './deps.ts';
 import { EVENT_RESERVATION_EXPIRE } from './events.ts';
 import { findDefaultLocationId } from './locations.ts';
@@ -308,10 +309,14 @@ async function transition(
   status: 'committed' | 'released' | 'expired',
   reason: string | null,
 ): Promise<{ reservation: Reservation; reference: string; timerId: string | null; lines: Line[] } | undefined> {
-  const row = await tx.maybeOne<ReservationRow>(
-    `update inventory_reservations r set status = $3, release_reason = $4, updated_at = now()
+  const update = `update inventory_reservations r set status = $3, release_reason = $4, updated_at = now()
      where r.platform_id = $1 and r.id = $2 and r.status = 'active'${status === 'expired' ? ' and r.expires_at <= now()' : ''}
-     returning ${RESERVATION_COLUMNS}`,
+     returning ${RESERVATION_COLUMNS}`;
+  // A hold that ends before its time drops its expiry timer in the same statement (the timer row is
+  // locked right after the reservation row; the timer poller locks timers alone, so no cycle). An
+  // expired hold's timer is the one firing.
+  const row = await tx.maybeOne<ReservationRow>(
+    status === 'expired' ? update : `with r as (${update}), t as (${cancelTimerStatement('(select timer_id from r)')}) select * from r`,
     [id, status, reason],
   );
   if (!row) return undefined;
@@ -362,7 +367,6 @@ export async function commitReservation(deps: InventoryDeps, tx: PlatformDb, res
     );
     if (!row) throw new Error(`reservation ${reservationId}: level ${line.variantId}/${line.locationId} holds less than its reserved quantity`);
   }
-  if (moved.timerId) await deps.events.cancelTimer(tx, moved.timerId);
   return stripTimer(moved.reservation);
 }
 
@@ -374,7 +378,6 @@ export async function releaseReservation(deps: InventoryDeps, tx: PlatformDb, re
   const moved = isUuid(reservationId) ? await transition(tx, reservationId, reason === 'expired' ? 'expired' : 'released', reason) : undefined;
   if (!moved) return notActive(tx, reservationId, 'release');
   await giveBack(tx, moved.lines);
-  if (moved.timerId && reason !== 'expired') await deps.events.cancelTimer(tx, moved.timerId);
   return stripTimer(moved.reservation);
 }
 

@@ -30,7 +30,7 @@ import { heldPayload } from './review.ts';
 import { screenCheckout, type RiskDeps } from './risk.ts';
 import type { RiskGateRequest } from '../../kernel/risk-gate.ts';
 import type { OrdersDeps } from './lifecycle.ts';
-import { insertOrder, orderNumber } from './insert.ts';
+import { insertOrderWith, orderNumber } from './insert.ts';
 import { hashOrderToken, newOrderToken } from './access-token.ts';
 import { getOrder, toOrder } from './read.ts';
 import type { CheckoutBody, Order } from './schemas.ts';
@@ -103,7 +103,8 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
     const reservationId = newId();
     const lines = orderLines(cart);
     const { shippingMethod, ...orderTotals } = totals;
-    const row = await insertOrder(tx, {
+    // The cart's completion rides in the order's statement (the cart row is locked since loadCartForCheckout).
+    const { row, alongside: cartCompleted } = await insertOrderWith(tx, {
       orderId,
       number: orderNumber(now),
       cartId: cart.id,
@@ -125,13 +126,13 @@ export async function checkout(deps: CheckoutDeps, pdb: PlatformDb, platform: Pl
         data: { cartId: cart.id, cartVersion: cart.version, idempotencyKey: input.idempotencyKey },
       },
       ...(hold ? { hold } : {}),
-    });
+    }, (param) => carts.completeCartStatement(param(cart.id), param(orderId)));
+    if (!cartCompleted) throw cartCompletedMeanwhile(cart.id);
     // Attribution to a live room: an id the live module reads back from order.paid (it knows its rooms).
     if (input.body.liveRoomId) {
       row.live_room_id = input.body.liveRoomId.toLowerCase();
       await tx.execute('update orders set live_room_id = $3 where platform_id = $1 and id = $2', [orderId, row.live_room_id]);
     }
-    if (!(await carts.completeCart(tx, cart.id, orderId))) throw cartCompletedMeanwhile(cart.id);
     await deps.events.emit(
       tx,
       EVENT_CREATED,

@@ -5,7 +5,7 @@ import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { newId, randomHex } from '../../kernel/ids.ts';
 import { ORDER_COLUMNS, type OrderRow } from './read.ts';
 import type { Order, OrderHold } from './schemas.ts';
-import { sqlParams } from '../../kernel/db/params.ts';
+import { sqlParams, type SqlParams } from '../../kernel/db/params.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -52,8 +52,15 @@ export interface NewOrder {
   hold?: OrderHold;
 }
 
-export async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow> {
-  return (await insertOrders(tx, [o]))[0]!;
+/**
+ * One order and, in the same statement, another module's write that goes with it (checkout: the cart's
+ * completion), given as a statement returning a row when it wrote, its values numbered by `param`.
+ * `alongside` says whether it did.
+ */
+export async function insertOrderWith(tx: PlatformDb, o: NewOrder, alongside: (param: SqlParams['param']) => string): Promise<{ row: OrderRow; alongside: boolean }> {
+  const rows = await insertOrderRows<OrderRow & { alongside_rows: number }>(tx, [o], alongside);
+  const { alongside_rows: written, ...row } = rows[0]!;
+  return { row, alongside: written > 0 };
 }
 
 /**
@@ -61,6 +68,10 @@ export async function insertOrder(tx: PlatformDb, o: NewOrder): Promise<OrderRow
  * tickets' orders at once). Rows in the order given.
  */
 export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]): Promise<OrderRow[]> {
+  return insertOrderRows<OrderRow>(tx, orders);
+}
+
+async function insertOrderRows<R extends OrderRow>(tx: PlatformDb, orders: readonly NewOrder[], alongside?: (param: SqlParams['param']) => string): Promise<R[]> {
   if (orders.length === 0) return [];
   // 22 parameters an order, 11 a line, 6 for its history: keep well inside PostgreSQL's 65,535.
   if (orders.length > MAX_ORDERS_PER_STATEMENT) throw new Error(`insertOrders takes at most ${MAX_ORDERS_PER_STATEMENT} orders at once, got ${orders.length}`);
@@ -104,7 +115,8 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
     const [historyId, kind, toStatus, actor, reason, data] = first.map(param);
     historyValues.push(`($1, ${historyId}, ${id}, ${kind}, null, ${toStatus}, ${actor}, ${reason}, ${data})`);
   }
-  const rows = await tx.query<OrderRow>(
+  const also = alongside ? alongside(param) : undefined;
+  const rows = await tx.query<R>(
     `with o as (
        insert into orders as o (platform_id, id, number, cart_id, customer_id, email, access_token_hash, currency, subtotal, discount_total,
          shipping_total, tax_total, tax_included, total, coupon_code, shipping_method, shipping_address, reservation_id,
@@ -119,8 +131,9 @@ export async function insertOrders(tx: PlatformDb, orders: readonly NewOrder[]):
      h as (
        insert into order_history (platform_id, id, order_id, kind, from_status, to_status, actor, reason, data)
        values ${historyValues.join(', ')}
-     )
-     select * from o`,
+     )${also ? `,
+     s as (${also})` : ''}
+     select *${also ? ', (select count(*) from s)::int as alongside_rows' : ''} from o`,
     params,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));

@@ -14,7 +14,8 @@ import { ORDER_COLUMNS, readOrderRow, type OrderRow } from './read.ts';
 import { EVENT_CANCELLED, EVENT_COMPLETED, EVENT_DELIVERED, EVENT_FULFILLED, EVENT_PAID, EVENT_REFUNDED, type OrderStatePayload } from './events.ts';
 import { assertTransition, paymentStatusFor, type OrderStatus } from './state.ts';
 import { contactSupport, invalidRefundAmount, orderAmountMismatch, orderNotFound, orderRefundTooLarge } from './problems.ts';
-import { sqlParams } from '../../kernel/db/params.ts';
+import { sqlParams, type SqlParams } from '../../kernel/db/params.ts';
+import { cancelTimerStatement } from '../events/outbox.ts';
 
 export type OrdersDeps = Pick<ModuleContext, 'events' | 'platforms' | 'runtimeOf'>;
 
@@ -27,11 +28,15 @@ export interface HistoryInput {
   data?: Record<string, unknown>;
 }
 
+/** The insert of a history entry, its values numbered by `param` (one statement's own or a larger one's). */
+function historyInsert(orderId: string, entry: HistoryInput, param: SqlParams['param']): string {
+  const values = [newId(), orderId, entry.kind, entry.from ?? null, entry.to ?? null, entry.actor, entry.reason ?? null, JSON.stringify(entry.data ?? {})];
+  return `insert into order_history (platform_id, id, order_id, kind, from_status, to_status, actor, reason, data) values ($1, ${values.map(param).join(', ')})`;
+}
+
 export async function recordHistory(tx: PlatformDb, orderId: string, entry: HistoryInput): Promise<void> {
-  await tx.execute(
-    `insert into order_history (platform_id, id, order_id, kind, from_status, to_status, actor, reason, data) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [newId(), orderId, entry.kind, entry.from ?? null, entry.to ?? null, entry.actor, entry.reason ?? null, JSON.stringify(entry.data ?? {})],
-  );
+  const { params, param } = sqlParams();
+  await tx.execute(historyInsert(orderId, entry, param), params);
 }
 
 export async function lockOrder(tx: PlatformDb, orderId: string): Promise<OrderRow> {
@@ -54,12 +59,24 @@ export function eventPayload<E extends object>(row: OrderRow, extra: E): OrderSt
   };
 }
 
-export async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns: Record<string, unknown> = {}): Promise<OrderRow> {
+/** What a transition writes besides the order row, in the same statement. */
+interface StatusSideWrites {
+  /** The history entry of the transition. */
+  history?: HistoryInput;
+  /** The order's payment timer, cancelled (the order row is locked already; the timer row comes next). */
+  cancelTimerId?: string | null;
+}
+
+export async function setStatus(tx: PlatformDb, row: OrderRow, to: OrderStatus, columns: Record<string, unknown> = {}, side: StatusSideWrites = {}): Promise<OrderRow> {
   const { params, param } = sqlParams([row.id, to]);
   const sets = Object.keys(columns).map((name) => `${name} = ${param(columns[name])}`);
+  // The history row and the timer's removal ride as CTEs: one statement instead of three.
+  const ctes: string[] = [];
+  if (side.cancelTimerId) ctes.push(`t as (${cancelTimerStatement(param(side.cancelTimerId))})`);
+  if (side.history) ctes.push(`h as (${historyInsert(row.id, side.history, param)})`);
   // Returns the row as readOrderRow would, so the change is one round trip.
   const updated = await tx.maybeOne<OrderRow>(
-    `update orders as o set status = $3, updated_at = now()${sets.length ? `, ${sets.join(', ')}` : ''} where o.platform_id = $1 and o.id = $2 returning ${ORDER_COLUMNS}`,
+    `${ctes.length ? `with ${ctes.join(', ')} ` : ''}update orders as o set status = $3, updated_at = now()${sets.length ? `, ${sets.join(', ')}` : ''} where o.platform_id = $1 and o.id = $2 returning ${ORDER_COLUMNS}`,
     params,
   );
   if (!updated) throw new Error(`order ${row.id} vanished while locked`);
@@ -93,9 +110,10 @@ export async function cancelOrder(deps: OrdersDeps, tx: PlatformDb, orderId: str
       }
     }
   }
-  if (row.timeout_timer_id) await deps.events.cancelTimer(tx, row.timeout_timer_id);
-  const next = await setStatus(tx, row, 'cancelled', { cancel_reason: input.reason });
-  await recordHistory(tx, row.id, { kind: 'status', from: row.status, to: 'cancelled', actor: input.actor, reason: input.reason });
+  const next = await setStatus(tx, row, 'cancelled', { cancel_reason: input.reason }, {
+    cancelTimerId: row.timeout_timer_id,
+    history: { kind: 'status', from: row.status, to: 'cancelled', actor: input.actor, reason: input.reason },
+  });
   await deps.events.emit(tx, EVENT_CANCELLED, eventPayload(next, { reason: input.reason, wasPaid: row.status === 'paid' }), { key: row.id });
   return next;
 }
@@ -116,8 +134,9 @@ export async function cancelByCustomer(deps: OrdersDeps, tx: PlatformDb, orderId
 export async function fulfilOrder(deps: OrdersDeps, tx: PlatformDb, orderId: string, input: { actor: string; carrier: string; trackingNumber: string }): Promise<OrderRow> {
   const row = await lockOrder(tx, orderId);
   assertTransition(row.number, row.status, 'fulfilled');
-  const next = await setStatus(tx, row, 'fulfilled', { carrier: input.carrier, tracking_number: input.trackingNumber });
-  await recordHistory(tx, row.id, { kind: 'status', from: row.status, to: 'fulfilled', actor: input.actor, data: { carrier: input.carrier, trackingNumber: input.trackingNumber } });
+  const next = await setStatus(tx, row, 'fulfilled', { carrier: input.carrier, tracking_number: input.trackingNumber }, {
+    history: { kind: 'status', from: row.status, to: 'fulfilled', actor: input.actor, data: { carrier: input.carrier, trackingNumber: input.trackingNumber } },
+  });
   await deps.events.emit(tx, EVENT_FULFILLED, eventPayload(next, { carrier: input.carrier, trackingNumber: input.trackingNumber }), { key: row.id });
   return next;
 }
@@ -126,8 +145,7 @@ export async function fulfilOrder(deps: OrdersDeps, tx: PlatformDb, orderId: str
 export async function advanceOrder(deps: OrdersDeps, tx: PlatformDb, orderId: string, to: 'delivered' | 'completed', input: { actor: string; reason?: string }): Promise<OrderRow> {
   const row = await lockOrder(tx, orderId);
   assertTransition(row.number, row.status, to);
-  const next = await setStatus(tx, row, to);
-  await recordHistory(tx, row.id, { kind: 'status', from: row.status, to, actor: input.actor, reason: input.reason ?? null });
+  const next = await setStatus(tx, row, to, {}, { history: { kind: 'status', from: row.status, to, actor: input.actor, reason: input.reason ?? null } });
   await deps.events.emit(tx, to === 'delivered' ? EVENT_DELIVERED : EVENT_COMPLETED, eventPayload(next, {}), { key: row.id });
   return next;
 }
@@ -163,14 +181,9 @@ export async function markPaid(
       return { outcome: 'not_payable', row: (await readOrderRow(tx, orderId))! };
     }
   }
-  if (row.timeout_timer_id) await deps.events.cancelTimer(tx, row.timeout_timer_id);
-  const next = await setStatus(tx, row, 'paid', { payment_status: 'paid', paid_amount: input.amount });
-  await recordHistory(tx, row.id, {
-    kind: 'status',
-    from: row.status,
-    to: 'paid',
-    actor: `payment:${input.provider}`,
-    data: { paymentId: input.paymentId, amount: input.amount },
+  const next = await setStatus(tx, row, 'paid', { payment_status: 'paid', paid_amount: input.amount }, {
+    cancelTimerId: row.timeout_timer_id,
+    history: { kind: 'status', from: row.status, to: 'paid', actor: `payment:${input.provider}`, data: { paymentId: input.paymentId, amount: input.amount } },
   });
   await deps.events.emit(tx, EVENT_PAID, eventPayload(next, { paymentId: input.paymentId, provider: input.provider }), { key: row.id });
   return { outcome: 'paid', row: next };
