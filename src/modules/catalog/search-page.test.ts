@@ -8,10 +8,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { asBearer, createTestPlatform, eachDatabase, type TestPlatform } from '../../../test/harness.ts';
 import type { ProductInput } from './schemas.ts';
 
-// Words whose prefixes start several stored tokens (lamp, lamps, lampshade), in titles, tags and
+// Words whose prefixes start several stored tokens (lamp, lamps, lampshade; vase, vases), in titles, tags and
 // descriptions in varied combinations so that ranks tie and differ, plus Chinese pairs.
-const TITLE = ['Lamp', 'Lamps', 'Lampshade', 'Brass', 'Garden', 'Harbour', '夏季连衣裙', '经典衬衫'];
-const TAG = ['lamp', 'lamps', 'brass', 'harbour', 'garden', '连衣裙', '衬衫'];
+const TITLE = ['Lamp', 'Lamps', 'Lampshade', 'Brass', 'Garden', 'Harbour', '夏季连衣裙', '经典衬衫', 'Vase'];
+const TAG = ['lamp', 'lamps', 'brass', 'harbour', 'garden', '连衣裙', '衬衫', 'vases'];
 const DESC = ['a brass lamp', 'lamps for the garden', 'harbour lampshade', 'plain', '经典 夏季', '连衣 衣裙'];
 
 function catalogue(count: number): ProductInput[] {
@@ -29,7 +29,7 @@ function catalogue(count: number): ProductInput[] {
 const QUERIES: string[][] = [
   ['lamp'], ['lamps'], ['lampshade'], ['la'], ['l'], ['brass'], ['harbour'], ['garden'], ['g'], ['nothing'],
   ['lamp', 'brass'], ['lamp', 'garden'], ['brass', 'harbour'], ['lamps', 'lamp'], ['la', 'ha'], ['lamp', 'nothing'],
-  ['夏季'], ['连衣', '衣裙'], ['经典', '衬衫'], ['衬衫'], ['连衣', '衣裙', '夏季'], ['lamp', '连衣'], ['sp'], ['brass', 'lamp', 'garden'],
+  ['夏季'], ['连衣', '衣裙'], ['经典', '衬衫'], ['衬衫'], ['连衣', '衣裙', '夏季'], ['lamp', '连衣'], ['sp'], ['brass', 'lamp', 'garden'], ['vase'], ['vase', 'brass'], ['vases', 'garden'],
 ];
 
 eachDatabase('catalog search pages', (env) => {

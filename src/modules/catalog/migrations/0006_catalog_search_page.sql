@@ -176,10 +176,10 @@ begin
                        limit take * 4) x) as size
         from unnest(cand_toks, cand_needs) with ordinality c(tok, need, k)) c;
       a := cand_order[1];
-      -- A second walk in step with the first, from another query token, when both read one weight.
+      -- A second walk in step with the first when both read one weight (the next rarest).
       if cand_weights[a] > 0 then
         foreach k in array cand_order[2:] loop
-          if cand_grps[k] <> cand_grps[a] and cand_weights[k] > 0 then
+          if cand_weights[k] > 0 then
             b := k;
             exit;
           end if;
@@ -189,8 +189,9 @@ begin
   end if;
   if b is not null then
     -- Both walks in product order, merged: products holding both, checked at the bound unless the two
-    -- walks are the whole query (two query tokens of one stored token each, read at their greatest weight).
-    exact := n = 2 and cardinality(toks) = 2;
+    -- walks are the whole query: two query tokens of one stored token each, read at their greatest
+    -- weight, or one query token over two stored tokens whose walked weights or-ed make the bound.
+    exact := cardinality(toks) = 2 and (cand_grps[a] <> cand_grps[b] or (cand_weights[a] | cand_weights[b]) = bound);
     if after_id is null or after_rank > bound then
       select array_agg(t.product_id order by t.product_id desc) into page from (select c.product_id from (
         select s.product_id from catalog_search_tokens s
