@@ -15,7 +15,7 @@
 -- smaller ids. Otherwise (a page below the bound's products, a range of more than 8 stored tokens, no
 -- driver, too few at the bound among the candidates walked) the aggregation of catalog_search_hits
 -- ranks every match, as before.
-create function catalog_search_page(platform uuid, query_tokens text[], take integer, after_rank integer, after_id uuid)
+create function catalog_search_bound(platform uuid, query_tokens text[], take integer, after_rank integer, after_id uuid)
 returns table (product_id uuid, rank integer)
 language plpgsql stable rows 21
 set plan_cache_mode = force_generic_plan
@@ -42,7 +42,6 @@ declare
   a integer;
   b integer;
   exact boolean;
-  one_token text;
   k integer;
   range_bits integer;
   range_size integer;
@@ -58,32 +57,6 @@ declare
 begin
   if n = 0 then
     return;
-  end if;
-  if n = 1 then
-    -- One query token that starts one stored token: a product's rank is its posting's weight, so the
-    -- page is the postings in the order of catalog_search_tokens_rank (as catalog_search_top reads them).
-    select s.token into one_token from catalog_search_tokens s
-      where s.platform_id = platform and s.token >= query_tokens[1] and s.token < query_tokens[1] || chr(1114111) and s.published
-      order by s.token limit 1;
-    if one_token is null then
-      return;
-    end if;
-    if not exists (select 1 from catalog_search_tokens s
-                   where s.platform_id = platform and s.token > one_token and s.token < query_tokens[1] || chr(1114111) and s.published) then
-      if after_id is null then
-        return query
-          select s.product_id, s.weight::integer from catalog_search_tokens s
-          where s.platform_id = platform and s.token = one_token and s.published
-          order by s.weight desc, s.product_id desc limit take;
-      else
-        return query
-          select s.product_id, s.weight::integer from catalog_search_tokens s
-          where s.platform_id = platform and s.token = one_token and s.published
-            and (s.weight, s.product_id) < (after_rank::smallint, after_id)
-          order by s.weight desc, s.product_id desc limit take;
-      end if;
-      return;
-    end if;
   end if;
   -- The distinct (stored token, weight) pairs under each query token, found one index probe each
   -- (a skip scan of catalog_search_tokens_rank), at most 24 per query token.
@@ -253,5 +226,51 @@ begin
     select h.product_id, h.rank from catalog_search_hits(platform, query_tokens, false) h
     where after_id is null or (h.rank, h.product_id) < (after_rank, after_id)
     order by h.rank desc, h.product_id desc limit take;
+end
+$$;
+
+-- The page of a search, best first (rank desc, product desc), `take` products after the keyset position
+-- (after_rank, after_id) when given: a query of one token that starts one stored token reads that token's
+-- postings in rank order (as catalog_search_top does); any other through catalog_search_bound. Two
+-- functions so that the common one-word page pays for none of the other's variables.
+create function catalog_search_page(platform uuid, query_tokens text[], take integer, after_rank integer, after_id uuid)
+returns table (product_id uuid, rank integer)
+language plpgsql stable rows 21
+set plan_cache_mode = force_generic_plan
+as $$
+#variable_conflict use_column
+declare
+  one_token text;
+begin
+  if cardinality(query_tokens) = 0 then
+    return;
+  end if;
+  if cardinality(query_tokens) = 1 then
+    -- One query token that starts one stored token: a product's rank is its posting's weight, so the
+    -- page is the postings in the order of catalog_search_tokens_rank (as catalog_search_top reads them).
+    select s.token into one_token from catalog_search_tokens s
+      where s.platform_id = platform and s.token >= query_tokens[1] and s.token < query_tokens[1] || chr(1114111) and s.published
+      order by s.token limit 1;
+    if one_token is null then
+      return;
+    end if;
+    if not exists (select 1 from catalog_search_tokens s
+                   where s.platform_id = platform and s.token > one_token and s.token < query_tokens[1] || chr(1114111) and s.published) then
+      if after_id is null then
+        return query
+          select s.product_id, s.weight::integer from catalog_search_tokens s
+          where s.platform_id = platform and s.token = one_token and s.published
+          order by s.weight desc, s.product_id desc limit take;
+      else
+        return query
+          select s.product_id, s.weight::integer from catalog_search_tokens s
+          where s.platform_id = platform and s.token = one_token and s.published
+            and (s.weight, s.product_id) < (after_rank::smallint, after_id)
+          order by s.weight desc, s.product_id desc limit take;
+      end if;
+      return;
+    end if;
+  end if;
+  return query select b.product_id, b.rank from catalog_search_bound(platform, query_tokens, take, after_rank, after_id) b;
 end
 $$;
