@@ -29,14 +29,14 @@ import type autocannon from 'autocannon';
 
 const GOALS = { detailMs: 0.2, listMs: 0.5, searchMs: 0.5 };
 // Words that vary the copies' titles, so searches and title sorts see a real spread.
-const WORDS_EN = ['classic', 'linen', 'summer', 'travel', 'studio', 'organic', 'compact', 'premium', 'everyday', 'vintage'];
-const WORDS_ZH = ['经典', '亚麻', '夏季', '旅行', '工作室', '有机', '便携', '高级', '日常', '复古'];
-const SEARCH_EN = ['dress', 'shirt', 'linen', 'summer dress', 'phone', 'cotton', 'travel', 'jacket', 'kitchen', 'organic linen'];
-const SEARCH_ZH = ['连衣裙', '衬衫', '亚麻', '夏季', '手机', '外套', '旅行', '床品', '经典 衬衫', '复古'];
+export const WORDS_EN = ['classic', 'linen', 'summer', 'travel', 'studio', 'organic', 'compact', 'premium', 'everyday', 'vintage'];
+export const WORDS_ZH = ['经典', '亚麻', '夏季', '旅行', '工作室', '有机', '便携', '高级', '日常', '复古'];
+export const SEARCH_EN = ['dress', 'shirt', 'linen', 'summer dress', 'phone', 'cotton', 'travel', 'jacket', 'kitchen', 'organic linen'];
+export const SEARCH_ZH = ['连衣裙', '衬衫', '亚麻', '夏季', '手机', '外套', '旅行', '床品', '经典 衬衫', '复古'];
 const BULK = 200;
 const BACKENDS_MS = 'backendsCpuMs';
 
-async function growCatalogue(session: AdminSession, slug: string, currency: string, copies: number, words: string[], log: ScenarioContext['log']): Promise<void> {
+export async function growCatalogue(session: AdminSession, slug: string, currency: string, copies: number, words: string[], log: ScenarioContext['log']): Promise<void> {
   const sources = await adminProducts(session, slug, 100);
   const batches: { products: ReturnType<typeof copyProduct>[] }[] = [];
   for (let from = 0; from < copies; from += BULK) {

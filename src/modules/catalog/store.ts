@@ -135,9 +135,9 @@ export async function listStoreProducts(
   const cursor = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
   // A query of separators only ("%", "-") has nothing to look for, and so finds nothing.
   if (searching && tokens.length === 0) return { items: [], nextCursor: null };
-  // One query token ranked by relevance with nothing else narrowing it (the common search): its best
-  // postings are read (catalog_search_top) instead of every match being ranked.
-  const topOnly = searching && tokens.length === 1 && sort === 'relevance' && filters.length === 0;
+  // A search ranked by relevance with nothing else narrowing it (the common search): its best matches
+  // are found (catalog_search_page) without every match being ranked whenever the index allows.
+  const topOnly = searching && sort === 'relevance' && filters.length === 0;
   if (searching && !topOnly) ctes.push(searchHitsCtes(tokens, param));
   const list: ListSql = { ctes, filters, searching, param, fetch: rowsToFetch(limit) };
 
@@ -154,7 +154,7 @@ export async function listStoreProducts(
   } else if (sort === 'title') {
     sql = titleSortedSql(list, sqlLocale(query.locale, platform.defaultLocale), cursor);
   } else if (sort === 'relevance' && searching) {
-    sql = topOnly ? searchTopSql(tokens[0]!, list, cursor) : relevanceSortedSql(list, cursor);
+    sql = topOnly ? searchTopSql(tokens, list, cursor) : relevanceSortedSql(list, cursor);
   } else {
     sql = newestSql(list, cursor);
   }
@@ -204,12 +204,12 @@ function relevanceSortedSql(list: ListSql, cursor: Cursor | undefined): string {
   );
 }
 
-/** The best matches of one query token and nothing else (catalog_search_top, migration 0005), as relevanceSortedSql orders them. */
-function searchTopSql(token: string, list: ListSql, cursor: Cursor | undefined): string {
+/** The best matches of the query's tokens and nothing else (catalog_search_page, migration 0006), as relevanceSortedSql orders them. */
+function searchTopSql(tokens: readonly string[], list: ListSql, cursor: Cursor | undefined): string {
   if (cursor && typeof cursor.value !== 'number') throw invalidCursor();
   const { param } = list;
   // The keyset position is always bound (null on a first page), so every page is one statement text.
-  const top = `catalog_search_top($1, ${param(token)}::text, ${param(list.fetch)}::integer, ${param(cursor?.value ?? null)}::integer, ${param(cursor?.id ?? null)}::uuid)`;
+  const top = `catalog_search_page($1, ${param(tokens)}::text[], ${param(list.fetch)}::integer, ${param(cursor?.value ?? null)}::integer, ${param(cursor?.id ?? null)}::uuid)`;
   return wholeProducts(`select h.product_id as id, h.rank as sort_value from ${top} h`, 'page.sort_value desc, page.id desc');
 }
 
