@@ -308,7 +308,7 @@ async function transition(
   id: string,
   status: 'committed' | 'released' | 'expired',
   reason: string | null,
-): Promise<{ reservation: Reservation; reference: string; timerId: string | null; lines: Line[] } | undefined> {
+): Promise<{ reservation: Reservation; reference: string; lines: Line[] } | undefined> {
   const update = `update inventory_reservations r set status = $3, release_reason = $4, updated_at = now()
      where r.platform_id = $1 and r.id = $2 and r.status = 'active'${status === 'expired' ? ' and r.expires_at <= now()' : ''}
      returning ${RESERVATION_COLUMNS}`;
@@ -324,7 +324,6 @@ async function transition(
   return {
     reservation,
     reference: row.reference,
-    timerId: row.timer_id,
     lines: reservation.lines.map((l) => ({ variantId: l.variantId, locationId: l.locationId, quantity: l.quantity })),
   };
 }
