@@ -1,0 +1,4 @@
+-- Hot purchase-path rows keep platform_id without a foreign key to platforms: see "Schema" under Tenancy in
+-- docs/ARCHITECTURE.md (each check locked the one platforms row, 9 times per paid order).
+alter table orders drop constraint orders_platform_id_fkey;
+alter table order_checkouts drop constraint order_checkouts_platform_id_fkey;
