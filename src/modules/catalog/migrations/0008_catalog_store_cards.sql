@@ -9,7 +9,7 @@
 -- The document holds the storefront columns of the product (views.ts, StoreProductRow) under their
 -- names there. A trigger keeps it, in the same statement as every insert or update of the product,
 -- whichever service function or migration writes it (refreshDerived's variants and prices, category
--- writes, media, publish and archive); a deleted product's card goes with it (cascade).
+-- writes, publish and archive, imports); a deleted product's card goes with it (cascade).
 create table catalog_store_cards (
   platform_id uuid not null,
   product_id uuid not null,
