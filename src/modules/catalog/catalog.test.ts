@@ -22,6 +22,7 @@ const CATALOG_TABLES = [
   'catalog_product_prices',
   'catalog_search_tokens',
   'catalog_product_titles',
+  'catalog_store_cards',
 ];
 
 /** A digest of every catalog row: equal before and after a rejected request proves it changed nothing. */

@@ -21,6 +21,7 @@ export const catalogModule: SoukModule<CatalogRuntime> = {
     'catalog_product_prices',
     'catalog_search_tokens',
     'catalog_product_titles',
+    'catalog_store_cards',
   ],
   settingsSchema: catalogSettingsSchema,
   openapi: catalogDocs,

@@ -30,6 +30,20 @@ export const STORE_CATEGORIES_SQL = `coalesce((select jsonb_agg(c.handle order b
 export const STORE_PRODUCT_COLUMNS = `p.id, p.handle, p.title, p.description, p.translations, p.images, p.options, p.tags,
   p.attributes, p.video, p.store_variants, p.store_categories as categories`;
 
+/**
+ * The same product as its card (alias c, catalog_store_cards, migration 0008): the id and one json
+ * document holding the other fields of StoreProductRow, which PostgreSQL sends without printing each
+ * jsonb column. fromStoreCard turns it back into a StoreProductRow.
+ */
+export const STORE_CARD_COLUMNS = 'c.product_id as id, c.doc';
+
+export interface StoreCardRow {
+  id: string;
+  doc: Omit<StoreProductRow, 'id'>;
+}
+
+export const fromStoreCard = <R extends StoreCardRow>({ id, doc, ...rest }: R): StoreProductRow & Omit<R, 'id' | 'doc'> => ({ id, ...doc, ...rest });
+
 /** A variant as kept in catalog_products.store_variants: prices by currency, [amount, compare-at]. */
 interface StoredVariant {
   id: string;
