@@ -5,6 +5,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import type { Database, Queryable } from './types.ts';
+import { afterCommit, HeldWrites } from './held.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
 interface PGliteLike {
@@ -28,6 +29,42 @@ function wrap(conn: PGliteLike): Queryable {
   };
 }
 
+/** A transaction's connection: savepoints move the held rows' marks (after they succeeded). */
+function wrapTransaction(conn: PGliteLike, held: HeldWrites): Queryable {
+  const plain = wrap(conn);
+  return {
+    async query<T>(text: string, params?: readonly unknown[]) {
+      const rows = await plain.query<T>(text, params);
+      held.ran(text);
+      return rows;
+    },
+    async execute(text: string, params?: readonly unknown[]) {
+      const result = await plain.execute(text, params);
+      held.ran(text);
+      return result;
+    },
+    async script(sql: string) {
+      await plain.script(sql);
+      held.ran(sql);
+    },
+    atCommit: (write, row, around) => held.hold(write, row, around),
+  };
+}
+
+/** Runs fn in a PGlite transaction and writes the rows it held (one statement per kind) before the commit. */
+async function transactionWithHeld<T>(db: PGlite, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const held = new HeldWrites();
+  let statements: ReturnType<HeldWrites['take']> = [];
+  const result = await db.transaction(async (tx) => {
+    const value = await fn(wrapTransaction(tx, held));
+    statements = held.take();
+    for (const { text, params, around } of statements) await around(text, () => tx.query(text, params));
+    return value;
+  });
+  afterCommit(statements);
+  return result;
+}
+
 /** dataDir undefined means an in-memory database (tests). */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   let release = () => {};
@@ -48,7 +85,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   return {
     kind: 'pglite',
     ...base,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => transactionWithHeld(db, fn),
     async close() {
       await db.close();
       release();
