@@ -2,7 +2,7 @@
 // transaction, tell it about the savepoint statements the transaction runs, and at commit write each kind's
 // rows with one statement. Held rows cost no round trip of their own; on PostgreSQL the last statement even
 // rides with the commit (pipelined-begin.ts).
-import type { AroundStatement, CommitWrite } from './types.ts';
+import type { AroundStatement, CommitWrite, Queryable } from './types.ts';
 
 interface Held {
   write: CommitWrite<unknown>;
@@ -81,4 +81,25 @@ export class HeldWrites {
 /** Runs what committed held rows wait for (a `committed` must not throw: the transaction is done). */
 export function afterCommit(statements: readonly HeldStatement[]): void {
   for (const statement of statements) statement.committed?.();
+}
+
+/** A transaction's connection that holds rows for `held` and tells it of each statement that succeeded (savepoints). */
+export function holding(conn: Queryable, held: HeldWrites): Queryable {
+  return {
+    async query<T>(text: string, params?: readonly unknown[]) {
+      const rows = await conn.query<T>(text, params);
+      held.ran(text);
+      return rows;
+    },
+    async execute(text: string, params?: readonly unknown[]) {
+      const result = await conn.execute(text, params);
+      held.ran(text);
+      return result;
+    },
+    async script(sql: string) {
+      await conn.script(sql);
+      held.ran(sql);
+    },
+    atCommit: (write, row, around) => held.hold(write, row, around),
+  };
 }

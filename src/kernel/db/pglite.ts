@@ -5,7 +5,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import type { Database, Queryable } from './types.ts';
-import { afterCommit, HeldWrites } from './held.ts';
+import { afterCommit, HeldWrites, holding } from './held.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
 interface PGliteLike {
@@ -29,34 +29,12 @@ function wrap(conn: PGliteLike): Queryable {
   };
 }
 
-/** A transaction's connection: savepoints move the held rows' marks (after they succeeded). */
-function wrapTransaction(conn: PGliteLike, held: HeldWrites): Queryable {
-  const plain = wrap(conn);
-  return {
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const rows = await plain.query<T>(text, params);
-      held.ran(text);
-      return rows;
-    },
-    async execute(text: string, params?: readonly unknown[]) {
-      const result = await plain.execute(text, params);
-      held.ran(text);
-      return result;
-    },
-    async script(sql: string) {
-      await plain.script(sql);
-      held.ran(sql);
-    },
-    atCommit: (write, row, around) => held.hold(write, row, around),
-  };
-}
-
 /** Runs fn in a PGlite transaction and writes the rows it held (one statement per kind) before the commit. */
 async function transactionWithHeld<T>(db: PGlite, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const held = new HeldWrites();
   let statements: ReturnType<HeldWrites['take']> = [];
   const result = await db.transaction(async (tx) => {
-    const value = await fn(wrapTransaction(tx, held));
+    const value = await fn(holding(wrap(tx), held));
     statements = held.take();
     for (const { text, params, around } of statements) await around(text, () => tx.query(text, params));
     return value;

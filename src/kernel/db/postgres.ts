@@ -1,6 +1,6 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
-import { afterCommit, HeldWrites } from './held.ts';
+import { afterCommit, HeldWrites, holding } from './held.ts';
 import { BEGIN_STATEMENT, beginPrepared, beginThen, thenCommit } from './pipelined-begin.ts';
 import { runStatement } from './pg-query.ts';
 import { wantsGenericPlan, type Database, type Queryable } from './types.ts';
@@ -154,26 +154,8 @@ function wrap(session: Session, runner: Runner = (text, params) => run(session, 
       await send(session, sql);
     },
   };
-  const held = session.tx?.held;
-  if (!held) return queryable;
-  // In a transaction: savepoint statements move the held rows' marks (after they succeeded).
-  return {
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const rows = await queryable.query<T>(text, params);
-      held.ran(text);
-      return rows;
-    },
-    execute: async (text, params) => {
-      const result = await queryable.execute(text, params);
-      held.ran(text);
-      return result;
-    },
-    script: async (sql) => {
-      await queryable.script(sql);
-      held.ran(sql);
-    },
-    atCommit: (write, row, around) => held.hold(write, row, around),
-  };
+  // In a transaction: rows may be held until the commit, and savepoint statements move their marks.
+  return session.tx ? holding(queryable, session.tx.held) : queryable;
 }
 
 /**

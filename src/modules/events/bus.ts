@@ -91,8 +91,8 @@ export class EventBus {
   }
 
   /**
-   * The caller's transaction commits in a moment; let the relay look soon rather than at its next poll.
-   * One timer serves a whole burst of emits. A node without the worker role has no relay: on PostgreSQL
+   * Events were committed (or, written at once, will be in a moment); let the relay look soon rather than
+   * at its next poll. One timer serves a whole burst of emits. A node without the worker role has no relay: on PostgreSQL
    * it tells the workers instead, at most once per poll interval.
    */
   private wakeRelaySoon(): void {
