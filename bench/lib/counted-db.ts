@@ -10,6 +10,10 @@ export function countedQueryable(q: Queryable, note: StatementNote): Queryable {
     query: (text, params) => (note(text), q.query(text, params)),
     execute: (text, params) => (note(text), q.execute(text, params)),
     script: (sql) => (note(sql), q.script(sql)),
+    // Rows held until the commit are noted when their statement goes out.
+    ...(q.atCommit
+      ? { atCommit: (write, row, around) => q.atCommit!(write, row, (text, send) => (note(text), around ? around(text, send) : send())) }
+      : {}),
   };
 }
 

@@ -37,7 +37,9 @@ if (onPostgres) {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const config = args[0] as string | { text?: string; constructor: { name: string } };
     const text = typeof config === 'string' ? config : (config.text ?? '');
-    note(typeof config !== 'string' && config.constructor.name === 'BeginThen' ? `begin + ${text}` : text, true);
+    // A Batched query carries `begin` in front and/or `commit` after the statement (pipelined-begin.ts).
+    const batch = typeof config !== 'string' && config.constructor.name === 'Batched' ? (config as unknown as { around: { begin?: string; commit: boolean } }).around : undefined;
+    note(batch ? `${batch.begin ? 'begin + ' : ''}${text}${batch.commit ? ' + commit' : ''}` : text, true);
     return clientQuery.apply(this, args);
   } as typeof pg.Client.prototype.query;
 }

@@ -5,6 +5,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import type { Database, Queryable } from './types.ts';
+import { afterCommit, HeldWrites, holding } from './held.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
 interface PGliteLike {
@@ -28,6 +29,20 @@ function wrap(conn: PGliteLike): Queryable {
   };
 }
 
+/** Runs fn in a PGlite transaction and writes the rows it held (one statement per kind) before the commit. */
+async function transactionWithHeld<T>(db: PGlite, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const held = new HeldWrites();
+  let statements: ReturnType<HeldWrites['take']> = [];
+  const result = await db.transaction(async (tx) => {
+    const value = await fn(holding(wrap(tx), held));
+    statements = held.take();
+    for (const { text, params, around } of statements) await around(text, () => tx.query(text, params));
+    return value;
+  });
+  afterCommit(statements);
+  return result;
+}
+
 /** dataDir undefined means an in-memory database (tests). */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   let release = () => {};
@@ -48,7 +63,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   return {
     kind: 'pglite',
     ...base,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => transactionWithHeld(db, fn),
     async close() {
       await db.close();
       release();

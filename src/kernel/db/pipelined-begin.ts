@@ -5,6 +5,9 @@
 // BindComplete and CommandComplete first; the Client ignores the BindComplete and this query swallows the
 // CommandComplete, so the caller sees only the statement's result. If either part fails the server skips
 // the rest of the batch up to the Sync and the query fails with that error; the caller rolls back.
+// The same batch may also end with `commit` (the rows a transaction held back, see held.ts): then the
+// transaction's last statement and its commit are one round trip too, or its only one when the held
+// statement is the transaction's first.
 import pg from 'pg';
 import { sendQuery, SoukQuery, type WireConnection } from './pg-query.ts';
 
@@ -23,18 +26,27 @@ const QueryBase = SoukQuery as unknown as new (text: string, values: unknown[], 
 /** The connection under a pooled client, to see which statements it has prepared. */
 export const wireOf = (client: pg.PoolClient) => (client as unknown as { connection: WireConnection }).connection;
 
-/** Whether `begin` can be bound by name on this client without a Parse (see BeginThen's `named`). */
+/** Whether `begin` can be bound by name on this client without a Parse (see Batched's `begin`). */
 export const beginPrepared = (client: pg.PoolClient) => wireOf(client).parsedStatements[BEGIN_STATEMENT] !== undefined;
 
-class BeginThen extends QueryBase {
-  private beginAnswered = false;
+/** What goes around the statement in its batch: `begin` in front (by name or parsed), `commit` after. */
+interface Around {
+  begin: 'named' | 'parsed' | undefined;
+  commit: boolean;
+}
+
+class Batched extends QueryBase {
+  private answered = 0;
+  private executed = false;
 
   /**
-   * `named`: bind the connection's prepared `begin` (no Parse: a second ParseComplete in the batch would
-   * make pg mark the statement's own name prepared before it is). Otherwise `begin` is parsed unnamed,
-   * which is only safe when the statement is unnamed too (no prepared statements).
+   * `begin: 'named'` binds the connection's prepared `begin` (no Parse: a second ParseComplete in front of
+   * the statement's would make pg mark the statement's own name prepared before it is); 'parsed' parses it
+   * unnamed, which is only safe when the statement is unnamed too (no prepared statements). `commit` is
+   * parsed unnamed after the statement: its ParseComplete comes after the statement's, so it only repeats
+   * what pg already recorded.
    */
-  constructor(text: string, values: unknown[], name: string | undefined, callback: QueryCallback, private readonly named: boolean) {
+  constructor(text: string, values: unknown[], name: string | undefined, callback: QueryCallback, private readonly around: Around) {
     super(text, values, name, callback);
   }
 
@@ -47,30 +59,64 @@ class BeginThen extends QueryBase {
   // Called by pg's submit with the socket corked, after it has checked the query, so `begin` goes out in
   // the same write as the statement and only if the statement goes out too.
   override prepare(connection: WireConnection) {
-    if (this.named) {
+    if (this.around.begin === 'named') {
       connection.bind({ statement: BEGIN_STATEMENT, values: [] }, false);
-    } else {
+    } else if (this.around.begin === 'parsed') {
       connection.parse({ text: 'begin', name: '', types: [] }, false);
       connection.bind({ statement: '', values: [] }, false);
     }
-    connection.execute({ portal: '' }, false);
-    super.prepare(connection);
+    if (this.around.begin) connection.execute({ portal: '' }, false);
+    if (!this.around.commit) return super.prepare(connection);
+    // The statement's own prepare ends with Sync; `commit` goes in just before it, and only when the
+    // statement was executed: when binding its values fails, pg closes the statement and syncs instead,
+    // and a commit there would commit the transaction without the statement.
+    const own = connection as unknown as { execute: WireConnection['execute']; sync: WireConnection['sync'] };
+    own.execute = (config, more) => {
+      this.executed = true;
+      WireProto.execute.call(connection, config, more);
+    };
+    own.sync = () => {
+      if (this.executed) {
+        connection.parse({ text: 'commit', name: '', types: [] }, false);
+        connection.bind({ statement: '', values: [] }, false);
+        WireProto.execute.call(connection, { portal: '' }, false);
+      }
+      WireProto.sync.call(connection);
+    };
+    try {
+      super.prepare(connection);
+    } finally {
+      delete (own as Partial<typeof own>).execute;
+      delete (own as Partial<typeof own>).sync;
+    }
   }
 
+  // Answers come in batch order: `begin`'s, the statement's, `commit`'s. Only the statement's is the caller's.
   override handleCommandComplete(message: unknown, connection: WireConnection) {
-    if (!this.beginAnswered) {
-      this.beginAnswered = true;
-      return;
-    }
+    const index = this.answered++;
+    if (this.around.begin && index === 0) return;
+    if (this.around.commit && index === (this.around.begin ? 2 : 1)) return;
     super.handleCommandComplete(message, connection);
   }
 }
 
+/** pg's Connection methods, called past the per-query overrides above. */
+const WireProto = pg.Connection.prototype as unknown as { execute: WireConnection['execute']; sync: WireConnection['sync'] };
+
 /**
- * Runs `begin` and then `config` on `client` in one round trip. `named` as for BeginThen: true only when
- * `beginPrepared(client)`; false requires an unnamed statement.
+ * Runs `begin` and then `config` on `client` in one round trip, and with `commit` also the commit after
+ * it. `named` as for Batched: true only when `beginPrepared(client)`; false requires an unnamed statement.
  */
-export function beginThen(client: pg.PoolClient, text: string, values: unknown[], name: string | undefined, named: boolean): Promise<pg.QueryResult> {
+export function beginThen(client: pg.PoolClient, text: string, values: unknown[], name: string | undefined, named: boolean, commit = false): Promise<pg.QueryResult> {
   if (!named && name) throw new Error('an unprepared begin cannot precede a named statement');
-  return sendQuery(client, (callback) => new BeginThen(text, values, name, callback, named));
+  return sendQuery(client, (callback) => new Batched(text, values, name, callback, { begin: named ? 'named' : 'parsed', commit }));
+}
+
+/**
+ * Runs a statement and then `commit` in one round trip, on a client whose transaction has begun. If the
+ * statement fails the server skips the commit and the query fails; the transaction is left failed, for
+ * the caller's rollback. If the commit fails the query fails with its error.
+ */
+export function thenCommit(client: pg.PoolClient, text: string, values: unknown[], name: string | undefined): Promise<pg.QueryResult> {
+  return sendQuery(client, (callback) => new Batched(text, values, name, callback, { begin: undefined, commit: true }));
 }

@@ -1,6 +1,7 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
-import { BEGIN_STATEMENT, beginPrepared, beginThen } from './pipelined-begin.ts';
+import { afterCommit, HeldWrites, holding } from './held.ts';
+import { BEGIN_STATEMENT, beginPrepared, beginThen, thenCommit } from './pipelined-begin.ts';
 import { runStatement } from './pg-query.ts';
 import { wantsGenericPlan, type Database, type Queryable } from './types.ts';
 
@@ -37,7 +38,7 @@ const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0
 interface Session {
   client: pg.Pool | pg.PoolClient;
   /** Set inside a transaction; `begun` once its `begin` went out (with the first statement, see send). */
-  tx?: { client: pg.PoolClient; begun: boolean };
+  tx?: { client: pg.PoolClient; begun: boolean; held: HeldWrites };
   prepare: boolean;
 }
 
@@ -91,7 +92,13 @@ const defaultPlanMode = (client: pg.PoolClient) => planMode(client, false);
  * trip for both. With parameters through the extended protocol (pipelined-begin.ts); without, as the
  * simple protocol's `begin;<text>`, which the server runs as one batch, leaving the transaction open.
  */
-async function send({ client, tx, prepare }: Session, text: string, values?: unknown[], name?: string): Promise<pg.QueryResult> {
+async function send({ client, tx, prepare }: Session, text: string, values?: unknown[], name?: string, commit = false): Promise<pg.QueryResult> {
+  // The transaction's last statement, with its commit in the same batch (statements with parameters only).
+  if (commit && tx && values?.length) {
+    if (tx.begun) return thenCommit(tx.client, text, values, name);
+    tx.begun = true;
+    return beginThen(tx.client, text, values, name, prepare, true);
+  }
   if (!tx || tx.begun) {
     // The pool itself (script outside a transaction) and statements without parameters (pg's simple
     // protocol, which may hold several statements) go through pg's own query; the rest through SoukQuery.
@@ -111,15 +118,15 @@ async function send({ client, tx, prepare }: Session, text: string, values?: unk
 /** pg's own conversion of a parameter to its text form (pg applies it again to a string: unchanged). */
 const toWire = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
 
-async function run(session: Session, text: string, params: readonly unknown[]) {
+async function run(session: Session, text: string, params: readonly unknown[], commit = false) {
   const name = session.prepare && params.length > 0 ? statementName(text) : undefined;
-  if (name === undefined) return send(session, text, params as unknown[]);
+  if (name === undefined) return send(session, text, params as unknown[], undefined, commit);
   // A value pg cannot convert (a BigInt inside JSON, a throwing toPostgres) makes pg close the named
   // statement on the server while keeping it on its list of prepared ones, so that every later use of the
   // text on that connection would fail. Converted here, such a value fails before anything is sent.
   const values = params.map(toWire);
   try {
-    return await send(session, text, values, name);
+    return await send(session, text, values, name, commit);
   } catch (error) {
     if (!isStalePlan(error)) throw error;
     statementNames.delete(text);
@@ -133,7 +140,7 @@ async function run(session: Session, text: string, params: readonly unknown[]) {
 type Runner = (text: string, params: readonly unknown[]) => Promise<pg.QueryResult>;
 
 function wrap(session: Session, runner: Runner = (text, params) => run(session, text, params)): Queryable {
-  return {
+  const queryable: Queryable = {
     async query<T>(text: string, params: readonly unknown[] = []) {
       const result = await runner(text, params);
       return result.rows as T[];
@@ -147,6 +154,24 @@ function wrap(session: Session, runner: Runner = (text, params) => run(session, 
       await send(session, sql);
     },
   };
+  // In a transaction: rows may be held until the commit, and savepoint statements move their marks.
+  return session.tx ? holding(queryable, session.tx.held) : queryable;
+}
+
+/**
+ * Commits a transaction: the held rows' statements first, the last of them in the commit's own batch
+ * (with `begin` too when nothing else ran). Returns the statements, whose `committed` then run.
+ */
+async function commitHeld(session: Session & { tx: NonNullable<Session['tx']> }) {
+  const statements = session.tx.held.take();
+  for (const [index, { text, params, around }] of statements.entries()) {
+    const last = index === statements.length - 1;
+    await around(text, () => run(session, text, params, last && params.length > 0));
+  }
+  const last = statements.at(-1);
+  // Committed with the last statement unless there was none, or it had no parameters to ride with.
+  if (session.tx.begun && (!last || last.params.length === 0)) await session.tx.client.query('commit');
+  return statements;
 }
 
 const RECONNECT_MS = 1000;
@@ -200,7 +225,7 @@ export async function openPostgres(url: string, poolSize: number, { prepare = tr
     ...wrap({ client: pool, prepare }, (text, params) => runPooled(pool, prepare, text, params)),
     async transaction(fn) {
       const client = await pool.connect();
-      const tx = { client, begun: false };
+      const tx = { client, begun: false, held: new HeldWrites() };
       try {
         await defaultPlanMode(client);
         // Prepared statements: `begin` is bound by name in front of the first statement, so a connection's
@@ -209,9 +234,10 @@ export async function openPostgres(url: string, poolSize: number, { prepare = tr
           await client.query({ name: BEGIN_STATEMENT, text: 'begin' });
           tx.begun = true;
         }
-        const result = await fn(wrap({ client, tx, prepare }));
-        // A transaction that ran no statement never began: nothing to commit.
-        if (tx.begun) await client.query('commit');
+        const session = { client, tx, prepare };
+        const result = await fn(wrap(session));
+        // A transaction that ran no statement and held none never began: nothing to commit.
+        afterCommit(await commitHeld(session));
         return result;
       } catch (error) {
         if (tx.begun) await client.query('rollback').catch(() => undefined);

@@ -61,6 +61,8 @@ export interface PlatformDb {
   /** The single row of a query, or undefined. */
   maybeOne<T = Row>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
   transaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T>;
+  /** Inside a transaction: Queryable.atCommit (the row must be this platform's). */
+  atCommit?: Queryable['atCommit'];
 }
 
 function scope(conn: Queryable, platformId: string, engine: Database['kind'], transaction: PlatformDb['transaction']): PlatformDb {
@@ -81,6 +83,7 @@ function scope(conn: Queryable, platformId: string, engine: Database['kind'], tr
       return rows[0] as never;
     },
     transaction,
+    ...(conn.atCommit ? { atCommit: conn.atCommit.bind(conn) } : {}),
   };
 }
 
@@ -119,6 +122,7 @@ function guardSystem(conn: Queryable): Queryable {
       assertSystem(sql);
       return conn.script(sql);
     },
+    ...(conn.atCommit ? { atCommit: conn.atCommit.bind(conn) } : {}),
   };
 }
 

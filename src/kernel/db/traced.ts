@@ -35,6 +35,8 @@ function traced(engine: Database['kind'], q: Queryable, parentOf: () => string |
     query: (text, params) => statement(text, () => q.query(text, params)),
     execute: (text, params) => statement(text, () => q.execute(text, params)),
     script: (sql) => statement(sql, () => q.script(sql)),
+    // Held rows get their span when their statement goes out at commit, still below the transaction's.
+    ...(q.atCommit ? { atCommit: (write, row) => q.atCommit!(write, row, statement) } : {}),
   };
 }
 

@@ -10,7 +10,28 @@ export interface Queryable {
   execute(text: string, params?: readonly unknown[]): Promise<{ rowCount: number }>;
   /** Runs a script of several statements without parameters (migrations). */
   script(sql: string): Promise<void>;
+  /**
+   * Inside a transaction only (absent elsewhere: write at once): holds `row` back until the transaction
+   * commits, then writes it with the other rows held for the same `write`, in order, by one statement; on
+   * PostgreSQL that statement goes out with the commit, in one round trip. Rows held after a savepoint
+   * that is rolled back to are dropped. `around` (tracing) runs around the statement when it goes out.
+   */
+  atCommit?<R>(write: CommitWrite<R>, row: R, around?: AroundStatement): void;
 }
+
+/** A kind of row a transaction may hold back until it commits (Queryable.atCommit); one object per kind. */
+export interface CommitWrite<R> {
+  /**
+   * The one statement writing `rows` in the order they were held. It runs on the transaction's own
+   * connection, past any tenancy guard: each row carries its platform, checked when it was held.
+   */
+  statement(rows: readonly R[]): { text: string; params: unknown[] };
+  /** Runs after a transaction that held rows of this kind has committed them. */
+  committed?(): void;
+}
+
+/** Wraps the sending of a statement (a span around it). */
+export type AroundStatement = <T>(text: string, send: () => Promise<T>) => Promise<T>;
 
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';

@@ -10,7 +10,7 @@ import { newId } from '../../kernel/ids.ts';
 import { deliverDueRetries, type DeliveryDeps } from './consumer-loop.ts';
 import type { RunTransaction } from './deliver.ts';
 import type { EventMetrics } from './metrics.ts';
-import { cancelTimer, emitEvent, emitEvents, scheduleEvent, scheduleEvents } from './outbox.ts';
+import { cancelTimer, emitEvent, emitEvents, outboxWrite, scheduleEvent, scheduleEvents } from './outbox.ts';
 import { fireDueTimers, outboxBacklog, pruneLog, type EventKind, type RelayExtras, type RelayNotice } from './relay.ts';
 import { IdleBackoff, pause, WakeSignal, type ConsumerRunner, type Transport } from './transport.ts';
 import { matchesType, type BatchedEvent, type EmitOptions, type EventHandler, type SubscribeOptions, type Subscription } from './types.ts';
@@ -72,10 +72,14 @@ export class EventBus {
     },
   };
 
+  /** This bus's outbox rows held by transactions: once they are committed, the relay may look. */
+  private readonly outbox = outboxWrite(() => this.wakeRelaySoon());
+
   /** Records an event in the caller's transaction (outbox). */
   async emit(tx: Queryable | PlatformDb, type: string, payload: unknown, options?: EmitOptions): Promise<string> {
-    const id = await emitEvent(tx, type, payload, options);
-    this.wakeRelaySoon();
+    const id = await emitEvent(tx, type, payload, options, this.outbox);
+    // A held row wakes the relay after its commit (this.outbox); one written at once, now.
+    if (!tx.atCommit) this.wakeRelaySoon();
     return id;
   }
 
@@ -87,8 +91,8 @@ export class EventBus {
   }
 
   /**
-   * The caller's transaction commits in a moment; let the relay look soon rather than at its next poll.
-   * One timer serves a whole burst of emits. A node without the worker role has no relay: on PostgreSQL
+   * Events were committed (or, written at once, will be in a moment); let the relay look soon rather than
+   * at its next poll. One timer serves a whole burst of emits. A node without the worker role has no relay: on PostgreSQL
    * it tells the workers instead, at most once per poll interval.
    */
   private wakeRelaySoon(): void {

@@ -1,7 +1,7 @@
 // Emitting and scheduling: rows written in the caller's transaction. Nothing here talks to a broker,
 // so a rollback leaves no event behind and a commit leaves one the relay will deliver.
 import { newId } from '../../kernel/ids.ts';
-import type { Queryable } from '../../kernel/db/types.ts';
+import type { CommitWrite, Queryable } from '../../kernel/db/types.ts';
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { currentTrace } from '../../kernel/trace.ts';
 import { emitTraceparent } from '../../kernel/otel.ts';
@@ -38,11 +38,58 @@ function envelope(target: Target, type: string, options: EmitOptions) {
   };
 }
 
-/** Records an event in the caller's transaction; returns its id. */
-export async function emitEvent(target: Target, type: string, payload: unknown, options: EmitOptions = {}): Promise<string> {
+/** One outbox row as a transaction holds it until its commit (payload already JSON text). */
+interface OutboxRow {
+  platformId: string | null;
+  id: string;
+  type: string;
+  key: string | null;
+  payload: string;
+  traceparent: string;
+  causedBy: string | null;
+}
+
+/**
+ * The outbox rows of a transaction, held back until it commits and then written by one statement (rows of
+ * any platform: each carries its own), on PostgreSQL in the commit's round trip. `committed` runs after.
+ * Ids are UUIDv7 made in emit order and the relay reads by (emitted_at, id), emitted_at being the
+ * transaction's start for every row, so the relay's order is still the emit order.
+ */
+export function outboxWrite(committed?: () => void): CommitWrite<OutboxRow> {
+  return {
+    statement: (rows) => ({
+      text: `insert into event_outbox (platform_id, id, type, key, payload, traceparent, caused_by)
+     select t.platform_id, t.id, t.type, t.key, t.payload::jsonb, t.traceparent, t.caused_by
+     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[]) as t(platform_id, id, type, key, payload, traceparent, caused_by)`,
+      params: [
+        rows.map((r) => r.platformId),
+        rows.map((r) => r.id),
+        rows.map((r) => r.type),
+        rows.map((r) => r.key),
+        rows.map((r) => r.payload),
+        rows.map((r) => r.traceparent),
+        rows.map((r) => r.causedBy),
+      ],
+    }),
+    ...(committed ? { committed } : {}),
+  };
+}
+
+const OUTBOX = outboxWrite();
+
+/**
+ * Records an event in the caller's transaction; returns its id. Inside a transaction the row is held and
+ * written with the others at commit (`write`: which buffer, and what runs once they are committed);
+ * through a plain database it is written at once.
+ */
+export async function emitEvent(target: Target, type: string, payload: unknown, options: EmitOptions = {}, write: CommitWrite<OutboxRow> = OUTBOX): Promise<string> {
   const e = envelope(target, type, options);
   if (isPlatformDb(target) && e.platformId !== target.platformId) {
     throw new Error('An event emitted through a PlatformDb belongs to that platform.');
+  }
+  if (target.atCommit) {
+    target.atCommit(write, { ...e, type, payload: JSON.stringify(payload ?? null) });
+    return e.id;
   }
   await executeWithPlatform(
     target,

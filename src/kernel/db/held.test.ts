@@ -1,0 +1,188 @@
+// Rows a transaction holds back until it commits (Queryable.atCommit): written by one statement per kind
+// at commit, on PostgreSQL in the commit's own round trip (with `begin` too when nothing else ran); none
+// after a rollback; dropped back to a savepoint that is rolled back to; a failing held statement fails
+// the commit and the transaction's other writes with it, leaving the connection usable.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { createTempPostgres } from '../../../test/harness.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+import { trySavepoint } from './savepoint.ts';
+import type { CommitWrite, Database } from './types.ts';
+
+const hasPostgres = Boolean(process.env.DATABASE_URL);
+
+/** Counts the queries pg's Client sends (each waits for its ReadyForQuery: one round trip). */
+let sent: string[] = [];
+const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+function countQueries() {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string };
+    sent.push(typeof config === 'string' ? config : (config.text ?? ''));
+    return clientQuery.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+
+class Refused extends Error {}
+const isRefused = (error: unknown): error is Refused => error instanceof Refused;
+
+const engines: { name: string; skip: string | false; open: () => Promise<{ db: Database; done: () => Promise<void> }> }[] = [
+  {
+    name: 'PGlite',
+    skip: false,
+    open: async () => {
+      const db = await openPglite(undefined);
+      return { db, done: () => db.close() };
+    },
+  },
+  ...[true, false].map((prepare) => ({
+    name: `PostgreSQL (${prepare ? 'prepared statements' : 'SOUK_DB_PREPARE=0'})`,
+    skip: hasPostgres ? (false as const) : 'needs PostgreSQL (DATABASE_URL)',
+    open: async () => {
+      const temp = await createTempPostgres();
+      // One connection: a connection left in a failed or open transaction would show in the next test.
+      const db = await openPostgres(temp.url, 1, { prepare });
+      countQueries();
+      return {
+        db,
+        done: async () => {
+          pg.Client.prototype.query = clientQuery as typeof pg.Client.prototype.query;
+          await db.close();
+          await temp.drop();
+        },
+      };
+    },
+  })),
+];
+
+for (const engine of engines) {
+  describe(`held rows written at commit: ${engine.name}`, { skip: engine.skip }, () => {
+    let db: Database;
+    let done: () => Promise<void>;
+    let commits = 0;
+    const write: CommitWrite<{ id: number; note: string }> = {
+      statement: (rows) => ({
+        text: 'insert into held_t (id, note) select * from unnest($1::int[], $2::text[])',
+        params: [rows.map((r) => r.id), rows.map((r) => r.note)],
+      }),
+      committed: () => (commits += 1),
+    };
+    const rows = async () => (await db.query<{ id: number; note: string }>('select id, note from held_t order by seq')).map((r) => `${r.id}:${r.note}`);
+    const trips = async (fn: () => Promise<unknown>) => {
+      sent = [];
+      await fn();
+      return sent.length;
+    };
+
+    before(async () => {
+      ({ db, done } = await engine.open());
+      await db.script('create table held_t (seq serial, id int primary key, note text); create table other_t (id int primary key)');
+      // The connection's first transaction (it prepares `begin` on a trip of its own when statements are prepared).
+      await db.transaction((tx) => tx.execute('insert into other_t (id) values ($1)', [-1]));
+    });
+    after(async () => done?.());
+
+    it('is absent outside a transaction', () => {
+      assert.equal(db.atCommit, undefined);
+    });
+
+    it('writes the held rows in order with the commit, one statement for all', async () => {
+      await db.execute('delete from held_t');
+      commits = 0;
+      for (const base of [1, 10]) {
+        const count = await trips(() =>
+          db.transaction(async (tx) => {
+            tx.atCommit!(write, { id: base, note: 'a' });
+            await tx.execute('insert into other_t (id) values ($1)', [base]);
+            tx.atCommit!(write, { id: base + 1, note: 'b' });
+            tx.atCommit!(write, { id: base + 2, note: 'c' });
+            // Not written yet: held until the commit.
+            assert.deepEqual(await tx.query('select id from held_t where id >= $1', [base]), []);
+          }),
+        );
+        // PostgreSQL: begin+insert, select, held insert+commit.
+        if (engine.name !== 'PGlite') assert.equal(count, 3);
+      }
+      assert.deepEqual(await rows(), ['1:a', '2:b', '3:c', '10:a', '11:b', '12:c']);
+      assert.equal(commits, 2, 'committed runs once per transaction');
+      assert.deepEqual(await db.query('select pg_current_xact_id_if_assigned() as x'), [{ x: null }]);
+    });
+
+    it('a transaction of held rows only is one round trip', async () => {
+      await db.execute('delete from held_t');
+      for (const id of [1, 2, 3]) {
+        const count = await trips(() => db.transaction(async (tx) => tx.atCommit!(write, { id, note: 'only' })));
+        if (engine.name !== 'PGlite') assert.equal(count, 1);
+      }
+      assert.deepEqual(await rows(), ['1:only', '2:only', '3:only']);
+      // Committed, not left open on the connection: a statement now runs in no writing transaction.
+      assert.deepEqual(await db.query('select pg_current_xact_id_if_assigned() as x'), [{ x: null }]);
+    });
+
+    it('a rolled-back transaction writes nothing and runs no committed', async () => {
+      await db.execute('delete from held_t');
+      commits = 0;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          tx.atCommit!(write, { id: 1, note: 'gone' });
+          await tx.execute('insert into other_t (id) values ($1)', [100]);
+          throw new Error('no');
+        }),
+        /no/,
+      );
+      assert.deepEqual(await rows(), []);
+      assert.equal(commits, 0);
+      assert.deepEqual(await db.query('select id from other_t where id = $1', [100]), []);
+    });
+
+    it('drops what was held after a savepoint rolled back to, keeps the rest in order', async () => {
+      await db.execute('delete from held_t');
+      await db.transaction(async (tx) => {
+        tx.atCommit!(write, { id: 1, note: 'before' });
+        await trySavepoint(tx, 'step', async () => {
+          tx.atCommit!(write, { id: 2, note: 'refused' });
+          throw new Refused();
+        }, isRefused);
+        await trySavepoint(tx, 'step', async () => tx.atCommit!(write, { id: 3, note: 'kept' }), isRefused);
+        // Nested, by hand: the inner one rolled back to, then both released.
+        await tx.execute('savepoint outer_one');
+        tx.atCommit!(write, { id: 4, note: 'outer' });
+        await tx.execute('SAVEPOINT Inner_One');
+        tx.atCommit!(write, { id: 5, note: 'inner' });
+        await tx.execute('rollback to savepoint inner_one');
+        tx.atCommit!(write, { id: 6, note: 'after' });
+        await tx.execute('release savepoint inner_one');
+        await tx.execute('release outer_one');
+        await tx.execute('savepoint last');
+        tx.atCommit!(write, { id: 7, note: 'last' });
+        await tx.execute('rollback to last');
+      });
+      assert.deepEqual(await rows(), ['1:before', '3:kept', '4:outer', '6:after']);
+    });
+
+    it('a failing held statement fails the transaction, undoes its writes, and the connection goes on', async () => {
+      await db.execute('delete from held_t');
+      await db.execute('delete from other_t');
+      await db.transaction(async (tx) => tx.atCommit!(write, { id: 1, note: 'first' }));
+      commits = 0;
+      for (const alone of [false, true]) {
+        await assert.rejects(
+          db.transaction(async (tx) => {
+            if (!alone) await tx.execute('insert into other_t (id) values ($1)', [7]);
+            tx.atCommit!(write, { id: 1, note: 'duplicate' });
+          }),
+          (error: Error & { code?: string }) => error.code === '23505',
+        );
+      }
+      assert.equal(commits, 0);
+      assert.deepEqual(await rows(), ['1:first']);
+      assert.deepEqual(await db.query('select id from other_t'), []);
+      await db.transaction(async (tx) => {
+        await tx.execute('insert into other_t (id) values ($1)', [8]);
+        tx.atCommit!(write, { id: 2, note: 'next' });
+      });
+      assert.deepEqual(await rows(), ['1:first', '2:next']);
+    });
+  });
+}
