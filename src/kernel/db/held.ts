@@ -1,7 +1,9 @@
 // Rows a transaction holds back until it commits (Queryable.atCommit): the engines keep one HeldWrites per
-// transaction, tell it about the savepoint statements the transaction runs, and at commit write each kind's
-// rows with one statement. Held rows cost no round trip of their own; on PostgreSQL the last statement even
-// rides with the commit (pipelined-begin.ts).
+// transaction, tell it about the savepoint statements the transaction runs, and at commit write every
+// kind's rows with one statement (held-merge.ts). Held rows cost no round trip of their own; on PostgreSQL
+// that statement even rides with the commit (pipelined-begin.ts). A kind with `readBy` is written earlier,
+// just before the first statement of the transaction that could see its table.
+import { mergeStatements } from './held-merge.ts';
 import type { AroundStatement, CommitWrite, Queryable } from './types.ts';
 
 interface Held {
@@ -9,12 +11,11 @@ interface Held {
   row: unknown;
 }
 
-/** One statement to send at commit, with what wraps it and what runs once it is committed. */
+/** One statement writing held rows, with what wraps it when it goes out. */
 export interface HeldStatement {
   text: string;
   params: unknown[];
   around: AroundStatement;
-  committed: (() => void) | undefined;
 }
 
 const sendPlain: AroundStatement = (_text, send) => send();
@@ -30,9 +31,14 @@ export class HeldWrites {
   /** Open savepoints, innermost last, each with how many rows were held when it was set. */
   private marks: { name: string; at: number }[] = [];
   private readonly arounds = new Map<CommitWrite<unknown>, AroundStatement>();
+  /** How many held rows are of a kind with `readBy` (most transactions: none, and no text is tested). */
+  private readable = 0;
+  /** The kinds written (early or at commit), whose `committed` runs once the transaction committed. */
+  private readonly written = new Set<CommitWrite<unknown>>();
 
   hold<R>(write: CommitWrite<R>, row: R, around?: AroundStatement): void {
     this.rows.push({ write: write as CommitWrite<unknown>, row });
+    if (write.readBy) this.readable += 1;
     if (around && !this.arounds.has(write as CommitWrite<unknown>)) this.arounds.set(write as CommitWrite<unknown>, around);
   }
 
@@ -53,6 +59,7 @@ export class HeldWrites {
     if (index < 0) return;
     if (verb.startsWith('rollback')) {
       this.rows.length = this.marks[index]!.at;
+      this.readable = this.rows.filter(({ write }) => write.readBy).length;
       // A rollback to a savepoint keeps it open.
       this.marks.length = index + 1;
     } else {
@@ -60,43 +67,78 @@ export class HeldWrites {
     }
   }
 
-  /** The statements writing what is held, one per kind in the order each kind was first held; holds nothing after. */
-  take(): HeldStatement[] {
-    if (this.rows.length === 0) return [];
+  /** The one statement writing everything held (kinds in the order each was first held); holds nothing after. */
+  take(): HeldStatement | undefined {
+    const statement = this.statementOf(this.rows);
+    this.rows = [];
+    this.readable = 0;
+    return statement;
+  }
+
+  /** Once the transaction committed: runs what its written rows wait for (must not throw: it is done). */
+  committed(): void {
+    for (const write of this.written) write.committed?.();
+    this.written.clear();
+  }
+
+  /**
+   * Before the transaction runs `text`: the statement writing the held rows of every kind whose `readBy`
+   * matches it (those rows are no longer held), or undefined. Their `committed` still waits for the commit.
+   */
+  takeReadBy(text: string): HeldStatement | undefined {
+    if (this.readable === 0) return undefined;
+    const seen = (write: CommitWrite<unknown>) => write.readBy !== undefined && write.readBy.test(text);
+    if (!this.rows.some(({ write }) => seen(write))) return undefined;
+    const taken = this.rows.filter(({ write }) => seen(write));
+    // A savepoint's mark counts the rows held before it that are still held.
+    for (const mark of this.marks) mark.at = this.rows.slice(0, mark.at).filter(({ write }) => !seen(write)).length;
+    this.rows = this.rows.filter(({ write }) => !seen(write));
+    this.readable = this.rows.filter(({ write }) => write.readBy).length;
+    return this.statementOf(taken);
+  }
+
+  private statementOf(held: readonly Held[]): HeldStatement | undefined {
+    if (held.length === 0) return undefined;
     const byWrite = new Map<CommitWrite<unknown>, unknown[]>();
-    for (const { write, row } of this.rows) {
+    for (const { write, row } of held) {
       const rows = byWrite.get(write);
       if (rows) rows.push(row);
       else byWrite.set(write, [row]);
     }
-    this.rows = [];
-    return [...byWrite].map(([write, rows]) => ({
-      ...write.statement(rows),
-      around: this.arounds.get(write) ?? sendPlain,
-      committed: write.committed?.bind(write),
-    }));
+    const writes = [...byWrite.keys()];
+    for (const write of writes) this.written.add(write);
+    return {
+      ...mergeStatements([...byWrite].map(([write, rows]) => write.statement(rows))),
+      // One span for the statement, as the first kind's holder asked (the engine's tracing: the same for all).
+      around: this.arounds.get(writes[0]!) ?? sendPlain,
+    };
   }
 }
 
-/** Runs what committed held rows wait for (a `committed` must not throw: the transaction is done). */
-export function afterCommit(statements: readonly HeldStatement[]): void {
-  for (const statement of statements) statement.committed?.();
-}
-
-/** A transaction's connection that holds rows for `held` and tells it of each statement that succeeded (savepoints). */
+/**
+ * A transaction's connection that holds rows for `held`, writes the held rows a statement could see just
+ * before it (CommitWrite.readBy), and tells `held` of each statement that succeeded (savepoints).
+ */
 export function holding(conn: Queryable, held: HeldWrites): Queryable {
+  const writeSeen = async (text: string) => {
+    const early = held.takeReadBy(text);
+    if (early) await early.around(early.text, () => conn.execute(early.text, early.params));
+  };
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
+      await writeSeen(text);
       const rows = await conn.query<T>(text, params);
       held.ran(text);
       return rows;
     },
     async execute(text: string, params?: readonly unknown[]) {
+      await writeSeen(text);
       const result = await conn.execute(text, params);
       held.ran(text);
       return result;
     },
     async script(sql: string) {
+      await writeSeen(sql);
       await conn.script(sql);
       held.ran(sql);
     },

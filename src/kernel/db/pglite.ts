@@ -5,7 +5,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import type { Database, Queryable } from './types.ts';
-import { afterCommit, HeldWrites, holding } from './held.ts';
+import { HeldWrites, holding } from './held.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
 interface PGliteLike {
@@ -29,17 +29,16 @@ function wrap(conn: PGliteLike): Queryable {
   };
 }
 
-/** Runs fn in a PGlite transaction and writes the rows it held (one statement per kind) before the commit. */
+/** Runs fn in a PGlite transaction and writes the rows it held (one statement for all) before the commit. */
 async function transactionWithHeld<T>(db: PGlite, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const held = new HeldWrites();
-  let statements: ReturnType<HeldWrites['take']> = [];
   const result = await db.transaction(async (tx) => {
     const value = await fn(holding(wrap(tx), held));
-    statements = held.take();
-    for (const { text, params, around } of statements) await around(text, () => tx.query(text, params));
+    const statement = held.take();
+    if (statement) await statement.around(statement.text, () => tx.query(statement.text, statement.params));
     return value;
   });
-  afterCommit(statements);
+  held.committed();
   return result;
 }
 

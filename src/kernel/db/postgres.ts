@@ -1,6 +1,6 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
-import { afterCommit, HeldWrites, holding } from './held.ts';
+import { HeldWrites, holding } from './held.ts';
 import { BEGIN_STATEMENT, beginPrepared, beginThen, thenCommit } from './pipelined-begin.ts';
 import { runStatement } from './pg-query.ts';
 import { wantsGenericPlan, type Database, type Queryable } from './types.ts';
@@ -159,19 +159,15 @@ function wrap(session: Session, runner: Runner = (text, params) => run(session, 
 }
 
 /**
- * Commits a transaction: the held rows' statements first, the last of them in the commit's own batch
- * (with `begin` too when nothing else ran). Returns the statements, whose `committed` then run.
+ * Commits a transaction: the held rows' statement in the commit's own batch (with `begin` too when nothing
+ * else ran), then what those rows wait for.
  */
 async function commitHeld(session: Session & { tx: NonNullable<Session['tx']> }) {
-  const statements = session.tx.held.take();
-  for (const [index, { text, params, around }] of statements.entries()) {
-    const last = index === statements.length - 1;
-    await around(text, () => run(session, text, params, last && params.length > 0));
-  }
-  const last = statements.at(-1);
-  // Committed with the last statement unless there was none, or it had no parameters to ride with.
-  if (session.tx.begun && (!last || last.params.length === 0)) await session.tx.client.query('commit');
-  return statements;
+  const held = session.tx.held.take();
+  if (held) await held.around(held.text, () => run(session, held.text, held.params, held.params.length > 0));
+  // Committed with the held statement unless there was none, or it had no parameters to ride with.
+  if (session.tx.begun && (!held || held.params.length === 0)) await session.tx.client.query('commit');
+  session.tx.held.committed();
 }
 
 const RECONNECT_MS = 1000;
@@ -237,7 +233,7 @@ export async function openPostgres(url: string, poolSize: number, { prepare = tr
         const session = { client, tx, prepare };
         const result = await fn(wrap(session));
         // A transaction that ran no statement and held none never began: nothing to commit.
-        afterCommit(await commitHeld(session));
+        await commitHeld(session);
         return result;
       } catch (error) {
         if (tx.begun) await client.query('rollback').catch(() => undefined);

@@ -23,11 +23,18 @@ export interface Queryable {
 export interface CommitWrite<R> {
   /**
    * The one statement writing `rows` in the order they were held. It runs on the transaction's own
-   * connection, past any tenancy guard: each row carries its platform, checked when it was held.
+   * connection, past any tenancy guard: each row carries its platform, checked when it was held. With
+   * other kinds held too it becomes a data-modifying CTE of one statement (held-merge.ts): a plain
+   * INSERT/UPDATE/DELETE with no WITH of its own, `$n` only as placeholders (no dollar quoting).
    */
   statement(rows: readonly R[]): { text: string; params: unknown[] };
   /** Runs after a transaction that held rows of this kind has committed them. */
   committed?(): void;
+  /**
+   * The statements that may read, change or delete rows of this kind (e.g. any naming their table):
+   * before the transaction runs one, the rows it holds of this kind are written, so it sees them.
+   */
+  readBy?: RegExp;
 }
 
 /** Wraps the sending of a statement (a span around it). */

@@ -136,22 +136,70 @@ export async function emitEvents(target: PlatformDb, events: readonly BatchedEve
   return c.ids;
 }
 
-/** Several durable timers of one platform with one statement (see emitEvents). Ids in order. */
+/** One durable timer as a transaction holds it until its commit (payload JSON text, fire_at ISO text). */
+interface TimerRow extends OutboxRow {
+  fireAt: string;
+}
+
+/**
+ * The durable timers of a transaction, held back like its outbox rows and written by one statement at
+ * commit. A statement of the same transaction naming event_timers (cancelTimer, cancelTimerStatement in a
+ * module's CTE, the timer poller) gets them written just before it, so it finds and can cancel them.
+ */
+const TIMERS: CommitWrite<TimerRow> = {
+  statement: (rows) => ({
+    text: `insert into event_timers (platform_id, id, type, key, payload, fire_at, traceparent, caused_by)
+     select t.platform_id, t.id, t.type, t.key, t.payload::jsonb, t.fire_at, t.traceparent, t.caused_by
+     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::uuid[]) as t(platform_id, id, type, key, payload, fire_at, traceparent, caused_by)`,
+    params: [
+      rows.map((r) => r.platformId),
+      rows.map((r) => r.id),
+      rows.map((r) => r.type),
+      rows.map((r) => r.key),
+      rows.map((r) => r.payload),
+      rows.map((r) => r.fireAt),
+      rows.map((r) => r.traceparent),
+      rows.map((r) => r.causedBy),
+    ],
+  }),
+  readBy: /event_timers/i,
+};
+
+/**
+ * Several durable timers of one platform with one statement (see emitEvents); inside a transaction they
+ * are held and written at commit (see TIMERS). Ids in order.
+ */
 export async function scheduleEvents(target: PlatformDb, timers: readonly (BatchedEvent & { at: Date })[]): Promise<string[]> {
   if (timers.length === 0) return [];
   const c = batchColumns(timers);
+  const fireAt = timers.map((t) => t.at.toISOString());
+  if (target.atCommit) {
+    for (const [i, id] of c.ids.entries()) {
+      target.atCommit(TIMERS, { platformId: target.platformId, id, type: c.types[i]!, key: c.keys[i]!, payload: c.payloads[i]!, fireAt: fireAt[i]!, traceparent: c.traceparents[i]!, causedBy: c.causes[i]! });
+    }
+    return c.ids;
+  }
   await target.execute(
     `insert into event_timers (platform_id, id, type, key, payload, fire_at, traceparent, caused_by)
      select $1, t.id, t.type, t.key, t.payload::jsonb, t.fire_at, t.traceparent, t.caused_by
      from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::uuid[]) as t(id, type, key, payload, fire_at, traceparent, caused_by)`,
-    [c.ids, c.types, c.keys, c.payloads, timers.map((t) => t.at.toISOString()), c.traceparents, c.causes],
+    [c.ids, c.types, c.keys, c.payloads, fireAt, c.traceparents, c.causes],
   );
   return c.ids;
 }
 
-/** A durable timer: the event is emitted at `at` (or soon after), exactly once, even across restarts. */
+/**
+ * A durable timer: the event is emitted at `at` (or soon after), exactly once, even across restarts.
+ * Inside a transaction the row is held and written at commit (see TIMERS); otherwise at once.
+ */
 export async function scheduleEvent(target: Target, at: Date, type: string, payload: unknown, options: EmitOptions = {}): Promise<string> {
   const e = envelope(target, type, options);
+  if (target.atCommit) {
+    // Through a PlatformDb the timer is that platform's, as the statement below would bind it.
+    const platformId = isPlatformDb(target) ? target.platformId : e.platformId;
+    target.atCommit(TIMERS, { ...e, platformId, type, payload: JSON.stringify(payload ?? null), fireAt: at.toISOString() });
+    return e.id;
+  }
   await executeWithPlatform(
     target,
     `insert into event_timers (platform_id, id, type, key, payload, fire_at, traceparent, caused_by)
