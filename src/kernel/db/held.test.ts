@@ -77,7 +77,7 @@ for (const engine of engines) {
 
     before(async () => {
       ({ db, done } = await engine.open());
-      await db.script('create table held_t (seq serial, id int primary key, note text); create table other_t (id int primary key)');
+      await db.script('create table held_t (seq serial, id int primary key, note text); create table other_t (id int primary key); create table held_seen (id int primary key)');
       // The connection's first transaction (it prepares `begin` on a trip of its own when statements are prepared).
       await db.transaction((tx) => tx.execute('insert into other_t (id) values ($1)', [-1]));
     });
@@ -159,6 +159,57 @@ for (const engine of engines) {
         await tx.execute('rollback to last');
       });
       assert.deepEqual(await rows(), ['1:before', '3:kept', '4:outer', '6:after']);
+    });
+
+    // A second kind, seen by any statement naming its table: written just before such a statement.
+    const seenWrite: CommitWrite<{ id: number }> = {
+      statement: (rows) => ({ text: 'insert into held_seen (id) select * from unnest($1::int[])', params: [rows.map((r) => r.id)] }),
+      readBy: /held_seen/,
+    };
+    const seen = async () => (await db.query<{ id: number }>('select id from held_seen order by id')).map((r) => r.id);
+
+    it('rows of several kinds go out as one statement with the commit', async () => {
+      await db.execute('delete from held_t');
+      await db.execute('delete from held_seen');
+      const count = await trips(() =>
+        db.transaction(async (tx) => {
+          await tx.execute('insert into other_t (id) values ($1)', [200]);
+          tx.atCommit!(seenWrite, { id: 1 });
+          tx.atCommit!(write, { id: 1, note: 'x' });
+          tx.atCommit!(seenWrite, { id: 2 });
+        }),
+      );
+      // PostgreSQL: begin+insert, then both kinds' statement + commit.
+      if (engine.name !== 'PGlite') assert.equal(count, 2);
+      assert.deepEqual(await rows(), ['1:x']);
+      assert.deepEqual(await seen(), [1, 2]);
+    });
+
+    it('a statement naming a readBy kind\'s table sees its held rows; savepoints still drop or keep them right', async () => {
+      await db.execute('delete from held_t');
+      await db.execute('delete from held_seen');
+      await db.transaction(async (tx) => {
+        tx.atCommit!(seenWrite, { id: 1 });
+        tx.atCommit!(write, { id: 1, note: 'other kind stays held' });
+        // Not naming held_seen: nothing written yet.
+        assert.deepEqual(await tx.query('select count(*)::int as n from held_t'), [{ n: 0 }]);
+        assert.deepEqual((await tx.query<{ id: number }>('select id from held_seen')).map((r) => r.id), [1]);
+        assert.deepEqual(await tx.query('select count(*)::int as n from held_t'), [{ n: 0 }]);
+        // Held before a savepoint, written inside it, undone by the rollback to it: held again.
+        tx.atCommit!(seenWrite, { id: 2 });
+        await tx.execute('savepoint a');
+        tx.atCommit!(seenWrite, { id: 3 });
+        assert.equal((await tx.execute('delete from held_seen where id = $1', [1])).rowCount, 1);
+        await tx.execute('rollback to savepoint a');
+        // Written inside a savepoint that is released: stays written.
+        await tx.execute('savepoint b');
+        tx.atCommit!(seenWrite, { id: 4 });
+        assert.deepEqual((await tx.query<{ id: number }>('select id from held_seen order by id')).map((r) => r.id), [1, 2, 4]);
+        await tx.execute('release savepoint b');
+        tx.atCommit!(seenWrite, { id: 5 });
+      });
+      assert.deepEqual(await seen(), [1, 2, 4, 5]);
+      assert.deepEqual(await rows(), ['1:other kind stays held']);
     });
 
     it('a failing held statement fails the transaction, undoes its writes, and the connection goes on', async () => {

@@ -9,6 +9,11 @@ import type { AroundStatement, CommitWrite, Queryable } from './types.ts';
 interface Held {
   write: CommitWrite<unknown>;
   row: unknown;
+  /**
+   * Set once written early (takeReadBy): how many savepoints were open then. A rollback to one of those
+   * undoes the write on the server, so the row is held again; a release leaves it written one level out.
+   */
+  writtenIn?: number;
 }
 
 /** One statement writing held rows, with what wraps it when it goes out. */
@@ -31,7 +36,7 @@ export class HeldWrites {
   /** Open savepoints, innermost last, each with how many rows were held when it was set. */
   private marks: { name: string; at: number }[] = [];
   private readonly arounds = new Map<CommitWrite<unknown>, AroundStatement>();
-  /** How many held rows are of a kind with `readBy` (most transactions: none, and no text is tested). */
+  /** How many rows not yet written are of a kind with `readBy` (most transactions: none, and no text is tested). */
   private readable = 0;
   /** The kinds written (early or at commit), whose `committed` runs once the transaction committed. */
   private readonly written = new Set<CommitWrite<unknown>>();
@@ -59,17 +64,20 @@ export class HeldWrites {
     if (index < 0) return;
     if (verb.startsWith('rollback')) {
       this.rows.length = this.marks[index]!.at;
-      this.readable = this.rows.filter(({ write }) => write.readBy).length;
+      // Rows held before the savepoint but written after it was set: the server has just undone that.
+      for (const held of this.rows) if (held.writtenIn !== undefined && held.writtenIn > index) delete held.writtenIn;
+      this.readable = this.rows.filter((held) => held.write.readBy && held.writtenIn === undefined).length;
       // A rollback to a savepoint keeps it open.
       this.marks.length = index + 1;
     } else {
+      for (const held of this.rows) if (held.writtenIn !== undefined && held.writtenIn > index) held.writtenIn = index;
       this.marks.length = index;
     }
   }
 
   /** The one statement writing everything held (kinds in the order each was first held); holds nothing after. */
   take(): HeldStatement | undefined {
-    const statement = this.statementOf(this.rows);
+    const statement = this.statementOf(this.rows.filter((held) => held.writtenIn === undefined));
     this.rows = [];
     this.readable = 0;
     return statement;
@@ -87,13 +95,11 @@ export class HeldWrites {
    */
   takeReadBy(text: string): HeldStatement | undefined {
     if (this.readable === 0) return undefined;
-    const seen = (write: CommitWrite<unknown>) => write.readBy !== undefined && write.readBy.test(text);
-    if (!this.rows.some(({ write }) => seen(write))) return undefined;
-    const taken = this.rows.filter(({ write }) => seen(write));
-    // A savepoint's mark counts the rows held before it that are still held.
-    for (const mark of this.marks) mark.at = this.rows.slice(0, mark.at).filter(({ write }) => !seen(write)).length;
-    this.rows = this.rows.filter(({ write }) => !seen(write));
-    this.readable = this.rows.filter(({ write }) => write.readBy).length;
+    const taken = this.rows.filter((held) => held.writtenIn === undefined && held.write.readBy?.test(text));
+    if (taken.length === 0) return undefined;
+    // The rows stay in place (the savepoint marks count them), marked written.
+    for (const held of taken) held.writtenIn = this.marks.length;
+    this.readable -= taken.length;
     return this.statementOf(taken);
   }
 
