@@ -85,9 +85,8 @@ export class EventBus {
 
   /** Records a batch of one platform's events with one statement in the caller's transaction. */
   async emitMany(tx: PlatformDb, events: readonly BatchedEvent[]): Promise<string[]> {
-    const ids = await emitEvents(tx, events);
-    if (ids.length > 0) this.wakeRelaySoon();
-    return ids;
+    // Always held (see emitEvents): this.outbox wakes the relay once they are committed.
+    return emitEvents(tx, events, this.outbox);
   }
 
   /**

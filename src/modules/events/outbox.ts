@@ -122,17 +122,17 @@ function batchColumns(events: readonly BatchedEvent[]) {
  * Records several events of one platform with one statement, for a caller that groups many requests into
  * one transaction (the flash-sale ticket writer). Each event keeps the trace of the request it came from,
  * captured when that request queued it, not the trace of whichever request runs the batch. Ids in order.
+ * The rows are held with the transaction's other emits (`write`, see outboxWrite) and written by the
+ * same statement at commit; through a plain PlatformDb they get a transaction of their own, which on
+ * PostgreSQL is still one round trip (begin, insert and commit in one batch).
  */
-export async function emitEvents(target: PlatformDb, events: readonly BatchedEvent[]): Promise<string[]> {
+export async function emitEvents(target: PlatformDb, events: readonly BatchedEvent[], write: CommitWrite<OutboxRow> = OUTBOX): Promise<string[]> {
   if (events.length === 0) return [];
+  if (!target.atCommit) return target.transaction((tx) => emitEvents(tx, events, write));
   const c = batchColumns(events);
-  await target.execute(
-    `insert into event_outbox (platform_id, id, type, key, payload, traceparent, caused_by)
-     select $1, t.id, t.type, t.key, t.payload::jsonb, t.traceparent, t.caused_by
-     from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[]) with ordinality as t(id, type, key, payload, traceparent, caused_by, n)
-     order by t.n`,
-    [c.ids, c.types, c.keys, c.payloads, c.traceparents, c.causes],
-  );
+  for (const [i, id] of c.ids.entries()) {
+    target.atCommit(write, { platformId: target.platformId, id, type: c.types[i]!, key: c.keys[i]!, payload: c.payloads[i]!, traceparent: c.traceparents[i]!, causedBy: c.causes[i]! });
+  }
   return c.ids;
 }
 
