@@ -91,7 +91,7 @@ export class HeldWrites {
 
   /**
    * Before the transaction runs `text`: the statement writing the held rows of every kind whose `readBy`
-   * matches it (those rows are no longer held), or undefined. Their `committed` still waits for the commit.
+   * matches it (those rows are marked written), or undefined. Their `committed` still waits for the commit.
    */
   takeReadBy(text: string): HeldStatement | undefined {
     if (this.readable === 0) return undefined;
