@@ -194,10 +194,6 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
     const payee = payeeOf(deps.orders, payment.purpose);
     if (!payee) throw new Error(`payment ${payment.id} is for purpose "${payment.purpose}", which no module of this build pays`);
     if (payment.status === 'requires_action' && event.type === 'payment.succeeded') {
-      await tx.execute(
-        `update payments set status = 'succeeded', captured_amount = amount, updated_at = now() where platform_id = $1 and id = $2`,
-        [payment.id],
-      );
       outcome = 'applied';
       status = 'succeeded';
       detail = await settleOrder(payee, tx, payment, refundIds);
@@ -235,13 +231,17 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
 }
 
 /**
- * The money is in: mark the order paid. If another payment of the order already succeeded (a second
- * charge) or the order was cancelled meanwhile, the money goes back: a refund is reserved here and sent
- * after commit. Returns the detail recorded with the event.
+ * The money is in: the payment succeeds and the order is marked paid. If another payment of the order
+ * already succeeded (a second charge) or the order was cancelled meanwhile, the money goes back: a refund
+ * is reserved here and sent after commit. Returns the detail recorded with the event.
  */
 async function settleOrder(payee: PaymentPayee, tx: PlatformDb, payment: PaymentRow, refundIds: string[]): Promise<string | null> {
+  // One round trip: the update runs as a CTE, and the look for another succeeded payment of the order
+  // skips this one, so it reads the same whether or not it sees the update.
   const other = await tx.maybeOne<{ id: string }>(
-    `select id from payments where platform_id = $1 and order_id = $2 and status = 'succeeded' and id <> $3 limit 1`,
+    `with succeeded as (
+       update payments set status = 'succeeded', captured_amount = amount, updated_at = now() where platform_id = $1 and id = $3)
+     select id from payments where platform_id = $1 and order_id = $2 and status = 'succeeded' and id <> $3 limit 1`,
     [payment.order_id, payment.id],
   );
   const outcome = other
