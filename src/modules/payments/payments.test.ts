@@ -334,6 +334,28 @@ eachDatabase('payments', (env: TestEnv) => {
       assert.equal(detail.status, 'cancelled');
       assert.equal(detail.paymentStatus, 'unpaid');
     });
+
+    it('a second charge of an order another payment already paid is captured and refunded in full', async () => {
+      const order = await placeOrder();
+      const { paymentId } = await openPayment(order);
+      // Another payment of the order succeeded first (a charge through another channel).
+      const earlier = crypto.randomUUID();
+      await env.souk.database.execute(
+        `insert into payments (platform_id, id, order_id, provider, amount, currency, purpose, status, captured_amount)
+         select platform_id, $2, order_id, provider, amount, currency, purpose, 'succeeded', amount from payments where platform_id = $1 and id = $3`,
+        [shop.platform.platform.id, earlier, paymentId],
+      );
+      const res = await postWebhook(await webhook(paymentId));
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual({ outcome: res.json().outcome, status: res.json().status }, { outcome: 'applied', status: 'succeeded' });
+      await waitFor('refund of the second charge', async () => (await paymentsOf(order)).find((p) => p.id === paymentId)!.refunds[0]?.status === 'succeeded');
+      const second = (await paymentsOf(order)).find((p) => p.id === paymentId)!;
+      assert.deepEqual({ status: second.status, captured: second.capturedAmount, refunded: second.refundedAmount }, { status: 'succeeded', captured: order.total, refunded: order.total });
+      assert.deepEqual(second.refunds.map((r) => [r.kind, r.amount]), [['not_payable', order.total]]);
+      const events = await env.souk.database.query<{ detail: string }>('select detail from payment_events where payment_id = $1', [paymentId]);
+      assert.deepEqual(events.map((e) => e.detail), ['duplicate_payment: refunded']);
+      assert.equal(await eventCount('payment.succeeded', order.id), 1);
+    });
   });
 
   describe('money beyond 2^31 − 1', () => {

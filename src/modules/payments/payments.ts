@@ -97,10 +97,27 @@ export async function startPayment(
     }
     const due = order.due;
     if (due <= 0) throw nothingToPay(order.label);
+    const newPayment = () =>
+      tx.maybeOne<PaymentRow>(
+        `insert into payments (platform_id, id, order_id, provider, amount, currency, return_url, purpose)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (platform_id, order_id) where status = 'requires_action' do nothing
+         returning ${PAYMENT_COLUMNS}`,
+        [newId(), orderId, input.provider, due, order.currency, input.returnUrl ?? null, purpose],
+      );
+    // Before any provider is called: a deny or an unsolved challenge (403) opens no payment (a payment
+    // inserted before the screen goes with the transaction's rollback).
+    const screen = () => (options.client ? screenPayment(deps, tx, platformId, options.client, orderId, order, due, instrument) : undefined);
+    // The usual start finds no open payment: the insert itself is the look (an open one takes the order's
+    // only requires_action slot), one round trip fewer than reading first.
+    const first = await newPayment();
+    if (first) {
+      await screen();
+      return { row: first, created: true };
+    }
     const open = await openPayment(tx, orderId);
     if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency && open.purpose === purpose) return { row: open, created: false };
-    // Before any provider is called: a deny or an unsolved challenge (403) opens no payment.
-    if (options.client) await screenPayment(deps, tx, platformId, options.client, orderId, order, due, instrument);
+    await screen();
     if (open) {
       // The order's total or the chosen provider changed under an open attempt: close it before the new one.
       await tx.execute(
@@ -108,13 +125,7 @@ export async function startPayment(
         [open.id],
       );
     }
-    const inserted = await tx.maybeOne<PaymentRow>(
-      `insert into payments (platform_id, id, order_id, provider, amount, currency, return_url, purpose)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
-       on conflict (platform_id, order_id) where status = 'requires_action' do nothing
-       returning ${PAYMENT_COLUMNS}`,
-      [newId(), orderId, input.provider, due, order.currency, input.returnUrl ?? null, purpose],
-    );
+    const inserted = await newPayment();
     // Lost a race with a concurrent start for the same order: use the winner's payment.
     return inserted ? { row: inserted, created: true } : { row: (await openPayment(tx, orderId))!, created: false };
   });
@@ -194,10 +205,6 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
     const payee = payeeOf(deps.orders, payment.purpose);
     if (!payee) throw new Error(`payment ${payment.id} is for purpose "${payment.purpose}", which no module of this build pays`);
     if (payment.status === 'requires_action' && event.type === 'payment.succeeded') {
-      await tx.execute(
-        `update payments set status = 'succeeded', captured_amount = amount, updated_at = now() where platform_id = $1 and id = $2`,
-        [payment.id],
-      );
       outcome = 'applied';
       status = 'succeeded';
       detail = await settleOrder(payee, tx, payment, refundIds);
@@ -235,13 +242,17 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
 }
 
 /**
- * The money is in: mark the order paid. If another payment of the order already succeeded (a second
- * charge) or the order was cancelled meanwhile, the money goes back: a refund is reserved here and sent
- * after commit. Returns the detail recorded with the event.
+ * The money is in: the payment succeeds and the order is marked paid. If another payment of the order
+ * already succeeded (a second charge) or the order was cancelled meanwhile, the money goes back: a refund
+ * is reserved here and sent after commit. Returns the detail recorded with the event.
  */
 async function settleOrder(payee: PaymentPayee, tx: PlatformDb, payment: PaymentRow, refundIds: string[]): Promise<string | null> {
+  // One round trip: the update runs as a CTE, and the look for another succeeded payment of the order
+  // skips this one, so it reads the same whether or not it sees the update.
   const other = await tx.maybeOne<{ id: string }>(
-    `select id from payments where platform_id = $1 and order_id = $2 and status = 'succeeded' and id <> $3 limit 1`,
+    `with succeeded as (
+       update payments set status = 'succeeded', captured_amount = amount, updated_at = now() where platform_id = $1 and id = $3)
+     select id from payments where platform_id = $1 and order_id = $2 and status = 'succeeded' and id <> $3 limit 1`,
     [payment.order_id, payment.id],
   );
   const outcome = other

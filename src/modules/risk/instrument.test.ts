@@ -71,6 +71,8 @@ eachDatabase('payment-instrument links', (env: TestEnv) => {
     const denied = await pay(orders[2]!, SHARED_CARD);
     expectProblem(denied, 403, 'risk_denied');
     assert.match(denied.json().detail, /A card already used by two other accounts/);
+    const opened = await env.souk.database.query<{ n: number }>('select count(*)::int as n from payments where order_id = $1', [orders[2]!.orderId]);
+    assert.equal(opened[0]!.n, 0, 'a denied start leaves no payment behind');
     assert.equal((await pay(orders[3]!, OWN_CARD)).statusCode, 201, 'another card is its own cluster');
 
     const [first] = await decisions(orders[0]!.orderId);
