@@ -17,7 +17,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { DeliveryDeps } from './consumer-loop.ts';
-import { handleGroup } from './jetstream-handling.ts';
+import { AttemptBook, handleGroup } from './jetstream-handling.ts';
 import { NatsUnavailable, type NatsLink } from './jetstream-link.ts';
 import { durableDescription, durableName, filterFor } from './jetstream-wire.ts';
 import type { ConsumerRunner } from './transport.ts';
@@ -33,7 +33,7 @@ export interface JetStreamConsumerContext {
   link: NatsLink;
   stream: string;
   subjectPrefix: string;
-  /** Messages per fetch round. */
+  /** Messages per fetch round, and events per delivery transaction. */
   batchSize: number;
   /** How long an idle fetch waits for messages (at least 1000 ms, the client's minimum). */
   expiresMs: number;
@@ -134,6 +134,8 @@ class JetStreamConsumerLoop implements JetStreamRunner {
   /** Set by hold(): the current round ends early and the durable is looked up again afterwards. */
   private interrupted = false;
   private consumer: Consumer | undefined;
+  /** Attempts of the events of messages sent back (several events per message, see jetstream-handling.ts). */
+  private readonly book = new AttemptBook();
   /** The fetch round in progress, closed by hold() and stop() to end it at once. */
   private current: ConsumerMessages | undefined;
   /** The step in progress (never rejects), awaited by hold(). */
@@ -278,7 +280,7 @@ class JetStreamConsumerLoop implements JetStreamRunner {
           continue;
         }
         inHand = queue.splice(0, queue.length);
-        await handleGroup(ctx.deps, this.sub, inHand);
+        await handleGroup(ctx.deps, this.sub, inHand, this.book, ctx.batchSize);
         inHand = [];
       }
       handled = true;
