@@ -1,6 +1,7 @@
-// The delivery loop of one subscription on JetStream: a durable pull consumer, fetched in rounds. Each
-// round's messages are handed to the shared delivery path (inbox + handler in one database transaction)
-// and acknowledged after the commit, so a crash between the two redelivers a message the inbox then skips.
+// The delivery loop of one subscription on JetStream: a durable pull consumer read by a continuous pull
+// (consume()). Its messages are handed to the shared delivery path (inbox + handler in one database
+// transaction) and acknowledged after the commit, so a crash between the two redelivers a message the
+// inbox then skips.
 import { nanos } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -33,9 +34,12 @@ export interface JetStreamConsumerContext {
   link: NatsLink;
   stream: string;
   subjectPrefix: string;
-  /** Messages per fetch round, and events per delivery transaction. */
+  /** Messages the pull keeps asked for, and events per delivery transaction. */
   batchSize: number;
-  /** How long an idle fetch waits for messages (at least 1000 ms, the client's minimum). */
+  /**
+   * How long each pull request stays open on the server (at least 1000 ms, the client's minimum). The
+   * client asks again before a request runs out, so this only bounds how long an idle request lives.
+   */
   expiresMs: number;
   /**
    * The durable's ack_wait. Also how long a message the server sent just before it went down (or whose
@@ -46,7 +50,7 @@ export interface JetStreamConsumerContext {
 
 export interface JetStreamRunner extends ConsumerRunner {
   /**
-   * Ends the current fetch round and keeps the loop idle until the returned release is called (replay
+   * Ends the current pull and keeps the loop idle until the returned release is called (replay
    * re-creates the durable meanwhile). Resolves once the loop holds no message and makes no request.
    */
   hold(): Promise<() => void>;
@@ -125,18 +129,18 @@ export async function ensureConsumer(ctx: JetStreamConsumerContext, sub: Subscri
 }
 
 /**
- * The delivery loop of one subscription, with its state in fields: each step delivers due database
- * retries, makes sure the durable exists and runs one fetch round; failures back off; hold() pauses it
- * around a replay and stop() ends it.
+ * The delivery loop of one subscription, with its state in fields: each step makes sure the durable
+ * exists and runs one pull until it ends (an error, hold() or stop()); failures back off; hold() pauses
+ * it around a replay and stop() ends it.
  */
 class JetStreamConsumerLoop implements JetStreamRunner {
   private running = true;
-  /** Set by hold(): the current round ends early and the durable is looked up again afterwards. */
+  /** Set by hold(): the current pull ends and the durable is looked up again afterwards. */
   private interrupted = false;
   private consumer: Consumer | undefined;
   /** Attempts of the events of messages sent back (several events per message, see jetstream-handling.ts). */
   private readonly book = new AttemptBook();
-  /** The fetch round in progress, closed by hold() and stop() to end it at once. */
+  /** The pull in progress, closed by hold() and stop() to end it at once. */
   private current: ConsumerMessages | undefined;
   /** The step in progress (never rejects), awaited by hold(). */
   private iteration: Promise<void> | undefined;
@@ -232,17 +236,26 @@ class JetStreamConsumerLoop implements JetStreamRunner {
     }
   }
 
-  /** One fetch round from the durable, NATS permitting (parked retries are the bus's retry loop). */
+  /** One pull from the durable, NATS permitting (parked retries are the bus's retry loop). */
   private async step(): Promise<void> {
     if (!this.ctx.link.connected) throw new NatsUnavailable();
     // API requests wait up to their timeout while NATS is away; stop() need not.
     this.consumer ??= await Promise.race([ensureConsumer(this.ctx, this.sub), this.stopped.then(() => Promise.reject(new Error('stopped')))]);
-    if (this.running && !this.interrupted) await this.fetchRound(this.consumer);
+    if (this.running && !this.interrupted) await this.pull(this.consumer);
   }
 
-  private async fetchRound(consumer: Consumer): Promise<void> {
+  /**
+   * Why consume() rather than rounds of fetch(): a fetch that does not fill (the usual case once a message
+   * carries many events) ends when its request expires, and against nats-server 2.9 some rounds never saw
+   * the server's end-of-request: the client waited for two missed heartbeats (another second, with no
+   * request open on the server) and then backed off, so events published meanwhile waited ~1.2 s. The
+   * continuous pull asks for more before its request runs out and re-asks after missed heartbeats or a
+   * reconnect, so one is always open. It ends with an error only when the durable or stream is gone
+   * (abort_on_missing_resource), and the loop then looks the durable up again as after any failure.
+   */
+  private async pull(consumer: Consumer): Promise<void> {
     const { ctx } = this;
-    const messages = await consumer.fetch({ max_messages: ctx.batchSize, expires: ctx.expiresMs });
+    const messages = await consumer.consume({ max_messages: ctx.batchSize, expires: ctx.expiresMs, abort_on_missing_resource: true });
     this.current = messages;
     const queue: JsMsg[] = [];
     let inHand: JsMsg[] = [];

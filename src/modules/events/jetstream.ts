@@ -69,6 +69,12 @@ export interface JetStreamOptions {
 /** How long JetStream remembers a Nats-Msg-Id: longer than any relay retry loop (capped by retention). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 const PUBLISH_TIMEOUT_MS = 5000;
+/**
+ * A consumer's pull request lives this long on the server (the client's default). The continuous pull
+ * asks again before it runs out, so under traffic requests end by filling; a long life keeps the idle
+ * ones from cycling, and the heartbeats (half of it) only matter if the server lost a request silently.
+ */
+const PULL_EXPIRES_MS = 30_000;
 /** The header by which JetStream de-duplicates a message sent again (see messageId). */
 const MSG_ID_HEADER = 'Nats-Msg-Id';
 /**
@@ -186,7 +192,7 @@ function jetStreamTransport(
     ...where,
     deps,
     batchSize,
-    expiresMs: Math.max(1000, config.eventsPollMs * 10),
+    expiresMs: PULL_EXPIRES_MS,
   };
   const runners = new Map<string, Set<JetStreamRunner>>();
   /** Replays of one durable run one after the other. */
