@@ -26,6 +26,8 @@ import type { Subscription } from './types.ts';
 
 /** A message not acknowledged within this time is redelivered; long batches send "working" meanwhile. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** Heartbeats the server sends on an idle pull request (see pull()). */
+const PULL_HEARTBEAT_MS = 1000;
 
 export interface JetStreamConsumerContext {
   deps: DeliveryDeps;
@@ -37,8 +39,8 @@ export interface JetStreamConsumerContext {
   /** Messages the pull keeps asked for, and events per delivery transaction. */
   batchSize: number;
   /**
-   * How long each pull request stays open on the server (at least 1000 ms, the client's minimum). The
-   * client asks again before a request runs out, so this only bounds how long an idle request lives.
+   * How long each pull request stays open on the server (at least twice PULL_HEARTBEAT_MS, the server
+   * checks). The client asks again before a request runs out, so this bounds how long an idle one lives.
    */
   expiresMs: number;
   /**
@@ -249,13 +251,21 @@ class JetStreamConsumerLoop implements JetStreamRunner {
    * carries many events) ends when its request expires, and against nats-server 2.9 some rounds never saw
    * the server's end-of-request: the client waited for two missed heartbeats (another second, with no
    * request open on the server) and then backed off, so events published meanwhile waited ~1.2 s. The
-   * continuous pull asks for more before its request runs out and re-asks after missed heartbeats or a
-   * reconnect, so one is always open. It ends with an error only when the durable or stream is gone
-   * (abort_on_missing_resource), and the loop then looks the durable up again as after any failure.
+   * continuous pull asks for more once a quarter of what it asked for has come, after the end of a
+   * request, after missed heartbeats and after a reconnect, so one is nearly always open. It ends with
+   * an error only when the durable or stream is gone (abort_on_missing_resource), and the loop then looks
+   * the durable up again as after any failure.
    */
   private async pull(consumer: Consumer): Promise<void> {
     const { ctx } = this;
-    const messages = await consumer.consume({ max_messages: ctx.batchSize, expires: ctx.expiresMs, abort_on_missing_resource: true });
+    const messages = await consumer.consume({
+      max_messages: ctx.batchSize,
+      expires: ctx.expiresMs,
+      // A request that ends without the server saying so is noticed after two missed heartbeats and asked
+      // again: 1 s keeps that gap near 2 s instead of the default's 30 s (half of expires).
+      idle_heartbeat: PULL_HEARTBEAT_MS,
+      abort_on_missing_resource: true,
+    });
     this.current = messages;
     const queue: JsMsg[] = [];
     let inHand: JsMsg[] = [];
