@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { encodeEvent } from '../../src/modules/events/jetstream-wire.ts';
+import { encodeEvents, eventJson } from '../../src/modules/events/jetstream-wire.ts';
 import { waitForQuietIfAsked } from '../lib/rounds.ts';
 import type { ScenarioContext } from '../lib/scenario.ts';
 import { latencyPercentiles, round, SampleBuffer } from '../lib/stats.ts';
@@ -50,7 +50,7 @@ export async function prepareRawJetStream(natsUrl: string, context: ScenarioCont
       const endAt = startedAt + seconds * 1000;
       await runClosedLoop(window, endAt, async (worker) => {
         const id = randomUUID();
-        const { body, headers } = encodeEvent({
+        const row = {
           id,
           platform_id: PLATFORM_ID,
           type: EVENT_TYPE,
@@ -59,7 +59,8 @@ export async function prepareRawJetStream(natsUrl: string, context: ScenarioCont
           traceparent: randomTraceparent(),
           caused_by: null,
           emitted_at: new Date(),
-        });
+        };
+        const { body, headers } = encodeEvents([row], [eventJson(row)]);
         const t0 = performance.now();
         await js.publish(subject, body, { msgID: id, headers });
         latency.push(performance.now() - t0);

@@ -1,6 +1,7 @@
-// The delivery loop of one subscription on JetStream: a durable pull consumer, fetched in rounds. Each
-// round's messages are handed to the shared delivery path (inbox + handler in one database transaction)
-// and acknowledged after the commit, so a crash between the two redelivers a message the inbox then skips.
+// The delivery loop of one subscription on JetStream: a durable pull consumer read by a continuous pull
+// (consume()). Its messages are handed to the shared delivery path (inbox + handler in one database
+// transaction) and acknowledged after the commit, so a crash between the two redelivers a message the
+// inbox then skips.
 import { nanos } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -17,7 +18,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { DeliveryDeps } from './consumer-loop.ts';
-import { handleGroup } from './jetstream-handling.ts';
+import { AttemptBook, handleGroup } from './jetstream-handling.ts';
 import { NatsUnavailable, type NatsLink } from './jetstream-link.ts';
 import { durableDescription, durableName, filterFor } from './jetstream-wire.ts';
 import type { ConsumerRunner } from './transport.ts';
@@ -25,6 +26,8 @@ import type { Subscription } from './types.ts';
 
 /** A message not acknowledged within this time is redelivered; long batches send "working" meanwhile. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** Heartbeats the server sends on an idle pull request (see pull()). */
+const PULL_HEARTBEAT_MS = 1000;
 
 export interface JetStreamConsumerContext {
   deps: DeliveryDeps;
@@ -33,9 +36,12 @@ export interface JetStreamConsumerContext {
   link: NatsLink;
   stream: string;
   subjectPrefix: string;
-  /** Messages per fetch round. */
+  /** Messages the pull keeps asked for, and events per delivery transaction. */
   batchSize: number;
-  /** How long an idle fetch waits for messages (at least 1000 ms, the client's minimum). */
+  /**
+   * How long each pull request stays open on the server (at least twice PULL_HEARTBEAT_MS, the server
+   * checks). The client asks again before a request runs out, so this bounds how long an idle one lives.
+   */
   expiresMs: number;
   /**
    * The durable's ack_wait. Also how long a message the server sent just before it went down (or whose
@@ -46,7 +52,7 @@ export interface JetStreamConsumerContext {
 
 export interface JetStreamRunner extends ConsumerRunner {
   /**
-   * Ends the current fetch round and keeps the loop idle until the returned release is called (replay
+   * Ends the current pull and keeps the loop idle until the returned release is called (replay
    * re-creates the durable meanwhile). Resolves once the loop holds no message and makes no request.
    */
   hold(): Promise<() => void>;
@@ -125,16 +131,18 @@ export async function ensureConsumer(ctx: JetStreamConsumerContext, sub: Subscri
 }
 
 /**
- * The delivery loop of one subscription, with its state in fields: each step delivers due database
- * retries, makes sure the durable exists and runs one fetch round; failures back off; hold() pauses it
- * around a replay and stop() ends it.
+ * The delivery loop of one subscription, with its state in fields: each step makes sure the durable
+ * exists and runs one pull until it ends (an error, hold() or stop()); failures back off; hold() pauses
+ * it around a replay and stop() ends it.
  */
 class JetStreamConsumerLoop implements JetStreamRunner {
   private running = true;
-  /** Set by hold(): the current round ends early and the durable is looked up again afterwards. */
+  /** Set by hold(): the current pull ends and the durable is looked up again afterwards. */
   private interrupted = false;
   private consumer: Consumer | undefined;
-  /** The fetch round in progress, closed by hold() and stop() to end it at once. */
+  /** Attempts of the events of messages sent back (several events per message, see jetstream-handling.ts). */
+  private readonly book = new AttemptBook();
+  /** The pull in progress, closed by hold() and stop() to end it at once. */
   private current: ConsumerMessages | undefined;
   /** The step in progress (never rejects), awaited by hold(). */
   private iteration: Promise<void> | undefined;
@@ -230,17 +238,34 @@ class JetStreamConsumerLoop implements JetStreamRunner {
     }
   }
 
-  /** One fetch round from the durable, NATS permitting (parked retries are the bus's retry loop). */
+  /** One pull from the durable, NATS permitting (parked retries are the bus's retry loop). */
   private async step(): Promise<void> {
     if (!this.ctx.link.connected) throw new NatsUnavailable();
     // API requests wait up to their timeout while NATS is away; stop() need not.
     this.consumer ??= await Promise.race([ensureConsumer(this.ctx, this.sub), this.stopped.then(() => Promise.reject(new Error('stopped')))]);
-    if (this.running && !this.interrupted) await this.fetchRound(this.consumer);
+    if (this.running && !this.interrupted) await this.pull(this.consumer);
   }
 
-  private async fetchRound(consumer: Consumer): Promise<void> {
+  /**
+   * Why consume() rather than rounds of fetch(): a fetch that does not fill (the usual case once a message
+   * carries many events) ends when its request expires, and against nats-server 2.9 some rounds never saw
+   * the server's end-of-request: the client waited for two missed heartbeats (another second, with no
+   * request open on the server) and then backed off, so events published meanwhile waited ~1.2 s. The
+   * continuous pull asks for more once a quarter of what it asked for has come, after the end of a
+   * request, after missed heartbeats and after a reconnect, so one is nearly always open. It ends with
+   * an error only when the durable or stream is gone (abort_on_missing_resource), and the loop then looks
+   * the durable up again as after any failure.
+   */
+  private async pull(consumer: Consumer): Promise<void> {
     const { ctx } = this;
-    const messages = await consumer.fetch({ max_messages: ctx.batchSize, expires: ctx.expiresMs });
+    const messages = await consumer.consume({
+      max_messages: ctx.batchSize,
+      expires: ctx.expiresMs,
+      // A request that ends without the server saying so is noticed after two missed heartbeats and asked
+      // again: 1 s keeps that gap near 2 s instead of the default's 30 s (half of expires).
+      idle_heartbeat: PULL_HEARTBEAT_MS,
+      abort_on_missing_resource: true,
+    });
     this.current = messages;
     const queue: JsMsg[] = [];
     let inHand: JsMsg[] = [];
@@ -278,7 +303,7 @@ class JetStreamConsumerLoop implements JetStreamRunner {
           continue;
         }
         inHand = queue.splice(0, queue.length);
-        await handleGroup(ctx.deps, this.sub, inHand);
+        await handleGroup(ctx.deps, this.sub, inHand, this.book, ctx.batchSize);
         inHand = [];
       }
       handled = true;

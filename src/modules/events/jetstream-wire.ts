@@ -50,14 +50,22 @@ export function durableDescription(consumer: string): string {
   return `souk consumer ${consumer}`;
 }
 
-/** The body of a message: a DeliveredEvent without the per-delivery fields. */
+/** One event as it travels: a DeliveredEvent without the per-delivery fields. */
 type WireEvent = Omit<DeliveredEvent, 'attempt' | 'offset'>;
+
+/**
+ * Format 2: a message carries several events of one type, `{"v":2,"events":[...]}`, so the relay's batch
+ * costs a few stream messages (each with its publish, PubAck, delivery and ack) instead of one per event.
+ * Format 1, a single event object as the body, is still read: a stream keeps what older nodes wrote.
+ */
+export const WIRE_VERSION = 2;
 
 function isoTime(value: Date | string): string {
   return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 }
 
-export function encodeEvent(row: EventRow): { body: string; headers: MsgHdrs } {
+/** One event as JSON, to be joined into a message body by encodeEvents. */
+export function eventJson(row: EventRow): string {
   const wire: WireEvent = {
     id: row.id,
     type: row.type,
@@ -68,23 +76,28 @@ export function encodeEvent(row: EventRow): { body: string; headers: MsgHdrs } {
     traceparent: row.traceparent,
     causedBy: row.caused_by,
   };
+  return JSON.stringify(wire);
+}
+
+/**
+ * A message carrying `rows` (all of one type: the subject is the type), from their JSON (eventJson). The
+ * headers are for people reading the stream with the nats CLI; platform and traceparent only when the
+ * message has one event or they are the same for all.
+ */
+export function encodeEvents(rows: readonly EventRow[], json: readonly string[]): { body: string; headers: MsgHdrs } {
+  const [first] = rows;
+  if (!first) throw new Error('a stream message carries at least one event');
   const h = headers();
-  h.set('Souk-Event-Type', row.type);
-  if (row.platform_id) h.set('Souk-Platform', row.platform_id);
-  if (row.traceparent) h.set('traceparent', row.traceparent);
-  return { body: JSON.stringify(wire), headers: h };
+  h.set('Souk-Event-Type', first.type);
+  h.set('Souk-Events', String(rows.length));
+  if (first.platform_id && rows.every((r) => r.platform_id === first.platform_id)) h.set('Souk-Platform', first.platform_id);
+  if (rows.length === 1 && first.traceparent) h.set('traceparent', first.traceparent);
+  return { body: `{"v":${WIRE_VERSION},"events":[${json.join(',')}]}`, headers: h };
 }
 
 export class UndecodableMessage extends Error {}
 
-/** The event carried by a message, with the delivery count as attempt and the stream sequence as offset. */
-export function decodeEvent(msg: JsMsg): DeliveredEvent {
-  let wire: Partial<WireEvent>;
-  try {
-    wire = msg.json<Partial<WireEvent>>();
-  } catch (error) {
-    throw new UndecodableMessage(`stream message ${msg.info.streamSequence} on ${msg.subject} is not JSON`, { cause: error });
-  }
+function fromWire(msg: JsMsg, wire: Partial<WireEvent> | undefined): DeliveredEvent {
   if (typeof wire?.id !== 'string' || typeof wire.type !== 'string' || typeof wire.emittedAt !== 'string') {
     throw new UndecodableMessage(`stream message ${msg.info.streamSequence} on ${msg.subject} is not a Souk event`);
   }
@@ -100,4 +113,74 @@ export function decodeEvent(msg: JsMsg): DeliveredEvent {
     attempt: msg.info.deliveryCount,
     offset: msg.info.streamSequence,
   };
+}
+
+/**
+ * The events a message carries, in order, each with the delivery count as attempt (the consumer refines
+ * it for events past the first, see jetstream-handling.ts) and the stream sequence as offset: the events
+ * of one message share it, so a replay from that offset brings all of them again.
+ */
+export function decodeEvents(msg: JsMsg): DeliveredEvent[] {
+  let wire: (Partial<WireEvent> & { v?: unknown; events?: unknown }) | null;
+  try {
+    wire = msg.json();
+  } catch (error) {
+    throw new UndecodableMessage(`stream message ${msg.info.streamSequence} on ${msg.subject} is not JSON`, { cause: error });
+  }
+  if (wire && typeof wire === 'object' && 'v' in wire) {
+    if (wire.v !== WIRE_VERSION || !Array.isArray(wire.events) || wire.events.length === 0) {
+      throw new UndecodableMessage(`stream message ${msg.info.streamSequence} on ${msg.subject} has an unknown format (v ${String(wire.v)})`);
+    }
+    return (wire.events as (Partial<WireEvent> | undefined)[]).map((event) => fromWire(msg, event));
+  }
+  // Format 1: the body is the event.
+  return [fromWire(msg, wire ?? undefined)];
+}
+
+/** A stream message to be: consecutive events of one type. */
+export interface Packed<T extends EventRow> {
+  rows: T[];
+  json: string[];
+}
+
+export interface PackLimits {
+  maxEvents: number;
+  /** Body bytes a message may reach (an event larger than this travels alone). */
+  maxBytes: number;
+}
+
+/**
+ * Packs a relay batch into messages: runs of consecutive events of one type (the subject is the type, and
+ * keeping runs consecutive keeps the stream in the batch's order for a consumer reading several types),
+ * cut at `limits`. `again` is the previous packing, by first event id: a batch sent again after a lost
+ * relay commit is packed the same way where it holds the same events, so the copies carry the same
+ * Nats-Msg-Id and the stream drops them.
+ */
+export function packEvents<T extends EventRow>(events: readonly T[], limits: PackLimits, again?: ReadonlyMap<string, readonly string[]>): Packed<T>[] {
+  const packed: Packed<T>[] = [];
+  let current: Packed<T> | undefined;
+  let bytes = 0;
+  for (let i = 0; i < events.length; ) {
+    const same = again?.get(events[i]!.id);
+    if (same && same.every((id, k) => events[i + k]?.id === id)) {
+      const rows = events.slice(i, i + same.length);
+      packed.push({ rows, json: rows.map(eventJson) });
+      current = undefined;
+      i += same.length;
+      continue;
+    }
+    const event = events[i]!;
+    const json = eventJson(event);
+    const size = Buffer.byteLength(json) + 1;
+    if (!current || current.rows[0]!.type !== event.type || current.rows.length >= limits.maxEvents || bytes + size > limits.maxBytes) {
+      current = { rows: [], json: [] };
+      packed.push(current);
+      bytes = 32;
+    }
+    current.rows.push(event);
+    current.json.push(json);
+    bytes += size;
+    i += 1;
+  }
+  return packed;
 }

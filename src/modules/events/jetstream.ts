@@ -1,12 +1,15 @@
 // The NATS JetStream transport. The outbox, inbox, retry table and dead letters stay in the database as
 // with the embedded transport; JetStream replaces the log table as the stream consumers read from.
 //
-//  - relay: the shared relay (relay.ts) publishes each batch before it commits, with the event id as
-//    Nats-Msg-Id, and waits for every PubAck. A crash or rollback after publishing re-sends the batch, and
-//    the stream's duplicate window drops the copies.
-//  - consumers: one durable pull consumer per subscription (jetstream-consumer.ts), acknowledged after the
-//    handler's transaction committed; the inbox absorbs the redeliveries at-least-once implies.
+//  - relay: the shared relay (relay.ts) publishes each batch before it commits, packed into a few messages
+//    (runs of one type, up to 100 events each, jetstream-wire.ts) with a Nats-Msg-Id naming their events,
+//    and waits for every PubAck. A crash or rollback after publishing re-sends the batch, packed the same
+//    way, and the stream's duplicate window drops the copies.
+//  - consumers: one durable pull consumer per subscription (jetstream-consumer.ts); a message is acknowledged
+//    after the transactions of all its events committed; the inbox absorbs the redeliveries at-least-once
+//    implies (a message with one failing event comes again whole, and its handled events are skipped).
 //  - replay: re-creates the durable at the requested sequence or time (see replay() below).
+import { createHash } from 'node:crypto';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
   DiscardPolicy,
@@ -37,7 +40,8 @@ import {
   DEFAULT_STREAM,
   DEFAULT_SUBJECT_PREFIX,
   durableName,
-  encodeEvent,
+  encodeEvents,
+  packEvents,
   subjectFor,
 } from './jetstream-wire.ts';
 import { BatchPublisher } from './jetstream-publish.ts';
@@ -65,8 +69,35 @@ export interface JetStreamOptions {
 /** How long JetStream remembers a Nats-Msg-Id: longer than any relay retry loop (capped by retention). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 const PUBLISH_TIMEOUT_MS = 5000;
-/** The header by which JetStream de-duplicates a message sent again (the event id). */
+/**
+ * A consumer's pull request lives this long on the server (the client's default). The continuous pull
+ * asks again before it runs out, so under traffic requests end by filling; a long life keeps the idle
+ * ones from cycling, and the heartbeats (half of it) only matter if the server lost a request silently.
+ */
+const PULL_EXPIRES_MS = 30_000;
+/** The header by which JetStream de-duplicates a message sent again (see messageId). */
 const MSG_ID_HEADER = 'Nats-Msg-Id';
+/**
+ * Events per stream message. Each message costs a publish, a PubAck, a delivery and an ack however many
+ * events it carries; the cap keeps a consumer's fetch of batchSize messages a bounded amount of work.
+ */
+const MAX_EVENTS_PER_MESSAGE = 100;
+/** Body size a message may reach (also at most half the server's max_payload). */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * The Nats-Msg-Id of a message: the event id when it carries one (as format 1 did), else the first id, the
+ * count and a hash of all ids. Identical only for the same events, so the stream's duplicate window never
+ * drops a message that carries an event the stored copy lacks. A batch re-sent by another node may be
+ * packed differently and then stored twice: the consumers' inbox skips the events they already handled.
+ */
+function messageId(rows: readonly { id: string }[]): string {
+  const [first] = rows;
+  if (rows.length === 1) return first!.id;
+  const hash = createHash('sha256');
+  for (const row of rows) hash.update(row.id);
+  return `${first!.id}+${rows.length}.${hash.digest('base64url').slice(0, 22)}`;
+}
 
 function isStreamNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
@@ -161,21 +192,27 @@ function jetStreamTransport(
     ...where,
     deps,
     batchSize,
-    expiresMs: Math.max(1000, config.eventsPollMs * 10),
+    expiresMs: PULL_EXPIRES_MS,
   };
   const runners = new Map<string, Set<JetStreamRunner>>();
   /** Replays of one durable run one after the other. */
   const replays = new Map<string, Promise<unknown>>();
 
   const publisher = new BatchPublisher(nc);
+  /** The last batch's packing (event ids by first id), reused if the batch has to be sent again. */
+  let lastPacking = new Map<string, readonly string[]>();
 
   async function publish(events: LoggedEvent[]): Promise<void> {
+    const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
+    const packed = packEvents(events, { maxEvents: MAX_EVENTS_PER_MESSAGE, maxBytes: Math.min(MAX_MESSAGE_BYTES, Math.floor(maxPayload / 2)) }, lastPacking);
+    // Remembered before publishing: the relay commit may fail after every PubAck came, too.
+    lastPacking = new Map(packed.map((p) => [p.rows[0]!.id, p.rows.map((r) => r.id)]));
     // All at once, then wait for every PubAck: the relay deletes the outbox rows only after this returns.
     await publisher.publishAll(
-      events.map((event) => {
-        const { body, headers } = encodeEvent(event);
-        headers.set(MSG_ID_HEADER, event.id);
-        return { subject: subjectFor(where.subjectPrefix, event.type), body, headers };
+      packed.map(({ rows, json }) => {
+        const { body, headers } = encodeEvents(rows, json);
+        headers.set(MSG_ID_HEADER, messageId(rows));
+        return { subject: subjectFor(where.subjectPrefix, rows[0]!.type), body, headers };
       }),
       PUBLISH_TIMEOUT_MS,
     );
