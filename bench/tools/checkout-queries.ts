@@ -8,7 +8,6 @@
 // no HTTP) and, on PostgreSQL, of the scratch database's backends: figures that other work on a shared
 // machine disturbs far less than a throughput bench's.
 //   DATABASE_URL=postgres://root@127.0.0.1:5432/test node --import tsx bench/tools/checkout-queries.ts [--sql[=<step>]] [--cpu=<n>]
-import pg from 'pg';
 import { countedDatabase } from '../lib/counted-db.ts';
 import { openPglite } from '../../src/kernel/db/pglite.ts';
 import { openPostgres } from '../../src/kernel/db/postgres.ts';
@@ -17,6 +16,7 @@ import { createSouk } from '../../src/server.ts';
 import { paymentsModule, signedSandboxWebhook } from '../../src/modules/payments/index.ts';
 import { createTempPostgres, createTestPlatform, loginAsNewOwner, testConfig, type TestEnv } from '../../test/harness.ts';
 import { COMMERCE_MODULES } from '../../test/commerce.ts';
+import { watchPgQueries } from '../../test/pg-round-trips.ts';
 
 let count = 0;
 /** --sql prints the statements of the checkout; --sql=<step> those of another step. */
@@ -31,17 +31,13 @@ const note = (text: string, roundTrip = !onPostgres) => {
   log?.push(text.replace(/\s+/g, ' ').trim().slice(0, 160));
 };
 
+// Every Client.query is one round trip; pg.Pool's query goes through it too.
 if (onPostgres) {
-  // Every Client.query is one round trip; pg.Pool's query goes through it too.
-  const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text?: string; constructor: { name: string } };
-    const text = typeof config === 'string' ? config : (config.text ?? '');
+  watchPgQueries((text, config) => {
     // A Batched query carries `begin` in front and/or `commit` after the statement (pipelined-begin.ts).
     const batch = typeof config !== 'string' && config.constructor.name === 'Batched' ? (config as unknown as { around: { begin?: string; commit: boolean } }).around : undefined;
     note(batch ? `${batch.begin ? 'begin + ' : ''}${text}${batch.commit ? ' + commit' : ''}` : text, true);
-    return clientQuery.apply(this, args);
-  } as typeof pg.Client.prototype.query;
+  });
 }
 
 const temp = process.env.DATABASE_URL ? await createTempPostgres() : undefined;

@@ -5,27 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createTempPostgres } from '../../../test/harness.ts';
+import { watchPgQueries, type PgQueryWatch } from '../../../test/pg-round-trips.ts';
 import { openPostgres } from './postgres.ts';
 import { trySavepoint } from './savepoint.ts';
 import type { Database } from './types.ts';
 
 const skip = process.env.DATABASE_URL ? false : 'needs PostgreSQL (DATABASE_URL)';
-
-/** Counts the queries pg's Client sends (each waits for its ReadyForQuery: one round trip). */
-let sent: string[] = [];
-const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-function countQueries() {
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text?: string };
-    sent.push(typeof config === 'string' ? config : (config.text ?? ''));
-    return clientQuery.apply(this, args);
-  } as typeof pg.Client.prototype.query;
-}
-async function roundTrips(fn: () => Promise<unknown>): Promise<string[]> {
-  sent = [];
-  await fn();
-  return sent;
-}
 
 class Refused extends Error {}
 const isRefused = (error: unknown): error is Refused => error instanceof Refused;
@@ -34,6 +19,8 @@ for (const prepare of [true, false]) {
   describe(`PostgreSQL pipelined begin (${prepare ? 'prepared statements' : 'SOUK_DB_PREPARE=0'})`, { skip }, () => {
     let temp: Awaited<ReturnType<typeof createTempPostgres>>;
     let db: Database;
+    let queries: PgQueryWatch | undefined;
+    const roundTrips = (fn: () => Promise<unknown>) => queries!.during(fn);
     const ids = async () => (await db.query<{ id: number }>('select id from begin_t order by id')).map((r) => r.id);
     const insert = 'insert into begin_t (id, note) values ($1, $2)';
 
@@ -42,13 +29,13 @@ for (const prepare of [true, false]) {
       // One connection: every transaction reuses it, so a connection left in a failed state would show.
       db = await openPostgres(temp.url, 1, { prepare });
       await db.script('create table begin_t (id int primary key, note text)');
-      countQueries();
+      queries = watchPgQueries();
       // The connection's first transaction (it prepares `begin` when statements are prepared).
       await db.transaction((tx) => tx.execute(insert, [0, 'warm']));
       await db.execute('delete from begin_t');
     });
     after(async () => {
-      pg.Client.prototype.query = clientQuery as typeof pg.Client.prototype.query;
+      queries?.stop();
       await db?.close();
       await temp?.drop();
     });
