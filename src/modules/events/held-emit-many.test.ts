@@ -4,7 +4,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eachDatabase } from '../../../test/harness.ts';
-import { forPlatform, scopedTransaction } from '../../kernel/db/scoped.ts';
+import { forPlatform, scopedTransaction, type PlatformDb } from '../../kernel/db/scoped.ts';
 import { trySavepoint } from '../../kernel/db/savepoint.ts';
 import { newId } from '../../kernel/ids.ts';
 
@@ -27,6 +27,21 @@ eachDatabase('emitMany held until commit', (env) => {
   it('outside a transaction the batch is written, in order', async () => {
     const platform = forPlatform(env.souk.database, newId());
     const ids = await env.souk.events.emitMany(platform, [1, 2, 3].map((n) => ({ type: 'held.many', payload: { n } })));
+    assert.deepEqual((await events(platform.platformId)).map((e) => [e.id, e.n]), ids.map((id, i) => [id, i + 1]));
+  });
+
+  it('through a connection that cannot hold rows (a wrapper without atCommit) the batch is written at once', async () => {
+    const platform = forPlatform(env.souk.database, newId());
+    // Its transaction hands back itself, still without atCommit: emitMany must not open one again and again.
+    const plain: PlatformDb = {
+      platformId: platform.platformId,
+      engine: platform.engine,
+      query: (text, params) => platform.query(text, params),
+      execute: (text, params) => platform.execute(text, params),
+      maybeOne: (text, params) => platform.maybeOne(text, params),
+      transaction: (fn) => fn(plain),
+    };
+    const ids = await env.souk.events.emitMany(plain, [1, 2].map((n) => ({ type: 'held.many', payload: { n } })));
     assert.deepEqual((await events(platform.platformId)).map((e) => [e.id, e.n]), ids.map((id, i) => [id, i + 1]));
   });
 

@@ -128,11 +128,27 @@ function batchColumns(events: readonly BatchedEvent[]) {
  */
 export async function emitEvents(target: PlatformDb, events: readonly BatchedEvent[], write: CommitWrite<OutboxRow> = OUTBOX): Promise<string[]> {
   if (events.length === 0) return [];
-  if (!target.atCommit) return target.transaction((tx) => emitEvents(tx, events, write));
+  // A transaction whose connection cannot hold rows (a wrapper that does not pass atCommit on) writes them
+  // at once, as every emit once did, rather than opening the same transaction again and again.
+  if (!target.atCommit) return target.transaction((tx) => (tx.atCommit ? emitEvents(tx, events, write) : emitEventsNow(tx, events, write)));
   const c = batchColumns(events);
   for (const [i, id] of c.ids.entries()) {
     target.atCommit(write, { platformId: target.platformId, id, type: c.types[i]!, key: c.keys[i]!, payload: c.payloads[i]!, traceparent: c.traceparents[i]!, causedBy: c.causes[i]! });
   }
+  return c.ids;
+}
+
+/** emitEvents' rows written by their own statement now; the relay is woken as after a commit. */
+async function emitEventsNow(target: PlatformDb, events: readonly BatchedEvent[], write: CommitWrite<OutboxRow>): Promise<string[]> {
+  const c = batchColumns(events);
+  await target.execute(
+    `insert into event_outbox (platform_id, id, type, key, payload, traceparent, caused_by)
+     select $1, t.id, t.type, t.key, t.payload::jsonb, t.traceparent, t.caused_by
+     from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[]) with ordinality as t(id, type, key, payload, traceparent, caused_by, n)
+     order by t.n`,
+    [c.ids, c.types, c.keys, c.payloads, c.traceparents, c.causes],
+  );
+  write.committed?.();
   return c.ids;
 }
 
