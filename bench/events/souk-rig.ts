@@ -90,6 +90,9 @@ export async function startRig(
     secretKey: process.env.SOUK_SECRET_KEY || generateSecretKey(),
     eventsTransport: transport === 'jetstream' ? 'jetstream' : 'embedded',
     natsUrl: transport === 'jetstream' ? where.natsUrl : undefined,
+    // Packed JetStream messages (off by default for mixed-version installations, see config.ts), unless
+    // the shell or --souk-env sets SOUK_NATS_EVENTS_PER_MESSAGE.
+    ...(process.env.SOUK_NATS_EVENTS_PER_MESSAGE || context.options.soukEnv.SOUK_NATS_EVENTS_PER_MESSAGE ? {} : { natsEventsPerMessage: 100 }),
   };
   if (transport === 'pglite') {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'souk-bench-events-'));

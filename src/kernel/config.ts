@@ -66,6 +66,12 @@ export interface Config extends ModuleEnvSettings {
   natsSubjectPrefix: string;
   /** How long JetStream waits for a consumer's ack before redelivering (a crashed node's messages return after this). */
   natsAckWaitMs: number;
+  /**
+   * Events the relay may pack into one JetStream message (format 2; 1 writes each event as its own format-1
+   * message). Nodes older than format 2 drop a packed message they cannot read, so the default stays 1 until
+   * every node of the installation reads format 2; 100 is the most.
+   */
+  natsEventsPerMessage: number;
   role: Role;
   /**
    * Run the relay, timers, consumers, drains and sweeps in this process: true for the worker and all
@@ -187,6 +193,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     natsStream: process.env.SOUK_NATS_STREAM || 'SOUK_EVENTS',
     natsSubjectPrefix: process.env.SOUK_NATS_SUBJECT_PREFIX || 'souk.events',
     natsAckWaitMs: int('SOUK_NATS_ACK_WAIT_MS', 30_000),
+    natsEventsPerMessage: Math.min(100, Math.max(1, int('SOUK_NATS_EVENTS_PER_MESSAGE', 1))),
     role: chosenRole,
     eventsWorker: runsWorker(chosenRole, bool('SOUK_EVENTS_WORKER', true)),
     eventsPollMs: int('SOUK_EVENTS_POLL_MS', 50),

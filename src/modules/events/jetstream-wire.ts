@@ -56,7 +56,8 @@ type WireEvent = Omit<DeliveredEvent, 'attempt' | 'offset'>;
 /**
  * Format 2: a message carries several events of one type, `{"v":2,"events":[...]}`, so the relay's batch
  * costs a few stream messages (each with its publish, PubAck, delivery and ack) instead of one per event.
- * Format 1, a single event object as the body, is still read: a stream keeps what older nodes wrote.
+ * Format 1, a single event object as the body, is what a message of one event still is: older nodes read
+ * only that, so packing is off unless SOUK_NATS_EVENTS_PER_MESSAGE allows more than one (config.ts).
  */
 export const WIRE_VERSION = 2;
 
@@ -92,7 +93,8 @@ export function encodeEvents(rows: readonly EventRow[], json: readonly string[])
   h.set('Souk-Events', String(rows.length));
   if (first.platform_id && rows.every((r) => r.platform_id === first.platform_id)) h.set('Souk-Platform', first.platform_id);
   if (rows.length === 1 && first.traceparent) h.set('traceparent', first.traceparent);
-  return { body: `{"v":${WIRE_VERSION},"events":[${json.join(',')}]}`, headers: h };
+  // One event goes as format 1 (the event itself), which every node reads, packed or not.
+  return { body: rows.length === 1 ? json[0]! : `{"v":${WIRE_VERSION},"events":[${json.join(',')}]}`, headers: h };
 }
 
 export class UndecodableMessage extends Error {}

@@ -20,7 +20,8 @@ import { EventBus } from './bus.ts';
 import type { DeliveryDeps } from './consumer-loop.ts';
 import { createEventMetrics, type EventMetrics } from './metrics.ts';
 import { openJetStreamTransport, type JetStreamOptions } from './jetstream.ts';
-import { decodeEvents, durableName } from './jetstream-wire.ts';
+import { decodeEvents, durableName, encodeEvents, eventJson, packEvents } from './jetstream-wire.ts';
+import { loadConfig } from '../../kernel/config.ts';
 import type { Transport } from './transport.ts';
 import type { DeliveredEvent, EventHandler, SubscribeOptions } from './types.ts';
 
@@ -82,7 +83,8 @@ async function startRig(engine: Engine, url: string, names: JetStreamOptions & {
       metrics,
       onError: (error, context) => errors.push({ error, context }),
     };
-    const config = { ...souk.config, natsUrl: url };
+    // Packing on (as an installation whose nodes all read format 2): the packed tests below need it.
+    const config = { ...souk.config, natsUrl: url, natsEventsPerMessage: 100 };
     const transport = await openJetStreamTransport(deps, config, names);
     const bus = new EventBus({ config, db: souk.ctx.db, transaction: souk.ctx.transaction, metrics, log: souk.ctx.log });
     await bus.start(transport, true);
@@ -136,6 +138,41 @@ async function lagObservations(metrics: EventMetrics, consumer: string): Promise
 }
 
 // Without NATS_URL the suites are declared once, skipped, so the report says why.
+// Nodes older than format 2 read only format 1 (a bare event) and drop anything else: a mixed-version
+// installation must not be sent packed messages unless it is told all its nodes read them.
+describe('JetStream wire format across versions', () => {
+  const row = (n: number) => ({ id: randomUUID(), platform_id: null, type: 'wire.item', key: null, payload: { n }, traceparent: null, caused_by: null, emitted_at: new Date() });
+
+  it('packs nothing by default: SOUK_NATS_EVENTS_PER_MESSAGE is 1 unless set, at most 100', () => {
+    const saved = process.env.SOUK_NATS_EVENTS_PER_MESSAGE;
+    try {
+      delete process.env.SOUK_NATS_EVENTS_PER_MESSAGE;
+      assert.equal(loadConfig().natsEventsPerMessage, 1);
+      process.env.SOUK_NATS_EVENTS_PER_MESSAGE = '500';
+      assert.equal(loadConfig().natsEventsPerMessage, 100);
+    } finally {
+      if (saved === undefined) delete process.env.SOUK_NATS_EVENTS_PER_MESSAGE;
+      else process.env.SOUK_NATS_EVENTS_PER_MESSAGE = saved;
+    }
+  });
+
+  it('a message of one event is format 1, the event itself; only several events make format 2', () => {
+    const rows = [1, 2, 3].map(row);
+    const single = packEvents(rows, { maxEvents: 1, maxBytes: 1 << 20 });
+    assert.equal(single.length, 3);
+    for (const [i, message] of single.entries()) {
+      const body = JSON.parse(encodeEvents(message.rows, message.json).body) as Record<string, unknown>;
+      assert.equal('v' in body, false);
+      assert.deepEqual({ id: body.id, type: body.type, payload: body.payload }, { id: rows[i]!.id, type: 'wire.item', payload: { n: i + 1 } });
+    }
+    const [packed] = packEvents(rows, { maxEvents: 100, maxBytes: 1 << 20 });
+    const body = JSON.parse(encodeEvents(packed!.rows, packed!.json).body) as { v: number; events: { id: string }[] };
+    assert.equal(body.v, 2);
+    assert.deepEqual(body.events.map((e) => e.id), rows.map((r) => r.id));
+    assert.equal(eventJson(rows[0]!), single[0]!.json[0]);
+  });
+});
+
 for (const engine of natsUrl ? engines() : (['pglite'] as Engine[])) {
   describe(`JetStream transport [${engine}]`, { skip }, () => {
     const url = natsUrl!;

@@ -70,18 +70,15 @@ export interface JetStreamOptions {
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 const PUBLISH_TIMEOUT_MS = 5000;
 /**
- * A consumer's pull request lives this long on the server (the client's default). The continuous pull
- * asks again before it runs out, so under traffic requests end by filling; a long life keeps the idle
- * ones from cycling, and the heartbeats (half of it) only matter if the server lost a request silently.
+ * A consumer's pull request lives this long on the server. The continuous pull asks again before it runs
+ * out, so under traffic requests end by filling. Kept short because the client, after a reconnect or
+ * missed heartbeats, waits about this long (jittered) before asking again when its check of the durable
+ * fails while JetStream is still recovering: 30 s (the client's default) stalled a consumer 15-45 s.
  */
-const PULL_EXPIRES_MS = 30_000;
+const PULL_EXPIRES_MS = 5_000;
 /** The header by which JetStream de-duplicates a message sent again (see messageId). */
 const MSG_ID_HEADER = 'Nats-Msg-Id';
-/**
- * Events per stream message. Each message costs a publish, a PubAck, a delivery and an ack however many
- * events it carries; the cap keeps a consumer's fetch of batchSize messages a bounded amount of work.
- */
-const MAX_EVENTS_PER_MESSAGE = 100;
+
 /** Body size a message may reach (also at most half the server's max_payload). */
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
@@ -204,7 +201,7 @@ function jetStreamTransport(
 
   async function publish(events: LoggedEvent[]): Promise<void> {
     const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-    const packed = packEvents(events, { maxEvents: MAX_EVENTS_PER_MESSAGE, maxBytes: Math.min(MAX_MESSAGE_BYTES, Math.floor(maxPayload / 2)) }, lastPacking);
+    const packed = packEvents(events, { maxEvents: config.natsEventsPerMessage, maxBytes: Math.min(MAX_MESSAGE_BYTES, Math.floor(maxPayload / 2)) }, lastPacking);
     // Remembered before publishing: the relay commit may fail after every PubAck came, too.
     lastPacking = new Map(packed.map((p) => [p.rows[0]!.id, p.rows.map((r) => r.id)]));
     // All at once, then wait for every PubAck: the relay deletes the outbox rows only after this returns.
