@@ -1,6 +1,7 @@
 // Several held statements (one per kind of held row) as one statement: all but the last become
-// data-modifying CTEs in front of it. PostgreSQL runs them all on one snapshot, and each kind writes its
-// own table, so none needs to see another's rows. One statement is what rides with the commit
+// data-modifying CTEs in front of it. PostgreSQL runs them all on one snapshot; each kind only inserts
+// (two kinds may insert into one table, as the module-level outbox write and a bus's own do), so none
+// needs to see another's rows. One statement is what rides with the commit
 // (pipelined-begin.ts), so a transaction holding outbox rows and timers still commits in one round trip.
 
 /** One statement and its positional parameters. */

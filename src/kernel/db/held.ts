@@ -38,7 +38,11 @@ export class HeldWrites {
   private readonly arounds = new Map<CommitWrite<unknown>, AroundStatement>();
   /** How many rows not yet written are of a kind with `readBy` (most transactions: none, and no text is tested). */
   private readable = 0;
-  /** The kinds written (early or at commit), whose `committed` runs once the transaction committed. */
+  /**
+   * The kinds written (early or at commit), whose `committed` runs once the transaction committed. Not
+   * pruned when a savepoint rollback undoes an early write: such a kind may then run `committed` with no
+   * row left (for the outbox, one relay wake too many, which finds nothing).
+   */
   private readonly written = new Set<CommitWrite<unknown>>();
 
   hold<R>(write: CommitWrite<R>, row: R, around?: AroundStatement): void {
