@@ -1,6 +1,6 @@
 // emitMany holds its rows like emit: written with the transaction's other held rows at commit (trace
-// and order kept), none after a rollback or a savepoint rolled back to; outside a transaction the batch
-// gets a transaction of its own.
+// and order kept), none after a rollback or a savepoint rolled back to; outside a transaction, or through
+// a connection that cannot hold rows, the batch is written at once.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eachDatabase } from '../../../test/harness.ts';

@@ -262,7 +262,7 @@ class JetStreamConsumerLoop implements JetStreamRunner {
       max_messages: ctx.batchSize,
       expires: ctx.expiresMs,
       // A request that ends without the server saying so is noticed after two missed heartbeats and asked
-      // again: 1 s keeps that gap near 2 s instead of the default's 30 s (half of expires).
+      // again: 1 s keeps that gap near 2 s (the default is half of expires).
       idle_heartbeat: PULL_HEARTBEAT_MS,
       abort_on_missing_resource: true,
     });

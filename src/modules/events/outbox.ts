@@ -123,14 +123,12 @@ function batchColumns(events: readonly BatchedEvent[]) {
  * one transaction (the flash-sale ticket writer). Each event keeps the trace of the request it came from,
  * captured when that request queued it, not the trace of whichever request runs the batch. Ids in order.
  * The rows are held with the transaction's other emits (`write`, see outboxWrite) and written by the
- * same statement at commit; through a plain PlatformDb they get a transaction of their own, which on
- * PostgreSQL is still one round trip (begin, insert and commit in one batch).
+ * same statement at commit; through a plain PlatformDb (or a wrapper that does not pass atCommit on)
+ * they are written at once, as emit and scheduleEvents write theirs.
  */
 export async function emitEvents(target: PlatformDb, events: readonly BatchedEvent[], write: CommitWrite<OutboxRow> = OUTBOX): Promise<string[]> {
   if (events.length === 0) return [];
-  // A transaction whose connection cannot hold rows (a wrapper that does not pass atCommit on) writes them
-  // at once, as every emit once did, rather than opening the same transaction again and again.
-  if (!target.atCommit) return target.transaction((tx) => (tx.atCommit ? emitEvents(tx, events, write) : emitEventsNow(tx, events, write)));
+  if (!target.atCommit) return emitEventsNow(target, events, write);
   const c = batchColumns(events);
   for (const [i, id] of c.ids.entries()) {
     target.atCommit(write, { platformId: target.platformId, id, type: c.types[i]!, key: c.keys[i]!, payload: c.payloads[i]!, traceparent: c.traceparents[i]!, causedBy: c.causes[i]! });
@@ -138,7 +136,7 @@ export async function emitEvents(target: PlatformDb, events: readonly BatchedEve
   return c.ids;
 }
 
-/** emitEvents' rows written by their own statement now; the relay is woken as after a commit. */
+/** emitEvents' rows written by their own statement now; the relay is woken as after a commit (early, inside a wrapper's transaction). */
 async function emitEventsNow(target: PlatformDb, events: readonly BatchedEvent[], write: CommitWrite<OutboxRow>): Promise<string[]> {
   const c = batchColumns(events);
   await target.execute(
