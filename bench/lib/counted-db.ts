@@ -14,6 +14,7 @@ export function countedQueryable(q: Queryable, note: StatementNote): Queryable {
     ...(q.atCommit
       ? { atCommit: (write, row, around) => q.atCommit!(write, row, (text, send) => (note(text), around ? around(text, send) : send())) }
       : {}),
+    ...(q.queryThenCommit ? { queryThenCommit: (text, params) => (note(text), q.queryThenCommit!(text, params)) } : {}),
   };
 }
 

@@ -23,6 +23,15 @@ export interface HeldStatement {
   around: AroundStatement;
 }
 
+/**
+ * An engine's way to end a transaction with its last statement (Queryable.queryThenCommit): runs `text`,
+ * then the held rows' statement if any, then `commit`, and returns the rows of `text` once committed.
+ */
+export type Ride = <T>(text: string, params: readonly unknown[], held: HeldStatement | undefined) => Promise<T[]>;
+
+/** How queryThenCommit ended a transaction: still under way, committed, or failed with `error`. */
+export type Ended = 'riding' | 'committed' | { error: unknown };
+
 const sendPlain: AroundStatement = (_text, send) => send();
 
 // SAVEPOINT name / ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] name / RELEASE [SAVEPOINT] name. Names are
@@ -44,8 +53,31 @@ export class HeldWrites {
    * row left (for the outbox, one relay wake too many, which finds nothing).
    */
   private readonly written = new Set<CommitWrite<unknown>>();
+  private ended: Ended | undefined;
+
+  /** Set once queryThenCommit ended the transaction: the runner must neither commit nor use it again. */
+  get over(): Ended | undefined {
+    return this.ended;
+  }
+
+  end(ended: Ended): void {
+    this.ended = ended;
+  }
+
+  /** Throws once queryThenCommit has ended the transaction. */
+  assertOpen(): void {
+    if (this.ended === undefined) return;
+    const how = this.ended === 'committed' ? 'committed it' : this.ended === 'riding' ? 'is committing it' : 'failed, so it was not committed';
+    throw new Error(`This transaction is over: its last statement (queryThenCommit) ${how}; no statement or held row may follow.`);
+  }
+
+  /** Whether a savepoint is open (a commit now would also commit what may still be rolled back to). */
+  inSavepoint(): boolean {
+    return this.marks.length > 0;
+  }
 
   hold<R>(write: CommitWrite<R>, row: R, around?: AroundStatement): void {
+    this.assertOpen();
     this.rows.push({ write: write as CommitWrite<unknown>, row });
     if (write.readBy) this.readable += 1;
     if (around && !this.arounds.has(write as CommitWrite<unknown>)) this.arounds.set(write as CommitWrite<unknown>, around);
@@ -127,14 +159,16 @@ export class HeldWrites {
 
 /**
  * A transaction's connection that holds rows for `held`, writes the held rows a statement could see just
- * before it (CommitWrite.readBy), and tells `held` of each statement that succeeded (savepoints).
+ * before it (CommitWrite.readBy), and tells `held` of each statement that succeeded (savepoints). With
+ * the engine's `ride` it also has queryThenCommit, which ends the transaction.
  */
-export function holding(conn: Queryable, held: HeldWrites): Queryable {
+export function holding(conn: Queryable, held: HeldWrites, ride?: Ride): Queryable {
   const writeSeen = async (text: string) => {
+    held.assertOpen();
     const early = held.takeReadBy(text);
     if (early) await early.around(early.text, () => conn.execute(early.text, early.params));
   };
-  return {
+  const queryable: Queryable = {
     async query<T>(text: string, params?: readonly unknown[]) {
       await writeSeen(text);
       const rows = await conn.query<T>(text, params);
@@ -154,4 +188,22 @@ export function holding(conn: Queryable, held: HeldWrites): Queryable {
     },
     atCommit: (write, row, around) => held.hold(write, row, around),
   };
+  if (!ride) return queryable;
+  queryable.queryThenCommit = async <T>(text: string, params: readonly unknown[] = []) => {
+    // A commit now would also commit the open savepoint's step, which its caller may still roll back.
+    if (held.inSavepoint()) return queryable.query<T>(text, params);
+    await writeSeen(text);
+    held.end('riding');
+    let rows: T[];
+    try {
+      rows = await ride<T>(text, params, held.take());
+    } catch (error) {
+      held.end({ error });
+      throw error;
+    }
+    held.end('committed');
+    held.committed();
+    return rows;
+  };
+  return queryable;
 }

@@ -5,7 +5,7 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import type { Database, Queryable } from './types.ts';
-import { HeldWrites, holding } from './held.ts';
+import { HeldWrites, holding, type HeldStatement, type Ride } from './held.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
 interface PGliteLike {
@@ -33,7 +33,21 @@ function wrap(conn: PGliteLike): Queryable {
 async function transactionWithHeld<T>(db: PGlite, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const held = new HeldWrites();
   const result = await db.transaction(async (tx) => {
-    const value = await fn(holding(wrap(tx), held));
+    // The last statement (queryThenCommit): the statement, the held rows, then `commit` sent here. PGlite
+    // still sends its own COMMIT (or ROLLBACK, if fn throws later) after the callback: outside any
+    // transaction by then, it only draws a warning from the server.
+    const ride: Ride = async <R>(text: string, params: readonly unknown[], statement: HeldStatement | undefined) => {
+      const { rows } = await tx.query<R>(text, params as unknown[]);
+      if (statement) await statement.around(statement.text, () => tx.query(statement.text, statement.params));
+      const [done] = await tx.exec('commit');
+      // A transaction already failed (an error its callback caught) answers COMMIT by rolling back.
+      if (done?.command?.toLowerCase() === 'rollback') throw new Error('The transaction had failed: its commit rolled it back.');
+      return rows;
+    };
+    const value = await fn(holding(wrap(tx), held, ride));
+    const over = held.over;
+    if (over === 'committed') return value;
+    if (over !== undefined) throw over === 'riding' ? new Error('The transaction callback returned before its queryThenCommit finished.') : over.error;
     const statement = held.take();
     if (statement) await statement.around(statement.text, () => tx.query(statement.text, statement.params));
     return value;

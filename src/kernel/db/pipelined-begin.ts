@@ -7,7 +7,8 @@
 // the rest of the batch up to the Sync and the query fails with that error; the caller rolls back.
 // The same batch may also end with `commit` (the rows a transaction held back, see held.ts): then the
 // transaction's last statement and its commit are one round trip too, or its only one when the held
-// statement is the transaction's first.
+// statement is the transaction's first. A transaction's last statement (Queryable.queryThenCommit) may
+// carry the held statement between itself and `commit`: statement, held rows, commit, one Sync.
 import pg from 'pg';
 import { sendQuery, SoukQuery, type WireConnection } from './pg-query.ts';
 
@@ -29,15 +30,29 @@ export const wireOf = (client: pg.PoolClient) => (client as unknown as { connect
 /** Whether `begin` can be bound by name on this client without a Parse (see Batched's `begin`). */
 export const beginPrepared = (client: pg.PoolClient) => wireOf(client).parsedStatements[BEGIN_STATEMENT] !== undefined;
 
-/** What goes around the statement in its batch: `begin` in front (by name or parsed), `commit` after. */
+/** A statement sent behind another in its batch, its values already in wire form. */
+export interface Trailing {
+  text: string;
+  values: unknown[];
+  /** Its prepared name, used only where the connection has it prepared already. */
+  name: string | undefined;
+}
+
+/**
+ * What goes around the statement in its batch: `begin` in front (by name or parsed), `commit` after,
+ * and between them, with `commit` only, `held` (the held rows' statement).
+ */
 interface Around {
   begin: 'named' | 'parsed' | undefined;
   commit: boolean;
+  held?: Trailing | undefined;
 }
 
 class Batched extends QueryBase {
   private answered = 0;
   private executed = false;
+  /** Index of the statement's own CommandComplete among the batch's answers. */
+  private readonly own: number;
 
   /**
    * `begin: 'named'` binds the connection's prepared `begin` (no Parse: a second ParseComplete in front of
@@ -48,6 +63,7 @@ class Batched extends QueryBase {
    */
   constructor(text: string, values: unknown[], name: string | undefined, callback: QueryCallback, private readonly around: Around) {
     super(text, values, name, callback);
+    this.own = around.begin ? 1 : 0;
   }
 
   // Always the extended protocol: the simple one ends with its own ReadyForQuery, which would answer the
@@ -77,6 +93,7 @@ class Batched extends QueryBase {
     };
     own.sync = () => {
       if (this.executed) {
+        if (this.around.held) this.sendHeld(connection, this.around.held);
         connection.parse({ text: 'commit', name: '', types: [] }, false);
         connection.bind({ statement: '', values: [] }, false);
         WireProto.execute.call(connection, { portal: '' }, false);
@@ -91,12 +108,30 @@ class Batched extends QueryBase {
     }
   }
 
-  // Answers come in batch order: `begin`'s, the statement's, `commit`'s. Only the statement's is the caller's.
+  /**
+   * The held statement behind the caller's: bound by name where this connection prepared it, else parsed
+   * unnamed (a named Parse here would leave pg's list of prepared statements wrong if the batch failed
+   * before it). No Describe: it returns no rows the caller wants, and any it returns are dropped.
+   */
+  private sendHeld(connection: WireConnection, held: Trailing) {
+    const prepared = held.name !== undefined && connection.parsedStatements[held.name] === held.text;
+    if (!prepared) connection.parse({ text: held.text, name: '', types: [] }, false);
+    connection.bind({ statement: prepared ? held.name : '', values: held.values as pg.BindConfig['values'] }, false);
+    WireProto.execute.call(connection, { portal: '' }, false);
+  }
+
+  // Answers come in batch order: `begin`'s, the statement's, the held statement's, `commit`'s. Only the
+  // statement's is the caller's.
   override handleCommandComplete(message: unknown, connection: WireConnection) {
     const index = this.answered++;
-    if (this.around.begin && index === 0) return;
-    if (this.around.commit && index === (this.around.begin ? 2 : 1)) return;
+    if (index !== this.own) return;
     super.handleCommandComplete(message, connection);
+  }
+
+  // Rows after the statement's own end are the held statement's (a RETURNING): not the caller's.
+  override handleDataRow(message: { fields: (string | null)[] }) {
+    if (this.answered > this.own) return;
+    super.handleDataRow(message);
   }
 }
 
@@ -107,9 +142,17 @@ const WireProto = pg.Connection.prototype as unknown as { execute: WireConnectio
  * Runs `begin` and then `config` on `client` in one round trip, and with `commit` also the commit after
  * it. `named` as for Batched: true only when `beginPrepared(client)`; false requires an unnamed statement.
  */
-export function beginThen(client: pg.PoolClient, text: string, values: unknown[], name: string | undefined, named: boolean, commit = false): Promise<pg.QueryResult> {
+export function beginThen(
+  client: pg.PoolClient,
+  text: string,
+  values: unknown[],
+  name: string | undefined,
+  named: boolean,
+  commit = false,
+  held?: Trailing,
+): Promise<pg.QueryResult> {
   if (!named && name) throw new Error('an unprepared begin cannot precede a named statement');
-  return sendQuery(client, (callback) => new Batched(text, values, name, callback, { begin: named ? 'named' : 'parsed', commit }));
+  return sendQuery(client, (callback) => new Batched(text, values, name, callback, { begin: named ? 'named' : 'parsed', commit, held }));
 }
 
 /**
@@ -117,6 +160,6 @@ export function beginThen(client: pg.PoolClient, text: string, values: unknown[]
  * statement fails the server skips the commit and the query fails; the transaction is left failed, for
  * the caller's rollback. If the commit fails the query fails with its error.
  */
-export function thenCommit(client: pg.PoolClient, text: string, values: unknown[], name: string | undefined): Promise<pg.QueryResult> {
-  return sendQuery(client, (callback) => new Batched(text, values, name, callback, { begin: undefined, commit: true }));
+export function thenCommit(client: pg.PoolClient, text: string, values: unknown[], name: string | undefined, held?: Trailing): Promise<pg.QueryResult> {
+  return sendQuery(client, (callback) => new Batched(text, values, name, callback, { begin: undefined, commit: true, held }));
 }

@@ -1,7 +1,7 @@
 // PostgreSQL through a pg connection pool: the scale-out database.
 import pg from 'pg';
-import { HeldWrites, holding } from './held.ts';
-import { BEGIN_STATEMENT, beginPrepared, beginThen, thenCommit } from './pipelined-begin.ts';
+import { HeldWrites, holding, type HeldStatement } from './held.ts';
+import { BEGIN_STATEMENT, beginPrepared, beginThen, thenCommit, type Trailing } from './pipelined-begin.ts';
 import { runStatement } from './pg-query.ts';
 import { wantsGenericPlan, type Database, type Queryable } from './types.ts';
 
@@ -92,12 +92,13 @@ const defaultPlanMode = (client: pg.PoolClient) => planMode(client, false);
  * trip for both. With parameters through the extended protocol (pipelined-begin.ts); without, as the
  * simple protocol's `begin;<text>`, which the server runs as one batch, leaving the transaction open.
  */
-async function send({ client, tx, prepare }: Session, text: string, values?: unknown[], name?: string, commit = false): Promise<pg.QueryResult> {
-  // The transaction's last statement, with its commit in the same batch (statements with parameters only).
+async function send({ client, tx, prepare }: Session, text: string, values?: unknown[], name?: string, commit = false, held?: Trailing): Promise<pg.QueryResult> {
+  // The transaction's last statement, with its commit in the same batch (statements with parameters only),
+  // and the held rows' statement between them when the last statement is not that one.
   if (commit && tx && values?.length) {
-    if (tx.begun) return thenCommit(tx.client, text, values, name);
+    if (tx.begun) return thenCommit(tx.client, text, values, name, held);
     tx.begun = true;
-    return beginThen(tx.client, text, values, name, prepare, true);
+    return beginThen(tx.client, text, values, name, prepare, true, held);
   }
   if (!tx || tx.begun) {
     // The pool itself (script outside a transaction) and statements without parameters (pg's simple
@@ -118,15 +119,15 @@ async function send({ client, tx, prepare }: Session, text: string, values?: unk
 /** pg's own conversion of a parameter to its text form (pg applies it again to a string: unchanged). */
 const toWire = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
 
-async function run(session: Session, text: string, params: readonly unknown[], commit = false) {
+async function run(session: Session, text: string, params: readonly unknown[], commit = false, held?: Trailing) {
   const name = session.prepare && params.length > 0 ? statementName(text) : undefined;
-  if (name === undefined) return send(session, text, params as unknown[], undefined, commit);
+  if (name === undefined) return send(session, text, params as unknown[], undefined, commit, held);
   // A value pg cannot convert (a BigInt inside JSON, a throwing toPostgres) makes pg close the named
   // statement on the server while keeping it on its list of prepared ones, so that every later use of the
   // text on that connection would fail. Converted here, such a value fails before anything is sent.
   const values = params.map(toWire);
   try {
-    return await send(session, text, values, name, commit);
+    return await send(session, text, values, name, commit, held);
   } catch (error) {
     if (!isStalePlan(error)) throw error;
     statementNames.delete(text);
@@ -138,6 +139,8 @@ async function run(session: Session, text: string, params: readonly unknown[], c
 }
 
 type Runner = (text: string, params: readonly unknown[]) => Promise<pg.QueryResult>;
+
+type TxSession = Session & { tx: NonNullable<Session['tx']> };
 
 function wrap(session: Session, runner: Runner = (text, params) => run(session, text, params)): Queryable {
   const queryable: Queryable = {
@@ -154,20 +157,40 @@ function wrap(session: Session, runner: Runner = (text, params) => run(session, 
       await send(session, sql);
     },
   };
-  // In a transaction: rows may be held until the commit, and savepoint statements move their marks.
-  return session.tx ? holding(queryable, session.tx.held) : queryable;
+  // In a transaction: rows may be held until the commit, savepoint statements move their marks, and the
+  // last statement may carry the commit.
+  return session.tx ? holding(queryable, session.tx.held, (text, params, held) => queryThenCommit(session as TxSession, text, params, held)) : queryable;
 }
 
-/**
- * Commits a transaction: the held rows' statement in the commit's own batch (with `begin` too when nothing
- * else ran), then what those rows wait for.
- */
-async function commitHeld(session: Session & { tx: NonNullable<Session['tx']> }) {
-  const held = session.tx.held.take();
+/** Writes the held rows and commits: the held statement in the commit's own batch (with `begin` too when nothing else ran). */
+async function commitWith(session: TxSession, held: HeldStatement | undefined) {
   if (held) await held.around(held.text, () => run(session, held.text, held.params, held.params.length > 0));
   // Committed with the held statement unless there was none, or it had no parameters to ride with.
   if (session.tx.begun && (!held || held.params.length === 0)) await session.tx.client.query('commit');
+}
+
+/** Commits a transaction (its held rows first, see commitWith), then runs what those rows wait for. */
+async function commitHeld(session: TxSession) {
+  await commitWith(session, session.tx.held.take());
   session.tx.held.committed();
+}
+
+/**
+ * The transaction's last statement, the held rows' statement and `commit` as one batch: one round trip
+ * (with `begin` too when it is the transaction's first statement). A statement without parameters, or a
+ * held statement without any, goes the plain way: the statement, then commitWith.
+ */
+async function queryThenCommit<T>(session: TxSession, text: string, params: readonly unknown[], held: HeldStatement | undefined): Promise<T[]> {
+  if (params.length === 0 || (held && held.params.length === 0)) {
+    const result = await run(session, text, params);
+    await commitWith(session, held);
+    return result.rows as T[];
+  }
+  if (!held) return (await run(session, text, params, true)).rows as T[];
+  // Converted before anything is sent, so a value pg cannot convert fails the batch before it goes out.
+  const trailing: Trailing = { text: held.text, values: held.params.map(toWire), name: session.prepare ? statementName(held.text) : undefined };
+  const result = await held.around(held.text, () => run(session, text, params, true, trailing));
+  return result.rows as T[];
 }
 
 const RECONNECT_MS = 1000;
@@ -232,11 +255,15 @@ export async function openPostgres(url: string, poolSize: number, { prepare = tr
         }
         const session = { client, tx, prepare };
         const result = await fn(wrap(session));
+        const over = tx.held.over;
         // A transaction that ran no statement and held none never began: nothing to commit.
-        await commitHeld(session);
+        if (over === undefined) await commitHeld(session);
+        // Ended by queryThenCommit: committed, or failed (a callback that caught the error still fails).
+        else if (over !== 'committed') throw over === 'riding' ? new Error('The transaction callback returned before its queryThenCommit finished.') : over.error;
         return result;
       } catch (error) {
-        if (tx.begun) await client.query('rollback').catch(() => undefined);
+        // After queryThenCommit committed there is nothing left to roll back (the commit stays).
+        if (tx.begun && tx.held.over !== 'committed') await client.query('rollback').catch(() => undefined);
         throw error;
       } finally {
         client.release();

@@ -63,6 +63,11 @@ export interface PlatformDb {
   transaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T>;
   /** Inside a transaction: Queryable.atCommit (the row must be this platform's). */
   atCommit?: Queryable['atCommit'];
+  /**
+   * Inside a transaction this PlatformDb opened: Queryable.queryThenCommit, with the platform bound as $1
+   * (use lastQuery, which falls back to query). Absent where transaction() joined an open one.
+   */
+  queryThenCommit?<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
 function scope(conn: Queryable, platformId: string, engine: Database['kind'], transaction: PlatformDb['transaction']): PlatformDb {
@@ -84,12 +89,24 @@ function scope(conn: Queryable, platformId: string, engine: Database['kind'], tr
     },
     transaction,
     ...(conn.atCommit ? { atCommit: conn.atCommit.bind(conn) } : {}),
+    ...(conn.queryThenCommit
+      ? {
+          queryThenCommit<T>(text: string, params: readonly unknown[] = []) {
+            assertScoped(text);
+            return conn.queryThenCommit!<T>(text, [platformId, ...params]);
+          },
+        }
+      : {}),
   };
 }
 
-/** A PlatformDb over an open transaction; its transaction() joins the open one. */
+/**
+ * A PlatformDb over an open transaction; its transaction() joins the open one. The joining callback gets
+ * it without queryThenCommit: a commit there would end the outer callback's transaction under it.
+ */
 function scopeInTransaction(tx: Queryable, platformId: string, engine: Database['kind']): PlatformDb {
-  const inner: PlatformDb = scope(tx, platformId, engine, (nested) => nested(inner));
+  const inner: PlatformDb = scope(tx, platformId, engine, (nested) => nested(joined));
+  const { queryThenCommit: _own, ...joined } = inner;
   return inner;
 }
 
@@ -123,6 +140,14 @@ function guardSystem(conn: Queryable): Queryable {
       return conn.script(sql);
     },
     ...(conn.atCommit ? { atCommit: conn.atCommit.bind(conn) } : {}),
+    ...(conn.queryThenCommit
+      ? {
+          queryThenCommit<T>(text: string, params?: readonly unknown[]) {
+            assertSystem(text);
+            return conn.queryThenCommit!<T>(text, params);
+          },
+        }
+      : {}),
   };
 }
 

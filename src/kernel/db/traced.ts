@@ -37,6 +37,8 @@ function traced(engine: Database['kind'], q: Queryable, parentOf: () => string |
     script: (sql) => statement(sql, () => q.script(sql)),
     // Held rows get their span when their statement goes out at commit, still below the transaction's.
     ...(q.atCommit ? { atCommit: (write, row) => q.atCommit!(write, row, statement) } : {}),
+    // One span for the last statement's batch; the held rows' statement in it gets its own below it.
+    ...(q.queryThenCommit ? { queryThenCommit: (text, params) => statement(text, () => q.queryThenCommit!(text, params)) } : {}),
   };
 }
 

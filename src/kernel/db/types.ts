@@ -17,6 +17,29 @@ export interface Queryable {
    * that is rolled back to are dropped. `around` (tracing) runs around the statement when it goes out.
    */
   atCommit?<R>(write: CommitWrite<R>, row: R, around?: AroundStatement): void;
+  /**
+   * Inside a transaction only (absent elsewhere; use lastQuery): runs `text` as the transaction's last
+   * statement and commits, on PostgreSQL in one round trip with the held rows' statement and `commit` (and
+   * `begin` when it is the first). Its rows come back only once the commit succeeded. If the statement or
+   * the commit fails nothing is committed and the error surfaces as from query(). Either way the
+   * transaction is over: any further use of it throws, and the transaction runner sends no commit of its
+   * own; a callback that throws afterwards leaves the commit in place (it has happened). Inside an open
+   * savepoint it runs as a plain query, so it never commits a step that may still be rolled back to.
+   */
+  queryThenCommit?<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/**
+ * A transaction's last statement: through queryThenCommit where the connection has it (one round trip
+ * fewer), else a plain query, the transaction's runner then committing as usual. Nothing may use the
+ * transaction after it.
+ */
+export function lastQuery<T = Row>(
+  db: { query<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]>; queryThenCommit?<R = Row>(text: string, params?: readonly unknown[]): Promise<R[]> },
+  text: string,
+  params?: readonly unknown[],
+): Promise<T[]> {
+  return db.queryThenCommit ? db.queryThenCommit<T>(text, params) : db.query<T>(text, params);
 }
 
 /** A kind of row a transaction may hold back until it commits (Queryable.atCommit); one object per kind. */

@@ -91,12 +91,14 @@ async function replicaAllowed(db: Database): Promise<boolean> {
 
 /** A transaction seen as a Database, for helpers that open their own (they then run inside it). */
 function asDatabase(tx: Queryable, kind: Database['kind']): Database {
+  const { queryThenCommit: _own, ...joined } = tx;
   return {
     kind,
     query: <T,>(text: string, params?: readonly unknown[]) => tx.query<T>(text, params),
     execute: (text, params) => tx.execute(text, params),
     script: (sql) => tx.script(sql),
-    transaction: (fn) => fn(tx),
+    // Joins the open transaction: without queryThenCommit, which would commit it under its owner.
+    transaction: (fn) => fn(joined),
     close: async () => undefined,
   };
 }
