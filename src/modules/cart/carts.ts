@@ -82,7 +82,8 @@ async function changeCart(
     reprice(state, catalog);
     const c: Change = { tx, state, catalog, maxQuantity: cartSettings(platform).maxLineQuantity };
     await change(c);
-    await saveCart(tx, state);
+    // The last statement: it carries the commit (nothing may use tx after it).
+    await saveCart(tx, state, { last: true });
     return c;
   });
   return presentCart(rt, pdb, platform, done.state, done.catalog, done.quote);
@@ -225,7 +226,7 @@ export async function claimCart(rt: CartRuntime, pdb: PlatformDb, platform: Plat
       guest.customerId = customer.id;
       guest.email ??= customer.email;
       guest.changed = true;
-      await saveCart(tx, guest);
+      await saveCart(tx, guest, { last: true });
       return { state: guest, catalog };
     }
     const catalog = await sellableVariants(rt.catalog, tx, [...target.lines, ...guest.lines].map((l) => l.variantId), target.currency);
@@ -251,7 +252,7 @@ export async function claimCart(rt: CartRuntime, pdb: PlatformDb, platform: Plat
     guest.mergedIntoId = target.id;
     guest.changed = true;
     await saveCart(tx, guest);
-    await saveCart(tx, target);
+    await saveCart(tx, target, { last: true });
     return { state: target, catalog };
   });
   return presentCart(rt, pdb, platform, done.state, done.catalog);

@@ -2,6 +2,7 @@
 // changed in memory, and saved in one statement that upserts and deletes lines and bumps the version.
 // With the catalog read in between, a write is three round trips whatever it changes.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import { lastQuery } from '../../kernel/db/types.ts';
 import type { CatalogService, SellableVariant } from '../catalog/service.ts';
 import type { CartStatus } from './schemas.ts';
 import { cartCompleted, cartMerged, cartNotFound } from './problems.ts';
@@ -171,6 +172,8 @@ export function reprice(state: CartState, catalog: ReadonlyMap<string, SellableV
   return any;
 }
 
+type SavedRow = { version: number; updated_at: Date };
+
 const SAVE_SQL = `with up as (
     insert into cart_lines (platform_id, id, cart_id, variant_id, product_id, quantity, metadata, unit_price)
     select $1, u.id, $2, u.variant_id, u.product_id, u.quantity, u.metadata, u.unit_price
@@ -187,14 +190,16 @@ const SAVE_SQL = `with up as (
 
 /**
  * Writes what changed in one statement and bumps the version once. The caller holds the row lock
- * (loadCart with lock), so writing the whole row back cannot lose a concurrent change.
+ * (loadCart with lock), so writing the whole row back cannot lose a concurrent change. `last`: the
+ * transaction's last statement, which then carries the commit (lastQuery); the caller must not use the
+ * transaction after it.
  */
-export async function saveCart(tx: PlatformDb, state: CartState): Promise<void> {
+export async function saveCart(tx: PlatformDb, state: CartState, { last = false }: { last?: boolean } = {}): Promise<void> {
   if (!state.changed) return;
   const dirty = state.lines
     .filter((l) => l.dirty)
     .map((l) => ({ id: l.id, variant_id: l.variantId, product_id: l.productId, quantity: l.quantity, metadata: l.metadata, unit_price: l.unitPrice }));
-  const [row] = await tx.query<{ version: number; updated_at: Date }>(SAVE_SQL, [
+  const params = [
     state.id,
     JSON.stringify(dirty),
     state.removed,
@@ -206,7 +211,8 @@ export async function saveCart(tx: PlatformDb, state: CartState): Promise<void> 
     state.status,
     state.completedOrderId,
     state.mergedIntoId,
-  ]);
+  ];
+  const [row] = last ? await lastQuery<SavedRow>(tx, SAVE_SQL, params) : await tx.query<SavedRow>(SAVE_SQL, params);
   if (!row) throw new Error(`cart ${state.id} vanished while locked`);
   state.version = row.version;
   state.updatedAt = row.updated_at.toISOString();
