@@ -148,6 +148,23 @@ for (const engine of engines) {
       await clear();
     });
 
+    it('a held statement the connection has prepared rides by name', async () => {
+      // Committed the ordinary way twice: prepared on the connection (when preparing is on).
+      for (const id of [100, 101, 102]) await db.transaction(async (tx) => tx.atCommit!(write, { id }));
+      for (const id of [1, 2]) {
+        const count = await trips(() =>
+          db.transaction(async (tx) => {
+            tx.atCommit!(write, { id });
+            assert.deepEqual(await tx.queryThenCommit!(insert, [id, 'with held']), [{ id, note: 'with held' }]);
+          }),
+        );
+        if (engine.pg) assert.equal(count, 1);
+      }
+      assert.deepEqual(await ids('ride_held'), [1, 2, 100, 101, 102]);
+      assert.deepEqual(await ids(), [1, 2]);
+      await clear();
+    });
+
     it('a failing statement commits nothing, writes no held rows, and the connection goes on', async () => {
       await db.transaction((tx) => tx.execute('insert into ride_t (id) values ($1)', [1]));
       commits = 0;
