@@ -10,6 +10,7 @@
 // nothing once the outcome is known. A success marks the order paid in the same transaction; money that
 // arrives for an order that can no longer be paid is refunded automatically.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import type { CommitWrite } from '../../kernel/db/types.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { PaymentsDeps } from './deps.ts';
 import type { RiskGateRequest } from '../../kernel/risk-gate.ts';
@@ -174,6 +175,48 @@ export interface EventOutcome {
   refundIds: string[];
 }
 
+/** A provider event as recorded in payment_events. */
+interface PaymentEventRow {
+  platformId: string;
+  provider: string;
+  eventId: string;
+  paymentId: string;
+  type: string;
+  outcome: 'applied' | 'ignored';
+  detail: string | null;
+}
+
+const EVENT_COLUMNS = 'platform_id, provider, event_id, payment_id, type, outcome, detail';
+
+/** Applied events, held until their transaction commits (Queryable.atCommit); a read of the table sees them. */
+const PAYMENT_EVENTS: CommitWrite<PaymentEventRow> = {
+  statement: (rows) => ({
+    text: `insert into payment_events (${EVENT_COLUMNS})
+     select * from unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[])`,
+    params: [
+      rows.map((r) => r.platformId),
+      rows.map((r) => r.provider),
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.paymentId),
+      rows.map((r) => r.type),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.detail),
+    ],
+  }),
+  readBy: /\bpayment_events\b/i,
+};
+
+/** Records an event now; false when `onConflict` skipped it (a delivery of it is already recorded). */
+async function recordEvent(tx: PlatformDb, row: PaymentEventRow, onConflict: string): Promise<boolean> {
+  const { rowCount } = await tx.execute(
+    `insert into payment_events (${EVENT_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7) ${onConflict}`,
+    [row.provider, row.eventId, row.paymentId, row.type, row.outcome, row.detail],
+  );
+  return rowCount > 0;
+}
+
+const duplicate = (payment: PaymentRow): EventOutcome => ({ outcome: 'duplicate', paymentId: payment.id, status: payment.status, refundIds: [] });
+
 /**
  * Applies one verified provider event to the payment it names, in one transaction with the order's
  * change. 404 payment_not_found (unknown intent on this platform), 422 amount_mismatch (the event's
@@ -182,18 +225,23 @@ export interface EventOutcome {
 export async function applyProviderEvent(deps: PaymentsDeps, platformId: string, providerName: string, event: ProviderEvent): Promise<EventOutcome> {
   const pdb = deps.ctx.platformDb(platformId);
   const result = await pdb.transaction(async (tx): Promise<EventOutcome> => {
-    // The row lock serialises every event of one payment: the duplicate check and the forward-only
-    // status change below see the previous event's committed effects.
-    const payment = await tx.maybeOne<PaymentRow>(
-      `select ${PAYMENT_COLUMNS} from payments where platform_id = $1 and provider = $2 and provider_ref = $3 for update`,
-      [providerName, event.providerRef],
+    // The row lock serialises every event of one payment, so the forward-only status change below sees
+    // the previous event's committed effects. The duplicate check rides in the same statement. On
+    // PostgreSQL its subquery reads with the snapshot taken before the lock wait, so a delivery of the
+    // same event that committed during the wait is not seen here; the payment row itself is read at its
+    // latest version, though, and such a delivery either moved the status away from requires_action
+    // (applied) or found it already away or the type unknown (ignored). Either way this one takes the
+    // ignored path, which records the event with on conflict do nothing and answers duplicate when that
+    // wrote nothing. So only an event seen for the first time can be applied.
+    const found = await tx.maybeOne<PaymentRow & { seen: boolean }>(
+      `select ${PAYMENT_COLUMNS},
+         exists (select 1 from payment_events e where e.platform_id = $1 and e.provider = $2 and e.event_id = $4) as seen
+       from payments where platform_id = $1 and provider = $2 and provider_ref = $3 for update`,
+      [providerName, event.providerRef, event.id],
     );
-    if (!payment) throw noPaymentForIntent(providerName, event.providerRef);
-    const seen = await tx.maybeOne<{ payment_id: string }>(
-      'select payment_id from payment_events where platform_id = $1 and provider = $2 and event_id = $3',
-      [providerName, event.id],
-    );
-    if (seen) return { outcome: 'duplicate', paymentId: payment.id, status: payment.status, refundIds: [] };
+    if (!found) throw noPaymentForIntent(providerName, event.providerRef);
+    const { seen, ...payment } = found;
+    if (seen) return duplicate(payment);
     if (event.amount !== payment.amount || event.currency !== payment.currency) {
       throw eventAmountMismatch(event, payment);
     }
@@ -231,10 +279,16 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
         { key: payment.order_id },
       );
     }
-    await tx.execute(
-      `insert into payment_events (platform_id, provider, event_id, payment_id, type, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7)`,
-      [providerName, event.id, payment.id, event.type, outcome, detail],
-    );
+    const row: PaymentEventRow = { platformId, provider: providerName, eventId: event.id, paymentId: payment.id, type: event.type, outcome, detail };
+    if (outcome === 'applied') {
+      // No delivery of this event has committed (see above): the row is held and goes out with the
+      // commit. Should it conflict all the same, the commit fails and nothing of this event is kept.
+      if (tx.atCommit) tx.atCommit(PAYMENT_EVENTS, row);
+      else await recordEvent(tx, row, '');
+    } else if (!(await recordEvent(tx, row, 'on conflict (platform_id, provider, event_id) do nothing'))) {
+      // A delivery of the same event committed while this one waited for the row lock.
+      return duplicate(payment);
+    }
     return { outcome, paymentId: payment.id, status, refundIds };
   });
   if (result.refundIds.length > 0) deps.kickRefunds(platformId, result.refundIds);
