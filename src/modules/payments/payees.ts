@@ -1,9 +1,9 @@
 // The seam between a payment and what it pays for. An order is the usual payee (the orders module); a
 // module that sells something else for money (the live module's coin top-ups) registers a payee under a
-// purpose name and starts payments with that purpose. The payee is called inside the payment's
-// transaction, under the payment row's lock, exactly like orders.markPaid: a capture and its effect
-// (order paid, coins credited) commit together or not at all, and a redelivered webhook finds the
-// payment already succeeded and calls nothing.
+// purpose name and starts payments with that purpose. The payee's effects (paid, failed, refunds) run
+// inside the payment's transaction, under the payment row's lock, exactly like orders.markPaid: a
+// capture and its effect (order paid, coins credited) commit together or not at all, and a redelivered
+// webhook finds the payment already succeeded and calls nothing. Only `payable` is a plain read.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import type { OrdersService } from '../orders/service.ts';
 
@@ -25,8 +25,11 @@ export interface Payable {
 }
 
 export interface PaymentPayee {
-  /** The thing by id on the caller's platform, or undefined when there is none. */
-  payable(tx: PlatformDb, id: string): Promise<Payable | undefined>;
+  /**
+   * The thing by id on the caller's platform, or undefined when there is none. A plain read (no lock):
+   * starting a payment calls it outside any transaction.
+   */
+  payable(db: PlatformDb, id: string): Promise<Payable | undefined>;
   /** The money is in (the caller's transaction). not_payable: the caller refunds it. */
   paid(tx: PlatformDb, id: string, input: { amount: number; currency: string; paymentId: string; provider: string }): Promise<'paid' | 'already_paid' | 'not_payable'>;
   /** The payment failed or was declined. */
@@ -58,8 +61,8 @@ export function registerPaymentPayee(purpose: string, payee: PaymentPayee): void
 /** The orders module as a payee. */
 function orderPayee(orders: OrdersService): PaymentPayee {
   return {
-    async payable(tx, id) {
-      const order = await orders.getPayableOrder(tx, id);
+    async payable(db, id) {
+      const order = await orders.getPayableOrder(db, id);
       if (!order) return undefined;
       return {
         label: order.number,

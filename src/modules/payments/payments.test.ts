@@ -296,6 +296,33 @@ eachDatabase('payments', (env: TestEnv) => {
       assert.deepEqual(await stockOf(shop, order.variantId), { onHand: 9, reserved: 0, available: 9 });
     });
 
+    it('20 deliveries of one event at once: one applied, 19 duplicates, one event row; then 20 of a late failure: one ignored, 19 duplicates', async () => {
+      const order = await placeOrder();
+      const { paymentId } = await openPayment(order);
+      const success = await webhook(paymentId);
+      const failure = await webhook(paymentId, { type: 'payment.failed' });
+      const rowsOf = async () =>
+        (await env.souk.database.query<{ outcome: string }>('select outcome from payment_events where payment_id = $1 order by outcome', [paymentId])).map((r) => r.outcome);
+      for (const [signed, first, status, rows] of [
+        [success, 'applied', 'succeeded', ['applied']],
+        [failure, 'ignored', 'succeeded', ['applied', 'ignored']],
+      ] as const) {
+        const results = await Promise.all(Array.from({ length: 20 }, () => postWebhook(signed)));
+        for (const res of results) assert.equal(res.statusCode, 200, res.body);
+        const outcomes = results.map((r) => r.json().outcome as string).sort();
+        // A delivery that waited for the row lock while another committed is still a duplicate.
+        assert.deepEqual(outcomes, [first, ...Array.from({ length: 19 }, () => 'duplicate')].sort(), outcomes.join());
+        for (const res of results) assert.equal(res.json().status, status);
+        assert.deepEqual(await rowsOf(), rows);
+      }
+      const detail = await orderOf(order);
+      assert.deepEqual({ status: detail.status, paid: detail.paidAmount }, { status: 'paid', paid: order.total });
+      assert.equal(detail.history.filter((h: { toStatus: string | null }) => h.toStatus === 'paid').length, 1);
+      assert.equal(await eventCount('order.paid', order.id), 1);
+      assert.equal(await eventCount('payment.succeeded', order.id), 1);
+      assert.equal(await eventCount('payment.failed', order.id), 0);
+    });
+
     it('a bad, stale or missing signature is 401; a wrong amount 422; another platform 404; none changes anything', async () => {
       const order = await placeOrder();
       const { paymentId } = await openPayment(order);

@@ -1,18 +1,20 @@
 // Starting a payment for an order and applying what the provider reports about it.
 //
-// Starting: one open (requires_action) payment per order, found or inserted in a short transaction; the
-// provider's intent is created outside it (a network call), then recorded. A double click or a retry
-// finds the same payment, and providers make createIntent idempotent per payment id, so the shopper
-// never gets two intents for one order.
+// Starting: one open (requires_action) payment per order, inserted by one statement (in a short
+// transaction when the risk gate screens it or an open payment is found); the provider's intent is
+// created after it (a network call), then recorded. A double click or a retry finds the same payment,
+// and providers make createIntent idempotent per payment id, so the shopper never gets two intents for
+// one order.
 //
 // Provider events: under the payment's row lock, an event id seen before is a no-op (redelivery), and
 // the status only moves forward from requires_action, so replays and late or out-of-order events change
 // nothing once the outcome is known. A success marks the order paid in the same transaction; money that
 // arrives for an order that can no longer be paid is refunded automatically.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
+import type { CommitWrite } from '../../kernel/db/types.ts';
 import { newId } from '../../kernel/ids.ts';
 import type { PaymentsDeps } from './deps.ts';
-import type { RiskGateRequest } from '../../kernel/risk-gate.ts';
+import type { GatedPlatform, RiskGateRequest } from '../../kernel/risk-gate.ts';
 import { ORDER_PURPOSE, payeeOf, type Payable, type PaymentPayee } from './payees.ts';
 import { EVENT_PAYMENT_FAILED, EVENT_PAYMENT_SUCCEEDED } from './events.ts';
 import type { PaymentInstrument, ProviderEvent } from './provider.ts';
@@ -35,13 +37,17 @@ const started = (row: PaymentRow): StartedPayment => ({
   status: row.status,
 });
 
+/** The platform when the risk gate screens its payments, else undefined (nothing to screen). */
+function screening(deps: PaymentsDeps, platformId: string): GatedPlatform | undefined {
+  const platform = deps.ctx.platforms.byId(platformId);
+  return platform && deps.ctx.riskGate.active(platform) ? platform : undefined;
+}
+
 /**
  * A payment has no order to hold, so a review verdict is asked as a challenge (gate.ts). The card's
  * fingerprint, when the shopper gave a payment method, links the accounts that pay with one card.
  */
-async function screenPayment(deps: PaymentsDeps, tx: PlatformDb, platformId: string, client: RiskGateRequest, id: string, order: Payable, due: number, instrument: PaymentInstrument | undefined): Promise<void> {
-  const platform = deps.ctx.platforms.byId(platformId);
-  if (!platform || !deps.ctx.riskGate.active(platform)) return;
+async function screenPayment(deps: PaymentsDeps, platform: GatedPlatform, tx: PlatformDb, client: RiskGateRequest, id: string, order: Payable, due: number, instrument: PaymentInstrument | undefined): Promise<void> {
   await deps.ctx.riskGate.screen(
     platform,
     'payment',
@@ -73,6 +79,8 @@ export async function startPayment(
     client?: RiskGateRequest;
     /** What is paid for: an order (the default) or another module's payee (payees.ts). */
     purpose?: string;
+    /** Where the payee reads what is due, outside any transaction (the platform's database by default). */
+    reads?: PlatformDb;
   } = {},
 ): Promise<StartPaymentResult> {
   const provider = deps.provider(input.provider);
@@ -88,47 +96,53 @@ export async function startPayment(
     instrument = await provider.instrumentOf({ platformId, paymentMethod: input.paymentMethod });
   }
 
-  const { row, created } = await pdb.transaction(async (tx) => {
-    // orderId names what is paid for: an order, or (another purpose) the payee's own id.
-    const order = await payee.payable(tx, orderId);
-    if (!order) throw noOrderOnPlatform(orderId);
-    if (!order.open) {
-      throw orderNotPayable(order.label, order.state);
-    }
-    const due = order.due;
-    if (due <= 0) throw nothingToPay(order.label);
-    const newPayment = () =>
-      tx.maybeOne<PaymentRow>(
-        `insert into payments (platform_id, id, order_id, provider, amount, currency, return_url, purpose)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)
-         on conflict (platform_id, order_id) where status = 'requires_action' do nothing
-         returning ${PAYMENT_COLUMNS}`,
-        [newId(), orderId, input.provider, due, order.currency, input.returnUrl ?? null, purpose],
-      );
-    // Before any provider is called: a deny or an unsolved challenge (403) opens no payment (a payment
-    // inserted before the screen goes with the transaction's rollback).
-    const screen = () => (options.client ? screenPayment(deps, tx, platformId, options.client, orderId, order, due, instrument) : undefined);
-    // The usual start finds no open payment: the insert itself is the look (an open one takes the order's
-    // only requires_action slot), one round trip fewer than reading first.
-    const first = await newPayment();
-    if (first) {
-      await screen();
-      return { row: first, created: true };
-    }
-    const open = await openPayment(tx, orderId);
-    if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency && open.purpose === purpose) return { row: open, created: false };
-    await screen();
-    if (open) {
-      // The order's total or the chosen provider changed under an open attempt: close it before the new one.
-      await tx.execute(
-        `update payments set status = 'cancelled', failure_reason = 'superseded', updated_at = now() where platform_id = $1 and id = $2 and status = 'requires_action'`,
-        [open.id],
-      );
-    }
-    const inserted = await newPayment();
-    // Lost a race with a concurrent start for the same order: use the winner's payment.
-    return inserted ? { row: inserted, created: true } : { row: (await openPayment(tx, orderId))!, created: false };
-  });
+  // What is due is a plain read (no lock): read before the transaction it is as good as read first
+  // thing inside it. `reads` may answer it from the caller's access check (repeated-read.ts).
+  // orderId names what is paid for: an order, or (another purpose) the payee's own id.
+  const order = await payee.payable(options.reads ?? pdb, orderId);
+  if (!order) throw noOrderOnPlatform(orderId);
+  if (!order.open) {
+    throw orderNotPayable(order.label, order.state);
+  }
+  const due = order.due;
+  if (due <= 0) throw nothingToPay(order.label);
+  const newPayment = (db: PlatformDb) =>
+    db.maybeOne<PaymentRow>(
+      `insert into payments (platform_id, id, order_id, provider, amount, currency, return_url, purpose)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (platform_id, order_id) where status = 'requires_action' do nothing
+       returning ${PAYMENT_COLUMNS}`,
+      [newId(), orderId, input.provider, due, order.currency, input.returnUrl ?? null, purpose],
+    );
+  const gate = options.client ? screening(deps, platformId) : undefined;
+  // The usual start finds no open payment: the insert itself is the look (an open one takes the order's
+  // only requires_action slot). Unscreened, it needs no transaction: one statement, no commit to wait for.
+  const unscreened = gate ? undefined : await newPayment(pdb);
+  const { row, created } = unscreened
+    ? { row: unscreened, created: true }
+    : await pdb.transaction(async (tx) => {
+        // Before any provider is called: a deny or an unsolved challenge (403) opens no payment (a payment
+        // inserted before the screen goes with the transaction's rollback).
+        const screen = () => (gate && options.client ? screenPayment(deps, gate, tx, options.client, orderId, order, due, instrument) : undefined);
+        const first = gate ? await newPayment(tx) : undefined;
+        if (first) {
+          await screen();
+          return { row: first, created: true };
+        }
+        const open = await openPayment(tx, orderId);
+        if (open && open.provider === input.provider && open.amount === due && open.currency === order.currency && open.purpose === purpose) return { row: open, created: false };
+        await screen();
+        if (open) {
+          // The order's total or the chosen provider changed under an open attempt: close it before the new one.
+          await tx.execute(
+            `update payments set status = 'cancelled', failure_reason = 'superseded', updated_at = now() where platform_id = $1 and id = $2 and status = 'requires_action'`,
+            [open.id],
+          );
+        }
+        const inserted = await newPayment(tx);
+        // Lost a race with a concurrent start for the same order: use the winner's payment.
+        return inserted ? { row: inserted, created: true } : { row: (await openPayment(tx, orderId))!, created: false };
+      });
   if (row.provider_ref && row.redirect_url) return { payment: started(row), created };
 
   // An open payment is only reused for the same provider, so `provider` is the payment's own.
@@ -174,6 +188,48 @@ export interface EventOutcome {
   refundIds: string[];
 }
 
+/** A provider event as recorded in payment_events. */
+interface PaymentEventRow {
+  platformId: string;
+  provider: string;
+  eventId: string;
+  paymentId: string;
+  type: string;
+  outcome: 'applied' | 'ignored';
+  detail: string | null;
+}
+
+const EVENT_COLUMNS = 'platform_id, provider, event_id, payment_id, type, outcome, detail';
+
+/** Applied events, held until their transaction commits (Queryable.atCommit); a read of the table sees them. */
+const PAYMENT_EVENTS: CommitWrite<PaymentEventRow> = {
+  statement: (rows) => ({
+    text: `insert into payment_events (${EVENT_COLUMNS})
+     select * from unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[])`,
+    params: [
+      rows.map((r) => r.platformId),
+      rows.map((r) => r.provider),
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.paymentId),
+      rows.map((r) => r.type),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.detail),
+    ],
+  }),
+  readBy: /\bpayment_events\b/i,
+};
+
+/** Records an event now; false when `onConflict` skipped it (a delivery of it is already recorded). */
+async function recordEvent(tx: PlatformDb, row: PaymentEventRow, onConflict: string): Promise<boolean> {
+  const { rowCount } = await tx.execute(
+    `insert into payment_events (${EVENT_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7) ${onConflict}`,
+    [row.provider, row.eventId, row.paymentId, row.type, row.outcome, row.detail],
+  );
+  return rowCount > 0;
+}
+
+const duplicate = (payment: PaymentRow): EventOutcome => ({ outcome: 'duplicate', paymentId: payment.id, status: payment.status, refundIds: [] });
+
 /**
  * Applies one verified provider event to the payment it names, in one transaction with the order's
  * change. 404 payment_not_found (unknown intent on this platform), 422 amount_mismatch (the event's
@@ -182,18 +238,23 @@ export interface EventOutcome {
 export async function applyProviderEvent(deps: PaymentsDeps, platformId: string, providerName: string, event: ProviderEvent): Promise<EventOutcome> {
   const pdb = deps.ctx.platformDb(platformId);
   const result = await pdb.transaction(async (tx): Promise<EventOutcome> => {
-    // The row lock serialises every event of one payment: the duplicate check and the forward-only
-    // status change below see the previous event's committed effects.
-    const payment = await tx.maybeOne<PaymentRow>(
-      `select ${PAYMENT_COLUMNS} from payments where platform_id = $1 and provider = $2 and provider_ref = $3 for update`,
-      [providerName, event.providerRef],
+    // The row lock serialises every event of one payment, so the forward-only status change below sees
+    // the previous event's committed effects. The duplicate check rides in the same statement. On
+    // PostgreSQL its subquery reads with the snapshot taken before the lock wait, so a delivery of the
+    // same event that committed during the wait is not seen here; the payment row itself is read at its
+    // latest version, though, and such a delivery either moved the status away from requires_action
+    // (applied) or found it already away or the type unknown (ignored). Either way this one takes the
+    // ignored path, which records the event with on conflict do nothing and answers duplicate when that
+    // wrote nothing. So only an event seen for the first time can be applied.
+    const found = await tx.maybeOne<PaymentRow & { seen: boolean }>(
+      `select ${PAYMENT_COLUMNS},
+         exists (select 1 from payment_events e where e.platform_id = $1 and e.provider = $2 and e.event_id = $4) as seen
+       from payments where platform_id = $1 and provider = $2 and provider_ref = $3 for update`,
+      [providerName, event.providerRef, event.id],
     );
-    if (!payment) throw noPaymentForIntent(providerName, event.providerRef);
-    const seen = await tx.maybeOne<{ payment_id: string }>(
-      'select payment_id from payment_events where platform_id = $1 and provider = $2 and event_id = $3',
-      [providerName, event.id],
-    );
-    if (seen) return { outcome: 'duplicate', paymentId: payment.id, status: payment.status, refundIds: [] };
+    if (!found) throw noPaymentForIntent(providerName, event.providerRef);
+    const { seen, ...payment } = found;
+    if (seen) return duplicate(payment);
     if (event.amount !== payment.amount || event.currency !== payment.currency) {
       throw eventAmountMismatch(event, payment);
     }
@@ -231,10 +292,16 @@ export async function applyProviderEvent(deps: PaymentsDeps, platformId: string,
         { key: payment.order_id },
       );
     }
-    await tx.execute(
-      `insert into payment_events (platform_id, provider, event_id, payment_id, type, outcome, detail) values ($1, $2, $3, $4, $5, $6, $7)`,
-      [providerName, event.id, payment.id, event.type, outcome, detail],
-    );
+    const row: PaymentEventRow = { platformId, provider: providerName, eventId: event.id, paymentId: payment.id, type: event.type, outcome, detail };
+    if (outcome === 'applied') {
+      // No delivery of this event has committed (see above): the row is held and goes out with the
+      // commit. Should it conflict all the same, the commit fails and nothing of this event is kept.
+      if (tx.atCommit) tx.atCommit(PAYMENT_EVENTS, row);
+      else await recordEvent(tx, row, '');
+    } else if (!(await recordEvent(tx, row, 'on conflict (platform_id, provider, event_id) do nothing'))) {
+      // A delivery of the same event committed while this one waited for the row lock.
+      return duplicate(payment);
+    }
     return { outcome, paymentId: payment.id, status, refundIds };
   });
   if (result.refundIds.length > 0) deps.kickRefunds(platformId, result.refundIds);

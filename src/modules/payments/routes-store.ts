@@ -13,6 +13,7 @@ import { startPayment } from './payments.ts';
 import { getPayment } from './records.ts';
 import { OrderParams, Payment, PaymentParams, StartedPayment, StartPaymentInput, WebhookResult } from './schemas.ts';
 import { receiveWebhook } from './webhook.ts';
+import { repeatedReadOnce } from './repeated-read.ts';
 import { paymentNotVisible } from './problems.ts';
 
 const security: Security = [{ publishableKey: [] }, { customerBearer: [] }];
@@ -36,8 +37,10 @@ export function storeRoutes(app: FastifyInstance, deps: PaymentsDeps): void {
     },
     async (request, reply) => {
       const platform = platformOf(request);
-      await deps.orders.authorizeOrderAccess(pdbOf(request), request, request.params.orderId);
-      const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body, { client: request });
+      // The access check reads the order; the payee's read of what is due, right after it, gets the same rows.
+      const reads = repeatedReadOnce(pdbOf(request));
+      await deps.orders.authorizeOrderAccess(reads, request, request.params.orderId);
+      const { payment, created } = await startPayment(deps, platform.id, request.params.orderId, request.body, { client: request, reads });
       return reply.code(created ? 201 : 200).send(payment);
     },
   );
