@@ -300,7 +300,9 @@ type LevelRow = { variant_id: string; location_id: string; on_hand: number; rese
  * One statement over the levels of `lines` ($2 variant ids, $3 location ids, $4 quantities, in the
  * global order; $5 and on are the caller's). It locks the rows first, sorted by (variant, location),
  * then updates them with `set` where `condition` holds, and only when every line's row exists and
- * passes `gate` on its locked (newest) version; a null gate only asks for the locks. Returns the rows
+ * passes `gate` on its locked (newest) version; a null gate only asks for the locks. With a gate, rows
+ * are locked only if every line passes it in the statement's snapshot (a read without locks), so a
+ * refusal of stock already gone holds no lock while it cleans up; one refused after waiting does. Returns the rows
  * it updated with their new on_hand and reserved. Only on_hand, reserved and updated_at are written:
  * no indexed column, so the updates stay HOT. `extra` adds CTEs that read the update's rows as `u`.
  */
@@ -311,7 +313,9 @@ function levelsStatement(gate: string | null, set: string, condition: string, ex
      locked as materialized (
        select ${gate ?? 'true'} as passes
        from inventory_levels l join w on w.variant_id = l.variant_id and w.location_id = l.location_id
-       where l.platform_id = $1
+       where l.platform_id = $1${gate === null ? '' : `
+         and (select count(*) from inventory_levels l join w on w.variant_id = l.variant_id and w.location_id = l.location_id
+              where l.platform_id = $1 and ${gate}) = cardinality($2::uuid[])`}
        order by l.variant_id, l.location_id
        for update of l
      ),
