@@ -4,15 +4,18 @@
 // Why this cannot oversell:
 // - Lines are first summed per (variant, location), so two cart lines of one variant are checked as one
 //   quantity (Medusa #16502 checked them one by one against the same stale number).
-// - Stock is taken by one conditional UPDATE per level, "reserved = reserved + q where on_hand - reserved
-//   >= q". PostgreSQL re-evaluates that condition on the newest row version after waiting for a
-//   concurrent writer, so no transaction ever acts on a number it read earlier. CHECK constraints
-//   (reserved <= on_hand, both >= 0) back this up in the schema.
+// - Stock is taken by one statement for all levels of a hold (see levelsStatement). It first locks the
+//   level rows with SELECT … FOR UPDATE, which waits for a concurrent writer and then reads the newest
+//   row version, so whether every line has enough is decided on current numbers, never on a number read
+//   earlier. Only when every line has enough does its UPDATE run, and that UPDATE keeps its own condition
+//   ("on_hand - reserved >= q"). CHECK constraints (reserved <= on_hand, both >= 0) back this up.
 // - Every transaction takes its locks in one global order: the reservation row first (with its expiry
 //   timer's row when a commit or release removes it), then level rows sorted by (variant id, location
-//   id). Two checkouts over overlapping variants therefore queue behind each other instead of deadlocking.
-// - When a line is short, the lines already taken are given back and the reservation row is removed
-//   before the 409 is thrown, so nothing has changed even if a caller catches the error and commits.
+//   id): the locking read sorts before it locks (LockRows above Sort), whatever order the UPDATE's plan
+//   later visits the rows in. Two checkouts over overlapping variants therefore queue behind each other
+//   instead of deadlocking.
+// - When a line is short, no level changes and the reservation row is removed before the 409 is thrown,
+//   so nothing has changed even if a caller catches the error and commits.
 import type { PlatformDb } from '../../kernel/db/scoped.ts';
 import { isUuid, newId } from '../../kernel/ids.ts';
 import { catalogService } from '../catalog/service.ts';
@@ -243,30 +246,33 @@ export async function reserveStock(deps: InventoryDeps, tx: PlatformDb, input: R
   }
   const lines = allDefault ? aggregate(input.lines, written.default_location_id!).lines : aggregated.lines;
 
-  // 2. Stock, one conditional update per level, in (variant, location) order — last, so a popular
+  // 2. Stock for every level in one statement, locked in (variant, location) order — last, so a popular
   //    level's row lock is held only from here to the caller's commit.
-  const taken: Line[] = [];
-  const changes: LevelChange[] = [];
-  for (const line of lines) {
-    const row = await tx.maybeOne<{ on_hand: number; reserved: number }>(
-      `update inventory_levels set reserved = reserved + $4, updated_at = now()
-       where platform_id = $1 and variant_id = $2 and location_id = $3 and on_hand - reserved >= $4
-       returning on_hand, reserved`,
-      [line.variantId, line.locationId, line.quantity],
+  const rows = await tx.query<LevelRow>(
+    levelsStatement(
+      'l.on_hand - l.reserved >= w.quantity',
+      'reserved = l.reserved + w.quantity, updated_at = now()',
+      'l.on_hand - l.reserved >= w.quantity',
+    ),
+    levelParams(lines),
+  );
+  if (rows.length < lines.length) {
+    // The gate let nothing through; should the UPDATE's own condition ever refuse a line the locking
+    // read let pass, the lines it did take go back as well.
+    await giveBack(tx, inLineOrder(lines, rows));
+    await tx.execute(
+      `with l as (delete from inventory_reservation_lines where platform_id = $1 and reservation_id = $2)
+       delete from inventory_reservations where platform_id = $1 and id = $2`,
+      [id],
     );
-    if (!row) {
-      await giveBack(tx, taken);
-      await tx.execute(
-        `with l as (delete from inventory_reservation_lines where platform_id = $1 and reservation_id = $2)
-         delete from inventory_reservations where platform_id = $1 and id = $2`,
-        [id],
-      );
-      await deps.events.cancelTimer(tx, timerId);
-      throw await shortageProblem(deps, tx, lines, []);
-    }
-    taken.push(line);
-    changes.push({ variantId: line.variantId, locationId: line.locationId, onHand: row.on_hand, reserved: row.reserved, availableBefore: row.on_hand - row.reserved + line.quantity });
+    await deps.events.cancelTimer(tx, timerId);
+    throw await shortageProblem(deps, tx, lines, []);
   }
+  const after = new Map(rows.map((r) => [lineKey(r.variant_id, r.location_id), r]));
+  const changes: LevelChange[] = lines.map((line) => {
+    const row = after.get(lineKey(line.variantId, line.locationId))!;
+    return { variantId: line.variantId, locationId: line.locationId, onHand: row.on_hand, reserved: row.reserved, availableBefore: row.on_hand - row.reserved + line.quantity };
+  });
   // Events only once every line is held, so a refused reservation leaves no event behind either.
   for (const change of changes) await emitLevelEvents(deps, tx, change);
   return {
@@ -288,14 +294,55 @@ function stripTimer(r: Reservation): Reservation {
   return { id: r.id, reference: r.reference, status: r.status, expiresAt: r.expiresAt, releaseReason: r.releaseReason, createdAt: r.createdAt, updatedAt: r.updatedAt, lines: r.lines };
 }
 
-/** Undoes conditional reservations taken earlier in this transaction (same order, rows already locked). */
+type LevelRow = { variant_id: string; location_id: string; on_hand: number; reserved: number };
+
+/**
+ * One statement over the levels of `lines` ($2 variant ids, $3 location ids, $4 quantities, in the
+ * global order; $5 and on are the caller's). It locks the rows first, sorted by (variant, location),
+ * then updates them with `set` where `condition` holds, and only when every line's row exists and
+ * passes `gate` on its locked (newest) version; a null gate only asks for the locks. With a gate, rows
+ * are locked only if every line passes it in the statement's snapshot (a read without locks), so a
+ * refusal of stock already gone holds no lock while it cleans up; one refused after waiting does. Returns the rows
+ * it updated with their new on_hand and reserved. Only on_hand, reserved and updated_at are written:
+ * no indexed column, so the updates stay HOT. `extra` adds CTEs that read the update's rows as `u`.
+ */
+function levelsStatement(gate: string | null, set: string, condition: string, extra = ''): string {
+  return `with w as materialized (
+       select * from unnest($2::uuid[], $3::uuid[], $4::int[]) with ordinality as w(variant_id, location_id, quantity, n)
+     ),
+     locked as materialized (
+       select ${gate ?? 'true'} as passes
+       from inventory_levels l join w on w.variant_id = l.variant_id and w.location_id = l.location_id
+       where l.platform_id = $1${gate === null ? '' : `
+         and (select count(*) from inventory_levels l join w on w.variant_id = l.variant_id and w.location_id = l.location_id
+              where l.platform_id = $1 and ${gate}) = cardinality($2::uuid[])`}
+       order by l.variant_id, l.location_id
+       for update of l
+     ),
+     u as (
+       update inventory_levels l set ${set}
+       from w
+       where l.platform_id = $1 and l.variant_id = w.variant_id and l.location_id = w.location_id and ${condition}
+         and ${gate === null ? '(select count(*) from locked) >= 0' : '(select count(*) filter (where passes) from locked) = cardinality($2::uuid[])'}
+       returning l.variant_id, l.location_id, l.on_hand, l.reserved, w.quantity, w.n
+     )${extra}
+     select variant_id, location_id, on_hand, reserved from u`;
+}
+
+function levelParams(lines: readonly Line[]): unknown[] {
+  return [lines.map((l) => l.variantId), lines.map((l) => l.locationId), lines.map((l) => l.quantity)];
+}
+
+/** The lines whose levels are among `rows`, in the order of `lines`. */
+function inLineOrder(lines: readonly Line[], rows: readonly LevelRow[]): Line[] {
+  const found = new Set(rows.map((r) => lineKey(r.variant_id, r.location_id)));
+  return lines.filter((l) => found.has(lineKey(l.variantId, l.locationId)));
+}
+
+/** Gives held units back to available stock, all levels in one statement (a level that is gone is skipped). */
 async function giveBack(tx: PlatformDb, lines: readonly Line[]): Promise<void> {
-  for (const line of lines) {
-    await tx.execute(
-      'update inventory_levels set reserved = reserved - $4 where platform_id = $1 and variant_id = $2 and location_id = $3',
-      [line.variantId, line.locationId, line.quantity],
-    );
-  }
+  if (lines.length === 0) return;
+  await tx.query(levelsStatement(null, 'reserved = l.reserved - w.quantity', 'true'), levelParams(lines));
 }
 
 /**
@@ -349,22 +396,25 @@ async function notActive(tx: PlatformDb, id: string, wanted: 'commit' | 'release
 export async function commitReservation(deps: InventoryDeps, tx: PlatformDb, reservationId: string): Promise<Reservation> {
   const moved = isUuid(reservationId) ? await transition(tx, reservationId, 'committed', null) : undefined;
   if (!moved) return notActive(tx, reservationId, 'commit');
-  for (const line of moved.lines) {
-    // The level change and its ledger row in one statement; the condition still guards the level.
-    const row = await tx.maybeOne<{ on_hand: number; reserved: number }>(
-      `with u as (
-         update inventory_levels set on_hand = on_hand - $4, reserved = reserved - $4, updated_at = now()
-         where platform_id = $1 and variant_id = $2 and location_id = $3 and reserved >= $4
-         returning on_hand, reserved
-       ),
-       e as (
-         insert into inventory_ledger (platform_id, id, variant_id, location_id, kind, delta, on_hand_after, reserved_after, reason, reference, actor, actor_label)
-         select $1, $5, $2, $3, 'commit', -$4::int, u.on_hand, u.reserved, 'reservation committed', $6, 'system', $7 from u
-       )
-       select on_hand, reserved from u`,
-      [line.variantId, line.locationId, line.quantity, newId(), moved.reference, `reservation ${reservationId}`],
-    );
-    if (!row) throw new Error(`reservation ${reservationId}: level ${line.variantId}/${line.locationId} holds less than its reserved quantity`);
+  // The level changes and their ledger rows in one statement; the condition still guards each level.
+  const lines = moved.lines;
+  const rows = await tx.query<LevelRow>(
+    levelsStatement(
+      null,
+      'on_hand = l.on_hand - w.quantity, reserved = l.reserved - w.quantity, updated_at = now()',
+      'l.reserved >= w.quantity',
+      `,
+     e as (
+       insert into inventory_ledger (platform_id, id, variant_id, location_id, kind, delta, on_hand_after, reserved_after, reason, reference, actor, actor_label)
+       select $1, ($5::uuid[])[u.n::int], u.variant_id, u.location_id, 'commit', -u.quantity, u.on_hand, u.reserved, 'reservation committed', $6, 'system', $7 from u
+     )`,
+    ),
+    [...levelParams(lines), lines.map(() => newId()), moved.reference, `reservation ${reservationId}`],
+  );
+  if (rows.length < lines.length) {
+    const done = new Set(rows.map((r) => lineKey(r.variant_id, r.location_id)));
+    const line = lines.find((l) => !done.has(lineKey(l.variantId, l.locationId)))!;
+    throw new Error(`reservation ${reservationId}: level ${line.variantId}/${line.locationId} holds less than its reserved quantity`);
   }
   return stripTimer(moved.reservation);
 }
