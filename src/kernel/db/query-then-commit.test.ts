@@ -11,7 +11,7 @@ import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { retryTransientConflicts } from './retry.ts';
 import { trySavepoint } from './savepoint.ts';
-import { forPlatform } from './scoped.ts';
+import { forPlatform, scopedTransaction } from './scoped.ts';
 import { tracedDatabase } from './traced.ts';
 import { lastQuery, type CommitWrite, type Database } from './types.ts';
 
@@ -282,6 +282,20 @@ for (const engine of engines) {
       });
       assert.deepEqual(rows, [{ id: 3 }]);
       assert.deepEqual(await ids(), [1, 2, 3]);
+      await notInTransaction();
+      await clear();
+    });
+
+    it("a scoped transaction's parts, handed to code that did not open it, cannot commit it", async () => {
+      await scopedTransaction(db, async (scope) => {
+        assert.equal(scope.db.queryThenCommit, undefined);
+        const platform = scope.platform('00000000-0000-0000-0000-000000000001');
+        assert.equal(platform.queryThenCommit, undefined);
+        // Falls back to a plain query: the scope's next statement still runs in the open transaction.
+        await lastQuery(platform, 'insert into ride_t (id, note) values ($2, $1::text) returning id', [1]);
+        await platform.execute('insert into ride_t (id, note) values ($2, $1::text)', [2]);
+      });
+      assert.deepEqual(await ids(), [1, 2]);
       await notInTransaction();
       await clear();
     });

@@ -106,7 +106,7 @@ function scope(conn: Queryable, platformId: string, engine: Database['kind'], tr
  */
 function scopeInTransaction(tx: Queryable, platformId: string, engine: Database['kind']): PlatformDb {
   const inner: PlatformDb = scope(tx, platformId, engine, (nested) => nested(joined));
-  const { queryThenCommit: _own, ...joined } = inner;
+  const joined = withoutRide(inner);
   return inner;
 }
 
@@ -120,8 +120,20 @@ export interface TxScope {
   platform(platformId: string): PlatformDb;
 }
 
+/**
+ * The transaction without queryThenCommit: for code that is handed a transaction it did not open (a
+ * scoped transaction's parts go to other modules as `tx`), where a commit would end it under its owner.
+ */
+export function withoutRide<Q extends { queryThenCommit?: unknown }>(tx: Q): Omit<Q, 'queryThenCommit'> {
+  const { queryThenCommit: _ride, ...rest } = tx;
+  return rest;
+}
+
 export function scopedTransaction<T>(raw: Database, fn: (scope: TxScope) => Promise<T>): Promise<T> {
-  return raw.transaction((tx) => fn({ db: guardSystem(tx), platform: (platformId) => scopeInTransaction(tx, platformId, raw.kind) }));
+  return raw.transaction((whole) => {
+    const tx = withoutRide(whole);
+    return fn({ db: guardSystem(tx), platform: (platformId) => scopeInTransaction(tx, platformId, raw.kind) });
+  });
 }
 
 /** The database as modules see it: anything but platform tables (those need forPlatform). */

@@ -99,7 +99,8 @@ export async function startPayment(
   // What is due is a plain read (no lock): read before the transaction it is as good as read first
   // thing inside it. `reads` may answer it from the caller's access check (repeated-read.ts).
   // orderId names what is paid for: an order, or (another purpose) the payee's own id.
-  const order = await payee.payable(options.reads ?? pdb, orderId);
+  // After a provider call (instrumentOf) the caller's earlier read may be stale: read again.
+  const order = await payee.payable(instrument === undefined ? (options.reads ?? pdb) : pdb, orderId);
   if (!order) throw noOrderOnPlatform(orderId);
   if (!order.open) {
     throw orderNotPayable(order.label, order.state);

@@ -8,7 +8,7 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import type { ModuleContext, Platform } from '../../../kernel/context.ts';
-import type { PlatformDb } from '../../../kernel/db/scoped.ts';
+import { withoutRide, type PlatformDb } from '../../../kernel/db/scoped.ts';
 import { isHttpProblem } from '../../../kernel/http/problem.ts';
 import { invalidValue } from '../../../kernel/http/problems.ts';
 import { importCustomers } from '../../accounts/index.ts';
@@ -230,8 +230,9 @@ export class Importer {
     if (!this.target.dryRun) return this.target.pdb.transaction(fn);
     let result: T | undefined;
     try {
+      // Without queryThenCommit: a last statement riding with a commit would commit the dry run.
       await this.target.pdb.transaction(async (tx) => {
-        result = await fn(tx);
+        result = await fn(withoutRide(tx));
         throw new DryRunRollback();
       });
     } catch (error) {
