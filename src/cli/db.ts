@@ -102,7 +102,7 @@ async function moveThroughServer(client: ApiClient, to: string, throttleMs: numb
   let lastLine: string | undefined;
   let shownPhase = '';
   for (;;) {
-    // The view keeps the latest 50 lines: print those after the last one shown.
+    // The view keeps the move's lines (its latest 1,000): print those after the last one shown.
     for (const line of view.log.slice(lastLine === undefined ? 0 : view.log.lastIndexOf(lastLine) + 1)) console.error(`souk: ${line}`);
     lastLine = view.log.at(-1) ?? lastLine;
     const p = view.progress;

@@ -14,6 +14,13 @@ import type { Database } from '../../../kernel/db/types.ts';
 import { moveNotEmbedded, moveRunning, moveTargetRefused } from '../problems.ts';
 import { abortMove, moveSmooth, type MoveProgress, type SmoothReport } from './smooth.ts';
 
+/**
+ * How many of a move's lines its view keeps. A move logs about one line per table plus a few, and
+ * `souk db move` polls every 500 ms and prints only lines it has not shown: a fast move once logged more
+ * than the old 50 between two polls, and the CLI never saw "resuming the move started earlier".
+ */
+const MOVE_LOG_LINES = 1_000;
+
 export interface MoveReportLine {
   table: string;
   /** The platform's slug (its id once it is gone), or "" for a table without platform_id. */
@@ -43,7 +50,7 @@ export interface MoveView {
   startedAt: string;
   endedAt: string | null;
   progress: MoveProgress;
-  /** The mover's latest lines (at most 50). */
+  /** The mover's lines, the latest MOVE_LOG_LINES of them. */
   log: string[];
   error: string | null;
   report: MoveReportView | null;
@@ -154,7 +161,7 @@ export async function startMove(ctx: ModuleContext, current: RunningMove | undef
   };
   const log = (line: string) => {
     view.log.push(line);
-    if (view.log.length > 50) view.log.shift();
+    if (view.log.length > MOVE_LOG_LINES) view.log.shift();
     ctx.log.info({ move: view.id }, `database move: ${line}`);
   };
   let switched = false;
