@@ -4,50 +4,14 @@
 // the commit and the transaction's other writes with it, leaving the connection usable.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTempPostgres } from '../../../test/harness.ts';
-import { watchPgQueries, type PgQueryWatch } from '../../../test/pg-round-trips.ts';
-import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
+import { txTestEngines, type OpenedTxEngine } from '../../../test/tx-engines.ts';
 import { trySavepoint } from './savepoint.ts';
 import type { CommitWrite, Database } from './types.ts';
-
-const hasPostgres = Boolean(process.env.DATABASE_URL);
-
-/** pg's queries while a PostgreSQL engine's tests run (one per round trip). */
-let queries: PgQueryWatch | undefined;
 
 class Refused extends Error {}
 const isRefused = (error: unknown): error is Refused => error instanceof Refused;
 
-const engines: { name: string; skip: string | false; open: () => Promise<{ db: Database; done: () => Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const db = await openPglite(undefined);
-      return { db, done: () => db.close() };
-    },
-  },
-  ...[true, false].map((prepare) => ({
-    name: `PostgreSQL (${prepare ? 'prepared statements' : 'SOUK_DB_PREPARE=0'})`,
-    skip: hasPostgres ? (false as const) : 'needs PostgreSQL (DATABASE_URL)',
-    open: async () => {
-      const temp = await createTempPostgres();
-      // One connection: a connection left in a failed or open transaction would show in the next test.
-      const db = await openPostgres(temp.url, 1, { prepare });
-      queries = watchPgQueries();
-      return {
-        db,
-        done: async () => {
-          queries?.stop();
-          queries = undefined;
-          await db.close();
-          await temp.drop();
-        },
-      };
-    },
-  })),
-];
+const engines = txTestEngines();
 
 for (const engine of engines) {
   describe(`held rows written at commit: ${engine.name}`, { skip: engine.skip }, () => {
@@ -63,14 +27,10 @@ for (const engine of engines) {
     };
     const rows = async () => (await db.query<{ id: number; note: string }>('select id, note from held_t order by seq')).map((r) => `${r.id}:${r.note}`);
     // PGlite sends nothing through pg (0): its counts are not asserted.
-    const trips = async (fn: () => Promise<unknown>) => {
-      if (queries) return (await queries.during(fn)).length;
-      await fn();
-      return 0;
-    };
+    let trips: OpenedTxEngine['trips'];
 
     before(async () => {
-      ({ db, done } = await engine.open());
+      ({ db, done, trips } = await engine.open());
       await db.script('create table held_t (seq serial, id int primary key, note text); create table other_t (id int primary key); create table held_seen (id int primary key)');
       // The connection's first transaction (it prepares `begin` on a trip of its own when statements are prepared).
       await db.transaction((tx) => tx.execute('insert into other_t (id) values ($1)', [-1]));
